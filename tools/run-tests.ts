@@ -1,0 +1,39 @@
+/**
+ * Runs the compiled test files (`*.test.js`) of the given groups with node:test. Node's own
+ * discovery would also run every helper module under a test/ folder, hence this list.
+ * usage: node dist/tools/run-tests.js [unit|interop|all] [--filter substring]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const group = process.argv[2] ?? "all";
+const filterAt = process.argv.indexOf("--filter");
+const filter = filterAt > 0 ? process.argv[filterAt + 1] : undefined;
+
+function walk(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else if (name.endsWith(".test.js")) out.push(path);
+  }
+  return out;
+}
+
+const all = walk("dist/test");
+const isInterop = (f: string) => f.includes(`${join("dist", "test", "interop")}`) || f.includes("/issues/");
+let files =
+  group === "unit" ? all.filter((f) => !isInterop(f)) : group === "interop" ? all.filter(isInterop) : all;
+if (filter) files = files.filter((f) => f.includes(filter));
+if (files.length === 0) {
+  console.error(`no test files for group ${group}`);
+  process.exit(1);
+}
+const concurrency = process.env.BROOK_TEST_CONCURRENCY ?? "2";
+const result = spawnSync(
+  process.execPath,
+  ["--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+  { stdio: "inherit" },
+);
+process.exit(result.status ?? 1);
