@@ -1,3 +1,12 @@
+export {
+  ErrorCode,
+  type ErrorCodeInfo,
+  type ErrorCodeName,
+  errorCodeInfo,
+  errorName,
+  isRetriable,
+  KafkaError,
+} from "./error-codes.js";
 export { ProtocolDecodeError, ProtocolEncodeError } from "./protocol-error.js";
 export { Reader } from "./reader.js";
 export * from "./records/index.js";

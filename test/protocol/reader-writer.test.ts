@@ -5,19 +5,29 @@ import { ProtocolDecodeError, Reader, WRITER_REF_BYTES_MIN, Writer } from "../..
 
 test("varints round-trip over their whole range", () => {
   fc.assert(
-    fc.property(fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n), (i, l) => {
-      const w = new Writer(1).varint(i).varlong(l).unsignedVarint(i >>> 0);
-      const r = new Reader(w.toBuffer());
-      assert.equal(r.varint(), i);
-      assert.equal(r.varlong(), l);
-      assert.equal(r.unsignedVarint(), i >>> 0);
-      assert.equal(r.remaining, 0);
-    }),
+    fc.property(
+      fc.integer({ min: -0x80000000, max: 0x7fffffff }),
+      fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n),
+      (i, l) => {
+        const w = new Writer(1)
+          .varint(i)
+          .varlong(l)
+          .unsignedVarint(i >>> 0);
+        const r = new Reader(w.toBuffer());
+        assert.equal(r.varint(), i);
+        assert.equal(r.varlong(), l);
+        assert.equal(r.unsignedVarint(), i >>> 0);
+        assert.equal(r.remaining, 0);
+      },
+    ),
   );
 });
 
 test("zigzag matches Kafka's encoding of small values", () => {
-  assert.deepEqual([...new Writer().varint(-1).varint(1).varint(-64).varint(64).toBuffer()], [1, 2, 127, 128, 1]);
+  assert.deepEqual(
+    [...new Writer().varint(-1).varint(1).varint(-64).varint(64).toBuffer()],
+    [1, 2, 127, 128, 1],
+  );
 });
 
 test("strings, bytes and nullables round-trip in classic and compact forms", () => {
@@ -58,6 +68,9 @@ test("lengths past the end fail with a typed error before allocating", () => {
   const r = new Reader(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2]));
   assert.throws(() => r.arrayLength(), ProtocolDecodeError);
   assert.throws(() => new Reader(Buffer.from([0, 10, 65])).string(), ProtocolDecodeError);
-  assert.throws(() => new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).unsignedVarint(), ProtocolDecodeError);
+  assert.throws(
+    () => new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).unsignedVarint(),
+    ProtocolDecodeError,
+  );
   assert.throws(() => new Reader(Buffer.from([2])).bool(), ProtocolDecodeError);
 });
