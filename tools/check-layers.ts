@@ -11,6 +11,7 @@ const LAYERS: Record<string, number> = {
   protocol: 1,
   storage: 2,
   raft: 2,
+  network: 2,
   client: 2,
   replication: 3,
   metadata: 3,

@@ -1,0 +1,192 @@
+import type { Socket } from "node:net";
+import { FrameReader } from "./frame-reader.js";
+
+/** What a request handler gives back: response chunks (without the size prefix), or nothing. */
+export type ResponseChunks = readonly Buffer[] | null;
+
+/** The broker side of the network: turns one request frame into one response. */
+export interface RequestHandler {
+  /**
+   * Called once per request frame, in arrival order. May answer later (a long-poll fetch, an
+   * acks=all produce); the connection still sends responses in request order. Throwing closes the
+   * connection (a frame that cannot be parsed), as Kafka does.
+   */
+  handle(frame: Buffer, connection: Connection): ResponseChunks | Promise<ResponseChunks>;
+}
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes: a larger size prefix closes the connection. */
+  requestBytesMax: number;
+  /** Requests read but not yet answered; past this, reading pauses (TCP pushes back on the client). */
+  inFlightRequestsMax: number;
+  /** Unsent response bytes queued in the socket; past this, reading pauses until it drains. */
+  unsentResponseBytesMax: number;
+}
+
+export interface ConnectionEvents {
+  onClose(connection: Connection): void;
+  onError(connection: Connection, error: unknown): void;
+}
+
+interface Slot {
+  done: boolean;
+  response: ResponseChunks;
+}
+
+/**
+ * One client connection. Requests are read as frames and handed to the handler as they arrive
+ * (pipelining), and responses leave in the order of their requests, whatever order they complete
+ * in: a slot per request is queued and the queue is flushed from its head.
+ *
+ * Invariant: `slots` holds exactly the requests read and not yet written back, in arrival order.
+ */
+export class Connection {
+  readonly id: string;
+  readonly socket: Socket;
+  readonly remoteAddress: string;
+  readonly listenerName: string;
+  /** Free for the layer above: SASL state, client software name, fetch sessions... */
+  readonly attributes = new Map<string, unknown>();
+  lastActiveMs: number;
+  private readonly reader: FrameReader;
+  private readonly slots: Slot[] = [];
+  private readonly handler: RequestHandler;
+  private readonly limits: ConnectionLimits;
+  private readonly events: ConnectionEvents;
+  private closed = false;
+  private paused = false;
+  requestCount = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(options: {
+    id: string;
+    socket: Socket;
+    listenerName: string;
+    handler: RequestHandler;
+    limits: ConnectionLimits;
+    events: ConnectionEvents;
+    nowMs: number;
+  }) {
+    this.id = options.id;
+    this.socket = options.socket;
+    this.remoteAddress = `${options.socket.remoteAddress ?? "?"}:${options.socket.remotePort ?? 0}`;
+    this.listenerName = options.listenerName;
+    this.handler = options.handler;
+    this.limits = options.limits;
+    this.events = options.events;
+    this.lastActiveMs = options.nowMs;
+    this.reader = new FrameReader(options.limits.requestBytesMax);
+    this.socket.setNoDelay(true);
+    this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    this.socket.on("drain", () => this.updateFlowControl());
+    this.socket.on("error", (error) => {
+      // Resets and broken pipes are ordinary client behaviour; the close handler cleans up.
+      if (
+        (error as NodeJS.ErrnoException).code !== "ECONNRESET" &&
+        (error as NodeJS.ErrnoException).code !== "EPIPE"
+      ) {
+        this.events.onError(this, error);
+      }
+    });
+    this.socket.on("close", () => {
+      this.closed = true;
+      this.slots.length = 0;
+      this.events.onClose(this);
+    });
+  }
+
+  get inFlightCount(): number {
+    return this.slots.length;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.lastActiveMs = performance.now();
+    try {
+      this.reader.push(chunk, (frame) => this.onFrame(frame));
+    } catch (error) {
+      this.events.onError(this, error);
+      this.close();
+    }
+    this.updateFlowControl();
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    this.requestCount++;
+    const slot: Slot = { done: false, response: null };
+    this.slots.push(slot);
+    let result: ResponseChunks | Promise<ResponseChunks>;
+    try {
+      result = this.handler.handle(frame, this);
+    } catch (error) {
+      this.events.onError(this, error);
+      this.close();
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response) => this.complete(slot, response),
+        (error: unknown) => {
+          this.events.onError(this, error);
+          this.close();
+        },
+      );
+    } else {
+      this.complete(slot, result);
+    }
+  }
+
+  private complete(slot: Slot, response: ResponseChunks): void {
+    if (this.closed) return;
+    slot.done = true;
+    slot.response = response;
+    if (this.slots[0] !== slot) return;
+    this.socket.cork();
+    while (this.slots.length > 0 && this.slots[0]?.done) {
+      const head = this.slots.shift() as Slot;
+      if (head.response !== null) this.writeFrame(head.response);
+    }
+    this.socket.uncork();
+    this.lastActiveMs = performance.now();
+    this.updateFlowControl();
+  }
+
+  private writeFrame(chunks: readonly Buffer[]): void {
+    let size = 0;
+    for (const chunk of chunks) size += chunk.length;
+    const prefix = Buffer.allocUnsafe(4);
+    prefix.writeInt32BE(size, 0);
+    this.socket.write(prefix);
+    for (const chunk of chunks) this.socket.write(chunk);
+    this.bytesOut += size + 4;
+  }
+
+  // One socket chunk may hold many small frames, so the in-flight count can pass the limit by the
+  // frames of one chunk (bounded by the chunk size) before reading pauses.
+  private updateFlowControl(): void {
+    if (this.closed) return;
+    const overloaded =
+      this.slots.length >= this.limits.inFlightRequestsMax ||
+      this.socket.writableLength >= this.limits.unsentResponseBytesMax;
+    if (overloaded && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!overloaded && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.slots.length = 0;
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,14 @@
+export {
+  Connection,
+  type ConnectionEvents,
+  type ConnectionLimits,
+  type RequestHandler,
+  type ResponseChunks,
+} from "./connection.js";
+export { FrameReader, InvalidFrameSizeError } from "./frame-reader.js";
+export {
+  type BoundListener,
+  type ListenerSpec,
+  SocketServer,
+  type SocketServerOptions,
+} from "./socket-server.js";
