@@ -1,4 +1,17 @@
 export { AssertionError, assert, unreachable } from "./assert.js";
 export { type Clock, ManualClock, systemClock } from "./clock.js";
+export {
+  atLeast,
+  between,
+  type ConfigKey,
+  type ConfigType,
+  type ConfigValue,
+  formatConfigValue,
+  oneOf,
+  type ParsedConfig,
+  parseConfig,
+  parseConfigValue,
+} from "./config-def.js";
 export { BrookError, ConfigError } from "./errors.js";
+export { parseProperties } from "./properties.js";
 export { SeededRandom } from "./random.js";

@@ -1,0 +1,372 @@
+import {
+  atLeast,
+  between,
+  ConfigError,
+  type ConfigKey,
+  type ConfigType,
+  type ConfigValue,
+  oneOf,
+  type ParsedConfig,
+  parseConfig,
+} from "../base/index.js";
+
+/**
+ * The broker's configuration, with Kafka's key names and defaults (`server.properties`), so an
+ * operator's files carry over. Keys Kafka has but Brook does not act on (thread counts, socket
+ * buffer sizes) are still known, so they produce no warning. Brook's own keys: the Schema Registry
+ * and console listeners.
+ */
+/** Kafka's Long.MAX_VALUE ("never"); held as 2^63, which formatConfigValue prints back as Kafka does. */
+export const LONG_MAX = 2 ** 63;
+const HOUR_MS = 3_600_000;
+
+function key(
+  name: string,
+  type: ConfigType,
+  defaultValue: ConfigValue | undefined,
+  doc: string,
+  validate?: (v: ConfigValue) => string | null,
+): ConfigKey {
+  return validate === undefined
+    ? { name, type, default: defaultValue, doc }
+    : { name, type, default: defaultValue, doc, validate };
+}
+
+const listenerList = (v: ConfigValue): string | null => {
+  for (const item of v as string[]) {
+    if (!/^[A-Za-z0-9_]+:\/\/(\[[^\]]*\]|[^:/]*):\d+$/.test(item)) return `'${item}' is not NAME://host:port`;
+  }
+  return null;
+};
+
+export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
+  [
+    key("node.id", "int", -1, "The node id of this server in the cluster."),
+    key(
+      "process.roles",
+      "list",
+      [],
+      "The roles of this process: broker, controller, or both.",
+      oneOf("broker", "controller"),
+    ),
+    key("listeners", "list", ["PLAINTEXT://:9092"], "Listener URIs to bind.", listenerList),
+    key("advertised.listeners", "list", null, "Listeners published to clients, if different from listeners."),
+    key(
+      "listener.security.protocol.map",
+      "list",
+      [
+        "PLAINTEXT:PLAINTEXT",
+        "SSL:SSL",
+        "SASL_PLAINTEXT:SASL_PLAINTEXT",
+        "SASL_SSL:SASL_SSL",
+        "CONTROLLER:PLAINTEXT",
+      ],
+      "Listener name to security protocol.",
+    ),
+    key("controller.listener.names", "list", [], "Listeners used by the controller."),
+    key("inter.broker.listener.name", "string", null, "Listener used between brokers."),
+    key("controller.quorum.voters", "list", [], "id@host:port of each controller voter."),
+    key("controller.quorum.bootstrap.servers", "list", [], "host:port of controllers to bootstrap from."),
+    key("log.dirs", "list", null, "Directories holding the partition logs."),
+    key("log.dir", "string", "/tmp/kafka-logs", "Log directory, used when log.dirs is not set."),
+    key("num.partitions", "int", 1, "Default number of partitions of a new topic.", atLeast(1)),
+    key("default.replication.factor", "int", 1, "Default replication factor of a new topic.", atLeast(1)),
+    key(
+      "auto.create.topics.enable",
+      "boolean",
+      true,
+      "Create a topic when a client asks for an unknown one.",
+    ),
+    key("delete.topic.enable", "boolean", true, "Allow topics to be deleted."),
+    key("message.max.bytes", "int", 1048588, "Largest record batch the broker accepts.", atLeast(0)),
+    key("socket.request.max.bytes", "int", 104857600, "Largest request the broker accepts.", atLeast(1)),
+    key("connections.max.idle.ms", "long", 600000, "Idle connections are closed after this."),
+    key("max.connections", "int", 2147483647, "Maximum connections accepted at once.", atLeast(0)),
+    key(
+      "queued.max.requests",
+      "int",
+      500,
+      "Requests read from one connection and not yet answered.",
+      atLeast(1),
+    ),
+    key("min.insync.replicas", "int", 1, "Replicas that must acknowledge an acks=all write.", atLeast(1)),
+    key("unclean.leader.election.enable", "boolean", false, "Allow an out-of-sync replica to become leader."),
+    key("offsets.topic.num.partitions", "int", 50, "Partitions of __consumer_offsets.", atLeast(1)),
+    key(
+      "offsets.topic.replication.factor",
+      "int",
+      3,
+      "Replication factor of __consumer_offsets.",
+      atLeast(1),
+    ),
+    key("offsets.topic.segment.bytes", "int", 104857600, "Segment size of __consumer_offsets.", atLeast(1)),
+    key(
+      "offsets.retention.minutes",
+      "int",
+      10080,
+      "Committed offsets of an empty group are kept this long.",
+      atLeast(1),
+    ),
+    key(
+      "offsets.retention.check.interval.ms",
+      "long",
+      600000,
+      "How often stale offsets are checked.",
+      atLeast(1),
+    ),
+    key("offset.metadata.max.bytes", "int", 4096, "Largest metadata string of a committed offset."),
+    key(
+      "offsets.commit.timeout.ms",
+      "int",
+      5000,
+      "Offset commits wait this long for the append.",
+      atLeast(1),
+    ),
+    key("offsets.load.buffer.size", "int", 5242880, "Read size when loading offsets.", atLeast(1)),
+    key("group.initial.rebalance.delay.ms", "int", 3000, "Delay of a new group's first rebalance."),
+    key("group.min.session.timeout.ms", "int", 6000, "Smallest session timeout a member may ask for."),
+    key("group.max.session.timeout.ms", "int", 1800000, "Largest session timeout a member may ask for."),
+    key("group.max.size", "int", 2147483647, "Largest number of members in a group.", atLeast(1)),
+    key("transaction.state.log.num.partitions", "int", 50, "Partitions of __transaction_state.", atLeast(1)),
+    key(
+      "transaction.state.log.replication.factor",
+      "int",
+      3,
+      "Replication factor of __transaction_state.",
+      atLeast(1),
+    ),
+    key("transaction.state.log.min.isr", "int", 2, "min.insync.replicas of __transaction_state.", atLeast(1)),
+    key("transaction.state.log.segment.bytes", "int", 104857600, "Segment size of __transaction_state."),
+    key("transaction.max.timeout.ms", "int", 900000, "Largest transaction timeout a producer may ask for."),
+    key("transactional.id.expiration.ms", "int", 604800000, "Idle transactional ids expire after this."),
+    key("producer.id.expiration.ms", "int", 86400000, "Idle idempotent producer state expires after this."),
+    key("replica.lag.time.max.ms", "long", 30000, "A follower that lags this long leaves the ISR."),
+    key("replica.fetch.max.bytes", "int", 1048576, "Bytes a follower fetches per partition."),
+    key("replica.fetch.wait.max.ms", "int", 500, "Longest wait of a follower fetch."),
+    key("replica.fetch.min.bytes", "int", 1, "Least bytes a follower fetch waits for."),
+    key("replica.fetch.response.max.bytes", "int", 10485760, "Bytes a follower fetch returns in all."),
+    key("num.replica.fetchers", "int", 1, "Follower fetcher count."),
+    key("log.retention.check.interval.ms", "long", 300000, "How often retention runs.", atLeast(1)),
+    key("log.cleaner.enable", "boolean", true, "Run the log cleaner (compaction)."),
+    key("log.cleaner.backoff.ms", "long", 15000, "Sleep of the cleaner when there is nothing to clean."),
+    key("log.cleaner.threads", "int", 1, "Cleaner threads."),
+    key("log.flush.scheduler.interval.ms", "long", LONG_MAX, "How often logs are checked for a flush."),
+    key("log.flush.offset.checkpoint.interval.ms", "int", 60000, "How often recovery points are written."),
+    key(
+      "log.flush.start.offset.checkpoint.interval.ms",
+      "int",
+      60000,
+      "How often log start offsets are written.",
+    ),
+    key(
+      "replica.high.watermark.checkpoint.interval.ms",
+      "long",
+      5000,
+      "How often high watermarks are written.",
+    ),
+    key(
+      "num.recovery.threads.per.data.dir",
+      "int",
+      2,
+      "Recovery threads (Brook recovers on its event loop).",
+    ),
+    key("num.network.threads", "int", 3, "Network threads (Brook uses one event loop)."),
+    key("num.io.threads", "int", 8, "I/O threads (Brook uses one event loop)."),
+    key("socket.send.buffer.bytes", "int", 102400, "SO_SNDBUF; -1 for the OS default."),
+    key("socket.receive.buffer.bytes", "int", 102400, "SO_RCVBUF; -1 for the OS default."),
+    key("log.segment.bytes", "int", 1073741824, "Default segment.bytes.", atLeast(14)),
+    key("log.roll.ms", "long", null, "Default segment.ms."),
+    key("log.roll.hours", "int", 168, "Default segment.ms, in hours.", atLeast(1)),
+    key("log.retention.ms", "long", null, "Default retention.ms."),
+    key("log.retention.minutes", "int", null, "Default retention.ms, in minutes."),
+    key("log.retention.hours", "int", 168, "Default retention.ms, in hours."),
+    key("log.retention.bytes", "long", -1, "Default retention.bytes."),
+    key("log.cleanup.policy", "list", ["delete"], "Default cleanup.policy.", oneOf("delete", "compact")),
+    key("log.index.interval.bytes", "int", 4096, "Default index.interval.bytes.", atLeast(0)),
+    key("log.index.size.max.bytes", "int", 10485760, "Default segment.index.bytes.", atLeast(4)),
+    key("log.cleaner.delete.retention.ms", "long", 86400000, "Default delete.retention.ms.", atLeast(0)),
+    key(
+      "log.cleaner.min.cleanable.ratio",
+      "double",
+      0.5,
+      "Default min.cleanable.dirty.ratio.",
+      between(0, 1),
+    ),
+    key("log.cleaner.min.compaction.lag.ms", "long", 0, "Default min.compaction.lag.ms.", atLeast(0)),
+    key("log.cleaner.max.compaction.lag.ms", "long", LONG_MAX, "Default max.compaction.lag.ms.", atLeast(1)),
+    key("log.flush.interval.messages", "long", LONG_MAX, "Default flush.messages.", atLeast(1)),
+    key("log.flush.interval.ms", "long", null, "Default flush.ms."),
+    key(
+      "log.message.timestamp.type",
+      "string",
+      "CreateTime",
+      "Default message.timestamp.type.",
+      oneOf("CreateTime", "LogAppendTime"),
+    ),
+    key("log.message.timestamp.before.max.ms", "long", LONG_MAX, "Default message.timestamp.before.max.ms."),
+    key("log.message.timestamp.after.max.ms", "long", LONG_MAX, "Default message.timestamp.after.max.ms."),
+    key("log.preallocate", "boolean", false, "Default preallocate."),
+    key("log.segment.delete.delay.ms", "long", 60000, "Default file.delete.delay.ms.", atLeast(0)),
+    key(
+      "compression.type",
+      "string",
+      "producer",
+      "Default compression.type.",
+      oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
+    ),
+    key(
+      "schema.registry.enable",
+      "boolean",
+      true,
+      "Serve the Schema Registry REST API from the broker process.",
+    ),
+    key("schema.registry.listeners", "list", ["http://localhost:8081"], "Schema Registry listener URLs."),
+    key("console.enable", "boolean", true, "Serve the web console and metrics from the broker process."),
+    key("console.listeners", "list", ["http://localhost:8080"], "Web console listener URLs."),
+  ].map((k) => [k.name, k]),
+);
+
+export interface ListenerConfig {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface VoterConfig {
+  id: number;
+  host: string;
+  port: number;
+}
+
+/** The values code reads, typed; `values` keeps every key for DescribeConfigs. */
+export interface BrokerConfig {
+  readonly nodeId: number;
+  readonly processRoles: readonly ("broker" | "controller")[];
+  readonly listeners: readonly ListenerConfig[];
+  readonly advertisedListeners: readonly ListenerConfig[];
+  readonly controllerListenerNames: readonly string[];
+  readonly controllerQuorumVoters: readonly VoterConfig[];
+  readonly logDirs: readonly string[];
+  readonly values: ReadonlyMap<string, ConfigValue>;
+  readonly explicit: ReadonlySet<string>;
+  readonly warnings: readonly string[];
+  int(name: string): number;
+  bool(name: string): boolean;
+  string(name: string): string | null;
+  list(name: string): readonly string[];
+}
+
+export function parseListener(uri: string): ListenerConfig {
+  const match = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(uri.trim());
+  if (match === null) throw new ConfigError(`Invalid listener '${uri}': expected NAME://host:port`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new ConfigError(`Invalid listener '${uri}': port out of range`);
+  return {
+    name: (match[1] as string).toUpperCase(),
+    host: (match[2] as string).replace(/^\[|\]$/g, ""),
+    port,
+  };
+}
+
+function parseVoter(text: string): VoterConfig {
+  const match = /^(\d+)@(\[[^\]]*\]|[^:]+):(\d+)$/.exec(text.trim());
+  if (match === null)
+    throw new ConfigError(`Invalid controller.quorum.voters entry '${text}': expected id@host:port`);
+  return { id: Number(match[1]), host: (match[2] as string).replace(/^\[|\]$/g, ""), port: Number(match[3]) };
+}
+
+/** Parses and cross-checks broker properties; throws ConfigError with one clear message. */
+export function parseBrokerConfig(raw: ReadonlyMap<string, string>): BrokerConfig {
+  const parsed = parseConfig(brokerConfigKeys, raw);
+  return buildBrokerConfig(parsed);
+}
+
+function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
+  const v = parsed.values;
+  const list = (name: string) => (v.get(name) as string[] | null) ?? [];
+  const listeners = list("listeners").map(parseListener);
+  const names = new Set<string>();
+  for (const l of listeners) {
+    if (names.has(l.name))
+      throw new ConfigError(`Each listener must have a different name; ${l.name} repeats`);
+    names.add(l.name);
+  }
+  const advertisedRaw = v.get("advertised.listeners") as string[] | null;
+  const controllerListenerNames = list("controller.listener.names").map((n) => n.toUpperCase());
+  const advertisedListeners =
+    advertisedRaw === null
+      ? listeners.filter((l) => !controllerListenerNames.includes(l.name))
+      : advertisedRaw.map(parseListener);
+  const processRoles = list("process.roles") as ("broker" | "controller")[];
+  const nodeId = v.get("node.id") as number;
+  if (processRoles.length > 0 && nodeId < 0) {
+    throw new ConfigError(
+      'Missing required configuration "node.id" (a non-negative integer) when process.roles is set',
+    );
+  }
+  const logDirs = (v.get("log.dirs") as string[] | null) ?? [v.get("log.dir") as string];
+  if (logDirs.length === 0 || logDirs.some((d) => d.trim() === ""))
+    throw new ConfigError("log.dirs must name at least one directory");
+  const voters = list("controller.quorum.voters").map(parseVoter);
+  if (processRoles.includes("controller") && voters.length > 0 && !voters.some((x) => x.id === nodeId)) {
+    throw new ConfigError(`node.id ${nodeId} has the controller role but is not in controller.quorum.voters`);
+  }
+  for (const name of controllerListenerNames) {
+    if (processRoles.includes("controller") && !names.has(name)) {
+      throw new ConfigError(`controller.listener.names names ${name}, which is not in listeners`);
+    }
+  }
+  const sessionMin = v.get("group.min.session.timeout.ms") as number;
+  if (sessionMin > (v.get("group.max.session.timeout.ms") as number)) {
+    throw new ConfigError("group.min.session.timeout.ms must not exceed group.max.session.timeout.ms");
+  }
+  const get = <T>(name: string): T => {
+    if (!v.has(name)) throw new ConfigError(`unknown broker configuration ${name}`);
+    return v.get(name) as T;
+  };
+  return {
+    nodeId,
+    processRoles,
+    listeners,
+    advertisedListeners,
+    controllerListenerNames,
+    controllerQuorumVoters: voters,
+    logDirs,
+    values: v,
+    explicit: parsed.explicit,
+    warnings: parsed.warnings,
+    int: (name) => get<number>(name),
+    bool: (name) => get<boolean>(name),
+    string: (name) => get<string | null>(name),
+    list: (name) => get<string[] | null>(name) ?? [],
+  };
+}
+
+/** The effective retention.ms default from the log.retention.{ms,minutes,hours} synonyms, as Kafka picks it. */
+export function defaultRetentionMs(config: BrokerConfig): number {
+  const ms = config.values.get("log.retention.ms");
+  if (typeof ms === "number") return ms;
+  const minutes = config.values.get("log.retention.minutes");
+  if (typeof minutes === "number") return minutes * 60_000;
+  return config.int("log.retention.hours") * HOUR_MS;
+}
+
+/** The effective segment.ms default from log.roll.{ms,hours}. */
+export function defaultSegmentMs(config: BrokerConfig): number {
+  const ms = config.values.get("log.roll.ms");
+  return typeof ms === "number" ? ms : config.int("log.roll.hours") * HOUR_MS;
+}
+
+/** Properties of the single-node setup that `brook server start` uses when no file is given. */
+export const SINGLE_NODE_PROPERTIES: ReadonlyMap<string, string> = new Map([
+  ["node.id", "1"],
+  ["process.roles", "broker,controller"],
+  ["listeners", "PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093"],
+  ["advertised.listeners", "PLAINTEXT://localhost:9092"],
+  ["controller.listener.names", "CONTROLLER"],
+  ["controller.quorum.voters", "1@localhost:9093"],
+  ["log.dirs", "./brook-data"],
+  ["offsets.topic.replication.factor", "1"],
+  ["transaction.state.log.replication.factor", "1"],
+  ["transaction.state.log.min.isr", "1"],
+]);
