@@ -1,0 +1,93 @@
+import type { Uuid } from "../protocol/index.js";
+import type { BrokerEndpoint, ConfigResourceType } from "./metadata-records.js";
+
+export interface BrokerRegistration {
+  readonly id: number;
+  readonly epoch: bigint;
+  readonly incarnationId: Uuid;
+  readonly endPoints: readonly BrokerEndpoint[];
+  readonly rack: string | null;
+  readonly fenced: boolean;
+}
+
+export interface PartitionRegistration {
+  readonly partitionId: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+}
+
+export interface TopicImage {
+  readonly id: Uuid;
+  readonly name: string;
+  /** Indexed by partition id: partitions are 0..n-1. */
+  readonly partitions: readonly PartitionRegistration[];
+}
+
+/**
+ * An immutable view of the cluster metadata at one offset of the metadata log. Readers hold an
+ * image for the length of a request and never see it change; a delta builds the next one.
+ */
+export class MetadataImage {
+  readonly offset: bigint;
+  readonly brokers: ReadonlyMap<number, BrokerRegistration>;
+  readonly topicsById: ReadonlyMap<Uuid, TopicImage>;
+  readonly topicsByName: ReadonlyMap<string, TopicImage>;
+  /** resourceType -> resourceName -> config name -> value. */
+  readonly configs: ReadonlyMap<ConfigResourceType, ReadonlyMap<string, ReadonlyMap<string, string>>>;
+  readonly nextProducerId: bigint;
+  readonly features: ReadonlyMap<string, number>;
+
+  constructor(fields: {
+    offset: bigint;
+    brokers: ReadonlyMap<number, BrokerRegistration>;
+    topicsById: ReadonlyMap<Uuid, TopicImage>;
+    topicsByName: ReadonlyMap<string, TopicImage>;
+    configs: ReadonlyMap<ConfigResourceType, ReadonlyMap<string, ReadonlyMap<string, string>>>;
+    nextProducerId: bigint;
+    features: ReadonlyMap<string, number>;
+  }) {
+    this.offset = fields.offset;
+    this.brokers = fields.brokers;
+    this.topicsById = fields.topicsById;
+    this.topicsByName = fields.topicsByName;
+    this.configs = fields.configs;
+    this.nextProducerId = fields.nextProducerId;
+    this.features = fields.features;
+  }
+
+  static readonly EMPTY = new MetadataImage({
+    offset: -1n,
+    brokers: new Map(),
+    topicsById: new Map(),
+    topicsByName: new Map(),
+    configs: new Map(),
+    nextProducerId: 0n,
+    features: new Map(),
+  });
+
+  topic(name: string): TopicImage | undefined {
+    return this.topicsByName.get(name);
+  }
+
+  partition(topic: string, partition: number): PartitionRegistration | undefined {
+    return this.topicsByName.get(topic)?.partitions[partition];
+  }
+
+  topicConfig(name: string): ReadonlyMap<string, string> {
+    return this.configs.get(2)?.get(name) ?? EMPTY_CONFIG;
+  }
+
+  brokerConfig(brokerId: number | ""): ReadonlyMap<string, string> {
+    return this.configs.get(4)?.get(String(brokerId)) ?? EMPTY_CONFIG;
+  }
+
+  /** Brokers that may lead partitions: registered and not fenced. */
+  liveBrokers(): BrokerRegistration[] {
+    return [...this.brokers.values()].filter((b) => !b.fenced).sort((a, b) => a.id - b.id);
+  }
+}
+
+const EMPTY_CONFIG: ReadonlyMap<string, string> = new Map();

@@ -1,0 +1,64 @@
+import type { Uuid } from "../protocol/index.js";
+
+/**
+ * The records of the cluster metadata log, with the fields of Kafka's metadata record specs
+ * (`specs/kafka-protocol/metadata/`). Cluster state changes only by appending these records and
+ * replaying them into the image; the controller validates requests and emits records.
+ */
+export const ConfigResourceType = { topic: 2, broker: 4 } as const;
+export type ConfigResourceType = (typeof ConfigResourceType)[keyof typeof ConfigResourceType];
+
+export interface BrokerEndpoint {
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: number;
+}
+
+export type MetadataRecord =
+  | {
+      type: "RegisterBroker";
+      brokerId: number;
+      incarnationId: Uuid;
+      brokerEpoch: bigint;
+      endPoints: BrokerEndpoint[];
+      rack: string | null;
+      fenced: boolean;
+    }
+  | { type: "UnregisterBroker"; brokerId: number; brokerEpoch: bigint }
+  | { type: "FenceBroker"; id: number; epoch: bigint }
+  | { type: "UnfenceBroker"; id: number; epoch: bigint }
+  | { type: "Topic"; name: string; topicId: Uuid }
+  | {
+      type: "Partition";
+      topicId: Uuid;
+      partitionId: number;
+      replicas: number[];
+      isr: number[];
+      leader: number;
+      leaderEpoch: number;
+      partitionEpoch: number;
+    }
+  | {
+      type: "PartitionChange";
+      topicId: Uuid;
+      partitionId: number;
+      /** -2: no change (Kafka's NO_LEADER_CHANGE); -1: no leader. */
+      leader: number;
+      isr: number[] | null;
+      replicas: number[] | null;
+    }
+  | { type: "RemoveTopic"; topicId: Uuid }
+  | {
+      type: "Config";
+      resourceType: ConfigResourceType;
+      resourceName: string;
+      name: string;
+      value: string | null;
+    }
+  | { type: "ProducerIds"; brokerId: number; brokerEpoch: bigint; nextProducerId: bigint }
+  | { type: "FeatureLevel"; name: string; featureLevel: number }
+  | { type: "NoOp" };
+
+export const NO_LEADER = -1;
+export const NO_LEADER_CHANGE = -2;
