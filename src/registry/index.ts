@@ -1,0 +1,39 @@
+/**
+ * Brook's Confluent-compatible Schema Registry: the REST API (`startSchemaRegistry`), the
+ * registry's operations (`SchemaRegistry`), the `_schemas` log interface the broker implements
+ * (`SchemaLogBackend`) with memory and file implementations, the per-format compatibility
+ * checkers, and a serializer/deserializer client for the Confluent wire format.
+ */
+export { type CompatibilityResult, checkCompatibility, type PriorVersion } from "./compatibility.js";
+export { AvroSchema, avroFormat } from "./formats/avro/avro-format.js";
+export { formatOf, SCHEMA_FORMATS } from "./formats/formats.js";
+export type {
+  CheckRoles,
+  CompatibilityIssue,
+  ParsedSchema,
+  ResolvedReference,
+  SchemaFormat,
+} from "./formats/schema-format.js";
+export { FileSchemaLog } from "./log/file-schema-log.js";
+export { MemorySchemaLog } from "./log/memory-schema-log.js";
+export type { SchemaLogBackend, SchemaLogRecord } from "./log/schema-log-backend.js";
+export * as schemaLogRecords from "./log/schema-log-records.js";
+export { RegistryError, registryErrors } from "./registry-error.js";
+export {
+  REGISTRY_REQUEST_BYTES_MAX,
+  type RunningSchemaRegistry,
+  type SchemaRegistryServerOptions,
+  startSchemaRegistry,
+} from "./rest/schema-registry-server.js";
+export { SchemaRegistry, type SchemaRegistryOptions, type SchemaRequest } from "./schema-registry.js";
+export {
+  COMPATIBILITY_LEVELS,
+  type CompatibilityLevel,
+  MODES,
+  type Mode,
+  type RegistryConfig,
+  SCHEMA_TYPES,
+  type SchemaReference,
+  type SchemaType,
+  type SchemaVersion,
+} from "./schema-types.js";

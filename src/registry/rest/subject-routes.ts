@@ -1,0 +1,71 @@
+import { parseVersionSpec } from "../version-spec.js";
+import { flag, paginate, parseSchemaRequest, versionBody } from "./request-parsing.js";
+import type { RestHandler } from "./rest-types.js";
+
+/** Handlers under `/subjects`. */
+
+export const listSubjects: RestHandler = (registry, { query }) => {
+  const prefix = query.get("subjectPrefix") ?? undefined;
+  const subjects = registry.listSubjects({
+    deleted: flag(query, "deleted"),
+    deletedOnly: flag(query, "deletedOnly"),
+    ...(prefix !== undefined && prefix !== ":*:" ? { prefix } : {}),
+  });
+  return { json: paginate(subjects, query) };
+};
+
+export const lookupSchema: RestHandler = (registry, { params, query, body }) => {
+  const found = registry.lookup(params["subject"]!, parseSchemaRequest(body), {
+    normalize: flag(query, "normalize"),
+    deleted: flag(query, "deleted"),
+  });
+  return { json: versionBody(found) };
+};
+
+export const deleteSubject: RestHandler = async (registry, { params, query }) => ({
+  json: await registry.deleteSubject(params["subject"]!, flag(query, "permanent")),
+});
+
+export const listVersions: RestHandler = (registry, { params, query }) => {
+  const versions = registry.listVersions(params["subject"]!, {
+    deleted: flag(query, "deleted") || flag(query, "deletedAsNegative"),
+    deletedOnly: flag(query, "deletedOnly"),
+  });
+  const negative = flag(query, "deletedAsNegative");
+  return {
+    json: paginate(
+      versions.map((v) => (negative && v.deleted ? -v.version : v.version)),
+      query,
+    ),
+  };
+};
+
+export const registerSchema: RestHandler = async (registry, { params, query, body }) => {
+  const request = parseSchemaRequest(body);
+  const registered = await registry.register(params["subject"]!, request, {
+    normalize: flag(query, "normalize"),
+    force: flag(query, "force"),
+  });
+  // 7.x answers only the id; 8.x adds the rest, which older clients ignore.
+  return { json: { id: registered.id, ...versionBody(registered) } };
+};
+
+export const getVersion: RestHandler = (registry, { params, query }) => {
+  const spec = parseVersionSpec(params["version"]!);
+  return { json: versionBody(registry.getVersion(params["subject"]!, spec, flag(query, "deleted"))) };
+};
+
+export const getVersionSchema: RestHandler = (registry, { params, query }) => {
+  const spec = parseVersionSpec(params["version"]!);
+  return { text: registry.getVersion(params["subject"]!, spec, flag(query, "deleted")).schema };
+};
+
+export const getReferencedBy: RestHandler = (registry, { params, query }) => {
+  const spec = parseVersionSpec(params["version"]!);
+  return { json: paginate(registry.referencedBy(params["subject"]!, spec, flag(query, "deleted")), query) };
+};
+
+export const deleteVersion: RestHandler = async (registry, { params, query }) => {
+  const spec = parseVersionSpec(params["version"]!);
+  return { json: await registry.deleteVersion(params["subject"]!, spec, flag(query, "permanent")) };
+};

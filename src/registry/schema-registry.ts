@@ -1,0 +1,611 @@
+import { assert } from "../base/index.js";
+import { checkCompatibility, type PriorVersion } from "./compatibility.js";
+import { formatOf } from "./formats/formats.js";
+import type { ParsedSchema, ResolvedReference } from "./formats/schema-format.js";
+import type { SchemaLogBackend } from "./log/schema-log-backend.js";
+import {
+  encodeConfigValue,
+  encodeDeleteSubjectValue,
+  encodeKey,
+  encodeModeValue,
+  encodeSchemaValue,
+  type SchemaLogKey,
+} from "./log/schema-log-records.js";
+import { RegistryError, registryErrors } from "./registry-error.js";
+import { RegistryState } from "./registry-state.js";
+import type {
+  CompatibilityLevel,
+  Mode,
+  RegistryConfig,
+  SchemaReference,
+  SchemaVersion,
+  StoredSchema,
+} from "./schema-types.js";
+import { schemaIdentity } from "./schema-types.js";
+import { type VersionSpec, validateSubject } from "./version-spec.js";
+
+/** Records read from the backend per call while catching up. */
+const CATCH_UP_BATCH_RECORDS = 1000;
+/** References nest; a cycle or an absurd chain is refused past this depth. */
+export const REFERENCE_DEPTH_MAX = 32;
+/** Parsed schemas kept to avoid re-parsing registered versions on every check. */
+const PARSED_SCHEMA_CACHE_ENTRIES_MAX = 1000;
+
+export interface SchemaRegistryOptions {
+  backend: SchemaLogBackend;
+  /** `schema.compatibility.level`: the level when neither subject nor global config sets one. */
+  defaultCompatibility?: CompatibilityLevel;
+  /** `mode.mutability`: when false every mode change is refused with 42205. */
+  modeMutability?: boolean;
+}
+
+/** What a register, lookup or check request carries. */
+export interface SchemaRequest {
+  schema: string;
+  schemaType: string;
+  references: SchemaReference[];
+  id?: number;
+  version?: number;
+}
+
+type LogWrite = { key: SchemaLogKey; value: Buffer | null };
+
+/**
+ * The registry's operations, independent of HTTP. State lives in a RegistryState that only log
+ * records change: a write builds its records from the current state, appends them to the
+ * backend, then replays the backend up to its end before answering, so a response never runs
+ * ahead of the log. Writes are serialized (one at a time) so ids and versions are assigned from
+ * a state that includes every earlier write.
+ */
+export class SchemaRegistry {
+  readonly defaultCompatibility: CompatibilityLevel;
+  readonly modeMutability: boolean;
+  private readonly backend: SchemaLogBackend;
+  private readonly state = new RegistryState();
+  private readonly parsedCache = new Map<string, ParsedSchema>();
+  private writeChain: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: SchemaRegistryOptions) {
+    this.backend = options.backend;
+    this.defaultCompatibility = options.defaultCompatibility ?? "BACKWARD";
+    this.modeMutability = options.modeMutability ?? true;
+  }
+
+  /** Opens a registry over a backend, rebuilding its state by replaying the whole log. */
+  static async open(options: SchemaRegistryOptions): Promise<SchemaRegistry> {
+    const registry = new SchemaRegistry(options);
+    await registry.catchUp();
+    return registry;
+  }
+
+  /** Applies every record the backend holds past what was applied already. */
+  async catchUp(): Promise<void> {
+    for (;;) {
+      let records: Awaited<ReturnType<SchemaLogBackend["read"]>>;
+      try {
+        records = await this.backend.read(this.state.nextOffset, CATCH_UP_BATCH_RECORDS);
+      } catch (error) {
+        throw registryErrors.storeError(`Error while reading the schemas log: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      if (records.length === 0) return;
+      for (const record of records) this.state.apply(record);
+    }
+  }
+
+  get skippedRecordCount(): number {
+    return this.state.skippedRecordCount;
+  }
+
+  get maxId(): number {
+    return this.state.maxId;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Subjects in name order: with a live version, or (deleted) any version, or (deletedOnly) none live. */
+  listSubjects(options: { deleted?: boolean; deletedOnly?: boolean; prefix?: string } = {}): string[] {
+    const out: string[] = [];
+    for (const [subject, versions] of this.state.subjects) {
+      if (options.prefix !== undefined && !subject.startsWith(options.prefix)) continue;
+      const live = [...versions.values()].some((v) => !v.deleted);
+      if (options.deletedOnly ? !live : live || options.deleted) out.push(subject);
+    }
+    return out.sort(compareText);
+  }
+
+  /** Version records of a subject in ascending order, live only unless asked. */
+  versionsOf(subject: string, includeDeleted = false): SchemaVersion[] {
+    const versions = [...(this.state.subjects.get(subject)?.values() ?? [])];
+    return versions.filter((v) => includeDeleted || !v.deleted).sort((a, b) => a.version - b.version);
+  }
+
+  /** The versions a `GET /subjects/{s}/versions` lists; 40401 when there are none to list. */
+  listVersions(subject: string, options: { deleted?: boolean; deletedOnly?: boolean } = {}): SchemaVersion[] {
+    const all = this.versionsOf(subject, true);
+    const live = all.filter((v) => !v.deleted);
+    if (all.length === 0 || (live.length === 0 && !options.deleted && !options.deletedOnly)) {
+      throw registryErrors.subjectNotFound(subject);
+    }
+    if (options.deletedOnly) return all.filter((v) => v.deleted);
+    return options.deleted ? all : live;
+  }
+
+  /** One version; soft-deleted ones only with `includeDeleted`. */
+  getVersion(subject: string, spec: VersionSpec, includeDeleted = false): SchemaVersion {
+    const all = this.versionsOf(subject, true);
+    const visible = all.filter((v) => includeDeleted || !v.deleted);
+    if (visible.length === 0) throw registryErrors.subjectNotFound(subject);
+    const found = spec === "latest" ? visible.at(-1) : visible.find((v) => v.version === spec);
+    if (!found) throw registryErrors.versionNotFound(spec);
+    return found;
+  }
+
+  schemaById(id: number): StoredSchema {
+    const schema = this.state.schemaById(id);
+    if (!schema) throw registryErrors.schemaNotFound(`Schema ${id} not found`);
+    return schema;
+  }
+
+  /** Subject/version pairs using an id; soft-deleted ones with `includeDeleted`. */
+  versionsOfId(id: number, includeDeleted = false): SchemaVersion[] {
+    this.schemaById(id);
+    return this.state.versionsOfId(id).filter((v) => includeDeleted || !v.deleted);
+  }
+
+  /** Every version record, for `GET /schemas`. */
+  allVersions(includeDeleted = false): SchemaVersion[] {
+    return this.listSubjects({ deleted: true }).flatMap((s) => this.versionsOf(s, includeDeleted));
+  }
+
+  /** Ids of schemas whose references point at subject/version. */
+  referencedBy(subject: string, spec: VersionSpec, includeDeleted = false): number[] {
+    const target = this.getVersion(subject, spec, includeDeleted);
+    return this.referrers(target, includeDeleted)
+      .map((v) => v.id)
+      .filter((id, i, ids) => ids.indexOf(id) === i)
+      .sort((a, b) => a - b);
+  }
+
+  private referrers(target: SchemaVersion, includeDeleted: boolean): SchemaVersion[] {
+    return this.allVersions(includeDeleted).filter((v) =>
+      v.references.some((r) => r.subject === target.subject && r.version === target.version),
+    );
+  }
+
+  /** `POST /subjects/{s}`: the version of this subject holding the given schema. */
+  lookup(
+    subject: string,
+    request: SchemaRequest,
+    options: { normalize?: boolean; deleted?: boolean },
+  ): SchemaVersion {
+    const candidates = this.versionsOf(subject, options.deleted === true);
+    if (candidates.length === 0) throw registryErrors.subjectNotFound(subject);
+    const parsed = this.parseRequest(request);
+    const identities = this.identitiesOf(request, parsed, this.normalizeFor(subject, options.normalize));
+    const found = candidates.findLast((v) => identities.has(schemaIdentity(v)));
+    if (!found) throw registryErrors.schemaNotFound();
+    return found;
+  }
+
+  // ---------------------------------------------------------------- config and mode
+
+  globalConfig(): RegistryConfig {
+    return { compatibilityLevel: this.defaultCompatibility, ...this.state.globalConfig };
+  }
+
+  /** The subject's own config; with `defaultToGlobal`, the global one when it has none. */
+  subjectConfig(subject: string, defaultToGlobal = false): RegistryConfig {
+    const own = this.state.subjectConfigs.get(subject);
+    if (own) return own;
+    if (defaultToGlobal) return this.globalConfig();
+    throw registryErrors.subjectConfigNotFound(subject);
+  }
+
+  compatibilityOf(subject: string): CompatibilityLevel {
+    return (
+      this.state.subjectConfigs.get(subject)?.compatibilityLevel ??
+      this.state.globalConfig?.compatibilityLevel ??
+      this.defaultCompatibility
+    );
+  }
+
+  globalMode(): Mode {
+    return this.state.globalMode ?? "READWRITE";
+  }
+
+  subjectMode(subject: string, defaultToGlobal = false): Mode {
+    const own = this.state.subjectModes.get(subject);
+    if (own) return own;
+    if (defaultToGlobal) return this.globalMode();
+    throw registryErrors.subjectModeNotFound(subject);
+  }
+
+  /** The mode in force for a subject: READONLY_OVERRIDE globally beats any subject mode. */
+  effectiveMode(subject: string | null): Mode {
+    const global = this.globalMode();
+    if (subject === null || global === "READONLY_OVERRIDE") return global;
+    return this.state.subjectModes.get(subject) ?? global;
+  }
+
+  setConfig(subject: string | null, update: RegistryConfig): Promise<RegistryConfig> {
+    if (subject !== null) validateSubject(subject);
+    return this.exclusive(async () => {
+      this.assertWritable(subject);
+      const previous = subject === null ? this.state.globalConfig : this.state.subjectConfigs.get(subject);
+      const merged: RegistryConfig = { ...previous, ...update };
+      if (previous?.extra || update.extra) merged.extra = { ...previous?.extra, ...update.extra };
+      await this.write([{ key: { keytype: "CONFIG", subject }, value: encodeConfigValue(subject, merged) }]);
+      return merged;
+    });
+  }
+
+  /** Removes a config; answers the previous one (the server default for the global config). */
+  deleteConfig(subject: string | null): Promise<RegistryConfig> {
+    return this.exclusive(async () => {
+      this.assertWritable(subject);
+      if (subject === null) {
+        const previous = this.globalConfig();
+        if (this.state.globalConfig) await this.write([{ key: { keytype: "CONFIG", subject }, value: null }]);
+        return previous;
+      }
+      const previous = this.state.subjectConfigs.get(subject);
+      if (!previous) throw registryErrors.subjectNotFound(subject);
+      await this.write([{ key: { keytype: "CONFIG", subject }, value: null }]);
+      return previous;
+    });
+  }
+
+  setMode(subject: string | null, mode: Mode, force = false): Promise<Mode> {
+    if (subject !== null) validateSubject(subject);
+    return this.exclusive(async () => {
+      if (!this.modeMutability) throw registryErrors.operationNotPermitted("Mode changes are not allowed");
+      if (mode === "FORWARD" && subject !== null) throw registryErrors.invalidMode(mode);
+      if (mode === "IMPORT" && !force && this.effectiveMode(subject) !== "IMPORT") {
+        const live = subject === null ? this.listSubjects().length > 0 : this.versionsOf(subject).length > 0;
+        if (live) {
+          throw registryErrors.operationNotPermitted(
+            "Cannot import since found existing subjects" +
+              (subject === null ? "" : ` for subject ${subject}`),
+          );
+        }
+      }
+      await this.write([{ key: { keytype: "MODE", subject }, value: encodeModeValue(subject, mode) }]);
+      return mode;
+    });
+  }
+
+  deleteMode(subject: string | null): Promise<Mode> {
+    return this.exclusive(async () => {
+      if (!this.modeMutability) throw registryErrors.operationNotPermitted("Mode changes are not allowed");
+      const previous = subject === null ? this.globalMode() : this.state.subjectModes.get(subject);
+      if (previous === undefined) throw registryErrors.subjectNotFound(subject ?? "");
+      const present = subject === null ? this.state.globalMode !== undefined : true;
+      if (present) await this.write([{ key: { keytype: "MODE", subject }, value: null }]);
+      return previous;
+    });
+  }
+
+  // ---------------------------------------------------------------- register
+
+  /** `POST /subjects/{s}/versions`: the registered (or already present) version. */
+  register(
+    subject: string,
+    request: SchemaRequest,
+    options: { normalize?: boolean; force?: boolean } = {},
+  ): Promise<SchemaVersion> {
+    validateSubject(subject);
+    return this.exclusive(async () => {
+      const mode = this.effectiveMode(subject);
+      this.assertWritable(subject);
+      const importing = mode === "IMPORT";
+      const parsed = this.parseRequest(request);
+      const normalize = this.normalizeFor(subject, options.normalize);
+      const stored: StoredSchema = {
+        schemaType: parsed.schemaType,
+        schema: normalize ? parsed.normalized() : parsed.canonical,
+        references: request.references,
+      };
+      const existing = this.existingVersion(subject, request, parsed, normalize);
+      if (existing && (!importing || request.id === undefined || request.id === existing.id)) return existing;
+      if (!importing && !options.force) this.assertCompatible(subject, parsed);
+      const id = importing
+        ? this.importedId(stored, request.id)
+        : (this.state.idOf(stored) ?? this.state.maxId + 1);
+      const version = this.nextVersion(subject, request, importing, stored);
+      const entry: SchemaVersion = { subject, version, id, deleted: false, ...stored };
+      await this.write([...this.replacedSoftDeletes(subject, id), schemaWrite(entry)]);
+      return this.getVersion(subject, version);
+    });
+  }
+
+  private existingVersion(
+    subject: string,
+    request: SchemaRequest,
+    parsed: ParsedSchema,
+    normalize: boolean,
+  ): SchemaVersion | undefined {
+    const identities = this.identitiesOf(request, parsed, normalize);
+    return this.versionsOf(subject).find((v) => identities.has(schemaIdentity(v)));
+  }
+
+  /** The identities that count as "the same schema": canonical text, and normalized with `normalize`. */
+  private identitiesOf(request: SchemaRequest, parsed: ParsedSchema, normalize: boolean): Set<string> {
+    const base = { schemaType: parsed.schemaType, references: request.references };
+    const out = new Set([schemaIdentity({ ...base, schema: parsed.canonical })]);
+    if (normalize) out.add(schemaIdentity({ ...base, schema: parsed.normalized() }));
+    return out;
+  }
+
+  private assertCompatible(subject: string, parsed: ParsedSchema): void {
+    const level = this.compatibilityOf(subject);
+    const result = checkCompatibility(
+      formatOf(parsed.schemaType),
+      level,
+      parsed,
+      this.priorVersions(subject),
+    );
+    if (result.compatible) return;
+    throw registryErrors.incompatible(
+      `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${result.messages.join(", ")}]`,
+    );
+  }
+
+  /** Live versions of a subject, parsed, oldest first. */
+  priorVersions(subject: string): PriorVersion[] {
+    return this.versionsOf(subject).map((v) => ({
+      version: v.version,
+      schema: v.schema,
+      parsed: this.parseStored(v),
+    }));
+  }
+
+  private importedId(stored: StoredSchema, requested: number | undefined): number {
+    if (requested === undefined) return this.state.idOf(stored) ?? this.state.maxId + 1;
+    if (!Number.isInteger(requested) || requested < 1) {
+      throw registryErrors.invalidSchema(`Invalid id ${requested}`);
+    }
+    const holder = this.state.schemaById(requested);
+    if (holder && schemaIdentity(holder) !== schemaIdentity(stored)) {
+      throw registryErrors.idDoesNotMatch(
+        `Overwrite new schema with id ${requested} is not permitted: a different schema already has this id`,
+      );
+    }
+    return requested;
+  }
+
+  private nextVersion(
+    subject: string,
+    request: SchemaRequest,
+    importing: boolean,
+    stored: StoredSchema,
+  ): number {
+    const all = this.versionsOf(subject, true);
+    const next = (all.at(-1)?.version ?? 0) + 1;
+    if (request.version === undefined || request.version === -1) return next;
+    if (importing) {
+      const taken = all.find((v) => v.version === request.version);
+      if (taken && schemaIdentity(taken) !== schemaIdentity(stored)) {
+        throw registryErrors.invalidSchema(
+          `Version ${request.version} already exists for subject ${subject}`,
+        );
+      }
+      if (!Number.isInteger(request.version) || request.version < 1) {
+        throw registryErrors.invalidSchema(`Invalid version ${request.version}`);
+      }
+      return request.version;
+    }
+    if (request.version !== next) {
+      throw registryErrors.invalidSchema(
+        `Version is not one more than previous version; requested ${request.version}, expected ${next}`,
+      );
+    }
+    return next;
+  }
+
+  /** Soft-deleted versions of the subject that carry the id: tombstoned when it comes back. */
+  private replacedSoftDeletes(subject: string, id: number): LogWrite[] {
+    return this.versionsOf(subject, true)
+      .filter((v) => v.deleted && v.id === id && this.referrers(v, true).length === 0)
+      .map((v) => ({ key: { keytype: "SCHEMA", subject, version: v.version }, value: null }));
+  }
+
+  // ---------------------------------------------------------------- compatibility endpoints
+
+  /**
+   * `POST /compatibility/subjects/{s}/versions[/{v}]`: with a version, checks against that one
+   * version in the level's direction; without, runs the check registration would run.
+   */
+  checkCompatibilityOf(
+    subject: string,
+    spec: VersionSpec | undefined,
+    request: SchemaRequest,
+  ): { compatible: boolean; messages: string[] } {
+    let priors: PriorVersion[];
+    if (spec === undefined || spec === "latest") {
+      priors = this.priorVersions(subject);
+      if (spec === "latest") priors = priors.slice(-1);
+    } else {
+      const target = this.versionsOf(subject).find((v) => v.version === spec);
+      if (!target) throw registryErrors.versionNotFound(spec);
+      priors = [{ version: target.version, schema: target.schema, parsed: this.parseStored(target) }];
+    }
+    const parsed = this.parseRequest(request);
+    let level = this.compatibilityOf(subject);
+    if (spec !== undefined) level = level.replace("_TRANSITIVE", "") as CompatibilityLevel;
+    return checkCompatibility(formatOf(parsed.schemaType), level, parsed, priors);
+  }
+
+  // ---------------------------------------------------------------- deletes
+
+  /** `DELETE /subjects/{s}/versions/{v}`: soft, or hard after a soft delete. */
+  deleteVersion(subject: string, spec: VersionSpec, permanent = false): Promise<number> {
+    return this.exclusive(async () => {
+      this.assertWritable(subject);
+      const all = this.versionsOf(subject, true);
+      if (all.length === 0) throw registryErrors.subjectNotFound(subject);
+      const pool = permanent ? all : all.filter((v) => !v.deleted);
+      const target = spec === "latest" ? pool.at(-1) : all.find((v) => v.version === spec);
+      if (!target) throw registryErrors.versionNotFound(spec);
+      if (!permanent && target.deleted) throw registryErrors.versionSoftDeleted(subject, target.version);
+      if (permanent && !target.deleted) throw registryErrors.versionNotSoftDeleted(subject, target.version);
+      const referrers = this.referrers(target, permanent);
+      if (referrers.length > 0) throw referenceExists(subject, target.version, referrers);
+      const key: SchemaLogKey = { keytype: "SCHEMA", subject, version: target.version };
+      const writes: LogWrite[] = [
+        { key, value: permanent ? null : encodeSchemaValue({ ...target, deleted: true }) },
+      ];
+      if (permanent && all.length === 1) writes.push(...this.subjectSettingRemovals(subject));
+      await this.write(writes);
+      return target.version;
+    });
+  }
+
+  /** `DELETE /subjects/{s}`: soft deletes the live versions, or hard deletes all after that. */
+  deleteSubject(subject: string, permanent = false): Promise<number[]> {
+    return this.exclusive(async () => {
+      this.assertWritable(subject);
+      const all = this.versionsOf(subject, true);
+      if (all.length === 0) throw registryErrors.subjectNotFound(subject);
+      const live = all.filter((v) => !v.deleted);
+      if (permanent && live.length > 0) throw registryErrors.subjectNotSoftDeleted(subject);
+      if (!permanent && live.length === 0) throw registryErrors.subjectSoftDeleted(subject);
+      const targets = permanent ? all : live;
+      for (const target of targets) {
+        const outside = this.referrers(target, permanent).filter((r) => r.subject !== subject);
+        if (outside.length > 0) throw referenceExists(subject, target.version, outside);
+      }
+      const writes: LogWrite[] = permanent
+        ? [...all].reverse().map((v) => ({
+            key: { keytype: "SCHEMA", subject, version: v.version } as SchemaLogKey,
+            value: null,
+          }))
+        : [
+            {
+              key: { keytype: "DELETE_SUBJECT", subject },
+              value: encodeDeleteSubjectValue({ subject, version: live.at(-1)!.version }),
+            },
+          ];
+      writes.push(...this.subjectSettingRemovals(subject));
+      await this.write(writes);
+      return targets.map((v) => v.version);
+    });
+  }
+
+  private subjectSettingRemovals(subject: string): LogWrite[] {
+    const writes: LogWrite[] = [];
+    if (this.state.subjectConfigs.has(subject))
+      writes.push({ key: { keytype: "CONFIG", subject }, value: null });
+    if (this.state.subjectModes.has(subject)) writes.push({ key: { keytype: "MODE", subject }, value: null });
+    return writes;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private assertWritable(subject: string | null): void {
+    const mode = this.effectiveMode(subject);
+    if (mode === "READONLY" || mode === "READONLY_OVERRIDE") {
+      throw registryErrors.operationNotPermitted(
+        subject === null ? "The registry is in read-only mode" : `Subject ${subject} is in read-only mode`,
+      );
+    }
+  }
+
+  private normalizeFor(subject: string, requested: boolean | undefined): boolean {
+    return (
+      requested === true ||
+      this.state.subjectConfigs.get(subject)?.normalize === true ||
+      (this.state.subjectConfigs.get(subject)?.normalize === undefined &&
+        this.state.globalConfig?.normalize === true)
+    );
+  }
+
+  /** Parses a request's schema with its references resolved from the registry (42201 if bad). */
+  parseRequest(request: SchemaRequest): ParsedSchema {
+    const format = formatOf(request.schemaType);
+    const references = request.references.map((r) => this.resolveReference(r, 0));
+    return format.parse(request.schema, references);
+  }
+
+  private parseStored(version: StoredSchema): ParsedSchema {
+    const identity = schemaIdentity(version);
+    const cached = this.parsedCache.get(identity);
+    if (cached) return cached;
+    const references = version.references.map((r) => this.resolveReference(r, 0, true));
+    const parsed = formatOf(version.schemaType).parse(version.schema, references);
+    if (this.parsedCache.size >= PARSED_SCHEMA_CACHE_ENTRIES_MAX) this.parsedCache.clear();
+    this.parsedCache.set(identity, parsed);
+    return parsed;
+  }
+
+  private resolveReference(
+    reference: SchemaReference,
+    depth: number,
+    includeDeleted = false,
+  ): ResolvedReference {
+    if (depth >= REFERENCE_DEPTH_MAX) {
+      throw registryErrors.invalidSchema(
+        `Invalid schema: references nested deeper than ${REFERENCE_DEPTH_MAX}`,
+      );
+    }
+    let target: SchemaVersion;
+    try {
+      const spec = reference.version === -1 ? "latest" : reference.version;
+      target = this.getVersion(reference.subject, spec, includeDeleted);
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      throw registryErrors.invalidSchema(
+        `Invalid schema: reference ${reference.name} to subject ${reference.subject} version ${reference.version} not found`,
+      );
+    }
+    return {
+      ...reference,
+      version: target.version,
+      schemaType: target.schemaType,
+      schema: target.schema,
+      references: target.references.map((r) => this.resolveReference(r, depth + 1, true)),
+    };
+  }
+
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(operation, operation);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(writes: readonly LogWrite[]): Promise<void> {
+    assert(writes.length > 0, "a write has records");
+    for (const { key, value } of writes) {
+      try {
+        await this.backend.append(encodeKey(key), value);
+      } catch (error) {
+        throw registryErrors.storeError(
+          `Error while writing to the schemas log: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+    await this.catchUp();
+  }
+}
+
+function schemaWrite(entry: SchemaVersion): LogWrite {
+  return {
+    key: { keytype: "SCHEMA", subject: entry.subject, version: entry.version },
+    value: encodeSchemaValue(entry),
+  };
+}
+
+function referenceExists(subject: string, version: number, referrers: SchemaVersion[]): RegistryError {
+  const names = referrers.map((r) => `${r.subject} version ${r.version}`).join(", ");
+  return registryErrors.referenceExists(
+    `One or more references exist to the schema {subject=${subject},version=${version}}: ${names}`,
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
