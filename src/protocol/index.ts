@@ -1,4 +1,12 @@
 export {
+  decodeRequestFrameHeader,
+  decodeResponseFrameHeader,
+  encodeRequestFrameHeader,
+  encodeResponseFrameHeader,
+  REQUEST_HEADER_BYTES_MIN,
+} from "./api-header.js";
+export { EMPTY_BYTES, type TaggedField } from "./codec-runtime.js";
+export {
   ErrorCode,
   type ErrorCodeInfo,
   type ErrorCodeName,
@@ -7,6 +15,7 @@ export {
   isRetriable,
   KafkaError,
 } from "./error-codes.js";
+export * from "./generated/index.js";
 export { ProtocolDecodeError, ProtocolEncodeError } from "./protocol-error.js";
 export { Reader } from "./reader.js";
 export * from "./records/index.js";
