@@ -13,5 +13,6 @@ export {
   parseConfigValue,
 } from "./config-def.js";
 export { BrookError, ConfigError } from "./errors.js";
+export { createLogger, describeError, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export { parseProperties } from "./properties.js";
 export { SeededRandom } from "./random.js";

@@ -1,0 +1,45 @@
+import type { Connection } from "../network/index.js";
+import type { RequestHeader } from "../protocol/index.js";
+
+/** What a handler knows about the request besides its body. */
+export interface RequestContext {
+  readonly header: RequestHeader;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connection: Connection;
+  readonly listenerName: string;
+  /** Monotonic time the request was read, for timeouts. */
+  readonly receivedMs: number;
+}
+
+/** Returned by a handler when Kafka sends no response (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol("brook.noResponse");
+export type HandlerResult<Res> = Res | typeof NO_RESPONSE;
+
+/**
+ * One Kafka API: the versions it implements, and a function from the decoded request to the
+ * response (the generated `...Input` type of the response). A handler may answer later by
+ * returning a promise; the connection keeps responses in request order.
+ */
+export interface ApiHandler<Req, Res> {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** What ApiVersions advertises as the minimum, when it differs (Produce: 0, see the matrix). */
+  readonly advertisedMinVersion?: number;
+  handle(request: Req, context: RequestContext): HandlerResult<Res> | Promise<HandlerResult<Res>>;
+  /**
+   * The response that reports `errorCode` for everything the request asked (an unsupported
+   * version, or a handler failure). Without it the dispatcher sets a top-level ErrorCode.
+   */
+  errorResponse?(request: Req, errorCode: number, context: RequestContext): Res;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds handlers of every request type
+export type AnyApiHandler = ApiHandler<any, any>;
+
+export function defineHandler<Req, Res>(handler: ApiHandler<Req, Res>): AnyApiHandler {
+  return handler;
+}

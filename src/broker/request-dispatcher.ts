@@ -1,0 +1,167 @@
+import { describeError, type Logger } from "../base/index.js";
+import type { Connection, RequestHandler, ResponseChunks } from "../network/index.js";
+import {
+  ApiKey,
+  apiSpec,
+  decodeRequestFrameHeader,
+  ErrorCode,
+  encodeApiVersionsResponse,
+  encodeResponseFrameHeader,
+  KafkaError,
+  ProtocolDecodeError,
+  Reader,
+  Writer,
+} from "../protocol/index.js";
+import { type AnyApiHandler, NO_RESPONSE, type RequestContext } from "./api-handler.js";
+
+/** Per-API request counters, read by the console and the metrics endpoint. */
+export interface RequestStats {
+  count: number;
+  errors: number;
+  totalMs: number;
+}
+
+/**
+ * Turns request frames into handler calls and handler results into response frames.
+ *
+ * Failure policy, as Kafka's: a frame that cannot be parsed (bad header, unknown API key, a body
+ * that does not decode) closes its connection; a known API at a version Brook does not implement
+ * gets UNSUPPORTED_VERSION in that version's response; an ApiVersions request newer than Brook
+ * knows gets a v0 answer with UNSUPPORTED_VERSION and the supported ranges, so the client can
+ * retry lower (KIP-511). A handler that throws answers with its error code instead of crashing.
+ */
+export class RequestDispatcher implements RequestHandler {
+  private readonly handlers = new Map<number, AnyApiHandler>();
+  private readonly log: Logger;
+  readonly stats = new Map<number, RequestStats>();
+
+  constructor(handlers: readonly AnyApiHandler[], log: Logger) {
+    for (const h of handlers) this.handlers.set(h.apiKey, h);
+    this.log = log;
+  }
+
+  /** The ranges ApiVersions advertises: exactly the registered handlers. */
+  advertisedVersions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+    return [...this.handlers.values()]
+      .sort((a, b) => a.apiKey - b.apiKey)
+      .map((h) => ({
+        apiKey: h.apiKey,
+        minVersion: h.advertisedMinVersion ?? h.minVersion,
+        maxVersion: h.maxVersion,
+      }));
+  }
+
+  handle(frame: Buffer, connection: Connection): ResponseChunks | Promise<ResponseChunks> {
+    if (frame.length < 8)
+      throw new ProtocolDecodeError(`request of ${frame.length} bytes is shorter than a header`);
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const spec = apiSpec(apiKey);
+    if (spec === undefined)
+      throw new ProtocolDecodeError(`unknown api key ${apiKey}`, "BRK_ERR_PROTOCOL_UNKNOWN_API");
+    if (apiVersion < spec.minVersion || apiVersion > spec.maxVersion) {
+      if (apiKey === ApiKey.ApiVersions) return this.apiVersionsTooNew(correlationId);
+      throw new ProtocolDecodeError(
+        `${spec.name} v${apiVersion} is not a version Kafka defines`,
+        "BRK_ERR_PROTOCOL_VERSION",
+      );
+    }
+    const r = new Reader(frame);
+    const header = decodeRequestFrameHeader(r);
+    const request = spec.decodeRequest(r, apiVersion);
+    const context: RequestContext = {
+      header,
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      connection,
+      listenerName: connection.listenerName,
+      receivedMs: performance.now(),
+    };
+    const handler = this.handlers.get(apiKey);
+    if (handler === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      this.log.debug(`${spec.name} v${apiVersion} from ${connection.remoteAddress} is not supported`);
+      return this.encode(context, this.errorBody(handler, request, ErrorCode.UNSUPPORTED_VERSION, context));
+    }
+    let result: unknown;
+    try {
+      result = handler.handle(request, context);
+    } catch (error) {
+      return this.failed(handler, request, context, error);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => this.finish(context, value),
+        (error: unknown) => this.failed(handler, request, context, error),
+      );
+    }
+    return this.finish(context, result);
+  }
+
+  private finish(context: RequestContext, result: unknown): ResponseChunks {
+    this.count(context, false);
+    if (result === NO_RESPONSE) return null;
+    return this.encode(context, result);
+  }
+
+  private failed(
+    handler: AnyApiHandler,
+    request: unknown,
+    context: RequestContext,
+    error: unknown,
+  ): ResponseChunks {
+    this.count(context, true);
+    const errorCode = error instanceof KafkaError ? error.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+    if (!(error instanceof KafkaError)) {
+      this.log.error(
+        `${apiSpec(context.apiKey)?.name} v${context.apiVersion} failed: ${describeError(error)}`,
+      );
+      if (error instanceof Error && error.stack !== undefined) this.log.debug(error.stack);
+    }
+    return this.encode(context, this.errorBody(handler, request, errorCode, context));
+  }
+
+  private errorBody(
+    handler: AnyApiHandler | undefined,
+    request: unknown,
+    errorCode: number,
+    context: RequestContext,
+  ): unknown {
+    if (handler?.errorResponse !== undefined) return handler.errorResponse(request, errorCode, context);
+    return { errorCode };
+  }
+
+  private encode(context: RequestContext, body: unknown): ResponseChunks {
+    const spec = apiSpec(context.apiKey);
+    if (spec === undefined) return null;
+    const w = new Writer(256);
+    encodeResponseFrameHeader(w, context.apiKey, context.apiVersion, context.correlationId);
+    spec.encodeResponse(w, body, context.apiVersion);
+    return w.toChunks();
+  }
+
+  private count(context: RequestContext, failed: boolean): void {
+    let s = this.stats.get(context.apiKey);
+    if (s === undefined) {
+      s = { count: 0, errors: 0, totalMs: 0 };
+      this.stats.set(context.apiKey, s);
+    }
+    s.count++;
+    if (failed) s.errors++;
+    s.totalMs += performance.now() - context.receivedMs;
+  }
+
+  /** KIP-511: an ApiVersions version above ours gets a v0 body (header v0) with our ranges. */
+  private apiVersionsTooNew(correlationId: number): ResponseChunks {
+    const w = new Writer(512);
+    w.int32(correlationId);
+    encodeApiVersionsResponse(
+      w,
+      { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.advertisedVersions() },
+      0,
+    );
+    return w.toChunks();
+  }
+}
