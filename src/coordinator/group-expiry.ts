@@ -1,0 +1,43 @@
+import { ClassicGroup } from "./classic-group.js";
+import { ClassicGroupState } from "./classic-group-state.js";
+import {
+  type CoordinatorRecord,
+  groupMetadataTombstone,
+  offsetCommitTombstone,
+} from "./coordinator-record.js";
+import { expiredOffsets } from "./offset-store.js";
+import { CLEANUP_KEY, type ShardState } from "./shard-state.js";
+
+/** Tombstones per append when expiring, so that one batch stays well under the message size limit. */
+export const CLEANUP_RECORDS_PER_APPEND_MAX = 5_000;
+
+export function scheduleCleanup(s: ShardState): void {
+  s.schedule(CLEANUP_KEY, s.config.offsetsRetentionCheckIntervalMs, { kind: "cleanup" });
+}
+
+/**
+ * The periodic retention pass (`offsets.retention.check.interval.ms`): tombstones the offsets that
+ * retention expired (see `expiredOffsets`), and deletes the Empty groups left with no offsets.
+ * Offsets whose group record was deleted are treated as a simple group's.
+ */
+export function cleanupGroupMetadata(s: ShardState): void {
+  const nowMs = s.nowMs();
+  const records: CoordinatorRecord[] = [];
+  const groupIds = new Set([...s.groups.keys(), ...s.offsets.groupIds()]);
+  for (const groupId of groupIds) {
+    const group = s.groups.get(groupId) ?? new ClassicGroup(groupId, null);
+    if (group.is(ClassicGroupState.Dead)) continue;
+    const offsets = s.offsets.groupOffsets(groupId);
+    const { expired, allExpired } = expiredOffsets(group, offsets, nowMs, s.config.offsetsRetentionMs);
+    for (const { topic, partition } of expired)
+      records.push(offsetCommitTombstone(groupId, topic, partition));
+    if (allExpired && group.is(ClassicGroupState.Empty)) {
+      records.push(groupMetadataTombstone(groupId));
+      s.groups.delete(groupId);
+    }
+  }
+  for (let i = 0; i < records.length; i += CLEANUP_RECORDS_PER_APPEND_MAX) {
+    s.append(records.slice(i, i + CLEANUP_RECORDS_PER_APPEND_MAX), { kind: "none" });
+  }
+  scheduleCleanup(s);
+}

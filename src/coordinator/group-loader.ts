@@ -1,0 +1,109 @@
+import { ErrorCode } from "../protocol/index.js";
+import { ClassicGroup } from "./classic-group.js";
+import { ClassicGroupState } from "./classic-group-state.js";
+import type { CoordinatorRecord } from "./coordinator-record.js";
+import { scheduleCleanup } from "./group-expiry.js";
+import {
+  joinErrorResponse,
+  prepareRebalance,
+  rescheduleHeartbeat,
+  syncErrorResponse,
+} from "./group-rebalance.js";
+import type { AppendContinuation, ShardState } from "./shard-state.js";
+
+/**
+ * Replays one record of the shard's `__consumer_offsets` partition, in log order: the loading path.
+ * Group metadata records are snapshots (the last one wins, a tombstone removes the group); offset
+ * records set or delete one offset, and create the simple group of a groupless committer.
+ */
+export function replayRecord(s: ShardState, record: CoordinatorRecord): void {
+  if (record.type === "groupMetadata") {
+    if (record.value === null) s.groups.delete(record.key.group);
+    else s.groups.set(record.key.group, ClassicGroup.fromRecord(record.key.group, record.value));
+    return;
+  }
+  applyOffsetRecord(s, record);
+}
+
+/** Applies a durable offset record (loading, and the live path once an append completes). */
+export function applyOffsetRecord(
+  s: ShardState,
+  record: Extract<CoordinatorRecord, { type: "offsetCommit" }>,
+): void {
+  s.offsets.replay(record.key, record.value);
+  if (record.value !== null && !s.groups.has(record.key.group)) {
+    s.groups.set(record.key.group, new ClassicGroup(record.key.group, null));
+  }
+}
+
+/**
+ * The partition is loaded: members get a fresh session from now (their clients have been
+ * heartbeating another coordinator, or nobody), a group over a lowered `group.max.size`
+ * rebalances, and the retention pass is scheduled.
+ */
+export function onLoaded(s: ShardState): void {
+  for (const group of s.groups.values()) {
+    for (const member of group.allMembers()) rescheduleHeartbeat(s, group, member);
+    if (group.size > s.config.groupMaxSize) prepareRebalance(s, group);
+  }
+  scheduleCleanup(s);
+}
+
+/**
+ * The partition moved away: every parked request is answered NOT_COORDINATOR (the client finds
+ * the new coordinator), every group is Dead to whatever still refers to it, and the shard forgets
+ * everything. Requests whose appends are in flight are answered too; their completion is ignored.
+ */
+export function onUnloaded(s: ShardState): void {
+  for (const group of s.groups.values()) {
+    for (const member of group.allMembers()) {
+      const joinHandle = group.takeJoinHandle(member);
+      if (joinHandle !== null) {
+        s.respond(joinHandle, {
+          api: "joinGroup",
+          data: joinErrorResponse(member.memberId, ErrorCode.NOT_COORDINATOR),
+        });
+      }
+      const syncHandle = group.takeSyncHandle(member);
+      if (syncHandle !== null) {
+        s.respond(syncHandle, { api: "syncGroup", data: syncErrorResponse(ErrorCode.NOT_COORDINATOR) });
+      }
+    }
+    if (!group.is(ClassicGroupState.Dead)) group.transitionTo(ClassicGroupState.Dead, s.nowMs());
+  }
+  for (const { continuation } of s.appendsInFlight.values()) answerNotCoordinator(s, continuation);
+  s.appendsInFlight.clear();
+  s.groups.clear();
+  s.timers.clear();
+}
+
+function answerNotCoordinator(s: ShardState, c: AppendContinuation): void {
+  const error = ErrorCode.NOT_COORDINATOR;
+  switch (c.kind) {
+    case "offsetCommit":
+      s.respond(c.handle, {
+        api: "offsetCommit",
+        data: {
+          topics: c.response.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) =>
+              p.errorCode === ErrorCode.NONE ? { ...p, errorCode: error } : p,
+            ),
+          })),
+        },
+      });
+      return;
+    case "deleteGroups":
+      s.respond(c.handle, {
+        api: "deleteGroups",
+        data: c.results.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode: error } : r)),
+      });
+      return;
+    case "offsetDelete":
+      s.respond(c.handle, { api: "offsetDelete", data: { errorCode: error, topics: [] } });
+      return;
+    default:
+      // Join and sync requests parked on the append were answered with their group above.
+      return;
+  }
+}

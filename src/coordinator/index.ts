@@ -1,0 +1,41 @@
+/**
+ * The group coordinator (Kafka's classic group protocol) and committed offsets, stored in
+ * `__consumer_offsets`.
+ *
+ * - `GroupCoordinatorShard`: the pure state machine of one `__consumer_offsets` partition.
+ * - `GroupCoordinatorRuntime`: the shell that owns the shards of the partitions this broker leads,
+ *   drives their timers and executes their effects against an `OffsetsTopicLog`.
+ * - The request/response types the wire handlers map to and from (`group-api.ts`).
+ */
+export { groupMetadataAppendError, offsetCommitAppendError } from "./append-errors.js";
+export { ClassicGroup } from "./classic-group.js";
+export { ClassicGroupMember } from "./classic-group-member.js";
+export { ClassicGroupState } from "./classic-group-state.js";
+export { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from "./consumer-protocol.js";
+export type {
+  CoordinatorRecord,
+  GroupMetadataKey,
+  GroupMetadataMember,
+  GroupMetadataValue,
+  OffsetCommitKey,
+  OffsetCommitValue,
+} from "./coordinator-record.js";
+export {
+  decodeCoordinatorRecord,
+  encodeCoordinatorRecord,
+  type RecordBytes,
+} from "./coordinator-record-codec.js";
+export { CLASSIC_GROUP_TYPE } from "./group-admin.js";
+export * from "./group-api.js";
+export {
+  GROUP_COORDINATOR_DEFAULTS,
+  type GroupCoordinatorConfig,
+  groupCoordinatorConfig,
+} from "./group-coordinator-config.js";
+export { GroupCoordinatorShard, type GroupCoordinatorShardOptions } from "./group-coordinator-shard.js";
+export { javaStringHashCode, kafkaAbs, partitionForKey } from "./group-partition.js";
+export { JOIN_GROUP_MEMBER_ID_REQUIRED_VERSION, JOIN_GROUP_SKIP_ASSIGNMENT_VERSION } from "./join-group.js";
+export { OFFSET_COMMIT_GROUP_ID_NOT_FOUND_VERSION } from "./offset-commit.js";
+export { INVALID_OFFSET } from "./offset-fetch.js";
+export type { OffsetAndMetadata } from "./offset-store.js";
+export type { CoordinatorEffect } from "./shard-state.js";
