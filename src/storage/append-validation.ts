@@ -1,0 +1,196 @@
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_MAGIC_PREFIX_BYTES,
+  batchBaseOffset,
+  batchBaseSequence,
+  batchBaseTimestamp,
+  batchCrcIsValid,
+  batchHasLogAppendTime,
+  batchIsControl,
+  batchLastOffsetDelta,
+  batchMagic,
+  batchMaxTimestamp,
+  batchProducerId,
+  batchRecordsCount,
+  batchSizeBytes,
+  ErrorCode,
+  KafkaError,
+  LOG_OVERHEAD_BYTES,
+} from "../protocol/index.js";
+import type { LogConfig } from "./log-config.js";
+
+/**
+ * Validation of an append from batch headers only: no record is decoded and nothing is
+ * decompressed. Every check that fails throws the KafkaError Kafka answers with, before anything is
+ * written, so a refused append leaves the log unchanged.
+ *
+ * Where we differ from Kafka's LogValidator, on purpose: Kafka walks the records of a produced
+ * batch to validate per-record timestamps and recompute maxTimestamp; we trust the batch header's
+ * maxTimestamp (checked against message.timestamp.after.max.ms) and its baseTimestamp (checked
+ * against message.timestamp.before.max.ms). Real clients write both headers correctly.
+ */
+export type AppendOrigin = "client" | "coordinator" | "replication";
+
+/** The smallest valid batchLength: a v2 header without records. */
+const BATCH_LENGTH_MIN = BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES;
+const CURRENT_MAGIC = 2;
+
+export interface ValidatedAppend {
+  batchCount: number;
+  recordCount: number;
+  /** Offsets the batches span: the sum of lastOffsetDelta + 1. */
+  offsetCount: number;
+  sizeBytes: number;
+  /** Largest header maxTimestamp, -1n when no batch has a timestamp. */
+  maxTimestamp: bigint;
+  /** As the batches carry them: meaningful for follower appends only. */
+  firstOffset: bigint;
+  lastOffset: bigint;
+}
+
+const corrupt = (message: string) => new KafkaError(ErrorCode.CORRUPT_MESSAGE, message);
+const invalidRecord = (message: string) => new KafkaError(ErrorCode.INVALID_RECORD, message);
+
+/** Checks framing, magic and CRC of the batch at `at`; returns its size in bytes. */
+export function validateBatchFrame(records: Buffer, at: number): number {
+  const remaining = records.length - at;
+  if (remaining < LOG_OVERHEAD_BYTES) throw corrupt(`truncated batch: ${remaining} trailing bytes`);
+  const size = batchSizeBytes(records, at);
+  // Magic 0 and 1 entries share the 12-byte prefix but are shorter: tell them apart first.
+  const magic = remaining >= BATCH_MAGIC_PREFIX_BYTES ? batchMagic(records, at) : -1;
+  if (magic === 0 || magic === 1) {
+    throw new KafkaError(
+      ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+      `message format v${magic} is not supported`,
+    );
+  }
+  if (size - LOG_OVERHEAD_BYTES < BATCH_LENGTH_MIN) throw corrupt(`batch length ${size - 12} below minimum`);
+  if (size > remaining) throw corrupt(`batch of ${size} bytes but only ${remaining} remain`);
+  if (magic !== CURRENT_MAGIC) throw corrupt(`invalid magic ${magic}`);
+  if (!batchCrcIsValid(records, at)) throw corrupt("record batch fails its CRC32C check");
+  return size;
+}
+
+function validateClientBatch(records: Buffer, at: number): void {
+  const count = batchRecordsCount(records, at);
+  const lastOffsetDelta = batchLastOffsetDelta(records, at);
+  if (lastOffsetDelta < 0)
+    throw invalidRecord(`batch has an invalid offset range: lastOffsetDelta ${lastOffsetDelta}`);
+  if (count <= 0) throw invalidRecord(`invalid reported count for record batch: ${count}`);
+  if (count !== lastOffsetDelta + 1) {
+    throw invalidRecord(
+      `inconsistent batch offset range: lastOffsetDelta ${lastOffsetDelta} and count of records ${count}`,
+    );
+  }
+  if (batchIsControl(records, at)) throw invalidRecord("clients are not allowed to write control records");
+  if (batchProducerId(records, at) >= 0n && batchBaseSequence(records, at) < 0) {
+    throw invalidRecord(
+      `invalid sequence number ${batchBaseSequence(records, at)} in a batch with a producer id`,
+    );
+  }
+  if (batchHasLogAppendTime(records, at)) {
+    throw new KafkaError(
+      ErrorCode.INVALID_TIMESTAMP,
+      "producer should not set timestamp type to LogAppendTime",
+    );
+  }
+}
+
+function validateTimestamps(records: Buffer, at: number, config: LogConfig, nowMs: number): void {
+  if (config.messageTimestampType !== "CreateTime") return;
+  const maxTs = batchMaxTimestamp(records, at);
+  const baseTs = batchBaseTimestamp(records, at);
+  const after = config.messageTimestampAfterMaxMs;
+  const before = config.messageTimestampBeforeMaxMs;
+  const tooNew = maxTs !== -1n && Number(maxTs) - nowMs > after;
+  const tooOld = baseTs !== -1n && nowMs - Number(baseTs) > before;
+  if (tooNew || tooOld) {
+    throw new KafkaError(
+      ErrorCode.INVALID_TIMESTAMP,
+      `timestamp ${tooNew ? maxTs : baseTs} is out of range: it should be within [${nowMs - before}, ${nowMs + after}]`,
+    );
+  }
+}
+
+/** Validates a leader append (produce, or a coordinator's write) from the batch headers. */
+export function validateLeaderAppend(
+  records: Buffer,
+  config: LogConfig,
+  nowMs: number,
+  origin: AppendOrigin,
+): ValidatedAppend {
+  const result: ValidatedAppend = {
+    batchCount: 0,
+    recordCount: 0,
+    offsetCount: 0,
+    sizeBytes: records.length,
+    maxTimestamp: -1n,
+    firstOffset: -1n,
+    lastOffset: -1n,
+  };
+  for (let at = 0; at < records.length; ) {
+    const size = validateBatchFrame(records, at);
+    if (size > config.maxMessageBytes) {
+      throw new KafkaError(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `the record batch is ${size} bytes, larger than max.message.bytes (${config.maxMessageBytes})`,
+      );
+    }
+    if (origin === "client") validateClientBatch(records, at);
+    else if (batchLastOffsetDelta(records, at) < 0)
+      throw invalidRecord("batch has a negative lastOffsetDelta");
+    validateTimestamps(records, at, config, nowMs);
+    const maxTs = batchMaxTimestamp(records, at);
+    if (maxTs > result.maxTimestamp) result.maxTimestamp = maxTs;
+    result.recordCount += batchRecordsCount(records, at);
+    result.offsetCount += batchLastOffsetDelta(records, at) + 1;
+    result.batchCount++;
+    at += size;
+  }
+  if (origin === "client" && result.batchCount > 1) {
+    throw invalidRecord("a produce request holds one record batch per partition (magic 2)");
+  }
+  if (records.length > config.segmentBytes) {
+    throw new KafkaError(
+      ErrorCode.RECORD_LIST_TOO_LARGE,
+      `message batch of ${records.length} bytes exceeds segment.bytes (${config.segmentBytes})`,
+    );
+  }
+  return result;
+}
+
+/**
+ * Validates a follower append: the leader's batches with their offsets, which must increase and
+ * start at or after `logEndOffset`. The CRC is still checked: replication never stores bytes it
+ * has not verified.
+ */
+export function validateFollowerAppend(records: Buffer, logEndOffset: bigint): ValidatedAppend {
+  const result: ValidatedAppend = {
+    batchCount: 0,
+    recordCount: 0,
+    offsetCount: 0,
+    sizeBytes: records.length,
+    maxTimestamp: -1n,
+    firstOffset: -1n,
+    lastOffset: -1n,
+  };
+  let expectedAtLeast = logEndOffset;
+  for (let at = 0; at < records.length; ) {
+    const size = validateBatchFrame(records, at);
+    const base = batchBaseOffset(records, at);
+    const delta = batchLastOffsetDelta(records, at);
+    if (delta < 0) throw corrupt(`batch at offset ${base} has a negative lastOffsetDelta`);
+    if (base < expectedAtLeast) {
+      throw corrupt(`out of order offsets: batch at ${base} where at least ${expectedAtLeast} was expected`);
+    }
+    if (result.batchCount === 0) result.firstOffset = base;
+    result.lastOffset = base + BigInt(delta);
+    expectedAtLeast = result.lastOffset + 1n;
+    const maxTs = batchMaxTimestamp(records, at);
+    if (maxTs > result.maxTimestamp) result.maxTimestamp = maxTs;
+    result.recordCount += batchRecordsCount(records, at);
+    result.batchCount++;
+    at += size;
+  }
+  return result;
+}

@@ -1,0 +1,109 @@
+import { closeSync, openSync } from "node:fs";
+import { assert } from "../base/index.js";
+
+/**
+ * A bounded pool of open file descriptors. Each `PooledFile` opens its file on first use and may be
+ * closed by the pool when more than `openFilesMax` files are open, least recently used first;
+ * the next use opens it again. A file pinned by an operation in flight (an async fsync) is never
+ * closed underneath it. Node runs storage calls on one thread, so "in use" only spans an async op.
+ */
+export class FileHandlePool {
+  readonly openFilesMax: number;
+  private readonly lru = new Map<PooledFile, true>();
+  private mostRecent: PooledFile | null = null;
+
+  constructor(openFilesMax: number) {
+    assert(openFilesMax >= 1, "openFilesMax must be at least 1");
+    this.openFilesMax = openFilesMax;
+  }
+
+  get openCount(): number {
+    return this.lru.size;
+  }
+
+  /** @internal */
+  touch(file: PooledFile): void {
+    if (this.mostRecent === file) return;
+    this.lru.delete(file);
+    this.lru.set(file, true);
+    this.mostRecent = file;
+    if (this.lru.size > this.openFilesMax) this.evict();
+  }
+
+  /** @internal */
+  forget(file: PooledFile): void {
+    this.lru.delete(file);
+    if (this.mostRecent === file) this.mostRecent = null;
+  }
+
+  private evict(): void {
+    for (const candidate of this.lru.keys()) {
+      if (this.lru.size <= this.openFilesMax) return;
+      if (candidate.pinCount > 0 || candidate === this.mostRecent) continue;
+      candidate.close();
+    }
+  }
+}
+
+export class PooledFile {
+  path: string;
+  pinCount = 0;
+  private closeWhenUnpinned = false;
+  private readonly pool: FileHandlePool;
+  private fd: number | null = null;
+  private writable = false;
+
+  constructor(pool: FileHandlePool, path: string) {
+    this.pool = pool;
+    this.path = path;
+  }
+
+  get isOpen(): boolean {
+    return this.fd !== null;
+  }
+
+  /** An fd for reading; opens the file if the pool closed it. */
+  readFd(): number {
+    if (this.fd === null) {
+      this.fd = openSync(this.path, "r");
+      this.writable = false;
+    }
+    this.pool.touch(this);
+    return this.fd;
+  }
+
+  /** An fd for reading and writing (the file must exist). */
+  writeFd(): number {
+    if (this.fd !== null && !this.writable) this.close();
+    if (this.fd === null) {
+      this.fd = openSync(this.path, "r+");
+      this.writable = true;
+    }
+    this.pool.touch(this);
+    return this.fd;
+  }
+
+  pin(): void {
+    this.pinCount++;
+  }
+
+  unpin(): void {
+    assert(this.pinCount > 0, "unpin without pin");
+    this.pinCount--;
+    if (this.pinCount === 0 && this.closeWhenUnpinned) this.close();
+  }
+
+  /** Closes the descriptor now, or when the last operation in flight unpins it. */
+  close(): void {
+    if (this.fd === null) return;
+    if (this.pinCount > 0) {
+      this.closeWhenUnpinned = true;
+      return;
+    }
+    this.closeWhenUnpinned = false;
+    const fd = this.fd;
+    this.fd = null;
+    this.pool.forget(this);
+    closeSync(fd);
+  }
+}

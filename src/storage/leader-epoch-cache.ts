@@ -1,0 +1,133 @@
+import { assert } from "../base/index.js";
+import {
+  type EpochEntry,
+  formatLeaderEpochEntries,
+  parseLeaderEpochCheckpoint,
+  readCheckpointLines,
+  writeCheckpointLines,
+} from "./checkpoint-file.js";
+
+/**
+ * The partition's leader-epoch history: for each leader epoch, the first offset written in it
+ * (Kafka's LeaderEpochFileCache, persisted as `leader-epoch-checkpoint`). It answers
+ * OffsetForLeaderEpoch and tells a follower where to truncate after a leader change.
+ *
+ * Invariants: epochs and start offsets both strictly increase along the list. Every change is
+ * written through to the checkpoint file (atomically) before the call returns; changes are rare
+ * (one per leader election, truncation or log-start advance).
+ */
+export const UNDEFINED_EPOCH = -1;
+export const UNDEFINED_EPOCH_OFFSET = -1n;
+
+export interface EpochEndOffset {
+  epoch: number;
+  endOffset: bigint;
+}
+
+export class LeaderEpochCache {
+  private entries: EpochEntry[];
+  private readonly path: string | null;
+
+  /** `path` null keeps the history in memory only (tests, or before the directory exists). */
+  constructor(path: string | null, entries: EpochEntry[] = []) {
+    this.path = path;
+    this.entries = entries.slice();
+    this.checkInvariants();
+  }
+
+  /** Loads the checkpoint; a missing or malformed file gives an empty history (recovery refills it). */
+  static load(path: string): LeaderEpochCache {
+    let entries: EpochEntry[] = [];
+    try {
+      entries = parseLeaderEpochCheckpoint(readCheckpointLines(path) ?? [], path);
+      const cache = new LeaderEpochCache(path, entries);
+      return cache;
+    } catch {
+      entries = [];
+    }
+    return new LeaderEpochCache(path, entries);
+  }
+
+  get latestEpoch(): number {
+    return this.entries[this.entries.length - 1]?.epoch ?? UNDEFINED_EPOCH;
+  }
+
+  snapshot(): readonly EpochEntry[] {
+    return this.entries.slice();
+  }
+
+  /** Records that `epoch` starts at `startOffset`, dropping entries it contradicts. */
+  assign(epoch: number, startOffset: bigint): void {
+    if (epoch < 0 || startOffset < 0n) return;
+    const latest = this.entries[this.entries.length - 1];
+    if (latest !== undefined && latest.epoch === epoch && latest.startOffset <= startOffset) return;
+    this.entries = this.entries.filter((e) => e.epoch < epoch && e.startOffset < startOffset);
+    this.entries.push({ epoch, startOffset });
+    this.persist();
+  }
+
+  /** The epoch of the leader that wrote `offset`, or UNDEFINED_EPOCH before the first entry. */
+  epochForOffset(offset: bigint): number {
+    let epoch = UNDEFINED_EPOCH;
+    for (const e of this.entries) {
+      if (e.startOffset > offset) break;
+      epoch = e.epoch;
+    }
+    return epoch;
+  }
+
+  /** OffsetForLeaderEpoch, with Kafka's answers for every case. */
+  endOffsetFor(requestedEpoch: number, logEndOffset: bigint): EpochEndOffset {
+    const undefinedAnswer = { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (requestedEpoch === UNDEFINED_EPOCH) return undefinedAnswer;
+    if (requestedEpoch === this.latestEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
+    const higher = this.entries.find((e) => e.epoch > requestedEpoch);
+    if (higher === undefined) return undefinedAnswer;
+    const floor = this.entries.filter((e) => e.epoch <= requestedEpoch).pop();
+    // Below the oldest known epoch: the data is gone; answer the first later epoch's start so the
+    // follower replicates from the leader's start.
+    if (floor === undefined) return { epoch: requestedEpoch, endOffset: higher.startOffset };
+    return { epoch: floor.epoch, endOffset: higher.startOffset };
+  }
+
+  /** Drops entries starting at or after `endOffset` (the log was truncated there). */
+  truncateFromEnd(endOffset: bigint): void {
+    const kept = this.entries.filter((e) => e.startOffset < endOffset);
+    if (kept.length === this.entries.length) return;
+    this.entries = kept;
+    this.persist();
+  }
+
+  /** The log now starts at `startOffset`: the epoch covering it starts there, older ones go. */
+  truncateFromStart(startOffset: bigint): void {
+    let lastBelow = -1;
+    for (
+      let i = 0;
+      i < this.entries.length && (this.entries[i] as EpochEntry).startOffset <= startOffset;
+      i++
+    ) {
+      lastBelow = i;
+    }
+    if (lastBelow < 0) return;
+    const covering = this.entries[lastBelow] as EpochEntry;
+    if (lastBelow === 0 && covering.startOffset === startOffset) return;
+    this.entries = [{ epoch: covering.epoch, startOffset }, ...this.entries.slice(lastBelow + 1)];
+    this.persist();
+  }
+
+  private persist(): void {
+    this.checkInvariants();
+    if (this.path !== null) writeCheckpointLines(this.path, formatLeaderEpochEntries(this.entries));
+  }
+
+  private checkInvariants(): void {
+    for (let i = 1; i < this.entries.length; i++) {
+      const prev = this.entries[i - 1] as EpochEntry;
+      const cur = this.entries[i] as EpochEntry;
+      assert(
+        cur.epoch > prev.epoch && cur.startOffset > prev.startOffset,
+        "leader epoch entries must increase",
+      );
+    }
+  }
+}

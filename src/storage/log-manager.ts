@@ -1,0 +1,459 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { type Clock, ConfigError } from "../base/index.js";
+import { ErrorCode, KafkaError } from "../protocol/index.js";
+import {
+  type OffsetCheckpointEntry,
+  readOffsetCheckpoint,
+  writeOffsetCheckpoint,
+} from "./checkpoint-file.js";
+import { fsyncDirectorySync, writeFileAtomicSync } from "./durable-file.js";
+import type { Log } from "./log.js";
+import { LogCleaner } from "./log-cleaner.js";
+import { DEFAULT_LOG_CONFIG, LONG_MAX, type LogConfig } from "./log-config.js";
+import { createLog, type LoadLogStats, loadLog } from "./log-loader.js";
+import { writePartitionMetadata } from "./partition-metadata-file.js";
+import {
+  CLEAN_SHUTDOWN_FILE,
+  CLEANER_OFFSET_CHECKPOINT_FILE,
+  DELETE_DIR_SUFFIX,
+  deletedPartitionDirName,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  parsePartitionDirName,
+  partitionDirName,
+  RECOVERY_POINT_CHECKPOINT_FILE,
+  REPLICATION_OFFSET_CHECKPOINT_FILE,
+} from "./segment-files.js";
+import { createStorageEnv, type StorageEnv } from "./storage-env.js";
+import { StorageError } from "./storage-error.js";
+import type { StorageLimits } from "./storage-limits.js";
+import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
+
+/**
+ * All partition logs of a broker, over one or more log directories (Kafka's LogManager).
+ *
+ * Per log directory it keeps Kafka's files: `recovery-point-offset-checkpoint`,
+ * `log-start-offset-checkpoint`, `replication-offset-checkpoint` (high watermarks),
+ * `cleaner-offset-checkpoint` and the `.kafka_cleanshutdown` marker, which `shutdown()` writes
+ * after flushing every log and `open()` removes once the logs are loaded, so that its presence
+ * at start-up means "nothing to recover".
+ *
+ * Background work (retention, flush.ms, checkpoints, file deletion, compaction) runs in `tick()`,
+ * which the broker calls or which `backgroundIntervalMs` schedules on an unref'd timer; one tick
+ * runs at a time.
+ */
+export interface LogManagerIntervals {
+  /** log.retention.check.interval.ms */
+  readonly retentionCheckIntervalMs: number;
+  /** log.flush.offset.checkpoint.interval.ms */
+  readonly recoveryPointCheckpointIntervalMs: number;
+  /** log.flush.start.offset.checkpoint.interval.ms */
+  readonly logStartOffsetCheckpointIntervalMs: number;
+  /** replica.high.watermark.checkpoint.interval.ms */
+  readonly highWatermarkCheckpointIntervalMs: number;
+  /** log.cleaner.backoff.ms */
+  readonly cleanerBackoffMs: number;
+}
+
+export const DEFAULT_LOG_MANAGER_INTERVALS: LogManagerIntervals = Object.freeze({
+  retentionCheckIntervalMs: 300_000,
+  recoveryPointCheckpointIntervalMs: 60_000,
+  logStartOffsetCheckpointIntervalMs: 60_000,
+  highWatermarkCheckpointIntervalMs: 5_000,
+  cleanerBackoffMs: 15_000,
+});
+
+export interface LogManagerOptions {
+  logDirs: readonly string[];
+  /** Config of logs without their own (and of logs found at start-up until the broker sets theirs). */
+  defaults?: LogConfig;
+  /** Config of a topic's logs found at start-up. */
+  configForTopic?: (topic: string) => LogConfig | undefined;
+  clock?: Clock;
+  limits?: Partial<StorageLimits>;
+  intervals?: Partial<LogManagerIntervals>;
+  /** log.cleaner.enable (default true). */
+  cleanerEnabled?: boolean;
+  /** Calls `tick()` every this many milliseconds on an unref'd timer; omit to call tick yourself. */
+  backgroundIntervalMs?: number;
+  /** Written into the clean shutdown marker (KIP-966); -1 when unknown. */
+  brokerEpoch?: bigint;
+  onBackgroundError?: (error: unknown, context: string) => void;
+}
+
+export interface LogManagerStartupStats extends LoadLogStats {
+  logsLoaded: number;
+  cleanShutdownDirs: number;
+  durationMs: number;
+}
+
+interface LogDir {
+  readonly path: string;
+  readonly logs: Map<string, Log>;
+}
+
+export class LogManager {
+  readonly env: StorageEnv;
+  readonly defaults: LogConfig;
+  readonly startupStats: LogManagerStartupStats;
+  private readonly dirs: LogDir[];
+  private readonly logs = new Map<string, { log: Log; dir: LogDir }>();
+  private readonly intervals: LogManagerIntervals;
+  private readonly cleaner: LogCleaner | null;
+  private readonly brokerEpoch: bigint;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private nextDue = { retention: 0, recoveryPoints: 0, logStartOffsets: 0, highWatermarks: 0, cleaner: 0 };
+
+  private constructor(
+    options: LogManagerOptions,
+    env: StorageEnv,
+    dirs: LogDir[],
+    stats: LogManagerStartupStats,
+  ) {
+    this.env = env;
+    this.defaults = options.defaults ?? DEFAULT_LOG_CONFIG;
+    this.dirs = dirs;
+    this.startupStats = stats;
+    this.intervals = { ...DEFAULT_LOG_MANAGER_INTERVALS, ...options.intervals };
+    this.cleaner = options.cleanerEnabled === false ? null : new LogCleaner(env);
+    this.brokerEpoch = options.brokerEpoch ?? -1n;
+    const now = env.clock.nowMs();
+    this.nextDue = {
+      retention: now + this.intervals.retentionCheckIntervalMs,
+      recoveryPoints: now + this.intervals.recoveryPointCheckpointIntervalMs,
+      logStartOffsets: now + this.intervals.logStartOffsetCheckpointIntervalMs,
+      highWatermarks: now + this.intervals.highWatermarkCheckpointIntervalMs,
+      cleaner: now,
+    };
+  }
+
+  /** Opens every log directory and loads (recovering where needed) every partition found. */
+  static async open(options: LogManagerOptions): Promise<LogManager> {
+    if (options.logDirs.length === 0) throw new ConfigError("log.dirs must name at least one directory");
+    const env = createStorageEnv({
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.onBackgroundError === undefined ? {} : { onBackgroundError: options.onBackgroundError }),
+    });
+    const started = performance.now();
+    const stats: LogManagerStartupStats = {
+      logsLoaded: 0,
+      cleanShutdownDirs: 0,
+      recoveredSegments: 0,
+      truncatedBytes: 0,
+      durationMs: 0,
+    };
+    const dirs = options.logDirs.map((path) => ({ path, logs: new Map<string, Log>() }));
+    const manager = new LogManager(options, env, dirs, stats);
+    for (const dir of dirs) manager.loadDir(dir, options, stats);
+    stats.durationMs = performance.now() - started;
+    if (options.backgroundIntervalMs !== undefined) manager.startTimer(options.backgroundIntervalMs);
+    return manager;
+  }
+
+  private loadDir(dir: LogDir, options: LogManagerOptions, stats: LogManagerStartupStats): void {
+    mkdirSync(dir.path, { recursive: true });
+    const markerPath = join(dir.path, CLEAN_SHUTDOWN_FILE);
+    const hadCleanShutdown = existsSync(markerPath);
+    if (hadCleanShutdown) stats.cleanShutdownDirs++;
+    const recoveryPoints = this.readCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE);
+    const logStartOffsets = this.readCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE);
+    const highWatermarks = this.readCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT_FILE);
+    const cleanerOffsets = this.readCheckpoint(dir, CLEANER_OFFSET_CHECKPOINT_FILE);
+    for (const name of readdirSync(dir.path).sort()) {
+      const path = join(dir.path, name);
+      if (!statSync(path).isDirectory()) continue;
+      if (name.endsWith(DELETE_DIR_SUFFIX)) {
+        rmSync(path, { recursive: true, force: true });
+        continue;
+      }
+      const tp = parsePartitionDirName(name);
+      if (tp === null) continue;
+      const key = topicPartitionKey(tp);
+      if (this.logs.has(key)) {
+        throw new StorageError(
+          "BRK_ERR_STORAGE_CORRUPT",
+          `duplicate log directories for ${key}: ${path} and another log dir`,
+        );
+      }
+      const log = loadLog(
+        {
+          env: this.env,
+          dir: path,
+          tp,
+          config: options.configForTopic?.(tp.topic) ?? this.defaults,
+          hadCleanShutdown,
+          recoveryPointCheckpoint: recoveryPoints.get(key)?.offset ?? null,
+          logStartOffsetCheckpoint: logStartOffsets.get(key)?.offset ?? null,
+          highWatermarkCheckpoint: highWatermarks.get(key)?.offset ?? null,
+          persistLogStartOffset: () => this.checkpointLogStartOffsets(dir),
+        },
+        stats,
+      );
+      log.cleanerCheckpoint = cleanerOffsets.get(key)?.offset ?? null;
+      this.register(dir, log);
+      stats.logsLoaded++;
+    }
+    if (hadCleanShutdown) {
+      rmSync(markerPath, { force: true });
+      fsyncDirectorySync(dir.path);
+    }
+  }
+
+  /** A checkpoint that does not parse counts as absent: everything is recovered, nothing trusted. */
+  private readCheckpoint(dir: LogDir, file: string): Map<string, OffsetCheckpointEntry> {
+    try {
+      return readOffsetCheckpoint(join(dir.path, file));
+    } catch (e) {
+      this.env.onBackgroundError(e, `reading ${file} in ${dir.path} (ignored)`);
+      return new Map();
+    }
+  }
+
+  private register(dir: LogDir, log: Log): void {
+    if (dir.logs.size >= this.env.limits.logsPerDirMax) {
+      throw new StorageError(
+        "BRK_ERR_STORAGE_LOG_OFFLINE",
+        `log dir ${dir.path} holds the maximum number of logs`,
+      );
+    }
+    const key = topicPartitionKey(log.tp);
+    dir.logs.set(key, log);
+    this.logs.set(key, { log, dir });
+  }
+
+  // ---- logs ------------------------------------------------------------------------------------
+
+  getLog(tp: TopicPartition): Log | undefined {
+    return this.logs.get(topicPartitionKey(tp))?.log;
+  }
+
+  allLogs(): Log[] {
+    return [...this.logs.values()].map((entry) => entry.log);
+  }
+
+  get logDirs(): string[] {
+    return this.dirs.map((d) => d.path);
+  }
+
+  /**
+   * The partition's log, created empty in the log dir holding the fewest logs when absent. With a
+   * config, an existing log takes it; with a topic id, a log without one records it, and a log of
+   * another incarnation of the topic is refused (INCONSISTENT_TOPIC_ID).
+   */
+  getOrCreateLog(tp: TopicPartition, config?: LogConfig, topicId?: string): Log {
+    this.checkOpen();
+    const existing = this.getLog(tp);
+    if (existing !== undefined) {
+      if (config !== undefined && config !== existing.config) existing.updateConfig(config);
+      if (topicId !== undefined) this.checkTopicId(existing, topicId);
+      return existing;
+    }
+    const dir = this.dirs.reduce((best, d) => (d.logs.size < best.logs.size ? d : best));
+    const log = createLog({
+      env: this.env,
+      dir: join(dir.path, partitionDirName(tp)),
+      tp,
+      config: config ?? this.defaults,
+      topicId: topicId ?? null,
+      recoveryPointCheckpoint: null,
+      logStartOffsetCheckpoint: null,
+      highWatermarkCheckpoint: null,
+      persistLogStartOffset: () => this.checkpointLogStartOffsets(dir),
+    });
+    this.register(dir, log);
+    return log;
+  }
+
+  private checkTopicId(log: Log, topicId: string): void {
+    if (log.topicId === null) {
+      writePartitionMetadata(log.dir, topicId);
+      log.topicId = topicId;
+    } else if (log.topicId !== topicId) {
+      throw new KafkaError(
+        ErrorCode.INCONSISTENT_TOPIC_ID,
+        `log ${log.name} belongs to topic id ${log.topicId}, not ${topicId}`,
+      );
+    }
+  }
+
+  /**
+   * Removes a partition's log: the directory is renamed `<topic>-<partition>.<id>-delete` at once
+   * (so a restart never loads it) and removed after file.delete.delay.ms.
+   */
+  deleteLog(tp: TopicPartition): boolean {
+    const key = topicPartitionKey(tp);
+    const entry = this.logs.get(key);
+    if (entry === undefined) return false;
+    const { log, dir } = entry;
+    this.cleaner?.abort(log);
+    log.close();
+    this.logs.delete(key);
+    dir.logs.delete(key);
+    const target = join(dir.path, deletedPartitionDirName(tp, randomUUID().replaceAll("-", "")));
+    renameSync(log.dir, target);
+    fsyncDirectorySync(dir.path);
+    this.env.deleter.schedule([target], this.env.clock.nowMs() + log.config.fileDeleteDelayMs);
+    this.writeDirCheckpoints(dir);
+    return true;
+  }
+
+  // ---- background work -------------------------------------------------------------------------
+
+  /** Runs the background work that is due at `nowMs`; one tick at a time (a second call waits). */
+  async tick(nowMs: number = this.env.clock.nowMs()): Promise<void> {
+    if (this.closed) return;
+    while (this.running !== null) await this.running;
+    const run = this.runTick(nowMs);
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async runTick(nowMs: number): Promise<void> {
+    this.guard("file deletion", () => this.env.deleter.runDue(nowMs));
+    if (nowMs >= this.nextDue.retention) {
+      this.nextDue.retention = nowMs + this.intervals.retentionCheckIntervalMs;
+      for (const log of this.allLogs()) this.guard(`retention of ${log.name}`, () => log.deleteOldSegments());
+    }
+    for (const log of this.allLogs()) {
+      const flushMs = log.config.flushMs;
+      if (
+        flushMs < LONG_MAX &&
+        log.msSinceLastFlush(nowMs) >= flushMs &&
+        log.recoveryPoint < log.logEndOffset
+      ) {
+        await log.flushAsync().catch((e) => this.env.onBackgroundError(e, `flush.ms of ${log.name}`));
+      }
+    }
+    this.checkpointsIfDue(nowMs);
+    if (this.cleaner !== null && nowMs >= this.nextDue.cleaner) {
+      const cleaned = await this.cleaner.cleanFilthiestLog(this.allLogs(), nowMs).catch((e) => {
+        this.env.onBackgroundError(e, "log cleaner");
+        return null;
+      });
+      if (cleaned !== null) this.checkpointCleanerOffsets();
+      this.nextDue.cleaner = cleaned === null ? nowMs + this.intervals.cleanerBackoffMs : nowMs;
+    }
+  }
+
+  private checkpointsIfDue(nowMs: number): void {
+    if (nowMs >= this.nextDue.recoveryPoints) {
+      this.nextDue.recoveryPoints = nowMs + this.intervals.recoveryPointCheckpointIntervalMs;
+      this.guard("recovery point checkpoint", () => this.checkpointRecoveryPoints());
+    }
+    if (nowMs >= this.nextDue.logStartOffsets) {
+      this.nextDue.logStartOffsets = nowMs + this.intervals.logStartOffsetCheckpointIntervalMs;
+      this.guard("log start offset checkpoint", () => {
+        for (const dir of this.dirs) this.checkpointLogStartOffsets(dir);
+      });
+    }
+    if (nowMs >= this.nextDue.highWatermarks) {
+      this.nextDue.highWatermarks = nowMs + this.intervals.highWatermarkCheckpointIntervalMs;
+      this.guard("high watermark checkpoint", () => this.checkpointHighWatermarks());
+    }
+  }
+
+  private guard(context: string, action: () => unknown): void {
+    try {
+      action();
+    } catch (e) {
+      this.env.onBackgroundError(e, context);
+    }
+  }
+
+  private startTimer(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      if (this.running === null) this.tick().catch((e) => this.env.onBackgroundError(e, "storage tick"));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  // ---- checkpoints -----------------------------------------------------------------------------
+
+  checkpointRecoveryPoints(): void {
+    for (const dir of this.dirs)
+      this.writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE, (log) => log.recoveryPoint);
+  }
+
+  checkpointHighWatermarks(): void {
+    for (const dir of this.dirs)
+      this.writeCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT_FILE, (log) => log.highWatermark);
+  }
+
+  checkpointCleanerOffsets(): void {
+    for (const dir of this.dirs)
+      this.writeCheckpoint(dir, CLEANER_OFFSET_CHECKPOINT_FILE, (log) => log.cleanerCheckpoint);
+  }
+
+  private checkpointLogStartOffsets(dir: LogDir): void {
+    this.writeCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE, (log) => log.logStartOffset);
+  }
+
+  private writeDirCheckpoints(dir: LogDir): void {
+    this.writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE, (log) => log.recoveryPoint);
+    this.checkpointLogStartOffsets(dir);
+    this.writeCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT_FILE, (log) => log.highWatermark);
+    this.writeCheckpoint(dir, CLEANER_OFFSET_CHECKPOINT_FILE, (log) => log.cleanerCheckpoint);
+  }
+
+  private writeCheckpoint(dir: LogDir, file: string, offsetOf: (log: Log) => bigint | null): void {
+    const entries: OffsetCheckpointEntry[] = [];
+    for (const log of dir.logs.values()) {
+      const offset = offsetOf(log);
+      if (offset !== null) entries.push({ tp: log.tp, offset });
+    }
+    writeOffsetCheckpoint(join(dir.path, file), entries);
+  }
+
+  // ---- shutdown --------------------------------------------------------------------------------
+
+  /**
+   * Clean shutdown: stops background work, flushes every log, writes all checkpoints, closes the
+   * files and writes the clean-shutdown marker in each log dir whose logs all flushed.
+   */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.cleaner?.abortAll();
+    while (this.running !== null) await this.running;
+    this.closed = true;
+    for (const dir of this.dirs) {
+      let clean = true;
+      for (const log of dir.logs.values()) {
+        try {
+          log.flush();
+        } catch (e) {
+          clean = false;
+          this.env.onBackgroundError(e, `flush of ${log.name} at shutdown`);
+        }
+      }
+      this.guard(`checkpoints of ${dir.path}`, () => this.writeDirCheckpoints(dir));
+      for (const log of dir.logs.values()) log.close();
+      if (clean) {
+        writeFileAtomicSync(
+          join(dir.path, CLEAN_SHUTDOWN_FILE),
+          JSON.stringify({ version: 0, brokerEpoch: Number(this.brokerEpoch) }),
+        );
+      }
+    }
+  }
+
+  /** Closes files without flushing or the clean-shutdown marker (what a crash leaves, for tests). */
+  closeUncleanly(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.cleaner?.abortAll();
+    this.closed = true;
+    for (const { log } of this.logs.values()) log.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StorageError("BRK_ERR_STORAGE_LOG_OFFLINE", "the log manager is shut down");
+  }
+}

@@ -1,0 +1,606 @@
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  fsync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { assert } from "../base/index.js";
+import {
+  batchBaseOffset,
+  batchLastOffsetDelta,
+  batchMaxTimestamp,
+  batchSizeBytes,
+} from "../protocol/index.js";
+import { BATCH_OFFSETS_PREFIX_BYTES, checkStoredBatch, scanBatches } from "./batch-scan.js";
+import { fsyncDirectorySync, writeFullySync } from "./durable-file.js";
+import type { FileHandlePool } from "./file-handles.js";
+import { PooledFile } from "./file-handles.js";
+import { readAtSync } from "./file-read.js";
+import type { IndexBudget, IndexHolder } from "./index-budget.js";
+import { OffsetIndex } from "./offset-index.js";
+import {
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  segmentFilePath,
+  TIME_INDEX_FILE_SUFFIX,
+} from "./segment-files.js";
+import { StorageError } from "./storage-error.js";
+import type { StorageLimits } from "./storage-limits.js";
+import { TimeIndex, type TimestampOffset } from "./time-index.js";
+
+/**
+ * One segment of a partition log: `<base>.log` holding record batches exactly as stored, with its
+ * sparse `<base>.index` and `<base>.timeindex` (see offset-index.ts and time-index.ts).
+ *
+ * Invariants: batches in the file are whole v2 batches with increasing offsets, all at or above
+ * `baseOffset`, and `lastOffset - baseOffset` fits an int32; `sizeBytes` is the end of the last
+ * batch (the file may be longer only while preallocated). Only the active segment (the last one)
+ * is appended to; a sealed segment changes only by truncation or replacement.
+ *
+ * Indexes are held in memory while used: always for the active segment, on demand for sealed ones
+ * (bounded by the IndexBudget). Their files are written when the segment is sealed, flushed or
+ * closed, and are trusted on load only after a sanity check; recovery rebuilds them from the log.
+ *
+ * Async safety: all methods are synchronous except `flushAsync`, which pins the file descriptor so
+ * that the handle pool cannot close it during the fsync.
+ */
+export interface SegmentEnv {
+  readonly handles: FileHandlePool;
+  readonly indexBudget: IndexBudget;
+  readonly limits: StorageLimits;
+}
+
+export interface SegmentSettings {
+  readonly indexIntervalBytes: number;
+  readonly segmentIndexBytes: number;
+}
+
+export interface BatchLocation {
+  position: number;
+  sizeBytes: number;
+  baseOffset: bigint;
+  lastOffset: bigint;
+}
+
+export interface SegmentRecovery {
+  validBytes: number;
+  truncatedBytes: number;
+}
+
+/** Bytes read at once to find a batch from an index entry. */
+const LOCATE_CHUNK_BYTES = 64 * 1024;
+const INT32_MAX = 0x7fffffff;
+
+export class LogSegment implements IndexHolder {
+  readonly dir: string;
+  readonly baseOffset: bigint;
+  readonly createdMs: number;
+  readonly file: PooledFile;
+  sizeBytes: number;
+  sealed: boolean;
+  /** The file suffix after the segment suffixes: "", ".deleted", ".cleaned" or ".swap". */
+  extraSuffix = "";
+  settings: SegmentSettings;
+  private readonly env: SegmentEnv;
+  private offsetIndex: OffsetIndex | null = null;
+  private timeIndex: TimeIndex | null = null;
+  private indexFilesStale = true;
+  private indexFilesSynced = false;
+  private logSynced = false;
+  private dirEntrySynced = false;
+  private writeCount = 0;
+  private bytesSinceLastIndexEntry = 0;
+  /** Facts about the data, kept when the indexes are dropped: null until learned. */
+  private maxTimestampSoFar: TimestampOffset | null = null;
+  private nextOffsetSoFar: bigint | null = null;
+  private firstBatchTimestamp: bigint | null | undefined = undefined;
+
+  private constructor(
+    env: SegmentEnv,
+    dir: string,
+    baseOffset: bigint,
+    sizeBytes: number,
+    settings: SegmentSettings,
+    nowMs: number,
+    sealed: boolean,
+  ) {
+    this.env = env;
+    this.dir = dir;
+    this.baseOffset = baseOffset;
+    this.sizeBytes = sizeBytes;
+    this.settings = settings;
+    this.createdMs = nowMs;
+    this.sealed = sealed;
+    this.file = new PooledFile(env.handles, segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX));
+  }
+
+  /** Creates an empty segment file (replacing a leftover one of the same name). */
+  static create(
+    env: SegmentEnv,
+    dir: string,
+    baseOffset: bigint,
+    settings: SegmentSettings,
+    nowMs: number,
+    preallocateBytes = 0,
+    extraSuffix = "",
+  ): LogSegment {
+    const segment = new LogSegment(env, dir, baseOffset, 0, settings, nowMs, false);
+    segment.extraSuffix = extraSuffix;
+    segment.file.path = segment.pathFor(LOG_FILE_SUFFIX);
+    const fd = openSync(segment.file.path, "w+");
+    try {
+      if (preallocateBytes > 0) ftruncateSync(fd, preallocateBytes);
+    } finally {
+      closeSync(fd);
+    }
+    for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX])
+      rmSync(segment.pathFor(suffix), { force: true });
+    segment.offsetIndex = new OffsetIndex(baseOffset, settings.segmentIndexBytes);
+    segment.timeIndex = new TimeIndex(baseOffset, settings.segmentIndexBytes);
+    segment.nextOffsetSoFar = baseOffset;
+    segment.maxTimestampSoFar = { timestamp: -1n, offset: baseOffset };
+    segment.firstBatchTimestamp = null;
+    return segment;
+  }
+
+  /** An existing segment of `sizeBytes` bytes; indexes load on first use. */
+  static open(
+    env: SegmentEnv,
+    dir: string,
+    baseOffset: bigint,
+    sizeBytes: number,
+    settings: SegmentSettings,
+    nowMs: number,
+    sealed: boolean,
+  ): LogSegment {
+    const segment = new LogSegment(env, dir, baseOffset, sizeBytes, settings, nowMs, sealed);
+    segment.indexFilesStale = false;
+    segment.indexFilesSynced = true;
+    segment.logSynced = true;
+    segment.dirEntrySynced = true;
+    return segment;
+  }
+
+  pathFor(suffix: string, extra = this.extraSuffix): string {
+    return segmentFilePath(this.dir, this.baseOffset, suffix, extra);
+  }
+
+  get isDurable(): boolean {
+    return (
+      this.logSynced &&
+      this.dirEntrySynced &&
+      (!this.sealed || (!this.indexFilesStale && this.indexFilesSynced))
+    );
+  }
+
+  // ---- appending -------------------------------------------------------------------------------
+
+  /** Appends whole batches (offsets already assigned) with one write; indexes them as Kafka does. */
+  append(records: Buffer): void {
+    assert(!this.sealed, () => `append to sealed segment ${this.baseOffset}`);
+    this.ensureIndexes();
+    const fd = this.file.writeFd();
+    const position = this.sizeBytes;
+    try {
+      writeFullySync(fd, records, position);
+    } catch (e) {
+      try {
+        ftruncateSync(fd, position);
+      } catch {
+        // the log is marked offline by the caller; the torn tail is cut by recovery
+      }
+      throw new StorageError("BRK_ERR_STORAGE_IO", `append to ${this.file.path} failed`, { cause: e });
+    }
+    for (let at = 0; at < records.length; ) {
+      const size = batchSizeBytes(records, at);
+      const lastOffset = batchBaseOffset(records, at) + BigInt(batchLastOffsetDelta(records, at));
+      this.indexBatch(position + at, size, lastOffset, batchMaxTimestamp(records, at));
+      at += size;
+    }
+    this.sizeBytes += records.length;
+    this.writeCount++;
+    this.logSynced = false;
+    this.indexFilesStale = true;
+  }
+
+  /** Whether `lastOffset` still fits this segment's relative offsets (int32). */
+  canHoldOffset(lastOffset: bigint): boolean {
+    return lastOffset - this.baseOffset <= BigInt(INT32_MAX);
+  }
+
+  private indexBatch(position: number, sizeBytes: number, lastOffset: bigint, maxTimestamp: bigint): void {
+    const offsetIndex = this.offsetIndex as OffsetIndex;
+    const timeIndex = this.timeIndex as TimeIndex;
+    const max = this.maxTimestampSoFar;
+    if (max === null || maxTimestamp > max.timestamp)
+      this.maxTimestampSoFar = { timestamp: maxTimestamp, offset: lastOffset };
+    if (this.firstBatchTimestamp === null) this.firstBatchTimestamp = maxTimestamp;
+    if (this.bytesSinceLastIndexEntry > this.settings.indexIntervalBytes) {
+      offsetIndex.append(lastOffset, position);
+      const soFar = this.maxTimestampSoFar as TimestampOffset;
+      timeIndex.maybeAppend(soFar.timestamp, soFar.offset);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += sizeBytes;
+    this.nextOffsetSoFar = lastOffset + 1n;
+  }
+
+  get offsetIndexIsFull(): boolean {
+    this.ensureIndexes();
+    return (this.offsetIndex as OffsetIndex).isFull || (this.timeIndex as TimeIndex).isFull;
+  }
+
+  // ---- indexes ---------------------------------------------------------------------------------
+
+  /** Loads the index files (sanity-checked) or rebuilds them from the log. */
+  ensureIndexes(): void {
+    if (this.offsetIndex !== null && this.timeIndex !== null) {
+      if (this.sealed) this.env.indexBudget.touch(this, this.indexMemoryBytes());
+      return;
+    }
+    const loaded = this.loadIndexFiles();
+    if (!loaded) {
+      this.recover(() => {});
+    } else {
+      this.scanTailAfterIndex();
+    }
+    if (this.sealed) this.env.indexBudget.touch(this, this.indexMemoryBytes());
+  }
+
+  private indexMemoryBytes(): number {
+    return (this.offsetIndex?.memoryBytes ?? 0) + (this.timeIndex?.memoryBytes ?? 0);
+  }
+
+  private loadIndexFiles(): boolean {
+    const indexPath = this.pathFor(INDEX_FILE_SUFFIX);
+    const timePath = this.pathFor(TIME_INDEX_FILE_SUFFIX);
+    if (!existsSync(indexPath) || !existsSync(timePath)) return this.sizeBytes === 0 && this.emptyIndexes();
+    const offsetIndex = OffsetIndex.fromBytes(
+      this.baseOffset,
+      this.settings.segmentIndexBytes,
+      readFileSync(indexPath),
+      this.sizeBytes,
+    );
+    const timeIndex = TimeIndex.fromBytes(
+      this.baseOffset,
+      this.settings.segmentIndexBytes,
+      readFileSync(timePath),
+    );
+    if (offsetIndex === null || timeIndex === null) return false;
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    return true;
+  }
+
+  private emptyIndexes(): boolean {
+    this.offsetIndex = new OffsetIndex(this.baseOffset, this.settings.segmentIndexBytes);
+    this.timeIndex = new TimeIndex(this.baseOffset, this.settings.segmentIndexBytes);
+    return true;
+  }
+
+  /**
+   * Learns what the index files do not say: the batches after the last offset-index entry (the
+   * next offset, the tail's largest timestamp). A framing error there means the index files lied
+   * about this log: the indexes are rebuilt instead.
+   */
+  private scanTailAfterIndex(): void {
+    const offsetIndex = this.offsetIndex as OffsetIndex;
+    const timeIndex = this.timeIndex as TimeIndex;
+    const from = offsetIndex.lastPosition();
+    this.maxTimestampSoFar = timeIndex.lastEntry() ?? { timestamp: -1n, offset: this.baseOffset };
+    let next = this.baseOffset;
+    let bytesSince = 0;
+    const result = scanBatches(
+      this.file.readFd(),
+      from,
+      this.sizeBytes,
+      LOCATE_CHUNK_BYTES,
+      false,
+      (buf, at, _pos, size) => {
+        const lastOffset = batchBaseOffset(buf, at) + BigInt(batchLastOffsetDelta(buf, at));
+        const ts = batchMaxTimestamp(buf, at);
+        if (ts > (this.maxTimestampSoFar as TimestampOffset).timestamp)
+          this.maxTimestampSoFar = { timestamp: ts, offset: lastOffset };
+        next = lastOffset + 1n;
+        bytesSince += size;
+        return true;
+      },
+    );
+    if (result.position !== this.sizeBytes) {
+      this.offsetIndex = null;
+      this.timeIndex = null;
+      this.recover(() => {});
+      return;
+    }
+    this.nextOffsetSoFar = next;
+    this.bytesSinceLastIndexEntry = bytesSince;
+  }
+
+  /** Called by the IndexBudget: drop the in-memory indexes of this sealed segment. */
+  dropIndexes(): void {
+    if (!this.sealed || this.offsetIndex === null) return;
+    if (this.indexFilesStale) this.writeIndexFiles();
+    this.offsetIndex = null;
+    this.timeIndex = null;
+  }
+
+  private writeIndexFiles(): void {
+    writeFileSync(this.pathFor(INDEX_FILE_SUFFIX), (this.offsetIndex as OffsetIndex).toBytes());
+    writeFileSync(this.pathFor(TIME_INDEX_FILE_SUFFIX), (this.timeIndex as TimeIndex).toBytes());
+    this.indexFilesStale = false;
+    this.indexFilesSynced = false;
+  }
+
+  // ---- recovery --------------------------------------------------------------------------------
+
+  /**
+   * Rebuilds the indexes by reading every batch with the full check (framing, CRC32C, offsets
+   * increasing); truncates the file at the first batch that fails. `onBatch` sees each kept batch
+   * (the log uses it to restore leader epochs).
+   */
+  recover(onBatch: (buf: Buffer, at: number) => void): SegmentRecovery {
+    const fd = this.file.writeFd();
+    const fileBytes = fstatSync(fd).size;
+    this.emptyIndexes();
+    this.maxTimestampSoFar = { timestamp: -1n, offset: this.baseOffset };
+    this.nextOffsetSoFar = this.baseOffset;
+    this.firstBatchTimestamp = null;
+    this.bytesSinceLastIndexEntry = 0;
+    let nextMin = this.baseOffset;
+    const result = scanBatches(
+      fd,
+      0,
+      fileBytes,
+      this.env.limits.scanChunkBytes,
+      true,
+      (buf, at, position, size) => {
+        const batch = checkStoredBatch(buf, at, nextMin);
+        if (batch === null || !this.canHoldOffset(batch.lastOffset)) return false;
+        this.indexBatch(position, size, batch.lastOffset, batchMaxTimestamp(buf, at));
+        nextMin = batch.lastOffset + 1n;
+        onBatch(buf, at);
+        return true;
+      },
+    );
+    const validBytes = result.position;
+    if (validBytes < fileBytes) ftruncateSync(fd, validBytes);
+    // What recovery kept may still be only in the page cache: a later flush must cover it.
+    this.logSynced = false;
+    this.sizeBytes = validBytes;
+    this.indexFilesStale = true;
+    this.writeCount++;
+    return { validBytes, truncatedBytes: fileBytes - validBytes };
+  }
+
+  // ---- queries ---------------------------------------------------------------------------------
+
+  /** The offset after the last batch (the base offset when empty). */
+  nextOffset(): bigint {
+    if (this.nextOffsetSoFar === null) this.ensureIndexes();
+    return this.nextOffsetSoFar as bigint;
+  }
+
+  /** The largest batch timestamp and the last offset of the batch that holds it (-1n when none). */
+  maxTimestampAndOffset(): TimestampOffset {
+    if (this.maxTimestampSoFar === null) this.ensureIndexes();
+    return this.maxTimestampSoFar as TimestampOffset;
+  }
+
+  /** The max timestamp of the first batch, which segment.ms rolling counts from (Kafka's rule). */
+  rollingBaseTimestamp(): bigint | null {
+    if (this.firstBatchTimestamp === undefined) {
+      this.firstBatchTimestamp = null;
+      if (this.sizeBytes > 0) {
+        const header = readAtSync(this.file.readFd(), 0, 61);
+        if (header.length === 61) this.firstBatchTimestamp = batchMaxTimestamp(header, 0);
+      }
+    }
+    return this.firstBatchTimestamp;
+  }
+
+  /** The first batch whose last offset is at or above `offset`, or null when there is none. */
+  findBatch(offset: bigint, endPosition = this.sizeBytes): BatchLocation | null {
+    this.ensureIndexes();
+    const from = (this.offsetIndex as OffsetIndex).lookup(offset);
+    let found: BatchLocation | null = null;
+    scanBatches(
+      this.file.readFd(),
+      from,
+      endPosition,
+      LOCATE_CHUNK_BYTES,
+      false,
+      (buf, at, position, size) => {
+        const baseOffset = batchBaseOffset(buf, at);
+        const lastOffset = baseOffset + BigInt(batchLastOffsetDelta(buf, at));
+        if (lastOffset < offset) return true;
+        found = { position, sizeBytes: size, baseOffset, lastOffset };
+        return false;
+      },
+    );
+    return found;
+  }
+
+  /** Looks up where to start scanning for a timestamp: the time index, then the offset index. */
+  lookupTimestampPosition(timestamp: bigint): number {
+    this.ensureIndexes();
+    const entry = (this.timeIndex as TimeIndex).lookup(timestamp);
+    return (this.offsetIndex as OffsetIndex).lookup(entry.offset);
+  }
+
+  indexLookup(offset: bigint): number {
+    this.ensureIndexes();
+    return (this.offsetIndex as OffsetIndex).lookup(offset);
+  }
+
+  readBytes(position: number, length: number): Buffer {
+    return readAtSync(this.file.readFd(), position, Math.min(length, this.sizeBytes - position));
+  }
+
+  // ---- changes ---------------------------------------------------------------------------------
+
+  /** Removes the batches whose last offset is at or above `offset`; returns the bytes removed. */
+  truncateTo(offset: bigint): number {
+    const batch = this.findBatch(offset);
+    if (batch === null) return 0;
+    const removed = this.sizeBytes - batch.position;
+    ftruncateSync(this.file.writeFd(), batch.position);
+    this.sizeBytes = batch.position;
+    (this.offsetIndex as OffsetIndex).truncateTo(offset);
+    (this.timeIndex as TimeIndex).truncateTo(offset);
+    this.writeCount++;
+    this.logSynced = false;
+    this.indexFilesStale = true;
+    this.nextOffsetSoFar = null;
+    this.firstBatchTimestamp = this.sizeBytes === 0 ? null : this.firstBatchTimestamp;
+    this.scanTailAfterIndex();
+    return removed;
+  }
+
+  /** Stops appends: the final time-index entry, preallocation trimmed, index files written. */
+  seal(): void {
+    if (this.sealed) return;
+    this.ensureIndexes();
+    const max = this.maxTimestampSoFar;
+    if (max !== null && max.timestamp >= 0n)
+      (this.timeIndex as TimeIndex).maybeAppend(max.timestamp, max.offset, true);
+    const fd = this.file.writeFd();
+    ftruncateSync(fd, this.sizeBytes);
+    this.writeIndexFiles();
+    this.sealed = true;
+    this.env.indexBudget.touch(this, this.indexMemoryBytes());
+  }
+
+  /** Makes a sealed segment the active one again (after truncation removed the ones after it). */
+  unseal(): void {
+    this.ensureIndexes();
+    this.env.indexBudget.release(this);
+    this.sealed = false;
+  }
+
+  /** fsyncs the log (and, when sealed, the index files and the directory entry). */
+  flush(): void {
+    fdatasyncSync(this.file.readFd());
+    this.logSynced = true;
+    if (this.sealed) {
+      if (this.indexFilesStale) this.writeIndexFiles();
+      if (!this.indexFilesSynced) {
+        for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) fsyncFileSync(this.pathFor(suffix));
+        this.indexFilesSynced = true;
+      }
+    }
+    if (!this.dirEntrySynced) {
+      fsyncDirectorySync(this.dir);
+      this.dirEntrySynced = true;
+    }
+  }
+
+  /** As `flush`, off the event loop; resolves true when the segment was unchanged meanwhile. */
+  async flushAsync(): Promise<boolean> {
+    const writes = this.writeCount;
+    this.file.pin();
+    try {
+      await new Promise<void>((resolve, reject) =>
+        fdatasync(this.file.readFd(), (e) => (e ? reject(e) : resolve())),
+      );
+    } finally {
+      this.file.unpin();
+    }
+    if (this.writeCount !== writes || this.extraSuffix !== "") return false;
+    this.logSynced = true;
+    if (this.sealed) {
+      if (this.indexFilesStale) this.writeIndexFiles();
+      for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX])
+        await fsyncFileAsync(this.pathFor(suffix));
+      this.indexFilesSynced = true;
+    }
+    if (!this.dirEntrySynced) {
+      await fsyncFileAsync(this.dir);
+      this.dirEntrySynced = true;
+    }
+    return this.writeCount === writes;
+  }
+
+  /** Closes the file, writing index files that are behind (used at shutdown, after a flush). */
+  close(): void {
+    if (this.offsetIndex !== null) {
+      const max = this.maxTimestampSoFar;
+      if (max !== null && max.timestamp >= 0n)
+        (this.timeIndex as TimeIndex).maybeAppend(max.timestamp, max.offset, true);
+      if (this.indexFilesStale && this.extraSuffix === "") this.writeIndexFiles();
+    }
+    if (this.file.isOpen) {
+      if (!this.sealed && this.extraSuffix === "") ftruncateSync(this.file.writeFd(), this.sizeBytes);
+      this.file.close();
+    }
+    this.env.indexBudget.release(this);
+  }
+
+  /** Renames the segment's files to carry `extra` (".deleted", ".swap", "" ...). */
+  renameSuffix(extra: string): void {
+    if (this.offsetIndex !== null && this.indexFilesStale) this.writeIndexFiles();
+    for (const suffix of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
+      const from = this.pathFor(suffix);
+      if (existsSync(from)) renameSync(from, this.pathFor(suffix, extra));
+    }
+    this.extraSuffix = extra;
+    this.file.path = this.pathFor(LOG_FILE_SUFFIX);
+    this.dirEntrySynced = false;
+  }
+
+  /** Paths of this segment's files under their current suffix. */
+  filePaths(): string[] {
+    return [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX].map((s) => this.pathFor(s));
+  }
+
+  /** Batches' offsets for `visit`, from `from` to the end (headers only). */
+  forEachBatchHeader(
+    from: number,
+    visit: (buf: Buffer, at: number, position: number, sizeBytes: number) => boolean,
+  ): void {
+    scanBatches(
+      this.file.readFd(),
+      from,
+      this.sizeBytes,
+      LOCATE_CHUNK_BYTES,
+      false,
+      (buf, at, position, size) => {
+        if (buf.length - at < BATCH_OFFSETS_PREFIX_BYTES) return false;
+        return visit(buf, at, position, size);
+      },
+    );
+  }
+}
+
+function fsyncFileSync(path: string): void {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function fsyncFileAsync(path: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  try {
+    await new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+  } finally {
+    closeSync(fd);
+  }
+}

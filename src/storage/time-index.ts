@@ -1,0 +1,146 @@
+import { assert } from "../base/index.js";
+
+/**
+ * A segment's time index, Kafka's `.timeindex` format: 12-byte big-endian entries of
+ * (timestamp int64, relative offset int32). An entry records that the largest timestamp seen so far
+ * in the segment is `timestamp`, first reached by the batch whose last offset is base + relative
+ * offset. Entries are added alongside offset-index entries, only when the timestamp grows, plus a
+ * final one when the segment is sealed so that the last entry is the segment's largest timestamp.
+ *
+ * Invariants: timestamps strictly increase, relative offsets never decrease; at most `maxEntries`
+ * (`segment.index.bytes` / 12). Kept in memory like the offset index.
+ */
+export const TIME_INDEX_ENTRY_BYTES = 12;
+const INITIAL_CAPACITY = 32;
+
+export interface TimestampOffset {
+  timestamp: bigint;
+  offset: bigint;
+}
+
+export class TimeIndex {
+  readonly baseOffset: bigint;
+  readonly maxEntries: number;
+  private timestamps: BigInt64Array;
+  private relOffsets: Int32Array;
+  private count = 0;
+
+  constructor(baseOffset: bigint, maxIndexBytes: number, capacity = INITIAL_CAPACITY) {
+    this.baseOffset = baseOffset;
+    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / TIME_INDEX_ENTRY_BYTES));
+    const initial = Math.min(this.maxEntries, Math.max(1, capacity));
+    this.timestamps = new BigInt64Array(initial);
+    this.relOffsets = new Int32Array(initial);
+  }
+
+  get entries(): number {
+    return this.count;
+  }
+
+  get isFull(): boolean {
+    return this.count >= this.maxEntries;
+  }
+
+  get memoryBytes(): number {
+    return this.timestamps.byteLength + this.relOffsets.byteLength;
+  }
+
+  lastEntry(): TimestampOffset | null {
+    if (this.count === 0) return null;
+    return this.entryAt(this.count - 1);
+  }
+
+  entryAt(slot: number): TimestampOffset {
+    assert(slot >= 0 && slot < this.count, "time index slot out of range");
+    return {
+      timestamp: this.timestamps[slot] as bigint,
+      offset: this.baseOffset + BigInt(this.relOffsets[slot] as number),
+    };
+  }
+
+  /**
+   * Adds (timestamp, offset) when the timestamp is above the last entry's. `force` lets the final
+   * entry of a sealed segment in even when the index is full (Kafka's skipFullCheck).
+   */
+  maybeAppend(timestamp: bigint, offset: bigint, force = false): void {
+    if (this.isFull && !force) return;
+    const rel = Number(offset - this.baseOffset);
+    assert(rel >= 0 && rel <= 0x7fffffff, () => `offset ${offset} not relative to ${this.baseOffset}`);
+    if (this.count > 0) {
+      if (timestamp <= (this.timestamps[this.count - 1] as bigint)) return;
+      if (rel < (this.relOffsets[this.count - 1] as number)) return;
+    }
+    if (this.count === this.timestamps.length) this.grow();
+    this.timestamps[this.count] = timestamp;
+    this.relOffsets[this.count] = rel;
+    this.count++;
+  }
+
+  /** The entry with the largest timestamp at or below `timestamp`, or (-1, base offset). */
+  lookup(timestamp: bigint): TimestampOffset {
+    if (this.count === 0 || (this.timestamps[0] as bigint) > timestamp) {
+      return { timestamp: -1n, offset: this.baseOffset };
+    }
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((this.timestamps[mid] as bigint) <= timestamp) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.entryAt(lo);
+  }
+
+  /** Drops the entries whose offset is at or above `offset`. */
+  truncateTo(offset: bigint): void {
+    const diff = offset - this.baseOffset;
+    if (diff <= 0n) {
+      this.count = 0;
+      return;
+    }
+    while (this.count > 0 && BigInt(this.relOffsets[this.count - 1] as number) >= diff) this.count--;
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  toBytes(): Buffer {
+    const out = Buffer.allocUnsafe(this.count * TIME_INDEX_ENTRY_BYTES);
+    for (let i = 0; i < this.count; i++) {
+      out.writeBigInt64BE(this.timestamps[i] as bigint, i * 12);
+      out.writeInt32BE(this.relOffsets[i] as number, i * 12 + 8);
+    }
+    return out;
+  }
+
+  /** Loads a time index file's bytes, or null when they fail the sanity check. */
+  static fromBytes(baseOffset: bigint, maxIndexBytes: number, bytes: Buffer): TimeIndex | null {
+    if (bytes.length % TIME_INDEX_ENTRY_BYTES !== 0) return null;
+    const n = bytes.length / TIME_INDEX_ENTRY_BYTES;
+    const index = new TimeIndex(baseOffset, Math.max(maxIndexBytes, bytes.length), n);
+    let prevTs: bigint | null = null;
+    let prevRel = 0;
+    for (let i = 0; i < n; i++) {
+      const ts = bytes.readBigInt64BE(i * 12);
+      const rel = bytes.readInt32BE(i * 12 + 8);
+      if (rel < prevRel || (prevTs !== null && ts <= prevTs)) return null;
+      index.timestamps[i] = ts;
+      index.relOffsets[i] = rel;
+      prevTs = ts;
+      prevRel = rel;
+    }
+    index.count = n;
+    return index;
+  }
+
+  private grow(): void {
+    const capacity = Math.min(this.maxEntries + 1, this.timestamps.length * 2);
+    const timestamps = new BigInt64Array(capacity);
+    const offsets = new Int32Array(capacity);
+    timestamps.set(this.timestamps);
+    offsets.set(this.relOffsets);
+    this.timestamps = timestamps;
+    this.relOffsets = offsets;
+  }
+}
