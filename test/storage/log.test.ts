@@ -159,7 +159,7 @@ test("invalid batches are refused with Kafka's error codes and leave the log unc
       return ErrorCode.NONE;
     };
     const flipped = makeBatch({ values: ["abc"] });
-    flipped[flipped.length - 1] ^= 0xff;
+    flipped.writeUInt8((flipped.at(-1) as number) ^ 0xff, flipped.length - 1);
     assert.equal(
       code(() => log.appendAsLeader(flipped, 0)),
       ErrorCode.CORRUPT_MESSAGE,
