@@ -20,6 +20,8 @@ export {
   type PartitionRegistration,
   type TopicImage,
 } from "./metadata-image.js";
+export { METADATA_TOPIC, type MetadataListener, MetadataLog } from "./metadata-log.js";
+export { decodeMetadataRecordValue, encodeMetadataRecordValue } from "./metadata-record-codec.js";
 export {
   type BrokerEndpoint,
   ConfigResourceType,

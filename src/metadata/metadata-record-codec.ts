@@ -1,0 +1,193 @@
+import {
+  decodeMetadataRecord,
+  encodeMetadataRecord,
+  Reader,
+  type MetadataRecord as WireRecord,
+  type MetadataRecordInput as WireRecordInput,
+  Writer,
+} from "../protocol/index.js";
+import { ConfigResourceType, type MetadataRecord } from "./metadata-records.js";
+
+/**
+ * Maps Brook's metadata records to the wire form of Kafka's metadata log (frame version, record
+ * type and version as varints, then the record at that version), so `__cluster_metadata` holds
+ * exactly what a KRaft controller writes.
+ */
+export function encodeMetadataRecordValue(record: MetadataRecord): Buffer {
+  const w = new Writer(64);
+  encodeMetadataRecord(w, toWire(record));
+  return w.toBuffer();
+}
+
+export function decodeMetadataRecordValue(value: Buffer): MetadataRecord | null {
+  return fromWire(decodeMetadataRecord(new Reader(value)));
+}
+
+function toWire(record: MetadataRecord): WireRecordInput {
+  switch (record.type) {
+    case "RegisterBroker":
+      return {
+        type: "RegisterBrokerRecord",
+        version: 3,
+        data: {
+          brokerId: record.brokerId,
+          incarnationId: record.incarnationId,
+          brokerEpoch: record.brokerEpoch,
+          endPoints: record.endPoints,
+          rack: record.rack,
+          fenced: record.fenced,
+        },
+      };
+    case "UnregisterBroker":
+      return {
+        type: "UnregisterBrokerRecord",
+        version: 0,
+        data: { brokerId: record.brokerId, brokerEpoch: record.brokerEpoch },
+      };
+    case "FenceBroker":
+      return { type: "FenceBrokerRecord", version: 0, data: { id: record.id, epoch: record.epoch } };
+    case "UnfenceBroker":
+      return { type: "UnfenceBrokerRecord", version: 0, data: { id: record.id, epoch: record.epoch } };
+    case "Topic":
+      return { type: "TopicRecord", version: 0, data: { name: record.name, topicId: record.topicId } };
+    case "Partition":
+      return {
+        type: "PartitionRecord",
+        version: 0,
+        data: {
+          partitionId: record.partitionId,
+          topicId: record.topicId,
+          replicas: record.replicas,
+          isr: record.isr,
+          removingReplicas: [],
+          addingReplicas: [],
+          leader: record.leader,
+          leaderEpoch: record.leaderEpoch,
+          partitionEpoch: record.partitionEpoch,
+        },
+      };
+    case "PartitionChange":
+      return {
+        type: "PartitionChangeRecord",
+        version: 0,
+        data: {
+          partitionId: record.partitionId,
+          topicId: record.topicId,
+          leader: record.leader,
+          isr: record.isr,
+          replicas: record.replicas,
+        },
+      };
+    case "RemoveTopic":
+      return { type: "RemoveTopicRecord", version: 0, data: { topicId: record.topicId } };
+    case "Config":
+      return {
+        type: "ConfigRecord",
+        version: 0,
+        data: {
+          resourceType: record.resourceType,
+          resourceName: record.resourceName,
+          name: record.name,
+          value: record.value,
+        },
+      };
+    case "ProducerIds":
+      return {
+        type: "ProducerIdsRecord",
+        version: 0,
+        data: {
+          brokerId: record.brokerId,
+          brokerEpoch: record.brokerEpoch,
+          nextProducerId: record.nextProducerId,
+        },
+      };
+    case "FeatureLevel":
+      return {
+        type: "FeatureLevelRecord",
+        version: 0,
+        data: { name: record.name, featureLevel: record.featureLevel },
+      };
+    case "NoOp":
+      return { type: "NoOpRecord", version: 0, data: {} };
+  }
+}
+
+/** Records Brook does not act on yet (ACLs, quotas, SCRAM) decode to null and are skipped. */
+function fromWire(record: WireRecord): MetadataRecord | null {
+  switch (record.type) {
+    case "RegisterBrokerRecord": {
+      const d = record.data;
+      return {
+        type: "RegisterBroker",
+        brokerId: d.brokerId,
+        incarnationId: d.incarnationId,
+        brokerEpoch: d.brokerEpoch,
+        endPoints: d.endPoints.map((e) => ({
+          name: e.name,
+          host: e.host,
+          port: e.port,
+          securityProtocol: e.securityProtocol,
+        })),
+        rack: d.rack,
+        fenced: d.fenced,
+      };
+    }
+    case "UnregisterBrokerRecord":
+      return {
+        type: "UnregisterBroker",
+        brokerId: record.data.brokerId,
+        brokerEpoch: record.data.brokerEpoch,
+      };
+    case "FenceBrokerRecord":
+      return { type: "FenceBroker", id: record.data.id, epoch: record.data.epoch };
+    case "UnfenceBrokerRecord":
+      return { type: "UnfenceBroker", id: record.data.id, epoch: record.data.epoch };
+    case "TopicRecord":
+      return { type: "Topic", name: record.data.name, topicId: record.data.topicId };
+    case "PartitionRecord": {
+      const d = record.data;
+      return {
+        type: "Partition",
+        topicId: d.topicId,
+        partitionId: d.partitionId,
+        replicas: d.replicas,
+        isr: d.isr,
+        leader: d.leader,
+        leaderEpoch: d.leaderEpoch,
+        partitionEpoch: d.partitionEpoch,
+      };
+    }
+    case "PartitionChangeRecord": {
+      const d = record.data;
+      return {
+        type: "PartitionChange",
+        topicId: d.topicId,
+        partitionId: d.partitionId,
+        leader: d.leader,
+        isr: d.isr,
+        replicas: d.replicas,
+      };
+    }
+    case "RemoveTopicRecord":
+      return { type: "RemoveTopic", topicId: record.data.topicId };
+    case "ConfigRecord": {
+      const d = record.data;
+      const resourceType =
+        d.resourceType === ConfigResourceType.topic ? ConfigResourceType.topic : ConfigResourceType.broker;
+      return { type: "Config", resourceType, resourceName: d.resourceName, name: d.name, value: d.value };
+    }
+    case "ProducerIdsRecord":
+      return {
+        type: "ProducerIds",
+        brokerId: record.data.brokerId,
+        brokerEpoch: record.data.brokerEpoch,
+        nextProducerId: record.data.nextProducerId,
+      };
+    case "FeatureLevelRecord":
+      return { type: "FeatureLevel", name: record.data.name, featureLevel: record.data.featureLevel };
+    case "NoOpRecord":
+      return { type: "NoOp" };
+    default:
+      return null;
+  }
+}
