@@ -152,6 +152,15 @@ export function emitModule(g: ModuleGroup): GeneratedFile {
     const prefixed = emitVersionPrefixed(m, ctx);
     if (prefixed.length > 0) body.push("", ...prefixed);
   }
+  // A type-only proof, checked by tsc, that every decoded value can be passed back to encode.
+  helperText.push(
+    "",
+    "/** Compile-time check: decoded values are valid inputs (no run-time code). */",
+    "type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];",
+    "type DecodedIsInputChecks = [",
+    ...structs.map((s) => `  DecodedIsInput<${s.typeName}, ${s.typeName}Input>,`),
+    "];",
+  );
   const root = relativeRoot(g.path);
   const imports: string[] = [];
   const runtime = [...ctx.runtime].sort((a, b) =>

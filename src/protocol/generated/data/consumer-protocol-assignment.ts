@@ -118,3 +118,10 @@ export function decodeConsumerProtocolAssignmentVersioned(r: Reader): { version:
   if (version < 0) throw unsupportedVersionDecodeError("ConsumerProtocolAssignment", version);
   return { version, value: decodeConsumerProtocolAssignment(r, Math.min(version, 3)) };
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConsumerProtocolAssignment, ConsumerProtocolAssignmentInput>,
+  DecodedIsInput<ConsumerProtocolAssignmentTopicPartition, ConsumerProtocolAssignmentTopicPartitionInput>,
+];

@@ -160,3 +160,10 @@ export function decodeConsumerProtocolSubscriptionVersioned(r: Reader): { versio
   if (version < 0) throw unsupportedVersionDecodeError("ConsumerProtocolSubscription", version);
   return { version, value: decodeConsumerProtocolSubscription(r, Math.min(version, 3)) };
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConsumerProtocolSubscription, ConsumerProtocolSubscriptionInput>,
+  DecodedIsInput<ConsumerProtocolSubscriptionTopicPartition, ConsumerProtocolSubscriptionTopicPartitionInput>,
+];

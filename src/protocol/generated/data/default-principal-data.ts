@@ -67,3 +67,9 @@ export function decodeDefaultPrincipalDataVersioned(r: Reader): { version: numbe
   const version = r.int16();
   return { version, value: decodeDefaultPrincipalData(r, version) };
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DefaultPrincipalData, DefaultPrincipalDataInput>,
+];

@@ -43,3 +43,9 @@ export function decodeKRaftVersionRecord(r: Reader, version: number): KRaftVersi
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<KRaftVersionRecord, KRaftVersionRecordInput>,
+];

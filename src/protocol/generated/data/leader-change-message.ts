@@ -125,3 +125,10 @@ export function decodeLeaderChangeMessageVoter(r: Reader, version: number): Lead
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<LeaderChangeMessage, LeaderChangeMessageInput>,
+  DecodedIsInput<LeaderChangeMessageVoter, LeaderChangeMessageVoterInput>,
+];

@@ -37,3 +37,9 @@ export function decodeSnapshotFooterRecord(r: Reader, version: number): Snapshot
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<SnapshotFooterRecord, SnapshotFooterRecordInput>,
+];

@@ -207,3 +207,12 @@ export function decodeVotersRecordKRaftVersionFeature(r: Reader, version: number
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<VotersRecord, VotersRecordInput>,
+  DecodedIsInput<VotersRecordVoter, VotersRecordVoterInput>,
+  DecodedIsInput<VotersRecordEndpoint, VotersRecordEndpointInput>,
+  DecodedIsInput<VotersRecordKRaftVersionFeature, VotersRecordKRaftVersionFeatureInput>,
+];

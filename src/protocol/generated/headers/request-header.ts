@@ -69,3 +69,9 @@ export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<RequestHeader, RequestHeaderInput>,
+];

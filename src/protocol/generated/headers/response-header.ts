@@ -45,3 +45,9 @@ export function decodeResponseHeader(r: Reader, version: number): ResponseHeader
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ResponseHeader, ResponseHeaderInput>,
+];

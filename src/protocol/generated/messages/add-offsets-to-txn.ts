@@ -135,3 +135,10 @@ export function decodeAddOffsetsToTxnResponse(r: Reader, version: number): AddOf
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AddOffsetsToTxnRequest, AddOffsetsToTxnRequestInput>,
+  DecodedIsInput<AddOffsetsToTxnResponse, AddOffsetsToTxnResponseInput>,
+];

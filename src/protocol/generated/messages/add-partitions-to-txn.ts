@@ -574,3 +574,15 @@ export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Read
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AddPartitionsToTxnRequest, AddPartitionsToTxnRequestInput>,
+  DecodedIsInput<AddPartitionsToTxnRequestAddPartitionsToTxnTopic, AddPartitionsToTxnRequestAddPartitionsToTxnTopicInput>,
+  DecodedIsInput<AddPartitionsToTxnRequestAddPartitionsToTxnTransaction, AddPartitionsToTxnRequestAddPartitionsToTxnTransactionInput>,
+  DecodedIsInput<AddPartitionsToTxnResponse, AddPartitionsToTxnResponseInput>,
+  DecodedIsInput<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult, AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput>,
+  DecodedIsInput<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult, AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInput>,
+  DecodedIsInput<AddPartitionsToTxnResponseAddPartitionsToTxnResult, AddPartitionsToTxnResponseAddPartitionsToTxnResultInput>,
+];

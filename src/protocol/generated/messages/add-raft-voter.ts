@@ -175,3 +175,11 @@ export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftV
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AddRaftVoterRequest, AddRaftVoterRequestInput>,
+  DecodedIsInput<AddRaftVoterRequestListener, AddRaftVoterRequestListenerInput>,
+  DecodedIsInput<AddRaftVoterResponse, AddRaftVoterResponseInput>,
+];

@@ -95,3 +95,10 @@ export function decodeAllocateProducerIdsResponse(r: Reader, version: number): A
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AllocateProducerIdsRequest, AllocateProducerIdsRequestInput>,
+  DecodedIsInput<AllocateProducerIdsResponse, AllocateProducerIdsResponseInput>,
+];

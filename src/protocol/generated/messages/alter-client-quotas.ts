@@ -532,3 +532,15 @@ export function decodeAlterClientQuotasResponseEntityData(r: Reader, version: nu
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AlterClientQuotasRequest, AlterClientQuotasRequestInput>,
+  DecodedIsInput<AlterClientQuotasRequestEntryData, AlterClientQuotasRequestEntryDataInput>,
+  DecodedIsInput<AlterClientQuotasRequestEntityData, AlterClientQuotasRequestEntityDataInput>,
+  DecodedIsInput<AlterClientQuotasRequestOpData, AlterClientQuotasRequestOpDataInput>,
+  DecodedIsInput<AlterClientQuotasResponse, AlterClientQuotasResponseInput>,
+  DecodedIsInput<AlterClientQuotasResponseEntryData, AlterClientQuotasResponseEntryDataInput>,
+  DecodedIsInput<AlterClientQuotasResponseEntityData, AlterClientQuotasResponseEntityDataInput>,
+];

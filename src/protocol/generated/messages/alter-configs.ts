@@ -388,3 +388,13 @@ export function decodeAlterConfigsResponseAlterConfigsResourceResponse(r: Reader
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AlterConfigsRequest, AlterConfigsRequestInput>,
+  DecodedIsInput<AlterConfigsRequestAlterConfigsResource, AlterConfigsRequestAlterConfigsResourceInput>,
+  DecodedIsInput<AlterConfigsRequestAlterableConfig, AlterConfigsRequestAlterableConfigInput>,
+  DecodedIsInput<AlterConfigsResponse, AlterConfigsResponseInput>,
+  DecodedIsInput<AlterConfigsResponseAlterConfigsResourceResponse, AlterConfigsResponseAlterConfigsResourceResponseInput>,
+];

@@ -327,3 +327,14 @@ export function decodeAlterPartitionReassignmentsResponseReassignablePartitionRe
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsRequestInput>,
+  DecodedIsInput<AlterPartitionReassignmentsRequestReassignableTopic, AlterPartitionReassignmentsRequestReassignableTopicInput>,
+  DecodedIsInput<AlterPartitionReassignmentsRequestReassignablePartition, AlterPartitionReassignmentsRequestReassignablePartitionInput>,
+  DecodedIsInput<AlterPartitionReassignmentsResponse, AlterPartitionReassignmentsResponseInput>,
+  DecodedIsInput<AlterPartitionReassignmentsResponseReassignableTopicResponse, AlterPartitionReassignmentsResponseReassignableTopicResponseInput>,
+  DecodedIsInput<AlterPartitionReassignmentsResponseReassignablePartitionResponse, AlterPartitionReassignmentsResponseReassignablePartitionResponseInput>,
+];

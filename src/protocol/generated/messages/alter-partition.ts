@@ -477,3 +477,15 @@ export function decodeAlterPartitionResponsePartitionData(r: Reader, version: nu
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AlterPartitionRequest, AlterPartitionRequestInput>,
+  DecodedIsInput<AlterPartitionRequestTopicData, AlterPartitionRequestTopicDataInput>,
+  DecodedIsInput<AlterPartitionRequestPartitionData, AlterPartitionRequestPartitionDataInput>,
+  DecodedIsInput<AlterPartitionRequestBrokerState, AlterPartitionRequestBrokerStateInput>,
+  DecodedIsInput<AlterPartitionResponse, AlterPartitionResponseInput>,
+  DecodedIsInput<AlterPartitionResponseTopicData, AlterPartitionResponseTopicDataInput>,
+  DecodedIsInput<AlterPartitionResponsePartitionData, AlterPartitionResponsePartitionDataInput>,
+];

@@ -432,3 +432,14 @@ export function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResu
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AlterReplicaLogDirsRequest, AlterReplicaLogDirsRequestInput>,
+  DecodedIsInput<AlterReplicaLogDirsRequestAlterReplicaLogDir, AlterReplicaLogDirsRequestAlterReplicaLogDirInput>,
+  DecodedIsInput<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic, AlterReplicaLogDirsRequestAlterReplicaLogDirTopicInput>,
+  DecodedIsInput<AlterReplicaLogDirsResponse, AlterReplicaLogDirsResponseInput>,
+  DecodedIsInput<AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult, AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultInput>,
+  DecodedIsInput<AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult, AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultInput>,
+];

@@ -272,3 +272,13 @@ export function decodeAlterUserScramCredentialsResponseAlterUserScramCredentials
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AlterUserScramCredentialsRequest, AlterUserScramCredentialsRequestInput>,
+  DecodedIsInput<AlterUserScramCredentialsRequestScramCredentialDeletion, AlterUserScramCredentialsRequestScramCredentialDeletionInput>,
+  DecodedIsInput<AlterUserScramCredentialsRequestScramCredentialUpsertion, AlterUserScramCredentialsRequestScramCredentialUpsertionInput>,
+  DecodedIsInput<AlterUserScramCredentialsResponse, AlterUserScramCredentialsResponseInput>,
+  DecodedIsInput<AlterUserScramCredentialsResponseAlterUserScramCredentialsResult, AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInput>,
+];

@@ -393,3 +393,13 @@ export function decodeApiVersionsResponseFinalizedFeatureKey(r: Reader, version:
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ApiVersionsRequest, ApiVersionsRequestInput>,
+  DecodedIsInput<ApiVersionsResponse, ApiVersionsResponseInput>,
+  DecodedIsInput<ApiVersionsResponseApiVersion, ApiVersionsResponseApiVersionInput>,
+  DecodedIsInput<ApiVersionsResponseSupportedFeatureKey, ApiVersionsResponseSupportedFeatureKeyInput>,
+  DecodedIsInput<ApiVersionsResponseFinalizedFeatureKey, ApiVersionsResponseFinalizedFeatureKeyInput>,
+];

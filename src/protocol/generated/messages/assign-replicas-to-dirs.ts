@@ -384,3 +384,16 @@ export function decodeAssignReplicasToDirsResponsePartitionData(r: Reader, versi
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AssignReplicasToDirsRequest, AssignReplicasToDirsRequestInput>,
+  DecodedIsInput<AssignReplicasToDirsRequestDirectoryData, AssignReplicasToDirsRequestDirectoryDataInput>,
+  DecodedIsInput<AssignReplicasToDirsRequestTopicData, AssignReplicasToDirsRequestTopicDataInput>,
+  DecodedIsInput<AssignReplicasToDirsRequestPartitionData, AssignReplicasToDirsRequestPartitionDataInput>,
+  DecodedIsInput<AssignReplicasToDirsResponse, AssignReplicasToDirsResponseInput>,
+  DecodedIsInput<AssignReplicasToDirsResponseDirectoryData, AssignReplicasToDirsResponseDirectoryDataInput>,
+  DecodedIsInput<AssignReplicasToDirsResponseTopicData, AssignReplicasToDirsResponseTopicDataInput>,
+  DecodedIsInput<AssignReplicasToDirsResponsePartitionData, AssignReplicasToDirsResponsePartitionDataInput>,
+];

@@ -610,3 +610,16 @@ export function decodeBeginQuorumEpochResponseNodeEndpoint(r: Reader, version: n
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<BeginQuorumEpochRequest, BeginQuorumEpochRequestInput>,
+  DecodedIsInput<BeginQuorumEpochRequestTopicData, BeginQuorumEpochRequestTopicDataInput>,
+  DecodedIsInput<BeginQuorumEpochRequestPartitionData, BeginQuorumEpochRequestPartitionDataInput>,
+  DecodedIsInput<BeginQuorumEpochRequestLeaderEndpoint, BeginQuorumEpochRequestLeaderEndpointInput>,
+  DecodedIsInput<BeginQuorumEpochResponse, BeginQuorumEpochResponseInput>,
+  DecodedIsInput<BeginQuorumEpochResponseTopicData, BeginQuorumEpochResponseTopicDataInput>,
+  DecodedIsInput<BeginQuorumEpochResponsePartitionData, BeginQuorumEpochResponsePartitionDataInput>,
+  DecodedIsInput<BeginQuorumEpochResponseNodeEndpoint, BeginQuorumEpochResponseNodeEndpointInput>,
+];

@@ -160,3 +160,10 @@ export function decodeBrokerHeartbeatResponse(r: Reader, version: number): Broke
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<BrokerHeartbeatRequest, BrokerHeartbeatRequestInput>,
+  DecodedIsInput<BrokerHeartbeatResponse, BrokerHeartbeatResponseInput>,
+];

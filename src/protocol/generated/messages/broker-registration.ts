@@ -287,3 +287,12 @@ export function decodeBrokerRegistrationResponse(r: Reader, version: number): Br
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<BrokerRegistrationRequest, BrokerRegistrationRequestInput>,
+  DecodedIsInput<BrokerRegistrationRequestListener, BrokerRegistrationRequestListenerInput>,
+  DecodedIsInput<BrokerRegistrationRequestFeature, BrokerRegistrationRequestFeatureInput>,
+  DecodedIsInput<BrokerRegistrationResponse, BrokerRegistrationResponseInput>,
+];

@@ -431,3 +431,14 @@ export function decodeConsumerGroupDescribeResponseMember(r: Reader, version: nu
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConsumerGroupDescribeRequest, ConsumerGroupDescribeRequestInput>,
+  DecodedIsInput<ConsumerGroupDescribeResponse, ConsumerGroupDescribeResponseInput>,
+  DecodedIsInput<ConsumerGroupDescribeResponseTopicPartitions, ConsumerGroupDescribeResponseTopicPartitionsInput>,
+  DecodedIsInput<ConsumerGroupDescribeResponseAssignment, ConsumerGroupDescribeResponseAssignmentInput>,
+  DecodedIsInput<ConsumerGroupDescribeResponseDescribedGroup, ConsumerGroupDescribeResponseDescribedGroupInput>,
+  DecodedIsInput<ConsumerGroupDescribeResponseMember, ConsumerGroupDescribeResponseMemberInput>,
+];

@@ -375,3 +375,13 @@ export function decodeConsumerGroupHeartbeatResponseAssignment(r: Reader, versio
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatRequestInput>,
+  DecodedIsInput<ConsumerGroupHeartbeatRequestTopicPartitions, ConsumerGroupHeartbeatRequestTopicPartitionsInput>,
+  DecodedIsInput<ConsumerGroupHeartbeatResponse, ConsumerGroupHeartbeatResponseInput>,
+  DecodedIsInput<ConsumerGroupHeartbeatResponseTopicPartitions, ConsumerGroupHeartbeatResponseTopicPartitionsInput>,
+  DecodedIsInput<ConsumerGroupHeartbeatResponseAssignment, ConsumerGroupHeartbeatResponseAssignmentInput>,
+];

@@ -184,3 +184,11 @@ export function decodeControlledShutdownResponseRemainingPartition(r: Reader, ve
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ControlledShutdownRequest, ControlledShutdownRequestInput>,
+  DecodedIsInput<ControlledShutdownResponse, ControlledShutdownResponseInput>,
+  DecodedIsInput<ControlledShutdownResponseRemainingPartition, ControlledShutdownResponseRemainingPartitionInput>,
+];

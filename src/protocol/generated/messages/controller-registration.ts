@@ -236,3 +236,12 @@ export function decodeControllerRegistrationResponse(r: Reader, version: number)
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ControllerRegistrationRequest, ControllerRegistrationRequestInput>,
+  DecodedIsInput<ControllerRegistrationRequestListener, ControllerRegistrationRequestListenerInput>,
+  DecodedIsInput<ControllerRegistrationRequestFeature, ControllerRegistrationRequestFeatureInput>,
+  DecodedIsInput<ControllerRegistrationResponse, ControllerRegistrationResponseInput>,
+];

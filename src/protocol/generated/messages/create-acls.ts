@@ -316,3 +316,12 @@ export function decodeCreateAclsResponseAclCreationResult(r: Reader, version: nu
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<CreateAclsRequest, CreateAclsRequestInput>,
+  DecodedIsInput<CreateAclsRequestAclCreation, CreateAclsRequestAclCreationInput>,
+  DecodedIsInput<CreateAclsResponse, CreateAclsResponseInput>,
+  DecodedIsInput<CreateAclsResponseAclCreationResult, CreateAclsResponseAclCreationResultInput>,
+];

@@ -336,3 +336,11 @@ export function decodeCreateDelegationTokenResponse(r: Reader, version: number):
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<CreateDelegationTokenRequest, CreateDelegationTokenRequestInput>,
+  DecodedIsInput<CreateDelegationTokenRequestCreatableRenewers, CreateDelegationTokenRequestCreatableRenewersInput>,
+  DecodedIsInput<CreateDelegationTokenResponse, CreateDelegationTokenResponseInput>,
+];

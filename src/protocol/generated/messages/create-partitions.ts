@@ -394,3 +394,13 @@ export function decodeCreatePartitionsResponseCreatePartitionsTopicResult(r: Rea
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<CreatePartitionsRequest, CreatePartitionsRequestInput>,
+  DecodedIsInput<CreatePartitionsRequestCreatePartitionsTopic, CreatePartitionsRequestCreatePartitionsTopicInput>,
+  DecodedIsInput<CreatePartitionsRequestCreatePartitionsAssignment, CreatePartitionsRequestCreatePartitionsAssignmentInput>,
+  DecodedIsInput<CreatePartitionsResponse, CreatePartitionsResponseInput>,
+  DecodedIsInput<CreatePartitionsResponseCreatePartitionsTopicResult, CreatePartitionsResponseCreatePartitionsTopicResultInput>,
+];

@@ -656,3 +656,15 @@ export function decodeCreateTopicsResponseCreatableTopicConfigs(r: Reader, versi
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<CreateTopicsRequest, CreateTopicsRequestInput>,
+  DecodedIsInput<CreateTopicsRequestCreatableTopic, CreateTopicsRequestCreatableTopicInput>,
+  DecodedIsInput<CreateTopicsRequestCreatableReplicaAssignment, CreateTopicsRequestCreatableReplicaAssignmentInput>,
+  DecodedIsInput<CreateTopicsRequestCreatableTopicConfig, CreateTopicsRequestCreatableTopicConfigInput>,
+  DecodedIsInput<CreateTopicsResponse, CreateTopicsResponseInput>,
+  DecodedIsInput<CreateTopicsResponseCreatableTopicResult, CreateTopicsResponseCreatableTopicResultInput>,
+  DecodedIsInput<CreateTopicsResponseCreatableTopicConfigs, CreateTopicsResponseCreatableTopicConfigsInput>,
+];

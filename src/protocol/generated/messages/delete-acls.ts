@@ -490,3 +490,13 @@ export function decodeDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DeleteAclsRequest, DeleteAclsRequestInput>,
+  DecodedIsInput<DeleteAclsRequestDeleteAclsFilter, DeleteAclsRequestDeleteAclsFilterInput>,
+  DecodedIsInput<DeleteAclsResponse, DeleteAclsResponseInput>,
+  DecodedIsInput<DeleteAclsResponseDeleteAclsFilterResult, DeleteAclsResponseDeleteAclsFilterResultInput>,
+  DecodedIsInput<DeleteAclsResponseDeleteAclsMatchingAcl, DeleteAclsResponseDeleteAclsMatchingAclInput>,
+];

@@ -195,3 +195,11 @@ export function decodeDeleteGroupsResponseDeletableGroupResult(r: Reader, versio
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DeleteGroupsRequest, DeleteGroupsRequestInput>,
+  DecodedIsInput<DeleteGroupsResponse, DeleteGroupsResponseInput>,
+  DecodedIsInput<DeleteGroupsResponseDeletableGroupResult, DeleteGroupsResponseDeletableGroupResultInput>,
+];

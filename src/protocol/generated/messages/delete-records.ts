@@ -410,3 +410,14 @@ export function decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reade
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DeleteRecordsRequest, DeleteRecordsRequestInput>,
+  DecodedIsInput<DeleteRecordsRequestDeleteRecordsTopic, DeleteRecordsRequestDeleteRecordsTopicInput>,
+  DecodedIsInput<DeleteRecordsRequestDeleteRecordsPartition, DeleteRecordsRequestDeleteRecordsPartitionInput>,
+  DecodedIsInput<DeleteRecordsResponse, DeleteRecordsResponseInput>,
+  DecodedIsInput<DeleteRecordsResponseDeleteRecordsTopicResult, DeleteRecordsResponseDeleteRecordsTopicResultInput>,
+  DecodedIsInput<DeleteRecordsResponseDeleteRecordsPartitionResult, DeleteRecordsResponseDeleteRecordsPartitionResultInput>,
+];

@@ -280,3 +280,14 @@ export function decodeDeleteShareGroupStateResponsePartitionResult(r: Reader, ve
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DeleteShareGroupStateRequest, DeleteShareGroupStateRequestInput>,
+  DecodedIsInput<DeleteShareGroupStateRequestDeleteStateData, DeleteShareGroupStateRequestDeleteStateDataInput>,
+  DecodedIsInput<DeleteShareGroupStateRequestPartitionData, DeleteShareGroupStateRequestPartitionDataInput>,
+  DecodedIsInput<DeleteShareGroupStateResponse, DeleteShareGroupStateResponseInput>,
+  DecodedIsInput<DeleteShareGroupStateResponseDeleteStateResult, DeleteShareGroupStateResponseDeleteStateResultInput>,
+  DecodedIsInput<DeleteShareGroupStateResponsePartitionResult, DeleteShareGroupStateResponsePartitionResultInput>,
+];

@@ -299,3 +299,12 @@ export function decodeDeleteTopicsResponseDeletableTopicResult(r: Reader, versio
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DeleteTopicsRequest, DeleteTopicsRequestInput>,
+  DecodedIsInput<DeleteTopicsRequestDeleteTopicState, DeleteTopicsRequestDeleteTopicStateInput>,
+  DecodedIsInput<DeleteTopicsResponse, DeleteTopicsResponseInput>,
+  DecodedIsInput<DeleteTopicsResponseDeletableTopicResult, DeleteTopicsResponseDeletableTopicResultInput>,
+];

@@ -402,3 +402,12 @@ export function decodeDescribeAclsResponseAclDescription(r: Reader, version: num
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeAclsRequest, DescribeAclsRequestInput>,
+  DecodedIsInput<DescribeAclsResponse, DescribeAclsResponseInput>,
+  DecodedIsInput<DescribeAclsResponseDescribeAclsResource, DescribeAclsResponseDescribeAclsResourceInput>,
+  DecodedIsInput<DescribeAclsResponseAclDescription, DescribeAclsResponseAclDescriptionInput>,
+];

@@ -482,3 +482,14 @@ export function decodeDescribeClientQuotasResponseValueData(r: Reader, version: 
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeClientQuotasRequest, DescribeClientQuotasRequestInput>,
+  DecodedIsInput<DescribeClientQuotasRequestComponentData, DescribeClientQuotasRequestComponentDataInput>,
+  DecodedIsInput<DescribeClientQuotasResponse, DescribeClientQuotasResponseInput>,
+  DecodedIsInput<DescribeClientQuotasResponseEntryData, DescribeClientQuotasResponseEntryDataInput>,
+  DecodedIsInput<DescribeClientQuotasResponseEntityData, DescribeClientQuotasResponseEntityDataInput>,
+  DecodedIsInput<DescribeClientQuotasResponseValueData, DescribeClientQuotasResponseValueDataInput>,
+];

@@ -204,3 +204,11 @@ export function decodeDescribeClusterResponseDescribeClusterBroker(r: Reader, ve
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeClusterRequest, DescribeClusterRequestInput>,
+  DecodedIsInput<DescribeClusterResponse, DescribeClusterResponseInput>,
+  DecodedIsInput<DescribeClusterResponseDescribeClusterBroker, DescribeClusterResponseDescribeClusterBrokerInput>,
+];

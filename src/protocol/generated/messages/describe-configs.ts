@@ -622,3 +622,14 @@ export function decodeDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, v
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeConfigsRequest, DescribeConfigsRequestInput>,
+  DecodedIsInput<DescribeConfigsRequestDescribeConfigsResource, DescribeConfigsRequestDescribeConfigsResourceInput>,
+  DecodedIsInput<DescribeConfigsResponse, DescribeConfigsResponseInput>,
+  DecodedIsInput<DescribeConfigsResponseDescribeConfigsResult, DescribeConfigsResponseDescribeConfigsResultInput>,
+  DecodedIsInput<DescribeConfigsResponseDescribeConfigsResourceResult, DescribeConfigsResponseDescribeConfigsResourceResultInput>,
+  DecodedIsInput<DescribeConfigsResponseDescribeConfigsSynonym, DescribeConfigsResponseDescribeConfigsSynonymInput>,
+];

@@ -482,3 +482,13 @@ export function decodeDescribeDelegationTokenResponseDescribedDelegationTokenRen
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeDelegationTokenRequest, DescribeDelegationTokenRequestInput>,
+  DecodedIsInput<DescribeDelegationTokenRequestDescribeDelegationTokenOwner, DescribeDelegationTokenRequestDescribeDelegationTokenOwnerInput>,
+  DecodedIsInput<DescribeDelegationTokenResponse, DescribeDelegationTokenResponseInput>,
+  DecodedIsInput<DescribeDelegationTokenResponseDescribedDelegationToken, DescribeDelegationTokenResponseDescribedDelegationTokenInput>,
+  DecodedIsInput<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer, DescribeDelegationTokenResponseDescribedDelegationTokenRenewerInput>,
+];

@@ -455,3 +455,12 @@ export function decodeDescribeGroupsResponseDescribedGroupMember(r: Reader, vers
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeGroupsRequest, DescribeGroupsRequestInput>,
+  DecodedIsInput<DescribeGroupsResponse, DescribeGroupsResponseInput>,
+  DecodedIsInput<DescribeGroupsResponseDescribedGroup, DescribeGroupsResponseDescribedGroupInput>,
+  DecodedIsInput<DescribeGroupsResponseDescribedGroupMember, DescribeGroupsResponseDescribedGroupMemberInput>,
+];

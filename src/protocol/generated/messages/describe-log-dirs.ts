@@ -497,3 +497,14 @@ export function decodeDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader,
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeLogDirsRequest, DescribeLogDirsRequestInput>,
+  DecodedIsInput<DescribeLogDirsRequestDescribableLogDirTopic, DescribeLogDirsRequestDescribableLogDirTopicInput>,
+  DecodedIsInput<DescribeLogDirsResponse, DescribeLogDirsResponseInput>,
+  DecodedIsInput<DescribeLogDirsResponseDescribeLogDirsResult, DescribeLogDirsResponseDescribeLogDirsResultInput>,
+  DecodedIsInput<DescribeLogDirsResponseDescribeLogDirsTopic, DescribeLogDirsResponseDescribeLogDirsTopicInput>,
+  DecodedIsInput<DescribeLogDirsResponseDescribeLogDirsPartition, DescribeLogDirsResponseDescribeLogDirsPartitionInput>,
+];

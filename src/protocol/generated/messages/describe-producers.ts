@@ -329,3 +329,14 @@ export function decodeDescribeProducersResponseProducerState(r: Reader, version:
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeProducersRequest, DescribeProducersRequestInput>,
+  DecodedIsInput<DescribeProducersRequestTopicRequest, DescribeProducersRequestTopicRequestInput>,
+  DecodedIsInput<DescribeProducersResponse, DescribeProducersResponseInput>,
+  DecodedIsInput<DescribeProducersResponseTopicResponse, DescribeProducersResponseTopicResponseInput>,
+  DecodedIsInput<DescribeProducersResponsePartitionResponse, DescribeProducersResponsePartitionResponseInput>,
+  DecodedIsInput<DescribeProducersResponseProducerState, DescribeProducersResponseProducerStateInput>,
+];

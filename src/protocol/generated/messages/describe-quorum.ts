@@ -546,3 +546,17 @@ export function decodeDescribeQuorumResponseListener(r: Reader, version: number)
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeQuorumRequest, DescribeQuorumRequestInput>,
+  DecodedIsInput<DescribeQuorumRequestTopicData, DescribeQuorumRequestTopicDataInput>,
+  DecodedIsInput<DescribeQuorumRequestPartitionData, DescribeQuorumRequestPartitionDataInput>,
+  DecodedIsInput<DescribeQuorumResponse, DescribeQuorumResponseInput>,
+  DecodedIsInput<DescribeQuorumResponseReplicaState, DescribeQuorumResponseReplicaStateInput>,
+  DecodedIsInput<DescribeQuorumResponseTopicData, DescribeQuorumResponseTopicDataInput>,
+  DecodedIsInput<DescribeQuorumResponsePartitionData, DescribeQuorumResponsePartitionDataInput>,
+  DecodedIsInput<DescribeQuorumResponseNode, DescribeQuorumResponseNodeInput>,
+  DecodedIsInput<DescribeQuorumResponseListener, DescribeQuorumResponseListenerInput>,
+];

@@ -476,3 +476,15 @@ export function decodeDescribeTopicPartitionsResponseCursor(r: Reader, version: 
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeTopicPartitionsRequest, DescribeTopicPartitionsRequestInput>,
+  DecodedIsInput<DescribeTopicPartitionsRequestTopicRequest, DescribeTopicPartitionsRequestTopicRequestInput>,
+  DecodedIsInput<DescribeTopicPartitionsRequestCursor, DescribeTopicPartitionsRequestCursorInput>,
+  DecodedIsInput<DescribeTopicPartitionsResponse, DescribeTopicPartitionsResponseInput>,
+  DecodedIsInput<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic, DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInput>,
+  DecodedIsInput<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition, DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInput>,
+  DecodedIsInput<DescribeTopicPartitionsResponseCursor, DescribeTopicPartitionsResponseCursorInput>,
+];

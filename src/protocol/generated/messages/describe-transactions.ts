@@ -242,3 +242,12 @@ export function decodeDescribeTransactionsResponseTopicData(r: Reader, version: 
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeTransactionsRequest, DescribeTransactionsRequestInput>,
+  DecodedIsInput<DescribeTransactionsResponse, DescribeTransactionsResponseInput>,
+  DecodedIsInput<DescribeTransactionsResponseTransactionState, DescribeTransactionsResponseTransactionStateInput>,
+  DecodedIsInput<DescribeTransactionsResponseTopicData, DescribeTransactionsResponseTopicDataInput>,
+];

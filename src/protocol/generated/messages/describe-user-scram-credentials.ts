@@ -261,3 +261,13 @@ export function decodeDescribeUserScramCredentialsResponseCredentialInfo(r: Read
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsRequestInput>,
+  DecodedIsInput<DescribeUserScramCredentialsRequestUserName, DescribeUserScramCredentialsRequestUserNameInput>,
+  DecodedIsInput<DescribeUserScramCredentialsResponse, DescribeUserScramCredentialsResponseInput>,
+  DecodedIsInput<DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult, DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInput>,
+  DecodedIsInput<DescribeUserScramCredentialsResponseCredentialInfo, DescribeUserScramCredentialsResponseCredentialInfoInput>,
+];

@@ -410,3 +410,13 @@ export function decodeElectLeadersResponsePartitionResult(r: Reader, version: nu
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ElectLeadersRequest, ElectLeadersRequestInput>,
+  DecodedIsInput<ElectLeadersRequestTopicPartitions, ElectLeadersRequestTopicPartitionsInput>,
+  DecodedIsInput<ElectLeadersResponse, ElectLeadersResponseInput>,
+  DecodedIsInput<ElectLeadersResponseReplicaElectionResult, ElectLeadersResponseReplicaElectionResultInput>,
+  DecodedIsInput<ElectLeadersResponsePartitionResult, ElectLeadersResponsePartitionResultInput>,
+];

@@ -664,3 +664,17 @@ export function decodeEndQuorumEpochResponseNodeEndpoint(r: Reader, version: num
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<EndQuorumEpochRequest, EndQuorumEpochRequestInput>,
+  DecodedIsInput<EndQuorumEpochRequestTopicData, EndQuorumEpochRequestTopicDataInput>,
+  DecodedIsInput<EndQuorumEpochRequestPartitionData, EndQuorumEpochRequestPartitionDataInput>,
+  DecodedIsInput<EndQuorumEpochRequestReplicaInfo, EndQuorumEpochRequestReplicaInfoInput>,
+  DecodedIsInput<EndQuorumEpochRequestLeaderEndpoint, EndQuorumEpochRequestLeaderEndpointInput>,
+  DecodedIsInput<EndQuorumEpochResponse, EndQuorumEpochResponseInput>,
+  DecodedIsInput<EndQuorumEpochResponseTopicData, EndQuorumEpochResponseTopicDataInput>,
+  DecodedIsInput<EndQuorumEpochResponsePartitionData, EndQuorumEpochResponsePartitionDataInput>,
+  DecodedIsInput<EndQuorumEpochResponseNodeEndpoint, EndQuorumEpochResponseNodeEndpointInput>,
+];

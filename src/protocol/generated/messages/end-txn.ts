@@ -145,3 +145,10 @@ export function decodeEndTxnResponse(r: Reader, version: number): EndTxnResponse
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<EndTxnRequest, EndTxnRequestInput>,
+  DecodedIsInput<EndTxnResponse, EndTxnResponseInput>,
+];

@@ -101,3 +101,10 @@ export function decodeEnvelopeResponse(r: Reader, version: number): EnvelopeResp
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<EnvelopeRequest, EnvelopeRequestInput>,
+  DecodedIsInput<EnvelopeResponse, EnvelopeResponseInput>,
+];

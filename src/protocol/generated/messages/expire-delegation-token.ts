@@ -117,3 +117,10 @@ export function decodeExpireDelegationTokenResponse(r: Reader, version: number):
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ExpireDelegationTokenRequest, ExpireDelegationTokenRequestInput>,
+  DecodedIsInput<ExpireDelegationTokenResponse, ExpireDelegationTokenResponseInput>,
+];

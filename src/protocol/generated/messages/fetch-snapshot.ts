@@ -650,3 +650,18 @@ function isDefaultFetchSnapshotResponseLeaderIdAndEpoch(m: FetchSnapshotResponse
     (m.unknownTaggedFields === undefined || m.unknownTaggedFields.length === 0)
   );
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<FetchSnapshotRequest, FetchSnapshotRequestInput>,
+  DecodedIsInput<FetchSnapshotRequestTopicSnapshot, FetchSnapshotRequestTopicSnapshotInput>,
+  DecodedIsInput<FetchSnapshotRequestPartitionSnapshot, FetchSnapshotRequestPartitionSnapshotInput>,
+  DecodedIsInput<FetchSnapshotRequestSnapshotId, FetchSnapshotRequestSnapshotIdInput>,
+  DecodedIsInput<FetchSnapshotResponse, FetchSnapshotResponseInput>,
+  DecodedIsInput<FetchSnapshotResponseTopicSnapshot, FetchSnapshotResponseTopicSnapshotInput>,
+  DecodedIsInput<FetchSnapshotResponsePartitionSnapshot, FetchSnapshotResponsePartitionSnapshotInput>,
+  DecodedIsInput<FetchSnapshotResponseSnapshotId, FetchSnapshotResponseSnapshotIdInput>,
+  DecodedIsInput<FetchSnapshotResponseLeaderIdAndEpoch, FetchSnapshotResponseLeaderIdAndEpochInput>,
+  DecodedIsInput<FetchSnapshotResponseNodeEndpoint, FetchSnapshotResponseNodeEndpointInput>,
+];

@@ -1319,3 +1319,21 @@ function isDefaultFetchResponseSnapshotId(m: FetchResponseSnapshotIdInput): bool
     (m.unknownTaggedFields === undefined || m.unknownTaggedFields.length === 0)
   );
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<FetchRequest, FetchRequestInput>,
+  DecodedIsInput<FetchRequestReplicaState, FetchRequestReplicaStateInput>,
+  DecodedIsInput<FetchRequestFetchTopic, FetchRequestFetchTopicInput>,
+  DecodedIsInput<FetchRequestFetchPartition, FetchRequestFetchPartitionInput>,
+  DecodedIsInput<FetchRequestForgottenTopic, FetchRequestForgottenTopicInput>,
+  DecodedIsInput<FetchResponse, FetchResponseInput>,
+  DecodedIsInput<FetchResponseFetchableTopicResponse, FetchResponseFetchableTopicResponseInput>,
+  DecodedIsInput<FetchResponsePartitionData, FetchResponsePartitionDataInput>,
+  DecodedIsInput<FetchResponseEpochEndOffset, FetchResponseEpochEndOffsetInput>,
+  DecodedIsInput<FetchResponseLeaderIdAndEpoch, FetchResponseLeaderIdAndEpochInput>,
+  DecodedIsInput<FetchResponseSnapshotId, FetchResponseSnapshotIdInput>,
+  DecodedIsInput<FetchResponseAbortedTransaction, FetchResponseAbortedTransactionInput>,
+  DecodedIsInput<FetchResponseNodeEndpoint, FetchResponseNodeEndpointInput>,
+];

@@ -307,3 +307,11 @@ export function decodeFindCoordinatorResponseCoordinator(r: Reader, version: num
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<FindCoordinatorRequest, FindCoordinatorRequestInput>,
+  DecodedIsInput<FindCoordinatorResponse, FindCoordinatorResponseInput>,
+  DecodedIsInput<FindCoordinatorResponseCoordinator, FindCoordinatorResponseCoordinatorInput>,
+];

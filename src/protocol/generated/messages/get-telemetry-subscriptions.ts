@@ -142,3 +142,10 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: numb
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsRequestInput>,
+  DecodedIsInput<GetTelemetrySubscriptionsResponse, GetTelemetrySubscriptionsResponseInput>,
+];

@@ -155,3 +155,10 @@ export function decodeHeartbeatResponse(r: Reader, version: number): HeartbeatRe
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<HeartbeatRequest, HeartbeatRequestInput>,
+  DecodedIsInput<HeartbeatResponse, HeartbeatResponseInput>,
+];

@@ -394,3 +394,13 @@ export function decodeIncrementalAlterConfigsResponseAlterConfigsResourceRespons
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<IncrementalAlterConfigsRequest, IncrementalAlterConfigsRequestInput>,
+  DecodedIsInput<IncrementalAlterConfigsRequestAlterConfigsResource, IncrementalAlterConfigsRequestAlterConfigsResourceInput>,
+  DecodedIsInput<IncrementalAlterConfigsRequestAlterableConfig, IncrementalAlterConfigsRequestAlterableConfigInput>,
+  DecodedIsInput<IncrementalAlterConfigsResponse, IncrementalAlterConfigsResponseInput>,
+  DecodedIsInput<IncrementalAlterConfigsResponseAlterConfigsResourceResponse, IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput>,
+];

@@ -147,3 +147,10 @@ export function decodeInitProducerIdResponse(r: Reader, version: number): InitPr
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<InitProducerIdRequest, InitProducerIdRequestInput>,
+  DecodedIsInput<InitProducerIdResponse, InitProducerIdResponseInput>,
+];

@@ -292,3 +292,14 @@ export function decodeInitializeShareGroupStateResponsePartitionResult(r: Reader
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<InitializeShareGroupStateRequest, InitializeShareGroupStateRequestInput>,
+  DecodedIsInput<InitializeShareGroupStateRequestInitializeStateData, InitializeShareGroupStateRequestInitializeStateDataInput>,
+  DecodedIsInput<InitializeShareGroupStateRequestPartitionData, InitializeShareGroupStateRequestPartitionDataInput>,
+  DecodedIsInput<InitializeShareGroupStateResponse, InitializeShareGroupStateResponseInput>,
+  DecodedIsInput<InitializeShareGroupStateResponseInitializeStateResult, InitializeShareGroupStateResponseInitializeStateResultInput>,
+  DecodedIsInput<InitializeShareGroupStateResponsePartitionResult, InitializeShareGroupStateResponsePartitionResultInput>,
+];

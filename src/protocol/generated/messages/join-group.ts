@@ -504,3 +504,12 @@ export function decodeJoinGroupResponseJoinGroupResponseMember(r: Reader, versio
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<JoinGroupRequest, JoinGroupRequestInput>,
+  DecodedIsInput<JoinGroupRequestJoinGroupRequestProtocol, JoinGroupRequestJoinGroupRequestProtocolInput>,
+  DecodedIsInput<JoinGroupResponse, JoinGroupResponseInput>,
+  DecodedIsInput<JoinGroupResponseJoinGroupResponseMember, JoinGroupResponseJoinGroupResponseMemberInput>,
+];

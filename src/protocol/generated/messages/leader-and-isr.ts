@@ -749,3 +749,15 @@ export function decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, vers
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<LeaderAndIsrRequest, LeaderAndIsrRequestInput>,
+  DecodedIsInput<LeaderAndIsrRequestLeaderAndIsrPartitionState, LeaderAndIsrRequestLeaderAndIsrPartitionStateInput>,
+  DecodedIsInput<LeaderAndIsrRequestLeaderAndIsrTopicState, LeaderAndIsrRequestLeaderAndIsrTopicStateInput>,
+  DecodedIsInput<LeaderAndIsrRequestLeaderAndIsrLiveLeader, LeaderAndIsrRequestLeaderAndIsrLiveLeaderInput>,
+  DecodedIsInput<LeaderAndIsrResponse, LeaderAndIsrResponseInput>,
+  DecodedIsInput<LeaderAndIsrResponseLeaderAndIsrPartitionError, LeaderAndIsrResponseLeaderAndIsrPartitionErrorInput>,
+  DecodedIsInput<LeaderAndIsrResponseLeaderAndIsrTopicError, LeaderAndIsrResponseLeaderAndIsrTopicErrorInput>,
+];

@@ -348,3 +348,12 @@ export function decodeLeaveGroupResponseMemberResponse(r: Reader, version: numbe
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<LeaveGroupRequest, LeaveGroupRequestInput>,
+  DecodedIsInput<LeaveGroupRequestMemberIdentity, LeaveGroupRequestMemberIdentityInput>,
+  DecodedIsInput<LeaveGroupResponse, LeaveGroupResponseInput>,
+  DecodedIsInput<LeaveGroupResponseMemberResponse, LeaveGroupResponseMemberResponseInput>,
+];

@@ -123,3 +123,11 @@ export function decodeListClientMetricsResourcesResponseClientMetricsResource(r:
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ListClientMetricsResourcesRequest, ListClientMetricsResourcesRequestInput>,
+  DecodedIsInput<ListClientMetricsResourcesResponse, ListClientMetricsResourcesResponseInput>,
+  DecodedIsInput<ListClientMetricsResourcesResponseClientMetricsResource, ListClientMetricsResourcesResponseClientMetricsResourceInput>,
+];

@@ -257,3 +257,11 @@ export function decodeListGroupsResponseListedGroup(r: Reader, version: number):
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ListGroupsRequest, ListGroupsRequestInput>,
+  DecodedIsInput<ListGroupsResponse, ListGroupsResponseInput>,
+  DecodedIsInput<ListGroupsResponseListedGroup, ListGroupsResponseListedGroupInput>,
+];

@@ -511,3 +511,14 @@ export function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader,
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ListOffsetsRequest, ListOffsetsRequestInput>,
+  DecodedIsInput<ListOffsetsRequestListOffsetsTopic, ListOffsetsRequestListOffsetsTopicInput>,
+  DecodedIsInput<ListOffsetsRequestListOffsetsPartition, ListOffsetsRequestListOffsetsPartitionInput>,
+  DecodedIsInput<ListOffsetsResponse, ListOffsetsResponseInput>,
+  DecodedIsInput<ListOffsetsResponseListOffsetsTopicResponse, ListOffsetsResponseListOffsetsTopicResponseInput>,
+  DecodedIsInput<ListOffsetsResponseListOffsetsPartitionResponse, ListOffsetsResponseListOffsetsPartitionResponseInput>,
+];

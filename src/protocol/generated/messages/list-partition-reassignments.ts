@@ -314,3 +314,13 @@ export function decodeListPartitionReassignmentsResponseOngoingPartitionReassign
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ListPartitionReassignmentsRequest, ListPartitionReassignmentsRequestInput>,
+  DecodedIsInput<ListPartitionReassignmentsRequestListPartitionReassignmentsTopics, ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInput>,
+  DecodedIsInput<ListPartitionReassignmentsResponse, ListPartitionReassignmentsResponseInput>,
+  DecodedIsInput<ListPartitionReassignmentsResponseOngoingTopicReassignment, ListPartitionReassignmentsResponseOngoingTopicReassignmentInput>,
+  DecodedIsInput<ListPartitionReassignmentsResponseOngoingPartitionReassignment, ListPartitionReassignmentsResponseOngoingPartitionReassignmentInput>,
+];

@@ -201,3 +201,11 @@ export function decodeListTransactionsResponseTransactionState(r: Reader, versio
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ListTransactionsRequest, ListTransactionsRequestInput>,
+  DecodedIsInput<ListTransactionsResponse, ListTransactionsResponseInput>,
+  DecodedIsInput<ListTransactionsResponseTransactionState, ListTransactionsResponseTransactionStateInput>,
+];

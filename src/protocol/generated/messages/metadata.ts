@@ -698,3 +698,14 @@ export function decodeMetadataResponseMetadataResponsePartition(r: Reader, versi
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<MetadataRequest, MetadataRequestInput>,
+  DecodedIsInput<MetadataRequestMetadataRequestTopic, MetadataRequestMetadataRequestTopicInput>,
+  DecodedIsInput<MetadataResponse, MetadataResponseInput>,
+  DecodedIsInput<MetadataResponseMetadataResponseBroker, MetadataResponseMetadataResponseBrokerInput>,
+  DecodedIsInput<MetadataResponseMetadataResponseTopic, MetadataResponseMetadataResponseTopicInput>,
+  DecodedIsInput<MetadataResponseMetadataResponsePartition, MetadataResponseMetadataResponsePartitionInput>,
+];

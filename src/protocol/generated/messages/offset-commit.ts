@@ -525,3 +525,14 @@ export function decodeOffsetCommitResponseOffsetCommitResponsePartition(r: Reade
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<OffsetCommitRequest, OffsetCommitRequestInput>,
+  DecodedIsInput<OffsetCommitRequestOffsetCommitRequestTopic, OffsetCommitRequestOffsetCommitRequestTopicInput>,
+  DecodedIsInput<OffsetCommitRequestOffsetCommitRequestPartition, OffsetCommitRequestOffsetCommitRequestPartitionInput>,
+  DecodedIsInput<OffsetCommitResponse, OffsetCommitResponseInput>,
+  DecodedIsInput<OffsetCommitResponseOffsetCommitResponseTopic, OffsetCommitResponseOffsetCommitResponseTopicInput>,
+  DecodedIsInput<OffsetCommitResponseOffsetCommitResponsePartition, OffsetCommitResponseOffsetCommitResponsePartitionInput>,
+];

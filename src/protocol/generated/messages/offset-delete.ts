@@ -276,3 +276,14 @@ export function decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reade
     errorCode: f_errorCode,
   };
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<OffsetDeleteRequest, OffsetDeleteRequestInput>,
+  DecodedIsInput<OffsetDeleteRequestOffsetDeleteRequestTopic, OffsetDeleteRequestOffsetDeleteRequestTopicInput>,
+  DecodedIsInput<OffsetDeleteRequestOffsetDeleteRequestPartition, OffsetDeleteRequestOffsetDeleteRequestPartitionInput>,
+  DecodedIsInput<OffsetDeleteResponse, OffsetDeleteResponseInput>,
+  DecodedIsInput<OffsetDeleteResponseOffsetDeleteResponseTopic, OffsetDeleteResponseOffsetDeleteResponseTopicInput>,
+  DecodedIsInput<OffsetDeleteResponseOffsetDeleteResponsePartition, OffsetDeleteResponseOffsetDeleteResponsePartitionInput>,
+];

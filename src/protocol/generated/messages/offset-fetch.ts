@@ -802,3 +802,18 @@ export function decodeOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<OffsetFetchRequest, OffsetFetchRequestInput>,
+  DecodedIsInput<OffsetFetchRequestOffsetFetchRequestTopic, OffsetFetchRequestOffsetFetchRequestTopicInput>,
+  DecodedIsInput<OffsetFetchRequestOffsetFetchRequestGroup, OffsetFetchRequestOffsetFetchRequestGroupInput>,
+  DecodedIsInput<OffsetFetchRequestOffsetFetchRequestTopics, OffsetFetchRequestOffsetFetchRequestTopicsInput>,
+  DecodedIsInput<OffsetFetchResponse, OffsetFetchResponseInput>,
+  DecodedIsInput<OffsetFetchResponseOffsetFetchResponseTopic, OffsetFetchResponseOffsetFetchResponseTopicInput>,
+  DecodedIsInput<OffsetFetchResponseOffsetFetchResponsePartition, OffsetFetchResponseOffsetFetchResponsePartitionInput>,
+  DecodedIsInput<OffsetFetchResponseOffsetFetchResponseGroup, OffsetFetchResponseOffsetFetchResponseGroupInput>,
+  DecodedIsInput<OffsetFetchResponseOffsetFetchResponseTopics, OffsetFetchResponseOffsetFetchResponseTopicsInput>,
+  DecodedIsInput<OffsetFetchResponseOffsetFetchResponsePartitions, OffsetFetchResponseOffsetFetchResponsePartitionsInput>,
+];

@@ -442,3 +442,14 @@ export function decodeOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, vers
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<OffsetForLeaderEpochRequest, OffsetForLeaderEpochRequestInput>,
+  DecodedIsInput<OffsetForLeaderEpochRequestOffsetForLeaderTopic, OffsetForLeaderEpochRequestOffsetForLeaderTopicInput>,
+  DecodedIsInput<OffsetForLeaderEpochRequestOffsetForLeaderPartition, OffsetForLeaderEpochRequestOffsetForLeaderPartitionInput>,
+  DecodedIsInput<OffsetForLeaderEpochResponse, OffsetForLeaderEpochResponseInput>,
+  DecodedIsInput<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult, OffsetForLeaderEpochResponseOffsetForLeaderTopicResultInput>,
+  DecodedIsInput<OffsetForLeaderEpochResponseEpochEndOffset, OffsetForLeaderEpochResponseEpochEndOffsetInput>,
+];

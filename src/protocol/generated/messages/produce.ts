@@ -766,3 +766,17 @@ function isDefaultProduceResponseLeaderIdAndEpoch(m: ProduceResponseLeaderIdAndE
     (m.unknownTaggedFields === undefined || m.unknownTaggedFields.length === 0)
   );
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ProduceRequest, ProduceRequestInput>,
+  DecodedIsInput<ProduceRequestTopicProduceData, ProduceRequestTopicProduceDataInput>,
+  DecodedIsInput<ProduceRequestPartitionProduceData, ProduceRequestPartitionProduceDataInput>,
+  DecodedIsInput<ProduceResponse, ProduceResponseInput>,
+  DecodedIsInput<ProduceResponseTopicProduceResponse, ProduceResponseTopicProduceResponseInput>,
+  DecodedIsInput<ProduceResponsePartitionProduceResponse, ProduceResponsePartitionProduceResponseInput>,
+  DecodedIsInput<ProduceResponseBatchIndexAndErrorMessage, ProduceResponseBatchIndexAndErrorMessageInput>,
+  DecodedIsInput<ProduceResponseLeaderIdAndEpoch, ProduceResponseLeaderIdAndEpochInput>,
+  DecodedIsInput<ProduceResponseNodeEndpoint, ProduceResponseNodeEndpointInput>,
+];

@@ -105,3 +105,10 @@ export function decodePushTelemetryResponse(r: Reader, version: number): PushTel
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<PushTelemetryRequest, PushTelemetryRequestInput>,
+  DecodedIsInput<PushTelemetryResponse, PushTelemetryResponseInput>,
+];

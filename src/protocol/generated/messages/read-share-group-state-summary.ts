@@ -298,3 +298,14 @@ export function decodeReadShareGroupStateSummaryResponsePartitionResult(r: Reade
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryRequestInput>,
+  DecodedIsInput<ReadShareGroupStateSummaryRequestReadStateSummaryData, ReadShareGroupStateSummaryRequestReadStateSummaryDataInput>,
+  DecodedIsInput<ReadShareGroupStateSummaryRequestPartitionData, ReadShareGroupStateSummaryRequestPartitionDataInput>,
+  DecodedIsInput<ReadShareGroupStateSummaryResponse, ReadShareGroupStateSummaryResponseInput>,
+  DecodedIsInput<ReadShareGroupStateSummaryResponseReadStateSummaryResult, ReadShareGroupStateSummaryResponseReadStateSummaryResultInput>,
+  DecodedIsInput<ReadShareGroupStateSummaryResponsePartitionResult, ReadShareGroupStateSummaryResponsePartitionResultInput>,
+];

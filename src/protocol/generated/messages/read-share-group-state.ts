@@ -365,3 +365,15 @@ export function decodeReadShareGroupStateResponseStateBatch(r: Reader, version: 
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ReadShareGroupStateRequest, ReadShareGroupStateRequestInput>,
+  DecodedIsInput<ReadShareGroupStateRequestReadStateData, ReadShareGroupStateRequestReadStateDataInput>,
+  DecodedIsInput<ReadShareGroupStateRequestPartitionData, ReadShareGroupStateRequestPartitionDataInput>,
+  DecodedIsInput<ReadShareGroupStateResponse, ReadShareGroupStateResponseInput>,
+  DecodedIsInput<ReadShareGroupStateResponseReadStateResult, ReadShareGroupStateResponseReadStateResultInput>,
+  DecodedIsInput<ReadShareGroupStateResponsePartitionResult, ReadShareGroupStateResponsePartitionResultInput>,
+  DecodedIsInput<ReadShareGroupStateResponseStateBatch, ReadShareGroupStateResponseStateBatchInput>,
+];

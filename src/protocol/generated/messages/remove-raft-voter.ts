@@ -102,3 +102,10 @@ export function decodeRemoveRaftVoterResponse(r: Reader, version: number): Remov
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<RemoveRaftVoterRequest, RemoveRaftVoterRequestInput>,
+  DecodedIsInput<RemoveRaftVoterResponse, RemoveRaftVoterResponseInput>,
+];

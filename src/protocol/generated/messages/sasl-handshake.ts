@@ -87,3 +87,10 @@ export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHan
     mechanisms: f_mechanisms,
   };
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<SaslHandshakeRequest, SaslHandshakeRequestInput>,
+  DecodedIsInput<SaslHandshakeResponse, SaslHandshakeResponseInput>,
+];

@@ -508,3 +508,17 @@ export function decodeShareAcknowledgeResponseNodeEndpoint(r: Reader, version: n
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ShareAcknowledgeRequest, ShareAcknowledgeRequestInput>,
+  DecodedIsInput<ShareAcknowledgeRequestAcknowledgeTopic, ShareAcknowledgeRequestAcknowledgeTopicInput>,
+  DecodedIsInput<ShareAcknowledgeRequestAcknowledgePartition, ShareAcknowledgeRequestAcknowledgePartitionInput>,
+  DecodedIsInput<ShareAcknowledgeRequestAcknowledgementBatch, ShareAcknowledgeRequestAcknowledgementBatchInput>,
+  DecodedIsInput<ShareAcknowledgeResponse, ShareAcknowledgeResponseInput>,
+  DecodedIsInput<ShareAcknowledgeResponseShareAcknowledgeTopicResponse, ShareAcknowledgeResponseShareAcknowledgeTopicResponseInput>,
+  DecodedIsInput<ShareAcknowledgeResponsePartitionData, ShareAcknowledgeResponsePartitionDataInput>,
+  DecodedIsInput<ShareAcknowledgeResponseLeaderIdAndEpoch, ShareAcknowledgeResponseLeaderIdAndEpochInput>,
+  DecodedIsInput<ShareAcknowledgeResponseNodeEndpoint, ShareAcknowledgeResponseNodeEndpointInput>,
+];

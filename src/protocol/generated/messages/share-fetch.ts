@@ -683,3 +683,19 @@ export function decodeShareFetchResponseNodeEndpoint(r: Reader, version: number)
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ShareFetchRequest, ShareFetchRequestInput>,
+  DecodedIsInput<ShareFetchRequestFetchTopic, ShareFetchRequestFetchTopicInput>,
+  DecodedIsInput<ShareFetchRequestFetchPartition, ShareFetchRequestFetchPartitionInput>,
+  DecodedIsInput<ShareFetchRequestAcknowledgementBatch, ShareFetchRequestAcknowledgementBatchInput>,
+  DecodedIsInput<ShareFetchRequestForgottenTopic, ShareFetchRequestForgottenTopicInput>,
+  DecodedIsInput<ShareFetchResponse, ShareFetchResponseInput>,
+  DecodedIsInput<ShareFetchResponseShareFetchableTopicResponse, ShareFetchResponseShareFetchableTopicResponseInput>,
+  DecodedIsInput<ShareFetchResponsePartitionData, ShareFetchResponsePartitionDataInput>,
+  DecodedIsInput<ShareFetchResponseLeaderIdAndEpoch, ShareFetchResponseLeaderIdAndEpochInput>,
+  DecodedIsInput<ShareFetchResponseAcquiredRecords, ShareFetchResponseAcquiredRecordsInput>,
+  DecodedIsInput<ShareFetchResponseNodeEndpoint, ShareFetchResponseNodeEndpointInput>,
+];

@@ -404,3 +404,14 @@ export function decodeShareGroupDescribeResponseMember(r: Reader, version: numbe
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ShareGroupDescribeRequest, ShareGroupDescribeRequestInput>,
+  DecodedIsInput<ShareGroupDescribeResponse, ShareGroupDescribeResponseInput>,
+  DecodedIsInput<ShareGroupDescribeResponseTopicPartitions, ShareGroupDescribeResponseTopicPartitionsInput>,
+  DecodedIsInput<ShareGroupDescribeResponseAssignment, ShareGroupDescribeResponseAssignmentInput>,
+  DecodedIsInput<ShareGroupDescribeResponseDescribedGroup, ShareGroupDescribeResponseDescribedGroupInput>,
+  DecodedIsInput<ShareGroupDescribeResponseMember, ShareGroupDescribeResponseMemberInput>,
+];

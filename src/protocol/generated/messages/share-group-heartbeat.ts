@@ -265,3 +265,12 @@ export function decodeShareGroupHeartbeatResponseAssignment(r: Reader, version: 
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ShareGroupHeartbeatRequest, ShareGroupHeartbeatRequestInput>,
+  DecodedIsInput<ShareGroupHeartbeatResponse, ShareGroupHeartbeatResponseInput>,
+  DecodedIsInput<ShareGroupHeartbeatResponseTopicPartitions, ShareGroupHeartbeatResponseTopicPartitionsInput>,
+  DecodedIsInput<ShareGroupHeartbeatResponseAssignment, ShareGroupHeartbeatResponseAssignmentInput>,
+];

@@ -509,3 +509,15 @@ export function decodeStopReplicaResponseStopReplicaPartitionError(r: Reader, ve
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<StopReplicaRequest, StopReplicaRequestInput>,
+  DecodedIsInput<StopReplicaRequestStopReplicaPartitionV0, StopReplicaRequestStopReplicaPartitionV0Input>,
+  DecodedIsInput<StopReplicaRequestStopReplicaTopicV1, StopReplicaRequestStopReplicaTopicV1Input>,
+  DecodedIsInput<StopReplicaRequestStopReplicaTopicState, StopReplicaRequestStopReplicaTopicStateInput>,
+  DecodedIsInput<StopReplicaRequestStopReplicaPartitionState, StopReplicaRequestStopReplicaPartitionStateInput>,
+  DecodedIsInput<StopReplicaResponse, StopReplicaResponseInput>,
+  DecodedIsInput<StopReplicaResponseStopReplicaPartitionError, StopReplicaResponseStopReplicaPartitionErrorInput>,
+];

@@ -322,3 +322,11 @@ export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupRe
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<SyncGroupRequest, SyncGroupRequestInput>,
+  DecodedIsInput<SyncGroupRequestSyncGroupRequestAssignment, SyncGroupRequestSyncGroupRequestAssignmentInput>,
+  DecodedIsInput<SyncGroupResponse, SyncGroupResponseInput>,
+];

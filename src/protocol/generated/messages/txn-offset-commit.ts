@@ -513,3 +513,14 @@ export function decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r:
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<TxnOffsetCommitRequest, TxnOffsetCommitRequestInput>,
+  DecodedIsInput<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic, TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInput>,
+  DecodedIsInput<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInput>,
+  DecodedIsInput<TxnOffsetCommitResponse, TxnOffsetCommitResponseInput>,
+  DecodedIsInput<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic, TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInput>,
+  DecodedIsInput<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInput>,
+];

@@ -86,3 +86,10 @@ export function decodeUnregisterBrokerResponse(r: Reader, version: number): Unre
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<UnregisterBrokerRequest, UnregisterBrokerRequestInput>,
+  DecodedIsInput<UnregisterBrokerResponse, UnregisterBrokerResponseInput>,
+];

@@ -249,3 +249,12 @@ export function decodeUpdateFeaturesResponseUpdatableFeatureResult(r: Reader, ve
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<UpdateFeaturesRequest, UpdateFeaturesRequestInput>,
+  DecodedIsInput<UpdateFeaturesRequestFeatureUpdateKey, UpdateFeaturesRequestFeatureUpdateKeyInput>,
+  DecodedIsInput<UpdateFeaturesResponse, UpdateFeaturesResponseInput>,
+  DecodedIsInput<UpdateFeaturesResponseUpdatableFeatureResult, UpdateFeaturesResponseUpdatableFeatureResultInput>,
+];

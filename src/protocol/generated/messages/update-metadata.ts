@@ -688,3 +688,14 @@ export function decodeUpdateMetadataResponse(r: Reader, version: number): Update
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<UpdateMetadataRequest, UpdateMetadataRequestInput>,
+  DecodedIsInput<UpdateMetadataRequestUpdateMetadataPartitionState, UpdateMetadataRequestUpdateMetadataPartitionStateInput>,
+  DecodedIsInput<UpdateMetadataRequestUpdateMetadataTopicState, UpdateMetadataRequestUpdateMetadataTopicStateInput>,
+  DecodedIsInput<UpdateMetadataRequestUpdateMetadataBroker, UpdateMetadataRequestUpdateMetadataBrokerInput>,
+  DecodedIsInput<UpdateMetadataRequestUpdateMetadataEndpoint, UpdateMetadataRequestUpdateMetadataEndpointInput>,
+  DecodedIsInput<UpdateMetadataResponse, UpdateMetadataResponseInput>,
+];

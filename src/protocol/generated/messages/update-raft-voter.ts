@@ -314,3 +314,13 @@ function isDefaultUpdateRaftVoterResponseCurrentLeader(m: UpdateRaftVoterRespons
     (m.unknownTaggedFields === undefined || m.unknownTaggedFields.length === 0)
   );
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<UpdateRaftVoterRequest, UpdateRaftVoterRequestInput>,
+  DecodedIsInput<UpdateRaftVoterRequestListener, UpdateRaftVoterRequestListenerInput>,
+  DecodedIsInput<UpdateRaftVoterRequestKRaftVersionFeature, UpdateRaftVoterRequestKRaftVersionFeatureInput>,
+  DecodedIsInput<UpdateRaftVoterResponse, UpdateRaftVoterResponseInput>,
+  DecodedIsInput<UpdateRaftVoterResponseCurrentLeader, UpdateRaftVoterResponseCurrentLeaderInput>,
+];

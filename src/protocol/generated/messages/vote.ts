@@ -448,3 +448,15 @@ export function decodeVoteResponseNodeEndpoint(r: Reader, version: number): Vote
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<VoteRequest, VoteRequestInput>,
+  DecodedIsInput<VoteRequestTopicData, VoteRequestTopicDataInput>,
+  DecodedIsInput<VoteRequestPartitionData, VoteRequestPartitionDataInput>,
+  DecodedIsInput<VoteResponse, VoteResponseInput>,
+  DecodedIsInput<VoteResponseTopicData, VoteResponseTopicDataInput>,
+  DecodedIsInput<VoteResponsePartitionData, VoteResponsePartitionDataInput>,
+  DecodedIsInput<VoteResponseNodeEndpoint, VoteResponseNodeEndpointInput>,
+];

@@ -365,3 +365,15 @@ export function decodeWriteShareGroupStateResponsePartitionResult(r: Reader, ver
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<WriteShareGroupStateRequest, WriteShareGroupStateRequestInput>,
+  DecodedIsInput<WriteShareGroupStateRequestWriteStateData, WriteShareGroupStateRequestWriteStateDataInput>,
+  DecodedIsInput<WriteShareGroupStateRequestPartitionData, WriteShareGroupStateRequestPartitionDataInput>,
+  DecodedIsInput<WriteShareGroupStateRequestStateBatch, WriteShareGroupStateRequestStateBatchInput>,
+  DecodedIsInput<WriteShareGroupStateResponse, WriteShareGroupStateResponseInput>,
+  DecodedIsInput<WriteShareGroupStateResponseWriteStateResult, WriteShareGroupStateResponseWriteStateResultInput>,
+  DecodedIsInput<WriteShareGroupStateResponsePartitionResult, WriteShareGroupStateResponsePartitionResultInput>,
+];

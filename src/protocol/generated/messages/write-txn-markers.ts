@@ -502,3 +502,15 @@ export function decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r:
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<WriteTxnMarkersRequest, WriteTxnMarkersRequestInput>,
+  DecodedIsInput<WriteTxnMarkersRequestWritableTxnMarker, WriteTxnMarkersRequestWritableTxnMarkerInput>,
+  DecodedIsInput<WriteTxnMarkersRequestWritableTxnMarkerTopic, WriteTxnMarkersRequestWritableTxnMarkerTopicInput>,
+  DecodedIsInput<WriteTxnMarkersResponse, WriteTxnMarkersResponseInput>,
+  DecodedIsInput<WriteTxnMarkersResponseWritableTxnMarkerResult, WriteTxnMarkersResponseWritableTxnMarkerResultInput>,
+  DecodedIsInput<WriteTxnMarkersResponseWritableTxnMarkerTopicResult, WriteTxnMarkersResponseWritableTxnMarkerTopicResultInput>,
+  DecodedIsInput<WriteTxnMarkersResponseWritableTxnMarkerPartitionResult, WriteTxnMarkersResponseWritableTxnMarkerPartitionResultInput>,
+];

@@ -294,3 +294,12 @@ function isDefaultConsumerGroupMemberMetadataValueClassicMemberMetadata(m: Consu
     (m.unknownTaggedFields === undefined || m.unknownTaggedFields.length === 0)
   );
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConsumerGroupMemberMetadataKey, ConsumerGroupMemberMetadataKeyInput>,
+  DecodedIsInput<ConsumerGroupMemberMetadataValue, ConsumerGroupMemberMetadataValueInput>,
+  DecodedIsInput<ConsumerGroupMemberMetadataValueClassicMemberMetadata, ConsumerGroupMemberMetadataValueClassicMemberMetadataInput>,
+  DecodedIsInput<ConsumerGroupMemberMetadataValueClassicProtocol, ConsumerGroupMemberMetadataValueClassicProtocolInput>,
+];

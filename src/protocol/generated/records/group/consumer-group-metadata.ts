@@ -72,3 +72,10 @@ export function decodeConsumerGroupMetadataValue(r: Reader, version: number): Co
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConsumerGroupMetadataKey, ConsumerGroupMetadataKeyInput>,
+  DecodedIsInput<ConsumerGroupMetadataValue, ConsumerGroupMetadataValueInput>,
+];

@@ -197,3 +197,12 @@ export function decodeConsumerGroupPartitionMetadataValuePartitionMetadata(r: Re
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConsumerGroupPartitionMetadataKey, ConsumerGroupPartitionMetadataKeyInput>,
+  DecodedIsInput<ConsumerGroupPartitionMetadataValue, ConsumerGroupPartitionMetadataValueInput>,
+  DecodedIsInput<ConsumerGroupPartitionMetadataValueTopicMetadata, ConsumerGroupPartitionMetadataValueTopicMetadataInput>,
+  DecodedIsInput<ConsumerGroupPartitionMetadataValuePartitionMetadata, ConsumerGroupPartitionMetadataValuePartitionMetadataInput>,
+];

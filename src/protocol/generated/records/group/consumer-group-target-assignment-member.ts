@@ -142,3 +142,11 @@ export function decodeConsumerGroupTargetAssignmentMemberValueTopicPartition(r: 
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConsumerGroupTargetAssignmentMemberKey, ConsumerGroupTargetAssignmentMemberKeyInput>,
+  DecodedIsInput<ConsumerGroupTargetAssignmentMemberValue, ConsumerGroupTargetAssignmentMemberValueInput>,
+  DecodedIsInput<ConsumerGroupTargetAssignmentMemberValueTopicPartition, ConsumerGroupTargetAssignmentMemberValueTopicPartitionInput>,
+];

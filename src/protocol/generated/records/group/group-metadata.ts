@@ -337,3 +337,11 @@ export function decodeGroupMetadataValueMemberMetadata(r: Reader, version: numbe
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<GroupMetadataKey, GroupMetadataKeyInput>,
+  DecodedIsInput<GroupMetadataValue, GroupMetadataValueInput>,
+  DecodedIsInput<GroupMetadataValueMemberMetadata, GroupMetadataValueMemberMetadataInput>,
+];

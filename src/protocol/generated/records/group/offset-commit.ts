@@ -141,3 +141,10 @@ export function decodeOffsetCommitValue(r: Reader, version: number): OffsetCommi
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<OffsetCommitKey, OffsetCommitKeyInput>,
+  DecodedIsInput<OffsetCommitValue, OffsetCommitValueInput>,
+];

@@ -160,3 +160,11 @@ export function decodeShareGroupCurrentMemberAssignmentValueTopicPartitions(r: R
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ShareGroupCurrentMemberAssignmentKey, ShareGroupCurrentMemberAssignmentKeyInput>,
+  DecodedIsInput<ShareGroupCurrentMemberAssignmentValue, ShareGroupCurrentMemberAssignmentValueInput>,
+  DecodedIsInput<ShareGroupCurrentMemberAssignmentValueTopicPartitions, ShareGroupCurrentMemberAssignmentValueTopicPartitionsInput>,
+];

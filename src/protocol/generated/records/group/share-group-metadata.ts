@@ -72,3 +72,10 @@ export function decodeShareGroupMetadataValue(r: Reader, version: number): Share
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ShareGroupMetadataKey, ShareGroupMetadataKeyInput>,
+  DecodedIsInput<ShareGroupMetadataValue, ShareGroupMetadataValueInput>,
+];

@@ -197,3 +197,12 @@ export function decodeShareGroupPartitionMetadataValuePartitionMetadata(r: Reade
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ShareGroupPartitionMetadataKey, ShareGroupPartitionMetadataKeyInput>,
+  DecodedIsInput<ShareGroupPartitionMetadataValue, ShareGroupPartitionMetadataValueInput>,
+  DecodedIsInput<ShareGroupPartitionMetadataValueTopicMetadata, ShareGroupPartitionMetadataValueTopicMetadataInput>,
+  DecodedIsInput<ShareGroupPartitionMetadataValuePartitionMetadata, ShareGroupPartitionMetadataValuePartitionMetadataInput>,
+];

@@ -200,3 +200,12 @@ export function decodeShareGroupStatePartitionMetadataValueTopicInfo(r: Reader, 
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ShareGroupStatePartitionMetadataKey, ShareGroupStatePartitionMetadataKeyInput>,
+  DecodedIsInput<ShareGroupStatePartitionMetadataValue, ShareGroupStatePartitionMetadataValueInput>,
+  DecodedIsInput<ShareGroupStatePartitionMetadataValueTopicPartitionsInfo, ShareGroupStatePartitionMetadataValueTopicPartitionsInfoInput>,
+  DecodedIsInput<ShareGroupStatePartitionMetadataValueTopicInfo, ShareGroupStatePartitionMetadataValueTopicInfoInput>,
+];

@@ -89,3 +89,9 @@ export function decodeAccessControlEntryRecord(r: Reader, version: number): Acce
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<AccessControlEntryRecord, AccessControlEntryRecordInput>,
+];

@@ -60,3 +60,9 @@ export function decodeBeginTransactionRecord(r: Reader, version: number): BeginT
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<BeginTransactionRecord, BeginTransactionRecordInput>,
+];

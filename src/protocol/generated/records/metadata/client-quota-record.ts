@@ -113,3 +113,10 @@ export function decodeClientQuotaRecordEntityData(r: Reader, version: number): C
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ClientQuotaRecord, ClientQuotaRecordInput>,
+  DecodedIsInput<ClientQuotaRecordEntityData, ClientQuotaRecordEntityDataInput>,
+];

@@ -64,3 +64,9 @@ export function decodeConfigRecord(r: Reader, version: number): ConfigRecord {
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ConfigRecord, ConfigRecordInput>,
+];

@@ -93,3 +93,9 @@ export function decodeDelegationTokenRecord(r: Reader, version: number): Delegat
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<DelegationTokenRecord, DelegationTokenRecordInput>,
+];

@@ -31,3 +31,9 @@ export function decodeEndTransactionRecord(r: Reader, version: number): EndTrans
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<EndTransactionRecord, EndTransactionRecordInput>,
+];

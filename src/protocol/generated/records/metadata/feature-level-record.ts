@@ -46,3 +46,9 @@ export function decodeFeatureLevelRecord(r: Reader, version: number): FeatureLev
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<FeatureLevelRecord, FeatureLevelRecordInput>,
+];

@@ -31,3 +31,9 @@ export function decodeNoOpRecord(r: Reader, version: number): NoOpRecord {
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<NoOpRecord, NoOpRecordInput>,
+];

@@ -335,3 +335,9 @@ export function decodePartitionChangeRecord(r: Reader, version: number): Partiti
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<PartitionChangeRecord, PartitionChangeRecordInput>,
+];

@@ -253,3 +253,9 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<PartitionRecord, PartitionRecordInput>,
+];

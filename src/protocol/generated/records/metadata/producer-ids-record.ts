@@ -49,3 +49,9 @@ export function decodeProducerIdsRecord(r: Reader, version: number): ProducerIds
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ProducerIdsRecord, ProducerIdsRecordInput>,
+];

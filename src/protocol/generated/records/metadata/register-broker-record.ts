@@ -266,3 +266,11 @@ export function decodeRegisterBrokerRecordBrokerFeature(r: Reader, version: numb
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<RegisterBrokerRecord, RegisterBrokerRecordInput>,
+  DecodedIsInput<RegisterBrokerRecordBrokerEndpoint, RegisterBrokerRecordBrokerEndpointInput>,
+  DecodedIsInput<RegisterBrokerRecordBrokerFeature, RegisterBrokerRecordBrokerFeatureInput>,
+];

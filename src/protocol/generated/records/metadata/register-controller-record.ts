@@ -187,3 +187,11 @@ export function decodeRegisterControllerRecordControllerFeature(r: Reader, versi
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<RegisterControllerRecord, RegisterControllerRecordInput>,
+  DecodedIsInput<RegisterControllerRecordControllerEndpoint, RegisterControllerRecordControllerEndpointInput>,
+  DecodedIsInput<RegisterControllerRecordControllerFeature, RegisterControllerRecordControllerFeatureInput>,
+];

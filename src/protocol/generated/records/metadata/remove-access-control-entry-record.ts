@@ -38,3 +38,9 @@ export function decodeRemoveAccessControlEntryRecord(r: Reader, version: number)
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<RemoveAccessControlEntryRecord, RemoveAccessControlEntryRecordInput>,
+];

@@ -40,3 +40,9 @@ export function decodeRemoveDelegationTokenRecord(r: Reader, version: number): R
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<RemoveDelegationTokenRecord, RemoveDelegationTokenRecordInput>,
+];

@@ -47,3 +47,9 @@ export function decodeTopicRecord(r: Reader, version: number): TopicRecord {
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<TopicRecord, TopicRecordInput>,
+];

@@ -79,3 +79,9 @@ export function decodeUserScramCredentialRecord(r: Reader, version: number): Use
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<UserScramCredentialRecord, UserScramCredentialRecordInput>,
+];

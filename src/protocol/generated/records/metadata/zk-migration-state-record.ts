@@ -37,3 +37,9 @@ export function decodeZkMigrationStateRecord(r: Reader, version: number): ZkMigr
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<ZkMigrationStateRecord, ZkMigrationStateRecordInput>,
+];

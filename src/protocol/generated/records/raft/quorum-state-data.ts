@@ -146,3 +146,10 @@ export function decodeQuorumStateDataVoter(r: Reader, version: number): QuorumSt
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<QuorumStateData, QuorumStateDataInput>,
+  DecodedIsInput<QuorumStateDataVoter, QuorumStateDataVoterInput>,
+];

@@ -305,3 +305,11 @@ export function decodeTransactionLogValuePartitionsSchema(r: Reader, version: nu
   if (unknown !== undefined) out.unknownTaggedFields = unknown;
   return out;
 }
+
+/** Compile-time check: decoded values are valid inputs (no run-time code). */
+type DecodedIsInput<Decoded extends Input, Input> = [Decoded, Input];
+type DecodedIsInputChecks = [
+  DecodedIsInput<TransactionLogKey, TransactionLogKeyInput>,
+  DecodedIsInput<TransactionLogValue, TransactionLogValueInput>,
+  DecodedIsInput<TransactionLogValuePartitionsSchema, TransactionLogValuePartitionsSchemaInput>,
+];
