@@ -7,15 +7,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  emitApiKeys,
-  emitCoordinatorRecords,
-  emitIndex,
-  emitMetadataRecords,
-  emitModule,
-  type GeneratedFile,
-  groupModules,
-} from "./emit-modules.js";
+import { emitApiKeys } from "./emit-api-keys.js";
+import { emitIndex, emitModule, type GeneratedFile, groupModules } from "./emit-modules.js";
+import { emitCoordinatorRecords, emitMetadataRecords } from "./emit-record-framing.js";
 import { loadSpecs } from "./spec.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
