@@ -135,9 +135,12 @@ class Harness {
     });
     const m = this.model;
     if (batch.length > config.segmentBytes) {
-      assert.throws(() => this.log.appendAsLeader(batch, 0), (e: unknown) => {
-        return e instanceof KafkaError && e.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE;
-      });
+      assert.throws(
+        () => this.log.appendAsLeader(batch, 0),
+        (e: unknown) => {
+          return e instanceof KafkaError && e.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE;
+        },
+      );
       return;
     }
     const info = this.log.appendAsLeader(batch, 0);
@@ -158,10 +161,15 @@ class Harness {
     const fetchOffset = this.pickOffset(pick);
     const maxOffset = bounded ? this.pickOffset(pick * 7 + 3) : undefined;
     const bound = maxOffset ?? m.logEndOffset;
-    const result = this.log.read({ fetchOffset, maxBytes, ...(maxOffset === undefined ? {} : { maxOffset }) });
+    const result = this.log.read({
+      fetchOffset,
+      maxBytes,
+      ...(maxOffset === undefined ? {} : { maxOffset }),
+    });
     const expected = m.batches.filter((b) => b.last >= fetchOffset && b.last < bound);
     const got = splitBatches(result.records);
-    if (expected.length > 0 && (expected[0] as ModelBatch).last < bound) assert.ok(got.length >= 1, "the first batch must come");
+    if (expected.length > 0 && (expected[0] as ModelBatch).last < bound)
+      assert.ok(got.length >= 1, "the first batch must come");
     assert.ok(got.length <= expected.length);
     let total = 0;
     got.forEach((batch, i) => {
@@ -172,7 +180,10 @@ class Harness {
     });
     assert.ok(got.length <= 1 || total <= maxBytes, `read ${total} bytes over maxBytes ${maxBytes}`);
     const values = decodeAll(result.records).map((r) => r.value);
-    assert.deepEqual(values, got.flatMap((_, i) => (expected[i] as ModelBatch).values));
+    assert.deepEqual(
+      values,
+      got.flatMap((_, i) => (expected[i] as ModelBatch).values),
+    );
   }
 
   private truncate(pick: number): void {
@@ -198,11 +209,14 @@ class Harness {
   private retention(keepBytes: number, advanceMs: number, retentionMs: number): void {
     const m = this.model;
     this.clock.advance(advanceMs);
-    this.log.updateConfig(logConfig({ ...config, messageTimestampAfterMaxMs: 2 ** 63, retentionBytes: keepBytes, retentionMs }));
+    this.log.updateConfig(
+      logConfig({ ...config, messageTimestampAfterMaxMs: 2 ** 63, retentionBytes: keepBytes, retentionMs }),
+    );
     this.log.deleteOldSegments();
     const start = this.log.logStartOffset;
     assert.ok(start >= m.logStartOffset && start <= m.logEndOffset);
-    const atBoundary = start === m.logStartOffset || start === m.logEndOffset || m.batches.some((b) => b.base === start);
+    const atBoundary =
+      start === m.logStartOffset || start === m.logEndOffset || m.batches.some((b) => b.base === start);
     assert.ok(atBoundary, `retention moved the log start to ${start}, inside a batch`);
     m.logStartOffset = start;
     this.dropBelowStart();
@@ -224,7 +238,10 @@ class Harness {
     assert.equal(this.log.logEndOffset, m.logEndOffset);
     assert.equal(this.log.logStartOffset, m.logStartOffset);
     const offsets = this.log.segmentList.map((s) => s.baseOffset);
-    assert.deepEqual(offsets, [...offsets].sort((a, b) => (a < b ? -1 : 1)));
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((a, b) => (a < b ? -1 : 1)),
+    );
   }
 
   async finish(): Promise<void> {
@@ -237,7 +254,10 @@ class Harness {
       values.push(...decodeAll(result.records).map((r) => r.value as string));
       offset = result.nextOffset;
     }
-    assert.deepEqual(values, this.model.batches.flatMap((b) => b.values));
+    assert.deepEqual(
+      values,
+      this.model.batches.flatMap((b) => b.values),
+    );
     await this.manager.shutdown();
     this.dir.cleanup();
   }
