@@ -163,6 +163,10 @@ export class ShardHarness {
     this.apply(this.shard.onLoaded());
   }
 
+  responseFor(handle: number): CoordinatorResponse | undefined {
+    return this.responses.get(handle);
+  }
+
   answered(handle: number): boolean {
     return this.responses.has(handle);
   }
