@@ -26,10 +26,12 @@ export { type BatchLocation, type BatchScanEnd, iterateBatches } from "./iterate
 export { decodeLegacyEntry, decodeLegacyMessageSet } from "./legacy-message-set.js";
 export type { Record, RecordHeader, RecordInput } from "./record.js";
 export {
+  BATCH_RECORDS_COUNT_MAX_DEFAULT,
   type DecodeRecordBatchOptions,
   decodeRecordBatch,
   decodeRecordBatchHeader,
   encodeRecordBatch,
+  iterateRecords,
   NO_TIMESTAMP,
   type RecordBatch,
   type RecordBatchHeader,

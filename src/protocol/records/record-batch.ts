@@ -1,4 +1,5 @@
 import { assert } from "../../base/index.js";
+import { ErrorCode } from "../error-codes.js";
 import { ProtocolDecodeError, ProtocolEncodeError } from "../protocol-error.js";
 import { Reader } from "../reader.js";
 import { Writer } from "../writer.js";
@@ -87,7 +88,20 @@ export interface DecodeRecordBatchOptions {
   verifyCrc?: boolean;
   /** Cap on the decompressed records payload (default DECOMPRESSED_BYTES_MAX_DEFAULT). */
   decompressedBytesMax?: number;
+  /**
+   * decodeRecordBatch only: the most records one batch may decode into (default
+   * BATCH_RECORDS_COUNT_MAX_DEFAULT). Each decoded record costs a few hundred bytes of heap, far
+   * more than its 7-byte minimum encoding, so this bounds what a small compressed batch can cost.
+   */
+  recordsCountMax?: number;
 }
+
+/**
+ * Default limit on the records one batch decodes into at once: above what producers batch (librdkafka
+ * sends at most 10,000 per batch by default, Java ~16 KiB), while keeping a decoded batch to a few
+ * hundred megabytes of heap. iterateRecords has no such limit.
+ */
+export const BATCH_RECORDS_COUNT_MAX_DEFAULT = 1_000_000;
 
 export interface RecordBatchInput {
   records: RecordInput[];
@@ -167,6 +181,37 @@ export function decodeRecordBatchHeader(buf: Buffer, at = 0): RecordBatchHeader 
 
 /** Decodes the batch at `at`, records included. */
 export function decodeRecordBatch(buf: Buffer, at = 0, options: DecodeRecordBatchOptions = {}): RecordBatch {
+  const countMax = options.recordsCountMax ?? BATCH_RECORDS_COUNT_MAX_DEFAULT;
+  const { header, payload } = openRecordBatch(buf, at, options, countMax);
+  const records: Record[] = [];
+  const cursor = new RecordCursor(payload, header);
+  // The count was checked against the payload size and the limit above.
+  while (cursor.hasNext()) records.push(cursor.next());
+  return { ...header, records };
+}
+
+/**
+ * The records of the batch at `at`, one at a time: for consumers that want memory bounded by one
+ * record rather than by the batch (no record-count limit applies). The whole batch is checked (CRC,
+ * decompression cap) before the first record; a malformed record throws when reached.
+ */
+export function* iterateRecords(
+  buf: Buffer,
+  at = 0,
+  options: DecodeRecordBatchOptions = {},
+): Generator<Record, void, undefined> {
+  const { header, payload } = openRecordBatch(buf, at, options, Number.POSITIVE_INFINITY);
+  const cursor = new RecordCursor(payload, header);
+  while (cursor.hasNext()) yield cursor.next();
+}
+
+/** Checks the batch and returns its header and its records' bytes, decompressed. */
+function openRecordBatch(
+  buf: Buffer,
+  at: number,
+  options: DecodeRecordBatchOptions,
+  countMax: number,
+): { header: RecordBatchHeader; payload: Buffer } {
   const header = decodeRecordBatchHeader(buf, at);
   const end = at + header.batchLength + LOG_OVERHEAD_BYTES;
   if (options.verifyCrc !== false) {
@@ -182,35 +227,65 @@ export function decodeRecordBatch(buf: Buffer, at = 0, options: DecodeRecordBatc
     throw new CorruptRecordError(`record batch names unknown compression type id ${header.compression}`);
   }
   let payload = buf.subarray(at + BATCH_HEADER_BYTES, end);
-  if (header.compression !== CompressionType.none && payload.length > 0) {
+  const compressed = header.compression !== CompressionType.none && payload.length > 0;
+  if (!compressed) checkRecordsFit(header.recordsCount, payload);
+  if (header.recordsCount > countMax) {
+    throw new CorruptRecordError(
+      `record batch holds ${header.recordsCount} records, more than the limit of ${countMax}`,
+      "BRK_ERR_RECORD_TOO_MANY",
+      ErrorCode.MESSAGE_TOO_LARGE,
+    );
+  }
+  if (compressed) {
     payload = decompress(header.compression, payload, {
       decompressedBytesMax: options.decompressedBytesMax ?? DECOMPRESSED_BYTES_MAX_DEFAULT,
     });
+    checkRecordsFit(header.recordsCount, payload);
   }
-  return { ...header, records: decodeRecords(payload, header) };
+  return { header, payload };
 }
 
-/** Parses exactly `header.recordsCount` records filling `payload`. */
-function decodeRecords(payload: Buffer, header: RecordBatchHeader): Record[] {
-  const count = header.recordsCount;
+function checkRecordsFit(count: number, payload: Buffer): void {
   if (count < 0 || count > payload.length / RECORD_BYTES_MIN) {
     throw new CorruptRecordError(`${count} records cannot fit in ${payload.length} bytes`);
   }
-  const logAppendTimestamp = header.timestampType === "LogAppendTime" ? header.maxTimestamp : null;
-  const r = new Reader(payload);
-  const records: Record[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      records.push(readRecord(r, header.baseOffset, header.baseTimestamp, logAppendTimestamp));
+}
+
+/**
+ * Reads exactly `recordsCount` records that must fill the payload. Reader errors (a varint that
+ * runs past the end) become CorruptRecordErrors, so every failure maps to CORRUPT_MESSAGE.
+ */
+class RecordCursor {
+  private readonly r: Reader;
+  private readonly header: RecordBatchHeader;
+  private readonly logAppendTimestamp: bigint | null;
+  private read = 0;
+
+  constructor(payload: Buffer, header: RecordBatchHeader) {
+    this.r = new Reader(payload);
+    this.header = header;
+    this.logAppendTimestamp = header.timestampType === "LogAppendTime" ? header.maxTimestamp : null;
+  }
+
+  hasNext(): boolean {
+    if (this.read < this.header.recordsCount) return true;
+    if (this.r.remaining !== 0) {
+      throw new CorruptRecordError(`${this.r.remaining} bytes follow the last of ${this.read} records`);
     }
-  } catch (error) {
-    if (error instanceof CorruptRecordError || !(error instanceof ProtocolDecodeError)) throw error;
-    throw new CorruptRecordError(`record ${records.length}: ${error.message}`);
+    return false;
   }
-  if (r.remaining !== 0) {
-    throw new CorruptRecordError(`${r.remaining} bytes follow the last of ${count} records`);
+
+  next(): Record {
+    const { baseOffset, baseTimestamp } = this.header;
+    try {
+      const record = readRecord(this.r, baseOffset, baseTimestamp, this.logAppendTimestamp);
+      this.read++;
+      return record;
+    } catch (error) {
+      if (error instanceof CorruptRecordError || !(error instanceof ProtocolDecodeError)) throw error;
+      throw new CorruptRecordError(`record ${this.read}: ${error.message}`);
+    }
   }
-  return records;
 }
 
 /** Encodes a magic-2 batch. An empty batch (producer state kept by compaction) is never compressed. */

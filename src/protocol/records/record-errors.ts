@@ -8,15 +8,21 @@ import { ProtocolDecodeError } from "../protocol-error.js";
  * `errorCode`), so code that catches decode errors in general still catches these.
  *
  * Codes: BRK_ERR_RECORD_CORRUPT (malformed), BRK_ERR_RECORD_CRC_MISMATCH, BRK_ERR_RECORD_TRUNCATED
- * (a batch cut short where a whole one was required), BRK_ERR_RECORD_MAGIC_UNSUPPORTED.
+ * (a batch cut short where a whole one was required), BRK_ERR_RECORD_MAGIC_UNSUPPORTED, all
+ * CORRUPT_MESSAGE; BRK_ERR_RECORD_TOO_MANY (more records than the caller's limit), MESSAGE_TOO_LARGE.
  */
 export class CorruptRecordError extends ProtocolDecodeError {
-  /** The Kafka error code a broker answers with: always CORRUPT_MESSAGE. */
-  readonly errorCode: number = ErrorCode.CORRUPT_MESSAGE;
+  /** The Kafka error code a broker answers with: CORRUPT_MESSAGE unless stated. */
+  readonly errorCode: number;
 
-  constructor(message: string, code = "BRK_ERR_RECORD_CORRUPT") {
+  constructor(
+    message: string,
+    code = "BRK_ERR_RECORD_CORRUPT",
+    errorCode: number = ErrorCode.CORRUPT_MESSAGE,
+  ) {
     super(message, code);
     this.name = "CorruptRecordError";
+    this.errorCode = errorCode;
   }
 }
 

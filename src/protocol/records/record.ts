@@ -60,7 +60,12 @@ export function sizeOfVarint(v: number): number {
   return bytes;
 }
 
+/** Varlongs within int32 range encode exactly like varints, which avoid bigint arithmetic. */
+const INT32_MIN_BIG = -0x80000000n;
+const INT32_MAX_BIG = 0x7fffffffn;
+
 export function sizeOfVarlong(v: bigint): number {
+  if (v >= INT32_MIN_BIG && v <= INT32_MAX_BIG) return sizeOfVarint(Number(v));
   let raw = v >= 0n ? v << 1n : (-v << 1n) - 1n;
   let bytes = 1;
   while (raw >= 0x80n) {
@@ -97,7 +102,10 @@ export function writeRecord(
   offsetDelta: number,
   timestampDelta: bigint,
 ): void {
-  w.varint(bodyBytes).int8(0).varlong(timestampDelta).varint(offsetDelta);
+  w.varint(bodyBytes).int8(0);
+  if (timestampDelta >= INT32_MIN_BIG && timestampDelta <= INT32_MAX_BIG) w.varint(Number(timestampDelta));
+  else w.varlong(timestampDelta);
+  w.varint(offsetDelta);
   writeVarintBytes(w, record.key);
   writeVarintBytes(w, record.value);
   const headers = record.headers;
@@ -129,23 +137,23 @@ export function readRecord(
   baseTimestamp: bigint,
   logAppendTimestamp: bigint | null,
 ): Record {
-  const length = r.varint();
+  const length = readVarint(r);
   if (length < RECORD_BYTES_MIN - 1 || length > r.end - r.pos) {
     throw new CorruptRecordError(`invalid record length ${length} at ${r.pos}`);
   }
   const end = r.pos + length;
   const attributes = r.int8();
-  const timestampDelta = r.varlong();
-  const offsetDelta = r.varint();
+  const timestampDelta = readVarlong(r);
+  const offsetDelta = readVarint(r);
   const key = readVarintBytes(r, end);
   const value = readVarintBytes(r, end);
-  const headerCount = r.varint();
+  const headerCount = readVarint(r);
   if (headerCount < 0 || headerCount > (end - r.pos) / HEADER_BYTES_MIN) {
     throw new CorruptRecordError(`invalid record header count ${headerCount}`);
   }
   const headers: RecordHeader[] = [];
   for (let i = 0; i < headerCount; i++) {
-    const keyBytes = r.varint();
+    const keyBytes = readVarint(r);
     if (keyBytes < 0 || keyBytes > end - r.pos) {
       throw new CorruptRecordError(`invalid record header key length ${keyBytes}`);
     }
@@ -170,8 +178,44 @@ export function readRecord(
   };
 }
 
+/** A zigzag varint; one-byte values (most lengths and deltas) skip the general reader. */
+function readVarint(r: Reader): number {
+  if (r.pos < r.end) {
+    const b = r.buf[r.pos] as number;
+    if (b < 0x80) {
+      r.pos++;
+      return (b >>> 1) ^ -(b & 1);
+    }
+  }
+  return r.varint();
+}
+
+/** Bytes of a varlong whose 7-bit groups still fit a double exactly (49 bits). */
+const VARLONG_NUMBER_BYTES_MAX = 7;
+
+/**
+ * A zigzag varlong. Timestamp deltas are small, so they are accumulated as a number and turned
+ * into a bigint once; longer encodings go to the general (bigint per byte) reader.
+ */
+function readVarlong(r: Reader): bigint {
+  const buf = r.buf;
+  const limit = Math.min(r.end, r.pos + VARLONG_NUMBER_BYTES_MAX);
+  let raw = 0;
+  let scale = 1;
+  for (let pos = r.pos; pos < limit; pos++) {
+    const b = buf[pos] as number;
+    raw += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      r.pos = pos + 1;
+      return BigInt(raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2);
+    }
+    scale *= 128;
+  }
+  return r.varlong();
+}
+
 function readVarintBytes(r: Reader, end: number): Buffer | null {
-  const length = r.varint();
+  const length = readVarint(r);
   if (length === -1) return null;
   if (length < -1 || length > end - r.pos)
     throw new CorruptRecordError(`invalid record field length ${length}`);

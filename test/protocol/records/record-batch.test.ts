@@ -35,6 +35,7 @@ import {
   decodeRecordBatchHeader,
   ErrorCode,
   encodeRecordBatch,
+  iterateRecords,
   type RecordBatch,
   type RecordBatchInput,
   type RecordInput,
@@ -60,16 +61,20 @@ const RUNS = Number(process.env.BROOK_PROPERTY_RUNS ?? 40);
 function expectedRecords(input: RecordBatchInput): Omit<RecordBatch["records"][number], "timestampDelta">[] {
   const base = input.baseOffset ?? 0n;
   let delta = -1;
-  let maxTimestamp = -1n;
-  for (const r of input.records)
-    if (maxTimestamp === -1n || (r.timestamp ?? -1n) > maxTimestamp) maxTimestamp = r.timestamp ?? -1n;
+  let maxTimestamp: bigint | undefined;
+  for (const r of input.records) {
+    const t = r.timestamp ?? -1n;
+    if (maxTimestamp === undefined || t > maxTimestamp) maxTimestamp = t;
+  }
   return input.records.map((r) => {
     delta = r.offsetDelta ?? delta + 1;
     return {
       offset: base + BigInt(delta),
       offsetDelta: delta,
       timestamp:
-        input.timestampType === "LogAppendTime" ? (input.maxTimestamp ?? maxTimestamp) : (r.timestamp ?? -1n),
+        input.timestampType === "LogAppendTime"
+          ? (input.maxTimestamp ?? maxTimestamp ?? -1n)
+          : (r.timestamp ?? -1n),
       attributes: 0,
       key: r.key ?? null,
       value: r.value,
@@ -380,4 +385,72 @@ test("a batch decodes in place at an offset inside a larger buffer, with views o
   assert.equal(value.toString(), "value");
   assert.equal(value.buffer, buf.buffer, "uncompressed values are views, not copies");
   assert.equal(decodeRecordBatch(buf, 7, { verifyCrc: false }).records.length, 1);
+});
+
+test("timestamp deltas at the int32 and int64 edges round-trip", () => {
+  const base = 0n;
+  const deltas = [
+    0n,
+    -1n,
+    63n,
+    -64n,
+    64n,
+    2n ** 31n - 1n,
+    -(2n ** 31n),
+    2n ** 31n,
+    -(2n ** 31n) - 1n,
+    2n ** 48n,
+    -(2n ** 48n) - 1n,
+    2n ** 62n,
+    2n ** 63n - 1n,
+  ];
+  const buf = encodeRecordBatch({
+    baseTimestamp: base,
+    records: deltas.map((d) => ({ value: null, timestamp: base + d })),
+  });
+  const batch = decodeRecordBatch(buf);
+  assert.deepEqual(
+    batch.records.map((r) => r.timestampDelta),
+    deltas,
+  );
+  const negative = encodeRecordBatch({
+    baseTimestamp: 2n ** 62n,
+    records: [{ value: null, timestamp: -(2n ** 62n) }],
+  });
+  assert.equal(decodeRecordBatch(negative).records[0]?.timestamp, -(2n ** 62n));
+});
+
+test("a record count limit bounds what one decoded batch costs; iterateRecords streams instead", () => {
+  const records = Array.from({ length: 5000 }, () => ({ value: null }));
+  const buf = encodeRecordBatch({ records, compression: CompressionType.zstd });
+  assert.throws(
+    () => decodeRecordBatch(buf, 0, { recordsCountMax: 4999 }),
+    (error: unknown) =>
+      error instanceof CorruptRecordError &&
+      error.code === "BRK_ERR_RECORD_TOO_MANY" &&
+      error.errorCode === ErrorCode.MESSAGE_TOO_LARGE,
+  );
+  assert.equal(decodeRecordBatch(buf, 0, { recordsCountMax: 5000 }).records.length, 5000);
+  let count = 0;
+  let last = -1n;
+  for (const record of iterateRecords(buf)) {
+    assert.equal(record.offset, last + 1n);
+    last = record.offset;
+    count++;
+  }
+  assert.equal(count, 5000);
+});
+
+test("iterateRecords checks the batch before the first record and trailing bytes after the last", () => {
+  const buf = encodeRecordBatch({ records: [{ value: Buffer.from("a") }, { value: Buffer.from("b") }] });
+  const damaged = Buffer.from(buf);
+  damaged[buf.length - 1] = 0x55;
+  assert.throws(() => iterateRecords(damaged).next(), { code: "BRK_ERR_RECORD_CRC_MISMATCH" });
+  const extra = Buffer.concat([buf, Buffer.from([0])]);
+  extra.writeInt32BE(extra.length - 12, 8);
+  batchUpdateCrc(extra);
+  const iterator = iterateRecords(extra);
+  assert.equal(iterator.next().value?.value?.toString(), "a");
+  assert.equal(iterator.next().value?.value?.toString(), "b");
+  assert.throws(() => iterator.next(), { code: "BRK_ERR_RECORD_CORRUPT" });
 });
