@@ -201,6 +201,7 @@ function main(): void {
     const ratios = xs.map((x, i) => x / (reference[i] ?? Number.NaN));
     console.log(
       `${c.name.padEnd(40)} ${fmt(median(xs)).padStart(9)} MB/s (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})` +
+        ` ${fmt(TOTAL_BYTES / median(xs)).padStart(7)} µs/op` +
         `  x${fmt(median(ratios))} of copy (${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))})`,
     );
   }
