@@ -298,3 +298,6 @@ export type CoordinatorResponse =
   | { readonly api: "offsetDelete"; readonly data: OffsetDeleteResponse };
 
 export type CoordinatorApi = CoordinatorResponse["api"];
+
+/** The response data of each API, by name. */
+export type CoordinatorResponseData = { [R in CoordinatorResponse as R["api"]]: R["data"] };

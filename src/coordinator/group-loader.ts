@@ -2,6 +2,7 @@ import { ErrorCode } from "../protocol/index.js";
 import { ClassicGroup } from "./classic-group.js";
 import { ClassicGroupState } from "./classic-group-state.js";
 import type { CoordinatorRecord } from "./coordinator-record.js";
+import { failedResponse } from "./error-responses.js";
 import { scheduleCleanup } from "./group-expiry.js";
 import {
   joinErrorResponse,
@@ -81,26 +82,13 @@ function answerNotCoordinator(s: ShardState, c: AppendContinuation): void {
   const error = ErrorCode.NOT_COORDINATOR;
   switch (c.kind) {
     case "offsetCommit":
-      s.respond(c.handle, {
-        api: "offsetCommit",
-        data: {
-          topics: c.response.topics.map((t) => ({
-            name: t.name,
-            partitions: t.partitions.map((p) =>
-              p.errorCode === ErrorCode.NONE ? { ...p, errorCode: error } : p,
-            ),
-          })),
-        },
-      });
+      s.respond(c.handle, failedResponse({ api: "offsetCommit", data: c.response }, error));
       return;
     case "deleteGroups":
-      s.respond(c.handle, {
-        api: "deleteGroups",
-        data: c.results.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode: error } : r)),
-      });
+      s.respond(c.handle, failedResponse({ api: "deleteGroups", data: c.results }, error));
       return;
     case "offsetDelete":
-      s.respond(c.handle, { api: "offsetDelete", data: { errorCode: error, topics: [] } });
+      s.respond(c.handle, failedResponse({ api: "offsetDelete", data: c.response }, error));
       return;
     default:
       // Join and sync requests parked on the append were answered with their group above.

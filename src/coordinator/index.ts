@@ -25,6 +25,14 @@ export {
   encodeCoordinatorRecord,
   type RecordBytes,
 } from "./coordinator-record-codec.js";
+export { EffectSequencer } from "./effect-sequencer.js";
+export {
+  commitErrorResponse,
+  deleteErrorResponse,
+  describeErrorResponse,
+  failedResponse,
+  fetchErrorResponse,
+} from "./error-responses.js";
 export { CLASSIC_GROUP_TYPE } from "./group-admin.js";
 export * from "./group-api.js";
 export {
@@ -32,10 +40,18 @@ export {
   type GroupCoordinatorConfig,
   groupCoordinatorConfig,
 } from "./group-coordinator-config.js";
+export {
+  GroupCoordinatorRuntime,
+  type GroupCoordinatorRuntimeOptions,
+  type PartitionStatus,
+  PENDING_REQUESTS_MAX,
+} from "./group-coordinator-runtime.js";
 export { GroupCoordinatorShard, type GroupCoordinatorShardOptions } from "./group-coordinator-shard.js";
 export { javaStringHashCode, kafkaAbs, partitionForKey } from "./group-partition.js";
 export { JOIN_GROUP_MEMBER_ID_REQUIRED_VERSION, JOIN_GROUP_SKIP_ASSIGNMENT_VERSION } from "./join-group.js";
 export { OFFSET_COMMIT_GROUP_ID_NOT_FOUND_VERSION } from "./offset-commit.js";
 export { INVALID_OFFSET } from "./offset-fetch.js";
 export type { OffsetAndMetadata } from "./offset-store.js";
+export type { OffsetsTopicLog } from "./offsets-topic-log.js";
+export { type ScheduledTimer, type Scheduler, systemScheduler } from "./scheduler.js";
 export type { CoordinatorEffect } from "./shard-state.js";
