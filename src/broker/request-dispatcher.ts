@@ -130,7 +130,7 @@ export class RequestDispatcher implements RequestHandler {
     context: RequestContext,
   ): unknown {
     if (handler?.errorResponse !== undefined) return handler.errorResponse(request, errorCode, context);
-    return { errorCode };
+    return { errorCode, throttleTimeMs: 0 };
   }
 
   private encode(context: RequestContext, body: unknown): ResponseChunks {
@@ -138,7 +138,7 @@ export class RequestDispatcher implements RequestHandler {
     if (spec === undefined) return null;
     const w = new Writer(256);
     encodeResponseFrameHeader(w, context.apiKey, context.apiVersion, context.correlationId);
-    spec.encodeResponse(w, body, context.apiVersion);
+    spec.encodeResponse(w, body, context.apiVersion, true);
     return w.toChunks();
   }
 

@@ -366,7 +366,7 @@ function writeValue(
     );
   }
   if (t.kind === "struct") {
-    const call = `encode${t.struct.typeName}(${w}, ${x}, version);`;
+    const call = `encode${t.struct.typeName}(${w}, ${x}, version, lenient);`;
     if (!nullable) return [call];
     const nullCond = versionCondition(versions, nullableHere);
     if (nullCond === NEVER) return [call];
@@ -387,7 +387,7 @@ function writeValue(
     const lines: string[] = [];
     lines.push(flexible ? `${w}.unsignedVarint(${x}.length + 1);` : `${w}.int32(${x}.length);`);
     let body: string;
-    if (element.kind === "struct") body = `encode${element.struct.typeName}(${w}, e, version);`;
+    if (element.kind === "struct") body = `encode${element.struct.typeName}(${w}, e, version, lenient);`;
     else body = writeScalar(element.name, "e", flexible, false, w);
     lines.push(`for (const e of ${x}) ${body}`);
     return lines;
@@ -458,7 +458,7 @@ function encodeAbsentCheck(s: StructModel, f: FieldModel, ctx: EmitContext): str
   const nonDefault = negate(isDefaultExpr(s, f, x, ctx));
   const test = inputOptional(s, f) ? `${x} !== undefined && ${nonDefault}` : nonDefault;
   const full = cond === ALWAYS ? test : `${parenthesize(cond)} && ${test}`;
-  return [`if (${full}) throw absentFieldEncodeError(${JSON.stringify(label(s, f))}, version);`];
+  return [`if (!lenient && ${full}) throw absentFieldEncodeError(${JSON.stringify(label(s, f))}, version);`];
 }
 
 function encodeTaggedSection(s: StructModel, ctx: EmitContext): string[] {
@@ -523,10 +523,12 @@ export function emitEncode(s: StructModel, ctx: EmitContext): string[] {
   }
   body.push(...encodeTaggedSection(s, ctx));
   const doc = s.isTop
-    ? `/** Writes a ${s.typeName} at \`version\`; throws ProtocolEncodeError for a value that version cannot carry. */`
+    ? `/** Writes a ${s.typeName} at \`version\`; throws ProtocolEncodeError for a value that version cannot carry, unless \`lenient\` (then such values are left out: a broker builds one response for every version). */`
     : `/** Writes one ${s.typeName} at \`version\` (the version of the enclosing message). */`;
   out.push(doc);
-  out.push(`export function encode${s.typeName}(w: Writer, m: ${s.typeName}Input, version: number): void {`);
+  out.push(
+    `export function encode${s.typeName}(w: Writer, m: ${s.typeName}Input, version: number, lenient = false): void {`,
+  );
   out.push(...indent(body));
   out.push("}");
   return out;

@@ -197,9 +197,10 @@ export interface ApiSpec {
   readonly latestVersionUnstable: boolean;
   /** The listeners that serve this API in Kafka: broker, controller, zkBroker. */
   readonly listeners: readonly string[];
-  encodeRequest(w: Writer, m: unknown, version: number): void;
+  encodeRequest(w: Writer, m: unknown, version: number, lenient?: boolean): void;
   decodeRequest(r: Reader, version: number): unknown;
-  encodeResponse(w: Writer, m: unknown, version: number): void;
+  /** `lenient`: values the version cannot carry are left out instead of refused (for brokers building one response for all versions). */
+  encodeResponse(w: Writer, m: unknown, version: number, lenient?: boolean): void;
   decodeResponse(r: Reader, version: number): unknown;
 }
 

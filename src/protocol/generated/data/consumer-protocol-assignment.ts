@@ -38,13 +38,13 @@ export interface ConsumerProtocolAssignmentTopicPartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerProtocolAssignment at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerProtocolAssignment(w: Writer, m: ConsumerProtocolAssignmentInput, version: number): void {
+/** Writes a ConsumerProtocolAssignment at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerProtocolAssignment(w: Writer, m: ConsumerProtocolAssignmentInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("ConsumerProtocolAssignment", version);
   {
     const f_assignedPartitions = m.assignedPartitions ?? EMPTY_ARRAY;
     w.int32(f_assignedPartitions.length);
-    for (const e of f_assignedPartitions) encodeConsumerProtocolAssignmentTopicPartition(w, e, version);
+    for (const e of f_assignedPartitions) encodeConsumerProtocolAssignmentTopicPartition(w, e, version, lenient);
   }
   {
     const f_userData = m.userData === undefined ? null : m.userData;
@@ -74,7 +74,7 @@ export function decodeConsumerProtocolAssignment(r: Reader, version: number): Co
 }
 
 /** Writes one ConsumerProtocolAssignmentTopicPartition at `version` (the version of the enclosing message). */
-export function encodeConsumerProtocolAssignmentTopicPartition(w: Writer, m: ConsumerProtocolAssignmentTopicPartitionInput, version: number): void {
+export function encodeConsumerProtocolAssignmentTopicPartition(w: Writer, m: ConsumerProtocolAssignmentTopicPartitionInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     w.string(f_topic);

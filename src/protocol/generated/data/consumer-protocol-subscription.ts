@@ -47,8 +47,8 @@ export interface ConsumerProtocolSubscriptionTopicPartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerProtocolSubscription at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerProtocolSubscription(w: Writer, m: ConsumerProtocolSubscriptionInput, version: number): void {
+/** Writes a ConsumerProtocolSubscription at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerProtocolSubscription(w: Writer, m: ConsumerProtocolSubscriptionInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("ConsumerProtocolSubscription", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
@@ -62,7 +62,7 @@ export function encodeConsumerProtocolSubscription(w: Writer, m: ConsumerProtoco
   if (version >= 1) {
     const f_ownedPartitions = m.ownedPartitions ?? EMPTY_ARRAY;
     w.int32(f_ownedPartitions.length);
-    for (const e of f_ownedPartitions) encodeConsumerProtocolSubscriptionTopicPartition(w, e, version);
+    for (const e of f_ownedPartitions) encodeConsumerProtocolSubscriptionTopicPartition(w, e, version, lenient);
   }
   if (version >= 2) {
     w.int32(m.generationId ?? -1);
@@ -116,7 +116,7 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
 }
 
 /** Writes one ConsumerProtocolSubscriptionTopicPartition at `version` (the version of the enclosing message). */
-export function encodeConsumerProtocolSubscriptionTopicPartition(w: Writer, m: ConsumerProtocolSubscriptionTopicPartitionInput, version: number): void {
+export function encodeConsumerProtocolSubscriptionTopicPartition(w: Writer, m: ConsumerProtocolSubscriptionTopicPartitionInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     w.string(f_topic);

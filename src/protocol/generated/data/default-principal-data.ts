@@ -24,8 +24,8 @@ export interface DefaultPrincipalDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DefaultPrincipalData at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDefaultPrincipalData(w: Writer, m: DefaultPrincipalDataInput, version: number): void {
+/** Writes a DefaultPrincipalData at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDefaultPrincipalData(w: Writer, m: DefaultPrincipalDataInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DefaultPrincipalData", version);
   {
     const f_type = m.type;

@@ -21,8 +21,8 @@ export interface KRaftVersionRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a KRaftVersionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeKRaftVersionRecord(w: Writer, m: KRaftVersionRecordInput, version: number): void {
+/** Writes a KRaftVersionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeKRaftVersionRecord(w: Writer, m: KRaftVersionRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("KRaftVersionRecord", version);
   w.int16(m.version);
   w.int16(m.kRaftVersion);

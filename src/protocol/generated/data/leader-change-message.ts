@@ -48,20 +48,20 @@ export interface LeaderChangeMessageVoterInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a LeaderChangeMessage at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeLeaderChangeMessage(w: Writer, m: LeaderChangeMessageInput, version: number): void {
+/** Writes a LeaderChangeMessage at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeLeaderChangeMessage(w: Writer, m: LeaderChangeMessageInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("LeaderChangeMessage", version);
   w.int16(m.version);
   w.int32(m.leaderId);
   {
     const f_voters = m.voters ?? EMPTY_ARRAY;
     w.unsignedVarint(f_voters.length + 1);
-    for (const e of f_voters) encodeLeaderChangeMessageVoter(w, e, version);
+    for (const e of f_voters) encodeLeaderChangeMessageVoter(w, e, version, lenient);
   }
   {
     const f_grantingVoters = m.grantingVoters ?? EMPTY_ARRAY;
     w.unsignedVarint(f_grantingVoters.length + 1);
-    for (const e of f_grantingVoters) encodeLeaderChangeMessageVoter(w, e, version);
+    for (const e of f_grantingVoters) encodeLeaderChangeMessageVoter(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "LeaderChangeMessage", version);
 }
@@ -100,12 +100,12 @@ export function decodeLeaderChangeMessage(r: Reader, version: number): LeaderCha
 }
 
 /** Writes one LeaderChangeMessageVoter at `version` (the version of the enclosing message). */
-export function encodeLeaderChangeMessageVoter(w: Writer, m: LeaderChangeMessageVoterInput, version: number): void {
+export function encodeLeaderChangeMessageVoter(w: Writer, m: LeaderChangeMessageVoterInput, version: number, lenient = false): void {
   w.int32(m.voterId);
   if (version >= 1) {
     w.uuid(m.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA");
   }
-  if (version <= 0 && m.voterDirectoryId !== undefined && m.voterDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") throw absentFieldEncodeError("LeaderChangeMessage.Voter.voterDirectoryId", version);
+  if (!lenient && version <= 0 && m.voterDirectoryId !== undefined && m.voterDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") throw absentFieldEncodeError("LeaderChangeMessage.Voter.voterDirectoryId", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "LeaderChangeMessage.Voter", version);
 }
 

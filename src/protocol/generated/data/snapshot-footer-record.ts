@@ -18,8 +18,8 @@ export interface SnapshotFooterRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a SnapshotFooterRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeSnapshotFooterRecord(w: Writer, m: SnapshotFooterRecordInput, version: number): void {
+/** Writes a SnapshotFooterRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeSnapshotFooterRecord(w: Writer, m: SnapshotFooterRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("SnapshotFooterRecord", version);
   w.int16(m.version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "SnapshotFooterRecord", version);

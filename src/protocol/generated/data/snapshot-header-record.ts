@@ -21,8 +21,8 @@ export interface SnapshotHeaderRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a SnapshotHeaderRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeSnapshotHeaderRecord(w: Writer, m: SnapshotHeaderRecordInput, version: number): void {
+/** Writes a SnapshotHeaderRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeSnapshotHeaderRecord(w: Writer, m: SnapshotHeaderRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("SnapshotHeaderRecord", version);
   w.int16(m.version);
   w.int64(m.lastContainedLogTimestamp);

@@ -82,14 +82,14 @@ export interface VotersRecordKRaftVersionFeatureInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a VotersRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeVotersRecord(w: Writer, m: VotersRecordInput, version: number): void {
+/** Writes a VotersRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeVotersRecord(w: Writer, m: VotersRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("VotersRecord", version);
   w.int16(m.version);
   {
     const f_voters = m.voters ?? EMPTY_ARRAY;
     w.unsignedVarint(f_voters.length + 1);
-    for (const e of f_voters) encodeVotersRecordVoter(w, e, version);
+    for (const e of f_voters) encodeVotersRecordVoter(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "VotersRecord", version);
 }
@@ -117,17 +117,17 @@ export function decodeVotersRecord(r: Reader, version: number): VotersRecord {
 }
 
 /** Writes one VotersRecordVoter at `version` (the version of the enclosing message). */
-export function encodeVotersRecordVoter(w: Writer, m: VotersRecordVoterInput, version: number): void {
+export function encodeVotersRecordVoter(w: Writer, m: VotersRecordVoterInput, version: number, lenient = false): void {
   w.int32(m.voterId);
   w.uuid(m.voterDirectoryId);
   {
     const f_endpoints = m.endpoints ?? EMPTY_ARRAY;
     w.unsignedVarint(f_endpoints.length + 1);
-    for (const e of f_endpoints) encodeVotersRecordEndpoint(w, e, version);
+    for (const e of f_endpoints) encodeVotersRecordEndpoint(w, e, version, lenient);
   }
   {
     const f_kRaftVersionFeature = m.kRaftVersionFeature;
-    encodeVotersRecordKRaftVersionFeature(w, f_kRaftVersionFeature, version);
+    encodeVotersRecordKRaftVersionFeature(w, f_kRaftVersionFeature, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "VotersRecord.Voter", version);
 }
@@ -158,7 +158,7 @@ export function decodeVotersRecordVoter(r: Reader, version: number): VotersRecor
 }
 
 /** Writes one VotersRecordEndpoint at `version` (the version of the enclosing message). */
-export function encodeVotersRecordEndpoint(w: Writer, m: VotersRecordEndpointInput, version: number): void {
+export function encodeVotersRecordEndpoint(w: Writer, m: VotersRecordEndpointInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -188,7 +188,7 @@ export function decodeVotersRecordEndpoint(r: Reader, version: number): VotersRe
 }
 
 /** Writes one VotersRecordKRaftVersionFeature at `version` (the version of the enclosing message). */
-export function encodeVotersRecordKRaftVersionFeature(w: Writer, m: VotersRecordKRaftVersionFeatureInput, version: number): void {
+export function encodeVotersRecordKRaftVersionFeature(w: Writer, m: VotersRecordKRaftVersionFeatureInput, version: number, lenient = false): void {
   w.int16(m.minSupportedVersion);
   w.int16(m.maxSupportedVersion);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "VotersRecord.KRaftVersionFeature", version);

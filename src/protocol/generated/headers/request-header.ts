@@ -27,8 +27,8 @@ export interface RequestHeaderInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RequestHeader at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRequestHeader(w: Writer, m: RequestHeaderInput, version: number): void {
+/** Writes a RequestHeader at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRequestHeader(w: Writer, m: RequestHeaderInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("RequestHeader", version);
   w.int16(m.requestApiKey);
   w.int16(m.requestApiVersion);

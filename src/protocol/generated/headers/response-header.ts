@@ -18,8 +18,8 @@ export interface ResponseHeaderInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ResponseHeader at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeResponseHeader(w: Writer, m: ResponseHeaderInput, version: number): void {
+/** Writes a ResponseHeader at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeResponseHeader(w: Writer, m: ResponseHeaderInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("ResponseHeader", version);
   w.int32(m.correlationId);
   if (version >= 1) {

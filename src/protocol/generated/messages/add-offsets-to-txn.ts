@@ -44,8 +44,8 @@ export interface AddOffsetsToTxnResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AddOffsetsToTxnRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAddOffsetsToTxnRequest(w: Writer, m: AddOffsetsToTxnRequestInput, version: number): void {
+/** Writes a AddOffsetsToTxnRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAddOffsetsToTxnRequest(w: Writer, m: AddOffsetsToTxnRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("AddOffsetsToTxnRequest", version);
   {
     const f_transactionalId = m.transactionalId;
@@ -105,8 +105,8 @@ export function decodeAddOffsetsToTxnRequest(r: Reader, version: number): AddOff
   return out;
 }
 
-/** Writes a AddOffsetsToTxnResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAddOffsetsToTxnResponse(w: Writer, m: AddOffsetsToTxnResponseInput, version: number): void {
+/** Writes a AddOffsetsToTxnResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAddOffsetsToTxnResponse(w: Writer, m: AddOffsetsToTxnResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("AddOffsetsToTxnResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

@@ -154,15 +154,15 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AddPartitionsToTxnRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAddPartitionsToTxnRequest(w: Writer, m: AddPartitionsToTxnRequestInput, version: number): void {
+/** Writes a AddPartitionsToTxnRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAddPartitionsToTxnRequest(w: Writer, m: AddPartitionsToTxnRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("AddPartitionsToTxnRequest", version);
   if (version >= 4) {
     const f_transactions = m.transactions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_transactions.length + 1);
-    for (const e of f_transactions) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, e, version);
+    for (const e of f_transactions) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, e, version, lenient);
   }
-  if (version <= 3 && m.transactions !== undefined && m.transactions.length !== 0) throw absentFieldEncodeError("AddPartitionsToTxnRequest.transactions", version);
+  if (!lenient && version <= 3 && m.transactions !== undefined && m.transactions.length !== 0) throw absentFieldEncodeError("AddPartitionsToTxnRequest.transactions", version);
   if (version <= 3) {
     const f_v3AndBelowTransactionalId = m.v3AndBelowTransactionalId ?? "";
     if (version >= 3) {
@@ -171,26 +171,26 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, m: AddPartitionsToTxn
       w.string(f_v3AndBelowTransactionalId);
     }
   }
-  if (version >= 4 && m.v3AndBelowTransactionalId !== undefined && m.v3AndBelowTransactionalId !== "") throw absentFieldEncodeError("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", version);
+  if (!lenient && version >= 4 && m.v3AndBelowTransactionalId !== undefined && m.v3AndBelowTransactionalId !== "") throw absentFieldEncodeError("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", version);
   if (version <= 3) {
     w.int64(m.v3AndBelowProducerId ?? 0n);
   }
-  if (version >= 4 && m.v3AndBelowProducerId !== undefined && m.v3AndBelowProducerId !== 0n) throw absentFieldEncodeError("AddPartitionsToTxnRequest.v3AndBelowProducerId", version);
+  if (!lenient && version >= 4 && m.v3AndBelowProducerId !== undefined && m.v3AndBelowProducerId !== 0n) throw absentFieldEncodeError("AddPartitionsToTxnRequest.v3AndBelowProducerId", version);
   if (version <= 3) {
     w.int16(m.v3AndBelowProducerEpoch ?? 0);
   }
-  if (version >= 4 && m.v3AndBelowProducerEpoch !== undefined && m.v3AndBelowProducerEpoch !== 0) throw absentFieldEncodeError("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", version);
+  if (!lenient && version >= 4 && m.v3AndBelowProducerEpoch !== undefined && m.v3AndBelowProducerEpoch !== 0) throw absentFieldEncodeError("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", version);
   if (version <= 3) {
     const f_v3AndBelowTopics = m.v3AndBelowTopics ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_v3AndBelowTopics.length + 1);
-      for (const e of f_v3AndBelowTopics) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version);
+      for (const e of f_v3AndBelowTopics) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version, lenient);
     } else {
       w.int32(f_v3AndBelowTopics.length);
-      for (const e of f_v3AndBelowTopics) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version);
+      for (const e of f_v3AndBelowTopics) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version, lenient);
     }
   }
-  if (version >= 4 && m.v3AndBelowTopics !== undefined && m.v3AndBelowTopics.length !== 0) throw absentFieldEncodeError("AddPartitionsToTxnRequest.v3AndBelowTopics", version);
+  if (!lenient && version >= 4 && m.v3AndBelowTopics !== undefined && m.v3AndBelowTopics.length !== 0) throw absentFieldEncodeError("AddPartitionsToTxnRequest.v3AndBelowTopics", version);
   if (version >= 3) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "AddPartitionsToTxnRequest", version);
   } else {
@@ -261,7 +261,7 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
 }
 
 /** Writes one AddPartitionsToTxnRequestAddPartitionsToTxnTopic at `version` (the version of the enclosing message). */
-export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, m: AddPartitionsToTxnRequestAddPartitionsToTxnTopicInput, version: number): void {
+export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, m: AddPartitionsToTxnRequestAddPartitionsToTxnTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 3) {
@@ -324,7 +324,7 @@ export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader
 }
 
 /** Writes one AddPartitionsToTxnRequestAddPartitionsToTxnTransaction at `version` (the version of the enclosing message). */
-export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, m: AddPartitionsToTxnRequestAddPartitionsToTxnTransactionInput, version: number): void {
+export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, m: AddPartitionsToTxnRequestAddPartitionsToTxnTransactionInput, version: number, lenient = false): void {
   {
     const f_transactionalId = m.transactionalId;
     w.compactString(f_transactionalId);
@@ -335,7 +335,7 @@ export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: 
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version);
+    for (const e of f_topics) encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction", version);
 }
@@ -367,8 +367,8 @@ export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: 
   return out;
 }
 
-/** Writes a AddPartitionsToTxnResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTxnResponseInput, version: number): void {
+/** Writes a AddPartitionsToTxnResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTxnResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("AddPartitionsToTxnResponse", version);
   w.int32(m.throttleTimeMs);
   if (version >= 4) {
@@ -377,20 +377,20 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTx
   if (version >= 4) {
     const f_resultsByTransaction = m.resultsByTransaction ?? EMPTY_ARRAY;
     w.unsignedVarint(f_resultsByTransaction.length + 1);
-    for (const e of f_resultsByTransaction) encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, e, version);
+    for (const e of f_resultsByTransaction) encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, e, version, lenient);
   }
-  if (version <= 3 && m.resultsByTransaction !== undefined && m.resultsByTransaction.length !== 0) throw absentFieldEncodeError("AddPartitionsToTxnResponse.resultsByTransaction", version);
+  if (!lenient && version <= 3 && m.resultsByTransaction !== undefined && m.resultsByTransaction.length !== 0) throw absentFieldEncodeError("AddPartitionsToTxnResponse.resultsByTransaction", version);
   if (version <= 3) {
     const f_resultsByTopicV3AndBelow = m.resultsByTopicV3AndBelow ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_resultsByTopicV3AndBelow.length + 1);
-      for (const e of f_resultsByTopicV3AndBelow) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version);
+      for (const e of f_resultsByTopicV3AndBelow) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version, lenient);
     } else {
       w.int32(f_resultsByTopicV3AndBelow.length);
-      for (const e of f_resultsByTopicV3AndBelow) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version);
+      for (const e of f_resultsByTopicV3AndBelow) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version, lenient);
     }
   }
-  if (version >= 4 && m.resultsByTopicV3AndBelow !== undefined && m.resultsByTopicV3AndBelow.length !== 0) throw absentFieldEncodeError("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", version);
+  if (!lenient && version >= 4 && m.resultsByTopicV3AndBelow !== undefined && m.resultsByTopicV3AndBelow.length !== 0) throw absentFieldEncodeError("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", version);
   if (version >= 3) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "AddPartitionsToTxnResponse", version);
   } else {
@@ -449,7 +449,7 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
 }
 
 /** Writes one AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult at `version` (the version of the enclosing message). */
-export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput, version: number): void {
+export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 3) {
@@ -462,10 +462,10 @@ export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w:
     const f_resultsByPartition = m.resultsByPartition ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_resultsByPartition.length + 1);
-      for (const e of f_resultsByPartition) encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, e, version);
+      for (const e of f_resultsByPartition) encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, e, version, lenient);
     } else {
       w.int32(f_resultsByPartition.length);
-      for (const e of f_resultsByPartition) encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, e, version);
+      for (const e of f_resultsByPartition) encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, e, version, lenient);
     }
   }
   if (version >= 3) {
@@ -512,7 +512,7 @@ export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r:
 }
 
 /** Writes one AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult at `version` (the version of the enclosing message). */
-export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInput, version: number): void {
+export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.partitionErrorCode);
   if (version >= 3) {
@@ -541,7 +541,7 @@ export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResul
 }
 
 /** Writes one AddPartitionsToTxnResponseAddPartitionsToTxnResult at `version` (the version of the enclosing message). */
-export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnResultInput, version: number): void {
+export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnResultInput, version: number, lenient = false): void {
   {
     const f_transactionalId = m.transactionalId;
     w.compactString(f_transactionalId);
@@ -549,7 +549,7 @@ export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writ
   {
     const f_topicResults = m.topicResults ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topicResults.length + 1);
-    for (const e of f_topicResults) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version);
+    for (const e of f_topicResults) encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AddPartitionsToTxnResponse.AddPartitionsToTxnResult", version);
 }

@@ -71,8 +71,8 @@ export interface AddRaftVoterResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AddRaftVoterRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAddRaftVoterRequest(w: Writer, m: AddRaftVoterRequestInput, version: number): void {
+/** Writes a AddRaftVoterRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAddRaftVoterRequest(w: Writer, m: AddRaftVoterRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AddRaftVoterRequest", version);
   {
     const f_clusterId = m.clusterId === undefined ? "" : m.clusterId;
@@ -84,7 +84,7 @@ export function encodeAddRaftVoterRequest(w: Writer, m: AddRaftVoterRequestInput
   {
     const f_listeners = m.listeners ?? EMPTY_ARRAY;
     w.unsignedVarint(f_listeners.length + 1);
-    for (const e of f_listeners) encodeAddRaftVoterRequestListener(w, e, version);
+    for (const e of f_listeners) encodeAddRaftVoterRequestListener(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AddRaftVoterRequest", version);
 }
@@ -118,7 +118,7 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
 }
 
 /** Writes one AddRaftVoterRequestListener at `version` (the version of the enclosing message). */
-export function encodeAddRaftVoterRequestListener(w: Writer, m: AddRaftVoterRequestListenerInput, version: number): void {
+export function encodeAddRaftVoterRequestListener(w: Writer, m: AddRaftVoterRequestListenerInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -147,8 +147,8 @@ export function decodeAddRaftVoterRequestListener(r: Reader, version: number): A
   return out;
 }
 
-/** Writes a AddRaftVoterResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAddRaftVoterResponse(w: Writer, m: AddRaftVoterResponseInput, version: number): void {
+/** Writes a AddRaftVoterResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAddRaftVoterResponse(w: Writer, m: AddRaftVoterResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AddRaftVoterResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

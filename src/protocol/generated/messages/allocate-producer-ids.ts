@@ -44,8 +44,8 @@ export interface AllocateProducerIdsResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AllocateProducerIdsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAllocateProducerIdsRequest(w: Writer, m: AllocateProducerIdsRequestInput, version: number): void {
+/** Writes a AllocateProducerIdsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAllocateProducerIdsRequest(w: Writer, m: AllocateProducerIdsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AllocateProducerIdsRequest", version);
   w.int32(m.brokerId);
   w.int64(m.brokerEpoch ?? -1n);
@@ -67,8 +67,8 @@ export function decodeAllocateProducerIdsRequest(r: Reader, version: number): Al
   return out;
 }
 
-/** Writes a AllocateProducerIdsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAllocateProducerIdsResponse(w: Writer, m: AllocateProducerIdsResponseInput, version: number): void {
+/** Writes a AllocateProducerIdsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAllocateProducerIdsResponse(w: Writer, m: AllocateProducerIdsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AllocateProducerIdsResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

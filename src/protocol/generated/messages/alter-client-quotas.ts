@@ -138,17 +138,17 @@ export interface AlterClientQuotasResponseEntityDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AlterClientQuotasRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterClientQuotasRequest(w: Writer, m: AlterClientQuotasRequestInput, version: number): void {
+/** Writes a AlterClientQuotasRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterClientQuotasRequest(w: Writer, m: AlterClientQuotasRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("AlterClientQuotasRequest", version);
   {
     const f_entries = m.entries ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_entries.length + 1);
-      for (const e of f_entries) encodeAlterClientQuotasRequestEntryData(w, e, version);
+      for (const e of f_entries) encodeAlterClientQuotasRequestEntryData(w, e, version, lenient);
     } else {
       w.int32(f_entries.length);
-      for (const e of f_entries) encodeAlterClientQuotasRequestEntryData(w, e, version);
+      for (const e of f_entries) encodeAlterClientQuotasRequestEntryData(w, e, version, lenient);
     }
   }
   w.bool(m.validateOnly);
@@ -192,25 +192,25 @@ export function decodeAlterClientQuotasRequest(r: Reader, version: number): Alte
 }
 
 /** Writes one AlterClientQuotasRequestEntryData at `version` (the version of the enclosing message). */
-export function encodeAlterClientQuotasRequestEntryData(w: Writer, m: AlterClientQuotasRequestEntryDataInput, version: number): void {
+export function encodeAlterClientQuotasRequestEntryData(w: Writer, m: AlterClientQuotasRequestEntryDataInput, version: number, lenient = false): void {
   {
     const f_entity = m.entity ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_entity.length + 1);
-      for (const e of f_entity) encodeAlterClientQuotasRequestEntityData(w, e, version);
+      for (const e of f_entity) encodeAlterClientQuotasRequestEntityData(w, e, version, lenient);
     } else {
       w.int32(f_entity.length);
-      for (const e of f_entity) encodeAlterClientQuotasRequestEntityData(w, e, version);
+      for (const e of f_entity) encodeAlterClientQuotasRequestEntityData(w, e, version, lenient);
     }
   }
   {
     const f_ops = m.ops ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_ops.length + 1);
-      for (const e of f_ops) encodeAlterClientQuotasRequestOpData(w, e, version);
+      for (const e of f_ops) encodeAlterClientQuotasRequestOpData(w, e, version, lenient);
     } else {
       w.int32(f_ops.length);
-      for (const e of f_ops) encodeAlterClientQuotasRequestOpData(w, e, version);
+      for (const e of f_ops) encodeAlterClientQuotasRequestOpData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -265,7 +265,7 @@ export function decodeAlterClientQuotasRequestEntryData(r: Reader, version: numb
 }
 
 /** Writes one AlterClientQuotasRequestEntityData at `version` (the version of the enclosing message). */
-export function encodeAlterClientQuotasRequestEntityData(w: Writer, m: AlterClientQuotasRequestEntityDataInput, version: number): void {
+export function encodeAlterClientQuotasRequestEntityData(w: Writer, m: AlterClientQuotasRequestEntityDataInput, version: number, lenient = false): void {
   {
     const f_entityType = m.entityType;
     if (version >= 1) {
@@ -318,7 +318,7 @@ export function decodeAlterClientQuotasRequestEntityData(r: Reader, version: num
 }
 
 /** Writes one AlterClientQuotasRequestOpData at `version` (the version of the enclosing message). */
-export function encodeAlterClientQuotasRequestOpData(w: Writer, m: AlterClientQuotasRequestOpDataInput, version: number): void {
+export function encodeAlterClientQuotasRequestOpData(w: Writer, m: AlterClientQuotasRequestOpDataInput, version: number, lenient = false): void {
   {
     const f_key = m.key;
     if (version >= 1) {
@@ -361,18 +361,18 @@ export function decodeAlterClientQuotasRequestOpData(r: Reader, version: number)
   return out;
 }
 
-/** Writes a AlterClientQuotasResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterClientQuotasResponse(w: Writer, m: AlterClientQuotasResponseInput, version: number): void {
+/** Writes a AlterClientQuotasResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterClientQuotasResponse(w: Writer, m: AlterClientQuotasResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("AlterClientQuotasResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_entries = m.entries ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_entries.length + 1);
-      for (const e of f_entries) encodeAlterClientQuotasResponseEntryData(w, e, version);
+      for (const e of f_entries) encodeAlterClientQuotasResponseEntryData(w, e, version, lenient);
     } else {
       w.int32(f_entries.length);
-      for (const e of f_entries) encodeAlterClientQuotasResponseEntryData(w, e, version);
+      for (const e of f_entries) encodeAlterClientQuotasResponseEntryData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -415,7 +415,7 @@ export function decodeAlterClientQuotasResponse(r: Reader, version: number): Alt
 }
 
 /** Writes one AlterClientQuotasResponseEntryData at `version` (the version of the enclosing message). */
-export function encodeAlterClientQuotasResponseEntryData(w: Writer, m: AlterClientQuotasResponseEntryDataInput, version: number): void {
+export function encodeAlterClientQuotasResponseEntryData(w: Writer, m: AlterClientQuotasResponseEntryDataInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? "" : m.errorMessage;
@@ -429,10 +429,10 @@ export function encodeAlterClientQuotasResponseEntryData(w: Writer, m: AlterClie
     const f_entity = m.entity ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_entity.length + 1);
-      for (const e of f_entity) encodeAlterClientQuotasResponseEntityData(w, e, version);
+      for (const e of f_entity) encodeAlterClientQuotasResponseEntityData(w, e, version, lenient);
     } else {
       w.int32(f_entity.length);
-      for (const e of f_entity) encodeAlterClientQuotasResponseEntityData(w, e, version);
+      for (const e of f_entity) encodeAlterClientQuotasResponseEntityData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -481,7 +481,7 @@ export function decodeAlterClientQuotasResponseEntryData(r: Reader, version: num
 }
 
 /** Writes one AlterClientQuotasResponseEntityData at `version` (the version of the enclosing message). */
-export function encodeAlterClientQuotasResponseEntityData(w: Writer, m: AlterClientQuotasResponseEntityDataInput, version: number): void {
+export function encodeAlterClientQuotasResponseEntityData(w: Writer, m: AlterClientQuotasResponseEntityDataInput, version: number, lenient = false): void {
   {
     const f_entityType = m.entityType;
     if (version >= 1) {

@@ -105,17 +105,17 @@ export interface AlterConfigsResponseAlterConfigsResourceResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AlterConfigsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterConfigsRequest(w: Writer, m: AlterConfigsRequestInput, version: number): void {
+/** Writes a AlterConfigsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterConfigsRequest(w: Writer, m: AlterConfigsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("AlterConfigsRequest", version);
   {
     const f_resources = m.resources ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_resources.length + 1);
-      for (const e of f_resources) encodeAlterConfigsRequestAlterConfigsResource(w, e, version);
+      for (const e of f_resources) encodeAlterConfigsRequestAlterConfigsResource(w, e, version, lenient);
     } else {
       w.int32(f_resources.length);
-      for (const e of f_resources) encodeAlterConfigsRequestAlterConfigsResource(w, e, version);
+      for (const e of f_resources) encodeAlterConfigsRequestAlterConfigsResource(w, e, version, lenient);
     }
   }
   w.bool(m.validateOnly);
@@ -159,7 +159,7 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
 }
 
 /** Writes one AlterConfigsRequestAlterConfigsResource at `version` (the version of the enclosing message). */
-export function encodeAlterConfigsRequestAlterConfigsResource(w: Writer, m: AlterConfigsRequestAlterConfigsResourceInput, version: number): void {
+export function encodeAlterConfigsRequestAlterConfigsResource(w: Writer, m: AlterConfigsRequestAlterConfigsResourceInput, version: number, lenient = false): void {
   w.int8(m.resourceType);
   {
     const f_resourceName = m.resourceName;
@@ -173,10 +173,10 @@ export function encodeAlterConfigsRequestAlterConfigsResource(w: Writer, m: Alte
     const f_configs = m.configs ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_configs.length + 1);
-      for (const e of f_configs) encodeAlterConfigsRequestAlterableConfig(w, e, version);
+      for (const e of f_configs) encodeAlterConfigsRequestAlterableConfig(w, e, version, lenient);
     } else {
       w.int32(f_configs.length);
-      for (const e of f_configs) encodeAlterConfigsRequestAlterableConfig(w, e, version);
+      for (const e of f_configs) encodeAlterConfigsRequestAlterableConfig(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -225,7 +225,7 @@ export function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version
 }
 
 /** Writes one AlterConfigsRequestAlterableConfig at `version` (the version of the enclosing message). */
-export function encodeAlterConfigsRequestAlterableConfig(w: Writer, m: AlterConfigsRequestAlterableConfigInput, version: number): void {
+export function encodeAlterConfigsRequestAlterableConfig(w: Writer, m: AlterConfigsRequestAlterableConfigInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 2) {
@@ -277,18 +277,18 @@ export function decodeAlterConfigsRequestAlterableConfig(r: Reader, version: num
   return out;
 }
 
-/** Writes a AlterConfigsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterConfigsResponse(w: Writer, m: AlterConfigsResponseInput, version: number): void {
+/** Writes a AlterConfigsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterConfigsResponse(w: Writer, m: AlterConfigsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("AlterConfigsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_responses = m.responses ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_responses.length + 1);
-      for (const e of f_responses) encodeAlterConfigsResponseAlterConfigsResourceResponse(w, e, version);
+      for (const e of f_responses) encodeAlterConfigsResponseAlterConfigsResourceResponse(w, e, version, lenient);
     } else {
       w.int32(f_responses.length);
-      for (const e of f_responses) encodeAlterConfigsResponseAlterConfigsResourceResponse(w, e, version);
+      for (const e of f_responses) encodeAlterConfigsResponseAlterConfigsResourceResponse(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -331,7 +331,7 @@ export function decodeAlterConfigsResponse(r: Reader, version: number): AlterCon
 }
 
 /** Writes one AlterConfigsResponseAlterConfigsResourceResponse at `version` (the version of the enclosing message). */
-export function encodeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, m: AlterConfigsResponseAlterConfigsResourceResponseInput, version: number): void {
+export function encodeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, m: AlterConfigsResponseAlterConfigsResourceResponseInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? "" : m.errorMessage;

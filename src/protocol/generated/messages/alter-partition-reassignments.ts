@@ -115,14 +115,14 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AlterPartitionReassignmentsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterPartitionReassignmentsRequest(w: Writer, m: AlterPartitionReassignmentsRequestInput, version: number): void {
+/** Writes a AlterPartitionReassignmentsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterPartitionReassignmentsRequest(w: Writer, m: AlterPartitionReassignmentsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AlterPartitionReassignmentsRequest", version);
   w.int32(m.timeoutMs ?? 60000);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeAlterPartitionReassignmentsRequestReassignableTopic(w, e, version);
+    for (const e of f_topics) encodeAlterPartitionReassignmentsRequestReassignableTopic(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionReassignmentsRequest", version);
 }
@@ -150,7 +150,7 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
 }
 
 /** Writes one AlterPartitionReassignmentsRequestReassignableTopic at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, m: AlterPartitionReassignmentsRequestReassignableTopicInput, version: number): void {
+export function encodeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, m: AlterPartitionReassignmentsRequestReassignableTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -158,7 +158,7 @@ export function encodeAlterPartitionReassignmentsRequestReassignableTopic(w: Wri
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeAlterPartitionReassignmentsRequestReassignablePartition(w, e, version);
+    for (const e of f_partitions) encodeAlterPartitionReassignmentsRequestReassignablePartition(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionReassignmentsRequest.ReassignableTopic", version);
 }
@@ -185,7 +185,7 @@ export function decodeAlterPartitionReassignmentsRequestReassignableTopic(r: Rea
 }
 
 /** Writes one AlterPartitionReassignmentsRequestReassignablePartition at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, m: AlterPartitionReassignmentsRequestReassignablePartitionInput, version: number): void {
+export function encodeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, m: AlterPartitionReassignmentsRequestReassignablePartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   {
     const f_replicas = m.replicas === undefined ? null : m.replicas;
@@ -223,8 +223,8 @@ export function decodeAlterPartitionReassignmentsRequestReassignablePartition(r:
   return out;
 }
 
-/** Writes a AlterPartitionReassignmentsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterPartitionReassignmentsResponse(w: Writer, m: AlterPartitionReassignmentsResponseInput, version: number): void {
+/** Writes a AlterPartitionReassignmentsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterPartitionReassignmentsResponse(w: Writer, m: AlterPartitionReassignmentsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AlterPartitionReassignmentsResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -235,7 +235,7 @@ export function encodeAlterPartitionReassignmentsResponse(w: Writer, m: AlterPar
   {
     const f_responses = m.responses ?? EMPTY_ARRAY;
     w.unsignedVarint(f_responses.length + 1);
-    for (const e of f_responses) encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, e, version);
+    for (const e of f_responses) encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionReassignmentsResponse", version);
 }
@@ -267,7 +267,7 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
 }
 
 /** Writes one AlterPartitionReassignmentsResponseReassignableTopicResponse at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignableTopicResponseInput, version: number): void {
+export function encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignableTopicResponseInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -275,7 +275,7 @@ export function encodeAlterPartitionReassignmentsResponseReassignableTopicRespon
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, e, version);
+    for (const e of f_partitions) encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionReassignmentsResponse.ReassignableTopicResponse", version);
 }
@@ -302,7 +302,7 @@ export function decodeAlterPartitionReassignmentsResponseReassignableTopicRespon
 }
 
 /** Writes one AlterPartitionReassignmentsResponseReassignablePartitionResponse at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignablePartitionResponseInput, version: number): void {
+export function encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignablePartitionResponseInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   {

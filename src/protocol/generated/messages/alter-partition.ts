@@ -172,15 +172,15 @@ export interface AlterPartitionResponsePartitionDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AlterPartitionRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterPartitionRequest(w: Writer, m: AlterPartitionRequestInput, version: number): void {
+/** Writes a AlterPartitionRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterPartitionRequest(w: Writer, m: AlterPartitionRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("AlterPartitionRequest", version);
   w.int32(m.brokerId);
   w.int64(m.brokerEpoch ?? -1n);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeAlterPartitionRequestTopicData(w, e, version);
+    for (const e of f_topics) encodeAlterPartitionRequestTopicData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionRequest", version);
 }
@@ -210,7 +210,7 @@ export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPa
 }
 
 /** Writes one AlterPartitionRequestTopicData at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionRequestTopicData(w: Writer, m: AlterPartitionRequestTopicDataInput, version: number): void {
+export function encodeAlterPartitionRequestTopicData(w: Writer, m: AlterPartitionRequestTopicDataInput, version: number, lenient = false): void {
   if (version <= 1) {
     const f_topicName = m.topicName ?? "";
     w.compactString(f_topicName);
@@ -221,7 +221,7 @@ export function encodeAlterPartitionRequestTopicData(w: Writer, m: AlterPartitio
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeAlterPartitionRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeAlterPartitionRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionRequest.TopicData", version);
 }
@@ -256,7 +256,7 @@ export function decodeAlterPartitionRequestTopicData(r: Reader, version: number)
 }
 
 /** Writes one AlterPartitionRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionRequestPartitionData(w: Writer, m: AlterPartitionRequestPartitionDataInput, version: number): void {
+export function encodeAlterPartitionRequestPartitionData(w: Writer, m: AlterPartitionRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int32(m.leaderEpoch);
   if (version <= 2) {
@@ -264,17 +264,17 @@ export function encodeAlterPartitionRequestPartitionData(w: Writer, m: AlterPart
     w.unsignedVarint(f_newIsr.length + 1);
     for (const e of f_newIsr) w.int32(e);
   }
-  if (version >= 3 && m.newIsr !== undefined && m.newIsr.length !== 0) throw absentFieldEncodeError("AlterPartitionRequest.PartitionData.newIsr", version);
+  if (!lenient && version >= 3 && m.newIsr !== undefined && m.newIsr.length !== 0) throw absentFieldEncodeError("AlterPartitionRequest.PartitionData.newIsr", version);
   if (version >= 3) {
     const f_newIsrWithEpochs = m.newIsrWithEpochs ?? EMPTY_ARRAY;
     w.unsignedVarint(f_newIsrWithEpochs.length + 1);
-    for (const e of f_newIsrWithEpochs) encodeAlterPartitionRequestBrokerState(w, e, version);
+    for (const e of f_newIsrWithEpochs) encodeAlterPartitionRequestBrokerState(w, e, version, lenient);
   }
-  if (version <= 2 && m.newIsrWithEpochs !== undefined && m.newIsrWithEpochs.length !== 0) throw absentFieldEncodeError("AlterPartitionRequest.PartitionData.newIsrWithEpochs", version);
+  if (!lenient && version <= 2 && m.newIsrWithEpochs !== undefined && m.newIsrWithEpochs.length !== 0) throw absentFieldEncodeError("AlterPartitionRequest.PartitionData.newIsrWithEpochs", version);
   if (version >= 1) {
     w.int8(m.leaderRecoveryState ?? 0);
   }
-  if (version <= 0 && m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== 0) throw absentFieldEncodeError("AlterPartitionRequest.PartitionData.leaderRecoveryState", version);
+  if (!lenient && version <= 0 && m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== 0) throw absentFieldEncodeError("AlterPartitionRequest.PartitionData.leaderRecoveryState", version);
   w.int32(m.partitionEpoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionRequest.PartitionData", version);
 }
@@ -323,7 +323,7 @@ export function decodeAlterPartitionRequestPartitionData(r: Reader, version: num
 }
 
 /** Writes one AlterPartitionRequestBrokerState at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionRequestBrokerState(w: Writer, m: AlterPartitionRequestBrokerStateInput, version: number): void {
+export function encodeAlterPartitionRequestBrokerState(w: Writer, m: AlterPartitionRequestBrokerStateInput, version: number, lenient = false): void {
   w.int32(m.brokerId);
   w.int64(m.brokerEpoch ?? -1n);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionRequest.BrokerState", version);
@@ -343,15 +343,15 @@ export function decodeAlterPartitionRequestBrokerState(r: Reader, version: numbe
   return out;
 }
 
-/** Writes a AlterPartitionResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterPartitionResponse(w: Writer, m: AlterPartitionResponseInput, version: number): void {
+/** Writes a AlterPartitionResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterPartitionResponse(w: Writer, m: AlterPartitionResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("AlterPartitionResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeAlterPartitionResponseTopicData(w, e, version);
+    for (const e of f_topics) encodeAlterPartitionResponseTopicData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionResponse", version);
 }
@@ -381,7 +381,7 @@ export function decodeAlterPartitionResponse(r: Reader, version: number): AlterP
 }
 
 /** Writes one AlterPartitionResponseTopicData at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionResponseTopicData(w: Writer, m: AlterPartitionResponseTopicDataInput, version: number): void {
+export function encodeAlterPartitionResponseTopicData(w: Writer, m: AlterPartitionResponseTopicDataInput, version: number, lenient = false): void {
   if (version <= 1) {
     const f_topicName = m.topicName ?? "";
     w.compactString(f_topicName);
@@ -392,7 +392,7 @@ export function encodeAlterPartitionResponseTopicData(w: Writer, m: AlterPartiti
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeAlterPartitionResponsePartitionData(w, e, version);
+    for (const e of f_partitions) encodeAlterPartitionResponsePartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterPartitionResponse.TopicData", version);
 }
@@ -427,7 +427,7 @@ export function decodeAlterPartitionResponseTopicData(r: Reader, version: number
 }
 
 /** Writes one AlterPartitionResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeAlterPartitionResponsePartitionData(w: Writer, m: AlterPartitionResponsePartitionDataInput, version: number): void {
+export function encodeAlterPartitionResponsePartitionData(w: Writer, m: AlterPartitionResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   w.int32(m.leaderId);

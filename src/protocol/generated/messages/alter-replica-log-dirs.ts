@@ -112,17 +112,17 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultInp
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AlterReplicaLogDirsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterReplicaLogDirsRequest(w: Writer, m: AlterReplicaLogDirsRequestInput, version: number): void {
+/** Writes a AlterReplicaLogDirsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterReplicaLogDirsRequest(w: Writer, m: AlterReplicaLogDirsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("AlterReplicaLogDirsRequest", version);
   {
     const f_dirs = m.dirs ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_dirs.length + 1);
-      for (const e of f_dirs) encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, e, version);
+      for (const e of f_dirs) encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, e, version, lenient);
     } else {
       w.int32(f_dirs.length);
-      for (const e of f_dirs) encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, e, version);
+      for (const e of f_dirs) encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -163,7 +163,7 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
 }
 
 /** Writes one AlterReplicaLogDirsRequestAlterReplicaLogDir at `version` (the version of the enclosing message). */
-export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, m: AlterReplicaLogDirsRequestAlterReplicaLogDirInput, version: number): void {
+export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, m: AlterReplicaLogDirsRequestAlterReplicaLogDirInput, version: number, lenient = false): void {
   {
     const f_path = m.path;
     if (version >= 2) {
@@ -176,10 +176,10 @@ export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, m:
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, e, version);
+      for (const e of f_topics) encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, e, version);
+      for (const e of f_topics) encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -226,7 +226,7 @@ export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, ve
 }
 
 /** Writes one AlterReplicaLogDirsRequestAlterReplicaLogDirTopic at `version` (the version of the enclosing message). */
-export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, m: AlterReplicaLogDirsRequestAlterReplicaLogDirTopicInput, version: number): void {
+export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, m: AlterReplicaLogDirsRequestAlterReplicaLogDirTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 2) {
@@ -288,18 +288,18 @@ export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reade
   return out;
 }
 
-/** Writes a AlterReplicaLogDirsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterReplicaLogDirsResponse(w: Writer, m: AlterReplicaLogDirsResponseInput, version: number): void {
+/** Writes a AlterReplicaLogDirsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterReplicaLogDirsResponse(w: Writer, m: AlterReplicaLogDirsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("AlterReplicaLogDirsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_results.length + 1);
-      for (const e of f_results) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, e, version);
+      for (const e of f_results) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, e, version, lenient);
     } else {
       w.int32(f_results.length);
-      for (const e of f_results) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, e, version);
+      for (const e of f_results) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -342,7 +342,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
 }
 
 /** Writes one AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult at `version` (the version of the enclosing message). */
-export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer, m: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultInput, version: number): void {
+export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer, m: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 2) {
@@ -355,10 +355,10 @@ export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, e, version);
+      for (const e of f_partitions) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, e, version);
+      for (const e of f_partitions) encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -405,7 +405,7 @@ export function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r
 }
 
 /** Writes one AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult at `version` (the version of the enclosing message). */
-export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Writer, m: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultInput, version: number): void {
+export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Writer, m: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (version >= 2) {

@@ -101,18 +101,18 @@ export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResul
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AlterUserScramCredentialsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterUserScramCredentialsRequest(w: Writer, m: AlterUserScramCredentialsRequestInput, version: number): void {
+/** Writes a AlterUserScramCredentialsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterUserScramCredentialsRequest(w: Writer, m: AlterUserScramCredentialsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AlterUserScramCredentialsRequest", version);
   {
     const f_deletions = m.deletions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_deletions.length + 1);
-    for (const e of f_deletions) encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w, e, version);
+    for (const e of f_deletions) encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w, e, version, lenient);
   }
   {
     const f_upsertions = m.upsertions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_upsertions.length + 1);
-    for (const e of f_upsertions) encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w, e, version);
+    for (const e of f_upsertions) encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterUserScramCredentialsRequest", version);
 }
@@ -147,7 +147,7 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
 }
 
 /** Writes one AlterUserScramCredentialsRequestScramCredentialDeletion at `version` (the version of the enclosing message). */
-export function encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer, m: AlterUserScramCredentialsRequestScramCredentialDeletionInput, version: number): void {
+export function encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer, m: AlterUserScramCredentialsRequestScramCredentialDeletionInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -171,7 +171,7 @@ export function decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r:
 }
 
 /** Writes one AlterUserScramCredentialsRequestScramCredentialUpsertion at `version` (the version of the enclosing message). */
-export function encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer, m: AlterUserScramCredentialsRequestScramCredentialUpsertionInput, version: number): void {
+export function encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer, m: AlterUserScramCredentialsRequestScramCredentialUpsertionInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -209,14 +209,14 @@ export function decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r
   return out;
 }
 
-/** Writes a AlterUserScramCredentialsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAlterUserScramCredentialsResponse(w: Writer, m: AlterUserScramCredentialsResponseInput, version: number): void {
+/** Writes a AlterUserScramCredentialsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAlterUserScramCredentialsResponse(w: Writer, m: AlterUserScramCredentialsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AlterUserScramCredentialsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     w.unsignedVarint(f_results.length + 1);
-    for (const e of f_results) encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, e, version);
+    for (const e of f_results) encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AlterUserScramCredentialsResponse", version);
 }
@@ -244,7 +244,7 @@ export function decodeAlterUserScramCredentialsResponse(r: Reader, version: numb
 }
 
 /** Writes one AlterUserScramCredentialsResponseAlterUserScramCredentialsResult at `version` (the version of the enclosing message). */
-export function encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, m: AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInput, version: number): void {
+export function encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, m: AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInput, version: number, lenient = false): void {
   {
     const f_user = m.user;
     w.compactString(f_user);

@@ -116,8 +116,8 @@ export interface ApiVersionsResponseFinalizedFeatureKeyInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ApiVersionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeApiVersionsRequest(w: Writer, m: ApiVersionsRequestInput, version: number): void {
+/** Writes a ApiVersionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeApiVersionsRequest(w: Writer, m: ApiVersionsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("ApiVersionsRequest", version);
   if (version >= 3) {
     const f_clientSoftwareName = m.clientSoftwareName ?? "";
@@ -159,18 +159,18 @@ export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersion
   return out;
 }
 
-/** Writes a ApiVersionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponseInput, version: number): void {
+/** Writes a ApiVersionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("ApiVersionsResponse", version);
   w.int16(m.errorCode);
   {
     const f_apiKeys = m.apiKeys ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_apiKeys.length + 1);
-      for (const e of f_apiKeys) encodeApiVersionsResponseApiVersion(w, e, version);
+      for (const e of f_apiKeys) encodeApiVersionsResponseApiVersion(w, e, version, lenient);
     } else {
       w.int32(f_apiKeys.length);
-      for (const e of f_apiKeys) encodeApiVersionsResponseApiVersion(w, e, version);
+      for (const e of f_apiKeys) encodeApiVersionsResponseApiVersion(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -183,7 +183,7 @@ export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponseInput
       if (t_supportedFeatures !== undefined && t_supportedFeatures.length !== 0) {
         const tw = new Writer(64);
         tw.unsignedVarint(t_supportedFeatures.length + 1);
-        for (const e of t_supportedFeatures) encodeApiVersionsResponseSupportedFeatureKey(tw, e, version);
+        for (const e of t_supportedFeatures) encodeApiVersionsResponseSupportedFeatureKey(tw, e, version, lenient);
         (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
       }
     }
@@ -200,7 +200,7 @@ export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponseInput
       if (t_finalizedFeatures !== undefined && t_finalizedFeatures.length !== 0) {
         const tw = new Writer(64);
         tw.unsignedVarint(t_finalizedFeatures.length + 1);
-        for (const e of t_finalizedFeatures) encodeApiVersionsResponseFinalizedFeatureKey(tw, e, version);
+        for (const e of t_finalizedFeatures) encodeApiVersionsResponseFinalizedFeatureKey(tw, e, version, lenient);
         (tagged ??= []).push({ tag: 2, data: tw.toBuffer() });
       }
     }
@@ -309,7 +309,7 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
 }
 
 /** Writes one ApiVersionsResponseApiVersion at `version` (the version of the enclosing message). */
-export function encodeApiVersionsResponseApiVersion(w: Writer, m: ApiVersionsResponseApiVersionInput, version: number): void {
+export function encodeApiVersionsResponseApiVersion(w: Writer, m: ApiVersionsResponseApiVersionInput, version: number, lenient = false): void {
   w.int16(m.apiKey);
   w.int16(m.minVersion);
   w.int16(m.maxVersion);
@@ -341,7 +341,7 @@ export function decodeApiVersionsResponseApiVersion(r: Reader, version: number):
 }
 
 /** Writes one ApiVersionsResponseSupportedFeatureKey at `version` (the version of the enclosing message). */
-export function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, m: ApiVersionsResponseSupportedFeatureKeyInput, version: number): void {
+export function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, m: ApiVersionsResponseSupportedFeatureKeyInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -368,7 +368,7 @@ export function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, version:
 }
 
 /** Writes one ApiVersionsResponseFinalizedFeatureKey at `version` (the version of the enclosing message). */
-export function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, m: ApiVersionsResponseFinalizedFeatureKeyInput, version: number): void {
+export function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, m: ApiVersionsResponseFinalizedFeatureKeyInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);

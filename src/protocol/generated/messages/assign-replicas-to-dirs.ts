@@ -144,15 +144,15 @@ export interface AssignReplicasToDirsResponsePartitionDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AssignReplicasToDirsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAssignReplicasToDirsRequest(w: Writer, m: AssignReplicasToDirsRequestInput, version: number): void {
+/** Writes a AssignReplicasToDirsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAssignReplicasToDirsRequest(w: Writer, m: AssignReplicasToDirsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AssignReplicasToDirsRequest", version);
   w.int32(m.brokerId);
   w.int64(m.brokerEpoch ?? -1n);
   {
     const f_directories = m.directories ?? EMPTY_ARRAY;
     w.unsignedVarint(f_directories.length + 1);
-    for (const e of f_directories) encodeAssignReplicasToDirsRequestDirectoryData(w, e, version);
+    for (const e of f_directories) encodeAssignReplicasToDirsRequestDirectoryData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AssignReplicasToDirsRequest", version);
 }
@@ -182,12 +182,12 @@ export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): A
 }
 
 /** Writes one AssignReplicasToDirsRequestDirectoryData at `version` (the version of the enclosing message). */
-export function encodeAssignReplicasToDirsRequestDirectoryData(w: Writer, m: AssignReplicasToDirsRequestDirectoryDataInput, version: number): void {
+export function encodeAssignReplicasToDirsRequestDirectoryData(w: Writer, m: AssignReplicasToDirsRequestDirectoryDataInput, version: number, lenient = false): void {
   w.uuid(m.id);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeAssignReplicasToDirsRequestTopicData(w, e, version);
+    for (const e of f_topics) encodeAssignReplicasToDirsRequestTopicData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AssignReplicasToDirsRequest.DirectoryData", version);
 }
@@ -214,12 +214,12 @@ export function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, versio
 }
 
 /** Writes one AssignReplicasToDirsRequestTopicData at `version` (the version of the enclosing message). */
-export function encodeAssignReplicasToDirsRequestTopicData(w: Writer, m: AssignReplicasToDirsRequestTopicDataInput, version: number): void {
+export function encodeAssignReplicasToDirsRequestTopicData(w: Writer, m: AssignReplicasToDirsRequestTopicDataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeAssignReplicasToDirsRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeAssignReplicasToDirsRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AssignReplicasToDirsRequest.TopicData", version);
 }
@@ -246,7 +246,7 @@ export function decodeAssignReplicasToDirsRequestTopicData(r: Reader, version: n
 }
 
 /** Writes one AssignReplicasToDirsRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeAssignReplicasToDirsRequestPartitionData(w: Writer, m: AssignReplicasToDirsRequestPartitionDataInput, version: number): void {
+export function encodeAssignReplicasToDirsRequestPartitionData(w: Writer, m: AssignReplicasToDirsRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AssignReplicasToDirsRequest.PartitionData", version);
 }
@@ -263,15 +263,15 @@ export function decodeAssignReplicasToDirsRequestPartitionData(r: Reader, versio
   return out;
 }
 
-/** Writes a AssignReplicasToDirsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAssignReplicasToDirsResponse(w: Writer, m: AssignReplicasToDirsResponseInput, version: number): void {
+/** Writes a AssignReplicasToDirsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAssignReplicasToDirsResponse(w: Writer, m: AssignReplicasToDirsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AssignReplicasToDirsResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   {
     const f_directories = m.directories ?? EMPTY_ARRAY;
     w.unsignedVarint(f_directories.length + 1);
-    for (const e of f_directories) encodeAssignReplicasToDirsResponseDirectoryData(w, e, version);
+    for (const e of f_directories) encodeAssignReplicasToDirsResponseDirectoryData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AssignReplicasToDirsResponse", version);
 }
@@ -301,12 +301,12 @@ export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): 
 }
 
 /** Writes one AssignReplicasToDirsResponseDirectoryData at `version` (the version of the enclosing message). */
-export function encodeAssignReplicasToDirsResponseDirectoryData(w: Writer, m: AssignReplicasToDirsResponseDirectoryDataInput, version: number): void {
+export function encodeAssignReplicasToDirsResponseDirectoryData(w: Writer, m: AssignReplicasToDirsResponseDirectoryDataInput, version: number, lenient = false): void {
   w.uuid(m.id);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeAssignReplicasToDirsResponseTopicData(w, e, version);
+    for (const e of f_topics) encodeAssignReplicasToDirsResponseTopicData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AssignReplicasToDirsResponse.DirectoryData", version);
 }
@@ -333,12 +333,12 @@ export function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, versi
 }
 
 /** Writes one AssignReplicasToDirsResponseTopicData at `version` (the version of the enclosing message). */
-export function encodeAssignReplicasToDirsResponseTopicData(w: Writer, m: AssignReplicasToDirsResponseTopicDataInput, version: number): void {
+export function encodeAssignReplicasToDirsResponseTopicData(w: Writer, m: AssignReplicasToDirsResponseTopicDataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeAssignReplicasToDirsResponsePartitionData(w, e, version);
+    for (const e of f_partitions) encodeAssignReplicasToDirsResponsePartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AssignReplicasToDirsResponse.TopicData", version);
 }
@@ -365,7 +365,7 @@ export function decodeAssignReplicasToDirsResponseTopicData(r: Reader, version: 
 }
 
 /** Writes one AssignReplicasToDirsResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeAssignReplicasToDirsResponsePartitionData(w: Writer, m: AssignReplicasToDirsResponsePartitionDataInput, version: number): void {
+export function encodeAssignReplicasToDirsResponsePartitionData(w: Writer, m: AssignReplicasToDirsResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "AssignReplicasToDirsResponse.PartitionData", version);

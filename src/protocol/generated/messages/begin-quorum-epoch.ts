@@ -177,8 +177,8 @@ export interface BeginQuorumEpochResponseNodeEndpointInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a BeginQuorumEpochRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeBeginQuorumEpochRequest(w: Writer, m: BeginQuorumEpochRequestInput, version: number): void {
+/** Writes a BeginQuorumEpochRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeBeginQuorumEpochRequest(w: Writer, m: BeginQuorumEpochRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("BeginQuorumEpochRequest", version);
   {
     const f_clusterId = m.clusterId === undefined ? null : m.clusterId;
@@ -195,16 +195,16 @@ export function encodeBeginQuorumEpochRequest(w: Writer, m: BeginQuorumEpochRequ
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeBeginQuorumEpochRequestTopicData(w, e, version);
+      for (const e of f_topics) encodeBeginQuorumEpochRequestTopicData(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeBeginQuorumEpochRequestTopicData(w, e, version);
+      for (const e of f_topics) encodeBeginQuorumEpochRequestTopicData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
     const f_leaderEndpoints = m.leaderEndpoints ?? EMPTY_ARRAY;
     w.unsignedVarint(f_leaderEndpoints.length + 1);
-    for (const e of f_leaderEndpoints) encodeBeginQuorumEpochRequestLeaderEndpoint(w, e, version);
+    for (const e of f_leaderEndpoints) encodeBeginQuorumEpochRequestLeaderEndpoint(w, e, version, lenient);
   }
   if (version >= 1) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "BeginQuorumEpochRequest", version);
@@ -267,7 +267,7 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
 }
 
 /** Writes one BeginQuorumEpochRequestTopicData at `version` (the version of the enclosing message). */
-export function encodeBeginQuorumEpochRequestTopicData(w: Writer, m: BeginQuorumEpochRequestTopicDataInput, version: number): void {
+export function encodeBeginQuorumEpochRequestTopicData(w: Writer, m: BeginQuorumEpochRequestTopicDataInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 1) {
@@ -280,10 +280,10 @@ export function encodeBeginQuorumEpochRequestTopicData(w: Writer, m: BeginQuorum
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeBeginQuorumEpochRequestPartitionData(w, e, version);
+      for (const e of f_partitions) encodeBeginQuorumEpochRequestPartitionData(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeBeginQuorumEpochRequestPartitionData(w, e, version);
+      for (const e of f_partitions) encodeBeginQuorumEpochRequestPartitionData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -330,7 +330,7 @@ export function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: numbe
 }
 
 /** Writes one BeginQuorumEpochRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeBeginQuorumEpochRequestPartitionData(w: Writer, m: BeginQuorumEpochRequestPartitionDataInput, version: number): void {
+export function encodeBeginQuorumEpochRequestPartitionData(w: Writer, m: BeginQuorumEpochRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   if (version >= 1) {
     w.uuid(m.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA");
@@ -370,7 +370,7 @@ export function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: n
 }
 
 /** Writes one BeginQuorumEpochRequestLeaderEndpoint at `version` (the version of the enclosing message). */
-export function encodeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, m: BeginQuorumEpochRequestLeaderEndpointInput, version: number): void {
+export function encodeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, m: BeginQuorumEpochRequestLeaderEndpointInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -399,21 +399,21 @@ export function decodeBeginQuorumEpochRequestLeaderEndpoint(r: Reader, version: 
   return out;
 }
 
-/** Writes a BeginQuorumEpochResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeBeginQuorumEpochResponse(w: Writer, m: BeginQuorumEpochResponseInput, version: number): void {
+/** Writes a BeginQuorumEpochResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeBeginQuorumEpochResponse(w: Writer, m: BeginQuorumEpochResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("BeginQuorumEpochResponse", version);
   w.int16(m.errorCode);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeBeginQuorumEpochResponseTopicData(w, e, version);
+      for (const e of f_topics) encodeBeginQuorumEpochResponseTopicData(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeBeginQuorumEpochResponseTopicData(w, e, version);
+      for (const e of f_topics) encodeBeginQuorumEpochResponseTopicData(w, e, version, lenient);
     }
   }
-  if (version <= 0 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("BeginQuorumEpochResponse.nodeEndpoints", version);
+  if (!lenient && version <= 0 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("BeginQuorumEpochResponse.nodeEndpoints", version);
   if (version >= 1) {
     let tagged: TaggedField[] | undefined;
     {
@@ -421,7 +421,7 @@ export function encodeBeginQuorumEpochResponse(w: Writer, m: BeginQuorumEpochRes
       if (t_nodeEndpoints !== undefined && t_nodeEndpoints.length !== 0) {
         const tw = new Writer(64);
         tw.unsignedVarint(t_nodeEndpoints.length + 1);
-        for (const e of t_nodeEndpoints) encodeBeginQuorumEpochResponseNodeEndpoint(tw, e, version);
+        for (const e of t_nodeEndpoints) encodeBeginQuorumEpochResponseNodeEndpoint(tw, e, version, lenient);
         (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
       }
     }
@@ -487,7 +487,7 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
 }
 
 /** Writes one BeginQuorumEpochResponseTopicData at `version` (the version of the enclosing message). */
-export function encodeBeginQuorumEpochResponseTopicData(w: Writer, m: BeginQuorumEpochResponseTopicDataInput, version: number): void {
+export function encodeBeginQuorumEpochResponseTopicData(w: Writer, m: BeginQuorumEpochResponseTopicDataInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 1) {
@@ -500,10 +500,10 @@ export function encodeBeginQuorumEpochResponseTopicData(w: Writer, m: BeginQuoru
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeBeginQuorumEpochResponsePartitionData(w, e, version);
+      for (const e of f_partitions) encodeBeginQuorumEpochResponsePartitionData(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeBeginQuorumEpochResponsePartitionData(w, e, version);
+      for (const e of f_partitions) encodeBeginQuorumEpochResponsePartitionData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -550,7 +550,7 @@ export function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: numb
 }
 
 /** Writes one BeginQuorumEpochResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeBeginQuorumEpochResponsePartitionData(w: Writer, m: BeginQuorumEpochResponsePartitionDataInput, version: number): void {
+export function encodeBeginQuorumEpochResponsePartitionData(w: Writer, m: BeginQuorumEpochResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   w.int32(m.leaderId);
@@ -585,7 +585,7 @@ export function decodeBeginQuorumEpochResponsePartitionData(r: Reader, version: 
 }
 
 /** Writes one BeginQuorumEpochResponseNodeEndpoint at `version` (the version of the enclosing message). */
-export function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, m: BeginQuorumEpochResponseNodeEndpointInput, version: number): void {
+export function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, m: BeginQuorumEpochResponseNodeEndpointInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;

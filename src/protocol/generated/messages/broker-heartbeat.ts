@@ -60,15 +60,15 @@ export interface BrokerHeartbeatResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a BrokerHeartbeatRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeBrokerHeartbeatRequest(w: Writer, m: BrokerHeartbeatRequestInput, version: number): void {
+/** Writes a BrokerHeartbeatRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeBrokerHeartbeatRequest(w: Writer, m: BrokerHeartbeatRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("BrokerHeartbeatRequest", version);
   w.int32(m.brokerId);
   w.int64(m.brokerEpoch ?? -1n);
   w.int64(m.currentMetadataOffset);
   w.bool(m.wantFence);
   w.bool(m.wantShutDown);
-  if (version <= 0 && m.offlineLogDirs !== undefined && m.offlineLogDirs.length !== 0) throw absentFieldEncodeError("BrokerHeartbeatRequest.offlineLogDirs", version);
+  if (!lenient && version <= 0 && m.offlineLogDirs !== undefined && m.offlineLogDirs.length !== 0) throw absentFieldEncodeError("BrokerHeartbeatRequest.offlineLogDirs", version);
   let tagged: TaggedField[] | undefined;
   if (version >= 1) {
     {
@@ -129,8 +129,8 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
   return out;
 }
 
-/** Writes a BrokerHeartbeatResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeBrokerHeartbeatResponse(w: Writer, m: BrokerHeartbeatResponseInput, version: number): void {
+/** Writes a BrokerHeartbeatResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeBrokerHeartbeatResponse(w: Writer, m: BrokerHeartbeatResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("BrokerHeartbeatResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

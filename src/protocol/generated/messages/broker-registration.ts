@@ -106,8 +106,8 @@ export interface BrokerRegistrationResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a BrokerRegistrationRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeBrokerRegistrationRequest(w: Writer, m: BrokerRegistrationRequestInput, version: number): void {
+/** Writes a BrokerRegistrationRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeBrokerRegistrationRequest(w: Writer, m: BrokerRegistrationRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("BrokerRegistrationRequest", version);
   w.int32(m.brokerId);
   {
@@ -118,12 +118,12 @@ export function encodeBrokerRegistrationRequest(w: Writer, m: BrokerRegistration
   {
     const f_listeners = m.listeners ?? EMPTY_ARRAY;
     w.unsignedVarint(f_listeners.length + 1);
-    for (const e of f_listeners) encodeBrokerRegistrationRequestListener(w, e, version);
+    for (const e of f_listeners) encodeBrokerRegistrationRequestListener(w, e, version, lenient);
   }
   {
     const f_features = m.features ?? EMPTY_ARRAY;
     w.unsignedVarint(f_features.length + 1);
-    for (const e of f_features) encodeBrokerRegistrationRequestFeature(w, e, version);
+    for (const e of f_features) encodeBrokerRegistrationRequestFeature(w, e, version, lenient);
   }
   {
     const f_rack = m.rack === undefined ? "" : m.rack;
@@ -132,7 +132,7 @@ export function encodeBrokerRegistrationRequest(w: Writer, m: BrokerRegistration
   if (version >= 1) {
     w.bool(m.isMigratingZkBroker ?? false);
   }
-  if (version <= 0 && m.isMigratingZkBroker !== undefined && m.isMigratingZkBroker !== false) throw absentFieldEncodeError("BrokerRegistrationRequest.isMigratingZkBroker", version);
+  if (!lenient && version <= 0 && m.isMigratingZkBroker !== undefined && m.isMigratingZkBroker !== false) throw absentFieldEncodeError("BrokerRegistrationRequest.isMigratingZkBroker", version);
   if (version >= 2) {
     const f_logDirs = m.logDirs ?? EMPTY_ARRAY;
     w.unsignedVarint(f_logDirs.length + 1);
@@ -203,7 +203,7 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
 }
 
 /** Writes one BrokerRegistrationRequestListener at `version` (the version of the enclosing message). */
-export function encodeBrokerRegistrationRequestListener(w: Writer, m: BrokerRegistrationRequestListenerInput, version: number): void {
+export function encodeBrokerRegistrationRequestListener(w: Writer, m: BrokerRegistrationRequestListenerInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -236,7 +236,7 @@ export function decodeBrokerRegistrationRequestListener(r: Reader, version: numb
 }
 
 /** Writes one BrokerRegistrationRequestFeature at `version` (the version of the enclosing message). */
-export function encodeBrokerRegistrationRequestFeature(w: Writer, m: BrokerRegistrationRequestFeatureInput, version: number): void {
+export function encodeBrokerRegistrationRequestFeature(w: Writer, m: BrokerRegistrationRequestFeatureInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -262,8 +262,8 @@ export function decodeBrokerRegistrationRequestFeature(r: Reader, version: numbe
   return out;
 }
 
-/** Writes a BrokerRegistrationResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeBrokerRegistrationResponse(w: Writer, m: BrokerRegistrationResponseInput, version: number): void {
+/** Writes a BrokerRegistrationResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeBrokerRegistrationResponse(w: Writer, m: BrokerRegistrationResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("BrokerRegistrationResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

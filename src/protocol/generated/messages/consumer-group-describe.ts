@@ -152,8 +152,8 @@ export interface ConsumerGroupDescribeResponseMemberInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerGroupDescribeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupDescribeRequest(w: Writer, m: ConsumerGroupDescribeRequestInput, version: number): void {
+/** Writes a ConsumerGroupDescribeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupDescribeRequest(w: Writer, m: ConsumerGroupDescribeRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConsumerGroupDescribeRequest", version);
   {
     const f_groupIds = m.groupIds ?? EMPTY_ARRAY;
@@ -186,14 +186,14 @@ export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): 
   return out;
 }
 
-/** Writes a ConsumerGroupDescribeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupDescribeResponse(w: Writer, m: ConsumerGroupDescribeResponseInput, version: number): void {
+/** Writes a ConsumerGroupDescribeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupDescribeResponse(w: Writer, m: ConsumerGroupDescribeResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConsumerGroupDescribeResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_groups = m.groups ?? EMPTY_ARRAY;
     w.unsignedVarint(f_groups.length + 1);
-    for (const e of f_groups) encodeConsumerGroupDescribeResponseDescribedGroup(w, e, version);
+    for (const e of f_groups) encodeConsumerGroupDescribeResponseDescribedGroup(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupDescribeResponse", version);
 }
@@ -221,7 +221,7 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, version: number):
 }
 
 /** Writes one ConsumerGroupDescribeResponseTopicPartitions at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: ConsumerGroupDescribeResponseTopicPartitionsInput, version: number): void {
+export function encodeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: ConsumerGroupDescribeResponseTopicPartitionsInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_topicName = m.topicName;
@@ -259,11 +259,11 @@ export function decodeConsumerGroupDescribeResponseTopicPartitions(r: Reader, ve
 }
 
 /** Writes one ConsumerGroupDescribeResponseAssignment at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGroupDescribeResponseAssignmentInput, version: number): void {
+export function encodeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGroupDescribeResponseAssignmentInput, version: number, lenient = false): void {
   {
     const f_topicPartitions = m.topicPartitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topicPartitions.length + 1);
-    for (const e of f_topicPartitions) encodeConsumerGroupDescribeResponseTopicPartitions(w, e, version);
+    for (const e of f_topicPartitions) encodeConsumerGroupDescribeResponseTopicPartitions(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupDescribeResponse.Assignment", version);
 }
@@ -288,7 +288,7 @@ export function decodeConsumerGroupDescribeResponseAssignment(r: Reader, version
 }
 
 /** Writes one ConsumerGroupDescribeResponseDescribedGroup at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: ConsumerGroupDescribeResponseDescribedGroupInput, version: number): void {
+export function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: ConsumerGroupDescribeResponseDescribedGroupInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? null : m.errorMessage;
@@ -311,7 +311,7 @@ export function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: 
   {
     const f_members = m.members ?? EMPTY_ARRAY;
     w.unsignedVarint(f_members.length + 1);
-    for (const e of f_members) encodeConsumerGroupDescribeResponseMember(w, e, version);
+    for (const e of f_members) encodeConsumerGroupDescribeResponseMember(w, e, version, lenient);
   }
   w.int32(m.authorizedOperations ?? -2147483648);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupDescribeResponse.DescribedGroup", version);
@@ -353,7 +353,7 @@ export function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, ver
 }
 
 /** Writes one ConsumerGroupDescribeResponseMember at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupDescribeResponseMember(w: Writer, m: ConsumerGroupDescribeResponseMemberInput, version: number): void {
+export function encodeConsumerGroupDescribeResponseMember(w: Writer, m: ConsumerGroupDescribeResponseMemberInput, version: number, lenient = false): void {
   {
     const f_memberId = m.memberId;
     w.compactString(f_memberId);
@@ -386,11 +386,11 @@ export function encodeConsumerGroupDescribeResponseMember(w: Writer, m: Consumer
   }
   {
     const f_assignment = m.assignment;
-    encodeConsumerGroupDescribeResponseAssignment(w, f_assignment, version);
+    encodeConsumerGroupDescribeResponseAssignment(w, f_assignment, version, lenient);
   }
   {
     const f_targetAssignment = m.targetAssignment;
-    encodeConsumerGroupDescribeResponseAssignment(w, f_targetAssignment, version);
+    encodeConsumerGroupDescribeResponseAssignment(w, f_targetAssignment, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupDescribeResponse.Member", version);
 }

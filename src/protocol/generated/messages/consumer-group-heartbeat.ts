@@ -126,8 +126,8 @@ export interface ConsumerGroupHeartbeatResponseAssignmentInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerGroupHeartbeatRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupHeartbeatRequestInput, version: number): void {
+/** Writes a ConsumerGroupHeartbeatRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupHeartbeatRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("ConsumerGroupHeartbeatRequest", version);
   {
     const f_groupId = m.groupId;
@@ -160,7 +160,7 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupH
     const f_subscribedTopicRegex = m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex;
     w.compactNullableString(f_subscribedTopicRegex);
   }
-  if (version <= 0 && m.subscribedTopicRegex !== undefined && m.subscribedTopicRegex !== null) throw absentFieldEncodeError("ConsumerGroupHeartbeatRequest.subscribedTopicRegex", version);
+  if (!lenient && version <= 0 && m.subscribedTopicRegex !== undefined && m.subscribedTopicRegex !== null) throw absentFieldEncodeError("ConsumerGroupHeartbeatRequest.subscribedTopicRegex", version);
   {
     const f_serverAssignor = m.serverAssignor === undefined ? null : m.serverAssignor;
     w.compactNullableString(f_serverAssignor);
@@ -171,7 +171,7 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupH
       w.unsignedVarint(0);
     } else {
       w.unsignedVarint(f_topicPartitions.length + 1);
-      for (const e of f_topicPartitions) encodeConsumerGroupHeartbeatRequestTopicPartitions(w, e, version);
+      for (const e of f_topicPartitions) encodeConsumerGroupHeartbeatRequestTopicPartitions(w, e, version, lenient);
     }
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupHeartbeatRequest", version);
@@ -232,7 +232,7 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
 }
 
 /** Writes one ConsumerGroupHeartbeatRequestTopicPartitions at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatRequestTopicPartitionsInput, version: number): void {
+export function encodeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatRequestTopicPartitionsInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
@@ -263,8 +263,8 @@ export function decodeConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, ve
   return out;
 }
 
-/** Writes a ConsumerGroupHeartbeatResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupHeartbeatResponse(w: Writer, m: ConsumerGroupHeartbeatResponseInput, version: number): void {
+/** Writes a ConsumerGroupHeartbeatResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupHeartbeatResponse(w: Writer, m: ConsumerGroupHeartbeatResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("ConsumerGroupHeartbeatResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -284,7 +284,7 @@ export function encodeConsumerGroupHeartbeatResponse(w: Writer, m: ConsumerGroup
       w.int8(-1);
     } else {
       w.int8(1);
-      encodeConsumerGroupHeartbeatResponseAssignment(w, f_assignment, version);
+      encodeConsumerGroupHeartbeatResponseAssignment(w, f_assignment, version, lenient);
     }
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupHeartbeatResponse", version);
@@ -316,7 +316,7 @@ export function decodeConsumerGroupHeartbeatResponse(r: Reader, version: number)
 }
 
 /** Writes one ConsumerGroupHeartbeatResponseTopicPartitions at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatResponseTopicPartitionsInput, version: number): void {
+export function encodeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatResponseTopicPartitionsInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
@@ -348,11 +348,11 @@ export function decodeConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, v
 }
 
 /** Writes one ConsumerGroupHeartbeatResponseAssignment at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupHeartbeatResponseAssignment(w: Writer, m: ConsumerGroupHeartbeatResponseAssignmentInput, version: number): void {
+export function encodeConsumerGroupHeartbeatResponseAssignment(w: Writer, m: ConsumerGroupHeartbeatResponseAssignmentInput, version: number, lenient = false): void {
   {
     const f_topicPartitions = m.topicPartitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topicPartitions.length + 1);
-    for (const e of f_topicPartitions) encodeConsumerGroupHeartbeatResponseTopicPartitions(w, e, version);
+    for (const e of f_topicPartitions) encodeConsumerGroupHeartbeatResponseTopicPartitions(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupHeartbeatResponse.Assignment", version);
 }

@@ -55,8 +55,8 @@ export interface ControlledShutdownResponseRemainingPartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ControlledShutdownRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeControlledShutdownRequest(w: Writer, m: ControlledShutdownRequestInput, version: number): void {
+/** Writes a ControlledShutdownRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeControlledShutdownRequest(w: Writer, m: ControlledShutdownRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("ControlledShutdownRequest", version);
   w.int32(m.brokerId);
   if (version >= 2) {
@@ -91,18 +91,18 @@ export function decodeControlledShutdownRequest(r: Reader, version: number): Con
   return out;
 }
 
-/** Writes a ControlledShutdownResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeControlledShutdownResponse(w: Writer, m: ControlledShutdownResponseInput, version: number): void {
+/** Writes a ControlledShutdownResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeControlledShutdownResponse(w: Writer, m: ControlledShutdownResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("ControlledShutdownResponse", version);
   w.int16(m.errorCode);
   {
     const f_remainingPartitions = m.remainingPartitions ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_remainingPartitions.length + 1);
-      for (const e of f_remainingPartitions) encodeControlledShutdownResponseRemainingPartition(w, e, version);
+      for (const e of f_remainingPartitions) encodeControlledShutdownResponseRemainingPartition(w, e, version, lenient);
     } else {
       w.int32(f_remainingPartitions.length);
-      for (const e of f_remainingPartitions) encodeControlledShutdownResponseRemainingPartition(w, e, version);
+      for (const e of f_remainingPartitions) encodeControlledShutdownResponseRemainingPartition(w, e, version, lenient);
     }
   }
   if (version >= 3) {
@@ -145,7 +145,7 @@ export function decodeControlledShutdownResponse(r: Reader, version: number): Co
 }
 
 /** Writes one ControlledShutdownResponseRemainingPartition at `version` (the version of the enclosing message). */
-export function encodeControlledShutdownResponseRemainingPartition(w: Writer, m: ControlledShutdownResponseRemainingPartitionInput, version: number): void {
+export function encodeControlledShutdownResponseRemainingPartition(w: Writer, m: ControlledShutdownResponseRemainingPartitionInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 3) {

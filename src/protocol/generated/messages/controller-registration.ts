@@ -94,8 +94,8 @@ export interface ControllerRegistrationResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ControllerRegistrationRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeControllerRegistrationRequest(w: Writer, m: ControllerRegistrationRequestInput, version: number): void {
+/** Writes a ControllerRegistrationRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeControllerRegistrationRequest(w: Writer, m: ControllerRegistrationRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ControllerRegistrationRequest", version);
   w.int32(m.controllerId);
   w.uuid(m.incarnationId);
@@ -103,12 +103,12 @@ export function encodeControllerRegistrationRequest(w: Writer, m: ControllerRegi
   {
     const f_listeners = m.listeners ?? EMPTY_ARRAY;
     w.unsignedVarint(f_listeners.length + 1);
-    for (const e of f_listeners) encodeControllerRegistrationRequestListener(w, e, version);
+    for (const e of f_listeners) encodeControllerRegistrationRequestListener(w, e, version, lenient);
   }
   {
     const f_features = m.features ?? EMPTY_ARRAY;
     w.unsignedVarint(f_features.length + 1);
-    for (const e of f_features) encodeControllerRegistrationRequestFeature(w, e, version);
+    for (const e of f_features) encodeControllerRegistrationRequestFeature(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ControllerRegistrationRequest", version);
 }
@@ -149,7 +149,7 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
 }
 
 /** Writes one ControllerRegistrationRequestListener at `version` (the version of the enclosing message). */
-export function encodeControllerRegistrationRequestListener(w: Writer, m: ControllerRegistrationRequestListenerInput, version: number): void {
+export function encodeControllerRegistrationRequestListener(w: Writer, m: ControllerRegistrationRequestListenerInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -182,7 +182,7 @@ export function decodeControllerRegistrationRequestListener(r: Reader, version: 
 }
 
 /** Writes one ControllerRegistrationRequestFeature at `version` (the version of the enclosing message). */
-export function encodeControllerRegistrationRequestFeature(w: Writer, m: ControllerRegistrationRequestFeatureInput, version: number): void {
+export function encodeControllerRegistrationRequestFeature(w: Writer, m: ControllerRegistrationRequestFeatureInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -208,8 +208,8 @@ export function decodeControllerRegistrationRequestFeature(r: Reader, version: n
   return out;
 }
 
-/** Writes a ControllerRegistrationResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeControllerRegistrationResponse(w: Writer, m: ControllerRegistrationResponseInput, version: number): void {
+/** Writes a ControllerRegistrationResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeControllerRegistrationResponse(w: Writer, m: ControllerRegistrationResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ControllerRegistrationResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

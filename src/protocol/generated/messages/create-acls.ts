@@ -87,17 +87,17 @@ export interface CreateAclsResponseAclCreationResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a CreateAclsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeCreateAclsRequest(w: Writer, m: CreateAclsRequestInput, version: number): void {
+/** Writes a CreateAclsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeCreateAclsRequest(w: Writer, m: CreateAclsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("CreateAclsRequest", version);
   {
     const f_creations = m.creations ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_creations.length + 1);
-      for (const e of f_creations) encodeCreateAclsRequestAclCreation(w, e, version);
+      for (const e of f_creations) encodeCreateAclsRequestAclCreation(w, e, version, lenient);
     } else {
       w.int32(f_creations.length);
-      for (const e of f_creations) encodeCreateAclsRequestAclCreation(w, e, version);
+      for (const e of f_creations) encodeCreateAclsRequestAclCreation(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -138,7 +138,7 @@ export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsR
 }
 
 /** Writes one CreateAclsRequestAclCreation at `version` (the version of the enclosing message). */
-export function encodeCreateAclsRequestAclCreation(w: Writer, m: CreateAclsRequestAclCreationInput, version: number): void {
+export function encodeCreateAclsRequestAclCreation(w: Writer, m: CreateAclsRequestAclCreationInput, version: number, lenient = false): void {
   w.int8(m.resourceType);
   {
     const f_resourceName = m.resourceName;
@@ -151,7 +151,7 @@ export function encodeCreateAclsRequestAclCreation(w: Writer, m: CreateAclsReque
   if (version >= 1) {
     w.int8(m.resourcePatternType ?? 3);
   }
-  if (version <= 0 && m.resourcePatternType !== undefined && m.resourcePatternType !== 3) throw absentFieldEncodeError("CreateAclsRequest.AclCreation.resourcePatternType", version);
+  if (!lenient && version <= 0 && m.resourcePatternType !== undefined && m.resourcePatternType !== 3) throw absentFieldEncodeError("CreateAclsRequest.AclCreation.resourcePatternType", version);
   {
     const f_principal = m.principal;
     if (version >= 2) {
@@ -223,18 +223,18 @@ export function decodeCreateAclsRequestAclCreation(r: Reader, version: number): 
   return out;
 }
 
-/** Writes a CreateAclsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeCreateAclsResponse(w: Writer, m: CreateAclsResponseInput, version: number): void {
+/** Writes a CreateAclsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeCreateAclsResponse(w: Writer, m: CreateAclsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("CreateAclsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_results.length + 1);
-      for (const e of f_results) encodeCreateAclsResponseAclCreationResult(w, e, version);
+      for (const e of f_results) encodeCreateAclsResponseAclCreationResult(w, e, version, lenient);
     } else {
       w.int32(f_results.length);
-      for (const e of f_results) encodeCreateAclsResponseAclCreationResult(w, e, version);
+      for (const e of f_results) encodeCreateAclsResponseAclCreationResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -277,7 +277,7 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
 }
 
 /** Writes one CreateAclsResponseAclCreationResult at `version` (the version of the enclosing message). */
-export function encodeCreateAclsResponseAclCreationResult(w: Writer, m: CreateAclsResponseAclCreationResultInput, version: number): void {
+export function encodeCreateAclsResponseAclCreationResult(w: Writer, m: CreateAclsResponseAclCreationResultInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? "" : m.errorMessage;

@@ -91,27 +91,27 @@ export interface CreateDelegationTokenResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a CreateDelegationTokenRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeCreateDelegationTokenRequest(w: Writer, m: CreateDelegationTokenRequestInput, version: number): void {
+/** Writes a CreateDelegationTokenRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeCreateDelegationTokenRequest(w: Writer, m: CreateDelegationTokenRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("CreateDelegationTokenRequest", version);
   if (version >= 3) {
     const f_ownerPrincipalType = m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType;
     w.compactNullableString(f_ownerPrincipalType);
   }
-  if (version <= 2 && m.ownerPrincipalType !== undefined && m.ownerPrincipalType !== "") throw absentFieldEncodeError("CreateDelegationTokenRequest.ownerPrincipalType", version);
+  if (!lenient && version <= 2 && m.ownerPrincipalType !== undefined && m.ownerPrincipalType !== "") throw absentFieldEncodeError("CreateDelegationTokenRequest.ownerPrincipalType", version);
   if (version >= 3) {
     const f_ownerPrincipalName = m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName;
     w.compactNullableString(f_ownerPrincipalName);
   }
-  if (version <= 2 && m.ownerPrincipalName !== undefined && m.ownerPrincipalName !== "") throw absentFieldEncodeError("CreateDelegationTokenRequest.ownerPrincipalName", version);
+  if (!lenient && version <= 2 && m.ownerPrincipalName !== undefined && m.ownerPrincipalName !== "") throw absentFieldEncodeError("CreateDelegationTokenRequest.ownerPrincipalName", version);
   {
     const f_renewers = m.renewers ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_renewers.length + 1);
-      for (const e of f_renewers) encodeCreateDelegationTokenRequestCreatableRenewers(w, e, version);
+      for (const e of f_renewers) encodeCreateDelegationTokenRequestCreatableRenewers(w, e, version, lenient);
     } else {
       w.int32(f_renewers.length);
-      for (const e of f_renewers) encodeCreateDelegationTokenRequestCreatableRenewers(w, e, version);
+      for (const e of f_renewers) encodeCreateDelegationTokenRequestCreatableRenewers(w, e, version, lenient);
     }
   }
   w.int64(m.maxLifetimeMs);
@@ -165,7 +165,7 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
 }
 
 /** Writes one CreateDelegationTokenRequestCreatableRenewers at `version` (the version of the enclosing message). */
-export function encodeCreateDelegationTokenRequestCreatableRenewers(w: Writer, m: CreateDelegationTokenRequestCreatableRenewersInput, version: number): void {
+export function encodeCreateDelegationTokenRequestCreatableRenewers(w: Writer, m: CreateDelegationTokenRequestCreatableRenewersInput, version: number, lenient = false): void {
   {
     const f_principalType = m.principalType;
     if (version >= 2) {
@@ -217,8 +217,8 @@ export function decodeCreateDelegationTokenRequestCreatableRenewers(r: Reader, v
   return out;
 }
 
-/** Writes a CreateDelegationTokenResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegationTokenResponseInput, version: number): void {
+/** Writes a CreateDelegationTokenResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegationTokenResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("CreateDelegationTokenResponse", version);
   w.int16(m.errorCode);
   {
@@ -241,12 +241,12 @@ export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegati
     const f_tokenRequesterPrincipalType = m.tokenRequesterPrincipalType ?? "";
     w.compactString(f_tokenRequesterPrincipalType);
   }
-  if (version <= 2 && m.tokenRequesterPrincipalType !== undefined && m.tokenRequesterPrincipalType !== "") throw absentFieldEncodeError("CreateDelegationTokenResponse.tokenRequesterPrincipalType", version);
+  if (!lenient && version <= 2 && m.tokenRequesterPrincipalType !== undefined && m.tokenRequesterPrincipalType !== "") throw absentFieldEncodeError("CreateDelegationTokenResponse.tokenRequesterPrincipalType", version);
   if (version >= 3) {
     const f_tokenRequesterPrincipalName = m.tokenRequesterPrincipalName ?? "";
     w.compactString(f_tokenRequesterPrincipalName);
   }
-  if (version <= 2 && m.tokenRequesterPrincipalName !== undefined && m.tokenRequesterPrincipalName !== "") throw absentFieldEncodeError("CreateDelegationTokenResponse.tokenRequesterPrincipalName", version);
+  if (!lenient && version <= 2 && m.tokenRequesterPrincipalName !== undefined && m.tokenRequesterPrincipalName !== "") throw absentFieldEncodeError("CreateDelegationTokenResponse.tokenRequesterPrincipalName", version);
   w.int64(m.issueTimestampMs);
   w.int64(m.expiryTimestampMs);
   w.int64(m.maxTimestampMs);

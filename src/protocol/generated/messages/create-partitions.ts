@@ -102,17 +102,17 @@ export interface CreatePartitionsResponseCreatePartitionsTopicResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a CreatePartitionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeCreatePartitionsRequest(w: Writer, m: CreatePartitionsRequestInput, version: number): void {
+/** Writes a CreatePartitionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeCreatePartitionsRequest(w: Writer, m: CreatePartitionsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("CreatePartitionsRequest", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeCreatePartitionsRequestCreatePartitionsTopic(w, e, version);
+      for (const e of f_topics) encodeCreatePartitionsRequestCreatePartitionsTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeCreatePartitionsRequestCreatePartitionsTopic(w, e, version);
+      for (const e of f_topics) encodeCreatePartitionsRequestCreatePartitionsTopic(w, e, version, lenient);
     }
   }
   w.int32(m.timeoutMs);
@@ -159,7 +159,7 @@ export function decodeCreatePartitionsRequest(r: Reader, version: number): Creat
 }
 
 /** Writes one CreatePartitionsRequestCreatePartitionsTopic at `version` (the version of the enclosing message). */
-export function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, m: CreatePartitionsRequestCreatePartitionsTopicInput, version: number): void {
+export function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, m: CreatePartitionsRequestCreatePartitionsTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 2) {
@@ -176,14 +176,14 @@ export function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, m:
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_assignments.length + 1);
-        for (const e of f_assignments) encodeCreatePartitionsRequestCreatePartitionsAssignment(w, e, version);
+        for (const e of f_assignments) encodeCreatePartitionsRequestCreatePartitionsAssignment(w, e, version, lenient);
       }
     } else {
       if (f_assignments === null) {
         w.int32(-1);
       } else {
         w.int32(f_assignments.length);
-        for (const e of f_assignments) encodeCreatePartitionsRequestCreatePartitionsAssignment(w, e, version);
+        for (const e of f_assignments) encodeCreatePartitionsRequestCreatePartitionsAssignment(w, e, version, lenient);
       }
     }
   }
@@ -239,7 +239,7 @@ export function decodeCreatePartitionsRequestCreatePartitionsTopic(r: Reader, ve
 }
 
 /** Writes one CreatePartitionsRequestCreatePartitionsAssignment at `version` (the version of the enclosing message). */
-export function encodeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, m: CreatePartitionsRequestCreatePartitionsAssignmentInput, version: number): void {
+export function encodeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, m: CreatePartitionsRequestCreatePartitionsAssignmentInput, version: number, lenient = false): void {
   {
     const f_brokerIds = m.brokerIds ?? EMPTY_ARRAY;
     if (version >= 2) {
@@ -286,18 +286,18 @@ export function decodeCreatePartitionsRequestCreatePartitionsAssignment(r: Reade
   return out;
 }
 
-/** Writes a CreatePartitionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeCreatePartitionsResponse(w: Writer, m: CreatePartitionsResponseInput, version: number): void {
+/** Writes a CreatePartitionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeCreatePartitionsResponse(w: Writer, m: CreatePartitionsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("CreatePartitionsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_results.length + 1);
-      for (const e of f_results) encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, e, version);
+      for (const e of f_results) encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, e, version, lenient);
     } else {
       w.int32(f_results.length);
-      for (const e of f_results) encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, e, version);
+      for (const e of f_results) encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -340,7 +340,7 @@ export function decodeCreatePartitionsResponse(r: Reader, version: number): Crea
 }
 
 /** Writes one CreatePartitionsResponseCreatePartitionsTopicResult at `version` (the version of the enclosing message). */
-export function encodeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, m: CreatePartitionsResponseCreatePartitionsTopicResultInput, version: number): void {
+export function encodeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, m: CreatePartitionsResponseCreatePartitionsTopicResultInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 2) {

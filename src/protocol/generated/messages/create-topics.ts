@@ -172,24 +172,24 @@ export interface CreateTopicsResponseCreatableTopicConfigsInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a CreateTopicsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeCreateTopicsRequest(w: Writer, m: CreateTopicsRequestInput, version: number): void {
+/** Writes a CreateTopicsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeCreateTopicsRequest(w: Writer, m: CreateTopicsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 7)) throw unsupportedVersionEncodeError("CreateTopicsRequest", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 5) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeCreateTopicsRequestCreatableTopic(w, e, version);
+      for (const e of f_topics) encodeCreateTopicsRequestCreatableTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeCreateTopicsRequestCreatableTopic(w, e, version);
+      for (const e of f_topics) encodeCreateTopicsRequestCreatableTopic(w, e, version, lenient);
     }
   }
   w.int32(m.timeoutMs ?? 60000);
   if (version >= 1) {
     w.bool(m.validateOnly ?? false);
   }
-  if (version <= 0 && m.validateOnly !== undefined && m.validateOnly !== false) throw absentFieldEncodeError("CreateTopicsRequest.validateOnly", version);
+  if (!lenient && version <= 0 && m.validateOnly !== undefined && m.validateOnly !== false) throw absentFieldEncodeError("CreateTopicsRequest.validateOnly", version);
   if (version >= 5) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "CreateTopicsRequest", version);
   } else {
@@ -235,7 +235,7 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
 }
 
 /** Writes one CreateTopicsRequestCreatableTopic at `version` (the version of the enclosing message). */
-export function encodeCreateTopicsRequestCreatableTopic(w: Writer, m: CreateTopicsRequestCreatableTopicInput, version: number): void {
+export function encodeCreateTopicsRequestCreatableTopic(w: Writer, m: CreateTopicsRequestCreatableTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 5) {
@@ -250,20 +250,20 @@ export function encodeCreateTopicsRequestCreatableTopic(w: Writer, m: CreateTopi
     const f_assignments = m.assignments ?? EMPTY_ARRAY;
     if (version >= 5) {
       w.unsignedVarint(f_assignments.length + 1);
-      for (const e of f_assignments) encodeCreateTopicsRequestCreatableReplicaAssignment(w, e, version);
+      for (const e of f_assignments) encodeCreateTopicsRequestCreatableReplicaAssignment(w, e, version, lenient);
     } else {
       w.int32(f_assignments.length);
-      for (const e of f_assignments) encodeCreateTopicsRequestCreatableReplicaAssignment(w, e, version);
+      for (const e of f_assignments) encodeCreateTopicsRequestCreatableReplicaAssignment(w, e, version, lenient);
     }
   }
   {
     const f_configs = m.configs ?? EMPTY_ARRAY;
     if (version >= 5) {
       w.unsignedVarint(f_configs.length + 1);
-      for (const e of f_configs) encodeCreateTopicsRequestCreatableTopicConfig(w, e, version);
+      for (const e of f_configs) encodeCreateTopicsRequestCreatableTopicConfig(w, e, version, lenient);
     } else {
       w.int32(f_configs.length);
-      for (const e of f_configs) encodeCreateTopicsRequestCreatableTopicConfig(w, e, version);
+      for (const e of f_configs) encodeCreateTopicsRequestCreatableTopicConfig(w, e, version, lenient);
     }
   }
   if (version >= 5) {
@@ -329,7 +329,7 @@ export function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: numb
 }
 
 /** Writes one CreateTopicsRequestCreatableReplicaAssignment at `version` (the version of the enclosing message). */
-export function encodeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, m: CreateTopicsRequestCreatableReplicaAssignmentInput, version: number): void {
+export function encodeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, m: CreateTopicsRequestCreatableReplicaAssignmentInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   {
     const f_brokerIds = m.brokerIds ?? EMPTY_ARRAY;
@@ -380,7 +380,7 @@ export function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, v
 }
 
 /** Writes one CreateTopicsRequestCreatableTopicConfig at `version` (the version of the enclosing message). */
-export function encodeCreateTopicsRequestCreatableTopicConfig(w: Writer, m: CreateTopicsRequestCreatableTopicConfigInput, version: number): void {
+export function encodeCreateTopicsRequestCreatableTopicConfig(w: Writer, m: CreateTopicsRequestCreatableTopicConfigInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 5) {
@@ -432,8 +432,8 @@ export function decodeCreateTopicsRequestCreatableTopicConfig(r: Reader, version
   return out;
 }
 
-/** Writes a CreateTopicsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeCreateTopicsResponse(w: Writer, m: CreateTopicsResponseInput, version: number): void {
+/** Writes a CreateTopicsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeCreateTopicsResponse(w: Writer, m: CreateTopicsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 7)) throw unsupportedVersionEncodeError("CreateTopicsResponse", version);
   if (version >= 2) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -442,10 +442,10 @@ export function encodeCreateTopicsResponse(w: Writer, m: CreateTopicsResponseInp
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 5) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeCreateTopicsResponseCreatableTopicResult(w, e, version);
+      for (const e of f_topics) encodeCreateTopicsResponseCreatableTopicResult(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeCreateTopicsResponseCreatableTopicResult(w, e, version);
+      for (const e of f_topics) encodeCreateTopicsResponseCreatableTopicResult(w, e, version, lenient);
     }
   }
   if (version >= 5) {
@@ -491,7 +491,7 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
 }
 
 /** Writes one CreateTopicsResponseCreatableTopicResult at `version` (the version of the enclosing message). */
-export function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, m: CreateTopicsResponseCreatableTopicResultInput, version: number): void {
+export function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, m: CreateTopicsResponseCreatableTopicResultInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 5) {
@@ -524,7 +524,7 @@ export function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, m: Cre
       w.unsignedVarint(0);
     } else {
       w.unsignedVarint(f_configs.length + 1);
-      for (const e of f_configs) encodeCreateTopicsResponseCreatableTopicConfigs(w, e, version);
+      for (const e of f_configs) encodeCreateTopicsResponseCreatableTopicConfigs(w, e, version, lenient);
     }
   }
   if (version >= 5) {
@@ -622,7 +622,7 @@ export function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, versio
 }
 
 /** Writes one CreateTopicsResponseCreatableTopicConfigs at `version` (the version of the enclosing message). */
-export function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, m: CreateTopicsResponseCreatableTopicConfigsInput, version: number): void {
+export function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, m: CreateTopicsResponseCreatableTopicConfigsInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);

@@ -132,17 +132,17 @@ export interface DeleteAclsResponseDeleteAclsMatchingAclInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DeleteAclsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteAclsRequest(w: Writer, m: DeleteAclsRequestInput, version: number): void {
+/** Writes a DeleteAclsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteAclsRequest(w: Writer, m: DeleteAclsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("DeleteAclsRequest", version);
   {
     const f_filters = m.filters ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_filters.length + 1);
-      for (const e of f_filters) encodeDeleteAclsRequestDeleteAclsFilter(w, e, version);
+      for (const e of f_filters) encodeDeleteAclsRequestDeleteAclsFilter(w, e, version, lenient);
     } else {
       w.int32(f_filters.length);
-      for (const e of f_filters) encodeDeleteAclsRequestDeleteAclsFilter(w, e, version);
+      for (const e of f_filters) encodeDeleteAclsRequestDeleteAclsFilter(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -183,7 +183,7 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
 }
 
 /** Writes one DeleteAclsRequestDeleteAclsFilter at `version` (the version of the enclosing message). */
-export function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, m: DeleteAclsRequestDeleteAclsFilterInput, version: number): void {
+export function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, m: DeleteAclsRequestDeleteAclsFilterInput, version: number, lenient = false): void {
   w.int8(m.resourceTypeFilter);
   {
     const f_resourceNameFilter = m.resourceNameFilter === undefined ? "" : m.resourceNameFilter;
@@ -196,7 +196,7 @@ export function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, m: DeleteAcls
   if (version >= 1) {
     w.int8(m.patternTypeFilter ?? 3);
   }
-  if (version <= 0 && m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3) throw absentFieldEncodeError("DeleteAclsRequest.DeleteAclsFilter.patternTypeFilter", version);
+  if (!lenient && version <= 0 && m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3) throw absentFieldEncodeError("DeleteAclsRequest.DeleteAclsFilter.patternTypeFilter", version);
   {
     const f_principalFilter = m.principalFilter === undefined ? "" : m.principalFilter;
     if (version >= 2) {
@@ -268,18 +268,18 @@ export function decodeDeleteAclsRequestDeleteAclsFilter(r: Reader, version: numb
   return out;
 }
 
-/** Writes a DeleteAclsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteAclsResponse(w: Writer, m: DeleteAclsResponseInput, version: number): void {
+/** Writes a DeleteAclsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteAclsResponse(w: Writer, m: DeleteAclsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("DeleteAclsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_filterResults = m.filterResults ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_filterResults.length + 1);
-      for (const e of f_filterResults) encodeDeleteAclsResponseDeleteAclsFilterResult(w, e, version);
+      for (const e of f_filterResults) encodeDeleteAclsResponseDeleteAclsFilterResult(w, e, version, lenient);
     } else {
       w.int32(f_filterResults.length);
-      for (const e of f_filterResults) encodeDeleteAclsResponseDeleteAclsFilterResult(w, e, version);
+      for (const e of f_filterResults) encodeDeleteAclsResponseDeleteAclsFilterResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -322,7 +322,7 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
 }
 
 /** Writes one DeleteAclsResponseDeleteAclsFilterResult at `version` (the version of the enclosing message). */
-export function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, m: DeleteAclsResponseDeleteAclsFilterResultInput, version: number): void {
+export function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, m: DeleteAclsResponseDeleteAclsFilterResultInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? "" : m.errorMessage;
@@ -336,10 +336,10 @@ export function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, m: Del
     const f_matchingAcls = m.matchingAcls ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_matchingAcls.length + 1);
-      for (const e of f_matchingAcls) encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, e, version);
+      for (const e of f_matchingAcls) encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, e, version, lenient);
     } else {
       w.int32(f_matchingAcls.length);
-      for (const e of f_matchingAcls) encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, e, version);
+      for (const e of f_matchingAcls) encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -388,7 +388,7 @@ export function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, versio
 }
 
 /** Writes one DeleteAclsResponseDeleteAclsMatchingAcl at `version` (the version of the enclosing message). */
-export function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, m: DeleteAclsResponseDeleteAclsMatchingAclInput, version: number): void {
+export function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, m: DeleteAclsResponseDeleteAclsMatchingAclInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? "" : m.errorMessage;
@@ -410,7 +410,7 @@ export function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, m: Dele
   if (version >= 1) {
     w.int8(m.patternType ?? 3);
   }
-  if (version <= 0 && m.patternType !== undefined && m.patternType !== 3) throw absentFieldEncodeError("DeleteAclsResponse.DeleteAclsMatchingAcl.patternType", version);
+  if (!lenient && version <= 0 && m.patternType !== undefined && m.patternType !== 3) throw absentFieldEncodeError("DeleteAclsResponse.DeleteAclsMatchingAcl.patternType", version);
   {
     const f_principal = m.principal;
     if (version >= 2) {

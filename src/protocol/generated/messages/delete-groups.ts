@@ -52,8 +52,8 @@ export interface DeleteGroupsResponseDeletableGroupResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DeleteGroupsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteGroupsRequest(w: Writer, m: DeleteGroupsRequestInput, version: number): void {
+/** Writes a DeleteGroupsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteGroupsRequest(w: Writer, m: DeleteGroupsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("DeleteGroupsRequest", version);
   {
     const f_groupsNames = m.groupsNames ?? EMPTY_ARRAY;
@@ -102,18 +102,18 @@ export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGro
   return out;
 }
 
-/** Writes a DeleteGroupsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteGroupsResponse(w: Writer, m: DeleteGroupsResponseInput, version: number): void {
+/** Writes a DeleteGroupsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteGroupsResponse(w: Writer, m: DeleteGroupsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("DeleteGroupsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_results.length + 1);
-      for (const e of f_results) encodeDeleteGroupsResponseDeletableGroupResult(w, e, version);
+      for (const e of f_results) encodeDeleteGroupsResponseDeletableGroupResult(w, e, version, lenient);
     } else {
       w.int32(f_results.length);
-      for (const e of f_results) encodeDeleteGroupsResponseDeletableGroupResult(w, e, version);
+      for (const e of f_results) encodeDeleteGroupsResponseDeletableGroupResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -156,7 +156,7 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
 }
 
 /** Writes one DeleteGroupsResponseDeletableGroupResult at `version` (the version of the enclosing message). */
-export function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, m: DeleteGroupsResponseDeletableGroupResultInput, version: number): void {
+export function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, m: DeleteGroupsResponseDeletableGroupResultInput, version: number, lenient = false): void {
   {
     const f_groupId = m.groupId;
     if (version >= 2) {

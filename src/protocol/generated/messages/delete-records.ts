@@ -118,17 +118,17 @@ export interface DeleteRecordsResponseDeleteRecordsPartitionResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DeleteRecordsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteRecordsRequest(w: Writer, m: DeleteRecordsRequestInput, version: number): void {
+/** Writes a DeleteRecordsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteRecordsRequest(w: Writer, m: DeleteRecordsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("DeleteRecordsRequest", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeDeleteRecordsRequestDeleteRecordsTopic(w, e, version);
+      for (const e of f_topics) encodeDeleteRecordsRequestDeleteRecordsTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeDeleteRecordsRequestDeleteRecordsTopic(w, e, version);
+      for (const e of f_topics) encodeDeleteRecordsRequestDeleteRecordsTopic(w, e, version, lenient);
     }
   }
   w.int32(m.timeoutMs);
@@ -172,7 +172,7 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
 }
 
 /** Writes one DeleteRecordsRequestDeleteRecordsTopic at `version` (the version of the enclosing message). */
-export function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, m: DeleteRecordsRequestDeleteRecordsTopicInput, version: number): void {
+export function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, m: DeleteRecordsRequestDeleteRecordsTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 2) {
@@ -185,10 +185,10 @@ export function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, m: Delet
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeDeleteRecordsRequestDeleteRecordsPartition(w, e, version);
+      for (const e of f_partitions) encodeDeleteRecordsRequestDeleteRecordsPartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeDeleteRecordsRequestDeleteRecordsPartition(w, e, version);
+      for (const e of f_partitions) encodeDeleteRecordsRequestDeleteRecordsPartition(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -235,7 +235,7 @@ export function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version:
 }
 
 /** Writes one DeleteRecordsRequestDeleteRecordsPartition at `version` (the version of the enclosing message). */
-export function encodeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, m: DeleteRecordsRequestDeleteRecordsPartitionInput, version: number): void {
+export function encodeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, m: DeleteRecordsRequestDeleteRecordsPartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int64(m.offset);
   if (version >= 2) {
@@ -263,18 +263,18 @@ export function decodeDeleteRecordsRequestDeleteRecordsPartition(r: Reader, vers
   return out;
 }
 
-/** Writes a DeleteRecordsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteRecordsResponse(w: Writer, m: DeleteRecordsResponseInput, version: number): void {
+/** Writes a DeleteRecordsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteRecordsResponse(w: Writer, m: DeleteRecordsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("DeleteRecordsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, e, version);
+      for (const e of f_topics) encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, e, version);
+      for (const e of f_topics) encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -317,7 +317,7 @@ export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteR
 }
 
 /** Writes one DeleteRecordsResponseDeleteRecordsTopicResult at `version` (the version of the enclosing message). */
-export function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, m: DeleteRecordsResponseDeleteRecordsTopicResultInput, version: number): void {
+export function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, m: DeleteRecordsResponseDeleteRecordsTopicResultInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 2) {
@@ -330,10 +330,10 @@ export function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, m
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, e, version);
+      for (const e of f_partitions) encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, e, version);
+      for (const e of f_partitions) encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -380,7 +380,7 @@ export function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, v
 }
 
 /** Writes one DeleteRecordsResponseDeleteRecordsPartitionResult at `version` (the version of the enclosing message). */
-export function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, m: DeleteRecordsResponseDeleteRecordsPartitionResultInput, version: number): void {
+export function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, m: DeleteRecordsResponseDeleteRecordsPartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int64(m.lowWatermark);
   w.int16(m.errorCode);

@@ -104,8 +104,8 @@ export interface DeleteShareGroupStateResponsePartitionResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DeleteShareGroupStateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteShareGroupStateRequest(w: Writer, m: DeleteShareGroupStateRequestInput, version: number): void {
+/** Writes a DeleteShareGroupStateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteShareGroupStateRequest(w: Writer, m: DeleteShareGroupStateRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DeleteShareGroupStateRequest", version);
   {
     const f_groupId = m.groupId;
@@ -114,7 +114,7 @@ export function encodeDeleteShareGroupStateRequest(w: Writer, m: DeleteShareGrou
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDeleteShareGroupStateRequestDeleteStateData(w, e, version);
+    for (const e of f_topics) encodeDeleteShareGroupStateRequestDeleteStateData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DeleteShareGroupStateRequest", version);
 }
@@ -142,12 +142,12 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): 
 }
 
 /** Writes one DeleteShareGroupStateRequestDeleteStateData at `version` (the version of the enclosing message). */
-export function encodeDeleteShareGroupStateRequestDeleteStateData(w: Writer, m: DeleteShareGroupStateRequestDeleteStateDataInput, version: number): void {
+export function encodeDeleteShareGroupStateRequestDeleteStateData(w: Writer, m: DeleteShareGroupStateRequestDeleteStateDataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeDeleteShareGroupStateRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeDeleteShareGroupStateRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DeleteShareGroupStateRequest.DeleteStateData", version);
 }
@@ -174,7 +174,7 @@ export function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, ver
 }
 
 /** Writes one DeleteShareGroupStateRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeDeleteShareGroupStateRequestPartitionData(w: Writer, m: DeleteShareGroupStateRequestPartitionDataInput, version: number): void {
+export function encodeDeleteShareGroupStateRequestPartitionData(w: Writer, m: DeleteShareGroupStateRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partition);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DeleteShareGroupStateRequest.PartitionData", version);
 }
@@ -191,13 +191,13 @@ export function decodeDeleteShareGroupStateRequestPartitionData(r: Reader, versi
   return out;
 }
 
-/** Writes a DeleteShareGroupStateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteShareGroupStateResponse(w: Writer, m: DeleteShareGroupStateResponseInput, version: number): void {
+/** Writes a DeleteShareGroupStateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteShareGroupStateResponse(w: Writer, m: DeleteShareGroupStateResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DeleteShareGroupStateResponse", version);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     w.unsignedVarint(f_results.length + 1);
-    for (const e of f_results) encodeDeleteShareGroupStateResponseDeleteStateResult(w, e, version);
+    for (const e of f_results) encodeDeleteShareGroupStateResponseDeleteStateResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DeleteShareGroupStateResponse", version);
 }
@@ -223,12 +223,12 @@ export function decodeDeleteShareGroupStateResponse(r: Reader, version: number):
 }
 
 /** Writes one DeleteShareGroupStateResponseDeleteStateResult at `version` (the version of the enclosing message). */
-export function encodeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, m: DeleteShareGroupStateResponseDeleteStateResultInput, version: number): void {
+export function encodeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, m: DeleteShareGroupStateResponseDeleteStateResultInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeDeleteShareGroupStateResponsePartitionResult(w, e, version);
+    for (const e of f_partitions) encodeDeleteShareGroupStateResponsePartitionResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DeleteShareGroupStateResponse.DeleteStateResult", version);
 }
@@ -255,7 +255,7 @@ export function decodeDeleteShareGroupStateResponseDeleteStateResult(r: Reader, 
 }
 
 /** Writes one DeleteShareGroupStateResponsePartitionResult at `version` (the version of the enclosing message). */
-export function encodeDeleteShareGroupStateResponsePartitionResult(w: Writer, m: DeleteShareGroupStateResponsePartitionResultInput, version: number): void {
+export function encodeDeleteShareGroupStateResponsePartitionResult(w: Writer, m: DeleteShareGroupStateResponsePartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int16(m.errorCode);
   {

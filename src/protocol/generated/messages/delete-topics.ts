@@ -85,15 +85,15 @@ export interface DeleteTopicsResponseDeletableTopicResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DeleteTopicsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteTopicsRequest(w: Writer, m: DeleteTopicsRequestInput, version: number): void {
+/** Writes a DeleteTopicsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteTopicsRequest(w: Writer, m: DeleteTopicsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 6)) throw unsupportedVersionEncodeError("DeleteTopicsRequest", version);
   if (version >= 6) {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDeleteTopicsRequestDeleteTopicState(w, e, version);
+    for (const e of f_topics) encodeDeleteTopicsRequestDeleteTopicState(w, e, version, lenient);
   }
-  if (version <= 5 && m.topics !== undefined && m.topics.length !== 0) throw absentFieldEncodeError("DeleteTopicsRequest.topics", version);
+  if (!lenient && version <= 5 && m.topics !== undefined && m.topics.length !== 0) throw absentFieldEncodeError("DeleteTopicsRequest.topics", version);
   if (version <= 5) {
     const f_topicNames = m.topicNames ?? EMPTY_ARRAY;
     if (version >= 4) {
@@ -158,7 +158,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
 }
 
 /** Writes one DeleteTopicsRequestDeleteTopicState at `version` (the version of the enclosing message). */
-export function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, m: DeleteTopicsRequestDeleteTopicStateInput, version: number): void {
+export function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, m: DeleteTopicsRequestDeleteTopicStateInput, version: number, lenient = false): void {
   {
     const f_name = m.name === undefined ? null : m.name;
     w.compactNullableString(f_name);
@@ -181,8 +181,8 @@ export function decodeDeleteTopicsRequestDeleteTopicState(r: Reader, version: nu
   return out;
 }
 
-/** Writes a DeleteTopicsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDeleteTopicsResponse(w: Writer, m: DeleteTopicsResponseInput, version: number): void {
+/** Writes a DeleteTopicsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDeleteTopicsResponse(w: Writer, m: DeleteTopicsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 6)) throw unsupportedVersionEncodeError("DeleteTopicsResponse", version);
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -191,10 +191,10 @@ export function encodeDeleteTopicsResponse(w: Writer, m: DeleteTopicsResponseInp
     const f_responses = m.responses ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_responses.length + 1);
-      for (const e of f_responses) encodeDeleteTopicsResponseDeletableTopicResult(w, e, version);
+      for (const e of f_responses) encodeDeleteTopicsResponseDeletableTopicResult(w, e, version, lenient);
     } else {
       w.int32(f_responses.length);
-      for (const e of f_responses) encodeDeleteTopicsResponseDeletableTopicResult(w, e, version);
+      for (const e of f_responses) encodeDeleteTopicsResponseDeletableTopicResult(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -240,7 +240,7 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
 }
 
 /** Writes one DeleteTopicsResponseDeletableTopicResult at `version` (the version of the enclosing message). */
-export function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, m: DeleteTopicsResponseDeletableTopicResultInput, version: number): void {
+export function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, m: DeleteTopicsResponseDeletableTopicResultInput, version: number, lenient = false): void {
   {
     const f_name = m.name === undefined ? "" : m.name;
     if (f_name === null && version < 6) throw nullFieldEncodeError("DeleteTopicsResponse.DeletableTopicResult.name", version);

@@ -110,8 +110,8 @@ export interface DescribeAclsResponseAclDescriptionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeAclsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeAclsRequest(w: Writer, m: DescribeAclsRequestInput, version: number): void {
+/** Writes a DescribeAclsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeAclsRequest(w: Writer, m: DescribeAclsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("DescribeAclsRequest", version);
   w.int8(m.resourceTypeFilter);
   {
@@ -125,7 +125,7 @@ export function encodeDescribeAclsRequest(w: Writer, m: DescribeAclsRequestInput
   if (version >= 1) {
     w.int8(m.patternTypeFilter ?? 3);
   }
-  if (version <= 0 && m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3) throw absentFieldEncodeError("DescribeAclsRequest.patternTypeFilter", version);
+  if (!lenient && version <= 0 && m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3) throw absentFieldEncodeError("DescribeAclsRequest.patternTypeFilter", version);
   {
     const f_principalFilter = m.principalFilter === undefined ? "" : m.principalFilter;
     if (version >= 2) {
@@ -198,8 +198,8 @@ export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeA
   return out;
 }
 
-/** Writes a DescribeAclsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeAclsResponse(w: Writer, m: DescribeAclsResponseInput, version: number): void {
+/** Writes a DescribeAclsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeAclsResponse(w: Writer, m: DescribeAclsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("DescribeAclsResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -215,10 +215,10 @@ export function encodeDescribeAclsResponse(w: Writer, m: DescribeAclsResponseInp
     const f_resources = m.resources ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_resources.length + 1);
-      for (const e of f_resources) encodeDescribeAclsResponseDescribeAclsResource(w, e, version);
+      for (const e of f_resources) encodeDescribeAclsResponseDescribeAclsResource(w, e, version, lenient);
     } else {
       w.int32(f_resources.length);
-      for (const e of f_resources) encodeDescribeAclsResponseDescribeAclsResource(w, e, version);
+      for (const e of f_resources) encodeDescribeAclsResponseDescribeAclsResource(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -270,7 +270,7 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
 }
 
 /** Writes one DescribeAclsResponseDescribeAclsResource at `version` (the version of the enclosing message). */
-export function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, m: DescribeAclsResponseDescribeAclsResourceInput, version: number): void {
+export function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, m: DescribeAclsResponseDescribeAclsResourceInput, version: number, lenient = false): void {
   w.int8(m.resourceType);
   {
     const f_resourceName = m.resourceName;
@@ -283,15 +283,15 @@ export function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, m: Des
   if (version >= 1) {
     w.int8(m.patternType ?? 3);
   }
-  if (version <= 0 && m.patternType !== undefined && m.patternType !== 3) throw absentFieldEncodeError("DescribeAclsResponse.DescribeAclsResource.patternType", version);
+  if (!lenient && version <= 0 && m.patternType !== undefined && m.patternType !== 3) throw absentFieldEncodeError("DescribeAclsResponse.DescribeAclsResource.patternType", version);
   {
     const f_acls = m.acls ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_acls.length + 1);
-      for (const e of f_acls) encodeDescribeAclsResponseAclDescription(w, e, version);
+      for (const e of f_acls) encodeDescribeAclsResponseAclDescription(w, e, version, lenient);
     } else {
       w.int32(f_acls.length);
-      for (const e of f_acls) encodeDescribeAclsResponseAclDescription(w, e, version);
+      for (const e of f_acls) encodeDescribeAclsResponseAclDescription(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -345,7 +345,7 @@ export function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, versio
 }
 
 /** Writes one DescribeAclsResponseAclDescription at `version` (the version of the enclosing message). */
-export function encodeDescribeAclsResponseAclDescription(w: Writer, m: DescribeAclsResponseAclDescriptionInput, version: number): void {
+export function encodeDescribeAclsResponseAclDescription(w: Writer, m: DescribeAclsResponseAclDescriptionInput, version: number, lenient = false): void {
   {
     const f_principal = m.principal;
     if (version >= 2) {

@@ -122,17 +122,17 @@ export interface DescribeClientQuotasResponseValueDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeClientQuotasRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeClientQuotasRequest(w: Writer, m: DescribeClientQuotasRequestInput, version: number): void {
+/** Writes a DescribeClientQuotasRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeClientQuotasRequest(w: Writer, m: DescribeClientQuotasRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("DescribeClientQuotasRequest", version);
   {
     const f_components = m.components ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_components.length + 1);
-      for (const e of f_components) encodeDescribeClientQuotasRequestComponentData(w, e, version);
+      for (const e of f_components) encodeDescribeClientQuotasRequestComponentData(w, e, version, lenient);
     } else {
       w.int32(f_components.length);
-      for (const e of f_components) encodeDescribeClientQuotasRequestComponentData(w, e, version);
+      for (const e of f_components) encodeDescribeClientQuotasRequestComponentData(w, e, version, lenient);
     }
   }
   w.bool(m.strict);
@@ -176,7 +176,7 @@ export function decodeDescribeClientQuotasRequest(r: Reader, version: number): D
 }
 
 /** Writes one DescribeClientQuotasRequestComponentData at `version` (the version of the enclosing message). */
-export function encodeDescribeClientQuotasRequestComponentData(w: Writer, m: DescribeClientQuotasRequestComponentDataInput, version: number): void {
+export function encodeDescribeClientQuotasRequestComponentData(w: Writer, m: DescribeClientQuotasRequestComponentDataInput, version: number, lenient = false): void {
   {
     const f_entityType = m.entityType;
     if (version >= 1) {
@@ -231,8 +231,8 @@ export function decodeDescribeClientQuotasRequestComponentData(r: Reader, versio
   return out;
 }
 
-/** Writes a DescribeClientQuotasResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeClientQuotasResponse(w: Writer, m: DescribeClientQuotasResponseInput, version: number): void {
+/** Writes a DescribeClientQuotasResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeClientQuotasResponse(w: Writer, m: DescribeClientQuotasResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("DescribeClientQuotasResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -251,14 +251,14 @@ export function encodeDescribeClientQuotasResponse(w: Writer, m: DescribeClientQ
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_entries.length + 1);
-        for (const e of f_entries) encodeDescribeClientQuotasResponseEntryData(w, e, version);
+        for (const e of f_entries) encodeDescribeClientQuotasResponseEntryData(w, e, version, lenient);
       }
     } else {
       if (f_entries === null) {
         w.int32(-1);
       } else {
         w.int32(f_entries.length);
-        for (const e of f_entries) encodeDescribeClientQuotasResponseEntryData(w, e, version);
+        for (const e of f_entries) encodeDescribeClientQuotasResponseEntryData(w, e, version, lenient);
       }
     }
   }
@@ -317,25 +317,25 @@ export function decodeDescribeClientQuotasResponse(r: Reader, version: number): 
 }
 
 /** Writes one DescribeClientQuotasResponseEntryData at `version` (the version of the enclosing message). */
-export function encodeDescribeClientQuotasResponseEntryData(w: Writer, m: DescribeClientQuotasResponseEntryDataInput, version: number): void {
+export function encodeDescribeClientQuotasResponseEntryData(w: Writer, m: DescribeClientQuotasResponseEntryDataInput, version: number, lenient = false): void {
   {
     const f_entity = m.entity ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_entity.length + 1);
-      for (const e of f_entity) encodeDescribeClientQuotasResponseEntityData(w, e, version);
+      for (const e of f_entity) encodeDescribeClientQuotasResponseEntityData(w, e, version, lenient);
     } else {
       w.int32(f_entity.length);
-      for (const e of f_entity) encodeDescribeClientQuotasResponseEntityData(w, e, version);
+      for (const e of f_entity) encodeDescribeClientQuotasResponseEntityData(w, e, version, lenient);
     }
   }
   {
     const f_values = m.values ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_values.length + 1);
-      for (const e of f_values) encodeDescribeClientQuotasResponseValueData(w, e, version);
+      for (const e of f_values) encodeDescribeClientQuotasResponseValueData(w, e, version, lenient);
     } else {
       w.int32(f_values.length);
-      for (const e of f_values) encodeDescribeClientQuotasResponseValueData(w, e, version);
+      for (const e of f_values) encodeDescribeClientQuotasResponseValueData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -390,7 +390,7 @@ export function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: 
 }
 
 /** Writes one DescribeClientQuotasResponseEntityData at `version` (the version of the enclosing message). */
-export function encodeDescribeClientQuotasResponseEntityData(w: Writer, m: DescribeClientQuotasResponseEntityDataInput, version: number): void {
+export function encodeDescribeClientQuotasResponseEntityData(w: Writer, m: DescribeClientQuotasResponseEntityDataInput, version: number, lenient = false): void {
   {
     const f_entityType = m.entityType;
     if (version >= 1) {
@@ -443,7 +443,7 @@ export function decodeDescribeClientQuotasResponseEntityData(r: Reader, version:
 }
 
 /** Writes one DescribeClientQuotasResponseValueData at `version` (the version of the enclosing message). */
-export function encodeDescribeClientQuotasResponseValueData(w: Writer, m: DescribeClientQuotasResponseValueDataInput, version: number): void {
+export function encodeDescribeClientQuotasResponseValueData(w: Writer, m: DescribeClientQuotasResponseValueDataInput, version: number, lenient = false): void {
   {
     const f_key = m.key;
     if (version >= 1) {

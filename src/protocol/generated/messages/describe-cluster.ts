@@ -79,14 +79,14 @@ export interface DescribeClusterResponseDescribeClusterBrokerInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeClusterRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeClusterRequest(w: Writer, m: DescribeClusterRequestInput, version: number): void {
+/** Writes a DescribeClusterRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeClusterRequest(w: Writer, m: DescribeClusterRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("DescribeClusterRequest", version);
   w.bool(m.includeClusterAuthorizedOperations);
   if (version >= 1) {
     w.int8(m.endpointType ?? 1);
   }
-  if (version <= 0 && m.endpointType !== undefined && m.endpointType !== 1) throw absentFieldEncodeError("DescribeClusterRequest.endpointType", version);
+  if (!lenient && version <= 0 && m.endpointType !== undefined && m.endpointType !== 1) throw absentFieldEncodeError("DescribeClusterRequest.endpointType", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeClusterRequest", version);
 }
 
@@ -108,8 +108,8 @@ export function decodeDescribeClusterRequest(r: Reader, version: number): Descri
   return out;
 }
 
-/** Writes a DescribeClusterResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterResponseInput, version: number): void {
+/** Writes a DescribeClusterResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("DescribeClusterResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -120,7 +120,7 @@ export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterRespo
   if (version >= 1) {
     w.int8(m.endpointType ?? 1);
   }
-  if (version <= 0 && m.endpointType !== undefined && m.endpointType !== 1) throw absentFieldEncodeError("DescribeClusterResponse.endpointType", version);
+  if (!lenient && version <= 0 && m.endpointType !== undefined && m.endpointType !== 1) throw absentFieldEncodeError("DescribeClusterResponse.endpointType", version);
   {
     const f_clusterId = m.clusterId;
     w.compactString(f_clusterId);
@@ -129,7 +129,7 @@ export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterRespo
   {
     const f_brokers = m.brokers ?? EMPTY_ARRAY;
     w.unsignedVarint(f_brokers.length + 1);
-    for (const e of f_brokers) encodeDescribeClusterResponseDescribeClusterBroker(w, e, version);
+    for (const e of f_brokers) encodeDescribeClusterResponseDescribeClusterBroker(w, e, version, lenient);
   }
   w.int32(m.clusterAuthorizedOperations ?? -2147483648);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeClusterResponse", version);
@@ -173,7 +173,7 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
 }
 
 /** Writes one DescribeClusterResponseDescribeClusterBroker at `version` (the version of the enclosing message). */
-export function encodeDescribeClusterResponseDescribeClusterBroker(w: Writer, m: DescribeClusterResponseDescribeClusterBrokerInput, version: number): void {
+export function encodeDescribeClusterResponseDescribeClusterBroker(w: Writer, m: DescribeClusterResponseDescribeClusterBrokerInput, version: number, lenient = false): void {
   w.int32(m.brokerId);
   {
     const f_host = m.host;

@@ -154,27 +154,27 @@ export interface DescribeConfigsResponseDescribeConfigsSynonymInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeConfigsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeConfigsRequest(w: Writer, m: DescribeConfigsRequestInput, version: number): void {
+/** Writes a DescribeConfigsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeConfigsRequest(w: Writer, m: DescribeConfigsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("DescribeConfigsRequest", version);
   {
     const f_resources = m.resources ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_resources.length + 1);
-      for (const e of f_resources) encodeDescribeConfigsRequestDescribeConfigsResource(w, e, version);
+      for (const e of f_resources) encodeDescribeConfigsRequestDescribeConfigsResource(w, e, version, lenient);
     } else {
       w.int32(f_resources.length);
-      for (const e of f_resources) encodeDescribeConfigsRequestDescribeConfigsResource(w, e, version);
+      for (const e of f_resources) encodeDescribeConfigsRequestDescribeConfigsResource(w, e, version, lenient);
     }
   }
   if (version >= 1) {
     w.bool(m.includeSynonyms ?? false);
   }
-  if (version <= 0 && m.includeSynonyms !== undefined && m.includeSynonyms !== false) throw absentFieldEncodeError("DescribeConfigsRequest.includeSynonyms", version);
+  if (!lenient && version <= 0 && m.includeSynonyms !== undefined && m.includeSynonyms !== false) throw absentFieldEncodeError("DescribeConfigsRequest.includeSynonyms", version);
   if (version >= 3) {
     w.bool(m.includeDocumentation ?? false);
   }
-  if (version <= 2 && m.includeDocumentation !== undefined && m.includeDocumentation !== false) throw absentFieldEncodeError("DescribeConfigsRequest.includeDocumentation", version);
+  if (!lenient && version <= 2 && m.includeDocumentation !== undefined && m.includeDocumentation !== false) throw absentFieldEncodeError("DescribeConfigsRequest.includeDocumentation", version);
   if (version >= 4) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeConfigsRequest", version);
   } else {
@@ -223,7 +223,7 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
 }
 
 /** Writes one DescribeConfigsRequestDescribeConfigsResource at `version` (the version of the enclosing message). */
-export function encodeDescribeConfigsRequestDescribeConfigsResource(w: Writer, m: DescribeConfigsRequestDescribeConfigsResourceInput, version: number): void {
+export function encodeDescribeConfigsRequestDescribeConfigsResource(w: Writer, m: DescribeConfigsRequestDescribeConfigsResourceInput, version: number, lenient = false): void {
   w.int8(m.resourceType);
   {
     const f_resourceName = m.resourceName;
@@ -302,18 +302,18 @@ export function decodeDescribeConfigsRequestDescribeConfigsResource(r: Reader, v
   return out;
 }
 
-/** Writes a DescribeConfigsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeConfigsResponse(w: Writer, m: DescribeConfigsResponseInput, version: number): void {
+/** Writes a DescribeConfigsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeConfigsResponse(w: Writer, m: DescribeConfigsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("DescribeConfigsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_results.length + 1);
-      for (const e of f_results) encodeDescribeConfigsResponseDescribeConfigsResult(w, e, version);
+      for (const e of f_results) encodeDescribeConfigsResponseDescribeConfigsResult(w, e, version, lenient);
     } else {
       w.int32(f_results.length);
-      for (const e of f_results) encodeDescribeConfigsResponseDescribeConfigsResult(w, e, version);
+      for (const e of f_results) encodeDescribeConfigsResponseDescribeConfigsResult(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -356,7 +356,7 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
 }
 
 /** Writes one DescribeConfigsResponseDescribeConfigsResult at `version` (the version of the enclosing message). */
-export function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, m: DescribeConfigsResponseDescribeConfigsResultInput, version: number): void {
+export function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, m: DescribeConfigsResponseDescribeConfigsResultInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? "" : m.errorMessage;
@@ -379,10 +379,10 @@ export function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, m:
     const f_configs = m.configs ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_configs.length + 1);
-      for (const e of f_configs) encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, e, version);
+      for (const e of f_configs) encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, e, version, lenient);
     } else {
       w.int32(f_configs.length);
-      for (const e of f_configs) encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, e, version);
+      for (const e of f_configs) encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -440,7 +440,7 @@ export function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, ve
 }
 
 /** Writes one DescribeConfigsResponseDescribeConfigsResourceResult at `version` (the version of the enclosing message). */
-export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, m: DescribeConfigsResponseDescribeConfigsResourceResultInput, version: number): void {
+export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, m: DescribeConfigsResponseDescribeConfigsResourceResultInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 4) {
@@ -461,7 +461,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Wr
   if (version <= 0) {
     w.bool(m.isDefault ?? false);
   }
-  if (version >= 1 && m.isDefault !== undefined && m.isDefault !== false) throw absentFieldEncodeError("DescribeConfigsResponse.DescribeConfigsResourceResult.isDefault", version);
+  if (!lenient && version >= 1 && m.isDefault !== undefined && m.isDefault !== false) throw absentFieldEncodeError("DescribeConfigsResponse.DescribeConfigsResourceResult.isDefault", version);
   if (version >= 1) {
     w.int8(m.configSource ?? -1);
   }
@@ -470,10 +470,10 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Wr
     const f_synonyms = m.synonyms ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_synonyms.length + 1);
-      for (const e of f_synonyms) encodeDescribeConfigsResponseDescribeConfigsSynonym(w, e, version);
+      for (const e of f_synonyms) encodeDescribeConfigsResponseDescribeConfigsSynonym(w, e, version, lenient);
     } else {
       w.int32(f_synonyms.length);
-      for (const e of f_synonyms) encodeDescribeConfigsResponseDescribeConfigsSynonym(w, e, version);
+      for (const e of f_synonyms) encodeDescribeConfigsResponseDescribeConfigsSynonym(w, e, version, lenient);
     }
   }
   if (version >= 3) {
@@ -568,7 +568,7 @@ export function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Re
 }
 
 /** Writes one DescribeConfigsResponseDescribeConfigsSynonym at `version` (the version of the enclosing message). */
-export function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, m: DescribeConfigsResponseDescribeConfigsSynonymInput, version: number): void {
+export function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, m: DescribeConfigsResponseDescribeConfigsSynonymInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 4) {

@@ -120,8 +120,8 @@ export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewerI
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeDelegationTokenRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeDelegationTokenRequest(w: Writer, m: DescribeDelegationTokenRequestInput, version: number): void {
+/** Writes a DescribeDelegationTokenRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeDelegationTokenRequest(w: Writer, m: DescribeDelegationTokenRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("DescribeDelegationTokenRequest", version);
   {
     const f_owners = m.owners === undefined ? EMPTY_ARRAY : m.owners;
@@ -130,14 +130,14 @@ export function encodeDescribeDelegationTokenRequest(w: Writer, m: DescribeDeleg
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_owners.length + 1);
-        for (const e of f_owners) encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, e, version);
+        for (const e of f_owners) encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, e, version, lenient);
       }
     } else {
       if (f_owners === null) {
         w.int32(-1);
       } else {
         w.int32(f_owners.length);
-        for (const e of f_owners) encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, e, version);
+        for (const e of f_owners) encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, e, version, lenient);
       }
     }
   }
@@ -185,7 +185,7 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, version: number)
 }
 
 /** Writes one DescribeDelegationTokenRequestDescribeDelegationTokenOwner at `version` (the version of the enclosing message). */
-export function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writer, m: DescribeDelegationTokenRequestDescribeDelegationTokenOwnerInput, version: number): void {
+export function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writer, m: DescribeDelegationTokenRequestDescribeDelegationTokenOwnerInput, version: number, lenient = false): void {
   {
     const f_principalType = m.principalType;
     if (version >= 2) {
@@ -237,18 +237,18 @@ export function decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner
   return out;
 }
 
-/** Writes a DescribeDelegationTokenResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeDelegationTokenResponse(w: Writer, m: DescribeDelegationTokenResponseInput, version: number): void {
+/** Writes a DescribeDelegationTokenResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeDelegationTokenResponse(w: Writer, m: DescribeDelegationTokenResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("DescribeDelegationTokenResponse", version);
   w.int16(m.errorCode);
   {
     const f_tokens = m.tokens ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_tokens.length + 1);
-      for (const e of f_tokens) encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, e, version);
+      for (const e of f_tokens) encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, e, version, lenient);
     } else {
       w.int32(f_tokens.length);
-      for (const e of f_tokens) encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, e, version);
+      for (const e of f_tokens) encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, e, version, lenient);
     }
   }
   w.int32(m.throttleTimeMs);
@@ -294,7 +294,7 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
 }
 
 /** Writes one DescribeDelegationTokenResponseDescribedDelegationToken at `version` (the version of the enclosing message). */
-export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer, m: DescribeDelegationTokenResponseDescribedDelegationTokenInput, version: number): void {
+export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer, m: DescribeDelegationTokenResponseDescribedDelegationTokenInput, version: number, lenient = false): void {
   {
     const f_principalType = m.principalType;
     if (version >= 2) {
@@ -315,12 +315,12 @@ export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w:
     const f_tokenRequesterPrincipalType = m.tokenRequesterPrincipalType ?? "";
     w.compactString(f_tokenRequesterPrincipalType);
   }
-  if (version <= 2 && m.tokenRequesterPrincipalType !== undefined && m.tokenRequesterPrincipalType !== "") throw absentFieldEncodeError("DescribeDelegationTokenResponse.DescribedDelegationToken.tokenRequesterPrincipalType", version);
+  if (!lenient && version <= 2 && m.tokenRequesterPrincipalType !== undefined && m.tokenRequesterPrincipalType !== "") throw absentFieldEncodeError("DescribeDelegationTokenResponse.DescribedDelegationToken.tokenRequesterPrincipalType", version);
   if (version >= 3) {
     const f_tokenRequesterPrincipalName = m.tokenRequesterPrincipalName ?? "";
     w.compactString(f_tokenRequesterPrincipalName);
   }
-  if (version <= 2 && m.tokenRequesterPrincipalName !== undefined && m.tokenRequesterPrincipalName !== "") throw absentFieldEncodeError("DescribeDelegationTokenResponse.DescribedDelegationToken.tokenRequesterPrincipalName", version);
+  if (!lenient && version <= 2 && m.tokenRequesterPrincipalName !== undefined && m.tokenRequesterPrincipalName !== "") throw absentFieldEncodeError("DescribeDelegationTokenResponse.DescribedDelegationToken.tokenRequesterPrincipalName", version);
   w.int64(m.issueTimestamp);
   w.int64(m.expiryTimestamp);
   w.int64(m.maxTimestamp);
@@ -344,10 +344,10 @@ export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w:
     const f_renewers = m.renewers ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_renewers.length + 1);
-      for (const e of f_renewers) encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, e, version);
+      for (const e of f_renewers) encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, e, version, lenient);
     } else {
       w.int32(f_renewers.length);
-      for (const e of f_renewers) encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, e, version);
+      for (const e of f_renewers) encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -431,7 +431,7 @@ export function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r:
 }
 
 /** Writes one DescribeDelegationTokenResponseDescribedDelegationTokenRenewer at `version` (the version of the enclosing message). */
-export function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: Writer, m: DescribeDelegationTokenResponseDescribedDelegationTokenRenewerInput, version: number): void {
+export function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: Writer, m: DescribeDelegationTokenResponseDescribedDelegationTokenRenewerInput, version: number, lenient = false): void {
   {
     const f_principalType = m.principalType;
     if (version >= 2) {

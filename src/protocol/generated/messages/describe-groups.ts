@@ -104,8 +104,8 @@ export interface DescribeGroupsResponseDescribedGroupMemberInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeGroupsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeGroupsRequest(w: Writer, m: DescribeGroupsRequestInput, version: number): void {
+/** Writes a DescribeGroupsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeGroupsRequest(w: Writer, m: DescribeGroupsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("DescribeGroupsRequest", version);
   {
     const f_groups = m.groups ?? EMPTY_ARRAY;
@@ -120,7 +120,7 @@ export function encodeDescribeGroupsRequest(w: Writer, m: DescribeGroupsRequestI
   if (version >= 3) {
     w.bool(m.includeAuthorizedOperations ?? false);
   }
-  if (version <= 2 && m.includeAuthorizedOperations !== undefined && m.includeAuthorizedOperations !== false) throw absentFieldEncodeError("DescribeGroupsRequest.includeAuthorizedOperations", version);
+  if (!lenient && version <= 2 && m.includeAuthorizedOperations !== undefined && m.includeAuthorizedOperations !== false) throw absentFieldEncodeError("DescribeGroupsRequest.includeAuthorizedOperations", version);
   if (version >= 5) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeGroupsRequest", version);
   } else {
@@ -163,8 +163,8 @@ export function decodeDescribeGroupsRequest(r: Reader, version: number): Describ
   return out;
 }
 
-/** Writes a DescribeGroupsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeGroupsResponse(w: Writer, m: DescribeGroupsResponseInput, version: number): void {
+/** Writes a DescribeGroupsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeGroupsResponse(w: Writer, m: DescribeGroupsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("DescribeGroupsResponse", version);
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -173,10 +173,10 @@ export function encodeDescribeGroupsResponse(w: Writer, m: DescribeGroupsRespons
     const f_groups = m.groups ?? EMPTY_ARRAY;
     if (version >= 5) {
       w.unsignedVarint(f_groups.length + 1);
-      for (const e of f_groups) encodeDescribeGroupsResponseDescribedGroup(w, e, version);
+      for (const e of f_groups) encodeDescribeGroupsResponseDescribedGroup(w, e, version, lenient);
     } else {
       w.int32(f_groups.length);
-      for (const e of f_groups) encodeDescribeGroupsResponseDescribedGroup(w, e, version);
+      for (const e of f_groups) encodeDescribeGroupsResponseDescribedGroup(w, e, version, lenient);
     }
   }
   if (version >= 5) {
@@ -222,7 +222,7 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
 }
 
 /** Writes one DescribeGroupsResponseDescribedGroup at `version` (the version of the enclosing message). */
-export function encodeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsResponseDescribedGroupInput, version: number): void {
+export function encodeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsResponseDescribedGroupInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_groupId = m.groupId;
@@ -260,16 +260,16 @@ export function encodeDescribeGroupsResponseDescribedGroup(w: Writer, m: Describ
     const f_members = m.members ?? EMPTY_ARRAY;
     if (version >= 5) {
       w.unsignedVarint(f_members.length + 1);
-      for (const e of f_members) encodeDescribeGroupsResponseDescribedGroupMember(w, e, version);
+      for (const e of f_members) encodeDescribeGroupsResponseDescribedGroupMember(w, e, version, lenient);
     } else {
       w.int32(f_members.length);
-      for (const e of f_members) encodeDescribeGroupsResponseDescribedGroupMember(w, e, version);
+      for (const e of f_members) encodeDescribeGroupsResponseDescribedGroupMember(w, e, version, lenient);
     }
   }
   if (version >= 3) {
     w.int32(m.authorizedOperations ?? -2147483648);
   }
-  if (version <= 2 && m.authorizedOperations !== undefined && m.authorizedOperations !== -2147483648) throw absentFieldEncodeError("DescribeGroupsResponse.DescribedGroup.authorizedOperations", version);
+  if (!lenient && version <= 2 && m.authorizedOperations !== undefined && m.authorizedOperations !== -2147483648) throw absentFieldEncodeError("DescribeGroupsResponse.DescribedGroup.authorizedOperations", version);
   if (version >= 5) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeGroupsResponse.DescribedGroup", version);
   } else {
@@ -342,7 +342,7 @@ export function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: n
 }
 
 /** Writes one DescribeGroupsResponseDescribedGroupMember at `version` (the version of the enclosing message). */
-export function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, m: DescribeGroupsResponseDescribedGroupMemberInput, version: number): void {
+export function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, m: DescribeGroupsResponseDescribedGroupMemberInput, version: number, lenient = false): void {
   {
     const f_memberId = m.memberId;
     if (version >= 5) {

@@ -130,8 +130,8 @@ export interface DescribeLogDirsResponseDescribeLogDirsPartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeLogDirsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeLogDirsRequest(w: Writer, m: DescribeLogDirsRequestInput, version: number): void {
+/** Writes a DescribeLogDirsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeLogDirsRequest(w: Writer, m: DescribeLogDirsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("DescribeLogDirsRequest", version);
   {
     const f_topics = m.topics === undefined ? EMPTY_ARRAY : m.topics;
@@ -140,14 +140,14 @@ export function encodeDescribeLogDirsRequest(w: Writer, m: DescribeLogDirsReques
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_topics.length + 1);
-        for (const e of f_topics) encodeDescribeLogDirsRequestDescribableLogDirTopic(w, e, version);
+        for (const e of f_topics) encodeDescribeLogDirsRequestDescribableLogDirTopic(w, e, version, lenient);
       }
     } else {
       if (f_topics === null) {
         w.int32(-1);
       } else {
         w.int32(f_topics.length);
-        for (const e of f_topics) encodeDescribeLogDirsRequestDescribableLogDirTopic(w, e, version);
+        for (const e of f_topics) encodeDescribeLogDirsRequestDescribableLogDirTopic(w, e, version, lenient);
       }
     }
   }
@@ -195,7 +195,7 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
 }
 
 /** Writes one DescribeLogDirsRequestDescribableLogDirTopic at `version` (the version of the enclosing message). */
-export function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, m: DescribeLogDirsRequestDescribableLogDirTopicInput, version: number): void {
+export function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, m: DescribeLogDirsRequestDescribableLogDirTopicInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     if (version >= 2) {
@@ -257,8 +257,8 @@ export function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, ve
   return out;
 }
 
-/** Writes a DescribeLogDirsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeLogDirsResponse(w: Writer, m: DescribeLogDirsResponseInput, version: number): void {
+/** Writes a DescribeLogDirsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeLogDirsResponse(w: Writer, m: DescribeLogDirsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("DescribeLogDirsResponse", version);
   w.int32(m.throttleTimeMs);
   if (version >= 3) {
@@ -268,10 +268,10 @@ export function encodeDescribeLogDirsResponse(w: Writer, m: DescribeLogDirsRespo
     const f_results = m.results ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_results.length + 1);
-      for (const e of f_results) encodeDescribeLogDirsResponseDescribeLogDirsResult(w, e, version);
+      for (const e of f_results) encodeDescribeLogDirsResponseDescribeLogDirsResult(w, e, version, lenient);
     } else {
       w.int32(f_results.length);
-      for (const e of f_results) encodeDescribeLogDirsResponseDescribeLogDirsResult(w, e, version);
+      for (const e of f_results) encodeDescribeLogDirsResponseDescribeLogDirsResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -319,7 +319,7 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
 }
 
 /** Writes one DescribeLogDirsResponseDescribeLogDirsResult at `version` (the version of the enclosing message). */
-export function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsResultInput, version: number): void {
+export function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsResultInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_logDir = m.logDir;
@@ -333,10 +333,10 @@ export function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m:
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, e, version);
+      for (const e of f_topics) encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, e, version);
+      for (const e of f_topics) encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -401,7 +401,7 @@ export function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, ve
 }
 
 /** Writes one DescribeLogDirsResponseDescribeLogDirsTopic at `version` (the version of the enclosing message). */
-export function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsTopicInput, version: number): void {
+export function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 2) {
@@ -414,10 +414,10 @@ export function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, m: 
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, e, version);
+      for (const e of f_partitions) encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, e, version);
+      for (const e of f_partitions) encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -464,7 +464,7 @@ export function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, ver
 }
 
 /** Writes one DescribeLogDirsResponseDescribeLogDirsPartition at `version` (the version of the enclosing message). */
-export function encodeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsPartitionInput, version: number): void {
+export function encodeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsPartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int64(m.partitionSize);
   w.int64(m.offsetLag);

@@ -121,13 +121,13 @@ export interface DescribeProducersResponseProducerStateInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeProducersRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeProducersRequest(w: Writer, m: DescribeProducersRequestInput, version: number): void {
+/** Writes a DescribeProducersRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeProducersRequest(w: Writer, m: DescribeProducersRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DescribeProducersRequest", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDescribeProducersRequestTopicRequest(w, e, version);
+    for (const e of f_topics) encodeDescribeProducersRequestTopicRequest(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeProducersRequest", version);
 }
@@ -153,7 +153,7 @@ export function decodeDescribeProducersRequest(r: Reader, version: number): Desc
 }
 
 /** Writes one DescribeProducersRequestTopicRequest at `version` (the version of the enclosing message). */
-export function encodeDescribeProducersRequestTopicRequest(w: Writer, m: DescribeProducersRequestTopicRequestInput, version: number): void {
+export function encodeDescribeProducersRequestTopicRequest(w: Writer, m: DescribeProducersRequestTopicRequestInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -187,14 +187,14 @@ export function decodeDescribeProducersRequestTopicRequest(r: Reader, version: n
   return out;
 }
 
-/** Writes a DescribeProducersResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeProducersResponse(w: Writer, m: DescribeProducersResponseInput, version: number): void {
+/** Writes a DescribeProducersResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeProducersResponse(w: Writer, m: DescribeProducersResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DescribeProducersResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDescribeProducersResponseTopicResponse(w, e, version);
+    for (const e of f_topics) encodeDescribeProducersResponseTopicResponse(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeProducersResponse", version);
 }
@@ -222,7 +222,7 @@ export function decodeDescribeProducersResponse(r: Reader, version: number): Des
 }
 
 /** Writes one DescribeProducersResponseTopicResponse at `version` (the version of the enclosing message). */
-export function encodeDescribeProducersResponseTopicResponse(w: Writer, m: DescribeProducersResponseTopicResponseInput, version: number): void {
+export function encodeDescribeProducersResponseTopicResponse(w: Writer, m: DescribeProducersResponseTopicResponseInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -230,7 +230,7 @@ export function encodeDescribeProducersResponseTopicResponse(w: Writer, m: Descr
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeDescribeProducersResponsePartitionResponse(w, e, version);
+    for (const e of f_partitions) encodeDescribeProducersResponsePartitionResponse(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeProducersResponse.TopicResponse", version);
 }
@@ -257,7 +257,7 @@ export function decodeDescribeProducersResponseTopicResponse(r: Reader, version:
 }
 
 /** Writes one DescribeProducersResponsePartitionResponse at `version` (the version of the enclosing message). */
-export function encodeDescribeProducersResponsePartitionResponse(w: Writer, m: DescribeProducersResponsePartitionResponseInput, version: number): void {
+export function encodeDescribeProducersResponsePartitionResponse(w: Writer, m: DescribeProducersResponsePartitionResponseInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   {
@@ -267,7 +267,7 @@ export function encodeDescribeProducersResponsePartitionResponse(w: Writer, m: D
   {
     const f_activeProducers = m.activeProducers ?? EMPTY_ARRAY;
     w.unsignedVarint(f_activeProducers.length + 1);
-    for (const e of f_activeProducers) encodeDescribeProducersResponseProducerState(w, e, version);
+    for (const e of f_activeProducers) encodeDescribeProducersResponseProducerState(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeProducersResponse.PartitionResponse", version);
 }
@@ -298,7 +298,7 @@ export function decodeDescribeProducersResponsePartitionResponse(r: Reader, vers
 }
 
 /** Writes one DescribeProducersResponseProducerState at `version` (the version of the enclosing message). */
-export function encodeDescribeProducersResponseProducerState(w: Writer, m: DescribeProducersResponseProducerStateInput, version: number): void {
+export function encodeDescribeProducersResponseProducerState(w: Writer, m: DescribeProducersResponseProducerStateInput, version: number, lenient = false): void {
   w.int64(m.producerId);
   w.int32(m.producerEpoch);
   w.int32(m.lastSequence ?? -1);

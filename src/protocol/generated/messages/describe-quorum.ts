@@ -193,13 +193,13 @@ export interface DescribeQuorumResponseListenerInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeQuorumRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeQuorumRequest(w: Writer, m: DescribeQuorumRequestInput, version: number): void {
+/** Writes a DescribeQuorumRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeQuorumRequest(w: Writer, m: DescribeQuorumRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("DescribeQuorumRequest", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDescribeQuorumRequestTopicData(w, e, version);
+    for (const e of f_topics) encodeDescribeQuorumRequestTopicData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeQuorumRequest", version);
 }
@@ -225,7 +225,7 @@ export function decodeDescribeQuorumRequest(r: Reader, version: number): Describ
 }
 
 /** Writes one DescribeQuorumRequestTopicData at `version` (the version of the enclosing message). */
-export function encodeDescribeQuorumRequestTopicData(w: Writer, m: DescribeQuorumRequestTopicDataInput, version: number): void {
+export function encodeDescribeQuorumRequestTopicData(w: Writer, m: DescribeQuorumRequestTopicDataInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     w.compactString(f_topicName);
@@ -233,7 +233,7 @@ export function encodeDescribeQuorumRequestTopicData(w: Writer, m: DescribeQuoru
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeDescribeQuorumRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeDescribeQuorumRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeQuorumRequest.TopicData", version);
 }
@@ -260,7 +260,7 @@ export function decodeDescribeQuorumRequestTopicData(r: Reader, version: number)
 }
 
 /** Writes one DescribeQuorumRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeDescribeQuorumRequestPartitionData(w: Writer, m: DescribeQuorumRequestPartitionDataInput, version: number): void {
+export function encodeDescribeQuorumRequestPartitionData(w: Writer, m: DescribeQuorumRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeQuorumRequest.PartitionData", version);
 }
@@ -277,8 +277,8 @@ export function decodeDescribeQuorumRequestPartitionData(r: Reader, version: num
   return out;
 }
 
-/** Writes a DescribeQuorumResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeQuorumResponse(w: Writer, m: DescribeQuorumResponseInput, version: number): void {
+/** Writes a DescribeQuorumResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeQuorumResponse(w: Writer, m: DescribeQuorumResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("DescribeQuorumResponse", version);
   w.int16(m.errorCode);
   if (version >= 2) {
@@ -288,14 +288,14 @@ export function encodeDescribeQuorumResponse(w: Writer, m: DescribeQuorumRespons
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDescribeQuorumResponseTopicData(w, e, version);
+    for (const e of f_topics) encodeDescribeQuorumResponseTopicData(w, e, version, lenient);
   }
   if (version >= 2) {
     const f_nodes = m.nodes ?? EMPTY_ARRAY;
     w.unsignedVarint(f_nodes.length + 1);
-    for (const e of f_nodes) encodeDescribeQuorumResponseNode(w, e, version);
+    for (const e of f_nodes) encodeDescribeQuorumResponseNode(w, e, version, lenient);
   }
-  if (version <= 1 && m.nodes !== undefined && m.nodes.length !== 0) throw absentFieldEncodeError("DescribeQuorumResponse.nodes", version);
+  if (!lenient && version <= 1 && m.nodes !== undefined && m.nodes.length !== 0) throw absentFieldEncodeError("DescribeQuorumResponse.nodes", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeQuorumResponse", version);
 }
 
@@ -338,12 +338,12 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
 }
 
 /** Writes one DescribeQuorumResponseReplicaState at `version` (the version of the enclosing message). */
-export function encodeDescribeQuorumResponseReplicaState(w: Writer, m: DescribeQuorumResponseReplicaStateInput, version: number): void {
+export function encodeDescribeQuorumResponseReplicaState(w: Writer, m: DescribeQuorumResponseReplicaStateInput, version: number, lenient = false): void {
   w.int32(m.replicaId);
   if (version >= 2) {
     w.uuid(m.replicaDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA");
   }
-  if (version <= 1 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") throw absentFieldEncodeError("DescribeQuorumResponse.ReplicaState.replicaDirectoryId", version);
+  if (!lenient && version <= 1 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") throw absentFieldEncodeError("DescribeQuorumResponse.ReplicaState.replicaDirectoryId", version);
   w.int64(m.logEndOffset);
   if (version >= 1) {
     w.int64(m.lastFetchTimestamp ?? -1n);
@@ -384,7 +384,7 @@ export function decodeDescribeQuorumResponseReplicaState(r: Reader, version: num
 }
 
 /** Writes one DescribeQuorumResponseTopicData at `version` (the version of the enclosing message). */
-export function encodeDescribeQuorumResponseTopicData(w: Writer, m: DescribeQuorumResponseTopicDataInput, version: number): void {
+export function encodeDescribeQuorumResponseTopicData(w: Writer, m: DescribeQuorumResponseTopicDataInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     w.compactString(f_topicName);
@@ -392,7 +392,7 @@ export function encodeDescribeQuorumResponseTopicData(w: Writer, m: DescribeQuor
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeDescribeQuorumResponsePartitionData(w, e, version);
+    for (const e of f_partitions) encodeDescribeQuorumResponsePartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeQuorumResponse.TopicData", version);
 }
@@ -419,7 +419,7 @@ export function decodeDescribeQuorumResponseTopicData(r: Reader, version: number
 }
 
 /** Writes one DescribeQuorumResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeDescribeQuorumResponsePartitionData(w: Writer, m: DescribeQuorumResponsePartitionDataInput, version: number): void {
+export function encodeDescribeQuorumResponsePartitionData(w: Writer, m: DescribeQuorumResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (version >= 2) {
@@ -432,12 +432,12 @@ export function encodeDescribeQuorumResponsePartitionData(w: Writer, m: Describe
   {
     const f_currentVoters = m.currentVoters ?? EMPTY_ARRAY;
     w.unsignedVarint(f_currentVoters.length + 1);
-    for (const e of f_currentVoters) encodeDescribeQuorumResponseReplicaState(w, e, version);
+    for (const e of f_currentVoters) encodeDescribeQuorumResponseReplicaState(w, e, version, lenient);
   }
   {
     const f_observers = m.observers ?? EMPTY_ARRAY;
     w.unsignedVarint(f_observers.length + 1);
-    for (const e of f_observers) encodeDescribeQuorumResponseReplicaState(w, e, version);
+    for (const e of f_observers) encodeDescribeQuorumResponseReplicaState(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeQuorumResponse.PartitionData", version);
 }
@@ -486,12 +486,12 @@ export function decodeDescribeQuorumResponsePartitionData(r: Reader, version: nu
 }
 
 /** Writes one DescribeQuorumResponseNode at `version` (the version of the enclosing message). */
-export function encodeDescribeQuorumResponseNode(w: Writer, m: DescribeQuorumResponseNodeInput, version: number): void {
+export function encodeDescribeQuorumResponseNode(w: Writer, m: DescribeQuorumResponseNodeInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_listeners = m.listeners ?? EMPTY_ARRAY;
     w.unsignedVarint(f_listeners.length + 1);
-    for (const e of f_listeners) encodeDescribeQuorumResponseListener(w, e, version);
+    for (const e of f_listeners) encodeDescribeQuorumResponseListener(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeQuorumResponse.Node", version);
 }
@@ -518,7 +518,7 @@ export function decodeDescribeQuorumResponseNode(r: Reader, version: number): De
 }
 
 /** Writes one DescribeQuorumResponseListener at `version` (the version of the enclosing message). */
-export function encodeDescribeQuorumResponseListener(w: Writer, m: DescribeQuorumResponseListenerInput, version: number): void {
+export function encodeDescribeQuorumResponseListener(w: Writer, m: DescribeQuorumResponseListenerInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);

@@ -160,13 +160,13 @@ export interface DescribeTopicPartitionsResponseCursorInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeTopicPartitionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeTopicPartitionsRequest(w: Writer, m: DescribeTopicPartitionsRequestInput, version: number): void {
+/** Writes a DescribeTopicPartitionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeTopicPartitionsRequest(w: Writer, m: DescribeTopicPartitionsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DescribeTopicPartitionsRequest", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDescribeTopicPartitionsRequestTopicRequest(w, e, version);
+    for (const e of f_topics) encodeDescribeTopicPartitionsRequestTopicRequest(w, e, version, lenient);
   }
   w.int32(m.responsePartitionLimit ?? 2000);
   {
@@ -175,7 +175,7 @@ export function encodeDescribeTopicPartitionsRequest(w: Writer, m: DescribeTopic
       w.int8(-1);
     } else {
       w.int8(1);
-      encodeDescribeTopicPartitionsRequestCursor(w, f_cursor, version);
+      encodeDescribeTopicPartitionsRequestCursor(w, f_cursor, version, lenient);
     }
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeTopicPartitionsRequest", version);
@@ -206,7 +206,7 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number)
 }
 
 /** Writes one DescribeTopicPartitionsRequestTopicRequest at `version` (the version of the enclosing message). */
-export function encodeDescribeTopicPartitionsRequestTopicRequest(w: Writer, m: DescribeTopicPartitionsRequestTopicRequestInput, version: number): void {
+export function encodeDescribeTopicPartitionsRequestTopicRequest(w: Writer, m: DescribeTopicPartitionsRequestTopicRequestInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -227,7 +227,7 @@ export function decodeDescribeTopicPartitionsRequestTopicRequest(r: Reader, vers
 }
 
 /** Writes one DescribeTopicPartitionsRequestCursor at `version` (the version of the enclosing message). */
-export function encodeDescribeTopicPartitionsRequestCursor(w: Writer, m: DescribeTopicPartitionsRequestCursorInput, version: number): void {
+export function encodeDescribeTopicPartitionsRequestCursor(w: Writer, m: DescribeTopicPartitionsRequestCursorInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     w.compactString(f_topicName);
@@ -250,14 +250,14 @@ export function decodeDescribeTopicPartitionsRequestCursor(r: Reader, version: n
   return out;
 }
 
-/** Writes a DescribeTopicPartitionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeTopicPartitionsResponse(w: Writer, m: DescribeTopicPartitionsResponseInput, version: number): void {
+/** Writes a DescribeTopicPartitionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeTopicPartitionsResponse(w: Writer, m: DescribeTopicPartitionsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DescribeTopicPartitionsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, e, version);
+    for (const e of f_topics) encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, e, version, lenient);
   }
   {
     const f_nextCursor = m.nextCursor === undefined ? null : m.nextCursor;
@@ -265,7 +265,7 @@ export function encodeDescribeTopicPartitionsResponse(w: Writer, m: DescribeTopi
       w.int8(-1);
     } else {
       w.int8(1);
-      encodeDescribeTopicPartitionsResponseCursor(w, f_nextCursor, version);
+      encodeDescribeTopicPartitionsResponseCursor(w, f_nextCursor, version, lenient);
     }
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeTopicPartitionsResponse", version);
@@ -296,7 +296,7 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number
 }
 
 /** Writes one DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic at `version` (the version of the enclosing message). */
-export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInput, version: number): void {
+export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_name = m.name === undefined ? "" : m.name;
@@ -307,7 +307,7 @@ export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, e, version);
+    for (const e of f_partitions) encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, e, version, lenient);
   }
   w.int32(m.topicAuthorizedOperations ?? -2147483648);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic", version);
@@ -343,7 +343,7 @@ export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
 }
 
 /** Writes one DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition at `version` (the version of the enclosing message). */
-export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInput, version: number): void {
+export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   w.int32(m.partitionIndex);
   w.int32(m.leaderId);
@@ -454,7 +454,7 @@ export function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
 }
 
 /** Writes one DescribeTopicPartitionsResponseCursor at `version` (the version of the enclosing message). */
-export function encodeDescribeTopicPartitionsResponseCursor(w: Writer, m: DescribeTopicPartitionsResponseCursorInput, version: number): void {
+export function encodeDescribeTopicPartitionsResponseCursor(w: Writer, m: DescribeTopicPartitionsResponseCursorInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     w.compactString(f_topicName);

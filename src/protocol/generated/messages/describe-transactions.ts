@@ -87,8 +87,8 @@ export interface DescribeTransactionsResponseTopicDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeTransactionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeTransactionsRequest(w: Writer, m: DescribeTransactionsRequestInput, version: number): void {
+/** Writes a DescribeTransactionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeTransactionsRequest(w: Writer, m: DescribeTransactionsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DescribeTransactionsRequest", version);
   {
     const f_transactionalIds = m.transactionalIds ?? EMPTY_ARRAY;
@@ -118,14 +118,14 @@ export function decodeDescribeTransactionsRequest(r: Reader, version: number): D
   return out;
 }
 
-/** Writes a DescribeTransactionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeTransactionsResponse(w: Writer, m: DescribeTransactionsResponseInput, version: number): void {
+/** Writes a DescribeTransactionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeTransactionsResponse(w: Writer, m: DescribeTransactionsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DescribeTransactionsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_transactionStates = m.transactionStates ?? EMPTY_ARRAY;
     w.unsignedVarint(f_transactionStates.length + 1);
-    for (const e of f_transactionStates) encodeDescribeTransactionsResponseTransactionState(w, e, version);
+    for (const e of f_transactionStates) encodeDescribeTransactionsResponseTransactionState(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeTransactionsResponse", version);
 }
@@ -153,7 +153,7 @@ export function decodeDescribeTransactionsResponse(r: Reader, version: number): 
 }
 
 /** Writes one DescribeTransactionsResponseTransactionState at `version` (the version of the enclosing message). */
-export function encodeDescribeTransactionsResponseTransactionState(w: Writer, m: DescribeTransactionsResponseTransactionStateInput, version: number): void {
+export function encodeDescribeTransactionsResponseTransactionState(w: Writer, m: DescribeTransactionsResponseTransactionStateInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_transactionalId = m.transactionalId;
@@ -170,7 +170,7 @@ export function encodeDescribeTransactionsResponseTransactionState(w: Writer, m:
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeDescribeTransactionsResponseTopicData(w, e, version);
+    for (const e of f_topics) encodeDescribeTransactionsResponseTopicData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeTransactionsResponse.TransactionState", version);
 }
@@ -209,7 +209,7 @@ export function decodeDescribeTransactionsResponseTransactionState(r: Reader, ve
 }
 
 /** Writes one DescribeTransactionsResponseTopicData at `version` (the version of the enclosing message). */
-export function encodeDescribeTransactionsResponseTopicData(w: Writer, m: DescribeTransactionsResponseTopicDataInput, version: number): void {
+export function encodeDescribeTransactionsResponseTopicData(w: Writer, m: DescribeTransactionsResponseTopicDataInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     w.compactString(f_topic);

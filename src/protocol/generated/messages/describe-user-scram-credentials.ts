@@ -95,8 +95,8 @@ export interface DescribeUserScramCredentialsResponseCredentialInfoInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DescribeUserScramCredentialsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeUserScramCredentialsRequest(w: Writer, m: DescribeUserScramCredentialsRequestInput, version: number): void {
+/** Writes a DescribeUserScramCredentialsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeUserScramCredentialsRequest(w: Writer, m: DescribeUserScramCredentialsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DescribeUserScramCredentialsRequest", version);
   {
     const f_users = m.users === undefined ? EMPTY_ARRAY : m.users;
@@ -104,7 +104,7 @@ export function encodeDescribeUserScramCredentialsRequest(w: Writer, m: Describe
       w.unsignedVarint(0);
     } else {
       w.unsignedVarint(f_users.length + 1);
-      for (const e of f_users) encodeDescribeUserScramCredentialsRequestUserName(w, e, version);
+      for (const e of f_users) encodeDescribeUserScramCredentialsRequestUserName(w, e, version, lenient);
     }
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeUserScramCredentialsRequest", version);
@@ -134,7 +134,7 @@ export function decodeDescribeUserScramCredentialsRequest(r: Reader, version: nu
 }
 
 /** Writes one DescribeUserScramCredentialsRequestUserName at `version` (the version of the enclosing message). */
-export function encodeDescribeUserScramCredentialsRequestUserName(w: Writer, m: DescribeUserScramCredentialsRequestUserNameInput, version: number): void {
+export function encodeDescribeUserScramCredentialsRequestUserName(w: Writer, m: DescribeUserScramCredentialsRequestUserNameInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -154,8 +154,8 @@ export function decodeDescribeUserScramCredentialsRequestUserName(r: Reader, ver
   return out;
 }
 
-/** Writes a DescribeUserScramCredentialsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDescribeUserScramCredentialsResponse(w: Writer, m: DescribeUserScramCredentialsResponseInput, version: number): void {
+/** Writes a DescribeUserScramCredentialsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDescribeUserScramCredentialsResponse(w: Writer, m: DescribeUserScramCredentialsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DescribeUserScramCredentialsResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -166,7 +166,7 @@ export function encodeDescribeUserScramCredentialsResponse(w: Writer, m: Describ
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     w.unsignedVarint(f_results.length + 1);
-    for (const e of f_results) encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w, e, version);
+    for (const e of f_results) encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeUserScramCredentialsResponse", version);
 }
@@ -198,7 +198,7 @@ export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: n
 }
 
 /** Writes one DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult at `version` (the version of the enclosing message). */
-export function encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInput, version: number): void {
+export function encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInput, version: number, lenient = false): void {
   {
     const f_user = m.user;
     w.compactString(f_user);
@@ -211,7 +211,7 @@ export function encodeDescribeUserScramCredentialsResponseDescribeUserScramCrede
   {
     const f_credentialInfos = m.credentialInfos ?? EMPTY_ARRAY;
     w.unsignedVarint(f_credentialInfos.length + 1);
-    for (const e of f_credentialInfos) encodeDescribeUserScramCredentialsResponseCredentialInfo(w, e, version);
+    for (const e of f_credentialInfos) encodeDescribeUserScramCredentialsResponseCredentialInfo(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult", version);
 }
@@ -242,7 +242,7 @@ export function decodeDescribeUserScramCredentialsResponseDescribeUserScramCrede
 }
 
 /** Writes one DescribeUserScramCredentialsResponseCredentialInfo at `version` (the version of the enclosing message). */
-export function encodeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, m: DescribeUserScramCredentialsResponseCredentialInfoInput, version: number): void {
+export function encodeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, m: DescribeUserScramCredentialsResponseCredentialInfoInput, version: number, lenient = false): void {
   w.int8(m.mechanism);
   w.int32(m.iterations);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "DescribeUserScramCredentialsResponse.CredentialInfo", version);

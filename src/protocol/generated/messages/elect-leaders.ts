@@ -103,13 +103,13 @@ export interface ElectLeadersResponsePartitionResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ElectLeadersRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeElectLeadersRequest(w: Writer, m: ElectLeadersRequestInput, version: number): void {
+/** Writes a ElectLeadersRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeElectLeadersRequest(w: Writer, m: ElectLeadersRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("ElectLeadersRequest", version);
   if (version >= 1) {
     w.int8(m.electionType ?? 0);
   }
-  if (version <= 0 && m.electionType !== undefined && m.electionType !== 0) throw absentFieldEncodeError("ElectLeadersRequest.electionType", version);
+  if (!lenient && version <= 0 && m.electionType !== undefined && m.electionType !== 0) throw absentFieldEncodeError("ElectLeadersRequest.electionType", version);
   {
     const f_topicPartitions = m.topicPartitions === undefined ? EMPTY_ARRAY : m.topicPartitions;
     if (version >= 2) {
@@ -117,14 +117,14 @@ export function encodeElectLeadersRequest(w: Writer, m: ElectLeadersRequestInput
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_topicPartitions.length + 1);
-        for (const e of f_topicPartitions) encodeElectLeadersRequestTopicPartitions(w, e, version);
+        for (const e of f_topicPartitions) encodeElectLeadersRequestTopicPartitions(w, e, version, lenient);
       }
     } else {
       if (f_topicPartitions === null) {
         w.int32(-1);
       } else {
         w.int32(f_topicPartitions.length);
-        for (const e of f_topicPartitions) encodeElectLeadersRequestTopicPartitions(w, e, version);
+        for (const e of f_topicPartitions) encodeElectLeadersRequestTopicPartitions(w, e, version, lenient);
       }
     }
   }
@@ -180,7 +180,7 @@ export function decodeElectLeadersRequest(r: Reader, version: number): ElectLead
 }
 
 /** Writes one ElectLeadersRequestTopicPartitions at `version` (the version of the enclosing message). */
-export function encodeElectLeadersRequestTopicPartitions(w: Writer, m: ElectLeadersRequestTopicPartitionsInput, version: number): void {
+export function encodeElectLeadersRequestTopicPartitions(w: Writer, m: ElectLeadersRequestTopicPartitionsInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     if (version >= 2) {
@@ -242,22 +242,22 @@ export function decodeElectLeadersRequestTopicPartitions(r: Reader, version: num
   return out;
 }
 
-/** Writes a ElectLeadersResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeElectLeadersResponse(w: Writer, m: ElectLeadersResponseInput, version: number): void {
+/** Writes a ElectLeadersResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeElectLeadersResponse(w: Writer, m: ElectLeadersResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("ElectLeadersResponse", version);
   w.int32(m.throttleTimeMs);
   if (version >= 1) {
     w.int16(m.errorCode ?? 0);
   }
-  if (version <= 0 && m.errorCode !== undefined && m.errorCode !== 0) throw absentFieldEncodeError("ElectLeadersResponse.errorCode", version);
+  if (!lenient && version <= 0 && m.errorCode !== undefined && m.errorCode !== 0) throw absentFieldEncodeError("ElectLeadersResponse.errorCode", version);
   {
     const f_replicaElectionResults = m.replicaElectionResults ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_replicaElectionResults.length + 1);
-      for (const e of f_replicaElectionResults) encodeElectLeadersResponseReplicaElectionResult(w, e, version);
+      for (const e of f_replicaElectionResults) encodeElectLeadersResponseReplicaElectionResult(w, e, version, lenient);
     } else {
       w.int32(f_replicaElectionResults.length);
-      for (const e of f_replicaElectionResults) encodeElectLeadersResponseReplicaElectionResult(w, e, version);
+      for (const e of f_replicaElectionResults) encodeElectLeadersResponseReplicaElectionResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -305,7 +305,7 @@ export function decodeElectLeadersResponse(r: Reader, version: number): ElectLea
 }
 
 /** Writes one ElectLeadersResponseReplicaElectionResult at `version` (the version of the enclosing message). */
-export function encodeElectLeadersResponseReplicaElectionResult(w: Writer, m: ElectLeadersResponseReplicaElectionResultInput, version: number): void {
+export function encodeElectLeadersResponseReplicaElectionResult(w: Writer, m: ElectLeadersResponseReplicaElectionResultInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     if (version >= 2) {
@@ -318,10 +318,10 @@ export function encodeElectLeadersResponseReplicaElectionResult(w: Writer, m: El
     const f_partitionResult = m.partitionResult ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_partitionResult.length + 1);
-      for (const e of f_partitionResult) encodeElectLeadersResponsePartitionResult(w, e, version);
+      for (const e of f_partitionResult) encodeElectLeadersResponsePartitionResult(w, e, version, lenient);
     } else {
       w.int32(f_partitionResult.length);
-      for (const e of f_partitionResult) encodeElectLeadersResponsePartitionResult(w, e, version);
+      for (const e of f_partitionResult) encodeElectLeadersResponsePartitionResult(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -368,7 +368,7 @@ export function decodeElectLeadersResponseReplicaElectionResult(r: Reader, versi
 }
 
 /** Writes one ElectLeadersResponsePartitionResult at `version` (the version of the enclosing message). */
-export function encodeElectLeadersResponsePartitionResult(w: Writer, m: ElectLeadersResponsePartitionResultInput, version: number): void {
+export function encodeElectLeadersResponsePartitionResult(w: Writer, m: ElectLeadersResponsePartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partitionId);
   w.int16(m.errorCode);
   {

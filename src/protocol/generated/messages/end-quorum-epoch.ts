@@ -194,8 +194,8 @@ export interface EndQuorumEpochResponseNodeEndpointInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a EndQuorumEpochRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeEndQuorumEpochRequest(w: Writer, m: EndQuorumEpochRequestInput, version: number): void {
+/** Writes a EndQuorumEpochRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeEndQuorumEpochRequest(w: Writer, m: EndQuorumEpochRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("EndQuorumEpochRequest", version);
   {
     const f_clusterId = m.clusterId === undefined ? null : m.clusterId;
@@ -209,16 +209,16 @@ export function encodeEndQuorumEpochRequest(w: Writer, m: EndQuorumEpochRequestI
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeEndQuorumEpochRequestTopicData(w, e, version);
+      for (const e of f_topics) encodeEndQuorumEpochRequestTopicData(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeEndQuorumEpochRequestTopicData(w, e, version);
+      for (const e of f_topics) encodeEndQuorumEpochRequestTopicData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
     const f_leaderEndpoints = m.leaderEndpoints ?? EMPTY_ARRAY;
     w.unsignedVarint(f_leaderEndpoints.length + 1);
-    for (const e of f_leaderEndpoints) encodeEndQuorumEpochRequestLeaderEndpoint(w, e, version);
+    for (const e of f_leaderEndpoints) encodeEndQuorumEpochRequestLeaderEndpoint(w, e, version, lenient);
   }
   if (version >= 1) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "EndQuorumEpochRequest", version);
@@ -276,7 +276,7 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
 }
 
 /** Writes one EndQuorumEpochRequestTopicData at `version` (the version of the enclosing message). */
-export function encodeEndQuorumEpochRequestTopicData(w: Writer, m: EndQuorumEpochRequestTopicDataInput, version: number): void {
+export function encodeEndQuorumEpochRequestTopicData(w: Writer, m: EndQuorumEpochRequestTopicDataInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 1) {
@@ -289,10 +289,10 @@ export function encodeEndQuorumEpochRequestTopicData(w: Writer, m: EndQuorumEpoc
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeEndQuorumEpochRequestPartitionData(w, e, version);
+      for (const e of f_partitions) encodeEndQuorumEpochRequestPartitionData(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeEndQuorumEpochRequestPartitionData(w, e, version);
+      for (const e of f_partitions) encodeEndQuorumEpochRequestPartitionData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -339,7 +339,7 @@ export function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number)
 }
 
 /** Writes one EndQuorumEpochRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeEndQuorumEpochRequestPartitionData(w: Writer, m: EndQuorumEpochRequestPartitionDataInput, version: number): void {
+export function encodeEndQuorumEpochRequestPartitionData(w: Writer, m: EndQuorumEpochRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
@@ -351,7 +351,7 @@ export function encodeEndQuorumEpochRequestPartitionData(w: Writer, m: EndQuorum
   if (version >= 1) {
     const f_preferredCandidates = m.preferredCandidates ?? EMPTY_ARRAY;
     w.unsignedVarint(f_preferredCandidates.length + 1);
-    for (const e of f_preferredCandidates) encodeEndQuorumEpochRequestReplicaInfo(w, e, version);
+    for (const e of f_preferredCandidates) encodeEndQuorumEpochRequestReplicaInfo(w, e, version, lenient);
   }
   if (version >= 1) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "EndQuorumEpochRequest.PartitionData", version);
@@ -403,7 +403,7 @@ export function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: num
 }
 
 /** Writes one EndQuorumEpochRequestReplicaInfo at `version` (the version of the enclosing message). */
-export function encodeEndQuorumEpochRequestReplicaInfo(w: Writer, m: EndQuorumEpochRequestReplicaInfoInput, version: number): void {
+export function encodeEndQuorumEpochRequestReplicaInfo(w: Writer, m: EndQuorumEpochRequestReplicaInfoInput, version: number, lenient = false): void {
   w.int32(m.candidateId);
   w.uuid(m.candidateDirectoryId);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "EndQuorumEpochRequest.ReplicaInfo", version);
@@ -424,7 +424,7 @@ export function decodeEndQuorumEpochRequestReplicaInfo(r: Reader, version: numbe
 }
 
 /** Writes one EndQuorumEpochRequestLeaderEndpoint at `version` (the version of the enclosing message). */
-export function encodeEndQuorumEpochRequestLeaderEndpoint(w: Writer, m: EndQuorumEpochRequestLeaderEndpointInput, version: number): void {
+export function encodeEndQuorumEpochRequestLeaderEndpoint(w: Writer, m: EndQuorumEpochRequestLeaderEndpointInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -453,21 +453,21 @@ export function decodeEndQuorumEpochRequestLeaderEndpoint(r: Reader, version: nu
   return out;
 }
 
-/** Writes a EndQuorumEpochResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeEndQuorumEpochResponse(w: Writer, m: EndQuorumEpochResponseInput, version: number): void {
+/** Writes a EndQuorumEpochResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeEndQuorumEpochResponse(w: Writer, m: EndQuorumEpochResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("EndQuorumEpochResponse", version);
   w.int16(m.errorCode);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeEndQuorumEpochResponseTopicData(w, e, version);
+      for (const e of f_topics) encodeEndQuorumEpochResponseTopicData(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeEndQuorumEpochResponseTopicData(w, e, version);
+      for (const e of f_topics) encodeEndQuorumEpochResponseTopicData(w, e, version, lenient);
     }
   }
-  if (version <= 0 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("EndQuorumEpochResponse.nodeEndpoints", version);
+  if (!lenient && version <= 0 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("EndQuorumEpochResponse.nodeEndpoints", version);
   if (version >= 1) {
     let tagged: TaggedField[] | undefined;
     {
@@ -475,7 +475,7 @@ export function encodeEndQuorumEpochResponse(w: Writer, m: EndQuorumEpochRespons
       if (t_nodeEndpoints !== undefined && t_nodeEndpoints.length !== 0) {
         const tw = new Writer(64);
         tw.unsignedVarint(t_nodeEndpoints.length + 1);
-        for (const e of t_nodeEndpoints) encodeEndQuorumEpochResponseNodeEndpoint(tw, e, version);
+        for (const e of t_nodeEndpoints) encodeEndQuorumEpochResponseNodeEndpoint(tw, e, version, lenient);
         (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
       }
     }
@@ -541,7 +541,7 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
 }
 
 /** Writes one EndQuorumEpochResponseTopicData at `version` (the version of the enclosing message). */
-export function encodeEndQuorumEpochResponseTopicData(w: Writer, m: EndQuorumEpochResponseTopicDataInput, version: number): void {
+export function encodeEndQuorumEpochResponseTopicData(w: Writer, m: EndQuorumEpochResponseTopicDataInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 1) {
@@ -554,10 +554,10 @@ export function encodeEndQuorumEpochResponseTopicData(w: Writer, m: EndQuorumEpo
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeEndQuorumEpochResponsePartitionData(w, e, version);
+      for (const e of f_partitions) encodeEndQuorumEpochResponsePartitionData(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeEndQuorumEpochResponsePartitionData(w, e, version);
+      for (const e of f_partitions) encodeEndQuorumEpochResponsePartitionData(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -604,7 +604,7 @@ export function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number
 }
 
 /** Writes one EndQuorumEpochResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeEndQuorumEpochResponsePartitionData(w: Writer, m: EndQuorumEpochResponsePartitionDataInput, version: number): void {
+export function encodeEndQuorumEpochResponsePartitionData(w: Writer, m: EndQuorumEpochResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   w.int32(m.leaderId);
@@ -639,7 +639,7 @@ export function decodeEndQuorumEpochResponsePartitionData(r: Reader, version: nu
 }
 
 /** Writes one EndQuorumEpochResponseNodeEndpoint at `version` (the version of the enclosing message). */
-export function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, m: EndQuorumEpochResponseNodeEndpointInput, version: number): void {
+export function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, m: EndQuorumEpochResponseNodeEndpointInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;

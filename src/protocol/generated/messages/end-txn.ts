@@ -50,8 +50,8 @@ export interface EndTxnResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a EndTxnRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeEndTxnRequest(w: Writer, m: EndTxnRequestInput, version: number): void {
+/** Writes a EndTxnRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeEndTxnRequest(w: Writer, m: EndTxnRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("EndTxnRequest", version);
   {
     const f_transactionalId = m.transactionalId;
@@ -99,8 +99,8 @@ export function decodeEndTxnRequest(r: Reader, version: number): EndTxnRequest {
   return out;
 }
 
-/** Writes a EndTxnResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeEndTxnResponse(w: Writer, m: EndTxnResponseInput, version: number): void {
+/** Writes a EndTxnResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeEndTxnResponse(w: Writer, m: EndTxnResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("EndTxnResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

@@ -41,8 +41,8 @@ export interface EnvelopeResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a EnvelopeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeEnvelopeRequest(w: Writer, m: EnvelopeRequestInput, version: number): void {
+/** Writes a EnvelopeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeEnvelopeRequest(w: Writer, m: EnvelopeRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("EnvelopeRequest", version);
   {
     const f_requestData = m.requestData;
@@ -76,8 +76,8 @@ export function decodeEnvelopeRequest(r: Reader, version: number): EnvelopeReque
   return out;
 }
 
-/** Writes a EnvelopeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeEnvelopeResponse(w: Writer, m: EnvelopeResponseInput, version: number): void {
+/** Writes a EnvelopeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeEnvelopeResponse(w: Writer, m: EnvelopeResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("EnvelopeResponse", version);
   {
     const f_responseData = m.responseData === undefined ? null : m.responseData;

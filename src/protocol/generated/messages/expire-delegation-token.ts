@@ -41,8 +41,8 @@ export interface ExpireDelegationTokenResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ExpireDelegationTokenRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeExpireDelegationTokenRequest(w: Writer, m: ExpireDelegationTokenRequestInput, version: number): void {
+/** Writes a ExpireDelegationTokenRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeExpireDelegationTokenRequest(w: Writer, m: ExpireDelegationTokenRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("ExpireDelegationTokenRequest", version);
   {
     const f_hmac = m.hmac;
@@ -84,8 +84,8 @@ export function decodeExpireDelegationTokenRequest(r: Reader, version: number): 
   return out;
 }
 
-/** Writes a ExpireDelegationTokenResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeExpireDelegationTokenResponse(w: Writer, m: ExpireDelegationTokenResponseInput, version: number): void {
+/** Writes a ExpireDelegationTokenResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeExpireDelegationTokenResponse(w: Writer, m: ExpireDelegationTokenResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("ExpireDelegationTokenResponse", version);
   w.int16(m.errorCode);
   w.int64(m.expiryTimestampMs);

@@ -214,15 +214,15 @@ export interface FetchSnapshotResponseNodeEndpointInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a FetchSnapshotRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeFetchSnapshotRequest(w: Writer, m: FetchSnapshotRequestInput, version: number): void {
+/** Writes a FetchSnapshotRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeFetchSnapshotRequest(w: Writer, m: FetchSnapshotRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("FetchSnapshotRequest", version);
   w.int32(m.replicaId ?? -1);
   w.int32(m.maxBytes ?? 2147483647);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeFetchSnapshotRequestTopicSnapshot(w, e, version);
+    for (const e of f_topics) encodeFetchSnapshotRequestTopicSnapshot(w, e, version, lenient);
   }
   let tagged: TaggedField[] | undefined;
   {
@@ -278,7 +278,7 @@ export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSna
 }
 
 /** Writes one FetchSnapshotRequestTopicSnapshot at `version` (the version of the enclosing message). */
-export function encodeFetchSnapshotRequestTopicSnapshot(w: Writer, m: FetchSnapshotRequestTopicSnapshotInput, version: number): void {
+export function encodeFetchSnapshotRequestTopicSnapshot(w: Writer, m: FetchSnapshotRequestTopicSnapshotInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -286,7 +286,7 @@ export function encodeFetchSnapshotRequestTopicSnapshot(w: Writer, m: FetchSnaps
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeFetchSnapshotRequestPartitionSnapshot(w, e, version);
+    for (const e of f_partitions) encodeFetchSnapshotRequestPartitionSnapshot(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchSnapshotRequest.TopicSnapshot", version);
 }
@@ -313,12 +313,12 @@ export function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, version: numb
 }
 
 /** Writes one FetchSnapshotRequestPartitionSnapshot at `version` (the version of the enclosing message). */
-export function encodeFetchSnapshotRequestPartitionSnapshot(w: Writer, m: FetchSnapshotRequestPartitionSnapshotInput, version: number): void {
+export function encodeFetchSnapshotRequestPartitionSnapshot(w: Writer, m: FetchSnapshotRequestPartitionSnapshotInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int32(m.currentLeaderEpoch);
   {
     const f_snapshotId = m.snapshotId;
-    encodeFetchSnapshotRequestSnapshotId(w, f_snapshotId, version);
+    encodeFetchSnapshotRequestSnapshotId(w, f_snapshotId, version, lenient);
   }
   w.int64(m.position);
   let tagged: TaggedField[] | undefined;
@@ -372,7 +372,7 @@ export function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, version: 
 }
 
 /** Writes one FetchSnapshotRequestSnapshotId at `version` (the version of the enclosing message). */
-export function encodeFetchSnapshotRequestSnapshotId(w: Writer, m: FetchSnapshotRequestSnapshotIdInput, version: number): void {
+export function encodeFetchSnapshotRequestSnapshotId(w: Writer, m: FetchSnapshotRequestSnapshotIdInput, version: number, lenient = false): void {
   w.int64(m.endOffset);
   w.int32(m.epoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchSnapshotRequest.SnapshotId", version);
@@ -392,17 +392,17 @@ export function decodeFetchSnapshotRequestSnapshotId(r: Reader, version: number)
   return out;
 }
 
-/** Writes a FetchSnapshotResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeFetchSnapshotResponse(w: Writer, m: FetchSnapshotResponseInput, version: number): void {
+/** Writes a FetchSnapshotResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeFetchSnapshotResponse(w: Writer, m: FetchSnapshotResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("FetchSnapshotResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeFetchSnapshotResponseTopicSnapshot(w, e, version);
+    for (const e of f_topics) encodeFetchSnapshotResponseTopicSnapshot(w, e, version, lenient);
   }
-  if (version <= 0 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("FetchSnapshotResponse.nodeEndpoints", version);
+  if (!lenient && version <= 0 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("FetchSnapshotResponse.nodeEndpoints", version);
   let tagged: TaggedField[] | undefined;
   if (version >= 1) {
     {
@@ -410,7 +410,7 @@ export function encodeFetchSnapshotResponse(w: Writer, m: FetchSnapshotResponseI
       if (t_nodeEndpoints !== undefined && t_nodeEndpoints.length !== 0) {
         const tw = new Writer(64);
         tw.unsignedVarint(t_nodeEndpoints.length + 1);
-        for (const e of t_nodeEndpoints) encodeFetchSnapshotResponseNodeEndpoint(tw, e, version);
+        for (const e of t_nodeEndpoints) encodeFetchSnapshotResponseNodeEndpoint(tw, e, version, lenient);
         (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
       }
     }
@@ -467,7 +467,7 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
 }
 
 /** Writes one FetchSnapshotResponseTopicSnapshot at `version` (the version of the enclosing message). */
-export function encodeFetchSnapshotResponseTopicSnapshot(w: Writer, m: FetchSnapshotResponseTopicSnapshotInput, version: number): void {
+export function encodeFetchSnapshotResponseTopicSnapshot(w: Writer, m: FetchSnapshotResponseTopicSnapshotInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -475,7 +475,7 @@ export function encodeFetchSnapshotResponseTopicSnapshot(w: Writer, m: FetchSnap
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeFetchSnapshotResponsePartitionSnapshot(w, e, version);
+    for (const e of f_partitions) encodeFetchSnapshotResponsePartitionSnapshot(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchSnapshotResponse.TopicSnapshot", version);
 }
@@ -502,12 +502,12 @@ export function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, version: num
 }
 
 /** Writes one FetchSnapshotResponsePartitionSnapshot at `version` (the version of the enclosing message). */
-export function encodeFetchSnapshotResponsePartitionSnapshot(w: Writer, m: FetchSnapshotResponsePartitionSnapshotInput, version: number): void {
+export function encodeFetchSnapshotResponsePartitionSnapshot(w: Writer, m: FetchSnapshotResponsePartitionSnapshotInput, version: number, lenient = false): void {
   w.int32(m.index);
   w.int16(m.errorCode);
   {
     const f_snapshotId = m.snapshotId;
-    encodeFetchSnapshotResponseSnapshotId(w, f_snapshotId, version);
+    encodeFetchSnapshotResponseSnapshotId(w, f_snapshotId, version, lenient);
   }
   w.int64(m.size);
   w.int64(m.position);
@@ -521,7 +521,7 @@ export function encodeFetchSnapshotResponsePartitionSnapshot(w: Writer, m: Fetch
     const t_currentLeader = m.currentLeader;
     if (t_currentLeader !== undefined && !isDefaultFetchSnapshotResponseLeaderIdAndEpoch(t_currentLeader)) {
       const tw = new Writer(64);
-      encodeFetchSnapshotResponseLeaderIdAndEpoch(tw, t_currentLeader, version);
+      encodeFetchSnapshotResponseLeaderIdAndEpoch(tw, t_currentLeader, version, lenient);
       (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
     }
   }
@@ -568,7 +568,7 @@ export function decodeFetchSnapshotResponsePartitionSnapshot(r: Reader, version:
 }
 
 /** Writes one FetchSnapshotResponseSnapshotId at `version` (the version of the enclosing message). */
-export function encodeFetchSnapshotResponseSnapshotId(w: Writer, m: FetchSnapshotResponseSnapshotIdInput, version: number): void {
+export function encodeFetchSnapshotResponseSnapshotId(w: Writer, m: FetchSnapshotResponseSnapshotIdInput, version: number, lenient = false): void {
   w.int64(m.endOffset);
   w.int32(m.epoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchSnapshotResponse.SnapshotId", version);
@@ -589,7 +589,7 @@ export function decodeFetchSnapshotResponseSnapshotId(r: Reader, version: number
 }
 
 /** Writes one FetchSnapshotResponseLeaderIdAndEpoch at `version` (the version of the enclosing message). */
-export function encodeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, m: FetchSnapshotResponseLeaderIdAndEpochInput, version: number): void {
+export function encodeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, m: FetchSnapshotResponseLeaderIdAndEpochInput, version: number, lenient = false): void {
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchSnapshotResponse.LeaderIdAndEpoch", version);
@@ -610,7 +610,7 @@ export function decodeFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, version: 
 }
 
 /** Writes one FetchSnapshotResponseNodeEndpoint at `version` (the version of the enclosing message). */
-export function encodeFetchSnapshotResponseNodeEndpoint(w: Writer, m: FetchSnapshotResponseNodeEndpointInput, version: number): void {
+export function encodeFetchSnapshotResponseNodeEndpoint(w: Writer, m: FetchSnapshotResponseNodeEndpointInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;

@@ -335,14 +335,14 @@ export interface FetchResponseNodeEndpointInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a FetchRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeFetchRequest(w: Writer, m: FetchRequestInput, version: number): void {
+/** Writes a FetchRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeFetchRequest(w: Writer, m: FetchRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 17)) throw unsupportedVersionEncodeError("FetchRequest", version);
   if (version <= 14) {
     w.int32(m.replicaId ?? -1);
   }
-  if (version >= 15 && m.replicaId !== undefined && m.replicaId !== -1) throw absentFieldEncodeError("FetchRequest.replicaId", version);
-  if (version <= 14 && m.replicaState !== undefined && !isDefaultFetchRequestReplicaState(m.replicaState)) throw absentFieldEncodeError("FetchRequest.replicaState", version);
+  if (!lenient && version >= 15 && m.replicaId !== undefined && m.replicaId !== -1) throw absentFieldEncodeError("FetchRequest.replicaId", version);
+  if (!lenient && version <= 14 && m.replicaState !== undefined && !isDefaultFetchRequestReplicaState(m.replicaState)) throw absentFieldEncodeError("FetchRequest.replicaState", version);
   w.int32(m.maxWaitMs);
   w.int32(m.minBytes);
   if (version >= 3) {
@@ -361,23 +361,23 @@ export function encodeFetchRequest(w: Writer, m: FetchRequestInput, version: num
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 12) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeFetchRequestFetchTopic(w, e, version);
+      for (const e of f_topics) encodeFetchRequestFetchTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeFetchRequestFetchTopic(w, e, version);
+      for (const e of f_topics) encodeFetchRequestFetchTopic(w, e, version, lenient);
     }
   }
   if (version >= 7) {
     const f_forgottenTopicsData = m.forgottenTopicsData ?? EMPTY_ARRAY;
     if (version >= 12) {
       w.unsignedVarint(f_forgottenTopicsData.length + 1);
-      for (const e of f_forgottenTopicsData) encodeFetchRequestForgottenTopic(w, e, version);
+      for (const e of f_forgottenTopicsData) encodeFetchRequestForgottenTopic(w, e, version, lenient);
     } else {
       w.int32(f_forgottenTopicsData.length);
-      for (const e of f_forgottenTopicsData) encodeFetchRequestForgottenTopic(w, e, version);
+      for (const e of f_forgottenTopicsData) encodeFetchRequestForgottenTopic(w, e, version, lenient);
     }
   }
-  if (version <= 6 && m.forgottenTopicsData !== undefined && m.forgottenTopicsData.length !== 0) throw absentFieldEncodeError("FetchRequest.forgottenTopicsData", version);
+  if (!lenient && version <= 6 && m.forgottenTopicsData !== undefined && m.forgottenTopicsData.length !== 0) throw absentFieldEncodeError("FetchRequest.forgottenTopicsData", version);
   if (version >= 11) {
     const f_rackId = m.rackId ?? "";
     if (version >= 12) {
@@ -401,7 +401,7 @@ export function encodeFetchRequest(w: Writer, m: FetchRequestInput, version: num
         const t_replicaState = m.replicaState;
         if (t_replicaState !== undefined && !isDefaultFetchRequestReplicaState(t_replicaState)) {
           const tw = new Writer(64);
-          encodeFetchRequestReplicaState(tw, t_replicaState, version);
+          encodeFetchRequestReplicaState(tw, t_replicaState, version, lenient);
           (tagged ??= []).push({ tag: 1, data: tw.toBuffer() });
         }
       }
@@ -524,7 +524,7 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
 }
 
 /** Writes one FetchRequestReplicaState at `version` (the version of the enclosing message). */
-export function encodeFetchRequestReplicaState(w: Writer, m: FetchRequestReplicaStateInput, version: number): void {
+export function encodeFetchRequestReplicaState(w: Writer, m: FetchRequestReplicaStateInput, version: number, lenient = false): void {
   w.int32(m.replicaId ?? -1);
   w.int64(m.replicaEpoch ?? -1n);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchRequest.ReplicaState", version);
@@ -545,7 +545,7 @@ export function decodeFetchRequestReplicaState(r: Reader, version: number): Fetc
 }
 
 /** Writes one FetchRequestFetchTopic at `version` (the version of the enclosing message). */
-export function encodeFetchRequestFetchTopic(w: Writer, m: FetchRequestFetchTopicInput, version: number): void {
+export function encodeFetchRequestFetchTopic(w: Writer, m: FetchRequestFetchTopicInput, version: number, lenient = false): void {
   if (version <= 12) {
     const f_topic = m.topic ?? "";
     if (version >= 12) {
@@ -561,10 +561,10 @@ export function encodeFetchRequestFetchTopic(w: Writer, m: FetchRequestFetchTopi
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 12) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeFetchRequestFetchPartition(w, e, version);
+      for (const e of f_partitions) encodeFetchRequestFetchPartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeFetchRequestFetchPartition(w, e, version);
+      for (const e of f_partitions) encodeFetchRequestFetchPartition(w, e, version, lenient);
     }
   }
   if (version >= 12) {
@@ -618,7 +618,7 @@ export function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchR
 }
 
 /** Writes one FetchRequestFetchPartition at `version` (the version of the enclosing message). */
-export function encodeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetchPartitionInput, version: number): void {
+export function encodeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetchPartitionInput, version: number, lenient = false): void {
   w.int32(m.partition);
   if (version >= 9) {
     w.int32(m.currentLeaderEpoch ?? -1);
@@ -627,7 +627,7 @@ export function encodeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetch
   if (version >= 12) {
     w.int32(m.lastFetchedEpoch ?? -1);
   }
-  if (version <= 11 && m.lastFetchedEpoch !== undefined && m.lastFetchedEpoch !== -1) throw absentFieldEncodeError("FetchRequest.FetchPartition.lastFetchedEpoch", version);
+  if (!lenient && version <= 11 && m.lastFetchedEpoch !== undefined && m.lastFetchedEpoch !== -1) throw absentFieldEncodeError("FetchRequest.FetchPartition.lastFetchedEpoch", version);
   if (version >= 5) {
     w.int64(m.logStartOffset ?? -1n);
   }
@@ -704,7 +704,7 @@ export function decodeFetchRequestFetchPartition(r: Reader, version: number): Fe
 }
 
 /** Writes one FetchRequestForgottenTopic at `version` (the version of the enclosing message). */
-export function encodeFetchRequestForgottenTopic(w: Writer, m: FetchRequestForgottenTopicInput, version: number): void {
+export function encodeFetchRequestForgottenTopic(w: Writer, m: FetchRequestForgottenTopicInput, version: number, lenient = false): void {
   if (version <= 12) {
     const f_topic = m.topic ?? "";
     if (version >= 12) {
@@ -776,8 +776,8 @@ export function decodeFetchRequestForgottenTopic(r: Reader, version: number): Fe
   return out;
 }
 
-/** Writes a FetchResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeFetchResponse(w: Writer, m: FetchResponseInput, version: number): void {
+/** Writes a FetchResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeFetchResponse(w: Writer, m: FetchResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 17)) throw unsupportedVersionEncodeError("FetchResponse", version);
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -788,18 +788,18 @@ export function encodeFetchResponse(w: Writer, m: FetchResponseInput, version: n
   if (version >= 7) {
     w.int32(m.sessionId ?? 0);
   }
-  if (version <= 6 && m.sessionId !== undefined && m.sessionId !== 0) throw absentFieldEncodeError("FetchResponse.sessionId", version);
+  if (!lenient && version <= 6 && m.sessionId !== undefined && m.sessionId !== 0) throw absentFieldEncodeError("FetchResponse.sessionId", version);
   {
     const f_responses = m.responses ?? EMPTY_ARRAY;
     if (version >= 12) {
       w.unsignedVarint(f_responses.length + 1);
-      for (const e of f_responses) encodeFetchResponseFetchableTopicResponse(w, e, version);
+      for (const e of f_responses) encodeFetchResponseFetchableTopicResponse(w, e, version, lenient);
     } else {
       w.int32(f_responses.length);
-      for (const e of f_responses) encodeFetchResponseFetchableTopicResponse(w, e, version);
+      for (const e of f_responses) encodeFetchResponseFetchableTopicResponse(w, e, version, lenient);
     }
   }
-  if (version <= 15 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("FetchResponse.nodeEndpoints", version);
+  if (!lenient && version <= 15 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("FetchResponse.nodeEndpoints", version);
   if (version >= 12) {
     let tagged: TaggedField[] | undefined;
     if (version >= 16) {
@@ -808,7 +808,7 @@ export function encodeFetchResponse(w: Writer, m: FetchResponseInput, version: n
         if (t_nodeEndpoints !== undefined && t_nodeEndpoints.length !== 0) {
           const tw = new Writer(64);
           tw.unsignedVarint(t_nodeEndpoints.length + 1);
-          for (const e of t_nodeEndpoints) encodeFetchResponseNodeEndpoint(tw, e, version);
+          for (const e of t_nodeEndpoints) encodeFetchResponseNodeEndpoint(tw, e, version, lenient);
           (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
         }
       }
@@ -889,7 +889,7 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
 }
 
 /** Writes one FetchResponseFetchableTopicResponse at `version` (the version of the enclosing message). */
-export function encodeFetchResponseFetchableTopicResponse(w: Writer, m: FetchResponseFetchableTopicResponseInput, version: number): void {
+export function encodeFetchResponseFetchableTopicResponse(w: Writer, m: FetchResponseFetchableTopicResponseInput, version: number, lenient = false): void {
   if (version <= 12) {
     const f_topic = m.topic ?? "";
     if (version >= 12) {
@@ -905,10 +905,10 @@ export function encodeFetchResponseFetchableTopicResponse(w: Writer, m: FetchRes
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 12) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeFetchResponsePartitionData(w, e, version);
+      for (const e of f_partitions) encodeFetchResponsePartitionData(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeFetchResponsePartitionData(w, e, version);
+      for (const e of f_partitions) encodeFetchResponsePartitionData(w, e, version, lenient);
     }
   }
   if (version >= 12) {
@@ -962,7 +962,7 @@ export function decodeFetchResponseFetchableTopicResponse(r: Reader, version: nu
 }
 
 /** Writes one FetchResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionDataInput, version: number): void {
+export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   w.int64(m.highWatermark);
@@ -972,9 +972,9 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
   if (version >= 5) {
     w.int64(m.logStartOffset ?? -1n);
   }
-  if (version <= 11 && m.divergingEpoch !== undefined && !isDefaultFetchResponseEpochEndOffset(m.divergingEpoch)) throw absentFieldEncodeError("FetchResponse.PartitionData.divergingEpoch", version);
-  if (version <= 11 && m.currentLeader !== undefined && !isDefaultFetchResponseLeaderIdAndEpoch(m.currentLeader)) throw absentFieldEncodeError("FetchResponse.PartitionData.currentLeader", version);
-  if (version <= 11 && m.snapshotId !== undefined && !isDefaultFetchResponseSnapshotId(m.snapshotId)) throw absentFieldEncodeError("FetchResponse.PartitionData.snapshotId", version);
+  if (!lenient && version <= 11 && m.divergingEpoch !== undefined && !isDefaultFetchResponseEpochEndOffset(m.divergingEpoch)) throw absentFieldEncodeError("FetchResponse.PartitionData.divergingEpoch", version);
+  if (!lenient && version <= 11 && m.currentLeader !== undefined && !isDefaultFetchResponseLeaderIdAndEpoch(m.currentLeader)) throw absentFieldEncodeError("FetchResponse.PartitionData.currentLeader", version);
+  if (!lenient && version <= 11 && m.snapshotId !== undefined && !isDefaultFetchResponseSnapshotId(m.snapshotId)) throw absentFieldEncodeError("FetchResponse.PartitionData.snapshotId", version);
   if (version >= 4) {
     const f_abortedTransactions = m.abortedTransactions === undefined ? EMPTY_ARRAY : m.abortedTransactions;
     if (version >= 12) {
@@ -982,21 +982,21 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_abortedTransactions.length + 1);
-        for (const e of f_abortedTransactions) encodeFetchResponseAbortedTransaction(w, e, version);
+        for (const e of f_abortedTransactions) encodeFetchResponseAbortedTransaction(w, e, version, lenient);
       }
     } else {
       if (f_abortedTransactions === null) {
         w.int32(-1);
       } else {
         w.int32(f_abortedTransactions.length);
-        for (const e of f_abortedTransactions) encodeFetchResponseAbortedTransaction(w, e, version);
+        for (const e of f_abortedTransactions) encodeFetchResponseAbortedTransaction(w, e, version, lenient);
       }
     }
   }
   if (version >= 11) {
     w.int32(m.preferredReadReplica ?? -1);
   }
-  if (version <= 10 && m.preferredReadReplica !== undefined && m.preferredReadReplica !== -1) throw absentFieldEncodeError("FetchResponse.PartitionData.preferredReadReplica", version);
+  if (!lenient && version <= 10 && m.preferredReadReplica !== undefined && m.preferredReadReplica !== -1) throw absentFieldEncodeError("FetchResponse.PartitionData.preferredReadReplica", version);
   {
     const f_records = m.records === undefined ? null : m.records;
     if (version >= 12) {
@@ -1011,7 +1011,7 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
       const t_divergingEpoch = m.divergingEpoch;
       if (t_divergingEpoch !== undefined && !isDefaultFetchResponseEpochEndOffset(t_divergingEpoch)) {
         const tw = new Writer(64);
-        encodeFetchResponseEpochEndOffset(tw, t_divergingEpoch, version);
+        encodeFetchResponseEpochEndOffset(tw, t_divergingEpoch, version, lenient);
         (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
       }
     }
@@ -1019,7 +1019,7 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
       const t_currentLeader = m.currentLeader;
       if (t_currentLeader !== undefined && !isDefaultFetchResponseLeaderIdAndEpoch(t_currentLeader)) {
         const tw = new Writer(64);
-        encodeFetchResponseLeaderIdAndEpoch(tw, t_currentLeader, version);
+        encodeFetchResponseLeaderIdAndEpoch(tw, t_currentLeader, version, lenient);
         (tagged ??= []).push({ tag: 1, data: tw.toBuffer() });
       }
     }
@@ -1027,7 +1027,7 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
       const t_snapshotId = m.snapshotId;
       if (t_snapshotId !== undefined && !isDefaultFetchResponseSnapshotId(t_snapshotId)) {
         const tw = new Writer(64);
-        encodeFetchResponseSnapshotId(tw, t_snapshotId, version);
+        encodeFetchResponseSnapshotId(tw, t_snapshotId, version, lenient);
         (tagged ??= []).push({ tag: 2, data: tw.toBuffer() });
       }
     }
@@ -1136,7 +1136,7 @@ export function decodeFetchResponsePartitionData(r: Reader, version: number): Fe
 }
 
 /** Writes one FetchResponseEpochEndOffset at `version` (the version of the enclosing message). */
-export function encodeFetchResponseEpochEndOffset(w: Writer, m: FetchResponseEpochEndOffsetInput, version: number): void {
+export function encodeFetchResponseEpochEndOffset(w: Writer, m: FetchResponseEpochEndOffsetInput, version: number, lenient = false): void {
   w.int32(m.epoch ?? -1);
   w.int64(m.endOffset ?? -1n);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchResponse.EpochEndOffset", version);
@@ -1157,7 +1157,7 @@ export function decodeFetchResponseEpochEndOffset(r: Reader, version: number): F
 }
 
 /** Writes one FetchResponseLeaderIdAndEpoch at `version` (the version of the enclosing message). */
-export function encodeFetchResponseLeaderIdAndEpoch(w: Writer, m: FetchResponseLeaderIdAndEpochInput, version: number): void {
+export function encodeFetchResponseLeaderIdAndEpoch(w: Writer, m: FetchResponseLeaderIdAndEpochInput, version: number, lenient = false): void {
   w.int32(m.leaderId ?? -1);
   w.int32(m.leaderEpoch ?? -1);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchResponse.LeaderIdAndEpoch", version);
@@ -1178,7 +1178,7 @@ export function decodeFetchResponseLeaderIdAndEpoch(r: Reader, version: number):
 }
 
 /** Writes one FetchResponseSnapshotId at `version` (the version of the enclosing message). */
-export function encodeFetchResponseSnapshotId(w: Writer, m: FetchResponseSnapshotIdInput, version: number): void {
+export function encodeFetchResponseSnapshotId(w: Writer, m: FetchResponseSnapshotIdInput, version: number, lenient = false): void {
   w.int64(m.endOffset ?? -1n);
   w.int32(m.epoch ?? -1);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "FetchResponse.SnapshotId", version);
@@ -1199,7 +1199,7 @@ export function decodeFetchResponseSnapshotId(r: Reader, version: number): Fetch
 }
 
 /** Writes one FetchResponseAbortedTransaction at `version` (the version of the enclosing message). */
-export function encodeFetchResponseAbortedTransaction(w: Writer, m: FetchResponseAbortedTransactionInput, version: number): void {
+export function encodeFetchResponseAbortedTransaction(w: Writer, m: FetchResponseAbortedTransactionInput, version: number, lenient = false): void {
   w.int64(m.producerId);
   w.int64(m.firstOffset);
   if (version >= 12) {
@@ -1228,7 +1228,7 @@ export function decodeFetchResponseAbortedTransaction(r: Reader, version: number
 }
 
 /** Writes one FetchResponseNodeEndpoint at `version` (the version of the enclosing message). */
-export function encodeFetchResponseNodeEndpoint(w: Writer, m: FetchResponseNodeEndpointInput, version: number): void {
+export function encodeFetchResponseNodeEndpoint(w: Writer, m: FetchResponseNodeEndpointInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;

@@ -85,8 +85,8 @@ export interface FindCoordinatorResponseCoordinatorInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a FindCoordinatorRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeFindCoordinatorRequest(w: Writer, m: FindCoordinatorRequestInput, version: number): void {
+/** Writes a FindCoordinatorRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeFindCoordinatorRequest(w: Writer, m: FindCoordinatorRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 6)) throw unsupportedVersionEncodeError("FindCoordinatorRequest", version);
   if (version <= 3) {
     const f_key = m.key ?? "";
@@ -96,17 +96,17 @@ export function encodeFindCoordinatorRequest(w: Writer, m: FindCoordinatorReques
       w.string(f_key);
     }
   }
-  if (version >= 4 && m.key !== undefined && m.key !== "") throw absentFieldEncodeError("FindCoordinatorRequest.key", version);
+  if (!lenient && version >= 4 && m.key !== undefined && m.key !== "") throw absentFieldEncodeError("FindCoordinatorRequest.key", version);
   if (version >= 1) {
     w.int8(m.keyType ?? 0);
   }
-  if (version <= 0 && m.keyType !== undefined && m.keyType !== 0) throw absentFieldEncodeError("FindCoordinatorRequest.keyType", version);
+  if (!lenient && version <= 0 && m.keyType !== undefined && m.keyType !== 0) throw absentFieldEncodeError("FindCoordinatorRequest.keyType", version);
   if (version >= 4) {
     const f_coordinatorKeys = m.coordinatorKeys ?? EMPTY_ARRAY;
     w.unsignedVarint(f_coordinatorKeys.length + 1);
     for (const e of f_coordinatorKeys) w.compactString(e);
   }
-  if (version <= 3 && m.coordinatorKeys !== undefined && m.coordinatorKeys.length !== 0) throw absentFieldEncodeError("FindCoordinatorRequest.coordinatorKeys", version);
+  if (!lenient && version <= 3 && m.coordinatorKeys !== undefined && m.coordinatorKeys.length !== 0) throw absentFieldEncodeError("FindCoordinatorRequest.coordinatorKeys", version);
   if (version >= 3) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "FindCoordinatorRequest", version);
   } else {
@@ -154,8 +154,8 @@ export function decodeFindCoordinatorRequest(r: Reader, version: number): FindCo
   return out;
 }
 
-/** Writes a FindCoordinatorResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorResponseInput, version: number): void {
+/** Writes a FindCoordinatorResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 6)) throw unsupportedVersionEncodeError("FindCoordinatorResponse", version);
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -163,7 +163,7 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   if (version <= 3) {
     w.int16(m.errorCode ?? 0);
   }
-  if (version >= 4 && m.errorCode !== undefined && m.errorCode !== 0) throw absentFieldEncodeError("FindCoordinatorResponse.errorCode", version);
+  if (!lenient && version >= 4 && m.errorCode !== undefined && m.errorCode !== 0) throw absentFieldEncodeError("FindCoordinatorResponse.errorCode", version);
   if (version >= 1 && version <= 3) {
     const f_errorMessage = m.errorMessage === undefined ? "" : m.errorMessage;
     if (version >= 3) {
@@ -175,7 +175,7 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   if (version <= 3) {
     w.int32(m.nodeId ?? 0);
   }
-  if (version >= 4 && m.nodeId !== undefined && m.nodeId !== 0) throw absentFieldEncodeError("FindCoordinatorResponse.nodeId", version);
+  if (!lenient && version >= 4 && m.nodeId !== undefined && m.nodeId !== 0) throw absentFieldEncodeError("FindCoordinatorResponse.nodeId", version);
   if (version <= 3) {
     const f_host = m.host ?? "";
     if (version >= 3) {
@@ -184,17 +184,17 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
       w.string(f_host);
     }
   }
-  if (version >= 4 && m.host !== undefined && m.host !== "") throw absentFieldEncodeError("FindCoordinatorResponse.host", version);
+  if (!lenient && version >= 4 && m.host !== undefined && m.host !== "") throw absentFieldEncodeError("FindCoordinatorResponse.host", version);
   if (version <= 3) {
     w.int32(m.port ?? 0);
   }
-  if (version >= 4 && m.port !== undefined && m.port !== 0) throw absentFieldEncodeError("FindCoordinatorResponse.port", version);
+  if (!lenient && version >= 4 && m.port !== undefined && m.port !== 0) throw absentFieldEncodeError("FindCoordinatorResponse.port", version);
   if (version >= 4) {
     const f_coordinators = m.coordinators ?? EMPTY_ARRAY;
     w.unsignedVarint(f_coordinators.length + 1);
-    for (const e of f_coordinators) encodeFindCoordinatorResponseCoordinator(w, e, version);
+    for (const e of f_coordinators) encodeFindCoordinatorResponseCoordinator(w, e, version, lenient);
   }
-  if (version <= 3 && m.coordinators !== undefined && m.coordinators.length !== 0) throw absentFieldEncodeError("FindCoordinatorResponse.coordinators", version);
+  if (!lenient && version <= 3 && m.coordinators !== undefined && m.coordinators.length !== 0) throw absentFieldEncodeError("FindCoordinatorResponse.coordinators", version);
   if (version >= 3) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "FindCoordinatorResponse", version);
   } else {
@@ -267,7 +267,7 @@ export function decodeFindCoordinatorResponse(r: Reader, version: number): FindC
 }
 
 /** Writes one FindCoordinatorResponseCoordinator at `version` (the version of the enclosing message). */
-export function encodeFindCoordinatorResponseCoordinator(w: Writer, m: FindCoordinatorResponseCoordinatorInput, version: number): void {
+export function encodeFindCoordinatorResponseCoordinator(w: Writer, m: FindCoordinatorResponseCoordinatorInput, version: number, lenient = false): void {
   {
     const f_key = m.key;
     w.compactString(f_key);

@@ -57,8 +57,8 @@ export interface GetTelemetrySubscriptionsResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a GetTelemetrySubscriptionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeGetTelemetrySubscriptionsRequest(w: Writer, m: GetTelemetrySubscriptionsRequestInput, version: number): void {
+/** Writes a GetTelemetrySubscriptionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeGetTelemetrySubscriptionsRequest(w: Writer, m: GetTelemetrySubscriptionsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("GetTelemetrySubscriptionsRequest", version);
   w.uuid(m.clientInstanceId);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "GetTelemetrySubscriptionsRequest", version);
@@ -77,8 +77,8 @@ export function decodeGetTelemetrySubscriptionsRequest(r: Reader, version: numbe
   return out;
 }
 
-/** Writes a GetTelemetrySubscriptionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeGetTelemetrySubscriptionsResponse(w: Writer, m: GetTelemetrySubscriptionsResponseInput, version: number): void {
+/** Writes a GetTelemetrySubscriptionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeGetTelemetrySubscriptionsResponse(w: Writer, m: GetTelemetrySubscriptionsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("GetTelemetrySubscriptionsResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

@@ -44,8 +44,8 @@ export interface HeartbeatResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a HeartbeatRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeHeartbeatRequest(w: Writer, m: HeartbeatRequestInput, version: number): void {
+/** Writes a HeartbeatRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeHeartbeatRequest(w: Writer, m: HeartbeatRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("HeartbeatRequest", version);
   {
     const f_groupId = m.groupId;
@@ -72,7 +72,7 @@ export function encodeHeartbeatRequest(w: Writer, m: HeartbeatRequestInput, vers
       w.nullableString(f_groupInstanceId);
     }
   }
-  if (version <= 2 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("HeartbeatRequest.groupInstanceId", version);
+  if (!lenient && version <= 2 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("HeartbeatRequest.groupInstanceId", version);
   if (version >= 4) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "HeartbeatRequest", version);
   } else {
@@ -120,8 +120,8 @@ export function decodeHeartbeatRequest(r: Reader, version: number): HeartbeatReq
   return out;
 }
 
-/** Writes a HeartbeatResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeHeartbeatResponse(w: Writer, m: HeartbeatResponseInput, version: number): void {
+/** Writes a HeartbeatResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeHeartbeatResponse(w: Writer, m: HeartbeatResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("HeartbeatResponse", version);
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);

@@ -108,17 +108,17 @@ export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponseInpu
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a IncrementalAlterConfigsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeIncrementalAlterConfigsRequest(w: Writer, m: IncrementalAlterConfigsRequestInput, version: number): void {
+/** Writes a IncrementalAlterConfigsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeIncrementalAlterConfigsRequest(w: Writer, m: IncrementalAlterConfigsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("IncrementalAlterConfigsRequest", version);
   {
     const f_resources = m.resources ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_resources.length + 1);
-      for (const e of f_resources) encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, e, version);
+      for (const e of f_resources) encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, e, version, lenient);
     } else {
       w.int32(f_resources.length);
-      for (const e of f_resources) encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, e, version);
+      for (const e of f_resources) encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, e, version, lenient);
     }
   }
   w.bool(m.validateOnly);
@@ -162,7 +162,7 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number)
 }
 
 /** Writes one IncrementalAlterConfigsRequestAlterConfigsResource at `version` (the version of the enclosing message). */
-export function encodeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, m: IncrementalAlterConfigsRequestAlterConfigsResourceInput, version: number): void {
+export function encodeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, m: IncrementalAlterConfigsRequestAlterConfigsResourceInput, version: number, lenient = false): void {
   w.int8(m.resourceType);
   {
     const f_resourceName = m.resourceName;
@@ -176,10 +176,10 @@ export function encodeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writ
     const f_configs = m.configs ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_configs.length + 1);
-      for (const e of f_configs) encodeIncrementalAlterConfigsRequestAlterableConfig(w, e, version);
+      for (const e of f_configs) encodeIncrementalAlterConfigsRequestAlterableConfig(w, e, version, lenient);
     } else {
       w.int32(f_configs.length);
-      for (const e of f_configs) encodeIncrementalAlterConfigsRequestAlterableConfig(w, e, version);
+      for (const e of f_configs) encodeIncrementalAlterConfigsRequestAlterableConfig(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -228,7 +228,7 @@ export function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Read
 }
 
 /** Writes one IncrementalAlterConfigsRequestAlterableConfig at `version` (the version of the enclosing message). */
-export function encodeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, m: IncrementalAlterConfigsRequestAlterableConfigInput, version: number): void {
+export function encodeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, m: IncrementalAlterConfigsRequestAlterableConfigInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 1) {
@@ -283,18 +283,18 @@ export function decodeIncrementalAlterConfigsRequestAlterableConfig(r: Reader, v
   return out;
 }
 
-/** Writes a IncrementalAlterConfigsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeIncrementalAlterConfigsResponse(w: Writer, m: IncrementalAlterConfigsResponseInput, version: number): void {
+/** Writes a IncrementalAlterConfigsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeIncrementalAlterConfigsResponse(w: Writer, m: IncrementalAlterConfigsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("IncrementalAlterConfigsResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_responses = m.responses ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_responses.length + 1);
-      for (const e of f_responses) encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, e, version);
+      for (const e of f_responses) encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, e, version, lenient);
     } else {
       w.int32(f_responses.length);
-      for (const e of f_responses) encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, e, version);
+      for (const e of f_responses) encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -337,7 +337,7 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number
 }
 
 /** Writes one IncrementalAlterConfigsResponseAlterConfigsResourceResponse at `version` (the version of the enclosing message). */
-export function encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, m: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput, version: number): void {
+export function encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, m: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? "" : m.errorMessage;

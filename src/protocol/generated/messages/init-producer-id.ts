@@ -50,8 +50,8 @@ export interface InitProducerIdResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a InitProducerIdRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeInitProducerIdRequest(w: Writer, m: InitProducerIdRequestInput, version: number): void {
+/** Writes a InitProducerIdRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeInitProducerIdRequest(w: Writer, m: InitProducerIdRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("InitProducerIdRequest", version);
   {
     const f_transactionalId = m.transactionalId === undefined ? "" : m.transactionalId;
@@ -65,11 +65,11 @@ export function encodeInitProducerIdRequest(w: Writer, m: InitProducerIdRequestI
   if (version >= 3) {
     w.int64(m.producerId ?? -1n);
   }
-  if (version <= 2 && m.producerId !== undefined && m.producerId !== -1n) throw absentFieldEncodeError("InitProducerIdRequest.producerId", version);
+  if (!lenient && version <= 2 && m.producerId !== undefined && m.producerId !== -1n) throw absentFieldEncodeError("InitProducerIdRequest.producerId", version);
   if (version >= 3) {
     w.int16(m.producerEpoch ?? -1);
   }
-  if (version <= 2 && m.producerEpoch !== undefined && m.producerEpoch !== -1) throw absentFieldEncodeError("InitProducerIdRequest.producerEpoch", version);
+  if (!lenient && version <= 2 && m.producerEpoch !== undefined && m.producerEpoch !== -1) throw absentFieldEncodeError("InitProducerIdRequest.producerEpoch", version);
   if (version >= 2) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "InitProducerIdRequest", version);
   } else {
@@ -111,8 +111,8 @@ export function decodeInitProducerIdRequest(r: Reader, version: number): InitPro
   return out;
 }
 
-/** Writes a InitProducerIdResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeInitProducerIdResponse(w: Writer, m: InitProducerIdResponseInput, version: number): void {
+/** Writes a InitProducerIdResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeInitProducerIdResponse(w: Writer, m: InitProducerIdResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("InitProducerIdResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

@@ -110,8 +110,8 @@ export interface InitializeShareGroupStateResponsePartitionResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a InitializeShareGroupStateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeInitializeShareGroupStateRequest(w: Writer, m: InitializeShareGroupStateRequestInput, version: number): void {
+/** Writes a InitializeShareGroupStateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeInitializeShareGroupStateRequest(w: Writer, m: InitializeShareGroupStateRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("InitializeShareGroupStateRequest", version);
   {
     const f_groupId = m.groupId;
@@ -120,7 +120,7 @@ export function encodeInitializeShareGroupStateRequest(w: Writer, m: InitializeS
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeInitializeShareGroupStateRequestInitializeStateData(w, e, version);
+    for (const e of f_topics) encodeInitializeShareGroupStateRequestInitializeStateData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "InitializeShareGroupStateRequest", version);
 }
@@ -148,12 +148,12 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, version: numbe
 }
 
 /** Writes one InitializeShareGroupStateRequestInitializeStateData at `version` (the version of the enclosing message). */
-export function encodeInitializeShareGroupStateRequestInitializeStateData(w: Writer, m: InitializeShareGroupStateRequestInitializeStateDataInput, version: number): void {
+export function encodeInitializeShareGroupStateRequestInitializeStateData(w: Writer, m: InitializeShareGroupStateRequestInitializeStateDataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeInitializeShareGroupStateRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeInitializeShareGroupStateRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "InitializeShareGroupStateRequest.InitializeStateData", version);
 }
@@ -180,7 +180,7 @@ export function decodeInitializeShareGroupStateRequestInitializeStateData(r: Rea
 }
 
 /** Writes one InitializeShareGroupStateRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeInitializeShareGroupStateRequestPartitionData(w: Writer, m: InitializeShareGroupStateRequestPartitionDataInput, version: number): void {
+export function encodeInitializeShareGroupStateRequestPartitionData(w: Writer, m: InitializeShareGroupStateRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int32(m.stateEpoch);
   w.int64(m.startOffset);
@@ -203,13 +203,13 @@ export function decodeInitializeShareGroupStateRequestPartitionData(r: Reader, v
   return out;
 }
 
-/** Writes a InitializeShareGroupStateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeInitializeShareGroupStateResponse(w: Writer, m: InitializeShareGroupStateResponseInput, version: number): void {
+/** Writes a InitializeShareGroupStateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeInitializeShareGroupStateResponse(w: Writer, m: InitializeShareGroupStateResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("InitializeShareGroupStateResponse", version);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     w.unsignedVarint(f_results.length + 1);
-    for (const e of f_results) encodeInitializeShareGroupStateResponseInitializeStateResult(w, e, version);
+    for (const e of f_results) encodeInitializeShareGroupStateResponseInitializeStateResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "InitializeShareGroupStateResponse", version);
 }
@@ -235,12 +235,12 @@ export function decodeInitializeShareGroupStateResponse(r: Reader, version: numb
 }
 
 /** Writes one InitializeShareGroupStateResponseInitializeStateResult at `version` (the version of the enclosing message). */
-export function encodeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, m: InitializeShareGroupStateResponseInitializeStateResultInput, version: number): void {
+export function encodeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, m: InitializeShareGroupStateResponseInitializeStateResultInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeInitializeShareGroupStateResponsePartitionResult(w, e, version);
+    for (const e of f_partitions) encodeInitializeShareGroupStateResponsePartitionResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "InitializeShareGroupStateResponse.InitializeStateResult", version);
 }
@@ -267,7 +267,7 @@ export function decodeInitializeShareGroupStateResponseInitializeStateResult(r: 
 }
 
 /** Writes one InitializeShareGroupStateResponsePartitionResult at `version` (the version of the enclosing message). */
-export function encodeInitializeShareGroupStateResponsePartitionResult(w: Writer, m: InitializeShareGroupStateResponsePartitionResultInput, version: number): void {
+export function encodeInitializeShareGroupStateResponsePartitionResult(w: Writer, m: InitializeShareGroupStateResponsePartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int16(m.errorCode);
   {

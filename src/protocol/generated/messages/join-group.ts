@@ -119,8 +119,8 @@ export interface JoinGroupResponseJoinGroupResponseMemberInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a JoinGroupRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeJoinGroupRequest(w: Writer, m: JoinGroupRequestInput, version: number): void {
+/** Writes a JoinGroupRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeJoinGroupRequest(w: Writer, m: JoinGroupRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 9)) throw unsupportedVersionEncodeError("JoinGroupRequest", version);
   {
     const f_groupId = m.groupId;
@@ -150,7 +150,7 @@ export function encodeJoinGroupRequest(w: Writer, m: JoinGroupRequestInput, vers
       w.nullableString(f_groupInstanceId);
     }
   }
-  if (version <= 4 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("JoinGroupRequest.groupInstanceId", version);
+  if (!lenient && version <= 4 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("JoinGroupRequest.groupInstanceId", version);
   {
     const f_protocolType = m.protocolType;
     if (version >= 6) {
@@ -163,10 +163,10 @@ export function encodeJoinGroupRequest(w: Writer, m: JoinGroupRequestInput, vers
     const f_protocols = m.protocols ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_protocols.length + 1);
-      for (const e of f_protocols) encodeJoinGroupRequestJoinGroupRequestProtocol(w, e, version);
+      for (const e of f_protocols) encodeJoinGroupRequestJoinGroupRequestProtocol(w, e, version, lenient);
     } else {
       w.int32(f_protocols.length);
-      for (const e of f_protocols) encodeJoinGroupRequestJoinGroupRequestProtocol(w, e, version);
+      for (const e of f_protocols) encodeJoinGroupRequestJoinGroupRequestProtocol(w, e, version, lenient);
     }
   }
   if (version >= 8) {
@@ -253,7 +253,7 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
 }
 
 /** Writes one JoinGroupRequestJoinGroupRequestProtocol at `version` (the version of the enclosing message). */
-export function encodeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, m: JoinGroupRequestJoinGroupRequestProtocolInput, version: number): void {
+export function encodeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, m: JoinGroupRequestJoinGroupRequestProtocolInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 6) {
@@ -305,8 +305,8 @@ export function decodeJoinGroupRequestJoinGroupRequestProtocol(r: Reader, versio
   return out;
 }
 
-/** Writes a JoinGroupResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponseInput, version: number): void {
+/** Writes a JoinGroupResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 9)) throw unsupportedVersionEncodeError("JoinGroupResponse", version);
   if (version >= 2) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -337,7 +337,7 @@ export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponseInput, ve
   if (version >= 9) {
     w.bool(m.skipAssignment ?? false);
   }
-  if (version <= 8 && m.skipAssignment !== undefined && m.skipAssignment !== false) throw absentFieldEncodeError("JoinGroupResponse.skipAssignment", version);
+  if (!lenient && version <= 8 && m.skipAssignment !== undefined && m.skipAssignment !== false) throw absentFieldEncodeError("JoinGroupResponse.skipAssignment", version);
   {
     const f_memberId = m.memberId;
     if (version >= 6) {
@@ -350,10 +350,10 @@ export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponseInput, ve
     const f_members = m.members ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_members.length + 1);
-      for (const e of f_members) encodeJoinGroupResponseJoinGroupResponseMember(w, e, version);
+      for (const e of f_members) encodeJoinGroupResponseJoinGroupResponseMember(w, e, version, lenient);
     } else {
       w.int32(f_members.length);
-      for (const e of f_members) encodeJoinGroupResponseJoinGroupResponseMember(w, e, version);
+      for (const e of f_members) encodeJoinGroupResponseJoinGroupResponseMember(w, e, version, lenient);
     }
   }
   if (version >= 6) {
@@ -436,7 +436,7 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
 }
 
 /** Writes one JoinGroupResponseJoinGroupResponseMember at `version` (the version of the enclosing message). */
-export function encodeJoinGroupResponseJoinGroupResponseMember(w: Writer, m: JoinGroupResponseJoinGroupResponseMemberInput, version: number): void {
+export function encodeJoinGroupResponseJoinGroupResponseMember(w: Writer, m: JoinGroupResponseJoinGroupResponseMemberInput, version: number, lenient = false): void {
   {
     const f_memberId = m.memberId;
     if (version >= 6) {

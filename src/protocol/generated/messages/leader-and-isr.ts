@@ -189,14 +189,14 @@ export interface LeaderAndIsrResponseLeaderAndIsrTopicErrorInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a LeaderAndIsrRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequestInput, version: number): void {
+/** Writes a LeaderAndIsrRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 7)) throw unsupportedVersionEncodeError("LeaderAndIsrRequest", version);
   w.int32(m.controllerId);
   if (version >= 7) {
     w.bool(m.isKRaftController ?? false);
   }
-  if (version <= 6 && m.isKRaftController !== undefined && m.isKRaftController !== false) throw absentFieldEncodeError("LeaderAndIsrRequest.isKRaftController", version);
+  if (!lenient && version <= 6 && m.isKRaftController !== undefined && m.isKRaftController !== false) throw absentFieldEncodeError("LeaderAndIsrRequest.isKRaftController", version);
   w.int32(m.controllerEpoch);
   if (version >= 2) {
     w.int64(m.brokerEpoch ?? -1n);
@@ -204,32 +204,32 @@ export function encodeLeaderAndIsrRequest(w: Writer, m: LeaderAndIsrRequestInput
   if (version >= 5) {
     w.int8(m.type ?? 0);
   }
-  if (version <= 4 && m.type !== undefined && m.type !== 0) throw absentFieldEncodeError("LeaderAndIsrRequest.type", version);
+  if (!lenient && version <= 4 && m.type !== undefined && m.type !== 0) throw absentFieldEncodeError("LeaderAndIsrRequest.type", version);
   if (version <= 1) {
     const f_ungroupedPartitionStates = m.ungroupedPartitionStates ?? EMPTY_ARRAY;
     w.int32(f_ungroupedPartitionStates.length);
-    for (const e of f_ungroupedPartitionStates) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, e, version);
+    for (const e of f_ungroupedPartitionStates) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, e, version, lenient);
   }
-  if (version >= 2 && m.ungroupedPartitionStates !== undefined && m.ungroupedPartitionStates.length !== 0) throw absentFieldEncodeError("LeaderAndIsrRequest.ungroupedPartitionStates", version);
+  if (!lenient && version >= 2 && m.ungroupedPartitionStates !== undefined && m.ungroupedPartitionStates.length !== 0) throw absentFieldEncodeError("LeaderAndIsrRequest.ungroupedPartitionStates", version);
   if (version >= 2) {
     const f_topicStates = m.topicStates ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_topicStates.length + 1);
-      for (const e of f_topicStates) encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, e, version);
+      for (const e of f_topicStates) encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, e, version, lenient);
     } else {
       w.int32(f_topicStates.length);
-      for (const e of f_topicStates) encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, e, version);
+      for (const e of f_topicStates) encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, e, version, lenient);
     }
   }
-  if (version <= 1 && m.topicStates !== undefined && m.topicStates.length !== 0) throw absentFieldEncodeError("LeaderAndIsrRequest.topicStates", version);
+  if (!lenient && version <= 1 && m.topicStates !== undefined && m.topicStates.length !== 0) throw absentFieldEncodeError("LeaderAndIsrRequest.topicStates", version);
   {
     const f_liveLeaders = m.liveLeaders ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_liveLeaders.length + 1);
-      for (const e of f_liveLeaders) encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, e, version);
+      for (const e of f_liveLeaders) encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, e, version, lenient);
     } else {
       w.int32(f_liveLeaders.length);
-      for (const e of f_liveLeaders) encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, e, version);
+      for (const e of f_liveLeaders) encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -317,7 +317,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
 }
 
 /** Writes one LeaderAndIsrRequestLeaderAndIsrPartitionState at `version` (the version of the enclosing message). */
-export function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: LeaderAndIsrRequestLeaderAndIsrPartitionStateInput, version: number): void {
+export function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: LeaderAndIsrRequestLeaderAndIsrPartitionStateInput, version: number, lenient = false): void {
   if (version <= 1) {
     const f_topicName = m.topicName ?? "";
     w.string(f_topicName);
@@ -373,7 +373,7 @@ export function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m
   if (version >= 6) {
     w.int8(m.leaderRecoveryState ?? 0);
   }
-  if (version <= 5 && m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== 0) throw absentFieldEncodeError("LeaderAndIsrRequest.LeaderAndIsrPartitionState.leaderRecoveryState", version);
+  if (!lenient && version <= 5 && m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== 0) throw absentFieldEncodeError("LeaderAndIsrRequest.LeaderAndIsrPartitionState.leaderRecoveryState", version);
   if (version >= 4) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "LeaderAndIsrRequest.LeaderAndIsrPartitionState", version);
   } else {
@@ -485,7 +485,7 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v
 }
 
 /** Writes one LeaderAndIsrRequestLeaderAndIsrTopicState at `version` (the version of the enclosing message). */
-export function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, m: LeaderAndIsrRequestLeaderAndIsrTopicStateInput, version: number): void {
+export function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, m: LeaderAndIsrRequestLeaderAndIsrTopicStateInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 4) {
@@ -501,10 +501,10 @@ export function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, m: Le
     const f_partitionStates = m.partitionStates ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_partitionStates.length + 1);
-      for (const e of f_partitionStates) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, e, version);
+      for (const e of f_partitionStates) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, e, version, lenient);
     } else {
       w.int32(f_partitionStates.length);
-      for (const e of f_partitionStates) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, e, version);
+      for (const e of f_partitionStates) encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -556,7 +556,7 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, versi
 }
 
 /** Writes one LeaderAndIsrRequestLeaderAndIsrLiveLeader at `version` (the version of the enclosing message). */
-export function encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w: Writer, m: LeaderAndIsrRequestLeaderAndIsrLiveLeaderInput, version: number): void {
+export function encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w: Writer, m: LeaderAndIsrRequestLeaderAndIsrLiveLeaderInput, version: number, lenient = false): void {
   w.int32(m.brokerId);
   {
     const f_hostName = m.hostName;
@@ -599,27 +599,27 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r: Reader, versi
   return out;
 }
 
-/** Writes a LeaderAndIsrResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponseInput, version: number): void {
+/** Writes a LeaderAndIsrResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 7)) throw unsupportedVersionEncodeError("LeaderAndIsrResponse", version);
   w.int16(m.errorCode);
   if (version <= 4) {
     const f_partitionErrors = m.partitionErrors ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_partitionErrors.length + 1);
-      for (const e of f_partitionErrors) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version);
+      for (const e of f_partitionErrors) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version, lenient);
     } else {
       w.int32(f_partitionErrors.length);
-      for (const e of f_partitionErrors) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version);
+      for (const e of f_partitionErrors) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version, lenient);
     }
   }
-  if (version >= 5 && m.partitionErrors !== undefined && m.partitionErrors.length !== 0) throw absentFieldEncodeError("LeaderAndIsrResponse.partitionErrors", version);
+  if (!lenient && version >= 5 && m.partitionErrors !== undefined && m.partitionErrors.length !== 0) throw absentFieldEncodeError("LeaderAndIsrResponse.partitionErrors", version);
   if (version >= 5) {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, e, version);
+    for (const e of f_topics) encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, e, version, lenient);
   }
-  if (version <= 4 && m.topics !== undefined && m.topics.length !== 0) throw absentFieldEncodeError("LeaderAndIsrResponse.topics", version);
+  if (!lenient && version <= 4 && m.topics !== undefined && m.topics.length !== 0) throw absentFieldEncodeError("LeaderAndIsrResponse.topics", version);
   if (version >= 4) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "LeaderAndIsrResponse", version);
   } else {
@@ -673,7 +673,7 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
 }
 
 /** Writes one LeaderAndIsrResponseLeaderAndIsrPartitionError at `version` (the version of the enclosing message). */
-export function encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, m: LeaderAndIsrResponseLeaderAndIsrPartitionErrorInput, version: number): void {
+export function encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, m: LeaderAndIsrResponseLeaderAndIsrPartitionErrorInput, version: number, lenient = false): void {
   if (version <= 4) {
     const f_topicName = m.topicName ?? "";
     if (version >= 4) {
@@ -719,12 +719,12 @@ export function decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, 
 }
 
 /** Writes one LeaderAndIsrResponseLeaderAndIsrTopicError at `version` (the version of the enclosing message). */
-export function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, m: LeaderAndIsrResponseLeaderAndIsrTopicErrorInput, version: number): void {
+export function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, m: LeaderAndIsrResponseLeaderAndIsrTopicErrorInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitionErrors = m.partitionErrors ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitionErrors.length + 1);
-    for (const e of f_partitionErrors) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version);
+    for (const e of f_partitionErrors) encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "LeaderAndIsrResponse.LeaderAndIsrTopicError", version);
 }

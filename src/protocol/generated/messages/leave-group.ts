@@ -89,8 +89,8 @@ export interface LeaveGroupResponseMemberResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a LeaveGroupRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeLeaveGroupRequest(w: Writer, m: LeaveGroupRequestInput, version: number): void {
+/** Writes a LeaveGroupRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeLeaveGroupRequest(w: Writer, m: LeaveGroupRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("LeaveGroupRequest", version);
   {
     const f_groupId = m.groupId;
@@ -104,18 +104,18 @@ export function encodeLeaveGroupRequest(w: Writer, m: LeaveGroupRequestInput, ve
     const f_memberId = m.memberId ?? "";
     w.string(f_memberId);
   }
-  if (version >= 3 && m.memberId !== undefined && m.memberId !== "") throw absentFieldEncodeError("LeaveGroupRequest.memberId", version);
+  if (!lenient && version >= 3 && m.memberId !== undefined && m.memberId !== "") throw absentFieldEncodeError("LeaveGroupRequest.memberId", version);
   if (version >= 3) {
     const f_members = m.members ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_members.length + 1);
-      for (const e of f_members) encodeLeaveGroupRequestMemberIdentity(w, e, version);
+      for (const e of f_members) encodeLeaveGroupRequestMemberIdentity(w, e, version, lenient);
     } else {
       w.int32(f_members.length);
-      for (const e of f_members) encodeLeaveGroupRequestMemberIdentity(w, e, version);
+      for (const e of f_members) encodeLeaveGroupRequestMemberIdentity(w, e, version, lenient);
     }
   }
-  if (version <= 2 && m.members !== undefined && m.members.length !== 0) throw absentFieldEncodeError("LeaveGroupRequest.members", version);
+  if (!lenient && version <= 2 && m.members !== undefined && m.members.length !== 0) throw absentFieldEncodeError("LeaveGroupRequest.members", version);
   if (version >= 4) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "LeaveGroupRequest", version);
   } else {
@@ -168,7 +168,7 @@ export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupR
 }
 
 /** Writes one LeaveGroupRequestMemberIdentity at `version` (the version of the enclosing message). */
-export function encodeLeaveGroupRequestMemberIdentity(w: Writer, m: LeaveGroupRequestMemberIdentityInput, version: number): void {
+export function encodeLeaveGroupRequestMemberIdentity(w: Writer, m: LeaveGroupRequestMemberIdentityInput, version: number, lenient = false): void {
   {
     const f_memberId = m.memberId;
     if (version >= 4) {
@@ -229,8 +229,8 @@ export function decodeLeaveGroupRequestMemberIdentity(r: Reader, version: number
   return out;
 }
 
-/** Writes a LeaveGroupResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeLeaveGroupResponse(w: Writer, m: LeaveGroupResponseInput, version: number): void {
+/** Writes a LeaveGroupResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeLeaveGroupResponse(w: Writer, m: LeaveGroupResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("LeaveGroupResponse", version);
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -240,13 +240,13 @@ export function encodeLeaveGroupResponse(w: Writer, m: LeaveGroupResponseInput, 
     const f_members = m.members ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_members.length + 1);
-      for (const e of f_members) encodeLeaveGroupResponseMemberResponse(w, e, version);
+      for (const e of f_members) encodeLeaveGroupResponseMemberResponse(w, e, version, lenient);
     } else {
       w.int32(f_members.length);
-      for (const e of f_members) encodeLeaveGroupResponseMemberResponse(w, e, version);
+      for (const e of f_members) encodeLeaveGroupResponseMemberResponse(w, e, version, lenient);
     }
   }
-  if (version <= 2 && m.members !== undefined && m.members.length !== 0) throw absentFieldEncodeError("LeaveGroupResponse.members", version);
+  if (!lenient && version <= 2 && m.members !== undefined && m.members.length !== 0) throw absentFieldEncodeError("LeaveGroupResponse.members", version);
   if (version >= 4) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "LeaveGroupResponse", version);
   } else {
@@ -294,7 +294,7 @@ export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroup
 }
 
 /** Writes one LeaveGroupResponseMemberResponse at `version` (the version of the enclosing message). */
-export function encodeLeaveGroupResponseMemberResponse(w: Writer, m: LeaveGroupResponseMemberResponseInput, version: number): void {
+export function encodeLeaveGroupResponseMemberResponse(w: Writer, m: LeaveGroupResponseMemberResponseInput, version: number, lenient = false): void {
   {
     const f_memberId = m.memberId;
     if (version >= 4) {

@@ -49,8 +49,8 @@ export interface ListClientMetricsResourcesResponseClientMetricsResourceInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ListClientMetricsResourcesRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListClientMetricsResourcesRequest(w: Writer, m: ListClientMetricsResourcesRequestInput, version: number): void {
+/** Writes a ListClientMetricsResourcesRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListClientMetricsResourcesRequest(w: Writer, m: ListClientMetricsResourcesRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ListClientMetricsResourcesRequest", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListClientMetricsResourcesRequest", version);
 }
@@ -66,15 +66,15 @@ export function decodeListClientMetricsResourcesRequest(r: Reader, version: numb
   return out;
 }
 
-/** Writes a ListClientMetricsResourcesResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListClientMetricsResourcesResponse(w: Writer, m: ListClientMetricsResourcesResponseInput, version: number): void {
+/** Writes a ListClientMetricsResourcesResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListClientMetricsResourcesResponse(w: Writer, m: ListClientMetricsResourcesResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ListClientMetricsResourcesResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   {
     const f_clientMetricsResources = m.clientMetricsResources ?? EMPTY_ARRAY;
     w.unsignedVarint(f_clientMetricsResources.length + 1);
-    for (const e of f_clientMetricsResources) encodeListClientMetricsResourcesResponseClientMetricsResource(w, e, version);
+    for (const e of f_clientMetricsResources) encodeListClientMetricsResourcesResponseClientMetricsResource(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListClientMetricsResourcesResponse", version);
 }
@@ -104,7 +104,7 @@ export function decodeListClientMetricsResourcesResponse(r: Reader, version: num
 }
 
 /** Writes one ListClientMetricsResourcesResponseClientMetricsResource at `version` (the version of the enclosing message). */
-export function encodeListClientMetricsResourcesResponseClientMetricsResource(w: Writer, m: ListClientMetricsResourcesResponseClientMetricsResourceInput, version: number): void {
+export function encodeListClientMetricsResourcesResponseClientMetricsResource(w: Writer, m: ListClientMetricsResourcesResponseClientMetricsResourceInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);

@@ -67,21 +67,21 @@ export interface ListGroupsResponseListedGroupInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ListGroupsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListGroupsRequest(w: Writer, m: ListGroupsRequestInput, version: number): void {
+/** Writes a ListGroupsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListGroupsRequest(w: Writer, m: ListGroupsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("ListGroupsRequest", version);
   if (version >= 4) {
     const f_statesFilter = m.statesFilter ?? EMPTY_ARRAY;
     w.unsignedVarint(f_statesFilter.length + 1);
     for (const e of f_statesFilter) w.compactString(e);
   }
-  if (version <= 3 && m.statesFilter !== undefined && m.statesFilter.length !== 0) throw absentFieldEncodeError("ListGroupsRequest.statesFilter", version);
+  if (!lenient && version <= 3 && m.statesFilter !== undefined && m.statesFilter.length !== 0) throw absentFieldEncodeError("ListGroupsRequest.statesFilter", version);
   if (version >= 5) {
     const f_typesFilter = m.typesFilter ?? EMPTY_ARRAY;
     w.unsignedVarint(f_typesFilter.length + 1);
     for (const e of f_typesFilter) w.compactString(e);
   }
-  if (version <= 4 && m.typesFilter !== undefined && m.typesFilter.length !== 0) throw absentFieldEncodeError("ListGroupsRequest.typesFilter", version);
+  if (!lenient && version <= 4 && m.typesFilter !== undefined && m.typesFilter.length !== 0) throw absentFieldEncodeError("ListGroupsRequest.typesFilter", version);
   if (version >= 3) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListGroupsRequest", version);
   } else {
@@ -126,8 +126,8 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
   return out;
 }
 
-/** Writes a ListGroupsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListGroupsResponse(w: Writer, m: ListGroupsResponseInput, version: number): void {
+/** Writes a ListGroupsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListGroupsResponse(w: Writer, m: ListGroupsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("ListGroupsResponse", version);
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -137,10 +137,10 @@ export function encodeListGroupsResponse(w: Writer, m: ListGroupsResponseInput, 
     const f_groups = m.groups ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_groups.length + 1);
-      for (const e of f_groups) encodeListGroupsResponseListedGroup(w, e, version);
+      for (const e of f_groups) encodeListGroupsResponseListedGroup(w, e, version, lenient);
     } else {
       w.int32(f_groups.length);
-      for (const e of f_groups) encodeListGroupsResponseListedGroup(w, e, version);
+      for (const e of f_groups) encodeListGroupsResponseListedGroup(w, e, version, lenient);
     }
   }
   if (version >= 3) {
@@ -188,7 +188,7 @@ export function decodeListGroupsResponse(r: Reader, version: number): ListGroups
 }
 
 /** Writes one ListGroupsResponseListedGroup at `version` (the version of the enclosing message). */
-export function encodeListGroupsResponseListedGroup(w: Writer, m: ListGroupsResponseListedGroupInput, version: number): void {
+export function encodeListGroupsResponseListedGroup(w: Writer, m: ListGroupsResponseListedGroupInput, version: number, lenient = false): void {
   {
     const f_groupId = m.groupId;
     if (version >= 3) {

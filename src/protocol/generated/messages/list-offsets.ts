@@ -139,22 +139,22 @@ export interface ListOffsetsResponseListOffsetsPartitionResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ListOffsetsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListOffsetsRequest(w: Writer, m: ListOffsetsRequestInput, version: number): void {
+/** Writes a ListOffsetsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListOffsetsRequest(w: Writer, m: ListOffsetsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 10)) throw unsupportedVersionEncodeError("ListOffsetsRequest", version);
   w.int32(m.replicaId);
   if (version >= 2) {
     w.int8(m.isolationLevel ?? 0);
   }
-  if (version <= 1 && m.isolationLevel !== undefined && m.isolationLevel !== 0) throw absentFieldEncodeError("ListOffsetsRequest.isolationLevel", version);
+  if (!lenient && version <= 1 && m.isolationLevel !== undefined && m.isolationLevel !== 0) throw absentFieldEncodeError("ListOffsetsRequest.isolationLevel", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeListOffsetsRequestListOffsetsTopic(w, e, version);
+      for (const e of f_topics) encodeListOffsetsRequestListOffsetsTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeListOffsetsRequestListOffsetsTopic(w, e, version);
+      for (const e of f_topics) encodeListOffsetsRequestListOffsetsTopic(w, e, version, lenient);
     }
   }
   if (version >= 10) {
@@ -210,7 +210,7 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
 }
 
 /** Writes one ListOffsetsRequestListOffsetsTopic at `version` (the version of the enclosing message). */
-export function encodeListOffsetsRequestListOffsetsTopic(w: Writer, m: ListOffsetsRequestListOffsetsTopicInput, version: number): void {
+export function encodeListOffsetsRequestListOffsetsTopic(w: Writer, m: ListOffsetsRequestListOffsetsTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 6) {
@@ -223,10 +223,10 @@ export function encodeListOffsetsRequestListOffsetsTopic(w: Writer, m: ListOffse
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeListOffsetsRequestListOffsetsPartition(w, e, version);
+      for (const e of f_partitions) encodeListOffsetsRequestListOffsetsPartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeListOffsetsRequestListOffsetsPartition(w, e, version);
+      for (const e of f_partitions) encodeListOffsetsRequestListOffsetsPartition(w, e, version, lenient);
     }
   }
   if (version >= 6) {
@@ -273,7 +273,7 @@ export function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: num
 }
 
 /** Writes one ListOffsetsRequestListOffsetsPartition at `version` (the version of the enclosing message). */
-export function encodeListOffsetsRequestListOffsetsPartition(w: Writer, m: ListOffsetsRequestListOffsetsPartitionInput, version: number): void {
+export function encodeListOffsetsRequestListOffsetsPartition(w: Writer, m: ListOffsetsRequestListOffsetsPartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   if (version >= 4) {
     w.int32(m.currentLeaderEpoch ?? -1);
@@ -282,7 +282,7 @@ export function encodeListOffsetsRequestListOffsetsPartition(w: Writer, m: ListO
   if (version <= 0) {
     w.int32(m.maxNumOffsets ?? 1);
   }
-  if (version >= 1 && m.maxNumOffsets !== undefined && m.maxNumOffsets !== 1) throw absentFieldEncodeError("ListOffsetsRequest.ListOffsetsPartition.maxNumOffsets", version);
+  if (!lenient && version >= 1 && m.maxNumOffsets !== undefined && m.maxNumOffsets !== 1) throw absentFieldEncodeError("ListOffsetsRequest.ListOffsetsPartition.maxNumOffsets", version);
   if (version >= 6) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListOffsetsRequest.ListOffsetsPartition", version);
   } else {
@@ -318,8 +318,8 @@ export function decodeListOffsetsRequestListOffsetsPartition(r: Reader, version:
   return out;
 }
 
-/** Writes a ListOffsetsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListOffsetsResponse(w: Writer, m: ListOffsetsResponseInput, version: number): void {
+/** Writes a ListOffsetsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListOffsetsResponse(w: Writer, m: ListOffsetsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 10)) throw unsupportedVersionEncodeError("ListOffsetsResponse", version);
   if (version >= 2) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -328,10 +328,10 @@ export function encodeListOffsetsResponse(w: Writer, m: ListOffsetsResponseInput
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeListOffsetsResponseListOffsetsTopicResponse(w, e, version);
+      for (const e of f_topics) encodeListOffsetsResponseListOffsetsTopicResponse(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeListOffsetsResponseListOffsetsTopicResponse(w, e, version);
+      for (const e of f_topics) encodeListOffsetsResponseListOffsetsTopicResponse(w, e, version, lenient);
     }
   }
   if (version >= 6) {
@@ -377,7 +377,7 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
 }
 
 /** Writes one ListOffsetsResponseListOffsetsTopicResponse at `version` (the version of the enclosing message). */
-export function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, m: ListOffsetsResponseListOffsetsTopicResponseInput, version: number): void {
+export function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, m: ListOffsetsResponseListOffsetsTopicResponseInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 6) {
@@ -390,10 +390,10 @@ export function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, m: 
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeListOffsetsResponseListOffsetsPartitionResponse(w, e, version);
+      for (const e of f_partitions) encodeListOffsetsResponseListOffsetsPartitionResponse(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeListOffsetsResponseListOffsetsPartitionResponse(w, e, version);
+      for (const e of f_partitions) encodeListOffsetsResponseListOffsetsPartitionResponse(w, e, version, lenient);
     }
   }
   if (version >= 6) {
@@ -440,7 +440,7 @@ export function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, ver
 }
 
 /** Writes one ListOffsetsResponseListOffsetsPartitionResponse at `version` (the version of the enclosing message). */
-export function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, m: ListOffsetsResponseListOffsetsPartitionResponseInput, version: number): void {
+export function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, m: ListOffsetsResponseListOffsetsPartitionResponseInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (version <= 0) {
@@ -448,19 +448,19 @@ export function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer,
     w.int32(f_oldStyleOffsets.length);
     for (const e of f_oldStyleOffsets) w.int64(e);
   }
-  if (version >= 1 && m.oldStyleOffsets !== undefined && m.oldStyleOffsets.length !== 0) throw absentFieldEncodeError("ListOffsetsResponse.ListOffsetsPartitionResponse.oldStyleOffsets", version);
+  if (!lenient && version >= 1 && m.oldStyleOffsets !== undefined && m.oldStyleOffsets.length !== 0) throw absentFieldEncodeError("ListOffsetsResponse.ListOffsetsPartitionResponse.oldStyleOffsets", version);
   if (version >= 1) {
     w.int64(m.timestamp ?? -1n);
   }
-  if (version <= 0 && m.timestamp !== undefined && m.timestamp !== -1n) throw absentFieldEncodeError("ListOffsetsResponse.ListOffsetsPartitionResponse.timestamp", version);
+  if (!lenient && version <= 0 && m.timestamp !== undefined && m.timestamp !== -1n) throw absentFieldEncodeError("ListOffsetsResponse.ListOffsetsPartitionResponse.timestamp", version);
   if (version >= 1) {
     w.int64(m.offset ?? -1n);
   }
-  if (version <= 0 && m.offset !== undefined && m.offset !== -1n) throw absentFieldEncodeError("ListOffsetsResponse.ListOffsetsPartitionResponse.offset", version);
+  if (!lenient && version <= 0 && m.offset !== undefined && m.offset !== -1n) throw absentFieldEncodeError("ListOffsetsResponse.ListOffsetsPartitionResponse.offset", version);
   if (version >= 4) {
     w.int32(m.leaderEpoch ?? -1);
   }
-  if (version <= 3 && m.leaderEpoch !== undefined && m.leaderEpoch !== -1) throw absentFieldEncodeError("ListOffsetsResponse.ListOffsetsPartitionResponse.leaderEpoch", version);
+  if (!lenient && version <= 3 && m.leaderEpoch !== undefined && m.leaderEpoch !== -1) throw absentFieldEncodeError("ListOffsetsResponse.ListOffsetsPartitionResponse.leaderEpoch", version);
   if (version >= 6) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListOffsetsResponse.ListOffsetsPartitionResponse", version);
   } else {

@@ -101,8 +101,8 @@ export interface ListPartitionReassignmentsResponseOngoingPartitionReassignmentI
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ListPartitionReassignmentsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListPartitionReassignmentsRequest(w: Writer, m: ListPartitionReassignmentsRequestInput, version: number): void {
+/** Writes a ListPartitionReassignmentsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListPartitionReassignmentsRequest(w: Writer, m: ListPartitionReassignmentsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ListPartitionReassignmentsRequest", version);
   w.int32(m.timeoutMs ?? 60000);
   {
@@ -111,7 +111,7 @@ export function encodeListPartitionReassignmentsRequest(w: Writer, m: ListPartit
       w.unsignedVarint(0);
     } else {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, e, version);
+      for (const e of f_topics) encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, e, version, lenient);
     }
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListPartitionReassignmentsRequest", version);
@@ -143,7 +143,7 @@ export function decodeListPartitionReassignmentsRequest(r: Reader, version: numb
 }
 
 /** Writes one ListPartitionReassignmentsRequestListPartitionReassignmentsTopics at `version` (the version of the enclosing message). */
-export function encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, m: ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInput, version: number): void {
+export function encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, m: ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -177,8 +177,8 @@ export function decodeListPartitionReassignmentsRequestListPartitionReassignment
   return out;
 }
 
-/** Writes a ListPartitionReassignmentsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListPartitionReassignmentsResponse(w: Writer, m: ListPartitionReassignmentsResponseInput, version: number): void {
+/** Writes a ListPartitionReassignmentsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListPartitionReassignmentsResponse(w: Writer, m: ListPartitionReassignmentsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ListPartitionReassignmentsResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -189,7 +189,7 @@ export function encodeListPartitionReassignmentsResponse(w: Writer, m: ListParti
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w, e, version);
+    for (const e of f_topics) encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListPartitionReassignmentsResponse", version);
 }
@@ -221,7 +221,7 @@ export function decodeListPartitionReassignmentsResponse(r: Reader, version: num
 }
 
 /** Writes one ListPartitionReassignmentsResponseOngoingTopicReassignment at `version` (the version of the enclosing message). */
-export function encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, m: ListPartitionReassignmentsResponseOngoingTopicReassignmentInput, version: number): void {
+export function encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, m: ListPartitionReassignmentsResponseOngoingTopicReassignmentInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -229,7 +229,7 @@ export function encodeListPartitionReassignmentsResponseOngoingTopicReassignment
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, e, version);
+    for (const e of f_partitions) encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListPartitionReassignmentsResponse.OngoingTopicReassignment", version);
 }
@@ -256,7 +256,7 @@ export function decodeListPartitionReassignmentsResponseOngoingTopicReassignment
 }
 
 /** Writes one ListPartitionReassignmentsResponseOngoingPartitionReassignment at `version` (the version of the enclosing message). */
-export function encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: Writer, m: ListPartitionReassignmentsResponseOngoingPartitionReassignmentInput, version: number): void {
+export function encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: Writer, m: ListPartitionReassignmentsResponseOngoingPartitionReassignmentInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   {
     const f_replicas = m.replicas ?? EMPTY_ARRAY;

@@ -67,8 +67,8 @@ export interface ListTransactionsResponseTransactionStateInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ListTransactionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListTransactionsRequest(w: Writer, m: ListTransactionsRequestInput, version: number): void {
+/** Writes a ListTransactionsRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListTransactionsRequest(w: Writer, m: ListTransactionsRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("ListTransactionsRequest", version);
   {
     const f_stateFilters = m.stateFilters ?? EMPTY_ARRAY;
@@ -83,7 +83,7 @@ export function encodeListTransactionsRequest(w: Writer, m: ListTransactionsRequ
   if (version >= 1) {
     w.int64(m.durationFilter ?? -1n);
   }
-  if (version <= 0 && m.durationFilter !== undefined && m.durationFilter !== -1n) throw absentFieldEncodeError("ListTransactionsRequest.durationFilter", version);
+  if (!lenient && version <= 0 && m.durationFilter !== undefined && m.durationFilter !== -1n) throw absentFieldEncodeError("ListTransactionsRequest.durationFilter", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListTransactionsRequest", version);
 }
 
@@ -121,8 +121,8 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   return out;
 }
 
-/** Writes a ListTransactionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeListTransactionsResponse(w: Writer, m: ListTransactionsResponseInput, version: number): void {
+/** Writes a ListTransactionsResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeListTransactionsResponse(w: Writer, m: ListTransactionsResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("ListTransactionsResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -134,7 +134,7 @@ export function encodeListTransactionsResponse(w: Writer, m: ListTransactionsRes
   {
     const f_transactionStates = m.transactionStates ?? EMPTY_ARRAY;
     w.unsignedVarint(f_transactionStates.length + 1);
-    for (const e of f_transactionStates) encodeListTransactionsResponseTransactionState(w, e, version);
+    for (const e of f_transactionStates) encodeListTransactionsResponseTransactionState(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ListTransactionsResponse", version);
 }
@@ -173,7 +173,7 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
 }
 
 /** Writes one ListTransactionsResponseTransactionState at `version` (the version of the enclosing message). */
-export function encodeListTransactionsResponseTransactionState(w: Writer, m: ListTransactionsResponseTransactionStateInput, version: number): void {
+export function encodeListTransactionsResponseTransactionState(w: Writer, m: ListTransactionsResponseTransactionStateInput, version: number, lenient = false): void {
   {
     const f_transactionalId = m.transactionalId;
     w.compactString(f_transactionalId);

@@ -167,8 +167,8 @@ export interface MetadataResponseMetadataResponsePartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a MetadataRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeMetadataRequest(w: Writer, m: MetadataRequestInput, version: number): void {
+/** Writes a MetadataRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeMetadataRequest(w: Writer, m: MetadataRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 12)) throw unsupportedVersionEncodeError("MetadataRequest", version);
   {
     const f_topics = m.topics === undefined ? EMPTY_ARRAY : m.topics;
@@ -178,29 +178,29 @@ export function encodeMetadataRequest(w: Writer, m: MetadataRequestInput, versio
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_topics.length + 1);
-        for (const e of f_topics) encodeMetadataRequestMetadataRequestTopic(w, e, version);
+        for (const e of f_topics) encodeMetadataRequestMetadataRequestTopic(w, e, version, lenient);
       }
     } else {
       if (f_topics === null) {
         w.int32(-1);
       } else {
         w.int32(f_topics.length);
-        for (const e of f_topics) encodeMetadataRequestMetadataRequestTopic(w, e, version);
+        for (const e of f_topics) encodeMetadataRequestMetadataRequestTopic(w, e, version, lenient);
       }
     }
   }
   if (version >= 4) {
     w.bool(m.allowAutoTopicCreation ?? true);
   }
-  if (version <= 3 && m.allowAutoTopicCreation !== undefined && m.allowAutoTopicCreation !== true) throw absentFieldEncodeError("MetadataRequest.allowAutoTopicCreation", version);
+  if (!lenient && version <= 3 && m.allowAutoTopicCreation !== undefined && m.allowAutoTopicCreation !== true) throw absentFieldEncodeError("MetadataRequest.allowAutoTopicCreation", version);
   if (version >= 8 && version <= 10) {
     w.bool(m.includeClusterAuthorizedOperations ?? false);
   }
-  if ((version <= 7 || version >= 11) && m.includeClusterAuthorizedOperations !== undefined && m.includeClusterAuthorizedOperations !== false) throw absentFieldEncodeError("MetadataRequest.includeClusterAuthorizedOperations", version);
+  if (!lenient && (version <= 7 || version >= 11) && m.includeClusterAuthorizedOperations !== undefined && m.includeClusterAuthorizedOperations !== false) throw absentFieldEncodeError("MetadataRequest.includeClusterAuthorizedOperations", version);
   if (version >= 8) {
     w.bool(m.includeTopicAuthorizedOperations ?? false);
   }
-  if (version <= 7 && m.includeTopicAuthorizedOperations !== undefined && m.includeTopicAuthorizedOperations !== false) throw absentFieldEncodeError("MetadataRequest.includeTopicAuthorizedOperations", version);
+  if (!lenient && version <= 7 && m.includeTopicAuthorizedOperations !== undefined && m.includeTopicAuthorizedOperations !== false) throw absentFieldEncodeError("MetadataRequest.includeTopicAuthorizedOperations", version);
   if (version >= 9) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "MetadataRequest", version);
   } else {
@@ -262,7 +262,7 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
 }
 
 /** Writes one MetadataRequestMetadataRequestTopic at `version` (the version of the enclosing message). */
-export function encodeMetadataRequestMetadataRequestTopic(w: Writer, m: MetadataRequestMetadataRequestTopicInput, version: number): void {
+export function encodeMetadataRequestMetadataRequestTopic(w: Writer, m: MetadataRequestMetadataRequestTopicInput, version: number, lenient = false): void {
   if (version >= 10) {
     w.uuid(m.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA");
   }
@@ -310,8 +310,8 @@ export function decodeMetadataRequestMetadataRequestTopic(r: Reader, version: nu
   return out;
 }
 
-/** Writes a MetadataResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeMetadataResponse(w: Writer, m: MetadataResponseInput, version: number): void {
+/** Writes a MetadataResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeMetadataResponse(w: Writer, m: MetadataResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 12)) throw unsupportedVersionEncodeError("MetadataResponse", version);
   if (version >= 3) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -320,10 +320,10 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponseInput, vers
     const f_brokers = m.brokers ?? EMPTY_ARRAY;
     if (version >= 9) {
       w.unsignedVarint(f_brokers.length + 1);
-      for (const e of f_brokers) encodeMetadataResponseMetadataResponseBroker(w, e, version);
+      for (const e of f_brokers) encodeMetadataResponseMetadataResponseBroker(w, e, version, lenient);
     } else {
       w.int32(f_brokers.length);
-      for (const e of f_brokers) encodeMetadataResponseMetadataResponseBroker(w, e, version);
+      for (const e of f_brokers) encodeMetadataResponseMetadataResponseBroker(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -341,16 +341,16 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponseInput, vers
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 9) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeMetadataResponseMetadataResponseTopic(w, e, version);
+      for (const e of f_topics) encodeMetadataResponseMetadataResponseTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeMetadataResponseMetadataResponseTopic(w, e, version);
+      for (const e of f_topics) encodeMetadataResponseMetadataResponseTopic(w, e, version, lenient);
     }
   }
   if (version >= 8 && version <= 10) {
     w.int32(m.clusterAuthorizedOperations ?? -2147483648);
   }
-  if ((version <= 7 || version >= 11) && m.clusterAuthorizedOperations !== undefined && m.clusterAuthorizedOperations !== -2147483648) throw absentFieldEncodeError("MetadataResponse.clusterAuthorizedOperations", version);
+  if (!lenient && (version <= 7 || version >= 11) && m.clusterAuthorizedOperations !== undefined && m.clusterAuthorizedOperations !== -2147483648) throw absentFieldEncodeError("MetadataResponse.clusterAuthorizedOperations", version);
   if (version >= 9) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "MetadataResponse", version);
   } else {
@@ -428,7 +428,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
 }
 
 /** Writes one MetadataResponseMetadataResponseBroker at `version` (the version of the enclosing message). */
-export function encodeMetadataResponseMetadataResponseBroker(w: Writer, m: MetadataResponseMetadataResponseBrokerInput, version: number): void {
+export function encodeMetadataResponseMetadataResponseBroker(w: Writer, m: MetadataResponseMetadataResponseBrokerInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;
@@ -489,7 +489,7 @@ export function decodeMetadataResponseMetadataResponseBroker(r: Reader, version:
 }
 
 /** Writes one MetadataResponseMetadataResponseTopic at `version` (the version of the enclosing message). */
-export function encodeMetadataResponseMetadataResponseTopic(w: Writer, m: MetadataResponseMetadataResponseTopicInput, version: number): void {
+export function encodeMetadataResponseMetadataResponseTopic(w: Writer, m: MetadataResponseMetadataResponseTopicInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_name = m.name === undefined ? "" : m.name;
@@ -510,16 +510,16 @@ export function encodeMetadataResponseMetadataResponseTopic(w: Writer, m: Metada
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 9) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeMetadataResponseMetadataResponsePartition(w, e, version);
+      for (const e of f_partitions) encodeMetadataResponseMetadataResponsePartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeMetadataResponseMetadataResponsePartition(w, e, version);
+      for (const e of f_partitions) encodeMetadataResponseMetadataResponsePartition(w, e, version, lenient);
     }
   }
   if (version >= 8) {
     w.int32(m.topicAuthorizedOperations ?? -2147483648);
   }
-  if (version <= 7 && m.topicAuthorizedOperations !== undefined && m.topicAuthorizedOperations !== -2147483648) throw absentFieldEncodeError("MetadataResponse.MetadataResponseTopic.topicAuthorizedOperations", version);
+  if (!lenient && version <= 7 && m.topicAuthorizedOperations !== undefined && m.topicAuthorizedOperations !== -2147483648) throw absentFieldEncodeError("MetadataResponse.MetadataResponseTopic.topicAuthorizedOperations", version);
   if (version >= 9) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "MetadataResponse.MetadataResponseTopic", version);
   } else {
@@ -583,7 +583,7 @@ export function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: 
 }
 
 /** Writes one MetadataResponseMetadataResponsePartition at `version` (the version of the enclosing message). */
-export function encodeMetadataResponseMetadataResponsePartition(w: Writer, m: MetadataResponseMetadataResponsePartitionInput, version: number): void {
+export function encodeMetadataResponseMetadataResponsePartition(w: Writer, m: MetadataResponseMetadataResponsePartitionInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   w.int32(m.partitionIndex);
   w.int32(m.leaderId);

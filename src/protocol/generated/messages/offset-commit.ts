@@ -136,8 +136,8 @@ export interface OffsetCommitResponseOffsetCommitResponsePartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a OffsetCommitRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequestInput, version: number): void {
+/** Writes a OffsetCommitRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 9)) throw unsupportedVersionEncodeError("OffsetCommitRequest", version);
   {
     const f_groupId = m.groupId;
@@ -166,7 +166,7 @@ export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequestInput
       w.nullableString(f_groupInstanceId);
     }
   }
-  if (version <= 6 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("OffsetCommitRequest.groupInstanceId", version);
+  if (!lenient && version <= 6 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("OffsetCommitRequest.groupInstanceId", version);
   if (version >= 2 && version <= 4) {
     w.int64(m.retentionTimeMs ?? -1n);
   }
@@ -174,10 +174,10 @@ export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequestInput
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 8) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeOffsetCommitRequestOffsetCommitRequestTopic(w, e, version);
+      for (const e of f_topics) encodeOffsetCommitRequestOffsetCommitRequestTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeOffsetCommitRequestOffsetCommitRequestTopic(w, e, version);
+      for (const e of f_topics) encodeOffsetCommitRequestOffsetCommitRequestTopic(w, e, version, lenient);
     }
   }
   if (version >= 8) {
@@ -253,7 +253,7 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
 }
 
 /** Writes one OffsetCommitRequestOffsetCommitRequestTopic at `version` (the version of the enclosing message). */
-export function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, m: OffsetCommitRequestOffsetCommitRequestTopicInput, version: number): void {
+export function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, m: OffsetCommitRequestOffsetCommitRequestTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 8) {
@@ -266,10 +266,10 @@ export function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, m: 
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 8) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeOffsetCommitRequestOffsetCommitRequestPartition(w, e, version);
+      for (const e of f_partitions) encodeOffsetCommitRequestOffsetCommitRequestPartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeOffsetCommitRequestOffsetCommitRequestPartition(w, e, version);
+      for (const e of f_partitions) encodeOffsetCommitRequestOffsetCommitRequestPartition(w, e, version, lenient);
     }
   }
   if (version >= 8) {
@@ -316,7 +316,7 @@ export function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, ver
 }
 
 /** Writes one OffsetCommitRequestOffsetCommitRequestPartition at `version` (the version of the enclosing message). */
-export function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, m: OffsetCommitRequestOffsetCommitRequestPartitionInput, version: number): void {
+export function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, m: OffsetCommitRequestOffsetCommitRequestPartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   if (version >= 6) {
@@ -325,7 +325,7 @@ export function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer,
   if (version === 1) {
     w.int64(m.commitTimestamp ?? -1n);
   }
-  if ((version <= 0 || version >= 2) && m.commitTimestamp !== undefined && m.commitTimestamp !== -1n) throw absentFieldEncodeError("OffsetCommitRequest.OffsetCommitRequestPartition.commitTimestamp", version);
+  if (!lenient && (version <= 0 || version >= 2) && m.commitTimestamp !== undefined && m.commitTimestamp !== -1n) throw absentFieldEncodeError("OffsetCommitRequest.OffsetCommitRequestPartition.commitTimestamp", version);
   {
     const f_committedMetadata = m.committedMetadata === undefined ? "" : m.committedMetadata;
     if (version >= 8) {
@@ -376,8 +376,8 @@ export function decodeOffsetCommitRequestOffsetCommitRequestPartition(r: Reader,
   return out;
 }
 
-/** Writes a OffsetCommitResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetCommitResponse(w: Writer, m: OffsetCommitResponseInput, version: number): void {
+/** Writes a OffsetCommitResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetCommitResponse(w: Writer, m: OffsetCommitResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 9)) throw unsupportedVersionEncodeError("OffsetCommitResponse", version);
   if (version >= 3) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -386,10 +386,10 @@ export function encodeOffsetCommitResponse(w: Writer, m: OffsetCommitResponseInp
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 8) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeOffsetCommitResponseOffsetCommitResponseTopic(w, e, version);
+      for (const e of f_topics) encodeOffsetCommitResponseOffsetCommitResponseTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeOffsetCommitResponseOffsetCommitResponseTopic(w, e, version);
+      for (const e of f_topics) encodeOffsetCommitResponseOffsetCommitResponseTopic(w, e, version, lenient);
     }
   }
   if (version >= 8) {
@@ -435,7 +435,7 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
 }
 
 /** Writes one OffsetCommitResponseOffsetCommitResponseTopic at `version` (the version of the enclosing message). */
-export function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, m: OffsetCommitResponseOffsetCommitResponseTopicInput, version: number): void {
+export function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, m: OffsetCommitResponseOffsetCommitResponseTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 8) {
@@ -448,10 +448,10 @@ export function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, m
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 8) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeOffsetCommitResponseOffsetCommitResponsePartition(w, e, version);
+      for (const e of f_partitions) encodeOffsetCommitResponseOffsetCommitResponsePartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeOffsetCommitResponseOffsetCommitResponsePartition(w, e, version);
+      for (const e of f_partitions) encodeOffsetCommitResponseOffsetCommitResponsePartition(w, e, version, lenient);
     }
   }
   if (version >= 8) {
@@ -498,7 +498,7 @@ export function decodeOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v
 }
 
 /** Writes one OffsetCommitResponseOffsetCommitResponsePartition at `version` (the version of the enclosing message). */
-export function encodeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, m: OffsetCommitResponseOffsetCommitResponsePartitionInput, version: number): void {
+export function encodeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, m: OffsetCommitResponseOffsetCommitResponsePartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (version >= 8) {

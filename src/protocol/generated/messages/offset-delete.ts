@@ -106,8 +106,8 @@ export interface OffsetDeleteResponseOffsetDeleteResponsePartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a OffsetDeleteRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetDeleteRequest(w: Writer, m: OffsetDeleteRequestInput, version: number): void {
+/** Writes a OffsetDeleteRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetDeleteRequest(w: Writer, m: OffsetDeleteRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("OffsetDeleteRequest", version);
   {
     const f_groupId = m.groupId;
@@ -116,7 +116,7 @@ export function encodeOffsetDeleteRequest(w: Writer, m: OffsetDeleteRequestInput
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.int32(f_topics.length);
-    for (const e of f_topics) encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w, e, version);
+    for (const e of f_topics) encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w, e, version, lenient);
   }
   if (m.unknownTaggedFields !== undefined && m.unknownTaggedFields.length !== 0) {
     throw taggedFieldsEncodeError("OffsetDeleteRequest", version);
@@ -142,7 +142,7 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
 }
 
 /** Writes one OffsetDeleteRequestOffsetDeleteRequestTopic at `version` (the version of the enclosing message). */
-export function encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, m: OffsetDeleteRequestOffsetDeleteRequestTopicInput, version: number): void {
+export function encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, m: OffsetDeleteRequestOffsetDeleteRequestTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.string(f_name);
@@ -150,7 +150,7 @@ export function encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, m: 
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.int32(f_partitions.length);
-    for (const e of f_partitions) encodeOffsetDeleteRequestOffsetDeleteRequestPartition(w, e, version);
+    for (const e of f_partitions) encodeOffsetDeleteRequestOffsetDeleteRequestPartition(w, e, version, lenient);
   }
   if (m.unknownTaggedFields !== undefined && m.unknownTaggedFields.length !== 0) {
     throw taggedFieldsEncodeError("OffsetDeleteRequest.OffsetDeleteRequestTopic", version);
@@ -175,7 +175,7 @@ export function decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, ver
 }
 
 /** Writes one OffsetDeleteRequestOffsetDeleteRequestPartition at `version` (the version of the enclosing message). */
-export function encodeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, m: OffsetDeleteRequestOffsetDeleteRequestPartitionInput, version: number): void {
+export function encodeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, m: OffsetDeleteRequestOffsetDeleteRequestPartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   if (m.unknownTaggedFields !== undefined && m.unknownTaggedFields.length !== 0) {
     throw taggedFieldsEncodeError("OffsetDeleteRequest.OffsetDeleteRequestPartition", version);
@@ -190,15 +190,15 @@ export function decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader,
   };
 }
 
-/** Writes a OffsetDeleteResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetDeleteResponse(w: Writer, m: OffsetDeleteResponseInput, version: number): void {
+/** Writes a OffsetDeleteResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetDeleteResponse(w: Writer, m: OffsetDeleteResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("OffsetDeleteResponse", version);
   w.int16(m.errorCode);
   w.int32(m.throttleTimeMs);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.int32(f_topics.length);
-    for (const e of f_topics) encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w, e, version);
+    for (const e of f_topics) encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w, e, version, lenient);
   }
   if (m.unknownTaggedFields !== undefined && m.unknownTaggedFields.length !== 0) {
     throw taggedFieldsEncodeError("OffsetDeleteResponse", version);
@@ -226,7 +226,7 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
 }
 
 /** Writes one OffsetDeleteResponseOffsetDeleteResponseTopic at `version` (the version of the enclosing message). */
-export function encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, m: OffsetDeleteResponseOffsetDeleteResponseTopicInput, version: number): void {
+export function encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, m: OffsetDeleteResponseOffsetDeleteResponseTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.string(f_name);
@@ -234,7 +234,7 @@ export function encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, m
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.int32(f_partitions.length);
-    for (const e of f_partitions) encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w, e, version);
+    for (const e of f_partitions) encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w, e, version, lenient);
   }
   if (m.unknownTaggedFields !== undefined && m.unknownTaggedFields.length !== 0) {
     throw taggedFieldsEncodeError("OffsetDeleteResponse.OffsetDeleteResponseTopic", version);
@@ -259,7 +259,7 @@ export function decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v
 }
 
 /** Writes one OffsetDeleteResponseOffsetDeleteResponsePartition at `version` (the version of the enclosing message). */
-export function encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, m: OffsetDeleteResponseOffsetDeleteResponsePartitionInput, version: number): void {
+export function encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, m: OffsetDeleteResponseOffsetDeleteResponsePartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (m.unknownTaggedFields !== undefined && m.unknownTaggedFields.length !== 0) {

@@ -222,8 +222,8 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitionsInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a OffsetFetchRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequestInput, version: number): void {
+/** Writes a OffsetFetchRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 9)) throw unsupportedVersionEncodeError("OffsetFetchRequest", version);
   if (version <= 7) {
     const f_groupId = m.groupId ?? "";
@@ -233,7 +233,7 @@ export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequestInput, 
       w.string(f_groupId);
     }
   }
-  if (version >= 8 && m.groupId !== undefined && m.groupId !== "") throw absentFieldEncodeError("OffsetFetchRequest.groupId", version);
+  if (!lenient && version >= 8 && m.groupId !== undefined && m.groupId !== "") throw absentFieldEncodeError("OffsetFetchRequest.groupId", version);
   if (version <= 7) {
     const f_topics = m.topics === undefined ? EMPTY_ARRAY : m.topics;
     if (f_topics === null && version < 2) throw nullFieldEncodeError("OffsetFetchRequest.topics", version);
@@ -242,28 +242,28 @@ export function encodeOffsetFetchRequest(w: Writer, m: OffsetFetchRequestInput, 
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_topics.length + 1);
-        for (const e of f_topics) encodeOffsetFetchRequestOffsetFetchRequestTopic(w, e, version);
+        for (const e of f_topics) encodeOffsetFetchRequestOffsetFetchRequestTopic(w, e, version, lenient);
       }
     } else {
       if (f_topics === null) {
         w.int32(-1);
       } else {
         w.int32(f_topics.length);
-        for (const e of f_topics) encodeOffsetFetchRequestOffsetFetchRequestTopic(w, e, version);
+        for (const e of f_topics) encodeOffsetFetchRequestOffsetFetchRequestTopic(w, e, version, lenient);
       }
     }
   }
-  if (version >= 8 && m.topics !== undefined && !((m.topics !== null && m.topics.length === 0))) throw absentFieldEncodeError("OffsetFetchRequest.topics", version);
+  if (!lenient && version >= 8 && m.topics !== undefined && !((m.topics !== null && m.topics.length === 0))) throw absentFieldEncodeError("OffsetFetchRequest.topics", version);
   if (version >= 8) {
     const f_groups = m.groups ?? EMPTY_ARRAY;
     w.unsignedVarint(f_groups.length + 1);
-    for (const e of f_groups) encodeOffsetFetchRequestOffsetFetchRequestGroup(w, e, version);
+    for (const e of f_groups) encodeOffsetFetchRequestOffsetFetchRequestGroup(w, e, version, lenient);
   }
-  if (version <= 7 && m.groups !== undefined && m.groups.length !== 0) throw absentFieldEncodeError("OffsetFetchRequest.groups", version);
+  if (!lenient && version <= 7 && m.groups !== undefined && m.groups.length !== 0) throw absentFieldEncodeError("OffsetFetchRequest.groups", version);
   if (version >= 7) {
     w.bool(m.requireStable ?? false);
   }
-  if (version <= 6 && m.requireStable !== undefined && m.requireStable !== false) throw absentFieldEncodeError("OffsetFetchRequest.requireStable", version);
+  if (!lenient && version <= 6 && m.requireStable !== undefined && m.requireStable !== false) throw absentFieldEncodeError("OffsetFetchRequest.requireStable", version);
   if (version >= 6) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "OffsetFetchRequest", version);
   } else {
@@ -337,7 +337,7 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
 }
 
 /** Writes one OffsetFetchRequestOffsetFetchRequestTopic at `version` (the version of the enclosing message). */
-export function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestOffsetFetchRequestTopicInput, version: number): void {
+export function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestOffsetFetchRequestTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 6) {
@@ -400,7 +400,7 @@ export function decodeOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, versi
 }
 
 /** Writes one OffsetFetchRequestOffsetFetchRequestGroup at `version` (the version of the enclosing message). */
-export function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, m: OffsetFetchRequestOffsetFetchRequestGroupInput, version: number): void {
+export function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, m: OffsetFetchRequestOffsetFetchRequestGroupInput, version: number, lenient = false): void {
   {
     const f_groupId = m.groupId;
     w.compactString(f_groupId);
@@ -418,7 +418,7 @@ export function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, m: Of
       w.unsignedVarint(0);
     } else {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeOffsetFetchRequestOffsetFetchRequestTopics(w, e, version);
+      for (const e of f_topics) encodeOffsetFetchRequestOffsetFetchRequestTopics(w, e, version, lenient);
     }
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "OffsetFetchRequest.OffsetFetchRequestGroup", version);
@@ -459,7 +459,7 @@ export function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, versi
 }
 
 /** Writes one OffsetFetchRequestOffsetFetchRequestTopics at `version` (the version of the enclosing message). */
-export function encodeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, m: OffsetFetchRequestOffsetFetchRequestTopicsInput, version: number): void {
+export function encodeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, m: OffsetFetchRequestOffsetFetchRequestTopicsInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -493,8 +493,8 @@ export function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, vers
   return out;
 }
 
-/** Writes a OffsetFetchResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponseInput, version: number): void {
+/** Writes a OffsetFetchResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 9)) throw unsupportedVersionEncodeError("OffsetFetchResponse", version);
   if (version >= 3) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -503,22 +503,22 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponseInput
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeOffsetFetchResponseOffsetFetchResponseTopic(w, e, version);
+      for (const e of f_topics) encodeOffsetFetchResponseOffsetFetchResponseTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeOffsetFetchResponseOffsetFetchResponseTopic(w, e, version);
+      for (const e of f_topics) encodeOffsetFetchResponseOffsetFetchResponseTopic(w, e, version, lenient);
     }
   }
-  if (version >= 8 && m.topics !== undefined && m.topics.length !== 0) throw absentFieldEncodeError("OffsetFetchResponse.topics", version);
+  if (!lenient && version >= 8 && m.topics !== undefined && m.topics.length !== 0) throw absentFieldEncodeError("OffsetFetchResponse.topics", version);
   if (version >= 2 && version <= 7) {
     w.int16(m.errorCode ?? 0);
   }
   if (version >= 8) {
     const f_groups = m.groups ?? EMPTY_ARRAY;
     w.unsignedVarint(f_groups.length + 1);
-    for (const e of f_groups) encodeOffsetFetchResponseOffsetFetchResponseGroup(w, e, version);
+    for (const e of f_groups) encodeOffsetFetchResponseOffsetFetchResponseGroup(w, e, version, lenient);
   }
-  if (version <= 7 && m.groups !== undefined && m.groups.length !== 0) throw absentFieldEncodeError("OffsetFetchResponse.groups", version);
+  if (!lenient && version <= 7 && m.groups !== undefined && m.groups.length !== 0) throw absentFieldEncodeError("OffsetFetchResponse.groups", version);
   if (version >= 6) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "OffsetFetchResponse", version);
   } else {
@@ -580,7 +580,7 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
 }
 
 /** Writes one OffsetFetchResponseOffsetFetchResponseTopic at `version` (the version of the enclosing message). */
-export function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicInput, version: number): void {
+export function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 6) {
@@ -593,10 +593,10 @@ export function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, m: 
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeOffsetFetchResponseOffsetFetchResponsePartition(w, e, version);
+      for (const e of f_partitions) encodeOffsetFetchResponseOffsetFetchResponsePartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeOffsetFetchResponseOffsetFetchResponsePartition(w, e, version);
+      for (const e of f_partitions) encodeOffsetFetchResponseOffsetFetchResponsePartition(w, e, version, lenient);
     }
   }
   if (version >= 6) {
@@ -643,7 +643,7 @@ export function decodeOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, ver
 }
 
 /** Writes one OffsetFetchResponseOffsetFetchResponsePartition at `version` (the version of the enclosing message). */
-export function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, m: OffsetFetchResponseOffsetFetchResponsePartitionInput, version: number): void {
+export function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, m: OffsetFetchResponseOffsetFetchResponsePartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   if (version >= 5) {
@@ -698,7 +698,7 @@ export function decodeOffsetFetchResponseOffsetFetchResponsePartition(r: Reader,
 }
 
 /** Writes one OffsetFetchResponseOffsetFetchResponseGroup at `version` (the version of the enclosing message). */
-export function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, m: OffsetFetchResponseOffsetFetchResponseGroupInput, version: number): void {
+export function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, m: OffsetFetchResponseOffsetFetchResponseGroupInput, version: number, lenient = false): void {
   {
     const f_groupId = m.groupId;
     w.compactString(f_groupId);
@@ -706,7 +706,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, m: 
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeOffsetFetchResponseOffsetFetchResponseTopics(w, e, version);
+    for (const e of f_topics) encodeOffsetFetchResponseOffsetFetchResponseTopics(w, e, version, lenient);
   }
   w.int16(m.errorCode ?? 0);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "OffsetFetchResponse.OffsetFetchResponseGroup", version);
@@ -736,7 +736,7 @@ export function decodeOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, ver
 }
 
 /** Writes one OffsetFetchResponseOffsetFetchResponseTopics at `version` (the version of the enclosing message). */
-export function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicsInput, version: number): void {
+export function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicsInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -744,7 +744,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, m:
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeOffsetFetchResponseOffsetFetchResponsePartitions(w, e, version);
+    for (const e of f_partitions) encodeOffsetFetchResponseOffsetFetchResponsePartitions(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "OffsetFetchResponse.OffsetFetchResponseTopics", version);
 }
@@ -771,7 +771,7 @@ export function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, ve
 }
 
 /** Writes one OffsetFetchResponseOffsetFetchResponsePartitions at `version` (the version of the enclosing message). */
-export function encodeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponseOffsetFetchResponsePartitionsInput, version: number): void {
+export function encodeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponseOffsetFetchResponsePartitionsInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   w.int32(m.committedLeaderEpoch ?? -1);

@@ -124,8 +124,8 @@ export interface OffsetForLeaderEpochResponseEpochEndOffsetInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a OffsetForLeaderEpochRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetForLeaderEpochRequest(w: Writer, m: OffsetForLeaderEpochRequestInput, version: number): void {
+/** Writes a OffsetForLeaderEpochRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetForLeaderEpochRequest(w: Writer, m: OffsetForLeaderEpochRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("OffsetForLeaderEpochRequest", version);
   if (version >= 3) {
     w.int32(m.replicaId ?? -2);
@@ -134,10 +134,10 @@ export function encodeOffsetForLeaderEpochRequest(w: Writer, m: OffsetForLeaderE
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, e, version);
+      for (const e of f_topics) encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, e, version);
+      for (const e of f_topics) encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -183,7 +183,7 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): O
 }
 
 /** Writes one OffsetForLeaderEpochRequestOffsetForLeaderTopic at `version` (the version of the enclosing message). */
-export function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, m: OffsetForLeaderEpochRequestOffsetForLeaderTopicInput, version: number): void {
+export function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, m: OffsetForLeaderEpochRequestOffsetForLeaderTopicInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     if (version >= 4) {
@@ -196,10 +196,10 @@ export function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer,
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, e, version);
+      for (const e of f_partitions) encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, e, version);
+      for (const e of f_partitions) encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -246,7 +246,7 @@ export function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader,
 }
 
 /** Writes one OffsetForLeaderEpochRequestOffsetForLeaderPartition at `version` (the version of the enclosing message). */
-export function encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, m: OffsetForLeaderEpochRequestOffsetForLeaderPartitionInput, version: number): void {
+export function encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, m: OffsetForLeaderEpochRequestOffsetForLeaderPartitionInput, version: number, lenient = false): void {
   w.int32(m.partition);
   if (version >= 2) {
     w.int32(m.currentLeaderEpoch ?? -1);
@@ -282,8 +282,8 @@ export function decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Rea
   return out;
 }
 
-/** Writes a OffsetForLeaderEpochResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetForLeaderEpochResponse(w: Writer, m: OffsetForLeaderEpochResponseInput, version: number): void {
+/** Writes a OffsetForLeaderEpochResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetForLeaderEpochResponse(w: Writer, m: OffsetForLeaderEpochResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("OffsetForLeaderEpochResponse", version);
   if (version >= 2) {
     w.int32(m.throttleTimeMs ?? 0);
@@ -292,10 +292,10 @@ export function encodeOffsetForLeaderEpochResponse(w: Writer, m: OffsetForLeader
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, e, version);
+      for (const e of f_topics) encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, e, version);
+      for (const e of f_topics) encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -341,7 +341,7 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
 }
 
 /** Writes one OffsetForLeaderEpochResponseOffsetForLeaderTopicResult at `version` (the version of the enclosing message). */
-export function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, m: OffsetForLeaderEpochResponseOffsetForLeaderTopicResultInput, version: number): void {
+export function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, m: OffsetForLeaderEpochResponseOffsetForLeaderTopicResultInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     if (version >= 4) {
@@ -354,10 +354,10 @@ export function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: 
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeOffsetForLeaderEpochResponseEpochEndOffset(w, e, version);
+      for (const e of f_partitions) encodeOffsetForLeaderEpochResponseEpochEndOffset(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeOffsetForLeaderEpochResponseEpochEndOffset(w, e, version);
+      for (const e of f_partitions) encodeOffsetForLeaderEpochResponseEpochEndOffset(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -404,7 +404,7 @@ export function decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: 
 }
 
 /** Writes one OffsetForLeaderEpochResponseEpochEndOffset at `version` (the version of the enclosing message). */
-export function encodeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, m: OffsetForLeaderEpochResponseEpochEndOffsetInput, version: number): void {
+export function encodeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, m: OffsetForLeaderEpochResponseEpochEndOffsetInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   w.int32(m.partition);
   if (version >= 1) {

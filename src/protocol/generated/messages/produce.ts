@@ -199,8 +199,8 @@ export interface ProduceResponseNodeEndpointInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ProduceRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeProduceRequest(w: Writer, m: ProduceRequestInput, version: number): void {
+/** Writes a ProduceRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeProduceRequest(w: Writer, m: ProduceRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 11)) throw unsupportedVersionEncodeError("ProduceRequest", version);
   if (version >= 3) {
     const f_transactionalId = m.transactionalId === undefined ? null : m.transactionalId;
@@ -210,17 +210,17 @@ export function encodeProduceRequest(w: Writer, m: ProduceRequestInput, version:
       w.nullableString(f_transactionalId);
     }
   }
-  if (version <= 2 && m.transactionalId !== undefined && m.transactionalId !== null) throw absentFieldEncodeError("ProduceRequest.transactionalId", version);
+  if (!lenient && version <= 2 && m.transactionalId !== undefined && m.transactionalId !== null) throw absentFieldEncodeError("ProduceRequest.transactionalId", version);
   w.int16(m.acks);
   w.int32(m.timeoutMs);
   {
     const f_topicData = m.topicData ?? EMPTY_ARRAY;
     if (version >= 9) {
       w.unsignedVarint(f_topicData.length + 1);
-      for (const e of f_topicData) encodeProduceRequestTopicProduceData(w, e, version);
+      for (const e of f_topicData) encodeProduceRequestTopicProduceData(w, e, version, lenient);
     } else {
       w.int32(f_topicData.length);
-      for (const e of f_topicData) encodeProduceRequestTopicProduceData(w, e, version);
+      for (const e of f_topicData) encodeProduceRequestTopicProduceData(w, e, version, lenient);
     }
   }
   if (version >= 9) {
@@ -274,7 +274,7 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
 }
 
 /** Writes one ProduceRequestTopicProduceData at `version` (the version of the enclosing message). */
-export function encodeProduceRequestTopicProduceData(w: Writer, m: ProduceRequestTopicProduceDataInput, version: number): void {
+export function encodeProduceRequestTopicProduceData(w: Writer, m: ProduceRequestTopicProduceDataInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 9) {
@@ -287,10 +287,10 @@ export function encodeProduceRequestTopicProduceData(w: Writer, m: ProduceReques
     const f_partitionData = m.partitionData ?? EMPTY_ARRAY;
     if (version >= 9) {
       w.unsignedVarint(f_partitionData.length + 1);
-      for (const e of f_partitionData) encodeProduceRequestPartitionProduceData(w, e, version);
+      for (const e of f_partitionData) encodeProduceRequestPartitionProduceData(w, e, version, lenient);
     } else {
       w.int32(f_partitionData.length);
-      for (const e of f_partitionData) encodeProduceRequestPartitionProduceData(w, e, version);
+      for (const e of f_partitionData) encodeProduceRequestPartitionProduceData(w, e, version, lenient);
     }
   }
   if (version >= 9) {
@@ -337,7 +337,7 @@ export function decodeProduceRequestTopicProduceData(r: Reader, version: number)
 }
 
 /** Writes one ProduceRequestPartitionProduceData at `version` (the version of the enclosing message). */
-export function encodeProduceRequestPartitionProduceData(w: Writer, m: ProduceRequestPartitionProduceDataInput, version: number): void {
+export function encodeProduceRequestPartitionProduceData(w: Writer, m: ProduceRequestPartitionProduceDataInput, version: number, lenient = false): void {
   w.int32(m.index);
   {
     const f_records = m.records === undefined ? null : m.records;
@@ -377,23 +377,23 @@ export function decodeProduceRequestPartitionProduceData(r: Reader, version: num
   return out;
 }
 
-/** Writes a ProduceResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeProduceResponse(w: Writer, m: ProduceResponseInput, version: number): void {
+/** Writes a ProduceResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeProduceResponse(w: Writer, m: ProduceResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 11)) throw unsupportedVersionEncodeError("ProduceResponse", version);
   {
     const f_responses = m.responses ?? EMPTY_ARRAY;
     if (version >= 9) {
       w.unsignedVarint(f_responses.length + 1);
-      for (const e of f_responses) encodeProduceResponseTopicProduceResponse(w, e, version);
+      for (const e of f_responses) encodeProduceResponseTopicProduceResponse(w, e, version, lenient);
     } else {
       w.int32(f_responses.length);
-      for (const e of f_responses) encodeProduceResponseTopicProduceResponse(w, e, version);
+      for (const e of f_responses) encodeProduceResponseTopicProduceResponse(w, e, version, lenient);
     }
   }
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);
   }
-  if (version <= 9 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("ProduceResponse.nodeEndpoints", version);
+  if (!lenient && version <= 9 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("ProduceResponse.nodeEndpoints", version);
   if (version >= 9) {
     let tagged: TaggedField[] | undefined;
     if (version >= 10) {
@@ -402,7 +402,7 @@ export function encodeProduceResponse(w: Writer, m: ProduceResponseInput, versio
         if (t_nodeEndpoints !== undefined && t_nodeEndpoints.length !== 0) {
           const tw = new Writer(64);
           tw.unsignedVarint(t_nodeEndpoints.length + 1);
-          for (const e of t_nodeEndpoints) encodeProduceResponseNodeEndpoint(tw, e, version);
+          for (const e of t_nodeEndpoints) encodeProduceResponseNodeEndpoint(tw, e, version, lenient);
           (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
         }
       }
@@ -473,7 +473,7 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
 }
 
 /** Writes one ProduceResponseTopicProduceResponse at `version` (the version of the enclosing message). */
-export function encodeProduceResponseTopicProduceResponse(w: Writer, m: ProduceResponseTopicProduceResponseInput, version: number): void {
+export function encodeProduceResponseTopicProduceResponse(w: Writer, m: ProduceResponseTopicProduceResponseInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 9) {
@@ -486,10 +486,10 @@ export function encodeProduceResponseTopicProduceResponse(w: Writer, m: ProduceR
     const f_partitionResponses = m.partitionResponses ?? EMPTY_ARRAY;
     if (version >= 9) {
       w.unsignedVarint(f_partitionResponses.length + 1);
-      for (const e of f_partitionResponses) encodeProduceResponsePartitionProduceResponse(w, e, version);
+      for (const e of f_partitionResponses) encodeProduceResponsePartitionProduceResponse(w, e, version, lenient);
     } else {
       w.int32(f_partitionResponses.length);
-      for (const e of f_partitionResponses) encodeProduceResponsePartitionProduceResponse(w, e, version);
+      for (const e of f_partitionResponses) encodeProduceResponsePartitionProduceResponse(w, e, version, lenient);
     }
   }
   if (version >= 9) {
@@ -536,7 +536,7 @@ export function decodeProduceResponseTopicProduceResponse(r: Reader, version: nu
 }
 
 /** Writes one ProduceResponsePartitionProduceResponse at `version` (the version of the enclosing message). */
-export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: ProduceResponsePartitionProduceResponseInput, version: number): void {
+export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: ProduceResponsePartitionProduceResponseInput, version: number, lenient = false): void {
   w.int32(m.index);
   w.int16(m.errorCode);
   w.int64(m.baseOffset);
@@ -550,10 +550,10 @@ export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: Prod
     const f_recordErrors = m.recordErrors ?? EMPTY_ARRAY;
     if (version >= 9) {
       w.unsignedVarint(f_recordErrors.length + 1);
-      for (const e of f_recordErrors) encodeProduceResponseBatchIndexAndErrorMessage(w, e, version);
+      for (const e of f_recordErrors) encodeProduceResponseBatchIndexAndErrorMessage(w, e, version, lenient);
     } else {
       w.int32(f_recordErrors.length);
-      for (const e of f_recordErrors) encodeProduceResponseBatchIndexAndErrorMessage(w, e, version);
+      for (const e of f_recordErrors) encodeProduceResponseBatchIndexAndErrorMessage(w, e, version, lenient);
     }
   }
   if (version >= 8) {
@@ -564,7 +564,7 @@ export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: Prod
       w.nullableString(f_errorMessage);
     }
   }
-  if (version <= 9 && m.currentLeader !== undefined && !isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader)) throw absentFieldEncodeError("ProduceResponse.PartitionProduceResponse.currentLeader", version);
+  if (!lenient && version <= 9 && m.currentLeader !== undefined && !isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader)) throw absentFieldEncodeError("ProduceResponse.PartitionProduceResponse.currentLeader", version);
   if (version >= 9) {
     let tagged: TaggedField[] | undefined;
     if (version >= 10) {
@@ -572,7 +572,7 @@ export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: Prod
         const t_currentLeader = m.currentLeader;
         if (t_currentLeader !== undefined && !isDefaultProduceResponseLeaderIdAndEpoch(t_currentLeader)) {
           const tw = new Writer(64);
-          encodeProduceResponseLeaderIdAndEpoch(tw, t_currentLeader, version);
+          encodeProduceResponseLeaderIdAndEpoch(tw, t_currentLeader, version, lenient);
           (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
         }
       }
@@ -658,7 +658,7 @@ export function decodeProduceResponsePartitionProduceResponse(r: Reader, version
 }
 
 /** Writes one ProduceResponseBatchIndexAndErrorMessage at `version` (the version of the enclosing message). */
-export function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, m: ProduceResponseBatchIndexAndErrorMessageInput, version: number): void {
+export function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, m: ProduceResponseBatchIndexAndErrorMessageInput, version: number, lenient = false): void {
   w.int32(m.batchIndex);
   {
     const f_batchIndexErrorMessage = m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage;
@@ -699,7 +699,7 @@ export function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, versio
 }
 
 /** Writes one ProduceResponseLeaderIdAndEpoch at `version` (the version of the enclosing message). */
-export function encodeProduceResponseLeaderIdAndEpoch(w: Writer, m: ProduceResponseLeaderIdAndEpochInput, version: number): void {
+export function encodeProduceResponseLeaderIdAndEpoch(w: Writer, m: ProduceResponseLeaderIdAndEpochInput, version: number, lenient = false): void {
   w.int32(m.leaderId ?? -1);
   w.int32(m.leaderEpoch ?? -1);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ProduceResponse.LeaderIdAndEpoch", version);
@@ -720,7 +720,7 @@ export function decodeProduceResponseLeaderIdAndEpoch(r: Reader, version: number
 }
 
 /** Writes one ProduceResponseNodeEndpoint at `version` (the version of the enclosing message). */
-export function encodeProduceResponseNodeEndpoint(w: Writer, m: ProduceResponseNodeEndpointInput, version: number): void {
+export function encodeProduceResponseNodeEndpoint(w: Writer, m: ProduceResponseNodeEndpointInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;

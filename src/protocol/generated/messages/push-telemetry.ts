@@ -48,8 +48,8 @@ export interface PushTelemetryResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a PushTelemetryRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodePushTelemetryRequest(w: Writer, m: PushTelemetryRequestInput, version: number): void {
+/** Writes a PushTelemetryRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodePushTelemetryRequest(w: Writer, m: PushTelemetryRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("PushTelemetryRequest", version);
   w.uuid(m.clientInstanceId);
   w.int32(m.subscriptionId);
@@ -83,8 +83,8 @@ export function decodePushTelemetryRequest(r: Reader, version: number): PushTele
   return out;
 }
 
-/** Writes a PushTelemetryResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodePushTelemetryResponse(w: Writer, m: PushTelemetryResponseInput, version: number): void {
+/** Writes a PushTelemetryResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodePushTelemetryResponse(w: Writer, m: PushTelemetryResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("PushTelemetryResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

@@ -113,8 +113,8 @@ export interface ReadShareGroupStateSummaryResponsePartitionResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ReadShareGroupStateSummaryRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeReadShareGroupStateSummaryRequest(w: Writer, m: ReadShareGroupStateSummaryRequestInput, version: number): void {
+/** Writes a ReadShareGroupStateSummaryRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeReadShareGroupStateSummaryRequest(w: Writer, m: ReadShareGroupStateSummaryRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ReadShareGroupStateSummaryRequest", version);
   {
     const f_groupId = m.groupId;
@@ -123,7 +123,7 @@ export function encodeReadShareGroupStateSummaryRequest(w: Writer, m: ReadShareG
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w, e, version);
+    for (const e of f_topics) encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateSummaryRequest", version);
 }
@@ -151,12 +151,12 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
 }
 
 /** Writes one ReadShareGroupStateSummaryRequestReadStateSummaryData at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, m: ReadShareGroupStateSummaryRequestReadStateSummaryDataInput, version: number): void {
+export function encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, m: ReadShareGroupStateSummaryRequestReadStateSummaryDataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeReadShareGroupStateSummaryRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeReadShareGroupStateSummaryRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateSummaryRequest.ReadStateSummaryData", version);
 }
@@ -183,7 +183,7 @@ export function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: R
 }
 
 /** Writes one ReadShareGroupStateSummaryRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateSummaryRequestPartitionData(w: Writer, m: ReadShareGroupStateSummaryRequestPartitionDataInput, version: number): void {
+export function encodeReadShareGroupStateSummaryRequestPartitionData(w: Writer, m: ReadShareGroupStateSummaryRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int32(m.leaderEpoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateSummaryRequest.PartitionData", version);
@@ -203,13 +203,13 @@ export function decodeReadShareGroupStateSummaryRequestPartitionData(r: Reader, 
   return out;
 }
 
-/** Writes a ReadShareGroupStateSummaryResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeReadShareGroupStateSummaryResponse(w: Writer, m: ReadShareGroupStateSummaryResponseInput, version: number): void {
+/** Writes a ReadShareGroupStateSummaryResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeReadShareGroupStateSummaryResponse(w: Writer, m: ReadShareGroupStateSummaryResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ReadShareGroupStateSummaryResponse", version);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     w.unsignedVarint(f_results.length + 1);
-    for (const e of f_results) encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, e, version);
+    for (const e of f_results) encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateSummaryResponse", version);
 }
@@ -235,12 +235,12 @@ export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: num
 }
 
 /** Writes one ReadShareGroupStateSummaryResponseReadStateSummaryResult at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, m: ReadShareGroupStateSummaryResponseReadStateSummaryResultInput, version: number): void {
+export function encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, m: ReadShareGroupStateSummaryResponseReadStateSummaryResultInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeReadShareGroupStateSummaryResponsePartitionResult(w, e, version);
+    for (const e of f_partitions) encodeReadShareGroupStateSummaryResponsePartitionResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateSummaryResponse.ReadStateSummaryResult", version);
 }
@@ -267,7 +267,7 @@ export function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r
 }
 
 /** Writes one ReadShareGroupStateSummaryResponsePartitionResult at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, m: ReadShareGroupStateSummaryResponsePartitionResultInput, version: number): void {
+export function encodeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, m: ReadShareGroupStateSummaryResponsePartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int16(m.errorCode);
   {

@@ -139,8 +139,8 @@ export interface ReadShareGroupStateResponseStateBatchInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ReadShareGroupStateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeReadShareGroupStateRequest(w: Writer, m: ReadShareGroupStateRequestInput, version: number): void {
+/** Writes a ReadShareGroupStateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeReadShareGroupStateRequest(w: Writer, m: ReadShareGroupStateRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ReadShareGroupStateRequest", version);
   {
     const f_groupId = m.groupId;
@@ -149,7 +149,7 @@ export function encodeReadShareGroupStateRequest(w: Writer, m: ReadShareGroupSta
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeReadShareGroupStateRequestReadStateData(w, e, version);
+    for (const e of f_topics) encodeReadShareGroupStateRequestReadStateData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateRequest", version);
 }
@@ -177,12 +177,12 @@ export function decodeReadShareGroupStateRequest(r: Reader, version: number): Re
 }
 
 /** Writes one ReadShareGroupStateRequestReadStateData at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateRequestReadStateData(w: Writer, m: ReadShareGroupStateRequestReadStateDataInput, version: number): void {
+export function encodeReadShareGroupStateRequestReadStateData(w: Writer, m: ReadShareGroupStateRequestReadStateDataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeReadShareGroupStateRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeReadShareGroupStateRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateRequest.ReadStateData", version);
 }
@@ -209,7 +209,7 @@ export function decodeReadShareGroupStateRequestReadStateData(r: Reader, version
 }
 
 /** Writes one ReadShareGroupStateRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateRequestPartitionData(w: Writer, m: ReadShareGroupStateRequestPartitionDataInput, version: number): void {
+export function encodeReadShareGroupStateRequestPartitionData(w: Writer, m: ReadShareGroupStateRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int32(m.leaderEpoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateRequest.PartitionData", version);
@@ -229,13 +229,13 @@ export function decodeReadShareGroupStateRequestPartitionData(r: Reader, version
   return out;
 }
 
-/** Writes a ReadShareGroupStateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeReadShareGroupStateResponse(w: Writer, m: ReadShareGroupStateResponseInput, version: number): void {
+/** Writes a ReadShareGroupStateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeReadShareGroupStateResponse(w: Writer, m: ReadShareGroupStateResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ReadShareGroupStateResponse", version);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     w.unsignedVarint(f_results.length + 1);
-    for (const e of f_results) encodeReadShareGroupStateResponseReadStateResult(w, e, version);
+    for (const e of f_results) encodeReadShareGroupStateResponseReadStateResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateResponse", version);
 }
@@ -261,12 +261,12 @@ export function decodeReadShareGroupStateResponse(r: Reader, version: number): R
 }
 
 /** Writes one ReadShareGroupStateResponseReadStateResult at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateResponseReadStateResult(w: Writer, m: ReadShareGroupStateResponseReadStateResultInput, version: number): void {
+export function encodeReadShareGroupStateResponseReadStateResult(w: Writer, m: ReadShareGroupStateResponseReadStateResultInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeReadShareGroupStateResponsePartitionResult(w, e, version);
+    for (const e of f_partitions) encodeReadShareGroupStateResponsePartitionResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateResponse.ReadStateResult", version);
 }
@@ -293,7 +293,7 @@ export function decodeReadShareGroupStateResponseReadStateResult(r: Reader, vers
 }
 
 /** Writes one ReadShareGroupStateResponsePartitionResult at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateResponsePartitionResult(w: Writer, m: ReadShareGroupStateResponsePartitionResultInput, version: number): void {
+export function encodeReadShareGroupStateResponsePartitionResult(w: Writer, m: ReadShareGroupStateResponsePartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int16(m.errorCode);
   {
@@ -305,7 +305,7 @@ export function encodeReadShareGroupStateResponsePartitionResult(w: Writer, m: R
   {
     const f_stateBatches = m.stateBatches ?? EMPTY_ARRAY;
     w.unsignedVarint(f_stateBatches.length + 1);
-    for (const e of f_stateBatches) encodeReadShareGroupStateResponseStateBatch(w, e, version);
+    for (const e of f_stateBatches) encodeReadShareGroupStateResponseStateBatch(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ReadShareGroupStateResponse.PartitionResult", version);
 }
@@ -340,7 +340,7 @@ export function decodeReadShareGroupStateResponsePartitionResult(r: Reader, vers
 }
 
 /** Writes one ReadShareGroupStateResponseStateBatch at `version` (the version of the enclosing message). */
-export function encodeReadShareGroupStateResponseStateBatch(w: Writer, m: ReadShareGroupStateResponseStateBatchInput, version: number): void {
+export function encodeReadShareGroupStateResponseStateBatch(w: Writer, m: ReadShareGroupStateResponseStateBatchInput, version: number, lenient = false): void {
   w.int64(m.firstOffset);
   w.int64(m.lastOffset);
   w.int8(m.deliveryState);

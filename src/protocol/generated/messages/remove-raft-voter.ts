@@ -45,8 +45,8 @@ export interface RemoveRaftVoterResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RemoveRaftVoterRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRemoveRaftVoterRequest(w: Writer, m: RemoveRaftVoterRequestInput, version: number): void {
+/** Writes a RemoveRaftVoterRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRemoveRaftVoterRequest(w: Writer, m: RemoveRaftVoterRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("RemoveRaftVoterRequest", version);
   {
     const f_clusterId = m.clusterId === undefined ? "" : m.clusterId;
@@ -74,8 +74,8 @@ export function decodeRemoveRaftVoterRequest(r: Reader, version: number): Remove
   return out;
 }
 
-/** Writes a RemoveRaftVoterResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRemoveRaftVoterResponse(w: Writer, m: RemoveRaftVoterResponseInput, version: number): void {
+/** Writes a RemoveRaftVoterResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRemoveRaftVoterResponse(w: Writer, m: RemoveRaftVoterResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("RemoveRaftVoterResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

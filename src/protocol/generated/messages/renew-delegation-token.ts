@@ -41,8 +41,8 @@ export interface RenewDelegationTokenResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RenewDelegationTokenRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRenewDelegationTokenRequest(w: Writer, m: RenewDelegationTokenRequestInput, version: number): void {
+/** Writes a RenewDelegationTokenRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRenewDelegationTokenRequest(w: Writer, m: RenewDelegationTokenRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("RenewDelegationTokenRequest", version);
   {
     const f_hmac = m.hmac;
@@ -84,8 +84,8 @@ export function decodeRenewDelegationTokenRequest(r: Reader, version: number): R
   return out;
 }
 
-/** Writes a RenewDelegationTokenResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRenewDelegationTokenResponse(w: Writer, m: RenewDelegationTokenResponseInput, version: number): void {
+/** Writes a RenewDelegationTokenResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRenewDelegationTokenResponse(w: Writer, m: RenewDelegationTokenResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("RenewDelegationTokenResponse", version);
   w.int16(m.errorCode);
   w.int64(m.expiryTimestampMs);

@@ -41,8 +41,8 @@ export interface SaslAuthenticateResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a SaslAuthenticateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeSaslAuthenticateRequest(w: Writer, m: SaslAuthenticateRequestInput, version: number): void {
+/** Writes a SaslAuthenticateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeSaslAuthenticateRequest(w: Writer, m: SaslAuthenticateRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("SaslAuthenticateRequest", version);
   {
     const f_authBytes = m.authBytes;
@@ -81,8 +81,8 @@ export function decodeSaslAuthenticateRequest(r: Reader, version: number): SaslA
   return out;
 }
 
-/** Writes a SaslAuthenticateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeSaslAuthenticateResponse(w: Writer, m: SaslAuthenticateResponseInput, version: number): void {
+/** Writes a SaslAuthenticateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeSaslAuthenticateResponse(w: Writer, m: SaslAuthenticateResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("SaslAuthenticateResponse", version);
   w.int16(m.errorCode);
   {

@@ -35,8 +35,8 @@ export interface SaslHandshakeResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a SaslHandshakeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeSaslHandshakeRequest(w: Writer, m: SaslHandshakeRequestInput, version: number): void {
+/** Writes a SaslHandshakeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeSaslHandshakeRequest(w: Writer, m: SaslHandshakeRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("SaslHandshakeRequest", version);
   {
     const f_mechanism = m.mechanism;
@@ -56,8 +56,8 @@ export function decodeSaslHandshakeRequest(r: Reader, version: number): SaslHand
   };
 }
 
-/** Writes a SaslHandshakeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeSaslHandshakeResponse(w: Writer, m: SaslHandshakeResponseInput, version: number): void {
+/** Writes a SaslHandshakeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeSaslHandshakeResponse(w: Writer, m: SaslHandshakeResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("SaslHandshakeResponse", version);
   w.int16(m.errorCode);
   {

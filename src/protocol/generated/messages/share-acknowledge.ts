@@ -188,8 +188,8 @@ export interface ShareAcknowledgeResponseNodeEndpointInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareAcknowledgeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareAcknowledgeRequest(w: Writer, m: ShareAcknowledgeRequestInput, version: number): void {
+/** Writes a ShareAcknowledgeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareAcknowledgeRequest(w: Writer, m: ShareAcknowledgeRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareAcknowledgeRequest", version);
   {
     const f_groupId = m.groupId === undefined ? null : m.groupId;
@@ -203,7 +203,7 @@ export function encodeShareAcknowledgeRequest(w: Writer, m: ShareAcknowledgeRequ
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeShareAcknowledgeRequestAcknowledgeTopic(w, e, version);
+    for (const e of f_topics) encodeShareAcknowledgeRequestAcknowledgeTopic(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareAcknowledgeRequest", version);
 }
@@ -235,12 +235,12 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
 }
 
 /** Writes one ShareAcknowledgeRequestAcknowledgeTopic at `version` (the version of the enclosing message). */
-export function encodeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, m: ShareAcknowledgeRequestAcknowledgeTopicInput, version: number): void {
+export function encodeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, m: ShareAcknowledgeRequestAcknowledgeTopicInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeShareAcknowledgeRequestAcknowledgePartition(w, e, version);
+    for (const e of f_partitions) encodeShareAcknowledgeRequestAcknowledgePartition(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareAcknowledgeRequest.AcknowledgeTopic", version);
 }
@@ -267,12 +267,12 @@ export function decodeShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version
 }
 
 /** Writes one ShareAcknowledgeRequestAcknowledgePartition at `version` (the version of the enclosing message). */
-export function encodeShareAcknowledgeRequestAcknowledgePartition(w: Writer, m: ShareAcknowledgeRequestAcknowledgePartitionInput, version: number): void {
+export function encodeShareAcknowledgeRequestAcknowledgePartition(w: Writer, m: ShareAcknowledgeRequestAcknowledgePartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   {
     const f_acknowledgementBatches = m.acknowledgementBatches ?? EMPTY_ARRAY;
     w.unsignedVarint(f_acknowledgementBatches.length + 1);
-    for (const e of f_acknowledgementBatches) encodeShareAcknowledgeRequestAcknowledgementBatch(w, e, version);
+    for (const e of f_acknowledgementBatches) encodeShareAcknowledgeRequestAcknowledgementBatch(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareAcknowledgeRequest.AcknowledgePartition", version);
 }
@@ -299,7 +299,7 @@ export function decodeShareAcknowledgeRequestAcknowledgePartition(r: Reader, ver
 }
 
 /** Writes one ShareAcknowledgeRequestAcknowledgementBatch at `version` (the version of the enclosing message). */
-export function encodeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, m: ShareAcknowledgeRequestAcknowledgementBatchInput, version: number): void {
+export function encodeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, m: ShareAcknowledgeRequestAcknowledgementBatchInput, version: number, lenient = false): void {
   w.int64(m.firstOffset);
   w.int64(m.lastOffset);
   {
@@ -333,8 +333,8 @@ export function decodeShareAcknowledgeRequestAcknowledgementBatch(r: Reader, ver
   return out;
 }
 
-/** Writes a ShareAcknowledgeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareAcknowledgeResponse(w: Writer, m: ShareAcknowledgeResponseInput, version: number): void {
+/** Writes a ShareAcknowledgeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareAcknowledgeResponse(w: Writer, m: ShareAcknowledgeResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareAcknowledgeResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -345,12 +345,12 @@ export function encodeShareAcknowledgeResponse(w: Writer, m: ShareAcknowledgeRes
   {
     const f_responses = m.responses ?? EMPTY_ARRAY;
     w.unsignedVarint(f_responses.length + 1);
-    for (const e of f_responses) encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, e, version);
+    for (const e of f_responses) encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, e, version, lenient);
   }
   {
     const f_nodeEndpoints = m.nodeEndpoints ?? EMPTY_ARRAY;
     w.unsignedVarint(f_nodeEndpoints.length + 1);
-    for (const e of f_nodeEndpoints) encodeShareAcknowledgeResponseNodeEndpoint(w, e, version);
+    for (const e of f_nodeEndpoints) encodeShareAcknowledgeResponseNodeEndpoint(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareAcknowledgeResponse", version);
 }
@@ -391,12 +391,12 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
 }
 
 /** Writes one ShareAcknowledgeResponseShareAcknowledgeTopicResponse at `version` (the version of the enclosing message). */
-export function encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInput, version: number): void {
+export function encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeShareAcknowledgeResponsePartitionData(w, e, version);
+    for (const e of f_partitions) encodeShareAcknowledgeResponsePartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse", version);
 }
@@ -423,7 +423,7 @@ export function decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: R
 }
 
 /** Writes one ShareAcknowledgeResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeShareAcknowledgeResponsePartitionData(w: Writer, m: ShareAcknowledgeResponsePartitionDataInput, version: number): void {
+export function encodeShareAcknowledgeResponsePartitionData(w: Writer, m: ShareAcknowledgeResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   {
@@ -432,7 +432,7 @@ export function encodeShareAcknowledgeResponsePartitionData(w: Writer, m: ShareA
   }
   {
     const f_currentLeader = m.currentLeader;
-    encodeShareAcknowledgeResponseLeaderIdAndEpoch(w, f_currentLeader, version);
+    encodeShareAcknowledgeResponseLeaderIdAndEpoch(w, f_currentLeader, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareAcknowledgeResponse.PartitionData", version);
 }
@@ -456,7 +456,7 @@ export function decodeShareAcknowledgeResponsePartitionData(r: Reader, version: 
 }
 
 /** Writes one ShareAcknowledgeResponseLeaderIdAndEpoch at `version` (the version of the enclosing message). */
-export function encodeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, m: ShareAcknowledgeResponseLeaderIdAndEpochInput, version: number): void {
+export function encodeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, m: ShareAcknowledgeResponseLeaderIdAndEpochInput, version: number, lenient = false): void {
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareAcknowledgeResponse.LeaderIdAndEpoch", version);
@@ -477,7 +477,7 @@ export function decodeShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, versio
 }
 
 /** Writes one ShareAcknowledgeResponseNodeEndpoint at `version` (the version of the enclosing message). */
-export function encodeShareAcknowledgeResponseNodeEndpoint(w: Writer, m: ShareAcknowledgeResponseNodeEndpointInput, version: number): void {
+export function encodeShareAcknowledgeResponseNodeEndpoint(w: Writer, m: ShareAcknowledgeResponseNodeEndpointInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;

@@ -252,8 +252,8 @@ export interface ShareFetchResponseNodeEndpointInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareFetchRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareFetchRequest(w: Writer, m: ShareFetchRequestInput, version: number): void {
+/** Writes a ShareFetchRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareFetchRequest(w: Writer, m: ShareFetchRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareFetchRequest", version);
   {
     const f_groupId = m.groupId === undefined ? null : m.groupId;
@@ -270,12 +270,12 @@ export function encodeShareFetchRequest(w: Writer, m: ShareFetchRequestInput, ve
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeShareFetchRequestFetchTopic(w, e, version);
+    for (const e of f_topics) encodeShareFetchRequestFetchTopic(w, e, version, lenient);
   }
   {
     const f_forgottenTopicsData = m.forgottenTopicsData ?? EMPTY_ARRAY;
     w.unsignedVarint(f_forgottenTopicsData.length + 1);
-    for (const e of f_forgottenTopicsData) encodeShareFetchRequestForgottenTopic(w, e, version);
+    for (const e of f_forgottenTopicsData) encodeShareFetchRequestForgottenTopic(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareFetchRequest", version);
 }
@@ -322,12 +322,12 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
 }
 
 /** Writes one ShareFetchRequestFetchTopic at `version` (the version of the enclosing message). */
-export function encodeShareFetchRequestFetchTopic(w: Writer, m: ShareFetchRequestFetchTopicInput, version: number): void {
+export function encodeShareFetchRequestFetchTopic(w: Writer, m: ShareFetchRequestFetchTopicInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeShareFetchRequestFetchPartition(w, e, version);
+    for (const e of f_partitions) encodeShareFetchRequestFetchPartition(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareFetchRequest.FetchTopic", version);
 }
@@ -354,13 +354,13 @@ export function decodeShareFetchRequestFetchTopic(r: Reader, version: number): S
 }
 
 /** Writes one ShareFetchRequestFetchPartition at `version` (the version of the enclosing message). */
-export function encodeShareFetchRequestFetchPartition(w: Writer, m: ShareFetchRequestFetchPartitionInput, version: number): void {
+export function encodeShareFetchRequestFetchPartition(w: Writer, m: ShareFetchRequestFetchPartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int32(m.partitionMaxBytes);
   {
     const f_acknowledgementBatches = m.acknowledgementBatches ?? EMPTY_ARRAY;
     w.unsignedVarint(f_acknowledgementBatches.length + 1);
-    for (const e of f_acknowledgementBatches) encodeShareFetchRequestAcknowledgementBatch(w, e, version);
+    for (const e of f_acknowledgementBatches) encodeShareFetchRequestAcknowledgementBatch(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareFetchRequest.FetchPartition", version);
 }
@@ -389,7 +389,7 @@ export function decodeShareFetchRequestFetchPartition(r: Reader, version: number
 }
 
 /** Writes one ShareFetchRequestAcknowledgementBatch at `version` (the version of the enclosing message). */
-export function encodeShareFetchRequestAcknowledgementBatch(w: Writer, m: ShareFetchRequestAcknowledgementBatchInput, version: number): void {
+export function encodeShareFetchRequestAcknowledgementBatch(w: Writer, m: ShareFetchRequestAcknowledgementBatchInput, version: number, lenient = false): void {
   w.int64(m.firstOffset);
   w.int64(m.lastOffset);
   {
@@ -424,7 +424,7 @@ export function decodeShareFetchRequestAcknowledgementBatch(r: Reader, version: 
 }
 
 /** Writes one ShareFetchRequestForgottenTopic at `version` (the version of the enclosing message). */
-export function encodeShareFetchRequestForgottenTopic(w: Writer, m: ShareFetchRequestForgottenTopicInput, version: number): void {
+export function encodeShareFetchRequestForgottenTopic(w: Writer, m: ShareFetchRequestForgottenTopicInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
@@ -455,8 +455,8 @@ export function decodeShareFetchRequestForgottenTopic(r: Reader, version: number
   return out;
 }
 
-/** Writes a ShareFetchResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareFetchResponse(w: Writer, m: ShareFetchResponseInput, version: number): void {
+/** Writes a ShareFetchResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareFetchResponse(w: Writer, m: ShareFetchResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareFetchResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -467,12 +467,12 @@ export function encodeShareFetchResponse(w: Writer, m: ShareFetchResponseInput, 
   {
     const f_responses = m.responses ?? EMPTY_ARRAY;
     w.unsignedVarint(f_responses.length + 1);
-    for (const e of f_responses) encodeShareFetchResponseShareFetchableTopicResponse(w, e, version);
+    for (const e of f_responses) encodeShareFetchResponseShareFetchableTopicResponse(w, e, version, lenient);
   }
   {
     const f_nodeEndpoints = m.nodeEndpoints ?? EMPTY_ARRAY;
     w.unsignedVarint(f_nodeEndpoints.length + 1);
-    for (const e of f_nodeEndpoints) encodeShareFetchResponseNodeEndpoint(w, e, version);
+    for (const e of f_nodeEndpoints) encodeShareFetchResponseNodeEndpoint(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareFetchResponse", version);
 }
@@ -513,12 +513,12 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
 }
 
 /** Writes one ShareFetchResponseShareFetchableTopicResponse at `version` (the version of the enclosing message). */
-export function encodeShareFetchResponseShareFetchableTopicResponse(w: Writer, m: ShareFetchResponseShareFetchableTopicResponseInput, version: number): void {
+export function encodeShareFetchResponseShareFetchableTopicResponse(w: Writer, m: ShareFetchResponseShareFetchableTopicResponseInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeShareFetchResponsePartitionData(w, e, version);
+    for (const e of f_partitions) encodeShareFetchResponsePartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareFetchResponse.ShareFetchableTopicResponse", version);
 }
@@ -545,7 +545,7 @@ export function decodeShareFetchResponseShareFetchableTopicResponse(r: Reader, v
 }
 
 /** Writes one ShareFetchResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeShareFetchResponsePartitionData(w: Writer, m: ShareFetchResponsePartitionDataInput, version: number): void {
+export function encodeShareFetchResponsePartitionData(w: Writer, m: ShareFetchResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   {
@@ -559,7 +559,7 @@ export function encodeShareFetchResponsePartitionData(w: Writer, m: ShareFetchRe
   }
   {
     const f_currentLeader = m.currentLeader;
-    encodeShareFetchResponseLeaderIdAndEpoch(w, f_currentLeader, version);
+    encodeShareFetchResponseLeaderIdAndEpoch(w, f_currentLeader, version, lenient);
   }
   {
     const f_records = m.records === undefined ? null : m.records;
@@ -568,7 +568,7 @@ export function encodeShareFetchResponsePartitionData(w: Writer, m: ShareFetchRe
   {
     const f_acquiredRecords = m.acquiredRecords ?? EMPTY_ARRAY;
     w.unsignedVarint(f_acquiredRecords.length + 1);
-    for (const e of f_acquiredRecords) encodeShareFetchResponseAcquiredRecords(w, e, version);
+    for (const e of f_acquiredRecords) encodeShareFetchResponseAcquiredRecords(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareFetchResponse.PartitionData", version);
 }
@@ -607,7 +607,7 @@ export function decodeShareFetchResponsePartitionData(r: Reader, version: number
 }
 
 /** Writes one ShareFetchResponseLeaderIdAndEpoch at `version` (the version of the enclosing message). */
-export function encodeShareFetchResponseLeaderIdAndEpoch(w: Writer, m: ShareFetchResponseLeaderIdAndEpochInput, version: number): void {
+export function encodeShareFetchResponseLeaderIdAndEpoch(w: Writer, m: ShareFetchResponseLeaderIdAndEpochInput, version: number, lenient = false): void {
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareFetchResponse.LeaderIdAndEpoch", version);
@@ -628,7 +628,7 @@ export function decodeShareFetchResponseLeaderIdAndEpoch(r: Reader, version: num
 }
 
 /** Writes one ShareFetchResponseAcquiredRecords at `version` (the version of the enclosing message). */
-export function encodeShareFetchResponseAcquiredRecords(w: Writer, m: ShareFetchResponseAcquiredRecordsInput, version: number): void {
+export function encodeShareFetchResponseAcquiredRecords(w: Writer, m: ShareFetchResponseAcquiredRecordsInput, version: number, lenient = false): void {
   w.int64(m.firstOffset);
   w.int64(m.lastOffset);
   w.int16(m.deliveryCount);
@@ -652,7 +652,7 @@ export function decodeShareFetchResponseAcquiredRecords(r: Reader, version: numb
 }
 
 /** Writes one ShareFetchResponseNodeEndpoint at `version` (the version of the enclosing message). */
-export function encodeShareFetchResponseNodeEndpoint(w: Writer, m: ShareFetchResponseNodeEndpointInput, version: number): void {
+export function encodeShareFetchResponseNodeEndpoint(w: Writer, m: ShareFetchResponseNodeEndpointInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;

@@ -143,8 +143,8 @@ export interface ShareGroupDescribeResponseMemberInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupDescribeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupDescribeRequest(w: Writer, m: ShareGroupDescribeRequestInput, version: number): void {
+/** Writes a ShareGroupDescribeRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupDescribeRequest(w: Writer, m: ShareGroupDescribeRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupDescribeRequest", version);
   {
     const f_groupIds = m.groupIds ?? EMPTY_ARRAY;
@@ -177,14 +177,14 @@ export function decodeShareGroupDescribeRequest(r: Reader, version: number): Sha
   return out;
 }
 
-/** Writes a ShareGroupDescribeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupDescribeResponse(w: Writer, m: ShareGroupDescribeResponseInput, version: number): void {
+/** Writes a ShareGroupDescribeResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupDescribeResponse(w: Writer, m: ShareGroupDescribeResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupDescribeResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_groups = m.groups ?? EMPTY_ARRAY;
     w.unsignedVarint(f_groups.length + 1);
-    for (const e of f_groups) encodeShareGroupDescribeResponseDescribedGroup(w, e, version);
+    for (const e of f_groups) encodeShareGroupDescribeResponseDescribedGroup(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupDescribeResponse", version);
 }
@@ -212,7 +212,7 @@ export function decodeShareGroupDescribeResponse(r: Reader, version: number): Sh
 }
 
 /** Writes one ShareGroupDescribeResponseTopicPartitions at `version` (the version of the enclosing message). */
-export function encodeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroupDescribeResponseTopicPartitionsInput, version: number): void {
+export function encodeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroupDescribeResponseTopicPartitionsInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_topicName = m.topicName;
@@ -250,11 +250,11 @@ export function decodeShareGroupDescribeResponseTopicPartitions(r: Reader, versi
 }
 
 /** Writes one ShareGroupDescribeResponseAssignment at `version` (the version of the enclosing message). */
-export function encodeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescribeResponseAssignmentInput, version: number): void {
+export function encodeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescribeResponseAssignmentInput, version: number, lenient = false): void {
   {
     const f_topicPartitions = m.topicPartitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topicPartitions.length + 1);
-    for (const e of f_topicPartitions) encodeShareGroupDescribeResponseTopicPartitions(w, e, version);
+    for (const e of f_topicPartitions) encodeShareGroupDescribeResponseTopicPartitions(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupDescribeResponse.Assignment", version);
 }
@@ -279,7 +279,7 @@ export function decodeShareGroupDescribeResponseAssignment(r: Reader, version: n
 }
 
 /** Writes one ShareGroupDescribeResponseDescribedGroup at `version` (the version of the enclosing message). */
-export function encodeShareGroupDescribeResponseDescribedGroup(w: Writer, m: ShareGroupDescribeResponseDescribedGroupInput, version: number): void {
+export function encodeShareGroupDescribeResponseDescribedGroup(w: Writer, m: ShareGroupDescribeResponseDescribedGroupInput, version: number, lenient = false): void {
   w.int16(m.errorCode);
   {
     const f_errorMessage = m.errorMessage === undefined ? null : m.errorMessage;
@@ -302,7 +302,7 @@ export function encodeShareGroupDescribeResponseDescribedGroup(w: Writer, m: Sha
   {
     const f_members = m.members ?? EMPTY_ARRAY;
     w.unsignedVarint(f_members.length + 1);
-    for (const e of f_members) encodeShareGroupDescribeResponseMember(w, e, version);
+    for (const e of f_members) encodeShareGroupDescribeResponseMember(w, e, version, lenient);
   }
   w.int32(m.authorizedOperations ?? -2147483648);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupDescribeResponse.DescribedGroup", version);
@@ -344,7 +344,7 @@ export function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, versio
 }
 
 /** Writes one ShareGroupDescribeResponseMember at `version` (the version of the enclosing message). */
-export function encodeShareGroupDescribeResponseMember(w: Writer, m: ShareGroupDescribeResponseMemberInput, version: number): void {
+export function encodeShareGroupDescribeResponseMember(w: Writer, m: ShareGroupDescribeResponseMemberInput, version: number, lenient = false): void {
   {
     const f_memberId = m.memberId;
     w.compactString(f_memberId);
@@ -369,7 +369,7 @@ export function encodeShareGroupDescribeResponseMember(w: Writer, m: ShareGroupD
   }
   {
     const f_assignment = m.assignment;
-    encodeShareGroupDescribeResponseAssignment(w, f_assignment, version);
+    encodeShareGroupDescribeResponseAssignment(w, f_assignment, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupDescribeResponse.Member", version);
 }

@@ -94,8 +94,8 @@ export interface ShareGroupHeartbeatResponseAssignmentInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupHeartbeatRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupHeartbeatRequest(w: Writer, m: ShareGroupHeartbeatRequestInput, version: number): void {
+/** Writes a ShareGroupHeartbeatRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupHeartbeatRequest(w: Writer, m: ShareGroupHeartbeatRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupHeartbeatRequest", version);
   {
     const f_groupId = m.groupId;
@@ -153,8 +153,8 @@ export function decodeShareGroupHeartbeatRequest(r: Reader, version: number): Sh
   return out;
 }
 
-/** Writes a ShareGroupHeartbeatResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupHeartbeatResponse(w: Writer, m: ShareGroupHeartbeatResponseInput, version: number): void {
+/** Writes a ShareGroupHeartbeatResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupHeartbeatResponse(w: Writer, m: ShareGroupHeartbeatResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupHeartbeatResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -174,7 +174,7 @@ export function encodeShareGroupHeartbeatResponse(w: Writer, m: ShareGroupHeartb
       w.int8(-1);
     } else {
       w.int8(1);
-      encodeShareGroupHeartbeatResponseAssignment(w, f_assignment, version);
+      encodeShareGroupHeartbeatResponseAssignment(w, f_assignment, version, lenient);
     }
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupHeartbeatResponse", version);
@@ -206,7 +206,7 @@ export function decodeShareGroupHeartbeatResponse(r: Reader, version: number): S
 }
 
 /** Writes one ShareGroupHeartbeatResponseTopicPartitions at `version` (the version of the enclosing message). */
-export function encodeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: ShareGroupHeartbeatResponseTopicPartitionsInput, version: number): void {
+export function encodeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: ShareGroupHeartbeatResponseTopicPartitionsInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
@@ -238,11 +238,11 @@ export function decodeShareGroupHeartbeatResponseTopicPartitions(r: Reader, vers
 }
 
 /** Writes one ShareGroupHeartbeatResponseAssignment at `version` (the version of the enclosing message). */
-export function encodeShareGroupHeartbeatResponseAssignment(w: Writer, m: ShareGroupHeartbeatResponseAssignmentInput, version: number): void {
+export function encodeShareGroupHeartbeatResponseAssignment(w: Writer, m: ShareGroupHeartbeatResponseAssignmentInput, version: number, lenient = false): void {
   {
     const f_topicPartitions = m.topicPartitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topicPartitions.length + 1);
-    for (const e of f_topicPartitions) encodeShareGroupHeartbeatResponseTopicPartitions(w, e, version);
+    for (const e of f_topicPartitions) encodeShareGroupHeartbeatResponseTopicPartitions(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupHeartbeatResponse.Assignment", version);
 }

@@ -150,14 +150,14 @@ export interface StopReplicaResponseStopReplicaPartitionErrorInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a StopReplicaRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeStopReplicaRequest(w: Writer, m: StopReplicaRequestInput, version: number): void {
+/** Writes a StopReplicaRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeStopReplicaRequest(w: Writer, m: StopReplicaRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("StopReplicaRequest", version);
   w.int32(m.controllerId);
   if (version >= 4) {
     w.bool(m.isKRaftController ?? false);
   }
-  if (version <= 3 && m.isKRaftController !== undefined && m.isKRaftController !== false) throw absentFieldEncodeError("StopReplicaRequest.isKRaftController", version);
+  if (!lenient && version <= 3 && m.isKRaftController !== undefined && m.isKRaftController !== false) throw absentFieldEncodeError("StopReplicaRequest.isKRaftController", version);
   w.int32(m.controllerEpoch);
   if (version >= 1) {
     w.int64(m.brokerEpoch ?? -1n);
@@ -165,30 +165,30 @@ export function encodeStopReplicaRequest(w: Writer, m: StopReplicaRequestInput, 
   if (version <= 2) {
     w.bool(m.deletePartitions ?? false);
   }
-  if (version >= 3 && m.deletePartitions !== undefined && m.deletePartitions !== false) throw absentFieldEncodeError("StopReplicaRequest.deletePartitions", version);
+  if (!lenient && version >= 3 && m.deletePartitions !== undefined && m.deletePartitions !== false) throw absentFieldEncodeError("StopReplicaRequest.deletePartitions", version);
   if (version <= 0) {
     const f_ungroupedPartitions = m.ungroupedPartitions ?? EMPTY_ARRAY;
     w.int32(f_ungroupedPartitions.length);
-    for (const e of f_ungroupedPartitions) encodeStopReplicaRequestStopReplicaPartitionV0(w, e, version);
+    for (const e of f_ungroupedPartitions) encodeStopReplicaRequestStopReplicaPartitionV0(w, e, version, lenient);
   }
-  if (version >= 1 && m.ungroupedPartitions !== undefined && m.ungroupedPartitions.length !== 0) throw absentFieldEncodeError("StopReplicaRequest.ungroupedPartitions", version);
+  if (!lenient && version >= 1 && m.ungroupedPartitions !== undefined && m.ungroupedPartitions.length !== 0) throw absentFieldEncodeError("StopReplicaRequest.ungroupedPartitions", version);
   if (version >= 1 && version <= 2) {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeStopReplicaRequestStopReplicaTopicV1(w, e, version);
+      for (const e of f_topics) encodeStopReplicaRequestStopReplicaTopicV1(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeStopReplicaRequestStopReplicaTopicV1(w, e, version);
+      for (const e of f_topics) encodeStopReplicaRequestStopReplicaTopicV1(w, e, version, lenient);
     }
   }
-  if ((version <= 0 || version >= 3) && m.topics !== undefined && m.topics.length !== 0) throw absentFieldEncodeError("StopReplicaRequest.topics", version);
+  if (!lenient && (version <= 0 || version >= 3) && m.topics !== undefined && m.topics.length !== 0) throw absentFieldEncodeError("StopReplicaRequest.topics", version);
   if (version >= 3) {
     const f_topicStates = m.topicStates ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topicStates.length + 1);
-    for (const e of f_topicStates) encodeStopReplicaRequestStopReplicaTopicState(w, e, version);
+    for (const e of f_topicStates) encodeStopReplicaRequestStopReplicaTopicState(w, e, version, lenient);
   }
-  if (version <= 2 && m.topicStates !== undefined && m.topicStates.length !== 0) throw absentFieldEncodeError("StopReplicaRequest.topicStates", version);
+  if (!lenient && version <= 2 && m.topicStates !== undefined && m.topicStates.length !== 0) throw absentFieldEncodeError("StopReplicaRequest.topicStates", version);
   if (version >= 2) {
     writeTaggedFields(w, undefined, m.unknownTaggedFields, "StopReplicaRequest", version);
   } else {
@@ -270,7 +270,7 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
 }
 
 /** Writes one StopReplicaRequestStopReplicaPartitionV0 at `version` (the version of the enclosing message). */
-export function encodeStopReplicaRequestStopReplicaPartitionV0(w: Writer, m: StopReplicaRequestStopReplicaPartitionV0Input, version: number): void {
+export function encodeStopReplicaRequestStopReplicaPartitionV0(w: Writer, m: StopReplicaRequestStopReplicaPartitionV0Input, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     w.string(f_topicName);
@@ -292,7 +292,7 @@ export function decodeStopReplicaRequestStopReplicaPartitionV0(r: Reader, versio
 }
 
 /** Writes one StopReplicaRequestStopReplicaTopicV1 at `version` (the version of the enclosing message). */
-export function encodeStopReplicaRequestStopReplicaTopicV1(w: Writer, m: StopReplicaRequestStopReplicaTopicV1Input, version: number): void {
+export function encodeStopReplicaRequestStopReplicaTopicV1(w: Writer, m: StopReplicaRequestStopReplicaTopicV1Input, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 2) {
@@ -355,7 +355,7 @@ export function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: n
 }
 
 /** Writes one StopReplicaRequestStopReplicaTopicState at `version` (the version of the enclosing message). */
-export function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, m: StopReplicaRequestStopReplicaTopicStateInput, version: number): void {
+export function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, m: StopReplicaRequestStopReplicaTopicStateInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     w.compactString(f_topicName);
@@ -363,7 +363,7 @@ export function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, m: Stop
   {
     const f_partitionStates = m.partitionStates ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitionStates.length + 1);
-    for (const e of f_partitionStates) encodeStopReplicaRequestStopReplicaPartitionState(w, e, version);
+    for (const e of f_partitionStates) encodeStopReplicaRequestStopReplicaPartitionState(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "StopReplicaRequest.StopReplicaTopicState", version);
 }
@@ -390,7 +390,7 @@ export function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, version
 }
 
 /** Writes one StopReplicaRequestStopReplicaPartitionState at `version` (the version of the enclosing message). */
-export function encodeStopReplicaRequestStopReplicaPartitionState(w: Writer, m: StopReplicaRequestStopReplicaPartitionStateInput, version: number): void {
+export function encodeStopReplicaRequestStopReplicaPartitionState(w: Writer, m: StopReplicaRequestStopReplicaPartitionStateInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int32(m.leaderEpoch ?? -1);
   w.bool(m.deletePartition);
@@ -413,18 +413,18 @@ export function decodeStopReplicaRequestStopReplicaPartitionState(r: Reader, ver
   return out;
 }
 
-/** Writes a StopReplicaResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeStopReplicaResponse(w: Writer, m: StopReplicaResponseInput, version: number): void {
+/** Writes a StopReplicaResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeStopReplicaResponse(w: Writer, m: StopReplicaResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("StopReplicaResponse", version);
   w.int16(m.errorCode);
   {
     const f_partitionErrors = m.partitionErrors ?? EMPTY_ARRAY;
     if (version >= 2) {
       w.unsignedVarint(f_partitionErrors.length + 1);
-      for (const e of f_partitionErrors) encodeStopReplicaResponseStopReplicaPartitionError(w, e, version);
+      for (const e of f_partitionErrors) encodeStopReplicaResponseStopReplicaPartitionError(w, e, version, lenient);
     } else {
       w.int32(f_partitionErrors.length);
-      for (const e of f_partitionErrors) encodeStopReplicaResponseStopReplicaPartitionError(w, e, version);
+      for (const e of f_partitionErrors) encodeStopReplicaResponseStopReplicaPartitionError(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -467,7 +467,7 @@ export function decodeStopReplicaResponse(r: Reader, version: number): StopRepli
 }
 
 /** Writes one StopReplicaResponseStopReplicaPartitionError at `version` (the version of the enclosing message). */
-export function encodeStopReplicaResponseStopReplicaPartitionError(w: Writer, m: StopReplicaResponseStopReplicaPartitionErrorInput, version: number): void {
+export function encodeStopReplicaResponseStopReplicaPartitionError(w: Writer, m: StopReplicaResponseStopReplicaPartitionErrorInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 2) {

@@ -82,8 +82,8 @@ export interface SyncGroupResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a SyncGroupRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeSyncGroupRequest(w: Writer, m: SyncGroupRequestInput, version: number): void {
+/** Writes a SyncGroupRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeSyncGroupRequest(w: Writer, m: SyncGroupRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("SyncGroupRequest", version);
   {
     const f_groupId = m.groupId;
@@ -110,7 +110,7 @@ export function encodeSyncGroupRequest(w: Writer, m: SyncGroupRequestInput, vers
       w.nullableString(f_groupInstanceId);
     }
   }
-  if (version <= 2 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("SyncGroupRequest.groupInstanceId", version);
+  if (!lenient && version <= 2 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("SyncGroupRequest.groupInstanceId", version);
   if (version >= 5) {
     const f_protocolType = m.protocolType === undefined ? null : m.protocolType;
     w.compactNullableString(f_protocolType);
@@ -123,10 +123,10 @@ export function encodeSyncGroupRequest(w: Writer, m: SyncGroupRequestInput, vers
     const f_assignments = m.assignments ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_assignments.length + 1);
-      for (const e of f_assignments) encodeSyncGroupRequestSyncGroupRequestAssignment(w, e, version);
+      for (const e of f_assignments) encodeSyncGroupRequestSyncGroupRequestAssignment(w, e, version, lenient);
     } else {
       w.int32(f_assignments.length);
-      for (const e of f_assignments) encodeSyncGroupRequestSyncGroupRequestAssignment(w, e, version);
+      for (const e of f_assignments) encodeSyncGroupRequestSyncGroupRequestAssignment(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -202,7 +202,7 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
 }
 
 /** Writes one SyncGroupRequestSyncGroupRequestAssignment at `version` (the version of the enclosing message). */
-export function encodeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, m: SyncGroupRequestSyncGroupRequestAssignmentInput, version: number): void {
+export function encodeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, m: SyncGroupRequestSyncGroupRequestAssignmentInput, version: number, lenient = false): void {
   {
     const f_memberId = m.memberId;
     if (version >= 4) {
@@ -254,8 +254,8 @@ export function decodeSyncGroupRequestSyncGroupRequestAssignment(r: Reader, vers
   return out;
 }
 
-/** Writes a SyncGroupResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeSyncGroupResponse(w: Writer, m: SyncGroupResponseInput, version: number): void {
+/** Writes a SyncGroupResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeSyncGroupResponse(w: Writer, m: SyncGroupResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("SyncGroupResponse", version);
   if (version >= 1) {
     w.int32(m.throttleTimeMs ?? 0);

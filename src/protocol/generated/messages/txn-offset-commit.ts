@@ -139,8 +139,8 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a TxnOffsetCommitRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitRequestInput, version: number): void {
+/** Writes a TxnOffsetCommitRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("TxnOffsetCommitRequest", version);
   {
     const f_transactionalId = m.transactionalId;
@@ -163,25 +163,25 @@ export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitReques
   if (version >= 3) {
     w.int32(m.generationId ?? -1);
   }
-  if (version <= 2 && m.generationId !== undefined && m.generationId !== -1) throw absentFieldEncodeError("TxnOffsetCommitRequest.generationId", version);
+  if (!lenient && version <= 2 && m.generationId !== undefined && m.generationId !== -1) throw absentFieldEncodeError("TxnOffsetCommitRequest.generationId", version);
   if (version >= 3) {
     const f_memberId = m.memberId ?? "";
     w.compactString(f_memberId);
   }
-  if (version <= 2 && m.memberId !== undefined && m.memberId !== "") throw absentFieldEncodeError("TxnOffsetCommitRequest.memberId", version);
+  if (!lenient && version <= 2 && m.memberId !== undefined && m.memberId !== "") throw absentFieldEncodeError("TxnOffsetCommitRequest.memberId", version);
   if (version >= 3) {
     const f_groupInstanceId = m.groupInstanceId === undefined ? null : m.groupInstanceId;
     w.compactNullableString(f_groupInstanceId);
   }
-  if (version <= 2 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("TxnOffsetCommitRequest.groupInstanceId", version);
+  if (!lenient && version <= 2 && m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw absentFieldEncodeError("TxnOffsetCommitRequest.groupInstanceId", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, e, version);
+      for (const e of f_topics) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, e, version);
+      for (const e of f_topics) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, e, version, lenient);
     }
   }
   if (version >= 3) {
@@ -255,7 +255,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
 }
 
 /** Writes one TxnOffsetCommitRequestTxnOffsetCommitRequestTopic at `version` (the version of the enclosing message). */
-export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, m: TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInput, version: number): void {
+export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, m: TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 3) {
@@ -268,10 +268,10 @@ export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Write
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, e, version);
+      for (const e of f_partitions) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, e, version);
+      for (const e of f_partitions) encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, e, version, lenient);
     }
   }
   if (version >= 3) {
@@ -318,7 +318,7 @@ export function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reade
 }
 
 /** Writes one TxnOffsetCommitRequestTxnOffsetCommitRequestPartition at `version` (the version of the enclosing message). */
-export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, m: TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInput, version: number): void {
+export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, m: TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   if (version >= 2) {
@@ -369,18 +369,18 @@ export function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: R
   return out;
 }
 
-/** Writes a TxnOffsetCommitResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeTxnOffsetCommitResponse(w: Writer, m: TxnOffsetCommitResponseInput, version: number): void {
+/** Writes a TxnOffsetCommitResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeTxnOffsetCommitResponse(w: Writer, m: TxnOffsetCommitResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("TxnOffsetCommitResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, e, version);
+      for (const e of f_topics) encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, e, version);
+      for (const e of f_topics) encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, e, version, lenient);
     }
   }
   if (version >= 3) {
@@ -423,7 +423,7 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
 }
 
 /** Writes one TxnOffsetCommitResponseTxnOffsetCommitResponseTopic at `version` (the version of the enclosing message). */
-export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, m: TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInput, version: number): void {
+export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, m: TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 3) {
@@ -436,10 +436,10 @@ export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Wri
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 3) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, e, version);
+      for (const e of f_partitions) encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, e, version);
+      for (const e of f_partitions) encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, e, version, lenient);
     }
   }
   if (version >= 3) {
@@ -486,7 +486,7 @@ export function decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Rea
 }
 
 /** Writes one TxnOffsetCommitResponseTxnOffsetCommitResponsePartition at `version` (the version of the enclosing message). */
-export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, m: TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInput, version: number): void {
+export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, m: TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (version >= 3) {

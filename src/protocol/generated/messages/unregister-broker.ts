@@ -38,8 +38,8 @@ export interface UnregisterBrokerResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a UnregisterBrokerRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUnregisterBrokerRequest(w: Writer, m: UnregisterBrokerRequestInput, version: number): void {
+/** Writes a UnregisterBrokerRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUnregisterBrokerRequest(w: Writer, m: UnregisterBrokerRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("UnregisterBrokerRequest", version);
   w.int32(m.brokerId);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "UnregisterBrokerRequest", version);
@@ -58,8 +58,8 @@ export function decodeUnregisterBrokerRequest(r: Reader, version: number): Unreg
   return out;
 }
 
-/** Writes a UnregisterBrokerResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUnregisterBrokerResponse(w: Writer, m: UnregisterBrokerResponseInput, version: number): void {
+/** Writes a UnregisterBrokerResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUnregisterBrokerResponse(w: Writer, m: UnregisterBrokerResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("UnregisterBrokerResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);

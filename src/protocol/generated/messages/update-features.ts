@@ -90,19 +90,19 @@ export interface UpdateFeaturesResponseUpdatableFeatureResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a UpdateFeaturesRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUpdateFeaturesRequest(w: Writer, m: UpdateFeaturesRequestInput, version: number): void {
+/** Writes a UpdateFeaturesRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUpdateFeaturesRequest(w: Writer, m: UpdateFeaturesRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("UpdateFeaturesRequest", version);
   w.int32(m.timeoutMs ?? 60000);
   {
     const f_featureUpdates = m.featureUpdates ?? EMPTY_ARRAY;
     w.unsignedVarint(f_featureUpdates.length + 1);
-    for (const e of f_featureUpdates) encodeUpdateFeaturesRequestFeatureUpdateKey(w, e, version);
+    for (const e of f_featureUpdates) encodeUpdateFeaturesRequestFeatureUpdateKey(w, e, version, lenient);
   }
   if (version >= 1) {
     w.bool(m.validateOnly ?? false);
   }
-  if (version <= 0 && m.validateOnly !== undefined && m.validateOnly !== false) throw absentFieldEncodeError("UpdateFeaturesRequest.validateOnly", version);
+  if (!lenient && version <= 0 && m.validateOnly !== undefined && m.validateOnly !== false) throw absentFieldEncodeError("UpdateFeaturesRequest.validateOnly", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "UpdateFeaturesRequest", version);
 }
 
@@ -134,7 +134,7 @@ export function decodeUpdateFeaturesRequest(r: Reader, version: number): UpdateF
 }
 
 /** Writes one UpdateFeaturesRequestFeatureUpdateKey at `version` (the version of the enclosing message). */
-export function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, m: UpdateFeaturesRequestFeatureUpdateKeyInput, version: number): void {
+export function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, m: UpdateFeaturesRequestFeatureUpdateKeyInput, version: number, lenient = false): void {
   {
     const f_feature = m.feature;
     w.compactString(f_feature);
@@ -143,11 +143,11 @@ export function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, m: Update
   if (version <= 0) {
     w.bool(m.allowDowngrade ?? false);
   }
-  if (version >= 1 && m.allowDowngrade !== undefined && m.allowDowngrade !== false) throw absentFieldEncodeError("UpdateFeaturesRequest.FeatureUpdateKey.allowDowngrade", version);
+  if (!lenient && version >= 1 && m.allowDowngrade !== undefined && m.allowDowngrade !== false) throw absentFieldEncodeError("UpdateFeaturesRequest.FeatureUpdateKey.allowDowngrade", version);
   if (version >= 1) {
     w.int8(m.upgradeType ?? 1);
   }
-  if (version <= 0 && m.upgradeType !== undefined && m.upgradeType !== 1) throw absentFieldEncodeError("UpdateFeaturesRequest.FeatureUpdateKey.upgradeType", version);
+  if (!lenient && version <= 0 && m.upgradeType !== undefined && m.upgradeType !== 1) throw absentFieldEncodeError("UpdateFeaturesRequest.FeatureUpdateKey.upgradeType", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "UpdateFeaturesRequest.FeatureUpdateKey", version);
 }
 
@@ -175,8 +175,8 @@ export function decodeUpdateFeaturesRequestFeatureUpdateKey(r: Reader, version: 
   return out;
 }
 
-/** Writes a UpdateFeaturesResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUpdateFeaturesResponse(w: Writer, m: UpdateFeaturesResponseInput, version: number): void {
+/** Writes a UpdateFeaturesResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUpdateFeaturesResponse(w: Writer, m: UpdateFeaturesResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("UpdateFeaturesResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -187,7 +187,7 @@ export function encodeUpdateFeaturesResponse(w: Writer, m: UpdateFeaturesRespons
   if (version <= 1) {
     const f_results = m.results ?? EMPTY_ARRAY;
     w.unsignedVarint(f_results.length + 1);
-    for (const e of f_results) encodeUpdateFeaturesResponseUpdatableFeatureResult(w, e, version);
+    for (const e of f_results) encodeUpdateFeaturesResponseUpdatableFeatureResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "UpdateFeaturesResponse", version);
 }
@@ -221,7 +221,7 @@ export function decodeUpdateFeaturesResponse(r: Reader, version: number): Update
 }
 
 /** Writes one UpdateFeaturesResponseUpdatableFeatureResult at `version` (the version of the enclosing message). */
-export function encodeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, m: UpdateFeaturesResponseUpdatableFeatureResultInput, version: number): void {
+export function encodeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, m: UpdateFeaturesResponseUpdatableFeatureResultInput, version: number, lenient = false): void {
   {
     const f_feature = m.feature;
     w.compactString(f_feature);

@@ -170,15 +170,15 @@ export interface UpdateMetadataResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a UpdateMetadataRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequestInput, version: number): void {
+/** Writes a UpdateMetadataRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 8)) throw unsupportedVersionEncodeError("UpdateMetadataRequest", version);
   w.int32(m.controllerId);
   if (version >= 8) {
     w.bool(m.isKRaftController ?? false);
   }
-  if (version <= 7 && m.isKRaftController !== undefined && m.isKRaftController !== false) throw absentFieldEncodeError("UpdateMetadataRequest.isKRaftController", version);
-  if (version <= 7 && m.type !== undefined && m.type !== 0) throw absentFieldEncodeError("UpdateMetadataRequest.type", version);
+  if (!lenient && version <= 7 && m.isKRaftController !== undefined && m.isKRaftController !== false) throw absentFieldEncodeError("UpdateMetadataRequest.isKRaftController", version);
+  if (!lenient && version <= 7 && m.type !== undefined && m.type !== 0) throw absentFieldEncodeError("UpdateMetadataRequest.type", version);
   w.int32(m.controllerEpoch);
   if (version >= 5) {
     w.int64(m.brokerEpoch ?? -1n);
@@ -186,28 +186,28 @@ export function encodeUpdateMetadataRequest(w: Writer, m: UpdateMetadataRequestI
   if (version <= 4) {
     const f_ungroupedPartitionStates = m.ungroupedPartitionStates ?? EMPTY_ARRAY;
     w.int32(f_ungroupedPartitionStates.length);
-    for (const e of f_ungroupedPartitionStates) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, e, version);
+    for (const e of f_ungroupedPartitionStates) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, e, version, lenient);
   }
-  if (version >= 5 && m.ungroupedPartitionStates !== undefined && m.ungroupedPartitionStates.length !== 0) throw absentFieldEncodeError("UpdateMetadataRequest.ungroupedPartitionStates", version);
+  if (!lenient && version >= 5 && m.ungroupedPartitionStates !== undefined && m.ungroupedPartitionStates.length !== 0) throw absentFieldEncodeError("UpdateMetadataRequest.ungroupedPartitionStates", version);
   if (version >= 5) {
     const f_topicStates = m.topicStates ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_topicStates.length + 1);
-      for (const e of f_topicStates) encodeUpdateMetadataRequestUpdateMetadataTopicState(w, e, version);
+      for (const e of f_topicStates) encodeUpdateMetadataRequestUpdateMetadataTopicState(w, e, version, lenient);
     } else {
       w.int32(f_topicStates.length);
-      for (const e of f_topicStates) encodeUpdateMetadataRequestUpdateMetadataTopicState(w, e, version);
+      for (const e of f_topicStates) encodeUpdateMetadataRequestUpdateMetadataTopicState(w, e, version, lenient);
     }
   }
-  if (version <= 4 && m.topicStates !== undefined && m.topicStates.length !== 0) throw absentFieldEncodeError("UpdateMetadataRequest.topicStates", version);
+  if (!lenient && version <= 4 && m.topicStates !== undefined && m.topicStates.length !== 0) throw absentFieldEncodeError("UpdateMetadataRequest.topicStates", version);
   {
     const f_liveBrokers = m.liveBrokers ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_liveBrokers.length + 1);
-      for (const e of f_liveBrokers) encodeUpdateMetadataRequestUpdateMetadataBroker(w, e, version);
+      for (const e of f_liveBrokers) encodeUpdateMetadataRequestUpdateMetadataBroker(w, e, version, lenient);
     } else {
       w.int32(f_liveBrokers.length);
-      for (const e of f_liveBrokers) encodeUpdateMetadataRequestUpdateMetadataBroker(w, e, version);
+      for (const e of f_liveBrokers) encodeUpdateMetadataRequestUpdateMetadataBroker(w, e, version, lenient);
     }
   }
   if (version >= 6) {
@@ -319,7 +319,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
 }
 
 /** Writes one UpdateMetadataRequestUpdateMetadataPartitionState at `version` (the version of the enclosing message). */
-export function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: UpdateMetadataRequestUpdateMetadataPartitionStateInput, version: number): void {
+export function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: UpdateMetadataRequestUpdateMetadataPartitionStateInput, version: number, lenient = false): void {
   if (version <= 4) {
     const f_topicName = m.topicName ?? "";
     w.string(f_topicName);
@@ -443,7 +443,7 @@ export function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reade
 }
 
 /** Writes one UpdateMetadataRequestUpdateMetadataTopicState at `version` (the version of the enclosing message). */
-export function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, m: UpdateMetadataRequestUpdateMetadataTopicStateInput, version: number): void {
+export function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, m: UpdateMetadataRequestUpdateMetadataTopicStateInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     if (version >= 6) {
@@ -459,10 +459,10 @@ export function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, m
     const f_partitionStates = m.partitionStates ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_partitionStates.length + 1);
-      for (const e of f_partitionStates) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, e, version);
+      for (const e of f_partitionStates) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, e, version, lenient);
     } else {
       w.int32(f_partitionStates.length);
-      for (const e of f_partitionStates) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, e, version);
+      for (const e of f_partitionStates) encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, e, version, lenient);
     }
   }
   if (version >= 6) {
@@ -514,7 +514,7 @@ export function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, v
 }
 
 /** Writes one UpdateMetadataRequestUpdateMetadataBroker at `version` (the version of the enclosing message). */
-export function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, m: UpdateMetadataRequestUpdateMetadataBrokerInput, version: number): void {
+export function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, m: UpdateMetadataRequestUpdateMetadataBrokerInput, version: number, lenient = false): void {
   w.int32(m.id);
   if (version <= 0) {
     const f_v0Host = m.v0Host ?? "";
@@ -527,10 +527,10 @@ export function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, m: Up
     const f_endpoints = m.endpoints ?? EMPTY_ARRAY;
     if (version >= 6) {
       w.unsignedVarint(f_endpoints.length + 1);
-      for (const e of f_endpoints) encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, e, version);
+      for (const e of f_endpoints) encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, e, version, lenient);
     } else {
       w.int32(f_endpoints.length);
-      for (const e of f_endpoints) encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, e, version);
+      for (const e of f_endpoints) encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, e, version, lenient);
     }
   }
   if (version >= 2) {
@@ -601,7 +601,7 @@ export function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, versi
 }
 
 /** Writes one UpdateMetadataRequestUpdateMetadataEndpoint at `version` (the version of the enclosing message). */
-export function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, m: UpdateMetadataRequestUpdateMetadataEndpointInput, version: number): void {
+export function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, m: UpdateMetadataRequestUpdateMetadataEndpointInput, version: number, lenient = false): void {
   w.int32(m.port);
   {
     const f_host = m.host;
@@ -661,8 +661,8 @@ export function decodeUpdateMetadataRequestUpdateMetadataEndpoint(r: Reader, ver
   return out;
 }
 
-/** Writes a UpdateMetadataResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUpdateMetadataResponse(w: Writer, m: UpdateMetadataResponseInput, version: number): void {
+/** Writes a UpdateMetadataResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUpdateMetadataResponse(w: Writer, m: UpdateMetadataResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 8)) throw unsupportedVersionEncodeError("UpdateMetadataResponse", version);
   w.int16(m.errorCode);
   if (version >= 6) {

@@ -114,8 +114,8 @@ export interface UpdateRaftVoterResponseCurrentLeaderInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a UpdateRaftVoterRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUpdateRaftVoterRequest(w: Writer, m: UpdateRaftVoterRequestInput, version: number): void {
+/** Writes a UpdateRaftVoterRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUpdateRaftVoterRequest(w: Writer, m: UpdateRaftVoterRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("UpdateRaftVoterRequest", version);
   {
     const f_clusterId = m.clusterId === undefined ? "" : m.clusterId;
@@ -127,11 +127,11 @@ export function encodeUpdateRaftVoterRequest(w: Writer, m: UpdateRaftVoterReques
   {
     const f_listeners = m.listeners ?? EMPTY_ARRAY;
     w.unsignedVarint(f_listeners.length + 1);
-    for (const e of f_listeners) encodeUpdateRaftVoterRequestListener(w, e, version);
+    for (const e of f_listeners) encodeUpdateRaftVoterRequestListener(w, e, version, lenient);
   }
   {
     const f_kRaftVersionFeature = m.kRaftVersionFeature;
-    encodeUpdateRaftVoterRequestKRaftVersionFeature(w, f_kRaftVersionFeature, version);
+    encodeUpdateRaftVoterRequestKRaftVersionFeature(w, f_kRaftVersionFeature, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "UpdateRaftVoterRequest", version);
 }
@@ -167,7 +167,7 @@ export function decodeUpdateRaftVoterRequest(r: Reader, version: number): Update
 }
 
 /** Writes one UpdateRaftVoterRequestListener at `version` (the version of the enclosing message). */
-export function encodeUpdateRaftVoterRequestListener(w: Writer, m: UpdateRaftVoterRequestListenerInput, version: number): void {
+export function encodeUpdateRaftVoterRequestListener(w: Writer, m: UpdateRaftVoterRequestListenerInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -197,7 +197,7 @@ export function decodeUpdateRaftVoterRequestListener(r: Reader, version: number)
 }
 
 /** Writes one UpdateRaftVoterRequestKRaftVersionFeature at `version` (the version of the enclosing message). */
-export function encodeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, m: UpdateRaftVoterRequestKRaftVersionFeatureInput, version: number): void {
+export function encodeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, m: UpdateRaftVoterRequestKRaftVersionFeatureInput, version: number, lenient = false): void {
   w.int16(m.minSupportedVersion);
   w.int16(m.maxSupportedVersion);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "UpdateRaftVoterRequest.KRaftVersionFeature", version);
@@ -217,8 +217,8 @@ export function decodeUpdateRaftVoterRequestKRaftVersionFeature(r: Reader, versi
   return out;
 }
 
-/** Writes a UpdateRaftVoterResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUpdateRaftVoterResponse(w: Writer, m: UpdateRaftVoterResponseInput, version: number): void {
+/** Writes a UpdateRaftVoterResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUpdateRaftVoterResponse(w: Writer, m: UpdateRaftVoterResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("UpdateRaftVoterResponse", version);
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
@@ -227,7 +227,7 @@ export function encodeUpdateRaftVoterResponse(w: Writer, m: UpdateRaftVoterRespo
     const t_currentLeader = m.currentLeader;
     if (t_currentLeader !== undefined && !isDefaultUpdateRaftVoterResponseCurrentLeader(t_currentLeader)) {
       const tw = new Writer(64);
-      encodeUpdateRaftVoterResponseCurrentLeader(tw, t_currentLeader, version);
+      encodeUpdateRaftVoterResponseCurrentLeader(tw, t_currentLeader, version, lenient);
       (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
     }
   }
@@ -267,7 +267,7 @@ export function decodeUpdateRaftVoterResponse(r: Reader, version: number): Updat
 }
 
 /** Writes one UpdateRaftVoterResponseCurrentLeader at `version` (the version of the enclosing message). */
-export function encodeUpdateRaftVoterResponseCurrentLeader(w: Writer, m: UpdateRaftVoterResponseCurrentLeaderInput, version: number): void {
+export function encodeUpdateRaftVoterResponseCurrentLeader(w: Writer, m: UpdateRaftVoterResponseCurrentLeaderInput, version: number, lenient = false): void {
   w.int32(m.leaderId ?? -1);
   w.int32(m.leaderEpoch ?? -1);
   {

@@ -160,8 +160,8 @@ export interface VoteResponseNodeEndpointInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a VoteRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeVoteRequest(w: Writer, m: VoteRequestInput, version: number): void {
+/** Writes a VoteRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeVoteRequest(w: Writer, m: VoteRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("VoteRequest", version);
   {
     const f_clusterId = m.clusterId === undefined ? null : m.clusterId;
@@ -173,7 +173,7 @@ export function encodeVoteRequest(w: Writer, m: VoteRequestInput, version: numbe
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeVoteRequestTopicData(w, e, version);
+    for (const e of f_topics) encodeVoteRequestTopicData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "VoteRequest", version);
 }
@@ -206,7 +206,7 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
 }
 
 /** Writes one VoteRequestTopicData at `version` (the version of the enclosing message). */
-export function encodeVoteRequestTopicData(w: Writer, m: VoteRequestTopicDataInput, version: number): void {
+export function encodeVoteRequestTopicData(w: Writer, m: VoteRequestTopicDataInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     w.compactString(f_topicName);
@@ -214,7 +214,7 @@ export function encodeVoteRequestTopicData(w: Writer, m: VoteRequestTopicDataInp
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeVoteRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeVoteRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "VoteRequest.TopicData", version);
 }
@@ -241,7 +241,7 @@ export function decodeVoteRequestTopicData(r: Reader, version: number): VoteRequ
 }
 
 /** Writes one VoteRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeVoteRequestPartitionData(w: Writer, m: VoteRequestPartitionDataInput, version: number): void {
+export function encodeVoteRequestPartitionData(w: Writer, m: VoteRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int32(m.candidateEpoch);
   w.int32(m.candidateId);
@@ -286,16 +286,16 @@ export function decodeVoteRequestPartitionData(r: Reader, version: number): Vote
   return out;
 }
 
-/** Writes a VoteResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeVoteResponse(w: Writer, m: VoteResponseInput, version: number): void {
+/** Writes a VoteResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeVoteResponse(w: Writer, m: VoteResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("VoteResponse", version);
   w.int16(m.errorCode);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeVoteResponseTopicData(w, e, version);
+    for (const e of f_topics) encodeVoteResponseTopicData(w, e, version, lenient);
   }
-  if (version <= 0 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("VoteResponse.nodeEndpoints", version);
+  if (!lenient && version <= 0 && m.nodeEndpoints !== undefined && m.nodeEndpoints.length !== 0) throw absentFieldEncodeError("VoteResponse.nodeEndpoints", version);
   let tagged: TaggedField[] | undefined;
   if (version >= 1) {
     {
@@ -303,7 +303,7 @@ export function encodeVoteResponse(w: Writer, m: VoteResponseInput, version: num
       if (t_nodeEndpoints !== undefined && t_nodeEndpoints.length !== 0) {
         const tw = new Writer(64);
         tw.unsignedVarint(t_nodeEndpoints.length + 1);
-        for (const e of t_nodeEndpoints) encodeVoteResponseNodeEndpoint(tw, e, version);
+        for (const e of t_nodeEndpoints) encodeVoteResponseNodeEndpoint(tw, e, version, lenient);
         (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
       }
     }
@@ -358,7 +358,7 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
 }
 
 /** Writes one VoteResponseTopicData at `version` (the version of the enclosing message). */
-export function encodeVoteResponseTopicData(w: Writer, m: VoteResponseTopicDataInput, version: number): void {
+export function encodeVoteResponseTopicData(w: Writer, m: VoteResponseTopicDataInput, version: number, lenient = false): void {
   {
     const f_topicName = m.topicName;
     w.compactString(f_topicName);
@@ -366,7 +366,7 @@ export function encodeVoteResponseTopicData(w: Writer, m: VoteResponseTopicDataI
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeVoteResponsePartitionData(w, e, version);
+    for (const e of f_partitions) encodeVoteResponsePartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "VoteResponse.TopicData", version);
 }
@@ -393,7 +393,7 @@ export function decodeVoteResponseTopicData(r: Reader, version: number): VoteRes
 }
 
 /** Writes one VoteResponsePartitionData at `version` (the version of the enclosing message). */
-export function encodeVoteResponsePartitionData(w: Writer, m: VoteResponsePartitionDataInput, version: number): void {
+export function encodeVoteResponsePartitionData(w: Writer, m: VoteResponsePartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   w.int32(m.leaderId);
@@ -423,7 +423,7 @@ export function decodeVoteResponsePartitionData(r: Reader, version: number): Vot
 }
 
 /** Writes one VoteResponseNodeEndpoint at `version` (the version of the enclosing message). */
-export function encodeVoteResponseNodeEndpoint(w: Writer, m: VoteResponseNodeEndpointInput, version: number): void {
+export function encodeVoteResponseNodeEndpoint(w: Writer, m: VoteResponseNodeEndpointInput, version: number, lenient = false): void {
   w.int32(m.nodeId);
   {
     const f_host = m.host;

@@ -139,8 +139,8 @@ export interface WriteShareGroupStateResponsePartitionResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a WriteShareGroupStateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeWriteShareGroupStateRequest(w: Writer, m: WriteShareGroupStateRequestInput, version: number): void {
+/** Writes a WriteShareGroupStateRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeWriteShareGroupStateRequest(w: Writer, m: WriteShareGroupStateRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("WriteShareGroupStateRequest", version);
   {
     const f_groupId = m.groupId;
@@ -149,7 +149,7 @@ export function encodeWriteShareGroupStateRequest(w: Writer, m: WriteShareGroupS
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeWriteShareGroupStateRequestWriteStateData(w, e, version);
+    for (const e of f_topics) encodeWriteShareGroupStateRequestWriteStateData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "WriteShareGroupStateRequest", version);
 }
@@ -177,12 +177,12 @@ export function decodeWriteShareGroupStateRequest(r: Reader, version: number): W
 }
 
 /** Writes one WriteShareGroupStateRequestWriteStateData at `version` (the version of the enclosing message). */
-export function encodeWriteShareGroupStateRequestWriteStateData(w: Writer, m: WriteShareGroupStateRequestWriteStateDataInput, version: number): void {
+export function encodeWriteShareGroupStateRequestWriteStateData(w: Writer, m: WriteShareGroupStateRequestWriteStateDataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeWriteShareGroupStateRequestPartitionData(w, e, version);
+    for (const e of f_partitions) encodeWriteShareGroupStateRequestPartitionData(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "WriteShareGroupStateRequest.WriteStateData", version);
 }
@@ -209,7 +209,7 @@ export function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, versi
 }
 
 /** Writes one WriteShareGroupStateRequestPartitionData at `version` (the version of the enclosing message). */
-export function encodeWriteShareGroupStateRequestPartitionData(w: Writer, m: WriteShareGroupStateRequestPartitionDataInput, version: number): void {
+export function encodeWriteShareGroupStateRequestPartitionData(w: Writer, m: WriteShareGroupStateRequestPartitionDataInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int32(m.stateEpoch);
   w.int32(m.leaderEpoch);
@@ -217,7 +217,7 @@ export function encodeWriteShareGroupStateRequestPartitionData(w: Writer, m: Wri
   {
     const f_stateBatches = m.stateBatches ?? EMPTY_ARRAY;
     w.unsignedVarint(f_stateBatches.length + 1);
-    for (const e of f_stateBatches) encodeWriteShareGroupStateRequestStateBatch(w, e, version);
+    for (const e of f_stateBatches) encodeWriteShareGroupStateRequestStateBatch(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "WriteShareGroupStateRequest.PartitionData", version);
 }
@@ -250,7 +250,7 @@ export function decodeWriteShareGroupStateRequestPartitionData(r: Reader, versio
 }
 
 /** Writes one WriteShareGroupStateRequestStateBatch at `version` (the version of the enclosing message). */
-export function encodeWriteShareGroupStateRequestStateBatch(w: Writer, m: WriteShareGroupStateRequestStateBatchInput, version: number): void {
+export function encodeWriteShareGroupStateRequestStateBatch(w: Writer, m: WriteShareGroupStateRequestStateBatchInput, version: number, lenient = false): void {
   w.int64(m.firstOffset);
   w.int64(m.lastOffset);
   w.int8(m.deliveryState);
@@ -276,13 +276,13 @@ export function decodeWriteShareGroupStateRequestStateBatch(r: Reader, version: 
   return out;
 }
 
-/** Writes a WriteShareGroupStateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeWriteShareGroupStateResponse(w: Writer, m: WriteShareGroupStateResponseInput, version: number): void {
+/** Writes a WriteShareGroupStateResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeWriteShareGroupStateResponse(w: Writer, m: WriteShareGroupStateResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("WriteShareGroupStateResponse", version);
   {
     const f_results = m.results ?? EMPTY_ARRAY;
     w.unsignedVarint(f_results.length + 1);
-    for (const e of f_results) encodeWriteShareGroupStateResponseWriteStateResult(w, e, version);
+    for (const e of f_results) encodeWriteShareGroupStateResponseWriteStateResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "WriteShareGroupStateResponse", version);
 }
@@ -308,12 +308,12 @@ export function decodeWriteShareGroupStateResponse(r: Reader, version: number): 
 }
 
 /** Writes one WriteShareGroupStateResponseWriteStateResult at `version` (the version of the enclosing message). */
-export function encodeWriteShareGroupStateResponseWriteStateResult(w: Writer, m: WriteShareGroupStateResponseWriteStateResultInput, version: number): void {
+export function encodeWriteShareGroupStateResponseWriteStateResult(w: Writer, m: WriteShareGroupStateResponseWriteStateResultInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitions.length + 1);
-    for (const e of f_partitions) encodeWriteShareGroupStateResponsePartitionResult(w, e, version);
+    for (const e of f_partitions) encodeWriteShareGroupStateResponsePartitionResult(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "WriteShareGroupStateResponse.WriteStateResult", version);
 }
@@ -340,7 +340,7 @@ export function decodeWriteShareGroupStateResponseWriteStateResult(r: Reader, ve
 }
 
 /** Writes one WriteShareGroupStateResponsePartitionResult at `version` (the version of the enclosing message). */
-export function encodeWriteShareGroupStateResponsePartitionResult(w: Writer, m: WriteShareGroupStateResponsePartitionResultInput, version: number): void {
+export function encodeWriteShareGroupStateResponsePartitionResult(w: Writer, m: WriteShareGroupStateResponsePartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partition);
   w.int16(m.errorCode);
   {

@@ -137,17 +137,17 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerPartitionResultInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a WriteTxnMarkersRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeWriteTxnMarkersRequest(w: Writer, m: WriteTxnMarkersRequestInput, version: number): void {
+/** Writes a WriteTxnMarkersRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeWriteTxnMarkersRequest(w: Writer, m: WriteTxnMarkersRequestInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("WriteTxnMarkersRequest", version);
   {
     const f_markers = m.markers ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_markers.length + 1);
-      for (const e of f_markers) encodeWriteTxnMarkersRequestWritableTxnMarker(w, e, version);
+      for (const e of f_markers) encodeWriteTxnMarkersRequestWritableTxnMarker(w, e, version, lenient);
     } else {
       w.int32(f_markers.length);
-      for (const e of f_markers) encodeWriteTxnMarkersRequestWritableTxnMarker(w, e, version);
+      for (const e of f_markers) encodeWriteTxnMarkersRequestWritableTxnMarker(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -188,7 +188,7 @@ export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteT
 }
 
 /** Writes one WriteTxnMarkersRequestWritableTxnMarker at `version` (the version of the enclosing message). */
-export function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: WriteTxnMarkersRequestWritableTxnMarkerInput, version: number): void {
+export function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: WriteTxnMarkersRequestWritableTxnMarkerInput, version: number, lenient = false): void {
   w.int64(m.producerId);
   w.int16(m.producerEpoch);
   w.bool(m.transactionResult);
@@ -196,10 +196,10 @@ export function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: Writ
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, e, version);
+      for (const e of f_topics) encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, e, version);
+      for (const e of f_topics) encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, e, version, lenient);
     }
   }
   w.int32(m.coordinatorEpoch);
@@ -248,7 +248,7 @@ export function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version
 }
 
 /** Writes one WriteTxnMarkersRequestWritableTxnMarkerTopic at `version` (the version of the enclosing message). */
-export function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, m: WriteTxnMarkersRequestWritableTxnMarkerTopicInput, version: number): void {
+export function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, m: WriteTxnMarkersRequestWritableTxnMarkerTopicInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 1) {
@@ -310,17 +310,17 @@ export function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, ve
   return out;
 }
 
-/** Writes a WriteTxnMarkersResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeWriteTxnMarkersResponse(w: Writer, m: WriteTxnMarkersResponseInput, version: number): void {
+/** Writes a WriteTxnMarkersResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeWriteTxnMarkersResponse(w: Writer, m: WriteTxnMarkersResponseInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("WriteTxnMarkersResponse", version);
   {
     const f_markers = m.markers ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_markers.length + 1);
-      for (const e of f_markers) encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, e, version);
+      for (const e of f_markers) encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, e, version, lenient);
     } else {
       w.int32(f_markers.length);
-      for (const e of f_markers) encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, e, version);
+      for (const e of f_markers) encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -361,16 +361,16 @@ export function decodeWriteTxnMarkersResponse(r: Reader, version: number): Write
 }
 
 /** Writes one WriteTxnMarkersResponseWritableTxnMarkerResult at `version` (the version of the enclosing message). */
-export function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerResultInput, version: number): void {
+export function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerResultInput, version: number, lenient = false): void {
   w.int64(m.producerId);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_topics.length + 1);
-      for (const e of f_topics) encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, e, version);
+      for (const e of f_topics) encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, e, version, lenient);
     } else {
       w.int32(f_topics.length);
-      for (const e of f_topics) encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, e, version);
+      for (const e of f_topics) encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -412,7 +412,7 @@ export function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, 
 }
 
 /** Writes one WriteTxnMarkersResponseWritableTxnMarkerTopicResult at `version` (the version of the enclosing message). */
-export function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerTopicResultInput, version: number): void {
+export function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerTopicResultInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     if (version >= 1) {
@@ -425,10 +425,10 @@ export function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Wri
     const f_partitions = m.partitions ?? EMPTY_ARRAY;
     if (version >= 1) {
       w.unsignedVarint(f_partitions.length + 1);
-      for (const e of f_partitions) encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, e, version);
+      for (const e of f_partitions) encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, e, version, lenient);
     } else {
       w.int32(f_partitions.length);
-      for (const e of f_partitions) encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, e, version);
+      for (const e of f_partitions) encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, e, version, lenient);
     }
   }
   if (version >= 1) {
@@ -475,7 +475,7 @@ export function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Rea
 }
 
 /** Writes one WriteTxnMarkersResponseWritableTxnMarkerPartitionResult at `version` (the version of the enclosing message). */
-export function encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerPartitionResultInput, version: number): void {
+export function encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerPartitionResultInput, version: number, lenient = false): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   if (version >= 1) {

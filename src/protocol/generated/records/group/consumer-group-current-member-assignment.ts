@@ -65,8 +65,8 @@ export interface ConsumerGroupCurrentMemberAssignmentValueTopicPartitionsInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerGroupCurrentMemberAssignmentKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupCurrentMemberAssignmentKey(w: Writer, m: ConsumerGroupCurrentMemberAssignmentKeyInput, version: number): void {
+/** Writes a ConsumerGroupCurrentMemberAssignmentKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupCurrentMemberAssignmentKey(w: Writer, m: ConsumerGroupCurrentMemberAssignmentKeyInput, version: number, lenient = false): void {
   if (!(version >= 8 && version <= 8)) throw unsupportedVersionEncodeError("ConsumerGroupCurrentMemberAssignmentKey", version);
   {
     const f_groupId = m.groupId;
@@ -92,8 +92,8 @@ export function decodeConsumerGroupCurrentMemberAssignmentKey(r: Reader, version
   };
 }
 
-/** Writes a ConsumerGroupCurrentMemberAssignmentValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupCurrentMemberAssignmentValue(w: Writer, m: ConsumerGroupCurrentMemberAssignmentValueInput, version: number): void {
+/** Writes a ConsumerGroupCurrentMemberAssignmentValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupCurrentMemberAssignmentValue(w: Writer, m: ConsumerGroupCurrentMemberAssignmentValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConsumerGroupCurrentMemberAssignmentValue", version);
   w.int32(m.memberEpoch);
   w.int32(m.previousMemberEpoch);
@@ -101,12 +101,12 @@ export function encodeConsumerGroupCurrentMemberAssignmentValue(w: Writer, m: Co
   {
     const f_assignedPartitions = m.assignedPartitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_assignedPartitions.length + 1);
-    for (const e of f_assignedPartitions) encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w, e, version);
+    for (const e of f_assignedPartitions) encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w, e, version, lenient);
   }
   {
     const f_partitionsPendingRevocation = m.partitionsPendingRevocation ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitionsPendingRevocation.length + 1);
-    for (const e of f_partitionsPendingRevocation) encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w, e, version);
+    for (const e of f_partitionsPendingRevocation) encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupCurrentMemberAssignmentValue", version);
 }
@@ -147,7 +147,7 @@ export function decodeConsumerGroupCurrentMemberAssignmentValue(r: Reader, versi
 }
 
 /** Writes one ConsumerGroupCurrentMemberAssignmentValueTopicPartitions at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w: Writer, m: ConsumerGroupCurrentMemberAssignmentValueTopicPartitionsInput, version: number): void {
+export function encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w: Writer, m: ConsumerGroupCurrentMemberAssignmentValueTopicPartitionsInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;

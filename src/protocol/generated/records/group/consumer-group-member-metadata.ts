@@ -93,8 +93,8 @@ export interface ConsumerGroupMemberMetadataValueClassicProtocolInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerGroupMemberMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupMemberMetadataKey(w: Writer, m: ConsumerGroupMemberMetadataKeyInput, version: number): void {
+/** Writes a ConsumerGroupMemberMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupMemberMetadataKey(w: Writer, m: ConsumerGroupMemberMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 5 && version <= 5)) throw unsupportedVersionEncodeError("ConsumerGroupMemberMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -120,8 +120,8 @@ export function decodeConsumerGroupMemberMetadataKey(r: Reader, version: number)
   };
 }
 
-/** Writes a ConsumerGroupMemberMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupMemberMetadataValue(w: Writer, m: ConsumerGroupMemberMetadataValueInput, version: number): void {
+/** Writes a ConsumerGroupMemberMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupMemberMetadataValue(w: Writer, m: ConsumerGroupMemberMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConsumerGroupMemberMetadataValue", version);
   {
     const f_instanceId = m.instanceId === undefined ? "" : m.instanceId;
@@ -162,7 +162,7 @@ export function encodeConsumerGroupMemberMetadataValue(w: Writer, m: ConsumerGro
         tw.unsignedVarint(0);
       } else {
         tw.unsignedVarint(1);
-        encodeConsumerGroupMemberMetadataValueClassicMemberMetadata(tw, t_classicMemberMetadata, version);
+        encodeConsumerGroupMemberMetadataValueClassicMemberMetadata(tw, t_classicMemberMetadata, version, lenient);
       }
       (tagged ??= []).push({ tag: 0, data: tw.toBuffer() });
     }
@@ -222,12 +222,12 @@ export function decodeConsumerGroupMemberMetadataValue(r: Reader, version: numbe
 }
 
 /** Writes one ConsumerGroupMemberMetadataValueClassicMemberMetadata at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupMemberMetadataValueClassicMemberMetadata(w: Writer, m: ConsumerGroupMemberMetadataValueClassicMemberMetadataInput, version: number): void {
+export function encodeConsumerGroupMemberMetadataValueClassicMemberMetadata(w: Writer, m: ConsumerGroupMemberMetadataValueClassicMemberMetadataInput, version: number, lenient = false): void {
   w.int32(m.sessionTimeoutMs);
   {
     const f_supportedProtocols = m.supportedProtocols ?? EMPTY_ARRAY;
     w.unsignedVarint(f_supportedProtocols.length + 1);
-    for (const e of f_supportedProtocols) encodeConsumerGroupMemberMetadataValueClassicProtocol(w, e, version);
+    for (const e of f_supportedProtocols) encodeConsumerGroupMemberMetadataValueClassicProtocol(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupMemberMetadataValue.ClassicMemberMetadata", version);
 }
@@ -254,7 +254,7 @@ export function decodeConsumerGroupMemberMetadataValueClassicMemberMetadata(r: R
 }
 
 /** Writes one ConsumerGroupMemberMetadataValueClassicProtocol at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupMemberMetadataValueClassicProtocol(w: Writer, m: ConsumerGroupMemberMetadataValueClassicProtocolInput, version: number): void {
+export function encodeConsumerGroupMemberMetadataValueClassicProtocol(w: Writer, m: ConsumerGroupMemberMetadataValueClassicProtocolInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);

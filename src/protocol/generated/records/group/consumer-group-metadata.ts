@@ -32,8 +32,8 @@ export interface ConsumerGroupMetadataValueInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerGroupMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupMetadataKey(w: Writer, m: ConsumerGroupMetadataKeyInput, version: number): void {
+/** Writes a ConsumerGroupMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupMetadataKey(w: Writer, m: ConsumerGroupMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 3 && version <= 3)) throw unsupportedVersionEncodeError("ConsumerGroupMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -53,8 +53,8 @@ export function decodeConsumerGroupMetadataKey(r: Reader, version: number): Cons
   };
 }
 
-/** Writes a ConsumerGroupMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupMetadataValue(w: Writer, m: ConsumerGroupMetadataValueInput, version: number): void {
+/** Writes a ConsumerGroupMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupMetadataValue(w: Writer, m: ConsumerGroupMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConsumerGroupMetadataValue", version);
   w.int32(m.epoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupMetadataValue", version);

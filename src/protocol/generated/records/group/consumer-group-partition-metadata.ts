@@ -73,8 +73,8 @@ export interface ConsumerGroupPartitionMetadataValuePartitionMetadataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerGroupPartitionMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupPartitionMetadataKey(w: Writer, m: ConsumerGroupPartitionMetadataKeyInput, version: number): void {
+/** Writes a ConsumerGroupPartitionMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupPartitionMetadataKey(w: Writer, m: ConsumerGroupPartitionMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 4 && version <= 4)) throw unsupportedVersionEncodeError("ConsumerGroupPartitionMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -94,13 +94,13 @@ export function decodeConsumerGroupPartitionMetadataKey(r: Reader, version: numb
   };
 }
 
-/** Writes a ConsumerGroupPartitionMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupPartitionMetadataValue(w: Writer, m: ConsumerGroupPartitionMetadataValueInput, version: number): void {
+/** Writes a ConsumerGroupPartitionMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupPartitionMetadataValue(w: Writer, m: ConsumerGroupPartitionMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConsumerGroupPartitionMetadataValue", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeConsumerGroupPartitionMetadataValueTopicMetadata(w, e, version);
+    for (const e of f_topics) encodeConsumerGroupPartitionMetadataValueTopicMetadata(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupPartitionMetadataValue", version);
 }
@@ -126,7 +126,7 @@ export function decodeConsumerGroupPartitionMetadataValue(r: Reader, version: nu
 }
 
 /** Writes one ConsumerGroupPartitionMetadataValueTopicMetadata at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupPartitionMetadataValueTopicMetadata(w: Writer, m: ConsumerGroupPartitionMetadataValueTopicMetadataInput, version: number): void {
+export function encodeConsumerGroupPartitionMetadataValueTopicMetadata(w: Writer, m: ConsumerGroupPartitionMetadataValueTopicMetadataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_topicName = m.topicName;
@@ -136,7 +136,7 @@ export function encodeConsumerGroupPartitionMetadataValueTopicMetadata(w: Writer
   {
     const f_partitionMetadata = m.partitionMetadata ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitionMetadata.length + 1);
-    for (const e of f_partitionMetadata) encodeConsumerGroupPartitionMetadataValuePartitionMetadata(w, e, version);
+    for (const e of f_partitionMetadata) encodeConsumerGroupPartitionMetadataValuePartitionMetadata(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupPartitionMetadataValue.TopicMetadata", version);
 }
@@ -167,7 +167,7 @@ export function decodeConsumerGroupPartitionMetadataValueTopicMetadata(r: Reader
 }
 
 /** Writes one ConsumerGroupPartitionMetadataValuePartitionMetadata at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupPartitionMetadataValuePartitionMetadata(w: Writer, m: ConsumerGroupPartitionMetadataValuePartitionMetadataInput, version: number): void {
+export function encodeConsumerGroupPartitionMetadataValuePartitionMetadata(w: Writer, m: ConsumerGroupPartitionMetadataValuePartitionMetadataInput, version: number, lenient = false): void {
   w.int32(m.partition);
   {
     const f_racks = m.racks ?? EMPTY_ARRAY;

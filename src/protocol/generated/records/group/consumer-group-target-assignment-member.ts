@@ -53,8 +53,8 @@ export interface ConsumerGroupTargetAssignmentMemberValueTopicPartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerGroupTargetAssignmentMemberKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupTargetAssignmentMemberKey(w: Writer, m: ConsumerGroupTargetAssignmentMemberKeyInput, version: number): void {
+/** Writes a ConsumerGroupTargetAssignmentMemberKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupTargetAssignmentMemberKey(w: Writer, m: ConsumerGroupTargetAssignmentMemberKeyInput, version: number, lenient = false): void {
   if (!(version >= 7 && version <= 7)) throw unsupportedVersionEncodeError("ConsumerGroupTargetAssignmentMemberKey", version);
   {
     const f_groupId = m.groupId;
@@ -80,13 +80,13 @@ export function decodeConsumerGroupTargetAssignmentMemberKey(r: Reader, version:
   };
 }
 
-/** Writes a ConsumerGroupTargetAssignmentMemberValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupTargetAssignmentMemberValue(w: Writer, m: ConsumerGroupTargetAssignmentMemberValueInput, version: number): void {
+/** Writes a ConsumerGroupTargetAssignmentMemberValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupTargetAssignmentMemberValue(w: Writer, m: ConsumerGroupTargetAssignmentMemberValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConsumerGroupTargetAssignmentMemberValue", version);
   {
     const f_topicPartitions = m.topicPartitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topicPartitions.length + 1);
-    for (const e of f_topicPartitions) encodeConsumerGroupTargetAssignmentMemberValueTopicPartition(w, e, version);
+    for (const e of f_topicPartitions) encodeConsumerGroupTargetAssignmentMemberValueTopicPartition(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupTargetAssignmentMemberValue", version);
 }
@@ -112,7 +112,7 @@ export function decodeConsumerGroupTargetAssignmentMemberValue(r: Reader, versio
 }
 
 /** Writes one ConsumerGroupTargetAssignmentMemberValueTopicPartition at `version` (the version of the enclosing message). */
-export function encodeConsumerGroupTargetAssignmentMemberValueTopicPartition(w: Writer, m: ConsumerGroupTargetAssignmentMemberValueTopicPartitionInput, version: number): void {
+export function encodeConsumerGroupTargetAssignmentMemberValueTopicPartition(w: Writer, m: ConsumerGroupTargetAssignmentMemberValueTopicPartitionInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;

@@ -32,8 +32,8 @@ export interface ConsumerGroupTargetAssignmentMetadataValueInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConsumerGroupTargetAssignmentMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupTargetAssignmentMetadataKey(w: Writer, m: ConsumerGroupTargetAssignmentMetadataKeyInput, version: number): void {
+/** Writes a ConsumerGroupTargetAssignmentMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupTargetAssignmentMetadataKey(w: Writer, m: ConsumerGroupTargetAssignmentMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 6 && version <= 6)) throw unsupportedVersionEncodeError("ConsumerGroupTargetAssignmentMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -53,8 +53,8 @@ export function decodeConsumerGroupTargetAssignmentMetadataKey(r: Reader, versio
   };
 }
 
-/** Writes a ConsumerGroupTargetAssignmentMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConsumerGroupTargetAssignmentMetadataValue(w: Writer, m: ConsumerGroupTargetAssignmentMetadataValueInput, version: number): void {
+/** Writes a ConsumerGroupTargetAssignmentMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConsumerGroupTargetAssignmentMetadataValue(w: Writer, m: ConsumerGroupTargetAssignmentMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConsumerGroupTargetAssignmentMetadataValue", version);
   w.int32(m.assignmentEpoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ConsumerGroupTargetAssignmentMetadataValue", version);

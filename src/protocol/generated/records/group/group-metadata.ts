@@ -85,8 +85,8 @@ export interface GroupMetadataValueMemberMetadataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a GroupMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeGroupMetadataKey(w: Writer, m: GroupMetadataKeyInput, version: number): void {
+/** Writes a GroupMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeGroupMetadataKey(w: Writer, m: GroupMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 2 && version <= 2)) throw unsupportedVersionEncodeError("GroupMetadataKey", version);
   {
     const f_group = m.group;
@@ -106,8 +106,8 @@ export function decodeGroupMetadataKey(r: Reader, version: number): GroupMetadat
   };
 }
 
-/** Writes a GroupMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeGroupMetadataValue(w: Writer, m: GroupMetadataValueInput, version: number): void {
+/** Writes a GroupMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeGroupMetadataValue(w: Writer, m: GroupMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("GroupMetadataValue", version);
   {
     const f_protocolType = m.protocolType;
@@ -141,10 +141,10 @@ export function encodeGroupMetadataValue(w: Writer, m: GroupMetadataValueInput, 
     const f_members = m.members ?? EMPTY_ARRAY;
     if (version >= 4) {
       w.unsignedVarint(f_members.length + 1);
-      for (const e of f_members) encodeGroupMetadataValueMemberMetadata(w, e, version);
+      for (const e of f_members) encodeGroupMetadataValueMemberMetadata(w, e, version, lenient);
     } else {
       w.int32(f_members.length);
-      for (const e of f_members) encodeGroupMetadataValueMemberMetadata(w, e, version);
+      for (const e of f_members) encodeGroupMetadataValueMemberMetadata(w, e, version, lenient);
     }
   }
   if (version >= 4) {
@@ -213,7 +213,7 @@ export function decodeGroupMetadataValue(r: Reader, version: number): GroupMetad
 }
 
 /** Writes one GroupMetadataValueMemberMetadata at `version` (the version of the enclosing message). */
-export function encodeGroupMetadataValueMemberMetadata(w: Writer, m: GroupMetadataValueMemberMetadataInput, version: number): void {
+export function encodeGroupMetadataValueMemberMetadata(w: Writer, m: GroupMetadataValueMemberMetadataInput, version: number, lenient = false): void {
   {
     const f_memberId = m.memberId;
     if (version >= 4) {

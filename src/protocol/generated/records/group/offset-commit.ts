@@ -50,8 +50,8 @@ export interface OffsetCommitValueInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a OffsetCommitKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetCommitKey(w: Writer, m: OffsetCommitKeyInput, version: number): void {
+/** Writes a OffsetCommitKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetCommitKey(w: Writer, m: OffsetCommitKeyInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("OffsetCommitKey", version);
   {
     const f_group = m.group;
@@ -80,8 +80,8 @@ export function decodeOffsetCommitKey(r: Reader, version: number): OffsetCommitK
   };
 }
 
-/** Writes a OffsetCommitValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeOffsetCommitValue(w: Writer, m: OffsetCommitValueInput, version: number): void {
+/** Writes a OffsetCommitValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeOffsetCommitValue(w: Writer, m: OffsetCommitValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("OffsetCommitValue", version);
   w.int64(m.offset);
   if (version >= 3) {

@@ -62,8 +62,8 @@ export interface ShareGroupCurrentMemberAssignmentValueTopicPartitionsInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupCurrentMemberAssignmentKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupCurrentMemberAssignmentKey(w: Writer, m: ShareGroupCurrentMemberAssignmentKeyInput, version: number): void {
+/** Writes a ShareGroupCurrentMemberAssignmentKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupCurrentMemberAssignmentKey(w: Writer, m: ShareGroupCurrentMemberAssignmentKeyInput, version: number, lenient = false): void {
   if (!(version >= 14 && version <= 14)) throw unsupportedVersionEncodeError("ShareGroupCurrentMemberAssignmentKey", version);
   {
     const f_groupId = m.groupId;
@@ -89,8 +89,8 @@ export function decodeShareGroupCurrentMemberAssignmentKey(r: Reader, version: n
   };
 }
 
-/** Writes a ShareGroupCurrentMemberAssignmentValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupCurrentMemberAssignmentValue(w: Writer, m: ShareGroupCurrentMemberAssignmentValueInput, version: number): void {
+/** Writes a ShareGroupCurrentMemberAssignmentValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupCurrentMemberAssignmentValue(w: Writer, m: ShareGroupCurrentMemberAssignmentValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupCurrentMemberAssignmentValue", version);
   w.int32(m.memberEpoch);
   w.int32(m.previousMemberEpoch);
@@ -98,7 +98,7 @@ export function encodeShareGroupCurrentMemberAssignmentValue(w: Writer, m: Share
   {
     const f_assignedPartitions = m.assignedPartitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_assignedPartitions.length + 1);
-    for (const e of f_assignedPartitions) encodeShareGroupCurrentMemberAssignmentValueTopicPartitions(w, e, version);
+    for (const e of f_assignedPartitions) encodeShareGroupCurrentMemberAssignmentValueTopicPartitions(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupCurrentMemberAssignmentValue", version);
 }
@@ -130,7 +130,7 @@ export function decodeShareGroupCurrentMemberAssignmentValue(r: Reader, version:
 }
 
 /** Writes one ShareGroupCurrentMemberAssignmentValueTopicPartitions at `version` (the version of the enclosing message). */
-export function encodeShareGroupCurrentMemberAssignmentValueTopicPartitions(w: Writer, m: ShareGroupCurrentMemberAssignmentValueTopicPartitionsInput, version: number): void {
+export function encodeShareGroupCurrentMemberAssignmentValueTopicPartitions(w: Writer, m: ShareGroupCurrentMemberAssignmentValueTopicPartitionsInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;

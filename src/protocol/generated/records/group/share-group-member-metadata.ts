@@ -44,8 +44,8 @@ export interface ShareGroupMemberMetadataValueInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupMemberMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupMemberMetadataKey(w: Writer, m: ShareGroupMemberMetadataKeyInput, version: number): void {
+/** Writes a ShareGroupMemberMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupMemberMetadataKey(w: Writer, m: ShareGroupMemberMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 10 && version <= 10)) throw unsupportedVersionEncodeError("ShareGroupMemberMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -71,8 +71,8 @@ export function decodeShareGroupMemberMetadataKey(r: Reader, version: number): S
   };
 }
 
-/** Writes a ShareGroupMemberMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupMemberMetadataValue(w: Writer, m: ShareGroupMemberMetadataValueInput, version: number): void {
+/** Writes a ShareGroupMemberMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupMemberMetadataValue(w: Writer, m: ShareGroupMemberMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupMemberMetadataValue", version);
   {
     const f_rackId = m.rackId === undefined ? "" : m.rackId;

@@ -32,8 +32,8 @@ export interface ShareGroupMetadataValueInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupMetadataKey(w: Writer, m: ShareGroupMetadataKeyInput, version: number): void {
+/** Writes a ShareGroupMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupMetadataKey(w: Writer, m: ShareGroupMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 11 && version <= 11)) throw unsupportedVersionEncodeError("ShareGroupMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -53,8 +53,8 @@ export function decodeShareGroupMetadataKey(r: Reader, version: number): ShareGr
   };
 }
 
-/** Writes a ShareGroupMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupMetadataValue(w: Writer, m: ShareGroupMetadataValueInput, version: number): void {
+/** Writes a ShareGroupMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupMetadataValue(w: Writer, m: ShareGroupMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupMetadataValue", version);
   w.int32(m.epoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupMetadataValue", version);

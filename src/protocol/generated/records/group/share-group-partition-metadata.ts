@@ -73,8 +73,8 @@ export interface ShareGroupPartitionMetadataValuePartitionMetadataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupPartitionMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupPartitionMetadataKey(w: Writer, m: ShareGroupPartitionMetadataKeyInput, version: number): void {
+/** Writes a ShareGroupPartitionMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupPartitionMetadataKey(w: Writer, m: ShareGroupPartitionMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 9 && version <= 9)) throw unsupportedVersionEncodeError("ShareGroupPartitionMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -94,13 +94,13 @@ export function decodeShareGroupPartitionMetadataKey(r: Reader, version: number)
   };
 }
 
-/** Writes a ShareGroupPartitionMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupPartitionMetadataValue(w: Writer, m: ShareGroupPartitionMetadataValueInput, version: number): void {
+/** Writes a ShareGroupPartitionMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupPartitionMetadataValue(w: Writer, m: ShareGroupPartitionMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupPartitionMetadataValue", version);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topics.length + 1);
-    for (const e of f_topics) encodeShareGroupPartitionMetadataValueTopicMetadata(w, e, version);
+    for (const e of f_topics) encodeShareGroupPartitionMetadataValueTopicMetadata(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupPartitionMetadataValue", version);
 }
@@ -126,7 +126,7 @@ export function decodeShareGroupPartitionMetadataValue(r: Reader, version: numbe
 }
 
 /** Writes one ShareGroupPartitionMetadataValueTopicMetadata at `version` (the version of the enclosing message). */
-export function encodeShareGroupPartitionMetadataValueTopicMetadata(w: Writer, m: ShareGroupPartitionMetadataValueTopicMetadataInput, version: number): void {
+export function encodeShareGroupPartitionMetadataValueTopicMetadata(w: Writer, m: ShareGroupPartitionMetadataValueTopicMetadataInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_topicName = m.topicName;
@@ -136,7 +136,7 @@ export function encodeShareGroupPartitionMetadataValueTopicMetadata(w: Writer, m
   {
     const f_partitionMetadata = m.partitionMetadata ?? EMPTY_ARRAY;
     w.unsignedVarint(f_partitionMetadata.length + 1);
-    for (const e of f_partitionMetadata) encodeShareGroupPartitionMetadataValuePartitionMetadata(w, e, version);
+    for (const e of f_partitionMetadata) encodeShareGroupPartitionMetadataValuePartitionMetadata(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupPartitionMetadataValue.TopicMetadata", version);
 }
@@ -167,7 +167,7 @@ export function decodeShareGroupPartitionMetadataValueTopicMetadata(r: Reader, v
 }
 
 /** Writes one ShareGroupPartitionMetadataValuePartitionMetadata at `version` (the version of the enclosing message). */
-export function encodeShareGroupPartitionMetadataValuePartitionMetadata(w: Writer, m: ShareGroupPartitionMetadataValuePartitionMetadataInput, version: number): void {
+export function encodeShareGroupPartitionMetadataValuePartitionMetadata(w: Writer, m: ShareGroupPartitionMetadataValuePartitionMetadataInput, version: number, lenient = false): void {
   w.int32(m.partition);
   {
     const f_racks = m.racks ?? EMPTY_ARRAY;

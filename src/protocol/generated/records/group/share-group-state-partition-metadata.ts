@@ -73,8 +73,8 @@ export interface ShareGroupStatePartitionMetadataValueTopicInfoInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupStatePartitionMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupStatePartitionMetadataKey(w: Writer, m: ShareGroupStatePartitionMetadataKeyInput, version: number): void {
+/** Writes a ShareGroupStatePartitionMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupStatePartitionMetadataKey(w: Writer, m: ShareGroupStatePartitionMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 15 && version <= 15)) throw unsupportedVersionEncodeError("ShareGroupStatePartitionMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -94,18 +94,18 @@ export function decodeShareGroupStatePartitionMetadataKey(r: Reader, version: nu
   };
 }
 
-/** Writes a ShareGroupStatePartitionMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupStatePartitionMetadataValue(w: Writer, m: ShareGroupStatePartitionMetadataValueInput, version: number): void {
+/** Writes a ShareGroupStatePartitionMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupStatePartitionMetadataValue(w: Writer, m: ShareGroupStatePartitionMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupStatePartitionMetadataValue", version);
   {
     const f_initializedTopics = m.initializedTopics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_initializedTopics.length + 1);
-    for (const e of f_initializedTopics) encodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(w, e, version);
+    for (const e of f_initializedTopics) encodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(w, e, version, lenient);
   }
   {
     const f_deletingTopics = m.deletingTopics ?? EMPTY_ARRAY;
     w.unsignedVarint(f_deletingTopics.length + 1);
-    for (const e of f_deletingTopics) encodeShareGroupStatePartitionMetadataValueTopicInfo(w, e, version);
+    for (const e of f_deletingTopics) encodeShareGroupStatePartitionMetadataValueTopicInfo(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupStatePartitionMetadataValue", version);
 }
@@ -140,7 +140,7 @@ export function decodeShareGroupStatePartitionMetadataValue(r: Reader, version: 
 }
 
 /** Writes one ShareGroupStatePartitionMetadataValueTopicPartitionsInfo at `version` (the version of the enclosing message). */
-export function encodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(w: Writer, m: ShareGroupStatePartitionMetadataValueTopicPartitionsInfoInput, version: number): void {
+export function encodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(w: Writer, m: ShareGroupStatePartitionMetadataValueTopicPartitionsInfoInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_topicName = m.topicName;
@@ -178,7 +178,7 @@ export function decodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(r
 }
 
 /** Writes one ShareGroupStatePartitionMetadataValueTopicInfo at `version` (the version of the enclosing message). */
-export function encodeShareGroupStatePartitionMetadataValueTopicInfo(w: Writer, m: ShareGroupStatePartitionMetadataValueTopicInfoInput, version: number): void {
+export function encodeShareGroupStatePartitionMetadataValueTopicInfo(w: Writer, m: ShareGroupStatePartitionMetadataValueTopicInfoInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_topicName = m.topicName;

@@ -53,8 +53,8 @@ export interface ShareGroupTargetAssignmentMemberValueTopicPartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupTargetAssignmentMemberKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupTargetAssignmentMemberKey(w: Writer, m: ShareGroupTargetAssignmentMemberKeyInput, version: number): void {
+/** Writes a ShareGroupTargetAssignmentMemberKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupTargetAssignmentMemberKey(w: Writer, m: ShareGroupTargetAssignmentMemberKeyInput, version: number, lenient = false): void {
   if (!(version >= 13 && version <= 13)) throw unsupportedVersionEncodeError("ShareGroupTargetAssignmentMemberKey", version);
   {
     const f_groupId = m.groupId;
@@ -80,13 +80,13 @@ export function decodeShareGroupTargetAssignmentMemberKey(r: Reader, version: nu
   };
 }
 
-/** Writes a ShareGroupTargetAssignmentMemberValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupTargetAssignmentMemberValue(w: Writer, m: ShareGroupTargetAssignmentMemberValueInput, version: number): void {
+/** Writes a ShareGroupTargetAssignmentMemberValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupTargetAssignmentMemberValue(w: Writer, m: ShareGroupTargetAssignmentMemberValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupTargetAssignmentMemberValue", version);
   {
     const f_topicPartitions = m.topicPartitions ?? EMPTY_ARRAY;
     w.unsignedVarint(f_topicPartitions.length + 1);
-    for (const e of f_topicPartitions) encodeShareGroupTargetAssignmentMemberValueTopicPartition(w, e, version);
+    for (const e of f_topicPartitions) encodeShareGroupTargetAssignmentMemberValueTopicPartition(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupTargetAssignmentMemberValue", version);
 }
@@ -112,7 +112,7 @@ export function decodeShareGroupTargetAssignmentMemberValue(r: Reader, version: 
 }
 
 /** Writes one ShareGroupTargetAssignmentMemberValueTopicPartition at `version` (the version of the enclosing message). */
-export function encodeShareGroupTargetAssignmentMemberValueTopicPartition(w: Writer, m: ShareGroupTargetAssignmentMemberValueTopicPartitionInput, version: number): void {
+export function encodeShareGroupTargetAssignmentMemberValueTopicPartition(w: Writer, m: ShareGroupTargetAssignmentMemberValueTopicPartitionInput, version: number, lenient = false): void {
   w.uuid(m.topicId);
   {
     const f_partitions = m.partitions ?? EMPTY_ARRAY;

@@ -32,8 +32,8 @@ export interface ShareGroupTargetAssignmentMetadataValueInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ShareGroupTargetAssignmentMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupTargetAssignmentMetadataKey(w: Writer, m: ShareGroupTargetAssignmentMetadataKeyInput, version: number): void {
+/** Writes a ShareGroupTargetAssignmentMetadataKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupTargetAssignmentMetadataKey(w: Writer, m: ShareGroupTargetAssignmentMetadataKeyInput, version: number, lenient = false): void {
   if (!(version >= 12 && version <= 12)) throw unsupportedVersionEncodeError("ShareGroupTargetAssignmentMetadataKey", version);
   {
     const f_groupId = m.groupId;
@@ -53,8 +53,8 @@ export function decodeShareGroupTargetAssignmentMetadataKey(r: Reader, version: 
   };
 }
 
-/** Writes a ShareGroupTargetAssignmentMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeShareGroupTargetAssignmentMetadataValue(w: Writer, m: ShareGroupTargetAssignmentMetadataValueInput, version: number): void {
+/** Writes a ShareGroupTargetAssignmentMetadataValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeShareGroupTargetAssignmentMetadataValue(w: Writer, m: ShareGroupTargetAssignmentMetadataValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ShareGroupTargetAssignmentMetadataValue", version);
   w.int32(m.assignmentEpoch);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ShareGroupTargetAssignmentMetadataValue", version);

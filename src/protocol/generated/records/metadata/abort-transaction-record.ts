@@ -18,8 +18,8 @@ export interface AbortTransactionRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AbortTransactionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAbortTransactionRecord(w: Writer, m: AbortTransactionRecordInput, version: number): void {
+/** Writes a AbortTransactionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAbortTransactionRecord(w: Writer, m: AbortTransactionRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AbortTransactionRecord", version);
   let tagged: TaggedField[] | undefined;
   {

@@ -40,8 +40,8 @@ export interface AccessControlEntryRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a AccessControlEntryRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeAccessControlEntryRecord(w: Writer, m: AccessControlEntryRecordInput, version: number): void {
+/** Writes a AccessControlEntryRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeAccessControlEntryRecord(w: Writer, m: AccessControlEntryRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("AccessControlEntryRecord", version);
   w.uuid(m.id);
   w.int8(m.resourceType);

@@ -18,8 +18,8 @@ export interface BeginTransactionRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a BeginTransactionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeBeginTransactionRecord(w: Writer, m: BeginTransactionRecordInput, version: number): void {
+/** Writes a BeginTransactionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeBeginTransactionRecord(w: Writer, m: BeginTransactionRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("BeginTransactionRecord", version);
   let tagged: TaggedField[] | undefined;
   {

@@ -31,13 +31,13 @@ export interface BrokerRegistrationChangeRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a BrokerRegistrationChangeRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeBrokerRegistrationChangeRecord(w: Writer, m: BrokerRegistrationChangeRecordInput, version: number): void {
+/** Writes a BrokerRegistrationChangeRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeBrokerRegistrationChangeRecord(w: Writer, m: BrokerRegistrationChangeRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("BrokerRegistrationChangeRecord", version);
   w.int32(m.brokerId);
   w.int64(m.brokerEpoch);
-  if (version <= 0 && m.inControlledShutdown !== undefined && m.inControlledShutdown !== 0) throw absentFieldEncodeError("BrokerRegistrationChangeRecord.inControlledShutdown", version);
-  if (version <= 1 && m.logDirs !== undefined && m.logDirs.length !== 0) throw absentFieldEncodeError("BrokerRegistrationChangeRecord.logDirs", version);
+  if (!lenient && version <= 0 && m.inControlledShutdown !== undefined && m.inControlledShutdown !== 0) throw absentFieldEncodeError("BrokerRegistrationChangeRecord.inControlledShutdown", version);
+  if (!lenient && version <= 1 && m.logDirs !== undefined && m.logDirs.length !== 0) throw absentFieldEncodeError("BrokerRegistrationChangeRecord.logDirs", version);
   let tagged: TaggedField[] | undefined;
   {
     const t_fenced = m.fenced;

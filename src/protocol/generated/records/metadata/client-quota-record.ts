@@ -44,13 +44,13 @@ export interface ClientQuotaRecordEntityDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ClientQuotaRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeClientQuotaRecord(w: Writer, m: ClientQuotaRecordInput, version: number): void {
+/** Writes a ClientQuotaRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeClientQuotaRecord(w: Writer, m: ClientQuotaRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ClientQuotaRecord", version);
   {
     const f_entity = m.entity ?? EMPTY_ARRAY;
     w.unsignedVarint(f_entity.length + 1);
-    for (const e of f_entity) encodeClientQuotaRecordEntityData(w, e, version);
+    for (const e of f_entity) encodeClientQuotaRecordEntityData(w, e, version, lenient);
   }
   {
     const f_key = m.key;
@@ -88,7 +88,7 @@ export function decodeClientQuotaRecord(r: Reader, version: number): ClientQuota
 }
 
 /** Writes one ClientQuotaRecordEntityData at `version` (the version of the enclosing message). */
-export function encodeClientQuotaRecordEntityData(w: Writer, m: ClientQuotaRecordEntityDataInput, version: number): void {
+export function encodeClientQuotaRecordEntityData(w: Writer, m: ClientQuotaRecordEntityDataInput, version: number, lenient = false): void {
   {
     const f_entityType = m.entityType;
     w.compactString(f_entityType);

@@ -27,8 +27,8 @@ export interface ConfigRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ConfigRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeConfigRecord(w: Writer, m: ConfigRecordInput, version: number): void {
+/** Writes a ConfigRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeConfigRecord(w: Writer, m: ConfigRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ConfigRecord", version);
   w.int8(m.resourceType);
   {

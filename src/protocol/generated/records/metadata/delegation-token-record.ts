@@ -36,8 +36,8 @@ export interface DelegationTokenRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a DelegationTokenRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeDelegationTokenRecord(w: Writer, m: DelegationTokenRecordInput, version: number): void {
+/** Writes a DelegationTokenRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeDelegationTokenRecord(w: Writer, m: DelegationTokenRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("DelegationTokenRecord", version);
   {
     const f_owner = m.owner;

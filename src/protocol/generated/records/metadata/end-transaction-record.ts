@@ -15,8 +15,8 @@ export interface EndTransactionRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a EndTransactionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeEndTransactionRecord(w: Writer, m: EndTransactionRecordInput, version: number): void {
+/** Writes a EndTransactionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeEndTransactionRecord(w: Writer, m: EndTransactionRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("EndTransactionRecord", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "EndTransactionRecord", version);
 }

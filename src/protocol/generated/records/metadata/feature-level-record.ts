@@ -21,8 +21,8 @@ export interface FeatureLevelRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a FeatureLevelRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeFeatureLevelRecord(w: Writer, m: FeatureLevelRecordInput, version: number): void {
+/** Writes a FeatureLevelRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeFeatureLevelRecord(w: Writer, m: FeatureLevelRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("FeatureLevelRecord", version);
   {
     const f_name = m.name;

@@ -21,8 +21,8 @@ export interface FenceBrokerRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a FenceBrokerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeFenceBrokerRecord(w: Writer, m: FenceBrokerRecordInput, version: number): void {
+/** Writes a FenceBrokerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeFenceBrokerRecord(w: Writer, m: FenceBrokerRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("FenceBrokerRecord", version);
   w.int32(m.id);
   w.int64(m.epoch);

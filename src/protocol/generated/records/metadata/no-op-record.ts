@@ -15,8 +15,8 @@ export interface NoOpRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a NoOpRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeNoOpRecord(w: Writer, m: NoOpRecordInput, version: number): void {
+/** Writes a NoOpRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeNoOpRecord(w: Writer, m: NoOpRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("NoOpRecord", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "NoOpRecord", version);
 }

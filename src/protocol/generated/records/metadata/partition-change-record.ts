@@ -49,14 +49,14 @@ export interface PartitionChangeRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a PartitionChangeRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodePartitionChangeRecord(w: Writer, m: PartitionChangeRecordInput, version: number): void {
+/** Writes a PartitionChangeRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodePartitionChangeRecord(w: Writer, m: PartitionChangeRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("PartitionChangeRecord", version);
   w.int32(m.partitionId ?? -1);
   w.uuid(m.topicId);
-  if (version <= 0 && m.directories !== undefined && m.directories !== null) throw absentFieldEncodeError("PartitionChangeRecord.directories", version);
-  if (version <= 1 && m.eligibleLeaderReplicas !== undefined && m.eligibleLeaderReplicas !== null) throw absentFieldEncodeError("PartitionChangeRecord.eligibleLeaderReplicas", version);
-  if (version <= 1 && m.lastKnownElr !== undefined && m.lastKnownElr !== null) throw absentFieldEncodeError("PartitionChangeRecord.lastKnownElr", version);
+  if (!lenient && version <= 0 && m.directories !== undefined && m.directories !== null) throw absentFieldEncodeError("PartitionChangeRecord.directories", version);
+  if (!lenient && version <= 1 && m.eligibleLeaderReplicas !== undefined && m.eligibleLeaderReplicas !== null) throw absentFieldEncodeError("PartitionChangeRecord.eligibleLeaderReplicas", version);
+  if (!lenient && version <= 1 && m.lastKnownElr !== undefined && m.lastKnownElr !== null) throw absentFieldEncodeError("PartitionChangeRecord.lastKnownElr", version);
   let tagged: TaggedField[] | undefined;
   {
     const t_isr = m.isr;

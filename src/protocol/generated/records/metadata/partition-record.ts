@@ -55,8 +55,8 @@ export interface PartitionRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a PartitionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodePartitionRecord(w: Writer, m: PartitionRecordInput, version: number): void {
+/** Writes a PartitionRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodePartitionRecord(w: Writer, m: PartitionRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 2)) throw unsupportedVersionEncodeError("PartitionRecord", version);
   w.int32(m.partitionId ?? -1);
   w.uuid(m.topicId);
@@ -88,9 +88,9 @@ export function encodePartitionRecord(w: Writer, m: PartitionRecordInput, versio
     w.unsignedVarint(f_directories.length + 1);
     for (const e of f_directories) w.uuid(e);
   }
-  if (version <= 0 && m.directories !== undefined && m.directories.length !== 0) throw absentFieldEncodeError("PartitionRecord.directories", version);
-  if (version <= 1 && m.eligibleLeaderReplicas !== undefined && m.eligibleLeaderReplicas !== null) throw absentFieldEncodeError("PartitionRecord.eligibleLeaderReplicas", version);
-  if (version <= 1 && m.lastKnownElr !== undefined && m.lastKnownElr !== null) throw absentFieldEncodeError("PartitionRecord.lastKnownElr", version);
+  if (!lenient && version <= 0 && m.directories !== undefined && m.directories.length !== 0) throw absentFieldEncodeError("PartitionRecord.directories", version);
+  if (!lenient && version <= 1 && m.eligibleLeaderReplicas !== undefined && m.eligibleLeaderReplicas !== null) throw absentFieldEncodeError("PartitionRecord.eligibleLeaderReplicas", version);
+  if (!lenient && version <= 1 && m.lastKnownElr !== undefined && m.lastKnownElr !== null) throw absentFieldEncodeError("PartitionRecord.lastKnownElr", version);
   let tagged: TaggedField[] | undefined;
   {
     const t_leaderRecoveryState = m.leaderRecoveryState;

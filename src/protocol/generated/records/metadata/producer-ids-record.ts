@@ -24,8 +24,8 @@ export interface ProducerIdsRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ProducerIdsRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeProducerIdsRecord(w: Writer, m: ProducerIdsRecordInput, version: number): void {
+/** Writes a ProducerIdsRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeProducerIdsRecord(w: Writer, m: ProducerIdsRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ProducerIdsRecord", version);
   w.int32(m.brokerId);
   w.int64(m.brokerEpoch ?? -1n);

@@ -89,25 +89,25 @@ export interface RegisterBrokerRecordBrokerFeatureInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RegisterBrokerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRegisterBrokerRecord(w: Writer, m: RegisterBrokerRecordInput, version: number): void {
+/** Writes a RegisterBrokerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRegisterBrokerRecord(w: Writer, m: RegisterBrokerRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 3)) throw unsupportedVersionEncodeError("RegisterBrokerRecord", version);
   w.int32(m.brokerId);
   if (version >= 2) {
     w.bool(m.isMigratingZkBroker ?? false);
   }
-  if (version <= 1 && m.isMigratingZkBroker !== undefined && m.isMigratingZkBroker !== false) throw absentFieldEncodeError("RegisterBrokerRecord.isMigratingZkBroker", version);
+  if (!lenient && version <= 1 && m.isMigratingZkBroker !== undefined && m.isMigratingZkBroker !== false) throw absentFieldEncodeError("RegisterBrokerRecord.isMigratingZkBroker", version);
   w.uuid(m.incarnationId);
   w.int64(m.brokerEpoch);
   {
     const f_endPoints = m.endPoints ?? EMPTY_ARRAY;
     w.unsignedVarint(f_endPoints.length + 1);
-    for (const e of f_endPoints) encodeRegisterBrokerRecordBrokerEndpoint(w, e, version);
+    for (const e of f_endPoints) encodeRegisterBrokerRecordBrokerEndpoint(w, e, version, lenient);
   }
   {
     const f_features = m.features ?? EMPTY_ARRAY;
     w.unsignedVarint(f_features.length + 1);
-    for (const e of f_features) encodeRegisterBrokerRecordBrokerFeature(w, e, version);
+    for (const e of f_features) encodeRegisterBrokerRecordBrokerFeature(w, e, version, lenient);
   }
   {
     const f_rack = m.rack === undefined ? "" : m.rack;
@@ -117,8 +117,8 @@ export function encodeRegisterBrokerRecord(w: Writer, m: RegisterBrokerRecordInp
   if (version >= 1) {
     w.bool(m.inControlledShutdown ?? false);
   }
-  if (version <= 0 && m.inControlledShutdown !== undefined && m.inControlledShutdown !== false) throw absentFieldEncodeError("RegisterBrokerRecord.inControlledShutdown", version);
-  if (version <= 2 && m.logDirs !== undefined && m.logDirs.length !== 0) throw absentFieldEncodeError("RegisterBrokerRecord.logDirs", version);
+  if (!lenient && version <= 0 && m.inControlledShutdown !== undefined && m.inControlledShutdown !== false) throw absentFieldEncodeError("RegisterBrokerRecord.inControlledShutdown", version);
+  if (!lenient && version <= 2 && m.logDirs !== undefined && m.logDirs.length !== 0) throw absentFieldEncodeError("RegisterBrokerRecord.logDirs", version);
   let tagged: TaggedField[] | undefined;
   if (version >= 3) {
     {
@@ -208,7 +208,7 @@ export function decodeRegisterBrokerRecord(r: Reader, version: number): Register
 }
 
 /** Writes one RegisterBrokerRecordBrokerEndpoint at `version` (the version of the enclosing message). */
-export function encodeRegisterBrokerRecordBrokerEndpoint(w: Writer, m: RegisterBrokerRecordBrokerEndpointInput, version: number): void {
+export function encodeRegisterBrokerRecordBrokerEndpoint(w: Writer, m: RegisterBrokerRecordBrokerEndpointInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -241,7 +241,7 @@ export function decodeRegisterBrokerRecordBrokerEndpoint(r: Reader, version: num
 }
 
 /** Writes one RegisterBrokerRecordBrokerFeature at `version` (the version of the enclosing message). */
-export function encodeRegisterBrokerRecordBrokerFeature(w: Writer, m: RegisterBrokerRecordBrokerFeatureInput, version: number): void {
+export function encodeRegisterBrokerRecordBrokerFeature(w: Writer, m: RegisterBrokerRecordBrokerFeatureInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);

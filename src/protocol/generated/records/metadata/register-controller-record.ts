@@ -74,8 +74,8 @@ export interface RegisterControllerRecordControllerFeatureInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RegisterControllerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRegisterControllerRecord(w: Writer, m: RegisterControllerRecordInput, version: number): void {
+/** Writes a RegisterControllerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRegisterControllerRecord(w: Writer, m: RegisterControllerRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("RegisterControllerRecord", version);
   w.int32(m.controllerId);
   w.uuid(m.incarnationId);
@@ -83,12 +83,12 @@ export function encodeRegisterControllerRecord(w: Writer, m: RegisterControllerR
   {
     const f_endPoints = m.endPoints ?? EMPTY_ARRAY;
     w.unsignedVarint(f_endPoints.length + 1);
-    for (const e of f_endPoints) encodeRegisterControllerRecordControllerEndpoint(w, e, version);
+    for (const e of f_endPoints) encodeRegisterControllerRecordControllerEndpoint(w, e, version, lenient);
   }
   {
     const f_features = m.features ?? EMPTY_ARRAY;
     w.unsignedVarint(f_features.length + 1);
-    for (const e of f_features) encodeRegisterControllerRecordControllerFeature(w, e, version);
+    for (const e of f_features) encodeRegisterControllerRecordControllerFeature(w, e, version, lenient);
   }
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "RegisterControllerRecord", version);
 }
@@ -129,7 +129,7 @@ export function decodeRegisterControllerRecord(r: Reader, version: number): Regi
 }
 
 /** Writes one RegisterControllerRecordControllerEndpoint at `version` (the version of the enclosing message). */
-export function encodeRegisterControllerRecordControllerEndpoint(w: Writer, m: RegisterControllerRecordControllerEndpointInput, version: number): void {
+export function encodeRegisterControllerRecordControllerEndpoint(w: Writer, m: RegisterControllerRecordControllerEndpointInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);
@@ -162,7 +162,7 @@ export function decodeRegisterControllerRecordControllerEndpoint(r: Reader, vers
 }
 
 /** Writes one RegisterControllerRecordControllerFeature at `version` (the version of the enclosing message). */
-export function encodeRegisterControllerRecordControllerFeature(w: Writer, m: RegisterControllerRecordControllerFeatureInput, version: number): void {
+export function encodeRegisterControllerRecordControllerFeature(w: Writer, m: RegisterControllerRecordControllerFeatureInput, version: number, lenient = false): void {
   {
     const f_name = m.name;
     w.compactString(f_name);

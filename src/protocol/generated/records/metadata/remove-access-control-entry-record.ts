@@ -19,8 +19,8 @@ export interface RemoveAccessControlEntryRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RemoveAccessControlEntryRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRemoveAccessControlEntryRecord(w: Writer, m: RemoveAccessControlEntryRecordInput, version: number): void {
+/** Writes a RemoveAccessControlEntryRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRemoveAccessControlEntryRecord(w: Writer, m: RemoveAccessControlEntryRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("RemoveAccessControlEntryRecord", version);
   w.uuid(m.id);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "RemoveAccessControlEntryRecord", version);

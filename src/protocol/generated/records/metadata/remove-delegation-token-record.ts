@@ -18,8 +18,8 @@ export interface RemoveDelegationTokenRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RemoveDelegationTokenRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRemoveDelegationTokenRecord(w: Writer, m: RemoveDelegationTokenRecordInput, version: number): void {
+/** Writes a RemoveDelegationTokenRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRemoveDelegationTokenRecord(w: Writer, m: RemoveDelegationTokenRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("RemoveDelegationTokenRecord", version);
   {
     const f_tokenId = m.tokenId;

@@ -19,8 +19,8 @@ export interface RemoveTopicRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RemoveTopicRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRemoveTopicRecord(w: Writer, m: RemoveTopicRecordInput, version: number): void {
+/** Writes a RemoveTopicRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRemoveTopicRecord(w: Writer, m: RemoveTopicRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("RemoveTopicRecord", version);
   w.uuid(m.topicId);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "RemoveTopicRecord", version);

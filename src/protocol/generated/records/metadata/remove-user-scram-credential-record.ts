@@ -21,8 +21,8 @@ export interface RemoveUserScramCredentialRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a RemoveUserScramCredentialRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeRemoveUserScramCredentialRecord(w: Writer, m: RemoveUserScramCredentialRecordInput, version: number): void {
+/** Writes a RemoveUserScramCredentialRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeRemoveUserScramCredentialRecord(w: Writer, m: RemoveUserScramCredentialRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("RemoveUserScramCredentialRecord", version);
   {
     const f_name = m.name;

@@ -22,8 +22,8 @@ export interface TopicRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a TopicRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeTopicRecord(w: Writer, m: TopicRecordInput, version: number): void {
+/** Writes a TopicRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeTopicRecord(w: Writer, m: TopicRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("TopicRecord", version);
   {
     const f_name = m.name;

@@ -21,8 +21,8 @@ export interface UnfenceBrokerRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a UnfenceBrokerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUnfenceBrokerRecord(w: Writer, m: UnfenceBrokerRecordInput, version: number): void {
+/** Writes a UnfenceBrokerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUnfenceBrokerRecord(w: Writer, m: UnfenceBrokerRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("UnfenceBrokerRecord", version);
   w.int32(m.id);
   w.int64(m.epoch);

@@ -21,8 +21,8 @@ export interface UnregisterBrokerRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a UnregisterBrokerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUnregisterBrokerRecord(w: Writer, m: UnregisterBrokerRecordInput, version: number): void {
+/** Writes a UnregisterBrokerRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUnregisterBrokerRecord(w: Writer, m: UnregisterBrokerRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("UnregisterBrokerRecord", version);
   w.int32(m.brokerId);
   w.int64(m.brokerEpoch);

@@ -33,8 +33,8 @@ export interface UserScramCredentialRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a UserScramCredentialRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeUserScramCredentialRecord(w: Writer, m: UserScramCredentialRecordInput, version: number): void {
+/** Writes a UserScramCredentialRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeUserScramCredentialRecord(w: Writer, m: UserScramCredentialRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("UserScramCredentialRecord", version);
   {
     const f_name = m.name;

@@ -18,8 +18,8 @@ export interface ZkMigrationStateRecordInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a ZkMigrationStateRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeZkMigrationStateRecord(w: Writer, m: ZkMigrationStateRecordInput, version: number): void {
+/** Writes a ZkMigrationStateRecord at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeZkMigrationStateRecord(w: Writer, m: ZkMigrationStateRecordInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("ZkMigrationStateRecord", version);
   w.int8(m.zkMigrationState);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "ZkMigrationStateRecord", version);

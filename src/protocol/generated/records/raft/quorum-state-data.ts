@@ -51,35 +51,35 @@ export interface QuorumStateDataVoterInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a QuorumStateData at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeQuorumStateData(w: Writer, m: QuorumStateDataInput, version: number): void {
+/** Writes a QuorumStateData at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeQuorumStateData(w: Writer, m: QuorumStateDataInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("QuorumStateData", version);
   if (version <= 0) {
     const f_clusterId = m.clusterId ?? "";
     w.compactString(f_clusterId);
   }
-  if (version >= 1 && m.clusterId !== undefined && m.clusterId !== "") throw absentFieldEncodeError("QuorumStateData.clusterId", version);
+  if (!lenient && version >= 1 && m.clusterId !== undefined && m.clusterId !== "") throw absentFieldEncodeError("QuorumStateData.clusterId", version);
   w.int32(m.leaderId ?? -1);
   w.int32(m.leaderEpoch ?? -1);
   w.int32(m.votedId ?? -1);
   if (version >= 1) {
     w.uuid(m.votedDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA");
   }
-  if (version <= 0 && m.votedDirectoryId !== undefined && m.votedDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") throw absentFieldEncodeError("QuorumStateData.votedDirectoryId", version);
+  if (!lenient && version <= 0 && m.votedDirectoryId !== undefined && m.votedDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") throw absentFieldEncodeError("QuorumStateData.votedDirectoryId", version);
   if (version <= 0) {
     w.int64(m.appliedOffset ?? 0n);
   }
-  if (version >= 1 && m.appliedOffset !== undefined && m.appliedOffset !== 0n) throw absentFieldEncodeError("QuorumStateData.appliedOffset", version);
+  if (!lenient && version >= 1 && m.appliedOffset !== undefined && m.appliedOffset !== 0n) throw absentFieldEncodeError("QuorumStateData.appliedOffset", version);
   if (version <= 0) {
     const f_currentVoters = m.currentVoters === undefined ? EMPTY_ARRAY : m.currentVoters;
     if (f_currentVoters === null) {
       w.unsignedVarint(0);
     } else {
       w.unsignedVarint(f_currentVoters.length + 1);
-      for (const e of f_currentVoters) encodeQuorumStateDataVoter(w, e, version);
+      for (const e of f_currentVoters) encodeQuorumStateDataVoter(w, e, version, lenient);
     }
   }
-  if (version >= 1 && m.currentVoters !== undefined && !((m.currentVoters !== null && m.currentVoters.length === 0))) throw absentFieldEncodeError("QuorumStateData.currentVoters", version);
+  if (!lenient && version >= 1 && m.currentVoters !== undefined && !((m.currentVoters !== null && m.currentVoters.length === 0))) throw absentFieldEncodeError("QuorumStateData.currentVoters", version);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "QuorumStateData", version);
 }
 
@@ -130,7 +130,7 @@ export function decodeQuorumStateData(r: Reader, version: number): QuorumStateDa
 }
 
 /** Writes one QuorumStateDataVoter at `version` (the version of the enclosing message). */
-export function encodeQuorumStateDataVoter(w: Writer, m: QuorumStateDataVoterInput, version: number): void {
+export function encodeQuorumStateDataVoter(w: Writer, m: QuorumStateDataVoterInput, version: number, lenient = false): void {
   w.int32(m.voterId);
   writeTaggedFields(w, undefined, m.unknownTaggedFields, "QuorumStateData.Voter", version);
 }

@@ -79,8 +79,8 @@ export interface TransactionLogValuePartitionsSchemaInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** Writes a TransactionLogKey at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeTransactionLogKey(w: Writer, m: TransactionLogKeyInput, version: number): void {
+/** Writes a TransactionLogKey at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeTransactionLogKey(w: Writer, m: TransactionLogKeyInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 0)) throw unsupportedVersionEncodeError("TransactionLogKey", version);
   {
     const f_transactionalId = m.transactionalId;
@@ -100,12 +100,12 @@ export function decodeTransactionLogKey(r: Reader, version: number): Transaction
   };
 }
 
-/** Writes a TransactionLogValue at `version`; throws ProtocolEncodeError for a value that version cannot carry. */
-export function encodeTransactionLogValue(w: Writer, m: TransactionLogValueInput, version: number): void {
+/** Writes a TransactionLogValue at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
+export function encodeTransactionLogValue(w: Writer, m: TransactionLogValueInput, version: number, lenient = false): void {
   if (!(version >= 0 && version <= 1)) throw unsupportedVersionEncodeError("TransactionLogValue", version);
   w.int64(m.producerId);
-  if (version <= 0 && m.previousProducerId !== undefined && m.previousProducerId !== -1n) throw absentFieldEncodeError("TransactionLogValue.previousProducerId", version);
-  if (version <= 0 && m.nextProducerId !== undefined && m.nextProducerId !== -1n) throw absentFieldEncodeError("TransactionLogValue.nextProducerId", version);
+  if (!lenient && version <= 0 && m.previousProducerId !== undefined && m.previousProducerId !== -1n) throw absentFieldEncodeError("TransactionLogValue.previousProducerId", version);
+  if (!lenient && version <= 0 && m.nextProducerId !== undefined && m.nextProducerId !== -1n) throw absentFieldEncodeError("TransactionLogValue.nextProducerId", version);
   w.int16(m.producerEpoch);
   w.int32(m.transactionTimeoutMs);
   w.int8(m.transactionStatus);
@@ -116,20 +116,20 @@ export function encodeTransactionLogValue(w: Writer, m: TransactionLogValueInput
         w.unsignedVarint(0);
       } else {
         w.unsignedVarint(f_transactionPartitions.length + 1);
-        for (const e of f_transactionPartitions) encodeTransactionLogValuePartitionsSchema(w, e, version);
+        for (const e of f_transactionPartitions) encodeTransactionLogValuePartitionsSchema(w, e, version, lenient);
       }
     } else {
       if (f_transactionPartitions === null) {
         w.int32(-1);
       } else {
         w.int32(f_transactionPartitions.length);
-        for (const e of f_transactionPartitions) encodeTransactionLogValuePartitionsSchema(w, e, version);
+        for (const e of f_transactionPartitions) encodeTransactionLogValuePartitionsSchema(w, e, version, lenient);
       }
     }
   }
   w.int64(m.transactionLastUpdateTimestampMs);
   w.int64(m.transactionStartTimestampMs);
-  if (version <= 0 && m.clientTransactionVersion !== undefined && m.clientTransactionVersion !== 0) throw absentFieldEncodeError("TransactionLogValue.clientTransactionVersion", version);
+  if (!lenient && version <= 0 && m.clientTransactionVersion !== undefined && m.clientTransactionVersion !== 0) throw absentFieldEncodeError("TransactionLogValue.clientTransactionVersion", version);
   if (version >= 1) {
     let tagged: TaggedField[] | undefined;
     {
@@ -244,7 +244,7 @@ export function decodeTransactionLogValue(r: Reader, version: number): Transacti
 }
 
 /** Writes one TransactionLogValuePartitionsSchema at `version` (the version of the enclosing message). */
-export function encodeTransactionLogValuePartitionsSchema(w: Writer, m: TransactionLogValuePartitionsSchemaInput, version: number): void {
+export function encodeTransactionLogValuePartitionsSchema(w: Writer, m: TransactionLogValuePartitionsSchemaInput, version: number, lenient = false): void {
   {
     const f_topic = m.topic;
     if (version >= 1) {

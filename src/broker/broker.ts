@@ -1,0 +1,275 @@
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { type Clock, createLogger, type Logger, SeededRandom, systemClock } from "../base/index.js";
+import {
+  ClusterController,
+  type ControllerDefaults,
+  INTERNAL_TOPICS,
+  METADATA_TOPIC,
+  type MetadataImage,
+  MetadataLog,
+  type MetadataRecord,
+} from "../metadata/index.js";
+import { type BoundListener, SocketServer } from "../network/index.js";
+import { randomUuid } from "../protocol/index.js";
+import { type ReplicaAssignment, ReplicaManager } from "../replication/index.js";
+import { type LogConfig, LogManager, parseLogConfig, validateLogConfig } from "../storage/index.js";
+import type { AnyApiHandler } from "./api-handler.js";
+import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
+import { FetchSessionCache } from "./fetch-session.js";
+import { loadOrFormatLogDirs } from "./meta-properties.js";
+import { RequestDispatcher } from "./request-dispatcher.js";
+import { topicDefaults, topicLogConfig } from "./topic-config.js";
+
+export interface BrokerOptions {
+  config: BrokerConfig;
+  clock?: Clock;
+  log?: Logger;
+  /** Handlers to register; the server layer passes the full set (see handlers/index.ts). */
+  handlers: (broker: Broker) => AnyApiHandler[];
+}
+
+/** The metadata log never loses records to retention: it is the cluster's only copy of its shape. */
+const METADATA_LOG_PROPERTIES = new Map([
+  ["retention.ms", "-1"],
+  ["retention.bytes", "-1"],
+  ["cleanup.policy", "delete"],
+  ["segment.bytes", String(64 * 1024 * 1024)],
+]);
+
+/** Partitions one CreateTopics/CreatePartitions request may create. */
+const PARTITIONS_PER_REQUEST_MAX = 100_000;
+/** Parked long-poll fetches, all connections together; more are answered at once. */
+export const PARKED_FETCHES_MAX = 10_000;
+
+/**
+ * One Brook node: broker and controller of a cluster of one (KRaft's combined mode). It owns the
+ * partition logs, the metadata log and image, the partitions it hosts and the listeners, and it
+ * is what handlers talk to. Every change to the cluster's shape goes through `commit`: the
+ * controller's records are appended to the metadata log, then replayed into the image that every
+ * part of the broker reads.
+ */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly clusterId: string;
+  readonly nodeId: number;
+  readonly logManager: LogManager;
+  readonly metadata: MetadataLog;
+  readonly controller: ClusterController;
+  readonly replicaManager: ReplicaManager;
+  readonly fetchSessions: FetchSessionCache;
+  readonly topicDefaults: LogConfig;
+  readonly dispatcher: RequestDispatcher;
+  private socketServer: SocketServer | null = null;
+  private advertised: ListenerConfig[] = [];
+  private stopped = false;
+  parkedFetches = 0;
+  readonly startedAtMs: number;
+
+  private constructor(fields: {
+    config: BrokerConfig;
+    clock: Clock;
+    log: Logger;
+    clusterId: string;
+    logManager: LogManager;
+    metadata: MetadataLog;
+    handlers: (broker: Broker) => AnyApiHandler[];
+  }) {
+    this.config = fields.config;
+    this.clock = fields.clock;
+    this.log = fields.log;
+    this.clusterId = fields.clusterId;
+    this.nodeId = fields.config.nodeId;
+    this.logManager = fields.logManager;
+    this.metadata = fields.metadata;
+    this.topicDefaults = topicDefaults(fields.config);
+    this.controller = new ClusterController({
+      random: new SeededRandom(Date.now() & 0x7fffffff),
+      validateTopicConfig: (name, value) => {
+        try {
+          parseLogConfig(new Map([[name, value]]), this.topicDefaults);
+          return null;
+        } catch (error) {
+          return error instanceof Error ? error.message : String(error);
+        }
+      },
+    });
+    this.replicaManager = new ReplicaManager({
+      logManager: this.logManager,
+      localBrokerId: this.nodeId,
+      log: this.log.child("replicas"),
+    });
+    this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
+    this.dispatcher = new RequestDispatcher(fields.handlers(this), this.log.child("requests"));
+    this.startedAtMs = this.clock.nowMs();
+  }
+
+  static async start(options: BrokerOptions): Promise<Broker> {
+    const config = options.config;
+    const clock = options.clock ?? systemClock;
+    const log = options.log ?? createLogger();
+    for (const w of config.warnings) log.warn(w);
+    const logDirs = config.logDirs.map((d) => resolve(d));
+    const metas = loadOrFormatLogDirs(logDirs, config.nodeId);
+    const defaults = topicDefaults(config);
+    const logManager = await LogManager.open({
+      logDirs,
+      defaults,
+      clock,
+      cleanerEnabled: config.bool("log.cleaner.enable"),
+      backgroundIntervalMs: 1000,
+      intervals: {
+        retentionCheckIntervalMs: config.int("log.retention.check.interval.ms"),
+        recoveryPointCheckpointIntervalMs: config.int("log.flush.offset.checkpoint.interval.ms"),
+        logStartOffsetCheckpointIntervalMs: config.int("log.flush.start.offset.checkpoint.interval.ms"),
+        highWatermarkCheckpointIntervalMs: config.int("replica.high.watermark.checkpoint.interval.ms"),
+        cleanerBackoffMs: config.int("log.cleaner.backoff.ms"),
+      },
+      onBackgroundError: (error, context) => log.error(`storage ${context}: ${String(error)}`),
+    });
+    const metadataLogConfig = parseLogConfig(METADATA_LOG_PROPERTIES, validateLogConfig(defaults));
+    const metadata = MetadataLog.load(
+      logManager.getOrCreateLog({ topic: METADATA_TOPIC, partition: 0 }, metadataLogConfig),
+      1,
+    );
+    const broker = new Broker({
+      config,
+      clock,
+      log,
+      clusterId: metas[0]?.clusterId ?? randomUuid(),
+      logManager,
+      metadata,
+      handlers: options.handlers,
+    });
+    metadata.onChange((image, previous) => broker.onMetadataChange(image, previous));
+    await broker.listen();
+    broker.register();
+    broker.onMetadataChange(broker.image, broker.image);
+    log.info(
+      `started node ${config.nodeId} of cluster ${broker.clusterId}: ${logManager.startupStats.logsLoaded} logs loaded in ${Math.round(logManager.startupStats.durationMs)} ms`,
+    );
+    return broker;
+  }
+
+  get image(): MetadataImage {
+    return this.metadata.image;
+  }
+
+  get listeners(): readonly BoundListener[] {
+    return this.socketServer?.bound ?? [];
+  }
+
+  get advertisedListeners(): readonly ListenerConfig[] {
+    return this.advertised;
+  }
+
+  get connectionCount(): number {
+    return this.socketServer?.connectionCount ?? 0;
+  }
+
+  /** Where clients reach this broker on a listener: the advertised endpoint with the bound port. */
+  private async listen(): Promise<void> {
+    const server = new SocketServer({
+      listeners: this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })),
+      handler: this.dispatcher,
+      limits: {
+        requestBytesMax: this.config.int("socket.request.max.bytes"),
+        inFlightRequestsMax: this.config.int("queued.max.requests"),
+        unsentResponseBytesMax: 64 * 1024 * 1024,
+      },
+      idleMsMax: this.config.int("connections.max.idle.ms"),
+      connectionsMax: this.config.int("max.connections"),
+      log: (level, message) => this.log.child("network")[level](message),
+    });
+    const bound = await server.start();
+    this.socketServer = server;
+    this.advertised = this.config.advertisedListeners.map((a) => {
+      const local = bound.find((b) => b.name === a.name);
+      const port = a.port === 0 && local !== undefined ? local.boundPort : a.port;
+      const host = a.host === "" || a.host === "0.0.0.0" ? hostname() : a.host;
+      return { name: a.name, host, port };
+    });
+  }
+
+  /** Registers (or re-registers, when its endpoints changed) this broker in the metadata log. */
+  private register(): void {
+    const endPoints = this.advertised.map((a) => ({
+      name: a.name,
+      host: a.host,
+      port: a.port,
+      securityProtocol: 0,
+    }));
+    const current = this.image.brokers.get(this.nodeId);
+    const same =
+      current !== undefined &&
+      !current.fenced &&
+      JSON.stringify(current.endPoints) === JSON.stringify(endPoints);
+    if (same) return;
+    this.commit([
+      {
+        type: "RegisterBroker",
+        brokerId: this.nodeId,
+        incarnationId: randomUuid(),
+        brokerEpoch: this.metadata.logEndOffset,
+        endPoints,
+        rack: null,
+        fenced: false,
+      },
+    ]);
+  }
+
+  /** Appends controller records to the metadata log; the new image is live when this returns. */
+  commit(records: readonly MetadataRecord[]): MetadataImage {
+    return this.metadata.append(records);
+  }
+
+  controllerDefaults(): ControllerDefaults {
+    return {
+      numPartitions: this.config.int("num.partitions"),
+      defaultReplicationFactor: this.config.int("default.replication.factor"),
+      partitionsPerRequestMax: PARTITIONS_PER_REQUEST_MAX,
+    };
+  }
+
+  /** The effective log config of a topic: broker defaults plus the topic's overrides. */
+  topicConfig(topic: string, image: MetadataImage = this.image): LogConfig {
+    return topicLogConfig(this.topicDefaults, image.topicConfig(topic));
+  }
+
+  isInternalTopic(topic: string): boolean {
+    return INTERNAL_TOPICS.has(topic);
+  }
+
+  private onMetadataChange(image: MetadataImage, previous: MetadataImage): void {
+    const assignments: ReplicaAssignment[] = [];
+    for (const topic of image.topicsById.values()) {
+      for (const p of topic.partitions) {
+        assignments.push({ topic: topic.name, topicId: topic.id, partitionIndex: p.partitionId, state: p });
+      }
+    }
+    this.replicaManager.apply(assignments, (topic) => this.topicConfig(topic, image));
+    for (const topic of image.topicsByName.keys()) {
+      if (!sameEntries(image.topicConfig(topic), previous.topicConfig(topic))) {
+        this.replicaManager.updateConfig(topic, this.topicConfig(topic, image));
+      }
+    }
+  }
+
+  /** Stops listening, then writes checkpoints so that the next start skips recovery. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.socketServer?.stop();
+    await this.logManager.shutdown();
+    this.log.info(`node ${this.nodeId} stopped`);
+  }
+}
+
+function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}

@@ -1,0 +1,252 @@
+import {
+  ApiKey,
+  ErrorCode,
+  type FetchRequest,
+  type FetchResponseInput,
+  type FetchResponsePartitionDataInput,
+  KafkaError,
+  type Uuid,
+} from "../../protocol/index.js";
+import { IsolationLevel, type Partition } from "../../replication/index.js";
+import { OffsetOutOfRangeError } from "../../storage/index.js";
+import { defineHandler, type RequestContext } from "../api-handler.js";
+import { type Broker, PARKED_FETCHES_MAX } from "../broker.js";
+import type { FetchPartitionResult, FetchPosition } from "../fetch-session.js";
+
+interface Target {
+  key: string;
+  topic: string | null;
+  topicId: Uuid;
+  partition: number;
+  position: FetchPosition;
+  currentLeaderEpoch: number;
+}
+
+interface PartitionRead {
+  target: Target;
+  data: FetchResponsePartitionDataInput;
+  bytes: number;
+}
+
+/** Longest a fetch may wait, whatever the client asks (a limit, so parked requests can't linger). */
+const FETCH_WAIT_MS_MAX = 300_000;
+
+/**
+ * Fetch: batches are read straight from the partition logs (segment bytes or the tail cache) and
+ * sent as they are, each partition's records as a list of buffers that the response references
+ * without copying. A fetch that finds fewer than minBytes waits (long poll) until an append to one
+ * of its partitions or maxWaitMs. Incremental fetch sessions (KIP-227) answer only what changed.
+ */
+export function fetchHandler(broker: Broker) {
+  return defineHandler<FetchRequest, FetchResponseInput>({
+    apiKey: ApiKey.Fetch,
+    minVersion: 4,
+    maxVersion: 17,
+    handle(request, context) {
+      const usesIds = context.apiVersion >= 13;
+      const targets = resolveTargets(broker, request, usesIds);
+      const session = broker.fetchSessions.begin({
+        sessionId: request.sessionId,
+        sessionEpoch: request.sessionEpoch,
+        positions: targets.map((t) => t.position),
+        forgotten: request.forgottenTopicsData.flatMap((f) =>
+          f.partitions.map((p) => `${usesIds ? f.topicId : f.topic}:${p}`),
+        ),
+      });
+      if (session.kind === "error")
+        return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
+      const byKey = new Map(targets.map((t) => [t.key, t]));
+      const sessionTargets = session.positions.map(
+        (pos) => byKey.get(pos.key) ?? targetFromKey(broker, pos, usesIds),
+      );
+      const respond = (reads: PartitionRead[]) => {
+        const finished = session.context.finish(reads.map(toSessionResult));
+        const keep = new Set(finished.results.map((r) => r.key));
+        return buildResponse(
+          reads.filter((r) => keep.has(r.target.key)),
+          finished.sessionId,
+          usesIds,
+        );
+      };
+      const first = readAll(broker, request, sessionTargets, context);
+      const waitMs = Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX);
+      if (!shouldWait(first, request.minBytes, waitMs) || broker.parkedFetches >= PARKED_FETCHES_MAX)
+        return respond(first);
+      return waitForData(broker, sessionTargets, waitMs).then(() =>
+        respond(readAll(broker, request, sessionTargets, context)),
+      );
+    },
+    errorResponse: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] }),
+  });
+}
+
+function resolveTargets(broker: Broker, request: FetchRequest, usesIds: boolean): Target[] {
+  const targets: Target[] = [];
+  for (const t of request.topics) {
+    const name = usesIds ? (broker.image.topicsById.get(t.topicId)?.name ?? null) : t.topic;
+    for (const p of t.partitions) {
+      const key = `${usesIds ? t.topicId : t.topic}:${p.partition}`;
+      targets.push({
+        key,
+        topic: name,
+        topicId: t.topicId,
+        partition: p.partition,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        position: {
+          key,
+          fetchOffset: p.fetchOffset,
+          partitionMaxBytes: p.partitionMaxBytes,
+          logStartOffset: p.logStartOffset,
+        },
+      });
+    }
+  }
+  return targets;
+}
+
+/** A partition the session remembers but the request did not name again. */
+function targetFromKey(broker: Broker, position: FetchPosition, usesIds: boolean): Target {
+  const cut = position.key.lastIndexOf(":");
+  const ident = position.key.slice(0, cut);
+  const partition = Number(position.key.slice(cut + 1));
+  const name = usesIds ? (broker.image.topicsById.get(ident)?.name ?? null) : ident;
+  const topicId = usesIds ? ident : (broker.image.topic(ident)?.id ?? "AAAAAAAAAAAAAAAAAAAAAA");
+  return { key: position.key, topic: name, topicId, partition, position, currentLeaderEpoch: -1 };
+}
+
+function readAll(
+  broker: Broker,
+  request: FetchRequest,
+  targets: Target[],
+  context: RequestContext,
+): PartitionRead[] {
+  let remaining = request.maxBytes;
+  const reads: PartitionRead[] = [];
+  for (const target of targets) {
+    const read = readOne(
+      broker,
+      request,
+      target,
+      Math.max(0, Math.min(target.position.partitionMaxBytes, remaining)),
+      reads.every((r) => r.bytes === 0),
+      context,
+    );
+    remaining -= read.bytes;
+    reads.push(read);
+  }
+  return reads;
+}
+
+function readOne(
+  broker: Broker,
+  request: FetchRequest,
+  target: Target,
+  maxBytes: number,
+  minOneMessage: boolean,
+  context: RequestContext,
+): PartitionRead {
+  const fail = (errorCode: number): PartitionRead => ({
+    target,
+    bytes: 0,
+    data: {
+      partitionIndex: target.partition,
+      errorCode,
+      highWatermark: -1n,
+      lastStableOffset: -1n,
+      logStartOffset: -1n,
+      records: null,
+    },
+  });
+  if (target.topic === null)
+    return fail(context.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  let partition: Partition;
+  try {
+    partition = broker.replicaManager.leaderOrError(
+      target.topic,
+      target.partition,
+      broker.image.topic(target.topic) !== undefined,
+    );
+    const result = partition.readRecords({
+      fetchOffset: target.position.fetchOffset,
+      maxBytes,
+      isolationLevel: request.isolationLevel,
+      minOneMessage,
+      currentLeaderEpoch: target.currentLeaderEpoch,
+    });
+    return {
+      target,
+      bytes: result.sizeBytes,
+      data: {
+        partitionIndex: target.partition,
+        errorCode: ErrorCode.NONE,
+        highWatermark: result.highWatermark,
+        lastStableOffset: partition.lastStableOffset,
+        logStartOffset: result.logStartOffset,
+        abortedTransactions: request.isolationLevel === IsolationLevel.readCommitted ? [] : null,
+        preferredReadReplica: -1,
+        records: result.records,
+      },
+    };
+  } catch (error) {
+    if (error instanceof OffsetOutOfRangeError || error instanceof KafkaError) return fail(error.errorCode);
+    broker.log.error(`fetch from ${target.topic}-${target.partition} failed: ${String(error)}`);
+    return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
+  }
+}
+
+function shouldWait(reads: PartitionRead[], minBytes: number, waitMs: number): boolean {
+  if (waitMs <= 0 || reads.length === 0) return false;
+  let bytes = 0;
+  for (const r of reads) {
+    if (r.data.errorCode !== ErrorCode.NONE) return false;
+    bytes += r.bytes;
+  }
+  return bytes < Math.max(1, minBytes);
+}
+
+/** Resolves on the first append to any of the partitions, or after waitMs. */
+function waitForData(broker: Broker, targets: Target[], waitMs: number): Promise<void> {
+  broker.parkedFetches++;
+  return new Promise((resolve) => {
+    const unsubscribes: (() => void)[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      for (const u of unsubscribes) u();
+      broker.parkedFetches--;
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    for (const t of targets) {
+      const p = t.topic === null ? undefined : broker.replicaManager.get(t.topic, t.partition);
+      if (p !== undefined) unsubscribes.push(p.log.onAppend(done));
+    }
+  });
+}
+
+function toSessionResult(read: PartitionRead): FetchPartitionResult {
+  return {
+    key: read.target.key,
+    errorCode: read.data.errorCode,
+    highWatermark: read.data.highWatermark,
+    lastStableOffset: read.data.lastStableOffset ?? -1n,
+    logStartOffset: read.data.logStartOffset ?? -1n,
+    recordsBytes: read.bytes,
+  };
+}
+
+function buildResponse(reads: PartitionRead[], sessionId: number, usesIds: boolean): FetchResponseInput {
+  const topics = new Map<
+    string,
+    { topic: string; topicId: Uuid; partitions: FetchResponsePartitionDataInput[] }
+  >();
+  for (const r of reads) {
+    const k = usesIds ? r.target.topicId : (r.target.topic ?? "");
+    let entry = topics.get(k);
+    if (entry === undefined) {
+      entry = { topic: r.target.topic ?? "", topicId: r.target.topicId, partitions: [] };
+      topics.set(k, entry);
+    }
+    entry.partitions.push(r.data);
+  }
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: [...topics.values()] };
+}

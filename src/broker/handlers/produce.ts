@@ -1,0 +1,117 @@
+import { describeError } from "../../base/index.js";
+import {
+  ApiKey,
+  ErrorCode,
+  KafkaError,
+  type ProduceRequest,
+  type ProduceResponseInput,
+  type ProduceResponsePartitionProduceResponseInput,
+} from "../../protocol/index.js";
+import { defineHandler, NO_RESPONSE } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+import { autoCreateTopics, mayAutoCreate } from "../topic-creation.js";
+
+/**
+ * Produce: each partition's batches go to its leader's log as they are (validated from their
+ * headers, offsets stamped in place, appended). Errors are per partition. acks=0 gets no response;
+ * if something failed, the connection is closed instead, which is how Kafka tells such a producer.
+ * Versions 0-2 (message sets of magic 0/1) are advertised for old librdkafka's feature detection
+ * but refused, as Kafka 4 does.
+ */
+export function produceHandler(broker: Broker) {
+  return defineHandler<ProduceRequest, ProduceResponseInput>({
+    apiKey: ApiKey.Produce,
+    minVersion: 3,
+    maxVersion: 11,
+    advertisedMinVersion: 0,
+    handle(request, context) {
+      const acks = request.acks;
+      if (acks !== 0 && acks !== 1 && acks !== -1)
+        return everyPartition(request, ErrorCode.INVALID_REQUIRED_ACKS);
+      const missing = request.topicData
+        .map((t) => t.name)
+        .filter((n) => broker.image.topic(n) === undefined && mayAutoCreate(broker, n));
+      if (missing.length > 0) autoCreateTopics(broker, missing);
+      let failed = false;
+      const responses = request.topicData.map((topic) => {
+        const known = broker.image.topic(topic.name) !== undefined;
+        const internal = broker.isInternalTopic(topic.name);
+        return {
+          name: topic.name,
+          partitionResponses: topic.partitionData.map((p): ProduceResponsePartitionProduceResponseInput => {
+            try {
+              if (internal)
+                throw new KafkaError(
+                  ErrorCode.INVALID_TOPIC_EXCEPTION,
+                  `Cannot append to internal topic ${topic.name}`,
+                );
+              if (p.records === null || p.records.length === 0)
+                throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "Produce request with no records");
+              const partition = broker.replicaManager.leaderOrError(topic.name, p.index, known);
+              const info = partition.appendRecordsToLeader(p.records, acks);
+              return {
+                index: p.index,
+                errorCode: ErrorCode.NONE,
+                baseOffset: info.firstOffset,
+                logAppendTimeMs: info.logAppendTimeMs,
+                logStartOffset: info.logStartOffset,
+              };
+            } catch (error) {
+              failed = true;
+              return partitionError(broker, topic.name, p.index, error, context.apiVersion);
+            }
+          }),
+        };
+      });
+      if (acks === 0) {
+        if (failed) context.connection.close();
+        return NO_RESPONSE;
+      }
+      return { responses, throttleTimeMs: 0 };
+    },
+    errorResponse: (request, errorCode) => everyPartition(request, errorCode),
+  });
+}
+
+function partitionError(
+  broker: Broker,
+  topic: string,
+  index: number,
+  error: unknown,
+  version: number,
+): ProduceResponsePartitionProduceResponseInput {
+  if (!(error instanceof KafkaError)) {
+    broker.log.error(`append to ${topic}-${index} failed: ${describeError(error)}`);
+    return {
+      index,
+      errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
+      baseOffset: -1n,
+      logAppendTimeMs: -1n,
+      logStartOffset: -1n,
+    };
+  }
+  return {
+    index,
+    errorCode: error.errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    errorMessage: version >= 8 ? error.message : null,
+  };
+}
+
+function everyPartition(request: ProduceRequest, errorCode: number): ProduceResponseInput {
+  return {
+    throttleTimeMs: 0,
+    responses: request.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => ({
+        index: p.index,
+        errorCode,
+        baseOffset: -1n,
+        logAppendTimeMs: -1n,
+        logStartOffset: -1n,
+      })),
+    })),
+  };
+}

@@ -1,0 +1,15 @@
+export { type ApiHandler, defineHandler, NO_RESPONSE, type RequestContext } from "./api-handler.js";
+export { Broker, type BrokerOptions } from "./broker.js";
+export {
+  type BrokerConfig,
+  brokerConfigKeys,
+  defaultRetentionMs,
+  type ListenerConfig,
+  LONG_MAX,
+  parseBrokerConfig,
+  parseListener,
+  SINGLE_NODE_PROPERTIES,
+} from "./broker-config.js";
+export { brokerHandlers } from "./handlers/index.js";
+export { ConfigSource, describeTopicConfigs, topicDefaults } from "./topic-config.js";
+export { ensureInternalTopic } from "./topic-creation.js";

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { ConfigError, createLogger, describeError, parseProperties } from "../base/index.js";
+import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
+import { startServer } from "../server/index.js";
+
+const USAGE = `Usage: brook <command>
+
+Commands:
+  server start [server.properties] [--override key=value ...]
+      Start a Brook node. Without a file: a single node (broker and controller) on
+      localhost:9092 with its data in ./brook-data.
+  version
+      Print Brook's version.
+`;
+
+/** Exit codes: 0 clean, 1 runtime failure, 2 bad usage or configuration (nothing started). */
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "version" || command === "--version") {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  if (command === "server" && sub === "start") return serverStart(rest);
+  process.stderr.write(`brook: unknown command '${[command, sub].filter(Boolean).join(" ")}'\n\n${USAGE}`);
+  return 2;
+}
+
+function parseServerArgs(args: string[]): { file: string | undefined; overrides: Map<string, string> } {
+  let file: string | undefined;
+  const overrides = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--override") {
+      const kv = args[++i];
+      const eq = kv?.indexOf("=") ?? -1;
+      if (kv === undefined || eq <= 0) throw new ConfigError(`--override needs key=value, got '${kv ?? ""}'`);
+      overrides.set(kv.slice(0, eq), kv.slice(eq + 1));
+    } else if (arg.startsWith("--")) {
+      throw new ConfigError(`unknown option ${arg}`);
+    } else if (file === undefined) {
+      file = arg;
+    } else {
+      throw new ConfigError(`unexpected argument ${arg}`);
+    }
+  }
+  return { file, overrides };
+}
+
+async function serverStart(args: string[]): Promise<number> {
+  const log = createLogger({ level: (process.env.BROOK_LOG_LEVEL as "info" | undefined) ?? "info" });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    const { file, overrides } = parseServerArgs(args);
+    const props =
+      file === undefined ? new Map(SINGLE_NODE_PROPERTIES) : parseProperties(readFileSync(file, "utf8"));
+    for (const [k, v] of overrides) props.set(k, v);
+    const config = parseBrokerConfig(props);
+    server = await startServer(config, log);
+  } catch (error) {
+    if (error instanceof ConfigError || (error as NodeJS.ErrnoException).code === "ENOENT") {
+      process.stderr.write(`brook: ${describeError(error).replace(/^\w+: /, "")}\n`);
+      return 2;
+    }
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      process.stderr.write(`brook: ${(error as Error).message}: is another broker running?\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const listeners = server.broker.advertisedListeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(",");
+  // One machine-readable line on stdout: scripts and tests wait for it.
+  process.stdout.write(
+    `brook ready kafka=${server.bootstrap} listeners=${listeners} cluster=${server.broker.clusterId}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info(`${signal} received, shutting down`);
+      server.stop().then(resolve, (error: unknown) => {
+        log.error(`shutdown failed: ${describeError(error)}`);
+        resolve();
+      });
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `brook: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

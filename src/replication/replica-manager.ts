@@ -1,0 +1,106 @@
+import { describeError, type Logger } from "../base/index.js";
+import { ErrorCode, KafkaError, type Uuid } from "../protocol/index.js";
+import type { LogConfig, LogManager } from "../storage/index.js";
+import { Partition, type PartitionState } from "./partition.js";
+
+/** The slice of the metadata image the replica manager needs (kept narrow to stay below metadata). */
+export interface ReplicaAssignment {
+  topic: string;
+  topicId: Uuid;
+  partitionIndex: number;
+  state: PartitionState;
+}
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * The partitions this broker hosts, kept in step with the metadata image: a partition whose
+ * replicas include this broker gets a log and a Partition; one that leaves (topic deleted) has
+ * its log deleted. Produce, Fetch and the coordinators find partitions here.
+ */
+export class ReplicaManager {
+  private readonly partitions = new Map<string, Partition>();
+  private readonly logManager: LogManager;
+  private readonly localBrokerId: number;
+  private readonly log: Logger;
+
+  constructor(options: { logManager: LogManager; localBrokerId: number; log: Logger }) {
+    this.logManager = options.logManager;
+    this.localBrokerId = options.localBrokerId;
+    this.log = options.log;
+  }
+
+  get size(): number {
+    return this.partitions.size;
+  }
+
+  all(): IterableIterator<Partition> {
+    return this.partitions.values();
+  }
+
+  get(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(key(topic, partition));
+  }
+
+  /** The partition if this broker leads it; else the error Kafka returns for it. */
+  leaderOrError(topic: string, partition: number, topicKnown: boolean): Partition {
+    const p = this.partitions.get(key(topic, partition));
+    if (p === undefined)
+      throw new KafkaError(
+        topicKnown ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      );
+    if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    return p;
+  }
+
+  /**
+   * Makes the hosted partitions match `assignments` (every partition in the image):
+   * creates the local replicas that are new, updates the others, removes the ones that are gone.
+   */
+  apply(assignments: Iterable<ReplicaAssignment>, configFor: (topic: string) => LogConfig): void {
+    const wanted = new Set<string>();
+    for (const a of assignments) {
+      if (!a.state.replicas.includes(this.localBrokerId)) continue;
+      const k = key(a.topic, a.partitionIndex);
+      wanted.add(k);
+      const existing = this.partitions.get(k);
+      if (existing !== undefined && existing.topicId === a.topicId) {
+        existing.update(a.state);
+        continue;
+      }
+      if (existing !== undefined) this.remove(k, existing);
+      try {
+        const log = this.logManager.getOrCreateLog(
+          { topic: a.topic, partition: a.partitionIndex },
+          configFor(a.topic),
+          a.topicId,
+        );
+        this.partitions.set(
+          k,
+          new Partition({
+            topic: a.topic,
+            partitionIndex: a.partitionIndex,
+            topicId: a.topicId,
+            log,
+            localBrokerId: this.localBrokerId,
+            state: a.state,
+          }),
+        );
+      } catch (error) {
+        this.log.error(`cannot open log for ${a.topic}-${a.partitionIndex}: ${describeError(error)}`);
+      }
+    }
+    for (const [k, p] of this.partitions) if (!wanted.has(k)) this.remove(k, p);
+  }
+
+  /** Applies a topic's new config to its logs (AlterConfigs). */
+  updateConfig(topic: string, config: LogConfig): void {
+    for (const p of this.partitions.values()) if (p.topic === topic) p.log.updateConfig(config);
+  }
+
+  private remove(k: string, p: Partition): void {
+    this.partitions.delete(k);
+    this.logManager.deleteLog({ topic: p.topic, partition: p.partitionIndex });
+    this.log.info(`deleted log ${p.topic}-${p.partitionIndex}`);
+  }
+}

@@ -1,0 +1,1 @@
+export { type BrookServer, type StartBrokerOptions, startBroker, startServer } from "./server.js";
