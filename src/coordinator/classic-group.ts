@@ -3,6 +3,7 @@ import { ErrorCode } from "../protocol/index.js";
 import { ClassicGroupMember } from "./classic-group-member.js";
 import { ClassicGroupState, isValidTransition } from "./classic-group-state.js";
 import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from "./consumer-protocol.js";
+import { CoordinatorError } from "./coordinator-error.js";
 import type { GroupMetadataValue } from "./coordinator-record.js";
 import type { JoinGroupProtocol, JoinGroupResponseMember, RequestHandle } from "./group-api.js";
 
@@ -438,6 +439,25 @@ export class ClassicGroup {
 
   /** A group as a group metadata record describes it: Stable with its members, or Empty. */
   static fromRecord(groupId: string, value: GroupMetadataValue): ClassicGroup {
+    if (value.members.length > 0 && (value.protocol === null || value.protocolType === "")) {
+      throw new CoordinatorError(
+        "BRK_ERR_COORDINATOR_CORRUPT_RECORD",
+        `group ${groupId}: a group metadata record with members but no protocol`,
+      );
+    }
+    const memberIds = new Set(value.members.map((m) => m.memberId));
+    const instanceIds = value.members.flatMap((m) => (m.groupInstanceId === null ? [] : [m.groupInstanceId]));
+    const leaderIsMember = value.leader === null || value.members.length === 0 || memberIds.has(value.leader);
+    if (
+      memberIds.size !== value.members.length ||
+      new Set(instanceIds).size !== instanceIds.length ||
+      !leaderIsMember
+    ) {
+      throw new CoordinatorError(
+        "BRK_ERR_COORDINATOR_CORRUPT_RECORD",
+        `group ${groupId}: a group metadata record with repeated members or a leader that is not one`,
+      );
+    }
     const state = value.members.length === 0 ? ClassicGroupState.Empty : ClassicGroupState.Stable;
     const timestamp = value.currentStateTimestamp < 0n ? null : Number(value.currentStateTimestamp);
     const group = new ClassicGroup(groupId, timestamp, state);

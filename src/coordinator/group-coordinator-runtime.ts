@@ -241,8 +241,15 @@ export class GroupCoordinatorRuntime {
     return this.call(request.groupId, "offsetDelete", fail, (shard, h) => shard.deleteOffsets(h, request));
   }
 
-  /** OffsetFetch: one answer per group, in request order (v0-7 ask for one group, v8+ for several). */
-  fetchOffsets(groups: readonly OffsetFetchRequestGroup[]): Promise<OffsetFetchResponseGroup[]> {
+  /**
+   * OffsetFetch: one answer per group, in request order (v0-7 ask for one group, v8+ for several).
+   * `requireStable` (v7+) will answer UNSTABLE_OFFSET_COMMIT for partitions with a pending
+   * transactional commit; until TxnOffsetCommit exists there are none, so it changes nothing.
+   */
+  fetchOffsets(
+    groups: readonly OffsetFetchRequestGroup[],
+    _requireStable = false,
+  ): Promise<OffsetFetchResponseGroup[]> {
     return Promise.resolve(
       groups.map((group) => {
         const { ctx, errorCode } = this.route(group.groupId);

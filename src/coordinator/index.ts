@@ -12,6 +12,7 @@ export { ClassicGroup } from "./classic-group.js";
 export { ClassicGroupMember } from "./classic-group-member.js";
 export { ClassicGroupState } from "./classic-group-state.js";
 export { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from "./consumer-protocol.js";
+export { CoordinatorError, type CoordinatorErrorCode } from "./coordinator-error.js";
 export type {
   CoordinatorRecord,
   GroupMetadataKey,

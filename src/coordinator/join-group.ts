@@ -69,7 +69,7 @@ export function joinGroup(
   }
   const rebalanceTimeoutMs =
     request.rebalanceTimeoutMs < 0 ? request.sessionTimeoutMs : request.rebalanceTimeoutMs;
-  const join: Join = { handle, request, context, rebalanceTimeoutMs };
+  const join: Join = { handle, request: withDistinctProtocols(request), context, rebalanceTimeoutMs };
   const isUnknownMember = request.memberId === UNKNOWN_MEMBER_ID;
   let group = s.groups.get(request.groupId);
   if (group === undefined) {
@@ -93,6 +93,14 @@ export function joinGroup(
   }
   if (isUnknownMember) joinNewMember(s, group, join);
   else joinExistingMember(s, group, join);
+}
+
+/** Protocol names are a map key on the wire; a repeated name counts once (its first occurrence). */
+function withDistinctProtocols(request: JoinGroupRequest): JoinGroupRequest {
+  const names = new Set(request.protocols.map((p) => p.name));
+  if (names.size === request.protocols.length) return request;
+  const seen = new Set<string>();
+  return { ...request, protocols: request.protocols.filter((p) => !seen.has(p.name) && seen.add(p.name)) };
 }
 
 function acceptJoiningMember(s: ShardState, group: ClassicGroup, memberId: string): boolean {

@@ -378,3 +378,12 @@ test("after close, requests get COORDINATOR_NOT_AVAILABLE", async () => {
     ErrorCode.COORDINATOR_NOT_AVAILABLE,
   );
 });
+
+test("a partition whose records cannot be decoded fails to load and is not served", async () => {
+  const env = setup();
+  const partition = env.runtime.partitionFor("g");
+  env.log.partitions.set(partition, [{ key: Buffer.from([0, 1, 0]), value: null }]);
+  await assert.rejects(env.runtime.loadPartition(partition, 0));
+  assert.equal(env.runtime.partitionStatus(partition), "none");
+  assert.equal((await env.runtime.joinGroup(join(), context(5))).errorCode, ErrorCode.NOT_COORDINATOR);
+});

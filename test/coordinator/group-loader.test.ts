@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { CoordinatorRecord } from "../../src/coordinator/coordinator-record.js";
+import { CoordinatorError } from "../../src/coordinator/coordinator-error.js";
+import type { CoordinatorRecord, GroupMetadataValue } from "../../src/coordinator/coordinator-record.js";
 import {
   decodeCoordinatorRecord,
   encodeCoordinatorRecord,
@@ -172,5 +173,39 @@ test("KIP-848 record types and unknown ones are skipped when loading", () => {
   for (const type of [3, 8, 15, 99]) {
     const key = new Writer().int16(type).string("g").toBuffer();
     assert.equal(decodeCoordinatorRecord({ key, value: Buffer.from([0, 0]) }), null);
+  }
+});
+
+test("a group record no coordinator could have written fails the load with a typed error", () => {
+  const h = new ShardHarness();
+  const member = {
+    memberId: "m",
+    groupInstanceId: null,
+    clientId: "c",
+    clientHost: "/h",
+    rebalanceTimeout: 1,
+    sessionTimeout: 1,
+    subscription: Buffer.alloc(0),
+    assignment: Buffer.alloc(0),
+  };
+  const bad = (value: Partial<GroupMetadataValue>): CoordinatorRecord => ({
+    type: "groupMetadata",
+    key: { group: "g" },
+    value: {
+      protocolType: "consumer",
+      generation: 1,
+      protocol: "range",
+      leader: "m",
+      currentStateTimestamp: -1n,
+      members: [member],
+      ...value,
+    },
+    valueVersion: 3,
+  });
+  for (const value of [{ protocol: null }, { leader: "x" }, { members: [member, member] }]) {
+    assert.throws(
+      () => h.newShard().replay(bad(value)),
+      (e: unknown) => e instanceof CoordinatorError && e.code === "BRK_ERR_COORDINATOR_CORRUPT_RECORD",
+    );
   }
 });

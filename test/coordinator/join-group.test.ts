@@ -289,3 +289,18 @@ test("v0 has no rebalance timeout: the session timeout bounds the join phase", (
   h.advance(1);
   assert.equal(h.joinResponse(j).generationId, 2);
 });
+
+test("a protocol named twice counts once", () => {
+  const h = new ShardHarness();
+  const twice = [...consumerProtocols(["t"], ["range"]), ...consumerProtocols(["other"], ["range"])];
+  const a = h.join({ version: 3, protocols: twice });
+  const b = h.join({ version: 3 });
+  h.advance(0);
+  assert.equal(h.joinResponse(a).protocolName, "range");
+  assert.equal(h.joinResponse(b).errorCode, ErrorCode.NONE);
+  const leader = [a, b].map((j) => h.joinResponse(j)).find((r) => r.members.length > 0);
+  assert.ok(
+    leader?.members.every((m) => subscription(["t"]).equals(m.metadata)),
+    "the first occurrence is kept",
+  );
+});
