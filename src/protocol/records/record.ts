@@ -178,17 +178,27 @@ export function readRecord(
   };
 }
 
-/** A zigzag varint; one-byte values (most lengths and deltas) skip the general reader. */
+/**
+ * A zigzag varint. Up to four bytes (28 bits: every length and delta that fits a batch) are read
+ * straight from the buffer; a fifth byte, or the end of the input, goes to the general reader,
+ * which range-checks and raises the typed error.
+ */
 function readVarint(r: Reader): number {
-  if (r.pos < r.end) {
-    const b = r.buf[r.pos] as number;
+  const buf = r.buf;
+  const limit = Math.min(r.end, r.pos + VARINT_FAST_BYTES_MAX);
+  let raw = 0;
+  for (let pos = r.pos, shift = 0; pos < limit; pos++, shift += 7) {
+    const b = buf[pos] as number;
+    raw |= (b & 0x7f) << shift;
     if (b < 0x80) {
-      r.pos++;
-      return (b >>> 1) ^ -(b & 1);
+      r.pos = pos + 1;
+      return (raw >>> 1) ^ -(raw & 1);
     }
   }
   return r.varint();
 }
+
+const VARINT_FAST_BYTES_MAX = 4;
 
 /** Bytes of a varlong whose 7-bit groups still fit a double exactly (49 bits). */
 const VARLONG_NUMBER_BYTES_MAX = 7;

@@ -454,3 +454,21 @@ test("iterateRecords checks the batch before the first record and trailing bytes
   assert.equal(iterator.next().value?.value?.toString(), "b");
   assert.throws(() => iterator.next(), { code: "BRK_ERR_RECORD_CORRUPT" });
 });
+
+test("offset deltas and lengths across every varint width round-trip", () => {
+  const deltas = [0, 31, 32, 63, 64, 8191, 8192, 2 ** 20, 2 ** 27 - 1, 2 ** 27, 2 ** 30, 2 ** 31 - 1];
+  const sizes = [0, 63, 64, 8191, 8192, 70_000];
+  const buf = encodeRecordBatch({
+    records: deltas.map((offsetDelta, i) => ({
+      offsetDelta,
+      key: Buffer.alloc(sizes[i % sizes.length] as number, 1),
+      value: Buffer.alloc(sizes[(i + 3) % sizes.length] as number, 2),
+    })),
+  });
+  const batch = decodeRecordBatch(buf);
+  assert.deepEqual(
+    batch.records.map((r) => [r.offsetDelta, r.key?.length, r.value?.length]),
+    deltas.map((d, i) => [d, sizes[i % sizes.length], sizes[(i + 3) % sizes.length]]),
+  );
+  assert.equal(batch.lastOffsetDelta, 2 ** 31 - 1);
+});
