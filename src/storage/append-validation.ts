@@ -13,21 +13,25 @@ import {
   batchProducerId,
   batchRecordsCount,
   batchSizeBytes,
+  CompressionError,
+  CorruptRecordError,
   ErrorCode,
+  iterateRecords,
   KafkaError,
   LOG_OVERHEAD_BYTES,
 } from "../protocol/index.js";
-import type { LogConfig } from "./log-config.js";
+import { isCompacted, LONG_MAX, type LogConfig } from "./log-config.js";
 
 /**
  * Validation of an append from batch headers only: no record is decoded and nothing is
  * decompressed. Every check that fails throws the KafkaError Kafka answers with, before anything is
  * written, so a refused append leaves the log unchanged.
  *
- * Where we differ from Kafka's LogValidator, on purpose: Kafka walks the records of a produced
- * batch to validate per-record timestamps and recompute maxTimestamp; we trust the batch header's
- * maxTimestamp (checked against message.timestamp.after.max.ms) and its baseTimestamp (checked
- * against message.timestamp.before.max.ms). Real clients write both headers correctly.
+ * Records are decoded only where Kafka's rules need them: keys on compacted topics (a record
+ * without one is refused) and timestamps when message.timestamp.before.max.ms is set (the header
+ * holds the largest timestamp, not the smallest). Otherwise we trust the header's maxTimestamp,
+ * checked against message.timestamp.after.max.ms, where Kafka walks every record and recomputes
+ * it; real clients write it correctly.
  */
 export type AppendOrigin = "client" | "coordinator" | "replication";
 
@@ -112,6 +116,43 @@ function validateTimestamps(records: Buffer, at: number, config: LogConfig, nowM
   }
 }
 
+const timestampsNeedRecords = (config: LogConfig): boolean =>
+  config.messageTimestampType === "CreateTime" && config.messageTimestampBeforeMaxMs < LONG_MAX;
+
+/** Largest payload a produced batch may decompress to while its records are checked. */
+const VALIDATION_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
+
+/** The per-record rules: keys on compacted topics, every timestamp within the before bound. */
+function validateRecords(records: Buffer, config: LogConfig, nowMs: number): void {
+  const compacted = isCompacted(config);
+  const checkTimestamps = timestampsNeedRecords(config);
+  for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
+    try {
+      for (const record of iterateRecords(records, at, {
+        verifyCrc: false,
+        decompressedBytesMax: VALIDATION_DECOMPRESSED_BYTES_MAX,
+      })) {
+        if (compacted && record.key === null)
+          throw invalidRecord("compacted topic cannot accept message without key");
+        if (
+          checkTimestamps &&
+          record.timestamp !== -1n &&
+          nowMs - Number(record.timestamp) > config.messageTimestampBeforeMaxMs
+        ) {
+          throw new KafkaError(
+            ErrorCode.INVALID_TIMESTAMP,
+            `timestamp ${record.timestamp} of message with offset ${record.offset} is out of range: earlier than ${nowMs - config.messageTimestampBeforeMaxMs}`,
+          );
+        }
+      }
+    } catch (e) {
+      if (e instanceof CorruptRecordError || e instanceof CompressionError)
+        throw new KafkaError(e.errorCode, e.message);
+      throw e;
+    }
+  }
+}
+
 /** Validates a leader append (produce, or a coordinator's write) from the batch headers. */
 export function validateLeaderAppend(
   records: Buffer,
@@ -146,6 +187,9 @@ export function validateLeaderAppend(
     result.offsetCount += batchLastOffsetDelta(records, at) + 1;
     result.batchCount++;
     at += size;
+  }
+  if (origin === "client" && (isCompacted(config) || timestampsNeedRecords(config))) {
+    validateRecords(records, config, nowMs);
   }
   if (origin === "client" && result.batchCount > 1) {
     throw invalidRecord("a produce request holds one record batch per partition (magic 2)");

@@ -1,19 +1,373 @@
+import { rmSync } from "node:fs";
+import { assert } from "../base/index.js";
+import {
+  batchBaseOffset,
+  batchIsControl,
+  batchLastOffsetDelta,
+  decodeRecordBatch,
+  encodeRecordBatch,
+  type Record,
+} from "../protocol/index.js";
+import { scanBatches } from "./batch-scan.js";
+import { cleanableRange, isCleanable } from "./cleanable-range.js";
+import { fsyncDirectorySync } from "./durable-file.js";
 import type { Log } from "./log.js";
+import { LogSegment } from "./log-segment.js";
+import { OffsetMap } from "./offset-map.js";
+import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from "./segment-files.js";
 import type { StorageEnv } from "./storage-env.js";
 
+/**
+ * Log compaction (Kafka's LogCleaner), for logs with cleanup.policy containing `compact`.
+ *
+ * One pass over a log: (1) map every key of the dirty range to the offset of its latest record;
+ * (2) rewrite the non-active segments below the end of that range, in groups that fit one
+ * segment, keeping a record only if no later record of its key is in the map, dropping
+ * tombstones whose delete horizon passed, and giving batches that keep tombstones a delete
+ * horizon of now + delete.retention.ms (KIP-534); batches keep their offsets (base offset and
+ * lastOffsetDelta), producer fields and compression; (3) swap each cleaned group in atomically:
+ * written as `.cleaned` and fsynced, renamed `.swap`, old segments renamed `.deleted`, `.swap`
+ * renamed to the final name. A crash at any step is finished or undone by the loader.
+ *
+ * The pass yields to the event loop every `cleanerYieldBytes` and gives up (deleting its
+ * `.cleaned` files) if the log is truncated, closed or loses the segments being cleaned meanwhile.
+ * Control batches are kept as they are (transaction markers: no aborted-data removal yet), and
+ * records without a key are dropped, as Kafka does.
+ */
 export interface LogCleanResult {
   log: Log;
+  firstDirtyOffset: bigint;
+  /** The new cleaner checkpoint: records below it are compacted. */
+  cleanedUpTo: bigint;
+  segmentsCleaned: number;
+  bytesRead: number;
+  bytesWritten: number;
+  recordsRemoved: number;
+}
+
+/** Where a test may stop a pass, to play a crash during the swap. */
+export type CleanerCrashPoint = "cleaned-written" | "swap-renamed" | "old-deleted";
+
+export class CleanerCrashForTest extends Error {}
+
+/** Largest payload one cleaned batch may decompress to. */
+const CLEANER_DECOMPRESSED_BYTES_MAX = 256 * 1024 * 1024;
+const INT32_MAX = 0x7fffffffn;
+
+interface Job {
+  log: Log;
+  aborted: boolean;
+  truncations: number;
+  nowMs: number;
+  stats: LogCleanResult;
+  minRetainedHorizonMs: number | null;
 }
 
 export class LogCleaner {
   private readonly env: StorageEnv;
+  private job: Job | null = null;
+  private stopped = false;
+  /** Per log: when the earliest retained tombstone's delete horizon passes. */
+  private readonly tombstonesDueMs = new WeakMap<Log, number>();
+  crashPointForTest: CleanerCrashPoint | null = null;
+
   constructor(env: StorageEnv) {
     this.env = env;
   }
-  abort(_log: Log): void {}
-  abortAll(): void {}
-  async cleanFilthiestLog(_logs: readonly Log[], _nowMs: number): Promise<LogCleanResult | null> {
-    void this.env;
-    return null;
+
+  abort(log: Log): void {
+    if (this.job?.log === log) this.job.aborted = true;
   }
+
+  abortAll(): void {
+    this.stopped = true;
+    if (this.job !== null) this.job.aborted = true;
+  }
+
+  /** Cleans the compacted log with the highest dirty ratio among those due; null when none is. */
+  async cleanFilthiestLog(logs: readonly Log[], nowMs: number): Promise<LogCleanResult | null> {
+    let best: { log: Log; ratio: number } | null = null;
+    for (const log of logs) {
+      if (log.isOffline) continue;
+      const range = cleanableRange(log, nowMs, this.tombstonesDueMs.get(log) ?? null);
+      if (!isCleanable(log, range)) continue;
+      const ratio = range.tombstonesDue ? 2 : range.dirtyRatio;
+      if (best === null || ratio > best.ratio) best = { log, ratio };
+    }
+    return best === null ? null : this.clean(best.log, nowMs);
+  }
+
+  /** One cleaning pass over `log` regardless of its dirty ratio (still honouring the lags). */
+  async clean(log: Log, nowMs: number): Promise<LogCleanResult | null> {
+    if (this.stopped || this.job !== null || log.isOffline) return null;
+    const range = cleanableRange(log, nowMs, this.tombstonesDueMs.get(log) ?? null);
+    const job: Job = {
+      log,
+      aborted: false,
+      truncations: log.truncationCount,
+      nowMs,
+      minRetainedHorizonMs: null,
+      stats: {
+        log,
+        firstDirtyOffset: range.firstDirtyOffset,
+        cleanedUpTo: range.firstDirtyOffset,
+        segmentsCleaned: 0,
+        bytesRead: 0,
+        bytesWritten: 0,
+        recordsRemoved: 0,
+      },
+    };
+    this.job = job;
+    try {
+      const map = new OffsetMap(
+        this.env.limits.cleanerOffsetMapKeysMax,
+        this.env.limits.cleanerOffsetMapBytesMax,
+      );
+      const end = await this.buildOffsetMap(job, map, range.firstDirtyOffset, range.firstUncleanableOffset);
+      if (end === null) return null;
+      if (end === range.firstDirtyOffset && !range.tombstonesDue) return null;
+      for (const group of groupSegments(log, end)) {
+        if (!(await this.cleanGroup(job, group, map))) return null;
+      }
+      log.cleanerCheckpoint = end;
+      job.stats.cleanedUpTo = end;
+      if (job.minRetainedHorizonMs === null) this.tombstonesDueMs.delete(log);
+      else this.tombstonesDueMs.set(log, job.minRetainedHorizonMs);
+      return job.stats;
+    } finally {
+      this.job = null;
+    }
+  }
+
+  private valid(job: Job, segments: readonly LogSegment[]): boolean {
+    const log = job.log;
+    if (job.aborted || log.isOffline || log.truncationCount !== job.truncations) return false;
+    return segments.every((s) => log.segmentList.includes(s));
+  }
+
+  /** Maps keys of [from, to) to their latest offsets; returns where the map stopped (null: aborted). */
+  private async buildOffsetMap(job: Job, map: OffsetMap, from: bigint, to: bigint): Promise<bigint | null> {
+    const segments = job.log.segmentList.filter((s, i, all) => {
+      const next = all[i + 1];
+      return next !== undefined && s.baseOffset < to && next.baseOffset > from;
+    });
+    for (const segment of segments) {
+      let position = segment.indexLookup(from);
+      while (position < segment.sizeBytes) {
+        let stopAt: bigint | null = null;
+        let bytes = 0;
+        const result = scanBatches(
+          segment.file.readFd(),
+          position,
+          segment.sizeBytes,
+          this.env.limits.scanChunkBytes,
+          true,
+          (buf, at, _pos, size) => {
+            if (bytes >= this.env.limits.cleanerYieldBytes) return false;
+            bytes += size;
+            const base = batchBaseOffset(buf, at);
+            if (base >= to) {
+              stopAt = to;
+              return false;
+            }
+            if (base + BigInt(batchLastOffsetDelta(buf, at)) < from || batchIsControl(buf, at)) return true;
+            const records = decodeRecordBatch(buf, at, {
+              decompressedBytesMax: CLEANER_DECOMPRESSED_BYTES_MAX,
+            }).records;
+            const keyBytes = records.reduce((n, r) => n + (r.key?.length ?? 0), 0);
+            if (!map.hasRoomFor(records.length, keyBytes)) {
+              stopAt = base > from ? base : from;
+              return false;
+            }
+            for (const r of records)
+              if (r.key !== null && r.offset >= from && r.offset < to) map.put(r.key, Number(r.offset));
+            return true;
+          },
+        );
+        job.stats.bytesRead += bytes;
+        if (stopAt !== null) return stopAt;
+        position = result.position;
+        if (result.stop !== "visitor") break;
+        await yieldToEventLoop();
+        if (!this.valid(job, [segment])) return null;
+      }
+    }
+    return to;
+  }
+
+  /** Rewrites one group of segments into one and swaps it in; false when the pass must stop. */
+  private async cleanGroup(job: Job, group: readonly LogSegment[], map: OffsetMap): Promise<boolean> {
+    const log = job.log;
+    const first = group[0] as LogSegment;
+    const settings = {
+      indexIntervalBytes: log.config.indexIntervalBytes,
+      segmentIndexBytes: log.config.segmentIndexBytes,
+    };
+    const cleaned = LogSegment.create(
+      this.env,
+      log.dir,
+      first.baseOffset,
+      settings,
+      job.nowMs,
+      0,
+      CLEANED_FILE_SUFFIX,
+    );
+    const discard = () => {
+      cleaned.close();
+      for (const path of cleaned.filePaths()) rmSync(path, { force: true });
+    };
+    try {
+      for (const segment of group) {
+        if (!(await this.copyRetained(job, segment, cleaned, map, group))) {
+          discard();
+          return false;
+        }
+      }
+      cleaned.seal();
+      await cleaned.flushAsync();
+      if (!this.valid(job, group)) {
+        discard();
+        return false;
+      }
+      this.swap(job, group, cleaned);
+      job.stats.segmentsCleaned += group.length;
+      return true;
+    } catch (e) {
+      // A played crash leaves the files as they are; only the descriptor is let go.
+      if (e instanceof CleanerCrashForTest) cleaned.file.close();
+      else discard();
+      throw e;
+    }
+  }
+
+  private async copyRetained(
+    job: Job,
+    segment: LogSegment,
+    cleaned: LogSegment,
+    map: OffsetMap,
+    group: readonly LogSegment[],
+  ): Promise<boolean> {
+    let position = 0;
+    while (position < segment.sizeBytes) {
+      let bytes = 0;
+      const result = scanBatches(
+        segment.file.readFd(),
+        position,
+        segment.sizeBytes,
+        this.env.limits.scanChunkBytes,
+        true,
+        (buf, at, _pos, size) => {
+          if (bytes >= this.env.limits.cleanerYieldBytes) return false;
+          bytes += size;
+          const kept = this.filterBatch(job, buf.subarray(at, at + size), map);
+          if (kept !== null) {
+            cleaned.append(kept);
+            job.stats.bytesWritten += kept.length;
+          }
+          return true;
+        },
+      );
+      job.stats.bytesRead += bytes;
+      assert(
+        result.stop === "visitor" || result.stop === "end",
+        () => `segment ${segment.file.path} is malformed at ${result.position}`,
+      );
+      position = result.position;
+      await yieldToEventLoop();
+      if (!this.valid(job, group)) return false;
+      if (result.stop === "end") break;
+    }
+    return true;
+  }
+
+  /** The batch as it should be kept: itself, a rewritten copy, or null when nothing remains. */
+  private filterBatch(job: Job, batch: Buffer, map: OffsetMap): Buffer | null {
+    if (batchIsControl(batch, 0)) return batch;
+    const decoded = decodeRecordBatch(batch, 0, { decompressedBytesMax: CLEANER_DECOMPRESSED_BYTES_MAX });
+    const horizon = decoded.deleteHorizonMs;
+    const retained = decoded.records.filter((r) => retain(r, map, horizon, job.nowMs));
+    job.stats.recordsRemoved += decoded.records.length - retained.length;
+    const hasTombstones = retained.some((r) => r.value === null);
+    const newHorizon = hasTombstones
+      ? (horizon ?? BigInt(job.nowMs + job.log.config.deleteRetentionMs))
+      : null;
+    if (
+      newHorizon !== null &&
+      (job.minRetainedHorizonMs === null || Number(newHorizon) < job.minRetainedHorizonMs)
+    ) {
+      job.minRetainedHorizonMs = Number(newHorizon);
+    }
+    if (retained.length === decoded.records.length && newHorizon === horizon) return batch;
+    if (retained.length === 0) return null;
+    return encodeRecordBatch({
+      records: retained,
+      baseOffset: decoded.baseOffset,
+      partitionLeaderEpoch: decoded.partitionLeaderEpoch,
+      compression: decoded.compression,
+      timestampType: decoded.timestampType,
+      isTransactional: decoded.isTransactional,
+      producerId: decoded.producerId,
+      producerEpoch: decoded.producerEpoch,
+      baseSequence: decoded.baseSequence,
+      lastOffsetDelta: decoded.lastOffsetDelta,
+      deleteHorizonMs: newHorizon,
+      ...(decoded.timestampType === "LogAppendTime" ? { maxTimestamp: decoded.maxTimestamp } : {}),
+    });
+  }
+
+  /** `.cleaned` -> `.swap`, old segments -> `.deleted`, `.swap` -> final name; no await inside. */
+  private swap(job: Job, group: readonly LogSegment[], cleaned: LogSegment): void {
+    const log = job.log;
+    if (this.crashPointForTest === "cleaned-written")
+      throw new CleanerCrashForTest("after .cleaned was written");
+    cleaned.renameSuffix(SWAP_FILE_SUFFIX);
+    fsyncDirectorySync(log.dir);
+    if (this.crashPointForTest === "swap-renamed") throw new CleanerCrashForTest("after .swap rename");
+    log.discardSegments(group);
+    fsyncDirectorySync(log.dir);
+    if (this.crashPointForTest === "old-deleted")
+      throw new CleanerCrashForTest("after old segments were deleted");
+    cleaned.renameSuffix("");
+    fsyncDirectorySync(log.dir);
+    log.replaceSegments(group, cleaned);
+  }
+}
+
+function retain(record: Record, map: OffsetMap, horizon: bigint | null, nowMs: number): boolean {
+  if (record.key === null) return false;
+  const latest = map.get(record.key);
+  if (latest !== undefined && Number(record.offset) < latest) return false;
+  if (record.value === null && horizon !== null && BigInt(nowMs) >= horizon) return false;
+  return true;
+}
+
+/**
+ * The non-active segments below `end`, in consecutive groups that fit one segment: total size
+ * within segment.bytes, offsets within an int32 of the group's base (Kafka's groupSegmentsBySize).
+ */
+function groupSegments(log: Log, end: bigint): LogSegment[][] {
+  const segments = log.segmentList.slice(0, -1).filter((s) => s.baseOffset < end);
+  const groups: LogSegment[][] = [];
+  let current: LogSegment[] = [];
+  let bytes = 0;
+  for (const segment of segments) {
+    const base = current[0]?.baseOffset;
+    const fits =
+      base !== undefined &&
+      bytes + segment.sizeBytes <= log.config.segmentBytes &&
+      segment.nextOffset() - 1n - base <= INT32_MAX;
+    if (!fits && current.length > 0) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(segment);
+    bytes += segment.sizeBytes;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

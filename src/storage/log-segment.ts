@@ -514,7 +514,7 @@ export class LogSegment implements IndexHolder {
     } finally {
       this.file.unpin();
     }
-    if (this.writeCount !== writes || this.extraSuffix !== "") return false;
+    if (this.writeCount !== writes) return false;
     this.logSynced = true;
     if (this.sealed) {
       if (this.indexFilesStale) this.writeIndexFiles();

@@ -617,6 +617,7 @@ export class Log {
     if (this.highWatermarkOffset > offset) this.highWatermarkOffset = offset;
     if (this.startOffset > offset) this.startOffset = offset;
     this.leaderEpochCache.truncateFromEnd(offset);
+    if (this.cleanerCheckpoint !== null && this.cleanerCheckpoint > offset) this.cleanerCheckpoint = offset;
     this.tail.clear();
     this.hook?.truncated?.(offset);
     this.checkInvariants();
@@ -640,6 +641,7 @@ export class Log {
     this.recoveryOffset = offset;
     this.highWatermarkOffset = offset;
     this.leaderEpochCache.truncateFromEnd(-1n);
+    this.cleanerCheckpoint = null;
     this.tail.clear();
     this.persistLogStartOffset();
     this.hook?.truncated?.(offset);

@@ -11,17 +11,24 @@ import {
   KafkaError,
 } from "../../src/protocol/index.js";
 import { type Log, type LogManager, logConfig } from "../../src/storage/index.js";
+import { LogCleaner } from "../../src/storage/log-cleaner.js";
 import { decodeAll, makeBatch, newClock, openManager, tempDir } from "./helpers.js";
 
 /**
  * Random sequences of append / read / truncate / roll / DeleteRecords / retention / restart
  * against a model of the log: an array of batches with their offsets, bytes and records.
  */
+interface ModelRecord {
+  offset: bigint;
+  key: string;
+  value: string;
+}
+
+/** A batch as appended: its offsets never change; compaction may drop some of its records. */
 interface ModelBatch {
   base: bigint;
   last: bigint;
-  sizeBytes: number;
-  values: string[];
+  records: ModelRecord[];
 }
 
 interface Model {
@@ -37,7 +44,8 @@ type Op =
   | { kind: "roll" }
   | { kind: "deleteRecords"; pick: number }
   | { kind: "retention"; keepBytes: number; advanceMs: number; retentionMs: number }
-  | { kind: "restart"; clean: boolean };
+  | { kind: "restart"; clean: boolean }
+  | { kind: "compact"; advanceMs: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -71,10 +79,24 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("restart" as const), clean: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("compact" as const),
+      advanceMs: fc.integer({ min: 0, max: 3000 }),
+    }),
+  },
 );
 
 const tp = { topic: "model", partition: 3 };
-const config = { segmentBytes: 2048, indexIntervalBytes: 200, segmentIndexBytes: 64 * 8 };
+const config = {
+  segmentBytes: 2048,
+  indexIntervalBytes: 200,
+  segmentIndexBytes: 64 * 8,
+  cleanupPolicy: ["compact", "delete"] as const,
+  minCleanableDirtyRatio: 0,
+};
+const KEYS = 6;
 
 interface Limits {
   openSegmentFilesMax: number;
@@ -102,7 +124,15 @@ class Harness {
   }
 
   async start(): Promise<void> {
-    this.manager = await openManager(this.dir.path, this.clock, config, { limits: this.limits });
+    this.manager = await openManager(
+      this.dir.path,
+      this.clock,
+      { ...config, cleanupPolicy: [...config.cleanupPolicy] },
+      {
+        limits: this.limits,
+        cleanerEnabled: false,
+      },
+    );
     this.log = this.manager.getOrCreateLog(tp);
   }
 
@@ -123,12 +153,16 @@ class Harness {
         return this.retention(op.keepBytes, op.advanceMs, op.retentionMs);
       case "restart":
         return this.restart(op.clean);
+      case "compact":
+        return this.compact(op.advanceMs);
     }
   }
 
   private append(count: number, valueBytes: number, compressed: boolean): void {
     const values = Array.from({ length: count }, () => `${this.seq++}:`.padEnd(valueBytes, "x"));
+    const keys = values.map((_, i) => `k${(this.seq * 7 + i) % KEYS}`);
     const batch = makeBatch({
+      keys,
       values,
       timestamp: BigInt(this.clock.nowMs()),
       ...(compressed ? { compression: CompressionType.lz4 } : {}),
@@ -146,7 +180,12 @@ class Harness {
     const info = this.log.appendAsLeader(batch, 0);
     assert.equal(info.firstOffset, m.logEndOffset);
     assert.equal(info.lastOffset, m.logEndOffset + BigInt(count) - 1n);
-    m.batches.push({ base: info.firstOffset, last: info.lastOffset, sizeBytes: batch.length, values });
+    const records = values.map((value, i) => ({
+      offset: info.firstOffset + BigInt(i),
+      key: keys[i] as string,
+      value,
+    }));
+    m.batches.push({ base: info.firstOffset, last: info.lastOffset, records });
     m.logEndOffset = info.lastOffset + 1n;
     this.log.updateHighWatermark(this.log.logEndOffset);
   }
@@ -175,14 +214,18 @@ class Harness {
     got.forEach((batch, i) => {
       const want = expected[i] as ModelBatch;
       assert.equal(batchBaseOffset(batch, 0), want.base);
-      assert.equal(batch.length, want.sizeBytes);
+      assert.equal(batchBaseOffset(batch, 0) + BigInt(batchLastOffsetDelta(batch, 0)), want.last);
       total += batch.length;
     });
     assert.ok(got.length <= 1 || total <= maxBytes, `read ${total} bytes over maxBytes ${maxBytes}`);
-    const values = decodeAll(result.records).map((r) => r.value);
+    const records = decodeAll(result.records).map((r) => ({
+      offset: r.offset,
+      key: r.key as string,
+      value: r.value as string,
+    }));
     assert.deepEqual(
-      values,
-      got.flatMap((_, i) => (expected[i] as ModelBatch).values),
+      records,
+      got.flatMap((_, i) => (expected[i] as ModelBatch).records),
     );
   }
 
@@ -222,6 +265,19 @@ class Harness {
     this.dropBelowStart();
   }
 
+  private async compact(advanceMs: number): Promise<void> {
+    this.clock.advance(advanceMs);
+    const result = await new LogCleaner(this.manager.env).clean(this.log, this.clock.nowMs());
+    if (result === null) return;
+    const end = result.cleanedUpTo;
+    const latest = new Map<string, bigint>();
+    for (const b of this.model.batches)
+      for (const r of b.records) if (r.offset < end) latest.set(r.key, r.offset);
+    for (const b of this.model.batches)
+      b.records = b.records.filter((r) => r.offset >= end || latest.get(r.key) === r.offset);
+    this.model.batches = this.model.batches.filter((b) => b.records.length > 0);
+  }
+
   private dropBelowStart(): void {
     this.model.batches = this.model.batches.filter((b) => b.last >= this.model.logStartOffset);
   }
@@ -247,16 +303,22 @@ class Harness {
   async finish(): Promise<void> {
     // Everything still readable, batch by batch, equals the model.
     let offset = this.model.logStartOffset;
-    const values: string[] = [];
+    const records: ModelRecord[] = [];
     while (offset < this.log.logEndOffset) {
       const result = this.log.read({ fetchOffset: offset, maxBytes: 1 << 20 });
-      assert.ok(result.records.length > 0);
-      values.push(...decodeAll(result.records).map((r) => r.value as string));
+      if (result.records.length === 0) break;
+      records.push(
+        ...decodeAll(result.records).map((r) => ({
+          offset: r.offset,
+          key: r.key as string,
+          value: r.value as string,
+        })),
+      );
       offset = result.nextOffset;
     }
     assert.deepEqual(
-      values,
-      this.model.batches.flatMap((b) => b.values),
+      records,
+      this.model.batches.flatMap((b) => b.records),
     );
     await this.manager.shutdown();
     this.dir.cleanup();
