@@ -7,6 +7,7 @@
 export { type CompatibilityResult, checkCompatibility, type PriorVersion } from "./compatibility.js";
 export { AvroSchema, avroFormat } from "./formats/avro/avro-format.js";
 export { formatOf, SCHEMA_FORMATS } from "./formats/formats.js";
+export { JsonSchema, jsonSchemaFormat } from "./formats/json-schema/json-schema-format.js";
 export type {
   CheckRoles,
   CompatibilityIssue,

@@ -2,11 +2,13 @@ import { registryErrors } from "../registry-error.js";
 import type { SchemaType } from "../schema-types.js";
 import { isSchemaType } from "../schema-types.js";
 import { avroFormat } from "./avro/avro-format.js";
+import { jsonSchemaFormat } from "./json-schema/json-schema-format.js";
 import type { SchemaFormat } from "./schema-format.js";
 
 /** The formats the registry serves, by `schemaType`. */
 export const SCHEMA_FORMATS: ReadonlyMap<SchemaType, SchemaFormat> = new Map<SchemaType, SchemaFormat>([
   ["AVRO", avroFormat],
+  ["JSON", jsonSchemaFormat],
 ]);
 
 export function formatOf(schemaType: string): SchemaFormat {
