@@ -8,6 +8,7 @@ export { type CompatibilityResult, checkCompatibility, type PriorVersion } from 
 export { AvroSchema, avroFormat } from "./formats/avro/avro-format.js";
 export { formatOf, SCHEMA_FORMATS } from "./formats/formats.js";
 export { JsonSchema, jsonSchemaFormat } from "./formats/json-schema/json-schema-format.js";
+export { ProtobufSchema, protobufFormat } from "./formats/protobuf/protobuf-format.js";
 export type {
   CheckRoles,
   CompatibilityIssue,
