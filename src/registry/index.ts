@@ -39,3 +39,23 @@ export {
   type SchemaType,
   type SchemaVersion,
 } from "./schema-types.js";
+export {
+  CLIENT_CACHE_ENTRIES_MAX,
+  type RegisteredSchema,
+  RegistryClient,
+  type RegistryClientOptions,
+  type SchemaInput,
+} from "./serde/registry-client.js";
+export {
+  type DeserializerOptions,
+  SchemaDeserializer,
+  SchemaSerializer,
+  type SerializerOptions,
+} from "./serde/schema-serde.js";
+export {
+  recordNameStrategy,
+  type SubjectNameStrategy,
+  topicNameStrategy,
+  topicRecordNameStrategy,
+} from "./serde/subject-name-strategy.js";
+export { frame, readMessageIndexes, unframe, WIRE_MAGIC_BYTE, WireFormatError } from "./serde/wire-format.js";
