@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Kafka, logLevel } from "kafkajs";
+import { formatPrice, priceDecoder } from "../../examples/stock-price/consumer.js";
+import { evolveStockPrice } from "../../examples/stock-price/evolve.js";
+import { producePrices, samplePrices } from "../../examples/stock-price/producer.js";
+import { STOCK_PRICE_V2 } from "../../examples/stock-price/schemas.js";
+import {
+  MemorySchemaLog,
+  type RunningSchemaRegistry,
+  startSchemaRegistry,
+} from "../../src/registry/index.js";
+import { type BrookServer, startBroker } from "../../src/server/index.js";
+
+/**
+ * The StockPrice example end to end against an in-process broker and registry: prices produced
+ * with kafkajs through the registry land in the topic, v2 is registered under BACKWARD, the
+ * incompatible change is refused with the registry's message, and the old (v1) consumer decodes
+ * both v1 and v2 values. (Reading through kafkajs' group consumer waits for the broker's group
+ * coordinator; the decoding the consumer runs is exercised here on the values that were sent.)
+ */
+describe("StockPrice example", () => {
+  let broker: BrookServer;
+  let registry: RunningSchemaRegistry;
+  const topic = "stock-prices";
+
+  before(async () => {
+    broker = await startBroker();
+    registry = await startSchemaRegistry({ store: new MemorySchemaLog(), host: "127.0.0.1", port: 0 });
+    const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    await admin.disconnect();
+  });
+  after(async () => {
+    await registry.close();
+    await broker.stop();
+  });
+
+  test("produce v1, evolve to v2 under BACKWARD, refuse a broken change, old consumer reads both", async () => {
+    const options = { brokers: [broker.bootstrap], registryUrl: registry.url, topic };
+    const v1Prices = samplePrices(5, 1_700_000_000_000);
+    const v1Values = await producePrices({ ...options, prices: v1Prices });
+
+    const evolution = await evolveStockPrice(registry.url, topic);
+    assert.equal(evolution.refusal.errorCode, 409);
+    assert.match(
+      evolution.refusal.message,
+      /incompatible with an earlier schema for subject "stock-prices-value"/,
+    );
+    assert.match(evolution.refusal.message, /TYPE_MISMATCH/);
+
+    const v2Prices = samplePrices(3, 1_700_000_100_000).map((p) => ({ ...p, exchange: "NYSE" }));
+    const v2Values = await producePrices({ ...options, prices: v2Prices, schema: STOCK_PRICE_V2 });
+    assert.notEqual(v2Values[0]!.readInt32BE(1), v1Values[0]!.readInt32BE(1));
+    assert.equal(v2Values[0]!.readInt32BE(1), evolution.v2Id);
+
+    const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    assert.equal(offsets[0]?.high, "8");
+
+    const decode = priceDecoder(registry.url);
+    const read = await Promise.all([...v1Values, ...v2Values].map(decode));
+    const withoutExchange = v2Prices.map(({ exchange: _exchange, ...rest }) => rest);
+    assert.deepEqual(read, [...v1Prices, ...withoutExchange]);
+    assert.match(formatPrice(read[0]!), /ACME/);
+  });
+});
