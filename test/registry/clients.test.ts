@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
@@ -23,7 +23,11 @@ import { RegistryHarness } from "./registry-harness.js";
  */
 
 const PYTHON = "/usr/bin/python3";
-const PYTHON_CLIENT = join(dirname(fileURLToPath(import.meta.url)), "python", "avro_client.py");
+// The helper stays in the source tree; compiled tests run from dist/test and look there.
+const PYTHON_CLIENT = join(dirname(fileURLToPath(import.meta.url)), "python", "avro_client.py").replace(
+  `${sep}dist${sep}test${sep}`,
+  `${sep}test${sep}`,
+);
 
 const PAYMENT_V1 = {
   type: "record",
