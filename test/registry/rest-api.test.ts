@@ -523,3 +523,45 @@ describe("references", () => {
       assert.equal((await h.call("DELETE", "/subjects/address?permanent=true")).status, 200);
     }));
 });
+
+describe("hostile input", () => {
+  test("random bodies and paths get 2xx/4xx answers, never a 500 or a crash", async () => {
+    const fc = (await import("fast-check")).default;
+    const h = await RegistryHarness.start();
+    try {
+      const schemaText = fc.oneof(
+        fc.string(),
+        fc.json(),
+        fc.constantFrom(
+          '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"array","items":"R"}}]}',
+          "[[[[[]]]]]",
+        ),
+      );
+      const body = fc.oneof(
+        fc.string(),
+        fc.json(),
+        fc.record({ schema: schemaText, schemaType: fc.constantFrom("AVRO", "JSON", "PROTOBUF", "X") }),
+      );
+      const path = fc.constantFrom(
+        "/subjects/s/versions",
+        "/subjects/s",
+        "/compatibility/subjects/s/versions/latest?verbose=true",
+        "/config/s",
+        "/mode/s",
+        "/subjects/%E0%A4%A/versions",
+      );
+      await fc.assert(
+        fc.asyncProperty(path, body, async (p, b) => {
+          const method = p.startsWith("/config") || p.startsWith("/mode") ? "PUT" : "POST";
+          const answer = await h.call(method, p, typeof b === "string" ? b : JSON.stringify(b));
+          assert.ok(answer.status < 500, `${p} ${answer.status} ${answer.text}`);
+          assert.equal(typeof answer.json?.error_code === "number" || answer.status === 200, true);
+        }),
+        { numRuns: Number(process.env.BROOK_REGISTRY_FUZZ_RUNS ?? 150) },
+      );
+      assert.equal((await h.call("GET", "/")).status, 200);
+    } finally {
+      await h.close();
+    }
+  });
+});
