@@ -99,12 +99,14 @@ export function deleteGroups(s: ShardState, handle: RequestHandle, groupIds: rea
   else s.append(records, { kind: "deleteGroups", handle, results, deleted });
 }
 
-/** Tombstones for every committed offset of a group, then for the group itself. */
+/** Tombstones for every offset of a group (committed or in flight), then for the group itself. */
 export function groupTombstones(s: ShardState, groupId: string): CoordinatorRecord[] {
-  const records: CoordinatorRecord[] = [];
+  const keys = new Map<string, { topic: string; partition: number }>();
   for (const [topic, partitions] of s.offsets.groupOffsets(groupId) ?? []) {
-    for (const partition of partitions.keys()) records.push(offsetCommitTombstone(groupId, topic, partition));
+    for (const partition of partitions.keys()) keys.set(`${partition}:${topic}`, { topic, partition });
   }
+  for (const k of s.pendingOffsetKeys(groupId)) keys.set(`${k.partition}:${k.topic}`, k);
+  const records = [...keys.values()].map((k) => offsetCommitTombstone(groupId, k.topic, k.partition));
   records.push(groupMetadataTombstone(groupId));
   return records;
 }

@@ -31,7 +31,8 @@ export function cleanupGroupMetadata(s: ShardState): void {
     const { expired, allExpired } = expiredOffsets(group, offsets, nowMs, s.config.offsetsRetentionMs);
     for (const { topic, partition } of expired)
       records.push(offsetCommitTombstone(groupId, topic, partition));
-    if (allExpired && group.is(ClassicGroupState.Empty)) {
+    // A commit in flight is an offset the group will have: it keeps the group.
+    if (allExpired && group.is(ClassicGroupState.Empty) && s.pendingOffsetKeys(groupId).length === 0) {
       records.push(groupMetadataTombstone(groupId));
       s.groups.delete(groupId);
     }

@@ -23,18 +23,22 @@ export function replayRecord(s: ShardState, record: CoordinatorRecord): void {
     else s.groups.set(record.key.group, ClassicGroup.fromRecord(record.key.group, record.value));
     return;
   }
-  applyOffsetRecord(s, record);
+  s.offsets.replay(record.key, record.value);
+  if (record.value !== null && !s.groups.has(record.key.group)) {
+    s.groups.set(record.key.group, new ClassicGroup(record.key.group, null));
+  }
 }
 
-/** Applies a durable offset record (loading, and the live path once an append completes). */
+/**
+ * Applies an offset record whose append completed (the live path). Unlike loading it creates no
+ * group: the commit created its group when it was decided, so a group missing now was deleted
+ * since, and the deletion's tombstones for this offset follow in the log.
+ */
 export function applyOffsetRecord(
   s: ShardState,
   record: Extract<CoordinatorRecord, { type: "offsetCommit" }>,
 ): void {
   s.offsets.replay(record.key, record.value);
-  if (record.value !== null && !s.groups.has(record.key.group)) {
-    s.groups.set(record.key.group, new ClassicGroup(record.key.group, null));
-  }
 }
 
 /**

@@ -151,9 +151,7 @@ export function completeGroupJoin(s: ShardState, group: ClassicGroup): void {
   if (!group.is(ClassicGroupState.PreparingRebalance)) return;
   s.cancel(joinKey(group.groupId));
   for (const member of group.notYetRejoinedMembers()) {
-    if (member.isStatic) continue;
-    group.remove(member.memberId);
-    s.cancel(heartbeatKey(group.groupId, member.memberId));
+    if (!member.isStatic) removeMember(s, group, member);
   }
   if (!group.maybeElectNewJoinedLeader() && group.size > 0) {
     // Only static members that did not rejoin are left: wait for them or for their sessions to end.
@@ -279,10 +277,9 @@ export function expirePendingSync(s: ShardState, groupId: string, generationId: 
   const inGeneration = group.is(ClassicGroupState.CompletingRebalance) || group.is(ClassicGroupState.Stable);
   if (!inGeneration || group.hasReceivedSyncFromAllMembers()) return;
   for (const memberId of group.pendingSyncMemberIds()) {
+    // Such a member may still have a request parked (a restarted static member's JoinGroup).
     const member = group.member(memberId);
-    if (member !== undefined) completeSync(s, group, member, syncErrorResponse(ErrorCode.UNKNOWN_MEMBER_ID));
-    group.remove(memberId);
-    s.cancel(heartbeatKey(groupId, memberId));
+    if (member !== undefined) removeMember(s, group, member);
   }
   prepareRebalance(s, group);
 }

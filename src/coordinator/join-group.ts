@@ -20,6 +20,7 @@ import {
   maybeCompleteJoinPhase,
   maybePrepareRebalanceOrCompleteJoin,
   prepareRebalance,
+  removeMember,
   rescheduleHeartbeat,
   syncErrorResponse,
 } from "./group-rebalance.js";
@@ -85,8 +86,7 @@ export function joinGroup(
     const member = group.member(request.memberId);
     if (member !== undefined) {
       // Over capacity (group.max.size was lowered): Kafka drops the member that did not rejoin.
-      group.remove(member.memberId);
-      s.cancel(heartbeatKey(group.groupId, member.memberId));
+      removeMember(s, group, member);
     }
     respond(joinErrorResponse(UNKNOWN_MEMBER_ID, ErrorCode.GROUP_MAX_SIZE_REACHED));
     return;

@@ -29,6 +29,7 @@ export function deleteOffsets(s: ShardState, handle: RequestHandle, request: Off
     return;
   }
   const offsets = s.offsets.groupOffsets(request.groupId);
+  const pendingKeys = s.pendingOffsetKeys(request.groupId);
   const records: CoordinatorRecord[] = [];
   const response: OffsetDeleteResponse = {
     errorCode: ErrorCode.NONE,
@@ -43,7 +44,10 @@ export function deleteOffsets(s: ShardState, handle: RequestHandle, request: Off
         };
       }
       const committed = offsets?.get(topic.name);
-      const deleted = topic.partitions.filter((p) => committed?.has(p.partitionIndex) === true);
+      const pending = new Set(pendingKeys.filter((k) => k.topic === topic.name).map((k) => k.partition));
+      const deleted = topic.partitions.filter(
+        (p) => committed?.has(p.partitionIndex) === true || pending.has(p.partitionIndex),
+      );
       for (const p of deleted)
         records.push(offsetCommitTombstone(request.groupId, topic.name, p.partitionIndex));
       return {

@@ -122,6 +122,22 @@ export class ShardState {
     return appendId;
   }
 
+  /**
+   * The partitions of a group with an offset commit in flight: a deletion decided now must
+   * tombstone them too, since their records land before its tombstones.
+   */
+  pendingOffsetKeys(groupId: string): { topic: string; partition: number }[] {
+    const keys: { topic: string; partition: number }[] = [];
+    for (const { records } of this.appendsInFlight.values()) {
+      for (const r of records) {
+        if (r.type === "offsetCommit" && r.value !== null && r.key.group === groupId) {
+          keys.push({ topic: r.key.topic, partition: r.key.partition });
+        }
+      }
+    }
+    return keys;
+  }
+
   takeEffects(): CoordinatorEffect[] {
     const out = this.effects;
     this.effects = [];

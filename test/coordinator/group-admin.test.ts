@@ -92,3 +92,19 @@ test("a failed DeleteGroups append brings the group back", () => {
   assert.equal(h.shard.group("idle")?.state, "Empty");
   assert.equal(h.shard.committedOffset("idle", "t", 0)?.committedOffset, 10n);
 });
+
+test("an offset commit in flight when its group is deleted is tombstoned too", () => {
+  const h = new ShardHarness();
+  h.commit({ groupId: "idle", offsets: [{ topic: "t", partition: 0, offset: 1n }] });
+  h.autoCompleteAppends = false;
+  const c = h.commit({ groupId: "idle", offsets: [{ topic: "new", partition: 3, offset: 5n }] });
+  const d = h.request((handle) => h.shard.deleteGroups(handle, ["idle"]));
+  for (const id of h.pendingAppendIds()) h.completeAppend(id);
+  assert.deepEqual(h.commitErrors(c), ["new-3:0"]);
+  assert.deepEqual(h.deleteGroupsResponse(d), [{ groupId: "idle", errorCode: 0 }]);
+  assert.equal(h.shard.committedOffset("idle", "new", 3), undefined);
+  assert.equal(h.shard.group("idle"), undefined);
+  h.reload();
+  assert.equal(h.shard.committedOffset("idle", "new", 3), undefined);
+  assert.equal(h.shard.group("idle"), undefined);
+});

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../src/base/index.js";
 import type { CoordinatorRecord } from "../../src/coordinator/coordinator-record.js";
+import { EffectSequencer } from "../../src/coordinator/effect-sequencer.js";
+import { failedResponse } from "../../src/coordinator/error-responses.js";
 import type {
   CoordinatorResponse,
   DeletableGroupResult,
@@ -18,7 +20,7 @@ import {
 } from "../../src/coordinator/group-coordinator-config.js";
 import { GroupCoordinatorShard } from "../../src/coordinator/group-coordinator-shard.js";
 import type { CoordinatorEffect } from "../../src/coordinator/shard-state.js";
-import { Writer } from "../../src/protocol/index.js";
+import { ErrorCode, Writer } from "../../src/protocol/index.js";
 
 /** A ConsumerProtocolSubscription (version 1: topics, null user data, no owned partitions). */
 export function subscription(topics: readonly string[], version = 1): Buffer {
@@ -49,16 +51,13 @@ export interface JoinOptions {
   clientId?: string | undefined;
 }
 
-type QueueItem =
-  | { kind: "append"; appendId: number; records: readonly CoordinatorRecord[]; done: boolean }
-  | { kind: "respond"; handle: number; response: CoordinatorResponse };
-
 /**
- * Drives a GroupCoordinatorShard as its shell would: executes append effects (completing them at
- * once, or later when `autoCompleteAppends` is off), delivers responses only once every earlier
- * append is done, keeps the "log" of durable records, advances simulated time firing timers at
- * their deadlines, and checks after every event that each request handle is answered exactly
- * once and that the groups' invariants hold.
+ * Drives a GroupCoordinatorShard as its shell would, with the runtime's own EffectSequencer:
+ * executes append effects (completing them at once, or later when `autoCompleteAppends` is off),
+ * delivers each response once the appends it depends on are done, keeps the "log" of durable
+ * records (in emission order), advances simulated time firing timers at their deadlines, and
+ * checks after every event that each request handle is answered exactly once and that the groups'
+ * invariants hold.
  */
 export class ShardHarness {
   readonly clock = new ManualClock();
@@ -68,7 +67,8 @@ export class ShardHarness {
   /** The next append completion error (0: success), consumed by the next completion. */
   failNextAppendWith = 0;
   readonly log: CoordinatorRecord[] = [];
-  private readonly queue: QueueItem[] = [];
+  private sequencer = new EffectSequencer();
+  private readonly inFlight = new Map<number, readonly CoordinatorRecord[]>();
   private readonly responses = new Map<number, CoordinatorResponse>();
   private readonly issued = new Set<number>();
   private nextHandle = 1;
@@ -95,31 +95,13 @@ export class ShardHarness {
     return handle;
   }
 
-  apply(effects: readonly CoordinatorEffect[]): void {
-    for (const e of effects) {
-      if (e.kind === "append")
-        this.queue.push({ kind: "append", appendId: e.appendId, records: e.records, done: false });
-      else this.queue.push({ kind: "respond", handle: e.handle, response: e.response });
-    }
-    this.drain();
+  apply(effects: readonly CoordinatorEffect[], position?: number): void {
+    const { appends, ready } = this.sequencer.accept(effects, position);
+    for (const a of appends) this.inFlight.set(a.appendId, a.records);
+    for (const r of ready) this.deliver(r.handle, r.response);
     this.shard.checkInvariants();
-  }
-
-  private drain(): void {
-    for (;;) {
-      const head = this.queue[0];
-      if (head === undefined) return;
-      if (head.kind === "respond") {
-        this.queue.shift();
-        this.deliver(head.handle, head.response);
-        continue;
-      }
-      if (!head.done && this.autoCompleteAppends) {
-        this.completeAppend(head.appendId);
-        return;
-      }
-      if (!head.done) return;
-      this.queue.shift();
+    if (this.autoCompleteAppends) {
+      for (const id of this.pendingAppendIds()) if (this.inFlight.has(id)) this.completeAppend(id);
     }
   }
 
@@ -131,16 +113,26 @@ export class ShardHarness {
 
   /** Appends that have been issued and not completed, oldest first. */
   pendingAppendIds(): number[] {
-    return this.queue.flatMap((q) => (q.kind === "append" && !q.done ? [q.appendId] : []));
+    return [...this.inFlight.keys()];
   }
 
+  /** The log completes an append (in any order); durable records enter the log in emission order. */
   completeAppend(appendId: number, errorCode = this.failNextAppendWith): void {
     this.failNextAppendWith = 0;
-    const item = this.queue.find((q) => q.kind === "append" && q.appendId === appendId);
-    assert.ok(item !== undefined && item.kind === "append" && !item.done, `append ${appendId} is pending`);
-    item.done = true;
-    if (errorCode === 0) this.log.push(...item.records);
-    this.apply(this.shard.onAppendCompleted(appendId, errorCode));
+    assert.ok(this.inFlight.has(appendId), `append ${appendId} is pending`);
+    const outcomes = this.sequencer.settle(appendId, errorCode);
+    for (const done of outcomes) {
+      const records = this.inFlight.get(done.appendId) ?? [];
+      this.inFlight.delete(done.appendId);
+      if (done.errorCode === 0) this.log.push(...records);
+    }
+    if (outcomes.length === 0) {
+      // Completed ahead of an earlier append: it waits, as the runtime does.
+      return;
+    }
+    for (const done of outcomes)
+      this.apply(this.shard.onAppendCompleted(done.appendId, done.errorCode), done.appendId);
+    for (const r of this.sequencer.releaseReady()) this.deliver(r.handle, r.response);
   }
 
   /** Advances time to `ms` later, firing every timer at its own deadline. */
@@ -156,9 +148,27 @@ export class ShardHarness {
     this.apply(this.shard.poll());
   }
 
+  /**
+   * The partition moves away and comes back, as the runtime handles it: the shard's unload answers
+   * go out at once, responses still held behind appends fail NOT_COORDINATOR, appends in flight
+   * are forgotten (never durable), and a new shard loads the durable log.
+   */
+  failover(): void {
+    for (const e of this.shard.onUnloaded()) {
+      assert.equal(e.kind, "respond", "unloading appends nothing");
+      if (e.kind === "respond") this.deliver(e.handle, e.response);
+    }
+    for (const held of this.sequencer.takeHeld()) {
+      this.deliver(held.handle, failedResponse(held.response, ErrorCode.NOT_COORDINATOR));
+    }
+    this.inFlight.clear();
+    this.reload();
+  }
+
   /** Replaces the shard by one loaded from the durable log, as after a coordinator failover. */
   reload(): void {
     this.shard = this.newShard();
+    this.sequencer = new EffectSequencer();
     for (const r of this.log) this.shard.replay(r);
     this.apply(this.shard.onLoaded());
   }

@@ -163,3 +163,27 @@ test("a static member's restart whose group record fails to append restores the 
     ErrorCode.NONE,
   );
 });
+
+test("regression (sim seed 1887): a restarted member that never synced is removed with its JoinGroup answered", () => {
+  const h = new ShardHarness();
+  const a = h.join({ version: 5, groupInstanceId: "i-a", sessionTimeoutMs: 60_000 });
+  const b = h.join({ version: 5, groupInstanceId: "i-b", sessionTimeoutMs: 60_000 });
+  h.advance(0);
+  const ra = h.joinResponse(a);
+  const leaderInstance = ra.memberId === ra.leader ? "i-a" : "i-b";
+  const followerInstance = leaderInstance === "i-a" ? "i-b" : "i-a";
+  h.sync(ra.leader, 1, [], { groupInstanceId: leaderInstance });
+  assert.equal(h.shard.group("g")?.state, "Stable");
+  // The follower restarts before ever sending SyncGroup; its group record append stays in flight.
+  h.autoCompleteAppends = false;
+  const restart = h.join({ version: 5, groupInstanceId: followerInstance, sessionTimeoutMs: 60_000 });
+  assert.equal(h.answered(restart), false);
+  // The sync phase (rebalance timeout 30 s) ends without its SyncGroup: it is removed, and answered.
+  h.advance(30_000);
+  assert.equal(h.shard.group("g")?.hasStaticMember(followerInstance), false);
+  // The answer is out once the append before it completes.
+  for (const id of h.pendingAppendIds()) h.completeAppend(id);
+  assert.equal(h.joinResponse(restart).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  h.assertAllAnswered();
+  assert.equal(h.joinResponse(b).errorCode, 0);
+});
