@@ -13,7 +13,13 @@ import {
 import { type BoundListener, SocketServer } from "../network/index.js";
 import { randomUuid } from "../protocol/index.js";
 import { type ReplicaAssignment, ReplicaManager } from "../replication/index.js";
-import { type LogConfig, LogManager, parseLogConfig, validateLogConfig } from "../storage/index.js";
+import {
+  type LogConfig,
+  LogManager,
+  type LogManagerStartupStats,
+  parseLogConfig,
+  validateLogConfig,
+} from "../storage/index.js";
 import type { AnyApiHandler } from "./api-handler.js";
 import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
 import { FetchSessionCache } from "./fetch-session.js";
@@ -148,7 +154,7 @@ export class Broker {
     broker.register();
     broker.onMetadataChange(broker.image, broker.image);
     log.info(
-      `started node ${config.nodeId} of cluster ${broker.clusterId}: ${logManager.startupStats.logsLoaded} logs loaded in ${Math.round(logManager.startupStats.durationMs)} ms`,
+      `started node ${config.nodeId} of cluster ${broker.clusterId}: ${startupSummary(logManager.startupStats, logDirs.length)}`,
     );
     return broker;
   }
@@ -265,6 +271,14 @@ export class Broker {
     await this.logManager.shutdown();
     this.log.info(`node ${this.nodeId} stopped`);
   }
+}
+
+/** What an operator wants to know at start: how much was loaded, and whether it needed recovery. */
+function startupSummary(stats: LogManagerStartupStats, logDirCount: number): string {
+  const loaded = `${stats.logsLoaded} logs loaded in ${Math.round(stats.durationMs)} ms`;
+  if (stats.logsLoaded === 0) return loaded;
+  if (stats.cleanShutdownDirs === logDirCount) return `${loaded} after a clean shutdown, without recovery`;
+  return `${loaded} after an unclean shutdown: recovered ${stats.recoveredSegments} segments, truncated ${stats.truncatedBytes} bytes`;
 }
 
 function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

@@ -1,0 +1,403 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Helpers for interop tests that drive real Kafka clients against a real Brook broker PROCESS
+ * (`node dist/src/cli/main.js server start`), the way a user runs it: a free port on 127.0.0.1,
+ * a temporary data directory, SIGTERM for a clean stop, SIGKILL for a crash, restart on the same
+ * directory. Every process and directory created here is removed when the test process exits,
+ * even after a failed assertion, so a red test leaves nothing running.
+ */
+
+/** The repository root: the nearest folder above this file with a package.json (works from dist/ and from test/). */
+export const REPO_ROOT: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 8; depth++) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+})();
+
+export const BROOK_MAIN = join(REPO_ROOT, "dist", "src", "cli", "main.js");
+/** Debian's interpreter: the one that sees python3-confluent-kafka. */
+export const PYTHON = "/usr/bin/python3";
+export const PYTHON_CLIENT = join(REPO_ROOT, "test", "interop", "python", "rdkafka_client.py");
+
+/** Bytes of stderr kept per broker (the tail): enough for any failure message, bounded for long tests. */
+const STDERR_KEPT_BYTES = 256 * 1024;
+const READY_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+const live = new Set<BrokerProcess>();
+function disposeAll(): void {
+  for (const b of live) b.disposeSync();
+}
+process.on("exit", disposeAll);
+// On a signal, clean up, then let the signal do what it does by default (terminate).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    disposeAll();
+    process.kill(process.pid, signal);
+  });
+}
+
+export interface BrokerProcessOptions {
+  /** server.properties keys on top of the test defaults (listeners on 127.0.0.1 port 0, log.dirs). */
+  overrides?: Record<string, string>;
+  /** An existing data directory to use (and keep); default a new temporary one, removed by dispose(). */
+  dataDir?: string;
+}
+
+/** One broker process and its data directory; restart() starts a new process on the same directory. */
+export class BrokerProcess {
+  readonly dataDir: string;
+  private readonly ownsDir: boolean;
+  private readonly overrides: Record<string, string>;
+  private child: ChildProcess | null = null;
+  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
+    code: 0,
+    signal: null,
+  });
+  /** host:port of the current incarnation (changes across restarts: port 0 each time). */
+  bootstrap = "";
+  host = "";
+  port = 0;
+  clusterId = "";
+  /** stderr of the current incarnation (its tail), and of every incarnation so far. */
+  stderr = "";
+  allStderr = "";
+  incarnations = 0;
+
+  private constructor(options: BrokerProcessOptions) {
+    this.ownsDir = options.dataDir === undefined;
+    this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "brook-interop-"));
+    this.overrides = options.overrides ?? {};
+  }
+
+  static async start(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
+    if (!existsSync(BROOK_MAIN)) {
+      throw new Error(`${BROOK_MAIN} is missing: build first (npx tsc -p tsconfig.json)`);
+    }
+    const broker = new BrokerProcess(options);
+    live.add(broker);
+    try {
+      await broker.spawn();
+    } catch (error) {
+      broker.disposeSync();
+      throw error;
+    }
+    return broker;
+  }
+
+  get alive(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private args(): string[] {
+    const props: Record<string, string> = {
+      listeners: "PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0",
+      "advertised.listeners": "PLAINTEXT://127.0.0.1:0",
+      "controller.quorum.voters": "1@127.0.0.1:0",
+      "log.dirs": this.dataDir,
+      "group.initial.rebalance.delay.ms": "0",
+      // The console and registry listen on fixed ports by default: parallel test files would collide.
+      "console.enable": "false",
+      "schema.registry.enable": "false",
+      ...this.overrides,
+    };
+    const args = [BROOK_MAIN, "server", "start"];
+    for (const [k, v] of Object.entries(props)) args.push("--override", `${k}=${v}`);
+    return args;
+  }
+
+  private spawn(): Promise<void> {
+    this.incarnations++;
+    this.stderr = "";
+    this.allStderr += `--- broker incarnation ${this.incarnations} ---\n`;
+    const child = spawn(process.execPath, this.args(), {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, BROOK_LOG_LEVEL: "info" },
+    });
+    this.child = child;
+    this.exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+    });
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      this.stderr = keepTail(this.stderr + chunk);
+      this.allStderr = keepTail(this.allStderr + chunk);
+    });
+    return new Promise<void>((resolve, reject) => {
+      let stdout = "";
+      let ready = false;
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`broker not ready within ${READY_TIMEOUT_MS} ms; stderr:\n${this.stderr}`));
+      }, READY_TIMEOUT_MS);
+      child.stdout?.setEncoding("utf8");
+      child.stdout?.on("data", (chunk: string) => {
+        if (ready) return;
+        stdout += chunk;
+        const line = stdout.split("\n").find((l) => l.startsWith("brook ready "));
+        if (line === undefined) return;
+        ready = true;
+        const kafka = /\bkafka=(\S+):(\d+)/.exec(line);
+        const cluster = /\bcluster=(\S+)/.exec(line);
+        clearTimeout(timer);
+        if (kafka === null || cluster === null) {
+          reject(new Error(`unexpected ready line: ${line}`));
+          return;
+        }
+        this.host = kafka[1] as string;
+        this.port = Number(kafka[2]);
+        this.bootstrap = `${this.host}:${this.port}`;
+        this.clusterId = cluster[1] as string;
+        resolve();
+      });
+      child.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(
+          new Error(`broker exited (code ${code}, signal ${signal}) before ready; stderr:\n${this.stderr}`),
+        );
+      });
+    });
+  }
+
+  /** Throws with the broker's stderr if the process has died. */
+  assertAlive(): void {
+    if (!this.alive) {
+      throw new Error(
+        `broker process is not running (exit code ${this.child?.exitCode}, signal ${this.child?.signalCode}); stderr:\n${this.stderr}`,
+      );
+    }
+  }
+
+  /** SIGTERM, then waits for the process to exit; a clean stop exits with code 0. */
+  async stop(): Promise<void> {
+    this.assertAlive();
+    this.child?.kill("SIGTERM");
+    const { code, signal } = await this.waitExit(STOP_TIMEOUT_MS);
+    if (code !== 0) {
+      throw new Error(`broker stopped with code ${code}, signal ${signal}; stderr:\n${this.stderr}`);
+    }
+  }
+
+  /** SIGKILL: a crash of the process (not of the machine: the page cache survives). */
+  async kill(): Promise<void> {
+    this.assertAlive();
+    this.child?.kill("SIGKILL");
+    await this.waitExit(STOP_TIMEOUT_MS);
+  }
+
+  /** Starts a new process on the same data directory (after stop() or kill()). */
+  async restart(): Promise<void> {
+    if (this.alive) throw new Error("restart() needs the broker stopped or killed first");
+    await this.spawn();
+  }
+
+  private async waitExit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child?.kill("SIGKILL");
+        reject(new Error(`broker did not exit within ${timeoutMs} ms; stderr:\n${this.stderr}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills the process if it runs and removes the data directory it created. */
+  async dispose(): Promise<void> {
+    if (this.alive) {
+      this.child?.kill("SIGKILL");
+      await this.waitExit(STOP_TIMEOUT_MS).catch(() => {});
+    }
+    this.disposeSync();
+  }
+
+  /** The synchronous part of dispose(), also run from the test process's exit hook. */
+  disposeSync(): void {
+    if (this.alive) this.child?.kill("SIGKILL");
+    if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
+    live.delete(this);
+  }
+}
+
+function keepTail(text: string): string {
+  return text.length > STDERR_KEPT_BYTES ? text.slice(text.length - STDERR_KEPT_BYTES) : text;
+}
+
+export interface ToolResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+/** How to install each external tool, for the message when one is missing. */
+const INSTALL_HINT: Record<string, string> = {
+  kcat: "apt-get install -y kcat",
+  [PYTHON]: "apt-get install -y python3 python3-confluent-kafka",
+};
+
+/**
+ * Runs a program with a time limit; resolves with its exit status and output whatever the status.
+ * A missing program and a run past the limit reject with a message that says so.
+ */
+export function runTool(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<ToolResult> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, ...options.env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (c: string) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c: string) => {
+      stderr = keepTail(stderr + c);
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(
+        new Error(
+          `${command} ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout (tail):\n${stdout.slice(-4000)}\nstderr:\n${stderr.slice(-4000)}`,
+        ),
+      );
+    }, timeoutMs);
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (error.code === "ENOENT") {
+        const hint = INSTALL_HINT[command] ?? "install it";
+        reject(new Error(`${command} is not installed: ${hint} (.ci/run installs it)`));
+      } else {
+        reject(error);
+      }
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Runs kcat and requires exit code 0. */
+export async function kcat(args: readonly string[], options: RunOptions = {}): Promise<string> {
+  const result = await runTool("kcat", args, options);
+  if (result.code !== 0) {
+    throw new Error(`kcat ${args.join(" ")} exited with ${result.code ?? result.signal}:\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/**
+ * Runs the confluent-kafka (librdkafka) client script in test/interop/python with a JSON command
+ * on stdin and returns its JSON answer. A missing python3-confluent-kafka fails with a clear message.
+ */
+export async function pythonClient<T>(command: unknown, timeoutMs = 40_000): Promise<T> {
+  const result = await runTool(PYTHON, [PYTHON_CLIENT], { input: JSON.stringify(command), timeoutMs });
+  if (result.stderr.includes("No module named 'confluent_kafka'")) {
+    throw new Error(
+      `python3-confluent-kafka is not installed: ${INSTALL_HINT[PYTHON]} (.ci/run installs it)`,
+    );
+  }
+  if (result.code !== 0) {
+    throw new Error(
+      `${PYTHON} ${PYTHON_CLIENT} exited with ${result.code ?? result.signal}:\n${result.stderr}`,
+    );
+  }
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`python client printed no JSON:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}${lastError === undefined ? "" : `: ${String(lastError)}`}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** One record as `kcat -C -J` prints it. */
+export interface KcatRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  ts: number;
+  key: string | null;
+  payload: string | null;
+  /** name, value, name, value, ... */
+  headers?: (string | null)[];
+}
+
+/** Reads every partition of `topic` from the beginning to its end with kcat (`-C -e -J`). */
+export async function kcatConsume(
+  bootstrap: string,
+  topic: string,
+  extra: readonly string[] = [],
+): Promise<KcatRecord[]> {
+  const out = await kcat(
+    ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-J", "-q", ...extra],
+    {
+      timeoutMs: 30_000,
+    },
+  );
+  return out
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as KcatRecord);
+}
+
+/** An upper bound for one interop test: a hang fails with a message (and cleanup) instead of stalling CI. */
+export const TEST_TIMEOUT_MS = 90_000;

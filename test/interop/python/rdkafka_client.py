@@ -1,0 +1,121 @@
+"""confluent-kafka (librdkafka) driver for Brook's interop tests.
+
+Reads one JSON command on stdin and prints one JSON answer on stdout. Every wait is bounded by the
+command's timeout, so a misbehaving broker makes the answer report what was missing rather than
+hang. Run with Debian's /usr/bin/python3 (python3-confluent-kafka).
+
+  {"op": "produce", "config": {...}, "messages": [{"topic", "key", "value", "headers", "partition"}],
+   "timeoutS": 20}
+    -> {"reports": [{"index", "topic", "partition", "offset", "error"}], "undelivered": n, "errors": [...]}
+  {"op": "consume", "config": {...}, "assignments": [{"topic", "partition", "offset"}], "timeoutS": 20}
+    -> {"records": [{"topic", "partition", "offset", "key", "value", "headers", "timestamp"}],
+        "eof": bool, "errors": [...]}
+"""
+
+import json
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+
+
+def text(b):
+    return None if b is None else b.decode("utf-8")
+
+
+def produce(cmd):
+    errors = []
+    reports = []
+    config = dict(cmd["config"])
+    config["error_cb"] = lambda err: errors.append(str(err))
+    producer = Producer(config)
+    deadline = time.monotonic() + cmd.get("timeoutS", 20)
+
+    def on_delivery(index):
+        def report(err, msg):
+            reports.append({
+                "index": index,
+                "topic": msg.topic(),
+                "partition": msg.partition(),
+                "offset": msg.offset(),
+                "error": None if err is None else str(err),
+            })
+        return report
+
+    for index, m in enumerate(cmd["messages"]):
+        kwargs = {"value": m.get("value"), "key": m.get("key"), "on_delivery": on_delivery(index)}
+        if m.get("headers"):
+            kwargs["headers"] = [(k, v) for k, v in m["headers"]]
+        if m.get("partition") is not None:
+            kwargs["partition"] = m["partition"]
+        while True:
+            try:
+                producer.produce(m["topic"], **kwargs)
+                break
+            except BufferError:
+                producer.poll(0.1)
+            except KafkaException as e:
+                errors.append(str(e))
+                break
+            if time.monotonic() > deadline:
+                break
+        producer.poll(0)
+    try:
+        undelivered = producer.flush(max(0.0, deadline - time.monotonic()))
+    except KafkaException as e:
+        errors.append(str(e))
+        undelivered = len(producer)
+    return {"reports": reports, "undelivered": undelivered, "errors": errors}
+
+
+def consume(cmd):
+    errors = []
+    config = dict(cmd["config"])
+    config.setdefault("enable.partition.eof", True)
+    # The Python binding insists on a group id even for assign(); nothing is committed to it.
+    config.setdefault("group.id", "brook-interop-assign")
+    config.setdefault("enable.auto.commit", False)
+    config.setdefault("enable.auto.offset.store", False)
+    config["error_cb"] = lambda err: errors.append(str(err))
+    consumer = Consumer(config)
+    assignments = cmd["assignments"]
+    consumer.assign([TopicPartition(a["topic"], a["partition"], a["offset"]) for a in assignments])
+    pending = {(a["topic"], a["partition"]) for a in assignments}
+    records = []
+    deadline = time.monotonic() + cmd.get("timeoutS", 20)
+    while pending and time.monotonic() < deadline:
+        msg = consumer.poll(0.2)
+        if msg is None:
+            continue
+        if msg.error() is not None:
+            if msg.error().code() == KafkaError._PARTITION_EOF:
+                pending.discard((msg.topic(), msg.partition()))
+            else:
+                errors.append(str(msg.error()))
+            continue
+        records.append({
+            "topic": msg.topic(),
+            "partition": msg.partition(),
+            "offset": msg.offset(),
+            "key": text(msg.key()),
+            "value": text(msg.value()),
+            "headers": [[k, text(v)] for k, v in (msg.headers() or [])],
+            "timestamp": msg.timestamp()[1],
+        })
+    consumer.close()
+    return {"records": records, "eof": not pending, "errors": errors}
+
+
+def main():
+    cmd = json.load(sys.stdin)
+    if cmd["op"] == "produce":
+        answer = produce(cmd)
+    elif cmd["op"] == "consume":
+        answer = consume(cmd)
+    else:
+        raise SystemExit("unknown op " + cmd["op"])
+    json.dump(answer, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
