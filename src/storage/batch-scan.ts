@@ -8,7 +8,7 @@ import {
   batchSizeBytes,
   LOG_OVERHEAD_BYTES,
 } from "../protocol/index.js";
-import { readAtSync } from "./file-read.js";
+import { readAtSync, readIntoSync, scanScratch } from "./file-read.js";
 
 /**
  * Walks the record batches stored in a segment file, a chunk of bytes per read syscall. Batches
@@ -29,7 +29,9 @@ export interface ScanResult {
 
 /**
  * Called per batch with the bytes holding it (`buf` at `at`; the whole batch when `whole` was
- * asked, else at least its header) and its file position. Return false to stop before it.
+ * asked, else at least its header) and its file position. Return false to stop before it. `buf`
+ * is a shared scratch buffer, valid only during the call: copy what must outlive it. A visitor
+ * must not start another scan.
  */
 export type BatchVisitor = (buf: Buffer, at: number, position: number, sizeBytes: number) => boolean;
 
@@ -50,8 +52,9 @@ export function scanBatches(
   visit: BatchVisitor,
 ): ScanResult {
   let position = from;
+  const scratch = scanScratch(chunkBytes);
   while (position < end) {
-    const chunk = readAtSync(fd, position, Math.min(chunkBytes, end - position));
+    const chunk = readIntoSync(fd, scratch, position, Math.min(chunkBytes, end - position));
     if (chunk.length < BATCH_HEADER_BYTES) return { position, stop: chunk.length === 0 ? "end" : "torn" };
     let at = 0;
     while (at + BATCH_HEADER_BYTES <= chunk.length) {

@@ -7,6 +7,7 @@
  *                               /00000000000000000000.timeindex  time index (12-byte entries)
  *                               /leader-epoch-checkpoint          leader epoch -> start offset
  *                               /partition.metadata               topic id
+ *                               /00000000000000000000.snapshot    producer state (idempotence)
  *   <logDir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint,
  *            replication-offset-checkpoint (high watermarks), cleaner-offset-checkpoint,
  *            .kafka_cleanshutdown
@@ -34,6 +35,7 @@ export {
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
 } from "./checkpoint-file.js";
+export { DuplicateBatchError } from "./duplicate-batch-error.js";
 export {
   type EpochEndOffset,
   LeaderEpochCache,
@@ -79,6 +81,16 @@ export {
   type TimestampAndOffset,
 } from "./offset-by-timestamp.js";
 export { readPartitionMetadata, writePartitionMetadata } from "./partition-metadata-file.js";
+export {
+  BATCHES_RETAINED_MAX,
+  type BatchMetadata,
+  ProducerStateEntry,
+} from "./producer-state-entry.js";
+export {
+  PRODUCERS_PER_PARTITION_MAX,
+  ProducerStateManager,
+  type ProducerStateOptions,
+} from "./producer-state-manager.js";
 export {
   CLEAN_SHUTDOWN_FILE,
   CLEANER_OFFSET_CHECKPOINT_FILE,

@@ -15,16 +15,18 @@ import {
 } from "node:fs";
 import { assert } from "../base/index.js";
 import {
+  BATCH_HEADER_BYTES,
   batchBaseOffset,
   batchLastOffsetDelta,
   batchMaxTimestamp,
   batchSizeBytes,
 } from "../protocol/index.js";
-import { BATCH_OFFSETS_PREFIX_BYTES, checkStoredBatch, scanBatches } from "./batch-scan.js";
+import { batchBaseOffsetNumber } from "./batch-offsets.js";
+import { BATCH_OFFSETS_PREFIX_BYTES, checkStoredBatch, framedBatchSize, scanBatches } from "./batch-scan.js";
 import { fsyncDirectorySync, writeFullySync } from "./durable-file.js";
 import type { FileHandlePool } from "./file-handles.js";
 import { PooledFile } from "./file-handles.js";
-import { readAtSync } from "./file-read.js";
+import { readAtSync, readIntoSync } from "./file-read.js";
 import type { IndexBudget, IndexHolder } from "./index-budget.js";
 import { OffsetIndex } from "./offset-index.js";
 import {
@@ -76,8 +78,11 @@ export interface SegmentRecovery {
   truncatedBytes: number;
 }
 
-/** Bytes read at once to find a batch from an index entry. */
+/** Bytes scanned per read when walking batch headers (index rebuild tails, timestamp lookups). */
 const LOCATE_CHUNK_BYTES = 64 * 1024;
+/** Bytes read at once to find a batch from an index entry: one read covers an index interval. */
+const LOCATE_READ_BYTES = 8 * 1024;
+const locateScratch = Buffer.allocUnsafeSlow(LOCATE_READ_BYTES);
 const INT32_MAX = 0x7fffffff;
 
 export class LogSegment implements IndexHolder {
@@ -99,9 +104,16 @@ export class LogSegment implements IndexHolder {
   private dirEntrySynced = false;
   private writeCount = 0;
   private bytesSinceLastIndexEntry = 0;
-  /** Facts about the data, kept when the indexes are dropped: null until learned. */
-  private maxTimestampSoFar: TimestampOffset | null = null;
-  private nextOffsetSoFar: bigint | null = null;
+  /** The base offset as a number, for allocation-free arithmetic on the append path. */
+  private readonly baseNumber: number;
+  /**
+   * Facts about the data, kept when the indexes are dropped; null until learned. Offsets are
+   * relative to the base offset: the largest timestamp and the last offset of its batch, and the
+   * next offset.
+   */
+  private maxTimestamp: bigint | null = null;
+  private maxTimestampRelOffset = 0;
+  private nextRelOffset: number | null = null;
   private firstBatchTimestamp: bigint | null | undefined = undefined;
 
   private constructor(
@@ -120,6 +132,7 @@ export class LogSegment implements IndexHolder {
     this.settings = settings;
     this.createdMs = nowMs;
     this.sealed = sealed;
+    this.baseNumber = Number(baseOffset);
     this.file = new PooledFile(env.handles, segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX));
   }
 
@@ -146,9 +159,7 @@ export class LogSegment implements IndexHolder {
       rmSync(segment.pathFor(suffix), { force: true });
     segment.offsetIndex = new OffsetIndex(baseOffset, settings.segmentIndexBytes);
     segment.timeIndex = new TimeIndex(baseOffset, settings.segmentIndexBytes);
-    segment.nextOffsetSoFar = baseOffset;
-    segment.maxTimestampSoFar = { timestamp: -1n, offset: baseOffset };
-    segment.firstBatchTimestamp = null;
+    segment.resetDataFacts();
     return segment;
   }
 
@@ -202,8 +213,8 @@ export class LogSegment implements IndexHolder {
     }
     for (let at = 0; at < records.length; ) {
       const size = batchSizeBytes(records, at);
-      const lastOffset = batchBaseOffset(records, at) + BigInt(batchLastOffsetDelta(records, at));
-      this.indexBatch(position + at, size, lastOffset, batchMaxTimestamp(records, at));
+      const rel = batchBaseOffsetNumber(records, at) - this.baseNumber + batchLastOffsetDelta(records, at);
+      this.indexBatch(position + at, size, rel, batchMaxTimestamp(records, at));
       at += size;
     }
     this.sizeBytes += records.length;
@@ -213,25 +224,31 @@ export class LogSegment implements IndexHolder {
   }
 
   /** Whether `lastOffset` still fits this segment's relative offsets (int32). */
-  canHoldOffset(lastOffset: bigint): boolean {
-    return lastOffset - this.baseOffset <= BigInt(INT32_MAX);
+  canHoldOffset(lastOffset: bigint | number): boolean {
+    return Number(lastOffset) - this.baseNumber <= INT32_MAX;
   }
 
-  private indexBatch(position: number, sizeBytes: number, lastOffset: bigint, maxTimestamp: bigint): void {
-    const offsetIndex = this.offsetIndex as OffsetIndex;
-    const timeIndex = this.timeIndex as TimeIndex;
-    const max = this.maxTimestampSoFar;
-    if (max === null || maxTimestamp > max.timestamp)
-      this.maxTimestampSoFar = { timestamp: maxTimestamp, offset: lastOffset };
-    if (this.firstBatchTimestamp === null) this.firstBatchTimestamp = maxTimestamp;
+  private resetDataFacts(): void {
+    this.maxTimestamp = -1n;
+    this.maxTimestampRelOffset = 0;
+    this.nextRelOffset = 0;
+    this.firstBatchTimestamp = null;
+  }
+
+  /** Kafka's indexing rule, for the batch at `position` whose last offset is base + `rel`. */
+  private indexBatch(position: number, sizeBytes: number, rel: number, batchMaxTimestamp: bigint): void {
+    if (this.maxTimestamp === null || batchMaxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = batchMaxTimestamp;
+      this.maxTimestampRelOffset = rel;
+    }
+    if (this.firstBatchTimestamp === null) this.firstBatchTimestamp = batchMaxTimestamp;
     if (this.bytesSinceLastIndexEntry > this.settings.indexIntervalBytes) {
-      offsetIndex.append(lastOffset, position);
-      const soFar = this.maxTimestampSoFar as TimestampOffset;
-      timeIndex.maybeAppend(soFar.timestamp, soFar.offset);
+      (this.offsetIndex as OffsetIndex).appendRelative(rel, position);
+      (this.timeIndex as TimeIndex).maybeAppendRelative(this.maxTimestamp, this.maxTimestampRelOffset);
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += sizeBytes;
-    this.nextOffsetSoFar = lastOffset + 1n;
+    this.nextRelOffset = rel + 1;
   }
 
   get offsetIndexIsFull(): boolean {
@@ -296,8 +313,10 @@ export class LogSegment implements IndexHolder {
     const offsetIndex = this.offsetIndex as OffsetIndex;
     const timeIndex = this.timeIndex as TimeIndex;
     const from = offsetIndex.lastPosition();
-    this.maxTimestampSoFar = timeIndex.lastEntry() ?? { timestamp: -1n, offset: this.baseOffset };
-    let next = this.baseOffset;
+    const last = timeIndex.lastEntry();
+    this.maxTimestamp = last?.timestamp ?? -1n;
+    this.maxTimestampRelOffset = last === null ? 0 : Number(last.offset - this.baseOffset);
+    let nextRel = 0;
     let bytesSince = 0;
     const result = scanBatches(
       this.file.readFd(),
@@ -306,11 +325,13 @@ export class LogSegment implements IndexHolder {
       LOCATE_CHUNK_BYTES,
       false,
       (buf, at, _pos, size) => {
-        const lastOffset = batchBaseOffset(buf, at) + BigInt(batchLastOffsetDelta(buf, at));
+        const rel = batchBaseOffsetNumber(buf, at) - this.baseNumber + batchLastOffsetDelta(buf, at);
         const ts = batchMaxTimestamp(buf, at);
-        if (ts > (this.maxTimestampSoFar as TimestampOffset).timestamp)
-          this.maxTimestampSoFar = { timestamp: ts, offset: lastOffset };
-        next = lastOffset + 1n;
+        if (ts > (this.maxTimestamp as bigint)) {
+          this.maxTimestamp = ts;
+          this.maxTimestampRelOffset = rel;
+        }
+        nextRel = rel + 1;
         bytesSince += size;
         return true;
       },
@@ -321,7 +342,7 @@ export class LogSegment implements IndexHolder {
       this.recover(() => {});
       return;
     }
-    this.nextOffsetSoFar = next;
+    this.nextRelOffset = nextRel;
     this.bytesSinceLastIndexEntry = bytesSince;
   }
 
@@ -351,9 +372,7 @@ export class LogSegment implements IndexHolder {
     const fd = this.file.writeFd();
     const fileBytes = fstatSync(fd).size;
     this.emptyIndexes();
-    this.maxTimestampSoFar = { timestamp: -1n, offset: this.baseOffset };
-    this.nextOffsetSoFar = this.baseOffset;
-    this.firstBatchTimestamp = null;
+    this.resetDataFacts();
     this.bytesSinceLastIndexEntry = 0;
     let nextMin = this.baseOffset;
     const result = scanBatches(
@@ -365,7 +384,12 @@ export class LogSegment implements IndexHolder {
       (buf, at, position, size) => {
         const batch = checkStoredBatch(buf, at, nextMin);
         if (batch === null || !this.canHoldOffset(batch.lastOffset)) return false;
-        this.indexBatch(position, size, batch.lastOffset, batchMaxTimestamp(buf, at));
+        this.indexBatch(
+          position,
+          size,
+          Number(batch.lastOffset - this.baseOffset),
+          batchMaxTimestamp(buf, at),
+        );
         nextMin = batch.lastOffset + 1n;
         onBatch(buf, at);
         return true;
@@ -385,14 +409,17 @@ export class LogSegment implements IndexHolder {
 
   /** The offset after the last batch (the base offset when empty). */
   nextOffset(): bigint {
-    if (this.nextOffsetSoFar === null) this.ensureIndexes();
-    return this.nextOffsetSoFar as bigint;
+    if (this.nextRelOffset === null) this.ensureIndexes();
+    return this.baseOffset + BigInt(this.nextRelOffset as number);
   }
 
   /** The largest batch timestamp and the last offset of the batch that holds it (-1n when none). */
   maxTimestampAndOffset(): TimestampOffset {
-    if (this.maxTimestampSoFar === null) this.ensureIndexes();
-    return this.maxTimestampSoFar as TimestampOffset;
+    if (this.maxTimestamp === null) this.ensureIndexes();
+    return {
+      timestamp: this.maxTimestamp as bigint,
+      offset: this.baseOffset + BigInt(this.maxTimestampRelOffset),
+    };
   }
 
   /** The max timestamp of the first batch, which segment.ms rolling counts from (Kafka's rule). */
@@ -407,26 +434,38 @@ export class LogSegment implements IndexHolder {
     return this.firstBatchTimestamp;
   }
 
-  /** The first batch whose last offset is at or above `offset`, or null when there is none. */
+  /**
+   * The first batch whose last offset is at or above `offset`, or null when there is none: from
+   * the offset index entry below it, reading headers a few kilobytes at a time (usually one read).
+   */
   findBatch(offset: bigint, endPosition = this.sizeBytes): BatchLocation | null {
-    this.ensureIndexes();
-    const from = (this.offsetIndex as OffsetIndex).lookup(offset);
-    let found: BatchLocation | null = null;
-    scanBatches(
-      this.file.readFd(),
-      from,
-      endPosition,
-      LOCATE_CHUNK_BYTES,
-      false,
-      (buf, at, position, size) => {
-        const baseOffset = batchBaseOffset(buf, at);
-        const lastOffset = baseOffset + BigInt(batchLastOffsetDelta(buf, at));
-        if (lastOffset < offset) return true;
-        found = { position, sizeBytes: size, baseOffset, lastOffset };
-        return false;
-      },
-    );
-    return found;
+    let position = this.indexLookup(offset);
+    const fd = this.file.readFd();
+    while (position < endPosition) {
+      const chunk = readIntoSync(
+        fd,
+        locateScratch,
+        position,
+        Math.min(LOCATE_READ_BYTES, endPosition - position),
+      );
+      let at = 0;
+      while (at + BATCH_HEADER_BYTES <= chunk.length) {
+        const size = framedBatchSize(chunk, at);
+        if (size < 0) {
+          throw new StorageError(
+            "BRK_ERR_STORAGE_CORRUPT",
+            `malformed batch at ${position + at} in ${this.file.path}`,
+          );
+        }
+        const baseOffset = batchBaseOffset(chunk, at);
+        const lastOffset = baseOffset + BigInt(batchLastOffsetDelta(chunk, at));
+        if (lastOffset >= offset) return { position: position + at, sizeBytes: size, baseOffset, lastOffset };
+        at += size;
+      }
+      if (at === 0) return null; // a torn header at the end: nothing more to find
+      position += at;
+    }
+    return null;
   }
 
   /** Looks up where to start scanning for a timestamp: the time index, then the offset index. */
@@ -459,7 +498,7 @@ export class LogSegment implements IndexHolder {
     this.writeCount++;
     this.logSynced = false;
     this.indexFilesStale = true;
-    this.nextOffsetSoFar = null;
+    this.nextRelOffset = null;
     this.firstBatchTimestamp = this.sizeBytes === 0 ? null : this.firstBatchTimestamp;
     this.scanTailAfterIndex();
     return removed;
@@ -469,14 +508,22 @@ export class LogSegment implements IndexHolder {
   seal(): void {
     if (this.sealed) return;
     this.ensureIndexes();
-    const max = this.maxTimestampSoFar;
-    if (max !== null && max.timestamp >= 0n)
-      (this.timeIndex as TimeIndex).maybeAppend(max.timestamp, max.offset, true);
+    this.appendFinalTimeIndexEntry();
     const fd = this.file.writeFd();
     ftruncateSync(fd, this.sizeBytes);
     this.writeIndexFiles();
     this.sealed = true;
     this.env.indexBudget.touch(this, this.indexMemoryBytes());
+  }
+
+  /** The segment's largest timestamp as the last time-index entry (Kafka does this at roll and close). */
+  private appendFinalTimeIndexEntry(): void {
+    const timeIndex = this.timeIndex as TimeIndex;
+    const before = timeIndex.entries;
+    if (this.maxTimestamp !== null && this.maxTimestamp >= 0n) {
+      timeIndex.maybeAppendRelative(this.maxTimestamp, this.maxTimestampRelOffset, true);
+    }
+    if (timeIndex.entries !== before) this.indexFilesStale = true;
   }
 
   /** Makes a sealed segment the active one again (after truncation removed the ones after it). */
@@ -532,9 +579,7 @@ export class LogSegment implements IndexHolder {
   /** Closes the file, writing index files that are behind (used at shutdown, after a flush). */
   close(): void {
     if (this.offsetIndex !== null) {
-      const max = this.maxTimestampSoFar;
-      if (max !== null && max.timestamp >= 0n)
-        (this.timeIndex as TimeIndex).maybeAppend(max.timestamp, max.offset, true);
+      this.appendFinalTimeIndexEntry();
       if (this.indexFilesStale && this.extraSuffix === "") this.writeIndexFiles();
     }
     if (this.file.isOpen) {

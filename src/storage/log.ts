@@ -5,7 +5,6 @@ import {
   batchLastOffsetDelta,
   batchMaxTimestamp,
   batchPartitionLeaderEpoch,
-  batchSetBaseOffset,
   batchSetLogAppendTime,
   batchSetPartitionLeaderEpoch,
   batchSizeBytes,
@@ -13,6 +12,7 @@ import {
   KafkaError,
 } from "../protocol/index.js";
 import { type AppendOrigin, validateFollowerAppend, validateLeaderAppend } from "./append-validation.js";
+import { batchSetBaseOffsetNumber } from "./batch-offsets.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import { isCompacted, isDeleteRetained, type LogConfig } from "./log-config.js";
 import { LogSegment, type SegmentSettings } from "./log-segment.js";
@@ -115,8 +115,8 @@ export interface LogParams {
   persistLogStartOffset: () => void;
 }
 
-/** Extra bytes read past maxBytes so that one read covers the skip from the index entry. */
-const READ_SLACK_MIN_BYTES = 16 * 1024;
+/** Read positions remembered per log (one per recent reader), oldest dropped first. */
+const READ_HINTS_MAX = 16;
 
 export class Log {
   readonly tp: TopicPartition;
@@ -134,6 +134,8 @@ export class Log {
   private highWatermarkOffset: bigint;
   private readonly tail: TailCache;
   private readonly listeners = new Set<AppendListener>();
+  /** Next fetch offset -> file position of its batch, from recent reads; cleared on truncation. */
+  private readonly readHints = new Map<bigint, { segment: LogSegment; position: number }>();
   private hook: LogAppendHook | null = null;
   private failure: unknown = null;
   private closed = false;
@@ -265,24 +267,26 @@ export class Log {
     const validated = validateLeaderAppend(records, this.configValue, nowMs, origin);
     this.runValidateHook(records, origin);
     const firstOffset = this.endOffset;
-    const lastOffset = firstOffset + BigInt(validated.offsetCount) - 1n;
-    const segment = this.maybeRoll(records.length, validated.maxTimestamp, lastOffset, nowMs);
+    const first = Number(firstOffset);
+    const last = first + validated.offsetCount - 1;
+    const segment = this.maybeRoll(records.length, validated.maxTimestamp, last, nowMs);
     const logAppendTime = this.configValue.messageTimestampType === "LogAppendTime" ? BigInt(nowMs) : -1n;
-    const stamped = stampBatches(records, firstOffset, leaderEpoch, logAppendTime);
-    assert(stamped.nextOffset === lastOffset + 1n, "offsets assigned do not match the batches' deltas");
+    const stamped = stampBatches(records, first, leaderEpoch, logAppendTime);
+    assert(stamped.nextOffset === last + 1, "offsets assigned do not match the batches' deltas");
     if (leaderEpoch > this.leaderEpochCache.latestEpoch)
       this.leaderEpochCache.assign(leaderEpoch, firstOffset);
-    this.writeToSegment(segment, records, firstOffset, stamped.nextOffset, origin);
+    const nextOffset = BigInt(stamped.nextOffset);
+    this.writeToSegment(segment, records, firstOffset, nextOffset, origin);
     return {
       firstOffset,
-      lastOffset,
+      lastOffset: nextOffset - 1n,
       logAppendTimeMs: logAppendTime,
       logStartOffset: this.startOffset,
       recordCount: validated.recordCount,
       batchCount: validated.batchCount,
       validBytes: records.length,
       maxTimestamp: stamped.maxTimestamp,
-      offsetOfMaxTimestamp: stamped.offsetOfMaxTimestamp,
+      offsetOfMaxTimestamp: BigInt(stamped.offsetOfMaxTimestamp),
     };
   }
 
@@ -378,12 +382,17 @@ export class Log {
         this.env.onBackgroundError(e, `append listener of ${this.name}`);
       }
     }
-    if (Number(this.endOffset - this.recoveryOffset) >= this.configValue.flushMessages) this.flush();
+    if (Number(this.endOffset) - Number(this.recoveryOffset) >= this.configValue.flushMessages) this.flush();
   }
 
   // ---- rolling ---------------------------------------------------------------------------------
 
-  private maybeRoll(sizeBytes: number, maxTimestamp: bigint, lastOffset: bigint, nowMs: number): LogSegment {
+  private maybeRoll(
+    sizeBytes: number,
+    maxTimestamp: bigint,
+    lastOffset: bigint | number,
+    nowMs: number,
+  ): LogSegment {
     const active = this.activeSegment;
     if (active.sizeBytes === 0) return active.canHoldOffset(lastOffset) ? active : this.roll();
     const config = this.configValue;
@@ -525,20 +534,32 @@ export class Log {
     if (cached !== null) return { ...result, ...cached };
     for (let i = this.floorSegmentIndex(fetchOffset); i < this.segments.length; i++) {
       const segment = this.segments[i] as LogSegment;
-      const slack = Math.max(READ_SLACK_MIN_BYTES, 2 * this.configValue.indexIntervalBytes);
-      const read = this.guardIo("read", () =>
-        readSegment(segment, fetchOffset, maxBytes, bound, minOne, slack),
-      );
-      if (read === null) continue;
+      const hint = this.readHints.get(fetchOffset);
+      const position =
+        hint !== undefined && hint.segment === segment
+          ? hint.position
+          : (this.guardIo("read", () => segment.findBatch(fetchOffset))?.position ?? null);
+      if (position === null || position >= segment.sizeBytes) continue;
+      const read = this.guardIo("read", () => readSegment(segment, position, maxBytes, bound, minOne));
       if (read.records.length > 0) {
         result.records.push(read.records);
         result.sizeBytes = read.records.length;
         result.firstOffset = read.firstOffset;
         result.nextOffset = read.nextOffset;
+        this.rememberReadPosition(read.nextOffset, segment, read.nextPosition);
       }
       return result;
     }
     return result;
+  }
+
+  /** Where the batch after a read starts, so that the reader's next fetch skips the lookup. */
+  private rememberReadPosition(offset: bigint, segment: LogSegment, position: number): void {
+    if (this.readHints.size >= READ_HINTS_MAX) {
+      const oldest = this.readHints.keys().next();
+      if (oldest.done !== true) this.readHints.delete(oldest.value);
+    }
+    this.readHints.set(offset, { segment, position });
   }
 
   private floorSegmentIndex(offset: bigint): number {
@@ -613,6 +634,7 @@ export class Log {
       active.flush();
     });
     this.endOffset = offset;
+    this.readHints.clear();
     if (this.recoveryOffset > offset) this.recoveryOffset = offset;
     if (this.highWatermarkOffset > offset) this.highWatermarkOffset = offset;
     if (this.startOffset > offset) this.startOffset = offset;
@@ -638,6 +660,7 @@ export class Log {
     });
     this.endOffset = offset;
     this.startOffset = offset;
+    this.readHints.clear();
     this.recoveryOffset = offset;
     this.highWatermarkOffset = offset;
     this.leaderEpochCache.truncateFromEnd(-1n);
@@ -800,21 +823,21 @@ export class Log {
 }
 
 /** Rewrites base offsets and leader epochs (and LogAppendTime) of each batch in place. */
-function stampBatches(records: Buffer, firstOffset: bigint, leaderEpoch: number, logAppendTime: bigint) {
+function stampBatches(records: Buffer, firstOffset: number, leaderEpoch: number, logAppendTime: bigint) {
   let next = firstOffset;
   let maxTimestamp = -1n;
-  let offsetOfMaxTimestamp = -1n;
+  let offsetOfMaxTimestamp = -1;
   for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
-    batchSetBaseOffset(records, next, at);
+    batchSetBaseOffsetNumber(records, next, at);
     batchSetPartitionLeaderEpoch(records, leaderEpoch, at);
     if (logAppendTime >= 0n) batchSetLogAppendTime(records, logAppendTime, at);
-    const last = next + BigInt(batchLastOffsetDelta(records, at));
+    const last = next + batchLastOffsetDelta(records, at);
     const ts = batchMaxTimestamp(records, at);
     if (ts > maxTimestamp) {
       maxTimestamp = ts;
       offsetOfMaxTimestamp = last;
     }
-    next = last + 1n;
+    next = last + 1;
   }
   return { nextOffset: next, maxTimestamp, offsetOfMaxTimestamp };
 }

@@ -54,14 +54,15 @@ export class OffsetIndex {
 
   /** Adds an entry; a full index ignores it (the index stays correct, only sparser). */
   append(offset: bigint, position: number): void {
+    this.appendRelative(Number(offset - this.baseOffset), position);
+  }
+
+  /** As `append`, with the offset relative to the base offset. */
+  appendRelative(rel: number, position: number): void {
     if (this.isFull) return;
-    const rel = Number(offset - this.baseOffset);
-    assert(rel >= 0 && rel <= 0x7fffffff, () => `offset ${offset} not relative to ${this.baseOffset}`);
+    assert(rel >= 0 && rel <= 0x7fffffff, () => `relative offset ${rel} out of range`);
     if (this.count > 0) {
-      assert(
-        rel > (this.relOffsets[this.count - 1] as number),
-        () => `index offset ${offset} not increasing`,
-      );
+      assert(rel > (this.relOffsets[this.count - 1] as number), () => `index offset ${rel} not increasing`);
       assert(
         position > (this.positions[this.count - 1] as number),
         () => `index position ${position} not increasing`,

@@ -63,9 +63,13 @@ export class TimeIndex {
    * entry of a sealed segment in even when the index is full (Kafka's skipFullCheck).
    */
   maybeAppend(timestamp: bigint, offset: bigint, force = false): void {
+    this.maybeAppendRelative(timestamp, Number(offset - this.baseOffset), force);
+  }
+
+  /** As `maybeAppend`, with the offset relative to the base offset. */
+  maybeAppendRelative(timestamp: bigint, rel: number, force = false): void {
     if (this.isFull && !force) return;
-    const rel = Number(offset - this.baseOffset);
-    assert(rel >= 0 && rel <= 0x7fffffff, () => `offset ${offset} not relative to ${this.baseOffset}`);
+    assert(rel >= 0 && rel <= 0x7fffffff, () => `relative offset ${rel} out of range`);
     if (this.count > 0) {
       if (timestamp <= (this.timestamps[this.count - 1] as bigint)) return;
       if (rel < (this.relOffsets[this.count - 1] as number)) return;
