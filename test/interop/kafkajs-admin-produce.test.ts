@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Admin, Kafka } from "kafkajs";
-import { BrokerProcess, kcatConsume } from "./broker-process.js";
+import { BrokerProcess, kcatConsume, waitFor } from "./broker-process.js";
 import { KAFKAJS_CODECS, kafkajsClient, kafkajsErrors } from "./kafkajs-client.js";
 import { batchCodecsOnDisk } from "./log-files.js";
 
@@ -188,6 +188,31 @@ for (const codec of KAFKAJS_CODECS) {
     );
   });
 }
+
+test("acks=1 and acks=0 producers: records land; acks=0 gets no response but its records are there", async () => {
+  const topic = "acks";
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const [leader] = await producer.send({ topic, acks: 1, messages: [{ value: "acks-1" }] });
+    assert.equal(leader?.errorCode, 0);
+    assert.equal(leader?.baseOffset, "0");
+    await producer.send({ topic, acks: 0, messages: [{ value: "acks-0-a" }, { value: "acks-0-b" }] });
+  } finally {
+    await producer.disconnect();
+  }
+  const high = await waitFor("the acks=0 records", async () => {
+    const [offsets] = await admin.fetchTopicOffsets(topic);
+    return offsets?.high === "3" ? offsets.high : undefined;
+  });
+  assert.equal(high, "3");
+  const stored = await kcatConsume(broker.bootstrap, topic);
+  assert.deepEqual(
+    stored.map((r) => r.payload),
+    ["acks-1", "acks-0-a", "acks-0-b"],
+  );
+});
 
 test("fetchTopicOffsetsByTimestamp finds the first offset at or after a time in each partition", async () => {
   const topic = "by-time";

@@ -149,10 +149,11 @@ test("SIGKILL while a producer is sending: every record acknowledged before the 
   const kafka = kafkajsClient(broker.bootstrap);
   const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
   await producer.connect();
-  let stop = false;
+  let killed = false;
   let sends = 0;
+  let endedEarly: string | undefined;
   const sending = (async () => {
-    while (!stop && sends < 5000) {
+    while (!killed && sends < 5000) {
       const partition = sends % PARTITIONS;
       const values = Array.from({ length: 10 }, (_, i) => `in-flight-${sends}-${i}`);
       sends++;
@@ -161,16 +162,28 @@ test("SIGKILL while a producer is sending: every record acknowledged before the 
         acks: -1,
         messages: values.map((value) => ({ value, partition })),
       });
-      if (meta === undefined || meta.errorCode !== 0) break;
+      if (meta === undefined || meta.errorCode !== 0)
+        throw new Error(`send refused: ${JSON.stringify(meta)}`);
       const base = Number(meta.baseOffset);
       for (const [i, value] of values.entries()) acknowledged.set(`${partition}:${base + i}`, value);
     }
-  })().catch(() => {
-    // The kill makes the send in flight fail; only acknowledged sends count.
-  });
-  while (sends < 30) await new Promise((r) => setTimeout(r, 10));
+  })().then(
+    () => {
+      if (!killed) endedEarly = "the producer stopped before the kill";
+    },
+    (error: unknown) => {
+      // After the kill the send in flight fails: only acknowledged sends count.
+      if (!killed) endedEarly = String(error);
+    },
+  );
+  const deadline = Date.now() + 20_000;
+  while (sends < 30 && endedEarly === undefined && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(endedEarly, undefined, "sending failed before the broker was killed");
+  assert.ok(sends >= 30, `only ${sends} sends in 20 s`);
+  killed = true;
   await broker.kill();
-  stop = true;
   await sending;
   await producer.disconnect().catch(() => {});
 
