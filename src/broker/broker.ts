@@ -10,7 +10,7 @@ import {
   MetadataLog,
   type MetadataRecord,
 } from "../metadata/index.js";
-import { type BoundListener, SocketServer } from "../network/index.js";
+import { type BoundListener, type NetworkStats, SocketServer } from "../network/index.js";
 import { randomUuid } from "../protocol/index.js";
 import { type ReplicaAssignment, ReplicaManager } from "../replication/index.js";
 import {
@@ -173,6 +173,20 @@ export class Broker {
 
   get connectionCount(): number {
     return this.socketServer?.connectionCount ?? 0;
+  }
+
+  /** Connection and byte counters of the Kafka listeners (the console's metrics). */
+  networkStats(): NetworkStats {
+    return (
+      this.socketServer?.stats() ?? {
+        connectionCount: 0,
+        connectionsAcceptedTotal: 0,
+        connectionsRefusedTotal: 0,
+        bytesInTotal: 0,
+        bytesOutTotal: 0,
+        requestsTotal: 0,
+      }
+    );
   }
 
   /** Where clients reach this broker on a listener: the advertised endpoint with the bound port. */

@@ -11,5 +11,6 @@ export {
   SINGLE_NODE_PROPERTIES,
 } from "./broker-config.js";
 export { brokerHandlers } from "./handlers/index.js";
+export { REQUEST_LATENCY_BUCKETS_MS, type RequestStats } from "./request-dispatcher.js";
 export { ConfigSource, describeTopicConfigs, topicDefaults } from "./topic-config.js";
 export { ensureInternalTopic } from "./topic-creation.js";

@@ -14,11 +14,19 @@ import {
 } from "../protocol/index.js";
 import { type AnyApiHandler, NO_RESPONSE, type RequestContext } from "./api-handler.js";
 
+/** Upper bounds (ms) of the request latency histogram's buckets; one more bucket holds the rest. */
+export const REQUEST_LATENCY_BUCKETS_MS: readonly number[] = [
+  0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+];
+
 /** Per-API request counters, read by the console and the metrics endpoint. */
 export interface RequestStats {
   count: number;
+  /** Requests whose handler threw (answered with an error code or UNKNOWN_SERVER_ERROR). */
   errors: number;
   totalMs: number;
+  /** Requests per latency bucket (not cumulative): index i is <= REQUEST_LATENCY_BUCKETS_MS[i], the last the rest. */
+  latencyBucketCounts: number[];
 }
 
 /**
@@ -145,12 +153,21 @@ export class RequestDispatcher implements RequestHandler {
   private count(context: RequestContext, failed: boolean): void {
     let s = this.stats.get(context.apiKey);
     if (s === undefined) {
-      s = { count: 0, errors: 0, totalMs: 0 };
+      s = { count: 0, errors: 0, totalMs: 0, latencyBucketCounts: REQUEST_LATENCY_BUCKETS_MS.map(() => 0) };
+      s.latencyBucketCounts.push(0);
       this.stats.set(context.apiKey, s);
     }
+    const elapsedMs = performance.now() - context.receivedMs;
     s.count++;
     if (failed) s.errors++;
-    s.totalMs += performance.now() - context.receivedMs;
+    s.totalMs += elapsedMs;
+    let bucket = 0;
+    while (
+      bucket < REQUEST_LATENCY_BUCKETS_MS.length &&
+      elapsedMs > (REQUEST_LATENCY_BUCKETS_MS[bucket] as number)
+    )
+      bucket++;
+    s.latencyBucketCounts[bucket] = (s.latencyBucketCounts[bucket] ?? 0) + 1;
   }
 
   /** KIP-511: an ApiVersions version above ours gets a v0 body (header v0) with our ranges. */

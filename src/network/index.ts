@@ -9,6 +9,7 @@ export { FrameReader, InvalidFrameSizeError } from "./frame-reader.js";
 export {
   type BoundListener,
   type ListenerSpec,
+  type NetworkStats,
   SocketServer,
   type SocketServerOptions,
 } from "./socket-server.js";

@@ -13,6 +13,19 @@ export interface BoundListener extends ListenerSpec {
   boundPort: number;
 }
 
+/** Totals since start, all listeners together (the console's network metrics). */
+export interface NetworkStats {
+  /** Connections open now. */
+  connectionCount: number;
+  connectionsAcceptedTotal: number;
+  /** Connections refused because max.connections was reached. */
+  connectionsRefusedTotal: number;
+  /** Socket bytes read from and written to clients, frames and size prefixes included. */
+  bytesInTotal: number;
+  bytesOutTotal: number;
+  requestsTotal: number;
+}
+
 export interface SocketServerOptions {
   listeners: readonly ListenerSpec[];
   handler: RequestHandler;
@@ -35,6 +48,9 @@ export class SocketServer {
   private readonly connections = new Set<Connection>();
   private reaper: NodeJS.Timeout | null = null;
   private nextConnectionId = 0;
+  // Counters of closed connections; open ones are summed when stats are read.
+  private closedTotals = { bytesIn: 0, bytesOut: 0, requests: 0 };
+  private refusedTotal = 0;
   readonly bound: BoundListener[] = [];
 
   constructor(options: SocketServerOptions) {
@@ -43,6 +59,25 @@ export class SocketServer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  stats(): NetworkStats {
+    let bytesIn = this.closedTotals.bytesIn;
+    let bytesOut = this.closedTotals.bytesOut;
+    let requests = this.closedTotals.requests;
+    for (const c of this.connections) {
+      bytesIn += c.bytesIn;
+      bytesOut += c.bytesOut;
+      requests += c.requestCount;
+    }
+    return {
+      connectionCount: this.connections.size,
+      connectionsAcceptedTotal: this.nextConnectionId,
+      connectionsRefusedTotal: this.refusedTotal,
+      bytesInTotal: bytesIn,
+      bytesOutTotal: bytesOut,
+      requestsTotal: requests,
+    };
   }
 
   async start(): Promise<BoundListener[]> {
@@ -69,6 +104,7 @@ export class SocketServer {
 
   private accept(socket: Socket, listenerName: string): void {
     if (this.connections.size >= this.options.connectionsMax) {
+      this.refusedTotal++;
       this.options.log("warn", `refusing connection from ${socket.remoteAddress}: max.connections reached`);
       socket.destroy();
       return;
@@ -81,12 +117,20 @@ export class SocketServer {
       limits: this.options.limits,
       nowMs: performance.now(),
       events: {
-        onClose: (c) => this.connections.delete(c),
+        onClose: (c) => this.forget(c),
         onError: (c, error) =>
           this.options.log("warn", `closing connection ${c.id} from ${c.remoteAddress}: ${describe(error)}`),
       },
     });
     this.connections.add(connection);
+  }
+
+  private forget(connection: Connection): void {
+    // stop() clears the set before sockets report their close: count each connection once.
+    if (!this.connections.delete(connection)) return;
+    this.closedTotals.bytesIn += connection.bytesIn;
+    this.closedTotals.bytesOut += connection.bytesOut;
+    this.closedTotals.requests += connection.requestCount;
   }
 
   private reapIdle(): void {

@@ -9,6 +9,7 @@ import {
   parseBrokerConfig,
   SINGLE_NODE_PROPERTIES,
 } from "../broker/index.js";
+import { ConsoleServer, parseConsoleListeners } from "../console/index.js";
 
 /** A running Brook process: the broker, and the registry and console when enabled. */
 export interface BrookServer {
@@ -17,20 +18,41 @@ export interface BrookServer {
   readonly bootstrap: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The web console and /metrics (console.enable), e.g. http://127.0.0.1:8080; null when off. */
+  readonly consoleUrl: string | null;
   stop(): Promise<void>;
 }
 
 /** Starts a node from a parsed configuration (what `brook server start` does). */
 export async function startServer(config: BrokerConfig, log: Logger): Promise<BrookServer> {
+  // Console listeners are checked before anything starts, so a bad one is a ConfigError, nothing else.
+  const consoleListeners = config.bool("console.enable")
+    ? parseConsoleListeners(config.list("console.listeners"))
+    : null;
   const broker = await Broker.start({ config, log, handlers: brokerHandlers });
   const first = broker.advertisedListeners[0];
   if (first === undefined) throw new Error("no advertised listener");
+  let consoleServer: ConsoleServer | null = null;
+  if (consoleListeners !== null) {
+    consoleServer = await ConsoleServer.start({
+      broker,
+      listeners: consoleListeners,
+      log: log.child("console"),
+    }).catch(async (error: unknown) => {
+      await broker.stop();
+      throw error;
+    });
+  }
   return {
     broker,
     bootstrap: `${first.host}:${first.port}`,
     port: first.port,
     dataDir: config.logDirs[0] ?? "",
-    stop: () => broker.stop(),
+    consoleUrl: consoleServer?.urls[0] ?? null,
+    stop: async () => {
+      await consoleServer?.stop();
+      await broker.stop();
+    },
   };
 }
 
@@ -44,6 +66,12 @@ export interface StartBrokerOptions {
   properties?: Record<string, string>;
   /** Log level, or "silent" (the default in-process). */
   logLevel?: LogLevel | "silent";
+  /**
+   * Serve the web console and /metrics (on `console.listeners`, default http://127.0.0.1:0, a free
+   * port; see `consoleUrl`). Off in-process unless asked for: by default when `properties` sets
+   * `console.listeners`; an explicit `console.enable` property wins over both.
+   */
+  console?: boolean;
 }
 
 /**
@@ -65,6 +93,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   props.set("controller.quorum.voters", `1@${host}:0`);
   props.set("log.dirs", dataDir);
   props.set("group.initial.rebalance.delay.ms", "0");
+  props.set("console.listeners", `http://${host}:0`);
+  props.set(
+    "console.enable",
+    String(options.console ?? options.properties?.["console.listeners"] !== undefined),
+  );
   for (const [k, v] of Object.entries(options.properties ?? {})) props.set(k, v);
   const level = options.logLevel ?? "silent";
   const log = level === "silent" ? silentLogger : createLogger({ level });

@@ -1,0 +1,85 @@
+import { statfsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Broker } from "../broker/index.js";
+import { brookVersion } from "./brook-version.js";
+
+export interface LogDirInfo {
+  path: string;
+  partitions: number;
+  sizeBytes: number;
+  /** Space on the file system holding the dir; null when the OS does not say. */
+  freeBytes: number | null;
+  totalBytes: number | null;
+}
+
+/** Each log dir with the partitions it holds and their bytes on disk. */
+export function logDirInfo(broker: Broker): LogDirInfo[] {
+  const dirs = new Map<string, LogDirInfo>();
+  for (const path of broker.logManager.logDirs) {
+    dirs.set(resolve(path), { path, partitions: 0, sizeBytes: 0, ...fileSystemSpace(path) });
+  }
+  for (const log of broker.logManager.allLogs()) {
+    const dir = dirs.get(resolve(dirname(log.dir)));
+    if (dir === undefined) continue;
+    dir.partitions++;
+    dir.sizeBytes += log.sizeBytes;
+  }
+  return [...dirs.values()];
+}
+
+function fileSystemSpace(path: string): { freeBytes: number | null; totalBytes: number | null } {
+  try {
+    const s = statfsSync(path);
+    return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+  } catch {
+    return { freeBytes: null, totalBytes: null };
+  }
+}
+
+/** `/api/cluster`: who this node is, where it listens, what it stores. */
+export function clusterInfo(
+  broker: Broker,
+  consoleUrls: readonly string[],
+  groupsAvailable: boolean,
+): unknown {
+  const image = broker.image;
+  let partitionCount = 0;
+  for (const topic of image.topicsById.values()) partitionCount += topic.partitions.length;
+  const nowMs = broker.clock.nowMs();
+  return {
+    clusterId: broker.clusterId,
+    nodeId: broker.nodeId,
+    version: brookVersion(),
+    processRoles: broker.config.processRoles,
+    startedAtMs: broker.startedAtMs,
+    uptimeMs: Math.max(0, nowMs - broker.startedAtMs),
+    metadataOffset: image.offset,
+    brokerCount: image.brokers.size,
+    topicCount: image.topicsByName.size,
+    partitionCount,
+    listeners: broker.listeners.map((l) => ({ name: l.name, host: l.host, port: l.boundPort })),
+    advertisedListeners: broker.advertisedListeners.map((l) => ({
+      name: l.name,
+      host: l.host,
+      port: l.port,
+    })),
+    console: consoleUrls,
+    // False until the group coordinator is wired to the console: /api/groups is then empty.
+    groupCoordinator: groupsAvailable,
+    logDirs: logDirInfo(broker),
+  };
+}
+
+/** `/api/brokers`: the registered brokers, as the metadata image holds them. */
+export function brokersInfo(broker: Broker): unknown {
+  return [...broker.image.brokers.values()]
+    .sort((a, b) => a.id - b.id)
+    .map((b) => ({
+      id: b.id,
+      epoch: b.epoch,
+      rack: b.rack,
+      fenced: b.fenced,
+      local: b.id === broker.nodeId,
+      endpoints: b.endPoints.map((e) => ({ name: e.name, host: e.host, port: e.port })),
+    }));
+}

@@ -1,0 +1,392 @@
+// Brook console: a hash-routed single page over the JSON API (/api/...). No dependencies.
+// Every value from the server is put in the page as text (textContent), never as HTML.
+"use strict";
+
+const POLL_MS = 5000;
+/** Samples of /api/metrics kept for rates and the sparkline: ten minutes at POLL_MS. */
+const HISTORY_MAX = 120;
+
+const history = [];
+let timer = null;
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") el.className = v;
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+async function api(path) {
+  const res = await fetch(path, { headers: { accept: "application/json" } });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const error = new Error(body.message || `${res.status} ${res.statusText}`);
+    error.status = res.status;
+    throw error;
+  }
+  return body;
+}
+
+const fmtInt = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US"));
+
+function fmtBytes(n) {
+  if (n === null || n === undefined) return "–";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = Number(n);
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+function fmtDuration(ms) {
+  let s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const hrs = Math.floor(s / 3600);
+  s -= hrs * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return d > 0 ? `${d}d ${hrs}h ${m}m` : hrs > 0 ? `${hrs}h ${m}m ${s}s` : `${m}m ${s}s`;
+}
+
+const fmtRate = (n) => (n === null ? "–" : n < 10 ? n.toFixed(2) : n.toFixed(1));
+
+function table(columns, rows, rowClass) {
+  return h(
+    "table",
+    {},
+    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { class: c.num ? "num" : null }, c.title)))),
+    h(
+      "tbody",
+      {},
+      rows.length === 0
+        ? h("tr", {}, h("td", { colspan: columns.length, class: "muted" }, "none"))
+        : rows.map((r) => h("tr", { class: rowClass ? rowClass(r) : null }, columns.map((c) => h("td", { class: c.num ? "num" : null }, c.cell(r))))),
+    ),
+  );
+}
+
+const card = (label, value) => h("div", { class: "card" }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
+const link = (href, text) => h("a", { href }, text);
+
+function setStatus(text, isError) {
+  const el = document.getElementById("status");
+  el.textContent = text;
+  el.className = isError ? "status error" : "status";
+}
+
+// ---- metrics history and rates ---------------------------------------------------------------
+
+async function pollMetrics() {
+  const last = history[history.length - 1];
+  // A view change polls too; samples closer than a second apart would make noisy rates.
+  if (last !== undefined && Date.now() - last.receivedMs < 1000) return last;
+  const m = await api("/api/metrics");
+  m.receivedMs = Date.now();
+  history.push(m);
+  if (history.length > HISTORY_MAX) history.shift();
+  return m;
+}
+
+/** Per-second rates between the last two samples, per API and in total. */
+function rates() {
+  if (history.length < 2) return null;
+  const a = history[history.length - 2];
+  const b = history[history.length - 1];
+  const seconds = Math.max(0.001, (b.timestampMs - a.timestampMs) / 1000);
+  const before = new Map(a.requests.map((r) => [r.api, r]));
+  const apis = b.requests.map((r) => {
+    const p = before.get(r.api) || { count: 0, errors: 0, totalMs: 0 };
+    const count = r.count - p.count;
+    return {
+      api: r.api,
+      total: r.count,
+      perSecond: count / seconds,
+      errorsPerSecond: (r.errors - p.errors) / seconds,
+      avgMs: count > 0 ? (r.totalMs - p.totalMs) / count : null,
+    };
+  });
+  const cpu = b.process.cpuUserSeconds + b.process.cpuSystemSeconds - a.process.cpuUserSeconds - a.process.cpuSystemSeconds;
+  return {
+    apis,
+    requestsPerSecond: apis.reduce((s, r) => s + r.perSecond, 0),
+    bytesInPerSecond: (b.network.bytesInTotal - a.network.bytesInTotal) / seconds,
+    bytesOutPerSecond: (b.network.bytesOutTotal - a.network.bytesOutTotal) / seconds,
+    cpuPercent: (100 * cpu) / seconds,
+  };
+}
+
+function sparkline(values, width, height) {
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? width / (values.length - 1) : width;
+  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`).join(" ");
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "spark");
+  svg.setAttribute("width", width);
+  svg.setAttribute("height", height);
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  line.setAttribute("points", points);
+  svg.append(line);
+  return svg;
+}
+
+function requestRateSeries() {
+  const out = [];
+  for (let i = 1; i < history.length; i++) {
+    const a = history[i - 1];
+    const b = history[i];
+    const sum = (m) => m.requests.reduce((s, r) => s + r.count, 0);
+    out.push((sum(b) - sum(a)) / Math.max(0.001, (b.timestampMs - a.timestampMs) / 1000));
+  }
+  return out;
+}
+
+// ---- views -----------------------------------------------------------------------------------
+
+async function overview() {
+  const [cluster, brokers] = await Promise.all([api("/api/cluster"), api("/api/brokers")]);
+  const r = rates();
+  const m = history[history.length - 1];
+  return [
+    h("h1", {}, "Cluster ", h("code", {}, cluster.clusterId)),
+    h(
+      "div",
+      { class: "cards" },
+      card("Node", cluster.nodeId),
+      card("Version", cluster.version),
+      card("Uptime", fmtDuration(cluster.uptimeMs)),
+      card("Brokers", cluster.brokerCount),
+      card("Topics", cluster.topicCount),
+      card("Partitions", cluster.partitionCount),
+      card("Connections", m ? m.network.connectionCount : "–"),
+      card("Requests/s", r ? fmtRate(r.requestsPerSecond) : "…"),
+      card("In / out", r ? `${fmtBytes(r.bytesInPerSecond)}/s / ${fmtBytes(r.bytesOutPerSecond)}/s` : "…"),
+      card("Memory (RSS)", m ? fmtBytes(m.process.residentMemoryBytes) : "–"),
+    ),
+    h("h2", {}, "Brokers"),
+    table(
+      [
+        { title: "Id", cell: (b) => [b.id, b.local ? " " : "", b.local ? h("span", { class: "tag" }, "this node") : ""] },
+        { title: "Endpoints", cell: (b) => b.endpoints.map((e) => `${e.name}://${e.host}:${e.port}`).join(", ") },
+        { title: "Rack", cell: (b) => b.rack ?? "–" },
+        { title: "State", cell: (b) => (b.fenced ? h("span", { class: "tag bad" }, "fenced") : "active") },
+      ],
+      brokers,
+    ),
+    h("h2", {}, "Listeners"),
+    table(
+      [
+        { title: "Name", cell: (l) => l.name },
+        { title: "Bound", cell: (l) => l.bound },
+        { title: "Advertised", cell: (l) => l.advertised },
+      ],
+      listenerRows(cluster),
+    ),
+    h("h2", {}, "Log directories"),
+    table(
+      [
+        { title: "Path", cell: (d) => h("code", {}, d.path) },
+        { title: "Partitions", num: true, cell: (d) => fmtInt(d.partitions) },
+        { title: "Size", num: true, cell: (d) => fmtBytes(d.sizeBytes) },
+        { title: "Free", num: true, cell: (d) => fmtBytes(d.freeBytes) },
+        { title: "Disk", num: true, cell: (d) => fmtBytes(d.totalBytes) },
+      ],
+      cluster.logDirs,
+    ),
+  ];
+}
+
+function listenerRows(cluster) {
+  const kafka = cluster.listeners.map((l) => {
+    const adv = cluster.advertisedListeners.find((a) => a.name === l.name);
+    return { name: l.name, bound: `${l.host || "*"}:${l.port}`, advertised: adv ? `${adv.host}:${adv.port}` : "–" };
+  });
+  const web = cluster.console.map((url) => ({ name: "CONSOLE", bound: url, advertised: link(url, url) }));
+  return kafka.concat(web);
+}
+
+async function topics() {
+  const list = await api("/api/topics");
+  const showInternal = location.hash.includes("internal");
+  const shown = list.filter((t) => showInternal || !t.internal);
+  return [
+    h("h1", {}, "Topics"),
+    h("p", { class: "muted" }, `${shown.length} shown of ${list.length} · `, showInternal ? link("#/topics", "hide internal topics") : link("#/topics?internal", "show internal topics")),
+    table(
+      [
+        { title: "Name", cell: (t) => [link(`#/topics/${encodeURIComponent(t.name)}`, t.name), t.internal ? " " : "", t.internal ? h("span", { class: "tag" }, "internal") : ""] },
+        { title: "Partitions", num: true, cell: (t) => t.partitionCount },
+        { title: "Replication", num: true, cell: (t) => t.replicationFactor },
+        { title: "Under-replicated", num: true, cell: (t) => (t.underReplicatedPartitions > 0 ? h("span", { class: "tag warn" }, t.underReplicatedPartitions) : "0") },
+        { title: "Records", num: true, cell: (t) => fmtInt(t.records) },
+        { title: "Size", num: true, cell: (t) => fmtBytes(t.sizeBytes) },
+      ],
+      shown,
+    ),
+  ];
+}
+
+async function topicDetail(name) {
+  const t = await api(`/api/topics/${encodeURIComponent(name)}`);
+  return [
+    h("h1", {}, link("#/topics", "Topics"), " / ", t.name),
+    h("div", { class: "cards" }, card("Topic id", t.id), card("Partitions", t.partitionCount), card("Records", fmtInt(t.records)), card("Size", fmtBytes(t.sizeBytes))),
+    h("h2", {}, "Partitions"),
+    table(
+      [
+        { title: "#", num: true, cell: (p) => p.partition },
+        { title: "Leader", num: true, cell: (p) => (p.leader < 0 ? h("span", { class: "tag bad" }, "none") : p.leader) },
+        { title: "Epoch", num: true, cell: (p) => p.leaderEpoch },
+        { title: "Replicas", cell: (p) => p.replicas.join(", ") },
+        { title: "ISR", cell: (p) => [p.isr.join(", "), p.isr.length < p.replicas.length ? h("span", { class: "tag warn" }, " under-replicated") : ""] },
+        { title: "Log start", num: true, cell: (p) => fmtInt(p.logStartOffset) },
+        { title: "High watermark", num: true, cell: (p) => fmtInt(p.highWatermark) },
+        { title: "Log end", num: true, cell: (p) => fmtInt(p.logEndOffset) },
+        { title: "Size", num: true, cell: (p) => fmtBytes(p.sizeBytes) },
+        { title: "Segments", num: true, cell: (p) => fmtInt(p.segments) },
+      ],
+      t.partitions,
+    ),
+    h("h2", {}, "Configuration"),
+    table(
+      [
+        { title: "Name", cell: (c) => h("code", { title: c.documentation ?? "" }, c.name) },
+        { title: "Value", cell: (c) => (c.sensitive ? "(hidden)" : (c.value ?? "null")) },
+        { title: "Source", cell: (c) => h("span", { class: "tag" }, c.source) },
+      ],
+      t.configs,
+      (c) => (c.source === "DYNAMIC_TOPIC_CONFIG" ? "override" : null),
+    ),
+  ];
+}
+
+async function groups() {
+  const [list, cluster] = await Promise.all([api("/api/groups"), api("/api/cluster")]);
+  return [
+    h("h1", {}, "Consumer groups"),
+    cluster.groupCoordinator ? null : h("p", { class: "muted" }, "This broker does not expose its group coordinator to the console."),
+    table(
+      [
+        { title: "Group", cell: (g) => link(`#/groups/${encodeURIComponent(g.groupId)}`, g.groupId) },
+        { title: "State", cell: (g) => h("span", { class: "tag" }, g.state) },
+        { title: "Protocol", cell: (g) => g.protocol || "–" },
+        { title: "Members", num: true, cell: (g) => g.memberCount },
+        { title: "Partitions", num: true, cell: (g) => g.partitionCount },
+        { title: "Lag", num: true, cell: (g) => fmtInt(g.totalLag) },
+      ],
+      list,
+    ),
+  ];
+}
+
+async function groupDetail(id) {
+  const g = await api(`/api/groups/${encodeURIComponent(id)}`);
+  return [
+    h("h1", {}, link("#/groups", "Consumer groups"), " / ", g.groupId),
+    h("div", { class: "cards" }, card("State", g.state), card("Protocol", g.protocol || "–"), card("Members", g.members.length), card("Total lag", fmtInt(g.totalLag))),
+    h("h2", {}, "Members"),
+    table(
+      [
+        { title: "Member", cell: (m) => h("code", {}, m.memberId) },
+        { title: "Instance", cell: (m) => m.groupInstanceId ?? "–" },
+        { title: "Client", cell: (m) => `${m.clientId} (${m.clientHost})` },
+        { title: "Assignment", cell: (m) => (m.assignment === null ? "unknown" : m.assignment.map((a) => `${a.topic}[${a.partitions.join(",")}]`).join(" ")) },
+      ],
+      g.members,
+    ),
+    h("h2", {}, "Partitions"),
+    table(
+      [
+        { title: "Topic", cell: (p) => link(`#/topics/${encodeURIComponent(p.topic)}`, p.topic) },
+        { title: "#", num: true, cell: (p) => p.partition },
+        { title: "Committed", num: true, cell: (p) => (p.committedOffset < 0 ? "–" : fmtInt(p.committedOffset)) },
+        { title: "High watermark", num: true, cell: (p) => fmtInt(p.highWatermark) },
+        { title: "Lag", num: true, cell: (p) => fmtInt(p.lag) },
+        { title: "Consumer", cell: (p) => p.clientId ?? "–" },
+      ],
+      g.partitions,
+    ),
+  ];
+}
+
+async function requests() {
+  const r = rates();
+  const m = history[history.length - 1];
+  if (r === null || m === undefined) return [h("h1", {}, "Requests"), h("p", { class: "muted" }, `Measuring: rates appear after two samples (${POLL_MS / 1000} s apart).`)];
+  return [
+    h("h1", {}, "Requests"),
+    h(
+      "div",
+      { class: "cards" },
+      card("Requests/s", fmtRate(r.requestsPerSecond)),
+      card("Bytes in/s", fmtBytes(r.bytesInPerSecond)),
+      card("Bytes out/s", fmtBytes(r.bytesOutPerSecond)),
+      card("Connections", m.network.connectionCount),
+      card("CPU", `${r.cpuPercent.toFixed(1)} %`),
+      card("Heap used", fmtBytes(m.process.heapUsedBytes)),
+    ),
+    h("h2", {}, `Requests per second, last ${Math.round(((history.length - 1) * POLL_MS) / 60000) || 1} min`),
+    sparkline(requestRateSeries(), 600, 80),
+    h("h2", {}, "By API"),
+    table(
+      [
+        { title: "API", cell: (a) => a.api },
+        { title: "Per second", num: true, cell: (a) => fmtRate(a.perSecond) },
+        { title: "Errors/s", num: true, cell: (a) => (a.errorsPerSecond > 0 ? h("span", { class: "tag bad" }, fmtRate(a.errorsPerSecond)) : "0") },
+        { title: "Avg latency (ms)", num: true, cell: (a) => (a.avgMs === null ? "–" : a.avgMs.toFixed(2)) },
+        { title: "Total", num: true, cell: (a) => fmtInt(a.total) },
+      ],
+      r.apis,
+    ),
+  ];
+}
+
+// ---- router ----------------------------------------------------------------------------------
+
+function route() {
+  const path = location.hash.replace(/^#/, "").split("?")[0] || "/";
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "topics" && parts.length === 2) return { nav: "topics", render: () => topicDetail(parts[1]) };
+  if (parts[0] === "topics") return { nav: "topics", render: topics };
+  if (parts[0] === "groups" && parts.length === 2) return { nav: "groups", render: () => groupDetail(parts[1]) };
+  if (parts[0] === "groups") return { nav: "groups", render: groups };
+  if (parts[0] === "metrics") return { nav: "metrics", render: requests };
+  return { nav: "overview", render: overview };
+}
+
+async function refresh() {
+  const current = route();
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.view === current.nav);
+  const main = document.getElementById("main");
+  try {
+    await pollMetrics().catch(() => {});
+    const content = await current.render();
+    main.replaceChildren(...content.filter((c) => c !== null && c !== undefined));
+    setStatus(`updated ${new Date().toLocaleTimeString()}`, false);
+  } catch (error) {
+    main.replaceChildren(h("p", { class: "error-box" }, error.message || String(error)));
+    setStatus("error", true);
+  }
+}
+
+function schedule() {
+  clearTimeout(timer);
+  refresh().finally(() => {
+    timer = setTimeout(schedule, POLL_MS);
+  });
+}
+
+window.addEventListener("hashchange", schedule);
+schedule();
