@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { type Clock, createLogger, type Logger, SeededRandom, systemClock } from "../base/index.js";
+import type { GroupCoordinatorRuntime } from "../coordinator/index.js";
 import {
   ClusterController,
   type ControllerDefaults,
@@ -23,6 +24,7 @@ import {
 import type { AnyApiHandler } from "./api-handler.js";
 import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
 import { FetchSessionCache } from "./fetch-session.js";
+import { createGroupCoordinator, syncGroupCoordinatorPartitions } from "./group-coordination.js";
 import { loadOrFormatLogDirs } from "./meta-properties.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { topicDefaults, topicLogConfig } from "./topic-config.js";
@@ -66,6 +68,8 @@ export class Broker {
   readonly controller: ClusterController;
   readonly replicaManager: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
+  /** Consumer groups and committed offsets, on the `__consumer_offsets` partitions this broker leads. */
+  readonly groupCoordinator: GroupCoordinatorRuntime;
   readonly topicDefaults: LogConfig;
   readonly dispatcher: RequestDispatcher;
   private socketServer: SocketServer | null = null;
@@ -108,6 +112,7 @@ export class Broker {
       log: this.log.child("replicas"),
     });
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
+    this.groupCoordinator = createGroupCoordinator(this);
     this.dispatcher = new RequestDispatcher(fields.handlers(this), this.log.child("requests"));
     this.startedAtMs = this.clock.nowMs();
   }
@@ -275,6 +280,7 @@ export class Broker {
         this.replicaManager.updateConfig(topic, this.topicConfig(topic, image));
       }
     }
+    if (!this.stopped) syncGroupCoordinatorPartitions(this, image);
   }
 
   /** Stops listening, then writes checkpoints so that the next start skips recovery. */
@@ -282,6 +288,8 @@ export class Broker {
     if (this.stopped) return;
     this.stopped = true;
     await this.socketServer?.stop();
+    // Before the logs close: parked group requests are answered and no coordinator timer appends.
+    this.groupCoordinator.close();
     await this.logManager.shutdown();
     this.log.info(`node ${this.nodeId} stopped`);
   }

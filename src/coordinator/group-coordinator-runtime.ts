@@ -134,10 +134,12 @@ export class GroupCoordinatorRuntime {
   /**
    * This broker became leader of `__consumer_offsets-<partition>` at `leaderEpoch`: load its groups
    * and offsets, then serve them. A call for an epoch already loaded (or loading) is a no-op; a
-   * newer epoch reloads. Rejects if the partition cannot be read or holds a malformed record.
+   * newer epoch reloads; after `close` nothing loads. Rejects if the partition cannot be read or
+   * holds a malformed record.
    */
   loadPartition(partition: number, leaderEpoch: number): Promise<void> {
     assert(this.isValidPartition(partition), () => `no __consumer_offsets partition ${partition}`);
+    if (this.closed) return Promise.resolve();
     const existing = this.partitions.get(partition);
     if (existing !== undefined) {
       if (existing.leaderEpoch >= leaderEpoch) return existing.loaded;

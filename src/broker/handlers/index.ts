@@ -3,12 +3,23 @@ import type { Broker } from "../broker.js";
 import { apiVersionsHandler } from "./api-versions.js";
 import { createPartitionsHandler } from "./create-partitions.js";
 import { createTopicsHandler } from "./create-topics.js";
+import { deleteGroupsHandler } from "./delete-groups.js";
 import { deleteTopicsHandler } from "./delete-topics.js";
 import { describeClusterHandler } from "./describe-cluster.js";
+import { describeGroupsHandler } from "./describe-groups.js";
 import { fetchHandler } from "./fetch.js";
+import { findCoordinatorHandler } from "./find-coordinator.js";
+import { heartbeatHandler } from "./heartbeat.js";
+import { joinGroupHandler } from "./join-group.js";
+import { leaveGroupHandler } from "./leave-group.js";
+import { listGroupsHandler } from "./list-groups.js";
 import { listOffsetsHandler } from "./list-offsets.js";
 import { metadataHandler } from "./metadata.js";
+import { offsetCommitHandler } from "./offset-commit.js";
+import { offsetDeleteHandler } from "./offset-delete.js";
+import { offsetFetchHandler } from "./offset-fetch.js";
 import { produceHandler } from "./produce.js";
+import { syncGroupHandler } from "./sync-group.js";
 
 /** Every API the broker serves; ApiVersions advertises exactly these. */
 export function brokerHandlers(broker: Broker): AnyApiHandler[] {
@@ -22,5 +33,17 @@ export function brokerHandlers(broker: Broker): AnyApiHandler[] {
     deleteTopicsHandler(broker),
     createPartitionsHandler(broker),
     describeClusterHandler(broker),
+    // consumer groups (issue 5)
+    findCoordinatorHandler(broker),
+    joinGroupHandler(broker),
+    syncGroupHandler(broker),
+    heartbeatHandler(broker),
+    leaveGroupHandler(broker),
+    offsetCommitHandler(broker),
+    offsetFetchHandler(broker),
+    listGroupsHandler(broker),
+    describeGroupsHandler(broker),
+    deleteGroupsHandler(broker),
+    offsetDeleteHandler(broker),
   ];
 }

@@ -1,0 +1,88 @@
+import { describeError } from "../base/index.js";
+import {
+  type GroupCoordinatorConfig,
+  GroupCoordinatorRuntime,
+  groupCoordinatorConfig,
+} from "../coordinator/index.js";
+import type { MetadataImage } from "../metadata/index.js";
+import type { Broker } from "./broker.js";
+import type { BrokerConfig } from "./broker-config.js";
+import { CONSUMER_OFFSETS_TOPIC, PartitionOffsetsTopicLog } from "./offsets-topic-log.js";
+import { ensureInternalTopic } from "./topic-creation.js";
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The coordinator's settings from server.properties. The partition count is the existing
+ * `__consumer_offsets` topic's when there is one (as Kafka's KRaft brokers do), so that changing
+ * `offsets.topic.num.partitions` later never moves a group to another partition.
+ */
+export function groupCoordinatorConfigOf(config: BrokerConfig, image: MetadataImage): GroupCoordinatorConfig {
+  const existingPartitionCount = image.topic(CONSUMER_OFFSETS_TOPIC)?.partitions.length;
+  return groupCoordinatorConfig({
+    offsetsTopicPartitionCount: existingPartitionCount ?? config.int("offsets.topic.num.partitions"),
+    groupMinSessionTimeoutMs: config.int("group.min.session.timeout.ms"),
+    groupMaxSessionTimeoutMs: config.int("group.max.session.timeout.ms"),
+    groupInitialRebalanceDelayMs: config.int("group.initial.rebalance.delay.ms"),
+    groupMaxSize: config.int("group.max.size"),
+    offsetMetadataMaxBytes: config.int("offset.metadata.max.bytes"),
+    offsetsRetentionMs: config.int("offsets.retention.minutes") * MINUTE_MS,
+    offsetsRetentionCheckIntervalMs: config.int("offsets.retention.check.interval.ms"),
+  });
+}
+
+/** The broker's group coordinator, on its `__consumer_offsets` replicas. */
+export function createGroupCoordinator(broker: Broker): GroupCoordinatorRuntime {
+  return new GroupCoordinatorRuntime({
+    config: groupCoordinatorConfigOf(broker.config, broker.image),
+    clock: broker.clock,
+    log: new PartitionOffsetsTopicLog({
+      partition: (p) => broker.replicaManager.get(CONSUMER_OFFSETS_TOPIC, p),
+      clock: broker.clock,
+      loadBufferBytes: broker.config.int("offsets.load.buffer.size"),
+    }),
+  });
+}
+
+/**
+ * After a metadata change: the coordinator serves the `__consumer_offsets` partitions this broker
+ * leads (loading each at its leader epoch; a no-op when already loaded at that epoch) and drops the
+ * others. Called after the replica manager applied the same image, so the replicas exist.
+ */
+export function syncGroupCoordinatorPartitions(broker: Broker, image: MetadataImage): void {
+  const runtime = broker.groupCoordinator;
+  const count = runtime.config.offsetsTopicPartitionCount;
+  const topic = image.topic(CONSUMER_OFFSETS_TOPIC);
+  for (let partition = 0; partition < count; partition++) {
+    const registration = topic?.partitions[partition];
+    if (registration !== undefined && registration.leader === broker.nodeId) {
+      runtime.loadPartition(partition, registration.leaderEpoch).catch((error: unknown) => {
+        broker.log.error(
+          `loading groups of ${CONSUMER_OFFSETS_TOPIC}-${partition} failed; its groups stay unavailable: ${describeError(error)}`,
+        );
+      });
+    } else if (runtime.partitionStatus(partition) !== "none") {
+      runtime.unloadPartition(partition, registration?.leaderEpoch);
+    }
+  }
+}
+
+/**
+ * Creates `__consumer_offsets` when the first coordinator lookup needs it, with Kafka's settings:
+ * compacted, `offsets.topic.segment.bytes` segments, batches kept as written. Fewer live brokers
+ * than `offsets.topic.replication.factor` answer COORDINATOR_NOT_AVAILABLE, as Kafka does.
+ */
+export function ensureOffsetsTopic(broker: Broker): number {
+  const created = ensureInternalTopic(
+    broker,
+    CONSUMER_OFFSETS_TOPIC,
+    broker.groupCoordinator.config.offsetsTopicPartitionCount,
+    broker.config.int("offsets.topic.replication.factor"),
+    {
+      "cleanup.policy": "compact",
+      "segment.bytes": String(broker.config.int("offsets.topic.segment.bytes")),
+      "compression.type": "producer",
+    },
+  );
+  return created.errorCode;
+}

@@ -1,0 +1,53 @@
+import {
+  ApiKey,
+  type DescribeGroupsRequest,
+  type DescribeGroupsResponseInput,
+  ErrorCode,
+} from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+
+/** Kafka's AclOperation codes a group supports: READ (3), DELETE (6), DESCRIBE (8). */
+const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+/** The schema default of `authorizedOperations`: not asked for. */
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+/**
+ * DescribeGroups 0-5: state, protocol type and chosen protocol, and the members with their
+ * client id, host, subscription and assignment (members' metadata only once the group is Stable).
+ * An unknown group is described as Dead with protocol type "" and no error, as Kafka does;
+ * `kafka-consumer-groups --reset-offsets` relies on it. v3+ may ask for the authorized operations:
+ * without an authorizer, every operation a group supports.
+ */
+export function describeGroupsHandler(broker: Broker) {
+  return defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>({
+    apiKey: ApiKey.DescribeGroups,
+    minVersion: 0,
+    maxVersion: 5,
+    async handle(request) {
+      const groups = await broker.groupCoordinator.describeGroups(request.groups);
+      return {
+        throttleTimeMs: 0,
+        groups: groups.map((g) => ({
+          ...g,
+          authorizedOperations:
+            request.includeAuthorizedOperations && g.errorCode === ErrorCode.NONE
+              ? GROUP_AUTHORIZED_OPERATIONS
+              : AUTHORIZED_OPERATIONS_OMITTED,
+        })),
+      };
+    },
+    errorResponse: (request, errorCode) => ({
+      throttleTimeMs: 0,
+      groups: request.groups.map((groupId) => ({
+        errorCode,
+        groupId,
+        groupState: "",
+        protocolType: "",
+        protocolData: "",
+        members: [],
+        authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      })),
+    }),
+  });
+}

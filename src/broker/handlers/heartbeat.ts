@@ -1,0 +1,25 @@
+import { ApiKey, type HeartbeatRequest, type HeartbeatResponseInput } from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+
+/**
+ * Heartbeat 0-4: keeps a member's session alive, and is how most clients learn of a rebalance
+ * (REBALANCE_IN_PROGRESS). v3 added `groupInstanceId`.
+ */
+export function heartbeatHandler(broker: Broker) {
+  return defineHandler<HeartbeatRequest, HeartbeatResponseInput>({
+    apiKey: ApiKey.Heartbeat,
+    minVersion: 0,
+    maxVersion: 4,
+    async handle(request, context) {
+      const response = await broker.groupCoordinator.heartbeat({
+        groupId: request.groupId,
+        generationId: request.generationId,
+        memberId: request.memberId,
+        groupInstanceId: context.apiVersion >= 3 ? request.groupInstanceId : null,
+      });
+      return { throttleTimeMs: 0, errorCode: response.errorCode };
+    },
+    errorResponse: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode }),
+  });
+}

@@ -1,0 +1,73 @@
+import type { JoinGroupResponse } from "../../coordinator/index.js";
+import { ApiKey, type JoinGroupRequest, type JoinGroupResponseInput } from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+import { coordinatorContext } from "./group-request-context.js";
+
+/** JoinGroup v7 made the response's protocol type and name nullable. */
+const NULLABLE_PROTOCOL_VERSION = 7;
+
+/**
+ * JoinGroup 0-9. The coordinator decides by version where it matters (MEMBER_ID_REQUIRED only
+ * from v4, KIP-394: kafka-go loops forever if older versions get it); the rest is encoding: v0
+ * has no rebalance timeout (-1: the session timeout is used), v5 added `groupInstanceId`, and the
+ * protocol name is "" below v7 where the coordinator has none, null from v7.
+ */
+export function joinGroupHandler(broker: Broker) {
+  return defineHandler<JoinGroupRequest, JoinGroupResponseInput>({
+    apiKey: ApiKey.JoinGroup,
+    minVersion: 0,
+    maxVersion: 9,
+    async handle(request, context) {
+      const v = context.apiVersion;
+      const response = await broker.groupCoordinator.joinGroup(
+        {
+          groupId: request.groupId,
+          sessionTimeoutMs: request.sessionTimeoutMs,
+          rebalanceTimeoutMs: v === 0 ? -1 : request.rebalanceTimeoutMs,
+          memberId: request.memberId,
+          groupInstanceId: v >= 5 ? request.groupInstanceId : null,
+          protocolType: request.protocolType,
+          protocols: request.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+          reason: request.reason,
+        },
+        coordinatorContext(context),
+      );
+      return encodeResponse(response, v);
+    },
+    errorResponse: (request, errorCode, context) =>
+      encodeResponse(
+        {
+          errorCode,
+          generationId: -1,
+          protocolType: null,
+          protocolName: null,
+          leader: "",
+          skipAssignment: false,
+          memberId: request.memberId,
+          members: [],
+        },
+        context.apiVersion,
+      ),
+  });
+}
+
+function encodeResponse(response: JoinGroupResponse, version: number): JoinGroupResponseInput {
+  const nullable = version >= NULLABLE_PROTOCOL_VERSION;
+  const protocolName = nullable ? response.protocolName || null : (response.protocolName ?? "");
+  return {
+    throttleTimeMs: 0,
+    errorCode: response.errorCode,
+    generationId: response.generationId,
+    protocolType: response.protocolType,
+    protocolName,
+    leader: response.leader,
+    skipAssignment: response.skipAssignment,
+    memberId: response.memberId,
+    members: response.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      metadata: m.metadata,
+    })),
+  };
+}

@@ -1,0 +1,55 @@
+import type { OffsetCommitRequest as CoordinatorOffsetCommitRequest } from "../../coordinator/index.js";
+import { ApiKey, type OffsetCommitRequest, type OffsetCommitResponseInput } from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+import { coordinatorContext } from "./group-request-context.js";
+
+/**
+ * OffsetCommit 0-9, answered once the offsets are durably in `__consumer_offsets`. A commit with
+ * generation -1 and no member id is a "simple" commit (kcat, `kafka-consumer-groups
+ * --reset-offsets`), accepted for a group without members. Versions differ in what the request
+ * carries: v0 no generation or member, v1 a commit timestamp per partition, v2-4 a retention
+ * time, v6 leader epochs, v7 `groupInstanceId`; v9 answers GROUP_ID_NOT_FOUND where older
+ * versions answer ILLEGAL_GENERATION (the coordinator decides by version).
+ */
+export function offsetCommitHandler(broker: Broker) {
+  return defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
+    apiKey: ApiKey.OffsetCommit,
+    minVersion: 0,
+    maxVersion: 9,
+    async handle(request, context) {
+      const response = await broker.groupCoordinator.commitOffsets(
+        toCoordinatorRequest(request, context.apiVersion),
+        coordinatorContext(context),
+      );
+      return { throttleTimeMs: 0, topics: response.topics };
+    },
+    errorResponse: (request, errorCode) => ({
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      })),
+    }),
+  });
+}
+
+function toCoordinatorRequest(request: OffsetCommitRequest, v: number): CoordinatorOffsetCommitRequest {
+  return {
+    groupId: request.groupId,
+    generationIdOrMemberEpoch: v === 0 ? -1 : request.generationIdOrMemberEpoch,
+    memberId: v === 0 ? "" : request.memberId,
+    groupInstanceId: v >= 7 ? request.groupInstanceId : null,
+    retentionTimeMs: v >= 2 && v <= 4 ? Number(request.retentionTimeMs) : -1,
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        committedOffset: p.committedOffset,
+        committedLeaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+        commitTimestamp: v === 1 ? Number(p.commitTimestamp) : -1,
+        committedMetadata: p.committedMetadata,
+      })),
+    })),
+  };
+}

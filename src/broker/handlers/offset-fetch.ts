@@ -1,0 +1,89 @@
+import {
+  type OffsetFetchRequestGroup as CoordinatorOffsetFetchGroup,
+  INVALID_OFFSET,
+  type OffsetFetchResponseGroup,
+} from "../../coordinator/index.js";
+import {
+  ApiKey,
+  ErrorCode,
+  type OffsetFetchRequest,
+  type OffsetFetchResponseInput,
+  type OffsetFetchResponseOffsetFetchResponseTopicInput,
+} from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+
+/** OffsetFetch v2 added the top-level error code (and null topics: every committed partition). */
+const TOP_LEVEL_ERROR_VERSION = 2;
+/** OffsetFetch v8 asks for many groups at once. */
+const MANY_GROUPS_VERSION = 8;
+
+/**
+ * OffsetFetch 0-9: a group's committed offsets, -1 for partitions without one. v0-1 have no
+ * group-level error, so a group error is copied into each requested partition (Kafka's
+ * OffsetFetchRequest.getErrorResponse); v2-7 carry it at the top level; v8+ ask for several groups
+ * and answer one entry per group. `requireStable` (v7+) is passed on. The v9 member id and epoch
+ * concern KIP-848 consumer groups only; classic groups ignore them, as Kafka does.
+ */
+export function offsetFetchHandler(broker: Broker) {
+  return defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
+    apiKey: ApiKey.OffsetFetch,
+    minVersion: 0,
+    maxVersion: 9,
+    async handle(request, context) {
+      const groups = requestedGroups(request, context.apiVersion);
+      const results = await broker.groupCoordinator.fetchOffsets(groups, request.requireStable);
+      return encodeResponse(groups, results, context.apiVersion);
+    },
+    errorResponse: (request, errorCode, context) => {
+      const groups = requestedGroups(request, context.apiVersion);
+      const results = groups.map((g) => ({ groupId: g.groupId, errorCode, topics: [] }));
+      return encodeResponse(groups, results, context.apiVersion);
+    },
+  });
+}
+
+function requestedGroups(request: OffsetFetchRequest, v: number): CoordinatorOffsetFetchGroup[] {
+  if (v >= MANY_GROUPS_VERSION) {
+    return request.groups.map((g) => ({ groupId: g.groupId, topics: g.topics }));
+  }
+  return [{ groupId: request.groupId, topics: request.topics }];
+}
+
+function encodeResponse(
+  groups: readonly CoordinatorOffsetFetchGroup[],
+  results: readonly OffsetFetchResponseGroup[],
+  v: number,
+): OffsetFetchResponseInput {
+  if (v >= MANY_GROUPS_VERSION) {
+    return {
+      throttleTimeMs: 0,
+      groups: results.map((g) => ({ groupId: g.groupId, errorCode: g.errorCode, topics: g.topics })),
+    };
+  }
+  const result = results[0];
+  const group = groups[0];
+  if (result === undefined || group === undefined)
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: [] };
+  if (v >= TOP_LEVEL_ERROR_VERSION || result.errorCode === ErrorCode.NONE) {
+    return { throttleTimeMs: 0, errorCode: result.errorCode, topics: result.topics };
+  }
+  return { throttleTimeMs: 0, errorCode: result.errorCode, topics: partitionErrors(group, result.errorCode) };
+}
+
+/** v0-1: the group's error in every partition asked for. */
+function partitionErrors(
+  group: CoordinatorOffsetFetchGroup,
+  errorCode: number,
+): OffsetFetchResponseOffsetFetchResponseTopicInput[] {
+  return (group.topics ?? []).map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => ({
+      partitionIndex,
+      committedOffset: INVALID_OFFSET,
+      committedLeaderEpoch: -1,
+      metadata: "",
+      errorCode,
+    })),
+  }));
+}

@@ -1,0 +1,112 @@
+import type { Clock } from "../base/index.js";
+import { CoordinatorError, type OffsetsTopicLog, type RecordBytes } from "../coordinator/index.js";
+import {
+  batchBaseOffset,
+  batchIsControl,
+  ErrorCode,
+  encodeRecordBatch,
+  iterateBatches,
+  iterateRecords,
+  KafkaError,
+} from "../protocol/index.js";
+import type { Partition } from "../replication/index.js";
+
+/** Kafka's name of the group coordinator's topic. */
+export const CONSUMER_OFFSETS_TOPIC = "__consumer_offsets";
+
+/** Reads of one partition load; a log this many reads long is beyond any `__consumer_offsets`. */
+const LOAD_READS_MAX = 10_000_000;
+
+export interface PartitionOffsetsTopicLogOptions {
+  /** The local replica of `__consumer_offsets-<partition>`, or undefined if this broker has none. */
+  readonly partition: (partition: number) => Partition | undefined;
+  readonly clock: Clock;
+  /** offsets.load.buffer.size: bytes read per step while loading. */
+  readonly loadBufferBytes: number;
+}
+
+/**
+ * The group coordinator's `OffsetsTopicLog` on this broker's `__consumer_offsets` partitions.
+ *
+ * - `append` writes the records as one uncompressed batch (CreateTime = now, no producer id) with
+ *   `acks=all` semantics, and resolves once the high watermark is past it. With the single-node
+ *   ISR the high watermark moves on append; waiting for followers is not implemented yet (no
+ *   replication), so an append the high watermark has not passed fails with REQUEST_TIMED_OUT.
+ * - `read` yields the data records from the log start offset to the high watermark taken when
+ *   reading begins, skipping control batches, `offsets.load.buffer.size` bytes per log read, and
+ *   yields the event loop between reads so that loading many partitions does not stall requests.
+ */
+export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
+  private readonly options: PartitionOffsetsTopicLogOptions;
+
+  constructor(options: PartitionOffsetsTopicLogOptions) {
+    this.options = options;
+  }
+
+  append(partition: number, records: readonly RecordBytes[]): Promise<bigint> {
+    try {
+      const replica = this.leader(partition);
+      const batch = encodeRecordBatch({
+        records: records.map((r) => ({ key: r.key, value: r.value })),
+        baseTimestamp: BigInt(this.options.clock.nowMs()),
+      });
+      const info = replica.appendRecordsToLeader(batch, -1);
+      if (replica.highWatermark <= info.lastOffset) {
+        throw new KafkaError(
+          ErrorCode.REQUEST_TIMED_OUT,
+          `${CONSUMER_OFFSETS_TOPIC}-${partition}: waiting for followers to replicate is not supported yet`,
+        );
+      }
+      return Promise.resolve(info.lastOffset);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async *read(partition: number): AsyncIterable<RecordBytes> {
+    const replica = this.leader(partition);
+    const endOffset = replica.highWatermark;
+    let offset = replica.log.logStartOffset;
+    for (let reads = 0; offset < endOffset; reads++) {
+      if (reads >= LOAD_READS_MAX) throw new Error(`loading ${replica.log.name} did not end`);
+      const result = replica.log.read({
+        fetchOffset: offset,
+        maxBytes: this.options.loadBufferBytes,
+        maxOffset: endOffset,
+        minOneMessage: true,
+      });
+      if (result.nextOffset <= offset) break;
+      for (const chunk of result.records) yield* dataRecords(chunk, replica);
+      offset = result.nextOffset;
+      // One read per turn of the event loop: loading many partitions never stalls requests.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private leader(partition: number): Partition {
+    const replica = this.options.partition(partition);
+    if (replica === undefined || !replica.isLeader) {
+      throw new KafkaError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `this broker does not lead ${CONSUMER_OFFSETS_TOPIC}-${partition}`,
+      );
+    }
+    return replica;
+  }
+}
+
+/** The records of the data batches in `chunk` (whole batches, as the log returns them). */
+function* dataRecords(chunk: Buffer, replica: Partition): Generator<RecordBytes> {
+  for (const { at } of iterateBatches(chunk)) {
+    if (batchIsControl(chunk, at)) continue;
+    for (const record of iterateRecords(chunk, at)) {
+      if (record.key === null) {
+        throw new CoordinatorError(
+          "BRK_ERR_COORDINATOR_CORRUPT_RECORD",
+          `${replica.log.name}: a record without a key in the batch at offset ${batchBaseOffset(chunk, at)}`,
+        );
+      }
+      yield { key: record.key, value: record.value };
+    }
+  }
+}
