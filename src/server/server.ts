@@ -10,6 +10,8 @@ import {
   SINGLE_NODE_PROPERTIES,
 } from "../broker/index.js";
 import { ConsoleServer, parseConsoleListeners } from "../console/index.js";
+import type { RunningSchemaRegistry } from "../registry/index.js";
+import { parseHttpListeners, startRegistry } from "./registry-listener.js";
 
 /** A running Brook process: the broker, and the registry and console when enabled. */
 export interface BrookServer {
@@ -20,6 +22,8 @@ export interface BrookServer {
   readonly dataDir: string;
   /** The web console and /metrics (console.enable), e.g. http://127.0.0.1:8080; null when off. */
   readonly consoleUrl: string | null;
+  /** The Schema Registry REST API (schema.registry.enable), e.g. http://127.0.0.1:8081; null when off. */
+  readonly registryUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -29,9 +33,18 @@ export async function startServer(config: BrokerConfig, log: Logger): Promise<Br
   const consoleListeners = config.bool("console.enable")
     ? parseConsoleListeners(config.list("console.listeners"))
     : null;
+  if (config.bool("schema.registry.enable"))
+    parseHttpListeners("schema.registry.listeners", config.list("schema.registry.listeners"));
   const broker = await Broker.start({ config, log, handlers: brokerHandlers });
   const first = broker.advertisedListeners[0];
   if (first === undefined) throw new Error("no advertised listener");
+  let registry: RunningSchemaRegistry | null = null;
+  try {
+    registry = await startRegistry(broker, config, log);
+  } catch (error) {
+    await broker.stop();
+    throw error;
+  }
   let consoleServer: ConsoleServer | null = null;
   if (consoleListeners !== null) {
     consoleServer = await ConsoleServer.start({
@@ -39,6 +52,7 @@ export async function startServer(config: BrokerConfig, log: Logger): Promise<Br
       listeners: consoleListeners,
       log: log.child("console"),
     }).catch(async (error: unknown) => {
+      await registry?.close();
       await broker.stop();
       throw error;
     });
@@ -49,8 +63,10 @@ export async function startServer(config: BrokerConfig, log: Logger): Promise<Br
     port: first.port,
     dataDir: config.logDirs[0] ?? "",
     consoleUrl: consoleServer?.urls[0] ?? null,
+    registryUrl: registry?.url ?? null,
     stop: async () => {
       await consoleServer?.stop();
+      await registry?.close();
       await broker.stop();
     },
   };
@@ -72,6 +88,12 @@ export interface StartBrokerOptions {
    * `console.listeners`; an explicit `console.enable` property wins over both.
    */
   console?: boolean;
+  /**
+   * Serve the Schema Registry (on `schema.registry.listeners`, default http://127.0.0.1:0; see
+   * `registryUrl`), storing schemas in the `_schemas` topic. Off in-process unless asked for, with
+   * the same rules as `console`.
+   */
+  registry?: boolean;
 }
 
 /**
@@ -97,6 +119,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   props.set(
     "console.enable",
     String(options.console ?? options.properties?.["console.listeners"] !== undefined),
+  );
+  props.set("schema.registry.listeners", `http://${host}:0`);
+  props.set(
+    "schema.registry.enable",
+    String(options.registry ?? options.properties?.["schema.registry.listeners"] !== undefined),
   );
   for (const [k, v] of Object.entries(options.properties ?? {})) props.set(k, v);
   const level = options.logLevel ?? "silent";
