@@ -49,6 +49,7 @@ export async function startServer(config: BrokerConfig, log: Logger): Promise<Br
   if (consoleListeners !== null) {
     consoleServer = await ConsoleServer.start({
       broker,
+      groups: broker.groupCoordinator,
       listeners: consoleListeners,
       log: log.child("console"),
     }).catch(async (error: unknown) => {
