@@ -11,7 +11,6 @@ import {
   batchCrcIsValid,
   batchLastOffsetDelta,
   batchMagic,
-  batchMaxTimestamp,
   batchRecordsCount,
   batchSizeBytes,
   CompressionError,
@@ -21,6 +20,7 @@ import {
   KafkaError,
   LOG_OVERHEAD_BYTES,
 } from "../protocol/index.js";
+import { batchMaxTimestampNumber } from "./batch-offsets.js";
 import { isCompacted, LONG_MAX, type LogConfig } from "./log-config.js";
 
 /**
@@ -46,8 +46,8 @@ export interface ValidatedAppend {
   /** Offsets the batches span: the sum of lastOffsetDelta + 1. */
   offsetCount: number;
   sizeBytes: number;
-  /** Largest header maxTimestamp, -1n when no batch has a timestamp. */
-  maxTimestamp: bigint;
+  /** Largest header maxTimestamp, -1 when no batch has a timestamp. */
+  maxTimestamp: number;
   /** As the batches carry them: meaningful for follower appends only. */
   firstOffset: bigint;
   lastOffset: bigint;
@@ -114,10 +114,10 @@ function validateTimestamps(records: Buffer, at: number, config: LogConfig, nowM
   const after = config.messageTimestampAfterMaxMs;
   const before = config.messageTimestampBeforeMaxMs;
   if (config.messageTimestampType !== "CreateTime" || (after >= LONG_MAX && before >= LONG_MAX)) return;
-  const maxTs = batchMaxTimestamp(records, at);
-  const baseTs = batchBaseTimestamp(records, at);
-  const tooNew = maxTs !== -1n && Number(maxTs) - nowMs > after;
-  const tooOld = baseTs !== -1n && nowMs - Number(baseTs) > before;
+  const maxTs = batchMaxTimestampNumber(records, at);
+  const baseTs = Number(batchBaseTimestamp(records, at));
+  const tooNew = maxTs !== -1 && maxTs - nowMs > after;
+  const tooOld = baseTs !== -1 && nowMs - baseTs > before;
   if (tooNew || tooOld) {
     throw new KafkaError(
       ErrorCode.INVALID_TIMESTAMP,
@@ -175,7 +175,7 @@ export function validateLeaderAppend(
     recordCount: 0,
     offsetCount: 0,
     sizeBytes: records.length,
-    maxTimestamp: -1n,
+    maxTimestamp: -1,
     firstOffset: -1n,
     lastOffset: -1n,
   };
@@ -191,7 +191,7 @@ export function validateLeaderAppend(
     else if (batchLastOffsetDelta(records, at) < 0)
       throw invalidRecord("batch has a negative lastOffsetDelta");
     validateTimestamps(records, at, config, nowMs);
-    const maxTs = batchMaxTimestamp(records, at);
+    const maxTs = batchMaxTimestampNumber(records, at);
     if (maxTs > result.maxTimestamp) result.maxTimestamp = maxTs;
     result.recordCount += batchRecordsCount(records, at);
     result.offsetCount += batchLastOffsetDelta(records, at) + 1;
@@ -224,7 +224,7 @@ export function validateFollowerAppend(records: Buffer, logEndOffset: bigint): V
     recordCount: 0,
     offsetCount: 0,
     sizeBytes: records.length,
-    maxTimestamp: -1n,
+    maxTimestamp: -1,
     firstOffset: -1n,
     lastOffset: -1n,
   };
@@ -240,7 +240,7 @@ export function validateFollowerAppend(records: Buffer, logEndOffset: bigint): V
     if (result.batchCount === 0) result.firstOffset = base;
     result.lastOffset = base + BigInt(delta);
     expectedAtLeast = result.lastOffset + 1n;
-    const maxTs = batchMaxTimestamp(records, at);
+    const maxTs = batchMaxTimestampNumber(records, at);
     if (maxTs > result.maxTimestamp) result.maxTimestamp = maxTs;
     result.recordCount += batchRecordsCount(records, at);
     result.batchCount++;

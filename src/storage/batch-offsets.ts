@@ -1,8 +1,8 @@
 import { assert } from "../base/index.js";
 
 /**
- * Batch base offsets as numbers, for the append path: reading and writing the int64 as two int32
- * halves allocates no BigInt. Offsets stay far below 2^53 (a partition would need 285 years at
+ * Batch base offsets and timestamps as numbers, for the append path: reading and writing the
+ * int64 as two int32 halves allocates no BigInt. Offsets stay far below 2^53 (a partition would need 285 years at
  * a billion records per second to get there); the assertion keeps that honest.
  */
 const TWO_32 = 4294967296;
@@ -13,7 +13,12 @@ export function batchBaseOffsetNumber(b: Buffer, at: number): number {
 }
 
 export function batchSetBaseOffsetNumber(b: Buffer, offset: number, at: number): void {
-  assert(offset >= 0 && offset <= OFFSET_NUMBER_MAX, () => `offset ${offset} out of the safe range`);
+  assert(offset >= 0 && offset <= OFFSET_NUMBER_MAX, "offset out of the safe integer range");
   b.writeInt32BE(Math.floor(offset / TWO_32), at);
   b.writeUInt32BE(offset >>> 0, at + 4);
+}
+
+/** The batch's maxTimestamp as a number (ms timestamps stay far below 2^53; -1 is "none"). */
+export function batchMaxTimestampNumber(b: Buffer, at: number): number {
+  return b.readInt32BE(at + 35) * TWO_32 + b.readUInt32BE(at + 39);
 }

@@ -45,10 +45,9 @@ export function cleanableRange(log: Log, nowMs: number, tombstonesDueMs: number 
   if (config.maxCompactionLagMs < LONG_MAX) {
     const firstTimestamps = dirty
       .map((s) => s.rollingBaseTimestamp())
-      .filter((t): t is bigint => t !== null && t >= 0n);
-    // biome-ignore lint/complexity/useMathMinMax: bigint
-    const earliest = firstTimestamps.reduce((min, t) => (t < min ? t : min), BigInt(Number.MAX_SAFE_INTEGER));
-    needCompactionNow = firstTimestamps.length > 0 && nowMs - Number(earliest) > config.maxCompactionLagMs;
+      .filter((t): t is number => t !== null && t >= 0);
+    needCompactionNow =
+      firstTimestamps.length > 0 && nowMs - Math.min(...firstTimestamps) > config.maxCompactionLagMs;
   }
   const total = cleanBytes + dirtyBytes;
   return {

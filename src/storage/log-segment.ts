@@ -18,10 +18,9 @@ import {
   BATCH_HEADER_BYTES,
   batchBaseOffset,
   batchLastOffsetDelta,
-  batchMaxTimestamp,
   batchSizeBytes,
 } from "../protocol/index.js";
-import { batchBaseOffsetNumber } from "./batch-offsets.js";
+import { batchBaseOffsetNumber, batchMaxTimestampNumber } from "./batch-offsets.js";
 import { BATCH_OFFSETS_PREFIX_BYTES, checkStoredBatch, framedBatchSize, scanBatches } from "./batch-scan.js";
 import { fsyncDirectorySync, writeFullySync } from "./durable-file.js";
 import type { FileHandlePool } from "./file-handles.js";
@@ -111,10 +110,10 @@ export class LogSegment implements IndexHolder {
    * relative to the base offset: the largest timestamp and the last offset of its batch, and the
    * next offset.
    */
-  private maxTimestamp: bigint | null = null;
+  private maxTimestamp: number | null = null;
   private maxTimestampRelOffset = 0;
   private nextRelOffset: number | null = null;
-  private firstBatchTimestamp: bigint | null | undefined = undefined;
+  private firstBatchTimestamp: number | null | undefined = undefined;
 
   private constructor(
     env: SegmentEnv,
@@ -197,7 +196,7 @@ export class LogSegment implements IndexHolder {
 
   /** Appends whole batches (offsets already assigned) with one write; indexes them as Kafka does. */
   append(records: Buffer): void {
-    assert(!this.sealed, () => `append to sealed segment ${this.baseOffset}`);
+    assert(!this.sealed, "append to a sealed segment");
     this.ensureIndexes();
     const fd = this.file.writeFd();
     const position = this.sizeBytes;
@@ -214,7 +213,7 @@ export class LogSegment implements IndexHolder {
     for (let at = 0; at < records.length; ) {
       const size = batchSizeBytes(records, at);
       const rel = batchBaseOffsetNumber(records, at) - this.baseNumber + batchLastOffsetDelta(records, at);
-      this.indexBatch(position + at, size, rel, batchMaxTimestamp(records, at));
+      this.indexBatch(position + at, size, rel, batchMaxTimestampNumber(records, at));
       at += size;
     }
     this.sizeBytes += records.length;
@@ -229,14 +228,14 @@ export class LogSegment implements IndexHolder {
   }
 
   private resetDataFacts(): void {
-    this.maxTimestamp = -1n;
+    this.maxTimestamp = -1;
     this.maxTimestampRelOffset = 0;
     this.nextRelOffset = 0;
     this.firstBatchTimestamp = null;
   }
 
   /** Kafka's indexing rule, for the batch at `position` whose last offset is base + `rel`. */
-  private indexBatch(position: number, sizeBytes: number, rel: number, batchMaxTimestamp: bigint): void {
+  private indexBatch(position: number, sizeBytes: number, rel: number, batchMaxTimestamp: number): void {
     if (this.maxTimestamp === null || batchMaxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = batchMaxTimestamp;
       this.maxTimestampRelOffset = rel;
@@ -314,7 +313,7 @@ export class LogSegment implements IndexHolder {
     const timeIndex = this.timeIndex as TimeIndex;
     const from = offsetIndex.lastPosition();
     const last = timeIndex.lastEntry();
-    this.maxTimestamp = last?.timestamp ?? -1n;
+    this.maxTimestamp = last === null ? -1 : Number(last.timestamp);
     this.maxTimestampRelOffset = last === null ? 0 : Number(last.offset - this.baseOffset);
     let nextRel = 0;
     let bytesSince = 0;
@@ -326,8 +325,8 @@ export class LogSegment implements IndexHolder {
       false,
       (buf, at, _pos, size) => {
         const rel = batchBaseOffsetNumber(buf, at) - this.baseNumber + batchLastOffsetDelta(buf, at);
-        const ts = batchMaxTimestamp(buf, at);
-        if (ts > (this.maxTimestamp as bigint)) {
+        const ts = batchMaxTimestampNumber(buf, at);
+        if (ts > (this.maxTimestamp as number)) {
           this.maxTimestamp = ts;
           this.maxTimestampRelOffset = rel;
         }
@@ -388,7 +387,7 @@ export class LogSegment implements IndexHolder {
           position,
           size,
           Number(batch.lastOffset - this.baseOffset),
-          batchMaxTimestamp(buf, at),
+          batchMaxTimestampNumber(buf, at),
         );
         nextMin = batch.lastOffset + 1n;
         onBatch(buf, at);
@@ -417,18 +416,18 @@ export class LogSegment implements IndexHolder {
   maxTimestampAndOffset(): TimestampOffset {
     if (this.maxTimestamp === null) this.ensureIndexes();
     return {
-      timestamp: this.maxTimestamp as bigint,
+      timestamp: BigInt(this.maxTimestamp as number),
       offset: this.baseOffset + BigInt(this.maxTimestampRelOffset),
     };
   }
 
   /** The max timestamp of the first batch, which segment.ms rolling counts from (Kafka's rule). */
-  rollingBaseTimestamp(): bigint | null {
+  rollingBaseTimestamp(): number | null {
     if (this.firstBatchTimestamp === undefined) {
       this.firstBatchTimestamp = null;
       if (this.sizeBytes > 0) {
         const header = readAtSync(this.file.readFd(), 0, 61);
-        if (header.length === 61) this.firstBatchTimestamp = batchMaxTimestamp(header, 0);
+        if (header.length === 61) this.firstBatchTimestamp = batchMaxTimestampNumber(header, 0);
       }
     }
     return this.firstBatchTimestamp;
@@ -520,7 +519,7 @@ export class LogSegment implements IndexHolder {
   private appendFinalTimeIndexEntry(): void {
     const timeIndex = this.timeIndex as TimeIndex;
     const before = timeIndex.entries;
-    if (this.maxTimestamp !== null && this.maxTimestamp >= 0n) {
+    if (this.maxTimestamp !== null && this.maxTimestamp >= 0) {
       timeIndex.maybeAppendRelative(this.maxTimestamp, this.maxTimestampRelOffset, true);
     }
     if (timeIndex.entries !== before) this.indexFilesStale = true;

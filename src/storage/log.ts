@@ -12,7 +12,7 @@ import {
   KafkaError,
 } from "../protocol/index.js";
 import { type AppendOrigin, validateFollowerAppend, validateLeaderAppend } from "./append-validation.js";
-import { batchSetBaseOffsetNumber } from "./batch-offsets.js";
+import { batchMaxTimestampNumber, batchSetBaseOffsetNumber } from "./batch-offsets.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import { isCompacted, isDeleteRetained, type LogConfig } from "./log-config.js";
 import { LogSegment, type SegmentSettings } from "./log-segment.js";
@@ -285,7 +285,7 @@ export class Log {
       recordCount: validated.recordCount,
       batchCount: validated.batchCount,
       validBytes: records.length,
-      maxTimestamp: stamped.maxTimestamp,
+      maxTimestamp: BigInt(stamped.maxTimestamp),
       offsetOfMaxTimestamp: BigInt(stamped.offsetOfMaxTimestamp),
     };
   }
@@ -375,21 +375,25 @@ export class Log {
       for (let at = 0; at < records.length; at += batchSizeBytes(records, at))
         appended.call(this.hook, records, at, origin);
     }
+    if (this.listeners.size > 0) this.notifyAppend(nextOffset);
+    if (Number(this.endOffset) - Number(this.recoveryOffset) >= this.configValue.flushMessages) this.flush();
+  }
+
+  private notifyAppend(logEndOffset: bigint): void {
     for (const listener of this.listeners) {
       try {
-        listener(nextOffset);
+        listener(logEndOffset);
       } catch (e) {
         this.env.onBackgroundError(e, `append listener of ${this.name}`);
       }
     }
-    if (Number(this.endOffset) - Number(this.recoveryOffset) >= this.configValue.flushMessages) this.flush();
   }
 
   // ---- rolling ---------------------------------------------------------------------------------
 
   private maybeRoll(
     sizeBytes: number,
-    maxTimestamp: bigint,
+    maxTimestamp: number,
     lastOffset: bigint | number,
     nowMs: number,
   ): LogSegment {
@@ -401,8 +405,7 @@ export class Log {
         ? Math.min(config.maxCompactionLagMs, config.segmentMs)
         : config.segmentMs;
     const rollBase = active.rollingBaseTimestamp();
-    const waitedMs =
-      rollBase !== null && rollBase >= 0n ? Number(maxTimestamp - rollBase) : nowMs - active.createdMs;
+    const waitedMs = rollBase !== null && rollBase >= 0 ? maxTimestamp - rollBase : nowMs - active.createdMs;
     const shouldRoll =
       active.sizeBytes > config.segmentBytes - sizeBytes ||
       waitedMs > maxSegmentMs - this.rollJitterMs(active) ||
@@ -825,14 +828,14 @@ export class Log {
 /** Rewrites base offsets and leader epochs (and LogAppendTime) of each batch in place. */
 function stampBatches(records: Buffer, firstOffset: number, leaderEpoch: number, logAppendTime: bigint) {
   let next = firstOffset;
-  let maxTimestamp = -1n;
+  let maxTimestamp = -1;
   let offsetOfMaxTimestamp = -1;
   for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
     batchSetBaseOffsetNumber(records, next, at);
     batchSetPartitionLeaderEpoch(records, leaderEpoch, at);
     if (logAppendTime >= 0n) batchSetLogAppendTime(records, logAppendTime, at);
     const last = next + batchLastOffsetDelta(records, at);
-    const ts = batchMaxTimestamp(records, at);
+    const ts = batchMaxTimestampNumber(records, at);
     if (ts > maxTimestamp) {
       maxTimestamp = ts;
       offsetOfMaxTimestamp = last;

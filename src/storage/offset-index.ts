@@ -60,13 +60,10 @@ export class OffsetIndex {
   /** As `append`, with the offset relative to the base offset. */
   appendRelative(rel: number, position: number): void {
     if (this.isFull) return;
-    assert(rel >= 0 && rel <= 0x7fffffff, () => `relative offset ${rel} out of range`);
+    assert(rel >= 0 && rel <= 0x7fffffff, "relative offset out of the int32 range");
     if (this.count > 0) {
-      assert(rel > (this.relOffsets[this.count - 1] as number), () => `index offset ${rel} not increasing`);
-      assert(
-        position > (this.positions[this.count - 1] as number),
-        () => `index position ${position} not increasing`,
-      );
+      assert(rel > (this.relOffsets[this.count - 1] as number), "index offsets must increase");
+      assert(position > (this.positions[this.count - 1] as number), "index positions must increase");
     }
     if (this.count === this.relOffsets.length) this.grow();
     this.relOffsets[this.count] = rel;

@@ -13,6 +13,7 @@ import { batchBaseOffset, batchLastOffsetDelta, batchSizeBytes } from "../protoc
  * logs are dropped first.
  */
 interface TailChunk {
+  readonly cache: TailCache;
   readonly firstOffset: bigint;
   readonly buf: Buffer;
   live: boolean;
@@ -29,7 +30,7 @@ export interface TailRead {
 export class TailCacheBudget {
   readonly bytesMax: number;
   private usedBytes = 0;
-  private queue: { cache: TailCache; chunk: TailChunk }[] = [];
+  private queue: TailChunk[] = [];
   private head = 0;
 
   constructor(bytesMax: number) {
@@ -42,12 +43,12 @@ export class TailCacheBudget {
   }
 
   /** @internal */
-  added(cache: TailCache, chunk: TailChunk): void {
+  added(chunk: TailChunk): void {
     this.usedBytes += chunk.buf.length;
-    this.queue.push({ cache, chunk });
+    this.queue.push(chunk);
     while (this.usedBytes > this.bytesMax && this.head < this.queue.length) {
-      const oldest = this.queue[this.head++] as { cache: TailCache; chunk: TailChunk };
-      if (oldest.chunk.live) oldest.cache.evictOldest(oldest.chunk);
+      const oldest = this.queue[this.head++] as TailChunk;
+      if (oldest.live) oldest.cache.evictOldest(oldest);
     }
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -77,9 +78,9 @@ export class TailCache {
 
   add(firstOffset: bigint, buf: Buffer): void {
     if (buf.length === 0 || buf.length > this.budget.bytesMax) return;
-    const chunk: TailChunk = { firstOffset, buf, live: true };
+    const chunk: TailChunk = { cache: this, firstOffset, buf, live: true };
     this.chunks.push(chunk);
-    this.budget.added(this, chunk);
+    this.budget.added(chunk);
   }
 
   clear(): void {

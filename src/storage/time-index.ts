@@ -8,7 +8,8 @@ import { assert } from "../base/index.js";
  * final one when the segment is sealed so that the last entry is the segment's largest timestamp.
  *
  * Invariants: timestamps strictly increase, relative offsets never decrease; at most `maxEntries`
- * (`segment.index.bytes` / 12). Kept in memory like the offset index.
+ * (`segment.index.bytes` / 12). Kept in memory like the offset index, timestamps as numbers
+ * (exact for every millisecond timestamp below 2^53, year 287,396).
  */
 export const TIME_INDEX_ENTRY_BYTES = 12;
 const INITIAL_CAPACITY = 32;
@@ -21,7 +22,7 @@ export interface TimestampOffset {
 export class TimeIndex {
   readonly baseOffset: bigint;
   readonly maxEntries: number;
-  private timestamps: BigInt64Array;
+  private timestamps: Float64Array;
   private relOffsets: Int32Array;
   private count = 0;
 
@@ -29,7 +30,7 @@ export class TimeIndex {
     this.baseOffset = baseOffset;
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / TIME_INDEX_ENTRY_BYTES));
     const initial = Math.min(this.maxEntries, Math.max(1, capacity));
-    this.timestamps = new BigInt64Array(initial);
+    this.timestamps = new Float64Array(initial);
     this.relOffsets = new Int32Array(initial);
   }
 
@@ -53,7 +54,7 @@ export class TimeIndex {
   entryAt(slot: number): TimestampOffset {
     assert(slot >= 0 && slot < this.count, "time index slot out of range");
     return {
-      timestamp: this.timestamps[slot] as bigint,
+      timestamp: BigInt(this.timestamps[slot] as number),
       offset: this.baseOffset + BigInt(this.relOffsets[slot] as number),
     };
   }
@@ -63,15 +64,15 @@ export class TimeIndex {
    * entry of a sealed segment in even when the index is full (Kafka's skipFullCheck).
    */
   maybeAppend(timestamp: bigint, offset: bigint, force = false): void {
-    this.maybeAppendRelative(timestamp, Number(offset - this.baseOffset), force);
+    this.maybeAppendRelative(Number(timestamp), Number(offset - this.baseOffset), force);
   }
 
   /** As `maybeAppend`, with the offset relative to the base offset. */
-  maybeAppendRelative(timestamp: bigint, rel: number, force = false): void {
+  maybeAppendRelative(timestamp: number, rel: number, force = false): void {
     if (this.isFull && !force) return;
-    assert(rel >= 0 && rel <= 0x7fffffff, () => `relative offset ${rel} out of range`);
+    assert(rel >= 0 && rel <= 0x7fffffff, "relative offset out of the int32 range");
     if (this.count > 0) {
-      if (timestamp <= (this.timestamps[this.count - 1] as bigint)) return;
+      if (timestamp <= (this.timestamps[this.count - 1] as number)) return;
       if (rel < (this.relOffsets[this.count - 1] as number)) return;
     }
     if (this.count === this.timestamps.length) this.grow();
@@ -81,15 +82,16 @@ export class TimeIndex {
   }
 
   /** The entry with the largest timestamp at or below `timestamp`, or (-1, base offset). */
-  lookup(timestamp: bigint): TimestampOffset {
-    if (this.count === 0 || (this.timestamps[0] as bigint) > timestamp) {
+  lookup(timestampBig: bigint): TimestampOffset {
+    const timestamp = Number(timestampBig);
+    if (this.count === 0 || (this.timestamps[0] as number) > timestamp) {
       return { timestamp: -1n, offset: this.baseOffset };
     }
     let lo = 0;
     let hi = this.count - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if ((this.timestamps[mid] as bigint) <= timestamp) lo = mid;
+      if ((this.timestamps[mid] as number) <= timestamp) lo = mid;
       else hi = mid - 1;
     }
     return this.entryAt(lo);
@@ -112,7 +114,7 @@ export class TimeIndex {
   toBytes(): Buffer {
     const out = Buffer.allocUnsafe(this.count * TIME_INDEX_ENTRY_BYTES);
     for (let i = 0; i < this.count; i++) {
-      out.writeBigInt64BE(this.timestamps[i] as bigint, i * 12);
+      out.writeBigInt64BE(BigInt(this.timestamps[i] as number), i * 12);
       out.writeInt32BE(this.relOffsets[i] as number, i * 12 + 8);
     }
     return out;
@@ -123,10 +125,10 @@ export class TimeIndex {
     if (bytes.length % TIME_INDEX_ENTRY_BYTES !== 0) return null;
     const n = bytes.length / TIME_INDEX_ENTRY_BYTES;
     const index = new TimeIndex(baseOffset, Math.max(maxIndexBytes, bytes.length), n);
-    let prevTs: bigint | null = null;
+    let prevTs: number | null = null;
     let prevRel = 0;
     for (let i = 0; i < n; i++) {
-      const ts = bytes.readBigInt64BE(i * 12);
+      const ts = Number(bytes.readBigInt64BE(i * 12));
       const rel = bytes.readInt32BE(i * 12 + 8);
       if (rel < prevRel || (prevTs !== null && ts <= prevTs)) return null;
       index.timestamps[i] = ts;
@@ -140,7 +142,7 @@ export class TimeIndex {
 
   private grow(): void {
     const capacity = Math.min(this.maxEntries + 1, this.timestamps.length * 2);
-    const timestamps = new BigInt64Array(capacity);
+    const timestamps = new Float64Array(capacity);
     const offsets = new Int32Array(capacity);
     timestamps.set(this.timestamps);
     offsets.set(this.relOffsets);
