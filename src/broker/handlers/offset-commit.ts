@@ -3,6 +3,7 @@ import { ApiKey, type OffsetCommitRequest, type OffsetCommitResponseInput } from
 import { defineHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
 import { coordinatorContext } from "./group-request-context.js";
+import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
 
 /**
  * OffsetCommit 0-9, answered once the offsets are durably in `__consumer_offsets`. A commit with
@@ -10,7 +11,8 @@ import { coordinatorContext } from "./group-request-context.js";
  * --reset-offsets`), accepted for a group without members. Versions differ in what the request
  * carries: v0 no generation or member, v1 a commit timestamp per partition, v2-4 a retention
  * time, v6 leader epochs, v7 `groupInstanceId`; v9 answers GROUP_ID_NOT_FOUND where older
- * versions answer ILLEGAL_GENERATION (the coordinator decides by version).
+ * versions answer ILLEGAL_GENERATION (the coordinator decides by version). As in Kafka, partitions
+ * that do not exist get UNKNOWN_TOPIC_OR_PARTITION and never reach the coordinator.
  */
 export function offsetCommitHandler(broker: Broker) {
   return defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
@@ -18,11 +20,16 @@ export function offsetCommitHandler(broker: Broker) {
     minVersion: 0,
     maxVersion: 9,
     async handle(request, context) {
-      const response = await broker.groupCoordinator.commitOffsets(
-        toCoordinatorRequest(request, context.apiVersion),
-        coordinatorContext(context),
-      );
-      return { throttleTimeMs: 0, topics: response.topics };
+      const image = broker.image;
+      const known = knownPartitions(image, request.topics);
+      const response =
+        known.length === 0
+          ? { topics: [] }
+          : await broker.groupCoordinator.commitOffsets(
+              toCoordinatorRequest({ ...request, topics: known }, context.apiVersion),
+              coordinatorContext(context),
+            );
+      return { throttleTimeMs: 0, topics: withUnknownPartitions(image, request.topics, response.topics) };
     },
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,

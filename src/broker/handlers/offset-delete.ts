@@ -1,11 +1,17 @@
-import { ApiKey, type OffsetDeleteRequest, type OffsetDeleteResponseInput } from "../../protocol/index.js";
+import {
+  ApiKey,
+  ErrorCode,
+  type OffsetDeleteRequest,
+  type OffsetDeleteResponseInput,
+} from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
+import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
 
 /**
  * OffsetDelete 0 (`kafka-consumer-groups --delete-offsets`): removes a group's committed offsets
  * of partitions the group is not consuming; a subscribed topic's partitions get
- * GROUP_SUBSCRIBED_TO_TOPIC.
+ * GROUP_SUBSCRIBED_TO_TOPIC, partitions that do not exist UNKNOWN_TOPIC_OR_PARTITION.
  */
 export function offsetDeleteHandler(broker: Broker) {
   return defineHandler<OffsetDeleteRequest, OffsetDeleteResponseInput>({
@@ -13,11 +19,19 @@ export function offsetDeleteHandler(broker: Broker) {
     minVersion: 0,
     maxVersion: 0,
     async handle(request) {
+      const image = broker.image;
       const response = await broker.groupCoordinator.deleteOffsets({
         groupId: request.groupId,
-        topics: request.topics,
+        topics: knownPartitions(image, request.topics),
       });
-      return { errorCode: response.errorCode, throttleTimeMs: 0, topics: response.topics };
+      // A group-level error answers alone, as Kafka's response builder does.
+      if (response.errorCode !== ErrorCode.NONE)
+        return { errorCode: response.errorCode, throttleTimeMs: 0, topics: [] };
+      return {
+        errorCode: ErrorCode.NONE,
+        throttleTimeMs: 0,
+        topics: withUnknownPartitions(image, request.topics, response.topics),
+      };
     },
     errorResponse: (_request, errorCode) => ({ errorCode, throttleTimeMs: 0, topics: [] }),
   });

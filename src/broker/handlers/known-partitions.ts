@@ -1,0 +1,59 @@
+import type { MetadataImage } from "../../metadata/index.js";
+import { ErrorCode } from "../../protocol/index.js";
+
+interface RequestedTopic<P> {
+  readonly name: string;
+  readonly partitions: readonly P[];
+}
+
+interface AnsweredTopic {
+  readonly name: string;
+  readonly partitions: readonly { readonly partitionIndex: number; readonly errorCode: number }[];
+}
+
+/**
+ * The requested topics cut down to the partitions that exist, dropping topics left empty: what
+ * Kafka's OffsetCommit and OffsetDelete handlers pass to the group coordinator (the others are
+ * answered UNKNOWN_TOPIC_OR_PARTITION without it, see `withUnknownPartitions`).
+ */
+export function knownPartitions<P extends { readonly partitionIndex: number }, T extends RequestedTopic<P>>(
+  image: MetadataImage,
+  topics: readonly T[],
+): T[] {
+  const known: T[] = [];
+  for (const topic of topics) {
+    const partitions = topic.partitions.filter(
+      (p) => image.partition(topic.name, p.partitionIndex) !== undefined,
+    );
+    if (partitions.length > 0) known.push({ ...topic, partitions });
+  }
+  return known;
+}
+
+/**
+ * The coordinator's per-partition answers merged back into the request's order, plus
+ * UNKNOWN_TOPIC_OR_PARTITION for the partitions that do not exist. Partitions the coordinator left
+ * out on purpose (OffsetDelete leaves out those with nothing committed) stay out.
+ */
+export function withUnknownPartitions(
+  image: MetadataImage,
+  requested: readonly RequestedTopic<{ readonly partitionIndex: number }>[],
+  answered: readonly AnsweredTopic[],
+): { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] {
+  const errors = new Map<string, Map<number, number>>();
+  for (const topic of answered) {
+    const byPartition = errors.get(topic.name) ?? new Map<number, number>();
+    for (const p of topic.partitions) byPartition.set(p.partitionIndex, p.errorCode);
+    errors.set(topic.name, byPartition);
+  }
+  return requested.map((topic) => ({
+    name: topic.name,
+    partitions: topic.partitions.flatMap((p) => {
+      const errorCode = errors.get(topic.name)?.get(p.partitionIndex);
+      if (errorCode !== undefined) return [{ partitionIndex: p.partitionIndex, errorCode }];
+      if (image.partition(topic.name, p.partitionIndex) === undefined)
+        return [{ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }];
+      return [];
+    }),
+  }));
+}
