@@ -108,6 +108,9 @@ export class BrokerProcess {
       "controller.quorum.voters": "1@127.0.0.1:0",
       "log.dirs": this.dataDir,
       "group.initial.rebalance.delay.ms": "0",
+      // Kafka's 50 __consumer_offsets partitions cost a second at the first FindCoordinator and at
+      // every restart; any librdkafka consumer (it needs a group.id even for assign()) triggers it.
+      "offsets.topic.num.partitions": "5",
       // The console and registry listen on fixed ports by default: parallel test files would collide.
       "console.enable": "false",
       "schema.registry.enable": "false",
