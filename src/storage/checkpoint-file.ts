@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { writeFileAtomicSync } from "./durable-file.js";
 import { StorageError } from "./storage-error.js";
 import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
@@ -25,8 +25,18 @@ export function formatCheckpoint(lines: readonly string[], version = CHECKPOINT_
 
 /** The entry lines of a checkpoint, or null when the file does not exist. */
 export function readCheckpointLines(path: string, version = CHECKPOINT_VERSION): string[] | null {
-  if (!existsSync(path)) return null;
-  return parseCheckpoint(readFileSync(path, "utf8"), path, version);
+  const text = readTextIfExists(path);
+  return text === null ? null : parseCheckpoint(text, path, version);
+}
+
+/** The file's text, or null when it does not exist (one syscall fewer than exists-then-read). */
+export function readTextIfExists(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
 }
 
 export function parseCheckpoint(text: string, source: string, version = CHECKPOINT_VERSION): string[] {

@@ -110,7 +110,10 @@ export function loadLog(
   }
   const active = segments[segments.length - 1] as LogSegment;
   if (active.sealed) active.unseal();
-  let logEndOffset = active.nextOffset();
+  // After a clean shutdown the recovery point is the log end (everything was flushed): trusting it
+  // lets start-up skip the active segment's index and tail until the log is first used.
+  const cleanEnd = params.hadCleanShutdown ? params.recoveryPointCheckpoint : null;
+  let logEndOffset = cleanEnd !== null && cleanEnd >= active.baseOffset ? cleanEnd : active.nextOffset();
   const logStartOffset = maxOf(params.logStartOffsetCheckpoint ?? 0n, (segments[0] as LogSegment).baseOffset);
   if (logStartOffset > logEndOffset) {
     // The data below the checkpointed start is gone: start empty there, as Kafka does.
@@ -149,10 +152,10 @@ const minOf = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
 /** Removes leftovers, completes swaps; returns the base offsets of the segments, ascending. */
 function cleanDirectory(env: StorageEnv, dir: string, settings: SegmentSettings): bigint[] {
-  const names = readdirSync(dir);
   const logBases = new Set<bigint>();
   const swapBases: bigint[] = [];
-  for (const name of names) {
+  const indexFiles: { name: string; baseOffset: bigint; extra: string }[] = [];
+  for (const name of readdirSync(dir)) {
     const parsed = parseSegmentFileName(name);
     if (
       name.endsWith(TMP_FILE_SUFFIX) ||
@@ -160,19 +163,20 @@ function cleanDirectory(env: StorageEnv, dir: string, settings: SegmentSettings)
       parsed?.extra === CLEANED_FILE_SUFFIX
     ) {
       rmSync(join(dir, name), { force: true });
-    } else if (parsed?.extra === SWAP_FILE_SUFFIX && parsed.suffix === LOG_FILE_SUFFIX) {
-      swapBases.push(parsed.baseOffset);
-    } else if (parsed?.extra === "" && parsed.suffix === LOG_FILE_SUFFIX) {
-      logBases.add(parsed.baseOffset);
+    } else if (parsed?.suffix === LOG_FILE_SUFFIX) {
+      if (parsed.extra === SWAP_FILE_SUFFIX) swapBases.push(parsed.baseOffset);
+      else if (parsed.extra === "") logBases.add(parsed.baseOffset);
+    } else if (
+      parsed !== null &&
+      (parsed.suffix === INDEX_FILE_SUFFIX || parsed.suffix === TIME_INDEX_FILE_SUFFIX)
+    ) {
+      indexFiles.push({ name, baseOffset: parsed.baseOffset, extra: parsed.extra });
     }
   }
   for (const base of swapBases.sort(compareBigint)) completeSwap(env, dir, base, settings, logBases);
-  for (const name of readdirSync(dir)) {
-    const parsed = parseSegmentFileName(name);
-    const isIndex =
-      parsed !== null && (parsed.suffix === INDEX_FILE_SUFFIX || parsed.suffix === TIME_INDEX_FILE_SUFFIX);
-    if (isIndex && (parsed.extra !== "" || !logBases.has(parsed.baseOffset)))
-      rmSync(join(dir, name), { force: true });
+  // Index files without their log (a swap left them, or a crash mid-deletion): remove.
+  for (const index of indexFiles) {
+    if (index.extra !== "" || !logBases.has(index.baseOffset)) rmSync(join(dir, index.name), { force: true });
   }
   return [...logBases].sort(compareBigint);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, ConfigError } from "../base/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
@@ -63,6 +63,9 @@ export const DEFAULT_LOG_MANAGER_INTERVALS: LogManagerIntervals = Object.freeze(
   highWatermarkCheckpointIntervalMs: 5_000,
   cleanerBackoffMs: 15_000,
 });
+
+/** Logs flushed concurrently at shutdown (the fsyncs run on libuv's thread pool). */
+const SHUTDOWN_FLUSHES_IN_FLIGHT = 16;
 
 export interface LogManagerOptions {
   logDirs: readonly string[];
@@ -163,9 +166,10 @@ export class LogManager {
     const logStartOffsets = this.readCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE);
     const highWatermarks = this.readCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT_FILE);
     const cleanerOffsets = this.readCheckpoint(dir, CLEANER_OFFSET_CHECKPOINT_FILE);
-    for (const name of readdirSync(dir.path).sort()) {
+    for (const entry of readdirSync(dir.path, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const name = entry.name;
       const path = join(dir.path, name);
-      if (!statSync(path).isDirectory()) continue;
       if (name.endsWith(DELETE_DIR_SUFFIX)) {
         rmSync(path, { recursive: true, force: true });
         continue;
@@ -424,16 +428,11 @@ export class LogManager {
     this.cleaner?.abortAll();
     while (this.running !== null) await this.running;
     this.closed = true;
+    await this.flushAllForShutdown();
     for (const dir of this.dirs) {
-      let clean = true;
-      for (const log of dir.logs.values()) {
-        try {
-          log.flush();
-        } catch (e) {
-          clean = false;
-          this.env.onBackgroundError(e, `flush of ${log.name} at shutdown`);
-        }
-      }
+      const clean = [...dir.logs.values()].every(
+        (log) => !log.isOffline && log.recoveryPoint === log.logEndOffset,
+      );
       this.guard(`checkpoints of ${dir.path}`, () => this.writeDirCheckpoints(dir));
       for (const log of dir.logs.values()) log.close();
       if (clean) {
@@ -443,6 +442,19 @@ export class LogManager {
         );
       }
     }
+  }
+
+  /** fsyncs every log, SHUTDOWN_FLUSHES_IN_FLIGHT at a time off the event loop (the disk works in parallel). */
+  private async flushAllForShutdown(): Promise<void> {
+    const pending = this.allLogs();
+    const worker = async () => {
+      for (let log = pending.pop(); log !== undefined; log = pending.pop()) {
+        await log
+          .flushAsync()
+          .catch((e) => this.env.onBackgroundError(e, `flush of ${log.name} at shutdown`));
+      }
+    };
+    await Promise.all(Array.from({ length: SHUTDOWN_FLUSHES_IN_FLIGHT }, worker));
   }
 
   /** Closes files without flushing or the clean-shutdown marker (what a crash leaves, for tests). */

@@ -200,6 +200,8 @@ export class LogSegment implements IndexHolder {
     this.ensureIndexes();
     const fd = this.file.writeFd();
     const position = this.sizeBytes;
+    const firstRel = batchBaseOffsetNumber(records, 0) - this.baseNumber;
+    assert(firstRel >= (this.nextRelOffset as number), "append below the end of the segment");
     try {
       writeFullySync(fd, records, position);
     } catch (e) {
@@ -527,7 +529,6 @@ export class LogSegment implements IndexHolder {
 
   /** Makes a sealed segment the active one again (after truncation removed the ones after it). */
   unseal(): void {
-    this.ensureIndexes();
     this.env.indexBudget.release(this);
     this.sealed = false;
   }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readTextIfExists } from "./checkpoint-file.js";
 import { writeFileAtomicSync } from "./durable-file.js";
 import { PARTITION_METADATA_FILE } from "./segment-files.js";
 import { StorageError } from "./storage-error.js";
@@ -23,8 +23,9 @@ export function writePartitionMetadata(dir: string, topicId: string): void {
 /** The topic id recorded in `dir`, or null when the file does not exist. */
 export function readPartitionMetadata(dir: string): string | null {
   const path = join(dir, PARTITION_METADATA_FILE);
-  if (!existsSync(path)) return null;
-  const lines = readFileSync(path, "utf8").split("\n");
+  const text = readTextIfExists(path);
+  if (text === null) return null;
+  const lines = text.split("\n");
   const version = VERSION_LINE.exec(lines[0] ?? "");
   const topicId = TOPIC_ID_LINE.exec(lines[1] ?? "");
   if (version === null || version[1] !== "0" || topicId === null) {
