@@ -1,4 +1,4 @@
-import type { Clock } from "../base/index.js";
+import { assert, type Clock } from "../base/index.js";
 import { CoordinatorError, type OffsetsTopicLog, type RecordBytes } from "../coordinator/index.js";
 import {
   batchBaseOffset,
@@ -68,13 +68,15 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
     const endOffset = replica.highWatermark;
     let offset = replica.log.logStartOffset;
     for (let reads = 0; offset < endOffset; reads++) {
-      if (reads >= LOAD_READS_MAX) throw new Error(`loading ${replica.log.name} did not end`);
+      assert(reads < LOAD_READS_MAX, () => `loading ${replica.log.name} did not end`);
       const result = replica.log.read({
         fetchOffset: offset,
         maxBytes: this.options.loadBufferBytes,
         maxOffset: endOffset,
         minOneMessage: true,
       });
+      // Nothing left below the high watermark: compaction may have removed the last batches
+      // (expired tombstones) of a rolled segment, leaving a gap up to the log end.
       if (result.nextOffset <= offset) break;
       for (const chunk of result.records) yield* dataRecords(chunk, replica);
       offset = result.nextOffset;
