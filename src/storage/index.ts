@@ -22,10 +22,31 @@
  *   await manager.tick();  or  LogManager.open({ ..., backgroundIntervalMs: 1000 })
  *   await manager.shutdown();
  *
- * Offsets and record timestamps are bigint (int64); durations and sizes are numbers. The buffer
- * passed to an append becomes the log's (headers are rewritten in place, and it may serve reads of
- * the tail), so callers must not reuse it. See log.ts for the invariants and log-manager.ts for
- * background work.
+ * Log API (log.ts; offsets and record timestamps are bigint, durations and sizes numbers):
+ *   appendAsLeader(records, leaderEpoch, { origin?: "client" | "coordinator" }): LogAppendInfo
+ *       client: exactly one v2 batch, base offset 0 (Kafka's produce rules); coordinator: any number.
+ *       KafkaError CORRUPT_MESSAGE | MESSAGE_TOO_LARGE | INVALID_RECORD | INVALID_TIMESTAMP |
+ *       RECORD_LIST_TOO_LARGE | UNSUPPORTED_FOR_MESSAGE_FORMAT, KAFKA_STORAGE_ERROR on I/O failure.
+ *   appendAsFollower(records): LogAppendInfo           offsets as given (>= log end), CRC still checked
+ *   read({ fetchOffset, maxBytes, maxOffset?, minOneMessage? }): LogReadResult
+ *       whole batches as Buffer slices; OffsetOutOfRangeError (a KafkaError) carries the range.
+ *   fetchOffsetByTimestamp(ts): TimestampAndOffset | null     -1 latest, -2/-4 earliest, -3 max
+ *   endOffsetForEpoch(epoch), assignEpochStartOffset(epoch, offset), latestEpoch
+ *   truncateTo(offset), truncateFullyAndStartAt(offset), deleteRecordsBefore(offset | -1n)
+ *   roll(), flush(upTo?), flushAsync(upTo?), deleteOldSegments(), updateConfig(config)
+ *   updateHighWatermark(offset): bigint; highWatermark, lastStableOffset, logStartOffset,
+ *   logEndOffset, recoveryPoint, sizeBytes, segmentCount, topicId, isOffline
+ *   onAppend(listener): unsubscribe;  setAppendHook(hook: LogAppendHook | null)
+ *
+ * Hook points: LogAppendHook.validateBatch runs per batch after the header/CRC checks and before
+ * offsets are assigned (throw to refuse: producer sequence checks, duplicates); batchAppended runs
+ * per batch after the write; segmentRolled, truncated and logStartOffsetAdvanced follow those
+ * events. `lastStableOffset` equals the high watermark until transactions lower it.
+ *
+ * Ownership: the buffer passed to an append becomes the log's (headers are rewritten in place, and
+ * it may serve reads of the tail), so callers must not reuse it. Buffers returned by reads are
+ * never modified. Limits (open files, index memory, tail cache, read size, cleaner map) are named
+ * in storage-limits.ts; see log.ts for the invariants and log-manager.ts for background work.
  */
 export type { AppendOrigin, ValidatedAppend } from "./append-validation.js";
 export {
