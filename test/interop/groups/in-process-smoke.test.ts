@@ -5,10 +5,10 @@ import kafkajs from "kafkajs";
 import { type BrookServer, startBroker } from "../../../src/server/index.js";
 
 /**
- * Smoke tests of the group APIs with real clients on the in-process broker: a kafkajs consumer
- * group reads a 3-partition topic and commits, then a kcat (librdkafka) balanced consumer of the
- * same group resumes from those commits. The full real-client suite (failover, cooperative
- * rebalancing, broker restarts) is in test/interop/groups/.
+ * Smoke tests of the group APIs with real clients on the in-process broker (`startBroker`): a
+ * kafkajs consumer group reads a 3-partition topic and commits, then a kcat (librdkafka) balanced
+ * consumer (`-G`) of the same group resumes from those commits. The other files here run the
+ * clients against a broker process (failover, cooperative rebalancing, restarts).
  */
 
 const TOPIC = "smoke";
