@@ -140,6 +140,13 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("transaction.max.timeout.ms", "int", 900000, "Largest transaction timeout a producer may ask for."),
     key("transactional.id.expiration.ms", "int", 604800000, "Idle transactional ids expire after this."),
     key("producer.id.expiration.ms", "int", 86400000, "Idle idempotent producer state expires after this."),
+    key(
+      "producer.id.expiration.check.interval.ms",
+      "int",
+      600000,
+      "How often idle producer state is looked for.",
+      atLeast(1),
+    ),
     key("replica.lag.time.max.ms", "long", 30000, "A follower that lags this long leaves the ISR."),
     key("replica.fetch.max.bytes", "int", 1048576, "Bytes a follower fetches per partition."),
     key("replica.fetch.wait.max.ms", "int", 500, "Longest wait of a follower fetch."),

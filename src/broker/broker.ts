@@ -26,6 +26,7 @@ import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
 import { FetchSessionCache } from "./fetch-session.js";
 import { createGroupCoordinator, syncGroupCoordinatorPartitions } from "./group-coordination.js";
 import { loadOrFormatLogDirs } from "./meta-properties.js";
+import { ProducerIdManager } from "./producer-id-manager.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { topicDefaults, topicLogConfig } from "./topic-config.js";
 
@@ -70,9 +71,12 @@ export class Broker {
   readonly fetchSessions: FetchSessionCache;
   /** Consumer groups and committed offsets, on the `__consumer_offsets` partitions this broker leads. */
   readonly groupCoordinator: GroupCoordinatorRuntime;
+  /** Producer ids for InitProducerId, in blocks from the controller. */
+  readonly producerIds: ProducerIdManager;
   readonly topicDefaults: LogConfig;
   readonly dispatcher: RequestDispatcher;
   private socketServer: SocketServer | null = null;
+  private producerExpiryTimer: NodeJS.Timeout | null = null;
   private advertised: ListenerConfig[] = [];
   private stopped = false;
   parkedFetches = 0;
@@ -106,10 +110,22 @@ export class Broker {
         }
       },
     });
+    const replicasLog = this.log.child("replicas");
     this.replicaManager = new ReplicaManager({
       logManager: this.logManager,
       localBrokerId: this.nodeId,
-      log: this.log.child("replicas"),
+      log: replicasLog,
+      producerState: {
+        producerIdExpirationMs: fields.config.int("producer.id.expiration.ms"),
+        clock: this.clock,
+        onError: (error, context) => replicasLog.error(`producer state ${context}: ${String(error)}`),
+      },
+    });
+    this.producerIds = new ProducerIdManager(() => {
+      const brokerEpoch = this.image.brokers.get(this.nodeId)?.epoch ?? -1n;
+      const block = this.controller.allocateProducerIds(this.image, this.nodeId, brokerEpoch);
+      this.commit(block.records);
+      return block;
     });
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this);
@@ -156,6 +172,7 @@ export class Broker {
     });
     metadata.onChange((image, previous) => broker.onMetadataChange(image, previous));
     await broker.listen();
+    broker.startProducerExpiry();
     broker.register();
     broker.onMetadataChange(broker.image, broker.image);
     log.info(
@@ -283,13 +300,25 @@ export class Broker {
     if (!this.stopped) syncGroupCoordinatorPartitions(this, image);
   }
 
+  /** Idle idempotent producers are forgotten every producer.id.expiration.check.interval.ms. */
+  private startProducerExpiry(): void {
+    const intervalMs = this.config.int("producer.id.expiration.check.interval.ms");
+    this.producerExpiryTimer = setInterval(
+      () => this.replicaManager.removeExpiredProducers(this.clock.nowMs()),
+      intervalMs,
+    );
+    this.producerExpiryTimer.unref();
+  }
+
   /** Stops listening, then writes checkpoints so that the next start skips recovery. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await this.socketServer?.stop();
+    if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     // Before the logs close: parked group requests are answered and no coordinator timer appends.
     this.groupCoordinator.close();
+    this.replicaManager.takeProducerSnapshots();
     await this.logManager.shutdown();
     this.log.info(`node ${this.nodeId} stopped`);
   }

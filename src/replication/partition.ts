@@ -1,6 +1,13 @@
 import { assert } from "../base/index.js";
 import { ErrorCode, KafkaError, type Uuid } from "../protocol/index.js";
-import type { Log, LogAppendInfo, LogReadResult } from "../storage/index.js";
+import {
+  DuplicateBatchError,
+  type Log,
+  type LogAppendInfo,
+  type LogReadResult,
+  ProducerStateManager,
+  type ProducerStateOptions,
+} from "../storage/index.js";
 
 /** How a partition is registered in the metadata image, as this broker sees it. */
 export interface PartitionState {
@@ -26,6 +33,8 @@ export class Partition {
   readonly partitionIndex: number;
   readonly topicId: Uuid;
   readonly log: Log;
+  /** Idempotent producers of this partition; installed as the log's append hook. */
+  readonly producerState: ProducerStateManager;
   private readonly localBrokerId: number;
   private state: PartitionState;
 
@@ -36,6 +45,7 @@ export class Partition {
     log: Log;
     localBrokerId: number;
     state: PartitionState;
+    producerState: ProducerStateOptions;
   }) {
     this.topic = options.topic;
     this.partitionIndex = options.partitionIndex;
@@ -43,6 +53,7 @@ export class Partition {
     this.log = options.log;
     this.localBrokerId = options.localBrokerId;
     this.state = options.state;
+    this.producerState = ProducerStateManager.attach(options.log, options.producerState);
     if (this.isLeader) this.becomeLeader(options.state);
   }
 
@@ -107,7 +118,9 @@ export class Partition {
 
   /**
    * Appends a producer's batches. acks=all is refused before writing when the ISR is below
-   * min.insync.replicas (NOT_ENOUGH_REPLICAS), as Kafka does.
+   * min.insync.replicas (NOT_ENOUGH_REPLICAS), as Kafka does. A retried idempotent batch that the
+   * log already holds is not written again: the result carries the original batch's offsets (and
+   * batchCount 0), which Produce answers with NONE, as Kafka does.
    */
   appendRecordsToLeader(records: Buffer, requiredAcks: number): LogAppendInfo {
     this.checkLeader();
@@ -118,9 +131,30 @@ export class Partition {
         `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.topic}-${this.partitionIndex}`,
       );
     }
-    const info = this.log.appendAsLeader(records, this.state.leaderEpoch);
+    let info: LogAppendInfo;
+    try {
+      info = this.log.appendAsLeader(records, this.state.leaderEpoch);
+    } catch (error) {
+      if (error instanceof DuplicateBatchError) return this.duplicateAppendInfo(error);
+      throw error;
+    }
     this.maybeAdvanceHighWatermark();
     return info;
+  }
+
+  private duplicateAppendInfo(duplicate: DuplicateBatchError): LogAppendInfo {
+    const logAppendTime = this.log.config.messageTimestampType === "LogAppendTime";
+    return {
+      firstOffset: duplicate.firstOffset,
+      lastOffset: duplicate.lastOffset,
+      logAppendTimeMs: logAppendTime ? duplicate.timestamp : -1n,
+      logStartOffset: this.log.logStartOffset,
+      recordCount: 0,
+      batchCount: 0,
+      validBytes: 0,
+      maxTimestamp: duplicate.timestamp,
+      offsetOfMaxTimestamp: duplicate.lastOffset,
+    };
   }
 
   /** The high watermark is the smallest log end offset in the ISR; here only our own is known. */

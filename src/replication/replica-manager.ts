@@ -1,6 +1,6 @@
-import { describeError, type Logger } from "../base/index.js";
+import { describeError, type Logger, systemClock } from "../base/index.js";
 import { ErrorCode, KafkaError, type Uuid } from "../protocol/index.js";
-import type { LogConfig, LogManager } from "../storage/index.js";
+import type { LogConfig, LogManager, ProducerStateOptions } from "../storage/index.js";
 import { Partition, type PartitionState } from "./partition.js";
 
 /** The slice of the metadata image the replica manager needs (kept narrow to stay below metadata). */
@@ -23,11 +23,23 @@ export class ReplicaManager {
   private readonly logManager: LogManager;
   private readonly localBrokerId: number;
   private readonly log: Logger;
+  private readonly producerState: ProducerStateOptions;
 
-  constructor(options: { logManager: LogManager; localBrokerId: number; log: Logger }) {
+  constructor(options: {
+    logManager: LogManager;
+    localBrokerId: number;
+    log: Logger;
+    /** Idempotent-producer settings of every partition (default: 1 day expiry, the system clock). */
+    producerState?: ProducerStateOptions;
+  }) {
     this.logManager = options.logManager;
     this.localBrokerId = options.localBrokerId;
     this.log = options.log;
+    this.producerState = options.producerState ?? {
+      producerIdExpirationMs: 86_400_000,
+      clock: systemClock,
+      onError: (error, context) => this.log.error(`producer state ${context}: ${describeError(error)}`),
+    };
   }
 
   get size(): number {
@@ -84,6 +96,7 @@ export class ReplicaManager {
             log,
             localBrokerId: this.localBrokerId,
             state: a.state,
+            producerState: this.producerState,
           }),
         );
       } catch (error) {
@@ -91,6 +104,25 @@ export class ReplicaManager {
       }
     }
     for (const [k, p] of this.partitions) if (!wanted.has(k)) this.remove(k, p);
+  }
+
+  /** Forgets idle idempotent producers in every partition (producer.id.expiration.ms). */
+  removeExpiredProducers(nowMs: number): number {
+    let removed = 0;
+    for (const p of this.partitions.values()) removed += p.producerState.removeExpiredProducers(nowMs);
+    return removed;
+  }
+
+  /** Writes every partition's producer-state snapshot (clean shutdown, before the logs close). */
+  takeProducerSnapshots(): void {
+    for (const p of this.partitions.values()) {
+      if (p.log.isOffline) continue;
+      try {
+        p.producerState.takeSnapshot(true);
+      } catch (error) {
+        this.log.error(`producer snapshot of ${p.topic}-${p.partitionIndex}: ${describeError(error)}`);
+      }
+    }
   }
 
   /** Applies a topic's new config to its logs (AlterConfigs). */

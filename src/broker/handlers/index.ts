@@ -7,9 +7,11 @@ import { deleteGroupsHandler } from "./delete-groups.js";
 import { deleteTopicsHandler } from "./delete-topics.js";
 import { describeClusterHandler } from "./describe-cluster.js";
 import { describeGroupsHandler } from "./describe-groups.js";
+import { describeProducersHandler } from "./describe-producers.js";
 import { fetchHandler } from "./fetch.js";
 import { findCoordinatorHandler } from "./find-coordinator.js";
 import { heartbeatHandler } from "./heartbeat.js";
+import { initProducerIdHandler } from "./init-producer-id.js";
 import { joinGroupHandler } from "./join-group.js";
 import { leaveGroupHandler } from "./leave-group.js";
 import { listGroupsHandler } from "./list-groups.js";
@@ -33,6 +35,8 @@ export function brokerHandlers(broker: Broker): AnyApiHandler[] {
     deleteTopicsHandler(broker),
     createPartitionsHandler(broker),
     describeClusterHandler(broker),
+    initProducerIdHandler(broker),
+    describeProducersHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),
     joinGroupHandler(broker),

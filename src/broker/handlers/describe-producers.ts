@@ -1,0 +1,72 @@
+import {
+  ApiKey,
+  type DescribeProducersRequest,
+  type DescribeProducersResponseInput,
+  type DescribeProducersResponsePartitionResponseInput,
+  ErrorCode,
+  KafkaError,
+} from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+
+/**
+ * DescribeProducers 0 (KIP-664): per partition this broker leads, the producers it remembers
+ * (id, epoch, last sequence, last timestamp, coordinator epoch; no open transactions yet, so
+ * currentTxnStartOffset is -1). A partition it does not lead gets NOT_LEADER_OR_FOLLOWER, an
+ * unknown one UNKNOWN_TOPIC_OR_PARTITION.
+ */
+export function describeProducersHandler(broker: Broker) {
+  return defineHandler<DescribeProducersRequest, DescribeProducersResponseInput>({
+    apiKey: ApiKey.DescribeProducers,
+    minVersion: 0,
+    maxVersion: 0,
+    handle(request) {
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((topic) => {
+          const known = broker.image.topic(topic.name) !== undefined;
+          return {
+            name: topic.name,
+            partitions: topic.partitionIndexes.map((index) =>
+              describePartition(broker, topic.name, index, known),
+            ),
+          };
+        }),
+      };
+    },
+    errorResponse: (request, errorCode) => ({
+      throttleTimeMs: 0,
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode })),
+      })),
+    }),
+  });
+}
+
+function describePartition(
+  broker: Broker,
+  topic: string,
+  partitionIndex: number,
+  known: boolean,
+): DescribeProducersResponsePartitionResponseInput {
+  try {
+    const partition = broker.replicaManager.leaderOrError(topic, partitionIndex, known);
+    return {
+      partitionIndex,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      activeProducers: partition.producerState.activeProducers().map((p) => ({
+        producerId: p.producerId,
+        producerEpoch: p.producerEpoch,
+        lastSequence: p.lastSeq,
+        lastTimestamp: p.lastTimestamp,
+        coordinatorEpoch: p.coordinatorEpoch,
+        currentTxnStartOffset: p.currentTxnFirstOffset,
+      })),
+    };
+  } catch (error) {
+    if (!(error instanceof KafkaError)) throw error;
+    return { partitionIndex, errorCode: error.errorCode, errorMessage: error.message, activeProducers: [] };
+  }
+}

@@ -1,0 +1,45 @@
+import {
+  ApiKey,
+  ErrorCode,
+  type InitProducerIdRequest,
+  type InitProducerIdResponseInput,
+} from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+
+/**
+ * InitProducerId 0-5 for idempotent producers (KIP-98, KIP-360, KIP-730).
+ *
+ * Without a transactional id, Kafka's transaction coordinator "blindly accepts" the request: it
+ * hands out a new producer id with epoch 0, whatever producerId/producerEpoch a v3+ request
+ * carries. Clients that ask for an epoch bump this way (librdkafka after an unknown producer or a
+ * sequence gap) then continue with the new id; Brook does exactly the same rather than bumping the
+ * old id's epoch, which no client can tell from Kafka.
+ *
+ * With a transactional id: transactions are not implemented yet, so there is no transaction
+ * coordinator, and the request gets COORDINATOR_NOT_AVAILABLE, what Kafka answers while the
+ * coordinator for that id is unavailable (retriable: a transactional client retries, then times
+ * out in initTransactions). An empty transactional id is INVALID_REQUEST, as in Kafka.
+ */
+export function initProducerIdHandler(broker: Broker) {
+  return defineHandler<InitProducerIdRequest, InitProducerIdResponseInput>({
+    apiKey: ApiKey.InitProducerId,
+    minVersion: 0,
+    maxVersion: 5,
+    handle(request) {
+      if (request.transactionalId === "") return failed(ErrorCode.INVALID_REQUEST);
+      if (request.transactionalId !== null) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        producerId: broker.producerIds.generateProducerId(),
+        producerEpoch: 0,
+      };
+    },
+    errorResponse: (_request, errorCode) => failed(errorCode),
+  });
+}
+
+function failed(errorCode: number): InitProducerIdResponseInput {
+  return { throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 };
+}
