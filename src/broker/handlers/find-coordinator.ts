@@ -84,13 +84,14 @@ function findCoordinator(
       `${CONSUMER_OFFSETS_TOPIC}-${partition} has no leader on listener ${listenerName}`,
     );
   }
+  // Kafka sets the message from its error enum, which reads "NONE" for success.
   return {
     key,
     nodeId: leader,
     host: endpoint.host,
     port: endpoint.port,
     errorCode: ErrorCode.NONE,
-    errorMessage: null,
+    errorMessage: "NONE",
   };
 }
 

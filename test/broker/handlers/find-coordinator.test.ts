@@ -42,13 +42,13 @@ test("__consumer_offsets is compacted, with the offsets topic segment size and p
   assert.equal(configs.get("compression.type"), "producer");
 });
 
-test("FindCoordinator v3 (flexible) answers one key with a null error message", async () => {
+test("FindCoordinator v3 (flexible) answers one key, with Kafka's error message NONE", async () => {
   const response = await b.client.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, {
     key: "flexible-group",
     keyType: 0,
   });
   assert.equal(response.errorCode, ErrorCode.NONE);
-  assert.equal(response.errorMessage, null);
+  assert.equal(response.errorMessage, "NONE");
   assert.equal(response.port, b.server.port);
 });
 
