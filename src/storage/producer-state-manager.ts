@@ -1,5 +1,5 @@
 import { assert, type Clock } from "../base/index.js";
-import { batchBaseOffset, batchLastOffsetDelta, batchProducerId, batchSizeBytes } from "../protocol/index.js";
+import { BATCH_OFFSET_PRODUCER_ID, batchSizeBytes } from "../protocol/index.js";
 import type { AppendOrigin } from "./append-validation.js";
 import type { Log, LogAppendHook } from "./log.js";
 import { ProducerState, producerBatchAt } from "./producer-state.js";
@@ -102,13 +102,14 @@ export class ProducerStateManager implements LogAppendHook {
 
   validateBatch(records: Buffer, at: number, origin: AppendOrigin): void {
     if (at === 0) this.state.beginAppend();
-    if (batchProducerId(records, at) < 0n) return;
+    if (hasNoProducerId(records, at)) return;
     this.state.validate(producerBatchAt(records, at), origin);
   }
 
+  /** Runs once the log end covers the batch (the log sets it before calling). */
   batchAppended(records: Buffer, at: number): void {
-    if (batchProducerId(records, at) >= 0n) this.state.apply(producerBatchAt(records, at));
-    this.mapEnd = batchBaseOffset(records, at) + BigInt(batchLastOffsetDelta(records, at)) + 1n;
+    if (!hasNoProducerId(records, at)) this.state.apply(producerBatchAt(records, at));
+    this.mapEnd = this.log.logEndOffset;
   }
 
   segmentRolled(baseOffset: bigint): void {
@@ -251,6 +252,10 @@ export class ProducerStateManager implements LogAppendHook {
     onError(error, `${context} of ${this.log.name}`);
   }
 }
+
+/** producerId < 0 (no producer), read from its high word without allocating a bigint per batch. */
+const hasNoProducerId = (records: Buffer, at: number): boolean =>
+  records.readInt32BE(at + BATCH_OFFSET_PRODUCER_ID) < 0;
 
 const laterOffset = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
