@@ -1,41 +1,32 @@
-import { formatConfigValue } from "../base/index.js";
+import { type ConfigValue, formatConfigValue } from "../base/index.js";
 import { LOG_CONFIG_KEYS, type LogConfig, parseLogConfig } from "../storage/index.js";
 import { type BrokerConfig, defaultRetentionMs, defaultSegmentMs } from "./broker-config.js";
+import {
+  brokerSynonyms,
+  ConfigSource,
+  type ConfigSynonym,
+  configSynonyms,
+  configTypeId,
+  type DescribedConfig,
+} from "./config-synonyms.js";
 
-/** DescribeConfigs sources, Kafka's numbering. */
-export const ConfigSource = {
-  UNKNOWN: 0,
-  DYNAMIC_TOPIC_CONFIG: 1,
-  DYNAMIC_BROKER_LOGGER_CONFIG: 2,
-  DYNAMIC_BROKER_CONFIG: 3,
-  DYNAMIC_DEFAULT_BROKER_CONFIG: 4,
-  STATIC_BROKER_CONFIG: 5,
-  DEFAULT_CONFIG: 6,
-} as const;
+export { ConfigSource, type DescribedConfig } from "./config-synonyms.js";
 
-export interface DescribedConfig {
-  name: string;
-  value: string | null;
-  source: number;
-  isSensitive: boolean;
-  readOnly: boolean;
-  synonyms: { name: string; value: string | null; source: number }[];
-  configType: number;
-  documentation: string | null;
-}
+/**
+ * Topic configs that have no broker-wide default in Kafka (ServerTopicConfigSynonyms lists none),
+ * so DescribeConfigs shows them with no synonyms.
+ */
+const NO_SERVER_SYNONYM: ReadonlySet<string> = new Set([
+  "leader.replication.throttled.replicas",
+  "follower.replication.throttled.replicas",
+  "remote.storage.enable",
+]);
 
-/** The broker properties that stand for a topic config, most specific first (Kafka's synonyms). */
-function serverSynonyms(topicKey: string, fallback: string): string[] {
-  switch (topicKey) {
-    case "retention.ms":
-      return ["log.retention.ms", "log.retention.minutes", "log.retention.hours"];
-    case "segment.ms":
-      return ["log.roll.ms", "log.roll.hours"];
-    case "segment.jitter.ms":
-      return ["log.roll.jitter.ms", "log.roll.jitter.hours"];
-    default:
-      return [fallback];
-  }
+/** The broker properties that supply a topic config's default, most specific first. */
+function serverSynonyms(topicKey: string): readonly string[] {
+  const key = LOG_CONFIG_KEYS.get(topicKey);
+  if (key === undefined || NO_SERVER_SYNONYM.has(topicKey)) return [];
+  return brokerSynonyms(key.serverSynonym);
 }
 
 /** A broker synonym's value in the topic key's unit, or null when it is not set. */
@@ -50,8 +41,8 @@ function synonymValue(config: BrokerConfig, synonym: string): string | null {
 /** Topic defaults from the broker's `log.*` properties: what a topic without overrides gets. */
 export function topicDefaults(config: BrokerConfig): LogConfig {
   const props = new Map<string, string>();
-  for (const [name, key] of LOG_CONFIG_KEYS) {
-    const synonym = serverSynonyms(name, key.serverSynonym).find((s) => synonymValue(config, s) !== null);
+  for (const name of LOG_CONFIG_KEYS.keys()) {
+    const synonym = serverSynonyms(name).find((s) => synonymValue(config, s) !== null);
     if (synonym === undefined) continue;
     props.set(name, synonymValue(config, synonym) as string);
   }
@@ -65,59 +56,70 @@ export function topicLogConfig(defaults: LogConfig, overrides: ReadonlyMap<strin
   return overrides.size === 0 ? defaults : parseLogConfig(overrides, defaults);
 }
 
-const TYPE_IDS: Record<string, number> = {
-  boolean: 1,
-  string: 2,
-  int: 3,
-  short: 4,
-  long: 5,
-  double: 6,
-  list: 7,
-  class: 8,
-  password: 9,
-};
+const defaultsByConfig = new WeakMap<BrokerConfig, LogConfig>();
 
-/** DescribeConfigs of a topic: every topic config with its value, source and synonyms. */
+function cachedTopicDefaults(config: BrokerConfig): LogConfig {
+  let defaults = defaultsByConfig.get(config);
+  if (defaults === undefined) {
+    defaults = topicDefaults(config);
+    defaultsByConfig.set(config, defaults);
+  }
+  return defaults;
+}
+
+/**
+ * A topic's configs as Kafka reports them, each with its effective value.
+ *
+ * `sourceRule` "describeConfigs" (the default) is Kafka's ConfigHelper: the source is the first
+ * synonym's (the topic override, else the broker synonyms anchored at the topic key's first broker
+ * property, else DEFAULT_CONFIG). "createTopics" is what CreateTopics v5+ answers (Kafka's
+ * KafkaConfigSchema.resolveEffectiveTopicConfigs): the override, else any broker synonym set in
+ * server.properties (STATIC_BROKER_CONFIG), else DEFAULT_CONFIG, and never synonyms.
+ * `keys` null or empty means every config; unknown keys are left out, not refused.
+ */
 export function describeTopicConfigs(
   config: BrokerConfig,
   overrides: ReadonlyMap<string, string>,
-  options: { includeSynonyms: boolean; includeDocumentation: boolean; keys: readonly string[] | null },
+  options: {
+    includeSynonyms: boolean;
+    includeDocumentation: boolean;
+    keys: readonly string[] | null;
+    sourceRule?: "describeConfigs" | "createTopics";
+  },
 ): DescribedConfig[] {
+  const createTopics = options.sourceRule === "createTopics";
+  const effective = topicLogConfig(cachedTopicDefaults(config), overrides);
+  const wanted = options.keys === null || options.keys.length === 0 ? null : new Set(options.keys);
   const out: DescribedConfig[] = [];
   for (const [name, key] of LOG_CONFIG_KEYS) {
-    if (options.keys !== null && !options.keys.includes(name)) continue;
-    // Synonyms show each property's own value (log.retention.hours=168); the effective value is
-    // in the topic key's unit.
-    const synonyms: DescribedConfig["synonyms"] = [];
-    let effective: { value: string | null; source: number } | null = null;
-    const override = overrides.get(name);
-    if (override !== undefined) {
-      synonyms.push({ name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-      effective = { value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG };
-    }
-    for (const s of serverSynonyms(name, key.serverSynonym)) {
-      const value = synonymValue(config, s);
-      if (value === null || !config.explicit.has(s)) continue;
-      synonyms.push({
-        name: s,
-        value: formatConfigValue(config.values.get(s) ?? null),
-        source: ConfigSource.STATIC_BROKER_CONFIG,
-      });
-      effective ??= { value, source: ConfigSource.STATIC_BROKER_CONFIG };
-    }
-    const defaultValue = formatConfigValue(key.default ?? null);
-    synonyms.push({ name, value: defaultValue, source: ConfigSource.DEFAULT_CONFIG });
-    effective ??= { value: defaultValue, source: ConfigSource.DEFAULT_CONFIG };
+    if (wanted !== null && !wanted.has(name)) continue;
+    const isSensitive = key.type === "password";
+    const value = isSensitive ? null : formatConfigValue(effective[key.field] as ConfigValue);
+    const server = serverSynonyms(name);
+    const synonyms: ConfigSynonym[] =
+      server.length === 0 ? [] : configSynonyms(config, server[0] as string, server, isSensitive);
+    if (overrides.has(name)) synonyms.unshift({ name, value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+    const source = createTopics
+      ? createTopicsSource(config, overrides.has(name), server)
+      : (synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG);
     out.push({
       name,
-      value: effective.value,
-      source: effective.source,
-      isSensitive: false,
+      value,
+      source,
+      isSensitive,
       readOnly: false,
-      synonyms: options.includeSynonyms ? synonyms : [],
-      configType: TYPE_IDS[key.type] ?? 0,
+      synonyms: options.includeSynonyms && !createTopics ? synonyms : [],
+      configType: configTypeId(key.type),
       documentation: options.includeDocumentation ? key.doc : null,
     });
   }
   return out;
+}
+
+/** CreateTopics' source: the override, else a broker synonym set in server.properties, else the default. */
+function createTopicsSource(config: BrokerConfig, overridden: boolean, server: readonly string[]): number {
+  if (overridden) return ConfigSource.DYNAMIC_TOPIC_CONFIG;
+  return server.some((s) => config.explicit.has(s))
+    ? ConfigSource.STATIC_BROKER_CONFIG
+    : ConfigSource.DEFAULT_CONFIG;
 }

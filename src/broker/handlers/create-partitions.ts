@@ -1,28 +1,52 @@
 import {
   ApiKey,
   type CreatePartitionsRequest,
+  type CreatePartitionsRequestCreatePartitionsTopic,
+  type CreatePartitionsResponseCreatePartitionsTopicResultInput,
   type CreatePartitionsResponseInput,
+  ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
 
-/** CreatePartitions: partitions can only be added; the new ones are placed like a new topic's. */
+type Result = CreatePartitionsResponseCreatePartitionsTopicResultInput;
+
+/**
+ * CreatePartitions (v0-3): partitions can only be added; the new ones are placed like a new
+ * topic's, or where the assignments say. A topic named twice is INVALID_REQUEST (as Kafka's
+ * ControllerApis answers it), and one request may add at most the broker's per-request partition
+ * limit (POLICY_VIOLATION beyond it, the same limit CreateTopics applies).
+ */
 export function createPartitionsHandler(broker: Broker) {
   return defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInput>({
     apiKey: ApiKey.CreatePartitions,
     minVersion: 0,
     maxVersion: 3,
     handle(request) {
-      const { results, records } = broker.controller.createPartitions(
+      const seen = new Set<string>();
+      const duplicated = new Set<string>();
+      for (const t of request.topics) (seen.has(t.name) ? duplicated : seen).add(t.name);
+      const results: Result[] = [...duplicated].map((name) => ({
+        name,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: "Duplicate topic name.",
+      }));
+      const { accepted, refused } = withinPartitionBudget(
+        broker,
+        request.topics.filter((t) => !duplicated.has(t.name)),
+      );
+      results.push(...refused);
+      const outcome = broker.controller.createPartitions(
         broker.image,
-        request.topics.map((t) => ({
+        accepted.map((t) => ({
           name: t.name,
           count: t.count,
           assignments: t.assignments?.map((a) => a.brokerIds) ?? null,
         })),
         request.validateOnly,
       );
-      broker.commit(records);
+      broker.commit(outcome.records);
+      results.push(...outcome.results);
       return { throttleTimeMs: 0, results };
     },
     errorResponse: (request, errorCode) => ({
@@ -30,4 +54,29 @@ export function createPartitionsHandler(broker: Broker) {
       results: request.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })),
     }),
   });
+}
+
+/** Splits the topics into those whose new partitions fit the per-request limit and those refused. */
+function withinPartitionBudget(
+  broker: Broker,
+  topics: readonly CreatePartitionsRequestCreatePartitionsTopic[],
+): { accepted: CreatePartitionsRequestCreatePartitionsTopic[]; refused: Result[] } {
+  let budget = broker.controllerDefaults().partitionsPerRequestMax;
+  const accepted: CreatePartitionsRequestCreatePartitionsTopic[] = [];
+  const refused: Result[] = [];
+  for (const t of topics) {
+    const current = broker.image.topic(t.name)?.partitions.length;
+    const added = current === undefined ? 0 : Math.max(t.count - current, 0);
+    if (added > budget) {
+      refused.push({
+        name: t.name,
+        errorCode: ErrorCode.POLICY_VIOLATION,
+        errorMessage: `Adding ${added} partitions exceeds the per-request limit of ${budget} more`,
+      });
+      continue;
+    }
+    budget -= added;
+    accepted.push(t);
+  }
+  return { accepted, refused };
 }

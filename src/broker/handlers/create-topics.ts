@@ -60,6 +60,7 @@ export function createTopicsHandler(broker: Broker) {
                       includeSynonyms: false,
                       includeDocumentation: false,
                       keys: null,
+                      sourceRule: "createTopics",
                     },
                   ).map((c) => ({
                     name: c.name,

@@ -1,33 +1,56 @@
+import { hostname } from "node:os";
 import {
   ApiKey,
   type DescribeClusterRequest,
+  type DescribeClusterResponseDescribeClusterBrokerInput,
   type DescribeClusterResponseInput,
   ErrorCode,
 } from "../../protocol/index.js";
-import { defineHandler } from "../api-handler.js";
+import { defineHandler, type RequestContext } from "../api-handler.js";
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_AUTHORIZED_OPERATIONS } from "../authorized-operations.js";
 import type { Broker } from "../broker.js";
 
-/** DescribeCluster: the brokers (endpoints of the listener used), cluster id and controller (KIP-700). */
+/** KIP-919 endpoint types. */
+const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
+const ENDPOINT_TYPE_NAMES = new Map<number, string>([
+  [EndpointType.BROKER, "BROKER"],
+  [EndpointType.CONTROLLER, "CONTROLLER"],
+]);
+
+/**
+ * DescribeCluster (v0-1, KIP-700, KIP-919): the cluster id, a live controller id (a combined node
+ * names itself) and the nodes on the listener the request came in on. As in Kafka, a broker
+ * listener describes brokers and a controller listener describes controllers; asking the wrong one
+ * is MISMATCHED_ENDPOINT_TYPE (INVALID_REQUEST at v0, where the request cannot name a type), an
+ * unknown type UNSUPPORTED_ENDPOINT_TYPE. Without an authorizer every cluster operation is
+ * authorized, which is what ClusterAuthorizedOperations reports when asked for.
+ */
 export function describeClusterHandler(broker: Broker) {
   return defineHandler<DescribeClusterRequest, DescribeClusterResponseInput>({
     apiKey: ApiKey.DescribeCluster,
     minVersion: 0,
     maxVersion: 1,
     handle(request, context) {
-      // endpointType 1 = brokers; 2 = controllers, which a combined single node also is.
-      if (context.apiVersion >= 1 && request.endpointType !== 1 && request.endpointType !== 2) {
+      const onController = broker.config.controllerListenerNames.includes(context.listenerName);
+      const expected = onController ? EndpointType.CONTROLLER : EndpointType.BROKER;
+      const requested = ENDPOINT_TYPE_NAMES.get(request.endpointType);
+      const v0 = context.apiVersion === 0;
+      if (requested === undefined) {
         return {
           throttleTimeMs: 0,
-          errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+          errorCode: v0 ? ErrorCode.INVALID_REQUEST : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
           errorMessage: `Unsupported endpoint type ${request.endpointType}`,
-          endpointType: request.endpointType,
-          clusterId: broker.clusterId,
+          clusterId: "",
         };
       }
-      const brokers = broker.image.liveBrokers().flatMap((b) => {
-        const e = b.endPoints.find((x) => x.name === context.listenerName) ?? b.endPoints[0];
-        return e === undefined ? [] : [{ brokerId: b.id, host: e.host, port: e.port, rack: b.rack }];
-      });
+      if (request.endpointType !== expected) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: v0 ? ErrorCode.INVALID_REQUEST : ErrorCode.MISMATCHED_ENDPOINT_TYPE,
+          errorMessage: `The request was sent to an endpoint of type ${ENDPOINT_TYPE_NAMES.get(expected)}, but we wanted an endpoint of type ${requested}`,
+          clusterId: "",
+        };
+      }
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
@@ -35,10 +58,34 @@ export function describeClusterHandler(broker: Broker) {
         endpointType: request.endpointType,
         clusterId: broker.clusterId,
         controllerId: broker.nodeId,
-        brokers,
-        clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? 0 : -2147483648,
+        brokers: onController ? controllerNodes(broker, context) : brokerNodes(broker, context),
+        clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+          ? CLUSTER_AUTHORIZED_OPERATIONS
+          : AUTHORIZED_OPERATIONS_OMITTED,
       };
     },
-    errorResponse: (_r, errorCode) => ({ throttleTimeMs: 0, errorCode, clusterId: broker.clusterId }),
+    errorResponse: (_r, errorCode) => ({ throttleTimeMs: 0, errorCode, clusterId: "" }),
   });
+}
+
+/** Live (unfenced) brokers with an endpoint on the request's listener. */
+function brokerNodes(
+  broker: Broker,
+  context: RequestContext,
+): DescribeClusterResponseDescribeClusterBrokerInput[] {
+  return broker.image.liveBrokers().flatMap((b) => {
+    const e = b.endPoints.find((x) => x.name === context.listenerName);
+    return e === undefined ? [] : [{ brokerId: b.id, host: e.host, port: e.port, rack: b.rack }];
+  });
+}
+
+/** The controllers: this combined node, at its controller listener's bound address. */
+function controllerNodes(
+  broker: Broker,
+  context: RequestContext,
+): DescribeClusterResponseDescribeClusterBrokerInput[] {
+  const bound = broker.listeners.find((l) => l.name === context.listenerName);
+  if (bound === undefined) return [];
+  const host = bound.host === "" || bound.host === "0.0.0.0" ? hostname() : bound.host;
+  return [{ brokerId: broker.nodeId, host, port: bound.boundPort, rack: null }];
 }

@@ -1,16 +1,22 @@
 import type { AnyApiHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
+import { alterConfigsHandler } from "./alter-configs.js";
 import { apiVersionsHandler } from "./api-versions.js";
 import { createPartitionsHandler } from "./create-partitions.js";
 import { createTopicsHandler } from "./create-topics.js";
 import { deleteGroupsHandler } from "./delete-groups.js";
+import { deleteRecordsHandler } from "./delete-records.js";
 import { deleteTopicsHandler } from "./delete-topics.js";
 import { describeClusterHandler } from "./describe-cluster.js";
+import { describeConfigsHandler } from "./describe-configs.js";
 import { describeGroupsHandler } from "./describe-groups.js";
+import { describeLogDirsHandler } from "./describe-log-dirs.js";
 import { describeProducersHandler } from "./describe-producers.js";
+import { describeTopicPartitionsHandler } from "./describe-topic-partitions.js";
 import { fetchHandler } from "./fetch.js";
 import { findCoordinatorHandler } from "./find-coordinator.js";
 import { heartbeatHandler } from "./heartbeat.js";
+import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.js";
 import { initProducerIdHandler } from "./init-producer-id.js";
 import { joinGroupHandler } from "./join-group.js";
 import { leaveGroupHandler } from "./leave-group.js";
@@ -20,6 +26,7 @@ import { metadataHandler } from "./metadata.js";
 import { offsetCommitHandler } from "./offset-commit.js";
 import { offsetDeleteHandler } from "./offset-delete.js";
 import { offsetFetchHandler } from "./offset-fetch.js";
+import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.js";
 import { produceHandler } from "./produce.js";
 import { syncGroupHandler } from "./sync-group.js";
 
@@ -35,6 +42,13 @@ export function brokerHandlers(broker: Broker): AnyApiHandler[] {
     deleteTopicsHandler(broker),
     createPartitionsHandler(broker),
     describeClusterHandler(broker),
+    describeConfigsHandler(broker),
+    alterConfigsHandler(broker),
+    incrementalAlterConfigsHandler(broker),
+    deleteRecordsHandler(broker),
+    offsetForLeaderEpochHandler(broker),
+    describeLogDirsHandler(broker),
+    describeTopicPartitionsHandler(broker),
     initProducerIdHandler(broker),
     describeProducersHandler(broker),
     // consumer groups (issue 5)

@@ -1,0 +1,86 @@
+import { formatConfigValue } from "../base/index.js";
+import { type BrokerConfig, brokerConfigKeys } from "./broker-config.js";
+import {
+  brokerSynonyms,
+  ConfigSource,
+  configSynonyms,
+  configTypeId,
+  type DescribedConfig,
+} from "./config-synonyms.js";
+
+/**
+ * The broker properties Kafka can change at runtime (DynamicBrokerConfig.ALL_DYNAMIC_CONFIGS,
+ * restricted to the keys Brook knows). DescribeConfigs reports every other key read-only, as
+ * Kafka does. Brook itself applies no dynamic broker config yet (see config-alteration.ts).
+ */
+export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
+  "listeners",
+  "advertised.listeners",
+  "listener.security.protocol.map",
+  "num.io.threads",
+  "num.network.threads",
+  "num.replica.fetchers",
+  "num.recovery.threads.per.data.dir",
+  "max.connections",
+  "message.max.bytes",
+  "min.insync.replicas",
+  "unclean.leader.election.enable",
+  "compression.type",
+  "compression.gzip.level",
+  "compression.lz4.level",
+  "compression.zstd.level",
+  "log.cleaner.threads",
+  "log.cleaner.backoff.ms",
+  "log.segment.bytes",
+  "log.roll.ms",
+  "log.roll.jitter.ms",
+  "log.index.size.max.bytes",
+  "log.flush.interval.messages",
+  "log.flush.interval.ms",
+  "log.retention.bytes",
+  "log.retention.ms",
+  "log.index.interval.bytes",
+  "log.cleaner.delete.retention.ms",
+  "log.cleaner.min.compaction.lag.ms",
+  "log.cleaner.max.compaction.lag.ms",
+  "log.segment.delete.delay.ms",
+  "log.cleaner.min.cleanable.ratio",
+  "log.cleanup.policy",
+  "log.preallocate",
+  "log.message.timestamp.type",
+  "log.message.timestamp.before.max.ms",
+  "log.message.timestamp.after.max.ms",
+  "log.local.retention.ms",
+  "log.local.retention.bytes",
+  "producer.id.expiration.ms",
+]);
+
+/**
+ * DescribeConfigs of this broker (resource name = its node id), as Kafka's ConfigHelper answers
+ * it: every broker property with its value (null when unset and without default), the source of
+ * its first synonym (STATIC_BROKER_CONFIG when server.properties sets it, else DEFAULT_CONFIG),
+ * password-typed properties sensitive with a null value. `keys` null or empty means all.
+ */
+export function describeBrokerConfigs(
+  config: BrokerConfig,
+  options: { includeSynonyms: boolean; includeDocumentation: boolean; keys: readonly string[] | null },
+): DescribedConfig[] {
+  const wanted = options.keys === null || options.keys.length === 0 ? null : new Set(options.keys);
+  const out: DescribedConfig[] = [];
+  for (const [name, key] of brokerConfigKeys) {
+    if (wanted !== null && !wanted.has(name)) continue;
+    const isSensitive = key.type === "password";
+    const synonyms = configSynonyms(config, name, brokerSynonyms(name), isSensitive);
+    out.push({
+      name,
+      value: isSensitive ? null : formatConfigValue(config.values.get(name) ?? null),
+      source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
+      isSensitive,
+      readOnly: !KAFKA_DYNAMIC_BROKER_CONFIGS.has(name),
+      synonyms: options.includeSynonyms ? synonyms : [],
+      configType: configTypeId(key.type),
+      documentation: options.includeDocumentation ? key.doc : null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+import { topicNameProblem } from "../../metadata/index.js";
+import {
+  ApiKey,
+  type DescribeConfigsRequest,
+  type DescribeConfigsRequestDescribeConfigsResource,
+  type DescribeConfigsResponseDescribeConfigsResultInput,
+  type DescribeConfigsResponseInput,
+  ErrorCode,
+  KafkaError,
+} from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { Broker } from "../broker.js";
+import { describeBrokerConfigs } from "../broker-config-describe.js";
+import { ConfigResourceKind, checkResourceNodeId, configResourceKindName } from "../config-resource.js";
+import { ConfigSource, type DescribedConfig } from "../config-synonyms.js";
+import { describeTopicConfigs } from "../topic-config.js";
+
+interface DescribeOptions {
+  includeSynonyms: boolean;
+  includeDocumentation: boolean;
+}
+
+const KNOWN_KINDS: ReadonlySet<number> = new Set(Object.values(ConfigResourceKind));
+
+/**
+ * DescribeConfigs (v1-4; Kafka 4 dropped v0): topic configs with their sources and synonyms, this
+ * broker's properties, and BROKER_LOGGER (Brook has no runtime-adjustable loggers, so a valid
+ * request gets an empty list). Errors are per resource, as Kafka's ConfigHelper reports them; a
+ * resource type Kafka does not know fails the whole request with INVALID_REQUEST.
+ */
+export function describeConfigsHandler(broker: Broker) {
+  return defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInput>({
+    apiKey: ApiKey.DescribeConfigs,
+    minVersion: 1,
+    maxVersion: 4,
+    handle(request) {
+      const unknown = request.resources.find((r) => !KNOWN_KINDS.has(r.resourceType));
+      if (unknown !== undefined) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          `Unexpected resource type ${unknown.resourceType} for resource ${unknown.resourceName}`,
+        );
+      }
+      const options = {
+        includeSynonyms: request.includeSynonyms,
+        includeDocumentation: request.includeDocumentation,
+      };
+      return {
+        throttleTimeMs: 0,
+        results: request.resources.map((resource) => {
+          try {
+            return {
+              errorCode: ErrorCode.NONE,
+              errorMessage: null,
+              resourceType: resource.resourceType,
+              resourceName: resource.resourceName,
+              configs: describeResource(broker, resource, options).map(toWire),
+            };
+          } catch (error) {
+            if (!(error instanceof KafkaError)) throw error;
+            return failed(resource, error.errorCode, error.message);
+          }
+        }),
+      };
+    },
+    errorResponse: (request, errorCode) => ({
+      throttleTimeMs: 0,
+      results: request.resources.map((r) => failed(r, errorCode, null)),
+    }),
+  });
+}
+
+function failed(
+  resource: DescribeConfigsRequestDescribeConfigsResource,
+  errorCode: number,
+  errorMessage: string | null,
+): DescribeConfigsResponseDescribeConfigsResultInput {
+  return {
+    errorCode,
+    errorMessage,
+    resourceType: resource.resourceType,
+    resourceName: resource.resourceName,
+    configs: [],
+  };
+}
+
+function describeResource(
+  broker: Broker,
+  resource: DescribeConfigsRequestDescribeConfigsResource,
+  options: DescribeOptions,
+): DescribedConfig[] {
+  const name = resource.resourceName;
+  const keys = resource.configurationKeys;
+  switch (resource.resourceType) {
+    case ConfigResourceKind.TOPIC: {
+      const problem = topicNameProblem(name);
+      if (problem !== null) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+      if (broker.image.topic(name) === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      return describeTopicConfigs(broker.config, broker.image.topicConfig(name), { ...options, keys });
+    }
+    case ConfigResourceKind.BROKER:
+      // The empty name is the cluster-wide default: only dynamic defaults, and Brook has none.
+      if (name === "") return [];
+      checkResourceNodeId(name, broker.nodeId, "Broker", `${broker.nodeId} or empty string,`);
+      return describeBrokerConfigs(broker.config, { ...options, keys });
+    case ConfigResourceKind.BROKER_LOGGER:
+      if (name === "") throw new KafkaError(ErrorCode.INVALID_REQUEST, "Broker id must not be empty");
+      checkResourceNodeId(name, broker.nodeId, "Broker", String(broker.nodeId));
+      return [];
+    default:
+      throw new KafkaError(
+        ErrorCode.INVALID_REQUEST,
+        `Unsupported resource type: ${configResourceKindName(resource.resourceType)} (Brook keeps no ${configResourceKindName(resource.resourceType)} configs)`,
+      );
+  }
+}
+
+function toWire(c: DescribedConfig) {
+  return {
+    name: c.name,
+    value: c.value,
+    readOnly: c.readOnly,
+    isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
+    configSource: c.source,
+    isSensitive: c.isSensitive,
+    synonyms: c.synonyms,
+    configType: c.configType,
+    documentation: c.documentation,
+  };
+}
