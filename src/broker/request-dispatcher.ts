@@ -7,6 +7,7 @@ import {
   ErrorCode,
   encodeApiVersionsResponse,
   encodeResponseFrameHeader,
+  errorName,
   KafkaError,
   ProtocolDecodeError,
   Reader,
@@ -91,7 +92,7 @@ export class RequestDispatcher implements RequestHandler {
     const handler = this.handlers.get(apiKey);
     if (handler === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       this.log.debug(`${spec.name} v${apiVersion} from ${connection.remoteAddress} is not supported`);
-      return this.encode(context, this.errorBody(handler, request, ErrorCode.UNSUPPORTED_VERSION, context));
+      return this.errorBody(handler, request, ErrorCode.UNSUPPORTED_VERSION, context);
     }
     let result: unknown;
     try {
@@ -128,17 +129,27 @@ export class RequestDispatcher implements RequestHandler {
       );
       if (error instanceof Error && error.stack !== undefined) this.log.debug(error.stack);
     }
-    return this.encode(context, this.errorBody(handler, request, errorCode, context));
+    return this.errorBody(handler, request, errorCode, context);
   }
 
+  /**
+   * The body that reports `errorCode`: the handler's, which sets it on every item the request
+   * named. Without a handler there is no response that could carry the error, and an empty one
+   * would look like success, so the connection is closed instead (what Kafka does for requests
+   * it cannot serve).
+   */
   private errorBody(
     handler: AnyApiHandler | undefined,
     request: unknown,
     errorCode: number,
     context: RequestContext,
-  ): unknown {
-    if (handler?.errorResponse !== undefined) return handler.errorResponse(request, errorCode, context);
-    return { errorCode, throttleTimeMs: 0 };
+  ): ResponseChunks {
+    if (handler?.errorResponse !== undefined)
+      return this.encode(context, handler.errorResponse(request, errorCode, context));
+    throw new ProtocolDecodeError(
+      `${apiSpec(context.apiKey)?.name} v${context.apiVersion} cannot be answered with ${errorName(errorCode)}; closing the connection`,
+      "BRK_ERR_PROTOCOL_VERSION",
+    );
   }
 
   private encode(context: RequestContext, body: unknown): ResponseChunks {

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { silentLogger } from "../../src/base/index.js";
+import { defineHandler } from "../../src/broker/api-handler.js";
 import { apiVersionsHandler } from "../../src/broker/handlers/api-versions.js";
 import { RequestDispatcher } from "../../src/broker/request-dispatcher.js";
 import { SocketServer } from "../../src/network/index.js";
 import {
   ApiKey,
   type ApiVersionsResponse,
+  type DescribeClusterResponse,
   decodeApiVersionsResponse,
   ErrorCode,
-  type MetadataResponse,
   Reader,
 } from "../../src/protocol/index.js";
 import { WireClient } from "../helpers/kafka-wire.js";
@@ -19,8 +20,16 @@ let server: SocketServer;
 let port = 0;
 
 before(async () => {
+  // A handler that serves only DescribeCluster v1, to see how other versions are refused.
+  const describeClusterV1 = defineHandler<unknown, unknown>({
+    apiKey: ApiKey.DescribeCluster,
+    minVersion: 1,
+    maxVersion: 1,
+    handle: () => ({ throttleTimeMs: 0, errorCode: 0, clusterId: "c" }),
+    errorResponse: (_r, errorCode) => ({ throttleTimeMs: 0, errorCode, clusterId: "" }),
+  });
   dispatcher = new RequestDispatcher(
-    [apiVersionsHandler(() => dispatcher.advertisedVersions())],
+    [apiVersionsHandler(() => dispatcher.advertisedVersions()), describeClusterV1],
     silentLogger,
   );
   server = new SocketServer({
@@ -43,7 +52,10 @@ test("ApiVersions answers every version it knows, flexible or not", async () => 
       clientSoftwareVersion: "1.0",
     });
     assert.equal(body.errorCode, ErrorCode.NONE);
-    assert.deepEqual(body.apiKeys, [{ apiKey: 18, minVersion: 0, maxVersion: 4 }]);
+    assert.deepEqual(body.apiKeys, [
+      { apiKey: 18, minVersion: 0, maxVersion: 4 },
+      { apiKey: 60, minVersion: 1, maxVersion: 1 },
+    ]);
   }
   client.close();
 });
@@ -66,10 +78,22 @@ test("an ApiVersions request newer than Brook gets a v0 answer with UNSUPPORTED_
   client.close();
 });
 
-test("a known API without a handler is answered, not dropped; garbage closes only its connection", async () => {
+test("a version outside the handler's range gets UNSUPPORTED_VERSION in that version's response", async () => {
   const client = await WireClient.connect(port);
-  const metadata = await client.request<MetadataResponse>(ApiKey.Metadata, 1, { topics: null });
-  assert.deepEqual(metadata.topics, []);
+  const cluster = await client.request<DescribeClusterResponse>(ApiKey.DescribeCluster, 0, {});
+  assert.equal(cluster.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  assert.equal(client.closed, false);
+  client.close();
+});
+
+test("an API without a handler is not answered with a fake success: the connection closes", async () => {
+  const client = await WireClient.connect(port);
+  client.send(ApiKey.Metadata, 1, { topics: null });
+  assert.equal(await client.waitClosed(), true);
+});
+
+test("garbage closes only its connection", async () => {
+  const client = await WireClient.connect(port);
 
   const bad = await WireClient.connect(port);
   bad.sendRaw(Buffer.from([0, 0, 0, 10, 0x7f, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0]));

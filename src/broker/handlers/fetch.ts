@@ -76,7 +76,23 @@ export function fetchHandler(broker: Broker) {
         respond(readAll(broker, request, sessionTargets, context)),
       );
     },
-    errorResponse: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] }),
+    errorResponse: (request, errorCode) => ({
+      throttleTimeMs: 0,
+      errorCode,
+      sessionId: 0,
+      responses: request.topics.map((t) => ({
+        topic: t.topic,
+        topicId: t.topicId,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition,
+          errorCode,
+          highWatermark: -1n,
+          lastStableOffset: -1n,
+          logStartOffset: -1n,
+          records: null,
+        })),
+      })),
+    }),
   });
 }
 
