@@ -355,3 +355,47 @@ test("an empty group's offsets reset to the earliest, the latest and a timestamp
     want,
   );
 });
+
+test("deleting a group with members fails (NON_EMPTY_GROUP); an empty one goes, offsets and all", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const doomed = "doomed";
+  const reader = MemberProcess.kafkajs("doomed-reader", {
+    bootstrap: broker.bootstrap,
+    groupId: doomed,
+    topic: TOPIC,
+    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+  });
+  members.push(reader);
+  await reader.waitForEvent("joining", (e) => e.event === "joined", DELIVERY_TIMEOUT_MS);
+  await waitFor("a commit", async () =>
+    reader.events.some((e) => e.event === "committed") ? true : undefined,
+  );
+  const refused = await withAdmin((admin) => admin.deleteGroups([doomed])).then(
+    () => assert.fail("deleteGroups of a group with a member succeeded"),
+    (e: { groups?: { groupId: string; error?: { type?: string } }[] }) => e,
+  );
+  assert.deepEqual(
+    refused.groups?.map((g) => [g.groupId, g.error?.type]),
+    [[doomed, "NON_EMPTY_GROUP"]],
+  );
+  await reader.stop();
+
+  const deleted = await withAdmin((admin) => admin.deleteGroups([doomed]));
+  assert.deepEqual(
+    deleted.map((g) => [g.groupId, g.errorCode]),
+    [[doomed, 0]],
+  );
+  await withAdmin(async (admin) => {
+    const [topic] = await admin.fetchOffsets({ groupId: doomed, topics: [TOPIC] });
+    assert.deepEqual(
+      topic?.partitions.map((p) => p.offset),
+      same(-1).map(String),
+    );
+    const { groups } = await admin.describeGroups([doomed]);
+    assert.equal(groups[0]?.state, "Dead");
+    assert.ok(!(await admin.listGroups()).groups.some((g) => g.groupId === doomed));
+  });
+  assert.ok(!(await pythonListGroups()).some((g) => g.id === doomed));
+});

@@ -49,6 +49,8 @@ export interface MemberEvent {
   partitions?: number[];
   assignment?: number[];
   offsets?: { partition: number; offset: number }[];
+  /** When the member reported it (ms since the epoch). */
+  at?: number;
   error?: string | null;
   memberId?: string;
 }

@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { Kafka, logLevel } from "kafkajs";
+import { type Consumer, Kafka, logLevel } from "kafkajs";
 
 /**
  * One kafkajs group member in a child process of its own, so a test can SIGKILL it like a crashed
@@ -24,13 +24,22 @@ export interface KafkajsMemberOptions {
   commitEveryMessages?: number;
   /** With commitEveryMessages: commit only once, at the first multiple, and never again. */
   commitOnce?: boolean;
+  /**
+   * When kafkajs gives up for good (a crash with restart=false: its FindCoordinator path treats a
+   * broker that refuses connections as fatal), start a new consumer, as applications do. For
+   * tests that take the broker away on purpose.
+   */
+  restartWhenGivenUp?: boolean;
 }
+
+/** Consumers one member process starts at most (the first and its replacements). */
+const CONSUMERS_MAX = 20;
 
 const options = JSON.parse(process.argv[2] ?? "{}") as KafkajsMemberOptions;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 
 function emit(event: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(event)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...event, at: Date.now() })}\n`);
 }
 
 // kafkajs 2.2.4 can leave a request's rejection unhandled when a connection drops under it
@@ -53,60 +62,75 @@ const kafka = new Kafka({
     },
 });
 
-const consumer = kafka.consumer({
-  groupId: options.groupId,
-  sessionTimeout: options.sessionTimeoutMs,
-  rebalanceTimeout: options.sessionTimeoutMs,
-  heartbeatInterval: options.heartbeatIntervalMs,
-  maxWaitTimeInMs: 200,
-  retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
-});
-
-consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-  emit({
-    event: "joined",
-    memberId: payload.memberId,
-    leaderId: payload.leaderId,
-    isLeader: payload.isLeader,
-    protocol: payload.groupProtocol,
-    partitions: [...(payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b),
-  });
-});
-consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
-  const offsets = payload.topics.flatMap((t) =>
-    t.partitions.map((p) => ({ partition: Number(p.partition), offset: Number(p.offset) })),
-  );
-  emit({ event: "committed", offsets });
-});
-consumer.on(consumer.events.CRASH, ({ payload }) => {
-  emit({ event: "crash", error: String(payload.error), restart: payload.restart });
-});
-
 /** Next offset to read per partition, from the messages handed to eachMessage. */
 const positions = new Map<number, number>();
 let consumedCount = 0;
 let committedOnce = false;
-
-await consumer.connect();
-await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-await consumer.run({
-  autoCommit: options.commitEveryMessages === undefined,
-  eachMessage: async ({ partition, message }) => {
-    emit({ event: "message", partition, offset: Number(message.offset), value: message.value?.toString() });
-    positions.set(partition, Number(message.offset) + 1);
-    consumedCount++;
-    const every = options.commitEveryMessages;
-    if (every === undefined || consumedCount % every !== 0) return;
-    if (options.commitOnce === true && committedOnce) return;
-    committedOnce = true;
-    await consumer.commitOffsets(
-      [...positions].map(([p, offset]) => ({ topic: options.topic, partition: p, offset: String(offset) })),
-    );
-  },
-});
-emit({ event: "started" });
-
+let consumer: Consumer;
 let stopping = false;
+let consumersStarted = 0;
+
+/** Creates, connects and runs a consumer; resolves once it has joined the group. */
+async function startConsumer(): Promise<void> {
+  consumersStarted++;
+  const c = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs,
+    rebalanceTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: options.heartbeatIntervalMs,
+    maxWaitTimeInMs: 200,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  consumer = c;
+  c.on(c.events.GROUP_JOIN, ({ payload }) => {
+    emit({
+      event: "joined",
+      memberId: payload.memberId,
+      leaderId: payload.leaderId,
+      isLeader: payload.isLeader,
+      protocol: payload.groupProtocol,
+      partitions: [...(payload.memberAssignment[options.topic] ?? [])].sort((x, y) => x - y),
+    });
+  });
+  c.on(c.events.COMMIT_OFFSETS, ({ payload }) => {
+    const offsets = payload.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ partition: Number(p.partition), offset: Number(p.offset) })),
+    );
+    emit({ event: "committed", offsets });
+  });
+  c.on(c.events.CRASH, ({ payload }) => {
+    emit({ event: "crash", error: String(payload.error), restart: payload.restart });
+    if (payload.restart || options.restartWhenGivenUp !== true || stopping) return;
+    if (consumersStarted >= CONSUMERS_MAX) return;
+    setTimeout(() => {
+      if (!stopping)
+        startConsumer().catch((e: unknown) => emit({ event: "crash", error: String(e), restart: false }));
+    }, 500);
+  });
+
+  emit({ event: "connecting" });
+  await c.connect();
+  await c.subscribe({ topic: options.topic, fromBeginning: true });
+  await c.run({
+    autoCommit: options.commitEveryMessages === undefined,
+    eachMessage: async ({ partition, message }) => {
+      emit({ event: "message", partition, offset: Number(message.offset), value: message.value?.toString() });
+      positions.set(partition, Number(message.offset) + 1);
+      consumedCount++;
+      const every = options.commitEveryMessages;
+      if (every === undefined || consumedCount % every !== 0) return;
+      if (options.commitOnce === true && committedOnce) return;
+      committedOnce = true;
+      await c.commitOffsets(
+        [...positions].map(([p, offset]) => ({ topic: options.topic, partition: p, offset: String(offset) })),
+      );
+    },
+  });
+  emit({ event: "started" });
+}
+
+await startConsumer();
+
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;

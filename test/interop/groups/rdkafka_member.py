@@ -19,6 +19,7 @@ closes when stdin reaches its end, so no member outlives its test. Run with /usr
 import json
 import sys
 import threading
+import time
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
@@ -29,7 +30,7 @@ lock = threading.Lock()
 
 def emit(event):
     with lock:
-        sys.stdout.write(json.dumps(event) + "\n")
+        sys.stdout.write(json.dumps(dict(event, at=int(time.time() * 1000))) + "\n")
         sys.stdout.flush()
 
 
@@ -99,6 +100,8 @@ def main():
         if msg.error() is not None:
             if msg.error().code() != KafkaError._PARTITION_EOF:
                 emit({"event": "error", "error": str(msg.error())})
+            if msg.error().fatal():
+                break
             continue
         emit({"event": "message", "partition": msg.partition(), "offset": msg.offset(),
               "value": None if msg.value() is None else msg.value().decode("utf-8")})
