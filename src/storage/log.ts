@@ -17,6 +17,7 @@ import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import { isCompacted, isDeleteRetained, type LogConfig } from "./log-config.js";
 import { LogSegment, type SegmentSettings } from "./log-segment.js";
 import { findOffsetByTimestamp, type TimestampAndOffset } from "./offset-by-timestamp.js";
+import { recompressIfNeeded } from "./recompression.js";
 import { type RetentionSegment, segmentsToDelete } from "./retention.js";
 import { DELETED_FILE_SUFFIX } from "./segment-files.js";
 import { readSegment } from "./segment-read.js";
@@ -265,6 +266,7 @@ export class Log {
     const nowMs = this.env.clock.nowMs();
     if (records.length === 0) return this.emptyAppendInfo();
     const validated = validateLeaderAppend(records, this.configValue, nowMs, origin);
+    if (origin === "client") records = recompressIfNeeded(records, this.configValue);
     this.runValidateHook(records, origin);
     const firstOffset = this.endOffset;
     const first = Number(firstOffset);
