@@ -30,6 +30,8 @@ export interface KafkajsMemberOptions {
    * tests that take the broker away on purpose.
    */
   restartWhenGivenUp?: boolean;
+  /** A slow application: the first message takes this long to process (no heartbeats meanwhile). */
+  blockFirstMessageMs?: number;
 }
 
 /** Consumers one member process starts at most (the first and its replacements). */
@@ -114,6 +116,10 @@ async function startConsumer(): Promise<void> {
   await c.run({
     autoCommit: options.commitEveryMessages === undefined,
     eachMessage: async ({ partition, message }) => {
+      if (consumedCount === 0 && options.blockFirstMessageMs !== undefined) {
+        emit({ event: "blocked", partition, offset: Number(message.offset) });
+        await new Promise((resolve) => setTimeout(resolve, options.blockFirstMessageMs));
+      }
       emit({ event: "message", partition, offset: Number(message.offset), value: message.value?.toString() });
       positions.set(partition, Number(message.offset) + 1);
       consumedCount++;
