@@ -75,10 +75,10 @@ function normalizeRecord(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
-describe("real clients against the registry", () => {
+describe("real clients against the registry served by a broker (schemas in _schemas)", () => {
   let h: RegistryHarness;
   before(async () => {
-    h = await RegistryHarness.start();
+    h = await RegistryHarness.onBroker();
   });
   after(() => h.close());
 

@@ -4,6 +4,7 @@ import {
   type SchemaLogBackend,
   startSchemaRegistry,
 } from "../../src/registry/index.js";
+import { startBroker } from "../../src/server/index.js";
 
 export const V1 = "application/vnd.schemaregistry.v1+json";
 
@@ -18,7 +19,7 @@ export interface HttpAnswer {
 /** A registry on a free port, with a helper that calls it as clients do. */
 export class RegistryHarness {
   readonly store: SchemaLogBackend;
-  running!: RunningSchemaRegistry;
+  running!: Pick<RunningSchemaRegistry, "url" | "close">;
 
   constructor(store: SchemaLogBackend = new MemorySchemaLog()) {
     this.store = store;
@@ -27,6 +28,17 @@ export class RegistryHarness {
   static async start(store?: SchemaLogBackend): Promise<RegistryHarness> {
     const harness = new RegistryHarness(store);
     harness.running = await startSchemaRegistry({ store: harness.store, host: "127.0.0.1", port: 0 });
+    return harness;
+  }
+
+  /**
+   * The registry as users get it: served by an in-process broker, stored in its `_schemas` topic.
+   * `restart` is not available on this one (restart the broker instead).
+   */
+  static async onBroker(): Promise<RegistryHarness> {
+    const server = await startBroker({ registry: true });
+    const harness = new RegistryHarness();
+    harness.running = { url: server.registryUrl as string, close: () => server.stop() };
     return harness;
   }
 

@@ -5,46 +5,41 @@ import { consumePrices, formatPrice, priceDecoder } from "../../examples/stock-p
 import { evolveStockPrice } from "../../examples/stock-price/evolve.js";
 import { producePrices, samplePrices } from "../../examples/stock-price/producer.js";
 import { STOCK_PRICE_V2, type StockPrice } from "../../examples/stock-price/schemas.js";
-import {
-  MemorySchemaLog,
-  type RunningSchemaRegistry,
-  startSchemaRegistry,
-} from "../../src/registry/index.js";
 import { type BrookServer, startBroker } from "../../src/server/index.js";
 
 /**
- * The StockPrice example end to end against an in-process broker and registry: prices produced
+ * The StockPrice example end to end against an in-process broker serving the registry (schemas in its _schemas topic): prices produced
  * with kafkajs through the registry land in the topic, v2 is registered under BACKWARD, the
  * incompatible change is refused with the registry's message, and the old (v1) consumer decodes
  * both v1 and v2 values, read back through the example's kafkajs group consumer.
  */
 describe("StockPrice example", () => {
   let broker: BrookServer;
-  let registry: RunningSchemaRegistry;
+  let registryUrl: string;
   const topic = "stock-prices";
 
   before(async () => {
     // No initial rebalance delay, so the example's consumer group forms at once.
     broker = await startBroker({
+      registry: true,
       properties: { "group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "1" },
     });
-    registry = await startSchemaRegistry({ store: new MemorySchemaLog(), host: "127.0.0.1", port: 0 });
+    registryUrl = broker.registryUrl as string;
     const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
     await admin.disconnect();
   });
   after(async () => {
-    await registry.close();
     await broker.stop();
   });
 
   test("produce v1, evolve to v2 under BACKWARD, refuse a broken change, old consumer reads both", async () => {
-    const options = { brokers: [broker.bootstrap], registryUrl: registry.url, topic };
+    const options = { brokers: [broker.bootstrap], registryUrl, topic };
     const v1Prices = samplePrices(5, 1_700_000_000_000);
     const v1Values = await producePrices({ ...options, prices: v1Prices });
 
-    const evolution = await evolveStockPrice(registry.url, topic);
+    const evolution = await evolveStockPrice(registryUrl, topic);
     assert.equal(evolution.refusal.errorCode, 409);
     assert.match(
       evolution.refusal.message,
@@ -63,7 +58,7 @@ describe("StockPrice example", () => {
     await admin.disconnect();
     assert.equal(offsets[0]?.high, "8");
 
-    const decode = priceDecoder(registry.url);
+    const decode = priceDecoder(registryUrl);
     const read = await Promise.all([...v1Values, ...v2Values].map(decode));
     const withoutExchange = v2Prices.map(({ exchange: _exchange, ...rest }) => rest);
     assert.deepEqual(read, [...v1Prices, ...withoutExchange]);
