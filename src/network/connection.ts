@@ -28,6 +28,10 @@ export interface ConnectionEvents {
   onError(connection: Connection, error: unknown): void;
 }
 
+const FRAME_PREFIX_BYTES = 4;
+/** Up to this many bytes of a response are copied into its first write; larger chunks are referenced. */
+const COALESCED_WRITE_BYTES_MAX = 16 * 1024;
+
 interface Slot {
   done: boolean;
   response: ResponseChunks;
@@ -147,24 +151,46 @@ export class Connection {
     slot.done = true;
     slot.response = response;
     if (this.slots[0] !== slot) return;
-    this.socket.cork();
+    // Cork only when several responses leave together: a lone response is one write already.
+    const several = this.slots[1]?.done === true;
+    if (several) this.socket.cork();
     while (this.slots.length > 0 && this.slots[0]?.done) {
       const head = this.slots.shift() as Slot;
       if (head.response !== null) this.writeFrame(head.response);
     }
-    this.socket.uncork();
+    if (several) this.socket.uncork();
     this.lastActiveMs = performance.now();
     this.updateFlowControl();
   }
 
+  /**
+   * Writes one response frame. The size prefix and the small leading chunks (a whole small
+   * response, or the header part of a Fetch response) are copied into one buffer, so a typical
+   * response is a single write; large chunks (record batches from the log) follow by reference.
+   */
   private writeFrame(chunks: readonly Buffer[]): void {
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
-    const prefix = Buffer.allocUnsafe(4);
-    prefix.writeInt32BE(size, 0);
-    this.socket.write(prefix);
-    for (const chunk of chunks) this.socket.write(chunk);
-    this.bytesOut += size + 4;
+    let copied = 0;
+    let headBytes = FRAME_PREFIX_BYTES;
+    for (; copied < chunks.length; copied++) {
+      const length = (chunks[copied] as Buffer).length;
+      if (headBytes + length > COALESCED_WRITE_BYTES_MAX) break;
+      headBytes += length;
+    }
+    const head = Buffer.allocUnsafe(headBytes);
+    head.writeInt32BE(size, 0);
+    for (let i = 0, at = FRAME_PREFIX_BYTES; i < copied; i++) {
+      const chunk = chunks[i] as Buffer;
+      head.set(chunk, at);
+      at += chunk.length;
+    }
+    const more = copied < chunks.length;
+    if (more) this.socket.cork();
+    this.socket.write(head);
+    for (let i = copied; i < chunks.length; i++) this.socket.write(chunks[i] as Buffer);
+    if (more) this.socket.uncork();
+    this.bytesOut += size + FRAME_PREFIX_BYTES;
   }
 
   // One socket chunk may hold many small frames, so the in-flight count can pass the limit by the

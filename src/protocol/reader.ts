@@ -13,6 +13,8 @@ export class Reader {
   readonly buf: Buffer;
   pos: number;
   readonly end: number;
+  /** A view on `buf` for int64 reads, made on first use. */
+  private view: DataView | null = null;
 
   constructor(buf: Buffer, pos = 0, end = buf.length) {
     this.buf = buf;
@@ -71,9 +73,12 @@ export class Reader {
     return v;
   }
 
+  // DataView.getBigInt64 is about twice as fast as Buffer.readBigInt64BE, which assembles the
+  // bigint from two int32 halves in JS.
   int64(): bigint {
     this.ensure(8);
-    const v = this.buf.readBigInt64BE(this.pos);
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    const v = this.view.getBigInt64(this.pos);
     this.pos += 8;
     return v;
   }
