@@ -44,6 +44,8 @@ interface Session {
   epoch: number;
   partitions: Map<FetchKey, CachedPartition>;
   lastUsedMs: number;
+  /** Keys are topic ids (Fetch v13+) rather than names; a request of the other kind cannot use it. */
+  usesTopicIds: boolean;
 }
 
 export type FetchSessionBegin =
@@ -77,7 +79,10 @@ export class FetchSessionCache {
     sessionEpoch: number;
     positions: FetchPosition[];
     forgotten: FetchKey[];
+    /** Fetch v13+: the keys are topic ids. */
+    usesTopicIds?: boolean;
   }): FetchSessionBegin {
+    const usesTopicIds = request.usesTopicIds ?? false;
     const { sessionId, sessionEpoch } = request;
     if (sessionEpoch === FINAL_EPOCH || sessionEpoch === INITIAL_EPOCH) {
       if (sessionId !== 0) this.sessions.delete(sessionId);
@@ -85,13 +90,16 @@ export class FetchSessionCache {
       return {
         kind: "ok",
         positions: request.positions,
-        context: this.fullContext(request.positions, create),
+        context: this.fullContext(request.positions, create, usesTopicIds),
       };
     }
     const session = this.sessions.get(sessionId);
     if (session === undefined) return { kind: "error", errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
     if (session.epoch !== sessionEpoch)
       return { kind: "error", errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
+    // Its keys would be read as the other kind (a topic name taken for an id), as in Kafka's FetchManager.
+    if (session.usesTopicIds !== usesTopicIds)
+      return { kind: "error", errorCode: ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR };
     session.lastUsedMs = this.clock.monotonicMs();
     for (const key of request.forgotten) session.partitions.delete(key);
     for (const p of request.positions) {
@@ -119,11 +127,15 @@ export class FetchSessionCache {
     return { kind: "ok", positions, context: this.incrementalContext(session) };
   }
 
-  private fullContext(positions: FetchPosition[], create: boolean): FetchSessionContext {
+  private fullContext(
+    positions: FetchPosition[],
+    create: boolean,
+    usesTopicIds: boolean,
+  ): FetchSessionContext {
     return {
       finish: (results) => {
         if (!create) return { sessionId: 0, results };
-        const session = this.createSession(positions);
+        const session = this.createSession(positions, usesTopicIds);
         if (session === null) return { sessionId: 0, results };
         for (const r of results) remember(session, r);
         return { sessionId: session.id, results };
@@ -151,7 +163,7 @@ export class FetchSessionCache {
     };
   }
 
-  private createSession(positions: FetchPosition[]): Session | null {
+  private createSession(positions: FetchPosition[], usesTopicIds: boolean): Session | null {
     if (this.sessions.size >= this.slotsMax && !this.evictOne()) return null;
     const id = this.allocateId();
     const session: Session = {
@@ -164,6 +176,7 @@ export class FetchSessionCache {
         ]),
       ),
       lastUsedMs: this.clock.monotonicMs(),
+      usesTopicIds,
     };
     this.sessions.set(id, session);
     assert(this.sessions.size <= this.slotsMax, "fetch session cache over its slot limit");

@@ -5,7 +5,7 @@ export {
   type RequestHandler,
   type ResponseChunks,
 } from "./connection.js";
-export { FrameReader, InvalidFrameSizeError } from "./frame-reader.js";
+export { FRAME_PREALLOCATED_BYTES_MAX, FrameReader, InvalidFrameSizeError } from "./frame-reader.js";
 export {
   type BoundListener,
   type ListenerSpec,

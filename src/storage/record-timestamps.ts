@@ -1,4 +1,10 @@
-import { iterateRecords } from "../protocol/index.js";
+import {
+  batchBaseOffset,
+  batchMaxTimestamp,
+  CompressionError,
+  CorruptRecordError,
+  iterateRecords,
+} from "../protocol/index.js";
 
 /**
  * The first record of one stored batch that satisfies `accept`, with its offset and timestamp
@@ -16,9 +22,18 @@ export function recordOffsetForTimestamp(
   batch: Buffer,
   accept: (record: RecordTimestamp) => boolean,
 ): RecordTimestamp | null {
-  for (const record of iterateRecords(batch, 0, { decompressedBytesMax: LOOKUP_DECOMPRESSED_BYTES_MAX })) {
-    const candidate = { offset: record.offset, timestamp: record.timestamp };
-    if (accept(candidate)) return candidate;
+  try {
+    for (const record of iterateRecords(batch, 0, { decompressedBytesMax: LOOKUP_DECOMPRESSED_BYTES_MAX })) {
+      const candidate = { offset: record.offset, timestamp: record.timestamp };
+      if (accept(candidate)) return candidate;
+    }
+  } catch (e) {
+    if (!(e instanceof CorruptRecordError || e instanceof CompressionError)) throw e;
+    // Appends are validated from batch headers, so a producer can store a batch (CRC and all)
+    // whose records do not decode. That is not a failing disk: answer from the header (the batch's
+    // first offset and largest timestamp) instead of taking the log offline.
+    const fromHeader = { offset: batchBaseOffset(batch, 0), timestamp: batchMaxTimestamp(batch, 0) };
+    return accept(fromHeader) ? fromHeader : null;
   }
   return null;
 }

@@ -26,12 +26,33 @@ export interface TailRead {
   nextOffset: bigint;
 }
 
-/** Chunks queued for eviction in append order, across every log of a manager. */
+/**
+ * The chunk's bytes as the cache keeps them: the appended buffer itself, unless it is a small view
+ * on a much larger one (a produce batch inside the socket read that carried it, with other
+ * requests), which would keep the whole read alive while the budget counts only the view. Those
+ * are copied into a buffer of their own (not a pooled slab, which would pin its neighbours).
+ */
+function ownedBytes(buf: Buffer): Buffer {
+  if (buf.length * 2 >= buf.buffer.byteLength) return buf;
+  const copy = Buffer.allocUnsafeSlow(buf.length);
+  buf.copy(copy);
+  return copy;
+}
+
+/**
+ * Chunks queued for eviction in append order, across every log of a manager. A chunk its cache
+ * released itself (roll, truncation, a deleted log) stays queued, dead, until the head passes it
+ * or the queue is compacted: compaction runs once dead chunks are half the queue or hold more
+ * bytes than the budget, so they never pin more than the budget's worth of appended buffers.
+ */
 export class TailCacheBudget {
   readonly bytesMax: number;
   private usedBytes = 0;
   private queue: TailChunk[] = [];
   private head = 0;
+  /** Released chunks still in queue[head..], and their bytes. */
+  private deadCount = 0;
+  private deadBytes = 0;
 
   constructor(bytesMax: number) {
     assert(bytesMax >= 0, "tail cache budget must not be negative");
@@ -49,17 +70,33 @@ export class TailCacheBudget {
     while (this.usedBytes > this.bytesMax && this.head < this.queue.length) {
       const oldest = this.queue[this.head++] as TailChunk;
       if (oldest.live) oldest.cache.evictOldest(oldest);
+      // Dead now either way, and behind the head.
+      this.deadCount--;
+      this.deadBytes -= oldest.buf.length;
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    const queued = this.queue.length - this.head;
+    if ((this.deadCount > 64 && this.deadCount * 2 > queued) || this.deadBytes > this.bytesMax) {
+      this.queue = this.queue.slice(this.head).filter((c) => c.live);
+      this.head = 0;
+      this.deadCount = 0;
+      this.deadBytes = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
   }
 
-  /** @internal */
+  /** @internal a chunk of the queue was released (by the budget or by its cache). */
   released(bytes: number): void {
     this.usedBytes -= bytes;
+    this.deadCount++;
+    this.deadBytes += bytes;
     assert(this.usedBytes >= 0, "tail cache accounting went negative");
+  }
+
+  /** Chunks queued, dead ones included (for tests). */
+  get queuedChunks(): number {
+    return this.queue.length - this.head;
   }
 }
 
@@ -78,7 +115,7 @@ export class TailCache {
 
   add(firstOffset: bigint, buf: Buffer): void {
     if (buf.length === 0 || buf.length > this.budget.bytesMax) return;
-    const chunk: TailChunk = { cache: this, firstOffset, buf, live: true };
+    const chunk: TailChunk = { cache: this, firstOffset, buf: ownedBytes(buf), live: true };
     this.chunks.push(chunk);
     this.budget.added(chunk);
   }

@@ -1,3 +1,4 @@
+import type { Connection } from "../../network/index.js";
 import {
   ApiKey,
   ErrorCode,
@@ -8,9 +9,10 @@ import {
   type Uuid,
 } from "../../protocol/index.js";
 import { IsolationLevel, type Partition } from "../../replication/index.js";
-import { OffsetOutOfRangeError } from "../../storage/index.js";
-import { defineHandler, type RequestContext } from "../api-handler.js";
+import { type Log, OffsetOutOfRangeError } from "../../storage/index.js";
+import { defineHandler, NO_RESPONSE, type RequestContext } from "../api-handler.js";
 import { type Broker, PARKED_FETCHES_MAX } from "../broker.js";
+import { onConnectionClose } from "../connection-close-hooks.js";
 import type { FetchPartitionResult, FetchPosition } from "../fetch-session.js";
 
 interface Target {
@@ -52,6 +54,7 @@ export function fetchHandler(broker: Broker) {
         forgotten: request.forgottenTopicsData.flatMap((f) =>
           f.partitions.map((p) => `${usesIds ? f.topicId : f.topic}:${p}`),
         ),
+        usesTopicIds: usesIds,
       });
       if (session.kind === "error")
         return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
@@ -72,8 +75,8 @@ export function fetchHandler(broker: Broker) {
       const waitMs = Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX);
       if (!shouldWait(first, request.minBytes, waitMs) || broker.parkedFetches >= PARKED_FETCHES_MAX)
         return respond(first);
-      return waitForData(broker, sessionTargets, waitMs).then(() =>
-        respond(readAll(broker, request, sessionTargets, context)),
+      return waitForData(broker, sessionTargets, waitMs, context.connection).then((clientGone) =>
+        clientGone ? NO_RESPONSE : respond(readAll(broker, request, sessionTargets, context)),
       );
     },
     errorResponse: (request, errorCode) => ({
@@ -138,16 +141,19 @@ function readAll(
 ): PartitionRead[] {
   let remaining = request.maxBytes;
   const reads: PartitionRead[] = [];
+  // Tracked, not recomputed per partition: that was quadratic in the partitions a request names.
+  let nothingReadYet = true;
   for (const target of targets) {
     const read = readOne(
       broker,
       request,
       target,
       Math.max(0, Math.min(target.position.partitionMaxBytes, remaining)),
-      reads.every((r) => r.bytes === 0),
+      nothingReadYet,
       context,
     );
     remaining -= read.bytes;
+    if (read.bytes > 0) nothingReadYet = false;
     reads.push(read);
   }
   return reads;
@@ -220,21 +226,42 @@ function shouldWait(reads: PartitionRead[], minBytes: number, waitMs: number): b
   return bytes < Math.max(1, minBytes);
 }
 
-/** Resolves on the first append to any of the partitions, or after waitMs. */
-function waitForData(broker: Broker, targets: Target[], waitMs: number): Promise<void> {
-  broker.parkedFetches++;
+/**
+ * Resolves on the first append to any of the partitions, after waitMs, or as soon as the client
+ * has gone (then with true: nobody will read the answer, and the parked slot is free again).
+ * One listener per distinct log however often the request names a partition, so no request can
+ * fill a log's listener limit for other clients' fetches.
+ */
+function waitForData(
+  broker: Broker,
+  targets: Target[],
+  waitMs: number,
+  connection: Connection,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const unsubscribes: (() => void)[] = [];
+    let parked = true;
     const done = () => {
+      if (!parked) return;
+      parked = false;
       clearTimeout(timer);
       for (const u of unsubscribes) u();
       broker.parkedFetches--;
-      resolve();
+      resolve(connection.isClosed);
     };
+    broker.parkedFetches++;
     const timer = setTimeout(done, waitMs);
+    const logs = new Set<Log>();
     for (const t of targets) {
       const p = t.topic === null ? undefined : broker.replicaManager.get(t.topic, t.partition);
-      if (p !== undefined) unsubscribes.push(p.log.onAppend(done));
+      if (p !== undefined) logs.add(p.log);
+    }
+    try {
+      for (const log of logs) unsubscribes.push(log.onAppend(done));
+      unsubscribes.push(onConnectionClose(connection, done));
+    } catch {
+      // A log at its listener limit: answer now rather than park half subscribed.
+      done();
     }
   });
 }

@@ -2,6 +2,7 @@ import type { TopicImage } from "../../metadata/index.js";
 import {
   ApiKey,
   ErrorCode,
+  KafkaError,
   type MetadataRequest,
   type MetadataResponseInput,
   type MetadataResponseMetadataResponseTopicInput,
@@ -24,6 +25,9 @@ export function metadataHandler(broker: Broker) {
     maxVersion: 12,
     handle(request, context) {
       const v = context.apiVersion;
+      // v10-11 carry topic ids and nullable names on the wire, but (as in Kafka) only v12+ may use them.
+      if (v < 12 && request.topics?.some((t) => t.name === null || t.topicId !== ZERO_UUID))
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic ids are not supported in Metadata v${v}`);
       const allTopics = request.topics === null || (v === 0 && request.topics.length === 0);
       const allowAutoCreate = v < 4 || request.allowAutoTopicCreation;
       if (!allTopics && allowAutoCreate) {
@@ -69,6 +73,18 @@ export function metadataHandler(broker: Broker) {
       });
       return { throttleTimeMs: 0, brokers, clusterId: broker.clusterId, controllerId: broker.nodeId, topics };
     },
+    // Kafka's: every requested topic with the error, a null name as "" (the response cannot carry null before v12).
+    errorResponse: (request, errorCode) => ({
+      throttleTimeMs: 0,
+      brokers: [],
+      topics: (request.topics ?? []).map((t) => ({
+        errorCode,
+        name: t.name ?? "",
+        topicId: t.topicId,
+        isInternal: false,
+        partitions: [],
+      })),
+    }),
   });
 }
 

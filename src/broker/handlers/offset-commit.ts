@@ -47,16 +47,27 @@ function toCoordinatorRequest(request: OffsetCommitRequest, v: number): Coordina
     generationIdOrMemberEpoch: v === 0 ? -1 : request.generationIdOrMemberEpoch,
     memberId: v === 0 ? "" : request.memberId,
     groupInstanceId: v >= 7 ? request.groupInstanceId : null,
-    retentionTimeMs: v >= 2 && v <= 4 ? Number(request.retentionTimeMs) : -1,
+    retentionTimeMs: v >= 2 && v <= 4 ? safeMs(request.retentionTimeMs) : -1,
     topics: request.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({
         partitionIndex: p.partitionIndex,
         committedOffset: p.committedOffset,
         committedLeaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
-        commitTimestamp: v === 1 ? Number(p.commitTimestamp) : -1,
+        commitTimestamp: v === 1 ? safeMs(p.commitTimestamp) : -1,
         committedMetadata: p.committedMetadata,
       })),
     })),
   };
+}
+
+const SAFE_MS_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * An int64 time from the wire as a number the coordinator can add to and write back as int64:
+ * saturated at +-2^53, since 2^63-1 as a number rounds up past the int64 range (a RangeError
+ * when the commit record is written).
+ */
+function safeMs(value: bigint): number {
+  return Number(value > SAFE_MS_MAX ? SAFE_MS_MAX : value < -SAFE_MS_MAX ? -SAFE_MS_MAX : value);
 }

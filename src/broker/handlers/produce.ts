@@ -9,6 +9,7 @@ import {
 } from "../../protocol/index.js";
 import { defineHandler, NO_RESPONSE } from "../api-handler.js";
 import type { Broker } from "../broker.js";
+import { validateProduceRecords } from "../produce-records-validation.js";
 import { autoCreateTopics, mayAutoCreate } from "../topic-creation.js";
 
 /**
@@ -45,10 +46,9 @@ export function produceHandler(broker: Broker) {
                   ErrorCode.INVALID_TOPIC_EXCEPTION,
                   `Cannot append to internal topic ${topic.name}`,
                 );
-              if (p.records === null || p.records.length === 0)
-                throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, "Produce request with no records");
               const partition = broker.replicaManager.leaderOrError(topic.name, p.index, known);
-              const info = partition.appendRecordsToLeader(p.records, acks);
+              const records = validateProduceRecords(p.records, context.apiVersion);
+              const info = partition.appendRecordsToLeader(records, acks);
               return {
                 index: p.index,
                 errorCode: ErrorCode.NONE,
@@ -69,7 +69,12 @@ export function produceHandler(broker: Broker) {
       }
       return { responses, throttleTimeMs: 0 };
     },
-    errorResponse: (request, errorCode) => everyPartition(request, errorCode),
+    errorResponse: (request, errorCode, context) => {
+      // acks=0 producers read no responses: an answer would be taken for the next request's.
+      // Kafka closes the connection instead (ProduceRequest.getErrorResponse is null for acks=0).
+      if (request.acks === 0) context.connection.close();
+      return everyPartition(request, errorCode);
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 import { assert, type SeededRandom } from "../../base/index.js";
 import { ErrorCode, randomUuid, type Uuid } from "../../protocol/index.js";
 import type { MetadataImage } from "../metadata-image.js";
+import { METADATA_TOPIC } from "../metadata-log.js";
 import { ConfigResourceType, type MetadataRecord } from "../metadata-records.js";
 import { placeReplicas } from "./replica-placement.js";
 import { topicNameProblem, topicNamesCollide } from "./topic-name.js";
@@ -143,6 +144,13 @@ export class ClusterController {
     const nameProblem = topicNameProblem(request.name);
     if (nameProblem !== null)
       return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
+    // Its partition 0 would be the metadata log's own directory: deleting it deletes the metadata.
+    if (request.name === METADATA_TOPIC) {
+      return {
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `Creation of internal topic ${METADATA_TOPIC} is prohibited.`,
+      };
+    }
     if (image.topic(request.name) !== undefined) {
       return {
         errorCode: ErrorCode.TOPIC_ALREADY_EXISTS,
@@ -191,6 +199,13 @@ export class ClusterController {
       return {
         errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
         errorMessage: `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${live.length} broker(s) are registered.`,
+      };
+    }
+    // Checked before placing: placing 2^31 partitions to compare them with the limit exhausts memory.
+    if (numPartitions > defaults.partitionsPerRequestMax) {
+      return {
+        errorCode: ErrorCode.POLICY_VIOLATION,
+        errorMessage: `Creating ${numPartitions} partitions exceeds the per-request limit`,
       };
     }
     return { assignments: placeReplicas(live, numPartitions, replicationFactor, 0, this.random) };
