@@ -29,6 +29,13 @@ export interface ApiHandler<Req, Res> {
   readonly maxVersion: number;
   /** What ApiVersions advertises as the minimum, when it differs (Produce: 0, see the matrix). */
   readonly advertisedMinVersion?: number;
+  /**
+   * true when `handle` and `errorResponse` read the request only until the response is returned
+   * (or its promise settles): nothing they keep, return or hand on refers to the request's bytes
+   * afterwards (decoded strings are copies; `bytes` fields are views of the frame). Requests of
+   * such APIs may arrive in recycled buffers, reused as soon as their handling completes.
+   */
+  readonly requestBytesBorrowed?: boolean;
   handle(request: Req, context: RequestContext): HandlerResult<Res> | Promise<HandlerResult<Res>>;
   /**
    * The response that reports `errorCode` for everything the request asked (an unsupported

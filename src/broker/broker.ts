@@ -207,6 +207,8 @@ export class Broker {
         bytesInTotal: 0,
         bytesOutTotal: 0,
         requestsTotal: 0,
+        frameBuffersReusedTotal: 0,
+        frameBuffersAllocatedTotal: 0,
       }
     );
   }

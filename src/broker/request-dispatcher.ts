@@ -60,6 +60,11 @@ export class RequestDispatcher implements RequestHandler {
       }));
   }
 
+  /** Frames of APIs whose handler only borrows the request's bytes may be recycled (see ApiHandler). */
+  releasesFrameOnCompletion(apiKey: number): boolean {
+    return this.handlers.get(apiKey)?.requestBytesBorrowed === true;
+  }
+
   handle(frame: Buffer, connection: Connection): ResponseChunks | Promise<ResponseChunks> {
     if (frame.length < 8)
       throw new ProtocolDecodeError(`request of ${frame.length} bytes is shorter than a header`);

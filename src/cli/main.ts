@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, createLogger, describeError, parseProperties } from "../base/index.js";
 import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
 import { startServer } from "../server/index.js";
+import { raiseMallocThresholds } from "./malloc-thresholds.js";
 
 const USAGE = `Usage: brook <command>
 
@@ -55,6 +56,7 @@ function parseServerArgs(args: string[]): { file: string | undefined; overrides:
 }
 
 async function serverStart(args: string[]): Promise<number> {
+  raiseMallocThresholds();
   const log = createLogger({ level: (process.env.BROOK_LOG_LEVEL as "info" | undefined) ?? "info" });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { FrameBufferPool } from "./frame-buffer-pool.js";
 import { FrameReader } from "./frame-reader.js";
 
 /** What a request handler gives back: response chunks (without the size prefix), or nothing. */
@@ -12,6 +13,13 @@ export interface RequestHandler {
    * connection (a frame that cannot be parsed), as Kafka does.
    */
   handle(frame: Buffer, connection: Connection): ResponseChunks | Promise<ResponseChunks>;
+  /**
+   * Whether requests of this API key are read only until their handling completes (`handle`
+   * returned, or its promise settled): nothing kept, returned or handed on refers to the frame's
+   * bytes afterwards. Such frames may be assembled in recycled buffers, which are reused as soon as
+   * the handling completes. Without this method, no frame is.
+   */
+  releasesFrameOnCompletion?(apiKey: number): boolean;
 }
 
 export interface ConnectionLimits {
@@ -53,6 +61,7 @@ export class Connection {
   readonly attributes = new Map<string, unknown>();
   lastActiveMs: number;
   private readonly reader: FrameReader;
+  private readonly framePool: FrameBufferPool | null;
   private readonly slots: Slot[] = [];
   private readonly handler: RequestHandler;
   private readonly limits: ConnectionLimits;
@@ -71,6 +80,8 @@ export class Connection {
     limits: ConnectionLimits;
     events: ConnectionEvents;
     nowMs: number;
+    /** Recycled buffers for frames the handler releases on completion (shared by a server's connections). */
+    framePool?: FrameBufferPool;
   }) {
     this.id = options.id;
     this.socket = options.socket;
@@ -80,7 +91,12 @@ export class Connection {
     this.limits = options.limits;
     this.events = options.events;
     this.lastActiveMs = options.nowMs;
-    this.reader = new FrameReader(options.limits.requestBytesMax);
+    const handler = options.handler;
+    this.framePool = options.framePool ?? null;
+    this.reader = new FrameReader(options.limits.requestBytesMax, {
+      ...(options.framePool === undefined ? {} : { pool: options.framePool }),
+      mayPool: (apiKey) => handler.releasesFrameOnCompletion?.(apiKey) === true,
+    });
     this.socket.setNoDelay(true);
     this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("drain", () => this.updateFlowControl());
@@ -96,6 +112,7 @@ export class Connection {
     this.socket.on("close", () => {
       this.closed = true;
       this.slots.length = 0;
+      this.reader.discard();
       this.events.onClose(this);
     });
   }
@@ -112,7 +129,7 @@ export class Connection {
     this.bytesIn += chunk.length;
     this.lastActiveMs = performance.now();
     try {
-      this.reader.push(chunk, (frame) => this.onFrame(frame));
+      this.reader.push(chunk, (frame, pooled) => this.onFrame(frame, pooled));
     } catch (error) {
       this.events.onError(this, error);
       this.close();
@@ -120,8 +137,16 @@ export class Connection {
     this.updateFlowControl();
   }
 
-  private onFrame(frame: Buffer): void {
-    if (this.closed) return;
+  /**
+   * Hands one frame to the handler. A pooled frame (`pooled` is its pool buffer) goes back to the
+   * pool when the handling completes, whichever way: the handler returned, threw, or its promise
+   * settled. The response was encoded by then, into buffers of its own.
+   */
+  private onFrame(frame: Buffer, pooled: Buffer | null): void {
+    if (this.closed) {
+      if (pooled !== null) this.framePool?.release(pooled);
+      return;
+    }
     this.requestCount++;
     const slot: Slot = { done: false, response: null };
     this.slots.push(slot);
@@ -129,19 +154,25 @@ export class Connection {
     try {
       result = this.handler.handle(frame, this);
     } catch (error) {
+      if (pooled !== null) this.framePool?.release(pooled);
       this.events.onError(this, error);
       this.close();
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (response) => this.complete(slot, response),
+        (response) => {
+          if (pooled !== null) this.framePool?.release(pooled);
+          this.complete(slot, response);
+        },
         (error: unknown) => {
+          if (pooled !== null) this.framePool?.release(pooled);
           this.events.onError(this, error);
           this.close();
         },
       );
     } else {
+      if (pooled !== null) this.framePool?.release(pooled);
       this.complete(slot, result);
     }
   }

@@ -1,4 +1,5 @@
 import { assert, BrookError } from "../base/index.js";
+import type { FrameBufferPool } from "./frame-buffer-pool.js";
 
 /** A size prefix that is negative or above `socket.request.max.bytes`: the connection is closed. */
 export class InvalidFrameSizeError extends BrookError {
@@ -21,41 +22,58 @@ export class InvalidFrameSizeError extends BrookError {
  */
 export const FRAME_PREALLOCATED_BYTES_MAX = 1024 * 1024;
 
+/** Receives each frame; `pooled` is the pool buffer holding it (the receiver releases it), or null. */
+export type FrameSink = (frame: Buffer, pooled: Buffer | null) => void;
+
+export interface FrameReaderOptions {
+  /** Where frames that straddle socket chunks may be assembled; without it, fresh buffers. */
+  pool?: FrameBufferPool;
+  /** Whether a frame of this API key (the first int16 of a request) may use the pool. */
+  mayPool?: (apiKey: number) => boolean;
+}
+
 /**
  * Splits a TCP byte stream into Kafka's size-prefixed frames (int32 big-endian size, then the
  * frame). A frame that lies inside one socket chunk is returned as a view on that chunk, with no
  * copy; only frames that straddle chunks are assembled into a buffer, allocated only after the
  * size was checked against the limit, and (beyond FRAME_PREALLOCATED_BYTES_MAX) grown as the
  * bytes arrive.
+ *
+ * The assembly buffer comes from the pool when `mayPool` says the frame's API allows it (its
+ * handler reads the request only until its handling completes): the frame is then handed over with
+ * its pool buffer, which the receiver must release once the handling is complete. Every other
+ * frame gets a fresh buffer that the receiver may keep.
  */
 export class FrameReader {
   private readonly frameBytesMax: number;
+  private readonly pool: FrameBufferPool | null;
+  private readonly mayPool: (apiKey: number) => boolean;
   /** Leftover bytes (less than a size prefix, or the start of a frame) from earlier chunks. */
   private pending: Buffer | null = null;
   /** A frame being assembled across chunks: its buffer (filled up to partialFilled) and size. */
   private partial: Buffer | null = null;
   private partialFilled = 0;
   private partialSize = 0;
+  /** Whether `partial` came from the pool (it may then be longer than the frame). */
+  private partialPooled = false;
 
-  constructor(frameBytesMax: number) {
+  constructor(frameBytesMax: number, options: FrameReaderOptions = {}) {
     this.frameBytesMax = frameBytesMax;
+    this.pool = options.pool ?? null;
+    this.mayPool = options.mayPool ?? (() => false);
   }
 
   /** Feeds one chunk from the socket; calls `onFrame` for every complete frame, in order. */
-  push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
+  push(chunk: Buffer, onFrame: FrameSink): void {
     let data = chunk;
     if (this.partial !== null) {
       const need = this.partialSize - this.partialFilled;
       const take = Math.min(need, data.length);
-      this.partial = this.withCapacity(this.partial, this.partialFilled + take);
+      this.ensureCapacity(this.partialFilled + take);
       data.copy(this.partial, this.partialFilled, 0, take);
       this.partialFilled += take;
       if (take < need) return;
-      const frame = this.partial;
-      assert(frame.length === this.partialSize, "an assembled frame has exactly its announced size");
-      this.partial = null;
-      this.partialFilled = 0;
-      onFrame(frame);
+      this.emitPartial(onFrame);
       data = data.subarray(take);
     } else if (this.pending !== null) {
       data = Buffer.concat([this.pending, data]);
@@ -67,29 +85,62 @@ export class FrameReader {
       if (size < 0 || size > this.frameBytesMax) throw new InvalidFrameSizeError(size, this.frameBytesMax);
       const start = at + 4;
       if (data.length - start >= size) {
-        onFrame(data.subarray(start, start + size));
+        onFrame(data.subarray(start, start + size), null);
         at = start + size;
         continue;
       }
-      this.partialSize = size;
-      this.partialFilled = data.length - start;
-      this.partial = Buffer.allocUnsafe(
-        size <= FRAME_PREALLOCATED_BYTES_MAX
-          ? size
-          : Math.min(size, Math.max(FRAME_PREALLOCATED_BYTES_MAX, 2 * this.partialFilled)),
-      );
-      data.copy(this.partial, 0, start);
+      this.startPartial(data, start, size);
       return;
     }
     if (at < data.length) this.pending = Buffer.from(data.subarray(at));
   }
 
-  /** `buffer`, or a copy with room for `needed` bytes: doubled, never past the frame's size. */
-  private withCapacity(buffer: Buffer, needed: number): Buffer {
-    if (needed <= buffer.length) return buffer;
-    const grown = Buffer.allocUnsafe(Math.min(this.partialSize, Math.max(needed, 2 * buffer.length)));
+  private startPartial(data: Buffer, start: number, size: number): void {
+    this.partialSize = size;
+    this.partialFilled = data.length - start;
+    const capacity =
+      size <= FRAME_PREALLOCATED_BYTES_MAX
+        ? size
+        : Math.min(size, Math.max(FRAME_PREALLOCATED_BYTES_MAX, 2 * this.partialFilled));
+    // The API key decides; when its two bytes have not arrived yet, the frame is not pooled.
+    this.partialPooled =
+      this.pool !== null && this.partialFilled >= 2 && this.mayPool(data.readInt16BE(start));
+    this.partial = this.partialPooled
+      ? (this.pool as FrameBufferPool).acquire(capacity)
+      : Buffer.allocUnsafe(capacity);
+    data.copy(this.partial, 0, start);
+  }
+
+  private emitPartial(onFrame: FrameSink): void {
+    const buffer = this.partial as Buffer;
+    const pooled = this.partialPooled;
+    this.partial = null;
+    this.partialFilled = 0;
+    this.partialPooled = false;
+    const frame = pooled ? buffer.subarray(0, this.partialSize) : buffer;
+    assert(frame.length === this.partialSize, "an assembled frame has exactly its announced size");
+    onFrame(frame, pooled ? buffer : null);
+  }
+
+  /** Grows `partial` to hold `needed` bytes: doubled, never past the frame's size. */
+  private ensureCapacity(needed: number): void {
+    const buffer = this.partial as Buffer;
+    if (needed <= buffer.length) return;
+    const capacity = Math.min(this.partialSize, Math.max(needed, 2 * buffer.length));
+    const grown = this.partialPooled
+      ? (this.pool as FrameBufferPool).acquire(capacity)
+      : Buffer.allocUnsafe(capacity);
     buffer.copy(grown, 0, 0, this.partialFilled);
-    return grown;
+    if (this.partialPooled) (this.pool as FrameBufferPool).release(buffer);
+    this.partial = grown;
+  }
+
+  /** Gives back a frame left half-assembled (the connection closed); the reader is not used again. */
+  discard(): void {
+    if (this.partial !== null && this.partialPooled) (this.pool as FrameBufferPool).release(this.partial);
+    this.partial = null;
+    this.partialFilled = 0;
+    this.pending = null;
   }
 
   /** Bytes held for an incomplete frame (for tests and connection accounting). */

@@ -5,7 +5,20 @@ export {
   type RequestHandler,
   type ResponseChunks,
 } from "./connection.js";
-export { FRAME_PREALLOCATED_BYTES_MAX, FrameReader, InvalidFrameSizeError } from "./frame-reader.js";
+export {
+  FRAME_POISON_BYTE,
+  FRAME_POOL_BYTES_MAX,
+  FRAME_POOL_CLASS_BYTES_MIN,
+  FrameBufferPool,
+  type FrameBufferPoolOptions,
+} from "./frame-buffer-pool.js";
+export {
+  FRAME_PREALLOCATED_BYTES_MAX,
+  FrameReader,
+  type FrameReaderOptions,
+  type FrameSink,
+  InvalidFrameSizeError,
+} from "./frame-reader.js";
 export {
   type BoundListener,
   type ListenerSpec,

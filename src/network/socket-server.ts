@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Connection, type ConnectionLimits, type RequestHandler } from "./connection.js";
+import { FrameBufferPool } from "./frame-buffer-pool.js";
 
 export interface ListenerSpec {
   /** Kafka's listener name (PLAINTEXT, CONTROLLER, ...). */
@@ -24,6 +25,9 @@ export interface NetworkStats {
   bytesInTotal: number;
   bytesOutTotal: number;
   requestsTotal: number;
+  /** Request frames assembled in a pooled buffer: a reused one, or a new one the pool then keeps. */
+  frameBuffersReusedTotal: number;
+  frameBuffersAllocatedTotal: number;
 }
 
 export interface SocketServerOptions {
@@ -35,6 +39,8 @@ export interface SocketServerOptions {
   /** Connections accepted at once, all listeners together (max.connections). */
   connectionsMax: number;
   log: (level: "info" | "warn" | "error", message: string) => void;
+  /** Recycled buffers for request frames, all connections together; default a FrameBufferPool(). */
+  framePool?: FrameBufferPool;
 }
 
 /**
@@ -52,9 +58,12 @@ export class SocketServer {
   private closedTotals = { bytesIn: 0, bytesOut: 0, requests: 0 };
   private refusedTotal = 0;
   readonly bound: BoundListener[] = [];
+  /** Request frames assembled from several socket reads, for the APIs whose handler allows it. */
+  readonly framePool: FrameBufferPool;
 
   constructor(options: SocketServerOptions) {
     this.options = options;
+    this.framePool = options.framePool ?? new FrameBufferPool();
   }
 
   get connectionCount(): number {
@@ -77,6 +86,8 @@ export class SocketServer {
       bytesInTotal: bytesIn,
       bytesOutTotal: bytesOut,
       requestsTotal: requests,
+      frameBuffersReusedTotal: this.framePool.reusedCount,
+      frameBuffersAllocatedTotal: this.framePool.allocatedCount,
     };
   }
 
@@ -115,6 +126,7 @@ export class SocketServer {
       listenerName,
       handler: this.options.handler,
       limits: this.options.limits,
+      framePool: this.framePool,
       nowMs: performance.now(),
       events: {
         onClose: (c) => this.forget(c),

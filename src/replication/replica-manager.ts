@@ -54,12 +54,17 @@ export class ReplicaManager {
     return this.partitions.get(key(topic, partition));
   }
 
-  /** The partition if this broker leads it; else the error Kafka returns for it. */
-  leaderOrError(topic: string, partition: number, topicKnown: boolean): Partition {
+  /**
+   * The partition if this broker leads it; else the error Kafka returns for it: a partition the
+   * cluster has (`partitionKnown`) but this broker does not host is NOT_LEADER_OR_FOLLOWER, one it
+   * does not have (an unknown topic, or an index past the topic's partitions) is
+   * UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  leaderOrError(topic: string, partition: number, partitionKnown: boolean): Partition {
     const p = this.partitions.get(key(topic, partition));
     if (p === undefined)
       throw new KafkaError(
-        topicKnown ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        partitionKnown ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       );
     if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     return p;

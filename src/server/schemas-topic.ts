@@ -38,7 +38,7 @@ export class SchemasTopicBackend implements SchemaLogBackend {
     return this.broker.replicaManager.leaderOrError(
       SCHEMAS_TOPIC,
       0,
-      this.broker.image.topic(SCHEMAS_TOPIC) !== undefined,
+      this.broker.image.partition(SCHEMAS_TOPIC, 0) !== undefined,
     );
   }
 

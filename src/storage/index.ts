@@ -43,9 +43,10 @@
  * per batch after the write; segmentRolled, truncated and logStartOffsetAdvanced follow those
  * events. `lastStableOffset` equals the high watermark until transactions lower it.
  *
- * Ownership: the buffer passed to an append becomes the log's (headers are rewritten in place, and
- * it may serve reads of the tail), so callers must not reuse it. Buffers returned by reads are
- * never modified. Limits (open files, index memory, tail cache, read size, cleaner map) are named
+ * Ownership: an append borrows the buffer passed to it until it returns: batch headers are
+ * rewritten in place, and what the log keeps is copied (the tail cache owns its memory), so the
+ * caller may reuse or recycle the buffer once the call returns. Buffers returned by reads are
+ * never modified afterwards (tail-cache slabs that were read from are never reused). Limits (open files, index memory, tail cache, read size, cleaner map) are named
  * in storage-limits.ts; see log.ts for the invariants and log-manager.ts for background work.
  */
 export type { AppendOrigin, ValidatedAppend } from "./append-validation.js";

@@ -38,9 +38,11 @@ import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
  * is rolled; the recovery point is the offset below which everything is fsynced, so a crash never
  * loses what was below it, and recovery re-checks everything above it.
  *
- * Ownership: the buffer given to an append becomes the log's. Its batch headers are rewritten in
- * place (offsets, leader epoch, LogAppendTime) and it may be kept to serve reads of the tail, so the
- * caller must not modify or reuse it afterwards. Buffers returned by `read` are never modified.
+ * Ownership: an append borrows the caller's buffer for the duration of the call only. Its batch
+ * headers are rewritten in place (offsets, leader epoch, LogAppendTime) before they are written, and
+ * what the log keeps (the tail cache) is copied into memory it owns, so the caller may reuse the
+ * buffer as soon as the call returns (the network layer recycles produce request frames). Buffers
+ * returned by `read` are never modified afterwards.
  *
  * All methods are synchronous and run to completion on the event loop; only flushes of rolled
  * segments and `flushAsync` continue in the background, guarded against truncations meanwhile.
@@ -157,7 +159,7 @@ export class Log {
     this.highWatermarkOffset = params.highWatermark;
     this.leaderEpochCache = params.leaderEpochCache;
     this.persistLogStartOffset = params.persistLogStartOffset;
-    this.tail = new TailCache(params.env.tailBudget);
+    this.tail = new TailCache(params.env.tailArena);
     this.lastFlushMs = params.env.clock.nowMs();
     this.checkInvariants();
   }

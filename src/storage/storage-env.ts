@@ -4,7 +4,7 @@ import { FileHandlePool } from "./file-handles.js";
 import { IndexBudget } from "./index-budget.js";
 import type { SegmentEnv } from "./log-segment.js";
 import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
-import { TailCacheBudget } from "./tail-cache.js";
+import { TailCacheArena } from "./tail-cache.js";
 
 /**
  * What every log of one LogManager shares: the clock, the limits and the bounded resources (open
@@ -13,7 +13,7 @@ import { TailCacheBudget } from "./tail-cache.js";
  */
 export interface StorageEnv extends SegmentEnv {
   readonly clock: Clock;
-  readonly tailBudget: TailCacheBudget;
+  readonly tailArena: TailCacheArena;
   readonly deleter: FileDeleter;
   readonly onBackgroundError: (error: unknown, context: string) => void;
 }
@@ -34,7 +34,7 @@ export function createStorageEnv(options: StorageEnvOptions = {}): StorageEnv {
     limits,
     handles: new FileHandlePool(limits.openSegmentFilesMax),
     indexBudget: new IndexBudget(limits.sealedIndexBytesMax),
-    tailBudget: new TailCacheBudget(limits.tailCacheBytesMax),
+    tailArena: new TailCacheArena(limits.tailCacheBytesMax),
     deleter: new FileDeleter(PENDING_DELETIONS_MAX),
     onBackgroundError:
       options.onBackgroundError ??

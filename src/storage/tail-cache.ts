@@ -2,21 +2,41 @@ import { assert } from "../base/index.js";
 import { batchBaseOffset, batchLastOffsetDelta, batchSizeBytes } from "../protocol/index.js";
 
 /**
- * The bytes most recently appended to a log's active segment, kept as the very buffers that were
- * written, so that fetches at the tail (the common case: consumers and followers keep up) are
- * answered with slices instead of a read syscall and a copy. The log owns appended buffers (see
- * `Log.appendAsLeader`), so they never change after the write.
+ * The bytes most recently appended to a log's active segment, copied into memory the storage
+ * engine owns, so that fetches at the tail (the common case: consumers and followers keep up) are
+ * answered with slices instead of a read syscall and a copy.
  *
- * A chunk is one append: whole batches, contiguous with the previous chunk. The cache covers
- * [firstOffset of its oldest chunk, log end offset) of the active segment and is cleared on roll
- * and truncation. Memory is bounded globally by a TailCacheBudget: the oldest chunks across all
- * logs are dropped first.
+ * Why a copy: the caller of an append (a produce request's frame, which the network layer
+ * recycles) keeps its buffer, so the log cannot keep views of it. Copying into recycled slabs costs
+ * a memcpy of hot data; allocating a fresh buffer per append (what keeping the caller's buffer
+ * forced on the network layer) cost page faults and garbage collections on every request.
+ *
+ * Memory: the TailCacheArena shared by every log of a manager, a bounded set of fixed-size slabs
+ * filled in append order and reused oldest first. A slab that a read handed out views of is never
+ * overwritten: when its turn to be reused comes, it is dropped (the views keep its memory alive for
+ * as long as they need it) and a new slab takes its place.
  */
+
+/** Size of one slab (smaller when the whole budget is smaller): it must hold a max-size batch. */
+export const TAIL_SLAB_BYTES_MAX = 4 * 1024 * 1024;
+/** Byte written over recycled slabs in poisoning mode, so a stale view reads garbage, not data. */
+export const TAIL_POISON_BYTE = 0xdb;
+
+interface Slab {
+  /** The slab's memory; an empty buffer once the slab was dropped. */
+  buf: Buffer;
+  usedBytes: number;
+  /** Caches with chunks in this slab (a cache may appear more than once); dropped on reuse. */
+  users: TailCache[];
+  /** A read returned views of this slab: its bytes must never change, so it is not recycled. */
+  lent: boolean;
+}
+
 interface TailChunk {
-  readonly cache: TailCache;
+  readonly slab: Slab;
   readonly firstOffset: bigint;
+  /** One append's whole batches, a view of the slab. */
   readonly buf: Buffer;
-  live: boolean;
 }
 
 export interface TailRead {
@@ -26,133 +46,150 @@ export interface TailRead {
   nextOffset: bigint;
 }
 
-/**
- * The chunk's bytes as the cache keeps them: the appended buffer itself, unless it is a small view
- * on a much larger one (a produce batch inside the socket read that carried it, with other
- * requests), which would keep the whole read alive while the budget counts only the view. Those
- * are copied into a buffer of their own (not a pooled slab, which would pin its neighbours).
- */
-function ownedBytes(buf: Buffer): Buffer {
-  if (buf.length * 2 >= buf.buffer.byteLength) return buf;
-  const copy = Buffer.allocUnsafeSlow(buf.length);
-  buf.copy(copy);
-  return copy;
+export interface TailCacheArenaOptions {
+  slabBytes?: number;
+  /** Fill recycled slabs with TAIL_POISON_BYTE (tests prove nothing reads reused memory). */
+  poison?: boolean;
 }
 
-/**
- * Chunks queued for eviction in append order, across every log of a manager. A chunk its cache
- * released itself (roll, truncation, a deleted log) stays queued, dead, until the head passes it
- * or the queue is compacted: compaction runs once dead chunks are half the queue or hold more
- * bytes than the budget, so they never pin more than the budget's worth of appended buffers.
- */
-export class TailCacheBudget {
-  readonly bytesMax: number;
-  private usedBytes = 0;
-  private queue: TailChunk[] = [];
-  private head = 0;
-  /** Released chunks still in queue[head..], and their bytes. */
-  private deadCount = 0;
-  private deadBytes = 0;
+const EMPTY = Buffer.alloc(0);
 
-  constructor(bytesMax: number) {
+/**
+ * The tail cache's memory across every log of a manager: at most `bytesMax / slabBytes` slabs.
+ * Invariant: `slabs` is in fill order, the last one is the one being filled, and every chunk of
+ * every cache lies in one of them; a cache's chunks are in the same order as the slabs, so the
+ * chunks of the oldest slab are always the oldest chunks of each cache that has any.
+ */
+export class TailCacheArena {
+  readonly bytesMax: number;
+  readonly slabBytes: number;
+  private readonly slabsMax: number;
+  private readonly poison: boolean;
+  private slabs: Slab[] = [];
+  /** Counters for tests and metrics. */
+  slabsAllocated = 0;
+  slabsRecycled = 0;
+  slabsDropped = 0;
+
+  constructor(bytesMax: number, options: TailCacheArenaOptions = {}) {
     assert(bytesMax >= 0, "tail cache budget must not be negative");
     this.bytesMax = bytesMax;
+    this.slabBytes = Math.min(options.slabBytes ?? TAIL_SLAB_BYTES_MAX, bytesMax);
+    this.slabsMax = this.slabBytes === 0 ? 0 : Math.floor(bytesMax / this.slabBytes);
+    this.poison = options.poison ?? process.env.BROOK_DEBUG_POISON_BUFFERS === "1";
   }
 
+  /** Bytes of slab memory held. */
   get bytesInUse(): number {
-    return this.usedBytes;
+    return this.slabs.length * this.slabBytes;
   }
 
-  /** @internal */
-  added(chunk: TailChunk): void {
-    this.usedBytes += chunk.buf.length;
-    this.queue.push(chunk);
-    while (this.usedBytes > this.bytesMax && this.head < this.queue.length) {
-      const oldest = this.queue[this.head++] as TailChunk;
-      if (oldest.live) oldest.cache.evictOldest(oldest);
-      // Dead now either way, and behind the head.
-      this.deadCount--;
-      this.deadBytes -= oldest.buf.length;
+  /** @internal copies `bytes` into a slab for `cache`; null when they can never fit one. */
+  store(cache: TailCache, bytes: Buffer): { slab: Slab; buf: Buffer } | null {
+    if (bytes.length === 0 || bytes.length > this.slabBytes) return null;
+    let slab = this.slabs[this.slabs.length - 1];
+    if (slab === undefined || slab.usedBytes + bytes.length > this.slabBytes) slab = this.nextSlab();
+    const at = slab.usedBytes;
+    bytes.copy(slab.buf, at);
+    slab.usedBytes += bytes.length;
+    if (slab.users[slab.users.length - 1] !== cache) slab.users.push(cache);
+    return { slab, buf: slab.buf.subarray(at, at + bytes.length) };
+  }
+
+  /** @internal a read handed out views of `slab`. */
+  lend(slab: Slab): void {
+    slab.lent = true;
+  }
+
+  /** A new slab to fill: reusing the oldest one's memory once the arena is full. */
+  private nextSlab(): Slab {
+    let buf = this.slabs.length >= this.slabsMax ? this.retireOldest() : null;
+    if (buf === null) {
+      buf = Buffer.allocUnsafeSlow(this.slabBytes);
+      this.slabsAllocated++;
+    } else {
+      this.slabsRecycled++;
     }
-    const queued = this.queue.length - this.head;
-    if ((this.deadCount > 64 && this.deadCount * 2 > queued) || this.deadBytes > this.bytesMax) {
-      this.queue = this.queue.slice(this.head).filter((c) => c.live);
-      this.head = 0;
-      this.deadCount = 0;
-      this.deadBytes = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    const slab: Slab = { buf, usedBytes: 0, users: [], lent: false };
+    this.slabs.push(slab);
+    return slab;
+  }
+
+  /** Empties the oldest slab; returns its memory when it may be reused (it was never lent). */
+  private retireOldest(): Buffer | null {
+    const oldest = this.slabs.shift();
+    assert(oldest !== undefined, "a full arena has slabs");
+    for (const cache of oldest.users) cache.dropSlab(oldest);
+    let reusable: Buffer | null = null;
+    if (oldest.lent) {
+      this.slabsDropped++;
+    } else {
+      reusable = oldest.buf;
+      if (this.poison) reusable.fill(TAIL_POISON_BYTE);
     }
-  }
-
-  /** @internal a chunk of the queue was released (by the budget or by its cache). */
-  released(bytes: number): void {
-    this.usedBytes -= bytes;
-    this.deadCount++;
-    this.deadBytes += bytes;
-    assert(this.usedBytes >= 0, "tail cache accounting went negative");
-  }
-
-  /** Chunks queued, dead ones included (for tests). */
-  get queuedChunks(): number {
-    return this.queue.length - this.head;
+    oldest.buf = EMPTY;
+    oldest.users = [];
+    return reusable;
   }
 }
 
+/**
+ * One log's tail: chunks (one per append, whole batches) contiguous in offsets, covering
+ * [firstOffset of the oldest chunk, log end offset) of the active segment. Cleared on roll and
+ * truncation, and whenever an append cannot be cached (a gap would make reads skip records).
+ */
 export class TailCache {
-  private readonly budget: TailCacheBudget;
+  private readonly arena: TailCacheArena;
   private chunks: TailChunk[] = [];
   private first = 0;
 
-  constructor(budget: TailCacheBudget) {
-    this.budget = budget;
+  constructor(arena: TailCacheArena) {
+    this.arena = arena;
   }
 
   get isEmpty(): boolean {
     return this.first >= this.chunks.length;
   }
 
-  add(firstOffset: bigint, buf: Buffer): void {
-    if (buf.length === 0 || buf.length > this.budget.bytesMax) return;
-    const chunk: TailChunk = { cache: this, firstOffset, buf: ownedBytes(buf), live: true };
-    this.chunks.push(chunk);
-    this.budget.added(chunk);
+  /** Copies the batches just appended (their first offset follows the cache's last chunk). */
+  add(firstOffset: bigint, records: Buffer): void {
+    const stored = this.arena.store(this, records);
+    if (stored === null) {
+      this.clear();
+      return;
+    }
+    this.chunks.push({ slab: stored.slab, firstOffset, buf: stored.buf });
   }
 
   clear(): void {
-    for (let i = this.first; i < this.chunks.length; i++) this.release(this.chunks[i] as TailChunk);
     this.chunks = [];
     this.first = 0;
   }
 
-  /** @internal the budget drops `chunk`, which is always this cache's oldest live one. */
-  evictOldest(chunk: TailChunk): void {
-    assert(this.chunks[this.first] === chunk, "tail cache evicted out of order");
-    this.release(chunk);
-    this.first++;
-    if (this.first > 64 && this.first * 2 > this.chunks.length) {
+  /** @internal the arena reuses `slab`: drop this cache's chunks in it (always its oldest). */
+  dropSlab(slab: Slab): void {
+    while (this.first < this.chunks.length && (this.chunks[this.first] as TailChunk).slab === slab)
+      this.first++;
+    if (this.first === this.chunks.length) {
+      this.clear();
+    } else if (this.first > 64 && this.first * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.first);
       this.first = 0;
     }
   }
 
-  private release(chunk: TailChunk): void {
-    if (!chunk.live) return;
-    chunk.live = false;
-    this.budget.released(chunk.buf.length);
-  }
-
   /**
    * Whole batches from the first one whose last offset is at or above `fetchOffset`, while under
    * `maxBytes` (the first batch always, with `minOneMessage`) and below `maxOffset`; null when
-   * `fetchOffset` is older than the cache.
+   * `fetchOffset` is older than the cache. The buffers returned are views of the arena's slabs,
+   * which are then never overwritten.
    */
   read(fetchOffset: bigint, maxBytes: number, maxOffset: bigint, minOneMessage: boolean): TailRead | null {
     if (this.isEmpty || fetchOffset < (this.chunks[this.first] as TailChunk).firstOffset) return null;
     const result: TailRead = { records: [], sizeBytes: 0, firstOffset: -1n, nextOffset: fetchOffset };
     for (let i = this.floorChunk(fetchOffset); i < this.chunks.length; i++) {
-      const buf = (this.chunks[i] as TailChunk).buf;
+      const chunk = this.chunks[i] as TailChunk;
+      const buf = chunk.buf;
       let start = -1;
       let at = 0;
       for (; at < buf.length; at += batchSizeBytes(buf, at)) {
@@ -169,6 +206,7 @@ export class TailCache {
         result.nextOffset = last + 1n;
       }
       if (start >= 0) {
+        this.arena.lend(chunk.slab);
         result.records.push(buf.subarray(start, at));
         result.sizeBytes += at - start;
       }

@@ -51,7 +51,11 @@ function describePartition(
   known: boolean,
 ): DescribeProducersResponsePartitionResponseInput {
   try {
-    const partition = broker.replicaManager.leaderOrError(topic, partitionIndex, known);
+    const partition = broker.replicaManager.leaderOrError(
+      topic,
+      partitionIndex,
+      known && broker.image.partition(topic, partitionIndex) !== undefined,
+    );
     return {
       partitionIndex,
       errorCode: ErrorCode.NONE,

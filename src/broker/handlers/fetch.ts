@@ -186,7 +186,7 @@ function readOne(
     partition = broker.replicaManager.leaderOrError(
       target.topic,
       target.partition,
-      broker.image.topic(target.topic) !== undefined,
+      broker.image.partition(target.topic, target.partition) !== undefined,
     );
     const result = partition.readRecords({
       fetchOffset: target.position.fetchOffset,

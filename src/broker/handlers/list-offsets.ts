@@ -86,7 +86,7 @@ function lookup(
   const partition = broker.replicaManager.leaderOrError(
     topic,
     partitionIndex,
-    broker.image.topic(topic) !== undefined,
+    broker.image.partition(topic, partitionIndex) !== undefined,
   );
   partition.checkLeader(currentLeaderEpoch);
   const bound =

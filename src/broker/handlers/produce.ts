@@ -25,6 +25,11 @@ export function produceHandler(broker: Broker) {
     minVersion: 3,
     maxVersion: 11,
     advertisedMinVersion: 0,
+    // The records are appended before handle() returns and the log copies what it keeps, so the
+    // request frame can be recycled as soon as the response is built. If acks=all ever waits for
+    // followers (handle() returning a promise), the frame is held until it settles, though the log
+    // no longer needs it by then.
+    requestBytesBorrowed: true,
     handle(request, context) {
       const acks = request.acks;
       if (acks !== 0 && acks !== 1 && acks !== -1)
@@ -46,7 +51,11 @@ export function produceHandler(broker: Broker) {
                   ErrorCode.INVALID_TOPIC_EXCEPTION,
                   `Cannot append to internal topic ${topic.name}`,
                 );
-              const partition = broker.replicaManager.leaderOrError(topic.name, p.index, known);
+              const partition = broker.replicaManager.leaderOrError(
+                topic.name,
+                p.index,
+                known && broker.image.partition(topic.name, p.index) !== undefined,
+              );
               const records = validateProduceRecords(p.records, context.apiVersion);
               const info = partition.appendRecordsToLeader(records, acks);
               return {

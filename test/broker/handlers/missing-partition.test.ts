@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  ApiKey,
+  ErrorCode,
+  encodeRecordBatch,
+  type FetchResponse,
+  type ProduceResponse,
+} from "../../../src/protocol/index.js";
+import { createTopic, fetchAt, listOffset, startTestBroker, type TestBroker } from "./broker-harness.js";
+
+/**
+ * Kafka tells a partition index past a topic's partitions (UNKNOWN_TOPIC_OR_PARTITION: the client
+ * refreshes metadata and gives up on it) from a partition the cluster has but that has no leader
+ * here (NOT_LEADER_OR_FOLLOWER: the client retries on the new leader).
+ */
+let b: TestBroker;
+before(async () => {
+  b = await startTestBroker();
+  await createTopic(b.client, "two", 2);
+});
+after(async () => {
+  await b.stop();
+});
+
+async function produceTo(partition: number): Promise<number | undefined> {
+  const response = await b.client.request<ProduceResponse>(ApiKey.Produce, 9, {
+    acks: 1,
+    timeoutMs: 1000,
+    topicData: [
+      {
+        name: "two",
+        partitionData: [
+          { index: partition, records: encodeRecordBatch({ records: [{ key: null, value: null }] }) },
+        ],
+      },
+    ],
+  });
+  return response.responses[0]?.partitionResponses[0]?.errorCode;
+}
+
+test("a partition index the topic does not have is UNKNOWN_TOPIC_OR_PARTITION for produce, fetch and list offsets", async () => {
+  assert.equal(await produceTo(1), ErrorCode.NONE);
+  assert.equal(await produceTo(5), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal((await fetchAt(b.client, "two", 5, 0n)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal((await listOffset(b.client, "two", 5, -1n)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const v13 = await b.client.request<FetchResponse>(ApiKey.Fetch, 11, {
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic: "two",
+        partitions: [0, 7].map((partition) => ({
+          partition,
+          currentLeaderEpoch: -1,
+          fetchOffset: 0n,
+          logStartOffset: -1n,
+          partitionMaxBytes: 1 << 20,
+        })),
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: "",
+  });
+  assert.deepEqual(
+    v13.responses[0]?.partitions.map((p) => [p.partitionIndex, p.errorCode]),
+    [
+      [0, ErrorCode.NONE],
+      [7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    ],
+  );
+});
+
+test("a partition without a leader on this broker is NOT_LEADER_OR_FOLLOWER", async () => {
+  const topicId = b.server.broker.image.topic("two")?.id;
+  assert.ok(topicId);
+  b.server.broker.commit([
+    { type: "PartitionChange", topicId, partitionId: 0, leader: -1, isr: null, replicas: null },
+  ]);
+  assert.equal(await produceTo(0), ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal((await fetchAt(b.client, "two", 0, 0n)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal((await listOffset(b.client, "two", 0, -1n)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal(await produceTo(1), ErrorCode.NONE, "the other partition still takes writes");
+});
