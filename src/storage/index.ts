@@ -71,6 +71,7 @@ export {
   type LogAppendInfo,
   type LogReadRequest,
   type LogReadResult,
+  TAIL_READER_IDLE_MS,
 } from "./log.js";
 export type { LogCleanResult } from "./log-cleaner.js";
 export {

@@ -120,6 +120,12 @@ export interface LogParams {
 
 /** Read positions remembered per log (one per recent reader), oldest dropped first. */
 const READ_HINTS_MAX = 16;
+/**
+ * How long after a read at the tail appends are still copied into the tail cache: longer than the
+ * pause between two fetches of a consumer or follower that keeps up (fetch.max.wait.ms is 500 ms by
+ * default, kafkajs waits up to 5 s), so that a log with such a reader keeps its cache warm.
+ */
+export const TAIL_READER_IDLE_MS = 10_000;
 
 export class Log {
   readonly tp: TopicPartition;
@@ -136,6 +142,8 @@ export class Log {
   private recoveryOffset: bigint;
   private highWatermarkOffset: bigint;
   private readonly tail: TailCache;
+  /** When a reader was last at the tail (a read served by the tail cache, or one that caught up). */
+  private tailReadMs = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<AppendListener>();
   /** Next fetch offset -> file position of its batch, from recent reads; cleared on truncation. */
   private readonly readHints = new Map<bigint, { segment: LogSegment; position: number }>();
@@ -280,7 +288,7 @@ export class Log {
     if (leaderEpoch > this.leaderEpochCache.latestEpoch)
       this.leaderEpochCache.assign(leaderEpoch, firstOffset);
     const nextOffset = BigInt(stamped.nextOffset);
-    this.writeToSegment(segment, records, firstOffset, nextOffset, origin);
+    this.writeToSegment(segment, records, firstOffset, nextOffset, origin, nowMs);
     return {
       firstOffset,
       lastOffset: nextOffset - 1n,
@@ -303,12 +311,8 @@ export class Log {
     if (records.length === 0) return this.emptyAppendInfo();
     const validated = validateFollowerAppend(records, this.endOffset);
     this.runValidateHook(records, "replication");
-    const segment = this.maybeRoll(
-      records.length,
-      validated.maxTimestamp,
-      validated.lastOffset,
-      this.env.clock.nowMs(),
-    );
+    const nowMs = this.env.clock.nowMs();
+    const segment = this.maybeRoll(records.length, validated.maxTimestamp, validated.lastOffset, nowMs);
     let maxTimestamp = -1n;
     let offsetOfMaxTimestamp = -1n;
     for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
@@ -321,7 +325,14 @@ export class Log {
         offsetOfMaxTimestamp = batchBaseOffset(records, at) + BigInt(batchLastOffsetDelta(records, at));
       }
     }
-    this.writeToSegment(segment, records, validated.firstOffset, validated.lastOffset + 1n, "replication");
+    this.writeToSegment(
+      segment,
+      records,
+      validated.firstOffset,
+      validated.lastOffset + 1n,
+      "replication",
+      nowMs,
+    );
     return {
       firstOffset: validated.firstOffset,
       lastOffset: validated.lastOffset,
@@ -362,6 +373,7 @@ export class Log {
     firstOffset: bigint,
     nextOffset: bigint,
     origin: AppendOrigin,
+    nowMs: number,
   ): void {
     assert(
       firstOffset >= this.endOffset && nextOffset > firstOffset,
@@ -373,7 +385,10 @@ export class Log {
       throw this.fail(e, "append");
     }
     this.endOffset = nextOffset;
-    this.tail.add(firstOffset, records);
+    // Copying into the tail cache pays only when someone reads the tail: without a reader there
+    // recently, the append is not cached (and the cache emptied, so that it never has a gap).
+    if (nowMs - this.tailReadMs <= TAIL_READER_IDLE_MS) this.tail.add(firstOffset, records);
+    else if (!this.tail.isEmpty) this.tail.clear();
     const appended = this.hook?.batchAppended;
     if (appended !== undefined) {
       for (let at = 0; at < records.length; at += batchSizeBytes(records, at))
@@ -536,9 +551,15 @@ export class Log {
       logEndOffset: this.endOffset,
       highWatermark: this.highWatermarkOffset,
     };
-    if (fetchOffset >= bound) return result;
+    if (fetchOffset >= bound) {
+      this.tailReadMs = this.env.clock.nowMs();
+      return result;
+    }
     const cached = this.tail.read(fetchOffset, maxBytes, bound, minOne);
-    if (cached !== null) return { ...result, ...cached };
+    if (cached !== null) {
+      this.tailReadMs = this.env.clock.nowMs();
+      return { ...result, ...cached };
+    }
     for (let i = this.floorSegmentIndex(fetchOffset); i < this.segments.length; i++) {
       const segment = this.segments[i] as LogSegment;
       const hint = this.readHints.get(fetchOffset);
@@ -554,6 +575,7 @@ export class Log {
         result.firstOffset = read.firstOffset;
         result.nextOffset = read.nextOffset;
         this.rememberReadPosition(read.nextOffset, segment, read.nextPosition);
+        if (read.nextOffset >= this.endOffset) this.tailReadMs = this.env.clock.nowMs();
       }
       return result;
     }

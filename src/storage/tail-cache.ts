@@ -70,6 +70,8 @@ export class TailCacheArena {
   slabsAllocated = 0;
   slabsRecycled = 0;
   slabsDropped = 0;
+  /** Bytes copied in by appends, ever. */
+  storedBytesTotal = 0;
 
   constructor(bytesMax: number, options: TailCacheArenaOptions = {}) {
     assert(bytesMax >= 0, "tail cache budget must not be negative");
@@ -92,6 +94,7 @@ export class TailCacheArena {
     const at = slab.usedBytes;
     bytes.copy(slab.buf, at);
     slab.usedBytes += bytes.length;
+    this.storedBytesTotal += bytes.length;
     if (slab.users[slab.users.length - 1] !== cache) slab.users.push(cache);
     return { slab, buf: slab.buf.subarray(at, at + bytes.length) };
   }

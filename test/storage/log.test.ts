@@ -8,7 +8,7 @@ import {
   ErrorCode,
   KafkaError,
 } from "../../src/protocol/index.js";
-import { OffsetOutOfRangeError } from "../../src/storage/index.js";
+import { OffsetOutOfRangeError, TAIL_READER_IDLE_MS } from "../../src/storage/index.js";
 import { decodeAll, makeBatch, newClock, openManager, readAll, tempDir } from "./helpers.js";
 
 const tp = { topic: "events", partition: 0 };
@@ -186,6 +186,42 @@ test("invalid batches are refused with Kafka's error codes and leave the log unc
     );
     assert.equal(log.logEndOffset, 1n);
     assert.equal(decodeAll(readAll(log)).length, 1);
+    await manager.shutdown();
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test("appends are copied into the tail cache only while a reader is at the tail", async () => {
+  const dir = tempDir();
+  const clock = newClock();
+  try {
+    const manager = await openManager(dir.path, clock);
+    const arena = manager.env.tailArena;
+    const log = manager.getOrCreateLog(tp);
+    log.appendAsLeader(makeBatch({ values: ["a"] }), 0);
+    assert.equal(arena.storedBytesTotal, 0, "no reader yet: nothing copied");
+    // A consumer catches up (its read reaches the log end) and then polls at the end.
+    assert.equal(decodeAll(log.read({ fetchOffset: 0n, maxBytes: 1 << 20 }).records).length, 1);
+    log.appendAsLeader(makeBatch({ values: ["b"] }), 0);
+    const stored = arena.storedBytesTotal;
+    assert.ok(stored > 0, "the append after a catching-up read is cached");
+    assert.deepEqual(
+      decodeAll(log.read({ fetchOffset: 1n, maxBytes: 1 << 20 }).records).map((r) => r.value),
+      ["b"],
+    );
+    clock.advance(TAIL_READER_IDLE_MS + 1);
+    log.appendAsLeader(makeBatch({ values: ["c"] }), 0);
+    // The reader went quiet: the cache was emptied (no gap), and reads come from the segment.
+    assert.equal(arena.storedBytesTotal, stored);
+    assert.deepEqual(
+      decodeAll(readAll(log)).map((r) => [r.offset, r.value]),
+      [
+        [0n, "a"],
+        [1n, "b"],
+        [2n, "c"],
+      ],
+    );
     await manager.shutdown();
   } finally {
     dir.cleanup();
