@@ -15,8 +15,8 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { option, RESULTS, ROOT, VENDOR } from "./paths.js";
 import { type BrokerProcess, cpuTimes, runCommand, startBrook } from "./processes.js";
 import { type Summary, summarize } from "./report.js";
 import {
@@ -29,22 +29,6 @@ import {
 } from "./workloads.js";
 
 const CLIENT_TIMEOUT_MS = 300_000;
-
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(`${dir}/package.json`) && existsSync(`${dir}/bench`)) && dir !== "/")
-    dir = dirname(dir);
-  return dir;
-}
-
-const ROOT = findRoot();
-const RESULTS = `${ROOT}/bench/results`;
-const VENDOR = `${RESULTS}/vendor/shared-bench`;
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
-}
 
 interface AbSample {
   wallSeconds: number;

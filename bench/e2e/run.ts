@@ -16,8 +16,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { option, RESULTS, ROOT, VENDOR } from "./paths.js";
 import { runCommand, startMock } from "./processes.js";
 import { profileBroker } from "./profile-suite.js";
 import { rawRows } from "./raw-suite.js";
@@ -31,23 +31,6 @@ import {
   produceWorkloads,
   RECORDS,
 } from "./workloads.js";
-
-/** The repository root: the first directory above this file with a package.json and a bench/. */
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(`${dir}/package.json`) && existsSync(`${dir}/bench`)) && dir !== "/")
-    dir = dirname(dir);
-  return dir;
-}
-
-const ROOT = findRoot();
-const RESULTS = `${ROOT}/bench/results`;
-const VENDOR = `${RESULTS}/vendor/shared-bench`;
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
-}
 
 const flag = (name: string) => process.argv.includes(`--${name}`);
 

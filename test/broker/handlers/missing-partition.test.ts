@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import {
-  ApiKey,
-  ErrorCode,
-  encodeRecordBatch,
-  type FetchResponse,
-  type ProduceResponse,
-} from "../../../src/protocol/index.js";
+import { ApiKey, ErrorCode, encodeRecordBatch, type ProduceResponse } from "../../../src/protocol/index.js";
 import { createTopic, fetchAt, listOffset, startTestBroker, type TestBroker } from "./broker-harness.js";
 
 /**
@@ -44,35 +38,6 @@ test("a partition index the topic does not have is UNKNOWN_TOPIC_OR_PARTITION fo
   assert.equal(await produceTo(5), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   assert.equal((await fetchAt(b.client, "two", 5, 0n)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   assert.equal((await listOffset(b.client, "two", 5, -1n)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const v13 = await b.client.request<FetchResponse>(ApiKey.Fetch, 11, {
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: "two",
-        partitions: [0, 7].map((partition) => ({
-          partition,
-          currentLeaderEpoch: -1,
-          fetchOffset: 0n,
-          logStartOffset: -1n,
-          partitionMaxBytes: 1 << 20,
-        })),
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: "",
-  });
-  assert.deepEqual(
-    v13.responses[0]?.partitions.map((p) => [p.partitionIndex, p.errorCode]),
-    [
-      [0, ErrorCode.NONE],
-      [7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
-    ],
-  );
 });
 
 test("a partition without a leader on this broker is NOT_LEADER_OR_FOLLOWER", async () => {
