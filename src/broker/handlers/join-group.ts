@@ -28,7 +28,9 @@ export function joinGroupHandler(broker: Broker) {
           memberId: request.memberId,
           groupInstanceId: v >= 5 ? request.groupInstanceId : null,
           protocolType: request.protocolType,
-          protocols: request.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+          // The group keeps members' metadata for as long as they are members: copies, so that a
+          // few bytes do not keep the whole socket read (or frame) they arrived in alive.
+          protocols: request.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
           reason: request.reason,
         },
         coordinatorContext(context),

@@ -20,7 +20,11 @@ export function syncGroupHandler(broker: Broker) {
         groupInstanceId: v >= 3 ? request.groupInstanceId : null,
         protocolType: v >= 5 ? request.protocolType : null,
         protocolName: v >= 5 ? request.protocolName : null,
-        assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
+        // Kept until every member has fetched its assignment: copies, not views of the socket read.
+        assignments: request.assignments.map((a) => ({
+          memberId: a.memberId,
+          assignment: Buffer.from(a.assignment),
+        })),
       });
       return {
         throttleTimeMs: 0,

@@ -363,7 +363,16 @@ test("tiny batches that share socket reads with large requests do not pin those 
       client.write(Buffer.concat([filler, produce]));
       assert.equal((await client.next(5000)).kind, "frame");
       assert.equal((await client.next(5000)).kind, "frame");
+      // A consumer at the tail, so that the log keeps caching what is appended.
+      if (i % 50 === 0) {
+        client.write(
+          requestFrame(ApiKey.Fetch, 12, client.correlationId(), fetchBody("pinned-reads", BigInt(i))),
+        );
+        assert.equal((await client.next(5000)).kind, "frame");
+      }
     }
+    const arena = server.broker.logManager.env.tailArena;
+    assert.ok(arena.storedBytesTotal > 0, "the tail cache held the batches");
     const growth = (await settledMemoryBytes()) - memoryBefore;
     // Kept as views, the 1500 cached batches (~100 KiB) held 1500 reads of ~30 KiB (~45 MiB).
     assert.ok(growth < 24 * MIB, `${rounds} tiny cached batches hold ${growth} bytes`);
