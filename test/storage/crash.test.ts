@@ -64,6 +64,30 @@ function runChild(dir: string, seed: number, killAfterMs: number): Promise<Child
   });
 }
 
+/**
+ * `at`, or a later position, such that three bytes written there touch no header field that the
+ * batch CRC leaves out (base offset, bytes 0-7; partition leader epoch, bytes 12-15: the broker
+ * rewrites them in place). Garbage there makes a batch that passes every check Kafka's format has
+ * (a base offset moved forward looks like a compaction gap), so Kafka's recovery, and Brook's, keep
+ * it: the model of a power loss here is lost, cut or garbled bytes that the format can detect.
+ */
+function coveredByCrc(bytes: Buffer, firstBatch: number, at: number): number {
+  const unprotected = (start: number): [number, number][] => [
+    [start, start + 8],
+    [start + 12, start + 16],
+  ];
+  for (let start = firstBatch; start + 12 <= bytes.length; start += batchSizeBytes(bytes, start)) {
+    const next = start + batchSizeBytes(bytes, start);
+    if (at + 3 <= start) break;
+    for (const [lo, hi] of [...unprotected(start), ...unprotected(next)]) {
+      // The CRC field itself (16-19) is protected: garbling it fails the check.
+      if (at < hi && at + 3 > lo) return lo === start || lo === next ? lo + 16 : lo + 4;
+    }
+    if (next > at + 3) break;
+  }
+  return at;
+}
+
 /** Cuts or garbles the last segment somewhere after the fsynced data, as a power loss may. */
 function loseUnsyncedTail(partitionDir: string, fsynced: bigint, random: SeededRandom): void {
   const logs = readdirSync(partitionDir)
@@ -79,7 +103,7 @@ function loseUnsyncedTail(partitionDir: string, fsynced: bigint, random: SeededR
     from += size;
   }
   if (from >= bytes.length) return;
-  const at = random.int(from, bytes.length - 1);
+  const at = coveredByCrc(bytes, from, random.int(from, bytes.length - 1));
   const fd = openSync(path, "r+");
   try {
     if (random.next() < 0.5) ftruncateSync(fd, at);

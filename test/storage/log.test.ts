@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { appendFileSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
@@ -137,6 +137,38 @@ test("after a crash recovery re-checks the log and rebuilds indexes", async () =
     log = manager.getLog(tp)!;
     assert.equal(log.logEndOffset, 40n);
     assert.deepEqual(decodeAll(readAll(log)), before);
+    await manager.shutdown();
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test("recovery cuts the log at a batch whose base offset (outside the CRC) goes back", async () => {
+  const dir = tempDir();
+  try {
+    const clock = newClock();
+    let manager = await openManager(dir.path, clock);
+    let log = manager.getOrCreateLog(tp);
+    const sizes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const batch = makeBatch({ values: [`a-${i}`, `b-${i}`] });
+      sizes.push(batch.length);
+      log.appendAsLeader(batch, 0);
+    }
+    manager.closeUncleanly();
+    // The fourth batch (offsets 6-7) now claims base offset 1: it passes its CRC, not the order.
+    const path = join(dir.path, "events-0", "00000000000000000000.log");
+    const fd = openSync(path, "r+");
+    writeSync(fd, Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]), 0, 8, (sizes[0] ?? 0) * 3);
+    closeSync(fd);
+    manager = await openManager(dir.path, clock);
+    log = manager.getLog(tp)!;
+    assert.equal(log.logEndOffset, 6n);
+    assert.equal(manager.startupStats.truncatedBytes, (sizes[0] ?? 0) * 2);
+    assert.deepEqual(
+      decodeAll(readAll(log)).map((r) => r.offset),
+      [0n, 1n, 2n, 3n, 4n, 5n],
+    );
     await manager.shutdown();
   } finally {
     dir.cleanup();
