@@ -21,7 +21,12 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const all = walk("dist/test");
+/** dist/test/x.test.js -> test/x.test.ts: a compiled test whose source was deleted is stale. */
+const sourceOf = (compiled: string) => compiled.replace(/^dist[\\/]/, "").replace(/\.js$/, ".ts");
+const compiled = walk("dist/test");
+const stale = compiled.filter((f) => !existsSync(sourceOf(f)));
+if (stale.length > 0) console.error(`skipping compiled tests whose source is gone: ${stale.join(", ")}`);
+const all = compiled.filter((f) => existsSync(sourceOf(f)));
 const isInterop = (f: string) => f.includes(`${join("dist", "test", "interop")}`) || f.includes("/issues/");
 let files =
   group === "unit" ? all.filter((f) => !isInterop(f)) : group === "interop" ? all.filter(isInterop) : all;
