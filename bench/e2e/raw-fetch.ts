@@ -33,10 +33,11 @@ import {
   earliestOffset,
   encodeFrame,
   FRAME_CORRELATION_ID_AT,
+  latencyAndCpu,
   pickVersion,
   processCpuTimes,
-  quantile,
   RawConnection,
+  runGenerator,
 } from "./raw-wire.js";
 
 const RUN_SECONDS_MAX = 120;
@@ -240,10 +241,6 @@ async function main(): Promise<void> {
   if (w === null || m === null) throw new Error("run ended before the warm-up did");
   const s = (m.t - w.t) / 1000;
   const records = m.records - w.records;
-  const user = m.cpu.user - w.cpu.user;
-  const system = m.cpu.system - w.cpu.system;
-  const cpu = user + system;
-  const lat = latencyUs.subarray(0, latencyCount);
   const out = {
     tool: "raw-fetch",
     fetchVersion: version,
@@ -257,20 +254,9 @@ async function main(): Promise<void> {
     recordsPerSec: records / s,
     payloadMBps: (records * valueBytes) / s / 1e6,
     wireMBps: (m.bytes - w.bytes) / s / 1e6,
-    latencyP50Us: quantile(lat, 0.5),
-    latencyP99Us: quantile(lat, 0.99),
-    brokerCpuSeconds: cpu,
-    brokerUserCpuSeconds: user,
-    brokerSystemCpuSeconds: system,
-    brokerCpuSecondsPerMRecords: (cpu / records) * 1e6,
+    ...latencyAndCpu(latencyUs, latencyCount, w.cpu, m.cpu, records),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`raw-fetch: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runGenerator("raw-fetch", main);

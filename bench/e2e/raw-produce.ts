@@ -30,10 +30,11 @@ import {
   argValue,
   encodeFrame,
   FRAME_CORRELATION_ID_AT,
+  latencyAndCpu,
   pickVersion,
   processCpuTimes,
-  quantile,
   RawConnection,
+  runGenerator,
 } from "./raw-wire.js";
 
 /** Bounds on one run, whatever the options say. */
@@ -210,10 +211,6 @@ function report(r: {
   const s = (measured.t - warm.t) / 1000;
   const records = measured.acked - warm.acked;
   const requests = measured.requests - warm.requests;
-  const user = measured.cpu.user - warm.cpu.user;
-  const system = measured.cpu.system - warm.cpu.system;
-  const cpu = user + system;
-  const lat = r.latencyUs.subarray(0, r.latencyCount);
   const out = {
     tool: "raw-produce",
     produceVersion: r.version,
@@ -228,20 +225,9 @@ function report(r: {
     recordsPerSec: records / s,
     payloadMBps: (requests * r.payloadBytesPerRequest) / s / 1e6,
     wireMBps: (requests * (r.frames[0] as Buffer).length) / s / 1e6,
-    latencyP50Us: quantile(lat, 0.5),
-    latencyP99Us: quantile(lat, 0.99),
-    brokerCpuSeconds: cpu,
-    brokerUserCpuSeconds: user,
-    brokerSystemCpuSeconds: system,
-    brokerCpuSecondsPerMRecords: (cpu / records) * 1e6,
+    ...latencyAndCpu(r.latencyUs, r.latencyCount, warm.cpu, measured.cpu, records),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`raw-produce: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runGenerator("raw-produce", main);

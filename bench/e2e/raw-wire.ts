@@ -252,3 +252,39 @@ export function quantile(samples: ArrayLike<number>, q: number): number {
   if (s.length === 0) return Number.NaN;
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] as number;
 }
+
+/**
+ * The fields every raw generator reports after its counters: latency quantiles of the timed
+ * window and the broker's CPU over it (`warm` and `measured` are its CPU times at the window's ends).
+ */
+export function latencyAndCpu(
+  latencyUs: Float64Array,
+  latencyCount: number,
+  warm: { user: number; system: number },
+  measured: { user: number; system: number },
+  records: number,
+) {
+  const lat = latencyUs.subarray(0, latencyCount);
+  const user = measured.user - warm.user;
+  const system = measured.system - warm.system;
+  const cpu = user + system;
+  return {
+    latencyP50Us: quantile(lat, 0.5),
+    latencyP99Us: quantile(lat, 0.99),
+    brokerCpuSeconds: cpu,
+    brokerUserCpuSeconds: user,
+    brokerSystemCpuSeconds: system,
+    brokerCpuSecondsPerMRecords: (cpu / records) * 1e6,
+  };
+}
+
+/** Runs a generator's main: exit 0 when it resolves, else its message on stderr and exit 1. */
+export function runGenerator(tool: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${tool}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -36,6 +36,22 @@ export interface ResourceAlterResult {
   errorMessage: string | null;
 }
 
+/** Every resource of a request failed with `errorCode` (an unsupported version, ...). */
+export function everyResourceFailed(
+  resources: readonly { resourceType: number; resourceName: string }[],
+  errorCode: number,
+): { throttleTimeMs: number; responses: ResourceAlterResult[] } {
+  return {
+    throttleTimeMs: 0,
+    responses: resources.map((r) => ({
+      errorCode,
+      errorMessage: null,
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+    })),
+  };
+}
+
 /**
  * AlterConfigs and IncrementalAlterConfigs, with Kafka's checks in Kafka's order (the broker's
  * ConfigAdminManager preprocessing, then the controller's validation and existence check). Every

@@ -1,7 +1,7 @@
 import { type AlterConfigsRequest, type AlterConfigsResponseInput, ApiKey } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
-import { AlterConfigOp, alterConfigs } from "../config-alteration.js";
+import { AlterConfigOp, alterConfigs, everyResourceFailed } from "../config-alteration.js";
 
 /**
  * AlterConfigs (v0-2), the legacy API: the configs given replace the resource's whole set of
@@ -25,14 +25,6 @@ export function alterConfigsHandler(broker: Broker) {
       );
       return { throttleTimeMs: 0, responses };
     },
-    errorResponse: (request, errorCode) => ({
-      throttleTimeMs: 0,
-      responses: request.resources.map((r) => ({
-        errorCode,
-        errorMessage: null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      })),
-    }),
+    errorResponse: (request, errorCode) => everyResourceFailed(request.resources, errorCode),
   });
 }

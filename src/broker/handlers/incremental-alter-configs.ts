@@ -5,7 +5,7 @@ import {
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
-import { alterConfigs } from "../config-alteration.js";
+import { alterConfigs, everyResourceFailed } from "../config-alteration.js";
 
 /**
  * IncrementalAlterConfigs (v0-1, KIP-339): SET, DELETE, and APPEND / SUBTRACT on list configs
@@ -30,14 +30,6 @@ export function incrementalAlterConfigsHandler(broker: Broker) {
       );
       return { throttleTimeMs: 0, responses };
     },
-    errorResponse: (request, errorCode) => ({
-      throttleTimeMs: 0,
-      responses: request.resources.map((r) => ({
-        errorCode,
-        errorMessage: null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      })),
-    }),
+    errorResponse: (request, errorCode) => everyResourceFailed(request.resources, errorCode),
   });
 }

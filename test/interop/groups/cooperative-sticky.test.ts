@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Kafka } from "kafkajs";
-import { BrokerProcess, TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
-import { kafkajsClient } from "../kafkajs-client.js";
+import { test } from "node:test";
+import { TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
 import {
-  createTopic,
   deliveryCounts,
-  diagnostics,
-  GROUP_BROKER_OVERRIDES,
+  groupFixture,
   HEARTBEAT_INTERVAL_MS,
-  killMembers,
   type MemberEvent,
   MemberProcess,
   missing,
@@ -33,31 +28,17 @@ const PARTITIONS = 6;
 const ALL_PARTITIONS = Array.from({ length: PARTITIONS }, (_, p) => p);
 const DELIVERY_TIMEOUT_MS = 20_000;
 
-let broker: BrokerProcess;
-let kafka: Kafka;
 const members: MemberProcess[] = [];
 const produced: Produced[] = [];
+const group = groupFixture(TOPIC, PARTITIONS, () => members);
 
-before(async () => {
-  broker = await BrokerProcess.start({
-    overrides: { ...GROUP_BROKER_OVERRIDES, "num.partitions": String(PARTITIONS) },
-  });
-  kafka = kafkajsClient(broker.bootstrap);
-  await createTopic(kafka, TOPIC, PARTITIONS);
-});
-
-after(async () => {
-  await killMembers(members);
-  await broker?.dispose();
-});
-
-const why = () => diagnostics(broker, members);
+const why = group.why;
 
 function startMember(name: string): MemberProcess {
   const member = MemberProcess.python(name, {
     topic: TOPIC,
     config: {
-      "bootstrap.servers": broker.bootstrap,
+      "bootstrap.servers": group.broker.bootstrap,
       "group.id": GROUP,
       "client.id": name,
       "partition.assignment.strategy": "cooperative-sticky",
@@ -103,7 +84,7 @@ const rebalanceEvents = (events: MemberEvent[]) =>
   events.filter((e) => e.event === "assign" || e.event === "revoke" || e.event === "lost");
 
 async function describedProtocol(): Promise<{ state: string; protocol: string; members: number }> {
-  const admin = kafka.admin();
+  const admin = group.kafka.admin();
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups([GROUP]);
@@ -119,7 +100,7 @@ test("a cooperative-sticky member joins a running group and takes partitions inc
 }, async () => {
   const first = startMember("py-first");
   await waitForAssignments([first], "py-first owning every partition");
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "one-member", 10)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "one-member", 10)));
   await waitForAllDelivered();
 
   const firstEventsBefore = rebalanceEvents(first.events).length;
@@ -153,7 +134,7 @@ test("a cooperative-sticky member joins a running group and takes partitions inc
     "py-second only gained partitions",
   );
 
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "two-members", 10)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "two-members", 10)));
   await waitForAllDelivered();
 });
 
@@ -176,7 +157,7 @@ test("when a cooperative-sticky member closes, the other gains its partitions an
   assert.deepEqual(gained, firstOwned);
   assert.ok(secondOwned.every((p) => second.assignment()!.includes(p)));
 
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "after-close", 10)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "after-close", 10)));
   await waitForAllDelivered();
   // librdkafka commits what it consumed before it gives a partition up (auto commit on revoke and
   // on close), and the new owner fetches that commit: no record is delivered twice.

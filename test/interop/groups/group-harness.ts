@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Kafka } from "kafkajs";
-import { type BrokerProcess, PYTHON, REPO_ROOT, runTool, waitFor } from "../broker-process.js";
+import { BrokerProcess, PYTHON, REPO_ROOT, runTool, waitFor } from "../broker-process.js";
+import { kafkajsClient } from "../kafkajs-client.js";
 import type { KafkajsMemberOptions } from "./kafkajs-member.js";
 
 /**
@@ -265,6 +267,54 @@ export async function produceNumbered(
     await producer.disconnect();
   }
   return produced;
+}
+
+/** A group test file's broker process and topic (see groupFixture). */
+export interface GroupFixture {
+  readonly broker: BrokerProcess;
+  /** A kafkajs client of the broker, for producing and admin calls. */
+  readonly kafka: Kafka;
+  /** The members' events and stderr and the broker's stderr, for failure messages. */
+  why(): string;
+}
+
+/**
+ * Registers the `before` and `after` hooks of a group test file: a broker process with
+ * GROUP_BROKER_OVERRIDES and `partitions` partitions per topic, and `topic` created; afterwards
+ * every member still running is killed and the broker stopped.
+ */
+export function groupFixture(
+  topic: string,
+  partitions: number,
+  members: () => Iterable<MemberProcess>,
+): GroupFixture {
+  let started: { broker: BrokerProcess; kafka: Kafka } | null = null;
+  let broker: BrokerProcess | undefined;
+  before(async () => {
+    broker = await BrokerProcess.start({
+      overrides: { ...GROUP_BROKER_OVERRIDES, "num.partitions": String(partitions) },
+    });
+    const kafka = kafkajsClient(broker.bootstrap);
+    await createTopic(kafka, topic, partitions);
+    started = { broker, kafka };
+  });
+  after(async () => {
+    await killMembers(members());
+    await broker?.dispose();
+  });
+  const get = () => {
+    if (started === null) throw new Error("the group fixture's broker is not started");
+    return started;
+  };
+  return {
+    get broker() {
+      return get().broker;
+    },
+    get kafka() {
+      return get().kafka;
+    },
+    why: () => diagnostics(get().broker, members()),
+  };
 }
 
 export async function createTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {

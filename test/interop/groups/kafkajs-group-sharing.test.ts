@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { AssignerProtocol, type Kafka } from "kafkajs";
-import { BrokerProcess, TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
-import { kafkajsClient } from "../kafkajs-client.js";
+import { test } from "node:test";
+import { AssignerProtocol } from "kafkajs";
+import { TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
 import {
-  createTopic,
   type Delivery,
   deliveryCounts,
-  diagnostics,
-  GROUP_BROKER_OVERRIDES,
+  groupFixture,
   HEARTBEAT_INTERVAL_MS,
-  killMembers,
   MemberProcess,
   missing,
   type Produced,
@@ -36,27 +32,13 @@ const ALL_PARTITIONS = Array.from({ length: PARTITIONS }, (_, p) => p);
 const TAKEOVER_MARGIN_MS = 8000;
 const DELIVERY_TIMEOUT_MS = 20_000;
 
-let broker: BrokerProcess;
-let kafka: Kafka;
 const members = new Map<string, MemberProcess>();
 const produced: Produced[] = [];
-
-before(async () => {
-  broker = await BrokerProcess.start({
-    overrides: { ...GROUP_BROKER_OVERRIDES, "num.partitions": String(PARTITIONS) },
-  });
-  kafka = kafkajsClient(broker.bootstrap);
-  await createTopic(kafka, TOPIC, PARTITIONS);
-});
-
-after(async () => {
-  await killMembers(members.values());
-  await broker?.dispose();
-});
+const group = groupFixture(TOPIC, PARTITIONS, () => members.values());
 
 function startMember(name: string, commitEveryMessages?: number): MemberProcess {
   const member = MemberProcess.kafkajs(name, {
-    bootstrap: broker.bootstrap,
+    bootstrap: group.broker.bootstrap,
     groupId: GROUP,
     topic: TOPIC,
     sessionTimeoutMs: SESSION_TIMEOUT_MS,
@@ -69,11 +51,11 @@ function startMember(name: string, commitEveryMessages?: number): MemberProcess 
 
 const live = () => [...members.values()].filter((m) => m.alive);
 const allDeliveries = (): Delivery[] => [...members.values()].flatMap((m) => m.deliveries());
-const why = () => diagnostics(broker, members.values());
+const why = group.why;
 
 /** Member assignments as the coordinator describes them: clientId -> partitions of TOPIC. */
 async function describedAssignments(): Promise<{ state: string; byClient: Map<string, number[]> }> {
-  const admin = kafka.admin();
+  const admin = group.kafka.admin();
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups([GROUP]);
@@ -151,7 +133,7 @@ test("three kafkajs consumers share six partitions and receive every record exac
   });
   for (const partitions of ownersWhileAllAlive.values()) assert.equal(partitions.length, 2);
 
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "alive", 30)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "alive", 30)));
   await waitForAllDelivered();
 
   const deliveries = allDeliveries();
@@ -174,14 +156,14 @@ test("a SIGKILLed member's partitions move to the survivors within the session t
   assert.ok(victim?.alive, "the first test started member-c");
   const victimPartitions = ownersWhileAllAlive.get("member-c") ?? [];
   // Records the victim consumes right before it dies, partly uncommitted (it commits every 7th).
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "before-kill", 17)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "before-kill", 17)));
   await waitForAllDelivered();
 
   await victim.kill();
   const killedAt = Date.now();
   // The victim can no longer commit and nobody else owns its partitions yet: these are its last.
   const committed = await committedOffsets();
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "after-kill", 20)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "after-kill", 20)));
 
   const owners = await waitForBalancedGroup(SESSION_TIMEOUT_MS + TAKEOVER_MARGIN_MS).catch((e: unknown) => {
     throw new Error(
@@ -223,7 +205,7 @@ test("a SIGKILLed member's partitions move to the survivors within the session t
 });
 
 async function committedOffsets(): Promise<Map<number, number>> {
-  const admin = kafka.admin();
+  const admin = group.kafka.admin();
   await admin.connect();
   try {
     const [topic] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });

@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Kafka } from "kafkajs";
-import { BrokerProcess, TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
-import { kafkajsClient } from "../kafkajs-client.js";
+import { test } from "node:test";
+import { TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
 import {
-  createTopic,
-  diagnostics,
-  GROUP_BROKER_OVERRIDES,
+  groupFixture,
   HEARTBEAT_INTERVAL_MS,
-  killMembers,
   type MemberEvent,
   MemberProcess,
   SESSION_TIMEOUT_MS,
@@ -27,30 +22,16 @@ const TOPIC = "chosen";
 const GROUP = "chosen-group";
 const PARTITIONS = 4;
 
-let broker: BrokerProcess;
-let kafka: Kafka;
 const members: MemberProcess[] = [];
+const group = groupFixture(TOPIC, PARTITIONS, () => members);
 
-before(async () => {
-  broker = await BrokerProcess.start({
-    overrides: { ...GROUP_BROKER_OVERRIDES, "num.partitions": String(PARTITIONS) },
-  });
-  kafka = kafkajsClient(broker.bootstrap);
-  await createTopic(kafka, TOPIC, PARTITIONS);
-});
-
-after(async () => {
-  await killMembers(members);
-  await broker?.dispose();
-});
-
-const why = () => diagnostics(broker, members);
+const why = group.why;
 
 function startPython(name: string, strategy: string): MemberProcess {
   const member = MemberProcess.python(name, {
     topic: TOPIC,
     config: {
-      "bootstrap.servers": broker.bootstrap,
+      "bootstrap.servers": group.broker.bootstrap,
       "group.id": GROUP,
       "client.id": name,
       "partition.assignment.strategy": strategy,
@@ -65,7 +46,7 @@ function startPython(name: string, strategy: string): MemberProcess {
 
 function startKafkajs(name: string, sessionTimeoutMs: number, groupId = GROUP): MemberProcess {
   const member = MemberProcess.kafkajs(name, {
-    bootstrap: broker.bootstrap,
+    bootstrap: group.broker.bootstrap,
     groupId,
     topic: TOPIC,
     sessionTimeoutMs,
@@ -76,7 +57,7 @@ function startKafkajs(name: string, sessionTimeoutMs: number, groupId = GROUP): 
 }
 
 async function describe(): Promise<{ state: string; protocol: string; members: number }> {
-  const admin = kafka.admin();
+  const admin = group.kafka.admin();
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups([GROUP]);

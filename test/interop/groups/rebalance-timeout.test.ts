@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Kafka } from "kafkajs";
-import { BrokerProcess, TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
-import { kafkajsClient } from "../kafkajs-client.js";
+import { test } from "node:test";
+import { TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
 import {
-  createTopic,
   deliveryCounts,
-  diagnostics,
-  GROUP_BROKER_OVERRIDES,
+  groupFixture,
   HEARTBEAT_INTERVAL_MS,
-  killMembers,
   MemberProcess,
   missing,
   type Produced,
@@ -35,30 +30,16 @@ const BLOCKED_MS = 14_000;
 const MARGIN_MS = 8000;
 const DELIVERY_TIMEOUT_MS = 20_000;
 
-let broker: BrokerProcess;
-let kafka: Kafka;
 const members: MemberProcess[] = [];
 const produced: Produced[] = [];
+const group = groupFixture(TOPIC, PARTITIONS, () => members);
 
-before(async () => {
-  broker = await BrokerProcess.start({
-    overrides: { ...GROUP_BROKER_OVERRIDES, "num.partitions": String(PARTITIONS) },
-  });
-  kafka = kafkajsClient(broker.bootstrap);
-  await createTopic(kafka, TOPIC, PARTITIONS);
-});
-
-after(async () => {
-  await killMembers(members);
-  await broker?.dispose();
-});
-
-const why = () => diagnostics(broker, members);
+const why = group.why;
 const deliveries = () => members.flatMap((m) => m.deliveries());
 
 function startMember(name: string, blockFirstMessageMs?: number): MemberProcess {
   const member = MemberProcess.kafkajs(name, {
-    bootstrap: broker.bootstrap,
+    bootstrap: group.broker.bootstrap,
     groupId: GROUP,
     topic: TOPIC,
     sessionTimeoutMs: SESSION_TIMEOUT_MS,
@@ -84,7 +65,7 @@ test("a member stuck past its rebalance timeout is left behind, and rejoins when
 }, async () => {
   const stuck = startMember("stuck", BLOCKED_MS);
   await stuck.waitForEvent("joining with every partition", (e) => e.event === "joined", SETTLE_TIMEOUT_MS);
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "first", 5)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "first", 5)));
   const blocked = await stuck.waitForEvent("blocking", (e) => e.event === "blocked", DELIVERY_TIMEOUT_MS);
   const blockedAt = Date.now();
 
@@ -113,7 +94,7 @@ test("a member stuck past its rebalance timeout is left behind, and rejoins when
   ).catch((e: unknown) => {
     throw new Error(`${String(e)}\n${why()}`);
   });
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "second", 5)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "second", 5)));
   await waitForAllDelivered();
 
   const twice = [...deliveryCounts(deliveries())].filter(([, n]) => n > 1).map(([k]) => k);

@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Kafka } from "kafkajs";
-import { BrokerProcess, TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
-import { kafkajsClient } from "../kafkajs-client.js";
+import { test } from "node:test";
+import { TEST_TIMEOUT_MS, waitFor } from "../broker-process.js";
 import {
-  createTopic,
-  diagnostics,
-  GROUP_BROKER_OVERRIDES,
+  groupFixture,
   HEARTBEAT_INTERVAL_MS,
-  killMembers,
   type MemberEvent,
   MemberProcess,
   missing,
@@ -32,31 +27,17 @@ const PARTITIONS = 4;
 const STATIC_SESSION_TIMEOUT_MS = 15_000;
 const DELIVERY_TIMEOUT_MS = 20_000;
 
-let broker: BrokerProcess;
-let kafka: Kafka;
 const members: MemberProcess[] = [];
 const produced: Produced[] = [];
+const group = groupFixture(TOPIC, PARTITIONS, () => members);
 
-before(async () => {
-  broker = await BrokerProcess.start({
-    overrides: { ...GROUP_BROKER_OVERRIDES, "num.partitions": String(PARTITIONS) },
-  });
-  kafka = kafkajsClient(broker.bootstrap);
-  await createTopic(kafka, TOPIC, PARTITIONS);
-});
-
-after(async () => {
-  await killMembers(members);
-  await broker?.dispose();
-});
-
-const why = () => diagnostics(broker, members);
+const why = group.why;
 
 function startStatic(name: string, instanceId: string): MemberProcess {
   const member = MemberProcess.python(name, {
     topic: TOPIC,
     config: {
-      "bootstrap.servers": broker.bootstrap,
+      "bootstrap.servers": group.broker.bootstrap,
       "group.id": GROUP,
       "group.instance.id": instanceId,
       "client.id": name,
@@ -106,13 +87,13 @@ test("a static member that restarts within its session timeout gets its partitio
   const first = startStatic("static-a", "instance-a");
   const other = startStatic("static-b", "instance-b");
   await waitForSplit(first, other);
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "before-restart", 10)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "before-restart", 10)));
   await waitForAllDelivered();
 
   const owned = first.assignment()!;
   const otherRebalances = rebalances(other).length;
   await first.stop();
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "during-restart", 5)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "during-restart", 5)));
   const restarted = startStatic("static-a-restarted", "instance-a");
   await restarted.waitForEvent(
     "an assignment",
@@ -120,7 +101,7 @@ test("a static member that restarts within its session timeout gets its partitio
     SETTLE_TIMEOUT_MS,
   );
   assert.deepEqual(restarted.assignment(), owned, "the same partitions as before the restart");
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "after-restart", 5)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "after-restart", 5)));
   await waitForAllDelivered();
   assert.equal(rebalances(other).length, otherRebalances, `the other member saw no rebalance\n${why()}`);
   // It resumed from the commits its predecessor made on close: nothing read twice.
@@ -150,6 +131,6 @@ test("a second process with the same group.instance.id fences the first", {
     .catch((e: unknown) => {
       throw new Error(`${String(e)}\n${why()}`);
     });
-  produced.push(...(await produceNumbered(kafka, TOPIC, PARTITIONS, "after-fencing", 5)));
+  produced.push(...(await produceNumbered(group.kafka, TOPIC, PARTITIONS, "after-fencing", 5)));
   await waitForAllDelivered();
 });
