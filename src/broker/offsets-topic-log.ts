@@ -43,24 +43,21 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
     this.options = options;
   }
 
-  append(partition: number, records: readonly RecordBytes[]): Promise<bigint> {
-    try {
-      const replica = this.leader(partition);
-      const batch = encodeRecordBatch({
-        records: records.map((r) => ({ key: r.key, value: r.value })),
-        baseTimestamp: BigInt(this.options.clock.nowMs()),
-      });
-      const info = replica.appendRecordsToLeader(batch, -1);
-      if (replica.highWatermark <= info.lastOffset) {
-        throw new KafkaError(
-          ErrorCode.REQUEST_TIMED_OUT,
-          `${CONSUMER_OFFSETS_TOPIC}-${partition}: waiting for followers to replicate is not supported yet`,
-        );
-      }
-      return Promise.resolve(info.lastOffset);
-    } catch (error) {
-      return Promise.reject(error);
+  async append(partition: number, records: readonly RecordBytes[]): Promise<bigint> {
+    const replica = this.leader(partition);
+    const batch = encodeRecordBatch({
+      records: records.map((r) => ({ key: r.key, value: r.value })),
+      baseTimestamp: BigInt(this.options.clock.nowMs()),
+    });
+    const info = replica.appendRecordsToLeader(batch, -1);
+    await replica.whenAppended();
+    if (replica.highWatermark <= info.lastOffset) {
+      throw new KafkaError(
+        ErrorCode.REQUEST_TIMED_OUT,
+        `${CONSUMER_OFFSETS_TOPIC}-${partition}: waiting for followers to replicate is not supported yet`,
+      );
     }
+    return info.lastOffset;
   }
 
   async *read(partition: number): AsyncIterable<RecordBytes> {

@@ -24,7 +24,8 @@ export const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
  * One partition replica on this broker: its log plus the replication state Kafka keeps for it
  * (leader epoch, replicas, ISR, high watermark). Writes go through the leader; a record becomes
  * readable by consumers only once every ISR member has it, which is when the high watermark
- * passes it. With the ISR of one that a single broker has, that is right after the append.
+ * passes it. With the ISR of one that a single broker has, that is once the append is in the file
+ * (the log's writtenEndOffset: appends reach the file from a writer thread).
  *
  * Invariants: logStartOffset <= highWatermark <= logEndOffset; the leader epoch never goes back.
  */
@@ -54,6 +55,7 @@ export class Partition {
     this.localBrokerId = options.localBrokerId;
     this.state = options.state;
     this.producerState = ProducerStateManager.attach(options.log, options.producerState);
+    options.log.setWrittenCallback(() => this.maybeAdvanceHighWatermark());
     if (this.isLeader) this.becomeLeader(options.state);
   }
 
@@ -142,6 +144,15 @@ export class Partition {
     return info;
   }
 
+  /**
+   * Resolves once this partition's appends are in the log file, when a produce may be answered
+   * (acks=1 and, with the ISR of one, acks=all); rejects with KAFKA_STORAGE_ERROR.
+   */
+  async whenAppended(): Promise<void> {
+    await this.log.whenWritten();
+    this.maybeAdvanceHighWatermark();
+  }
+
   private duplicateAppendInfo(duplicate: DuplicateBatchError): LogAppendInfo {
     const logAppendTime = this.log.config.messageTimestampType === "LogAppendTime";
     return {
@@ -161,7 +172,7 @@ export class Partition {
   private maybeAdvanceHighWatermark(): void {
     if (!this.isLeader) return;
     const onlyLocal = this.state.isr.length === 1 && this.state.isr[0] === this.localBrokerId;
-    if (onlyLocal) this.log.updateHighWatermark(this.log.logEndOffset);
+    if (onlyLocal) this.log.updateHighWatermark(this.log.writtenEndOffset);
   }
 
   /** Reads for a consumer: up to the high watermark (read_uncommitted) or the LSO (read_committed). */

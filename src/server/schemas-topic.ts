@@ -46,7 +46,9 @@ export class SchemasTopicBackend implements SchemaLogBackend {
     const batch = encodeRecordBatch({
       records: [{ key, value, timestamp: BigInt(this.broker.clock.nowMs()) }],
     });
-    const info = this.partition().appendRecordsToLeader(batch, -1);
+    const partition = this.partition();
+    const info = partition.appendRecordsToLeader(batch, -1);
+    await partition.whenAppended(); // the registry replays up to the high watermark before answering
     return info.firstOffset;
   }
 

@@ -1,5 +1,6 @@
 import { closeSync, openSync } from "node:fs";
 import { assert } from "../base/index.js";
+import type { WriteChannel } from "./segment-writer.js";
 
 /**
  * A bounded pool of open file descriptors. Each `PooledFile` opens its file on first use and may be
@@ -9,12 +10,15 @@ import { assert } from "../base/index.js";
  */
 export class FileHandlePool {
   readonly openFilesMax: number;
+  /** Where appends go (see segment-writer.ts); the files of this pool wait on it before other I/O. */
+  readonly writes: WriteChannel;
   private readonly lru = new Map<PooledFile, true>();
   private mostRecent: PooledFile | null = null;
 
-  constructor(openFilesMax: number) {
+  constructor(openFilesMax: number, writes: WriteChannel) {
     assert(openFilesMax >= 1, "openFilesMax must be at least 1");
     this.openFilesMax = openFilesMax;
+    this.writes = writes;
   }
 
   get openCount(): number {
@@ -52,6 +56,8 @@ export class PooledFile {
   private readonly pool: FileHandlePool;
   private fd: number | null = null;
   private writable = false;
+  /** The last append queued to the writer thread and not yet known to be done (0: none). */
+  private queuedWrite = 0;
 
   constructor(pool: FileHandlePool, path: string) {
     this.pool = pool;
@@ -62,8 +68,33 @@ export class PooledFile {
     return this.fd !== null;
   }
 
+  /** Whether appends to this file are still on their way to the kernel. */
+  get writesQueued(): boolean {
+    if (this.queuedWrite !== 0 && this.pool.writes.isDone(this.queuedWrite)) this.queuedWrite = 0;
+    return this.queuedWrite !== 0;
+  }
+
+  /**
+   * Queues `data` to be written at `position` by the writer thread; returns the write's sequence
+   * number (0 when it was written at once). Any other use of the file waits for it first.
+   */
+  appendAt(data: Uint8Array, position: number): number {
+    const seq = this.pool.writes.write(this.writeFd(false), data, position);
+    if (seq !== 0) this.queuedWrite = seq;
+    return seq;
+  }
+
+  /** Waits until the queued appends are in the file; throws when one of them failed. */
+  settle(): void {
+    if (this.queuedWrite === 0) return;
+    const seq = this.queuedWrite;
+    this.pool.writes.waitSync(seq);
+    if (this.queuedWrite === seq) this.queuedWrite = 0;
+  }
+
   /** An fd for reading; opens the file if the pool closed it. */
   readFd(): number {
+    this.settle();
     if (this.fd === null) {
       this.fd = openSync(this.path, "r");
       this.writable = false;
@@ -73,7 +104,8 @@ export class PooledFile {
   }
 
   /** An fd for reading and writing (the file must exist). */
-  writeFd(): number {
+  writeFd(settle = true): number {
+    if (settle) this.settle();
     if (this.fd !== null && !this.writable) this.close();
     if (this.fd === null) {
       this.fd = openSync(this.path, "r+");
@@ -96,6 +128,12 @@ export class PooledFile {
   /** Closes the descriptor now, or when the last operation in flight unpins it. */
   close(): void {
     if (this.fd === null) return;
+    try {
+      this.settle(); // the writer thread must be done with the fd before it is closed (and reused)
+    } catch {
+      // the failure stays on the channel: the log sees it at its next operation
+      this.queuedWrite = 0;
+    }
     if (this.pinCount > 0) {
       this.closeWhenUnpinned = true;
       return;

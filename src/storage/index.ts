@@ -16,6 +16,7 @@
  *   const manager = await LogManager.open({ logDirs: ["/data"], defaults: parseLogConfig(brokerProps), clock });
  *   const log = manager.getOrCreateLog({ topic, partition }, topicConfig, topicId);
  *   const info = log.appendAsLeader(records, leaderEpoch);   // KafkaError on invalid input, log unchanged
+ *   await log.whenWritten();                                 // in the file: now it may be acknowledged
  *   log.updateHighWatermark(hw);                             // the replication layer's decision
  *   const read = log.read({ fetchOffset, maxBytes, maxOffset: log.highWatermark });
  *   const stop = log.onAppend((logEndOffset) => wakeFetches());
@@ -37,6 +38,16 @@
  *   updateHighWatermark(offset): bigint; highWatermark, lastStableOffset, logStartOffset,
  *   logEndOffset, recoveryPoint, sizeBytes, segmentCount, topicId, isOffline
  *   onAppend(listener): unsubscribe;  setAppendHook(hook: LogAppendHook | null)
+ *   whenWritten(): Promise<void>; writtenEndOffset; setWrittenCallback(cb)
+ *
+ * Writes: an append returns once validated, stamped, indexed and queued to the process's writer
+ * thread (segment-writer.ts), which writes the bytes to the segment file in order, coalescing
+ * contiguous appends. `writtenEndOffset` is the log end as far as the file has it; acknowledge and
+ * expose (high watermark) only up to it: `whenWritten()` resolves when everything appended so far is
+ * there. Append listeners hear of appends once they are written. Any other access to a segment file
+ * (reads, truncation, flush, close) first waits for that file's queued writes, so reads see every
+ * append. A failed write takes the LogManager's logs offline (KAFKA_STORAGE_ERROR), as a failed log
+ * dir does in Kafka.
  *
  * Hook points: LogAppendHook.validateBatch runs per batch after the header/CRC checks and before
  * offsets are assigned (throw to refuse: producer sequence checks, duplicates); batchAppended runs
@@ -44,7 +55,8 @@
  * events. `lastStableOffset` equals the high watermark until transactions lower it.
  *
  * Ownership: an append borrows the buffer passed to it until it returns: batch headers are
- * rewritten in place, and what the log keeps is copied (the tail cache owns its memory), so the
+ * rewritten in place, and what the log keeps is copied (into the writer's ring and, with a reader
+ * at the tail, the tail cache), so the
  * caller may reuse or recycle the buffer once the call returns. Buffers returned by reads are
  * never modified afterwards (tail-cache slabs that were read from are never reused). Limits (open files, index memory, tail cache, read size, cleaner map) are named
  * in storage-limits.ts; see log.ts for the invariants and log-manager.ts for background work.
@@ -125,6 +137,12 @@ export {
   RECOVERY_POINT_CHECKPOINT_FILE,
   REPLICATION_OFFSET_CHECKPOINT_FILE,
 } from "./segment-files.js";
+export {
+  DEFAULT_SEGMENT_WRITER_OPTIONS,
+  SegmentWriter,
+  type SegmentWriterOptions,
+  WriteChannel,
+} from "./segment-writer.js";
 export { OffsetOutOfRangeError, StorageError, type StorageErrorCode } from "./storage-error.js";
 export { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
 export { type TopicPartition, topicPartitionKey } from "./topic-partition.js";

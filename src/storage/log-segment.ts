@@ -22,7 +22,7 @@ import {
 } from "../protocol/index.js";
 import { batchBaseOffsetNumber, batchMaxTimestampNumber } from "./batch-offsets.js";
 import { BATCH_OFFSETS_PREFIX_BYTES, checkStoredBatch, framedBatchSize, scanBatches } from "./batch-scan.js";
-import { fsyncDirectorySync, writeFullySync } from "./durable-file.js";
+import { fsyncDirectorySync } from "./durable-file.js";
 import type { FileHandlePool } from "./file-handles.js";
 import { PooledFile } from "./file-handles.js";
 import { readAtSync, readIntoSync } from "./file-read.js";
@@ -194,19 +194,23 @@ export class LogSegment implements IndexHolder {
 
   // ---- appending -------------------------------------------------------------------------------
 
-  /** Appends whole batches (offsets already assigned) with one write; indexes them as Kafka does. */
-  append(records: Buffer): void {
+  /**
+   * Appends whole batches (offsets already assigned) with one write, queued to the writer thread
+   * (segment-writer.ts), and indexes them as Kafka does. Returns the write's sequence number, 0 when
+   * it is already in the file; the caller must not count the batches as written before that.
+   */
+  append(records: Buffer): number {
     assert(!this.sealed, "append to a sealed segment");
     this.ensureIndexes();
-    const fd = this.file.writeFd();
     const position = this.sizeBytes;
     const firstRel = batchBaseOffsetNumber(records, 0) - this.baseNumber;
     assert(firstRel >= (this.nextRelOffset as number), "append below the end of the segment");
+    let seq: number;
     try {
-      writeFullySync(fd, records, position);
+      seq = this.file.appendAt(records, position);
     } catch (e) {
       try {
-        ftruncateSync(fd, position);
+        if (!this.env.handles.writes.failed) ftruncateSync(this.file.writeFd(), position);
       } catch {
         // the log is marked offline by the caller; the torn tail is cut by recovery
       }
@@ -222,6 +226,12 @@ export class LogSegment implements IndexHolder {
     this.writeCount++;
     this.logSynced = false;
     this.indexFilesStale = true;
+    return seq;
+  }
+
+  /** Whether appended bytes are still on their way to the file. */
+  get writesQueued(): boolean {
+    return this.file.writesQueued;
   }
 
   /** Whether `lastOffset` still fits this segment's relative offsets (int32). */

@@ -148,6 +148,18 @@ export class Log {
   /** Next fetch offset -> file position of its batch, from recent reads; cleared on truncation. */
   private readonly readHints = new Map<bigint, { segment: LogSegment; position: number }>();
   private hook: LogAppendHook | null = null;
+  /**
+   * Appends still queued to the writer thread (segment-writer.ts), oldest first from
+   * `writeMarksHead`: the write's sequence number and the log end once it is in the file.
+   */
+  private writeMarks: { seq: number; end: bigint }[] = [];
+  private writeMarksHead = 0;
+  /** The log end as far as the file has it: what may be acknowledged and exposed to readers. */
+  private writtenEnd: bigint;
+  /** The written end the append listeners were last told of. */
+  private announcedEnd: bigint;
+  private writesWatched = false;
+  private writtenCallback: (() => void) | null = null;
   private failure: unknown = null;
   private closed = false;
   private truncations = 0;
@@ -163,6 +175,8 @@ export class Log {
     this.segments = params.segments;
     this.startOffset = params.logStartOffset;
     this.endOffset = params.logEndOffset;
+    this.writtenEnd = params.logEndOffset;
+    this.announcedEnd = params.logEndOffset;
     this.recoveryOffset = params.recoveryPoint;
     this.highWatermarkOffset = params.highWatermark;
     this.leaderEpochCache = params.leaderEpochCache;
@@ -197,6 +211,42 @@ export class Log {
 
   get highWatermark(): bigint {
     return this.highWatermarkOffset;
+  }
+
+  /**
+   * The log end offset of what is in the file (the page cache): appends above it are still on
+   * their way there from the writer thread. Kafka acknowledges a write and lets the high watermark
+   * pass it only once it is in the log; so do we, with this offset.
+   */
+  get writtenEndOffset(): bigint {
+    this.refreshWritten();
+    return this.writtenEnd;
+  }
+
+  /** Resolves once every append made so far is in the file; rejects with KAFKA_STORAGE_ERROR. */
+  whenWritten(): Promise<void> {
+    this.writesCompleted();
+    if (this.writeMarksHead === this.writeMarks.length) {
+      if (this.failure === null) return Promise.resolve();
+      return Promise.reject(
+        new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.name} is offline`, { cause: this.failure }),
+      );
+    }
+    const last = this.writeMarks[this.writeMarks.length - 1] as { seq: number };
+    return this.env.handles.writes.whenDone(last.seq).then(
+      () => this.writesCompleted(),
+      (error: unknown) => {
+        throw this.fail(error, "append");
+      },
+    );
+  }
+
+  /**
+   * Called when appends reach the file, before the append listeners (the replication layer moves
+   * the high watermark there, so that woken fetches see the new records).
+   */
+  setWrittenCallback(callback: (() => void) | null): void {
+    this.writtenCallback = callback;
   }
 
   /**
@@ -379,8 +429,9 @@ export class Log {
       firstOffset >= this.endOffset && nextOffset > firstOffset,
       "appended offsets must follow the log end",
     );
+    let seq: number;
     try {
-      segment.append(records);
+      seq = segment.append(records);
     } catch (e) {
       throw this.fail(e, "append");
     }
@@ -394,8 +445,73 @@ export class Log {
       for (let at = 0; at < records.length; at += batchSizeBytes(records, at))
         appended.call(this.hook, records, at, origin);
     }
-    if (this.listeners.size > 0) this.notifyAppend(nextOffset);
+    if (seq === 0 && this.writeMarksHead === this.writeMarks.length) {
+      this.writtenEnd = nextOffset;
+      this.announceWritten();
+    } else {
+      this.writeMarks.push({ seq, end: nextOffset });
+      this.watchWrites();
+    }
     if (Number(this.endOffset) - Number(this.recoveryOffset) >= this.configValue.flushMessages) this.flush();
+  }
+
+  /** Moves `writtenEnd` over the queued appends the writer thread has finished. */
+  private refreshWritten(): void {
+    const marks = this.writeMarks;
+    if (this.writeMarksHead === marks.length) return;
+    const writes = this.env.handles.writes;
+    // After a failed write nothing counts as written any more: the log goes offline.
+    while (this.writeMarksHead < marks.length && !writes.failed) {
+      const mark = marks[this.writeMarksHead] as { seq: number; end: bigint };
+      if (!writes.isDone(mark.seq)) break;
+      this.writtenEnd = mark.end;
+      this.writeMarksHead++;
+    }
+    if (this.writeMarksHead === marks.length) {
+      marks.length = 0;
+      this.writeMarksHead = 0;
+    } else if (this.writeMarksHead > 1024) {
+      marks.splice(0, this.writeMarksHead);
+      this.writeMarksHead = 0;
+    }
+    assert(this.writtenEnd <= this.endOffset, "the written end passed the log end");
+  }
+
+  private writesCompleted(): void {
+    this.refreshWritten();
+    if (this.writtenEnd !== this.announcedEnd) this.announceWritten();
+  }
+
+  private announceWritten(): void {
+    this.announcedEnd = this.writtenEnd;
+    this.writtenCallback?.();
+    if (this.listeners.size > 0) this.notifyAppend(this.writtenEnd);
+  }
+
+  /** Follows the queued appends to their completion, so that listeners hear of them without a caller waiting. */
+  private watchWrites(): void {
+    if (this.writesWatched) return;
+    const last = this.writeMarks[this.writeMarks.length - 1] as { seq: number };
+    this.writesWatched = true;
+    this.env.handles.writes.whenDone(last.seq).then(
+      () => {
+        this.writesWatched = false;
+        this.writesCompleted();
+        if (this.writeMarksHead < this.writeMarks.length && !this.closed) this.watchWrites();
+      },
+      (error: unknown) => {
+        this.writesWatched = false;
+        if (this.failure === null) this.fail(error, "append");
+      },
+    );
+  }
+
+  /** After a truncation every remaining append is in the file (truncating waited for the writes). */
+  private resetWrites(logEndOffset: bigint): void {
+    this.writeMarks = [];
+    this.writeMarksHead = 0;
+    this.writtenEnd = logEndOffset;
+    this.announcedEnd = logEndOffset;
   }
 
   private notifyAppend(logEndOffset: bigint): void {
@@ -663,6 +779,7 @@ export class Log {
       active.flush();
     });
     this.endOffset = offset;
+    this.resetWrites(offset);
     this.readHints.clear();
     if (this.recoveryOffset > offset) this.recoveryOffset = offset;
     if (this.highWatermarkOffset > offset) this.highWatermarkOffset = offset;
@@ -688,6 +805,7 @@ export class Log {
       );
     });
     this.endOffset = offset;
+    this.resetWrites(offset);
     this.startOffset = offset;
     this.readHints.clear();
     this.recoveryOffset = offset;
@@ -825,8 +943,10 @@ export class Log {
 
   /** Marks the log offline after an I/O error: every later call fails with KAFKA_STORAGE_ERROR. */
   private fail(cause: unknown, what: string): KafkaError {
-    if (this.failure === null) this.failure = cause;
-    this.env.onBackgroundError(cause, `${what} on ${this.name}`);
+    if (this.failure === null) {
+      this.failure = cause;
+      this.env.onBackgroundError(cause, `${what} on ${this.name}`);
+    }
     return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what} failed on ${this.name}`, { cause });
   }
 

@@ -3,6 +3,7 @@ import { FileDeleter } from "./file-deleter.js";
 import { FileHandlePool } from "./file-handles.js";
 import { IndexBudget } from "./index-budget.js";
 import type { SegmentEnv } from "./log-segment.js";
+import { SegmentWriter } from "./segment-writer.js";
 import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
 import { TailCacheArena } from "./tail-cache.js";
 
@@ -32,7 +33,7 @@ export function createStorageEnv(options: StorageEnvOptions = {}): StorageEnv {
   return {
     clock: options.clock ?? systemClock,
     limits,
-    handles: new FileHandlePool(limits.openSegmentFilesMax),
+    handles: new FileHandlePool(limits.openSegmentFilesMax, SegmentWriter.shared().channel()),
     indexBudget: new IndexBudget(limits.sealedIndexBytesMax),
     tailArena: new TailCacheArena(limits.tailCacheBytesMax),
     deleter: new FileDeleter(PENDING_DELETIONS_MAX),

@@ -242,14 +242,19 @@ test("follower appends keep the leader's offsets and epochs, check CRCs and refu
   });
 });
 
-test("append listeners are told the new log end offset", async () => {
+test("append listeners are told the new log end offset once the appends are in the file", async () => {
   await withLog({}, async ({ log }) => {
     const seen: bigint[] = [];
     const stop = log.onAppend((leo) => seen.push(leo));
     log.appendAsLeader(makeBatch({ values: ["a", "b"] }), 0);
+    await log.whenWritten();
+    assert.deepEqual(seen, [2n]);
+    assert.equal(log.writtenEndOffset, 2n);
     stop();
     log.appendAsLeader(makeBatch(), 0);
+    await log.whenWritten();
     assert.deepEqual(seen, [2n]);
+    assert.equal(log.writtenEndOffset, 3n);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type ProduceResponseInput,
   type ProduceResponsePartitionProduceResponseInput,
 } from "../../protocol/index.js";
+import type { Partition } from "../../replication/index.js";
 import { defineHandler, NO_RESPONSE } from "../api-handler.js";
 import type { Broker } from "../broker.js";
 import { validateProduceRecords } from "../produce-records-validation.js";
@@ -14,7 +15,9 @@ import { autoCreateTopics, mayAutoCreate } from "../topic-creation.js";
 
 /**
  * Produce: each partition's batches go to its leader's log as they are (validated from their
- * headers, offsets stamped in place, appended). Errors are per partition. acks=0 gets no response;
+ * headers, offsets stamped in place, appended). The answer waits until the appends are in the log
+ * files (the writer thread hands them to the kernel), so that an acknowledged record survives the
+ * broker process being killed, as in Kafka. Errors are per partition. acks=0 gets no response;
  * if something failed, the connection is closed instead, which is how Kafka tells such a producer.
  * Versions 0-2 (message sets of magic 0/1) are advertised for old librdkafka's feature detection
  * but refused, as Kafka 4 does.
@@ -25,10 +28,9 @@ export function produceHandler(broker: Broker) {
     minVersion: 3,
     maxVersion: 11,
     advertisedMinVersion: 0,
-    // The records are appended before handle() returns and the log copies what it keeps, so the
-    // request frame can be recycled as soon as the response is built. If acks=all ever waits for
-    // followers (handle() returning a promise), the frame is held until it settles, though the log
-    // no longer needs it by then.
+    // The records are appended before handle() returns and the log copies what it keeps (into the
+    // writer thread's ring), so the request frame could be recycled at once; it is held until the
+    // answer, which waits for the writes, settles.
     requestBytesBorrowed: true,
     handle(request, context) {
       const acks = request.acks;
@@ -39,6 +41,7 @@ export function produceHandler(broker: Broker) {
         .filter((n) => broker.image.topic(n) === undefined && mayAutoCreate(broker, n));
       if (missing.length > 0) autoCreateTopics(broker, missing);
       let failed = false;
+      const appended: { partition: Partition; response: ProduceResponsePartitionProduceResponseInput }[] = [];
       const responses = request.topicData.map((topic) => {
         const known = broker.image.topic(topic.name) !== undefined;
         const internal = broker.isInternalTopic(topic.name);
@@ -58,13 +61,15 @@ export function produceHandler(broker: Broker) {
               );
               const records = validateProduceRecords(p.records, context.apiVersion);
               const info = partition.appendRecordsToLeader(records, acks);
-              return {
+              const response = {
                 index: p.index,
                 errorCode: ErrorCode.NONE,
                 baseOffset: info.firstOffset,
                 logAppendTimeMs: info.logAppendTimeMs,
                 logStartOffset: info.logStartOffset,
               };
+              appended.push({ partition, response });
+              return response;
             } catch (error) {
               failed = true;
               return partitionError(broker, topic.name, p.index, error, context.apiVersion);
@@ -76,7 +81,20 @@ export function produceHandler(broker: Broker) {
         if (failed) context.connection.close();
         return NO_RESPONSE;
       }
-      return { responses, throttleTimeMs: 0 };
+      const unwritten = appended.filter(
+        (a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset,
+      );
+      if (unwritten.length === 0) return { responses, throttleTimeMs: 0 };
+      return Promise.all(
+        unwritten.map(({ partition, response }) =>
+          partition.whenAppended().catch((error: unknown) => {
+            Object.assign(
+              response,
+              partitionError(broker, partition.topic, response.index, error, context.apiVersion),
+            );
+          }),
+        ),
+      ).then(() => ({ responses, throttleTimeMs: 0 }));
     },
     errorResponse: (request, errorCode, context) => {
       // acks=0 producers read no responses: an answer would be taken for the next request's.
