@@ -31,9 +31,15 @@ interface ChildRun {
   readyEnd: bigint;
 }
 
-function runChild(dir: string, seed: number, killAfterMs: number): Promise<ChildRun> {
+function runChild(
+  dir: string,
+  seed: number,
+  killAfterMs: number,
+  writer: "always" | "never",
+): Promise<ChildRun> {
   const args = [...(isTypeScript ? ["--import", "tsx"] : []), childScript, dir, String(seed)];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...process.env, BROOK_SEGMENT_WRITER: writer };
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env });
   const run: ChildRun = { fsynced: -1n, logStart: -1n, readyEnd: -1n };
   let stderr = "";
   let pending = "";
@@ -162,7 +168,9 @@ test(`SIGKILL at random moments never loses fsynced data nor serves a corrupt ba
   let truncatedBytes = 0;
   try {
     for (let i = 0; i < ITERATIONS; i++) {
-      const run = await runChild(dir.path, random.int(1, 1 << 30), random.int(20, 300));
+      // Every other child appends through the segment writer thread, the others on their own thread.
+      const writer = i % 2 === 0 ? "always" : "never";
+      const run = await runChild(dir.path, random.int(1, 1 << 30), random.int(20, 300), writer);
       if (run.fsynced > everFsynced) everFsynced = run.fsynced;
       if (run.logStart > everLogStart) everLogStart = run.logStart;
       const partitionDir = join(dir.path, "crash-0");

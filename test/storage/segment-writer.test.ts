@@ -22,7 +22,7 @@ function withFile(body: (fd: number, path: string) => Promise<void> | void): Pro
 }
 
 test("queued writes land in order at their positions; the caller may reuse its buffer at once", async () => {
-  const writer = new SegmentWriter({ ringBytes, slots: 64 });
+  const writer = new SegmentWriter({ ringBytes, slots: 64, policy: "always" });
   const channel = writer.channel();
   await withFile(async (fd, path) => {
     const scratch = Buffer.alloc(1000);
@@ -44,7 +44,7 @@ test("queued writes land in order at their positions; the caller may reuse its b
 });
 
 test("waitSync returns once the write is in the file", async () => {
-  const writer = new SegmentWriter({ ringBytes, slots: 16 });
+  const writer = new SegmentWriter({ ringBytes, slots: 16, policy: "always" });
   const channel = writer.channel();
   await withFile((fd, path) => {
     const seq = channel.write(fd, Buffer.from("hello, file"), 0);
@@ -54,7 +54,7 @@ test("waitSync returns once the write is in the file", async () => {
 });
 
 test("a held writer holds acknowledgements: whenDone resolves only after release", async () => {
-  const writer = new SegmentWriter({ ringBytes, slots: 16 });
+  const writer = new SegmentWriter({ ringBytes, slots: 16, policy: "always" });
   const channel = writer.channel();
   await withFile(async (fd, path) => {
     channel.waitSync(channel.write(fd, Buffer.from("a"), 0)); // the thread is up
@@ -74,7 +74,7 @@ test("a held writer holds acknowledgements: whenDone resolves only after release
 });
 
 test("a write larger than a quarter of the ring is written at once, after the queued ones", async () => {
-  const writer = new SegmentWriter({ ringBytes, slots: 16 });
+  const writer = new SegmentWriter({ ringBytes, slots: 16, policy: "always" });
   const channel = writer.channel();
   await withFile((fd, path) => {
     const small = Buffer.alloc(10, 1);
@@ -86,7 +86,7 @@ test("a write larger than a quarter of the ring is written at once, after the qu
 });
 
 test("property: any sequence of appends through a small ring makes the file their concatenation", async () => {
-  const writer = new SegmentWriter({ ringBytes: 64 * 1024, slots: 8 });
+  const writer = new SegmentWriter({ ringBytes: 64 * 1024, slots: 8, policy: "always" });
   const channel = writer.channel();
   await fc.assert(
     fc.asyncProperty(
@@ -116,8 +116,43 @@ test("property: any sequence of appends through a small ring makes the file thei
   );
 });
 
+test("bytes in a SharedArrayBuffer are written from where they are, even beyond the ring's size", async () => {
+  const writer = new SegmentWriter({ ringBytes: 64 * 1024, slots: 8, policy: "always" });
+  const channel = writer.channel();
+  await withFile(async (fd, path) => {
+    const frame = Buffer.from(new SharedArrayBuffer(1024 * 1024));
+    frame.fill(0x5a);
+    const seq = channel.write(fd, frame.subarray(16), 0);
+    assert.ok(seq > 0, "queued, not written at once as a large ordinary buffer would be");
+    await channel.whenDone(seq);
+    assert.deepEqual(readFileSync(path), frame.subarray(16));
+  });
+});
+
+test("policy never writes on the caller's thread; auto hands writes over only while the event loop is saturated", async () => {
+  const inline = new SegmentWriter({ ringBytes, slots: 16, policy: "never" });
+  const auto = new SegmentWriter({ ringBytes, slots: 16, policy: "auto" });
+  await withFile(async (fd, path) => {
+    assert.equal(inline.channel().write(fd, Buffer.from("a"), 0), 0);
+    assert.equal(readFileSync(path, "utf8"), "a");
+    const channel = auto.channel();
+    await new Promise((r) => setTimeout(r, 250)); // an idle event loop
+    assert.equal(channel.write(fd, Buffer.from("b"), 1), 0, "idle: written at once");
+    const busyUntil = performance.now() + 250;
+    while (performance.now() < busyUntil); // the event loop saturated (a long synchronous task)
+    const seq = channel.write(fd, Buffer.from("c"), 2);
+    assert.ok(seq > 0, "saturated: queued to the thread");
+    await channel.whenDone(seq);
+    assert.equal(readFileSync(path, "utf8"), "abc");
+    await new Promise((r) => setTimeout(r, 250));
+    channel.write(fd, Buffer.from("d"), 3); // the first write after idling sees the idle window
+    assert.equal(channel.write(fd, Buffer.from("e"), 4), 0, "idle again: written at once");
+    assert.equal(readFileSync(path, "utf8"), "abcde");
+  });
+});
+
 test("a failed write fails its channel for good, and no other channel", async () => {
-  const writer = new SegmentWriter({ ringBytes, slots: 16 });
+  const writer = new SegmentWriter({ ringBytes, slots: 16, policy: "always" });
   const broken = writer.channel();
   const healthy = writer.channel();
   const dir = tempDir("brook-writer-");
