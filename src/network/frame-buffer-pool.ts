@@ -27,8 +27,7 @@ export interface FrameBufferPoolOptions {
  * records. A recycled buffer costs only the copy.
  *
  * Sizes are powers of two from FRAME_POOL_CLASS_BYTES_MIN; `acquire(n)` returns a buffer of the
- * smallest class that holds n bytes. The memory is a SharedArrayBuffer, which the segment writer
- * thread writes from directly. Invariant: `idleBytes` is the sum of the lengths of the
+ * smallest class that holds n bytes. Invariant: `idleBytes` is the sum of the lengths of the
  * buffers in `idle`, and never exceeds `bytesMax`.
  */
 export class FrameBufferPool {
@@ -63,10 +62,8 @@ export class FrameBufferPool {
       return buffer;
     }
     this.allocatedCount++;
-    // A buffer of its own (never Node's small-buffer slab), in shared memory: the storage engine's
-    // writer thread writes appended batches straight from it, without a copy, while the handler
-    // holds the frame (storage/segment-writer.ts).
-    return Buffer.from(new SharedArrayBuffer(2 ** sizeClass));
+    // Outside Node's small-buffer slab: a pooled buffer must not share memory with anything else.
+    return Buffer.allocUnsafeSlow(2 ** sizeClass);
   }
 
   /**

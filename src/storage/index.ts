@@ -40,26 +40,22 @@
  *   onAppend(listener): unsubscribe;  setAppendHook(hook: LogAppendHook | null)
  *   whenWritten(): Promise<void>; writtenEndOffset; setWrittenCallback(cb)
  *
- * Writes: an append returns once validated, stamped, indexed and queued to the process's writer
- * thread (segment-writer.ts), which writes the bytes to the segment file in order, coalescing
- * contiguous appends. `writtenEndOffset` is the log end as far as the file has it; acknowledge and
- * expose (high watermark) only up to it: `whenWritten()` resolves when everything appended so far is
- * there. Append listeners hear of appends once they are written. Any other access to a segment file
- * (reads, truncation, flush, close) first waits for that file's queued writes, so reads see every
- * append. A failed write takes the LogManager's logs offline (KAFKA_STORAGE_ERROR), as a failed log
- * dir does in Kafka.
- *
- * Hook points: LogAppendHook.validateBatch runs per batch after the header/CRC checks and before
- * offsets are assigned (throw to refuse: producer sequence checks, duplicates); batchAppended runs
- * per batch after the write; segmentRolled, truncated and logStartOffsetAdvanced follow those
- * events. `lastStableOffset` equals the high watermark until transactions lower it.
+ * Writes: an append returns once validated, stamped and indexed; its bytes are written then and
+ * there, or, while the event loop is saturated and a core is spare, queued to the process's writer
+ * thread (segment-writer.ts), which writes them in order. `writtenEndOffset` is the log end as far
+ * as the file has it; acknowledge and expose (high watermark) only up to it: `whenWritten()`
+ * resolves when everything appended so far is there. Append listeners hear of appends once they
+ * are written. Any other access to a segment file (reads, truncation, flush, close) first waits for
+ * that file's queued writes, so reads see every append. A failed write takes the LogManager's logs
+ * offline (KAFKA_STORAGE_ERROR), as a failed log dir does in Kafka.
  *
  * Ownership: an append borrows the buffer passed to it until it returns: batch headers are
- * rewritten in place, and what the log keeps is copied (into the writer's ring and, with a reader
- * at the tail, the tail cache), so the
- * caller may reuse or recycle the buffer once the call returns. Buffers returned by reads are
- * never modified afterwards (tail-cache slabs that were read from are never reused). Limits (open files, index memory, tail cache, read size, cleaner map) are named
- * in storage-limits.ts; see log.ts for the invariants and log-manager.ts for background work.
+ * rewritten in place, and what the log keeps is copied (into the writer's ring when the write is
+ * queued, into the tail cache while a reader is at the tail), so the caller may reuse or recycle
+ * the buffer once the call returns. Buffers returned by reads are never modified afterwards
+ * (tail-cache slabs that were read from are never reused). Limits (open files, index memory, tail cache, read size,
+ * cleaner map) are named in storage-limits.ts; see log.ts for the invariants and log-manager.ts for
+ * background work.
  */
 export type { AppendOrigin, ValidatedAppend } from "./append-validation.js";
 export {

@@ -314,7 +314,8 @@ export class Log {
    * Appends what a producer (origin "client", the default: exactly one batch) or a coordinator
    * sent: validates every batch from its header, assigns offsets from the log end by rewriting the
    * headers in place, stamps the leader epoch (and LogAppendTime when configured), and writes all
-   * batches with one write. Throws KafkaError and leaves the log unchanged when a batch is invalid.
+   * batches with one write, possibly queued to the segment writer thread: acknowledge after
+   * `whenWritten()`. Throws KafkaError and leaves the log unchanged when a batch is invalid.
    */
   appendAsLeader(
     records: Buffer,

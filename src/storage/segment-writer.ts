@@ -1,16 +1,18 @@
 import { constants, cpus } from "node:os";
 import { performance } from "node:perf_hooks";
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import { assert } from "../base/index.js";
 import { writeFullySync } from "./durable-file.js";
 import { StorageError } from "./storage-error.js";
 
 /**
- * Segment writes off the event loop. Copying an append into the page cache is most of its cost
- * (about 1 GB/s on the machines we measured), and a synchronous write holds the event loop for all
- * of it. Appends are instead copied into a shared ring and written, in order, by one writer thread,
- * while the event loop validates the next batch and serves the network. Throughput becomes that of
- * the file write alone instead of the write plus the CRC32C check and the bookkeeping.
+ * Segment writes off the event loop, when that pays. Copying an append into the page cache is most
+ * of its cost (about 1 GB/s on the machines we measured), and a synchronous write holds the event
+ * loop for all of it. While the event loop is saturated and a core is spare (policy "auto", see
+ * `offloading`), appends are queued instead and written, in order, by one writer thread, while the
+ * event loop validates the next batch and serves the network: throughput becomes that of the file
+ * write alone instead of the write plus the CRC32C check and the bookkeeping. Queued bytes are
+ * copied into a shared ring. Otherwise the write happens at once on the caller's thread.
  *
  * What it keeps: the bytes of a file are written in the order they were appended (a crash leaves a
  * prefix, as before); every other access to a file (a read, a truncation, an fsync, a close) first
@@ -39,11 +41,8 @@ const CTL_BUSY_US = 5;
 const CTL_WORDS = 6;
 /** Command counters wrap at 2^30; fewer than `slots` are ever outstanding. */
 const SEQ_MASK = 0x3fffffff;
-/**
- * Per command (Float64): fd, file position, offset in the source, length, channel id, source (0:
- * the ring, else a registered SharedArrayBuffer the caller lent, written from where it is).
- */
-const FIELDS = 6;
+/** Per command (Float64): fd, file position, ring offset, length, channel id. */
+const FIELDS = 5;
 /** Contiguous commands to one file are written with one call, up to this many bytes. */
 const COALESCE_BYTES_MAX = 8 * 1024 * 1024;
 const WAIT_SLICE_MS = 1000;
@@ -93,32 +92,13 @@ const SPARE_SMOOTHING = 0.25;
 
 /** The writer thread's loop; runs from source in a Worker, so it uses nothing from this module. */
 const WORKER_SOURCE = `
-const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const { workerData } = require("node:worker_threads");
 const { writeSync } = require("node:fs");
-const port = workerData.port;
-const sources = new Map();
-function receive() {
-  const received = receiveMessageOnPort(port);
-  if (received === undefined) return false;
-  const m = received.message;
-  if (m.forget !== undefined) sources.delete(m.forget);
-  else sources.set(m.id, Buffer.from(m.buffer));
-  return true;
-}
-function sourceOf(id) {
-  if (id === 0) return ring;
-  // The buffer was posted before the command was published: it is in the port's queue.
-  for (let tries = 0; !sources.has(id); tries++) {
-    if (!receive() && tries > 1000000) throw new Error("segment writer: unknown source " + id);
-  }
-  return sources.get(id);
-}
 const ctl = new Int32Array(workerData.control);
 const cmd = new Float64Array(workerData.commands);
 const status = new Int32Array(workerData.status);
 const ring = Buffer.from(workerData.ring);
 const slots = workerData.slots;
-const ringBytes = ring.length;
 const failed = new Set();
 try {
   let done = Atomics.load(ctl, ${CTL_DONE});
@@ -129,7 +109,6 @@ try {
     }
     let published = Atomics.load(ctl, ${CTL_PUBLISHED});
     if (published === done) {
-      while (receive()); // forget collected buffers before sleeping
       Atomics.store(ctl, ${CTL_SLEEPING}, 1);
       published = Atomics.load(ctl, ${CTL_PUBLISHED});
       if (published === done) Atomics.wait(ctl, ${CTL_PUBLISHED}, done);
@@ -138,12 +117,11 @@ try {
     }
     const first = (done % slots) * ${FIELDS};
     const fd = cmd[first], position = cmd[first + 1], offset = cmd[first + 2], channel = cmd[first + 4];
-    const source = cmd[first + 5];
     let length = cmd[first + 3];
     let count = 1;
     for (let next = (done + 1) & ${SEQ_MASK}; next !== published && length < ${COALESCE_BYTES_MAX}; next = (next + 1) & ${SEQ_MASK}) {
       const at = (next % slots) * ${FIELDS};
-      if (cmd[at] !== fd || cmd[at + 4] !== channel || cmd[at + 5] !== source || cmd[at + 1] !== position + length || cmd[at + 2] !== offset + length) break;
+      if (cmd[at] !== fd || cmd[at + 4] !== channel || cmd[at + 1] !== position + length || cmd[at + 2] !== offset + length) break;
       length += cmd[at + 3];
       count++;
     }
@@ -152,9 +130,8 @@ try {
     else {
       const started = performance.now();
       try {
-        const from = sourceOf(source);
         for (let written = 0; written < length; ) {
-          written += writeSync(fd, from, offset + written, length - written, position + written);
+          written += writeSync(fd, ring, offset + written, length - written, position + written);
         }
       } catch (error) {
         errno = typeof error.errno === "number" && error.errno !== 0 ? error.errno : -2;
@@ -240,14 +217,6 @@ export class SegmentWriter {
   private idleMark = machineIdle();
   private busyMarkUs = 0;
   private spareCores = 1;
-  /** Lent SharedArrayBuffers the thread knows, by id; the port that tells it of them. */
-  private readonly sources = new WeakMap<SharedArrayBuffer, number>();
-  private nextSourceId = 1;
-  private readonly port: MessagePort;
-  private readonly workerPort: MessagePort;
-  private readonly sourceCleanup = new FinalizationRegistry<number>((id) =>
-    this.port.postMessage({ forget: id }),
-  );
 
   constructor(options: SegmentWriterOptions) {
     assert(options.slots > 0 && SEQ_MASK % options.slots === options.slots - 1, "slots must divide 2^30");
@@ -265,10 +234,6 @@ export class SegmentWriter {
     this.ring = Buffer.from(this.ringBuffer);
     this.slotChannel = new Array<WriteChannel | null>(options.slots).fill(null);
     this.slotRingEnd = new Float64Array(options.slots);
-    const channel = new MessageChannel();
-    this.port = channel.port1;
-    this.workerPort = channel.port2;
-    this.port.unref();
   }
 
   channel(): WriteChannel {
@@ -294,12 +259,13 @@ export class SegmentWriter {
   }
 
   /**
-   * Queues `data` to be written at `position` of `fd` and returns the command's sequence number.
-   * Bytes in an ordinary buffer are copied into the ring, so the caller may reuse it at once; a
-   * batch too large for the ring is written here, after everything queued before it, and gets 0
-   * (already written). Bytes in a SharedArrayBuffer (the broker's pooled request frames) are
-   * written from where they are, without a copy: the caller must leave them unchanged until the
-   * write is done (`whenDone`).
+   * Writes `data` at `position` of `fd`, at once (returns 0) or queued to the thread (returns the
+   * command's sequence number; see `offloading`). Queued bytes are copied into the ring, so the
+   * caller may reuse `data` at once; a batch too large for the ring is written here, after
+   * everything queued before it.
+   *
+   * Request frames in SharedArrayBuffers, written from where they are, were tried and measured
+   * worse: copying socket reads into shared memory cost the broker ~60 % more CPU per produced GB.
    */
   write(channel: WriteChannel, fd: number, data: Uint8Array, position: number): number {
     const length = data.length;
@@ -307,11 +273,6 @@ export class SegmentWriter {
     if (!this.offloading() && this.issued === this.collect()) {
       writeFullySync(fd, data, position);
       return 0;
-    }
-    if (data.buffer instanceof SharedArrayBuffer) {
-      this.checkAlive();
-      this.waitForSlot(0, 0);
-      return this.enqueue(channel, fd, position, this.sourceId(data.buffer), data.byteOffset, length);
     }
     if (length > this.ringBytes / 4) {
       this.waitSync(this.issued);
@@ -327,7 +288,7 @@ export class SegmentWriter {
     const ringOffset = start % ringBytes;
     this.ring.set(data, ringOffset);
     this.head = start + length;
-    return this.enqueue(channel, fd, position, 0, ringOffset, length);
+    return this.enqueue(channel, fd, position, ringOffset, length);
   }
 
   /** Whether appends go to the thread now (the policy; for "auto", the event loop's recent load). */
@@ -357,12 +318,11 @@ export class SegmentWriter {
     return this.offload;
   }
 
-  /** Waits for a free command slot and, for ring bytes, for `length` free bytes from `start`. */
+  /** Waits for a free command slot and for `length` free ring bytes from `start`. */
   private waitForSlot(start: number, length: number): void {
     for (;;) {
       const outstanding = this.issued - this.collect();
-      if (outstanding < this.slots && (length === 0 || start + length - this.freedTo <= this.ringBytes))
-        return;
+      if (outstanding < this.slots && start + length - this.freedTo <= this.ringBytes) return;
       this.waitForProgress();
     }
   }
@@ -371,7 +331,6 @@ export class SegmentWriter {
     channel: WriteChannel,
     fd: number,
     position: number,
-    source: number,
     offset: number,
     length: number,
   ): number {
@@ -383,7 +342,6 @@ export class SegmentWriter {
     this.cmd[at + 2] = offset;
     this.cmd[at + 3] = length;
     this.cmd[at + 4] = channel.id;
-    this.cmd[at + 5] = source;
     this.slotChannel[slot] = channel;
     this.slotRingEnd[slot] = this.head;
     this.ensureWorker();
@@ -395,21 +353,6 @@ export class SegmentWriter {
       queueMicrotask(this.wakeTask);
     }
     return seq;
-  }
-
-  /**
-   * The id under which the thread knows `buffer`, sent to it the first time. The thread forgets
-   * it when the buffer is collected here (its last write was done before, since its owner kept it).
-   */
-  private sourceId(buffer: SharedArrayBuffer): number {
-    let id = this.sources.get(buffer);
-    if (id === undefined) {
-      id = this.nextSourceId++;
-      this.sources.set(buffer, id);
-      this.port.postMessage({ id, buffer });
-      this.sourceCleanup.register(buffer, id);
-    }
-    return id;
   }
 
   /** Wakes the thread if it sleeps with commands queued. */
@@ -507,9 +450,7 @@ export class SegmentWriter {
         status: this.statusBuffer,
         ring: this.ringBuffer,
         slots: this.slots,
-        port: this.workerPort,
       },
-      transferList: [this.workerPort],
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     });
     worker.on("error", (error) => this.markDead(`the segment writer thread failed: ${error}`));

@@ -116,19 +116,6 @@ test("property: any sequence of appends through a small ring makes the file thei
   );
 });
 
-test("bytes in a SharedArrayBuffer are written from where they are, even beyond the ring's size", async () => {
-  const writer = new SegmentWriter({ ringBytes: 64 * 1024, slots: 8, policy: "always" });
-  const channel = writer.channel();
-  await withFile(async (fd, path) => {
-    const frame = Buffer.from(new SharedArrayBuffer(1024 * 1024));
-    frame.fill(0x5a);
-    const seq = channel.write(fd, frame.subarray(16), 0);
-    assert.ok(seq > 0, "queued, not written at once as a large ordinary buffer would be");
-    await channel.whenDone(seq);
-    assert.deepEqual(readFileSync(path), frame.subarray(16));
-  });
-});
-
 test("policy never writes on the caller's thread; auto hands writes over only while the event loop is saturated", async () => {
   const inline = new SegmentWriter({ ringBytes, slots: 16, policy: "never" });
   const auto = new SegmentWriter({ ringBytes, slots: 16, policy: "auto" });

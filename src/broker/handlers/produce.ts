@@ -28,9 +28,9 @@ export function produceHandler(broker: Broker) {
     minVersion: 3,
     maxVersion: 11,
     advertisedMinVersion: 0,
-    // The records are appended before handle() returns. A frame assembled from several socket reads
-    // sits in a pooled SharedArrayBuffer, which the segment writer thread writes from directly: the
-    // frame is held until handle()'s promise settles, after the writes (for acks=0 too).
+    // The records are appended before handle() returns and the log copies what it keeps (a queued
+    // write goes into the segment writer's ring), so the request frame could be recycled at once;
+    // it is held until the answer, which waits for the writes, settles.
     requestBytesBorrowed: true,
     handle(request, context) {
       const acks = request.acks;
@@ -80,18 +80,9 @@ export function produceHandler(broker: Broker) {
       const unwritten = appended.filter(
         (a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset,
       );
-      // The appends of a pooled frame are written from the frame itself: it is held until then,
-      // for acks=0 too.
       if (acks === 0) {
         if (failed) context.connection.close();
-        if (unwritten.length === 0) return NO_RESPONSE;
-        return Promise.allSettled(unwritten.map(({ partition }) => partition.whenAppended())).then(
-          (results) => {
-            // Closing is how Kafka tells an acks=0 producer that something failed.
-            if (results.some((r) => r.status === "rejected")) context.connection.close();
-            return NO_RESPONSE;
-          },
-        );
+        return NO_RESPONSE;
       }
       if (unwritten.length === 0) return { responses, throttleTimeMs: 0 };
       return Promise.all(
