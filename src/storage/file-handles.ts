@@ -78,8 +78,8 @@ export class PooledFile {
    * Queues `data` to be written at `position` by the writer thread; returns the write's sequence
    * number (0 when it was written at once). Any other use of the file waits for it first.
    */
-  appendAt(data: Uint8Array, position: number): number {
-    const seq = this.pool.writes.write(this.writeFd(false), data, position);
+  appendAt(data: Uint8Array, position: number, now = false): number {
+    const seq = this.pool.writes.write(this.writeFd(false), data, position, now);
     if (seq !== 0) this.queuedWrite = seq;
     return seq;
   }

@@ -135,6 +135,7 @@ export {
 } from "./segment-files.js";
 export {
   DEFAULT_SEGMENT_WRITER_OPTIONS,
+  type MachineTimes,
   SegmentWriter,
   type SegmentWriterOptions,
   WriteChannel,

@@ -198,8 +198,9 @@ export class LogSegment implements IndexHolder {
    * Appends whole batches (offsets already assigned) with one write, queued to the writer thread
    * (segment-writer.ts), and indexes them as Kafka does. Returns the write's sequence number, 0 when
    * it is already in the file; the caller must not count the batches as written before that.
+   * `now` writes it at once (after the queued writes) whatever the writer's policy.
    */
-  append(records: Buffer): number {
+  append(records: Buffer, now = false): number {
     assert(!this.sealed, "append to a sealed segment");
     this.ensureIndexes();
     const position = this.sizeBytes;
@@ -207,7 +208,7 @@ export class LogSegment implements IndexHolder {
     assert(firstRel >= (this.nextRelOffset as number), "append below the end of the segment");
     let seq: number;
     try {
-      seq = this.file.appendAt(records, position);
+      seq = this.file.appendAt(records, position, now);
     } catch (e) {
       try {
         if (!this.env.handles.writes.failed) ftruncateSync(this.file.writeFd(), position);

@@ -430,9 +430,11 @@ export class Log {
       firstOffset >= this.endOffset && nextOffset > firstOffset,
       "appended offsets must follow the log end",
     );
+    // An append that is flushed right away (flush.messages) would only wait for the writer thread.
+    const flushNow = Number(nextOffset) - Number(this.recoveryOffset) >= this.configValue.flushMessages;
     let seq: number;
     try {
-      seq = segment.append(records);
+      seq = segment.append(records, flushNow);
     } catch (e) {
       throw this.fail(e, "append");
     }
@@ -453,7 +455,7 @@ export class Log {
       this.writeMarks.push({ seq, end: nextOffset });
       this.watchWrites();
     }
-    if (Number(this.endOffset) - Number(this.recoveryOffset) >= this.configValue.flushMessages) this.flush();
+    if (flushNow) this.flush();
   }
 
   /** Moves `writtenEnd` over the queued appends the writer thread has finished. */

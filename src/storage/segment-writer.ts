@@ -65,6 +65,14 @@ export interface SegmentWriterOptions {
   /** Appends in flight at most. */
   slots: number;
   policy: SegmentWriterPolicy;
+  /** CPU time of the machine so far (default: /proc/stat through os.cpus()); tests pass their own. */
+  machine?: () => MachineTimes;
+}
+
+export interface MachineTimes {
+  idle: number;
+  total: number;
+  cores: number;
 }
 
 export const DEFAULT_SEGMENT_WRITER_OPTIONS: SegmentWriterOptions = {
@@ -87,8 +95,11 @@ const OFFLOAD_ON = 0.9;
 const OFFLOAD_OFF = 0.6;
 const SPARE_ON = 0.6;
 const SPARE_OFF = 0.3;
-/** /proc/stat counts in 10 ms ticks: spare cores are a moving average over a few windows. */
-const SPARE_SMOOTHING = 0.25;
+/**
+ * Both signals are moving averages with this time constant: /proc/stat counts in 10 ms ticks, and a
+ * burst of requests saturates the event loop for a window without making it the bottleneck.
+ */
+const SMOOTHING_MS = 60;
 
 /** The writer thread's loop; runs from source in a Worker, so it uses nothing from this module. */
 const WORKER_SOURCE = `
@@ -214,9 +225,11 @@ export class SegmentWriter {
   private offload = false;
   private offloadCheckedMs = 0;
   private eventLoopMark = performance.eventLoopUtilization();
-  private idleMark = machineIdle();
+  private readonly machine: () => MachineTimes;
+  private idleMark: MachineTimes;
   private busyMarkUs = 0;
   private spareCores = 1;
+  private eventLoopLoad = 0;
 
   constructor(options: SegmentWriterOptions) {
     assert(options.slots > 0 && SEQ_MASK % options.slots === options.slots - 1, "slots must divide 2^30");
@@ -224,6 +237,8 @@ export class SegmentWriter {
     this.ringBytes = options.ringBytes;
     this.slots = options.slots;
     this.policy = options.policy;
+    this.machine = options.machine ?? machineIdle;
+    this.idleMark = this.machine();
     this.control = new SharedArrayBuffer(CTL_WORDS * 4);
     this.commandsBuffer = new SharedArrayBuffer(options.slots * FIELDS * 8);
     this.statusBuffer = new SharedArrayBuffer(options.slots * 4);
@@ -267,9 +282,14 @@ export class SegmentWriter {
    * Request frames in SharedArrayBuffers, written from where they are, were tried and measured
    * worse: copying socket reads into shared memory cost the broker ~60 % more CPU per produced GB.
    */
-  write(channel: WriteChannel, fd: number, data: Uint8Array, position: number): number {
+  write(channel: WriteChannel, fd: number, data: Uint8Array, position: number, now = false): number {
     const length = data.length;
     assert(length > 0, "empty segment write");
+    if (now) {
+      this.waitSync(this.issued);
+      writeFullySync(fd, data, position);
+      return 0;
+    }
     if (!this.offloading() && this.issued === this.collect()) {
       writeFullySync(fd, data, position);
       return 0;
@@ -299,7 +319,7 @@ export class SegmentWriter {
     if (windowMs >= OFFLOAD_WINDOW_MS) {
       const load = performance.eventLoopUtilization(this.eventLoopMark).utilization;
       this.eventLoopMark = performance.eventLoopUtilization();
-      const idle = machineIdle();
+      const idle = this.machine();
       const idleCores =
         idle.total > this.idleMark.total
           ? ((idle.idle - this.idleMark.idle) / (idle.total - this.idleMark.total)) * idle.cores
@@ -310,10 +330,12 @@ export class SegmentWriter {
       this.busyMarkUs = busyUs;
       this.offloadCheckedMs = now;
       const spare = idleCores + (this.offload ? writerCores : 0);
-      this.spareCores += SPARE_SMOOTHING * (spare - this.spareCores);
+      const weight = 1 - Math.exp(-windowMs / SMOOTHING_MS);
+      this.spareCores += weight * (spare - this.spareCores);
+      this.eventLoopLoad += weight * (load - this.eventLoopLoad);
       this.offload = this.offload
-        ? load > OFFLOAD_OFF && this.spareCores > SPARE_OFF
-        : load > OFFLOAD_ON && this.spareCores > SPARE_ON;
+        ? this.eventLoopLoad > OFFLOAD_OFF && this.spareCores > SPARE_OFF
+        : this.eventLoopLoad > OFFLOAD_ON && this.spareCores > SPARE_ON;
     }
     return this.offload;
   }
@@ -495,9 +517,9 @@ export class WriteChannel {
   }
 
   /** Queues a write (see SegmentWriter.write); throws when the channel failed before. */
-  write(fd: number, data: Uint8Array, position: number): number {
+  write(fd: number, data: Uint8Array, position: number, now = false): number {
     this.check();
-    return this.writer.write(this, fd, data, position);
+    return this.writer.write(this, fd, data, position, now);
   }
 
   isDone(seq: number): boolean {
@@ -527,7 +549,7 @@ export class WriteChannel {
 }
 
 /** The machine's CPU time so far, idle and total (os.cpus() reads /proc/stat on Linux). */
-function machineIdle(): { idle: number; total: number; cores: number } {
+function machineIdle(): MachineTimes {
   let idle = 0;
   let total = 0;
   const list = cpus();

@@ -118,7 +118,9 @@ test("property: any sequence of appends through a small ring makes the file thei
 
 test("policy never writes on the caller's thread; auto hands writes over only while the event loop is saturated", async () => {
   const inline = new SegmentWriter({ ringBytes, slots: 16, policy: "never" });
-  const auto = new SegmentWriter({ ringBytes, slots: 16, policy: "auto" });
+  // A machine with two idle cores: what decides here is this event loop's load.
+  const idleMachine = () => ({ idle: 2 * performance.now(), total: 2 * performance.now(), cores: 2 });
+  const auto = new SegmentWriter({ ringBytes, slots: 16, policy: "auto", machine: idleMachine });
   await withFile(async (fd, path) => {
     assert.equal(inline.channel().write(fd, Buffer.from("a"), 0), 0);
     assert.equal(readFileSync(path, "utf8"), "a");
@@ -135,6 +137,18 @@ test("policy never writes on the caller's thread; auto hands writes over only wh
     channel.write(fd, Buffer.from("d"), 3); // the first write after idling sees the idle window
     assert.equal(channel.write(fd, Buffer.from("e"), 4), 0, "idle again: written at once");
     assert.equal(readFileSync(path, "utf8"), "abcde");
+  });
+});
+
+test("auto keeps writing on the event loop when no core is spare, saturated or not", async () => {
+  const busyMachine = () => ({ idle: 0, total: 2 * performance.now(), cores: 2 });
+  const auto = new SegmentWriter({ ringBytes, slots: 16, policy: "auto", machine: busyMachine });
+  await withFile(async (fd, path) => {
+    const channel = auto.channel();
+    const busyUntil = performance.now() + 250;
+    while (performance.now() < busyUntil); // the event loop saturated, and so is the machine
+    assert.equal(channel.write(fd, Buffer.from("x"), 0), 0, "written at once: a thread would only add CPU");
+    assert.equal(readFileSync(path, "utf8"), "x");
   });
 });
 
