@@ -100,6 +100,17 @@ const SPARE_OFF = 0.3;
  * burst of requests saturates the event loop for a window without making it the bottleneck.
  */
 const SMOOTHING_MS = 60;
+/**
+ * And the thread must earn its keep: after TRIAL_MS of queueing, the event loop's time per appended
+ * byte must be below COST_GAIN of what it was when writing itself, else the writer goes back to
+ * writing at once and tries again after RETRY_MS. (On this VM a broker whose appends come from
+ * the network saved nothing by queueing; the storage bench's appends saved half.)
+ */
+const TRIAL_MS = 200;
+const COST_GAIN = 0.85;
+const RETRY_MS = 10_000;
+/** Windows with fewer appended bytes say nothing about the cost per byte. */
+const COST_SAMPLE_BYTES_MIN = 256 * 1024;
 
 /** The writer thread's loop; runs from source in a Worker, so it uses nothing from this module. */
 const WORKER_SOURCE = `
@@ -230,6 +241,12 @@ export class SegmentWriter {
   private busyMarkUs = 0;
   private spareCores = 1;
   private eventLoopLoad = 0;
+  /** Bytes appended since the last window; event-loop ms per byte, writing at once and queueing. */
+  private bytesInWindow = 0;
+  private costAtOnce = Number.NaN;
+  private costQueued = Number.NaN;
+  private offloadedSinceMs = 0;
+  private retryAfterMs = 0;
 
   constructor(options: SegmentWriterOptions) {
     assert(options.slots > 0 && SEQ_MASK % options.slots === options.slots - 1, "slots must divide 2^30");
@@ -285,6 +302,7 @@ export class SegmentWriter {
   write(channel: WriteChannel, fd: number, data: Uint8Array, position: number, now = false): number {
     const length = data.length;
     assert(length > 0, "empty segment write");
+    this.bytesInWindow += length;
     if (now) {
       this.waitSync(this.issued);
       writeFullySync(fd, data, position);
@@ -333,9 +351,23 @@ export class SegmentWriter {
       const weight = 1 - Math.exp(-windowMs / SMOOTHING_MS);
       this.spareCores += weight * (spare - this.spareCores);
       this.eventLoopLoad += weight * (load - this.eventLoopLoad);
-      this.offload = this.offload
-        ? this.eventLoopLoad > OFFLOAD_OFF && this.spareCores > SPARE_OFF
-        : this.eventLoopLoad > OFFLOAD_ON && this.spareCores > SPARE_ON;
+      if (this.bytesInWindow >= COST_SAMPLE_BYTES_MIN) {
+        const cost = (load * windowMs) / this.bytesInWindow;
+        if (this.offload) this.costQueued = smooth(this.costQueued, cost, weight);
+        else this.costAtOnce = smooth(this.costAtOnce, cost, weight);
+      }
+      this.bytesInWindow = 0;
+      if (this.offload) {
+        const earns = !(
+          now - this.offloadedSinceMs > TRIAL_MS && this.costQueued > COST_GAIN * this.costAtOnce
+        );
+        this.offload = earns && this.eventLoopLoad > OFFLOAD_OFF && this.spareCores > SPARE_OFF;
+        if (!earns) this.retryAfterMs = now + RETRY_MS;
+      } else if (now >= this.retryAfterMs && this.eventLoopLoad > OFFLOAD_ON && this.spareCores > SPARE_ON) {
+        this.offload = true;
+        this.offloadedSinceMs = now;
+        this.costQueued = Number.NaN;
+      }
     }
     return this.offload;
   }
@@ -546,6 +578,10 @@ export class WriteChannel {
   private check(): void {
     if (this.failure !== null) throw this.failure;
   }
+}
+
+function smooth(average: number, sample: number, weight: number): number {
+  return Number.isNaN(average) ? sample : average + weight * (sample - average);
 }
 
 /** The machine's CPU time so far, idle and total (os.cpus() reads /proc/stat on Linux). */
