@@ -102,7 +102,8 @@ const SPARE_OFF = 0.3;
 const SMOOTHING_MS = 60;
 /**
  * And the thread must earn its keep: after TRIAL_MS of queueing, the event loop's time per appended
- * byte must be below COST_GAIN of what it was when writing itself, else the writer goes back to
+ * byte (busy time, less what it spent waiting for a full ring) must be below COST_GAIN of what it
+ * was when writing itself, else the writer goes back to
  * writing at once and tries again after RETRY_MS. (On this VM a broker whose appends come from
  * the network saved nothing by queueing; the storage bench's appends saved half.)
  */
@@ -247,6 +248,9 @@ export class SegmentWriter {
   private costQueued = Number.NaN;
   private offloadedSinceMs = 0;
   private retryAfterMs = 0;
+  /** Time the event loop spent waiting for the thread (a full ring): not work, though busy. */
+  private blockedMs = 0;
+  private blockedMarkMs = 0;
 
   constructor(options: SegmentWriterOptions) {
     assert(options.slots > 0 && SEQ_MASK % options.slots === options.slots - 1, "slots must divide 2^30");
@@ -351,8 +355,10 @@ export class SegmentWriter {
       const weight = 1 - Math.exp(-windowMs / SMOOTHING_MS);
       this.spareCores += weight * (spare - this.spareCores);
       this.eventLoopLoad += weight * (load - this.eventLoopLoad);
+      const blockedMs = this.blockedMs - this.blockedMarkMs;
+      this.blockedMarkMs = this.blockedMs;
       if (this.bytesInWindow >= COST_SAMPLE_BYTES_MIN) {
-        const cost = (load * windowMs) / this.bytesInWindow;
+        const cost = Math.max(0, load * windowMs - blockedMs) / this.bytesInWindow;
         if (this.offload) this.costQueued = smooth(this.costQueued, cost, weight);
         else this.costAtOnce = smooth(this.costAtOnce, cost, weight);
       }
@@ -465,7 +471,9 @@ export class SegmentWriter {
     this.wake();
     const low = Atomics.load(this.ctl, CTL_DONE);
     if (this.doneFrom(low) > this.collected) return;
+    const started = performance.now();
     Atomics.wait(this.ctl, CTL_DONE, low, WAIT_SLICE_MS);
+    this.blockedMs += performance.now() - started;
   }
 
   private pump(): void {
