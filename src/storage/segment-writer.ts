@@ -103,9 +103,9 @@ const SMOOTHING_MS = 60;
 /**
  * And the thread must earn its keep: after TRIAL_MS of queueing, the event loop's time per appended
  * byte (busy time, less what it spent waiting for a full ring) must be below COST_GAIN of what it
- * was when writing itself, else the writer goes back to
- * writing at once and tries again after RETRY_MS. (On this VM a broker whose appends come from
- * the network saved nothing by queueing; the storage bench's appends saved half.)
+ * was when writing itself, else the writer goes back to writing at once and tries again after
+ * RETRY_MS. (On this VM a broker whose appends come from the network saved nothing by queueing;
+ * the storage bench's appends saved half.)
  */
 const TRIAL_MS = 200;
 const COST_GAIN = 0.85;
