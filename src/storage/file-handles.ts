@@ -68,12 +68,6 @@ export class PooledFile {
     return this.fd !== null;
   }
 
-  /** Whether appends to this file are still on their way to the kernel. */
-  get writesQueued(): boolean {
-    if (this.queuedWrite !== 0 && this.pool.writes.isDone(this.queuedWrite)) this.queuedWrite = 0;
-    return this.queuedWrite !== 0;
-  }
-
   /**
    * Queues `data` to be written at `position` by the writer thread; returns the write's sequence
    * number (0 when it was written at once). Any other use of the file waits for it first.

@@ -230,11 +230,6 @@ export class LogSegment implements IndexHolder {
     return seq;
   }
 
-  /** Whether appended bytes are still on their way to the file. */
-  get writesQueued(): boolean {
-    return this.file.writesQueued;
-  }
-
   /** Whether `lastOffset` still fits this segment's relative offsets (int32). */
   canHoldOffset(lastOffset: bigint | number): boolean {
     return Number(lastOffset) - this.baseNumber <= INT32_MAX;

@@ -289,11 +289,6 @@ export class SegmentWriter {
     Atomics.notify(this.ctl, CTL_HELD);
   }
 
-  /** The last command issued: waiting for it waits for everything queued so far. */
-  get lastIssued(): number {
-    return this.issued;
-  }
-
   /**
    * Writes `data` at `position` of `fd`, at once (returns 0) or queued to the thread (returns the
    * command's sequence number; see `offloading`). Queued bytes are copied into the ring, so the
@@ -307,16 +302,8 @@ export class SegmentWriter {
     const length = data.length;
     assert(length > 0, "empty segment write");
     this.bytesInWindow += length;
-    if (now) {
-      this.waitSync(this.issued);
-      writeFullySync(fd, data, position);
-      return 0;
-    }
-    if (!this.offloading() && this.issued === this.collect()) {
-      writeFullySync(fd, data, position);
-      return 0;
-    }
-    if (length > this.ringBytes / 4) {
+    // At once: asked for, not worth the thread now, or too large for the ring (after what is queued).
+    if (now || (!this.offloading() && this.issued === this.collect()) || length > this.ringBytes / 4) {
       this.waitSync(this.issued);
       writeFullySync(fd, data, position);
       return 0;

@@ -77,13 +77,13 @@ export function produceHandler(broker: Broker) {
           }),
         };
       });
-      const unwritten = appended.filter(
-        (a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset,
-      );
       if (acks === 0) {
         if (failed) context.connection.close();
         return NO_RESPONSE;
       }
+      const unwritten = appended.filter(
+        (a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset,
+      );
       if (unwritten.length === 0) return { responses, throttleTimeMs: 0 };
       return Promise.all(
         unwritten.map(({ partition, response }) =>
