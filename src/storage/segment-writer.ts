@@ -108,6 +108,8 @@ const SMOOTHING_MS = 60;
  * the storage bench's appends saved half.)
  */
 const TRIAL_MS = 200;
+/** The first queueing windows pay for the thread starting and the ring filling: not sampled. */
+const TRIAL_WARMUP_MS = 50;
 const COST_GAIN = 0.85;
 const RETRY_MS = 10_000;
 /** Windows with fewer appended bytes say nothing about the cost per byte. */
@@ -346,8 +348,10 @@ export class SegmentWriter {
       this.blockedMarkMs = this.blockedMs;
       if (this.bytesInWindow >= COST_SAMPLE_BYTES_MIN) {
         const cost = Math.max(0, load * windowMs - blockedMs) / this.bytesInWindow;
-        if (this.offload) this.costQueued = smooth(this.costQueued, cost, weight);
-        else this.costAtOnce = smooth(this.costAtOnce, cost, weight);
+        if (this.offload) {
+          if (now - this.offloadedSinceMs > TRIAL_WARMUP_MS)
+            this.costQueued = smooth(this.costQueued, cost, weight);
+        } else this.costAtOnce = smooth(this.costAtOnce, cost, weight);
       }
       this.bytesInWindow = 0;
       if (this.offload) {
