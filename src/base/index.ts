@@ -12,6 +12,15 @@ export {
   parseConfig,
   parseConfigValue,
 } from "./config-def.js";
+export {
+  type Env,
+  KillableTimers,
+  seededEnv,
+  systemEnv,
+  systemTimers,
+  type Timer,
+  type Timers,
+} from "./env.js";
 export { BrookError, ConfigError } from "./errors.js";
 export { createLogger, describeError, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export { parseProperties } from "./properties.js";

@@ -1,19 +1,31 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { type Clock, createLogger, type Logger, SeededRandom, systemClock } from "../base/index.js";
+import {
+  type Clock,
+  createLogger,
+  type Env,
+  KillableTimers,
+  type Logger,
+  systemClock,
+  systemEnv,
+} from "../base/index.js";
 import type { GroupCoordinatorRuntime } from "../coordinator/index.js";
 import {
   ClusterController,
   type ControllerDefaults,
+  EmbeddedMetadataQuorum,
   INTERNAL_TOPICS,
+  KvMetadataQuorum,
+  type KvStore,
   METADATA_TOPIC,
+  type MetadataChanges,
   type MetadataImage,
-  MetadataLog,
+  type MetadataQuorum,
   type MetadataRecord,
 } from "../metadata/index.js";
 import { type BoundListener, type NetworkStats, SocketServer } from "../network/index.js";
 import { randomUuid } from "../protocol/index.js";
-import { type ReplicaAssignment, ReplicaManager } from "../replication/index.js";
+import { type ReplicaAssignment, type ReplicaChanges, ReplicaManager } from "../replication/index.js";
 import {
   type LogConfig,
   LogManager,
@@ -23,19 +35,32 @@ import {
 } from "../storage/index.js";
 import type { AnyApiHandler } from "./api-handler.js";
 import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
+import { connectEtcd } from "./etcd-connect.js";
 import { FetchSessionCache } from "./fetch-session.js";
 import { createGroupCoordinator, syncGroupCoordinatorPartitions } from "./group-coordination.js";
 import { loadOrFormatLogDirs } from "./meta-properties.js";
+import { NodeMetadata } from "./node-metadata.js";
 import { ProducerIdManager } from "./producer-id-manager.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { topicDefaults, topicLogConfig } from "./topic-config.js";
 
+/** Where a cluster's metadata lives when it is not etcd and not the node's own log (in-process clusters). */
+export interface SharedMetadataStore {
+  store: KvStore;
+  /** Key prefix of the cluster, ending with "/". */
+  prefix: string;
+}
+
 export interface BrokerOptions {
   config: BrokerConfig;
   clock?: Clock;
+  /** Timers, randomness and identifiers; the system's by default. */
+  env?: Env;
   log?: Logger;
   /** Handlers to register; the server layer passes the full set (see handlers/index.ts). */
   handlers: (broker: Broker) => AnyApiHandler[];
+  /** A metadata store shared with other nodes of an in-process cluster (instead of etcd.connect). */
+  metadataStore?: SharedMetadataStore;
 }
 
 /** The metadata log never loses records to retention: it is the cluster's only copy of its shape. */
@@ -50,22 +75,30 @@ const METADATA_LOG_PROPERTIES = new Map([
 const PARTITIONS_PER_REQUEST_MAX = 100_000;
 /** Parked long-poll fetches, all connections together; more are answered at once. */
 export const PARKED_FETCHES_MAX = 10_000;
+/** Metadata records are ~50-100 bytes: Kafka's snapshot threshold in bytes, as a record count. */
+const METADATA_RECORD_BYTES_TYPICAL = 64;
+/** How long a controlled shutdown waits for the controller to move this broker's leaderships. */
+const CONTROLLED_SHUTDOWN_WAIT_MS = 5_000;
 
 /**
- * One Brook node: broker and controller of a cluster of one (KRaft's combined mode). It owns the
- * partition logs, the metadata log and image, the partitions it hosts and the listeners, and it
- * is what handlers talk to. Every change to the cluster's shape goes through `commit`: the
- * controller's records are appended to the metadata log, then replayed into the image that every
- * part of the broker reads.
+ * One Brook node: a broker, a controller candidate, or both (KRaft's combined mode, the default).
+ * It owns the partition logs, the listeners and the partitions it hosts, and follows the cluster
+ * metadata through `NodeMetadata`: on one node the metadata log is its own `__cluster_metadata-0`;
+ * in a cluster it lives in etcd. Every change to the cluster's shape is decided by the active
+ * controller (`metadata.decide`, or forwarded to the node that is) and reaches every node as
+ * committed records, which the node applies to its image and then to its partitions.
  */
 export class Broker {
   readonly config: BrokerConfig;
   readonly clock: Clock;
+  readonly env: Env;
+  private readonly timers: KillableTimers;
   readonly log: Logger;
   readonly clusterId: string;
   readonly nodeId: number;
   readonly logManager: LogManager;
-  readonly metadata: MetadataLog;
+  readonly metadata: NodeMetadata;
+  /** The controller's decisions, pure functions of the image (run on the active controller). */
   readonly controller: ClusterController;
   readonly replicaManager: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
@@ -85,22 +118,25 @@ export class Broker {
   private constructor(fields: {
     config: BrokerConfig;
     clock: Clock;
+    env: Env;
     log: Logger;
     clusterId: string;
     logManager: LogManager;
-    metadata: MetadataLog;
+    quorum: MetadataQuorum;
     handlers: (broker: Broker) => AnyApiHandler[];
   }) {
     this.config = fields.config;
     this.clock = fields.clock;
+    this.timers = new KillableTimers(fields.env.timers);
+    this.env = { ...fields.env, timers: this.timers };
     this.log = fields.log;
     this.clusterId = fields.clusterId;
     this.nodeId = fields.config.nodeId;
     this.logManager = fields.logManager;
-    this.metadata = fields.metadata;
     this.topicDefaults = topicDefaults(fields.config);
     this.controller = new ClusterController({
-      random: new SeededRandom(Date.now() & 0x7fffffff),
+      random: this.env.random,
+      newTopicId: () => randomUuid(() => this.env.randomBytes16()),
       validateTopicConfig: (name, value) => {
         try {
           parseLogConfig(new Map([[name, value]]), this.topicDefaults);
@@ -110,22 +146,46 @@ export class Broker {
         }
       },
     });
+    const config = fields.config;
+    this.metadata = new NodeMetadata({
+      nodeId: this.nodeId,
+      roles: config.processRoles.length > 0 ? config.processRoles : ["broker", "controller"],
+      quorum: fields.quorum,
+      env: this.env,
+      log: this.log,
+      rack: config.string("broker.rack"),
+      membership: {
+        uncleanLeaderElection: (topic, image) => this.topicConfig(topic, image).uncleanLeaderElectionEnable,
+      },
+      snapshotRecordsMax: Math.max(
+        1,
+        Math.floor(
+          config.int("metadata.log.max.record.bytes.between.snapshots") / METADATA_RECORD_BYTES_TYPICAL,
+        ),
+      ),
+      snapshotIntervalMs: config.int("metadata.log.max.snapshot.interval.ms"),
+    });
     const replicasLog = this.log.child("replicas");
     this.replicaManager = new ReplicaManager({
       logManager: this.logManager,
       localBrokerId: this.nodeId,
       log: replicasLog,
+      mayLead: () => this.metadata.lifecycle?.isActive ?? false,
       producerState: {
         producerIdExpirationMs: fields.config.int("producer.id.expiration.ms"),
         clock: this.clock,
         onError: (error, context) => replicasLog.error(`producer state ${context}: ${String(error)}`),
       },
     });
-    this.producerIds = new ProducerIdManager(() => {
+    this.producerIds = new ProducerIdManager(async () => {
       const brokerEpoch = this.image.brokers.get(this.nodeId)?.epoch ?? -1n;
-      const block = this.controller.allocateProducerIds(this.image, this.nodeId, brokerEpoch);
-      this.commit(block.records);
-      return block;
+      return this.metadata.decide("allocate producer ids", (image) => {
+        const block = this.controller.allocateProducerIds(image, this.nodeId, brokerEpoch);
+        return {
+          records: block.records,
+          result: { firstProducerId: block.firstProducerId, size: block.size },
+        };
+      });
     });
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this);
@@ -136,6 +196,7 @@ export class Broker {
   static async start(options: BrokerOptions): Promise<Broker> {
     const config = options.config;
     const clock = options.clock ?? systemClock;
+    const env = options.env ?? systemEnv(clock);
     const log = options.log ?? createLogger();
     for (const w of config.warnings) log.warn(w);
     const logDirs = config.logDirs.map((d) => resolve(d));
@@ -156,33 +217,66 @@ export class Broker {
       },
       onBackgroundError: (error, context) => log.error(`storage ${context}: ${String(error)}`),
     });
-    const metadataLogConfig = parseLogConfig(METADATA_LOG_PROPERTIES, validateLogConfig(defaults));
-    const metadata = MetadataLog.load(
-      logManager.getOrCreateLog({ topic: METADATA_TOPIC, partition: 0 }, metadataLogConfig),
-      1,
-    );
+    let clusterId = metas[0]?.clusterId ?? randomUuid();
+    let quorum: MetadataQuorum;
+    const shared = options.metadataStore ?? (await connectEtcd(config, log));
+    if (shared !== null) {
+      const kv = new KvMetadataQuorum({
+        store: shared.store,
+        prefix: shared.prefix,
+        env,
+        sessionTimeoutMs: config.int("etcd.session.timeout.ms"),
+        log: log.child("quorum"),
+      });
+      const stored = await kv.clusterId(clusterId);
+      if (metas[0]?.clusterId !== undefined && stored !== clusterId) {
+        await shared.store.close();
+        await logManager.shutdown();
+        throw new Error(
+          `the data directory belongs to cluster ${clusterId}, but the metadata store at ${shared.prefix} holds cluster ${stored}`,
+        );
+      }
+      clusterId = stored;
+      quorum = kv;
+    } else {
+      const metadataLogConfig = parseLogConfig(METADATA_LOG_PROPERTIES, validateLogConfig(defaults));
+      quorum = new EmbeddedMetadataQuorum(
+        logManager.getOrCreateLog({ topic: METADATA_TOPIC, partition: 0 }, metadataLogConfig),
+      );
+    }
     const broker = new Broker({
       config,
       clock,
+      env,
       log,
-      clusterId: metas[0]?.clusterId ?? randomUuid(),
+      clusterId,
       logManager,
-      metadata,
+      quorum,
       handlers: options.handlers,
     });
-    metadata.onChange((image, previous) => broker.onMetadataChange(image, previous));
+    broker.metadata.startLoading();
+    if (shared !== null) await broker.metadata.loader.catchUp();
+    broker.metadata.loader.onPublish((image, changes, previous) =>
+      broker.onMetadataChange(image, changes, previous),
+    );
+    broker.onMetadataChange(broker.image, FULL_RELOAD, broker.image);
     await broker.listen();
     broker.startProducerExpiry();
-    broker.register();
-    broker.onMetadataChange(broker.image, broker.image);
+    broker.metadata.join(broker.endPoints());
+    await broker.metadata.lifecycle?.whenActive();
     log.info(
-      `started node ${config.nodeId} of cluster ${broker.clusterId}: ${startupSummary(logManager.startupStats, logDirs.length)}`,
+      `started node ${config.nodeId} of cluster ${broker.clusterId} (metadata: ${quorum.kind}): ${startupSummary(logManager.startupStats, logDirs.length)}`,
     );
     return broker;
   }
 
   get image(): MetadataImage {
     return this.metadata.image;
+  }
+
+  /** The active controller's node id, or -1 during an election (Metadata's controllerId). */
+  get activeControllerId(): number {
+    return this.metadata.activeController?.nodeId ?? -1;
   }
 
   get listeners(): readonly BoundListener[] {
@@ -237,36 +331,19 @@ export class Broker {
     });
   }
 
-  /** Registers (or re-registers, when its endpoints changed) this broker in the metadata log. */
-  private register(): void {
-    const endPoints = this.advertised.map((a) => ({
-      name: a.name,
-      host: a.host,
-      port: a.port,
-      securityProtocol: 0,
-    }));
-    const current = this.image.brokers.get(this.nodeId);
-    const same =
-      current !== undefined &&
-      !current.fenced &&
-      JSON.stringify(current.endPoints) === JSON.stringify(endPoints);
-    if (same) return;
-    this.commit([
-      {
-        type: "RegisterBroker",
-        brokerId: this.nodeId,
-        incarnationId: randomUuid(),
-        brokerEpoch: this.metadata.logEndOffset,
-        endPoints,
-        rack: null,
-        fenced: false,
-      },
-    ]);
+  private endPoints() {
+    return this.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: 0 }));
   }
 
-  /** Appends controller records to the metadata log; the new image is live when this returns. */
-  commit(records: readonly MetadataRecord[]): MetadataImage {
-    return this.metadata.append(records);
+  /**
+   * Decides a change to the cluster as the active controller (see NodeMetadata.decide): NOT_CONTROLLER
+   * when this node is not it.
+   */
+  decide<T>(
+    name: string,
+    decide: (image: MetadataImage) => { records: MetadataRecord[]; result: T },
+  ): Promise<T> {
+    return this.metadata.decide(name, decide);
   }
 
   controllerDefaults(): ControllerDefaults {
@@ -286,18 +363,16 @@ export class Broker {
     return INTERNAL_TOPICS.has(topic);
   }
 
-  private onMetadataChange(image: MetadataImage, previous: MetadataImage): void {
-    const assignments: ReplicaAssignment[] = [];
-    for (const topic of image.topicsById.values()) {
-      for (const p of topic.partitions) {
-        assignments.push({ topic: topic.name, topicId: topic.id, partitionIndex: p.partitionId, state: p });
-      }
-    }
-    this.replicaManager.apply(assignments, (topic) => this.topicConfig(topic, image));
+  private onMetadataChange(image: MetadataImage, changes: MetadataChanges, previous: MetadataImage): void {
+    this.replicaManager.applyChanges(replicaChanges(image, changes, previous), (topic) =>
+      this.topicConfig(topic, image),
+    );
+    const configChanged = (topic: string) =>
+      changes.snapshot
+        ? !sameEntries(image.topicConfig(topic), previous.topicConfig(topic))
+        : changes.configs.has(`2:${topic}`);
     for (const topic of image.topicsByName.keys()) {
-      if (!sameEntries(image.topicConfig(topic), previous.topicConfig(topic))) {
-        this.replicaManager.updateConfig(topic, this.topicConfig(topic, image));
-      }
+      if (configChanged(topic)) this.replicaManager.updateConfig(topic, this.topicConfig(topic, image));
     }
     if (!this.stopped) syncGroupCoordinatorPartitions(this, image);
   }
@@ -312,10 +387,14 @@ export class Broker {
     this.producerExpiryTimer.unref();
   }
 
-  /** Stops listening, then writes checkpoints so that the next start skips recovery. */
+  /**
+   * Leaves the cluster (a controlled shutdown: the controller first moves this broker's
+   * leaderships), stops listening, then writes checkpoints so that the next start skips recovery.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.metadata.leave(this.config.bool("controlled.shutdown.enable"), CONTROLLED_SHUTDOWN_WAIT_MS);
     await this.socketServer?.stop();
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     // Before the logs close: parked group requests are answered and no coordinator timer appends.
@@ -324,7 +403,60 @@ export class Broker {
     await this.logManager.shutdown();
     this.log.info(`node ${this.nodeId} stopped`);
   }
+
+  /** Stops as a crash would for the cluster: no controlled shutdown; the session expires in the store. */
+  async kill(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.socketServer?.stop();
+    if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
+    this.groupCoordinator.close();
+    this.timers.kill();
+    await this.metadata.abandon();
+    await this.logManager.shutdown();
+  }
 }
+
+/** The metadata changes in the replica manager's terms. */
+function replicaChanges(
+  image: MetadataImage,
+  changes: MetadataChanges,
+  previous: MetadataImage,
+): ReplicaChanges {
+  if (changes.snapshot) {
+    // Topics the previous committed image had and this one lacks were deleted in between.
+    const removedTopics = new Map<string, string>();
+    for (const t of previous.topicsById.values())
+      if (!image.topicsById.has(t.id)) removedTopics.set(t.id, t.name);
+    return { full: true, removedTopics, changed: allAssignments(image) };
+  }
+  const changed: ReplicaAssignment[] = [];
+  for (const [topicId, partitionIds] of changes.topics) {
+    const topic = image.topicsById.get(topicId);
+    if (topic === undefined) continue;
+    for (const id of partitionIds) {
+      const p = topic.partitions[id];
+      if (p !== undefined) changed.push({ topic: topic.name, topicId, partitionIndex: id, state: p });
+    }
+  }
+  return { full: false, removedTopics: changes.removedTopics, changed };
+}
+
+function* allAssignments(image: MetadataImage): Generator<ReplicaAssignment> {
+  for (const topic of image.topicsById.values()) {
+    for (const p of topic.partitions)
+      yield { topic: topic.name, topicId: topic.id, partitionIndex: p.partitionId, state: p };
+  }
+}
+
+/** Applies a whole image: at start, nothing is known to be unchanged. */
+const FULL_RELOAD: MetadataChanges = {
+  snapshot: true,
+  topics: new Map(),
+  removedTopics: new Map(),
+  brokers: new Set(),
+  configs: new Set(),
+};
 
 /** What an operator wants to know at start: how much was loaded, and whether it needed recovery. */
 function startupSummary(stats: LogManagerStartupStats, logDirCount: number): string {

@@ -64,12 +64,27 @@ export function everyResourceFailed(
  * get POLICY_VIOLATION saying to set them in server.properties. Deleting (which changes nothing, as
  * nothing is set dynamically) succeeds.
  */
-export function alterConfigs(
+export async function alterConfigs(
   broker: Broker,
   resources: readonly ResourceToAlter[],
   options: { validateOnly: boolean; legacy: boolean },
-): ResourceAlterResult[] {
-  const image = broker.image;
+): Promise<ResourceAlterResult[]> {
+  // Topic configs are decided by the controller against its image; the rest is this broker's.
+  const needsController =
+    !options.validateOnly && resources.some((r) => r.resourceType === ConfigResourceKind.TOPIC);
+  if (!needsController) return alterConfigsAgainst(broker, broker.image, resources, options).results;
+  return broker.decide("alter configs", (image) => {
+    const { results, records } = alterConfigsAgainst(broker, image, resources, options);
+    return { records, result: results };
+  });
+}
+
+function alterConfigsAgainst(
+  broker: Broker,
+  image: MetadataImage,
+  resources: readonly ResourceToAlter[],
+  options: { validateOnly: boolean; legacy: boolean },
+): { results: ResourceAlterResult[]; records: MetadataRecord[] } {
   const counts = new Map<string, number>();
   const id = (r: ResourceToAlter) => `${r.resourceType}\u0000${r.resourceName}`;
   for (const r of resources) counts.set(id(r), (counts.get(id(r)) ?? 0) + 1);
@@ -88,8 +103,7 @@ export function alterConfigs(
       return { resourceType, resourceName, errorCode: error.errorCode, errorMessage: error.message };
     }
   });
-  if (!options.validateOnly && records.length > 0) broker.commit(records);
-  return results;
+  return { results, records: options.validateOnly ? [] : records };
 }
 
 function alterResource(

@@ -72,8 +72,8 @@ export function syncGroupCoordinatorPartitions(broker: Broker, image: MetadataIm
  * compacted, `offsets.topic.segment.bytes` segments, batches kept as written. Fewer live brokers
  * than `offsets.topic.replication.factor` answer COORDINATOR_NOT_AVAILABLE, as Kafka does.
  */
-export function ensureOffsetsTopic(broker: Broker): number {
-  const created = ensureInternalTopic(
+export async function ensureOffsetsTopic(broker: Broker): Promise<number> {
+  const created = await ensureInternalTopic(
     broker,
     CONSUMER_OFFSETS_TOPIC,
     broker.groupCoordinator.config.offsetsTopicPartitionCount,

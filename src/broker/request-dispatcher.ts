@@ -1,4 +1,4 @@
-import { describeError, type Logger } from "../base/index.js";
+import { AssertionError, describeError, type Logger } from "../base/index.js";
 import type { Connection, RequestHandler, ResponseChunks } from "../network/index.js";
 import {
   ApiKey,
@@ -37,16 +37,25 @@ export interface RequestStats {
  * that does not decode) closes its connection; a known API at a version Brook does not implement
  * gets UNSUPPORTED_VERSION in that version's response; an ApiVersions request newer than Brook
  * knows gets a v0 answer with UNSUPPORTED_VERSION and the supported ranges, so the client can
- * retry lower (KIP-511). A handler that throws answers with its error code instead of crashing.
+ * retry lower (KIP-511). A handler that throws answers with its error code instead of crashing,
+ * except when it broke one of Brook's own invariants (an AssertionError): then the node must not
+ * serve on with state it can no longer trust, and `onFatal` stops it loudly.
  */
 export class RequestDispatcher implements RequestHandler {
   private readonly handlers = new Map<number, AnyApiHandler>();
   private readonly log: Logger;
   readonly stats = new Map<number, RequestStats>();
 
-  constructor(handlers: readonly AnyApiHandler[], log: Logger) {
+  private readonly onFatal: (error: AssertionError) => void;
+
+  constructor(
+    handlers: readonly AnyApiHandler[],
+    log: Logger,
+    onFatal: (error: AssertionError) => void = crashProcess,
+  ) {
     for (const h of handlers) this.handlers.set(h.apiKey, h);
     this.log = log;
+    this.onFatal = onFatal;
   }
 
   /** The ranges ApiVersions advertises: exactly the registered handlers. */
@@ -127,6 +136,12 @@ export class RequestDispatcher implements RequestHandler {
     error: unknown,
   ): ResponseChunks {
     this.count(context, true);
+    if (error instanceof AssertionError) {
+      this.log.error(
+        `${apiSpec(context.apiKey)?.name} v${context.apiVersion} broke an invariant: ${describeError(error)}`,
+      );
+      this.onFatal(error);
+    }
     const errorCode = error instanceof KafkaError ? error.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
     if (!(error instanceof KafkaError)) {
       this.log.error(
@@ -197,4 +212,11 @@ export class RequestDispatcher implements RequestHandler {
     );
     return w.toChunks();
   }
+}
+
+/** A broken invariant ends the process (or, in-process, fails the test that caused it) loudly. */
+function crashProcess(error: AssertionError): void {
+  process.nextTick(() => {
+    throw error;
+  });
 }

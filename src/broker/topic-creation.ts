@@ -1,12 +1,20 @@
-import { INTERNAL_TOPICS, type MetadataImage, topicNameProblem } from "../metadata/index.js";
-import { ErrorCode } from "../protocol/index.js";
+import {
+  type CreateTopicResult,
+  INTERNAL_TOPICS,
+  type MetadataImage,
+  topicNameProblem,
+} from "../metadata/index.js";
+import { ErrorCode, KafkaError } from "../protocol/index.js";
 import type { Broker } from "./broker.js";
 
 /**
  * Auto-creation of topics a client asks for (auto.create.topics.enable), with the broker's
  * defaults. Returns the error to report for a topic that could not be created, or NONE.
  */
-export function autoCreateTopics(broker: Broker, names: readonly string[]): Map<string, number> {
+export async function autoCreateTopics(
+  broker: Broker,
+  names: readonly string[],
+): Promise<Map<string, number>> {
   const outcome = new Map<string, number>();
   const wanted = names.filter((name) => {
     if (broker.image.topic(name) !== undefined) return false;
@@ -17,13 +25,25 @@ export function autoCreateTopics(broker: Broker, names: readonly string[]): Map<
     return true;
   });
   if (wanted.length === 0) return outcome;
-  const { results, records } = broker.controller.createTopics(
-    broker.image,
-    wanted.map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),
-    broker.controllerDefaults(),
-    false,
-  );
-  broker.commit(records);
+  const requests = wanted.map((name) => ({
+    name,
+    numPartitions: -1,
+    replicationFactor: -1,
+    assignments: [],
+    configs: [],
+  }));
+  let results: CreateTopicResult[];
+  try {
+    results = await broker.decide("auto-create topics", (image) => {
+      const decided = broker.controller.createTopics(image, requests, broker.controllerDefaults(), false);
+      return { records: decided.records, result: decided.results };
+    });
+  } catch (error) {
+    // No controller to ask right now: the client retries, as it would while a topic is created.
+    if (!(error instanceof KafkaError)) throw error;
+    for (const name of wanted) outcome.set(name, ErrorCode.LEADER_NOT_AVAILABLE);
+    return outcome;
+  }
   for (const r of results) {
     if (r.errorCode !== ErrorCode.NONE)
       broker.log.warn(`auto-creating topic ${r.name} failed: ${r.errorMessage}`);
@@ -37,13 +57,13 @@ export function mayAutoCreate(broker: Broker, name: string): boolean {
 }
 
 /** Creates an internal topic (__consumer_offsets, _schemas, ...) if missing, with its configs. */
-export function ensureInternalTopic(
+export async function ensureInternalTopic(
   broker: Broker,
   name: string,
   numPartitions: number,
   replicationFactor: number,
   configs: Record<string, string>,
-): { errorCode: number; image: MetadataImage } {
+): Promise<{ errorCode: number; image: MetadataImage }> {
   if (broker.image.topic(name) !== undefined) return { errorCode: ErrorCode.NONE, image: broker.image };
   const live = broker.image.liveBrokers().length;
   if (live < replicationFactor) {
@@ -52,20 +72,25 @@ export function ensureInternalTopic(
     );
     return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, image: broker.image };
   }
-  const { results, records } = broker.controller.createTopics(
-    broker.image,
-    [
-      {
-        name,
-        numPartitions,
-        replicationFactor,
-        assignments: [],
-        configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })),
-      },
-    ],
-    broker.controllerDefaults(),
-    false,
-  );
-  const image = broker.commit(records);
-  return { errorCode: results[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, image };
+  const request = {
+    name,
+    numPartitions,
+    replicationFactor,
+    assignments: [],
+    configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })),
+  };
+  try {
+    const results = await broker.decide(`create ${name}`, (image) => {
+      const decided = broker.controller.createTopics(image, [request], broker.controllerDefaults(), false);
+      return { records: decided.records, result: decided.results };
+    });
+    const errorCode = results[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+    return {
+      errorCode: errorCode === ErrorCode.TOPIC_ALREADY_EXISTS ? ErrorCode.NONE : errorCode,
+      image: broker.image,
+    };
+  } catch (error) {
+    if (!(error instanceof KafkaError)) throw error;
+    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, image: broker.image };
+  }
 }

@@ -1,4 +1,14 @@
 export {
+  BrokerLifecycle,
+  type BrokerLifecycleOptions,
+  type BrokerLifecycleState,
+} from "./broker-lifecycle.js";
+export {
+  eligibleBrokers,
+  type MembershipOptions,
+  reconcileMembership,
+} from "./controller/broker-membership.js";
+export {
   ClusterController,
   type ControllerDefaults,
   type ControllerResult,
@@ -6,6 +16,14 @@ export {
   type CreateTopicResult,
   type TopicConfigValidator,
 } from "./controller/cluster-controller.js";
+export {
+  type Committed,
+  ControllerEntryTooLargeError,
+  type ControllerOperation,
+  QuorumController,
+  type QuorumControllerOptions,
+} from "./controller/quorum-controller.js";
+export { RecordBuilder } from "./controller/record-builder.js";
 export { placeReplicas } from "./controller/replica-placement.js";
 export {
   INTERNAL_TOPICS,
@@ -13,14 +31,15 @@ export {
   topicNameProblem,
   topicNamesCollide,
 } from "./controller/topic-name.js";
-export { MetadataDelta } from "./metadata-delta.js";
+export { type MetadataChanges, MetadataDelta } from "./metadata-delta.js";
+export { decodeMetadataEntry, encodeMetadataEntry } from "./metadata-entry-codec.js";
 export {
   type BrokerRegistration,
   MetadataImage,
   type PartitionRegistration,
   type TopicImage,
 } from "./metadata-image.js";
-export { METADATA_TOPIC, type MetadataListener, MetadataLog } from "./metadata-log.js";
+export { MetadataLoader, type MetadataPublisher } from "./metadata-loader.js";
 export { decodeMetadataRecordValue, encodeMetadataRecordValue } from "./metadata-record-codec.js";
 export {
   type BrokerEndpoint,
@@ -29,3 +48,7 @@ export {
   NO_LEADER,
   NO_LEADER_CHANGE,
 } from "./metadata-records.js";
+export { imageFromSnapshot, snapshotRecords } from "./metadata-snapshot.js";
+export { METADATA_TOPIC } from "./metadata-topic.js";
+export { EmbeddedMetadataQuorum } from "./store/embedded-metadata-quorum.js";
+export * from "./store/index.js";

@@ -14,26 +14,90 @@ import { type ConfigResourceType, type MetadataRecord, NO_LEADER_CHANGE } from "
  * Records are trusted here (the controller validated them); a record that contradicts the image
  * is a bug and fails an assertion.
  */
+/**
+ * What a delta changed, for listeners that touch only that (the replica manager, the
+ * coordinators). `snapshot`: the image was rebuilt from a snapshot; compare against the previous
+ * image instead.
+ */
+export interface MetadataChanges {
+  readonly snapshot: boolean;
+  /** Topics created or whose partitions changed: topic id -> the partition ids that changed. */
+  readonly topics: ReadonlyMap<Uuid, ReadonlySet<number>>;
+  /** Topics removed: id -> name. */
+  readonly removedTopics: ReadonlyMap<Uuid, string>;
+  readonly brokers: ReadonlySet<number>;
+  /** Config resources changed, as `${resourceType}:${resourceName}`. */
+  readonly configs: ReadonlySet<string>;
+}
+
 export class MetadataDelta {
   private readonly base: MetadataImage;
-  private offset: bigint;
+  private lastOffset: bigint;
   private brokers: Map<number, BrokerRegistration> | null = null;
   private topicsById: Map<Uuid, TopicImage> | null = null;
   private configs: Map<ConfigResourceType, Map<string, Map<string, string>>> | null = null;
   private nextProducerId: bigint;
   private features: Map<string, number> | null = null;
+  private snapshot = false;
+  private readonly changedTopics = new Map<Uuid, Set<number>>();
+  private readonly removedTopics = new Map<Uuid, string>();
+  private readonly changedBrokers = new Set<number>();
+  private readonly changedConfigs = new Set<string>();
 
   constructor(base: MetadataImage) {
     this.base = base;
-    this.offset = base.offset;
+    this.lastOffset = base.offset;
     this.nextProducerId = base.nextProducerId;
   }
 
   replay(record: MetadataRecord, offset: bigint): void {
-    assert(offset > this.offset, () => `metadata offsets must increase: ${offset} after ${this.offset}`);
-    this.offset = offset;
+    assert(
+      offset > this.lastOffset,
+      () => `metadata offsets must increase: ${offset} after ${this.lastOffset}`,
+    );
+    this.lastOffset = offset;
+    this.replayRecord(record);
+  }
+
+  /**
+   * Replays a snapshot's records over an empty image: they describe the image at `offset` and
+   * carry no offsets of their own.
+   */
+  replaySnapshot(records: readonly MetadataRecord[], offset: bigint): void {
+    assert(this.base.offset === -1n && this.lastOffset === -1n, "a snapshot replays over the empty image");
+    for (const record of records) this.replayRecord(record);
+    this.lastOffset = offset;
+    this.snapshot = true;
+  }
+
+  /** The offset of the last record replayed (the base image's offset before any). */
+  get offset(): bigint {
+    return this.lastOffset;
+  }
+
+  get changes(): MetadataChanges {
+    return {
+      snapshot: this.snapshot,
+      topics: this.changedTopics,
+      removedTopics: this.removedTopics,
+      brokers: this.changedBrokers,
+      configs: this.changedConfigs,
+    };
+  }
+
+  private touchPartition(topicId: Uuid, partitionId: number): void {
+    let set = this.changedTopics.get(topicId);
+    if (set === undefined) {
+      set = new Set();
+      this.changedTopics.set(topicId, set);
+    }
+    set.add(partitionId);
+  }
+
+  private replayRecord(record: MetadataRecord): void {
     switch (record.type) {
       case "RegisterBroker":
+        this.changedBrokers.add(record.brokerId);
         this.mutableBrokers().set(record.brokerId, {
           id: record.brokerId,
           epoch: record.brokerEpoch,
@@ -44,18 +108,21 @@ export class MetadataDelta {
         });
         return;
       case "UnregisterBroker":
+        this.changedBrokers.add(record.brokerId);
         this.mutableBrokers().delete(record.brokerId);
         return;
       case "FenceBroker":
       case "UnfenceBroker": {
         const broker = this.mutableBrokers().get(record.id);
         assert(broker !== undefined, `fencing unknown broker ${record.id}`);
+        this.changedBrokers.add(record.id);
         this.mutableBrokers().set(record.id, { ...broker, fenced: record.type === "FenceBroker" });
         return;
       }
       case "Topic":
         assert(!this.mutableTopics().has(record.topicId), `topic id ${record.topicId} exists`);
         this.mutableTopics().set(record.topicId, { id: record.topicId, name: record.name, partitions: [] });
+        this.changedTopics.set(record.topicId, new Set());
         return;
       case "Partition":
         this.replayPartition(record);
@@ -68,6 +135,9 @@ export class MetadataDelta {
         assert(topic !== undefined, `removing unknown topic id ${record.topicId}`);
         this.mutableTopics().delete(record.topicId);
         this.mutableConfigs(2).delete(topic.name);
+        this.changedTopics.delete(record.topicId);
+        this.removedTopics.set(record.topicId, topic.name);
+        this.changedConfigs.add(`2:${topic.name}`);
         return;
       }
       case "Config":
@@ -99,6 +169,7 @@ export class MetadataDelta {
       partitionEpoch: record.partitionEpoch,
     };
     this.mutableTopics().set(record.topicId, { ...topic, partitions: [...topic.partitions, partition] });
+    this.touchPartition(record.topicId, record.partitionId);
   }
 
   private replayPartitionChange(record: Extract<MetadataRecord, { type: "PartitionChange" }>): void {
@@ -119,9 +190,11 @@ export class MetadataDelta {
     const partitions = [...topic.partitions];
     partitions[record.partitionId] = next;
     this.mutableTopics().set(record.topicId, { ...topic, partitions });
+    this.touchPartition(record.topicId, record.partitionId);
   }
 
   private replayConfig(type: ConfigResourceType, resource: string, name: string, value: string | null): void {
+    this.changedConfigs.add(`${type}:${resource}`);
     const byResource = this.mutableConfigs(type);
     const current = new Map(byResource.get(resource) ?? []);
     if (value === null) current.delete(name);
@@ -162,7 +235,7 @@ export class MetadataDelta {
         ? this.base.topicsByName
         : new Map([...topicsById.values()].map((t) => [t.name, t]));
     return new MetadataImage({
-      offset: this.offset,
+      offset: this.lastOffset,
       brokers: this.brokers ?? this.base.brokers,
       topicsById,
       topicsByName,

@@ -20,9 +20,9 @@ export function uuidFromBytes(source: Buffer, at: number): Uuid {
 }
 
 /** A random (version 4) UUID that is neither zero nor Kafka's reserved metadata topic id. */
-export function randomUuid(): Uuid {
+export function randomUuid(source: () => Buffer = () => randomBytes(16)): Uuid {
   for (;;) {
-    const bytes = randomBytes(16);
+    const bytes = Buffer.from(source());
     bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
     bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
     const uuid = bytes.toString("base64url");

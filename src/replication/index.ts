@@ -1,2 +1,2 @@
 export { IsolationLevel, Partition, type PartitionState } from "./partition.js";
-export { type ReplicaAssignment, ReplicaManager } from "./replica-manager.js";
+export { type ReplicaAssignment, type ReplicaChanges, ReplicaManager } from "./replica-manager.js";

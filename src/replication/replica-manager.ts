@@ -13,10 +13,23 @@ export interface ReplicaAssignment {
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** What changed in the metadata, as the replica manager needs it (kept narrow to stay below metadata). */
+export interface ReplicaChanges {
+  /** A whole new image (start, a snapshot): every partition is compared. */
+  readonly full: boolean;
+  /** Partitions that changed, as assignments (replicas may no longer include this broker). */
+  readonly changed: Iterable<ReplicaAssignment>;
+  /** Topics deleted by a committed RemoveTopic: id -> name. */
+  readonly removedTopics: ReadonlyMap<Uuid, string>;
+}
+
 /**
- * The partitions this broker hosts, kept in step with the metadata image: a partition whose
- * replicas include this broker gets a log and a Partition; one that leaves (topic deleted) has
- * its log deleted. Produce, Fetch and the coordinators find partitions here.
+ * The partitions this broker hosts, kept in step with the committed metadata: a partition whose
+ * replicas include this broker gets a log and a Partition. A log is deleted only when the
+ * metadata says so (its topic was deleted, or the partition was moved off this broker); a log on
+ * disk that the metadata does not mention is a stray, as Kafka calls it, and is left alone (a
+ * broker that was away may see a deletion only as a snapshot without the topic). Produce, Fetch
+ * and the coordinators find partitions here.
  */
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
@@ -24,17 +37,24 @@ export class ReplicaManager {
   private readonly localBrokerId: number;
   private readonly log: Logger;
   private readonly producerState: ProducerStateOptions;
+  private readonly mayLead: () => boolean;
 
   constructor(options: {
     logManager: LogManager;
     localBrokerId: number;
     log: Logger;
+    /**
+     * Whether this broker may act as leader at all: false while it is fenced or its session with
+     * the metadata store has expired (another broker may lead its partitions by now).
+     */
+    mayLead?: () => boolean;
     /** Idempotent-producer settings of every partition (default: 1 day expiry, the system clock). */
     producerState?: ProducerStateOptions;
   }) {
     this.logManager = options.logManager;
     this.localBrokerId = options.localBrokerId;
     this.log = options.log;
+    this.mayLead = options.mayLead ?? (() => true);
     this.producerState = options.producerState ?? {
       producerIdExpirationMs: 86_400_000,
       clock: systemClock,
@@ -66,49 +86,76 @@ export class ReplicaManager {
       throw new KafkaError(
         partitionKnown ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       );
-    if (!p.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (!p.isLeader || !this.mayLead()) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     return p;
   }
 
   /**
-   * Makes the hosted partitions match `assignments` (every partition in the image):
-   * creates the local replicas that are new, updates the others, removes the ones that are gone.
+   * Applies committed metadata changes: replicas new to this broker get a log and a Partition,
+   * the others are updated; partitions of deleted topics, and partitions moved off this broker,
+   * lose their logs. With `full`, `changed` lists every partition of the image and hosted
+   * partitions it does not list are left as strays (not deleted).
    */
-  apply(assignments: Iterable<ReplicaAssignment>, configFor: (topic: string) => LogConfig): void {
-    const wanted = new Set<string>();
-    for (const a of assignments) {
-      if (!a.state.replicas.includes(this.localBrokerId)) continue;
+  applyChanges(changes: ReplicaChanges, configFor: (topic: string) => LogConfig): void {
+    for (const [topicId, name] of changes.removedTopics) {
+      for (const [k, p] of this.partitions) if (p.topic === name && p.topicId === topicId) this.remove(k, p);
+    }
+    const seen = changes.full ? new Set<string>() : null;
+    for (const a of changes.changed) {
       const k = key(a.topic, a.partitionIndex);
-      wanted.add(k);
+      seen?.add(k);
       const existing = this.partitions.get(k);
+      if (!a.state.replicas.includes(this.localBrokerId)) {
+        if (existing !== undefined && existing.topicId === a.topicId) this.remove(k, existing);
+        continue;
+      }
       if (existing !== undefined && existing.topicId === a.topicId) {
         existing.update(a.state);
         continue;
       }
+      // Same name, another id: the old topic was deleted while this broker was not looking.
       if (existing !== undefined) this.remove(k, existing);
-      try {
-        const log = this.logManager.getOrCreateLog(
-          { topic: a.topic, partition: a.partitionIndex },
-          configFor(a.topic),
-          a.topicId,
-        );
-        this.partitions.set(
-          k,
-          new Partition({
-            topic: a.topic,
-            partitionIndex: a.partitionIndex,
-            topicId: a.topicId,
-            log,
-            localBrokerId: this.localBrokerId,
-            state: a.state,
-            producerState: this.producerState,
-          }),
-        );
-      } catch (error) {
-        this.log.error(`cannot open log for ${a.topic}-${a.partitionIndex}: ${describeError(error)}`);
+      this.host(k, a, configFor);
+    }
+    if (seen !== null) {
+      for (const [k, p] of this.partitions) {
+        if (!seen.has(k))
+          this.log.warn(`stray partition ${p.topic}-${p.partitionIndex}: not in the metadata, log kept`);
       }
     }
-    for (const [k, p] of this.partitions) if (!wanted.has(k)) this.remove(k, p);
+  }
+
+  private host(k: string, a: ReplicaAssignment, configFor: (topic: string) => LogConfig): void {
+    const tp = { topic: a.topic, partition: a.partitionIndex };
+    const onDisk = this.logManager.getLog(tp);
+    if (onDisk !== undefined && onDisk.topicId !== null && onDisk.topicId !== a.topicId) {
+      // A log of a deleted topic of the same name, left while this broker was away.
+      this.log.info(
+        `deleting stray log ${a.topic}-${a.partitionIndex} of deleted topic id ${onDisk.topicId}`,
+      );
+      this.logManager.deleteLog(tp);
+    }
+    try {
+      const log = this.logManager.getOrCreateLog(
+        { topic: a.topic, partition: a.partitionIndex },
+        configFor(a.topic),
+        a.topicId,
+      );
+      this.partitions.set(
+        k,
+        new Partition({
+          topic: a.topic,
+          partitionIndex: a.partitionIndex,
+          topicId: a.topicId,
+          log,
+          localBrokerId: this.localBrokerId,
+          state: a.state,
+          producerState: this.producerState,
+        }),
+      );
+    } catch (error) {
+      this.log.error(`cannot open log for ${a.topic}-${a.partitionIndex}: ${describeError(error)}`);
+    }
   }
 
   /** Forgets idle idempotent producers in every partition (producer.id.expiration.ms). */

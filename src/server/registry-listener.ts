@@ -36,7 +36,7 @@ export async function startRegistry(
   );
   if (listener === undefined) return null;
   const backend = new SchemasTopicBackend(broker);
-  backend.ensureTopic();
+  await backend.ensureTopic();
   const registryLog = log.child("registry");
   return startSchemaRegistry({
     store: backend,

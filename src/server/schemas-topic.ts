@@ -26,9 +26,9 @@ export class SchemasTopicBackend implements SchemaLogBackend {
   }
 
   /** Creates `_schemas` (1 partition, compacted) unless it exists. */
-  ensureTopic(): void {
+  async ensureTopic(): Promise<void> {
     const replication = Math.max(1, Math.min(3, this.broker.image.liveBrokers().length));
-    const { errorCode } = ensureInternalTopic(this.broker, SCHEMAS_TOPIC, 1, replication, {
+    const { errorCode } = await ensureInternalTopic(this.broker, SCHEMAS_TOPIC, 1, replication, {
       "cleanup.policy": "compact",
     });
     if (errorCode !== ErrorCode.NONE) throw new KafkaError(errorCode, `cannot create ${SCHEMAS_TOPIC}`);

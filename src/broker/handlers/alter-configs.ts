@@ -13,8 +13,8 @@ export function alterConfigsHandler(broker: Broker) {
     apiKey: ApiKey.AlterConfigs,
     minVersion: 0,
     maxVersion: 2,
-    handle(request) {
-      const responses = alterConfigs(
+    async handle(request) {
+      const responses = await alterConfigs(
         broker,
         request.resources.map((r) => ({
           resourceType: r.resourceType,

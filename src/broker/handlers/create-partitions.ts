@@ -22,7 +22,7 @@ export function createPartitionsHandler(broker: Broker) {
     apiKey: ApiKey.CreatePartitions,
     minVersion: 0,
     maxVersion: 3,
-    handle(request) {
+    async handle(request) {
       const seen = new Set<string>();
       const duplicated = new Set<string>();
       for (const t of request.topics) (seen.has(t.name) ? duplicated : seen).add(t.name);
@@ -36,17 +36,16 @@ export function createPartitionsHandler(broker: Broker) {
         request.topics.filter((t) => !duplicated.has(t.name)),
       );
       results.push(...refused);
-      const outcome = broker.controller.createPartitions(
-        broker.image,
-        accepted.map((t) => ({
-          name: t.name,
-          count: t.count,
-          assignments: t.assignments?.map((a) => a.brokerIds) ?? null,
-        })),
-        request.validateOnly,
-      );
-      broker.commit(outcome.records);
-      results.push(...outcome.results);
+      const wanted = accepted.map((t) => ({
+        name: t.name,
+        count: t.count,
+        assignments: t.assignments?.map((a) => a.brokerIds) ?? null,
+      }));
+      const outcome = await broker.decide("create partitions", (image) => {
+        const decided = broker.controller.createPartitions(image, wanted, request.validateOnly);
+        return { records: decided.records, result: decided.results };
+      });
+      results.push(...outcome);
       return { throttleTimeMs: 0, results };
     },
     errorResponse: (request, errorCode) => ({

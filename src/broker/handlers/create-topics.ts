@@ -18,23 +18,27 @@ export function createTopicsHandler(broker: Broker) {
     apiKey: ApiKey.CreateTopics,
     minVersion: 2,
     maxVersion: 7,
-    handle(request, context) {
-      const { results, records } = broker.controller.createTopics(
-        broker.image,
-        request.topics.map((t) => ({
-          name: t.name,
-          numPartitions: t.numPartitions,
-          replicationFactor: t.replicationFactor,
-          assignments: t.assignments.map((a) => ({
-            partitionIndex: a.partitionIndex,
-            brokerIds: a.brokerIds,
-          })),
-          configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+    async handle(request, context) {
+      const wanted = request.topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({
+          partitionIndex: a.partitionIndex,
+          brokerIds: a.brokerIds,
         })),
-        broker.controllerDefaults(),
-        request.validateOnly,
-      );
-      const image = broker.commit(records);
+        configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+      }));
+      const results = await broker.decide("create topics", (current) => {
+        const decided = broker.controller.createTopics(
+          current,
+          wanted,
+          broker.controllerDefaults(),
+          request.validateOnly,
+        );
+        return { records: decided.records, result: decided.results };
+      });
+      const image = broker.image;
       return {
         throttleTimeMs: 0,
         topics: results.map((r) => {

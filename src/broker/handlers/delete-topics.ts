@@ -24,7 +24,7 @@ export function deleteTopicsHandler(broker: Broker) {
     apiKey: ApiKey.DeleteTopics,
     minVersion: 1,
     maxVersion: 6,
-    handle(request, context) {
+    async handle(request, context) {
       if (!broker.config.bool("delete.topic.enable")) {
         const errorCode =
           context.apiVersion < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED;
@@ -68,8 +68,14 @@ export function deleteTopicsHandler(broker: Broker) {
           idToName.set(topic.id, name);
         }
       }
-      const { results, records } = broker.controller.deleteTopics(image, [...idToName.values()]);
-      broker.commit(records);
+      const deleting = [...idToName.values()];
+      const results =
+        deleting.length === 0
+          ? []
+          : await broker.decide("delete topics", (current) => {
+              const outcome = broker.controller.deleteTopics(current, deleting);
+              return { records: outcome.records, result: outcome.results };
+            });
       for (const r of results) {
         responses.push({
           name: r.name,

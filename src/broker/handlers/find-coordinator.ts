@@ -24,12 +24,12 @@ export function findCoordinatorHandler(broker: Broker) {
     apiKey: ApiKey.FindCoordinator,
     minVersion: 0,
     maxVersion: 6,
-    handle(request, context) {
+    async handle(request, context) {
       const batched = context.apiVersion >= 4;
       const keys = batched ? request.coordinatorKeys : [request.key];
-      const coordinators = keys.map((key) =>
-        findCoordinator(broker, key, request.keyType, context.listenerName),
-      );
+      const coordinators: FindCoordinatorResponseCoordinatorInput[] = [];
+      for (const key of keys)
+        coordinators.push(await findCoordinator(broker, key, request.keyType, context.listenerName));
       const first = coordinators[0];
       return {
         throttleTimeMs: 0,
@@ -46,12 +46,12 @@ export function findCoordinatorHandler(broker: Broker) {
   });
 }
 
-function findCoordinator(
+async function findCoordinator(
   broker: Broker,
   key: string,
   keyType: number,
   listenerName: string,
-): FindCoordinatorResponseCoordinatorInput {
+): Promise<FindCoordinatorResponseCoordinatorInput> {
   if (keyType === CoordinatorType.transaction) {
     return noCoordinator(
       key,
@@ -62,7 +62,7 @@ function findCoordinator(
   if (keyType !== CoordinatorType.group) {
     return noCoordinator(key, ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
   }
-  const created = ensureOffsetsTopic(broker);
+  const created = await ensureOffsetsTopic(broker);
   if (created !== ErrorCode.NONE) {
     return noCoordinator(
       key,

@@ -18,8 +18,8 @@ export function incrementalAlterConfigsHandler(broker: Broker) {
     apiKey: ApiKey.IncrementalAlterConfigs,
     minVersion: 0,
     maxVersion: 1,
-    handle(request) {
-      const responses = alterConfigs(
+    async handle(request) {
+      const responses = await alterConfigs(
         broker,
         request.resources.map((r) => ({
           resourceType: r.resourceType,

@@ -3,6 +3,7 @@ import {
   ErrorCode,
   type InitProducerIdRequest,
   type InitProducerIdResponseInput,
+  KafkaError,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
@@ -26,15 +27,19 @@ export function initProducerIdHandler(broker: Broker) {
     apiKey: ApiKey.InitProducerId,
     minVersion: 0,
     maxVersion: 5,
-    handle(request) {
+    async handle(request) {
       if (request.transactionalId === "") return failed(ErrorCode.INVALID_REQUEST);
       if (request.transactionalId !== null) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      return {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.NONE,
-        producerId: broker.producerIds.generateProducerId(),
-        producerEpoch: 0,
-      };
+      let producerId: bigint;
+      try {
+        producerId = await broker.producerIds.generateProducerId();
+      } catch (error) {
+        // No block from the controller right now (an election, the store away): retriable, as
+        // Kafka's RPCProducerIdManager answers while it waits for a block.
+        if (error instanceof KafkaError) return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+        throw error;
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
     },
     errorResponse: (_request, errorCode) => failed(errorCode),
   });

@@ -23,7 +23,7 @@ export function metadataHandler(broker: Broker) {
     apiKey: ApiKey.Metadata,
     minVersion: 0,
     maxVersion: 12,
-    handle(request, context) {
+    async handle(request, context) {
       const v = context.apiVersion;
       // v10-11 carry topic ids and nullable names on the wire, but (as in Kafka) only v12+ may use them.
       if (v < 12 && request.topics?.some((t) => t.name === null || t.topicId !== ZERO_UUID))
@@ -36,7 +36,7 @@ export function metadataHandler(broker: Broker) {
           .filter(
             (n): n is string => n !== null && broker.image.topic(n) === undefined && mayAutoCreate(broker, n),
           );
-        autoCreateTopics(broker, missing);
+        if (missing.length > 0) await autoCreateTopics(broker, missing);
       }
       const image = broker.image;
       const topics: MetadataResponseMetadataResponseTopicInput[] = [];
@@ -71,7 +71,13 @@ export function metadataHandler(broker: Broker) {
           ? []
           : [{ nodeId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack }];
       });
-      return { throttleTimeMs: 0, brokers, clusterId: broker.clusterId, controllerId: broker.nodeId, topics };
+      return {
+        throttleTimeMs: 0,
+        brokers,
+        clusterId: broker.clusterId,
+        controllerId: broker.activeControllerId,
+        topics,
+      };
     },
     // Kafka's: every requested topic with the error, a null name as "" (the response cannot carry null before v12).
     errorResponse: (request, errorCode) => ({

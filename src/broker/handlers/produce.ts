@@ -8,7 +8,7 @@ import {
   type ProduceResponsePartitionProduceResponseInput,
 } from "../../protocol/index.js";
 import type { Partition } from "../../replication/index.js";
-import { defineHandler, NO_RESPONSE } from "../api-handler.js";
+import { defineHandler, type HandlerResult, NO_RESPONSE, type RequestContext } from "../api-handler.js";
 import type { Broker } from "../broker.js";
 import { validateProduceRecords } from "../produce-records-validation.js";
 import { autoCreateTopics, mayAutoCreate } from "../topic-creation.js";
@@ -39,62 +39,10 @@ export function produceHandler(broker: Broker) {
       const missing = request.topicData
         .map((t) => t.name)
         .filter((n) => broker.image.topic(n) === undefined && mayAutoCreate(broker, n));
-      if (missing.length > 0) autoCreateTopics(broker, missing);
-      let failed = false;
-      const appended: { partition: Partition; response: ProduceResponsePartitionProduceResponseInput }[] = [];
-      const responses = request.topicData.map((topic) => {
-        const known = broker.image.topic(topic.name) !== undefined;
-        const internal = broker.isInternalTopic(topic.name);
-        return {
-          name: topic.name,
-          partitionResponses: topic.partitionData.map((p): ProduceResponsePartitionProduceResponseInput => {
-            try {
-              if (internal)
-                throw new KafkaError(
-                  ErrorCode.INVALID_TOPIC_EXCEPTION,
-                  `Cannot append to internal topic ${topic.name}`,
-                );
-              const partition = broker.replicaManager.leaderOrError(
-                topic.name,
-                p.index,
-                known && broker.image.partition(topic.name, p.index) !== undefined,
-              );
-              const records = validateProduceRecords(p.records, context.apiVersion);
-              const info = partition.appendRecordsToLeader(records, acks);
-              const response = {
-                index: p.index,
-                errorCode: ErrorCode.NONE,
-                baseOffset: info.firstOffset,
-                logAppendTimeMs: info.logAppendTimeMs,
-                logStartOffset: info.logStartOffset,
-              };
-              appended.push({ partition, response });
-              return response;
-            } catch (error) {
-              failed = true;
-              return partitionError(broker, topic.name, p.index, error, context.apiVersion);
-            }
-          }),
-        };
-      });
-      if (acks === 0) {
-        if (failed) context.connection.close();
-        return NO_RESPONSE;
-      }
-      const unwritten = appended.filter(
-        (a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset,
-      );
-      if (unwritten.length === 0) return { responses, throttleTimeMs: 0 };
-      return Promise.all(
-        unwritten.map(({ partition, response }) =>
-          partition.whenAppended().catch((error: unknown) => {
-            Object.assign(
-              response,
-              partitionError(broker, partition.topic, response.index, error, context.apiVersion),
-            );
-          }),
-        ),
-      ).then(() => ({ responses, throttleTimeMs: 0 }));
+      // Rare (first produce to a new topic): only then does the handler wait before appending.
+      if (missing.length > 0)
+        return autoCreateTopics(broker, missing).then(() => appendAll(broker, request, context));
+      return appendAll(broker, request, context);
     },
     errorResponse: (request, errorCode, context) => {
       // acks=0 producers read no responses: an answer would be taken for the next request's.
@@ -103,6 +51,67 @@ export function produceHandler(broker: Broker) {
       return everyPartition(request, errorCode);
     },
   });
+}
+
+function appendAll(
+  broker: Broker,
+  request: ProduceRequest,
+  context: RequestContext,
+): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
+  const acks = request.acks;
+  let failed = false;
+  const appended: { partition: Partition; response: ProduceResponsePartitionProduceResponseInput }[] = [];
+  const responses = request.topicData.map((topic) => {
+    const known = broker.image.topic(topic.name) !== undefined;
+    const internal = broker.isInternalTopic(topic.name);
+    return {
+      name: topic.name,
+      partitionResponses: topic.partitionData.map((p): ProduceResponsePartitionProduceResponseInput => {
+        try {
+          if (internal)
+            throw new KafkaError(
+              ErrorCode.INVALID_TOPIC_EXCEPTION,
+              `Cannot append to internal topic ${topic.name}`,
+            );
+          const partition = broker.replicaManager.leaderOrError(
+            topic.name,
+            p.index,
+            known && broker.image.partition(topic.name, p.index) !== undefined,
+          );
+          const records = validateProduceRecords(p.records, context.apiVersion);
+          const info = partition.appendRecordsToLeader(records, acks);
+          const response = {
+            index: p.index,
+            errorCode: ErrorCode.NONE,
+            baseOffset: info.firstOffset,
+            logAppendTimeMs: info.logAppendTimeMs,
+            logStartOffset: info.logStartOffset,
+          };
+          appended.push({ partition, response });
+          return response;
+        } catch (error) {
+          failed = true;
+          return partitionError(broker, topic.name, p.index, error, context.apiVersion);
+        }
+      }),
+    };
+  });
+  if (acks === 0) {
+    if (failed) context.connection.close();
+    return NO_RESPONSE;
+  }
+  const unwritten = appended.filter((a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset);
+  if (unwritten.length === 0) return { responses, throttleTimeMs: 0 };
+  return Promise.all(
+    unwritten.map(({ partition, response }) =>
+      partition.whenAppended().catch((error: unknown) => {
+        Object.assign(
+          response,
+          partitionError(broker, partition.topic, response.index, error, context.apiVersion),
+        );
+      }),
+    ),
+  ).then(() => ({ responses, throttleTimeMs: 0 }));
 }
 
 function partitionError(

@@ -1,8 +1,8 @@
 import { assert, type SeededRandom } from "../../base/index.js";
 import { ErrorCode, randomUuid, type Uuid } from "../../protocol/index.js";
 import type { MetadataImage } from "../metadata-image.js";
-import { METADATA_TOPIC } from "../metadata-log.js";
 import { ConfigResourceType, type MetadataRecord } from "../metadata-records.js";
+import { METADATA_TOPIC } from "../metadata-topic.js";
 import { placeReplicas } from "./replica-placement.js";
 import { topicNameProblem, topicNamesCollide } from "./topic-name.js";
 

@@ -43,9 +43,10 @@ test("a partition index the topic does not have is UNKNOWN_TOPIC_OR_PARTITION fo
 test("a partition without a leader on this broker is NOT_LEADER_OR_FOLLOWER", async () => {
   const topicId = b.server.broker.image.topic("two")?.id;
   assert.ok(topicId);
-  b.server.broker.commit([
-    { type: "PartitionChange", topicId, partitionId: 0, leader: -1, isr: null, replicas: null },
-  ]);
+  await b.server.broker.decide("test", () => ({
+    records: [{ type: "PartitionChange", topicId, partitionId: 0, leader: -1, isr: null, replicas: null }],
+    result: undefined,
+  }));
   assert.equal(await produceTo(0), ErrorCode.NOT_LEADER_OR_FOLLOWER);
   assert.equal((await fetchAt(b.client, "two", 0, 0n)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   assert.equal((await listOffset(b.client, "two", 0, -1n)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);

@@ -26,14 +26,17 @@ async function endOffsets(
 }
 
 /** Moves leadership away from the only broker and back, as a failover would: the epoch goes up by 2. */
-function bounceLeader(topic: string, partition: number): void {
+async function bounceLeader(topic: string, partition: number): Promise<void> {
   const broker = b.server.broker;
   const topicId = broker.image.topic(topic)?.id;
   assert.ok(topicId);
   for (const leader of [-1, broker.nodeId]) {
-    broker.commit([
-      { type: "PartitionChange", topicId, partitionId: partition, leader, isr: null, replicas: null },
-    ]);
+    await broker.decide("test", () => ({
+      records: [
+        { type: "PartitionChange", topicId, partitionId: partition, leader, isr: null, replicas: null },
+      ],
+      result: undefined,
+    }));
   }
 }
 
@@ -63,7 +66,7 @@ test("the end offset of the current epoch is the log end offset, at v2, v3 and v
 test("after a leader change, older epochs end where the next one starts", async () => {
   await createTopic(b.client, "moved");
   await produce(b.client, "moved", 0, 5);
-  bounceLeader("moved", 0);
+  await bounceLeader("moved", 0);
   assert.equal(b.server.broker.image.partition("moved", 0)?.leaderEpoch, 2);
   await produce(b.client, "moved", 0, 3);
   const ask = (leaderEpoch: number) => ({ partition: 0, currentLeaderEpoch: 2, leaderEpoch });
@@ -78,7 +81,7 @@ test("after a leader change, older epochs end where the next one starts", async 
 
 test("CurrentLeaderEpoch fences stale and future epochs", async () => {
   await createTopic(b.client, "fenced");
-  bounceLeader("fenced", 0);
+  await bounceLeader("fenced", 0);
   assert.deepEqual(
     await endOffsets(b.client, 3, "fenced", [
       { partition: 0, currentLeaderEpoch: 1, leaderEpoch: 0 },
@@ -97,9 +100,10 @@ test("unknown partitions, and partitions without a leader here", async () => {
   await createTopic(b.client, "leaderless");
   const topicId = b.server.broker.image.topic("leaderless")?.id;
   assert.ok(topicId);
-  b.server.broker.commit([
-    { type: "PartitionChange", topicId, partitionId: 0, leader: -1, isr: null, replicas: null },
-  ]);
+  await b.server.broker.decide("test", () => ({
+    records: [{ type: "PartitionChange", topicId, partitionId: 0, leader: -1, isr: null, replicas: null }],
+    result: undefined,
+  }));
   assert.deepEqual(
     await endOffsets(b.client, 2, "leaderless", [
       { partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 },

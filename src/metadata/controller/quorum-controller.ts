@@ -1,0 +1,275 @@
+import { assert, BrookError, describeError, type Env, type Logger } from "../../base/index.js";
+import type { MetadataImage } from "../metadata-image.js";
+import type { MetadataLoader } from "../metadata-loader.js";
+import { encodeMetadataRecordValue } from "../metadata-record-codec.js";
+import { snapshotRecords } from "../metadata-snapshot.js";
+import {
+  type BrokerSessionInfo,
+  type Campaign,
+  type ControllerCandidate,
+  type ControllerLeadership,
+  type MetadataQuorum,
+  NotControllerError,
+  type Subscription,
+} from "../store/index.js";
+import { type MembershipOptions, reconcileMembership } from "./broker-membership.js";
+import { RecordBuilder } from "./record-builder.js";
+
+export interface QuorumControllerOptions {
+  nodeId: number;
+  quorum: MetadataQuorum;
+  loader: MetadataLoader;
+  env: Env;
+  log: Logger;
+  /** Where brokers reach this node, once it listens. */
+  candidate: () => ControllerCandidate;
+  membership: MembershipOptions;
+  /** A snapshot is written after this many records (Kafka counts bytes; records are ~50-100 bytes). */
+  snapshotRecordsMax: number;
+  /** ...or after this long with new records (`metadata.log.max.snapshot.interval.ms`). */
+  snapshotIntervalMs: number;
+  /** Whether this node stands for election (process.roles includes controller). */
+  candidateForElection: boolean;
+}
+
+/** One decision of the controller: adds records to the builder and returns its answer. */
+export type ControllerOperation<T> = (builder: RecordBuilder) => T;
+
+export interface Committed<T> {
+  result: T;
+  /** The offset of the operation's last record (or of the image it was decided on, when it wrote none). */
+  offset: bigint;
+}
+
+interface QueuedOperation {
+  name: string;
+  run: ControllerOperation<unknown>;
+  resolve(value: Committed<unknown>): void;
+  reject(error: unknown): void;
+}
+
+/** The records of one operation may not exceed one entry; the whole request is refused. */
+export class ControllerEntryTooLargeError extends BrookError {
+  constructor(message: string) {
+    super("BRK_ERR_METADATA_ENTRY_TOO_LARGE", message);
+  }
+}
+
+/** Operations decided together and appended as one entry, at most. */
+const OPERATIONS_PER_ENTRY_MAX = 256;
+/** Records in one entry before the controller stops adding operations to it. */
+const RECORDS_PER_ENTRY_SOFT_MAX = 4096;
+
+/**
+ * The active controller's runtime, on every node that may be elected. While it holds the
+ * controllership it decides every change to the cluster: operations queue, run one after the
+ * other against the image that includes the ones before them, and are appended together as one
+ * entry; each answers once its entry is committed. Between operations it follows the brokers'
+ * sessions (registering, unfencing and fencing brokers and moving leaderships) and writes
+ * snapshots. When it loses the controllership it fails what is queued with NOT_CONTROLLER and
+ * forgets its state; the next controller starts from the committed log.
+ */
+export class QuorumController {
+  private readonly options: QuorumControllerOptions;
+  private readonly log: Logger;
+  private leadership: ControllerLeadership | null = null;
+  /** The committed image while active (this controller is the only writer). */
+  private image: MetadataImage | null = null;
+  private term = 0;
+  private queue: QueuedOperation[] = [];
+  private pumping = false;
+  private sessions: ReadonlyMap<number, BrokerSessionInfo> = new Map();
+  private membershipQueued = false;
+  private campaign: Campaign | null = null;
+  private sessionWatch: Subscription | null = null;
+  private recordsSinceSnapshot = 0;
+  private lastSnapshotMs = 0;
+  private stopped = false;
+
+  constructor(options: QuorumControllerOptions) {
+    this.options = options;
+    this.log = options.log;
+  }
+
+  get isActive(): boolean {
+    return this.image !== null && this.leadership !== null;
+  }
+
+  get epoch(): number {
+    return this.leadership?.epoch ?? -1;
+  }
+
+  start(): void {
+    if (!this.options.candidateForElection) return;
+    this.sessionWatch = this.options.quorum.watchSessions((sessions) => {
+      this.sessions = sessions;
+      if (this.isActive) this.queueMembership();
+    });
+    this.campaign = this.options.quorum.campaign(this.options.candidate(), {
+      elected: (leadership) => void this.takeOffice(leadership),
+      resigned: (reason) => this.leaveOffice(reason),
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sessionWatch?.stop();
+    await this.campaign?.stop();
+    this.leaveOffice("stopped");
+  }
+
+  /** Runs `operation` as the active controller; rejects with NotControllerError otherwise. */
+  submit<T>(name: string, operation: ControllerOperation<T>): Promise<Committed<T>> {
+    if (!this.isActive)
+      return Promise.reject(
+        new NotControllerError(`node ${this.options.nodeId} is not the active controller`),
+      );
+    return new Promise<Committed<T>>((resolve, reject) => {
+      this.queue.push({
+        name,
+        run: operation,
+        resolve: resolve as (value: Committed<unknown>) => void,
+        reject,
+      });
+      void this.pump();
+    });
+  }
+
+  private async takeOffice(leadership: ControllerLeadership): Promise<void> {
+    const term = ++this.term;
+    this.leadership = leadership;
+    await this.options.loader.whenApplied(leadership.startEnd - 1n);
+    if (term !== this.term) return;
+    const image = this.options.loader.image;
+    assert(
+      image.offset === leadership.startEnd - 1n,
+      () => `the controller's image (${image.offset}) is the committed log (${leadership.startEnd - 1n})`,
+    );
+    this.image = image;
+    this.recordsSinceSnapshot = 0;
+    this.lastSnapshotMs = this.options.env.clock.monotonicMs();
+    this.queueMembership();
+  }
+
+  private leaveOffice(reason: string): void {
+    this.term++;
+    const wasActive = this.image !== null;
+    this.leadership = null;
+    this.image = null;
+    this.membershipQueued = false;
+    const failed = this.queue.splice(0);
+    for (const op of failed) op.reject(new NotControllerError(`controller resigned: ${reason}`));
+    if (wasActive) this.log.info(`node ${this.options.nodeId} is no longer the active controller: ${reason}`);
+  }
+
+  private queueMembership(): void {
+    if (this.membershipQueued) return;
+    this.membershipQueued = true;
+    this.queue.push({
+      name: "broker membership",
+      run: (builder) => {
+        this.membershipQueued = false;
+        reconcileMembership(builder, this.sessions, this.options.membership);
+      },
+      resolve: () => {},
+      reject: (error) => {
+        if (!(error instanceof NotControllerError))
+          this.log.error(`broker membership: ${describeError(error)}`);
+      },
+    });
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.isActive && this.queue.length > 0) await this.runEntry();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Decides the queued operations that fit one entry, appends it, and answers them. */
+  private async runEntry(): Promise<void> {
+    const term = this.term;
+    const leadership = this.leadership;
+    const image = this.image;
+    assert(leadership !== null && image !== null, "only the active controller appends");
+    const builder = new RecordBuilder(image);
+    const decided: { op: QueuedOperation; result: unknown; recordsEnd: number }[] = [];
+    while (this.queue.length > 0 && decided.length < OPERATIONS_PER_ENTRY_MAX) {
+      if (builder.records.length >= RECORDS_PER_ENTRY_SOFT_MAX) break;
+      const op = this.queue.shift() as QueuedOperation;
+      const mark = builder.mark();
+      try {
+        const result = op.run(builder);
+        this.checkEntrySize(builder, mark.count, leadership.entryBytesMax);
+        decided.push({ op, result, recordsEnd: builder.records.length });
+      } catch (error) {
+        builder.rollback(mark);
+        op.reject(error);
+      }
+    }
+    if (builder.records.length === 0) {
+      for (const d of decided) d.op.resolve({ result: d.result, offset: image.offset });
+      return;
+    }
+    const records = [...builder.records];
+    let base: bigint;
+    try {
+      base = await leadership.append(image.offset + 1n, records);
+    } catch (error) {
+      const reason =
+        error instanceof NotControllerError ? error : new NotControllerError(describeError(error));
+      for (const d of decided) d.op.reject(reason);
+      return;
+    }
+    assert(base === image.offset + 1n, "the entry lands where the controller expected");
+    if (term !== this.term) {
+      // Committed, but this controller resigned meanwhile: the answer still holds.
+      for (const d of decided) d.op.resolve({ result: d.result, offset: base + BigInt(d.recordsEnd) - 1n });
+      return;
+    }
+    this.image = builder.image;
+    for (const d of decided) {
+      const last = d.recordsEnd === 0 ? image.offset : base + BigInt(d.recordsEnd) - 1n;
+      d.op.resolve({ result: d.result, offset: last });
+    }
+    this.recordsSinceSnapshot += records.length;
+    await this.maybeSnapshot(term);
+  }
+
+  private checkEntrySize(builder: RecordBuilder, fromRecord: number, entryBytesMax: number): void {
+    const added = builder.records.length - fromRecord;
+    // Small entries cannot be near the limit: only large ones are measured.
+    if (builder.records.length < 1000) return;
+    let bytes = 70; // batch header
+    for (const r of builder.records) bytes += encodeMetadataRecordValue(r).length + 8;
+    if (bytes > entryBytesMax) {
+      throw new ControllerEntryTooLargeError(
+        `the change needs ${added} metadata records (${bytes} bytes), more than one metadata entry holds (${entryBytesMax} bytes); split the request`,
+      );
+    }
+  }
+
+  private async maybeSnapshot(term: number): Promise<void> {
+    const now = this.options.env.clock.monotonicMs();
+    const due =
+      this.recordsSinceSnapshot >= this.options.snapshotRecordsMax ||
+      (this.recordsSinceSnapshot > 0 && now - this.lastSnapshotMs >= this.options.snapshotIntervalMs);
+    const leadership = this.leadership;
+    const image = this.image;
+    if (!due || leadership === null || image === null) return;
+    try {
+      await leadership.writeSnapshot({ offset: image.offset, records: snapshotRecords(image) });
+      if (term !== this.term) return;
+      this.recordsSinceSnapshot = 0;
+      this.lastSnapshotMs = now;
+    } catch (error) {
+      this.log.warn(`metadata snapshot at ${image.offset} not written: ${describeError(error)}`);
+      this.lastSnapshotMs = now;
+    }
+  }
+}

@@ -1,0 +1,741 @@
+import { assert, describeError, type Env, type Logger } from "../../base/index.js";
+import { decodeMetadataEntry, encodeMetadataEntry } from "../metadata-entry-codec.js";
+import type { BrokerEndpoint, MetadataRecord } from "../metadata-records.js";
+import { type KvEvent, type KvStore, KvUnavailable, type KvWatch, prefixRangeEnd } from "./kv-store.js";
+import { LeaseKeeper } from "./lease-keeper.js";
+import {
+  type BrokerSession,
+  type BrokerSessionInfo,
+  type Campaign,
+  type CampaignListener,
+  type ControllerCandidate,
+  type ControllerInfo,
+  type ControllerLeadership,
+  type MetadataEntry,
+  type MetadataFollower,
+  type MetadataQuorum,
+  type MetadataSnapshot,
+  NotControllerError,
+  type SessionListener,
+  type Subscription,
+} from "./metadata-quorum.js";
+
+export interface KvMetadataQuorumOptions {
+  store: KvStore;
+  /** Key prefix of this cluster ("/brook/"), ending with "/". */
+  prefix: string;
+  env: Env;
+  /** Lease TTL of broker sessions and of the controllership (etcd.session.timeout.ms). */
+  sessionTimeoutMs: number;
+  log: Logger;
+  /** First retry delay after the store failed; doubles up to 2 s. */
+  retryBackoffMs?: number;
+}
+
+/** etcd refuses requests over 1.5 MiB by default; entries and snapshot chunks stay below. */
+const ENTRY_BYTES_MAX = 1024 * 1024;
+const RETRY_BACKOFF_MAX_MS = 2000;
+
+/**
+ * The metadata log and the cluster's membership kept in a linearizable key-value store (etcd).
+ * Under the cluster's prefix:
+ *
+ * - `log/<offset, 20 digits>`: one entry (a record batch of metadata records) at its base offset;
+ *   `log-end`: the next offset. An append is one transaction that writes both, and only if the
+ *   writer's `controller` key is still the one it created and `log-end` is what it expects.
+ * - `controller`: `{nodeId, epoch, endPoint}`, held under the controller's lease;
+ *   `controller-epoch`: the last epoch handed out (an election increments it in the same
+ *   transaction that creates `controller`).
+ * - `snapshot`: `{offset, id, chunks}` pointing at `snapshot-data/<id>/<chunk>`: the image at
+ *   `offset`, as records; entries it covers are removed when it is written.
+ * - `brokers/<id>`: a broker's session, held under the broker's lease.
+ */
+export class KvMetadataQuorum implements MetadataQuorum {
+  readonly kind = "etcd";
+  private readonly store: KvStore;
+  private readonly p: string;
+  private readonly env: Env;
+  private readonly sessionTimeoutMs: number;
+  private readonly log: Logger;
+  private readonly retryBackoffMs: number;
+  private readonly closers = new Set<() => void>();
+  private closed = false;
+
+  constructor(options: KvMetadataQuorumOptions) {
+    assert(options.prefix.endsWith("/"), "the key prefix ends with /");
+    this.store = options.store;
+    this.p = options.prefix;
+    this.env = options.env;
+    this.sessionTimeoutMs = options.sessionTimeoutMs;
+    this.log = options.log;
+    this.retryBackoffMs = options.retryBackoffMs ?? 100;
+  }
+
+  get keys() {
+    const p = this.p;
+    return {
+      controller: `${p}controller`,
+      controllerEpoch: `${p}controller-epoch`,
+      log: `${p}log/`,
+      logEnd: `${p}log-end`,
+      snapshot: `${p}snapshot`,
+      snapshotData: `${p}snapshot-data/`,
+      brokers: `${p}brokers/`,
+      clusterId: `${p}cluster-id`,
+    };
+  }
+
+  entryKey(offset: bigint): string {
+    return `${this.keys.log}${offset.toString().padStart(20, "0")}`;
+  }
+
+  /**
+   * The cluster id stored under the prefix; the first node to ask stores `proposed`. A node whose
+   * data directory belongs to another cluster must not join this one.
+   */
+  async clusterId(proposed: string): Promise<string> {
+    const key = this.keys.clusterId;
+    await this.store.txn(
+      [{ key, target: "createRevision", op: "==", value: 0n }],
+      [{ type: "put", key, value: Buffer.from(proposed) }],
+    );
+    const entry = await this.store.get(key);
+    assert(entry !== null, "the cluster id exists once written");
+    return entry.value.toString();
+  }
+
+  follow(afterOffset: bigint, follower: MetadataFollower): Subscription {
+    const follow = new LogFollow(this, this.store, this.env, follower, afterOffset, this.retryBackoffMs);
+    follow.start();
+    return this.track(() => follow.stop());
+  }
+
+  async committedEnd(): Promise<bigint> {
+    const entry = await this.store.get(this.keys.logEnd);
+    return entry === null ? 0n : BigInt(entry.value.toString());
+  }
+
+  /** The stored snapshot, or null when none was written yet. */
+  async readSnapshot(): Promise<MetadataSnapshot | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const pointer = await this.store.get(this.keys.snapshot);
+      if (pointer === null) return null;
+      const { offset, id, chunks } = JSON.parse(pointer.value.toString()) as {
+        offset: string;
+        id: string;
+        chunks: number;
+      };
+      const data = await this.store.range(`${this.keys.snapshotData}${id}/`);
+      // A newer snapshot replaced this one between the two reads: read the pointer again.
+      if (data.entries.length !== chunks) continue;
+      const bytes = Buffer.concat(data.entries.map((e) => e.value));
+      return { offset: BigInt(offset), records: decodeMetadataEntry(bytes).records };
+    }
+    throw new KvUnavailable("the metadata snapshot kept changing while being read");
+  }
+
+  campaign(candidate: ControllerCandidate, listener: CampaignListener): Campaign {
+    const campaign = new KvCampaign(
+      this,
+      this.store,
+      this.env,
+      candidate,
+      listener,
+      this.sessionTimeoutMs,
+      this.log,
+    );
+    campaign.start();
+    const unTrack = this.track(() => void campaign.stop());
+    return {
+      stop: async () => {
+        unTrack.stop();
+        await campaign.stop();
+      },
+    };
+  }
+
+  watchController(listener: (controller: ControllerInfo | null) => void): Subscription {
+    const key = this.keys.controller;
+    const parse = (value: Buffer | null): ControllerInfo | null => {
+      if (value === null || value.length === 0) return null;
+      const v = JSON.parse(value.toString()) as ControllerInfo;
+      return { nodeId: v.nodeId, epoch: v.epoch, endPoint: v.endPoint };
+    };
+    const watcher = new PrefixWatcher(this.store, this.env, key, this.retryBackoffMs, (entries) => {
+      const mine = entries.get(key);
+      listener(parse(mine ?? null));
+    });
+    watcher.start();
+    return this.track(() => watcher.stop());
+  }
+
+  async openSession(registration: BrokerSessionInfo, listener: SessionListener): Promise<BrokerSession> {
+    const key = `${this.keys.brokers}${registration.brokerId}`;
+    let expired = false;
+    const lease = new LeaseKeeper(this.store, this.env, this.sessionTimeoutMs, (reason) => {
+      if (expired) return;
+      expired = true;
+      listener.expired(reason);
+    });
+    await lease.grant();
+    await this.store.txn([], [{ type: "put", key, value: encodeSession(registration), lease: lease.id }]);
+    const unTrack = this.track(() => void lease.revoke());
+    return {
+      update: async (info) => {
+        if (expired) throw new KvUnavailable("the broker session expired");
+        // Only while the key is still ours: a newer registration of the same node id (a restart
+        // that came back before this session expired) replaced it.
+        const result = await this.store.txn(
+          [{ key, target: "lease", op: "==", value: lease.id }],
+          [{ type: "put", key, value: encodeSession(info), lease: lease.id }],
+        );
+        if (!result.succeeded) lease.lose("the broker session was replaced by a newer registration");
+      },
+      close: async () => {
+        expired = true;
+        unTrack.stop();
+        await lease.revoke();
+      },
+    };
+  }
+
+  watchSessions(listener: (sessions: ReadonlyMap<number, BrokerSessionInfo>) => void): Subscription {
+    const prefix = this.keys.brokers;
+    const watcher = new PrefixWatcher(this.store, this.env, prefix, this.retryBackoffMs, (entries) => {
+      const sessions = new Map<number, BrokerSessionInfo>();
+      for (const value of entries.values()) {
+        const info = decodeSession(value);
+        if (info !== null) sessions.set(info.brokerId, info);
+      }
+      listener(sessions);
+    });
+    watcher.start();
+    return this.track(() => watcher.stop());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const close of [...this.closers]) close();
+    this.closers.clear();
+  }
+
+  async abandon(): Promise<void> {
+    this.closed = true;
+    this.closers.clear();
+    await this.store.close();
+  }
+
+  private track(stop: () => void): Subscription {
+    let done = false;
+    const closer = () => {
+      if (done) return;
+      done = true;
+      stop();
+    };
+    this.closers.add(closer);
+    return {
+      stop: () => {
+        this.closers.delete(closer);
+        closer();
+      },
+    };
+  }
+
+  /** @internal the leadership's fenced append (see the class comment for the keys). */
+  async appendFenced(
+    controllerRevision: bigint,
+    epoch: number,
+    expectedEnd: bigint,
+    records: readonly MetadataRecord[],
+  ): Promise<bigint> {
+    assert(records.length > 0, "an entry holds records");
+    const bytes = encodeMetadataEntry(expectedEnd, records, epoch);
+    assert(
+      bytes.length <= ENTRY_BYTES_MAX,
+      () => `a metadata entry of ${bytes.length} bytes is over the store's limit`,
+    );
+    const end = expectedEnd + BigInt(records.length);
+    const k = this.keys;
+    const endCompare =
+      expectedEnd === 0n
+        ? ({ key: k.logEnd, target: "createRevision", op: "==", value: 0n } as const)
+        : ({ key: k.logEnd, target: "value", op: "==", value: Buffer.from(expectedEnd.toString()) } as const);
+    const result = await this.store.txn(
+      [{ key: k.controller, target: "createRevision", op: "==", value: controllerRevision }, endCompare],
+      [
+        { type: "put", key: this.entryKey(expectedEnd), value: bytes },
+        { type: "put", key: k.logEnd, value: Buffer.from(end.toString()) },
+      ],
+    );
+    if (!result.succeeded) {
+      throw new NotControllerError(
+        `append at ${expectedEnd} refused: epoch ${epoch} is no longer the active controller`,
+      );
+    }
+    return expectedEnd;
+  }
+
+  /** @internal writes a snapshot's chunks, then (fenced) points at it and drops what it covers. */
+  async writeSnapshotFenced(
+    controllerRevision: bigint,
+    epoch: number,
+    snapshot: MetadataSnapshot,
+  ): Promise<void> {
+    const k = this.keys;
+    const bytes = encodeMetadataEntry(0n, snapshot.records, epoch);
+    const id = `${snapshot.offset.toString().padStart(20, "0")}-${epoch}`;
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += ENTRY_BYTES_MAX)
+      chunks.push(bytes.subarray(at, at + ENTRY_BYTES_MAX));
+    for (const [i, chunk] of chunks.entries()) {
+      await this.store.txn(
+        [],
+        [{ type: "put", key: `${k.snapshotData}${id}/${String(i).padStart(6, "0")}`, value: chunk }],
+      );
+    }
+    const previous = await this.store.get(k.snapshot);
+    const previousId =
+      previous === null ? null : (JSON.parse(previous.value.toString()) as { id: string }).id;
+    // Entries wholly at or below the snapshot's offset go; the entry holding offset + 1 stays.
+    const entries = await this.store.range(k.log);
+    const firstKept = entries.entries
+      .map((e) => decodeMetadataEntryBounds(e.key, k.log, e.value))
+      .find((b) => b.lastOffset > snapshot.offset);
+    const cut =
+      firstKept === undefined ? this.entryKey(snapshot.offset + 1n) : this.entryKey(firstKept.baseOffset);
+    const ops = [
+      {
+        type: "put" as const,
+        key: k.snapshot,
+        value: Buffer.from(JSON.stringify({ offset: snapshot.offset.toString(), id, chunks: chunks.length })),
+      },
+      { type: "deleteRange" as const, key: k.log, rangeEnd: cut },
+    ];
+    if (previousId !== null && previousId !== id) {
+      const oldPrefix = `${k.snapshotData}${previousId}/`;
+      ops.push({ type: "deleteRange", key: oldPrefix, rangeEnd: prefixRangeEnd(oldPrefix) });
+    }
+    const result = await this.store.txn(
+      [{ key: k.controller, target: "createRevision", op: "==", value: controllerRevision }],
+      ops,
+    );
+    if (!result.succeeded) throw new NotControllerError("snapshot refused: no longer the active controller");
+  }
+}
+
+function decodeMetadataEntryBounds(
+  key: string,
+  logPrefix: string,
+  value: Buffer,
+): { baseOffset: bigint; lastOffset: bigint } {
+  const baseOffset = BigInt(key.slice(logPrefix.length));
+  // lastOffsetDelta sits at byte 23 of a v2 batch header.
+  const lastOffset = baseOffset + BigInt(value.readInt32BE(23));
+  return { baseOffset, lastOffset };
+}
+
+function encodeSession(info: BrokerSessionInfo): Buffer {
+  return Buffer.from(JSON.stringify({ ...info, metadataOffset: info.metadataOffset.toString() }));
+}
+
+function decodeSession(value: Buffer): BrokerSessionInfo | null {
+  try {
+    const v = JSON.parse(value.toString()) as Omit<BrokerSessionInfo, "metadataOffset"> & {
+      metadataOffset: string;
+    };
+    return {
+      brokerId: v.brokerId,
+      incarnationId: v.incarnationId,
+      endPoints: v.endPoints as BrokerEndpoint[],
+      rack: v.rack,
+      metadataOffset: BigInt(v.metadataOffset),
+      shuttingDown: v.shuttingDown,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Follows the log: reads what is there (through the snapshot when the entries before were
+ * removed), then watches for new entries; on any failure it reads again from where it stopped.
+ * Entries reach the follower in offset order, each once.
+ */
+class LogFollow {
+  private readonly quorum: KvMetadataQuorum;
+  private readonly store: KvStore;
+  private readonly env: Env;
+  private readonly follower: MetadataFollower;
+  private readonly backoffMs: number;
+  private next: bigint;
+  private watch: KvWatch | null = null;
+  private stopped = false;
+  private failures = 0;
+  private generation = 0;
+
+  constructor(
+    quorum: KvMetadataQuorum,
+    store: KvStore,
+    env: Env,
+    follower: MetadataFollower,
+    afterOffset: bigint,
+    backoffMs: number,
+  ) {
+    this.quorum = quorum;
+    this.store = store;
+    this.env = env;
+    this.follower = follower;
+    this.next = afterOffset + 1n;
+    this.backoffMs = backoffMs;
+  }
+
+  start(): void {
+    void this.load();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.generation++;
+    this.watch?.cancel();
+    this.watch = null;
+  }
+
+  private async load(): Promise<void> {
+    const generation = ++this.generation;
+    this.watch?.cancel();
+    this.watch = null;
+    try {
+      const keys = this.quorum.keys;
+      let range = await this.store.range(keys.log.slice(0, -1)); // "log/..." and "log-end"
+      if (this.current(generation)) return;
+      let entries = range.entries.filter((e) => e.key.startsWith(keys.log));
+      const logEndEntry = range.entries.find((e) => e.key === keys.logEnd);
+      const logEnd = logEndEntry === undefined ? 0n : BigInt(logEndEntry.value.toString());
+      const firstBase =
+        entries.length === 0 ? logEnd : BigInt((entries[0]?.key ?? "").slice(keys.log.length));
+      if (firstBase > this.next) {
+        const snapshot = await this.quorum.readSnapshot();
+        if (this.current(generation)) return;
+        assert(
+          snapshot !== null && snapshot.offset + 1n >= firstBase,
+          "removed entries are covered by a snapshot",
+        );
+        this.follower.snapshot(snapshot);
+        this.next = snapshot.offset + 1n;
+        range = await this.store.range(keys.log);
+        if (this.current(generation)) return;
+        entries = range.entries.filter((e) => e.key.startsWith(keys.log));
+      }
+      const delivered: MetadataEntry[] = [];
+      for (const e of entries) this.accept(decodeMetadataEntry(e.value), delivered);
+      if (delivered.length > 0) this.follower.entries(delivered);
+      this.failures = 0;
+      this.watch = this.store.watch(keys.log, range.revision + 1n, {
+        events: (events) => this.onEvents(generation, events),
+        failed: (error) => this.retry(generation, error),
+      });
+    } catch (error) {
+      this.retry(generation, error as Error);
+    }
+  }
+
+  /** true when this load was superseded (stopped, or a newer load started). */
+  private current(generation: number): boolean {
+    return this.stopped || generation !== this.generation;
+  }
+
+  private accept(entry: { baseOffset: bigint; records: MetadataRecord[] }, out: MetadataEntry[]): boolean {
+    const end = entry.baseOffset + BigInt(entry.records.length);
+    if (end <= this.next) return true; // already delivered
+    if (entry.baseOffset !== this.next) return false; // a gap: read again
+    out.push(entry);
+    this.next = end;
+    return true;
+  }
+
+  private onEvents(generation: number, events: readonly KvEvent[]): void {
+    if (this.current(generation)) return;
+    const delivered: MetadataEntry[] = [];
+    let gap = false;
+    for (const e of events) {
+      if (e.type !== "put") continue;
+      if (!this.accept(decodeMetadataEntry(e.value), delivered)) {
+        gap = true;
+        break;
+      }
+    }
+    if (delivered.length > 0) this.follower.entries(delivered);
+    if (gap) void this.load();
+  }
+
+  private retry(generation: number, error: Error): void {
+    if (this.current(generation)) return;
+    this.follower.unavailable?.(error);
+    this.failures++;
+    const delay = Math.min(RETRY_BACKOFF_MAX_MS, this.backoffMs * 2 ** Math.min(this.failures - 1, 5));
+    this.env.timers.after(delay, () => {
+      if (!this.current(generation)) void this.load();
+    });
+  }
+}
+
+/**
+ * Keeps a map of the keys under a prefix up to date (read, then watch; read again after any
+ * failure) and reports the whole map after every change.
+ */
+class PrefixWatcher {
+  private readonly store: KvStore;
+  private readonly env: Env;
+  private readonly prefix: string;
+  private readonly backoffMs: number;
+  private readonly onChange: (entries: ReadonlyMap<string, Buffer>) => void;
+  private readonly entries = new Map<string, Buffer>();
+  private watch: KvWatch | null = null;
+  private generation = 0;
+  private stopped = false;
+  private failures = 0;
+
+  constructor(
+    store: KvStore,
+    env: Env,
+    prefix: string,
+    backoffMs: number,
+    onChange: (entries: ReadonlyMap<string, Buffer>) => void,
+  ) {
+    this.store = store;
+    this.env = env;
+    this.prefix = prefix;
+    this.backoffMs = backoffMs;
+    this.onChange = onChange;
+  }
+
+  start(): void {
+    void this.load();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.generation++;
+    this.watch?.cancel();
+  }
+
+  private async load(): Promise<void> {
+    const generation = ++this.generation;
+    this.watch?.cancel();
+    try {
+      const range = await this.store.range(this.prefix);
+      if (this.stopped || generation !== this.generation) return;
+      this.entries.clear();
+      for (const e of range.entries) this.entries.set(e.key, e.value);
+      this.failures = 0;
+      this.onChange(this.entries);
+      this.watch = this.store.watch(this.prefix, range.revision + 1n, {
+        events: (events) => {
+          if (this.stopped || generation !== this.generation) return;
+          for (const e of events) {
+            if (e.type === "put") this.entries.set(e.key, e.value);
+            else this.entries.delete(e.key);
+          }
+          this.onChange(this.entries);
+        },
+        failed: () => this.retry(generation),
+      });
+    } catch {
+      this.retry(generation);
+    }
+  }
+
+  private retry(generation: number): void {
+    if (this.stopped || generation !== this.generation) return;
+    this.failures++;
+    const delay = Math.min(RETRY_BACKOFF_MAX_MS, this.backoffMs * 2 ** Math.min(this.failures - 1, 5));
+    this.env.timers.after(delay, () => {
+      if (!this.stopped && generation === this.generation) void this.load();
+    });
+  }
+}
+
+type CampaignState =
+  | { kind: "idle" }
+  | { kind: "leading"; lease: LeaseKeeper; revision: bigint; epoch: number; lost: boolean };
+
+/**
+ * One node's candidacy: wins the controllership by creating the `controller` key under its lease
+ * (and taking the next epoch) when there is none, waits for the key to go when another node holds
+ * it, and resigns the moment its lease may have expired or an append is refused.
+ */
+class KvCampaign {
+  private readonly quorum: KvMetadataQuorum;
+  private readonly store: KvStore;
+  private readonly env: Env;
+  private readonly candidate: ControllerCandidate;
+  private readonly listener: CampaignListener;
+  private readonly ttlMs: number;
+  private readonly log: Logger;
+  private state: CampaignState = { kind: "idle" };
+  private stopped = false;
+  private waitWatch: KvWatch | null = null;
+  private failures = 0;
+
+  constructor(
+    quorum: KvMetadataQuorum,
+    store: KvStore,
+    env: Env,
+    candidate: ControllerCandidate,
+    listener: CampaignListener,
+    ttlMs: number,
+    log: Logger,
+  ) {
+    this.quorum = quorum;
+    this.store = store;
+    this.env = env;
+    this.candidate = candidate;
+    this.listener = listener;
+    this.ttlMs = ttlMs;
+    this.log = log;
+  }
+
+  start(): void {
+    void this.attempt();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.waitWatch?.cancel();
+    const state = this.state;
+    if (state.kind === "leading" && !state.lost) {
+      state.lost = true;
+      this.state = { kind: "idle" };
+      this.listener.resigned("stopped");
+      // Revoking the lease deletes the controller key: the next candidate wins at once.
+      await state.lease.revoke();
+    }
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped || this.state.kind !== "idle") return;
+    const k = this.quorum.keys;
+    let lease: LeaseKeeper | null = null;
+    try {
+      const [current, epochEntry] = await Promise.all([
+        this.store.range(k.controller),
+        this.store.get(k.controllerEpoch),
+      ]);
+      if (this.stopped) return;
+      const holder = current.entries.find((e) => e.key === k.controller);
+      if (holder !== undefined) {
+        this.waitForVacancy(current.revision + 1n);
+        return;
+      }
+      const epoch = epochEntry === null ? 1 : Number(epochEntry.value.toString()) + 1;
+      lease = new LeaseKeeper(this.store, this.env, this.ttlMs, (reason) => this.resign(reason));
+      await lease.grant();
+      if (this.stopped) {
+        await lease.revoke();
+        return;
+      }
+      const value = Buffer.from(
+        JSON.stringify({ nodeId: this.candidate.nodeId, epoch, endPoint: this.candidate.endPoint }),
+      );
+      const result = await this.store.txn(
+        [
+          { key: k.controller, target: "createRevision", op: "==", value: 0n },
+          epochEntry === null
+            ? { key: k.controllerEpoch, target: "createRevision", op: "==", value: 0n }
+            : { key: k.controllerEpoch, target: "modRevision", op: "==", value: epochEntry.modRevision },
+        ],
+        [
+          { type: "put", key: k.controller, value, lease: lease.id },
+          { type: "put", key: k.controllerEpoch, value: Buffer.from(String(epoch)) },
+        ],
+      );
+      if (!result.succeeded) {
+        await lease.revoke();
+        this.retrySoon();
+        return;
+      }
+      const state: CampaignState = { kind: "leading", lease, revision: result.revision, epoch, lost: false };
+      this.state = state;
+      const startEnd = await this.quorum.committedEnd();
+      if (state.lost || this.stopped) return;
+      this.failures = 0;
+      this.log.info(
+        `node ${this.candidate.nodeId} is the active controller (epoch ${epoch}, log end ${startEnd})`,
+      );
+      this.listener.elected(this.leadership(state, startEnd));
+    } catch (error) {
+      if (this.state.kind === "leading") {
+        this.resign(`the store failed while taking office: ${describeError(error)}`);
+      } else {
+        await lease?.revoke();
+        this.retrySoon();
+      }
+    }
+  }
+
+  private leadership(
+    state: Extract<CampaignState, { kind: "leading" }>,
+    startEnd: bigint,
+  ): ControllerLeadership {
+    const guard = () => {
+      if (state.lost || !state.lease.held) throw new NotControllerError(`epoch ${state.epoch} is over`);
+    };
+    return {
+      epoch: state.epoch,
+      startEnd,
+      entryBytesMax: ENTRY_BYTES_MAX,
+      append: async (expectedEnd, records) => {
+        guard();
+        try {
+          return await this.quorum.appendFenced(state.revision, state.epoch, expectedEnd, records);
+        } catch (error) {
+          // Refused, or unknown: either way this controller cannot trust its view of the log.
+          this.resign(`append failed: ${describeError(error)}`);
+          throw error instanceof NotControllerError ? error : new NotControllerError(describeError(error));
+        }
+      },
+      writeSnapshot: async (snapshot) => {
+        guard();
+        await this.quorum.writeSnapshotFenced(state.revision, state.epoch, snapshot);
+      },
+    };
+  }
+
+  private resign(reason: string): void {
+    const state = this.state;
+    if (state.kind !== "leading" || state.lost) return;
+    state.lost = true;
+    this.state = { kind: "idle" };
+    this.log.warn(`node ${this.candidate.nodeId} resigns as controller (epoch ${state.epoch}): ${reason}`);
+    void state.lease.revoke();
+    this.listener.resigned(reason);
+    this.retrySoon();
+  }
+
+  private waitForVacancy(fromRevision: bigint): void {
+    const k = this.quorum.keys;
+    this.waitWatch?.cancel();
+    this.waitWatch = this.store.watch(k.controller, fromRevision, {
+      events: (events) => {
+        if (events.some((e) => e.key === k.controller && e.type === "delete")) {
+          this.waitWatch?.cancel();
+          this.waitWatch = null;
+          void this.attempt();
+        }
+      },
+      failed: () => {
+        this.waitWatch = null;
+        this.retrySoon();
+      },
+    });
+  }
+
+  private retrySoon(): void {
+    if (this.stopped) return;
+    this.failures++;
+    const delay = Math.min(RETRY_BACKOFF_MAX_MS, 50 * 2 ** Math.min(this.failures - 1, 5));
+    this.env.timers.after(delay, () => void this.attempt());
+  }
+}
