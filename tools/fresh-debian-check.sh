@@ -6,10 +6,13 @@
 #   apt-get install -y g++ make python3   (what the README says `npm ci` needs)
 #   npm ci && npm start   (in the background until its `brook ready` line, checked by ApiVersions)
 #   npm test              (which installs the Debian packages the tests need, then runs them all)
-# Needs root on a Debian or Ubuntu host (debootstrap, chroot, mounts).
+# Needs root on a Debian or Ubuntu host (debootstrap, chroot, mounts). The chroot shares the host's
+# network: ports 9092, 8081 and 8080 must be free for `npm start`.
 #
-# usage: sudo tools/fresh-debian-check.sh [ROOT_DIR]   (default /work/scratch-debian/root; reused
-#        if it exists: delete it for a really fresh run). The output is in ROOT_DIR.log as well.
+# usage: sudo tools/fresh-debian-check.sh [ROOT_DIR]   (default /var/tmp/brook-fresh-debian/root)
+# An existing ROOT_DIR is reused (quicker, but no longer fresh: its packages are installed); for a
+# fresh run give a new directory, or delete the old one once `findmnt | grep ROOT_DIR` shows
+# nothing mounted in it. The output also goes to ROOT_DIR.log.
 #
 # Sandboxes whose egress goes through an intercepting proxy: set CHECK_CA_FILE to its CA bundle
 # (it becomes NODE_EXTRA_CA_CERTS inside). Where nodejs.org is unreachable, set CHECK_NODEDIR=1:
@@ -17,9 +20,14 @@
 # them for the native modules npm ci builds).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-ROOT="${1:-/work/scratch-debian/root}"
+ROOT="$(realpath -m "${1:-/var/tmp/brook-fresh-debian/root}")"
 BRANCH="$(git -C "$REPO" rev-parse --abbrev-ref HEAD)"
 [ "$(id -u)" -eq 0 ] || { echo "run as root (debootstrap, chroot and mount need it)" >&2; exit 1; }
+if findmnt -rn -o TARGET | grep -q "^$ROOT/"; then
+  echo "something is still mounted under $ROOT (an interrupted run?): unmount it first" >&2
+  exit 1
+fi
+mkdir -p "$(dirname "$ROOT")"
 exec > >(tee -a "$ROOT.log") 2>&1
 
 command -v debootstrap >/dev/null || apt-get install -y debootstrap
