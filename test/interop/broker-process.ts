@@ -302,7 +302,7 @@ export function runTool(
       clearTimeout(timer);
       if (error.code === "ENOENT") {
         const hint = INSTALL_HINT[command] ?? "install it";
-        reject(new Error(`${command} is not installed: ${hint} (.ci/run installs it)`));
+        reject(new Error(`${command} is not installed: ${hint} (npm test installs it)`));
       } else {
         reject(error);
       }
@@ -333,7 +333,7 @@ export async function pythonClient<T>(command: unknown, timeoutMs = 40_000): Pro
   const result = await runTool(PYTHON, [PYTHON_CLIENT], { input: JSON.stringify(command), timeoutMs });
   if (result.stderr.includes("No module named 'confluent_kafka'")) {
     throw new Error(
-      `python3-confluent-kafka is not installed: ${INSTALL_HINT[PYTHON]} (.ci/run installs it)`,
+      `python3-confluent-kafka is not installed: ${INSTALL_HINT[PYTHON]} (npm test installs it)`,
     );
   }
   if (result.code !== 0) {

@@ -36,7 +36,9 @@ after(async () => {
 async function step<T>(...args: string[]): Promise<T> {
   const result = await runTool(PYTHON, [SCRIPT, broker.bootstrap, ...args], { timeoutMs: 60_000 });
   if (result.stderr.includes("No module named 'kafka'"))
-    throw new Error("python3-kafka is not installed: apt-get install -y python3-kafka (.ci/run installs it)");
+    throw new Error(
+      "python3-kafka is not installed: apt-get install -y python3-kafka (npm test installs it)",
+    );
   if (result.code !== 0) throw new Error(`kafka-python ${args.join(" ")} failed:\n${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }

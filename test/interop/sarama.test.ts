@@ -36,7 +36,7 @@ before(async () => {
   });
   if (build.code !== 0)
     throw new Error(
-      `building the sarama driver failed (apt-get install -y golang-go golang-github-shopify-sarama-dev; .ci/run installs them):\n${build.stderr}`,
+      `building the sarama driver failed (apt-get install -y golang-go golang-github-shopify-sarama-dev; npm test installs them):\n${build.stderr}`,
     );
   broker = await BrokerProcess.start();
 });
