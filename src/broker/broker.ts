@@ -20,6 +20,7 @@ import {
   type LogManagerStartupStats,
   parseLogConfig,
   validateLogConfig,
+  validateTopicConfigs,
 } from "../storage/index.js";
 import type { AnyApiHandler } from "./api-handler.js";
 import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
@@ -101,9 +102,9 @@ export class Broker {
     this.topicDefaults = topicDefaults(fields.config);
     this.controller = new ClusterController({
       random: new SeededRandom(Date.now() & 0x7fffffff),
-      validateTopicConfig: (name, value) => {
+      validateTopicConfigs: (configs) => {
         try {
-          parseLogConfig(new Map([[name, value]]), this.topicDefaults);
+          validateTopicConfigs(configs, this.topicDefaults);
           return null;
         } catch (error) {
           return error instanceof Error ? error.message : String(error);
