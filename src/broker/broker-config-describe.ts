@@ -9,13 +9,14 @@ import {
 } from "./config-synonyms.js";
 
 /**
- * The broker properties Kafka can change at runtime (DynamicBrokerConfig.ALL_DYNAMIC_CONFIGS,
- * restricted to the keys Brook knows). DescribeConfigs reports every other key read-only, as
- * Kafka does. Brook itself applies no dynamic broker config yet (see config-alteration.ts).
+ * The broker properties Kafka 4.0 can change at runtime (DynamicBrokerConfig.ALL_DYNAMIC_CONFIGS,
+ * the "per-broker" and "cluster-wide" update modes of its documentation, restricted to the keys
+ * Brook knows; advertised.listeners is read-only in KRaft). DescribeConfigs reports every other
+ * key read-only, as Kafka does. Brook itself applies no dynamic broker config yet (see
+ * config-alteration.ts).
  */
 export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   "listeners",
-  "advertised.listeners",
   "listener.security.protocol.map",
   "num.io.threads",
   "num.network.threads",
@@ -59,7 +60,8 @@ export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
  * DescribeConfigs of this broker (resource name = its node id), as Kafka's ConfigHelper answers
  * it: every broker property with its value (null when unset and without default), the source of
  * its first synonym (STATIC_BROKER_CONFIG when server.properties sets it, else DEFAULT_CONFIG),
- * password-typed properties sensitive with a null value. `keys` null or empty means all.
+ * password-typed properties sensitive with a null value; internal properties only when set
+ * (Kafka lists the originals and the non-internal values). `keys` null or empty means all.
  */
 export function describeBrokerConfigs(
   config: BrokerConfig,
@@ -69,11 +71,12 @@ export function describeBrokerConfigs(
   const out: DescribedConfig[] = [];
   for (const [name, key] of brokerConfigKeys) {
     if (wanted !== null && !wanted.has(name)) continue;
+    if (key.internal === true && !config.explicit.has(name)) continue;
     const isSensitive = key.type === "password";
     const synonyms = configSynonyms(config, name, brokerSynonyms(name), isSensitive);
     out.push({
       name,
-      value: isSensitive ? null : formatConfigValue(config.values.get(name) ?? null),
+      value: isSensitive ? null : formatConfigValue(config.values.get(name) ?? null, key.type),
       source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
       isSensitive,
       readOnly: !KAFKA_DYNAMIC_BROKER_CONFIGS.has(name),

@@ -3,18 +3,21 @@ import {
   between,
   ConfigError,
   type ConfigKey,
+  type ConfigProblem,
   type ConfigType,
   type ConfigValue,
   oneOf,
   type ParsedConfig,
   parseConfig,
 } from "../base/index.js";
+import { LOG_CONFIG_KEYS, SEGMENT_BYTES_MIN } from "../storage/index.js";
 
 /**
- * The broker's configuration, with Kafka's key names and defaults (`server.properties`), so an
- * operator's files carry over. Keys Kafka has but Brook does not act on (thread counts, socket
- * buffer sizes) are still known, so they produce no warning. Brook's own keys: the Schema Registry
- * and console listeners.
+ * The broker's configuration, with Kafka 4.0's key names, types, defaults and validators
+ * (`server.properties`), so an operator's files carry over and a value Kafka refuses at start is
+ * refused here with Kafka's message. Keys Kafka has but Brook does not act on (thread counts,
+ * socket buffer sizes) are still known, so they produce no warning. Brook's own keys: the Schema
+ * Registry and console listeners.
  */
 /** Kafka's Long.MAX_VALUE ("never"); held as 2^63, which formatConfigValue prints back as Kafka does. */
 export const LONG_MAX = 2 ** 63;
@@ -25,23 +28,37 @@ function key(
   type: ConfigType,
   defaultValue: ConfigValue | undefined,
   doc: string,
-  validate?: (v: ConfigValue) => string | null,
+  validate?: (v: ConfigValue) => ConfigProblem | null,
 ): ConfigKey {
   return validate === undefined
     ? { name, type, default: defaultValue, doc }
     : { name, type, default: defaultValue, doc, validate };
 }
 
-const listenerList = (v: ConfigValue): string | null => {
-  for (const item of v as string[]) {
-    if (!/^[A-Za-z0-9_]+:\/\/(\[[^\]]*\]|[^:/]*):\d+$/.test(item)) return `'${item}' is not NAME://host:port`;
+/** Kafka keeps some lists as comma-separated strings (listeners, log.dirs, ...): split like its CSV. */
+export function csvItems(value: ConfigValue): string[] {
+  if (typeof value !== "string") return Array.isArray(value) ? value : [];
+  return value.trim() === "" ? [] : value.split(",").map((s) => s.trim());
+}
+
+const listenerList = (v: ConfigValue): ConfigProblem | null => {
+  for (const item of csvItems(v)) {
+    if (!/^[A-Za-z0-9_]+:\/\/(\[[^\]]*\]|[^:/]*):\d+$/.test(item))
+      return { message: `'${item}' is not NAME://host:port` };
   }
   return null;
 };
 
+/** The validator of the topic config a broker property is the default of (one rule for both). */
+const topicValidator = (topicKey: string) => {
+  const validate = LOG_CONFIG_KEYS.get(topicKey)?.validate;
+  if (validate === undefined) throw new Error(`${topicKey} has no validator`);
+  return validate;
+};
+
 export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
   [
-    key("node.id", "int", -1, "The node id of this server in the cluster."),
+    key("node.id", "int", -1, "The node id of this server in the cluster.", atLeast(0)),
     key(
       "process.roles",
       "list",
@@ -49,21 +66,20 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "The roles of this process: broker, controller, or both.",
       oneOf("broker", "controller"),
     ),
-    key("listeners", "list", ["PLAINTEXT://:9092"], "Listener URIs to bind.", listenerList),
-    key("advertised.listeners", "list", null, "Listeners published to clients, if different from listeners."),
+    key("listeners", "string", "PLAINTEXT://:9092", "Listener URIs to bind.", listenerList),
+    key(
+      "advertised.listeners",
+      "string",
+      null,
+      "Listeners published to clients, if different from listeners.",
+    ),
     key(
       "listener.security.protocol.map",
-      "list",
-      [
-        "PLAINTEXT:PLAINTEXT",
-        "SSL:SSL",
-        "SASL_PLAINTEXT:SASL_PLAINTEXT",
-        "SASL_SSL:SASL_SSL",
-        "CONTROLLER:PLAINTEXT",
-      ],
-      "Listener name to security protocol.",
+      "string",
+      "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT",
+      "Listener name to security protocol (controller listeners default to PLAINTEXT).",
     ),
-    key("controller.listener.names", "list", [], "Listeners used by the controller."),
+    key("controller.listener.names", "string", null, "Listeners used by the controller."),
     key("inter.broker.listener.name", "string", null, "Listener used between brokers."),
     key("controller.quorum.voters", "list", [], "id@host:port of each controller voter."),
     key("controller.quorum.bootstrap.servers", "list", [], "host:port of controllers to bootstrap from."),
@@ -118,10 +134,10 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "The controller writes a metadata snapshot this long after the last, when there are new records.",
       atLeast(0),
     ),
-    key("log.dirs", "list", null, "Directories holding the partition logs."),
+    key("log.dirs", "string", null, "Directories holding the partition logs, comma-separated."),
     key("log.dir", "string", "/tmp/kafka-logs", "Log directory, used when log.dirs is not set."),
     key("num.partitions", "int", 1, "Default number of partitions of a new topic.", atLeast(1)),
-    key("default.replication.factor", "int", 1, "Default replication factor of a new topic.", atLeast(1)),
+    key("default.replication.factor", "int", 1, "Default replication factor of a new topic."),
     key(
       "auto.create.topics.enable",
       "boolean",
@@ -145,7 +161,7 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("offsets.topic.num.partitions", "int", 50, "Partitions of __consumer_offsets.", atLeast(1)),
     key(
       "offsets.topic.replication.factor",
-      "int",
+      "short",
       3,
       "Replication factor of __consumer_offsets.",
       atLeast(1),
@@ -181,40 +197,86 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("transaction.state.log.num.partitions", "int", 50, "Partitions of __transaction_state.", atLeast(1)),
     key(
       "transaction.state.log.replication.factor",
-      "int",
+      "short",
       3,
       "Replication factor of __transaction_state.",
       atLeast(1),
     ),
     key("transaction.state.log.min.isr", "int", 2, "min.insync.replicas of __transaction_state.", atLeast(1)),
-    key("transaction.state.log.segment.bytes", "int", 104857600, "Segment size of __transaction_state."),
-    key("transaction.max.timeout.ms", "int", 900000, "Largest transaction timeout a producer may ask for."),
-    key("transactional.id.expiration.ms", "int", 604800000, "Idle transactional ids expire after this."),
-    key("producer.id.expiration.ms", "int", 86400000, "Idle idempotent producer state expires after this."),
     key(
-      "producer.id.expiration.check.interval.ms",
+      "transaction.state.log.segment.bytes",
       "int",
-      600000,
-      "How often idle producer state is looked for.",
+      104857600,
+      "Segment size of __transaction_state.",
       atLeast(1),
     ),
+    key(
+      "transaction.max.timeout.ms",
+      "int",
+      900000,
+      "Largest transaction timeout a producer may ask for.",
+      atLeast(1),
+    ),
+    key(
+      "transactional.id.expiration.ms",
+      "int",
+      604800000,
+      "Idle transactional ids expire after this.",
+      atLeast(1),
+    ),
+    key(
+      "producer.id.expiration.ms",
+      "int",
+      86400000,
+      "Idle idempotent producer state expires after this.",
+      atLeast(1),
+    ),
+    {
+      ...key(
+        "producer.id.expiration.check.interval.ms",
+        "int",
+        600000,
+        "How often idle producer state is looked for.",
+        atLeast(1),
+      ),
+      internal: true,
+    },
     key("replica.lag.time.max.ms", "long", 30000, "A follower that lags this long leaves the ISR."),
-    key("replica.fetch.max.bytes", "int", 1048576, "Bytes a follower fetches per partition."),
+    key("replica.fetch.max.bytes", "int", 1048576, "Bytes a follower fetches per partition.", atLeast(0)),
     key("replica.fetch.wait.max.ms", "int", 500, "Longest wait of a follower fetch."),
     key("replica.fetch.min.bytes", "int", 1, "Least bytes a follower fetch waits for."),
-    key("replica.fetch.response.max.bytes", "int", 10485760, "Bytes a follower fetch returns in all."),
+    key(
+      "replica.fetch.response.max.bytes",
+      "int",
+      10485760,
+      "Bytes a follower fetch returns in all.",
+      atLeast(0),
+    ),
     key("num.replica.fetchers", "int", 1, "Follower fetcher count."),
     key("log.retention.check.interval.ms", "long", 300000, "How often retention runs.", atLeast(1)),
     key("log.cleaner.enable", "boolean", true, "Run the log cleaner (compaction)."),
-    key("log.cleaner.backoff.ms", "long", 15000, "Sleep of the cleaner when there is nothing to clean."),
-    key("log.cleaner.threads", "int", 1, "Cleaner threads."),
+    key(
+      "log.cleaner.backoff.ms",
+      "long",
+      15000,
+      "Sleep of the cleaner when there is nothing to clean.",
+      atLeast(0),
+    ),
+    key("log.cleaner.threads", "int", 1, "Cleaner threads.", atLeast(0)),
     key("log.flush.scheduler.interval.ms", "long", LONG_MAX, "How often logs are checked for a flush."),
-    key("log.flush.offset.checkpoint.interval.ms", "int", 60000, "How often recovery points are written."),
+    key(
+      "log.flush.offset.checkpoint.interval.ms",
+      "int",
+      60000,
+      "How often recovery points are written.",
+      atLeast(0),
+    ),
     key(
       "log.flush.start.offset.checkpoint.interval.ms",
       "int",
       60000,
       "How often log start offsets are written.",
+      atLeast(0),
     ),
     key(
       "replica.high.watermark.checkpoint.interval.ms",
@@ -227,26 +289,45 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "int",
       2,
       "Recovery threads (Brook recovers on its event loop).",
+      atLeast(1),
     ),
-    key("num.network.threads", "int", 3, "Network threads (Brook uses one event loop)."),
-    key("num.io.threads", "int", 8, "I/O threads (Brook uses one event loop)."),
+    key("num.network.threads", "int", 3, "Network threads (Brook uses one event loop).", atLeast(1)),
+    key("num.io.threads", "int", 8, "I/O threads (Brook uses one event loop).", atLeast(1)),
     key("socket.send.buffer.bytes", "int", 102400, "SO_SNDBUF; -1 for the OS default."),
     key("socket.receive.buffer.bytes", "int", 102400, "SO_RCVBUF; -1 for the OS default."),
-    key("log.segment.bytes", "int", 1073741824, "Default segment.bytes.", atLeast(14)),
+    key("log.segment.bytes", "int", 1073741824, "Default segment.bytes.", atLeast(SEGMENT_BYTES_MIN)),
     key("log.roll.ms", "long", null, "Default segment.ms."),
     key("log.roll.hours", "int", 168, "Default segment.ms, in hours.", atLeast(1)),
     key("log.roll.jitter.ms", "long", null, "Default segment.jitter.ms."),
     key("log.roll.jitter.hours", "int", 0, "Default segment.jitter.ms, in hours.", atLeast(0)),
-    key("log.local.retention.ms", "long", -2, "Default local.retention.ms."),
-    key("log.local.retention.bytes", "long", -2, "Default local.retention.bytes."),
-    key("compression.gzip.level", "int", -1, "Default compression.gzip.level."),
-    key("compression.lz4.level", "int", 9, "Default compression.lz4.level."),
-    key("compression.zstd.level", "int", 3, "Default compression.zstd.level."),
+    key("log.local.retention.ms", "long", -2, "Default local.retention.ms.", atLeast(-2)),
+    key("log.local.retention.bytes", "long", -2, "Default local.retention.bytes.", atLeast(-2)),
+    key(
+      "compression.gzip.level",
+      "int",
+      -1,
+      "Default compression.gzip.level.",
+      topicValidator("compression.gzip.level"),
+    ),
+    key(
+      "compression.lz4.level",
+      "int",
+      9,
+      "Default compression.lz4.level.",
+      topicValidator("compression.lz4.level"),
+    ),
+    key(
+      "compression.zstd.level",
+      "int",
+      3,
+      "Default compression.zstd.level.",
+      topicValidator("compression.zstd.level"),
+    ),
     key("log.retention.ms", "long", null, "Default retention.ms."),
     key("log.retention.minutes", "int", null, "Default retention.ms, in minutes."),
     key("log.retention.hours", "int", 168, "Default retention.ms, in hours."),
     key("log.retention.bytes", "long", -1, "Default retention.bytes."),
-    key("log.cleanup.policy", "list", ["delete"], "Default cleanup.policy.", oneOf("delete", "compact")),
+    key("log.cleanup.policy", "list", ["delete"], "Default cleanup.policy.", oneOf("compact", "delete")),
     key("log.index.interval.bytes", "int", 4096, "Default index.interval.bytes.", atLeast(0)),
     key("log.index.size.max.bytes", "int", 10485760, "Default segment.index.bytes.", atLeast(4)),
     key("log.cleaner.delete.retention.ms", "long", 86400000, "Default delete.retention.ms.", atLeast(0)),
@@ -268,8 +349,21 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "Default message.timestamp.type.",
       oneOf("CreateTime", "LogAppendTime"),
     ),
-    key("log.message.timestamp.before.max.ms", "long", LONG_MAX, "Default message.timestamp.before.max.ms."),
-    key("log.message.timestamp.after.max.ms", "long", LONG_MAX, "Default message.timestamp.after.max.ms."),
+    key(
+      "log.message.timestamp.before.max.ms",
+      "long",
+      LONG_MAX,
+      "Default message.timestamp.before.max.ms.",
+      atLeast(0),
+    ),
+    // KIP-1030 (Kafka 4.0): one hour, where it was unbounded.
+    key(
+      "log.message.timestamp.after.max.ms",
+      "long",
+      HOUR_MS,
+      "Default message.timestamp.after.max.ms.",
+      atLeast(0),
+    ),
     key("log.preallocate", "boolean", false, "Default preallocate."),
     key("log.segment.delete.delay.ms", "long", 60000, "Default file.delete.delay.ms.", atLeast(0)),
     key(
@@ -277,7 +371,7 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "string",
       "producer",
       "Default compression.type.",
-      oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
+      oneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
     ),
     key(
       "schema.registry.enable",
@@ -348,7 +442,7 @@ export function parseBrokerConfig(raw: ReadonlyMap<string, string>): BrokerConfi
 
 function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
   const v = parsed.values;
-  const list = (name: string) => (v.get(name) as string[] | null) ?? [];
+  const list = (name: string) => csvItems(v.get(name) ?? null);
   const listeners = list("listeners").map(parseListener);
   const names = new Set<string>();
   for (const l of listeners) {
@@ -356,12 +450,12 @@ function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
       throw new ConfigError(`Each listener must have a different name; ${l.name} repeats`);
     names.add(l.name);
   }
-  const advertisedRaw = v.get("advertised.listeners") as string[] | null;
+  const advertisedRaw = v.get("advertised.listeners") ?? null;
   const controllerListenerNames = list("controller.listener.names").map((n) => n.toUpperCase());
   const advertisedListeners =
     advertisedRaw === null
       ? listeners.filter((l) => !controllerListenerNames.includes(l.name))
-      : advertisedRaw.map(parseListener);
+      : csvItems(advertisedRaw).map(parseListener);
   const processRoles = list("process.roles") as ("broker" | "controller")[];
   const nodeId = v.get("node.id") as number;
   if (processRoles.length > 0 && nodeId < 0) {
@@ -369,7 +463,8 @@ function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
       'Missing required configuration "node.id" (a non-negative integer) when process.roles is set',
     );
   }
-  const logDirs = (v.get("log.dirs") as string[] | null) ?? [v.get("log.dir") as string];
+  const logDirsRaw = v.get("log.dirs") ?? null;
+  const logDirs = logDirsRaw === null ? [v.get("log.dir") as string] : csvItems(logDirsRaw);
   if (logDirs.length === 0 || logDirs.some((d) => d.trim() === ""))
     throw new ConfigError("log.dirs must name at least one directory");
   const voters = list("controller.quorum.voters").map(parseVoter);
@@ -403,17 +498,24 @@ function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
     int: (name) => get<number>(name),
     bool: (name) => get<boolean>(name),
     string: (name) => get<string | null>(name),
-    list: (name) => get<string[] | null>(name) ?? [],
+    list: (name) => csvItems(get<ConfigValue>(name)),
   };
 }
 
-/** The effective retention.ms default from the log.retention.{ms,minutes,hours} synonyms, as Kafka picks it. */
+/**
+ * The effective retention.ms default from the log.retention.{ms,minutes,hours} synonyms, as Kafka
+ * picks it (KafkaConfig.logRetentionTimeMillis): any negative value means -1, keep forever.
+ */
 export function defaultRetentionMs(config: BrokerConfig): number {
   const ms = config.values.get("log.retention.ms");
-  if (typeof ms === "number") return ms;
   const minutes = config.values.get("log.retention.minutes");
-  if (typeof minutes === "number") return minutes * 60_000;
-  return config.int("log.retention.hours") * HOUR_MS;
+  const chosen =
+    typeof ms === "number"
+      ? ms
+      : typeof minutes === "number"
+        ? minutes * 60_000
+        : config.int("log.retention.hours") * HOUR_MS;
+  return chosen < 0 ? -1 : chosen;
 }
 
 /** The effective segment.ms default from log.roll.{ms,hours}. */

@@ -32,6 +32,7 @@ import {
   type LogManagerStartupStats,
   parseLogConfig,
   validateLogConfig,
+  validateTopicConfigs,
 } from "../storage/index.js";
 import type { AnyApiHandler } from "./api-handler.js";
 import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
@@ -137,9 +138,9 @@ export class Broker {
     this.controller = new ClusterController({
       random: this.env.random,
       newTopicId: () => randomUuid(() => this.env.randomBytes16()),
-      validateTopicConfig: (name, value) => {
+      validateTopicConfigs: (configs) => {
         try {
-          parseLogConfig(new Map([[name, value]]), this.topicDefaults);
+          validateTopicConfigs(configs, this.topicDefaults);
           return null;
         } catch (error) {
           return error instanceof Error ? error.message : String(error);

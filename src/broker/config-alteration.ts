@@ -6,7 +6,7 @@ import {
   topicNameProblem,
 } from "../metadata/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
-import { LOG_CONFIG_KEYS, parseLogConfig } from "../storage/index.js";
+import { LOG_CONFIG_KEYS, validateTopicConfigs } from "../storage/index.js";
 import type { Broker } from "./broker.js";
 import { brokerConfigKeys } from "./broker-config.js";
 import { KAFKA_DYNAMIC_BROKER_CONFIGS } from "./broker-config-describe.js";
@@ -158,7 +158,7 @@ function alterTopic(
   const target = legacy
     ? new Map(resource.configs.map((c) => [c.name, c.value as string]))
     : applyIncremental(current, resource.configs);
-  parseLogConfig(target, broker.topicDefaults);
+  validateTopicConfigs(target, broker.topicDefaults);
   if (image.topic(topic) === undefined)
     throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${topic}' does not exist.`);
   const changes = new Map<string, string | null>();

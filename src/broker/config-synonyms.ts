@@ -17,6 +17,7 @@ const CONFIG_TYPE_IDS: Record<ConfigType, number> = {
   boolean: 1,
   string: 2,
   int: 3,
+  short: 4,
   long: 5,
   double: 6,
   list: 7,
@@ -72,13 +73,13 @@ export function brokerSynonyms(name: string): readonly string[] {
 /** A property's text as set in server.properties (null: not set there). */
 function staticValue(config: BrokerConfig, name: string): string | null {
   if (!config.explicit.has(name)) return null;
-  return formatConfigValue(config.values.get(name) ?? null);
+  return formatConfigValue(config.values.get(name) ?? null, brokerConfigKeys.get(name)?.type);
 }
 
 /** A property's built-in default as text (null: it has none). */
 function defaultValue(name: string): string | null {
   const key = brokerConfigKeys.get(name);
-  return key?.default === undefined ? null : formatConfigValue(key.default);
+  return key?.default === undefined ? null : formatConfigValue(key.default, key.type);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { type ConfigValue, formatConfigValue } from "../base/index.js";
+import { ConfigError, type ConfigValue, formatConfigValue } from "../base/index.js";
+import { KafkaError } from "../protocol/index.js";
 import { LOG_CONFIG_KEYS, type LogConfig, parseLogConfig } from "../storage/index.js";
 import { type BrokerConfig, defaultRetentionMs, defaultSegmentMs } from "./broker-config.js";
 import {
@@ -13,20 +14,13 @@ import {
 export { ConfigSource, type DescribedConfig } from "./config-synonyms.js";
 
 /**
- * Topic configs that have no broker-wide default in Kafka (ServerTopicConfigSynonyms lists none),
- * so DescribeConfigs shows them with no synonyms.
+ * The broker properties that supply a topic config's default, most specific first. Topic configs
+ * without a broker-wide default in Kafka (ServerTopicConfigSynonyms lists none: the throttled
+ * replica lists, the remote.* keys, internal keys) have none, so DescribeConfigs shows no synonyms.
  */
-const NO_SERVER_SYNONYM: ReadonlySet<string> = new Set([
-  "leader.replication.throttled.replicas",
-  "follower.replication.throttled.replicas",
-  "remote.storage.enable",
-]);
-
-/** The broker properties that supply a topic config's default, most specific first. */
 function serverSynonyms(topicKey: string): readonly string[] {
-  const key = LOG_CONFIG_KEYS.get(topicKey);
-  if (key === undefined || NO_SERVER_SYNONYM.has(topicKey)) return [];
-  return brokerSynonyms(key.serverSynonym);
+  const synonym = LOG_CONFIG_KEYS.get(topicKey)?.serverSynonym ?? null;
+  return synonym === null ? [] : brokerSynonyms(synonym);
 }
 
 /** A broker synonym's value in the topic key's unit, or null when it is not set. */
@@ -38,7 +32,11 @@ function synonymValue(config: BrokerConfig, synonym: string): string | null {
   return formatConfigValue(raw);
 }
 
-/** Topic defaults from the broker's `log.*` properties: what a topic without overrides gets. */
+/**
+ * Topic defaults from the broker's `log.*` properties: what a topic without overrides gets. A
+ * value the topic config refuses (log.roll.ms=0 gives segment.ms=0) stops the start like any bad
+ * server.properties value, naming the topic config as Kafka's LogConfig does.
+ */
 export function topicDefaults(config: BrokerConfig): LogConfig {
   const props = new Map<string, string>();
   for (const name of LOG_CONFIG_KEYS.keys()) {
@@ -48,12 +46,21 @@ export function topicDefaults(config: BrokerConfig): LogConfig {
   }
   props.set("retention.ms", String(defaultRetentionMs(config)));
   props.set("segment.ms", String(defaultSegmentMs(config)));
-  return parseLogConfig(props);
+  try {
+    return parseLogConfig(props);
+  } catch (error) {
+    if (error instanceof KafkaError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
-/** The effective config of one topic: broker defaults with its overrides on top. */
+/**
+ * The effective config of one topic: broker defaults with its stored overrides on top. The
+ * overrides were checked when they were written; their values are not checked again (see
+ * parseLogConfig's `checkValues`), so a topic created before a validator tightened stays usable.
+ */
 export function topicLogConfig(defaults: LogConfig, overrides: ReadonlyMap<string, string>): LogConfig {
-  return overrides.size === 0 ? defaults : parseLogConfig(overrides, defaults);
+  return overrides.size === 0 ? defaults : parseLogConfig(overrides, defaults, { checkValues: false });
 }
 
 const defaultsByConfig = new WeakMap<BrokerConfig, LogConfig>();
@@ -93,8 +100,9 @@ export function describeTopicConfigs(
   const out: DescribedConfig[] = [];
   for (const [name, key] of LOG_CONFIG_KEYS) {
     if (wanted !== null && !wanted.has(name)) continue;
+    if (key.internal && !overrides.has(name)) continue;
     const isSensitive = key.type === "password";
-    const value = isSensitive ? null : formatConfigValue(effective[key.field] as ConfigValue);
+    const value = isSensitive ? null : formatConfigValue(effective[key.field] as ConfigValue, key.type);
     const server = serverSynonyms(name);
     const synonyms: ConfigSynonym[] =
       server.length === 0 ? [] : configSynonyms(config, server[0] as string, server, isSensitive);

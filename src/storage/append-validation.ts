@@ -21,7 +21,7 @@ import {
   LOG_OVERHEAD_BYTES,
 } from "../protocol/index.js";
 import { batchMaxTimestampNumber } from "./batch-offsets.js";
-import { isCompacted, LONG_MAX, type LogConfig } from "./log-config.js";
+import { isCompacted, LONG_MAX, type LogConfig, segmentSize } from "./log-config.js";
 
 /**
  * Validation of an append from batch headers only: no record is decoded and nothing is
@@ -204,10 +204,10 @@ export function validateLeaderAppend(
   if (origin === "client" && result.batchCount > 1) {
     throw invalidRecord("a produce request holds one record batch per partition (magic 2)");
   }
-  if (records.length > config.segmentBytes) {
+  if (records.length > segmentSize(config)) {
     throw new KafkaError(
       ErrorCode.RECORD_LIST_TOO_LARGE,
-      `message batch of ${records.length} bytes exceeds segment.bytes (${config.segmentBytes})`,
+      `message batch of ${records.length} bytes exceeds the segment size (${segmentSize(config)})`,
     );
   }
   return result;

@@ -94,8 +94,11 @@ export {
   logConfigToProperties,
   type MessageTimestampType,
   parseLogConfig,
+  SEGMENT_BYTES_MIN,
+  segmentSize,
   type TopicCompressionType,
   validateLogConfig,
+  validateTopicConfigs,
 } from "./log-config.js";
 export {
   DEFAULT_LOG_MANAGER_INTERVALS,

@@ -12,6 +12,7 @@ import { scanBatches } from "./batch-scan.js";
 import { cleanableRange, isCleanable } from "./cleanable-range.js";
 import { fsyncDirectorySync } from "./durable-file.js";
 import type { Log } from "./log.js";
+import { segmentSize } from "./log-config.js";
 import { LogSegment } from "./log-segment.js";
 import { OffsetMap } from "./offset-map.js";
 import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from "./segment-files.js";
@@ -343,7 +344,7 @@ function retain(record: Record, map: OffsetMap, horizon: bigint | null, nowMs: n
 
 /**
  * The non-active segments below `end`, in consecutive groups that fit one segment: total size
- * within segment.bytes, offsets within an int32 of the group's base (Kafka's groupSegmentsBySize).
+ * within the segment size, offsets within an int32 of the group's base (Kafka's groupSegmentsBySize).
  */
 function groupSegments(log: Log, end: bigint): LogSegment[][] {
   const segments = log.segmentList.slice(0, -1).filter((s) => s.baseOffset < end);
@@ -354,7 +355,7 @@ function groupSegments(log: Log, end: bigint): LogSegment[][] {
     const base = current[0]?.baseOffset;
     const fits =
       base !== undefined &&
-      bytes + segment.sizeBytes <= log.config.segmentBytes &&
+      bytes + segment.sizeBytes <= segmentSize(log.config) &&
       segment.nextOffset() - 1n - base <= INT32_MAX;
     if (!fits && current.length > 0) {
       groups.push(current);

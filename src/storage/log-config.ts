@@ -2,7 +2,9 @@ import {
   atLeast,
   between,
   type ConfigKey,
+  type ConfigProblem,
   type ConfigValue,
+  configValueProblem,
   formatConfigValue,
   oneOf,
   parseConfigValue,
@@ -25,7 +27,10 @@ export type MessageTimestampType = "CreateTime" | "LogAppendTime";
 export type TopicCompressionType = "producer" | "uncompressed" | "gzip" | "snappy" | "lz4" | "zstd";
 
 export interface LogConfig {
+  /** The public segment size, at least SEGMENT_BYTES_MIN; the log rolls at `segmentSize(config)`. */
   readonly segmentBytes: number;
+  /** Kafka's internal.segment.bytes: a smaller segment size for tests; null when unset. */
+  readonly internalSegmentBytes: number | null;
   readonly segmentMs: number;
   readonly segmentJitterMs: number;
   readonly segmentIndexBytes: number;
@@ -56,14 +61,30 @@ export interface LogConfig {
   readonly leaderReplicationThrottledReplicas: readonly string[];
   readonly followerReplicationThrottledReplicas: readonly string[];
   readonly remoteStorageEnable: boolean;
+  readonly remoteLogCopyDisable: boolean;
+  readonly remoteLogDeleteOnDisable: boolean;
   readonly localRetentionMs: number;
   readonly localRetentionBytes: number;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The smallest segment.bytes (and log.segment.bytes) Kafka 4 accepts (KIP-1030: 14 bytes before):
+ * smaller segments only multiply files and rolls, and a segment below the batch size a client
+ * sends makes every such batch fail with RECORD_LIST_TOO_LARGE.
+ */
+export const SEGMENT_BYTES_MIN = 1024 * 1024;
+/**
+ * The floor of internal.segment.bytes. Kafka gives its internal key no validator; Brook keeps the
+ * pre-4.0 floor (a v0 record's overhead) so that a client cannot set a zero or negative size.
+ */
+const INTERNAL_SEGMENT_BYTES_MIN = 14;
 
 export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
+  internalSegmentBytes: null,
   segmentMs: 7 * DAY_MS,
   segmentJitterMs: 0,
   segmentIndexBytes: 10 * 1024 * 1024,
@@ -78,7 +99,8 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   maxMessageBytes: 1024 * 1024 + 12,
   messageTimestampType: "CreateTime",
   messageTimestampBeforeMaxMs: LONG_MAX,
-  messageTimestampAfterMaxMs: LONG_MAX,
+  // KIP-1030 (Kafka 4.0): one hour, where it was unbounded; timestamps further ahead are refused.
+  messageTimestampAfterMaxMs: HOUR_MS,
   flushMessages: LONG_MAX,
   flushMs: LONG_MAX,
   fileDeleteDelayMs: 60_000,
@@ -92,23 +114,30 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   leaderReplicationThrottledReplicas: Object.freeze([]) as readonly string[],
   followerReplicationThrottledReplicas: Object.freeze([]) as readonly string[],
   remoteStorageEnable: false,
+  remoteLogCopyDisable: false,
+  remoteLogDeleteOnDisable: false,
   localRetentionMs: -2,
   localRetentionBytes: -2,
 });
 
 interface LogConfigKey extends ConfigKey {
   readonly field: keyof LogConfig;
-  /** The broker-wide property that supplies the default (Kafka's ServerTopicConfigSynonyms). */
-  readonly serverSynonym: string;
+  /** The broker-wide property that supplies the default (Kafka's ServerTopicConfigSynonyms), if any. */
+  readonly serverSynonym: string | null;
+  /** Internal keys are also left out of CreateTopics answers unless the topic sets them. */
+  readonly internal: boolean;
 }
+
+type Validator = (v: ConfigValue) => ConfigProblem | null;
 
 const key = (
   name: string,
   field: keyof LogConfig,
   type: ConfigKey["type"],
-  serverSynonym: string,
+  serverSynonym: string | null,
   doc: string,
-  validate?: (v: ConfigValue) => string | null,
+  validate?: Validator,
+  internal = false,
 ): LogConfigKey => ({
   name,
   field,
@@ -116,19 +145,47 @@ const key = (
   default: DEFAULT_LOG_CONFIG[field] as ConfigValue,
   doc,
   serverSynonym,
+  internal,
   ...(validate === undefined ? {} : { validate }),
 });
 
-const throttledList = (v: ConfigValue): string | null => {
-  const items = Array.isArray(v) ? v : [];
-  const ok = items.every((i) => i === "*" || /^\d+:\d+$/.test(i));
-  return ok ? null : "must be * or a list of partitionId:brokerId";
-};
+/** Kafka's ThrottledReplicaListValidator: "*" alone, or partitionId:brokerId entries. */
+const throttledList =
+  (name: string): Validator =>
+  (v) => {
+    const items = Array.isArray(v) ? v : [];
+    if (items.join("") === "*" || items.every((i) => /^(\d+:\d+)?$/.test(i))) return null;
+    return {
+      message: `${name} must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...`,
+    };
+  };
+
+/** Kafka's gzip level validator: Deflater's levels 1 to 9, or -1 for its default. */
+const gzipLevel: Validator = (v) =>
+  v === -1 || (typeof v === "number" && v >= 1 && v <= 9)
+    ? null
+    : { message: "Value must be between 1 and 9 or equal to -1" };
 
 /** Every topic config Kafka defines, in Kafka's names, with types, validators and server synonyms. */
 export const LOG_CONFIG_KEYS: ReadonlyMap<string, LogConfigKey> = new Map(
   [
-    key("segment.bytes", "segmentBytes", "int", "log.segment.bytes", "Segment file size.", atLeast(14)),
+    key(
+      "segment.bytes",
+      "segmentBytes",
+      "int",
+      "log.segment.bytes",
+      "Segment file size; retention and compaction work a whole segment at a time.",
+      atLeast(SEGMENT_BYTES_MIN),
+    ),
+    key(
+      "internal.segment.bytes",
+      "internalSegmentBytes",
+      "int",
+      null,
+      "Segment file size overriding segment.bytes, for tests only.",
+      atLeast(INTERNAL_SEGMENT_BYTES_MIN),
+      true,
+    ),
     key("segment.ms", "segmentMs", "long", "log.roll.ms", "Time before a segment is rolled.", atLeast(1)),
     key("segment.jitter.ms", "segmentJitterMs", "long", "log.roll.jitter.ms", "Roll jitter.", atLeast(0)),
     key(
@@ -162,7 +219,7 @@ export const LOG_CONFIG_KEYS: ReadonlyMap<string, LogConfigKey> = new Map(
       "list",
       "log.cleanup.policy",
       "delete, compact or both.",
-      oneOf("delete", "compact"),
+      oneOf("compact", "delete"),
     ),
     key(
       "delete.retention.ms",
@@ -252,7 +309,7 @@ export const LOG_CONFIG_KEYS: ReadonlyMap<string, LogConfigKey> = new Map(
       "string",
       "compression.type",
       "Final compression codec.",
-      oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
+      oneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
     ),
     key(
       "compression.gzip.level",
@@ -260,8 +317,7 @@ export const LOG_CONFIG_KEYS: ReadonlyMap<string, LogConfigKey> = new Map(
       "int",
       "compression.gzip.level",
       "gzip level.",
-      (v) =>
-        v === -1 || (typeof v === "number" && v >= 1 && v <= 9) ? null : "must be -1 or between 1 and 9",
+      gzipLevel,
     ),
     key(
       "compression.lz4.level",
@@ -298,24 +354,38 @@ export const LOG_CONFIG_KEYS: ReadonlyMap<string, LogConfigKey> = new Map(
       "leader.replication.throttled.replicas",
       "leaderReplicationThrottledReplicas",
       "list",
-      "leader.replication.throttled.replicas",
+      null,
       "Throttled leader replicas.",
-      throttledList,
+      throttledList("leader.replication.throttled.replicas"),
     ),
     key(
       "follower.replication.throttled.replicas",
       "followerReplicationThrottledReplicas",
       "list",
-      "follower.replication.throttled.replicas",
+      null,
       "Throttled follower replicas.",
-      throttledList,
+      throttledList("follower.replication.throttled.replicas"),
     ),
     key(
       "remote.storage.enable",
       "remoteStorageEnable",
       "boolean",
-      "remote.storage.enable",
-      "Tiered storage (not supported by Brook).",
+      null,
+      "Tiered storage (Brook has none: true is refused).",
+    ),
+    key(
+      "remote.log.copy.disable",
+      "remoteLogCopyDisable",
+      "boolean",
+      null,
+      "Stop copying to tiered storage (Brook has none).",
+    ),
+    key(
+      "remote.log.delete.on.disable",
+      "remoteLogDeleteOnDisable",
+      "boolean",
+      null,
+      "Delete tiered data when tiered storage is turned off (Brook has none).",
     ),
     key(
       "local.retention.ms",
@@ -341,12 +411,17 @@ const invalidConfig = (message: string) => new KafkaError(ErrorCode.INVALID_CONF
 /**
  * Applies Kafka-named string properties over `base` (the broker defaults, or a topic's current
  * config) and validates the result. Unknown names and bad values are refused with
- * KafkaError(INVALID_CONFIG) and a message naming the key, as Kafka answers CreateTopics and
+ * KafkaError(INVALID_CONFIG) and Kafka's message naming the key, as Kafka answers CreateTopics and
  * AlterConfigs.
+ *
+ * `checkValues: false` is for overrides read back from the metadata log: they were valid when they
+ * were written, and a validator tightened since (segment.bytes in Kafka 4) must not make a topic
+ * unreadable. Names and types are still checked.
  */
 export function parseLogConfig(
   properties: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
   base: LogConfig = DEFAULT_LOG_CONFIG,
+  options: { checkValues: boolean } = { checkValues: true },
 ): LogConfig {
   const entries = properties instanceof Map ? [...properties] : Object.entries(properties);
   const out: Record<string, unknown> = { ...base };
@@ -359,25 +434,37 @@ export function parseLogConfig(
     } catch (e) {
       throw invalidConfig(e instanceof Error ? e.message : String(e));
     }
-    const problem = def.validate?.(value) ?? null;
-    if (problem !== null) {
-      throw invalidConfig(`Invalid value ${JSON.stringify(text)} for configuration ${name}: ${problem}`);
-    }
+    const problem = options.checkValues ? configValueProblem(def, value) : null;
+    if (problem !== null) throw invalidConfig(problem);
     out[def.field] = value;
   }
-  return validateLogConfig(out as unknown as LogConfig);
+  const config = out as unknown as LogConfig;
+  return options.checkValues ? validateLogConfig(config) : Object.freeze({ ...config });
+}
+
+/**
+ * A topic's overrides as CreateTopics and AlterConfigs check them (Kafka's LogConfig.validate with
+ * the broker's defaults): every value, the cross-field rules, and tiered storage, which Brook does
+ * not have, so it is refused as Kafka refuses it when remote.log.storage.system.enable is false.
+ */
+export function validateTopicConfigs(
+  overrides: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
+  defaults: LogConfig,
+): LogConfig {
+  const config = parseLogConfig(overrides, defaults);
+  if (config.remoteStorageEnable) {
+    throw invalidConfig(
+      "Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.",
+    );
+  }
+  return config;
 }
 
 /** Checks every field against its key's validator and the cross-field rules; returns the config. */
 export function validateLogConfig(config: LogConfig): LogConfig {
   for (const def of LOG_CONFIG_KEYS.values()) {
-    const value = config[def.field] as ConfigValue;
-    const problem = def.validate?.(value) ?? null;
-    if (problem !== null) {
-      throw invalidConfig(
-        `Invalid value ${formatConfigValue(value)} for configuration ${def.name}: ${problem}`,
-      );
-    }
+    const problem = configValueProblem(def, config[def.field] as ConfigValue);
+    if (problem !== null) throw invalidConfig(problem);
   }
   if (config.minCompactionLagMs > config.maxCompactionLagMs) {
     throw invalidConfig(
@@ -385,8 +472,7 @@ export function validateLogConfig(config: LogConfig): LogConfig {
         `max.compaction.lag.ms (${formatConfigValue(config.maxCompactionLagMs)})`,
     );
   }
-  if (config.cleanupPolicy.length === 0)
-    throw invalidConfig("cleanup.policy must name delete, compact or both");
+  // An empty cleanup.policy passes, as in Kafka 4.0: the log is then neither deleted nor compacted.
   return Object.freeze({ ...config });
 }
 
@@ -398,11 +484,19 @@ export function logConfig(
   return validateLogConfig({ ...base, ...overrides });
 }
 
-/** The config as Kafka-named strings, as DescribeConfigs shows it. */
+/**
+ * The size at which the log rolls a segment, and the largest append it accepts: Kafka's
+ * LogConfig.segmentSize(), internal.segment.bytes when set, else segment.bytes.
+ */
+export const segmentSize = (config: LogConfig): number => config.internalSegmentBytes ?? config.segmentBytes;
+
+/** The config as Kafka-named strings, as DescribeConfigs shows it (internal keys only when set). */
 export function logConfigToProperties(config: LogConfig): Map<string, string> {
   const out = new Map<string, string>();
   for (const def of LOG_CONFIG_KEYS.values()) {
-    out.set(def.name, formatConfigValue(config[def.field] as ConfigValue) ?? "");
+    const value = config[def.field] as ConfigValue;
+    if (def.internal && value === null) continue;
+    out.set(def.name, formatConfigValue(value, def.type) ?? "");
   }
   return out;
 }

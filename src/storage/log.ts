@@ -14,7 +14,7 @@ import {
 import { type AppendOrigin, validateFollowerAppend, validateLeaderAppend } from "./append-validation.js";
 import { batchMaxTimestampNumber, batchSetBaseOffsetNumber } from "./batch-offsets.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
-import { isCompacted, isDeleteRetained, type LogConfig } from "./log-config.js";
+import { isCompacted, isDeleteRetained, type LogConfig, segmentSize } from "./log-config.js";
 import { LogSegment, type SegmentSettings } from "./log-segment.js";
 import { findOffsetByTimestamp, type TimestampAndOffset } from "./offset-by-timestamp.js";
 import { recompressIfNeeded } from "./recompression.js";
@@ -545,7 +545,7 @@ export class Log {
     const rollBase = active.rollingBaseTimestamp();
     const waitedMs = rollBase !== null && rollBase >= 0 ? maxTimestamp - rollBase : nowMs - active.createdMs;
     const shouldRoll =
-      active.sizeBytes > config.segmentBytes - sizeBytes ||
+      active.sizeBytes > segmentSize(config) - sizeBytes ||
       waitedMs > maxSegmentMs - this.rollJitterMs(active) ||
       active.offsetIndexIsFull ||
       !active.canHoldOffset(lastOffset);
@@ -580,7 +580,7 @@ export class Log {
     } else {
       active.seal();
     }
-    const preallocate = this.configValue.preallocate ? this.configValue.segmentBytes : 0;
+    const preallocate = this.configValue.preallocate ? segmentSize(this.configValue) : 0;
     const segment = this.guardIo("roll", () =>
       LogSegment.create(
         this.env,

@@ -6,6 +6,7 @@ import {
   parseBrokerConfig,
   SINGLE_NODE_PROPERTIES,
 } from "../../src/broker/broker-config.js";
+import { topicDefaults } from "../../src/broker/topic-config.js";
 
 const withProps = (extra: Record<string, string>) =>
   parseBrokerConfig(new Map([...SINGLE_NODE_PROPERTIES, ...Object.entries(extra)]));
@@ -30,6 +31,9 @@ test("retention synonyms resolve as Kafka's do: ms over minutes over hours", () 
     120_000,
   );
   assert.equal(defaultRetentionMs(withProps({ "log.retention.minutes": "2", "log.retention.ms": "5" })), 5);
+  // KafkaConfig.logRetentionTimeMillis: any negative value is -1, keep forever.
+  assert.equal(defaultRetentionMs(withProps({ "log.retention.ms": "-5" })), -1);
+  assert.equal(topicDefaults(withProps({ "log.retention.hours": "-1" })).retentionMs, -1);
 });
 
 test("unknown keys warn; invalid values fail with a message naming the key", () => {
@@ -47,4 +51,62 @@ test("unknown keys warn; invalid values fail with a message naming the key", () 
   assert.throws(() => withProps({ "auto.create.topics.enable": "yes" }), /true or false/);
   assert.throws(() => withProps({ "log.cleanup.policy": "delete,shred" }), /shred/);
   assert.throws(() => parseBrokerConfig(new Map([["process.roles", "broker"]])), /node\.id/);
+});
+
+test("Kafka 4.0's defaults, validators and messages (KIP-1030 and the rest of the audit)", () => {
+  const config = withProps({});
+  assert.equal(config.int("log.message.timestamp.after.max.ms"), 3_600_000, "KIP-1030: one hour");
+  assert.equal(config.int("num.recovery.threads.per.data.dir"), 2, "KIP-1030");
+  assert.equal(config.int("log.segment.bytes"), 1073741824);
+  assert.equal(config.values.get("controller.listener.names"), "CONTROLLER");
+  assert.equal(
+    parseBrokerConfig(new Map([["log.dir", "/tmp/x"]])).values.get("listener.security.protocol.map"),
+    "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT",
+  );
+  const refused: [Record<string, string>, string][] = [
+    [
+      { "log.segment.bytes": "1048575" },
+      "Invalid value 1048575 for configuration log.segment.bytes: Value must be at least 1048576",
+    ],
+    [{ "log.message.timestamp.before.max.ms": "-1" }, "Value must be at least 0"],
+    [{ "num.io.threads": "0" }, "Invalid value 0 for configuration num.io.threads: Value must be at least 1"],
+    [{ "node.id": "-1" }, "Invalid value -1 for configuration node.id: Value must be at least 0"],
+    [{ "transaction.max.timeout.ms": "0" }, "Value must be at least 1"],
+    [{ "log.local.retention.ms": "-3" }, "Value must be at least -2"],
+    [
+      { "compression.zstd.level": "23" },
+      "Invalid value 23 for configuration compression.zstd.level: Value must be no more than 22",
+    ],
+    [
+      { "log.cleanup.policy": "delete,shred" },
+      "Invalid value shred for configuration log.cleanup.policy: String must be one of: compact, delete",
+    ],
+    [
+      { "process.roles": "broker,voter" },
+      "Invalid value voter for configuration process.roles: String must be one of: broker, controller",
+    ],
+    [
+      { "num.partitions": "many" },
+      "Invalid value many for configuration num.partitions: Not a number of type INT",
+    ],
+    [{ "log.retention.bytes": "9223372036854775808" }, "Not a number of type LONG"],
+    [{ "transaction.state.log.replication.factor": "32768" }, "Not a number of type SHORT"],
+    [
+      { "log.preallocate": "yes" },
+      "Invalid value yes for configuration log.preallocate: Expected value to be either true or false",
+    ],
+  ];
+  for (const [props, message] of refused) {
+    assert.throws(
+      () => withProps(props),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(message),
+      JSON.stringify(props),
+    );
+  }
+  // Kafka has no validator on default.replication.factor: 0 starts, and topic creation refuses it.
+  assert.equal(withProps({ "default.replication.factor": "0" }).int("default.replication.factor"), 0);
+  // listeners and log.dirs are comma-separated strings in Kafka, split where they are used.
+  const dirs = withProps({ "log.dirs": " /a , /b " });
+  assert.deepEqual(dirs.logDirs, ["/a", "/b"]);
+  assert.equal(dirs.values.get("log.dirs"), "/a , /b", "kept as written, trimmed, as Kafka shows it");
 });

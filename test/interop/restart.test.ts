@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { CompressionTypes, type Kafka } from "kafkajs";
 import { BrokerProcess, pythonClient, TEST_TIMEOUT_MS } from "./broker-process.js";
@@ -14,8 +16,11 @@ import { kafkajsClient } from "./kafkajs-client.js";
 
 const TOPIC = "durable";
 const PARTITIONS = 3;
-/** Small segments so that the logs span several segment files and recovery crosses them. */
-const SEGMENT_BYTES = 64 * 1024;
+/**
+ * Small segments so that the logs span several segment files and recovery crosses them. Below
+ * Kafka 4's 1 MiB segment.bytes minimum, so set as Kafka's own tests do: internal.segment.bytes.
+ */
+const SEGMENT_BYTES = 16 * 1024;
 
 let broker: BrokerProcess;
 /** Every acknowledged record: "partition:offset" -> value. */
@@ -23,7 +28,7 @@ const acknowledged = new Map<string, string>();
 
 before(async () => {
   broker = await BrokerProcess.start({
-    overrides: { "num.partitions": String(PARTITIONS), "log.segment.bytes": String(SEGMENT_BYTES) },
+    overrides: { "num.partitions": String(PARTITIONS) },
   });
 });
 
@@ -89,9 +94,20 @@ test("SIGTERM: exit code 0, the restart loads the logs without recovery, every r
   const kafka = kafkajsClient(broker.bootstrap);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic: TOPIC,
+        numPartitions: PARTITIONS,
+        configEntries: [{ name: "internal.segment.bytes", value: String(SEGMENT_BYTES) }],
+      },
+    ],
+  });
   await admin.disconnect();
   await produceAcknowledged(kafka, "before-sigterm", 600);
+  const segments = readdirSync(join(broker.dataDir, `${TOPIC}-0`)).filter((n) => n.endsWith(".log"));
+  assert.ok(segments.length > 1, `partition 0 has ${segments.length} segment(s)`);
 
   await broker.stop();
   assert.match(broker.stderr, /SIGTERM/);

@@ -38,8 +38,10 @@ function clusterOf(brokerCount: number): MetadataImage {
 
 const controller = new ClusterController({
   random: new SeededRandom(7),
-  validateTopicConfig: (name, value) =>
-    name === "retention.ms" && !/^-?\d+$/.test(value) ? "bad retention.ms" : null,
+  validateTopicConfigs: (configs) => {
+    const retention = configs.get("retention.ms");
+    return retention !== undefined && !/^-?\d+$/.test(retention) ? "bad retention.ms" : null;
+  },
 });
 
 const topic = (name: string, extra: Partial<CreateTopicRequest> = {}): CreateTopicRequest => ({

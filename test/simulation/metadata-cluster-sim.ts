@@ -73,8 +73,10 @@ export class SimNode {
     });
     this.decisions = new ClusterController({
       random: this.env.random,
-      validateTopicConfig: (name, value) =>
-        name === "retention.ms" && !/^-?\d+$/.test(value) ? "not a number" : null,
+      validateTopicConfigs: (configs) => {
+        const retention = configs.get("retention.ms");
+        return retention !== undefined && !/^-?\d+$/.test(retention) ? "not a number" : null;
+      },
       newTopicId: () => randomUuid(() => this.env.randomBytes16()),
     });
     this.controller = new QuorumController({

@@ -4,7 +4,7 @@ import type { LogConfig } from "../../src/storage/index.js";
 export const CRASH_TOPIC_PARTITION = { topic: "crash", partition: 0 };
 
 export const CRASH_CONFIG: Partial<LogConfig> = {
-  segmentBytes: 256 * 1024,
+  internalSegmentBytes: 256 * 1024,
   indexIntervalBytes: 1024,
   retentionBytes: 2 * 1024 * 1024,
   retentionMs: -1,

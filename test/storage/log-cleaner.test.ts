@@ -18,7 +18,7 @@ import { decodeAll, makeBatch, newClock, openManager, readAll, tempDir } from ".
 const tp = { topic: "compacted", partition: 0 };
 const compactConfig: Partial<LogConfig> = {
   cleanupPolicy: ["compact"],
-  segmentBytes: 1024,
+  internalSegmentBytes: 1024,
   deleteRetentionMs: 10_000,
   minCleanableDirtyRatio: 0.5,
   fileDeleteDelayMs: 0,
@@ -92,7 +92,7 @@ test("compaction keeps the last value per key at its offset and leaves the activ
 });
 
 test("compaction rewrites multi-record and compressed batches keeping base offset and last offset delta", async () => {
-  const { dir, clock, manager, log, cleaner } = await setup({ segmentBytes: 2048 });
+  const { dir, clock, manager, log, cleaner } = await setup({ internalSegmentBytes: 2048 });
   try {
     const written: Written[] = [];
     for (let i = 0; i < 30; i++) {
@@ -219,7 +219,7 @@ test("keyless records are refused on compacted topics", async () => {
 for (const point of ["cleaned-written", "swap-renamed", "old-deleted"] as CleanerCrashPoint[]) {
   test(`a crash during the swap (${point}) recovers to a consistent log`, async () => {
     // One segment to clean (one group), so that the crash hits the only swap.
-    const { dir, clock, manager, log, cleaner } = await setup({ segmentBytes: 1 << 20 });
+    const { dir, clock, manager, log, cleaner } = await setup({ internalSegmentBytes: 1 << 20 });
     let reopened: LogManager | null = null;
     try {
       const written: Written[] = [];
@@ -230,7 +230,7 @@ for (const point of ["cleaned-written", "swap-renamed", "old-deleted"] as Cleane
       cleaner.crashPointForTest = point;
       await assert.rejects(cleaner.clean(log, clock.nowMs()), CleanerCrashForTest);
       manager.closeUncleanly();
-      reopened = await openManager(dir.path, clock, { ...compactConfig, segmentBytes: 1 << 20 });
+      reopened = await openManager(dir.path, clock, { ...compactConfig, internalSegmentBytes: 1 << 20 });
       const recovered = reopened.getLog(tp) as Log;
       const leftovers = readdirSync(join(dir.path, "compacted-0")).filter(
         (n) => n.endsWith(".cleaned") || n.endsWith(".swap"),

@@ -104,7 +104,7 @@ test("a produced batch must carry base offset 0 and consistent counts", async ()
 });
 
 test("ListOffsets by timestamp finds the first record at or after it, decoding that batch", async () => {
-  await withLog({ segmentBytes: 600, indexIntervalBytes: 50 }, async ({ log }) => {
+  await withLog({ internalSegmentBytes: 600, indexIntervalBytes: 50 }, async ({ log }) => {
     for (let i = 0; i < 20; i++) {
       const t = 1000n + BigInt(i) * 100n;
       log.appendAsLeader(
@@ -144,7 +144,7 @@ test("DeleteRecords moves the log start offset durably and removes the segments 
   const dir = tempDir();
   try {
     const clock = newClock();
-    const config = { segmentBytes: 300, fileDeleteDelayMs: 0 };
+    const config = { internalSegmentBytes: 300, fileDeleteDelayMs: 0 };
     let manager = await openManager(dir.path, clock, config);
     let log = manager.getOrCreateLog(tp);
     for (let i = 0; i < 12; i++) log.appendAsLeader(makeBatch({ values: [`v${i}`.padEnd(80, ".")] }), 0);
@@ -177,7 +177,7 @@ test("truncation removes whole batches, rewinds leader epochs and survives a res
   const dir = tempDir();
   try {
     const clock = newClock();
-    let manager = await openManager(dir.path, clock, { segmentBytes: 400 });
+    let manager = await openManager(dir.path, clock, { internalSegmentBytes: 400 });
     let log = manager.getOrCreateLog(tp);
     for (let i = 0; i < 10; i++)
       log.appendAsLeader(makeBatch({ values: ["x".repeat(50), "y"] }), i < 5 ? 4 : 6);
@@ -196,7 +196,7 @@ test("truncation removes whole batches, rewinds leader epochs and survives a res
     const info = log.appendAsLeader(makeBatch({ values: ["after"] }), 7);
     assert.equal(info.firstOffset, 8n);
     await manager.shutdown();
-    manager = await openManager(dir.path, clock, { segmentBytes: 400 });
+    manager = await openManager(dir.path, clock, { internalSegmentBytes: 400 });
     log = manager.getLog(tp) as Log;
     assert.equal(log.logEndOffset, 9n);
     assert.deepEqual(log.endOffsetForEpoch(4), { epoch: 4, endOffset: 8n });
@@ -338,7 +338,7 @@ test("the high watermark and cleaner checkpoints survive a clean restart; leftov
 });
 
 test("the log manager compacts due logs from tick and writes the cleaner checkpoint", async () => {
-  await withLog({ cleanupPolicy: ["compact"], segmentBytes: 500 }, async ({ log, manager, dir }) => {
+  await withLog({ cleanupPolicy: ["compact"], internalSegmentBytes: 500 }, async ({ log, manager, dir }) => {
     for (let i = 0; i < 40; i++)
       log.appendAsLeader(makeBatch({ keys: [`k${i % 3}`], values: [`${i}`.padEnd(40)] }), 0);
     log.updateHighWatermark(log.logEndOffset);
@@ -359,14 +359,14 @@ test("preallocated segments are trimmed and recover after a crash", async () => 
   const dir = tempDir();
   try {
     const clock = newClock();
-    let manager = await openManager(dir.path, clock, { preallocate: true, segmentBytes: 64 * 1024 });
+    let manager = await openManager(dir.path, clock, { preallocate: true, internalSegmentBytes: 64 * 1024 });
     let log = manager.getOrCreateLog(tp);
     log.roll();
     for (let i = 0; i < 5; i++) log.appendAsLeader(makeBatch({ values: ["p"] }), 0);
     log.roll();
     log.appendAsLeader(makeBatch({ values: ["q"] }), 0);
     manager.closeUncleanly();
-    manager = await openManager(dir.path, clock, { preallocate: true, segmentBytes: 64 * 1024 });
+    manager = await openManager(dir.path, clock, { preallocate: true, internalSegmentBytes: 64 * 1024 });
     log = manager.getLog(tp) as Log;
     assert.equal(log.logEndOffset, 6n);
     assert.deepEqual(

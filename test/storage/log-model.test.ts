@@ -93,7 +93,7 @@ const tp = { topic: "model", partition: 3 };
 // retention, compaction and restarts see exactly what was appended while writes are in flight.
 SegmentWriter.shared().policy = "always";
 const config = {
-  segmentBytes: 2048,
+  internalSegmentBytes: 2048,
   indexIntervalBytes: 200,
   segmentIndexBytes: 64 * 8,
   cleanupPolicy: ["compact", "delete"] as const,
@@ -171,7 +171,7 @@ class Harness {
       ...(compressed ? { compression: CompressionType.lz4 } : {}),
     });
     const m = this.model;
-    if (batch.length > config.segmentBytes) {
+    if (batch.length > config.internalSegmentBytes) {
       assert.throws(
         () => this.log.appendAsLeader(batch, 0),
         (e: unknown) => {

@@ -84,7 +84,7 @@ test("segments roll by size and reads cross them; a restart after clean shutdown
   const dir = tempDir();
   try {
     const clock = newClock();
-    let manager = await openManager(dir.path, clock, { segmentBytes: 4096, indexIntervalBytes: 100 });
+    let manager = await openManager(dir.path, clock, { internalSegmentBytes: 4096, indexIntervalBytes: 100 });
     let log = manager.getOrCreateLog(tp, undefined, "AAAAAAAAAAAAAAAAAAAAAA");
     for (let i = 0; i < 50; i++)
       log.appendAsLeader(makeBatch({ values: [`value-${i}`.padEnd(300, ".")] }), 1);
@@ -95,7 +95,7 @@ test("segments roll by size and reads cross them; a restart after clean shutdown
     const files = readdirSync(dir.path);
     assert.ok(files.includes(".kafka_cleanshutdown"));
     assert.ok(files.includes("recovery-point-offset-checkpoint"));
-    manager = await openManager(dir.path, clock, { segmentBytes: 4096, indexIntervalBytes: 100 });
+    manager = await openManager(dir.path, clock, { internalSegmentBytes: 4096, indexIntervalBytes: 100 });
     assert.equal(manager.startupStats.recoveredSegments, 0);
     assert.equal(manager.startupStats.cleanShutdownDirs, 1);
     log = manager.getLog(tp)!;
@@ -116,7 +116,7 @@ test("after a crash recovery re-checks the log and rebuilds indexes", async () =
   const dir = tempDir();
   try {
     const clock = newClock();
-    let manager = await openManager(dir.path, clock, { segmentBytes: 4096, indexIntervalBytes: 100 });
+    let manager = await openManager(dir.path, clock, { internalSegmentBytes: 4096, indexIntervalBytes: 100 });
     let log = manager.getOrCreateLog(tp);
     for (let i = 0; i < 40; i++)
       log.appendAsLeader(makeBatch({ values: [`value-${i}`.padEnd(200, ".")] }), 0);
@@ -131,7 +131,7 @@ test("after a crash recovery re-checks the log and rebuilds indexes", async () =
       .filter((n) => n.endsWith(".log"))
       .sort();
     appendFileSync(join(partitionDir, logs[logs.length - 1] as string), Buffer.from("torn write"));
-    manager = await openManager(dir.path, clock, { segmentBytes: 4096, indexIntervalBytes: 100 });
+    manager = await openManager(dir.path, clock, { internalSegmentBytes: 4096, indexIntervalBytes: 100 });
     assert.ok(manager.startupStats.recoveredSegments >= 1);
     assert.equal(manager.startupStats.truncatedBytes, 10);
     log = manager.getLog(tp)!;

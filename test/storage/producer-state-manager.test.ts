@@ -31,7 +31,7 @@ interface Fixture {
 }
 
 async function open(dir: string, clock: ManualClock, segmentBytes = 1 << 20): Promise<Fixture> {
-  const manager = await openManager(dir, clock, { segmentBytes });
+  const manager = await openManager(dir, clock, { internalSegmentBytes: segmentBytes });
   const log = manager.getOrCreateLog(tp);
   const errors: string[] = [];
   const producers = ProducerStateManager.attach(log, {

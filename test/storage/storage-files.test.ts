@@ -13,6 +13,7 @@ import {
   readOffsetCheckpoint,
   readPartitionMetadata,
   StorageError,
+  segmentSize,
   UNDEFINED_EPOCH,
   writeOffsetCheckpoint,
   writePartitionMetadata,
@@ -124,10 +125,61 @@ test("topic configs parse from Kafka names with Kafka's defaults and refuse bad 
         e instanceof KafkaError && e.errorCode === ErrorCode.INVALID_CONFIG && e.message.includes(fragment),
     );
   invalid({ "retention.msec": "1" }, "Unknown topic config name: retention.msec");
-  invalid({ "segment.bytes": "abc" }, "segment.bytes");
-  invalid({ "cleanup.policy": "shred" }, "shred");
-  invalid({ "min.cleanable.dirty.ratio": "1.5" }, "between 0 and 1");
+  // Kafka's ConfigDef messages, word for word.
+  invalid(
+    { "segment.bytes": "abc" },
+    "Invalid value abc for configuration segment.bytes: Not a number of type INT",
+  );
+  invalid(
+    { "segment.bytes": "1048575" },
+    "Invalid value 1048575 for configuration segment.bytes: Value must be at least 1048576",
+  );
+  invalid(
+    { "cleanup.policy": "delete,shred" },
+    "Invalid value shred for configuration cleanup.policy: String must be one of: compact, delete",
+  );
+  invalid(
+    { "min.cleanable.dirty.ratio": "1.5" },
+    "Invalid value 1.5 for configuration min.cleanable.dirty.ratio: Value must be no more than 1",
+  );
+  invalid(
+    { "min.cleanable.dirty.ratio": "2" },
+    "Invalid value 2.0 for configuration min.cleanable.dirty.ratio: Value must be no more than 1",
+  );
+  invalid(
+    { preallocate: "yes" },
+    "Invalid value yes for configuration preallocate: Expected value to be either true or false",
+  );
+  invalid(
+    { "compression.gzip.level": "0" },
+    "Invalid value 0 for configuration compression.gzip.level: Value must be between 1 and 9 or equal to -1",
+  );
+  invalid(
+    { "leader.replication.throttled.replicas": "*,0:1" },
+    "Invalid value [*, 0:1] for configuration leader.replication.throttled.replicas: leader.replication.throttled.replicas must be the literal '*' or a list of replicas",
+  );
   invalid({ "min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5" }, "min.compaction.lag.ms");
+  // Kafka 4.0 accepts an empty policy: nothing is deleted or compacted.
+  assert.deepEqual(parseLogConfig({ "cleanup.policy": "" }).cleanupPolicy, []);
+});
+
+test("internal.segment.bytes sets a smaller segment for tests, below segment.bytes' minimum, as in Kafka", () => {
+  assert.equal(DEFAULT_LOG_CONFIG.internalSegmentBytes, null);
+  assert.equal(segmentSize(DEFAULT_LOG_CONFIG), 1073741824);
+  const small = parseLogConfig({ "internal.segment.bytes": "4096" });
+  assert.equal(small.segmentBytes, 1073741824, "segment.bytes keeps its own value");
+  assert.equal(segmentSize(small), 4096);
+  assert.equal(logConfigToProperties(small).get("internal.segment.bytes"), "4096");
+  assert.equal(logConfigToProperties(DEFAULT_LOG_CONFIG).has("internal.segment.bytes"), false);
+  assert.throws(
+    () => parseLogConfig({ "internal.segment.bytes": "0" }),
+    /Invalid value 0 for configuration internal.segment.bytes: Value must be at least 14/,
+  );
+  // Overrides read back from the metadata log were valid when written: not checked again.
+  assert.equal(
+    parseLogConfig({ "segment.bytes": "20000" }, DEFAULT_LOG_CONFIG, { checkValues: false }).segmentBytes,
+    20000,
+  );
 });
 
 test("offset and time indexes look up, truncate and refuse files that fail the sanity check", () => {

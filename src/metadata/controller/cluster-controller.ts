@@ -6,8 +6,11 @@ import { METADATA_TOPIC } from "../metadata-topic.js";
 import { placeReplicas } from "./replica-placement.js";
 import { topicNameProblem, topicNamesCollide } from "./topic-name.js";
 
-/** Validates one topic config entry: null when fine, else the reason (INVALID_CONFIG). */
-export type TopicConfigValidator = (name: string, value: string) => string | null;
+/**
+ * Validates a topic's whole set of overrides (cross-field rules such as min.compaction.lag.ms <=
+ * max.compaction.lag.ms need them together): null when fine, else the reason (INVALID_CONFIG).
+ */
+export type TopicConfigValidator = (configs: ReadonlyMap<string, string>) => string | null;
 
 export interface CreateTopicRequest {
   name: string;
@@ -51,16 +54,16 @@ const PRODUCER_ID_BLOCK_SIZE = 1000n;
  */
 export class ClusterController {
   private readonly random: SeededRandom;
-  private readonly validateTopicConfig: TopicConfigValidator;
+  private readonly validateTopicConfigs: TopicConfigValidator;
   private readonly newTopicId: () => Uuid;
 
   constructor(options: {
     random: SeededRandom;
-    validateTopicConfig: TopicConfigValidator;
+    validateTopicConfigs: TopicConfigValidator;
     newTopicId?: () => Uuid;
   }) {
     this.random = options.random;
-    this.validateTopicConfig = options.validateTopicConfig;
+    this.validateTopicConfigs = options.validateTopicConfigs;
     this.newTopicId = options.newTopicId ?? randomUuid;
   }
 
@@ -166,10 +169,10 @@ export class ClusterController {
         errorMessage: `Topic '${request.name}' collides with existing topic: ${collision}`,
       };
     }
-    for (const c of request.configs) {
-      const problem = c.value === null ? null : this.validateTopicConfig(c.name, c.value);
-      if (problem !== null) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
-    }
+    const configs = new Map<string, string>();
+    for (const c of request.configs) if (c.value !== null) configs.set(c.name, c.value);
+    const problem = this.validateTopicConfigs(configs);
+    if (problem !== null) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
     const live = image.liveBrokers().map((b) => b.id);
     if (request.assignments.length > 0) {
       if (request.numPartitions !== -1 || request.replicationFactor !== -1) {
@@ -328,11 +331,14 @@ export class ClusterController {
           records: [],
         };
       }
+      const next = new Map(image.topicConfig(resourceName));
       for (const [name, value] of changes) {
-        const problem = value === null ? null : this.validateTopicConfig(name, value);
-        if (problem !== null)
-          return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem, records: [] };
+        if (value === null) next.delete(name);
+        else next.set(name, value);
       }
+      const problem = this.validateTopicConfigs(next);
+      if (problem !== null)
+        return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem, records: [] };
     }
     const records: MetadataRecord[] = [...changes].map(([name, value]) => ({
       type: "Config",
