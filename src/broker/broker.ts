@@ -171,10 +171,19 @@ export class Broker {
       handlers: options.handlers,
     });
     metadata.onChange((image, previous) => broker.onMetadataChange(image, previous));
-    await broker.listen();
+    // Before the first connection: the partitions this broker leads exist and the group
+    // coordinator loads them, so no request can find a partition or a group missing that is only
+    // not set up yet (Kafka opens its listeners once the broker has caught up, too).
+    broker.onMetadataChange(broker.image, broker.image);
+    broker.groupCoordinator.startup();
+    try {
+      await broker.listen();
+    } catch (error) {
+      await broker.stop();
+      throw error;
+    }
     broker.startProducerExpiry();
     broker.register();
-    broker.onMetadataChange(broker.image, broker.image);
     log.info(
       `started node ${config.nodeId} of cluster ${broker.clusterId}: ${startupSummary(logManager.startupStats, logDirs.length)}`,
     );
@@ -227,8 +236,9 @@ export class Broker {
       connectionsMax: this.config.int("max.connections"),
       log: (level, message) => this.log.child("network")[level](message),
     });
-    const bound = await server.start();
+    // Set first: a listener that fails to bind leaves the others bound, and stop() closes them.
     this.socketServer = server;
+    const bound = await server.start();
     this.advertised = this.config.advertisedListeners.map((a) => {
       const local = bound.find((b) => b.name === a.name);
       const port = a.port === 0 && local !== undefined ? local.boundPort : a.port;
