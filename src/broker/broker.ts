@@ -260,11 +260,21 @@ export class Broker {
     broker.metadata.loader.onPublish((image, changes, previous) =>
       broker.onMetadataChange(image, changes, previous),
     );
+    // Before the first request: the partitions this broker hosts exist and the group coordinator
+    // is on, so no request finds a partition or a group missing that is only not set up yet.
     broker.onMetadataChange(broker.image, FULL_RELOAD, broker.image);
-    await broker.listen();
+    broker.groupCoordinator.startup();
+    try {
+      await broker.listen();
+    } catch (error) {
+      await broker.stop();
+      throw error;
+    }
     broker.startProducerExpiry();
     broker.metadata.join(broker.endPoints());
+    // Requests are served once this broker is unfenced (Kafka enables request processing then).
     await broker.metadata.lifecycle?.whenActive();
+    broker.dispatcher.open();
     log.info(
       `started node ${config.nodeId} of cluster ${broker.clusterId} (metadata: ${quorum.kind}): ${startupSummary(logManager.startupStats, logDirs.length)}`,
     );
@@ -322,8 +332,9 @@ export class Broker {
       connectionsMax: this.config.int("max.connections"),
       log: (level, message) => this.log.child("network")[level](message),
     });
-    const bound = await server.start();
+    // Set first: a listener that fails to bind leaves the others bound, and stop() closes them.
     this.socketServer = server;
+    const bound = await server.start();
     this.advertised = this.config.advertisedListeners.map((a) => {
       const local = bound.find((b) => b.name === a.name);
       const port = a.port === 0 && local !== undefined ? local.boundPort : a.port;

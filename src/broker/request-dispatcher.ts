@@ -47,6 +47,8 @@ export class RequestDispatcher implements RequestHandler {
   readonly stats = new Map<number, RequestStats>();
 
   private readonly onFatal: (error: AssertionError) => void;
+  private opened = false;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     handlers: readonly AnyApiHandler[],
@@ -74,7 +76,25 @@ export class RequestDispatcher implements RequestHandler {
     return this.handlers.get(apiKey)?.requestBytesBorrowed === true;
   }
 
+  /**
+   * Lets requests through. Until then they wait: a broker binds its listeners first (its
+   * registration names the bound ports) but serves only once it is part of the cluster, as
+   * Kafka's broker enables request processing only once unfenced.
+   */
+  open(): void {
+    this.opened = true;
+    const waiting = this.waiting.splice(0);
+    for (const resume of waiting) resume();
+  }
+
   handle(frame: Buffer, connection: Connection): ResponseChunks | Promise<ResponseChunks> {
+    if (!this.opened) {
+      // The frame may be a recycled buffer: keep a copy while the request waits.
+      const copy = Buffer.from(frame);
+      return new Promise<void>((resume) => this.waiting.push(resume)).then(() =>
+        this.handle(copy, connection),
+      );
+    }
     if (frame.length < 8)
       throw new ProtocolDecodeError(`request of ${frame.length} bytes is shorter than a header`);
     const apiKey = frame.readInt16BE(0);

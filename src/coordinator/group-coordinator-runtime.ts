@@ -52,6 +52,12 @@ export const PENDING_REQUESTS_MAX = 1_000_000;
 
 export type PartitionStatus = "loading" | "active" | "none";
 
+/**
+ * The runtime as a whole (Kafka's GroupCoordinatorService.isActive): "starting" until the broker
+ * has told it which partitions it leads, "active" once it has, "closed" when the broker stops.
+ */
+type Lifecycle = "starting" | "active" | "closed";
+
 interface Waiter {
   readonly api: CoordinatorApi;
   readonly resolve: (response: CoordinatorResponse) => void;
@@ -95,6 +101,11 @@ export interface GroupCoordinatorRuntimeOptions {
  * from the injected scheduler. Each request method returns a promise of its response, which the
  * broker's handler encodes at the request's version.
  *
+ * Until `startup()` it does not know which partitions it leads, so every request gets
+ * COORDINATOR_NOT_AVAILABLE, as Kafka's coordinator answers before it is active: "not
+ * coordinator" or an empty group list there would tell a client that its group is elsewhere or
+ * gone. After `close()`, the same.
+ *
  * Async-safety: all state changes happen on the event loop thread, in callbacks of this class; a
  * completion or timer of a partition that was unloaded (or reloaded at a newer epoch) is ignored.
  */
@@ -105,7 +116,7 @@ export class GroupCoordinatorRuntime {
   private readonly scheduler: Scheduler;
   private readonly newUuid: () => string;
   private readonly partitions = new Map<number, PartitionCoordinator>();
-  private closed = false;
+  private lifecycle: Lifecycle = "starting";
 
   constructor(options: GroupCoordinatorRuntimeOptions) {
     this.config = options.config;
@@ -129,6 +140,15 @@ export class GroupCoordinatorRuntime {
     return this.partitions.get(partition)?.shard;
   }
 
+  /**
+   * The broker has loaded (or started loading) every partition it leads in its first metadata
+   * image: from now on a partition the runtime does not know is one this broker does not lead.
+   * No-op after `close`.
+   */
+  startup(): void {
+    if (this.lifecycle === "starting") this.lifecycle = "active";
+  }
+
   // ---- partition lifecycle ----
 
   /**
@@ -139,7 +159,7 @@ export class GroupCoordinatorRuntime {
    */
   loadPartition(partition: number, leaderEpoch: number): Promise<void> {
     assert(this.isValidPartition(partition), () => `no __consumer_offsets partition ${partition}`);
-    if (this.closed) return Promise.resolve();
+    if (this.lifecycle === "closed") return Promise.resolve();
     const existing = this.partitions.get(partition);
     if (existing !== undefined) {
       if (existing.leaderEpoch >= leaderEpoch) return existing.loaded;
@@ -191,7 +211,7 @@ export class GroupCoordinatorRuntime {
 
   /** Unloads everything; later requests get COORDINATOR_NOT_AVAILABLE. */
   close(): void {
-    this.closed = true;
+    this.lifecycle = "closed";
     for (const partition of [...this.partitions.keys()]) this.unloadPartition(partition);
   }
 
@@ -273,7 +293,8 @@ export class GroupCoordinatorRuntime {
 
   /** ListGroups over every partition this broker leads; any still loading fails the whole answer. */
   listGroups(request: ListGroupsRequest): Promise<ListGroupsResponse> {
-    if (this.closed) return Promise.resolve({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] });
+    if (this.lifecycle !== "active")
+      return Promise.resolve({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] });
     const contexts = [...this.partitions.values()];
     if (contexts.some((ctx) => ctx.status === "loading")) {
       return Promise.resolve({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] });
@@ -320,7 +341,8 @@ export class GroupCoordinatorRuntime {
   }
 
   private route(groupId: string): { ctx: PartitionCoordinator | undefined; errorCode: number } {
-    if (this.closed) return { ctx: undefined, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    if (this.lifecycle !== "active")
+      return { ctx: undefined, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const ctx = this.partitions.get(this.partitionFor(groupId));
     if (ctx === undefined) return { ctx: undefined, errorCode: ErrorCode.NOT_COORDINATOR };
     if (ctx.status === "loading")

@@ -92,7 +92,7 @@ class ManualScheduler implements Scheduler {
   }
 }
 
-function setup(log = new FakeOffsetsLog(), clock: Clock & ManualClock = new ManualClock()) {
+function setup(log = new FakeOffsetsLog(), clock: Clock & ManualClock = new ManualClock(), started = true) {
   const scheduler = new ManualScheduler(clock);
   let n = 0;
   const runtime = new GroupCoordinatorRuntime({
@@ -102,6 +102,7 @@ function setup(log = new FakeOffsetsLog(), clock: Clock & ManualClock = new Manu
     scheduler,
     newUuid: () => `u${++n}`,
   });
+  if (started) runtime.startup();
   return { runtime, log, clock, scheduler };
 }
 
@@ -389,4 +390,135 @@ test("a partition whose records cannot be decoded fails to load and is not serve
   await assert.rejects(env.runtime.loadPartition(partition, 0));
   assert.equal(env.runtime.partitionStatus(partition), "none");
   assert.equal((await env.runtime.joinGroup(join(), context(5))).errorCode, ErrorCode.NOT_COORDINATOR);
+});
+
+/** Records of a group "g" with offsets committed on a first runtime, for a second one to load. */
+async function logWithCommittedGroup(): Promise<{ log: FakeOffsetsLog; partition: number }> {
+  const log = new FakeOffsetsLog();
+  const first = setup(log);
+  const partition = first.runtime.partitionFor("g");
+  await first.runtime.loadPartition(partition, 0);
+  const { memberId, generationId } = await stableMember(first);
+  await first.runtime.commitOffsets(commit(memberId, generationId, 42n), context(8));
+  await first.runtime.leaveGroup({ groupId: "g", members: [{ memberId, groupInstanceId: null }] });
+  first.runtime.close();
+  return { log, partition };
+}
+
+/** Every group API for group "g", each answer reduced to its error code(s). */
+async function everyApiErrorCodes(runtime: GroupCoordinatorRuntime): Promise<Record<string, unknown>> {
+  const [fetched] = await runtime.fetchOffsets([{ groupId: "g", topics: null }]);
+  const [fetchedNamed] = await runtime.fetchOffsets([
+    { groupId: "g", topics: [{ name: "t", partitionIndexes: [0] }] },
+  ]);
+  const [described] = await runtime.describeGroups(["g"]);
+  const listed = await runtime.listGroups({ statesFilter: [], typesFilter: [] });
+  const committed = await runtime.commitOffsets(commit("", -1, 7n), context(8));
+  const deletedOffsets = await runtime.deleteOffsets({
+    groupId: "g",
+    topics: [{ name: "t", partitions: [{ partitionIndex: 0 }] }],
+  });
+  const left = await runtime.leaveGroup({
+    groupId: "g",
+    members: [{ memberId: "m", groupInstanceId: null }],
+  });
+  const synced = await runtime.syncGroup({
+    groupId: "g",
+    generationId: 1,
+    memberId: "m",
+    groupInstanceId: null,
+    protocolType: "consumer",
+    protocolName: "range",
+    assignments: [],
+  });
+  const [deleted] = await runtime.deleteGroups(["g"]);
+  return {
+    fetchOffsets: [fetched?.errorCode, fetched?.topics],
+    fetchNamedOffsets: [fetchedNamed?.errorCode, fetchedNamed?.topics],
+    describeGroups: [described?.errorCode, described?.groupState],
+    listGroups: [listed.errorCode, listed.groups],
+    joinGroup: (await runtime.joinGroup(join(), context(5))).errorCode,
+    syncGroup: synced.errorCode,
+    commitOffsets: committed.topics[0]?.partitions[0]?.errorCode,
+    deleteOffsets: deletedOffsets.errorCode,
+    leaveGroup: left.errorCode,
+    deleteGroups: deleted?.errorCode,
+  };
+}
+
+/** What every API answers when it must say "ask again later" with `errorCode`. */
+function everyApiFailing(errorCode: number): Record<string, unknown> {
+  return {
+    fetchOffsets: [errorCode, []],
+    fetchNamedOffsets: [errorCode, []],
+    describeGroups: [errorCode, ""],
+    listGroups: [errorCode, []],
+    joinGroup: errorCode,
+    syncGroup: errorCode,
+    commitOffsets: errorCode,
+    deleteOffsets: errorCode,
+    leaveGroup: errorCode,
+    deleteGroups: errorCode,
+  };
+}
+
+test("before startup every group API answers COORDINATOR_NOT_AVAILABLE, even for a loaded partition", async () => {
+  const { log, partition } = await logWithCommittedGroup();
+  const env = setup(log, new ManualClock(), false);
+  // Not yet told which partitions it leads: "not coordinator" or an empty group list would be a lie.
+  assert.deepEqual(
+    await everyApiErrorCodes(env.runtime),
+    everyApiFailing(ErrorCode.COORDINATOR_NOT_AVAILABLE),
+  );
+  await env.runtime.loadPartition(partition, 1);
+  assert.equal(env.runtime.partitionStatus(partition), "active");
+  assert.deepEqual(
+    await everyApiErrorCodes(env.runtime),
+    everyApiFailing(ErrorCode.COORDINATOR_NOT_AVAILABLE),
+  );
+  env.runtime.startup();
+  const [f] = await env.runtime.fetchOffsets([{ groupId: "g", topics: null }]);
+  assert.equal(f?.errorCode, ErrorCode.NONE);
+  assert.equal(f?.topics[0]?.partitions[0]?.committedOffset, 42n);
+});
+
+test("while a partition with committed offsets loads, no API answers as if its group did not exist", async () => {
+  const { log, partition } = await logWithCommittedGroup();
+  const env = setup(log);
+  let open = (): void => {};
+  log.loadGate = new Promise((resolve) => {
+    open = resolve;
+  });
+  const loading = env.runtime.loadPartition(partition, 1);
+  await flushIo();
+  assert.equal(env.runtime.partitionStatus(partition), "loading");
+  // Everything but the last record is replayed by now: the group exists in part only.
+  const answers = await everyApiErrorCodes(env.runtime);
+  assert.deepEqual(answers, everyApiFailing(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
+  assert.equal(log.pendingCount, 0, "nothing was appended while loading");
+  open();
+  await loading;
+  const [f] = await env.runtime.fetchOffsets([{ groupId: "g", topics: null }]);
+  assert.deepEqual([f?.errorCode, f?.topics[0]?.partitions[0]?.committedOffset], [ErrorCode.NONE, 42n]);
+  const [d] = await env.runtime.describeGroups(["g"]);
+  assert.equal(d?.groupState, "Empty");
+  const listed = await env.runtime.listGroups({ statesFilter: [], typesFilter: [] });
+  assert.deepEqual(
+    listed.groups.map((g) => g.groupId),
+    ["g"],
+  );
+});
+
+test("ListGroups while one partition is loaded and another loads: COORDINATOR_LOAD_IN_PROGRESS, not a partial list", async () => {
+  const { log, partition } = await logWithCommittedGroup();
+  const env = setup(log);
+  const other = (partition + 1) % 4;
+  await env.runtime.loadPartition(other, 1);
+  log.loadGate = new Promise(() => {});
+  void env.runtime.loadPartition(partition, 1);
+  await flushIo();
+  assert.deepEqual(await env.runtime.listGroups({ statesFilter: [], typesFilter: [] }), {
+    errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+    groups: [],
+  });
 });

@@ -11,7 +11,8 @@ import { describeTopicConfigs } from "../topic-config.js";
 
 /**
  * CreateTopics: validated by the controller, committed to the metadata log before the answer, so
- * a client that gets NONE can produce at once. v5+ returns the new topic's configs.
+ * a client that gets NONE can produce at once. v5+ returns the new topic's configs; a topic that
+ * failed has none, sent as an empty list: the spec allows null, but Kafka never sends it.
  */
 export function createTopicsHandler(broker: Broker) {
   return defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
@@ -73,7 +74,7 @@ export function createTopicsHandler(broker: Broker) {
                     configSource: c.source,
                     isSensitive: c.isSensitive,
                   }))
-                : null,
+                : [],
           };
         }),
       };
@@ -85,7 +86,7 @@ export function createTopicsHandler(broker: Broker) {
         errorCode,
         numPartitions: -1,
         replicationFactor: -1,
-        configs: null,
+        configs: [],
       })),
     }),
   });

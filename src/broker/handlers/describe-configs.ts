@@ -51,7 +51,8 @@ export function describeConfigsHandler(broker: Broker) {
           try {
             return {
               errorCode: ErrorCode.NONE,
-              errorMessage: null,
+              // Kafka leaves the message at its default, "" (never null) for a resource described.
+              errorMessage: "",
               resourceType: resource.resourceType,
               resourceName: resource.resourceName,
               configs: describeResource(broker, resource, options).map(toWire),

@@ -32,6 +32,17 @@ interface PartitionRead {
 
 /** Longest a fetch may wait, whatever the client asks (a limit, so parked requests can't linger). */
 const FETCH_WAIT_MS_MAX = 300_000;
+/** Fetch v13 moved request-level errors to the top-level error code, with no partitions. */
+const TOP_LEVEL_ERROR_ONLY_VERSION = 13;
+
+/**
+ * The record set of a partition with nothing to send, errors included. The spec calls the field
+ * nullable, but Kafka always sends an empty set (MemoryRecords.EMPTY; KAFKA-18646 dropped the
+ * nullability): librdkafka rejects the whole response on a size of -1 ("invalid MessageSetSize -1")
+ * and so never sees the partition's error, e.g. the OFFSET_OUT_OF_RANGE that auto.offset.reset
+ * needs.
+ */
+const NO_RECORDS: readonly Buffer[] = [];
 
 /**
  * Fetch: batches are read straight from the partition logs (segment bytes or the tail cache) and
@@ -79,11 +90,12 @@ export function fetchHandler(broker: Broker) {
         clientGone ? NO_RESPONSE : respond(readAll(broker, request, sessionTargets, context)),
       );
     },
-    errorResponse: (request, errorCode) => ({
+    // Kafka's FetchRequest.getErrorResponse: from v13 the top-level code alone, before it also every partition's.
+    errorResponse: (request, errorCode, context) => ({
       throttleTimeMs: 0,
       errorCode,
       sessionId: 0,
-      responses: request.topics.map((t) => ({
+      responses: (context.apiVersion >= TOP_LEVEL_ERROR_ONLY_VERSION ? [] : request.topics).map((t) => ({
         topic: t.topic,
         topicId: t.topicId,
         partitions: t.partitions.map((p) => ({
@@ -92,7 +104,7 @@ export function fetchHandler(broker: Broker) {
           highWatermark: -1n,
           lastStableOffset: -1n,
           logStartOffset: -1n,
-          records: null,
+          records: NO_RECORDS,
         })),
       })),
     }),
@@ -176,7 +188,7 @@ function readOne(
       highWatermark: -1n,
       lastStableOffset: -1n,
       logStartOffset: -1n,
-      records: null,
+      records: NO_RECORDS,
     },
   });
   if (target.topic === null)

@@ -63,7 +63,7 @@ test("a topic's configs carry Kafka's sources and synonyms (v1)", async () => {
     { includeSynonyms: true },
   );
   assert.equal(r.results[0]?.errorCode, ErrorCode.NONE);
-  assert.equal(r.results[0]?.errorMessage, null);
+  assert.equal(r.results[0]?.errorMessage, "");
   // Static log.retention.hours=24 gives the value, but Kafka's synonym list for retention.ms is
   // anchored at log.retention.ms, so it is empty and the source is DEFAULT_CONFIG.
   const retention = entry(r, "retention.ms");
@@ -172,6 +172,23 @@ test("unknown and invalid topics fail alone", async () => {
       ["plain", ErrorCode.NONE, 1],
     ],
   );
+});
+
+test('a resource described has the error message Kafka leaves there, "", never null (v1-v4)', async () => {
+  for (let version = 1; version <= 4; version++) {
+    const r = await describe(b.client, version, [
+      { resourceType: TOPIC, resourceName: "plain", configurationKeys: ["retention.ms"] },
+      { resourceType: BROKER, resourceName: String(b.server.broker.nodeId), configurationKeys: ["node.id"] },
+    ]);
+    assert.deepEqual(
+      r.results.map((x) => [x.errorCode, x.errorMessage]),
+      [
+        [ErrorCode.NONE, ""],
+        [ErrorCode.NONE, ""],
+      ],
+      `v${version}`,
+    );
+  }
 });
 
 test("this broker's properties: every key, with static and default sources", async () => {

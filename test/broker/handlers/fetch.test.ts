@@ -148,5 +148,56 @@ test("fetch sessions: epoch 0 opens one; incremental fetches answer only partiti
 
 test("Fetch v3, which Kafka 4 removed, gets UNSUPPORTED_VERSION on every partition asked", async () => {
   const response = await client.request<FetchResponse>(ApiKey.Fetch, 3, fetchRequest(0n));
-  assert.equal(response.responses[0]?.partitions[0]?.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  const partition = response.responses[0]?.partitions[0];
+  assert.equal(partition?.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  assertEmptyRecordSet(partition?.records, "v3 error response");
+});
+
+/**
+ * The record set as it was on the wire: the decoder gives null for a size of -1 (what librdkafka
+ * rejects with "invalid MessageSetSize -1") and a zero-length buffer for a size of 0.
+ */
+function assertEmptyRecordSet(records: Buffer | null | undefined, what: string): void {
+  assert.notEqual(records, null, `${what}: record set size -1 (null) on the wire`);
+  assert.equal(records?.length, 0, `${what}: an empty record set`);
+}
+
+test("a partition answered with an error carries an empty record set, never null, at v4-v17", async () => {
+  const end = (await produce(["e"])) + 1n;
+  for (let version = 4; version <= 17; version++) {
+    const outOfRange = await client.request<FetchResponse>(ApiKey.Fetch, version, fetchRequest(end + 1000n));
+    const p = outOfRange.responses[0]?.partitions[0];
+    assert.equal(p?.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE, `v${version}`);
+    assertEmptyRecordSet(p?.records, `v${version} OFFSET_OUT_OF_RANGE`);
+
+    const request = fetchRequest(0n);
+    const [topic] = request.topics;
+    assert.ok(topic !== undefined);
+    const missingPartition = { ...topic, partitions: topic.partitions.map((q) => ({ ...q, partition: 7 })) };
+    const unknownTopic = { ...topic, topic: "fetch-no-such-topic", topicId: "AAAAAAAAAAAAAAAAAAAAAQ" };
+    const errors = await client.request<FetchResponse>(ApiKey.Fetch, version, {
+      ...request,
+      topics: [missingPartition, unknownTopic],
+    });
+    const answered = errors.responses.flatMap((t) => t.partitions);
+    assert.deepEqual(
+      answered.map((q) => q.errorCode),
+      [
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ],
+      `v${version}`,
+    );
+    for (const q of answered) assertEmptyRecordSet(q.records, `v${version} error ${q.errorCode}`);
+  }
+});
+
+test("a partition with nothing new carries an empty record set, not null", async () => {
+  const end = (await produce(["n"])) + 1n;
+  for (const version of [4, 11, 12, 16]) {
+    const response = await client.request<FetchResponse>(ApiKey.Fetch, version, fetchRequest(end));
+    const p = response.responses[0]?.partitions[0];
+    assert.equal(p?.errorCode, ErrorCode.NONE, `v${version}`);
+    assertEmptyRecordSet(p?.records, `v${version} at the log end`);
+  }
 });

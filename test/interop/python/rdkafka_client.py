@@ -10,9 +10,17 @@ hang. Run with Debian's /usr/bin/python3 (python3-confluent-kafka).
   {"op": "consume", "config": {...}, "assignments": [{"topic", "partition", "offset"}], "timeoutS": 20}
     -> {"records": [{"topic", "partition", "offset", "key", "value", "headers", "timestamp"}],
         "eof": bool, "errors": [...]}
+  {"op": "consume_after_reset", "config": {...}, "topic", "partition", "offset", "count",
+   "timeoutS": 20}
+    -> {"records": [{"offset", "value"}], "produced": n, "protocolErrors": [...], "errors": [...]}
+       assigns the partition at `offset` (out of range, so auto.offset.reset decides where to
+       start) while producing "after-<i>" to it every 0.2 s, until the consumer has received
+       `count` records; `protocolErrors` are the PROTOERR lines librdkafka logged (responses it
+       could not parse)
 """
 
 import json
+import logging
 import sys
 import time
 
@@ -106,12 +114,64 @@ def consume(cmd):
     return {"records": records, "eof": not pending, "errors": errors}
 
 
+class LogLines(logging.Handler):
+    """Keeps librdkafka's log lines (delivered by poll()) for the answer."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def consume_after_reset(cmd):
+    errors = []
+    logs = LogLines()
+    logger = logging.getLogger("rdkafka-consume-after-reset")
+    logger.addHandler(logs)
+    logger.setLevel(logging.DEBUG)
+    config = dict(cmd["config"])
+    config.setdefault("group.id", "brook-interop-reset")
+    config.setdefault("enable.auto.commit", False)
+    config["error_cb"] = lambda err: errors.append(str(err))
+    config["logger"] = logger
+    consumer = Consumer(config)
+    producer = Producer({"bootstrap.servers": config["bootstrap.servers"]})
+    topic, partition = cmd["topic"], cmd["partition"]
+    consumer.assign([TopicPartition(topic, partition, cmd["offset"])])
+    deadline = time.monotonic() + cmd.get("timeoutS", 20)
+    records = []
+    produced = 0
+    next_produce = time.monotonic()
+    while len(records) < cmd["count"] and time.monotonic() < deadline:
+        # Produced all along: whenever the reset happens, records follow it.
+        if time.monotonic() >= next_produce:
+            producer.produce(topic, value="after-%d" % produced, partition=partition)
+            producer.flush(5)
+            produced += 1
+            next_produce = time.monotonic() + 0.2
+        msg = consumer.poll(0.05)
+        if msg is None:
+            continue
+        if msg.error() is not None:
+            errors.append(str(msg.error()))
+            continue
+        records.append({"offset": msg.offset(), "value": text(msg.value())})
+    consumer.poll(0)
+    consumer.close()
+    return {"records": records, "produced": produced, "errors": errors,
+            "protocolErrors": [line for line in logs.lines if "PROTOERR" in line or "parse failure" in line]}
+
+
 def main():
     cmd = json.load(sys.stdin)
     if cmd["op"] == "produce":
         answer = produce(cmd)
     elif cmd["op"] == "consume":
         answer = consume(cmd)
+    elif cmd["op"] == "consume_after_reset":
+        answer = consume_after_reset(cmd)
     else:
         raise SystemExit("unknown op " + cmd["op"])
     json.dump(answer, sys.stdout)
