@@ -190,7 +190,9 @@ export class Broker {
     });
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this);
-    this.dispatcher = new RequestDispatcher(fields.handlers(this), this.log.child("requests"));
+    this.dispatcher = new RequestDispatcher(fields.handlers(this), this.log.child("requests"), {
+      heldUntilOpen: true,
+    });
     this.startedAtMs = this.clock.nowMs();
   }
 

@@ -47,17 +47,18 @@ export class RequestDispatcher implements RequestHandler {
   readonly stats = new Map<number, RequestStats>();
 
   private readonly onFatal: (error: AssertionError) => void;
-  private opened = false;
+  private opened: boolean;
   private readonly waiting: (() => void)[] = [];
 
   constructor(
     handlers: readonly AnyApiHandler[],
     log: Logger,
-    onFatal: (error: AssertionError) => void = crashProcess,
+    options: { onFatal?: (error: AssertionError) => void; heldUntilOpen?: boolean } = {},
   ) {
     for (const h of handlers) this.handlers.set(h.apiKey, h);
     this.log = log;
-    this.onFatal = onFatal;
+    this.onFatal = options.onFatal ?? crashProcess;
+    this.opened = options.heldUntilOpen !== true;
   }
 
   /** The ranges ApiVersions advertises: exactly the registered handlers. */
