@@ -1,0 +1,507 @@
+import {
+  ApiKey,
+  type CreatePartitionsRequestInput,
+  type CreatePartitionsResponse,
+  type CreateTopicsRequestInput,
+  type CreateTopicsResponse,
+  type DeleteTopicsRequestInput,
+  type DeleteTopicsResponse,
+  type DescribeClusterRequestInput,
+  type DescribeClusterResponse,
+  type DescribeConfigsRequestInput,
+  type DescribeConfigsResponse,
+  ErrorCode,
+  type IncrementalAlterConfigsRequestInput,
+  type IncrementalAlterConfigsResponse,
+  isRetriable,
+  KafkaError,
+  type MetadataRequestInput,
+  type MetadataResponse,
+  ZERO_UUID,
+} from "../protocol/index.js";
+import {
+  type AlterConfigsResource,
+  type BrokerDescription,
+  type ClusterDescription,
+  type ClusterMetadata,
+  type ConfigResource,
+  type ConfigResourceResult,
+  ConfigResourceType,
+  type CreateTopicResult,
+  clusterMetadata,
+  configResourceKey,
+  creatableTopic,
+  createTopicResult,
+  type DescribeConfigsResult,
+  describeConfigsResult,
+  errorMessageOf,
+  type ItemResult,
+  type NewPartitions,
+  type NewTopic,
+  type TopicResult,
+} from "./admin-results.js";
+import { parseBootstrap } from "./broker-address.js";
+import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+import { BrokerConnections, type BrokerEndpoint, CONNECT_TIMEOUT_MS_DEFAULT } from "./connection-pool.js";
+import { Deadline } from "./deadline.js";
+import type { KafkaConnection } from "./kafka-connection.js";
+
+export interface AdminClientOptions {
+  /** `host:port` addresses, as an array or comma-separated. */
+  bootstrap: string | readonly string[];
+  clientId?: string;
+  /** An operation's time limit, retries included (Kafka's default.api.timeout.ms). */
+  timeoutMs?: number;
+  /** One attempt's limit. */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** The wait between attempts. */
+  retryBackoffMs?: number;
+  clientSoftwareVersion?: string;
+}
+
+export interface AdminCallOptions {
+  timeoutMs?: number;
+}
+
+export interface AdminAlterOptions extends AdminCallOptions {
+  validateOnly?: boolean;
+}
+
+export const ADMIN_TIMEOUT_MS_DEFAULT = 30_000;
+export const ADMIN_RETRY_BACKOFF_MS_DEFAULT = 100;
+const ADMIN_PURPOSE = "admin";
+/** The versions the admin client builds requests for; `min` is the first that carries every field it sets. */
+const VERSIONS = {
+  metadata: { min: 4, max: 12 },
+  createTopics: { min: 2, max: 7 },
+  deleteTopics: { min: 0, max: 6 },
+  createPartitions: { min: 0, max: 3 },
+  describeConfigs: { min: 1, max: 4 },
+  incrementalAlterConfigs: { min: 0, max: 1 },
+  describeCluster: { min: 0, max: 1 },
+} as const;
+
+/**
+ * Retriable in Kafka's table, yet the final answer to an admin request: the controller, which
+ * Brook brokers forward admin requests to, knows every topic.
+ */
+const FINAL_FOR_ADMIN: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.UNKNOWN_TOPIC_ID,
+]);
+
+function shouldRetry(errorCode: number): boolean {
+  return errorCode !== ErrorCode.NONE && isRetriable(errorCode) && !FINAL_FOR_ADMIN.has(errorCode);
+}
+
+/** An attempt's outcome for a batch of items: one result per item it answered. */
+type BatchSender<I, R> = (connection: KafkaConnection, items: I[], timeoutMs: number) => Promise<R[]>;
+
+/**
+ * Kafka's admin operations over the protocol, for the `brook topics` tool and tests. Requests go
+ * to any broker (Brook brokers forward them to the active controller), except broker config
+ * resources, which go to the broker they name. A failed connection moves to the next known
+ * broker; items answered with a retriable error are sent again; both until the operation's
+ * timeout, after which the last answer stands (or, with no answer at all, the last error is thrown).
+ */
+export class AdminClient {
+  private readonly pool: BrokerConnections;
+  private readonly bootstrap: readonly BrokerEndpoint[];
+  private readonly timeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly retryBackoffMs: number;
+  /** The brokers of the latest Metadata or DescribeCluster answer. */
+  private brokers: BrokerDescription[] = [];
+  /** Where requests for any broker go until a connection to it fails. */
+  private current: BrokerEndpoint | null = null;
+  private rotation = 0;
+
+  constructor(options: AdminClientOptions) {
+    this.bootstrap = parseBootstrap(options.bootstrap);
+    this.timeoutMs = options.timeoutMs ?? ADMIN_TIMEOUT_MS_DEFAULT;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? this.timeoutMs;
+    this.retryBackoffMs = options.retryBackoffMs ?? ADMIN_RETRY_BACKOFF_MS_DEFAULT;
+    this.pool = new BrokerConnections({
+      clientId: options.clientId ?? "brook-admin",
+      requestTimeoutMs: this.requestTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? Math.min(CONNECT_TIMEOUT_MS_DEFAULT, this.timeoutMs),
+      ...(options.clientSoftwareVersion === undefined
+        ? {}
+        : { clientSoftwareVersion: options.clientSoftwareVersion }),
+    });
+  }
+
+  /** Topics with their partitions (leader, replicas, ISR), brokers and controller; all topics when `topics` is absent. */
+  async metadata(
+    topics?: readonly string[] | null,
+    options: AdminCallOptions = {},
+  ): Promise<ClusterMetadata> {
+    const deadline = this.deadline(options);
+    const metadata = await this.withBroker(deadline, null, async (connection, timeoutMs) => {
+      const { min, max } = VERSIONS.metadata;
+      const version = connection.negotiatedVersion(ApiKey.Metadata, max, min);
+      const body: MetadataRequestInput = {
+        topics: topics === undefined || topics === null ? null : topics.map((name) => ({ name })),
+        allowAutoTopicCreation: false,
+      };
+      return clusterMetadata(
+        await connection.request<MetadataResponse>(ApiKey.Metadata, version, body, { timeoutMs }),
+      );
+    });
+    this.brokers = metadata.brokers;
+    return metadata;
+  }
+
+  async describeCluster(options: AdminCallOptions = {}): Promise<ClusterDescription> {
+    const deadline = this.deadline(options);
+    for (;;) {
+      const response = await this.withBroker(deadline, null, (connection, timeoutMs) => {
+        const { min, max } = VERSIONS.describeCluster;
+        const version = connection.negotiatedVersion(ApiKey.DescribeCluster, max, min);
+        const body: DescribeClusterRequestInput = { includeClusterAuthorizedOperations: false };
+        return connection.request<DescribeClusterResponse>(ApiKey.DescribeCluster, version, body, {
+          timeoutMs,
+        });
+      });
+      if (response.errorCode === ErrorCode.NONE) {
+        this.brokers = response.brokers.map((b) => ({
+          nodeId: b.brokerId,
+          host: b.host,
+          port: b.port,
+          rack: b.rack,
+        }));
+        return { clusterId: response.clusterId, controllerId: response.controllerId, brokers: this.brokers };
+      }
+      if (!shouldRetry(response.errorCode) || deadline.expired()) {
+        throw new KafkaError(
+          response.errorCode,
+          errorMessageOf(response.errorCode, response.errorMessage) ?? undefined,
+        );
+      }
+      await deadline.sleep(this.retryBackoffMs);
+    }
+  }
+
+  /** Creates topics and waits for the controller's answer; one result per topic, in the order given. */
+  createTopics(topics: readonly NewTopic[], options: AdminAlterOptions = {}): Promise<CreateTopicResult[]> {
+    const deadline = this.deadline(options);
+    const send: BatchSender<NewTopic, CreateTopicResult> = async (connection, batch, timeoutMs) => {
+      const { min, max } = VERSIONS.createTopics;
+      const version = connection.negotiatedVersion(ApiKey.CreateTopics, max, min);
+      const body: CreateTopicsRequestInput = {
+        topics: batch.map(creatableTopic),
+        timeoutMs,
+        validateOnly: options.validateOnly ?? false,
+      };
+      const response = await connection.request<CreateTopicsResponse>(ApiKey.CreateTopics, version, body, {
+        timeoutMs,
+      });
+      return response.topics.map(createTopicResult);
+    };
+    return this.retryItems(
+      topics,
+      (t) => t.name,
+      deadline,
+      null,
+      send,
+      (r) => r.name,
+      (t) => ({
+        ...missingResult(),
+        name: t.name,
+        topicId: ZERO_UUID,
+        numPartitions: -1,
+        replicationFactor: -1,
+      }),
+    );
+  }
+
+  deleteTopics(names: readonly string[], options: AdminCallOptions = {}): Promise<TopicResult[]> {
+    const deadline = this.deadline(options);
+    const send: BatchSender<string, TopicResult> = async (connection, batch, timeoutMs) => {
+      const { min, max } = VERSIONS.deleteTopics;
+      const version = connection.negotiatedVersion(ApiKey.DeleteTopics, max, min);
+      // v6 names topics in a struct that can carry an id instead; older versions by name only.
+      const body: DeleteTopicsRequestInput =
+        version >= 6
+          ? { topics: batch.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs }
+          : { topicNames: batch, timeoutMs };
+      const response = await connection.request<DeleteTopicsResponse>(ApiKey.DeleteTopics, version, body, {
+        timeoutMs,
+      });
+      return response.responses.map((r) => ({
+        name: r.name ?? "",
+        errorCode: r.errorCode,
+        errorMessage: errorMessageOf(r.errorCode, r.errorMessage),
+      }));
+    };
+    return this.retryItems(
+      names,
+      (n) => n,
+      deadline,
+      null,
+      send,
+      (r) => r.name,
+      (name) => ({
+        ...missingResult(),
+        name,
+      }),
+    );
+  }
+
+  /** Raises topics' partition counts. */
+  createPartitions(
+    topics: readonly NewPartitions[],
+    options: AdminAlterOptions = {},
+  ): Promise<TopicResult[]> {
+    const deadline = this.deadline(options);
+    const send: BatchSender<NewPartitions, TopicResult> = async (connection, batch, timeoutMs) => {
+      const { min, max } = VERSIONS.createPartitions;
+      const version = connection.negotiatedVersion(ApiKey.CreatePartitions, max, min);
+      const body: CreatePartitionsRequestInput = {
+        topics: batch.map((t) => ({
+          name: t.name,
+          count: t.count,
+          assignments: t.assignments === undefined ? null : t.assignments.map((brokerIds) => ({ brokerIds })),
+        })),
+        timeoutMs,
+        validateOnly: options.validateOnly ?? false,
+      };
+      const response = await connection.request<CreatePartitionsResponse>(
+        ApiKey.CreatePartitions,
+        version,
+        body,
+        { timeoutMs },
+      );
+      return response.results.map((r) => ({
+        name: r.name,
+        errorCode: r.errorCode,
+        errorMessage: errorMessageOf(r.errorCode, r.errorMessage),
+      }));
+    };
+    return this.retryItems(
+      topics,
+      (t) => t.name,
+      deadline,
+      null,
+      send,
+      (r) => r.name,
+      (t) => ({
+        ...missingResult(),
+        name: t.name,
+      }),
+    );
+  }
+
+  describeConfigs(
+    resources: readonly ConfigResource[],
+    options: AdminCallOptions & { includeSynonyms?: boolean } = {},
+  ): Promise<DescribeConfigsResult[]> {
+    const deadline = this.deadline(options);
+    const send: BatchSender<ConfigResource, DescribeConfigsResult> = async (connection, batch, timeoutMs) => {
+      const { min, max } = VERSIONS.describeConfigs;
+      const version = connection.negotiatedVersion(ApiKey.DescribeConfigs, max, min);
+      const body: DescribeConfigsRequestInput = {
+        resources: batch.map((r) => ({
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          configurationKeys: r.configurationKeys ?? null,
+        })),
+        includeSynonyms: options.includeSynonyms ?? false,
+      };
+      const response = await connection.request<DescribeConfigsResponse>(
+        ApiKey.DescribeConfigs,
+        version,
+        body,
+        {
+          timeoutMs,
+        },
+      );
+      return response.results.map(describeConfigsResult);
+    };
+    return this.perConfigTarget(resources, deadline, send, (r) => ({
+      ...missingResult(),
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+      configs: [],
+    }));
+  }
+
+  incrementalAlterConfigs(
+    resources: readonly AlterConfigsResource[],
+    options: AdminAlterOptions = {},
+  ): Promise<ConfigResourceResult[]> {
+    const deadline = this.deadline(options);
+    const send: BatchSender<AlterConfigsResource, ConfigResourceResult> = async (
+      connection,
+      batch,
+      timeoutMs,
+    ) => {
+      const { min, max } = VERSIONS.incrementalAlterConfigs;
+      const version = connection.negotiatedVersion(ApiKey.IncrementalAlterConfigs, max, min);
+      const body: IncrementalAlterConfigsRequestInput = {
+        resources: batch,
+        validateOnly: options.validateOnly ?? false,
+      };
+      const response = await connection.request<IncrementalAlterConfigsResponse>(
+        ApiKey.IncrementalAlterConfigs,
+        version,
+        body,
+        { timeoutMs },
+      );
+      return response.responses.map((r) => ({
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        errorCode: r.errorCode,
+        errorMessage: errorMessageOf(r.errorCode, r.errorMessage),
+      }));
+    };
+    return this.perConfigTarget(resources, deadline, send, (r) => ({
+      ...missingResult(),
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+    }));
+  }
+
+  /** Closes the connections; pending operations fail. */
+  close(): void {
+    this.pool.close();
+  }
+
+  private deadline(options: AdminCallOptions): Deadline {
+    return new Deadline(options.timeoutMs ?? this.timeoutMs);
+  }
+
+  /**
+   * Runs one attempt on a connection to the node (or any broker when `nodeId` is null) until it
+   * returns, retrying connection failures (on the next broker) until the deadline.
+   */
+  private async withBroker<T>(
+    deadline: Deadline,
+    nodeId: number | null,
+    attempt: (connection: KafkaConnection, timeoutMs: number) => Promise<T>,
+  ): Promise<T> {
+    let lastFailure: ClientError | null = null;
+    for (;;) {
+      try {
+        const endpoint = nodeId === null ? this.anyBroker() : await this.nodeEndpoint(nodeId, deadline);
+        const connection = await deadline.race(this.pool.connection(endpoint, ADMIN_PURPOSE));
+        if (connection === undefined) {
+          // The deadline came during a connection attempt (or its backoff): what failed before says more.
+          const what = `no connection to ${endpoint.host}:${endpoint.port} within the operation's timeout`;
+          throw lastFailure ?? new ClientError(ClientErrorCode.timeout, what);
+        }
+        return await attempt(connection, deadline.attemptTimeoutMs(this.requestTimeoutMs));
+      } catch (error) {
+        if (!isConnectionFailure(error) || deadline.expired()) throw error;
+        lastFailure = error;
+        if (nodeId === null) this.current = null;
+        await deadline.sleep(this.retryBackoffMs);
+      }
+    }
+  }
+
+  /**
+   * Sends the items, then again those answered with a retriable error, until none is left or the
+   * deadline passes. Results come in the order of `items`; an item the broker left out of its
+   * answer gets `missing(item)`.
+   */
+  private async retryItems<I, R extends ItemResult>(
+    items: readonly I[],
+    keyOf: (item: I) => string,
+    deadline: Deadline,
+    nodeId: number | null,
+    send: BatchSender<I, R>,
+    resultKeyOf: (result: R) => string,
+    missing: (item: I) => R,
+  ): Promise<R[]> {
+    const results = new Map<string, R>();
+    let todo = [...items];
+    while (todo.length > 0) {
+      const batch = todo;
+      const answered = await this.withBroker(deadline, nodeId, (connection, timeoutMs) =>
+        send(connection, batch, timeoutMs),
+      );
+      const byKey = new Map(answered.map((r) => [resultKeyOf(r), r]));
+      todo = [];
+      for (const item of batch) {
+        const result = byKey.get(keyOf(item)) ?? missing(item);
+        results.set(keyOf(item), result);
+        if (shouldRetry(result.errorCode)) todo.push(item);
+      }
+      if (todo.length === 0 || deadline.expired()) break;
+      await deadline.sleep(this.retryBackoffMs);
+    }
+    return items.map((item) => results.get(keyOf(item)) ?? missing(item));
+  }
+
+  /**
+   * A broker's own configs live on that broker, so its resources go there (as Kafka's admin client
+   * does); topic resources and the cluster-wide broker defaults ("") go to any broker.
+   */
+  private async perConfigTarget<
+    I extends { resourceType: number; resourceName: string },
+    R extends ConfigResourceResult,
+  >(
+    resources: readonly I[],
+    deadline: Deadline,
+    send: BatchSender<I, R>,
+    missing: (item: I) => R,
+  ): Promise<R[]> {
+    const groups = new Map<number | null, I[]>();
+    for (const resource of resources) {
+      const target = configTarget(resource);
+      const group = groups.get(target);
+      if (group === undefined) groups.set(target, [resource]);
+      else group.push(resource);
+    }
+    const answers = await Promise.all(
+      [...groups].map(([target, group]) =>
+        this.retryItems(group, configResourceKey, deadline, target, send, configResourceKey, missing),
+      ),
+    );
+    const byKey = new Map(answers.flat().map((r) => [configResourceKey(r), r]));
+    return resources.map((r) => byKey.get(configResourceKey(r)) ?? missing(r));
+  }
+
+  private anyBroker(): BrokerEndpoint {
+    if (this.current === null) {
+      const candidates: BrokerEndpoint[] = [...this.bootstrap];
+      for (const b of this.brokers) {
+        if (!candidates.some((c) => c.host === b.host && c.port === b.port)) candidates.push(b);
+      }
+      this.current = candidates[this.rotation++ % candidates.length] as BrokerEndpoint;
+    }
+    return this.current;
+  }
+
+  private async nodeEndpoint(nodeId: number, deadline: Deadline): Promise<BrokerEndpoint> {
+    let broker = this.brokers.find((b) => b.nodeId === nodeId);
+    if (broker === undefined) {
+      await this.metadata([], { timeoutMs: deadline.remainingMs() });
+      broker = this.brokers.find((b) => b.nodeId === nodeId);
+    }
+    if (broker === undefined) {
+      throw new KafkaError(
+        ErrorCode.BROKER_NOT_AVAILABLE,
+        `broker ${nodeId} is not in the cluster's metadata`,
+      );
+    }
+    return broker;
+  }
+}
+
+function configTarget(resource: { resourceType: number; resourceName: string }): number | null {
+  const isBroker =
+    resource.resourceType === ConfigResourceType.broker ||
+    resource.resourceType === ConfigResourceType.brokerLogger;
+  return isBroker && /^\d+$/.test(resource.resourceName) ? Number(resource.resourceName) : null;
+}
+
+/** The broker's answer left the item out: not retried, since the broker chose not to answer it. */
+function missingResult(): ItemResult {
+  return {
+    errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
+    errorMessage: "the broker's answer did not include this item",
+  };
+}

@@ -1,0 +1,144 @@
+import { assert } from "../base/index.js";
+import { ClientError, ClientErrorCode } from "./client-error.js";
+import { KafkaConnection, type RequestOptions } from "./kafka-connection.js";
+
+export interface BrokerEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface BrokerConnectionsOptions {
+  clientId: string;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  responseBytesMax?: number;
+  /** The wait before reconnecting after one failed attempt; doubled per failure up to the max. */
+  reconnectBackoffMs?: number;
+  reconnectBackoffMaxMs?: number;
+  clientSoftwareVersion?: string;
+}
+
+export interface PoolRequestOptions extends RequestOptions {
+  /** Connections are per purpose, so that a long poll does not hold up other requests behind it. */
+  purpose?: string;
+}
+
+export const CONNECT_TIMEOUT_MS_DEFAULT = 10_000;
+export const RECONNECT_BACKOFF_MS_DEFAULT = 50;
+export const RECONNECT_BACKOFF_MS_MAX_DEFAULT = 1000;
+/** Backoffs vary by ±20 % so that many clients of a restarted broker do not come back in step. */
+const BACKOFF_JITTER = 0.2;
+
+interface Entry {
+  connection: KafkaConnection | null;
+  connecting: Promise<KafkaConnection> | null;
+  /** Failed connection attempts since the last success. */
+  failures: number;
+  retryAtMs: number;
+}
+
+/**
+ * Connections to brokers, one per (host, port, purpose), opened on first use and reopened on
+ * demand after they close. After a failed attempt the next one waits a backoff that doubles per
+ * failure (reconnect.backoff.ms and reconnect.backoff.max.ms in Kafka's clients); concurrent
+ * callers share one attempt.
+ */
+export class BrokerConnections {
+  private readonly options: BrokerConnectionsOptions;
+  private readonly entries = new Map<string, Entry>();
+  private closed = false;
+
+  constructor(options: BrokerConnectionsOptions) {
+    this.options = options;
+  }
+
+  /** The open connection to the endpoint for this purpose, connecting (after any backoff) if needed. */
+  connection(endpoint: BrokerEndpoint, purpose = "default"): Promise<KafkaConnection> {
+    if (this.closed) return Promise.reject(poolClosed());
+    const key = `${endpoint.host}:${endpoint.port}/${purpose}`;
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      entry = { connection: null, connecting: null, failures: 0, retryAtMs: 0 };
+      this.entries.set(key, entry);
+    }
+    if (entry.connection !== null && !entry.connection.isClosed) return Promise.resolve(entry.connection);
+    entry.connecting ??= this.connect(endpoint, entry);
+    return entry.connecting;
+  }
+
+  request<Res>(
+    endpoint: BrokerEndpoint,
+    apiKey: number,
+    apiVersion: number,
+    body: object,
+    options: PoolRequestOptions = {},
+  ): Promise<Res> {
+    const { purpose, ...requestOptions } = options;
+    return this.connection(endpoint, purpose).then((connection) =>
+      connection.request<Res>(apiKey, apiVersion, body, requestOptions),
+    );
+  }
+
+  /** Closes every connection; pending and later requests fail with BRK_ERR_CLIENT_DISCONNECTED. */
+  close(): void {
+    this.closed = true;
+    for (const entry of this.entries.values()) entry.connection?.close();
+    this.entries.clear();
+  }
+
+  private async connect(endpoint: BrokerEndpoint, entry: Entry): Promise<KafkaConnection> {
+    try {
+      const waitMs = entry.retryAtMs - performance.now();
+      if (waitMs > 0) await sleep(waitMs);
+      if (this.closed) throw poolClosed();
+      const connection = await KafkaConnection.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        clientId: this.options.clientId,
+        connectTimeoutMs: this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
+        ...optional("requestTimeoutMs", this.options.requestTimeoutMs),
+        ...optional("responseBytesMax", this.options.responseBytesMax),
+        ...optional("clientSoftwareVersion", this.options.clientSoftwareVersion),
+      });
+      if (this.closed) {
+        connection.close();
+        throw poolClosed();
+      }
+      entry.failures = 0;
+      entry.connection = connection;
+      connection.onClose(() => {
+        if (entry.connection === connection) entry.connection = null;
+      });
+      return connection;
+    } catch (error) {
+      entry.failures++;
+      entry.retryAtMs = performance.now() + this.backoffMs(entry.failures);
+      throw error;
+    } finally {
+      entry.connecting = null;
+    }
+  }
+
+  private backoffMs(failures: number): number {
+    assert(failures >= 1, "a backoff follows a failure");
+    const base = this.options.reconnectBackoffMs ?? RECONNECT_BACKOFF_MS_DEFAULT;
+    const max = this.options.reconnectBackoffMaxMs ?? RECONNECT_BACKOFF_MS_MAX_DEFAULT;
+    const backoff = Math.min(max, base * 2 ** Math.min(failures - 1, 30));
+    return backoff * (1 - BACKOFF_JITTER + 2 * BACKOFF_JITTER * Math.random());
+  }
+}
+
+function poolClosed(): ClientError {
+  return new ClientError(ClientErrorCode.disconnected, "the connection pool is closed");
+}
+
+/** `exactOptionalPropertyTypes` forbids passing `undefined` for an absent option. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+// Not unref'd: a command-line tool waiting only for a reconnection would otherwise exit with the
+// request unanswered. The wait is bounded by reconnectBackoffMaxMs.
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

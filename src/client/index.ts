@@ -1,0 +1,50 @@
+export {
+  ADMIN_RETRY_BACKOFF_MS_DEFAULT,
+  ADMIN_TIMEOUT_MS_DEFAULT,
+  type AdminAlterOptions,
+  type AdminCallOptions,
+  AdminClient,
+  type AdminClientOptions,
+} from "./admin-client.js";
+export {
+  AlterConfigOp,
+  type AlterConfigsResource,
+  type BrokerDescription,
+  type ClusterDescription,
+  type ClusterMetadata,
+  type ConfigEntry,
+  type ConfigResource,
+  type ConfigResourceResult,
+  ConfigResourceType,
+  ConfigSource,
+  type CreateTopicResult,
+  type DescribeConfigsResult,
+  type ItemResult,
+  type NewPartitions,
+  type NewTopic,
+  type PartitionMetadata,
+  type TopicMetadata,
+  type TopicResult,
+} from "./admin-results.js";
+export { ApiVersionRanges } from "./api-version-ranges.js";
+export { parseBootstrap, parseBrokerAddress } from "./broker-address.js";
+export { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+export {
+  BrokerConnections,
+  type BrokerConnectionsOptions,
+  type BrokerEndpoint,
+  CONNECT_TIMEOUT_MS_DEFAULT,
+  type PoolRequestOptions,
+  RECONNECT_BACKOFF_MS_DEFAULT,
+  RECONNECT_BACKOFF_MS_MAX_DEFAULT,
+} from "./connection-pool.js";
+export {
+  type CloseListener,
+  IN_FLIGHT_REQUESTS_MAX_DEFAULT,
+  KafkaConnection,
+  type KafkaConnectionOptions,
+  REQUEST_TIMEOUT_MS_DEFAULT,
+  RESPONSE_BYTES_MAX_DEFAULT,
+  type RequestOptions,
+} from "./kafka-connection.js";
+export { ResponseFrameReader } from "./response-frame-reader.js";
