@@ -5,11 +5,12 @@ import { type BrokerConfig, brokerConfigKeys } from "./broker-config.js";
 export const ConfigSource = {
   UNKNOWN: 0,
   DYNAMIC_TOPIC_CONFIG: 1,
-  DYNAMIC_BROKER_LOGGER_CONFIG: 2,
-  DYNAMIC_BROKER_CONFIG: 3,
-  DYNAMIC_DEFAULT_BROKER_CONFIG: 4,
-  STATIC_BROKER_CONFIG: 5,
-  DEFAULT_CONFIG: 6,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  // The admin client's ConfigEntry.ConfigSource lists this one second, but on the wire it is 6.
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
 } as const;
 
 /** DescribeConfigs v3+ ConfigType ids (DescribeConfigsResponse.ConfigType). */

@@ -124,6 +124,12 @@ describe("against a Brook broker", () => {
     assert.equal(retention?.value, "3600000");
     assert.equal(retention?.source, ConfigSource.dynamicTopicConfig);
     assert.equal(described?.configs.find((c) => c.name === "cleanup.policy")?.value, "delete");
+    // Kafka's wire numbering: a default is 5 (DEFAULT_CONFIG), not the admin enum's position.
+    assert.equal(
+      described?.configs.find((c) => c.name === "cleanup.policy")?.source,
+      ConfigSource.defaultConfig,
+    );
+    assert.equal(described?.configs.find((c) => c.name === "cleanup.policy")?.isDefault, true);
 
     const altered = await admin.incrementalAlterConfigs([
       {
