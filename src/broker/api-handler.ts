@@ -27,6 +27,8 @@ export interface ApiHandler<Req, Res> {
   readonly apiKey: number;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /** false for inter-broker APIs that Kafka does not advertise to clients (AllocateProducerIds, AlterPartition). */
+  readonly advertised?: boolean;
   /** What ApiVersions advertises as the minimum, when it differs (Produce: 0, see the matrix). */
   readonly advertisedMinVersion?: number;
   /**

@@ -36,6 +36,8 @@ import {
 } from "../storage/index.js";
 import type { AnyApiHandler } from "./api-handler.js";
 import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
+import { ControllerForwarder } from "./controller-forwarder.js";
+import { allocateProducerIdsOnController } from "./controller-requests.js";
 import { connectEtcd } from "./etcd-connect.js";
 import { FetchSessionCache } from "./fetch-session.js";
 import { createGroupCoordinator, syncGroupCoordinatorPartitions } from "./group-coordination.js";
@@ -78,6 +80,8 @@ const PARTITIONS_PER_REQUEST_MAX = 100_000;
 export const PARKED_FETCHES_MAX = 10_000;
 /** Metadata records are ~50-100 bytes: Kafka's snapshot threshold in bytes, as a record count. */
 const METADATA_RECORD_BYTES_TYPICAL = 64;
+/** Requests between brokers and the controller: Kafka's inter-broker request.timeout.ms. */
+const CONTROLLER_REQUEST_TIMEOUT_MS = 30_000;
 /** How long a controlled shutdown waits for the controller to move this broker's leaderships. */
 const CONTROLLED_SHUTDOWN_WAIT_MS = 5_000;
 
@@ -99,6 +103,8 @@ export class Broker {
   readonly nodeId: number;
   readonly logManager: LogManager;
   readonly metadata: NodeMetadata;
+  /** Sends changes to the active controller when this node is not it. */
+  readonly forwarder: ControllerForwarder;
   /** The controller's decisions, pure functions of the image (run on the active controller). */
   readonly controller: ClusterController;
   readonly replicaManager: ReplicaManager;
@@ -166,6 +172,12 @@ export class Broker {
       ),
       snapshotIntervalMs: config.int("metadata.log.max.snapshot.interval.ms"),
     });
+    this.forwarder = new ControllerForwarder({
+      nodeId: this.nodeId,
+      metadata: this.metadata,
+      log: this.log.child("forwarding"),
+      requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
+    });
     const replicasLog = this.log.child("replicas");
     this.replicaManager = new ReplicaManager({
       logManager: this.logManager,
@@ -178,16 +190,7 @@ export class Broker {
         onError: (error, context) => replicasLog.error(`producer state ${context}: ${String(error)}`),
       },
     });
-    this.producerIds = new ProducerIdManager(async () => {
-      const brokerEpoch = this.image.brokers.get(this.nodeId)?.epoch ?? -1n;
-      return this.metadata.decide("allocate producer ids", (image) => {
-        const block = this.controller.allocateProducerIds(image, this.nodeId, brokerEpoch);
-        return {
-          records: block.records,
-          result: { firstProducerId: block.firstProducerId, size: block.size },
-        };
-      });
-    });
+    this.producerIds = new ProducerIdManager(() => allocateProducerIdsOnController(this));
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this);
     this.dispatcher = new RequestDispatcher(fields.handlers(this), this.log.child("requests"), {
@@ -409,6 +412,7 @@ export class Broker {
     if (this.stopped) return;
     this.stopped = true;
     await this.metadata.leave(this.config.bool("controlled.shutdown.enable"), CONTROLLED_SHUTDOWN_WAIT_MS);
+    this.forwarder.close();
     await this.socketServer?.stop();
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     // Before the logs close: parked group requests are answered and no coordinator timer appends.
@@ -426,6 +430,7 @@ export class Broker {
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     this.groupCoordinator.close();
     this.timers.kill();
+    this.forwarder.close();
     await this.metadata.abandon();
     await this.logManager.shutdown();
   }

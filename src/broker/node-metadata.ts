@@ -33,6 +33,7 @@ export interface NodeMetadataOptions {
  * active controller is. The broker reads the image here and sends every change through `decide`.
  */
 export class NodeMetadata {
+  readonly nodeId: number;
   readonly quorum: MetadataQuorum;
   readonly loader: MetadataLoader;
   readonly lifecycle: BrokerLifecycle | null;
@@ -44,6 +45,7 @@ export class NodeMetadata {
 
   constructor(options: NodeMetadataOptions) {
     this.options = options;
+    this.nodeId = options.nodeId;
     this.quorum = options.quorum;
     this.loader = new MetadataLoader(options.quorum, options.log.child("metadata"));
     this.lifecycle = options.roles.includes("broker")

@@ -64,6 +64,7 @@ export class RequestDispatcher implements RequestHandler {
   /** The ranges ApiVersions advertises: exactly the registered handlers. */
   advertisedVersions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
     return [...this.handlers.values()]
+      .filter((h) => h.advertised !== false)
       .sort((a, b) => a.apiKey - b.apiKey)
       .map((h) => ({
         apiKey: h.apiKey,

@@ -6,6 +6,7 @@ import {
 } from "../metadata/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
 import type { Broker } from "./broker.js";
+import { createTopicsOnController } from "./controller-requests.js";
 
 /**
  * Auto-creation of topics a client asks for (auto.create.topics.enable), with the broker's
@@ -25,19 +26,18 @@ export async function autoCreateTopics(
     return true;
   });
   if (wanted.length === 0) return outcome;
+  // The auto-creating broker's own defaults, as Kafka's AutoTopicCreationManager sends them.
+  const defaults = broker.controllerDefaults();
   const requests = wanted.map((name) => ({
     name,
-    numPartitions: -1,
-    replicationFactor: -1,
+    numPartitions: defaults.numPartitions,
+    replicationFactor: defaults.defaultReplicationFactor,
     assignments: [],
     configs: [],
   }));
   let results: CreateTopicResult[];
   try {
-    results = await broker.decide("auto-create topics", (image) => {
-      const decided = broker.controller.createTopics(image, requests, broker.controllerDefaults(), false);
-      return { records: decided.records, result: decided.results };
-    });
+    results = await createTopicsOnController(broker, requests);
   } catch (error) {
     // No controller to ask right now: the client retries, as it would while a topic is created.
     if (!(error instanceof KafkaError)) throw error;
@@ -80,10 +80,7 @@ export async function ensureInternalTopic(
     configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })),
   };
   try {
-    const results = await broker.decide(`create ${name}`, (image) => {
-      const decided = broker.controller.createTopics(image, [request], broker.controllerDefaults(), false);
-      return { records: decided.records, result: decided.results };
-    });
+    const results = await createTopicsOnController(broker, [request]);
     const errorCode = results[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
     return {
       errorCode: errorCode === ErrorCode.TOPIC_ALREADY_EXISTS ? ErrorCode.NONE : errorCode,

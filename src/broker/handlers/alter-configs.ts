@@ -2,18 +2,30 @@ import { type AlterConfigsRequest, type AlterConfigsResponseInput, ApiKey } from
 import { defineHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
 import { AlterConfigOp, alterConfigs, everyResourceFailed } from "../config-alteration.js";
+import { ConfigResourceKind } from "../config-resource.js";
 
 /**
  * AlterConfigs (v0-2), the legacy API: the configs given replace the resource's whole set of
  * overrides (a topic override not named is removed). Validated as a whole, committed to the
  * metadata log, then applied to the partition logs; validateOnly checks without committing.
  */
+/** AlterConfigs has no timeout of its own: a forward waits as long as Kafka's inter-broker requests. */
+const FORWARD_TIMEOUT_MS = 30_000;
+
 export function alterConfigsHandler(broker: Broker) {
   return defineHandler<AlterConfigsRequest, AlterConfigsResponseInput>({
     apiKey: ApiKey.AlterConfigs,
     minVersion: 0,
     maxVersion: 2,
-    async handle(request) {
+    async handle(request, context) {
+      // Topic configs are the controller's; broker resources are this broker's own.
+      if (
+        !request.validateOnly &&
+        request.resources.some((r) => r.resourceType === ConfigResourceKind.TOPIC)
+      ) {
+        if (broker.forwarder.shouldForward(context))
+          return broker.forwarder.forward<AlterConfigsResponseInput>(context, request, FORWARD_TIMEOUT_MS);
+      }
       const responses = await alterConfigs(
         broker,
         request.resources.map((r) => ({

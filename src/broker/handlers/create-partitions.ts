@@ -22,7 +22,9 @@ export function createPartitionsHandler(broker: Broker) {
     apiKey: ApiKey.CreatePartitions,
     minVersion: 0,
     maxVersion: 3,
-    async handle(request) {
+    async handle(request, context) {
+      if (broker.forwarder.shouldForward(context))
+        return broker.forwarder.forward<CreatePartitionsResponseInput>(context, request, request.timeoutMs);
       const seen = new Set<string>();
       const duplicated = new Set<string>();
       for (const t of request.topics) (seen.has(t.name) ? duplicated : seen).add(t.name);

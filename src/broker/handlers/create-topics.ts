@@ -20,6 +20,8 @@ export function createTopicsHandler(broker: Broker) {
     minVersion: 2,
     maxVersion: 7,
     async handle(request, context) {
+      if (broker.forwarder.shouldForward(context))
+        return broker.forwarder.forward<CreateTopicsResponseInput>(context, request, request.timeoutMs);
       const wanted = request.topics.map((t) => ({
         name: t.name,
         numPartitions: t.numPartitions,

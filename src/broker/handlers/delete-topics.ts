@@ -25,6 +25,8 @@ export function deleteTopicsHandler(broker: Broker) {
     minVersion: 1,
     maxVersion: 6,
     async handle(request, context) {
+      if (broker.forwarder.shouldForward(context))
+        return broker.forwarder.forward<DeleteTopicsResponseInput>(context, request, request.timeoutMs);
       if (!broker.config.bool("delete.topic.enable")) {
         const errorCode =
           context.apiVersion < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED;

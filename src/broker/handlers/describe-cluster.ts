@@ -57,7 +57,7 @@ export function describeClusterHandler(broker: Broker) {
         errorMessage: null,
         endpointType: request.endpointType,
         clusterId: broker.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: onController ? broker.nodeId : broker.activeControllerId,
         brokers: onController ? controllerNodes(broker, context) : brokerNodes(broker, context),
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
           ? CLUSTER_AUTHORIZED_OPERATIONS

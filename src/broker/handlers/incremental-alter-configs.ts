@@ -6,6 +6,7 @@ import {
 import { defineHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
 import { alterConfigs, everyResourceFailed } from "../config-alteration.js";
+import { ConfigResourceKind } from "../config-resource.js";
 
 /**
  * IncrementalAlterConfigs (v0-1, KIP-339): SET, DELETE, and APPEND / SUBTRACT on list configs
@@ -13,12 +14,27 @@ import { alterConfigs, everyResourceFailed } from "../config-alteration.js";
  * whole, committed to the metadata log and applied to the partition logs; validateOnly checks
  * without committing.
  */
+/** AlterConfigs has no timeout of its own: a forward waits as long as Kafka's inter-broker requests. */
+const FORWARD_TIMEOUT_MS = 30_000;
+
 export function incrementalAlterConfigsHandler(broker: Broker) {
   return defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput>({
     apiKey: ApiKey.IncrementalAlterConfigs,
     minVersion: 0,
     maxVersion: 1,
-    async handle(request) {
+    async handle(request, context) {
+      // Topic configs are the controller's; broker resources are this broker's own.
+      if (
+        !request.validateOnly &&
+        request.resources.some((r) => r.resourceType === ConfigResourceKind.TOPIC)
+      ) {
+        if (broker.forwarder.shouldForward(context))
+          return broker.forwarder.forward<IncrementalAlterConfigsResponseInput>(
+            context,
+            request,
+            FORWARD_TIMEOUT_MS,
+          );
+      }
       const responses = await alterConfigs(
         broker,
         request.resources.map((r) => ({

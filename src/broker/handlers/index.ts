@@ -1,5 +1,6 @@
 import type { AnyApiHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
+import { allocateProducerIdsHandler } from "./allocate-producer-ids.js";
 import { alterConfigsHandler } from "./alter-configs.js";
 import { apiVersionsHandler } from "./api-versions.js";
 import { createPartitionsHandler } from "./create-partitions.js";
@@ -50,6 +51,7 @@ export function brokerHandlers(broker: Broker): AnyApiHandler[] {
     describeLogDirsHandler(broker),
     describeTopicPartitionsHandler(broker),
     initProducerIdHandler(broker),
+    allocateProducerIdsHandler(broker),
     describeProducersHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),

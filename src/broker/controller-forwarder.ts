@@ -1,0 +1,90 @@
+import { describeError, type Logger } from "../base/index.js";
+import { BrokerConnections } from "../client/index.js";
+import { ErrorCode, KafkaError } from "../protocol/index.js";
+import type { RequestContext } from "./api-handler.js";
+import type { NodeMetadata } from "./node-metadata.js";
+
+/** Client id of requests one Brook node sends another's controller: never forwarded again. */
+const FORWARDED_CLIENT_ID_PREFIX = "brook-broker-";
+/** How long a forward waits for an election to name the active controller. */
+const CONTROLLER_WAIT_STEP_MS = 50;
+
+/**
+ * Sends cluster changes to the active controller when this node is not it (KIP-590's
+ * forwarding, without the envelope: the same request, re-encoded, on the controller's listener).
+ * The answer is the controller's, returned once this node's image has caught up with what was
+ * committed, so a client that sees success here can use the result here at once.
+ *
+ * A request that arrives forwarded (its client id says so) is never forwarded again: a node that
+ * thinks another is the controller while that one thinks otherwise answers NOT_CONTROLLER, and
+ * the sender (a client, or a broker's own request) retries after the election settles.
+ */
+export class ControllerForwarder {
+  private readonly metadata: NodeMetadata;
+  private readonly log: Logger;
+  private readonly connections: BrokerConnections;
+  private readonly clientId: string;
+
+  constructor(options: { nodeId: number; metadata: NodeMetadata; log: Logger; requestTimeoutMs: number }) {
+    this.metadata = options.metadata;
+    this.log = options.log;
+    this.clientId = `${FORWARDED_CLIENT_ID_PREFIX}${options.nodeId}`;
+    this.connections = new BrokerConnections({
+      clientId: this.clientId,
+      requestTimeoutMs: options.requestTimeoutMs,
+      connectTimeoutMs: Math.min(options.requestTimeoutMs, 10_000),
+    });
+  }
+
+  /** true when the request must go to the controller: this node is not it, and it was not forwarded here. */
+  shouldForward(context: RequestContext): boolean {
+    return !this.metadata.isActiveController && !isForwarded(context);
+  }
+
+  /** Forwards a client's request as it came (same API and version). */
+  forward<Res>(context: RequestContext, request: object, timeoutMs: number): Promise<Res> {
+    return this.send<Res>(context.apiKey, context.apiVersion, request, timeoutMs);
+  }
+
+  /**
+   * Sends a request to the active controller and waits for this node's image to include what it
+   * committed. Throws KafkaError(NOT_CONTROLLER) when no controller answers within `timeoutMs`.
+   */
+  async send<Res>(apiKey: number, apiVersion: number, request: object, timeoutMs: number): Promise<Res> {
+    const deadline = performance.now() + timeoutMs;
+    let controller = this.metadata.activeController;
+    // The store may name this very node while its controller is still taking office: wait for it.
+    while (controller?.endPoint == null || controller.nodeId === this.metadata.nodeId) {
+      if (this.metadata.isActiveController)
+        throw new KafkaError(ErrorCode.NOT_CONTROLLER, "this node became the controller");
+      if (performance.now() >= deadline)
+        throw new KafkaError(ErrorCode.NOT_CONTROLLER, "no active controller");
+      await new Promise((resolve) => setTimeout(resolve, CONTROLLER_WAIT_STEP_MS).unref());
+      controller = this.metadata.activeController;
+    }
+    const endPoint = controller.endPoint;
+    let response: Res;
+    try {
+      response = await this.connections.request<Res>(endPoint, apiKey, apiVersion, request, {
+        timeoutMs: Math.max(1, deadline - performance.now()),
+        purpose: "controller",
+      });
+    } catch (error) {
+      this.log.warn(`forwarding to controller ${controller.nodeId} failed: ${describeError(error)}`);
+      throw new KafkaError(
+        ErrorCode.NOT_CONTROLLER,
+        `the controller (node ${controller.nodeId}) did not answer`,
+      );
+    }
+    await this.metadata.loader.catchUp().catch(() => {});
+    return response;
+  }
+
+  close(): void {
+    void this.connections.close();
+  }
+}
+
+export function isForwarded(context: RequestContext): boolean {
+  return context.clientId?.startsWith(FORWARDED_CLIENT_ID_PREFIX) === true;
+}
