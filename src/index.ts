@@ -1,2 +1,10 @@
 /** Brook's public API: start a broker in-process, and the building blocks for tools. */
-export { type BrookServer, type StartBrokerOptions, startBroker, startServer } from "./server/index.js";
+export {
+  type BrookCluster,
+  type BrookServer,
+  type StartBrokerOptions,
+  type StartClusterOptions,
+  startBroker,
+  startCluster,
+  startServer,
+} from "./server/index.js";

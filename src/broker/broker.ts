@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
   type Clock,
+  ConfigError,
   createLogger,
   type Env,
   KillableTimers,
@@ -41,7 +42,7 @@ import { allocateProducerIdsOnController } from "./controller-requests.js";
 import { connectEtcd } from "./etcd-connect.js";
 import { FetchSessionCache } from "./fetch-session.js";
 import { createGroupCoordinator, syncGroupCoordinatorPartitions } from "./group-coordination.js";
-import { loadOrFormatLogDirs } from "./meta-properties.js";
+import { formattedClusterId, loadOrFormatLogDirs } from "./meta-properties.js";
 import { NodeMetadata } from "./node-metadata.js";
 import { ProducerIdManager } from "./producer-id-manager.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
@@ -206,7 +207,30 @@ export class Broker {
     const log = options.log ?? createLogger();
     for (const w of config.warnings) log.warn(w);
     const logDirs = config.logDirs.map((d) => resolve(d));
-    const metas = loadOrFormatLogDirs(logDirs, config.nodeId);
+    // A cluster's id lives with its metadata: a node joining through a shared store (etcd) takes
+    // the store's, and refuses a store of another cluster than its data directories'.
+    const shared = options.metadataStore ?? (await connectEtcd(config, log));
+    let kv: KvMetadataQuorum | null = null;
+    let clusterIdWanted: string | undefined;
+    if (shared !== null) {
+      kv = new KvMetadataQuorum({
+        store: shared.store,
+        prefix: shared.prefix,
+        env,
+        sessionTimeoutMs: config.int("etcd.session.timeout.ms"),
+        log: log.child("quorum"),
+      });
+      const formatted = formattedClusterId(logDirs);
+      const stored = await kv.clusterId(formatted ?? randomUuid(() => env.randomBytes16()));
+      if (formatted !== null && stored !== formatted) {
+        await shared.store.close();
+        throw new ConfigError(
+          `the data directory belongs to cluster ${formatted}, but the metadata store at ${shared.prefix} holds cluster ${stored}`,
+        );
+      }
+      clusterIdWanted = stored;
+    }
+    const metas = loadOrFormatLogDirs(logDirs, config.nodeId, clusterIdWanted);
     const defaults = topicDefaults(config);
     const logManager = await LogManager.open({
       logDirs,
@@ -223,26 +247,9 @@ export class Broker {
       },
       onBackgroundError: (error, context) => log.error(`storage ${context}: ${String(error)}`),
     });
-    let clusterId = metas[0]?.clusterId ?? randomUuid();
+    const clusterId = metas[0]?.clusterId ?? randomUuid();
     let quorum: MetadataQuorum;
-    const shared = options.metadataStore ?? (await connectEtcd(config, log));
-    if (shared !== null) {
-      const kv = new KvMetadataQuorum({
-        store: shared.store,
-        prefix: shared.prefix,
-        env,
-        sessionTimeoutMs: config.int("etcd.session.timeout.ms"),
-        log: log.child("quorum"),
-      });
-      const stored = await kv.clusterId(clusterId);
-      if (metas[0]?.clusterId !== undefined && stored !== clusterId) {
-        await shared.store.close();
-        await logManager.shutdown();
-        throw new Error(
-          `the data directory belongs to cluster ${clusterId}, but the metadata store at ${shared.prefix} holds cluster ${stored}`,
-        );
-      }
-      clusterId = stored;
+    if (kv !== null) {
       quorum = kv;
     } else {
       const metadataLogConfig = parseLogConfig(METADATA_LOG_PROPERTIES, validateLogConfig(defaults));

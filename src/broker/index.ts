@@ -1,5 +1,5 @@
 export { type ApiHandler, defineHandler, NO_RESPONSE, type RequestContext } from "./api-handler.js";
-export { Broker, type BrokerOptions } from "./broker.js";
+export { Broker, type BrokerOptions, type SharedMetadataStore } from "./broker.js";
 export {
   type BrokerConfig,
   brokerConfigKeys,

@@ -47,6 +47,15 @@ export function loadOrFormatLogDirs(
   });
 }
 
+/** The cluster id the log directories were formatted for, or null when none is formatted yet. */
+export function formattedClusterId(logDirs: readonly string[]): string | null {
+  for (const dir of logDirs) {
+    const meta = readMeta(dir);
+    if (meta !== null) return meta.clusterId;
+  }
+  return null;
+}
+
 function readMeta(dir: string): MetaProperties | null {
   const path = join(dir, META_PROPERTIES_FILE);
   if (!existsSync(path)) return null;

@@ -7,6 +7,7 @@ import {
   type BrokerConfig,
   brokerHandlers,
   parseBrokerConfig,
+  type SharedMetadataStore,
   SINGLE_NODE_PROPERTIES,
 } from "../broker/index.js";
 import { ConsoleServer, parseConsoleListeners } from "../console/index.js";
@@ -28,14 +29,23 @@ export interface BrookServer {
 }
 
 /** Starts a node from a parsed configuration (what `brook server start` does). */
-export async function startServer(config: BrokerConfig, log: Logger): Promise<BrookServer> {
+export async function startServer(
+  config: BrokerConfig,
+  log: Logger,
+  options: { metadataStore?: SharedMetadataStore } = {},
+): Promise<BrookServer> {
   // Console listeners are checked before anything starts, so a bad one is a ConfigError, nothing else.
   const consoleListeners = config.bool("console.enable")
     ? parseConsoleListeners(config.list("console.listeners"))
     : null;
   if (config.bool("schema.registry.enable"))
     parseHttpListeners("schema.registry.listeners", config.list("schema.registry.listeners"));
-  const broker = await Broker.start({ config, log, handlers: brokerHandlers });
+  const broker = await Broker.start({
+    config,
+    log,
+    handlers: brokerHandlers,
+    ...(options.metadataStore === undefined ? {} : { metadataStore: options.metadataStore }),
+  });
   const first = broker.advertisedListeners[0];
   if (first === undefined) throw new Error("no advertised listener");
   let registry: RunningSchemaRegistry | null = null;

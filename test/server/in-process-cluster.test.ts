@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { AdminClient } from "../../src/client/index.js";
+import { ErrorCode } from "../../src/protocol/index.js";
+import { type BrookCluster, startCluster } from "../../src/server/index.js";
+
+/**
+ * Three nodes in one process on a shared in-memory metadata store: topics created through any
+ * node are seen by every node, the active controller is named in Metadata, a killed controller is
+ * replaced and a killed broker fenced within the session timeout, and both come back after a
+ * restart. The same code runs against etcd in the process tests.
+ */
+const SESSION_TIMEOUT_MS = 1500;
+let cluster: BrookCluster;
+const admins: AdminClient[] = [];
+
+function adminOn(id: number): AdminClient {
+  const node = cluster.node(id);
+  assert.ok(node, `node ${id} is running`);
+  const admin = new AdminClient({ bootstrap: node.bootstrap, timeoutMs: 10_000 });
+  admins.push(admin);
+  return admin;
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+before(async () => {
+  cluster = await startCluster({
+    nodes: 3,
+    properties: { "etcd.session.timeout.ms": String(SESSION_TIMEOUT_MS) },
+  });
+});
+
+after(async () => {
+  for (const a of admins) await a.close();
+  await cluster.stop();
+});
+
+test("a topic created through one node is at once known to the others, and Metadata names the controller", async () => {
+  const created = await adminOn(2).createTopics([{ name: "shared", numPartitions: 3, replicationFactor: 3 }]);
+  assert.equal(created[0]?.errorCode, ErrorCode.NONE, created[0]?.errorMessage ?? "");
+  for (const id of [1, 2, 3]) {
+    const md = await adminOn(id).metadata(["shared"]);
+    assert.deepEqual(md.brokers.map((b) => b.nodeId).sort(), [1, 2, 3]);
+    assert.ok([1, 2, 3].includes(md.controllerId), `controller ${md.controllerId}`);
+    const topic = md.topics.find((t) => t.name === "shared");
+    assert.equal(topic?.errorCode, ErrorCode.NONE, `node ${id} knows the topic`);
+    assert.equal(topic?.partitions.length, 3);
+    for (const p of topic?.partitions ?? []) assert.deepEqual([...p.replicas].sort(), [1, 2, 3]);
+  }
+  const leaders = (await adminOn(3).metadata(["shared"])).topics[0]?.partitions.map((p) => p.leaderId).sort();
+  assert.deepEqual(leaders, [1, 2, 3], "leaders spread over the brokers");
+});
+
+test("killing the active controller: another takes over within the session timeout, creations go on", async () => {
+  const before = (await adminOn(1).metadata([])).controllerId;
+  const survivor = [1, 2, 3].find((id) => id !== before) as number;
+  const admin = adminOn(survivor);
+  const acknowledged: string[] = [];
+  let stop = false;
+  const creating = (async () => {
+    for (let i = 0; !stop; i++) {
+      const [r] = await admin.createTopics([{ name: `loop-${i}`, numPartitions: 1, replicationFactor: 1 }]);
+      if (r?.errorCode === ErrorCode.NONE) acknowledged.push(`loop-${i}`);
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 200));
+  const killedAt = Date.now();
+  await cluster.killNode(before);
+  const next = await waitFor(
+    "a new controller",
+    async () => {
+      const id = (await admin.metadata([])).controllerId;
+      return id !== before && id !== -1 ? id : undefined;
+    },
+    SESSION_TIMEOUT_MS + 1000,
+  );
+  const tookOverMs = Date.now() - killedAt;
+  await waitFor(
+    "the killed node fenced",
+    async () => ((await admin.metadata([])).brokers.some((b) => b.nodeId === before) ? undefined : true),
+    SESSION_TIMEOUT_MS + 1000,
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  stop = true;
+  await creating;
+  assert.notEqual(next, before);
+  assert.ok(tookOverMs <= SESSION_TIMEOUT_MS + 1000, `took over after ${tookOverMs} ms`);
+  const md = await admin.metadata(acknowledged);
+  const missing = acknowledged.filter(
+    (n) => md.topics.find((t) => t.name === n)?.errorCode !== ErrorCode.NONE,
+  );
+  assert.deepEqual(missing, [], "every acknowledged creation survived the failover");
+  assert.ok(acknowledged.length > 3, `only ${acknowledged.length} creations acknowledged`);
+  // Partitions it led moved to an in-sync replica; none is led by the dead node.
+  const shared = md.topics.length >= 0 ? await admin.metadata(["shared"]) : md;
+  for (const p of shared.topics[0]?.partitions ?? []) {
+    assert.notEqual(p.leaderId, before, `partition ${p.partitionIndex} still led by the killed node`);
+    assert.ok(!p.isr.includes(before), `the killed node left the ISR of partition ${p.partitionIndex}`);
+  }
+
+  await cluster.startNode(before);
+  await waitFor(
+    "the restarted node back in Metadata",
+    async () => ((await admin.metadata([])).brokers.some((b) => b.nodeId === before) ? true : undefined),
+    10_000,
+  );
+});
+
+test("a clean stop moves the node's leaderships before it leaves", async () => {
+  const admin = adminOn(1);
+  await admin.createTopics([{ name: "moving", numPartitions: 3, replicationFactor: 3 }]);
+  const md = await admin.metadata(["moving"]);
+  const leader = md.topics[0]?.partitions[0]?.leaderId as number;
+  const other = [1, 2, 3].find((id) => id !== leader) as number;
+  const stoppedAt = Date.now();
+  await cluster.stopNode(leader);
+  const after = await adminOn(other).metadata(["moving"]);
+  assert.ok(Date.now() - stoppedAt < SESSION_TIMEOUT_MS, "no wait for the session to expire");
+  for (const p of after.topics[0]?.partitions ?? []) assert.notEqual(p.leaderId, leader);
+  assert.ok(!after.brokers.some((b) => b.nodeId === leader), "the stopped node left Metadata");
+  await cluster.startNode(leader);
+});
