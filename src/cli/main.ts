@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ConfigError, createLogger, describeError, parseProperties } from "../base/index.js";
 import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
 import { startServer } from "../server/index.js";
+import { clusterStart } from "./cluster-start.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
 
 const USAGE = `Usage: brook <command>
@@ -11,6 +13,9 @@ Commands:
   server start [server.properties] [--override key=value ...]
       Start a Brook node. Without a file: a single node (broker and controller) on
       localhost:9092 with its data in ./brook-data.
+  cluster start [--nodes 3] [--dir ./brook-cluster] [--port 9092] [--etcd-port 2379]
+      Start a local etcd (Debian's etcd-server) and a cluster of Brook nodes, one process each,
+      Kafka on localhost:9092, 9093, ...; Ctrl-C stops them all.
   version
       Print Brook's version.
 `;
@@ -30,6 +35,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "server" && sub === "start") return serverStart(rest);
+  if (command === "cluster" && sub === "start") {
+    return clusterStart(rest, fileURLToPath(import.meta.url)).catch((error: unknown) => {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`brook: ${error.message}\n`);
+      return 2;
+    });
+  }
   process.stderr.write(`brook: unknown command '${[command, sub].filter(Boolean).join(" ")}'\n\n${USAGE}`);
   return 2;
 }
