@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { writeFileAtomicSync } from "./durable-file.js";
 import { StorageError } from "./storage-error.js";
 import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
@@ -12,8 +12,10 @@ import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
  *
  * with version 0 for all of them. Offset checkpoint entries are `<topic> <partition> <offset>`,
  * leader-epoch entries `<epoch> <startOffset>`. Files are replaced atomically (tmp, fsync, rename,
- * fsync dir). A file that does not parse raises BRK_ERR_STORAGE_CORRUPT; callers decide whether
- * that means "recover everything" (recovery point) or is fatal.
+ * fsync dir). As Kafka's CheckpointFile, a checkpoint is created empty (zero bytes) when its owner
+ * opens it and is absent, and an empty file reads as no entries. A file that does not parse raises
+ * BRK_ERR_STORAGE_CORRUPT; callers decide whether that means "recover everything" (recovery point)
+ * or is fatal.
  */
 export const CHECKPOINT_VERSION = 0;
 /** A checkpoint with more entries than this is refused as corrupt rather than read into memory. */
@@ -21,6 +23,18 @@ export const CHECKPOINT_ENTRIES_MAX = 10_000_000;
 
 export function formatCheckpoint(lines: readonly string[], version = CHECKPOINT_VERSION): string {
   return `${version}\n${lines.length}\n${lines.map((l) => `${l}\n`).join("")}`;
+}
+
+/**
+ * Creates `path` empty unless it exists, as Kafka does when it opens a checkpoint. Not fsynced: an
+ * empty checkpoint says no more than a missing one.
+ */
+export function createCheckpointIfAbsent(path: string): void {
+  try {
+    closeSync(openSync(path, "wx"));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
 }
 
 /** The entry lines of a checkpoint, or null when the file does not exist. */
@@ -40,6 +54,7 @@ export function readTextIfExists(path: string): string | null {
 }
 
 export function parseCheckpoint(text: string, source: string, version = CHECKPOINT_VERSION): string[] {
+  if (text === "") return []; // created and never written (Kafka's reader answers the same)
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   const corrupt = (why: string) =>

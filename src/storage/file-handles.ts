@@ -56,6 +56,8 @@ export class PooledFile {
   private readonly pool: FileHandlePool;
   private fd: number | null = null;
   private writable = false;
+  /** A read-only descriptor an operation in flight still holds, replaced by a writable one. */
+  private retiredFd: number | null = null;
   /** The last append queued to the writer thread and not yet known to be done (0: none). */
   private queuedWrite = 0;
 
@@ -100,7 +102,16 @@ export class PooledFile {
   /** An fd for reading and writing (the file must exist). */
   writeFd(settle = true): number {
     if (settle) this.settle();
-    if (this.fd !== null && !this.writable) this.close();
+    if (this.fd !== null && !this.writable) {
+      if (this.pinCount === 0) this.close();
+      else {
+        // An fsync in flight holds the read-only descriptor: it is closed when unpinned.
+        assert(this.retiredFd === null, "one retired descriptor at a time");
+        this.retiredFd = this.fd;
+        this.fd = null;
+        this.pool.forget(this);
+      }
+    }
     if (this.fd === null) {
       this.fd = openSync(this.path, "r+");
       this.writable = true;
@@ -116,7 +127,12 @@ export class PooledFile {
   unpin(): void {
     assert(this.pinCount > 0, "unpin without pin");
     this.pinCount--;
-    if (this.pinCount === 0 && this.closeWhenUnpinned) this.close();
+    if (this.pinCount > 0) return;
+    if (this.retiredFd !== null) {
+      closeSync(this.retiredFd);
+      this.retiredFd = null;
+    }
+    if (this.closeWhenUnpinned) this.close();
   }
 
   /** Closes the descriptor now, or when the last operation in flight unpins it. */

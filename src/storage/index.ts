@@ -11,6 +11,9 @@
  *   <logDir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint,
  *            replication-offset-checkpoint (high watermarks), cleaner-offset-checkpoint,
  *            .kafka_cleanshutdown
+ *   As in Kafka, every segment has its three files from its creation (the active segment's index
+ *   files preallocated to segment.index.bytes, trimmed when it rolls or the log closes), and the
+ *   checkpoints exist (empty) from start-up and the leader-epoch-checkpoint from the log's creation.
  *
  * Use:
  *   const manager = await LogManager.open({ logDirs: ["/data"], defaults: parseLogConfig(brokerProps), clock });

@@ -1,5 +1,6 @@
 import { assert } from "../base/index.js";
 import {
+  createCheckpointIfAbsent,
   type EpochEntry,
   formatLeaderEpochEntries,
   parseLeaderEpochCheckpoint,
@@ -35,13 +36,16 @@ export class LeaderEpochCache {
     this.checkInvariants();
   }
 
-  /** Loads the checkpoint; a missing or malformed file gives an empty history (recovery refills it). */
+  /**
+   * Loads the checkpoint; a missing or malformed file gives an empty history (recovery refills it).
+   * A missing one is created empty, as Kafka creates it with the log.
+   */
   static load(path: string): LeaderEpochCache {
     let entries: EpochEntry[] = [];
     try {
-      entries = parseLeaderEpochCheckpoint(readCheckpointLines(path) ?? [], path);
-      const cache = new LeaderEpochCache(path, entries);
-      return cache;
+      const lines = readCheckpointLines(path);
+      if (lines === null) createCheckpointIfAbsent(path);
+      entries = parseLeaderEpochCheckpoint(lines ?? [], path);
     } catch {
       entries = [];
     }

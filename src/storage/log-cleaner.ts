@@ -235,7 +235,7 @@ export class LogCleaner {
       return true;
     } catch (e) {
       // A played crash leaves the files as they are; only the descriptor is let go.
-      if (e instanceof CleanerCrashForTest) cleaned.file.close();
+      if (e instanceof CleanerCrashForTest) cleaned.closeHandlers();
       else discard();
       throw e;
     }

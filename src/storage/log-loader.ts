@@ -77,7 +77,7 @@ export function createLog(
     logEndOffset: start,
     recoveryPoint: start,
     highWatermark: start,
-    leaderEpochCache: new LeaderEpochCache(join(params.dir, LEADER_EPOCH_CHECKPOINT_FILE)),
+    leaderEpochCache: LeaderEpochCache.load(join(params.dir, LEADER_EPOCH_CHECKPOINT_FILE)),
     persistLogStartOffset: params.persistLogStartOffset,
   });
 }
@@ -198,8 +198,7 @@ function completeSwap(
 ): void {
   const size = statSync(segmentFilePath(dir, base, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX)).size;
   const swap = LogSegment.open(env, dir, base, size, settings, env.clock.nowMs(), true);
-  swap.extraSuffix = SWAP_FILE_SUFFIX;
-  swap.file.path = swap.pathFor(LOG_FILE_SUFFIX);
+  swap.useSuffix(SWAP_FILE_SUFFIX);
   swap.recover(() => {});
   const end = swap.nextOffset();
   if (end === base && logBases.has(base)) {

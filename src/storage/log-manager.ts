@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type Clock, ConfigError } from "../base/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
 import {
+  createCheckpointIfAbsent,
   type OffsetCheckpointEntry,
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
@@ -35,7 +36,8 @@ import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
  *
  * Per log directory it keeps Kafka's files: `recovery-point-offset-checkpoint`,
  * `log-start-offset-checkpoint`, `replication-offset-checkpoint` (high watermarks),
- * `cleaner-offset-checkpoint` and the `.kafka_cleanshutdown` marker, which `shutdown()` writes
+ * `cleaner-offset-checkpoint` (created empty at start-up when absent, as Kafka does, then written
+ * periodically and at shutdown) and the `.kafka_cleanshutdown` marker, which `shutdown()` writes
  * after flushing every log and `open()` removes once the logs are loaded, so that its presence
  * at start-up means "nothing to recover".
  *
@@ -63,6 +65,14 @@ export const DEFAULT_LOG_MANAGER_INTERVALS: LogManagerIntervals = Object.freeze(
   highWatermarkCheckpointIntervalMs: 5_000,
   cleanerBackoffMs: 15_000,
 });
+
+/** The checkpoints of a log dir, in Kafka's names. */
+const DIR_CHECKPOINT_FILES = [
+  RECOVERY_POINT_CHECKPOINT_FILE,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  REPLICATION_OFFSET_CHECKPOINT_FILE,
+  CLEANER_OFFSET_CHECKPOINT_FILE,
+] as const;
 
 /** Logs flushed concurrently at shutdown (the fsyncs run on libuv's thread pool). */
 const SHUTDOWN_FLUSHES_IN_FLIGHT = 16;
@@ -166,6 +176,8 @@ export class LogManager {
     const logStartOffsets = this.readCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE);
     const highWatermarks = this.readCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT_FILE);
     const cleanerOffsets = this.readCheckpoint(dir, CLEANER_OFFSET_CHECKPOINT_FILE);
+    // Kafka creates them at start-up (empty), before its first periodic write: tools expect them.
+    for (const file of DIR_CHECKPOINT_FILES) createCheckpointIfAbsent(join(dir.path, file));
     for (const entry of readdirSync(dir.path, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const name = entry.name;
@@ -336,6 +348,7 @@ export class LogManager {
         await log.flushAsync().catch((e) => this.env.onBackgroundError(e, `flush.ms of ${log.name}`));
       }
     }
+    for (const log of this.allLogs()) log.writeIndexEntries();
     this.checkpointsIfDue(nowMs);
     if (this.cleaner !== null && nowMs >= this.nextDue.cleaner) {
       const cleaned = await this.cleaner.cleanFilthiestLog(this.allLogs(), nowMs).catch((e) => {
@@ -457,12 +470,15 @@ export class LogManager {
     await Promise.all(Array.from({ length: SHUTDOWN_FLUSHES_IN_FLIGHT }, worker));
   }
 
-  /** Closes files without flushing or the clean-shutdown marker (what a crash leaves, for tests). */
+  /**
+   * Closes the descriptors without writing anything: no flush, checkpoint, index file or
+   * clean-shutdown marker (what a SIGKILL leaves, for tests).
+   */
   closeUncleanly(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.cleaner?.abortAll();
     this.closed = true;
-    for (const { log } of this.logs.values()) log.close();
+    for (const { log } of this.logs.values()) log.closeHandlers();
   }
 
   private checkOpen(): void {

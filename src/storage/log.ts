@@ -904,7 +904,10 @@ export class Log {
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
-  /** Closes the files (writing index files that are behind). Flush first for a clean shutdown. */
+  /**
+   * Closes the files (writing index files that are behind, trimming the active segment's). Flush
+   * first for a clean shutdown.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -916,6 +919,28 @@ export class Log {
       } catch (e) {
         this.env.onBackgroundError(e, `closing ${segment.file.path}`);
       }
+    }
+  }
+
+  /** Closes the descriptors without writing anything: the files stay as a crash leaves them (tests). */
+  closeHandlers(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.tail.clear();
+    this.listeners.clear();
+    for (const segment of this.segments) segment.closeHandlers();
+  }
+
+  /**
+   * Writes the active segment's index entries that are only in memory to its files (the background
+   * tick does this, so that the files of a quiet partition are current within a tick).
+   */
+  writeIndexEntries(): void {
+    if (this.isOffline) return;
+    try {
+      this.activeSegment.writeIndexEntries();
+    } catch (e) {
+      this.fail(e, "index write"); // reported once, as every failure that takes the log offline
     }
   }
 

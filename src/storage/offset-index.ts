@@ -7,9 +7,12 @@ import { assert } from "../base/index.js";
  * added once more than `index.interval.bytes` of batches were appended since the previous one.
  *
  * Invariants: relative offsets and positions strictly increase; at most `maxEntries` entries
- * (`segment.index.bytes` / 8). The entries live in memory (Node has no mmap); the file is written
- * whole, trimmed to its entries, when the segment is sealed, flushed past, or closed, and read back
- * lazily with a sanity check (a failed check means "rebuild from the log", as Kafka does).
+ * (`segment.index.bytes` / 8); no entry has relative offset 0 or position 0 (the first batch of a
+ * segment is never indexed), so an all-zero slot is never an entry. The entries live in memory
+ * (Node has no mmap); the segment writes them to its file (log-segment.ts), which is preallocated
+ * to `fileBytes` while the segment is active and trimmed to its entries when it is sealed or closed,
+ * as Kafka's are. A file is read back lazily with a sanity check (a failed check means "rebuild from
+ * the log", as Kafka does).
  */
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 const INITIAL_CAPACITY = 64;
@@ -35,6 +38,11 @@ export class OffsetIndex {
 
   get isFull(): boolean {
     return this.count >= this.maxEntries;
+  }
+
+  /** The length of the file while preallocated: every slot the index may fill (Kafka's maxIndexSize rounded down). */
+  get fileBytes(): number {
+    return Math.max(this.maxEntries, this.count) * OFFSET_INDEX_ENTRY_BYTES;
   }
 
   /** Bytes of memory the entries take (for the sealed-index memory budget). */
@@ -86,18 +94,21 @@ export class OffsetIndex {
     this.count = 0;
   }
 
-  toBytes(): Buffer {
-    const out = Buffer.allocUnsafe(this.count * OFFSET_INDEX_ENTRY_BYTES);
-    for (let i = 0; i < this.count; i++) {
-      out.writeInt32BE(this.relOffsets[i] as number, i * 8);
-      out.writeInt32BE(this.positions[i] as number, i * 8 + 4);
+  /** The file bytes of the entries from slot `from` on (they go at `from * 8` in the file). */
+  toBytes(from = 0): Buffer {
+    assert(from >= 0 && from <= this.count, "index slot out of range");
+    const out = Buffer.allocUnsafe((this.count - from) * OFFSET_INDEX_ENTRY_BYTES);
+    for (let i = from; i < this.count; i++) {
+      out.writeInt32BE(this.relOffsets[i] as number, (i - from) * 8);
+      out.writeInt32BE(this.positions[i] as number, (i - from) * 8 + 4);
     }
     return out;
   }
 
   /**
    * Loads an index file's bytes, or null when they fail Kafka's sanity check extended to every
-   * entry: whole entries, increasing offsets and positions, positions inside the log.
+   * entry: whole entries, increasing offsets and positions, positions inside the log. A file still
+   * at its preallocated length (its segment was not closed: a crash) ends in zero slots, which fail.
    */
   static fromBytes(
     baseOffset: bigint,
@@ -113,7 +124,7 @@ export class OffsetIndex {
     for (let i = 0; i < n; i++) {
       const rel = bytes.readInt32BE(i * 8);
       const pos = bytes.readInt32BE(i * 8 + 4);
-      if (rel <= prevRel || pos <= prevPos || rel < 0 || pos >= logSizeBytes) return null;
+      if (rel <= prevRel || pos <= prevPos || rel <= 0 || pos <= 0 || pos >= logSizeBytes) return null;
       index.relOffsets[i] = rel;
       index.positions[i] = pos;
       prevRel = rel;

@@ -8,8 +8,9 @@ import { assert } from "../base/index.js";
  * final one when the segment is sealed so that the last entry is the segment's largest timestamp.
  *
  * Invariants: timestamps strictly increase, relative offsets never decrease; at most `maxEntries`
- * (`segment.index.bytes` / 12). Kept in memory like the offset index, timestamps as numbers
- * (exact for every millisecond timestamp below 2^53, year 287,396).
+ * (`segment.index.bytes` / 12), and one more when the final entry comes in. Kept in memory like
+ * the offset index, timestamps as numbers (exact for every millisecond timestamp below 2^53, year
+ * 287,396), and written to a file preallocated and trimmed like the offset index's.
  */
 export const TIME_INDEX_ENTRY_BYTES = 12;
 const INITIAL_CAPACITY = 32;
@@ -40,6 +41,11 @@ export class TimeIndex {
 
   get isFull(): boolean {
     return this.count >= this.maxEntries;
+  }
+
+  /** The length of the file while preallocated (Kafka's maxIndexSize rounded down to whole entries). */
+  get fileBytes(): number {
+    return Math.max(this.maxEntries, this.count) * TIME_INDEX_ENTRY_BYTES;
   }
 
   get memoryBytes(): number {
@@ -111,16 +117,23 @@ export class TimeIndex {
     this.count = 0;
   }
 
-  toBytes(): Buffer {
-    const out = Buffer.allocUnsafe(this.count * TIME_INDEX_ENTRY_BYTES);
-    for (let i = 0; i < this.count; i++) {
-      out.writeBigInt64BE(BigInt(this.timestamps[i] as number), i * 12);
-      out.writeInt32BE(this.relOffsets[i] as number, i * 12 + 8);
+  /** The file bytes of the entries from slot `from` on (they go at `from * 12` in the file). */
+  toBytes(from = 0): Buffer {
+    assert(from >= 0 && from <= this.count, "time index slot out of range");
+    const out = Buffer.allocUnsafe((this.count - from) * TIME_INDEX_ENTRY_BYTES);
+    for (let i = from; i < this.count; i++) {
+      out.writeBigInt64BE(BigInt(this.timestamps[i] as number), (i - from) * 12);
+      out.writeInt32BE(this.relOffsets[i] as number, (i - from) * 12 + 8);
     }
     return out;
   }
 
-  /** Loads a time index file's bytes, or null when they fail the sanity check. */
+  /**
+   * Loads a time index file's bytes, or null when they fail the sanity check: whole entries,
+   * timestamps increasing, offsets not decreasing, and no all-zero last slot (the preallocated tail
+   * of a file whose segment was not closed; Kafka's check fails it too, its last timestamp being
+   * below its first).
+   */
   static fromBytes(baseOffset: bigint, maxIndexBytes: number, bytes: Buffer): TimeIndex | null {
     if (bytes.length % TIME_INDEX_ENTRY_BYTES !== 0) return null;
     const n = bytes.length / TIME_INDEX_ENTRY_BYTES;
@@ -136,6 +149,7 @@ export class TimeIndex {
       prevTs = ts;
       prevRel = rel;
     }
+    if (n > 0 && prevTs === 0 && prevRel === 0) return null;
     index.count = n;
     return index;
   }

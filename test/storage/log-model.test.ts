@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { ManualClock } from "../../src/base/index.js";
@@ -12,6 +13,7 @@ import {
 } from "../../src/protocol/index.js";
 import { type Log, type LogManager, logConfig, SegmentWriter } from "../../src/storage/index.js";
 import { LogCleaner } from "../../src/storage/log-cleaner.js";
+import type { LogSegment } from "../../src/storage/log-segment.js";
 import { decodeAll, makeBatch, newClock, openManager, tempDir } from "./helpers.js";
 
 /**
@@ -301,6 +303,7 @@ class Harness {
       offsets,
       [...offsets].sort((a, b) => (a < b ? -1 : 1)),
     );
+    for (const segment of this.log.segmentList) assertIndexFileWithinLog(segment);
   }
 
   async finish(): Promise<void> {
@@ -325,6 +328,31 @@ class Harness {
     );
     await this.manager.shutdown();
     this.dir.cleanup();
+  }
+}
+
+/**
+ * The segment's files as a crash would find them, while the writer thread may still be writing: no
+ * entry of the offset index file points past the data in the log file. The index is read before
+ * the log's size is taken (which only grows meanwhile); entries end at the first zero slot (the
+ * preallocated tail).
+ */
+function assertIndexFileWithinLog(segment: LogSegment): void {
+  const indexPath = segment.pathFor(".index");
+  if (!existsSync(indexPath)) return;
+  const index = readFileSync(indexPath);
+  const logBytes = statSync(segment.pathFor(".log")).size;
+  let previous = 0;
+  for (let at = 0; at + 8 <= index.length; at += 8) {
+    const rel = index.readInt32BE(at);
+    const position = index.readInt32BE(at + 4);
+    if (rel === 0 && position === 0) break;
+    assert.ok(rel > previous, `${indexPath}: entry ${at / 8} does not follow the one before`);
+    assert.ok(
+      position < logBytes,
+      `${indexPath}: entry ${at / 8} points at ${position}, past the log (${logBytes})`,
+    );
+    previous = rel;
   }
 }
 
