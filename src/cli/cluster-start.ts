@@ -19,7 +19,8 @@ export function parseClusterStartArgs(args: readonly string[]): ClusterStartArgs
     const value = args[i + 1];
     const number = () => {
       const n = Number(value);
-      if (value === undefined || !Number.isInteger(n) || n <= 0) throw new ConfigError(`${arg} needs a positive integer`);
+      if (value === undefined || !Number.isInteger(n) || n <= 0)
+        throw new ConfigError(`${arg} needs a positive integer`);
       i++;
       return n;
     };
@@ -150,7 +151,9 @@ export async function clusterStart(argv: readonly string[], mainScript: string):
   try {
     await waitForPort(args.etcdPort, 15_000);
   } catch (error) {
-    process.stderr.write(`brook: ${(error as Error).message} (see ${join(dir, "etcd.log")}; is port ${args.etcdPort} in use?)\n`);
+    process.stderr.write(
+      `brook: ${(error as Error).message} (see ${join(dir, "etcd.log")}; is port ${args.etcdPort} in use?)\n`,
+    );
     await exited(etcdProcess, "SIGTERM");
     return 1;
   }
@@ -159,10 +162,14 @@ export async function clusterStart(argv: readonly string[], mainScript: string):
   for (let id = 1; id <= args.nodes; id++) {
     const file = join(dir, `server-${id}.properties`);
     writeFileSync(file, nodeProperties(args, id, dir));
-    const child = spawn(process.execPath, [mainScript, "server", "start", file], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [mainScript, "server", "start", file], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(child);
     ready.push(
-      new Promise((done) => prefixLines(child, `[node ${id}]`, (line) => line.startsWith("brook ready") && done(line))),
+      new Promise((done) =>
+        prefixLines(child, `[node ${id}]`, (line) => line.startsWith("brook ready") && done(line)),
+      ),
     );
     child.once("exit", (code) => {
       if (!stopping) process.stdout.write(`[cluster] node ${id} exited (${code}); the others go on\n`);
@@ -170,12 +177,19 @@ export async function clusterStart(argv: readonly string[], mainScript: string):
   }
   await Promise.race([Promise.all(ready), new Promise((done) => etcdProcess.once("exit", done))]);
   if (!stopping) {
-    const bootstrap = Array.from({ length: args.nodes }, (_, i) => `localhost:${args.firstKafkaPort + i}`).join(",");
+    const bootstrap = Array.from(
+      { length: args.nodes },
+      (_, i) => `localhost:${args.firstKafkaPort + i}`,
+    ).join(",");
     process.stdout.write(`brook cluster ready kafka=${bootstrap} etcd=localhost:${args.etcdPort}\n`);
   }
   await new Promise<void>((done) => {
     const check = () => {
-      if (children.every((c) => c.exitCode !== null || c.signalCode !== null) && etcdProcess.exitCode !== null) done();
+      if (
+        children.every((c) => c.exitCode !== null || c.signalCode !== null) &&
+        etcdProcess.exitCode !== null
+      )
+        done();
     };
     for (const c of [...children, etcdProcess]) c.once("exit", check);
     check();

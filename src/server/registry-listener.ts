@@ -1,7 +1,7 @@
 import { ConfigError, describeError, type Logger } from "../base/index.js";
 import type { Broker, BrokerConfig } from "../broker/index.js";
 import { type RunningSchemaRegistry, startSchemaRegistry } from "../registry/index.js";
-import { SchemasTopicBackend } from "./schemas-topic.js";
+import { SCHEMAS_TOPIC, SchemasTopicBackend } from "./schemas-topic.js";
 
 export interface HttpListener {
   host: string;
@@ -37,6 +37,15 @@ export async function startRegistry(
   if (listener === undefined) return null;
   const backend = new SchemasTopicBackend(broker);
   await backend.ensureTopic();
+  const leader = broker.image.partition(SCHEMAS_TOPIC, 0)?.leader ?? -1;
+  if (leader !== broker.nodeId) {
+    // The registry reads and writes `_schemas` in process, so it runs where that partition is
+    // led; serving it from every node of a cluster comes with partition replication.
+    log.warn(
+      `Schema Registry not started on node ${broker.nodeId}: ${SCHEMAS_TOPIC} is led by node ${leader}`,
+    );
+    return null;
+  }
   const registryLog = log.child("registry");
   return startSchemaRegistry({
     store: backend,

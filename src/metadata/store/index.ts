@@ -1,3 +1,5 @@
+export { type EtcdConnect, parseEtcdConnect } from "./etcd-connect.js";
+export { EtcdKvStore, type EtcdKvStoreOptions } from "./etcd-kv-store.js";
 export { KvMetadataQuorum, type KvMetadataQuorumOptions } from "./kv-metadata-quorum.js";
 export {
   KvCompacted,

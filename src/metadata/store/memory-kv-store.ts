@@ -122,8 +122,8 @@ export class MemoryKvCore {
 
   /** Delivers every event from `fromRevision` on, then each new revision as it commits. */
   watch(prefix: string, fromRevision: bigint, deliver: (events: readonly KvEvent[]) => void): () => void {
-    if (fromRevision <= this.compactRevision && fromRevision > 0n)
-      throw new KvCompacted(this.compactRevision);
+    // etcd keeps the compaction revision itself: only earlier revisions are gone.
+    if (fromRevision < this.compactRevision && fromRevision > 0n) throw new KvCompacted(this.compactRevision);
     const past = this.history
       .filter((h) => h.revision >= fromRevision)
       .flatMap((h) => h.events.filter((e) => e.key.startsWith(prefix)));
@@ -133,11 +133,11 @@ export class MemoryKvCore {
     return () => this.watchers.delete(watcher);
   }
 
-  /** Forgets history up to `revision`: watches from before it fail with KvCompacted. */
+  /** Forgets history before `revision` (etcd's Compact): watches from before it fail with KvCompacted. */
   compact(revision: bigint): void {
     if (revision <= this.compactRevision) return;
     this.compactRevision = revision;
-    while (this.history.length > 0 && (this.history[0]?.revision ?? 0n) <= revision) this.history.shift();
+    while (this.history.length > 0 && (this.history[0]?.revision ?? 0n) < revision) this.history.shift();
   }
 
   private holds(c: KvCompare): boolean {
@@ -202,13 +202,8 @@ export class MemoryKvCore {
     if (previous === undefined) return;
     this.data.delete(key);
     if (previous.lease !== "0") this.leases.get(previous.lease)?.keys.delete(key);
-    events.push({
-      type: "delete",
-      key,
-      value: Buffer.alloc(0),
-      modRevision: revision,
-      createRevision: previous.createRevision,
-    });
+    // As etcd's: a delete event carries no create revision (0).
+    events.push({ type: "delete", key, value: Buffer.alloc(0), modRevision: revision, createRevision: 0n });
   }
 
   private commit(revision: bigint, events: KvEvent[]): void {
@@ -216,8 +211,8 @@ export class MemoryKvCore {
     this.revision = revision;
     this.history.push({ revision, events });
     if (this.history.length > HISTORY_REVISIONS_MAX) {
-      const dropped = this.history.shift();
-      if (dropped !== undefined) this.compactRevision = dropped.revision;
+      this.history.shift();
+      this.compactRevision = this.history[0]?.revision ?? revision;
     }
     for (const watcher of [...this.watchers]) {
       const mine = events.filter((e) => e.key.startsWith(watcher.prefix));
