@@ -147,7 +147,13 @@ test("replica placement: distinct brokers per partition, leaders spread evenly",
       (n, partitions, seed) => {
         const brokers = Array.from({ length: n }, (_, i) => i + 10);
         const rf = 1 + (Math.abs(seed) % n);
-        const placed = placeReplicas(brokers, partitions, rf, 0, new SeededRandom(seed));
+        const placed = placeReplicas(
+          brokers.map((id) => ({ id, rack: null })),
+          partitions,
+          rf,
+          0,
+          new SeededRandom(seed),
+        );
         const leaders = new Map<number, number>();
         for (const replicas of placed) {
           assert.equal(replicas.length, rf);
@@ -168,4 +174,30 @@ test("producer id blocks advance and never repeat", () => {
   image = replay(image, first.records);
   const second = controller.allocateProducerIds(image, 1, 1n);
   assert.equal(second.firstProducerId, first.firstProducerId + BigInt(first.size));
+});
+
+test("rack-aware placement: replicas of a partition on as many racks as there are, leaders spread", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 4 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 30 }),
+      fc.integer(),
+      (racks, perRack, partitions, seed) => {
+        const brokers = Array.from({ length: racks * perRack }, (_, i) => ({ id: i + 1, rack: `r${i % racks}` }));
+        const rf = 1 + (Math.abs(seed) % Math.min(3, brokers.length));
+        const placed = placeReplicas(brokers, partitions, rf, 0, new SeededRandom(seed));
+        const rackOf = new Map(brokers.map((b) => [b.id, b.rack]));
+        const leaders = new Map<number, number>();
+        for (const replicas of placed) {
+          assert.equal(replicas.length, rf);
+          assert.equal(new Set(replicas).size, rf, "a broker holds one replica of a partition");
+          assert.equal(new Set(replicas.map((r) => rackOf.get(r))).size, Math.min(rf, racks), "replicas spread over racks");
+          leaders.set(replicas[0] as number, (leaders.get(replicas[0] as number) ?? 0) + 1);
+        }
+        const counts = [...leaders.values()];
+        assert.ok(Math.max(...counts) - Math.min(...counts) <= 1 || counts.length < brokers.length);
+      },
+    ),
+  );
 });

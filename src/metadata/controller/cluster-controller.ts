@@ -211,7 +211,9 @@ export class ClusterController {
         errorMessage: `Creating ${numPartitions} partitions exceeds the per-request limit`,
       };
     }
-    return { assignments: placeReplicas(live, numPartitions, replicationFactor, 0, this.random) };
+    return {
+      assignments: placeReplicas(image.liveBrokers(), numPartitions, replicationFactor, 0, this.random),
+    };
   }
 
   deleteTopics(
@@ -302,7 +304,7 @@ export class ClusterController {
           );
           continue;
         }
-        assignments = placeReplicas(live, request.count - current, replicationFactor, current, this.random);
+        assignments = placeReplicas(image.liveBrokers(), request.count - current, replicationFactor, current, this.random);
       }
       results.push({ name: request.name, errorCode: ErrorCode.NONE, errorMessage: null });
       if (validateOnly) continue;
