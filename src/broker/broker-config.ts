@@ -253,6 +253,7 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       atLeast(0),
     ),
     key("num.replica.fetchers", "int", 1, "Follower fetcher count."),
+    key("replica.fetch.backoff.ms", "int", 1000, "The pause of a follower after a failed fetch.", atLeast(0)),
     key("log.retention.check.interval.ms", "long", 300000, "How often retention runs.", atLeast(1)),
     key("log.cleaner.enable", "boolean", true, "Run the log cleaner (compaction)."),
     key(

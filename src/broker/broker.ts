@@ -26,7 +26,12 @@ import {
 } from "../metadata/index.js";
 import { type BoundListener, type NetworkStats, SocketServer } from "../network/index.js";
 import { randomUuid } from "../protocol/index.js";
-import { type ReplicaAssignment, type ReplicaChanges, ReplicaManager } from "../replication/index.js";
+import {
+  type ReplicaAssignment,
+  type ReplicaChanges,
+  ReplicaFetcherManager,
+  ReplicaManager,
+} from "../replication/index.js";
 import {
   type LogConfig,
   LogManager,
@@ -42,6 +47,7 @@ import { allocateProducerIdsOnController } from "./controller-requests.js";
 import { connectEtcd } from "./etcd-connect.js";
 import { FetchSessionCache } from "./fetch-session.js";
 import { createGroupCoordinator, syncGroupCoordinatorPartitions } from "./group-coordination.js";
+import { IsrChanges } from "./isr-changes.js";
 import { formattedClusterId, loadOrFormatLogDirs } from "./meta-properties.js";
 import { NodeMetadata } from "./node-metadata.js";
 import { ProducerIdManager } from "./producer-id-manager.js";
@@ -106,6 +112,10 @@ export class Broker {
   readonly metadata: NodeMetadata;
   /** Sends changes to the active controller when this node is not it. */
   readonly forwarder: ControllerForwarder;
+  /** Follower replicas fetching from their leaders. */
+  readonly replicaFetchers: ReplicaFetcherManager;
+  /** The leader's ISR changes (shrink when followers lag, expand when they catch up). */
+  readonly isrChanges: IsrChanges;
   /** The controller's decisions, pure functions of the image (run on the active controller). */
   readonly controller: ClusterController;
   readonly replicaManager: ReplicaManager;
@@ -180,10 +190,27 @@ export class Broker {
       requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
     });
     const replicasLog = this.log.child("replicas");
+    this.replicaFetchers = new ReplicaFetcherManager({
+      localBrokerId: this.nodeId,
+      endpointOf: (id) => this.interBrokerEndpoint(id),
+      config: {
+        waitMaxMs: config.int("replica.fetch.wait.max.ms"),
+        minBytes: config.int("replica.fetch.min.bytes"),
+        partitionMaxBytes: config.int("replica.fetch.max.bytes"),
+        responseMaxBytes: config.int("replica.fetch.response.max.bytes"),
+        backoffMs: config.int("replica.fetch.backoff.ms"),
+        requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
+      },
+      log: this.log.child("fetcher"),
+      clock: this.clock,
+      timers: this.timers,
+    });
     this.replicaManager = new ReplicaManager({
       logManager: this.logManager,
       localBrokerId: this.nodeId,
       log: replicasLog,
+      clock: this.clock,
+      followers: this.replicaFetchers,
       mayLead: () => this.metadata.lifecycle?.isActive ?? false,
       producerState: {
         producerIdExpirationMs: fields.config.int("producer.id.expiration.ms"),
@@ -192,6 +219,7 @@ export class Broker {
       },
     });
     this.producerIds = new ProducerIdManager(() => allocateProducerIdsOnController(this));
+    this.isrChanges = new IsrChanges(this, this.timers, this.log.child("isr"));
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this);
     this.dispatcher = new RequestDispatcher(fields.handlers(this), this.log.child("requests"), {
@@ -283,6 +311,7 @@ export class Broker {
       throw error;
     }
     broker.startProducerExpiry();
+    broker.isrChanges.start();
     broker.metadata.join(broker.endPoints());
     // Requests are served once this broker is unfenced (Kafka enables request processing then).
     await broker.metadata.lifecycle?.whenActive();
@@ -355,6 +384,15 @@ export class Broker {
     });
   }
 
+  /** Where this broker reaches another for replication: its endpoint on the inter-broker listener. */
+  private interBrokerEndpoint(brokerId: number): { host: string; port: number } | null {
+    const registration = this.image.brokers.get(brokerId);
+    if (registration === undefined) return null;
+    const name = this.config.string("inter.broker.listener.name") ?? this.advertised[0]?.name;
+    const endpoint = registration.endPoints.find((e) => e.name === name) ?? registration.endPoints[0];
+    return endpoint === undefined ? null : { host: endpoint.host, port: endpoint.port };
+  }
+
   private endPoints() {
     return this.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: 0 }));
   }
@@ -419,6 +457,8 @@ export class Broker {
     if (this.stopped) return;
     this.stopped = true;
     await this.metadata.leave(this.config.bool("controlled.shutdown.enable"), CONTROLLED_SHUTDOWN_WAIT_MS);
+    this.isrChanges.stop();
+    this.replicaFetchers.stop();
     this.forwarder.close();
     await this.socketServer?.stop();
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
@@ -437,6 +477,8 @@ export class Broker {
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     this.groupCoordinator.close();
     this.timers.kill();
+    this.isrChanges.stop();
+    this.replicaFetchers.stop();
     this.forwarder.close();
     await this.metadata.abandon();
     await this.logManager.shutdown();

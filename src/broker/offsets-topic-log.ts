@@ -50,13 +50,8 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
       baseTimestamp: BigInt(this.options.clock.nowMs()),
     });
     const info = replica.appendRecordsToLeader(batch, -1);
-    await replica.whenAppended();
-    if (replica.highWatermark <= info.lastOffset) {
-      throw new KafkaError(
-        ErrorCode.REQUEST_TIMED_OUT,
-        `${CONSUMER_OFFSETS_TOPIC}-${partition}: waiting for followers to replicate is not supported yet`,
-      );
-    }
+    // Committed offsets and group state count once every in-sync replica has them (acks=all).
+    await replica.whenCommitted(info.lastOffset);
     return info.lastOffset;
   }
 

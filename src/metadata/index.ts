@@ -4,6 +4,11 @@ export {
   type BrokerLifecycleState,
 } from "./broker-lifecycle.js";
 export {
+  decideAlterPartition,
+  type IsrChangeRequest,
+  type IsrChangeResult,
+} from "./controller/alter-partition.js";
+export {
   eligibleBrokers,
   type MembershipOptions,
   reconcileMembership,

@@ -1,2 +1,15 @@
-export { IsolationLevel, Partition, type PartitionState } from "./partition.js";
-export { type ReplicaAssignment, type ReplicaChanges, ReplicaManager } from "./replica-manager.js";
+export {
+  type DivergingEpoch,
+  type FollowerProgress,
+  IsolationLevel,
+  Partition,
+  type PartitionState,
+} from "./partition.js";
+export { ReplicaFetcher, type ReplicaFetcherConfig } from "./replica-fetcher.js";
+export { ReplicaFetcherManager } from "./replica-fetcher-manager.js";
+export {
+  type FollowerFetching,
+  type ReplicaAssignment,
+  type ReplicaChanges,
+  ReplicaManager,
+} from "./replica-manager.js";

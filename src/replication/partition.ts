@@ -1,4 +1,4 @@
-import { assert } from "../base/index.js";
+import { assert, type Clock } from "../base/index.js";
 import { ErrorCode, KafkaError, type Uuid } from "../protocol/index.js";
 import {
   DuplicateBatchError,
@@ -20,14 +20,43 @@ export interface PartitionState {
 
 export const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
 
+/** What the leader knows of one follower, from its fetches (Kafka's ReplicaState). */
+export interface FollowerProgress {
+  /** The follower's log end offset (its last fetch offset); -1 until it has fetched in this epoch. */
+  logEndOffset: bigint;
+  /** When the follower was last known to have everything the leader had (replica.lag.time.max.ms). */
+  lastCaughtUpTimeMs: number;
+  lastFetchLeaderLogEndOffset: bigint;
+  lastFetchTimeMs: number;
+}
+
+/** A follower's fetch that found the logs diverged: truncate to `endOffset` of `epoch` (KIP-595). */
+export interface DivergingEpoch {
+  epoch: number;
+  endOffset: bigint;
+}
+
+interface HighWatermarkWaiter {
+  offset: bigint;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /**
- * One partition replica on this broker: its log plus the replication state Kafka keeps for it
- * (leader epoch, replicas, ISR, high watermark). Writes go through the leader; a record becomes
- * readable by consumers only once every ISR member has it, which is when the high watermark
- * passes it. With the ISR of one that a single broker has, that is once the append is in the file
- * (the log's writtenEndOffset: appends reach the file from a writer thread).
+ * One partition replica on this broker: its log plus Kafka's replication state (leader epoch,
+ * replicas, ISR, high watermark). Writes go through the leader; followers fetch from it and
+ * append what they fetch as it is; a record becomes readable by consumers once every member of
+ * the ISR has it, which is when the high watermark passes it.
  *
- * Invariants: logStartOffset <= highWatermark <= logEndOffset; the leader epoch never goes back.
+ * As leader it tracks each follower's log end offset and when it last caught up, advances the
+ * high watermark to the smallest log end offset in the ISR (its own counting once appends are in
+ * the file), and proposes ISR changes (the ReplicaManager sends them to the controller; they apply
+ * only once committed in the metadata, which then comes back through `update`). A proposal in
+ * flight adds its new members to the ISR the high watermark waits for (Kafka's maximal ISR), and
+ * removes none until committed.
+ *
+ * Invariants: logStartOffset <= highWatermark <= logEndOffset; the high watermark never goes
+ * back; the leader epoch never goes back.
  */
 export class Partition {
   readonly topic: string;
@@ -37,7 +66,15 @@ export class Partition {
   /** Idempotent producers of this partition; installed as the log's append hook. */
   readonly producerState: ProducerStateManager;
   private readonly localBrokerId: number;
+  private readonly clock: Clock;
   private state: PartitionState;
+  private readonly followers = new Map<number, FollowerProgress>();
+  /** The log end when this replica became leader of the current epoch. */
+  private leaderEpochStartOffset = -1n;
+  /** An ISR proposal sent to the controller and not yet committed (or refused). */
+  private proposedIsr: readonly number[] | null = null;
+  private hwWaiters: HighWatermarkWaiter[] = [];
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(options: {
     topic: string;
@@ -47,16 +84,25 @@ export class Partition {
     localBrokerId: number;
     state: PartitionState;
     producerState: ProducerStateOptions;
+    clock: Clock;
   }) {
     this.topic = options.topic;
     this.partitionIndex = options.partitionIndex;
     this.topicId = options.topicId;
     this.log = options.log;
     this.localBrokerId = options.localBrokerId;
+    this.clock = options.clock;
     this.state = options.state;
     this.producerState = ProducerStateManager.attach(options.log, options.producerState);
-    options.log.setWrittenCallback(() => this.maybeAdvanceHighWatermark());
-    if (this.isLeader) this.becomeLeader(options.state);
+    options.log.setWrittenCallback(() => {
+      this.maybeAdvanceHighWatermark();
+      this.notifyChange();
+    });
+    if (this.isLeader) this.becomeLeader();
+  }
+
+  get name(): string {
+    return `${this.topic}-${this.partitionIndex}`;
   }
 
   get isLeader(): boolean {
@@ -69,6 +115,10 @@ export class Partition {
 
   get leaderEpoch(): number {
     return this.state.leaderEpoch;
+  }
+
+  get partitionEpoch(): number {
+    return this.state.partitionEpoch;
   }
 
   get replicas(): readonly number[] {
@@ -88,23 +138,85 @@ export class Partition {
     return this.log.lastStableOffset;
   }
 
-  /** Applies a new registration from the metadata image. */
+  /** The ISR the high watermark waits for: the committed one plus members a proposal adds. */
+  get maximalIsr(): readonly number[] {
+    const proposed = this.proposedIsr;
+    if (proposed === null) return this.state.isr;
+    return [...new Set([...this.state.isr, ...proposed])];
+  }
+
+  get hasProposalInFlight(): boolean {
+    return this.proposedIsr !== null;
+  }
+
+  follower(replicaId: number): FollowerProgress | undefined {
+    return this.followers.get(replicaId);
+  }
+
+  /** Called when the high watermark or the log end moves (parked fetches wake up). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Applies a new registration from the committed metadata image. */
   update(state: PartitionState): void {
     assert(
       state.leaderEpoch >= this.state.leaderEpoch,
-      () => `leader epoch went back on ${this.topic}-${this.partitionIndex}`,
+      () => `leader epoch went back on ${this.name}: ${state.leaderEpoch} after ${this.state.leaderEpoch}`,
     );
     const wasLeader = this.isLeader;
     const epochChanged = state.leaderEpoch !== this.state.leaderEpoch;
+    const previous = this.state;
     this.state = state;
-    if (this.isLeader && (!wasLeader || epochChanged)) this.becomeLeader(state);
+    if (this.isLeader && (!wasLeader || epochChanged)) {
+      this.becomeLeader();
+    } else if (!this.isLeader && wasLeader) {
+      this.resign();
+    } else if (this.isLeader) {
+      // Same epoch: an ISR change (ours, committed) or a reassignment.
+      if (this.proposedIsr !== null && state.partitionEpoch !== previous.partitionEpoch)
+        this.proposedIsr = null;
+      for (const r of state.replicas)
+        if (r !== this.localBrokerId && !this.followers.has(r)) this.addFollower(r, false);
+      for (const r of [...this.followers.keys()]) if (!state.replicas.includes(r)) this.followers.delete(r);
+      this.maybeAdvanceHighWatermark();
+    }
   }
 
-  private becomeLeader(state: PartitionState): void {
+  private becomeLeader(): void {
     // A new leader epoch starts at the log end: OffsetForLeaderEpoch and follower truncation use it.
-    if (this.log.latestEpoch < state.leaderEpoch)
-      this.log.assignEpochStartOffset(state.leaderEpoch, this.log.logEndOffset);
+    if (this.log.latestEpoch < this.state.leaderEpoch) {
+      this.log.assignEpochStartOffset(this.state.leaderEpoch, this.log.logEndOffset);
+    }
+    this.leaderEpochStartOffset = this.log.logEndOffset;
+    this.proposedIsr = null;
+    this.followers.clear();
+    // ISR members start as caught up: a new leader gives them replica.lag.time.max.ms to fetch.
+    for (const r of this.state.replicas) {
+      if (r !== this.localBrokerId) this.addFollower(r, this.state.isr.includes(r));
+    }
     this.maybeAdvanceHighWatermark();
+    this.notifyChange();
+  }
+
+  private addFollower(replicaId: number, inIsr: boolean): void {
+    this.followers.set(replicaId, {
+      logEndOffset: -1n,
+      lastCaughtUpTimeMs: inIsr ? this.clock.monotonicMs() : 0,
+      lastFetchLeaderLogEndOffset: -1n,
+      lastFetchTimeMs: 0,
+    });
+  }
+
+  private resign(): void {
+    this.followers.clear();
+    this.proposedIsr = null;
+    this.leaderEpochStartOffset = -1n;
+    const waiters = this.hwWaiters;
+    this.hwWaiters = [];
+    for (const w of waiters) w.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    this.notifyChange();
   }
 
   /**
@@ -113,6 +225,10 @@ export class Partition {
    */
   checkLeader(currentLeaderEpoch = -1): void {
     if (!this.isLeader) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    this.checkEpoch(currentLeaderEpoch);
+  }
+
+  private checkEpoch(currentLeaderEpoch: number): void {
     if (currentLeaderEpoch >= 0 && currentLeaderEpoch < this.state.leaderEpoch)
       throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH);
     if (currentLeaderEpoch > this.state.leaderEpoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH);
@@ -130,7 +246,7 @@ export class Partition {
     if (requiredAcks === -1 && this.state.isr.length < minIsr) {
       throw new KafkaError(
         ErrorCode.NOT_ENOUGH_REPLICAS,
-        `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.topic}-${this.partitionIndex}`,
+        `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
       );
     }
     let info: LogAppendInfo;
@@ -145,12 +261,47 @@ export class Partition {
   }
 
   /**
-   * Resolves once this partition's appends are in the log file, when a produce may be answered
-   * (acks=1 and, with the ISR of one, acks=all); rejects with KAFKA_STORAGE_ERROR.
+   * Resolves once this partition's appends are in the log file, when an acks=1 produce may be
+   * answered; rejects with KAFKA_STORAGE_ERROR.
    */
   async whenAppended(): Promise<void> {
     await this.log.whenWritten();
     this.maybeAdvanceHighWatermark();
+  }
+
+  /**
+   * Resolves once the high watermark has passed `offset` (every ISR member has it): when an
+   * acks=all produce, a coordinator's or the registry's append may be answered. Rejects with
+   * NOT_LEADER_OR_FOLLOWER if this broker stops leading first, and with NOT_ENOUGH_REPLICAS_AFTER_APPEND
+   * when the record is committed by an ISR smaller than min.insync.replicas (Kafka's DelayedProduce).
+   */
+  whenCommitted(offset: bigint, requiredAcks = -1): Promise<void> {
+    const check = (): Error | null => {
+      const minIsr = this.log.config.minInsyncReplicas;
+      if (requiredAcks === -1 && this.state.isr.length < minIsr) {
+        return new KafkaError(
+          ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+          `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
+        );
+      }
+      return null;
+    };
+    if (this.log.highWatermark > offset) {
+      const error = check();
+      return error === null ? Promise.resolve() : Promise.reject(error);
+    }
+    if (!this.isLeader) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    return new Promise<void>((resolve, reject) => {
+      this.hwWaiters.push({
+        offset,
+        resolve: () => {
+          const error = check();
+          if (error === null) resolve();
+          else reject(error);
+        },
+        reject,
+      });
+    });
   }
 
   private duplicateAppendInfo(duplicate: DuplicateBatchError): LogAppendInfo {
@@ -168,11 +319,39 @@ export class Partition {
     };
   }
 
-  /** The high watermark is the smallest log end offset in the ISR; here only our own is known. */
+  /** The high watermark is the smallest log end offset in the (maximal) ISR, never going back. */
   private maybeAdvanceHighWatermark(): void {
     if (!this.isLeader) return;
-    const onlyLocal = this.state.isr.length === 1 && this.state.isr[0] === this.localBrokerId;
-    if (onlyLocal) this.log.updateHighWatermark(this.log.writtenEndOffset);
+    let candidate = this.log.writtenEndOffset;
+    for (const r of this.maximalIsr) {
+      if (r === this.localBrokerId) continue;
+      const f = this.followers.get(r);
+      // A member that has not fetched in this epoch holds the high watermark where it is.
+      if (f === undefined || f.logEndOffset < 0n) return;
+      if (f.logEndOffset < candidate) candidate = f.logEndOffset;
+    }
+    if (candidate <= this.log.highWatermark) return;
+    this.setHighWatermark(candidate);
+  }
+
+  private setHighWatermark(offset: bigint): void {
+    const before = this.log.highWatermark;
+    const after = this.log.updateHighWatermark(offset);
+    assert(after >= before, () => `high watermark of ${this.name} went back: ${after} after ${before}`);
+    assert(after <= this.log.logEndOffset, "the high watermark never passes the log end");
+    if (after === before) return;
+    if (this.hwWaiters.length > 0) {
+      const ready = this.hwWaiters.filter((w) => w.offset < after);
+      if (ready.length > 0) {
+        this.hwWaiters = this.hwWaiters.filter((w) => w.offset >= after);
+        for (const w of ready) w.resolve();
+      }
+    }
+    this.notifyChange();
+  }
+
+  private notifyChange(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   /** Reads for a consumer: up to the high watermark (read_uncommitted) or the LSO (read_committed). */
@@ -192,5 +371,128 @@ export class Partition {
       maxOffset: bound,
       minOneMessage: options.minOneMessage,
     });
+  }
+
+  /**
+   * A follower's fetch (Kafka's replica fetch): checks the follower's last fetched epoch against
+   * this log (a follower whose log diverged gets the point to truncate to and no records,
+   * KIP-595), records its progress (which may advance the high watermark), and reads what it
+   * lacks, up to what is in the file.
+   */
+  fetchForFollower(options: {
+    replicaId: number;
+    fetchOffset: bigint;
+    lastFetchedEpoch: number;
+    currentLeaderEpoch: number;
+    maxBytes: number;
+  }): { diverging: DivergingEpoch } | { read: LogReadResult } {
+    this.checkLeader(options.currentLeaderEpoch);
+    if (!this.state.replicas.includes(options.replicaId))
+      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (options.lastFetchedEpoch >= 0) {
+      const end = this.log.endOffsetForEpoch(options.lastFetchedEpoch);
+      if (end.epoch < options.lastFetchedEpoch || end.endOffset < options.fetchOffset) {
+        return { diverging: { epoch: end.epoch, endOffset: end.endOffset } };
+      }
+    }
+    const read = this.log.read({
+      fetchOffset: options.fetchOffset,
+      maxBytes: options.maxBytes,
+      maxOffset: this.log.writtenEndOffset,
+      minOneMessage: true,
+    });
+    this.updateFollowerFetchState(options.replicaId, options.fetchOffset);
+    return { read };
+  }
+
+  /** Kafka's follower bookkeeping on each fetch (Replica.updateFetchStateOrThrow). */
+  private updateFollowerFetchState(replicaId: number, fetchOffset: bigint): void {
+    let f = this.followers.get(replicaId);
+    if (f === undefined) {
+      this.addFollower(replicaId, false);
+      f = this.followers.get(replicaId) as FollowerProgress;
+    }
+    const now = this.clock.monotonicMs();
+    const leaderEnd = this.log.logEndOffset;
+    if (fetchOffset >= leaderEnd) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, now);
+    else if (fetchOffset >= f.lastFetchLeaderLogEndOffset)
+      f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs);
+    f.logEndOffset = fetchOffset;
+    f.lastFetchLeaderLogEndOffset = leaderEnd;
+    f.lastFetchTimeMs = now;
+    this.maybeAdvanceHighWatermark();
+  }
+
+  /**
+   * The ISR to propose when followers fell behind: members that have not caught up for
+   * `lagMaxMs` leave (never the leader). Null when there is nothing to propose, or a proposal is
+   * already in flight.
+   */
+  isrAfterShrink(lagMaxMs: number): number[] | null {
+    if (!this.isLeader || this.proposedIsr !== null) return null;
+    const now = this.clock.monotonicMs();
+    const stale = this.state.isr.filter((r) => {
+      if (r === this.localBrokerId) return false;
+      const f = this.followers.get(r);
+      return f === undefined || now - f.lastCaughtUpTimeMs > lagMaxMs;
+    });
+    if (stale.length === 0) return null;
+    return this.state.isr.filter((r) => !stale.includes(r));
+  }
+
+  /**
+   * The ISR to propose when a follower outside it caught up: it has the high watermark and
+   * everything this leader wrote before its epoch began (Kafka's isFollowerInSync).
+   */
+  isrAfterExpand(): number[] | null {
+    if (!this.isLeader || this.proposedIsr !== null) return null;
+    const joining: number[] = [];
+    for (const [r, f] of this.followers) {
+      if (this.state.isr.includes(r) || !this.state.replicas.includes(r)) continue;
+      if (f.logEndOffset >= this.log.highWatermark && f.logEndOffset >= this.leaderEpochStartOffset)
+        joining.push(r);
+    }
+    if (joining.length === 0) return null;
+    return [...this.state.isr, ...joining];
+  }
+
+  /** An ISR proposal was sent (or failed: null), see maximalIsr. */
+  setProposedIsr(isr: readonly number[] | null): void {
+    this.proposedIsr = isr;
+    this.maybeAdvanceHighWatermark();
+  }
+
+  // ---- follower side ------------------------------------------------------------------------------
+
+  /** Appends batches fetched from the leader as they are (offsets and epochs kept). */
+  appendAsFollower(records: Buffer): LogAppendInfo {
+    assert(!this.isLeader, () => `${this.name}: a leader does not append as a follower`);
+    return this.log.appendAsFollower(records);
+  }
+
+  /** A follower's high watermark: the leader's, bounded by what this replica has. */
+  updateFollowerHighWatermark(leaderHighWatermark: bigint): void {
+    const bounded = leaderHighWatermark < this.log.logEndOffset ? leaderHighWatermark : this.log.logEndOffset;
+    if (bounded > this.log.highWatermark) this.setHighWatermark(bounded);
+  }
+
+  /**
+   * Truncates a follower whose log diverged from the leader's: never below the high watermark,
+   * which every in-sync replica agrees on, unless an out-of-sync replica was elected leader
+   * (unclean.leader.election.enable), which is the data loss that setting accepts.
+   */
+  truncateTo(offset: bigint): void {
+    assert(!this.isLeader, () => `${this.name}: a leader never truncates`);
+    assert(
+      offset >= this.log.highWatermark || this.log.config.uncleanLeaderElectionEnable,
+      () => `${this.name}: truncation to ${offset} below the high watermark ${this.log.highWatermark}`,
+    );
+    this.log.truncateTo(offset);
+  }
+
+  /** A follower behind the leader's log start offset starts over there (OFFSET_OUT_OF_RANGE). */
+  restartAt(offset: bigint): void {
+    assert(!this.isLeader, () => `${this.name}: a leader never restarts its log`);
+    this.log.truncateFullyAndStartAt(offset);
   }
 }

@@ -1,4 +1,4 @@
-import { describeError, type Logger, systemClock } from "../base/index.js";
+import { type Clock, describeError, type Logger, systemClock } from "../base/index.js";
 import { ErrorCode, KafkaError, type Uuid } from "../protocol/index.js";
 import type { LogConfig, LogManager, ProducerStateOptions } from "../storage/index.js";
 import { Partition, type PartitionState } from "./partition.js";
@@ -23,6 +23,12 @@ export interface ReplicaChanges {
   readonly removedTopics: ReadonlyMap<Uuid, string>;
 }
 
+/** The follower side: fetching a partition from its leader (ReplicaFetcherManager). */
+export interface FollowerFetching {
+  follow(partition: Partition, leaderId: number, leaderEpoch: number): void;
+  unfollow(partition: Partition): void;
+}
+
 /**
  * The partitions this broker hosts, kept in step with the committed metadata: a partition whose
  * replicas include this broker gets a log and a Partition. A log is deleted only when the
@@ -38,6 +44,8 @@ export class ReplicaManager {
   private readonly log: Logger;
   private readonly producerState: ProducerStateOptions;
   private readonly mayLead: () => boolean;
+  private readonly clock: Clock;
+  private readonly followers: FollowerFetching | null;
 
   constructor(options: {
     logManager: LogManager;
@@ -50,7 +58,12 @@ export class ReplicaManager {
     mayLead?: () => boolean;
     /** Idempotent-producer settings of every partition (default: 1 day expiry, the system clock). */
     producerState?: ProducerStateOptions;
+    clock?: Clock;
+    /** Where follower replicas fetch from their leaders (absent: a broker that never follows). */
+    followers?: FollowerFetching;
   }) {
+    this.clock = options.clock ?? systemClock;
+    this.followers = options.followers ?? null;
     this.logManager = options.logManager;
     this.localBrokerId = options.localBrokerId;
     this.log = options.log;
@@ -111,11 +124,14 @@ export class ReplicaManager {
       }
       if (existing !== undefined && existing.topicId === a.topicId) {
         existing.update(a.state);
+        this.followOrLead(existing);
         continue;
       }
       // Same name, another id: the old topic was deleted while this broker was not looking.
       if (existing !== undefined) this.remove(k, existing);
       this.host(k, a, configFor);
+      const hosted = this.partitions.get(k);
+      if (hosted !== undefined) this.followOrLead(hosted);
     }
     if (seen !== null) {
       for (const [k, p] of this.partitions) {
@@ -123,6 +139,23 @@ export class ReplicaManager {
           this.log.warn(`stray partition ${p.topic}-${p.partitionIndex}: not in the metadata, log kept`);
       }
     }
+  }
+
+  /** A follower fetches from its leader; a leader, or a partition without one, fetches from nobody. */
+  private followOrLead(partition: Partition): void {
+    if (this.followers === null) return;
+    if (partition.isLeader || partition.leaderId < 0) this.followers.unfollow(partition);
+    else this.followers.follow(partition, partition.leaderId, partition.leaderEpoch);
+  }
+
+  /** ISR changes to propose: followers that lagged longer than `lagMaxMs`, per led partition. */
+  isrShrinks(lagMaxMs: number): { partition: Partition; isr: number[] }[] {
+    const out: { partition: Partition; isr: number[] }[] = [];
+    for (const p of this.partitions.values()) {
+      const isr = p.isrAfterShrink(lagMaxMs);
+      if (isr !== null) out.push({ partition: p, isr });
+    }
+    return out;
   }
 
   private host(k: string, a: ReplicaAssignment, configFor: (topic: string) => LogConfig): void {
@@ -151,6 +184,7 @@ export class ReplicaManager {
           localBrokerId: this.localBrokerId,
           state: a.state,
           producerState: this.producerState,
+          clock: this.clock,
         }),
       );
     } catch (error) {
@@ -183,6 +217,7 @@ export class ReplicaManager {
   }
 
   private remove(k: string, p: Partition): void {
+    this.followers?.unfollow(p);
     this.partitions.delete(k);
     this.logManager.deleteLog({ topic: p.topic, partition: p.partitionIndex });
     this.log.info(`deleted log ${p.topic}-${p.partitionIndex}`);

@@ -48,7 +48,8 @@ export class SchemasTopicBackend implements SchemaLogBackend {
     });
     const partition = this.partition();
     const info = partition.appendRecordsToLeader(batch, -1);
-    await partition.whenAppended(); // the registry replays up to the high watermark before answering
+    // As an acks=all produce: the registry replays up to the high watermark before answering.
+    await partition.whenCommitted(info.lastOffset);
     return info.firstOffset;
   }
 

@@ -184,7 +184,10 @@ test("rack-aware placement: replicas of a partition on as many racks as there ar
       fc.integer({ min: 1, max: 30 }),
       fc.integer(),
       (racks, perRack, partitions, seed) => {
-        const brokers = Array.from({ length: racks * perRack }, (_, i) => ({ id: i + 1, rack: `r${i % racks}` }));
+        const brokers = Array.from({ length: racks * perRack }, (_, i) => ({
+          id: i + 1,
+          rack: `r${i % racks}`,
+        }));
         const rf = 1 + (Math.abs(seed) % Math.min(3, brokers.length));
         const placed = placeReplicas(brokers, partitions, rf, 0, new SeededRandom(seed));
         const rackOf = new Map(brokers.map((b) => [b.id, b.rack]));
@@ -192,7 +195,11 @@ test("rack-aware placement: replicas of a partition on as many racks as there ar
         for (const replicas of placed) {
           assert.equal(replicas.length, rf);
           assert.equal(new Set(replicas).size, rf, "a broker holds one replica of a partition");
-          assert.equal(new Set(replicas.map((r) => rackOf.get(r))).size, Math.min(rf, racks), "replicas spread over racks");
+          assert.equal(
+            new Set(replicas.map((r) => rackOf.get(r))).size,
+            Math.min(rf, racks),
+            "replicas spread over racks",
+          );
           leaders.set(replicas[0] as number, (leaders.get(replicas[0] as number) ?? 0) + 1);
         }
         const counts = [...leaders.values()];

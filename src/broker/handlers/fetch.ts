@@ -9,7 +9,7 @@ import {
   type Uuid,
 } from "../../protocol/index.js";
 import { IsolationLevel, type Partition } from "../../replication/index.js";
-import { type Log, OffsetOutOfRangeError } from "../../storage/index.js";
+import { OffsetOutOfRangeError } from "../../storage/index.js";
 import { defineHandler, NO_RESPONSE, type RequestContext } from "../api-handler.js";
 import { type Broker, PARKED_FETCHES_MAX } from "../broker.js";
 import { onConnectionClose } from "../connection-close-hooks.js";
@@ -22,6 +22,8 @@ interface Target {
   partition: number;
   position: FetchPosition;
   currentLeaderEpoch: number;
+  /** The follower's last fetched epoch (v12+), -1 from consumers. */
+  lastFetchedEpoch: number;
 }
 
 interface PartitionRead {
@@ -57,6 +59,7 @@ export function fetchHandler(broker: Broker) {
     maxVersion: 17,
     handle(request, context) {
       const usesIds = context.apiVersion >= 13;
+      const replicaId = context.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
       const targets = resolveTargets(broker, request, usesIds);
       const session = broker.fetchSessions.begin({
         sessionId: request.sessionId,
@@ -82,12 +85,13 @@ export function fetchHandler(broker: Broker) {
           usesIds,
         );
       };
-      const first = readAll(broker, request, sessionTargets, context);
+      const first = readAll(broker, request, sessionTargets, context, replicaId);
       const waitMs = Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX);
       if (!shouldWait(first, request.minBytes, waitMs) || broker.parkedFetches >= PARKED_FETCHES_MAX)
         return respond(first);
-      return waitForData(broker, sessionTargets, waitMs, context.connection).then((clientGone) =>
-        clientGone ? NO_RESPONSE : respond(readAll(broker, request, sessionTargets, context)),
+      return waitForData(broker, sessionTargets, waitMs, context.connection, replicaId >= 0).then(
+        (clientGone) =>
+          clientGone ? NO_RESPONSE : respond(readAll(broker, request, sessionTargets, context, replicaId)),
       );
     },
     // Kafka's FetchRequest.getErrorResponse: from v13 the top-level code alone, before it also every partition's.
@@ -123,6 +127,7 @@ function resolveTargets(broker: Broker, request: FetchRequest, usesIds: boolean)
         topicId: t.topicId,
         partition: p.partition,
         currentLeaderEpoch: p.currentLeaderEpoch,
+        lastFetchedEpoch: p.lastFetchedEpoch,
         position: {
           key,
           fetchOffset: p.fetchOffset,
@@ -142,7 +147,15 @@ function targetFromKey(broker: Broker, position: FetchPosition, usesIds: boolean
   const partition = Number(position.key.slice(cut + 1));
   const name = usesIds ? (broker.image.topicsById.get(ident)?.name ?? null) : ident;
   const topicId = usesIds ? ident : (broker.image.topic(ident)?.id ?? "AAAAAAAAAAAAAAAAAAAAAA");
-  return { key: position.key, topic: name, topicId, partition, position, currentLeaderEpoch: -1 };
+  return {
+    key: position.key,
+    topic: name,
+    topicId,
+    partition,
+    position,
+    currentLeaderEpoch: -1,
+    lastFetchedEpoch: -1,
+  };
 }
 
 function readAll(
@@ -150,6 +163,7 @@ function readAll(
   request: FetchRequest,
   targets: Target[],
   context: RequestContext,
+  replicaId: number,
 ): PartitionRead[] {
   let remaining = request.maxBytes;
   const reads: PartitionRead[] = [];
@@ -163,6 +177,7 @@ function readAll(
       Math.max(0, Math.min(target.position.partitionMaxBytes, remaining)),
       nothingReadYet,
       context,
+      replicaId,
     );
     remaining -= read.bytes;
     if (read.bytes > 0) nothingReadYet = false;
@@ -178,6 +193,7 @@ function readOne(
   maxBytes: number,
   minOneMessage: boolean,
   context: RequestContext,
+  replicaId: number,
 ): PartitionRead {
   const fail = (errorCode: number): PartitionRead => ({
     target,
@@ -200,6 +216,7 @@ function readOne(
       target.partition,
       broker.image.partition(target.topic, target.partition) !== undefined,
     );
+    if (replicaId >= 0) return readForFollower(broker, partition, target, maxBytes, replicaId);
     const result = partition.readRecords({
       fetchOffset: target.position.fetchOffset,
       maxBytes,
@@ -228,6 +245,41 @@ function readOne(
   }
 }
 
+/** A follower's fetch: from the log end it has, up to what this leader has (not the high watermark). */
+function readForFollower(
+  broker: Broker,
+  partition: Partition,
+  target: Target,
+  maxBytes: number,
+  replicaId: number,
+): PartitionRead {
+  const outcome = partition.fetchForFollower({
+    replicaId,
+    fetchOffset: target.position.fetchOffset,
+    lastFetchedEpoch: target.lastFetchedEpoch,
+    currentLeaderEpoch: target.currentLeaderEpoch,
+    maxBytes,
+  });
+  const base = {
+    partitionIndex: target.partition,
+    errorCode: ErrorCode.NONE,
+    highWatermark: partition.highWatermark,
+    lastStableOffset: partition.lastStableOffset,
+    logStartOffset: partition.log.logStartOffset,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+  };
+  if ("diverging" in outcome) {
+    return { target, bytes: 0, data: { ...base, divergingEpoch: outcome.diverging, records: NO_RECORDS } };
+  }
+  broker.isrChanges.maybeExpand(partition);
+  return {
+    target,
+    bytes: outcome.read.sizeBytes,
+    data: { ...base, highWatermark: partition.highWatermark, records: outcome.read.records },
+  };
+}
+
 function shouldWait(reads: PartitionRead[], minBytes: number, waitMs: number): boolean {
   if (waitMs <= 0 || reads.length === 0) return false;
   let bytes = 0;
@@ -249,6 +301,7 @@ function waitForData(
   targets: Target[],
   waitMs: number,
   connection: Connection,
+  follower: boolean,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     const unsubscribes: (() => void)[] = [];
@@ -263,13 +316,14 @@ function waitForData(
     };
     broker.parkedFetches++;
     const timer = setTimeout(done, waitMs);
-    const logs = new Set<Log>();
+    // A follower waits for the leader's log to grow; a consumer for the high watermark to move.
+    const partitions = new Set<Partition>();
     for (const t of targets) {
       const p = t.topic === null ? undefined : broker.replicaManager.get(t.topic, t.partition);
-      if (p !== undefined) logs.add(p.log);
+      if (p !== undefined) partitions.add(p);
     }
     try {
-      for (const log of logs) unsubscribes.push(log.onAppend(done));
+      for (const p of partitions) unsubscribes.push(follower ? p.log.onAppend(done) : p.onChange(done));
       unsubscribes.push(onConnectionClose(connection, done));
     } catch {
       // A log at its listener limit: answer now rather than park half subscribed.

@@ -2,6 +2,7 @@ import type { AnyApiHandler } from "../api-handler.js";
 import type { Broker } from "../broker.js";
 import { allocateProducerIdsHandler } from "./allocate-producer-ids.js";
 import { alterConfigsHandler } from "./alter-configs.js";
+import { alterPartitionHandler } from "./alter-partition.js";
 import { apiVersionsHandler } from "./api-versions.js";
 import { createPartitionsHandler } from "./create-partitions.js";
 import { createTopicsHandler } from "./create-topics.js";
@@ -52,6 +53,7 @@ export function brokerHandlers(broker: Broker): AnyApiHandler[] {
     describeTopicPartitionsHandler(broker),
     initProducerIdHandler(broker),
     allocateProducerIdsHandler(broker),
+    alterPartitionHandler(broker),
     describeProducersHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),

@@ -60,7 +60,11 @@ function appendAll(
 ): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
   const acks = request.acks;
   let failed = false;
-  const appended: { partition: Partition; response: ProduceResponsePartitionProduceResponseInput }[] = [];
+  const appended: {
+    partition: Partition;
+    lastOffset: bigint;
+    response: ProduceResponsePartitionProduceResponseInput;
+  }[] = [];
   const responses = request.topicData.map((topic) => {
     const known = broker.image.topic(topic.name) !== undefined;
     const internal = broker.isInternalTopic(topic.name);
@@ -87,7 +91,7 @@ function appendAll(
             logAppendTimeMs: info.logAppendTimeMs,
             logStartOffset: info.logStartOffset,
           };
-          appended.push({ partition, response });
+          appended.push({ partition, lastOffset: info.lastOffset, response });
           return response;
         } catch (error) {
           failed = true;
@@ -100,18 +104,55 @@ function appendAll(
     if (failed) context.connection.close();
     return NO_RESPONSE;
   }
-  const unwritten = appended.filter((a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset);
-  if (unwritten.length === 0) return { responses, throttleTimeMs: 0 };
-  return Promise.all(
-    unwritten.map(({ partition, response }) =>
-      partition.whenAppended().catch((error: unknown) => {
-        Object.assign(
-          response,
-          partitionError(broker, partition.topic, response.index, error, context.apiVersion),
-        );
-      }),
-    ),
-  ).then(() => ({ responses, throttleTimeMs: 0 }));
+  // acks=1: answered once the leader's appends are in its files; acks=all: once the high watermark
+  // passed them (every ISR member has them), or with REQUEST_TIMED_OUT after the request's timeout.
+  const pending =
+    acks === -1
+      ? appended.filter((a) => a.partition.highWatermark <= a.lastOffset)
+      : appended.filter((a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset);
+  if (pending.length === 0) return { responses, throttleTimeMs: 0 };
+  const failWith = (a: (typeof appended)[number]) => (error: unknown) => {
+    Object.assign(
+      a.response,
+      partitionError(broker, a.partition.topic, a.response.index, error, context.apiVersion),
+    );
+  };
+  const waits = pending.map((a) =>
+    (acks === -1 ? a.partition.whenCommitted(a.lastOffset) : a.partition.whenAppended()).catch(failWith(a)),
+  );
+  if (acks !== -1) return Promise.all(waits).then(() => ({ responses, throttleTimeMs: 0 }));
+  return withTimeout(Promise.all(waits), request.timeoutMs).then((finished) => {
+    if (!finished) {
+      for (const a of pending) {
+        if (a.partition.highWatermark <= a.lastOffset && a.response.errorCode === ErrorCode.NONE) {
+          failWith(a)(
+            new KafkaError(
+              ErrorCode.REQUEST_TIMED_OUT,
+              "the in-sync replicas did not all have the records in time",
+            ),
+          );
+        }
+      }
+    }
+    return { responses, throttleTimeMs: 0 };
+  });
+}
+
+/** Resolves true when `promise` settles within `timeoutMs`, false on the timeout (Kafka's purgatory). */
+function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs));
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
 }
 
 function partitionError(

@@ -304,7 +304,13 @@ export class ClusterController {
           );
           continue;
         }
-        assignments = placeReplicas(image.liveBrokers(), request.count - current, replicationFactor, current, this.random);
+        assignments = placeReplicas(
+          image.liveBrokers(),
+          request.count - current,
+          replicationFactor,
+          current,
+          this.random,
+        );
       }
       results.push({ name: request.name, errorCode: ErrorCode.NONE, errorMessage: null });
       if (validateOnly) continue;

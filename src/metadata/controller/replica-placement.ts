@@ -34,9 +34,10 @@ export function placeReplicas(
     result.push(
       rackAware
         ? rackAwareReplicas(list, first, shift * racks.size, replicationFactor, racks.size)
-        : [0, ...Array.from({ length: replicationFactor - 1 }, (_, j) => 1 + ((shift + j) % (n - 1 || 1)))].map(
-            (offset) => (list[(first + offset) % n] as PlacementBroker).id,
-          ),
+        : [
+            0,
+            ...Array.from({ length: replicationFactor - 1 }, (_, j) => 1 + ((shift + j) % (n - 1 || 1))),
+          ].map((offset) => (list[(first + offset) % n] as PlacementBroker).id),
     );
   }
   return result;

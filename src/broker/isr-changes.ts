@@ -1,0 +1,123 @@
+import { describeError, type Logger, type Timer, type Timers } from "../base/index.js";
+import { decideAlterPartition, type IsrChangeResult } from "../metadata/index.js";
+import { type AlterPartitionResponse, ApiKey, ErrorCode } from "../protocol/index.js";
+import type { Partition } from "../replication/index.js";
+import type { Broker } from "./broker.js";
+
+/** Kafka sends AlterPartition at v2 (topic ids) to controllers that do not take v3's broker epochs. */
+const ALTER_PARTITION_VERSION = 2;
+const ALTER_PARTITION_TIMEOUT_MS = 30_000;
+
+/**
+ * The leader's side of ISR changes (Kafka's AlterPartitionManager and the ISR expiration task):
+ * every replica.lag.time.max.ms / 2 the led partitions are checked for followers that fell behind,
+ * and after each follower fetch for one that caught up; a change is proposed to the active
+ * controller (locally when this node is it) and applies only once committed, when the partition
+ * sees it in the image. One proposal per partition is in flight at a time; a refused one is
+ * dropped and proposed again by the next check if still needed.
+ */
+export class IsrChanges {
+  private readonly broker: Broker;
+  private readonly log: Logger;
+  private readonly lagMaxMs: number;
+  private readonly timers: Timers;
+  private timer: Timer | null = null;
+  private stopped = false;
+
+  constructor(broker: Broker, timers: Timers, log: Logger) {
+    this.broker = broker;
+    this.timers = timers;
+    this.log = log;
+    this.lagMaxMs = broker.config.int("replica.lag.time.max.ms");
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      for (const { partition, isr } of this.broker.replicaManager.isrShrinks(this.lagMaxMs)) {
+        this.log.info(`${partition.name}: shrinking ISR from ${partition.isr} to ${isr}`);
+        this.propose(partition, isr);
+      }
+      this.timer = this.timers.after(Math.max(100, Math.floor(this.lagMaxMs / 2)), tick);
+    };
+    this.timer = this.timers.after(Math.max(100, Math.floor(this.lagMaxMs / 2)), tick);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+
+  /** After a follower's fetch: a follower that caught up joins the ISR. */
+  maybeExpand(partition: Partition): void {
+    const isr = partition.isrAfterExpand();
+    if (isr === null) return;
+    this.log.info(`${partition.name}: expanding ISR from ${partition.isr} to ${isr}`);
+    this.propose(partition, isr);
+  }
+
+  private propose(partition: Partition, isr: number[]): void {
+    partition.setProposedIsr(isr);
+    void this.send(partition, isr).then(
+      (result) => {
+        if (result.errorCode !== ErrorCode.NONE) {
+          this.log.info(`${partition.name}: ISR change to ${isr} refused (error ${result.errorCode})`);
+          partition.setProposedIsr(null);
+        }
+      },
+      (error: unknown) => {
+        this.log.warn(`${partition.name}: ISR change to ${isr} not sent: ${describeError(error)}`);
+        partition.setProposedIsr(null);
+      },
+    );
+  }
+
+  private async send(partition: Partition, isr: number[]): Promise<{ errorCode: number }> {
+    const broker = this.broker;
+    const brokerEpoch = broker.image.brokers.get(broker.nodeId)?.epoch ?? -1n;
+    const change = {
+      topicId: partition.topicId,
+      partitionIndex: partition.partitionIndex,
+      leaderEpoch: partition.leaderEpoch,
+      partitionEpoch: partition.partitionEpoch,
+      newIsr: isr,
+    };
+    if (broker.metadata.isActiveController) {
+      const outcome = await broker.decide("alter partition", (image) => {
+        const decided = decideAlterPartition(image, broker.nodeId, brokerEpoch, [change]);
+        return { records: decided.records, result: decided };
+      });
+      return { errorCode: firstError(outcome.errorCode, outcome.results) };
+    }
+    const response = await broker.forwarder.send<AlterPartitionResponse>(
+      ApiKey.AlterPartition,
+      ALTER_PARTITION_VERSION,
+      {
+        brokerId: broker.nodeId,
+        brokerEpoch,
+        topics: [
+          {
+            topicId: partition.topicId,
+            partitions: [
+              {
+                partitionIndex: change.partitionIndex,
+                leaderEpoch: change.leaderEpoch,
+                newIsr: isr,
+                leaderRecoveryState: 0,
+                partitionEpoch: change.partitionEpoch,
+              },
+            ],
+          },
+        ],
+      },
+      ALTER_PARTITION_TIMEOUT_MS,
+    );
+    const partitionError = response.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+    return { errorCode: response.errorCode !== ErrorCode.NONE ? response.errorCode : partitionError };
+  }
+}
+
+function firstError(top: number, results: readonly IsrChangeResult[]): number {
+  if (top !== ErrorCode.NONE) return top;
+  return results.find((r) => r.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE;
+}
