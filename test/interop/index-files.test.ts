@@ -28,7 +28,7 @@ const TIME_INDEX_PREALLOCATED = Math.floor(OFFSET_INDEX_PREALLOCATED / 12) * 12;
 let broker: BrokerProcess;
 
 before(async () => {
-  broker = await BrokerProcess.start({ overrides: { "log.segment.bytes": String(SEGMENT_BYTES) } });
+  broker = await BrokerProcess.start();
 });
 
 after(async () => {
@@ -39,7 +39,17 @@ async function produce(): Promise<void> {
   const kafka = kafkajsClient(broker.bootstrap);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: 1 }] });
+  // Kafka 4 refuses segments under 1 MiB; its tests' internal.segment.bytes rolls small ones.
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic: TOPIC,
+        numPartitions: 1,
+        configEntries: [{ name: "internal.segment.bytes", value: String(SEGMENT_BYTES) }],
+      },
+    ],
+  });
   await admin.disconnect();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Kafka, logLevel } from "kafkajs";
+import { AdminClient } from "../../src/client/index.js";
+import { ErrorCode } from "../../src/protocol/index.js";
+import { type BrookCluster, startCluster } from "../../src/server/index.js";
+
+/**
+ * Replication in a three-node in-process cluster: a replication-factor-3 topic with
+ * min.insync.replicas=2 takes acks=all writes from an idempotent producer while its leader is
+ * killed; leadership moves to an in-sync replica, the producer carries on, the killed node comes
+ * back, catches up and rejoins every ISR, and a consumer reads every acknowledged record exactly
+ * once and in order per partition.
+ */
+const SESSION_TIMEOUT_MS = 1500;
+const LAG_MAX_MS = 2000;
+let cluster: BrookCluster;
+let admin: AdminClient;
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  cluster = await startCluster({
+    nodes: 3,
+    properties: {
+      "etcd.session.timeout.ms": String(SESSION_TIMEOUT_MS),
+      "replica.lag.time.max.ms": String(LAG_MAX_MS),
+    },
+  });
+  admin = new AdminClient({ bootstrap: cluster.bootstrap, timeoutMs: 10_000 });
+});
+
+after(async () => {
+  await admin.close();
+  await cluster.stop();
+});
+
+test("acks=all survives the leader's death; the killed replica catches up and rejoins the ISR", async () => {
+  const [created] = await admin.createTopics([
+    { name: "replicated", numPartitions: 3, replicationFactor: 3, configs: { "min.insync.replicas": "2" } },
+  ]);
+  assert.equal(created?.errorCode, ErrorCode.NONE, created?.errorMessage ?? "");
+  const kafka = new Kafka({
+    brokers: cluster.bootstrap.split(","),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 20 },
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const acknowledged: string[] = [];
+  const send = async (i: number) => {
+    const value = `v${i}`;
+    await producer.send({ topic: "replicated", acks: -1, messages: [{ key: `k${i % 7}`, value }] });
+    acknowledged.push(value);
+  };
+  for (let i = 0; i < 100; i++) await send(i);
+  const before = await admin.metadata(["replicated"]);
+  for (const p of before.topics[0]?.partitions ?? [])
+    assert.equal(p.isr.length, 3, `partition ${p.partitionIndex} fully in sync`);
+  const victim = before.topics[0]?.partitions[0]?.leaderId as number;
+
+  await cluster.killNode(victim);
+  for (let i = 100; i < 200; i++) await send(i);
+  const during = await admin.metadata(["replicated"]);
+  for (const p of during.topics[0]?.partitions ?? []) {
+    assert.notEqual(p.leaderId, victim, "leadership moved off the killed node");
+    assert.ok(!p.isr.includes(victim), "the killed node left the ISR");
+  }
+
+  await cluster.startNode(victim);
+  await waitFor(
+    "the restarted node back in every ISR",
+    async () => {
+      const md = await admin.metadata(["replicated"]);
+      return md.topics[0]?.partitions.every((p) => p.isr.includes(victim)) ? true : undefined;
+    },
+    LAG_MAX_MS + 10_000,
+  );
+  for (let i = 200; i < 250; i++) await send(i);
+  await producer.disconnect();
+
+  const consumer = kafka.consumer({ groupId: "replicated-readers" });
+  await consumer.connect();
+  await consumer.subscribe({ topic: "replicated", fromBeginning: true });
+  const received: { partition: number; offset: bigint; value: string }[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`only ${received.length} of ${acknowledged.length} consumed`)),
+      30_000,
+    );
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        received.push({ partition, offset: BigInt(message.offset), value: message.value?.toString() ?? "" });
+        if (received.length >= acknowledged.length) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  await consumer.disconnect();
+  const values = received.map((r) => r.value);
+  assert.equal(new Set(values).size, values.length, "no record twice");
+  assert.deepEqual([...values].sort(), [...acknowledged].sort(), "every acknowledged record, once");
+  for (const p of [0, 1, 2]) {
+    const offsets = received.filter((r) => r.partition === p).map((r) => r.offset);
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((a, b) => (a < b ? -1 : 1)),
+      `partition ${p} in order`,
+    );
+  }
+});
