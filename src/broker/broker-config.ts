@@ -254,6 +254,26 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     ),
     key("num.replica.fetchers", "int", 1, "Follower fetcher count."),
     key("replica.fetch.backoff.ms", "int", 1000, "The pause of a follower after a failed fetch.", atLeast(0)),
+    key(
+      "auto.leader.rebalance.enable",
+      "boolean",
+      true,
+      "The controller moves leadership back to preferred replicas.",
+    ),
+    key(
+      "leader.imbalance.check.interval.seconds",
+      "long",
+      300,
+      "How often the controller checks leader balance.",
+      atLeast(1),
+    ),
+    key(
+      "leader.imbalance.per.broker.percentage",
+      "int",
+      10,
+      "The share of a broker's preferred partitions it may not lead before the controller rebalances.",
+      atLeast(0),
+    ),
     key("log.retention.check.interval.ms", "long", 300000, "How often retention runs.", atLeast(1)),
     key("log.cleaner.enable", "boolean", true, "Run the log cleaner (compaction)."),
     key(

@@ -23,6 +23,7 @@ import {
   type MetadataImage,
   type MetadataQuorum,
   type MetadataRecord,
+  rebalanceLeaders,
 } from "../metadata/index.js";
 import { type BoundListener, type NetworkStats, SocketServer } from "../network/index.js";
 import { randomUuid } from "../protocol/index.js";
@@ -182,6 +183,18 @@ export class Broker {
         ),
       ),
       snapshotIntervalMs: config.int("metadata.log.max.snapshot.interval.ms"),
+      periodic: config.bool("auto.leader.rebalance.enable")
+        ? [
+            {
+              name: "leader rebalance",
+              intervalMs: config.int("leader.imbalance.check.interval.seconds") * 1000,
+              run: (builder) =>
+                builder.add(
+                  rebalanceLeaders(builder.image, config.int("leader.imbalance.per.broker.percentage")),
+                ),
+            },
+          ]
+        : [],
     });
     this.forwarder = new ControllerForwarder({
       nodeId: this.nodeId,

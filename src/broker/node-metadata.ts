@@ -10,6 +10,7 @@ import {
   type MetadataQuorum,
   type MetadataRecord,
   NotControllerError,
+  type PeriodicDecision,
   QuorumController,
   type Subscription,
 } from "../metadata/index.js";
@@ -25,6 +26,7 @@ export interface NodeMetadataOptions {
   membership: MembershipOptions;
   snapshotRecordsMax: number;
   snapshotIntervalMs: number;
+  periodic?: readonly PeriodicDecision[];
 }
 
 /**
@@ -71,6 +73,7 @@ export class NodeMetadata {
           snapshotRecordsMax: options.snapshotRecordsMax,
           snapshotIntervalMs: options.snapshotIntervalMs,
           candidateForElection: true,
+          ...(options.periodic === undefined ? {} : { periodic: options.periodic }),
         })
       : null;
   }

@@ -22,9 +22,16 @@ export {
   type TopicConfigValidator,
 } from "./controller/cluster-controller.js";
 export {
+  type ElectionResult,
+  ElectionType,
+  electLeaders,
+  rebalanceLeaders,
+} from "./controller/leader-elections.js";
+export {
   type Committed,
   ControllerEntryTooLargeError,
   type ControllerOperation,
+  type PeriodicDecision,
   QuorumController,
   type QuorumControllerOptions,
 } from "./controller/quorum-controller.js";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
-import { AdminClient } from "../../src/client/index.js";
-import { ErrorCode } from "../../src/protocol/index.js";
+import { AdminClient, KafkaConnection } from "../../src/client/index.js";
+import { ApiKey, type ElectLeadersResponse, ErrorCode } from "../../src/protocol/index.js";
 import { type BrookCluster, startCluster } from "../../src/server/index.js";
 
 /**
@@ -119,4 +119,53 @@ test("acks=all survives the leader's death; the killed replica catches up and re
       `partition ${p} in order`,
     );
   }
+});
+
+test("preferred leader election: ElectLeaders gives a partition back to its first replica once it is in sync", async () => {
+  const [created] = await admin.createTopics([{ name: "preferred", numPartitions: 1, replicationFactor: 3 }]);
+  assert.equal(created?.errorCode, ErrorCode.NONE);
+  const md = await admin.metadata(["preferred"]);
+  const p0 = md.topics[0]?.partitions[0];
+  assert.ok(p0);
+  const preferred = p0.replicas[0] as number;
+  assert.equal(p0.leaderId, preferred, "a new partition is led by its preferred replica");
+  await cluster.stopNode(preferred);
+  const moved = (await admin.metadata(["preferred"])).topics[0]?.partitions[0];
+  assert.notEqual(moved?.leaderId, preferred);
+  await cluster.startNode(preferred);
+  await waitFor(
+    "the preferred replica back in the ISR",
+    async () =>
+      (await admin.metadata(["preferred"])).topics[0]?.partitions[0]?.isr.includes(preferred)
+        ? true
+        : undefined,
+    LAG_MAX_MS + 10_000,
+  );
+  const node = cluster.node(cluster.nodeIds.find((id) => id !== preferred) as number);
+  assert.ok(node);
+  const [host, port] = node.bootstrap.split(":");
+  const connection = await KafkaConnection.connect({
+    host: host as string,
+    port: Number(port),
+    clientId: "elect",
+    connectTimeoutMs: 5000,
+  });
+  try {
+    const request = {
+      electionType: 0,
+      topicPartitions: [{ topic: "preferred", partitions: [0] }],
+      timeoutMs: 10_000,
+    };
+    const first = await connection.request<ElectLeadersResponse>(ApiKey.ElectLeaders, 2, request);
+    assert.equal(first.replicaElectionResults[0]?.partitionResult[0]?.errorCode, ErrorCode.NONE);
+    const again = await connection.request<ElectLeadersResponse>(ApiKey.ElectLeaders, 2, request);
+    assert.equal(
+      again.replicaElectionResults[0]?.partitionResult[0]?.errorCode,
+      ErrorCode.ELECTION_NOT_NEEDED,
+    );
+  } finally {
+    connection.close();
+  }
+  const back = (await admin.metadata(["preferred"])).topics[0]?.partitions[0];
+  assert.equal(back?.leaderId, preferred, "leadership returned to the preferred replica");
 });

@@ -15,6 +15,7 @@ import { describeGroupsHandler } from "./describe-groups.js";
 import { describeLogDirsHandler } from "./describe-log-dirs.js";
 import { describeProducersHandler } from "./describe-producers.js";
 import { describeTopicPartitionsHandler } from "./describe-topic-partitions.js";
+import { electLeadersHandler } from "./elect-leaders.js";
 import { fetchHandler } from "./fetch.js";
 import { findCoordinatorHandler } from "./find-coordinator.js";
 import { heartbeatHandler } from "./heartbeat.js";
@@ -54,6 +55,7 @@ export function brokerHandlers(broker: Broker): AnyApiHandler[] {
     initProducerIdHandler(broker),
     allocateProducerIdsHandler(broker),
     alterPartitionHandler(broker),
+    electLeadersHandler(broker),
     describeProducersHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),

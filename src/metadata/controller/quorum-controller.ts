@@ -30,6 +30,14 @@ export interface QuorumControllerOptions {
   snapshotIntervalMs: number;
   /** Whether this node stands for election (process.roles includes controller). */
   candidateForElection: boolean;
+  /** Decisions the active controller takes on a timer (leader rebalancing). */
+  periodic?: readonly PeriodicDecision[];
+}
+
+export interface PeriodicDecision {
+  name: string;
+  intervalMs: number;
+  run: ControllerOperation<void>;
 }
 
 /** One decision of the controller: adds records to the builder and returns its answer. */
@@ -150,6 +158,23 @@ export class QuorumController {
     this.recordsSinceSnapshot = 0;
     this.lastSnapshotMs = this.options.env.clock.monotonicMs();
     this.queueMembership();
+    for (const task of this.options.periodic ?? []) this.schedule(task, term);
+  }
+
+  private schedule(task: PeriodicDecision, term: number): void {
+    this.options.env.timers.after(task.intervalMs, () => {
+      if (term !== this.term || this.stopped) return;
+      this.queue.push({
+        name: task.name,
+        run: task.run,
+        resolve: () => this.schedule(task, term),
+        reject: (error) => {
+          if (!(error instanceof NotControllerError)) this.log.error(`${task.name}: ${describeError(error)}`);
+          this.schedule(task, term);
+        },
+      });
+      void this.pump();
+    });
   }
 
   private leaveOffice(reason: string): void {
