@@ -49,8 +49,11 @@ export class IsrChanges {
   }
 
   /** After a follower's fetch: a follower that caught up joins the ISR. */
-  maybeExpand(partition: Partition): void {
-    const isr = partition.isrAfterExpand();
+  maybeExpand(partition: Partition, replicaId: number): void {
+    const isr = partition.isrAfterExpand(replicaId, (id) => {
+      const registration = this.broker.image.brokers.get(id);
+      return registration !== undefined && !registration.fenced;
+    });
     if (isr === null) return;
     this.log.info(`${partition.name}: expanding ISR from ${partition.isr} to ${isr}`);
     this.propose(partition, isr);

@@ -441,19 +441,17 @@ export class Partition {
   }
 
   /**
-   * The ISR to propose when a follower outside it caught up: it has the high watermark and
-   * everything this leader wrote before its epoch began (Kafka's isFollowerInSync).
+   * The ISR to propose after `replicaId` fetched, if it is outside the ISR and caught up: it has
+   * the high watermark and everything this leader wrote before its epoch began (Kafka's
+   * isFollowerInSync), and it may serve (`eligible`: registered and unfenced, KIP-841).
    */
-  isrAfterExpand(): number[] | null {
+  isrAfterExpand(replicaId: number, eligible: (brokerId: number) => boolean): number[] | null {
     if (!this.isLeader || this.proposedIsr !== null) return null;
-    const joining: number[] = [];
-    for (const [r, f] of this.followers) {
-      if (this.state.isr.includes(r) || !this.state.replicas.includes(r)) continue;
-      if (f.logEndOffset >= this.log.highWatermark && f.logEndOffset >= this.leaderEpochStartOffset)
-        joining.push(r);
-    }
-    if (joining.length === 0) return null;
-    return [...this.state.isr, ...joining];
+    if (this.state.isr.includes(replicaId) || !this.state.replicas.includes(replicaId)) return null;
+    const f = this.followers.get(replicaId);
+    if (f === undefined || !eligible(replicaId)) return null;
+    if (f.logEndOffset < this.log.highWatermark || f.logEndOffset < this.leaderEpochStartOffset) return null;
+    return [...this.state.isr, replicaId];
   }
 
   /** An ISR proposal was sent (or failed: null), see maximalIsr. */
