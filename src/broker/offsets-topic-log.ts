@@ -57,6 +57,11 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
 
   async *read(partition: number): AsyncIterable<RecordBytes> {
     const replica = this.leader(partition);
+    // A new leader's high watermark may still be below records its log holds (and that were
+    // committed under the previous leader) until its followers fetch: load only once everything
+    // in its log at election is committed, so no committed offset is missing from the groups.
+    const logEnd = replica.log.logEndOffset;
+    if (replica.highWatermark < logEnd) await replica.whenCommitted(logEnd - 1n, 0);
     const endOffset = replica.highWatermark;
     let offset = replica.log.logStartOffset;
     for (let reads = 0; offset < endOffset; reads++) {
