@@ -23,6 +23,7 @@ export class IsrChanges {
   private readonly timers: Timers;
   private timer: Timer | null = null;
   private stopped = false;
+  private failed = 0;
 
   constructor(broker: Broker, timers: Timers, log: Logger) {
     this.broker = broker;
@@ -41,6 +42,11 @@ export class IsrChanges {
       this.timer = this.timers.after(Math.max(100, Math.floor(this.lagMaxMs / 2)), tick);
     };
     this.timer = this.timers.after(Math.max(100, Math.floor(this.lagMaxMs / 2)), tick);
+  }
+
+  /** Proposals refused by the controller or not delivered (Kafka's FailedIsrUpdatesPerSec). */
+  get failedUpdates(): number {
+    return this.failed;
   }
 
   stop(): void {
@@ -65,11 +71,13 @@ export class IsrChanges {
       (result) => {
         if (result.errorCode !== ErrorCode.NONE) {
           this.log.info(`${partition.name}: ISR change to ${isr} refused (error ${result.errorCode})`);
+          this.failed++;
           partition.setProposedIsr(null);
         }
       },
       (error: unknown) => {
         this.log.warn(`${partition.name}: ISR change to ${isr} not sent: ${describeError(error)}`);
+        this.failed++;
         partition.setProposedIsr(null);
       },
     );

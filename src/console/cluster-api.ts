@@ -2,6 +2,7 @@ import { statfsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Broker } from "../broker/index.js";
 import { brookVersion } from "./brook-version.js";
+import { clusterHealth } from "./replication-health.js";
 
 export interface LogDirInfo {
   path: string;
@@ -43,8 +44,7 @@ export function clusterInfo(
   groupsAvailable: boolean,
 ): unknown {
   const image = broker.image;
-  let partitionCount = 0;
-  for (const topic of image.topicsById.values()) partitionCount += topic.partitions.length;
+  const health = clusterHealth(broker, image);
   const nowMs = broker.clock.nowMs();
   return {
     clusterId: broker.clusterId,
@@ -54,9 +54,20 @@ export function clusterInfo(
     startedAtMs: broker.startedAtMs,
     uptimeMs: Math.max(0, nowMs - broker.startedAtMs),
     metadataOffset: image.offset,
+    // -1 during an election; activeController: whether this node is it.
+    activeControllerId: health.activeControllerId,
+    activeController: broker.metadata.isActiveController,
+    // Registered brokers, live (may lead) and fenced.
     brokerCount: image.brokers.size,
-    topicCount: image.topicsByName.size,
-    partitionCount,
+    liveBrokerCount: health.liveBrokerCount,
+    fencedBrokerCount: health.fencedBrokerCount,
+    topicCount: health.topicCount,
+    partitionCount: health.partitionCount,
+    // Over every partition of the cluster, from the metadata (the same on every node).
+    underReplicatedPartitions: health.underReplicatedPartitions,
+    underMinIsrPartitions: health.underMinIsrPartitions,
+    offlinePartitions: health.offlinePartitions,
+    preferredReplicaImbalance: health.preferredReplicaImbalance,
     listeners: broker.listeners.map((l) => ({ name: l.name, host: l.host, port: l.boundPort })),
     advertisedListeners: broker.advertisedListeners.map((l) => ({
       name: l.name,
@@ -70,16 +81,34 @@ export function clusterInfo(
   };
 }
 
-/** `/api/brokers`: the registered brokers, as the metadata image holds them. */
+/**
+ * `/api/brokers`: the registered brokers, as the metadata image holds them: live or fenced (a
+ * broker whose session expired, or that shut down, stays registered, fenced), which one is the
+ * active controller, and the partitions each leads and hosts.
+ */
 export function brokersInfo(broker: Broker): unknown {
-  return [...broker.image.brokers.values()]
+  const image = broker.image;
+  const leaders = new Map<number, number>();
+  const replicas = new Map<number, number>();
+  for (const topic of image.topicsById.values()) {
+    for (const p of topic.partitions) {
+      if (p.leader >= 0) leaders.set(p.leader, (leaders.get(p.leader) ?? 0) + 1);
+      for (const r of p.replicas) replicas.set(r, (replicas.get(r) ?? 0) + 1);
+    }
+  }
+  const controllerId = broker.activeControllerId;
+  return [...image.brokers.values()]
     .sort((a, b) => a.id - b.id)
     .map((b) => ({
       id: b.id,
       epoch: b.epoch,
       rack: b.rack,
       fenced: b.fenced,
+      state: b.fenced ? "fenced" : "live",
+      activeController: b.id === controllerId,
       local: b.id === broker.nodeId,
       endpoints: b.endPoints.map((e) => ({ name: e.name, host: e.host, port: e.port })),
+      leaderCount: leaders.get(b.id) ?? 0,
+      replicaCount: replicas.get(b.id) ?? 0,
     }));
 }

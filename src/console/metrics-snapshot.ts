@@ -1,6 +1,7 @@
 import type { Broker } from "../broker/index.js";
 import type { NetworkStats } from "../network/index.js";
 import { apiSpec } from "../protocol/index.js";
+import { type LocalReplicationStats, localReplicationStats } from "./replication-health.js";
 
 export interface RequestMetrics {
   /** Kafka's API name (`Produce`, `Fetch`, ...). */
@@ -30,6 +31,8 @@ export interface MetricsSnapshot {
   process: ProcessMetrics;
   network: NetworkStats;
   requests: Omit<RequestMetrics, "latencyBucketCounts">[];
+  /** This broker's replicas: leaders, under-replicated, ISR changes (as /metrics' ReplicaManager gauges). */
+  replication: LocalReplicationStats;
 }
 
 /** The dispatcher's per-API counters with Kafka's API names, by API key. */
@@ -69,5 +72,6 @@ export function metricsSnapshot(broker: Broker): MetricsSnapshot {
     process: processMetrics(),
     network: broker.networkStats(),
     requests: requestMetrics(broker).map(({ latencyBucketCounts: _, ...r }) => r),
+    replication: localReplicationStats(broker),
   };
 }

@@ -15,6 +15,7 @@ import {
   type MetricSample,
   type MetricType,
 } from "./prometheus-text.js";
+import { clusterHealth, localReplicationStats } from "./replication-health.js";
 
 /** Partitions given per-partition series in one scrape; the rest are counted, not exported. */
 export const PARTITION_SERIES_MAX = 10_000;
@@ -153,6 +154,14 @@ const PARTITION_GAUGES = [
   ["brook_partition_leader_epoch", "Leader epoch of the partition."],
   ["brook_partition_in_sync_replicas", "Replicas in the partition's ISR."],
   ["brook_partition_under_replicated", "1 when the ISR is smaller than the replica set."],
+  [
+    "kafka_cluster_partition_underreplicated",
+    "1 when this broker leads the partition and its ISR is smaller than its replica set (kafka.cluster:type=Partition,name=UnderReplicated).",
+  ],
+  [
+    "kafka_cluster_partition_underminisr",
+    "1 when this broker leads the partition and its ISR is below min.insync.replicas (kafka.cluster:type=Partition,name=UnderMinIsr).",
+  ],
 ] as const;
 
 function partitionFamilies(broker: Broker): MetricFamily[] {
@@ -167,6 +176,7 @@ function partitionFamilies(broker: Broker): MetricFamily[] {
     }
     exported++;
     const labels = { topic: p.topic, partition: String(p.partitionIndex) };
+    const leads = p.isLeader;
     const values = [
       num(p.log.logStartOffset),
       num(p.log.logEndOffset),
@@ -176,6 +186,8 @@ function partitionFamilies(broker: Broker): MetricFamily[] {
       p.leaderEpoch,
       p.isr.length,
       p.isr.length < p.replicas.length ? 1 : 0,
+      leads && p.isr.length < p.replicas.length ? 1 : 0,
+      leads && p.isr.length < p.log.config.minInsyncReplicas ? 1 : 0,
     ];
     for (const [i, value] of values.entries()) samples[i]?.push({ labels, value });
   }
@@ -198,6 +210,125 @@ function partitionFamilies(broker: Broker): MetricFamily[] {
       "gauge",
       "Bytes of the partition logs in each log dir.",
       logDirInfo(broker).map((d) => ({ labels: { dir: d.path }, value: d.sizeBytes })),
+    ),
+  ];
+}
+
+/** A gauge of Kafka's (`kafka.<domain>:type=<type>,name=<name>`), under its JMX exporter name. */
+const kafkaGauge = (name: string, mbean: string, help: string, value: number): MetricFamily =>
+  family(name, "gauge", `${help} (${mbean})`, one(value));
+
+/**
+ * Kafka's broker and controller metrics, named as the Prometheus JMX exporter's example Kafka
+ * rules render them (lowercaseOutputName): a gauge `kafka.<domain>:type=<T>,name=<N>` (its Value)
+ * is `kafka_<domain>_<t>_<n>`, a meter `...,name=<N>PerSec` (its Count) is the counter
+ * `kafka_<domain>_<t>_<n>_total`, and the MBean's other tags become labels. So dashboards and
+ * alerts written for Kafka behind the JMX exporter work on Brook.
+ */
+function kafkaFamilies(broker: Broker): MetricFamily[] {
+  const local = localReplicationStats(broker);
+  const active = local.activeController;
+  // KafkaController gauges count on the active controller and are 0 elsewhere, as ZooKeeper-mode
+  // Kafka's did (KRaft controllers each report them), so a sum over the nodes is the cluster's.
+  const cluster = active ? clusterHealth(broker) : null;
+  const rm = "kafka.server:type=ReplicaManager,name=";
+  const kc = "kafka.controller:type=KafkaController,name=";
+  return [
+    kafkaGauge(
+      "kafka_server_replicamanager_partitioncount",
+      `${rm}PartitionCount`,
+      "Partition replicas hosted on this broker.",
+      local.partitionCount,
+    ),
+    kafkaGauge(
+      "kafka_server_replicamanager_leadercount",
+      `${rm}LeaderCount`,
+      "Partitions this broker leads.",
+      local.leaderCount,
+    ),
+    kafkaGauge(
+      "kafka_server_replicamanager_underreplicatedpartitions",
+      `${rm}UnderReplicatedPartitions`,
+      "Partitions this broker leads whose ISR is smaller than their replica set.",
+      local.underReplicatedPartitions,
+    ),
+    kafkaGauge(
+      "kafka_server_replicamanager_underminisrpartitioncount",
+      `${rm}UnderMinIsrPartitionCount`,
+      "Partitions this broker leads whose ISR is below min.insync.replicas (acks=all refused).",
+      local.underMinIsrPartitions,
+    ),
+    kafkaGauge(
+      "kafka_server_replicamanager_atminisrpartitioncount",
+      `${rm}AtMinIsrPartitionCount`,
+      "Partitions this broker leads whose ISR is exactly min.insync.replicas.",
+      local.atMinIsrPartitions,
+    ),
+    kafkaGauge(
+      "kafka_server_replicamanager_offlinereplicacount",
+      `${rm}OfflineReplicaCount`,
+      "Replicas on this broker whose log is offline (a failed log dir).",
+      local.offlineReplicas,
+    ),
+    family(
+      "kafka_server_replicamanager_isrshrinks_total",
+      "counter",
+      `ISR shrinks committed for partitions this broker leads, whether its own AlterPartition or the controller removing a fenced broker (${rm}IsrShrinksPerSec).`,
+      one(local.isrShrinks),
+    ),
+    family(
+      "kafka_server_replicamanager_isrexpands_total",
+      "counter",
+      `ISR expands committed for partitions this broker leads (${rm}IsrExpandsPerSec).`,
+      one(local.isrExpands),
+    ),
+    family(
+      "kafka_server_replicamanager_failedisrupdates_total",
+      "counter",
+      `ISR changes this broker proposed that the controller refused or that were not delivered (${rm}FailedIsrUpdatesPerSec).`,
+      one(local.failedIsrUpdates),
+    ),
+    kafkaGauge(
+      "kafka_controller_kafkacontroller_activecontrollercount",
+      `${kc}ActiveControllerCount`,
+      "1 on the active controller, 0 elsewhere: over the cluster's nodes the sum is 1.",
+      active ? 1 : 0,
+    ),
+    kafkaGauge(
+      "kafka_controller_kafkacontroller_offlinepartitionscount",
+      `${kc}OfflinePartitionsCount`,
+      "Partitions without a live leader, on the active controller (0 elsewhere).",
+      cluster?.offlinePartitions ?? 0,
+    ),
+    kafkaGauge(
+      "kafka_controller_kafkacontroller_preferredreplicaimbalancecount",
+      `${kc}PreferredReplicaImbalanceCount`,
+      "Partitions not led by their live preferred replica, on the active controller (0 elsewhere).",
+      cluster?.preferredReplicaImbalance ?? 0,
+    ),
+    kafkaGauge(
+      "kafka_controller_kafkacontroller_globaltopiccount",
+      `${kc}GlobalTopicCount`,
+      "Topics in the cluster, on the active controller (0 elsewhere).",
+      cluster?.topicCount ?? 0,
+    ),
+    kafkaGauge(
+      "kafka_controller_kafkacontroller_globalpartitioncount",
+      `${kc}GlobalPartitionCount`,
+      "Partitions in the cluster, on the active controller (0 elsewhere).",
+      cluster?.partitionCount ?? 0,
+    ),
+    kafkaGauge(
+      "kafka_controller_kafkacontroller_activebrokercount",
+      `${kc}ActiveBrokerCount`,
+      "Registered brokers that are not fenced, on the active controller (0 elsewhere).",
+      cluster?.liveBrokerCount ?? 0,
+    ),
+    kafkaGauge(
+      "kafka_controller_kafkacontroller_fencedbrokercount",
+      `${kc}FencedBrokerCount`,
+      "Registered brokers that are fenced, on the active controller (0 elsewhere).",
+      cluster?.fencedBrokerCount ?? 0,
     ),
   ];
 }
@@ -260,6 +391,7 @@ export async function collectMetricFamilies(
     ...networkFamilies(broker),
     ...requestFamilies(broker),
     ...partitionFamilies(broker),
+    ...kafkaFamilies(broker),
     ...(await groupFamilies(broker, groups)),
   ];
 }

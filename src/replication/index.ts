@@ -9,6 +9,7 @@ export { ReplicaFetcher, type ReplicaFetcherConfig } from "./replica-fetcher.js"
 export { ReplicaFetcherManager } from "./replica-fetcher-manager.js";
 export {
   type FollowerFetching,
+  type IsrChangeCounts,
   type ReplicaAssignment,
   type ReplicaChanges,
   ReplicaManager,

@@ -23,6 +23,14 @@ export interface ReplicaChanges {
   readonly removedTopics: ReadonlyMap<Uuid, string>;
 }
 
+/** ISR changes counted on this broker (Kafka's IsrShrinksPerSec and IsrExpandsPerSec meters). */
+export interface IsrChangeCounts {
+  /** Committed ISR changes that removed members, of partitions this broker leads once they apply. */
+  shrinks: number;
+  /** Committed ISR changes that added members, likewise. */
+  expands: number;
+}
+
 /** The follower side: fetching a partition from its leader (ReplicaFetcherManager). */
 export interface FollowerFetching {
   follow(partition: Partition, leaderId: number, leaderEpoch: number): void;
@@ -46,6 +54,7 @@ export class ReplicaManager {
   private readonly mayLead: () => boolean;
   private readonly clock: Clock;
   private readonly followers: FollowerFetching | null;
+  private readonly isrCounts: IsrChangeCounts = { shrinks: 0, expands: 0 };
 
   constructor(options: {
     logManager: LogManager;
@@ -81,6 +90,15 @@ export class ReplicaManager {
 
   all(): IterableIterator<Partition> {
     return this.partitions.values();
+  }
+
+  /**
+   * ISR shrinks and expands since start, counted where the committed metadata applies them: on
+   * the partition's leader (after the change), whoever proposed it (the leader's AlterPartition,
+   * or the controller removing a fenced broker), so each change is counted once in the cluster.
+   */
+  get isrChanges(): Readonly<IsrChangeCounts> {
+    return this.isrCounts;
   }
 
   get(topic: string, partition: number): Partition | undefined {
@@ -123,7 +141,9 @@ export class ReplicaManager {
         continue;
       }
       if (existing !== undefined && existing.topicId === a.topicId) {
+        const isrBefore = existing.isr;
         existing.update(a.state);
+        if (existing.isLeader && isrBefore !== existing.isr) this.countIsrChange(isrBefore, existing.isr);
         this.followOrLead(existing);
         continue;
       }
@@ -139,6 +159,11 @@ export class ReplicaManager {
           this.log.warn(`stray partition ${p.topic}-${p.partitionIndex}: not in the metadata, log kept`);
       }
     }
+  }
+
+  private countIsrChange(before: readonly number[], after: readonly number[]): void {
+    if (before.some((r) => !after.includes(r))) this.isrCounts.shrinks++;
+    if (after.some((r) => !before.includes(r))) this.isrCounts.expands++;
   }
 
   /** A follower fetches from its leader; a leader, or a partition without one, fetches from nobody. */

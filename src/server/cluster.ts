@@ -22,6 +22,11 @@ export interface StartClusterOptions {
    * etcd.connect). Default: a store in this process shared by the nodes.
    */
   etcd?: string;
+  /**
+   * Serve the web console and /metrics on every node (on a free port of `host`; see each node's
+   * `consoleUrl`). Off by default; `console.*` properties win over it.
+   */
+  console?: boolean;
   /** server.properties keys for every node. */
   properties?: Record<string, string>;
   /** Keys for one node, by node id. */
@@ -41,7 +46,7 @@ export interface BrookCluster {
   stopNode(id: number): Promise<void>;
   /**
    * Stops a node as a crash would, for the cluster: no controlled shutdown, its session is left
-   * to expire in the metadata store (etcd.session.timeout.ms).
+   * to expire in the metadata store (etcd.session.timeout.ms); its console stops listening.
    */
   killNode(id: number): Promise<void>;
   /** Starts a stopped node again, on its data directory and port. */
@@ -80,7 +85,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<B
       ["advertised.listeners", `PLAINTEXT://${host}:${port}`],
       ["log.dirs", dataDir],
       ["group.initial.rebalance.delay.ms", "0"],
-      ["console.enable", "false"],
+      ["console.enable", String(options.console ?? false)],
+      ["console.listeners", `http://${host}:0`],
       ["schema.registry.enable", "false"],
       ...Object.entries(options.properties ?? {}),
       ...Object.entries(options.nodeProperties?.[id] ?? {}),
@@ -104,7 +110,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<B
     // same on every run).
     for (const id of ids) await start(id);
   } catch (error) {
-    await Promise.all([...running.values()].map((n) => n.server.broker.kill()));
+    await Promise.all([...running.values()].map((n) => n.server.kill()));
     if (ownsDir) rmSync(root, { recursive: true, force: true });
     throw error;
   }
@@ -124,7 +130,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<B
       await take(id).server.stop();
     },
     killNode: async (id) => {
-      await take(id).server.broker.kill();
+      await take(id).server.kill();
     },
     startNode: async (id) => {
       if (running.has(id)) throw new Error(`node ${id} is running`);

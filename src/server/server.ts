@@ -26,6 +26,11 @@ export interface BrookServer {
   /** The Schema Registry REST API (schema.registry.enable), e.g. http://127.0.0.1:8081; null when off. */
   readonly registryUrl: string | null;
   stop(): Promise<void>;
+  /**
+   * Stops as a crash would, for the cluster: the console and registry listeners close, the broker
+   * leaves without a controlled shutdown and its session is left to expire (see Broker.kill).
+   */
+  kill(): Promise<void>;
 }
 
 /** Starts a node from a parsed configuration (what `brook server start` does). */
@@ -79,6 +84,11 @@ export async function startServer(
       await consoleServer?.stop();
       await registry?.close();
       await broker.stop();
+    },
+    kill: async () => {
+      await consoleServer?.stop();
+      await registry?.close();
+      await broker.kill();
     },
   };
 }
@@ -144,6 +154,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     ...server,
     stop: async () => {
       await server.stop();
+      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      await server.kill();
       if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

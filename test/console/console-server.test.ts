@@ -30,7 +30,15 @@ interface TopicSummary {
 }
 
 interface TopicDetail extends TopicSummary {
+  underReplicatedPartitions: number;
+  offlinePartitions: number;
+  minInsyncReplicas: number;
   partitions: {
+    underReplicated: boolean;
+    underMinIsr: boolean;
+    offline: boolean;
+    offlineReplicas: number[];
+    followers: unknown[] | null;
     partition: number;
     leader: number;
     leaderEpoch: number;
@@ -120,7 +128,16 @@ test("/api/topics/:name shows every partition's offsets and the topic's configs 
   const detail = await getJson<TopicDetail>(url, `/api/topics/${TOPIC}`);
   assert.equal(detail.partitions.length, PARTITIONS);
   let size = 0;
+  assert.equal(detail.underReplicatedPartitions, 0);
+  assert.equal(detail.offlinePartitions, 0);
+  assert.equal(detail.minInsyncReplicas, 1);
   for (const p of detail.partitions) {
+    assert.deepEqual(
+      { underReplicated: p.underReplicated, underMinIsr: p.underMinIsr, offline: p.offline },
+      { underReplicated: false, underMinIsr: false, offline: false },
+    );
+    assert.deepEqual(p.offlineReplicas, []);
+    assert.deepEqual(p.followers, []);
     assert.equal(p.leader, server.broker.nodeId);
     assert.deepEqual(p.replicas, [server.broker.nodeId]);
     assert.deepEqual(p.isr, [server.broker.nodeId]);
@@ -153,6 +170,12 @@ test("/api/cluster and /api/brokers describe this node, its listeners and log di
     uptimeMs: number;
     topicCount: number;
     partitionCount: number;
+    activeControllerId: number;
+    activeController: boolean;
+    liveBrokerCount: number;
+    fencedBrokerCount: number;
+    underReplicatedPartitions: number;
+    offlinePartitions: number;
     listeners: { name: string; port: number }[];
     console: string[];
     logDirs: { path: string; partitions: number; sizeBytes: number }[];
@@ -162,6 +185,17 @@ test("/api/cluster and /api/brokers describe this node, its listeners and log di
   assert.match(cluster.version, /^\d+\.\d+\.\d+/);
   assert.ok(cluster.uptimeMs >= 0);
   assert.equal(cluster.topicCount, server.broker.image.topicsByName.size);
+  assert.deepEqual(
+    [
+      cluster.activeControllerId,
+      cluster.activeController,
+      cluster.liveBrokerCount,
+      cluster.fencedBrokerCount,
+    ],
+    [1, true, 1, 0],
+  );
+  assert.equal(cluster.underReplicatedPartitions, 0);
+  assert.equal(cluster.offlinePartitions, 0);
   assert.ok(cluster.partitionCount >= PARTITIONS);
   assert.equal(cluster.listeners.find((l) => l.name === "PLAINTEXT")?.port, server.port);
   assert.deepEqual(cluster.console, [url]);
@@ -170,11 +204,20 @@ test("/api/cluster and /api/brokers describe this node, its listeners and log di
   assert.ok((cluster.logDirs[0]?.partitions ?? 0) >= PARTITIONS);
   assert.ok((cluster.logDirs[0]?.sizeBytes ?? 0) > 0);
 
-  const brokers = await getJson<{ id: number; local: boolean; endpoints: { port: number }[] }[]>(
-    url,
-    "/api/brokers",
-  );
+  const brokers = await getJson<
+    {
+      id: number;
+      local: boolean;
+      state: string;
+      activeController: boolean;
+      leaderCount: number;
+      endpoints: { port: number }[];
+    }[]
+  >(url, "/api/brokers");
   assert.equal(brokers.length, 1);
+  assert.equal(brokers[0]?.state, "live");
+  assert.equal(brokers[0]?.activeController, true);
+  assert.equal(brokers[0]?.leaderCount, cluster.partitionCount);
   assert.equal(brokers[0]?.id, 1);
   assert.equal(brokers[0]?.local, true);
   assert.equal(brokers[0]?.endpoints[0]?.port, server.port);
@@ -255,6 +298,20 @@ test("/metrics exposes each partition's offsets and size, and the process", asyn
   assert.equal(m.get("brook_requests_total")?.type, "counter");
   assert.equal(m.get("brook_request_duration_seconds")?.type, "histogram");
   assert.equal(m.get("brook_partition_high_watermark")?.type, "gauge");
+  // Kafka's names (JMX exporter style): a single node leads everything and is the controller.
+  assert.equal(sampleValue(m, "kafka_controller_kafkacontroller_activecontrollercount"), 1);
+  assert.equal(sampleValue(m, "kafka_controller_kafkacontroller_offlinepartitionscount"), 0);
+  assert.equal(sampleValue(m, "kafka_controller_kafkacontroller_activebrokercount"), 1);
+  assert.equal(sampleValue(m, "kafka_server_replicamanager_underreplicatedpartitions"), 0);
+  const leaders = sampleValue(m, "kafka_server_replicamanager_leadercount") ?? 0;
+  assert.ok(leaders >= PARTITIONS);
+  assert.equal(sampleValue(m, "kafka_server_replicamanager_partitioncount"), leaders);
+  assert.equal(sampleValue(m, "kafka_server_replicamanager_isrshrinks_total"), 0);
+  assert.equal(m.get("kafka_server_replicamanager_isrexpands_total")?.type, "counter");
+  assert.equal(
+    sampleValue(m, "kafka_cluster_partition_underreplicated", { topic: TOPIC, partition: "0" }),
+    0,
+  );
 });
 
 test("/api/metrics gives the counters as JSON, by API name", async () => {

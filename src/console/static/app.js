@@ -61,6 +61,8 @@ function fmtDuration(ms) {
   return d > 0 ? `${d}d ${hrs}h ${m}m` : hrs > 0 ? `${hrs}h ${m}m ${s}s` : `${m}m ${s}s`;
 }
 
+const fmtAgo = (ms) => (ms < 60_000 ? `${(ms / 1000).toFixed(1)} s ago` : `${fmtDuration(ms)} ago`);
+
 const fmtRate = (n) => (n === null ? "–" : n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 function table(columns, rows, rowClass) {
@@ -80,6 +82,8 @@ function table(columns, rows, rowClass) {
 
 const card = (label, value) => h("div", { class: "card" }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
 const link = (href, text) => h("a", { href }, text);
+/** A count that should be 0: shown as a tag of the given kind (warn, bad) when it is not. */
+const count = (n, kind) => (n > 0 ? h("span", { class: `tag ${kind}` }, fmtInt(n)) : fmtInt(n));
 
 function setStatus(text, isError) {
   const el = document.getElementById("status");
@@ -167,9 +171,13 @@ async function overview() {
       card("Node", cluster.nodeId),
       card("Version", cluster.version),
       card("Uptime", fmtDuration(cluster.uptimeMs)),
-      card("Brokers", cluster.brokerCount),
+      card("Active controller", cluster.activeControllerId < 0 ? h("span", { class: "tag bad" }, "electing") : cluster.activeControllerId),
+      card("Brokers live / fenced", [cluster.liveBrokerCount, " / ", count(cluster.fencedBrokerCount, "bad")]),
       card("Topics", cluster.topicCount),
       card("Partitions", cluster.partitionCount),
+      card("Under-replicated", count(cluster.underReplicatedPartitions, "warn")),
+      card("Under min ISR", count(cluster.underMinIsrPartitions, "bad")),
+      card("Offline", count(cluster.offlinePartitions, "bad")),
       card("Connections", m ? m.network.connectionCount : "–"),
       card("Requests/s", r ? fmtRate(r.requestsPerSecond) : "…"),
       card("In / out", r ? `${fmtBytes(r.bytesInPerSecond)}/s / ${fmtBytes(r.bytesOutPerSecond)}/s` : "…"),
@@ -179,11 +187,15 @@ async function overview() {
     table(
       [
         { title: "Id", cell: (b) => [b.id, b.local ? " " : "", b.local ? h("span", { class: "tag" }, "this node") : ""] },
-        { title: "Endpoints", cell: (b) => b.endpoints.map((e) => `${e.name}://${e.host}:${e.port}`).join(", ") },
+        { title: "Address", cell: (b) => b.endpoints.map((e) => `${e.host}:${e.port}`).join(", ") },
         { title: "Rack", cell: (b) => b.rack ?? "–" },
-        { title: "State", cell: (b) => (b.fenced ? h("span", { class: "tag bad" }, "fenced") : "active") },
+        { title: "State", cell: (b) => (b.fenced ? h("span", { class: "tag bad" }, "fenced") : "live") },
+        { title: "Controller", cell: (b) => (b.activeController ? h("span", { class: "tag" }, "active controller") : "") },
+        { title: "Leaders", num: true, cell: (b) => fmtInt(b.leaderCount) },
+        { title: "Replicas", num: true, cell: (b) => fmtInt(b.replicaCount) },
       ],
       brokers,
+      (b) => (b.fenced ? "fenced" : null),
     ),
     h("h2", {}, "Listeners"),
     table(
@@ -229,7 +241,9 @@ async function topics() {
         { title: "Name", cell: (t) => [link(`#/topics/${encodeURIComponent(t.name)}`, t.name), t.internal ? " " : "", t.internal ? h("span", { class: "tag" }, "internal") : ""] },
         { title: "Partitions", num: true, cell: (t) => t.partitionCount },
         { title: "Replication", num: true, cell: (t) => t.replicationFactor },
-        { title: "Under-replicated", num: true, cell: (t) => (t.underReplicatedPartitions > 0 ? h("span", { class: "tag warn" }, t.underReplicatedPartitions) : "0") },
+        { title: "Under-replicated", num: true, cell: (t) => count(t.underReplicatedPartitions, "warn") },
+        { title: "Under min ISR", num: true, cell: (t) => count(t.underMinIsrPartitions, "bad") },
+        { title: "Offline", num: true, cell: (t) => count(t.offlinePartitions, "bad") },
         { title: "Records", num: true, cell: (t) => fmtInt(t.records) },
         { title: "Size", num: true, cell: (t) => fmtBytes(t.sizeBytes) },
       ],
@@ -242,7 +256,19 @@ async function topicDetail(name) {
   const t = await api(`/api/topics/${encodeURIComponent(name)}`);
   return [
     h("h1", {}, link("#/topics", "Topics"), " / ", t.name),
-    h("div", { class: "cards" }, card("Topic id", t.id), card("Partitions", t.partitionCount), card("Records", fmtInt(t.records)), card("Size", fmtBytes(t.sizeBytes))),
+    h(
+      "div",
+      { class: "cards" },
+      card("Topic id", t.id),
+      card("Partitions", t.partitionCount),
+      card("Replication", t.replicationFactor),
+      card("Min ISR", t.minInsyncReplicas),
+      card("Under-replicated", count(t.underReplicatedPartitions, "warn")),
+      card("Under min ISR", count(t.underMinIsrPartitions, "bad")),
+      card("Offline", count(t.offlinePartitions, "bad")),
+      card("Records", fmtInt(t.records)),
+      card("Size", fmtBytes(t.sizeBytes)),
+    ),
     h("h2", {}, "Partitions"),
     table(
       [
@@ -250,7 +276,9 @@ async function topicDetail(name) {
         { title: "Leader", num: true, cell: (p) => (p.leader < 0 ? h("span", { class: "tag bad" }, "none") : p.leader) },
         { title: "Epoch", num: true, cell: (p) => p.leaderEpoch },
         { title: "Replicas", cell: (p) => p.replicas.join(", ") },
-        { title: "ISR", cell: (p) => [p.isr.join(", "), p.isr.length < p.replicas.length ? h("span", { class: "tag warn" }, " under-replicated") : ""] },
+        { title: "ISR", cell: (p) => p.isr.join(", ") },
+        { title: "Offline replicas", cell: (p) => (p.offlineReplicas.length > 0 ? p.offlineReplicas.join(", ") : "–") },
+        { title: "State", cell: partitionState },
         { title: "Log start", num: true, cell: (p) => fmtInt(p.logStartOffset) },
         { title: "High watermark", num: true, cell: (p) => fmtInt(p.highWatermark) },
         { title: "Log end", num: true, cell: (p) => fmtInt(p.logEndOffset) },
@@ -259,6 +287,7 @@ async function topicDetail(name) {
       ],
       t.partitions,
     ),
+    followersSection(t.partitions),
     h("h2", {}, "Configuration"),
     table(
       [
@@ -268,6 +297,35 @@ async function topicDetail(name) {
       ],
       t.configs,
       (c) => (c.source === "DYNAMIC_TOPIC_CONFIG" ? "override" : null),
+    ),
+  ];
+}
+
+/** A partition's health: offline, under min ISR, under-replicated, or in sync. */
+function partitionState(p) {
+  if (p.offline) return h("span", { class: "tag bad" }, "offline");
+  const tags = [];
+  if (p.underMinIsr) tags.push(h("span", { class: "tag bad" }, "under min ISR"));
+  if (p.underReplicated) tags.push(h("span", { class: "tag warn" }, "under-replicated"));
+  return tags.length > 0 ? tags : "in sync";
+}
+
+/** The followers of the partitions this node leads, as the leader sees their fetches. */
+function followersSection(partitions) {
+  const rows = partitions.flatMap((p) => (p.followers || []).map((f) => ({ partition: p.partition, ...f })));
+  if (rows.length === 0) return null;
+  return [
+    h("h2", {}, "Followers of the partitions this node leads"),
+    table(
+      [
+        { title: "#", num: true, cell: (f) => f.partition },
+        { title: "Follower", num: true, cell: (f) => f.id },
+        { title: "In ISR", cell: (f) => (f.inIsr ? "yes" : h("span", { class: "tag warn" }, "no")) },
+        { title: "Log end", num: true, cell: (f) => fmtInt(f.logEndOffset) },
+        { title: "Lag", num: true, cell: (f) => fmtInt(f.lag) },
+        { title: "Caught up", num: true, cell: (f) => (f.caughtUpMsAgo === null ? "never" : fmtAgo(f.caughtUpMsAgo)) },
+      ],
+      rows,
     ),
   ];
 }
@@ -373,7 +431,7 @@ async function refresh() {
   try {
     await pollMetrics().catch(() => {});
     const content = await current.render();
-    main.replaceChildren(...content.filter((c) => c !== null && c !== undefined));
+    main.replaceChildren(...content.flat().filter((c) => c !== null && c !== undefined));
     setStatus(`updated ${new Date().toLocaleTimeString()}`, false);
   } catch (error) {
     main.replaceChildren(h("p", { class: "error-box" }, error.message || String(error)));
