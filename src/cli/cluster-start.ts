@@ -10,10 +10,18 @@ export interface ClusterStartArgs {
   dir: string;
   etcdPort: number;
   firstKafkaPort: number;
+  /** server.properties keys for every node (`--override key=value`), after the generated ones. */
+  overrides: [string, string][];
 }
 
 export function parseClusterStartArgs(args: readonly string[]): ClusterStartArgs {
-  const parsed: ClusterStartArgs = { nodes: 3, dir: "./brook-cluster", etcdPort: 2379, firstKafkaPort: 9092 };
+  const parsed: ClusterStartArgs = {
+    nodes: 3,
+    dir: "./brook-cluster",
+    etcdPort: 2379,
+    firstKafkaPort: 9092,
+    overrides: [],
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = args[i + 1];
@@ -30,6 +38,12 @@ export function parseClusterStartArgs(args: readonly string[]): ClusterStartArgs
     else if (arg === "--dir") {
       if (value === undefined) throw new ConfigError("--dir needs a directory");
       parsed.dir = value;
+      i++;
+    } else if (arg === "--override") {
+      const eq = value?.indexOf("=") ?? -1;
+      if (value === undefined || eq <= 0)
+        throw new ConfigError(`--override needs key=value, got '${value ?? ""}'`);
+      parsed.overrides.push([value.slice(0, eq), value.slice(eq + 1)]);
       i++;
     } else throw new ConfigError(`unknown option ${arg}`);
   }
@@ -65,6 +79,7 @@ function nodeProperties(args: ClusterStartArgs, id: number, dir: string): string
     `transaction.state.log.min.isr=${Math.min(2, replication)}`,
     `schema.registry.listeners=http://localhost:${8080 + id}`,
     `console.listeners=http://localhost:${8080 + 100 * (id - 1)}`,
+    ...args.overrides.map(([key, value]) => `${key}=${value}`),
     "",
   ].join("\n");
 }
@@ -139,6 +154,8 @@ export async function clusterStart(argv: readonly string[], mainScript: string):
   etcdProcess.stderr.pipe(etcdLog);
   const children: ChildProcess[] = [];
   let stopping = false;
+  let clusterReady = false;
+  let failed = false;
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
@@ -172,10 +189,19 @@ export async function clusterStart(argv: readonly string[], mainScript: string):
       ),
     );
     child.once("exit", (code) => {
-      if (!stopping) process.stdout.write(`[cluster] node ${id} exited (${code}); the others go on\n`);
+      if (stopping) return;
+      if (!clusterReady) {
+        // A node that never got ready (a port in use, a bad override): no cluster to wait for.
+        process.stderr.write(`brook: node ${id} exited (${code}) before the cluster was ready; stopping\n`);
+        failed = true;
+        void stopAll();
+      } else {
+        process.stdout.write(`[cluster] node ${id} exited (${code}); the others go on\n`);
+      }
     });
   }
   await Promise.race([Promise.all(ready), new Promise((done) => etcdProcess.once("exit", done))]);
+  clusterReady = true;
   if (!stopping) {
     const bootstrap = Array.from(
       { length: args.nodes },
@@ -185,16 +211,12 @@ export async function clusterStart(argv: readonly string[], mainScript: string):
   }
   await new Promise<void>((done) => {
     const check = () => {
-      if (
-        children.every((c) => c.exitCode !== null || c.signalCode !== null) &&
-        etcdProcess.exitCode !== null
-      )
-        done();
+      if ([...children, etcdProcess].every((c) => c.exitCode !== null || c.signalCode !== null)) done();
     };
     for (const c of [...children, etcdProcess]) c.once("exit", check);
     check();
   });
-  return 0;
+  return failed ? 1 : 0;
 }
 
 function exited(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {

@@ -14,8 +14,10 @@ Commands:
       Start a Brook node. Without a file: a single node (broker and controller) on
       localhost:9092 with its data in ./brook-data.
   cluster start [--nodes 3] [--dir ./brook-cluster] [--port 9092] [--etcd-port 2379]
+                [--override key=value ...]
       Start a local etcd (Debian's etcd-server) and a cluster of Brook nodes, one process each,
-      Kafka on localhost:9092, 9093, ...; Ctrl-C stops them all.
+      Kafka on localhost:9092, 9093, ...; --override sets a key on every node (for instance
+      console.enable=false). Ctrl-C stops them all.
   version
       Print Brook's version.
 `;

@@ -575,6 +575,7 @@ class KvCampaign {
   private readonly log: Logger;
   private state: CampaignState = { kind: "idle" };
   private stopped = false;
+  private stopping: Promise<void> | null = null;
   private waitWatch: KvWatch | null = null;
   private failures = 0;
 
@@ -600,8 +601,13 @@ class KvCampaign {
     void this.attempt();
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /** Ends the candidacy; resolves once a controllership it held is given up in the store. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopped = true;
     this.waitWatch?.cancel();
     const state = this.state;
@@ -626,6 +632,14 @@ class KvCampaign {
       if (this.stopped) return;
       const holder = current.entries.find((e) => e.key === k.controller);
       if (holder !== undefined) {
+        // This node's own claim, while it does not lead: a term it resigned when the store was
+        // unreachable (so the revoke failed), or a previous process of this node id. Nobody acts
+        // on it; waiting for its lease would leave the cluster without a controller for up to a
+        // session timeout (etcd restarts leases' countdown when it elects a leader), so give it up.
+        if (this.isOwnClaim(holder.value) && holder.lease !== "0") {
+          await this.store.revokeLease(holder.lease).catch(() => {});
+          if (this.stopped) return;
+        }
         this.waitForVacancy(current.revision + 1n);
         return;
       }
@@ -712,6 +726,14 @@ class KvCampaign {
     void state.lease.revoke();
     this.listener.resigned(reason);
     this.retrySoon();
+  }
+
+  private isOwnClaim(value: Buffer): boolean {
+    try {
+      return (JSON.parse(value.toString()) as { nodeId?: unknown }).nodeId === this.candidate.nodeId;
+    } catch {
+      return false;
+    }
   }
 
   private waitForVacancy(fromRevision: bigint): void {

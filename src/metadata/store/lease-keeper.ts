@@ -2,6 +2,14 @@ import type { Env, Timer } from "../../base/index.js";
 import { KvLeaseNotFound, type KvStore } from "./kv-store.js";
 
 /**
+ * The wait before the next keep-alive after one failed. Short: the lease is only safe if a
+ * keep-alive gets through soon after the store is back, and waiting the usual third of the TTL
+ * after a failed try (itself up to a request timeout long) could let an outage shorter than the
+ * TTL outlive it.
+ */
+const RETRY_AFTER_FAILURE_MS = 100;
+
+/**
  * Keeps one store lease alive and says, conservatively, when it may have expired. The store
  * deletes a lease `ttlMs` after the last keep-alive it received; the holder cannot know when
  * that was, only when it sent the last keep-alive the store acknowledged. So the lease counts as
@@ -19,6 +27,7 @@ export class LeaseKeeper {
   private renewTimer: Timer | null = null;
   private expiryTimer: Timer | null = null;
   private ended = false;
+  private revoking: Promise<void> | null = null;
 
   constructor(store: KvStore, env: Env, ttlMs: number, onLost: (reason: string) => void) {
     this.store = store;
@@ -48,9 +57,18 @@ export class LeaseKeeper {
     return grant.id;
   }
 
-  /** Stops renewing and revokes the lease (its keys go at once); never reports it lost. */
-  async revoke(): Promise<void> {
-    if (this.ended) return;
+  /**
+   * Stops renewing and revokes the lease (its keys go at once); never reports it lost. One revoke
+   * for all calls, each resolving once it is answered: a caller that awaits it (a clean shutdown)
+   * must not go on, and exit, while an earlier caller's revoke is still on its way. A lease
+   * already counted lost is revoked too: the store may still hold it, and its keys should go.
+   */
+  revoke(): Promise<void> {
+    this.revoking ??= this.revokeOnce();
+    return this.revoking;
+  }
+
+  private async revokeOnce(): Promise<void> {
     this.stopTimers();
     this.ended = true;
     if (this.leaseId !== null) await this.store.revokeLease(this.leaseId).catch(() => {});
@@ -74,10 +92,12 @@ export class LeaseKeeper {
     });
   }
 
-  private scheduleRenewal(): void {
+  private scheduleRenewal(afterFailure = false): void {
     if (this.ended) return;
     // Three keep-alives per TTL, as etcd's own clients do: one lost or slow answer is survivable.
-    this.renewTimer = this.env.timers.after(Math.max(1, Math.floor(this.ttlMs / 3)), () => {
+    const interval = Math.max(1, Math.floor(this.ttlMs / 3));
+    const delay = afterFailure ? Math.min(interval, RETRY_AFTER_FAILURE_MS) : interval;
+    this.renewTimer = this.env.timers.after(delay, () => {
       void this.renew();
     });
   }
@@ -94,7 +114,9 @@ export class LeaseKeeper {
         this.lose("the store expired the lease");
         return;
       }
-      // Unreachable: keep trying; the expiry timer decides when the lease must count as lost.
+      // Unreachable: try again soon; the expiry timer decides when the lease must count as lost.
+      this.scheduleRenewal(true);
+      return;
     }
     this.scheduleRenewal();
   }
