@@ -6,6 +6,7 @@ import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
 import { startServer } from "../server/index.js";
 import { clusterStart } from "./cluster-start.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
+import { runTopicsCommand } from "./topics/topics-command.js";
 
 const USAGE = `Usage: brook <command>
 
@@ -18,11 +19,24 @@ Commands:
       Start a local etcd (Debian's etcd-server) and a cluster of Brook nodes, one process each,
       Kafka on localhost:9092, 9093, ...; --override sets a key on every node (for instance
       console.enable=false). Ctrl-C stops them all.
+  topics --bootstrap-server host:port[,host:port] --create|--describe|--list|--alter|--delete [...]
+      Create, list, describe, alter or delete topics, as Kafka's kafka-topics.sh does (its options,
+      output and exit codes), over the Kafka protocol; 'brook topics --help' lists the options.
   version
       Print Brook's version.
 `;
 
-/** Exit codes: 0 clean, 1 runtime failure, 2 bad usage or configuration (nothing started). */
+function brookVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * Exit codes: 0 clean, 1 runtime failure, 2 bad usage or configuration (nothing started); `brook
+ * topics` exits with 1 for any failure, bad usage included, as kafka-topics.sh does.
+ */
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
@@ -30,11 +44,15 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === "version" || command === "--version") {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${brookVersion()}\n`);
     return 0;
+  }
+  if (command === "topics") {
+    const io = {
+      out: (text: string) => process.stdout.write(text),
+      err: (text: string) => process.stderr.write(text),
+    };
+    return runTopicsCommand(argv.slice(1), io, brookVersion);
   }
   if (command === "server" && sub === "start") return serverStart(rest);
   if (command === "cluster" && sub === "start") {

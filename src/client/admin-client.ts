@@ -38,6 +38,8 @@ import {
   type ItemResult,
   type NewPartitions,
   type NewTopic,
+  type TopicListing,
+  type TopicMetadata,
   type TopicResult,
 } from "./admin-results.js";
 import { parseBootstrap } from "./broker-address.js";
@@ -151,6 +153,36 @@ export class AdminClient {
     });
     this.brokers = metadata.brokers;
     return metadata;
+  }
+
+  /**
+   * The cluster's topics, as Kafka's listTopics: internal ones (`__consumer_offsets`, ...) only
+   * with `listInternal`.
+   */
+  async listTopics(options: AdminCallOptions & { listInternal?: boolean } = {}): Promise<TopicListing[]> {
+    const metadata = await this.metadata(null, options);
+    return metadata.topics
+      .filter((t) => t.errorCode === ErrorCode.NONE && (options.listInternal === true || !t.isInternal))
+      .map((t) => ({ name: t.name, topicId: t.topicId, isInternal: t.isInternal }));
+  }
+
+  /**
+   * Topics with their partitions, one result per name in the order given; a topic the cluster
+   * does not know has its error code (UNKNOWN_TOPIC_OR_PARTITION) and no partitions.
+   */
+  async describeTopics(names: readonly string[], options: AdminCallOptions = {}): Promise<TopicMetadata[]> {
+    if (names.length === 0) return [];
+    const byName = new Map((await this.metadata(names, options)).topics.map((t) => [t.name, t]));
+    return names.map(
+      (name) =>
+        byName.get(name) ?? {
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          name,
+          topicId: ZERO_UUID,
+          isInternal: false,
+          partitions: [],
+        },
+    );
   }
 
   async describeCluster(options: AdminCallOptions = {}): Promise<ClusterDescription> {

@@ -129,6 +129,12 @@ export interface TopicMetadata {
   partitions: PartitionMetadata[];
 }
 
+export interface TopicListing {
+  name: string;
+  topicId: Uuid;
+  isInternal: boolean;
+}
+
 export interface ClusterMetadata {
   clusterId: string | null;
   controllerId: number;

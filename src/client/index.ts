@@ -23,6 +23,7 @@ export {
   type NewPartitions,
   type NewTopic,
   type PartitionMetadata,
+  type TopicListing,
   type TopicMetadata,
   type TopicResult,
 } from "./admin-results.js";

@@ -14,6 +14,7 @@ import {
 } from "../../src/client/index.js";
 import { type BrookServer, startBroker } from "../../src/index.js";
 import { ApiKey, type CreateTopicsRequest, ErrorCode } from "../../src/protocol/index.js";
+import { WireClient } from "../helpers/kafka-wire.js";
 import { FakeBroker } from "./fake-broker.js";
 
 async function freePort(): Promise<number> {
@@ -180,6 +181,35 @@ describe("against a Brook broker", () => {
     const [again] = await admin.deleteTopics(["doomed"]);
     assert.equal(again?.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.ok(performance.now() - startMs < 1000, "not retried");
+  });
+
+  test("listTopics leaves internal topics out unless asked; describeTopics answers in the order asked", async () => {
+    await admin.createTopics([{ name: "listed", numPartitions: 2 }]);
+    const wire = await WireClient.connect(server.port);
+    await wire.request(ApiKey.FindCoordinator, 0, { key: "g" }); // creates __consumer_offsets
+    wire.close();
+    const external = await admin.listTopics();
+    const all = await admin.listTopics({ listInternal: true });
+    const offsets = all.find((t) => t.name === "__consumer_offsets");
+    assert.equal(offsets?.isInternal, true);
+    assert.ok(!external.some((t) => t.name === "__consumer_offsets"));
+    assert.deepEqual(
+      external.map((t) => t.name),
+      all.filter((t) => !t.isInternal).map((t) => t.name),
+    );
+    const listed = external.find((t) => t.name === "listed");
+    assert.equal(listed?.isInternal, false);
+
+    const described = await admin.describeTopics(["no-such-topic", "listed"]);
+    assert.deepEqual(
+      described.map((t) => [t.name, t.errorCode, t.partitions.length]),
+      [
+        ["no-such-topic", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0],
+        ["listed", ErrorCode.NONE, 2],
+      ],
+    );
+    assert.equal(described[1]?.topicId, listed?.topicId);
+    assert.deepEqual(await admin.describeTopics([]), []);
   });
 
   test("describeCluster names the cluster, its controller and brokers", async () => {

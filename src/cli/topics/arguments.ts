@@ -1,0 +1,219 @@
+import { CommandError, OptionsError, UsageError } from "./errors.js";
+import { ACTIONS, type Action, KAFKA_CONFIGS_HINT, SPECS_BY_NAME } from "./option-specs.js";
+
+/**
+ * The command line of `brook topics`, read as kafka-topics.sh reads it (jopt-simple's rules:
+ * `--name value`, `--name=value`, a single dash accepted, no abbreviations, arguments that are no
+ * option ignored) and checked with Kafka 4.0's TopicCommandOptions rules, in its order and with
+ * its messages. Values are converted when a command asks for them, as jopt-simple converts them.
+ */
+export class TopicsOptions {
+  private readonly given: ReadonlyMap<string, readonly string[]>;
+
+  constructor(given: ReadonlyMap<string, readonly string[]>) {
+    this.given = given;
+  }
+
+  has(name: string): boolean {
+    return this.given.has(name);
+  }
+
+  /** The option's value (jopt-simple's valueOf): an option meant once and given twice fails. */
+  value(name: string): string | undefined {
+    const values = this.given.get(name);
+    if (values === undefined || values.length === 0) return undefined;
+    if (values.length > 1) {
+      throw new CommandError(`Found multiple arguments for option ${name}, but you asked for only one`);
+    }
+    return values[0];
+  }
+
+  values(name: string): readonly string[] {
+    return this.given.get(name) ?? [];
+  }
+
+  /** An Integer option's value, converted as Java's Integer.valueOf converts it. */
+  integer(name: string): number | undefined {
+    const text = this.value(name);
+    if (text === undefined) return undefined;
+    const value = javaInt(text);
+    if (value === undefined) throw new CommandError(`Cannot parse argument '${text}' of option ${name}`);
+    return value;
+  }
+
+  get action(): Action {
+    return ACTIONS.find((a) => this.has(a)) as Action;
+  }
+}
+
+/** A decimal int as Java reads one (an optional sign, digits, within 32 bits), or undefined. */
+function javaInt(text: string): number | undefined {
+  const value = Number(text);
+  return /^[+-]?\d+$/.test(text) && value >= -(2 ** 31) && value < 2 ** 31 ? value : undefined;
+}
+
+export type ParsedCommandLine =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "run"; options: TopicsOptions };
+
+export interface Notices {
+  /** Kafka prints some notices on stdout, some on stderr, before the command runs. */
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const HELP_MESSAGE = "This tool helps to create, delete, describe, or change a topic.";
+
+/** Tokens into options, as jopt-simple reads them. */
+function readTokens(argv: readonly string[]): Map<string, string[]> {
+  const given = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === "--") break;
+    if (!token.startsWith("-") || token === "-") continue;
+    const body = token.slice(token.startsWith("--") ? 2 : 1);
+    const eq = body.indexOf("=");
+    const name = eq < 0 ? body : body.slice(0, eq);
+    const spec = SPECS_BY_NAME.get(name);
+    if (spec === undefined) throw new OptionsError(`${name} is not a recognized option`);
+    const values = given.get(name) ?? [];
+    given.set(name, values);
+    if (spec.arg === undefined) {
+      if (eq >= 0) throw new OptionsError(`Option ${name} does not take an argument`);
+      continue;
+    }
+    const value = eq >= 0 ? body.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new OptionsError(`Option ${name} requires an argument`);
+    values.push(value);
+  }
+  return given;
+}
+
+const REPORT_OPTIONS = [
+  "under-replicated-partitions",
+  "under-min-isr-partitions",
+  "at-min-isr-partitions",
+  "unavailable-partitions",
+] as const;
+
+function actionsBut(...allowed: Action[]): string[] {
+  return ACTIONS.filter((a) => !allowed.includes(a));
+}
+
+/** CommandLineUtils.checkInvalidArgs: `used` cannot go with any of `invalid`. */
+function checkInvalid(options: TopicsOptions, used: string, invalid: readonly string[]): void {
+  if (!options.has(used)) return;
+  const clash = invalid.find((o) => options.has(o));
+  if (clash !== undefined) throw new UsageError(`Option "[${used}]" can't be used with option "[${clash}]"`);
+}
+
+function checkRequired(options: TopicsOptions, name: string): void {
+  if (!options.has(name)) throw new UsageError(`Missing required argument "[${name}]"`);
+}
+
+/** Reads and checks the command line; notices (the --delete-config deprecation) go out as Kafka prints them. */
+export function parseTopicsCommandLine(argv: readonly string[], notices: Notices): ParsedCommandLine {
+  const options = new TopicsOptions(readTokens(argv));
+  if (argv.length === 0) throw new UsageError("Create, delete, describe, or change a topic.");
+  if (options.has("help")) return { kind: "help" };
+  if (options.has("version")) return { kind: "version" };
+  if (ACTIONS.filter((a) => options.has(a)).length !== 1) {
+    throw new UsageError(
+      "Command must include exactly one action: --list, --describe, --create, --alter or --delete",
+    );
+  }
+  if (options.has("delete-config")) {
+    notices.err(
+      "delete-config option is no longer supported and deprecated since version 4.0. The config will be fully removed in future releases.\n",
+    );
+  }
+
+  // Required arguments.
+  if (!options.has("bootstrap-server")) throw new OptionsError("--bootstrap-server must be specified");
+  if (options.has("describe") && options.has("if-exists")) {
+    if (!options.has("topic") && !options.has("topic-id")) {
+      throw new UsageError("--topic or --topic-id is required to describe a topic");
+    }
+    if (options.has("topic") && options.has("topic-id")) {
+      notices.out(
+        "Only topic id will be used when both --topic and --topic-id are specified and topicId is not Uuid.ZERO_UUID\n",
+      );
+    }
+  }
+  if (!options.has("list") && !options.has("describe")) checkRequired(options, "topic");
+  if (options.has("alter")) {
+    if (options.has("config")) {
+      throw new UsageError(
+        `Option combination "[[bootstrap-server], [config]]" can't be used with option "[alter]"${KAFKA_CONFIGS_HINT}`,
+      );
+    }
+    checkRequired(options, "partitions");
+  }
+
+  // Invalid combinations.
+  checkInvalid(options, "config", actionsBut("alter", "create"));
+  checkInvalid(options, "partitions", actionsBut("alter", "create"));
+  checkInvalid(options, "replication-factor", actionsBut("create"));
+  checkInvalid(options, "replica-assignment", actionsBut("alter", "create"));
+  if (options.has("create")) {
+    checkInvalid(options, "replica-assignment", ["partitions", "replication-factor"]);
+  }
+  for (const report of REPORT_OPTIONS) {
+    checkInvalid(options, report, [...actionsBut("describe"), "topics-with-overrides"]);
+  }
+  checkInvalid(options, "topics-with-overrides", [...actionsBut("describe"), ...REPORT_OPTIONS]);
+  checkInvalid(options, "if-exists", actionsBut("alter", "delete", "describe"));
+  checkInvalid(options, "if-not-exists", actionsBut("create"));
+  checkInvalid(options, "exclude-internal", actionsBut("list", "describe"));
+  return { kind: "run", options };
+}
+
+/** Java's String.split: trailing empty strings are dropped (unless nothing matched). */
+function javaSplit(text: string, separator: string | RegExp): string[] {
+  const parts = text.split(separator);
+  if (parts.length === 1) return parts;
+  while (parts.length > 0 && parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}
+
+/** Java's Integer.parseInt, with its NumberFormatException message. */
+function parseJavaInt(text: string): number {
+  const value = javaInt(text);
+  if (value === undefined) throw new CommandError(`For input string: "${text}"`);
+  return value;
+}
+
+/**
+ * `--replica-assignment 1:2,2:3`: the replicas of partition 0, 1, ... (Kafka's
+ * parseReplicaAssignment, its checks and messages); undefined when absent or empty.
+ */
+export function parseReplicaAssignment(text: string | undefined): number[][] | undefined {
+  if (text === undefined || text === "") return undefined;
+  const assignment: number[][] = [];
+  for (const [i, partition] of javaSplit(text, ",").entries()) {
+    const brokers = javaSplit(partition, ":").map((id) => parseJavaInt(id.trim()));
+    const duplicates = [...new Set(brokers.filter((b, at) => brokers.indexOf(b) !== at))];
+    if (duplicates.length > 0) {
+      throw new CommandError(
+        `Partition replica lists may not contain duplicate entries: ${duplicates.join(",")}`,
+      );
+    }
+    if (i > 0 && brokers.length !== assignment[0]?.length) {
+      throw new CommandError(`Partition ${i} has different replication factor: [${brokers.join(", ")}]`);
+    }
+    assignment.push(brokers);
+  }
+  return assignment;
+}
+
+/** `--config k=v` values into a map (Kafka's parseTopicConfigsToBeAdded); the broker checks names and values. */
+export function parseTopicConfigs(values: readonly string[]): Record<string, string> {
+  const pairs = values.map((v) => javaSplit(v, /\s*=\s*/));
+  if (!pairs.every((p) => p.length === 2)) {
+    throw new CommandError(
+      'requirement failed: Invalid topic config: all configs to be added must be in the format "key=val".',
+    );
+  }
+  return Object.fromEntries(pairs.map(([k, v]) => [(k as string).trim(), (v as string).trim()]));
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { parseProperties } from "../../base/index.js";
+import type { AdminClientOptions } from "../../client/index.js";
+import { CommandError } from "./errors.js";
+
+/** Kafka's admin client defaults (default.api.timeout.ms, request.timeout.ms). */
+const DEFAULT_API_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The admin client settings Brook's client has, by their Kafka names. */
+const NUMERIC_KEYS = {
+  "default.api.timeout.ms": { field: "timeoutMs", type: "INT" },
+  "request.timeout.ms": { field: "requestTimeoutMs", type: "INT" },
+  "retry.backoff.ms": { field: "retryBackoffMs", type: "LONG" },
+  "socket.connection.setup.timeout.ms": { field: "connectTimeoutMs", type: "LONG" },
+} as const;
+
+export interface AdminSettings {
+  options: AdminClientOptions;
+  /** One line each, for stderr: the keys given that Brook's client does not use. */
+  warnings: string[];
+}
+
+/**
+ * The admin client's options: `--bootstrap-server`, then the `--command-config` file's keys that
+ * Brook's client has (client.id and the timeouts); the others (SSL, SASL, ...) are ignored with a
+ * warning, and `bootstrap.servers` gives way to --bootstrap-server, as in Kafka.
+ */
+export function adminSettings(bootstrap: string, commandConfig: string | undefined): AdminSettings {
+  const options: AdminClientOptions = {
+    bootstrap,
+    clientId: "brook-topics",
+    timeoutMs: DEFAULT_API_TIMEOUT_MS,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  };
+  const warnings: string[] = [];
+  if (commandConfig === undefined) return { options, warnings };
+  let text: string;
+  try {
+    text = readFileSync(commandConfig, "utf8");
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : String(error);
+    throw new CommandError(`${commandConfig} (${reason})`);
+  }
+  for (const [key, value] of parseProperties(text)) {
+    if (key === "bootstrap.servers") continue;
+    if (key === "client.id") {
+      options.clientId = value;
+    } else if (key === "security.protocol" && value.trim().toUpperCase() === "PLAINTEXT") {
+      // What Brook's client speaks.
+    } else if (key in NUMERIC_KEYS) {
+      const { field, type } = NUMERIC_KEYS[key as keyof typeof NUMERIC_KEYS];
+      const trimmed = value.trim();
+      if (!/^\d+$/.test(trimmed)) {
+        throw new CommandError(
+          `Invalid value ${value} for configuration ${key}: Not a number of type ${type}`,
+        );
+      }
+      options[field] = Number(trimmed);
+    } else {
+      const why = key === "security.protocol" ? " (Brook's admin client speaks PLAINTEXT only)" : "";
+      warnings.push(
+        `WARN The configuration '${key}' was supplied but isn't used by Brook's admin client; ignored${why}.`,
+      );
+    }
+  }
+  return { options, warnings };
+}
