@@ -21,6 +21,11 @@ export interface ImageCaseResult {
   topics: number;
   /** µs per CreateTopics decision + RecordBuilder.add, median of the trials. */
   decideAddUs: number[];
+  /**
+   * µs per decision with one MetadataDelta (and a new image) per decision, as RecordBuilder did
+   * before it kept one delta per entry: the same run's reference for the change.
+   */
+  decideDeltaPerOpUs: number[];
   /** µs of RecordBuilder.add alone (Topic + Partition records). */
   addUs: number[];
   /** µs of the loader's replay of one 64-operation entry (MetadataDelta + apply). */
@@ -93,6 +98,7 @@ export function runImageSuite(options: {
   const results: ImageCaseResult[] = options.sizes.map((topics) => ({
     topics,
     decideAddUs: [],
+    decideDeltaPerOpUs: [],
     addUs: [],
     loaderEntryUs: [],
   }));
@@ -123,6 +129,25 @@ export function runImageSuite(options: {
         }
       }
       const decideAdd = ((nowMs() - t0) * 1000) / ops;
+      // The same with a delta and a new image per decision (the builder before).
+      t0 = nowMs();
+      for (let b = 0; b < blocks; b++) {
+        let current = image;
+        for (let k = 0; k < BLOCK; k++) {
+          const name = `new-${seq++}`;
+          const decided = controller.createTopics(
+            current,
+            [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+            defaults,
+            false,
+          );
+          const delta = new MetadataDelta(current);
+          let offset = current.offset + 1n;
+          for (const r of decided.records) delta.replay(r, offset++);
+          current = delta.apply();
+        }
+      }
+      const decidePerOp = ((nowMs() - t0) * 1000) / ops;
       // Replay alone.
       t0 = nowMs();
       for (let b = 0; b < blocks; b++) {
@@ -143,13 +168,14 @@ export function runImageSuite(options: {
       const loaderEntry = ((nowMs() - t0) * 1000) / entries;
       if (round === 0) continue; // warm-up
       result.decideAddUs.push(decideAdd);
+      result.decideDeltaPerOpUs.push(decidePerOp);
       result.addUs.push(add);
       result.loaderEntryUs.push(loaderEntry);
     }
   }
   for (const r of results) {
     options.log(
-      `  ${r.topics} topics: decide+add ${median(r.decideAddUs).toFixed(1)} µs/op, add ${median(r.addUs).toFixed(1)} µs/op, loader ${median(r.loaderEntryUs).toFixed(0)} µs per 64-op entry`,
+      `  ${r.topics} topics: decide+add ${median(r.decideAddUs).toFixed(1)} µs/op (a delta per decision: ${median(r.decideDeltaPerOpUs).toFixed(1)}), add ${median(r.addUs).toFixed(1)} µs/op, loader ${median(r.loaderEntryUs).toFixed(0)} µs per 64-op entry`,
     );
   }
   return results;

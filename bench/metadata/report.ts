@@ -76,14 +76,21 @@ export function imageTable(results: readonly ImageCaseResult[]): string {
     [
       "topics in the image",
       "CreateTopics decision + RecordBuilder.add, µs/op",
+      "the same, one MetadataDelta per decision (before), µs/op",
+      "before ÷ now (same trial)",
       "RecordBuilder.add alone, µs/op",
-      "ops/s one core could decide",
+      "decisions/s one core could make",
       "loader: one 64-op entry, µs",
     ],
-    ["r", "r", "r", "r", "r"],
+    ["r", "r", "r", "r", "r", "r", "r"],
     results.map((r) => [
       fmt(r.topics),
       mmm(r.decideAddUs),
+      mmm(r.decideDeltaPerOpUs),
+      mmm(
+        r.decideAddUs.map((now, i) => (r.decideDeltaPerOpUs[i] ?? Number.NaN) / now),
+        2,
+      ),
       mmm(r.addUs),
       fmt(1e6 / median(r.decideAddUs)),
       mmm(r.loaderEntryUs),
