@@ -91,6 +91,15 @@ async function main(): Promise<void> {
   }
 
   const log = (line: string) => console.log(line);
+  /** Runs a part and notes when it ran and the 1-min load average then (the load drifts a lot). */
+  const part = async <T>(name: string, run: () => Promise<T> | T): Promise<T> => {
+    const from = new Date().toISOString().slice(11, 19);
+    const loadFrom = loadAverage().split(" ")[0];
+    const result = await run();
+    info[`part ${name}`] =
+      `${from}-${new Date().toISOString().slice(11, 19)} UTC, 1-min load ${loadFrom} -> ${loadAverage().split(" ")[0]}`;
+    return result;
+  };
   let commit: CaseResult[] = [];
   let image: ImageCaseResult[] = [];
   let create: CreateCaseResult[] = [];
@@ -106,45 +115,53 @@ async function main(): Promise<void> {
             throw new Error(`--setups: ${s} is not members:shm|disk`);
           return { members: Number(members), medium };
         });
-      commit = await runCommitSuite({
-        rounds,
-        caseMs: Number(option("case-ms", "1000")),
-        warmupMs,
-        diskRoot: etcdRoot,
-        setups,
-        controllerInflight: numbers(option("inflight", "1,8,64")),
-        log,
-      });
+      commit = await part("commit", () =>
+        runCommitSuite({
+          rounds,
+          caseMs: Number(option("case-ms", "1000")),
+          warmupMs,
+          diskRoot: etcdRoot,
+          setups,
+          controllerInflight: numbers(option("inflight", "1,8,64")),
+          log,
+        }),
+      );
     }
     if (parts.has("image")) {
       log("# controller CPU per operation against the image size (in process, no etcd)");
-      image = runImageSuite({
-        sizes: numbers(option("image-sizes", "0,1000,5000,20000")),
-        rounds,
-        opsPerTrial: 640,
-        log,
-      });
+      image = await part("image", () =>
+        runImageSuite({
+          sizes: numbers(option("image-sizes", "0,1000,5000,20000")),
+          rounds,
+          opsPerTrial: 640,
+          log,
+        }),
+      );
     }
     if (parts.has("create")) {
       create = (
-        await runCreateTopicsSuite({
-          etcdRoot,
-          rounds,
-          caseMs: Number(option("create-ms", "2000")),
-          warmupMs: 300,
-          creators: Number(option("creators", "16")),
-          log,
-        })
+        await part("create", () =>
+          runCreateTopicsSuite({
+            etcdRoot,
+            rounds,
+            caseMs: Number(option("create-ms", "2000")),
+            warmupMs: 300,
+            creators: Number(option("creators", "16")),
+            log,
+          }),
+        )
       ).cases;
     }
     if (parts.has("failover")) {
-      failover = await runFailoverSuite({
-        etcdRoot,
-        sessionTimeoutsMs: numbers(option("timeouts", "9000,2000")),
-        reps: Number(option("reps", "5")),
-        brokerReps: Number(option("broker-reps", "3")),
-        log,
-      });
+      failover = await part("failover", () =>
+        runFailoverSuite({
+          etcdRoot,
+          sessionTimeoutsMs: numbers(option("timeouts", "9000,2000")),
+          reps: Number(option("reps", "5")),
+          brokerReps: Number(option("broker-reps", "3")),
+          log,
+        }),
+      );
     }
   } finally {
     clearInterval(loadTimer);
