@@ -1,12 +1,16 @@
 import { describeError, type Logger } from "../base/index.js";
-import { BrokerConnections } from "../client/index.js";
+import { BrokerConnections, type KafkaConnection } from "../client/index.js";
+import type { BrokerEndpoint, ControllerInfo } from "../metadata/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
 import type { RequestContext } from "./api-handler.js";
 import type { NodeMetadata } from "./node-metadata.js";
 
 /** Client id of requests one Brook node sends another's controller: never forwarded again. */
 const FORWARDED_CLIENT_ID_PREFIX = "brook-broker-";
-/** How long a forward waits for an election to name the active controller. */
+/**
+ * While no controller is named (an election), a forward looks again at every change of the active
+ * controller and at least this often (this node may take office without the name changing).
+ */
 const CONTROLLER_WAIT_STEP_MS = 50;
 
 /**
@@ -52,37 +56,85 @@ export class ControllerForwarder {
    */
   async send<Res>(apiKey: number, apiVersion: number, request: object, timeoutMs: number): Promise<Res> {
     const deadline = performance.now() + timeoutMs;
-    let controller = this.metadata.activeController;
-    // The store may name this very node while its controller is still taking office: wait for it.
-    while (controller?.endPoint == null || controller.nodeId === this.metadata.nodeId) {
-      if (this.metadata.isActiveController)
-        throw new KafkaError(ErrorCode.NOT_CONTROLLER, "this node became the controller");
-      if (performance.now() >= deadline)
-        throw new KafkaError(ErrorCode.NOT_CONTROLLER, "no active controller");
-      await new Promise((resolve) => setTimeout(resolve, CONTROLLER_WAIT_STEP_MS).unref());
-      controller = this.metadata.activeController;
+    for (;;) {
+      let controller = this.metadata.activeController;
+      // The store may name this very node while its controller is still taking office: wait for it.
+      while (controller?.endPoint == null || controller.nodeId === this.metadata.nodeId) {
+        if (this.metadata.isActiveController)
+          throw new KafkaError(ErrorCode.NOT_CONTROLLER, "this node became the controller");
+        if (performance.now() >= deadline)
+          throw new KafkaError(ErrorCode.NOT_CONTROLLER, "no active controller");
+        await this.controllerChange(CONTROLLER_WAIT_STEP_MS);
+        controller = this.metadata.activeController;
+      }
+      const endPoint = controller.endPoint;
+      let response: Res;
+      try {
+        const connection = await this.connect(controller, endPoint);
+        // A new controller was named while connecting to the old one (a crashed controller's
+        // connection waits out the reconnect backoff, up to a second): nothing was sent, so the
+        // request goes to the new one at once.
+        if (connection === null) continue;
+        response = await connection.request<Res>(apiKey, apiVersion, request, {
+          timeoutMs: Math.max(1, deadline - performance.now()),
+        });
+      } catch (error) {
+        this.log.warn(`forwarding to controller ${controller.nodeId} failed: ${describeError(error)}`);
+        throw new KafkaError(
+          ErrorCode.NOT_CONTROLLER,
+          `the controller (node ${controller.nodeId}) did not answer`,
+        );
+      }
+      await this.metadata.loader.catchUp().catch(() => {});
+      return response;
     }
-    const endPoint = controller.endPoint;
-    let response: Res;
-    try {
-      response = await this.connections.request<Res>(endPoint, apiKey, apiVersion, request, {
-        timeoutMs: Math.max(1, deadline - performance.now()),
-        purpose: "controller",
+  }
+
+  /** Resolves at the next change of the active controller, or after `maxWaitMs`. */
+  private controllerChange(maxWaitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let stop = () => {};
+      const timer = setTimeout(() => {
+        stop();
+        resolve();
+      }, maxWaitMs);
+      timer.unref();
+      stop = this.metadata.onControllerChange(() => {
+        clearTimeout(timer);
+        stop();
+        resolve();
       });
-    } catch (error) {
-      this.log.warn(`forwarding to controller ${controller.nodeId} failed: ${describeError(error)}`);
-      throw new KafkaError(
-        ErrorCode.NOT_CONTROLLER,
-        `the controller (node ${controller.nodeId}) did not answer`,
+    });
+  }
+
+  /** The connection to the controller's endpoint, or null once another controller is named first. */
+  private connect(controller: ControllerInfo, endPoint: BrokerEndpoint): Promise<KafkaConnection | null> {
+    return new Promise((resolve, reject) => {
+      const stop = this.metadata.onControllerChange((c) => {
+        if (c?.nodeId === controller.nodeId && sameEndpoint(c.endPoint, endPoint)) return;
+        stop();
+        resolve(null);
+      });
+      this.connections.connection(endPoint, "controller").then(
+        (connection) => {
+          stop();
+          resolve(connection);
+        },
+        (error: unknown) => {
+          stop();
+          reject(error);
+        },
       );
-    }
-    await this.metadata.loader.catchUp().catch(() => {});
-    return response;
+    });
   }
 
   close(): void {
     void this.connections.close();
   }
+}
+
+function sameEndpoint(a: BrokerEndpoint | null, b: BrokerEndpoint): boolean {
+  return a !== null && a.host === b.host && a.port === b.port;
 }
 
 export function isForwarded(context: RequestContext): boolean {

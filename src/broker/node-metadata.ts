@@ -44,6 +44,7 @@ export class NodeMetadata {
   private endPoints: BrokerEndpoint[] = [];
   private active: ControllerInfo | null = null;
   private controllerWatch: Subscription | null = null;
+  private readonly controllerListeners = new Set<(controller: ControllerInfo | null) => void>();
 
   constructor(options: NodeMetadataOptions) {
     this.options = options;
@@ -87,6 +88,12 @@ export class NodeMetadata {
     return this.active;
   }
 
+  /** Calls `listener` on every change of the active controller, until the returned function is called. */
+  onControllerChange(listener: (controller: ControllerInfo | null) => void): () => void {
+    this.controllerListeners.add(listener);
+    return () => this.controllerListeners.delete(listener);
+  }
+
   get isActiveController(): boolean {
     return this.controller?.isActive ?? false;
   }
@@ -101,6 +108,7 @@ export class NodeMetadata {
     this.endPoints = endPoints;
     this.controllerWatch = this.quorum.watchController((c) => {
       this.active = c;
+      for (const listener of [...this.controllerListeners]) listener(c);
     });
     this.controller?.start();
     this.lifecycle?.start();

@@ -38,6 +38,7 @@ export {
 export { RecordBuilder } from "./controller/record-builder.js";
 export { placeReplicas } from "./controller/replica-placement.js";
 export {
+  collidingTopicName,
   INTERNAL_TOPICS,
   TOPIC_NAME_LENGTH_MAX,
   topicNameProblem,

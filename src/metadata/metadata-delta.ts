@@ -10,7 +10,9 @@ import { type ConfigResourceType, type MetadataRecord, NO_LEADER_CHANGE } from "
 
 /**
  * Changes to a MetadataImage, accumulated record by record and turned into a new image by
- * `apply()`. Only what changed is copied, so replaying a small batch over a large image is cheap.
+ * `apply()`. A map of the image (brokers, topics, configs) is copied the first time a record
+ * changes it, so a delta costs O(size of the maps it changes) once, however many records it holds:
+ * replay a batch in one delta rather than one delta per record.
  * Records are trusted here (the controller validated them); a record that contradicts the image
  * is a bug and fails an assertion.
  */
@@ -35,6 +37,8 @@ export class MetadataDelta {
   private lastOffset: bigint;
   private brokers: Map<number, BrokerRegistration> | null = null;
   private topicsById: Map<Uuid, TopicImage> | null = null;
+  /** Kept in step with topicsById (same objects, same order), so that apply() need not rebuild it. */
+  private topicsByName: Map<string, TopicImage> | null = null;
   private configs: Map<ConfigResourceType, Map<string, Map<string, string>>> | null = null;
   private nextProducerId: bigint;
   private features: Map<string, number> | null = null;
@@ -120,8 +124,8 @@ export class MetadataDelta {
         return;
       }
       case "Topic":
-        assert(!this.mutableTopics().has(record.topicId), `topic id ${record.topicId} exists`);
-        this.mutableTopics().set(record.topicId, { id: record.topicId, name: record.name, partitions: [] });
+        assert(!this.topics().has(record.topicId), `topic id ${record.topicId} exists`);
+        this.setTopic({ id: record.topicId, name: record.name, partitions: [] });
         this.changedTopics.set(record.topicId, new Set());
         return;
       case "Partition":
@@ -131,9 +135,11 @@ export class MetadataDelta {
         this.replayPartitionChange(record);
         return;
       case "RemoveTopic": {
-        const topic = this.mutableTopics().get(record.topicId);
+        const topic = this.topics().get(record.topicId);
         assert(topic !== undefined, `removing unknown topic id ${record.topicId}`);
         this.mutableTopics().delete(record.topicId);
+        const byName = this.mutableTopicsByName();
+        if (byName.get(topic.name)?.id === topic.id) byName.delete(topic.name);
         this.mutableConfigs(2).delete(topic.name);
         this.changedTopics.delete(record.topicId);
         this.removedTopics.set(record.topicId, topic.name);
@@ -157,7 +163,7 @@ export class MetadataDelta {
   }
 
   private replayPartition(record: Extract<MetadataRecord, { type: "Partition" }>): void {
-    const topic = this.mutableTopics().get(record.topicId);
+    const topic = this.topics().get(record.topicId);
     assert(topic !== undefined, `partition of unknown topic id ${record.topicId}`);
     assert(record.partitionId === topic.partitions.length, "partitions are created in order");
     const partition: PartitionRegistration = {
@@ -168,12 +174,12 @@ export class MetadataDelta {
       leaderEpoch: record.leaderEpoch,
       partitionEpoch: record.partitionEpoch,
     };
-    this.mutableTopics().set(record.topicId, { ...topic, partitions: [...topic.partitions, partition] });
+    this.setTopic({ ...topic, partitions: [...topic.partitions, partition] });
     this.touchPartition(record.topicId, record.partitionId);
   }
 
   private replayPartitionChange(record: Extract<MetadataRecord, { type: "PartitionChange" }>): void {
-    const topic = this.mutableTopics().get(record.topicId);
+    const topic = this.topics().get(record.topicId);
     const current = topic?.partitions[record.partitionId];
     assert(topic !== undefined && current !== undefined, "change of an unknown partition");
     const leaderChanged = record.leader !== NO_LEADER_CHANGE && record.leader !== current.leader;
@@ -189,7 +195,7 @@ export class MetadataDelta {
     };
     const partitions = [...topic.partitions];
     partitions[record.partitionId] = next;
-    this.mutableTopics().set(record.topicId, { ...topic, partitions });
+    this.setTopic({ ...topic, partitions });
     this.touchPartition(record.topicId, record.partitionId);
   }
 
@@ -208,9 +214,25 @@ export class MetadataDelta {
     return this.brokers;
   }
 
+  /** The topics as replayed so far, for reading (copies nothing). */
+  private topics(): ReadonlyMap<Uuid, TopicImage> {
+    return this.topicsById ?? this.base.topicsById;
+  }
+
   private mutableTopics(): Map<Uuid, TopicImage> {
     if (this.topicsById === null) this.topicsById = new Map(this.base.topicsById);
     return this.topicsById;
+  }
+
+  private mutableTopicsByName(): Map<string, TopicImage> {
+    if (this.topicsByName === null) this.topicsByName = new Map(this.base.topicsByName);
+    return this.topicsByName;
+  }
+
+  /** Adds or replaces a topic in both indexes (a replaced topic keeps its place in iteration order). */
+  private setTopic(topic: TopicImage): void {
+    this.mutableTopics().set(topic.id, topic);
+    this.mutableTopicsByName().set(topic.name, topic);
   }
 
   private mutableConfigs(type: ConfigResourceType): Map<string, Map<string, string>> {
@@ -228,17 +250,19 @@ export class MetadataDelta {
     return byResource;
   }
 
+  /**
+   * The image with every record replayed so far. It shares the delta's maps, copied from the base
+   * image on their first change: the base image is never changed, but records replayed after
+   * `apply()` change the images it returned. Only RecordBuilder does that (its images are valid
+   * until its next add, which keeps a controller's batch of decisions from copying the whole
+   * image per decision); every other owner of a delta applies it once and drops it.
+   */
   apply(): MetadataImage {
-    const topicsById = this.topicsById ?? this.base.topicsById;
-    const topicsByName =
-      this.topicsById === null
-        ? this.base.topicsByName
-        : new Map([...topicsById.values()].map((t) => [t.name, t]));
     return new MetadataImage({
       offset: this.lastOffset,
       brokers: this.brokers ?? this.base.brokers,
-      topicsById,
-      topicsByName,
+      topicsById: this.topicsById ?? this.base.topicsById,
+      topicsByName: this.topicsByName ?? this.base.topicsByName,
       configs: this.configs ?? this.base.configs,
       nextProducerId: this.nextProducerId,
       features: this.features ?? this.base.features,

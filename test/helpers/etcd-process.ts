@@ -40,6 +40,11 @@ export interface EtcdClusterOptions {
   readonly extraArgs?: readonly string[];
   /** Serve clients over TLS with these files (see `makeTestCertificates`); peers stay on plain HTTP. */
   readonly tls?: EtcdTls;
+  /**
+   * The directory the members' data directories go under (a new directory is made in it and
+   * removed by `dispose()`). Default /dev/shm when it exists, else the system's temp directory.
+   */
+  readonly dataRoot?: string;
 }
 
 export interface EtcdTls {
@@ -123,7 +128,9 @@ export class EtcdCluster {
   private static async create(options: EtcdClusterOptions): Promise<EtcdCluster> {
     const count = options.members ?? 1;
     const ports = await freePorts(2 * count);
-    const base = existsSync("/dev/shm") && statSync("/dev/shm").isDirectory() ? "/dev/shm" : tmpdir();
+    const base =
+      options.dataRoot ??
+      (existsSync("/dev/shm") && statSync("/dev/shm").isDirectory() ? "/dev/shm" : tmpdir());
     const root = mkdtempSync(join(base, "brook-etcd-"));
     const members: EtcdMember[] = [];
     const scheme = options.tls ? "https" : "http";
@@ -178,6 +185,11 @@ export class EtcdCluster {
   alive(index: number): boolean {
     const child = this.processes[index]?.child;
     return child != null && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** The member's process id while it runs (for CPU accounting in benchmarks). */
+  pid(index: number): number | undefined {
+    return this.alive(index) ? this.processes[index]?.child?.pid : undefined;
   }
 
   /** What the member wrote to stdout and stderr (the tail), for failure messages. */

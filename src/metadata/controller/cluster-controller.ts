@@ -4,7 +4,7 @@ import type { MetadataImage } from "../metadata-image.js";
 import { ConfigResourceType, type MetadataRecord } from "../metadata-records.js";
 import { METADATA_TOPIC } from "../metadata-topic.js";
 import { placeReplicas } from "./replica-placement.js";
-import { topicNameProblem, topicNamesCollide } from "./topic-name.js";
+import { collidingTopicName, topicNameProblem } from "./topic-name.js";
 
 /**
  * Validates a topic's whole set of overrides (cross-field rules such as min.compaction.lag.ms <=
@@ -160,9 +160,7 @@ export class ClusterController {
         errorMessage: `Topic '${request.name}' already exists.`,
       };
     }
-    const collision = [...image.topicsByName.keys(), ...createdInThisRequest].find((n) =>
-      topicNamesCollide(n, request.name),
-    );
+    const collision = collidingTopicName(request.name, image.topicsByName.keys(), createdInThisRequest);
     if (collision !== undefined) {
       return {
         errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,

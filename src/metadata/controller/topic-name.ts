@@ -18,4 +18,21 @@ export function topicNamesCollide(a: string, b: string): boolean {
   return a !== b && a.replaceAll(".", "_") === b.replaceAll(".", "_");
 }
 
+/**
+ * The first name in `names` (in order) that collides with `name` (topicNamesCollide), or undefined.
+ * Called per created topic with every existing name, so it allocates nothing for names that cannot
+ * collide: a name without '.' or '_' collides with none, and a colliding name has the same length.
+ */
+export function collidingTopicName(name: string, ...names: Iterable<string>[]): string | undefined {
+  if (!name.includes(".") && !name.includes("_")) return undefined;
+  const normalized = name.replaceAll(".", "_");
+  for (const list of names) {
+    for (const other of list) {
+      if (other.length === name.length && other !== name && other.replaceAll(".", "_") === normalized)
+        return other;
+    }
+  }
+  return undefined;
+}
+
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(["__consumer_offsets", "__transaction_state"]);
