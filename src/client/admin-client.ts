@@ -451,9 +451,16 @@ export class AdminClient {
     let todo = [...items];
     while (todo.length > 0) {
       const batch = todo;
-      const answered = await this.withBroker(deadline, nodeId, (connection, timeoutMs) =>
-        send(connection, batch, timeoutMs),
-      );
+      let answered: R[];
+      try {
+        answered = await this.withBroker(deadline, nodeId, (connection, timeoutMs) =>
+          send(connection, batch, timeoutMs),
+        );
+      } catch (error) {
+        // A retry cut short by the deadline: the answers already had are the result.
+        if (results.size === 0 || !deadline.expired()) throw error;
+        break;
+      }
       const byKey = new Map(answered.map((r) => [resultKeyOf(r), r]));
       todo = [];
       for (const item of batch) {
