@@ -47,13 +47,19 @@ import { ControllerForwarder } from "./controller-forwarder.js";
 import { allocateProducerIdsOnController } from "./controller-requests.js";
 import { connectEtcd } from "./etcd-connect.js";
 import { FetchSessionCache } from "./fetch-session.js";
-import { createGroupCoordinator, syncGroupCoordinatorPartitions } from "./group-coordination.js";
+import {
+  createGroupCoordinator,
+  ensureOffsetsTopic,
+  syncGroupCoordinatorPartitions,
+} from "./group-coordination.js";
+import type { HandlerContext } from "./handler-context.js";
 import { IsrChanges } from "./isr-changes.js";
 import { formattedClusterId, loadOrFormatLogDirs } from "./meta-properties.js";
 import { NodeMetadata } from "./node-metadata.js";
 import { ProducerIdManager } from "./producer-id-manager.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { topicDefaults, topicLogConfig } from "./topic-config.js";
+import { autoCreateTopics, mayAutoCreate } from "./topic-creation.js";
 
 /** Where a cluster's metadata lives when it is not etcd and not the node's own log (in-process clusters). */
 export interface SharedMetadataStore {
@@ -127,6 +133,8 @@ export class Broker {
   readonly producerIds: ProducerIdManager;
   readonly topicDefaults: LogConfig;
   readonly dispatcher: RequestDispatcher;
+  /** What the request handlers see of this broker (built here, handed to `handlers`). */
+  readonly handlerContext: HandlerContext;
   private socketServer: SocketServer | null = null;
   private producerExpiryTimer: NodeJS.Timeout | null = null;
   private advertised: ListenerConfig[] = [];
@@ -153,6 +161,7 @@ export class Broker {
     this.nodeId = fields.config.nodeId;
     this.logManager = fields.logManager;
     this.topicDefaults = topicDefaults(fields.config);
+    this.handlerContext = handlerContextOf(this);
     this.controller = new ClusterController({
       random: this.env.random,
       newTopicId: () => randomUuid(() => this.env.randomBytes16()),
@@ -496,6 +505,63 @@ export class Broker {
     await this.metadata.abandon();
     await this.logManager.shutdown();
   }
+}
+
+/**
+ * The broker as its handlers see it (see handler-context.ts). Every member reads through to the
+ * broker's parts, so it is current whenever read and may be built before those parts are.
+ */
+function handlerContextOf(broker: Broker): HandlerContext {
+  const context: HandlerContext = {
+    get image() {
+      return broker.image;
+    },
+    clusterId: broker.clusterId,
+    nodeId: broker.nodeId,
+    get activeControllerId() {
+      return broker.activeControllerId;
+    },
+    get listeners() {
+      return broker.listeners;
+    },
+    isInternalTopic: (topic) => broker.isInternalTopic(topic),
+    get isActiveController() {
+      return broker.metadata.isActiveController;
+    },
+    decide: (name, decide) => broker.decide(name, decide),
+    get controller() {
+      return broker.controller;
+    },
+    controllerDefaults: () => broker.controllerDefaults(),
+    get forwarder() {
+      return broker.forwarder;
+    },
+    get replicaManager() {
+      return broker.replicaManager;
+    },
+    get isrChanges() {
+      return broker.isrChanges;
+    },
+    get fetchSessions() {
+      return broker.fetchSessions;
+    },
+    parkedFetches: 0,
+    get groupCoordinator() {
+      return broker.groupCoordinator;
+    },
+    ensureOffsetsTopic: () => ensureOffsetsTopic(broker),
+    mayAutoCreate: (topic) => mayAutoCreate(broker, topic),
+    autoCreateTopics: (names) => autoCreateTopics(broker, names),
+    get producerIds() {
+      return broker.producerIds;
+    },
+    config: broker.config,
+    topicDefaults: broker.topicDefaults,
+    log: broker.log,
+    clock: broker.clock,
+    advertisedVersions: () => broker.dispatcher.advertisedVersions(),
+  };
+  return context;
 }
 
 /** The metadata changes in the replica manager's terms. */

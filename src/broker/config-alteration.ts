@@ -7,10 +7,10 @@ import {
 } from "../metadata/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
 import { LOG_CONFIG_KEYS, validateTopicConfigs } from "../storage/index.js";
-import type { Broker } from "./broker.js";
 import { brokerConfigKeys } from "./broker-config.js";
 import { KAFKA_DYNAMIC_BROKER_CONFIGS } from "./broker-config-describe.js";
 import { ConfigResourceKind, checkResourceNodeId, configResourceKindName } from "./config-resource.js";
+import type { BrokerSettings, ControllerAccess, MetadataView } from "./handler-context.js";
 
 /** IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType ids). */
 export const AlterConfigOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -65,7 +65,7 @@ export function everyResourceFailed(
  * nothing is set dynamically) succeeds.
  */
 export async function alterConfigs(
-  broker: Broker,
+  broker: MetadataView & ControllerAccess & BrokerSettings,
   resources: readonly ResourceToAlter[],
   options: { validateOnly: boolean; legacy: boolean },
 ): Promise<ResourceAlterResult[]> {
@@ -80,7 +80,7 @@ export async function alterConfigs(
 }
 
 function alterConfigsAgainst(
-  broker: Broker,
+  broker: MetadataView & ControllerAccess & BrokerSettings,
   image: MetadataImage,
   resources: readonly ResourceToAlter[],
   options: { validateOnly: boolean; legacy: boolean },
@@ -107,7 +107,7 @@ function alterConfigsAgainst(
 }
 
 function alterResource(
-  broker: Broker,
+  broker: MetadataView & ControllerAccess & BrokerSettings,
   image: MetadataImage,
   resource: ResourceToAlter,
   legacy: boolean,
@@ -144,7 +144,7 @@ function alterResource(
 
 /** Validates the topic's new set of overrides as a whole, then lets the controller write the diff. */
 function alterTopic(
-  broker: Broker,
+  broker: ControllerAccess & BrokerSettings,
   image: MetadataImage,
   resource: ResourceToAlter,
   legacy: boolean,
@@ -221,7 +221,7 @@ function javaSplit(value: string): string[] {
   return parts;
 }
 
-function alterBroker(broker: Broker, resource: ResourceToAlter): void {
+function alterBroker(broker: MetadataView, resource: ResourceToAlter): void {
   const nodeId = broker.nodeId;
   if (resource.resourceName !== "") checkResourceNodeId(resource.resourceName, nodeId, "Node", `${nodeId},`);
   const unknownOp = resource.configs.find((c) => c.op < AlterConfigOp.SET || c.op > AlterConfigOp.SUBTRACT);
@@ -243,7 +243,7 @@ function alterBroker(broker: Broker, resource: ResourceToAlter): void {
 }
 
 /** Brook has no runtime-adjustable loggers: every logger name is unknown, as Kafka reports it. */
-function alterBrokerLoggers(broker: Broker, resource: ResourceToAlter): void {
+function alterBrokerLoggers(broker: MetadataView, resource: ResourceToAlter): void {
   checkResourceNodeId(resource.resourceName, broker.nodeId, "Node", String(broker.nodeId));
   for (const c of resource.configs) {
     if (c.op === AlterConfigOp.SET || c.op === AlterConfigOp.DELETE)

@@ -5,7 +5,7 @@ import {
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * AllocateProducerIds (KIP-730), from a broker to the active controller: the next block of
@@ -13,14 +13,14 @@ import type { Broker } from "../broker.js";
  * answers; any other node says NOT_CONTROLLER and the broker asks again. Like Kafka's, it is an
  * inter-broker API, not advertised to clients.
  */
-export function allocateProducerIdsHandler(broker: Broker) {
+export function allocateProducerIdsHandler(broker: MetadataView & ControllerAccess) {
   return defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponseInput>({
     apiKey: ApiKey.AllocateProducerIds,
     minVersion: 0,
     maxVersion: 0,
     advertised: false,
     async handle(request) {
-      if (!broker.metadata.isActiveController) return failed(ErrorCode.NOT_CONTROLLER);
+      if (!broker.isActiveController) return failed(ErrorCode.NOT_CONTROLLER);
       const registration = broker.image.brokers.get(request.brokerId);
       if (registration === undefined || registration.epoch !== request.brokerEpoch) {
         return failed(ErrorCode.STALE_BROKER_EPOCH);

@@ -1,8 +1,8 @@
 import { type AlterConfigsRequest, type AlterConfigsResponseInput, ApiKey } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
 import { AlterConfigOp, alterConfigs, everyResourceFailed } from "../config-alteration.js";
 import { ConfigResourceKind } from "../config-resource.js";
+import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * AlterConfigs (v0-2), the legacy API: the configs given replace the resource's whole set of
@@ -12,7 +12,7 @@ import { ConfigResourceKind } from "../config-resource.js";
 /** AlterConfigs has no timeout of its own: a forward waits as long as Kafka's inter-broker requests. */
 const FORWARD_TIMEOUT_MS = 30_000;
 
-export function alterConfigsHandler(broker: Broker) {
+export function alterConfigsHandler(broker: MetadataView & ControllerAccess & BrokerSettings) {
   return defineHandler<AlterConfigsRequest, AlterConfigsResponseInput>({
     apiKey: ApiKey.AlterConfigs,
     minVersion: 0,

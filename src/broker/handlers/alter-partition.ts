@@ -6,7 +6,7 @@ import {
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * AlterPartition (KIP-497), from a partition leader to the active controller: ISR changes,
@@ -15,14 +15,14 @@ import type { Broker } from "../broker.js";
  * asks again. v0-1 name topics, v2+ use topic ids, v3 carries broker epochs per ISR member. An
  * inter-broker API, not advertised to clients.
  */
-export function alterPartitionHandler(broker: Broker) {
+export function alterPartitionHandler(broker: MetadataView & ControllerAccess) {
   return defineHandler<AlterPartitionRequest, AlterPartitionResponseInput>({
     apiKey: ApiKey.AlterPartition,
     minVersion: 0,
     maxVersion: 3,
     advertised: false,
     async handle(request, context) {
-      if (!broker.metadata.isActiveController) return failed(ErrorCode.NOT_CONTROLLER);
+      if (!broker.isActiveController) return failed(ErrorCode.NOT_CONTROLLER);
       const v = context.apiVersion;
       const changes = request.topics.flatMap((t) => {
         const topicId = v >= 2 ? t.topicId : broker.image.topic(t.topicName)?.id;

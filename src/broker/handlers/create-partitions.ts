@@ -7,7 +7,7 @@ import {
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { ControllerAccess, MetadataView } from "../handler-context.js";
 
 type Result = CreatePartitionsResponseCreatePartitionsTopicResultInput;
 
@@ -17,7 +17,7 @@ type Result = CreatePartitionsResponseCreatePartitionsTopicResultInput;
  * ControllerApis answers it), and one request may add at most the broker's per-request partition
  * limit (POLICY_VIOLATION beyond it, the same limit CreateTopics applies).
  */
-export function createPartitionsHandler(broker: Broker) {
+export function createPartitionsHandler(broker: MetadataView & ControllerAccess) {
   return defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInput>({
     apiKey: ApiKey.CreatePartitions,
     minVersion: 0,
@@ -59,7 +59,7 @@ export function createPartitionsHandler(broker: Broker) {
 
 /** Splits the topics into those whose new partitions fit the per-request limit and those refused. */
 function withinPartitionBudget(
-  broker: Broker,
+  broker: MetadataView & ControllerAccess,
   topics: readonly CreatePartitionsRequestCreatePartitionsTopic[],
 ): { accepted: CreatePartitionsRequestCreatePartitionsTopic[]; refused: Result[] } {
   let budget = broker.controllerDefaults().partitionsPerRequestMax;

@@ -6,7 +6,7 @@ import {
   ZERO_UUID,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
 import { describeTopicConfigs } from "../topic-config.js";
 
 /**
@@ -14,7 +14,7 @@ import { describeTopicConfigs } from "../topic-config.js";
  * a client that gets NONE can produce at once. v5+ returns the new topic's configs; a topic that
  * failed has none, sent as an empty list: the spec allows null, but Kafka never sends it.
  */
-export function createTopicsHandler(broker: Broker) {
+export function createTopicsHandler(broker: MetadataView & ControllerAccess & BrokerSettings) {
   return defineHandler<CreateTopicsRequest, CreateTopicsResponseInput>({
     apiKey: ApiKey.CreateTopics,
     minVersion: 2,

@@ -8,7 +8,7 @@ import {
   ZERO_UUID,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
 
 type Result = DeleteTopicsResponseDeletableTopicResultInput;
 
@@ -19,7 +19,7 @@ type Result = DeleteTopicsResponseDeletableTopicResultInput;
  * With delete.topic.enable=false every topic gets TOPIC_DELETION_DISABLED (INVALID_REQUEST before
  * v3, which predates that code). The partition logs go when the committed image drops the topic.
  */
-export function deleteTopicsHandler(broker: Broker) {
+export function deleteTopicsHandler(broker: MetadataView & ControllerAccess & BrokerSettings) {
   return defineHandler<DeleteTopicsRequest, DeleteTopicsResponseInput>({
     apiKey: ApiKey.DeleteTopics,
     minVersion: 1,

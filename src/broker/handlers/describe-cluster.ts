@@ -8,7 +8,7 @@ import {
 } from "../../protocol/index.js";
 import { defineHandler, type RequestContext } from "../api-handler.js";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_AUTHORIZED_OPERATIONS } from "../authorized-operations.js";
-import type { Broker } from "../broker.js";
+import type { BrokerSettings, MetadataView } from "../handler-context.js";
 
 /** KIP-919 endpoint types. */
 const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
@@ -25,7 +25,7 @@ const ENDPOINT_TYPE_NAMES = new Map<number, string>([
  * unknown type UNSUPPORTED_ENDPOINT_TYPE. Without an authorizer every cluster operation is
  * authorized, which is what ClusterAuthorizedOperations reports when asked for.
  */
-export function describeClusterHandler(broker: Broker) {
+export function describeClusterHandler(broker: MetadataView & BrokerSettings) {
   return defineHandler<DescribeClusterRequest, DescribeClusterResponseInput>({
     apiKey: ApiKey.DescribeCluster,
     minVersion: 0,
@@ -70,7 +70,7 @@ export function describeClusterHandler(broker: Broker) {
 
 /** Live (unfenced) brokers with an endpoint on the request's listener. */
 function brokerNodes(
-  broker: Broker,
+  broker: MetadataView,
   context: RequestContext,
 ): DescribeClusterResponseDescribeClusterBrokerInput[] {
   return broker.image.liveBrokers().flatMap((b) => {
@@ -81,7 +81,7 @@ function brokerNodes(
 
 /** The controllers: this combined node, at its controller listener's bound address. */
 function controllerNodes(
-  broker: Broker,
+  broker: MetadataView,
   context: RequestContext,
 ): DescribeClusterResponseDescribeClusterBrokerInput[] {
   const bound = broker.listeners.find((l) => l.name === context.listenerName);

@@ -9,10 +9,10 @@ import {
   KafkaError,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
 import { describeBrokerConfigs } from "../broker-config-describe.js";
 import { ConfigResourceKind, checkResourceNodeId, configResourceKindName } from "../config-resource.js";
 import { ConfigSource, type DescribedConfig } from "../config-synonyms.js";
+import type { BrokerSettings, MetadataView } from "../handler-context.js";
 import { describeTopicConfigs } from "../topic-config.js";
 
 interface DescribeOptions {
@@ -28,7 +28,7 @@ const KNOWN_KINDS: ReadonlySet<number> = new Set(Object.values(ConfigResourceKin
  * request gets an empty list). Errors are per resource, as Kafka's ConfigHelper reports them; a
  * resource type Kafka does not know fails the whole request with INVALID_REQUEST.
  */
-export function describeConfigsHandler(broker: Broker) {
+export function describeConfigsHandler(broker: MetadataView & BrokerSettings) {
   return defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInput>({
     apiKey: ApiKey.DescribeConfigs,
     minVersion: 1,
@@ -86,7 +86,7 @@ function failed(
 }
 
 function describeResource(
-  broker: Broker,
+  broker: MetadataView & BrokerSettings,
   resource: DescribeConfigsRequestDescribeConfigsResource,
   options: DescribeOptions,
 ): DescribedConfig[] {

@@ -11,7 +11,7 @@ import {
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
 import { TOPIC_AUTHORIZED_OPERATIONS } from "../authorized-operations.js";
-import type { Broker } from "../broker.js";
+import type { MetadataView } from "../handler-context.js";
 
 /** Partitions one response may carry at most (Kafka's max.request.partition.size.limit default). */
 const RESPONSE_PARTITIONS_MAX = 2000;
@@ -27,7 +27,7 @@ type PartitionResult = DescribeTopicPartitionsResponseDescribeTopicPartitionsRes
  * cannot occur); a named topic that does not exist gets UNKNOWN_TOPIC_OR_PARTITION. Brook has no
  * eligible leader replicas (KIP-966 ELR is off), so both ELR lists are empty.
  */
-export function describeTopicPartitionsHandler(broker: Broker) {
+export function describeTopicPartitionsHandler(broker: MetadataView) {
   return defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseInput>({
     apiKey: ApiKey.DescribeTopicPartitions,
     minVersion: 0,
@@ -98,7 +98,7 @@ function unknownTopic(name: string): TopicResult {
 }
 
 function describeTopic(
-  broker: Broker,
+  broker: MetadataView,
   image: MetadataImage,
   topic: TopicImage,
   start: number,

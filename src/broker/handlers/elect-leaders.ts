@@ -6,14 +6,14 @@ import {
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * ElectLeaders 0-2 (KIP-183, KIP-460; `kafka-leader-election.sh`): preferred or unclean leader
  * elections, decided by the active controller (forwarded there from any broker) and answered once
  * committed. v0 knows only preferred elections.
  */
-export function electLeadersHandler(broker: Broker) {
+export function electLeadersHandler(broker: MetadataView & ControllerAccess) {
   return defineHandler<ElectLeadersRequest, ElectLeadersResponseInput>({
     apiKey: ApiKey.ElectLeaders,
     minVersion: 0,

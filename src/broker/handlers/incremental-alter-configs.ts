@@ -4,9 +4,9 @@ import {
   type IncrementalAlterConfigsResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
 import { alterConfigs, everyResourceFailed } from "../config-alteration.js";
 import { ConfigResourceKind } from "../config-resource.js";
+import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * IncrementalAlterConfigs (v0-1, KIP-339): SET, DELETE, and APPEND / SUBTRACT on list configs
@@ -17,7 +17,7 @@ import { ConfigResourceKind } from "../config-resource.js";
 /** AlterConfigs has no timeout of its own: a forward waits as long as Kafka's inter-broker requests. */
 const FORWARD_TIMEOUT_MS = 30_000;
 
-export function incrementalAlterConfigsHandler(broker: Broker) {
+export function incrementalAlterConfigsHandler(broker: MetadataView & ControllerAccess & BrokerSettings) {
   return defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput>({
     apiKey: ApiKey.IncrementalAlterConfigs,
     minVersion: 0,

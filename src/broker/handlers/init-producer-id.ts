@@ -6,7 +6,7 @@ import {
   KafkaError,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { ProducerIdAccess } from "../handler-context.js";
 
 /**
  * InitProducerId 0-5 for idempotent producers (KIP-98, KIP-360, KIP-730).
@@ -22,7 +22,7 @@ import type { Broker } from "../broker.js";
  * coordinator for that id is unavailable (retriable: a transactional client retries, then times
  * out in initTransactions). An empty transactional id is INVALID_REQUEST, as in Kafka.
  */
-export function initProducerIdHandler(broker: Broker) {
+export function initProducerIdHandler(broker: ProducerIdAccess) {
   return defineHandler<InitProducerIdRequest, InitProducerIdResponseInput>({
     apiKey: ApiKey.InitProducerId,
     minVersion: 0,

@@ -1,0 +1,130 @@
+import type { Clock, Logger } from "../base/index.js";
+import type { GroupCoordinatorRuntime } from "../coordinator/index.js";
+import type {
+  ClusterController,
+  ControllerDefaults,
+  MetadataImage,
+  MetadataRecord,
+} from "../metadata/index.js";
+import type { BoundListener } from "../network/index.js";
+import type { Partition, ReplicaManager } from "../replication/index.js";
+import type { LogConfig } from "../storage/index.js";
+import type { BrokerConfig } from "./broker-config.js";
+import type { ControllerForwarder } from "./controller-forwarder.js";
+import type { FetchSessionCache } from "./fetch-session.js";
+import type { ProducerIdManager } from "./producer-id-manager.js";
+
+/*
+ * What request handlers (and the helpers they share) may use of the node that serves them, in
+ * slices by concern. A handler's factory names the slices it touches, e.g.
+ * `createTopicsHandler(broker: MetadataView & ControllerAccess & BrokerSettings)`, so its signature
+ * says what it reads and changes, and a test can build it from a fake of those slices alone,
+ * without a Broker, its logs or a listener. `Broker` builds one `HandlerContext` that reads through
+ * to its parts (always current: `image` is the latest committed image at every read) and hands it
+ * to `brokerHandlers`. Handlers keep calling it `broker`: it is the broker, as far as they see it.
+ * Nothing here imports `broker.ts`, so the helpers that take these slices import no cycle.
+ */
+
+/** The cluster as this node knows it: the committed metadata image and who is who. */
+export interface MetadataView {
+  /** The latest committed image; after an await, read it again for what was committed meanwhile. */
+  readonly image: MetadataImage;
+  readonly clusterId: string;
+  readonly nodeId: number;
+  /** The active controller's node id, or -1 during an election (Metadata's controllerId). */
+  readonly activeControllerId: number;
+  /** This node's Kafka listeners with their bound ports (empty until they are bound). */
+  readonly listeners: readonly BoundListener[];
+  isInternalTopic(topic: string): boolean;
+}
+
+/** What a handler needs of the forwarder: requests that must go to the active controller. */
+export type ControllerForwarding = Pick<ControllerForwarder, "shouldForward" | "forward" | "send">;
+
+/**
+ * Changes to the cluster's shape: decided here when this node is the active controller (`decide`
+ * with the controller's pure decisions), otherwise forwarded to the node that is.
+ */
+export interface ControllerAccess {
+  readonly isActiveController: boolean;
+  /**
+   * Decides a change as the active controller: `decide` turns the current image into records and a
+   * result, which is returned once the records are committed. NOT_CONTROLLER when this node is not it.
+   */
+  decide<T>(
+    name: string,
+    decide: (image: MetadataImage) => { records: MetadataRecord[]; result: T },
+  ): Promise<T>;
+  /** The controller's decisions, pure functions of an image. */
+  readonly controller: ClusterController;
+  /** This broker's defaults for new topics (num.partitions, default.replication.factor, limits). */
+  controllerDefaults(): ControllerDefaults;
+  readonly forwarder: ControllerForwarding;
+}
+
+/** The partitions this broker hosts, and the ISR changes its leaders propose. */
+export interface PartitionAccess {
+  readonly replicaManager: ReplicaManager;
+  /** After a follower's fetch: the follower, if it caught up (and may serve), is proposed for the ISR. */
+  readonly isrChanges: { maybeExpand(partition: Partition, replicaId: number): void };
+}
+
+/** Fetch's own state: incremental fetch sessions (KIP-227) and the parked long polls. */
+export interface FetchState {
+  readonly fetchSessions: FetchSessionCache;
+  /** Fetches waiting for data now, on all connections together (bounded by the fetch handler). */
+  parkedFetches: number;
+}
+
+/** Consumer groups and committed offsets, on the `__consumer_offsets` partitions this broker leads. */
+export interface GroupAccess {
+  readonly groupCoordinator: GroupCoordinatorRuntime;
+  /**
+   * Creates `__consumer_offsets` when missing (the first coordinator lookup does); resolves to
+   * NONE, or the error to report (COORDINATOR_NOT_AVAILABLE when it cannot be created now).
+   */
+  ensureOffsetsTopic(): Promise<number>;
+}
+
+/** Topics created because a client named them (auto.create.topics.enable). */
+export interface TopicAutoCreation {
+  /** The broker allows it and the topic is not internal. */
+  mayAutoCreate(topic: string): boolean;
+  /** Creates the missing ones with the broker's defaults; the error per topic that failed, or NONE. */
+  autoCreateTopics(names: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** Producer ids for idempotent producers, in blocks from the controller. */
+export interface ProducerIdAccess {
+  readonly producerIds: Pick<ProducerIdManager, "generateProducerId">;
+}
+
+/** This node's configuration, and what it logs and tells the time with. */
+export interface BrokerSettings {
+  readonly config: BrokerConfig;
+  /** Topic configs as the broker's properties set them, before a topic's own overrides. */
+  readonly topicDefaults: LogConfig;
+  readonly log: Logger;
+  readonly clock: Clock;
+}
+
+/** One API's version range as ApiVersions advertises it. */
+export interface AdvertisedVersions {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+/** Everything the handlers get together: what `brokerHandlers` hands out slice by slice. */
+export interface HandlerContext
+  extends MetadataView,
+    ControllerAccess,
+    PartitionAccess,
+    FetchState,
+    GroupAccess,
+    TopicAutoCreation,
+    ProducerIdAccess,
+    BrokerSettings {
+  /** What ApiVersions advertises: the APIs the dispatcher serves (known once it holds the handlers). */
+  advertisedVersions(): AdvertisedVersions[];
+}
