@@ -74,8 +74,11 @@ export interface BrokerOptions {
   /** Timers, randomness and identifiers; the system's by default. */
   env?: Env;
   log?: Logger;
-  /** Handlers to register; the server layer passes the full set (see handlers/index.ts). */
-  handlers: (broker: Broker) => AnyApiHandler[];
+  /**
+   * Handlers to register, built from what they may use of the broker (handler-context.ts); the
+   * server layer passes the full set (see handlers/index.ts).
+   */
+  handlers: (broker: HandlerContext) => AnyApiHandler[];
   /** A metadata store shared with other nodes of an in-process cluster (instead of etcd.connect). */
   metadataStore?: SharedMetadataStore;
 }
@@ -90,8 +93,6 @@ const METADATA_LOG_PROPERTIES = new Map([
 
 /** Partitions one CreateTopics/CreatePartitions request may create. */
 const PARTITIONS_PER_REQUEST_MAX = 100_000;
-/** Parked long-poll fetches, all connections together; more are answered at once. */
-export const PARKED_FETCHES_MAX = 10_000;
 /** Metadata records are ~50-100 bytes: Kafka's snapshot threshold in bytes, as a record count. */
 const METADATA_RECORD_BYTES_TYPICAL = 64;
 /** Requests between brokers and the controller: Kafka's inter-broker request.timeout.ms. */
@@ -139,7 +140,6 @@ export class Broker {
   private producerExpiryTimer: NodeJS.Timeout | null = null;
   private advertised: ListenerConfig[] = [];
   private stopped = false;
-  parkedFetches = 0;
   readonly startedAtMs: number;
 
   private constructor(fields: {
@@ -150,7 +150,7 @@ export class Broker {
     clusterId: string;
     logManager: LogManager;
     quorum: MetadataQuorum;
-    handlers: (broker: Broker) => AnyApiHandler[];
+    handlers: (broker: HandlerContext) => AnyApiHandler[];
   }) {
     this.config = fields.config;
     this.clock = fields.clock;
@@ -240,13 +240,12 @@ export class Broker {
         onError: (error, context) => replicasLog.error(`producer state ${context}: ${String(error)}`),
       },
     });
-    this.producerIds = new ProducerIdManager(() => allocateProducerIdsOnController(this));
+    this.producerIds = new ProducerIdManager(() => allocateProducerIdsOnController(this.handlerContext));
     this.isrChanges = new IsrChanges(this, this.timers, this.log.child("isr"));
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this);
-    this.dispatcher = new RequestDispatcher(fields.handlers(this), this.log.child("requests"), {
-      heldUntilOpen: true,
-    });
+    const handlers = fields.handlers(this.handlerContext);
+    this.dispatcher = new RequestDispatcher(handlers, this.log.child("requests"), { heldUntilOpen: true });
     this.startedAtMs = this.clock.nowMs();
   }
 
@@ -359,6 +358,11 @@ export class Broker {
 
   get advertisedListeners(): readonly ListenerConfig[] {
     return this.advertised;
+  }
+
+  /** Long-poll fetches waiting for data now. */
+  get parkedFetches(): number {
+    return this.handlerContext.parkedFetches;
   }
 
   get connectionCount(): number {
@@ -549,9 +553,9 @@ function handlerContextOf(broker: Broker): HandlerContext {
     get groupCoordinator() {
       return broker.groupCoordinator;
     },
-    ensureOffsetsTopic: () => ensureOffsetsTopic(broker),
-    mayAutoCreate: (topic) => mayAutoCreate(broker, topic),
-    autoCreateTopics: (names) => autoCreateTopics(broker, names),
+    ensureOffsetsTopic: () => ensureOffsetsTopic(context),
+    mayAutoCreate: (topic) => mayAutoCreate(context, topic),
+    autoCreateTopics: (names) => autoCreateTopics(context, names),
     get producerIds() {
       return broker.producerIds;
     },

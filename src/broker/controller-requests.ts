@@ -6,7 +6,7 @@ import {
   ErrorCode,
   KafkaError,
 } from "../protocol/index.js";
-import type { Broker } from "./broker.js";
+import type { ControllerAccess, MetadataView } from "./handler-context.js";
 import type { ProducerIdBlock } from "./producer-id-manager.js";
 
 /** How long a broker's own request to the controller may take (auto-creation, producer ids). */
@@ -18,10 +18,10 @@ const CONTROLLER_REQUEST_TIMEOUT_MS = 30_000;
  * sent to it as the Kafka request a KRaft broker sends (CreateTopics, AllocateProducerIds).
  */
 export async function createTopicsOnController(
-  broker: Broker,
+  broker: ControllerAccess,
   requests: readonly CreateTopicRequest[],
 ): Promise<CreateTopicResult[]> {
-  if (broker.metadata.isActiveController) {
+  if (broker.isActiveController) {
     return broker.decide("create topics", (image) => {
       const decided = broker.controller.createTopics(image, requests, broker.controllerDefaults(), false);
       return { records: decided.records, result: decided.results };
@@ -56,9 +56,11 @@ export async function createTopicsOnController(
   }));
 }
 
-export async function allocateProducerIdsOnController(broker: Broker): Promise<ProducerIdBlock> {
+export async function allocateProducerIdsOnController(
+  broker: MetadataView & ControllerAccess,
+): Promise<ProducerIdBlock> {
   const brokerEpoch = broker.image.brokers.get(broker.nodeId)?.epoch ?? -1n;
-  if (broker.metadata.isActiveController) {
+  if (broker.isActiveController) {
     return broker.decide("allocate producer ids", (image) => {
       const block = broker.controller.allocateProducerIds(image, broker.nodeId, brokerEpoch);
       return { records: block.records, result: { firstProducerId: block.firstProducerId, size: block.size } };

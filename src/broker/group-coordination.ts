@@ -7,6 +7,7 @@ import {
 import type { MetadataImage } from "../metadata/index.js";
 import type { Broker } from "./broker.js";
 import type { BrokerConfig } from "./broker-config.js";
+import type { BrokerSettings, ControllerAccess, GroupAccess, MetadataView } from "./handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC, PartitionOffsetsTopicLog } from "./offsets-topic-log.js";
 import { ensureInternalTopic } from "./topic-creation.js";
 
@@ -72,7 +73,9 @@ export function syncGroupCoordinatorPartitions(broker: Broker, image: MetadataIm
  * compacted, `offsets.topic.segment.bytes` segments, batches kept as written. Fewer live brokers
  * than `offsets.topic.replication.factor` answer COORDINATOR_NOT_AVAILABLE, as Kafka does.
  */
-export async function ensureOffsetsTopic(broker: Broker): Promise<number> {
+export async function ensureOffsetsTopic(
+  broker: MetadataView & ControllerAccess & BrokerSettings & Pick<GroupAccess, "groupCoordinator">,
+): Promise<number> {
   const created = await ensureInternalTopic(
     broker,
     CONSUMER_OFFSETS_TOPIC,

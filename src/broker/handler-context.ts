@@ -69,10 +69,13 @@ export interface PartitionAccess {
   readonly isrChanges: { maybeExpand(partition: Partition, replicaId: number): void };
 }
 
+/** Parked long-poll fetches, all connections together; more are answered at once. */
+export const PARKED_FETCHES_MAX = 10_000;
+
 /** Fetch's own state: incremental fetch sessions (KIP-227) and the parked long polls. */
 export interface FetchState {
   readonly fetchSessions: FetchSessionCache;
-  /** Fetches waiting for data now, on all connections together (bounded by the fetch handler). */
+  /** Fetches waiting for data now; at most PARKED_FETCHES_MAX. */
   parkedFetches: number;
 }
 

@@ -5,15 +5,15 @@ import {
   topicNameProblem,
 } from "../metadata/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
-import type { Broker } from "./broker.js";
 import { createTopicsOnController } from "./controller-requests.js";
+import type { BrokerSettings, ControllerAccess, MetadataView } from "./handler-context.js";
 
 /**
  * Auto-creation of topics a client asks for (auto.create.topics.enable), with the broker's
  * defaults. Returns the error to report for a topic that could not be created, or NONE.
  */
 export async function autoCreateTopics(
-  broker: Broker,
+  broker: MetadataView & ControllerAccess & BrokerSettings,
   names: readonly string[],
 ): Promise<Map<string, number>> {
   const outcome = new Map<string, number>();
@@ -52,13 +52,13 @@ export async function autoCreateTopics(
   return outcome;
 }
 
-export function mayAutoCreate(broker: Broker, name: string): boolean {
+export function mayAutoCreate(broker: BrokerSettings, name: string): boolean {
   return broker.config.bool("auto.create.topics.enable") && !INTERNAL_TOPICS.has(name);
 }
 
 /** Creates an internal topic (__consumer_offsets, _schemas, ...) if missing, with its configs. */
 export async function ensureInternalTopic(
-  broker: Broker,
+  broker: MetadataView & ControllerAccess & BrokerSettings,
   name: string,
   numPartitions: number,
   replicationFactor: number,

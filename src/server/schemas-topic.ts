@@ -28,7 +28,8 @@ export class SchemasTopicBackend implements SchemaLogBackend {
   /** Creates `_schemas` (1 partition, compacted) unless it exists. */
   async ensureTopic(): Promise<void> {
     const replication = Math.max(1, Math.min(3, this.broker.image.liveBrokers().length));
-    const { errorCode } = await ensureInternalTopic(this.broker, SCHEMAS_TOPIC, 1, replication, {
+    const broker = this.broker.handlerContext;
+    const { errorCode } = await ensureInternalTopic(broker, SCHEMAS_TOPIC, 1, replication, {
       "cleanup.policy": "compact",
     });
     if (errorCode !== ErrorCode.NONE) throw new KafkaError(errorCode, `cannot create ${SCHEMAS_TOPIC}`);

@@ -1,12 +1,12 @@
 import { ApiKey, type DeleteGroupsRequest, type DeleteGroupsResponseInput } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess } from "../handler-context.js";
 
 /**
  * DeleteGroups 0-2 (`kafka-consumer-groups --delete`): an empty group goes with its committed
  * offsets; a group with members gets NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND.
  */
-export function deleteGroupsHandler(broker: Broker) {
+export function deleteGroupsHandler(broker: GroupAccess) {
   return defineHandler<DeleteGroupsRequest, DeleteGroupsResponseInput>({
     apiKey: ApiKey.DeleteGroups,
     minVersion: 0,

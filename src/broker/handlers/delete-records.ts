@@ -9,7 +9,7 @@ import {
 } from "../../protocol/index.js";
 import { isDeleteRetained } from "../../storage/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { MetadataView, PartitionAccess } from "../handler-context.js";
 
 /** DeleteRecords' offset meaning "up to the high watermark". */
 const HIGH_WATERMARK = -1n;
@@ -22,7 +22,7 @@ const HIGH_WATERMARK = -1n;
  * topic without the delete cleanup policy, INVALID_TOPIC_EXCEPTION on internal topics. With an ISR
  * of one there is no follower to wait for, so the timeout never applies.
  */
-export function deleteRecordsHandler(broker: Broker) {
+export function deleteRecordsHandler(broker: MetadataView & PartitionAccess) {
   return defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInput>({
     apiKey: ApiKey.DeleteRecords,
     minVersion: 0,
@@ -61,7 +61,7 @@ function failed(
 }
 
 function deletePartitionRecords(
-  broker: Broker,
+  broker: MetadataView & PartitionAccess,
   topic: string,
   partitionIndex: number,
   offset: bigint,

@@ -5,7 +5,7 @@ import {
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess } from "../handler-context.js";
 
 /** Kafka's AclOperation codes a group supports: READ (3), DELETE (6), DESCRIBE (8). */
 const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -19,7 +19,7 @@ const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
  * `kafka-consumer-groups --reset-offsets` relies on it. v3+ may ask for the authorized operations:
  * without an authorizer, every operation a group supports.
  */
-export function describeGroupsHandler(broker: Broker) {
+export function describeGroupsHandler(broker: GroupAccess) {
   return defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInput>({
     apiKey: ApiKey.DescribeGroups,
     minVersion: 0,

@@ -10,7 +10,7 @@ import {
 } from "../../protocol/index.js";
 import type { Partition } from "../../replication/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { BrokerSettings, PartitionAccess } from "../handler-context.js";
 
 /**
  * DescribeLogDirs (v1-4; Kafka 4 dropped v0): for each configured log dir, the partitions this
@@ -19,7 +19,7 @@ import type { Broker } from "../broker.js";
  * (AlterReplicaLogDirs). v3 adds a top-level error code, v4 the volume's total and usable bytes.
  * The metadata log is not a partition of the cluster and is not listed, as in KRaft.
  */
-export function describeLogDirsHandler(broker: Broker) {
+export function describeLogDirsHandler(broker: PartitionAccess & BrokerSettings) {
   return defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInput>({
     apiKey: ApiKey.DescribeLogDirs,
     minVersion: 1,

@@ -7,7 +7,7 @@ import {
   KafkaError,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { MetadataView, PartitionAccess } from "../handler-context.js";
 
 /**
  * DescribeProducers 0 (KIP-664): per partition this broker leads, the producers it remembers
@@ -15,7 +15,7 @@ import type { Broker } from "../broker.js";
  * currentTxnStartOffset is -1). A partition it does not lead gets NOT_LEADER_OR_FOLLOWER, an
  * unknown one UNKNOWN_TOPIC_OR_PARTITION.
  */
-export function describeProducersHandler(broker: Broker) {
+export function describeProducersHandler(broker: MetadataView & PartitionAccess) {
   return defineHandler<DescribeProducersRequest, DescribeProducersResponseInput>({
     apiKey: ApiKey.DescribeProducers,
     minVersion: 0,
@@ -45,7 +45,7 @@ export function describeProducersHandler(broker: Broker) {
 }
 
 function describePartition(
-  broker: Broker,
+  broker: MetadataView & PartitionAccess,
   topic: string,
   partitionIndex: number,
   known: boolean,

@@ -11,9 +11,15 @@ import {
 import { IsolationLevel, type Partition } from "../../replication/index.js";
 import { OffsetOutOfRangeError } from "../../storage/index.js";
 import { defineHandler, NO_RESPONSE, type RequestContext } from "../api-handler.js";
-import { type Broker, PARKED_FETCHES_MAX } from "../broker.js";
 import { onConnectionClose } from "../connection-close-hooks.js";
 import type { FetchPartitionResult, FetchPosition } from "../fetch-session.js";
+import {
+  type BrokerSettings,
+  type FetchState,
+  type MetadataView,
+  PARKED_FETCHES_MAX,
+  type PartitionAccess,
+} from "../handler-context.js";
 
 interface Target {
   key: string;
@@ -52,7 +58,7 @@ const NO_RECORDS: readonly Buffer[] = [];
  * without copying. A fetch that finds fewer than minBytes waits (long poll) until an append to one
  * of its partitions or maxWaitMs. Incremental fetch sessions (KIP-227) answer only what changed.
  */
-export function fetchHandler(broker: Broker) {
+export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState & BrokerSettings) {
   return defineHandler<FetchRequest, FetchResponseInput>({
     apiKey: ApiKey.Fetch,
     minVersion: 4,
@@ -115,7 +121,7 @@ export function fetchHandler(broker: Broker) {
   });
 }
 
-function resolveTargets(broker: Broker, request: FetchRequest, usesIds: boolean): Target[] {
+function resolveTargets(broker: MetadataView, request: FetchRequest, usesIds: boolean): Target[] {
   const targets: Target[] = [];
   for (const t of request.topics) {
     const name = usesIds ? (broker.image.topicsById.get(t.topicId)?.name ?? null) : t.topic;
@@ -141,7 +147,7 @@ function resolveTargets(broker: Broker, request: FetchRequest, usesIds: boolean)
 }
 
 /** A partition the session remembers but the request did not name again. */
-function targetFromKey(broker: Broker, position: FetchPosition, usesIds: boolean): Target {
+function targetFromKey(broker: MetadataView, position: FetchPosition, usesIds: boolean): Target {
   const cut = position.key.lastIndexOf(":");
   const ident = position.key.slice(0, cut);
   const partition = Number(position.key.slice(cut + 1));
@@ -159,7 +165,7 @@ function targetFromKey(broker: Broker, position: FetchPosition, usesIds: boolean
 }
 
 function readAll(
-  broker: Broker,
+  broker: MetadataView & PartitionAccess & BrokerSettings,
   request: FetchRequest,
   targets: Target[],
   context: RequestContext,
@@ -187,7 +193,7 @@ function readAll(
 }
 
 function readOne(
-  broker: Broker,
+  broker: MetadataView & PartitionAccess & BrokerSettings,
   request: FetchRequest,
   target: Target,
   maxBytes: number,
@@ -247,7 +253,7 @@ function readOne(
 
 /** A follower's fetch: from the log end it has, up to what this leader has (not the high watermark). */
 function readForFollower(
-  broker: Broker,
+  broker: PartitionAccess,
   partition: Partition,
   target: Target,
   maxBytes: number,
@@ -297,7 +303,7 @@ function shouldWait(reads: PartitionRead[], minBytes: number, waitMs: number): b
  * fill a log's listener limit for other clients' fetches.
  */
 function waitForData(
-  broker: Broker,
+  broker: PartitionAccess & FetchState,
   targets: Target[],
   waitMs: number,
   connection: Connection,

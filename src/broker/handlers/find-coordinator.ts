@@ -6,8 +6,7 @@ import {
   type FindCoordinatorResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
-import { ensureOffsetsTopic } from "../group-coordination.js";
+import type { GroupAccess, MetadataView } from "../handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC } from "../offsets-topic-log.js";
 
 /** Kafka's CoordinatorType ids. */
@@ -19,7 +18,7 @@ const CoordinatorType = { group: 0, transaction: 1 } as const;
  * (`coordinatorKeys`), older versions one. The first lookup creates `__consumer_offsets`.
  * Transaction coordinators do not exist yet: key type 1 gets COORDINATOR_NOT_AVAILABLE.
  */
-export function findCoordinatorHandler(broker: Broker) {
+export function findCoordinatorHandler(broker: MetadataView & GroupAccess) {
   return defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInput>({
     apiKey: ApiKey.FindCoordinator,
     minVersion: 0,
@@ -47,7 +46,7 @@ export function findCoordinatorHandler(broker: Broker) {
 }
 
 async function findCoordinator(
-  broker: Broker,
+  broker: MetadataView & GroupAccess,
   key: string,
   keyType: number,
   listenerName: string,
@@ -62,7 +61,7 @@ async function findCoordinator(
   if (keyType !== CoordinatorType.group) {
     return noCoordinator(key, ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
   }
-  const created = await ensureOffsetsTopic(broker);
+  const created = await broker.ensureOffsetsTopic();
   if (created !== ErrorCode.NONE) {
     return noCoordinator(
       key,

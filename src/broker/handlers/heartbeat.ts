@@ -1,12 +1,12 @@
 import { ApiKey, type HeartbeatRequest, type HeartbeatResponseInput } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess } from "../handler-context.js";
 
 /**
  * Heartbeat 0-4: keeps a member's session alive, and is how most clients learn of a rebalance
  * (REBALANCE_IN_PROGRESS). v3 added `groupInstanceId`.
  */
-export function heartbeatHandler(broker: Broker) {
+export function heartbeatHandler(broker: GroupAccess) {
   return defineHandler<HeartbeatRequest, HeartbeatResponseInput>({
     apiKey: ApiKey.Heartbeat,
     minVersion: 0,

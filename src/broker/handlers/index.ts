@@ -1,5 +1,5 @@
 import type { AnyApiHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { HandlerContext } from "../handler-context.js";
 import { allocateProducerIdsHandler } from "./allocate-producer-ids.js";
 import { alterConfigsHandler } from "./alter-configs.js";
 import { alterPartitionHandler } from "./alter-partition.js";
@@ -34,29 +34,28 @@ import { produceHandler } from "./produce.js";
 import { syncGroupHandler } from "./sync-group.js";
 
 /** Every API the broker serves; ApiVersions advertises exactly these. */
-export function brokerHandlers(broker: Broker): AnyApiHandler[] {
-  const context = broker.handlerContext;
+export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
   return [
-    apiVersionsHandler(() => broker.dispatcher.advertisedVersions()),
+    apiVersionsHandler(() => broker.advertisedVersions()),
     metadataHandler(broker),
     produceHandler(broker),
     fetchHandler(broker),
     listOffsetsHandler(broker),
-    createTopicsHandler(context),
-    deleteTopicsHandler(context),
-    createPartitionsHandler(context),
-    describeClusterHandler(context),
-    describeConfigsHandler(context),
-    alterConfigsHandler(context),
-    incrementalAlterConfigsHandler(context),
+    createTopicsHandler(broker),
+    deleteTopicsHandler(broker),
+    createPartitionsHandler(broker),
+    describeClusterHandler(broker),
+    describeConfigsHandler(broker),
+    alterConfigsHandler(broker),
+    incrementalAlterConfigsHandler(broker),
     deleteRecordsHandler(broker),
     offsetForLeaderEpochHandler(broker),
     describeLogDirsHandler(broker),
-    describeTopicPartitionsHandler(context),
-    initProducerIdHandler(context),
-    allocateProducerIdsHandler(context),
-    alterPartitionHandler(context),
-    electLeadersHandler(context),
+    describeTopicPartitionsHandler(broker),
+    initProducerIdHandler(broker),
+    allocateProducerIdsHandler(broker),
+    alterPartitionHandler(broker),
+    electLeadersHandler(broker),
     describeProducersHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),

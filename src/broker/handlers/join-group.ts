@@ -1,7 +1,7 @@
 import type { JoinGroupResponse } from "../../coordinator/index.js";
 import { ApiKey, type JoinGroupRequest, type JoinGroupResponseInput } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess } from "../handler-context.js";
 import { coordinatorContext } from "./group-request-context.js";
 
 /** JoinGroup v7 made the response's protocol type and name nullable. */
@@ -13,7 +13,7 @@ const NULLABLE_PROTOCOL_VERSION = 7;
  * has no rebalance timeout (-1: the session timeout is used), v5 added `groupInstanceId`, and the
  * protocol name is "" below v7 where the coordinator has none, null from v7.
  */
-export function joinGroupHandler(broker: Broker) {
+export function joinGroupHandler(broker: GroupAccess) {
   return defineHandler<JoinGroupRequest, JoinGroupResponseInput>({
     apiKey: ApiKey.JoinGroup,
     minVersion: 0,

@@ -6,7 +6,7 @@ import {
   type LeaveGroupResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess } from "../handler-context.js";
 
 /** LeaveGroup v3 (KIP-345) replaced the single member id with a batch of members. */
 const BATCHED_MEMBERS_VERSION = 3;
@@ -16,7 +16,7 @@ const BATCHED_MEMBERS_VERSION = 3;
  * member's (Kafka's LeaveGroupResponse folds them the same way). v3+ name several members, each
  * with an optional `groupInstanceId` (v5: a reason), and get an error per member.
  */
-export function leaveGroupHandler(broker: Broker) {
+export function leaveGroupHandler(broker: GroupAccess) {
   return defineHandler<LeaveGroupRequest, LeaveGroupResponseInput>({
     apiKey: ApiKey.LeaveGroup,
     minVersion: 0,

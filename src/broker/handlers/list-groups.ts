@@ -1,13 +1,13 @@
 import { ApiKey, type ListGroupsRequest, type ListGroupsResponseInput } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess } from "../handler-context.js";
 
 /**
  * ListGroups 0-5: the groups of every `__consumer_offsets` partition this broker leads. v4 added
  * the state filter (`kafka-consumer-groups --list --state`), v5 the type filter; classic groups
  * are of type "classic". Groups that only hold committed offsets have protocol type "".
  */
-export function listGroupsHandler(broker: Broker) {
+export function listGroupsHandler(broker: GroupAccess) {
   return defineHandler<ListGroupsRequest, ListGroupsResponseInput>({
     apiKey: ApiKey.ListGroups,
     minVersion: 0,

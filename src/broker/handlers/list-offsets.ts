@@ -8,7 +8,7 @@ import {
 } from "../../protocol/index.js";
 import { IsolationLevel } from "../../replication/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { MetadataView, PartitionAccess } from "../handler-context.js";
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -20,7 +20,7 @@ const EARLIEST_LOCAL = -4n;
  * earliest, max timestamp (v7+), earliest local (v8+), or the first offset whose timestamp is at
  * least the one asked, among offsets a consumer may read.
  */
-export function listOffsetsHandler(broker: Broker) {
+export function listOffsetsHandler(broker: MetadataView & PartitionAccess) {
   return defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
     apiKey: ApiKey.ListOffsets,
     minVersion: 1,
@@ -76,7 +76,7 @@ function failed(
 }
 
 function lookup(
-  broker: Broker,
+  broker: MetadataView & PartitionAccess,
   topic: string,
   partitionIndex: number,
   timestamp: bigint,

@@ -9,8 +9,7 @@ import {
   ZERO_UUID,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
-import { autoCreateTopics, mayAutoCreate } from "../topic-creation.js";
+import type { MetadataView, TopicAutoCreation } from "../handler-context.js";
 
 /**
  * Metadata: brokers on the listener the client used, the cluster id, a live controller id (the
@@ -18,7 +17,7 @@ import { autoCreateTopics, mayAutoCreate } from "../topic-creation.js";
  * replicas and ISR. Unknown topics are created when the client allows it and the broker is
  * configured to (auto.create.topics.enable); v0 asks for all topics with an empty list.
  */
-export function metadataHandler(broker: Broker) {
+export function metadataHandler(broker: MetadataView & TopicAutoCreation) {
   return defineHandler<MetadataRequest, MetadataResponseInput>({
     apiKey: ApiKey.Metadata,
     minVersion: 0,
@@ -34,9 +33,9 @@ export function metadataHandler(broker: Broker) {
         const missing = (request.topics ?? [])
           .map((t) => t.name)
           .filter(
-            (n): n is string => n !== null && broker.image.topic(n) === undefined && mayAutoCreate(broker, n),
+            (n): n is string => n !== null && broker.image.topic(n) === undefined && broker.mayAutoCreate(n),
           );
-        if (missing.length > 0) await autoCreateTopics(broker, missing);
+        if (missing.length > 0) await broker.autoCreateTopics(missing);
       }
       const image = broker.image;
       const topics: MetadataResponseMetadataResponseTopicInput[] = [];
@@ -100,7 +99,7 @@ function unknownTopicError(name: string): number {
     : ErrorCode.INVALID_TOPIC_EXCEPTION;
 }
 
-function describeTopic(broker: Broker, topic: TopicImage): MetadataResponseMetadataResponseTopicInput {
+function describeTopic(broker: MetadataView, topic: TopicImage): MetadataResponseMetadataResponseTopicInput {
   const live = new Set(broker.image.liveBrokers().map((b) => b.id));
   return {
     errorCode: ErrorCode.NONE,

@@ -1,7 +1,7 @@
 import type { OffsetCommitRequest as CoordinatorOffsetCommitRequest } from "../../coordinator/index.js";
 import { ApiKey, type OffsetCommitRequest, type OffsetCommitResponseInput } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess, MetadataView } from "../handler-context.js";
 import { coordinatorContext } from "./group-request-context.js";
 import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
 
@@ -14,7 +14,7 @@ import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
  * versions answer ILLEGAL_GENERATION (the coordinator decides by version). As in Kafka, partitions
  * that do not exist get UNKNOWN_TOPIC_OR_PARTITION and never reach the coordinator.
  */
-export function offsetCommitHandler(broker: Broker) {
+export function offsetCommitHandler(broker: MetadataView & GroupAccess) {
   return defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
     apiKey: ApiKey.OffsetCommit,
     minVersion: 0,

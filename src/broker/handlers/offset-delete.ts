@@ -5,7 +5,7 @@ import {
   type OffsetDeleteResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess, MetadataView } from "../handler-context.js";
 import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
 
 /**
@@ -13,7 +13,7 @@ import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
  * of partitions the group is not consuming; a subscribed topic's partitions get
  * GROUP_SUBSCRIBED_TO_TOPIC, partitions that do not exist UNKNOWN_TOPIC_OR_PARTITION.
  */
-export function offsetDeleteHandler(broker: Broker) {
+export function offsetDeleteHandler(broker: MetadataView & GroupAccess) {
   return defineHandler<OffsetDeleteRequest, OffsetDeleteResponseInput>({
     apiKey: ApiKey.OffsetDelete,
     minVersion: 0,

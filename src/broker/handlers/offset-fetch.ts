@@ -11,7 +11,7 @@ import {
   type OffsetFetchResponseOffsetFetchResponseTopicInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess } from "../handler-context.js";
 
 /** OffsetFetch v2 added the top-level error code (and null topics: every committed partition). */
 const TOP_LEVEL_ERROR_VERSION = 2;
@@ -25,7 +25,7 @@ const MANY_GROUPS_VERSION = 8;
  * and answer one entry per group. `requireStable` (v7+) is passed on. The v9 member id and epoch
  * concern KIP-848 consumer groups only; classic groups ignore them, as Kafka does.
  */
-export function offsetFetchHandler(broker: Broker) {
+export function offsetFetchHandler(broker: GroupAccess) {
   return defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
     apiKey: ApiKey.OffsetFetch,
     minVersion: 0,

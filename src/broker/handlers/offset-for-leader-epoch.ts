@@ -7,7 +7,7 @@ import {
   type OffsetForLeaderEpochResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { MetadataView, PartitionAccess } from "../handler-context.js";
 
 /**
  * OffsetForLeaderEpoch (v2-4; Kafka 4 dropped v0-1): the end offset of a leader epoch in the
@@ -17,7 +17,7 @@ import type { Broker } from "../broker.js";
  * else a follower); Kafka answers every replica id alike, and so does Brook. An epoch the log
  * does not know is answered leaderEpoch -1, endOffset -1.
  */
-export function offsetForLeaderEpochHandler(broker: Broker) {
+export function offsetForLeaderEpochHandler(broker: MetadataView & PartitionAccess) {
   return defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseInput>({
     apiKey: ApiKey.OffsetForLeaderEpoch,
     minVersion: 2,
@@ -53,7 +53,7 @@ function failed(partition: number, errorCode: number): OffsetForLeaderEpochRespo
 }
 
 function endOffset(
-  broker: Broker,
+  broker: MetadataView & PartitionAccess,
   topic: string,
   partitionIndex: number,
   currentLeaderEpoch: number,

@@ -9,9 +9,8 @@ import {
 } from "../../protocol/index.js";
 import type { Partition } from "../../replication/index.js";
 import { defineHandler, type HandlerResult, NO_RESPONSE, type RequestContext } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { BrokerSettings, MetadataView, PartitionAccess, TopicAutoCreation } from "../handler-context.js";
 import { validateProduceRecords } from "../produce-records-validation.js";
-import { autoCreateTopics, mayAutoCreate } from "../topic-creation.js";
 
 /**
  * Produce: each partition's batches go to its leader's log as they are (validated from their
@@ -22,7 +21,7 @@ import { autoCreateTopics, mayAutoCreate } from "../topic-creation.js";
  * Versions 0-2 (message sets of magic 0/1) are advertised for old librdkafka's feature detection
  * but refused, as Kafka 4 does.
  */
-export function produceHandler(broker: Broker) {
+export function produceHandler(broker: MetadataView & PartitionAccess & TopicAutoCreation & BrokerSettings) {
   return defineHandler<ProduceRequest, ProduceResponseInput>({
     apiKey: ApiKey.Produce,
     minVersion: 3,
@@ -38,10 +37,10 @@ export function produceHandler(broker: Broker) {
         return everyPartition(request, ErrorCode.INVALID_REQUIRED_ACKS);
       const missing = request.topicData
         .map((t) => t.name)
-        .filter((n) => broker.image.topic(n) === undefined && mayAutoCreate(broker, n));
+        .filter((n) => broker.image.topic(n) === undefined && broker.mayAutoCreate(n));
       // Rare (first produce to a new topic): only then does the handler wait before appending.
       if (missing.length > 0)
-        return autoCreateTopics(broker, missing).then(() => appendAll(broker, request, context));
+        return broker.autoCreateTopics(missing).then(() => appendAll(broker, request, context));
       return appendAll(broker, request, context);
     },
     errorResponse: (request, errorCode, context) => {
@@ -54,7 +53,7 @@ export function produceHandler(broker: Broker) {
 }
 
 function appendAll(
-  broker: Broker,
+  broker: MetadataView & PartitionAccess & BrokerSettings,
   request: ProduceRequest,
   context: RequestContext,
 ): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
@@ -156,7 +155,7 @@ function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<bool
 }
 
 function partitionError(
-  broker: Broker,
+  broker: BrokerSettings,
   topic: string,
   index: number,
   error: unknown,

@@ -1,12 +1,12 @@
 import { ApiKey, type SyncGroupRequest, type SyncGroupResponseInput } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { Broker } from "../broker.js";
+import type { GroupAccess } from "../handler-context.js";
 
 /**
  * SyncGroup 0-5: the leader hands out the assignment, every member gets its own. v3 added
  * `groupInstanceId`, v5 the protocol type and name (checked against the group's when present).
  */
-export function syncGroupHandler(broker: Broker) {
+export function syncGroupHandler(broker: GroupAccess) {
   return defineHandler<SyncGroupRequest, SyncGroupResponseInput>({
     apiKey: ApiKey.SyncGroup,
     minVersion: 0,
