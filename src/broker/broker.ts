@@ -17,7 +17,6 @@ import {
   EmbeddedMetadataQuorum,
   INTERNAL_TOPICS,
   KvMetadataQuorum,
-  type KvStore,
   METADATA_TOPIC,
   type MetadataChanges,
   type MetadataImage,
@@ -45,7 +44,7 @@ import type { AnyApiHandler } from "./api-handler.js";
 import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
 import { ControllerForwarder } from "./controller-forwarder.js";
 import { allocateProducerIdsOnController } from "./controller-requests.js";
-import { connectEtcd } from "./etcd-connect.js";
+import { connectEtcd, type SharedMetadataStore } from "./etcd-connect.js";
 import { FetchSessionCache } from "./fetch-session.js";
 import {
   createGroupCoordinator,
@@ -60,13 +59,6 @@ import { ProducerIdManager } from "./producer-id-manager.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { topicDefaults, topicLogConfig } from "./topic-config.js";
 import { autoCreateTopics, mayAutoCreate } from "./topic-creation.js";
-
-/** Where a cluster's metadata lives when it is not etcd and not the node's own log (in-process clusters). */
-export interface SharedMetadataStore {
-  store: KvStore;
-  /** Key prefix of the cluster, ending with "/". */
-  prefix: string;
-}
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -241,9 +233,9 @@ export class Broker {
       },
     });
     this.producerIds = new ProducerIdManager(() => allocateProducerIdsOnController(this.handlerContext));
-    this.isrChanges = new IsrChanges(this, this.timers, this.log.child("isr"));
+    this.isrChanges = new IsrChanges(this.handlerContext, this.timers, this.log.child("isr"));
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
-    this.groupCoordinator = createGroupCoordinator(this);
+    this.groupCoordinator = createGroupCoordinator(this.handlerContext);
     const handlers = fields.handlers(this.handlerContext);
     this.dispatcher = new RequestDispatcher(handlers, this.log.child("requests"), { heldUntilOpen: true });
     this.startedAtMs = this.clock.nowMs();
@@ -462,7 +454,7 @@ export class Broker {
     for (const topic of image.topicsByName.keys()) {
       if (configChanged(topic)) this.replicaManager.updateConfig(topic, this.topicConfig(topic, image));
     }
-    if (!this.stopped) syncGroupCoordinatorPartitions(this, image);
+    if (!this.stopped) syncGroupCoordinatorPartitions(this.handlerContext, image);
   }
 
   /** Idle idempotent producers are forgotten every producer.id.expiration.check.interval.ms. */

@@ -1,7 +1,16 @@
 import { describeError, type Logger } from "../base/index.js";
-import { EtcdKvStore, parseEtcdConnect } from "../metadata/index.js";
-import type { SharedMetadataStore } from "./broker.js";
+import { EtcdKvStore, type KvStore, parseEtcdConnect } from "../metadata/index.js";
 import type { BrokerConfig } from "./broker-config.js";
+
+/**
+ * A metadata store the nodes of a cluster share: etcd's (`etcd.connect`), or an in-memory one that
+ * the nodes of an in-process cluster share.
+ */
+export interface SharedMetadataStore {
+  store: KvStore;
+  /** Key prefix of the cluster, ending with "/". */
+  prefix: string;
+}
 
 /**
  * The etcd cluster named by `etcd.connect` (host:port,...[/chroot], the chroot being the key

@@ -5,9 +5,14 @@ import {
   groupCoordinatorConfig,
 } from "../coordinator/index.js";
 import type { MetadataImage } from "../metadata/index.js";
-import type { Broker } from "./broker.js";
 import type { BrokerConfig } from "./broker-config.js";
-import type { BrokerSettings, ControllerAccess, GroupAccess, MetadataView } from "./handler-context.js";
+import type {
+  BrokerSettings,
+  ControllerAccess,
+  GroupAccess,
+  MetadataView,
+  PartitionAccess,
+} from "./handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC, PartitionOffsetsTopicLog } from "./offsets-topic-log.js";
 import { ensureInternalTopic } from "./topic-creation.js";
 
@@ -33,7 +38,9 @@ export function groupCoordinatorConfigOf(config: BrokerConfig, image: MetadataIm
 }
 
 /** The broker's group coordinator, on its `__consumer_offsets` replicas. */
-export function createGroupCoordinator(broker: Broker): GroupCoordinatorRuntime {
+export function createGroupCoordinator(
+  broker: MetadataView & Pick<PartitionAccess, "replicaManager"> & BrokerSettings,
+): GroupCoordinatorRuntime {
   return new GroupCoordinatorRuntime({
     config: groupCoordinatorConfigOf(broker.config, broker.image),
     clock: broker.clock,
@@ -50,7 +57,10 @@ export function createGroupCoordinator(broker: Broker): GroupCoordinatorRuntime 
  * leads (loading each at its leader epoch; a no-op when already loaded at that epoch) and drops the
  * others. Called after the replica manager applied the same image, so the replicas exist.
  */
-export function syncGroupCoordinatorPartitions(broker: Broker, image: MetadataImage): void {
+export function syncGroupCoordinatorPartitions(
+  broker: MetadataView & Pick<GroupAccess, "groupCoordinator"> & BrokerSettings,
+  image: MetadataImage,
+): void {
   const runtime = broker.groupCoordinator;
   const count = runtime.config.offsetsTopicPartitionCount;
   const topic = image.topic(CONSUMER_OFFSETS_TOPIC);

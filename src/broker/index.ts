@@ -1,5 +1,5 @@
 export { type ApiHandler, defineHandler, NO_RESPONSE, type RequestContext } from "./api-handler.js";
-export { Broker, type BrokerOptions, type SharedMetadataStore } from "./broker.js";
+export { Broker, type BrokerOptions } from "./broker.js";
 export {
   type BrokerConfig,
   brokerConfigKeys,
@@ -10,6 +10,7 @@ export {
   parseListener,
   SINGLE_NODE_PROPERTIES,
 } from "./broker-config.js";
+export type { SharedMetadataStore } from "./etcd-connect.js";
 export { brokerHandlers } from "./handlers/index.js";
 export { REQUEST_LATENCY_BUCKETS_MS, type RequestStats } from "./request-dispatcher.js";
 export { ConfigSource, describeTopicConfigs, topicDefaults } from "./topic-config.js";

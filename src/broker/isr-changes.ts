@@ -2,7 +2,7 @@ import { describeError, type Logger, type Timer, type Timers } from "../base/ind
 import { decideAlterPartition, type IsrChangeResult } from "../metadata/index.js";
 import { type AlterPartitionResponse, ApiKey, ErrorCode } from "../protocol/index.js";
 import type { Partition } from "../replication/index.js";
-import type { Broker } from "./broker.js";
+import type { BrokerSettings, ControllerAccess, MetadataView, PartitionAccess } from "./handler-context.js";
 
 /** Kafka sends AlterPartition at v2 (topic ids) to controllers that do not take v3's broker epochs. */
 const ALTER_PARTITION_VERSION = 2;
@@ -16,8 +16,14 @@ const ALTER_PARTITION_TIMEOUT_MS = 30_000;
  * sees it in the image. One proposal per partition is in flight at a time; a refused one is
  * dropped and proposed again by the next check if still needed.
  */
+/** What the ISR changes use of the broker. */
+type IsrChangesContext = MetadataView &
+  ControllerAccess &
+  Pick<PartitionAccess, "replicaManager"> &
+  BrokerSettings;
+
 export class IsrChanges {
-  private readonly broker: Broker;
+  private readonly broker: IsrChangesContext;
   private readonly log: Logger;
   private readonly lagMaxMs: number;
   private readonly timers: Timers;
@@ -25,7 +31,7 @@ export class IsrChanges {
   private stopped = false;
   private failed = 0;
 
-  constructor(broker: Broker, timers: Timers, log: Logger) {
+  constructor(broker: IsrChangesContext, timers: Timers, log: Logger) {
     this.broker = broker;
     this.timers = timers;
     this.log = log;
@@ -93,7 +99,7 @@ export class IsrChanges {
       partitionEpoch: partition.partitionEpoch,
       newIsr: isr,
     };
-    if (broker.metadata.isActiveController) {
+    if (broker.isActiveController) {
       const outcome = await broker.decide("alter partition", (image) => {
         const decided = decideAlterPartition(image, broker.nodeId, brokerEpoch, [change]);
         return { records: decided.records, result: decided };
