@@ -21,8 +21,11 @@ import type { ProducerIdManager } from "./producer-id-manager.js";
  * says what it reads and changes, and a test can build it from a fake of those slices alone,
  * without a Broker, its logs or a listener. `Broker` builds one `HandlerContext` that reads through
  * to its parts (always current: `image` is the latest committed image at every read) and hands it
- * to `brokerHandlers`. Handlers keep calling it `broker`: it is the broker, as far as they see it.
- * Nothing here imports `broker.ts`, so the helpers that take these slices import no cycle.
+ * to `brokerHandlers`. Handlers keep calling it `broker`: it is the broker, as far as they see it
+ * (and `context` stays the request's). Only types are imported here, none from `broker.ts`, so the
+ * helpers that take these slices (topic creation, group coordination, ISR changes, ...) and
+ * `broker.ts`, which uses them, import no cycle. test/broker/handlers/handler-context.test.ts
+ * builds handlers from fakes.
  */
 
 /** The cluster as this node knows it: the committed metadata image and who is who. */
