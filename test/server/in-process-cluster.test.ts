@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AdminClient } from "../../src/client/index.js";
-import { ErrorCode } from "../../src/protocol/index.js";
+import { AdminClient, KafkaConnection } from "../../src/client/index.js";
+import {
+  ApiKey,
+  ErrorCode,
+  encodeRecordBatch,
+  type FetchResponse,
+  type ProduceResponse,
+} from "../../src/protocol/index.js";
 import { type BrookCluster, startCluster } from "../../src/server/index.js";
 
 /**
@@ -128,4 +134,75 @@ test("a clean stop moves the node's leaderships before it leaves", async () => {
   for (const p of after.topics[0]?.partitions ?? []) assert.notEqual(p.leaderId, leader);
   assert.ok(!after.brokers.some((b) => b.nodeId === leader), "the stopped node left Metadata");
   await cluster.startNode(leader);
+});
+
+test("KIP-951: Produce and Fetch sent to a broker that does not lead name the leader and its endpoint", async () => {
+  const admin = adminOn(1);
+  await admin.createTopics([{ name: "hinted", numPartitions: 1, replicationFactor: 2 }]);
+  const md = await waitFor(
+    "the topic's leader",
+    async () => {
+      const m = await admin.metadata(["hinted"]);
+      return (m.topics[0]?.partitions[0]?.leaderId ?? -1) >= 0 ? m : undefined;
+    },
+    5000,
+  );
+  const p0 = md.topics[0]?.partitions[0];
+  assert.ok(p0);
+  const other = cluster.nodeIds.find((id) => id !== p0.leaderId && cluster.node(id) !== undefined) as number;
+  const leaderNode = cluster.node(p0.leaderId);
+  const otherNode = cluster.node(other);
+  assert.ok(leaderNode && otherNode);
+  const [host, port] = otherNode.bootstrap.split(":");
+  const connection = await KafkaConnection.connect({
+    host: host as string,
+    port: Number(port),
+    clientId: "kip951",
+    connectTimeoutMs: 5000,
+  });
+  try {
+    const produced = await connection.request<ProduceResponse>(ApiKey.Produce, 11, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [
+        {
+          name: "hinted",
+          partitionData: [
+            { index: 0, records: encodeRecordBatch({ records: [{ key: null, value: Buffer.from("x") }] }) },
+          ],
+        },
+      ],
+    });
+    const pr = produced.responses[0]?.partitionResponses[0];
+    assert.equal(pr?.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.deepEqual(
+      [pr?.currentLeader.leaderId, pr?.currentLeader.leaderEpoch],
+      [p0.leaderId, p0.leaderEpoch],
+    );
+    assert.deepEqual(
+      produced.nodeEndpoints.map((e) => `${e.nodeId}@${e.host}:${e.port}`),
+      [`${p0.leaderId}@${leaderNode.bootstrap}`],
+    );
+    const fetched = await connection.request<FetchResponse>(ApiKey.Fetch, 16, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      topics: [
+        {
+          topicId: md.topics[0]?.topicId,
+          partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 }],
+        },
+      ],
+      forgottenTopicsData: [],
+    });
+    const fp = fetched.responses[0]?.partitions[0];
+    assert.equal(fp?.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.equal(fp?.currentLeader.leaderId, p0.leaderId);
+    assert.deepEqual(
+      fetched.nodeEndpoints.map((e) => e.nodeId),
+      [p0.leaderId],
+    );
+  } finally {
+    connection.close();
+  }
 });

@@ -20,6 +20,7 @@ import {
   PARKED_FETCHES_MAX,
   type PartitionAccess,
 } from "../handler-context.js";
+import { LeaderHints } from "../leader-hints.js";
 
 interface Target {
   key: string;
@@ -85,11 +86,14 @@ export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState
       const respond = (reads: PartitionRead[]) => {
         const finished = session.context.finish(reads.map(toSessionResult));
         const keep = new Set(finished.results.map((r) => r.key));
-        return buildResponse(
+        const response = buildResponse(
           reads.filter((r) => keep.has(r.target.key)),
           finished.sessionId,
           usesIds,
         );
+        return context.apiVersion >= LEADER_HINT_VERSION
+          ? withLeaderHints(broker, response, context)
+          : response;
       };
       const first = readAll(broker, request, sessionTargets, context, replicaId);
       const waitMs = Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX);
@@ -347,6 +351,35 @@ function toSessionResult(read: PartitionRead): FetchPartitionResult {
     logStartOffset: read.data.logStartOffset ?? -1n,
     recordsBytes: read.bytes,
   };
+}
+
+/** Fetch v12 added the current leader to partitions (KIP-951 uses it), v16 the node endpoints. */
+const LEADER_HINT_VERSION = 12;
+const NODE_ENDPOINTS_VERSION = 16;
+
+/** KIP-951: partitions whose leader moved name the new one, and (v16+) where to reach it. */
+function withLeaderHints(
+  broker: MetadataView,
+  response: FetchResponseInput,
+  context: RequestContext,
+): FetchResponseInput {
+  const hints = new LeaderHints(broker.image, context.listenerName);
+  let hinted = false;
+  for (const topic of response.responses ?? []) {
+    for (const p of topic.partitions ?? []) {
+      const name =
+        topic.topic !== undefined && topic.topic !== ""
+          ? topic.topic
+          : broker.image.topicsById.get(topic.topicId ?? "")?.name;
+      if (name === undefined) continue;
+      const currentLeader = hints.hint(p.errorCode, name, p.partitionIndex);
+      if (currentLeader === undefined) continue;
+      (p as { currentLeader?: typeof currentLeader }).currentLeader = currentLeader;
+      hinted = true;
+    }
+  }
+  if (!hinted || context.apiVersion < NODE_ENDPOINTS_VERSION) return response;
+  return { ...response, nodeEndpoints: hints.nodeEndpoints };
 }
 
 function buildResponse(reads: PartitionRead[], sessionId: number, usesIds: boolean): FetchResponseInput {

@@ -10,6 +10,7 @@ import {
 import type { Partition } from "../../replication/index.js";
 import { defineHandler, type HandlerResult, NO_RESPONSE, type RequestContext } from "../api-handler.js";
 import type { BrokerSettings, MetadataView, PartitionAccess, TopicAutoCreation } from "../handler-context.js";
+import { LeaderHints } from "../leader-hints.js";
 import { validateProduceRecords } from "../produce-records-validation.js";
 
 /**
@@ -109,7 +110,8 @@ function appendAll(
     acks === -1
       ? appended.filter((a) => a.partition.highWatermark <= a.lastOffset)
       : appended.filter((a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset);
-  if (pending.length === 0) return { responses, throttleTimeMs: 0 };
+  const finish = (): ProduceResponseInput => withLeaderHints(broker, responses, context);
+  if (pending.length === 0) return finish();
   const failWith = (a: (typeof appended)[number]) => (error: unknown) => {
     Object.assign(
       a.response,
@@ -119,7 +121,7 @@ function appendAll(
   const waits = pending.map((a) =>
     (acks === -1 ? a.partition.whenCommitted(a.lastOffset) : a.partition.whenAppended()).catch(failWith(a)),
   );
-  if (acks !== -1) return Promise.all(waits).then(() => ({ responses, throttleTimeMs: 0 }));
+  if (acks !== -1) return Promise.all(waits).then(finish);
   return withTimeout(Promise.all(waits), request.timeoutMs).then((finished) => {
     if (!finished) {
       for (const a of pending) {
@@ -133,7 +135,7 @@ function appendAll(
         }
       }
     }
-    return { responses, throttleTimeMs: 0 };
+    return finish();
   });
 }
 
@@ -152,6 +154,23 @@ function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<bool
       },
     );
   });
+}
+
+/** The response, with KIP-951's leader hints for partitions whose leader moved (v10+). */
+function withLeaderHints(
+  broker: MetadataView,
+  responses: { name: string; partitionResponses: ProduceResponsePartitionProduceResponseInput[] }[],
+  context: RequestContext,
+): ProduceResponseInput {
+  if (context.apiVersion < 10) return { responses, throttleTimeMs: 0 };
+  const hints = new LeaderHints(broker.image, context.listenerName);
+  for (const topic of responses) {
+    for (const p of topic.partitionResponses) {
+      const currentLeader = hints.hint(p.errorCode, topic.name, p.index);
+      if (currentLeader !== undefined) p.currentLeader = currentLeader;
+    }
+  }
+  return { responses, throttleTimeMs: 0, nodeEndpoints: hints.nodeEndpoints };
 }
 
 function partitionError(
