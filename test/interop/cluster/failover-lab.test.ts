@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, test } from "node:test";
+import { BROOK_MAIN, kcat, REPO_ROOT, runTool, TEST_TIMEOUT_MS } from "../broker-process.js";
+import { ProcessCluster, sleep, waitFor } from "./cluster-harness.js";
+
+/**
+ * The README's failover lab as a test, step by step with the same commands (`brook topics` and
+ * kcat), on etcd and three real brokers (free ports instead of 9092-9094): create
+ * my-failsafe-topic (13 partitions, replication factor 3, min.insync.replicas=2), two consumers in
+ * a group and a producer, describe it, kill the first server, see leaders and ISRs move while
+ * producing and consuming go on, restart it, see it rejoin every ISR, and find every line typed
+ * into the producer consumed by the group.
+ */
+const TOPIC = "my-failsafe-topic";
+const GROUP = "failsafe-group";
+const SESSION_TIMEOUT_MS = 2000;
+const LAG_MAX_MS = 3000;
+
+let cluster: ProcessCluster;
+const consumers: ChildProcess[] = [];
+const consumed = new Set<string>();
+const consumerErrors: string[] = [];
+
+before(async () => {
+  cluster = await ProcessCluster.start({
+    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    overrides: {
+      "replica.lag.time.max.ms": String(LAG_MAX_MS),
+      "offsets.topic.replication.factor": "3",
+      "default.replication.factor": "3",
+      "min.insync.replicas": "2",
+      "group.initial.rebalance.delay.ms": "0",
+    },
+  });
+});
+
+after(async () => {
+  for (const c of consumers) c.kill("SIGKILL");
+  await cluster?.dispose();
+});
+
+async function topics(args: string[]): Promise<string> {
+  const result = await runTool(
+    process.execPath,
+    [BROOK_MAIN, "topics", "--bootstrap-server", cluster.bootstrap, ...args],
+    {
+      timeoutMs: 30_000,
+    },
+  );
+  assert.equal(result.code, 0, `brook topics ${args.join(" ")}: ${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+
+/** Partition lines of `brook topics --describe`: partition -> leader, replicas, isr. */
+function partitionLines(describe: string): Map<number, { leader: string; replicas: string; isr: string }> {
+  const rows = new Map<number, { leader: string; replicas: string; isr: string }>();
+  for (const line of describe.split("\n")) {
+    const m = /Partition: (\d+)\tLeader: (\S+)\tReplicas: (\S+)\tIsr: (\S+)/.exec(line);
+    if (m !== null)
+      rows.set(Number(m[1]), { leader: m[2] as string, replicas: m[3] as string, isr: m[4] as string });
+  }
+  return rows;
+}
+
+function startConsumer(): void {
+  const child = spawn(
+    "kcat",
+    ["-b", cluster.bootstrap, "-G", GROUP, "-u", "-X", "auto.offset.reset=earliest", "-f", "%s\\n", TOPIC],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  createInterface({ input: child.stdout }).on("line", (line) => consumed.add(line));
+  createInterface({ input: child.stderr }).on("line", (line) => consumerErrors.push(line));
+  consumers.push(child);
+}
+
+async function produce(lines: string[]): Promise<void> {
+  await kcat(
+    ["-b", cluster.bootstrap, "-P", "-t", TOPIC, "-X", "acks=all", "-X", "message.timeout.ms=30000"],
+    {
+      input: `${lines.join("\n")}\n`,
+      timeoutMs: 60_000,
+    },
+  );
+}
+
+test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => {
+  // The README has the steps this test runs.
+  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+  for (const step of [
+    "--create --topic my-failsafe-topic",
+    "--partitions 13 --replication-factor 3 --config min.insync.replicas=2",
+    "--describe --topic my-failsafe-topic",
+    "-G failsafe-group my-failsafe-topic",
+    "kill -9 $(pgrep -f 'server-1.properties')",
+    "--describe --under-replicated-partitions",
+  ]) {
+    assert.ok(readme.includes(step), `the README's lab has: ${step}`);
+  }
+
+  const created = await topics([
+    "--create",
+    "--topic",
+    TOPIC,
+    "--partitions",
+    "13",
+    "--replication-factor",
+    "3",
+    "--config",
+    "min.insync.replicas=2",
+  ]);
+  assert.match(created, /Created topic my-failsafe-topic\./);
+  const before = partitionLines(await topics(["--describe", "--topic", TOPIC]));
+  assert.equal(before.size, 13);
+  for (const row of before.values())
+    assert.equal(row.isr.split(",").length, 3, "every partition fully in sync");
+  assert.ok(
+    [...before.values()].some((r) => r.leader === "1"),
+    "the first server leads some partitions",
+  );
+
+  startConsumer();
+  startConsumer();
+  const typed = Array.from({ length: 100 }, (_, i) => `line-${i}`);
+  await produce(typed.slice(0, 50));
+
+  await cluster.node(1).kill();
+  const killedAt = Date.now();
+  const moved = await waitFor(
+    "leaderships to move off the first server",
+    async () => {
+      const rows = partitionLines(await topics(["--describe", "--topic", TOPIC]));
+      return [...rows.values()].every((r) => r.leader !== "1" && !r.isr.split(",").includes("1"))
+        ? rows
+        : undefined;
+    },
+    SESSION_TIMEOUT_MS + 10_000,
+    200,
+  );
+  assert.ok(Date.now() - killedAt < SESSION_TIMEOUT_MS + 10_000);
+  for (const row of moved.values()) assert.notEqual(row.leader, "none", "every partition has a leader");
+  const underReplicated = partitionLines(await topics(["--describe", "--under-replicated-partitions"]));
+  assert.ok(underReplicated.size >= 13, "the topic's partitions are under-replicated while server 1 is down");
+  await produce(typed.slice(50, 80));
+
+  await cluster.node(1).restart();
+  await waitFor(
+    "the first server back in every ISR",
+    async () => {
+      const rows = partitionLines(await topics(["--describe", "--topic", TOPIC]));
+      return [...rows.values()].every((r) => r.isr.split(",").includes("1")) ? true : undefined;
+    },
+    LAG_MAX_MS + 20_000,
+    250,
+  );
+  await produce(typed.slice(80));
+  await waitFor(
+    "every typed line consumed by the group",
+    async () => (typed.every((l) => consumed.has(l)) ? true : undefined),
+    30_000,
+    200,
+  ).catch((error: unknown) => {
+    const missing = typed.filter((l) => !consumed.has(l));
+    throw new Error(
+      `${String(error)}; missing ${missing.join(" ")}\nconsumers: ${consumerErrors.slice(-20).join("\n")}\n${cluster.logs().slice(-8000)}`,
+    );
+  });
+  await sleep(200);
+});
