@@ -1,5 +1,5 @@
 import { describeError, type Logger, type Timer, type Timers } from "../base/index.js";
-import { decideAlterPartition, type IsrChangeResult } from "../metadata/index.js";
+import { decideIsrChanges, type IsrChangeResult } from "../metadata/index.js";
 import { type AlterPartitionResponse, ApiKey, ErrorCode } from "../protocol/index.js";
 import type { Partition } from "../replication/index.js";
 import type { BrokerSettings, ControllerAccess, MetadataView, PartitionAccess } from "./handler-context.js";
@@ -101,7 +101,7 @@ export class IsrChanges {
     };
     if (broker.isActiveController) {
       const outcome = await broker.decide("alter partition", (image) => {
-        const decided = decideAlterPartition(image, broker.nodeId, brokerEpoch, [change]);
+        const decided = decideIsrChanges(image, broker.nodeId, brokerEpoch, [change]);
         return { records: decided.records, result: decided };
       });
       return { errorCode: firstError(outcome.errorCode, outcome.results) };

@@ -5,6 +5,7 @@ export {
 } from "./broker-lifecycle.js";
 export {
   decideAlterPartition,
+  decideIsrChanges,
   type IsrChangeRequest,
   type IsrChangeResult,
 } from "./controller/alter-partition.js";
@@ -35,6 +36,13 @@ export {
   QuorumController,
   type QuorumControllerOptions,
 } from "./controller/quorum-controller.js";
+export {
+  alterReassignments,
+  completeReassignments,
+  ongoingReassignments,
+  type ReassignmentRequest,
+  type ReassignmentResult,
+} from "./controller/reassignment.js";
 export { RecordBuilder } from "./controller/record-builder.js";
 export { placeReplicas } from "./controller/replica-placement.js";
 export {

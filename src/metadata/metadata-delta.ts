@@ -173,6 +173,8 @@ export class MetadataDelta {
       leader: record.leader,
       leaderEpoch: record.leaderEpoch,
       partitionEpoch: record.partitionEpoch,
+      addingReplicas: record.addingReplicas ?? [],
+      removingReplicas: record.removingReplicas ?? [],
     };
     this.setTopic({ ...topic, partitions: [...topic.partitions, partition] });
     this.touchPartition(record.topicId, record.partitionId);
@@ -183,6 +185,8 @@ export class MetadataDelta {
     const current = topic?.partitions[record.partitionId];
     assert(topic !== undefined && current !== undefined, "change of an unknown partition");
     const leaderChanged = record.leader !== NO_LEADER_CHANGE && record.leader !== current.leader;
+    const replicasRemoved =
+      record.replicas != null && current.replicas.some((r) => !record.replicas?.includes(r));
     const next: PartitionRegistration = {
       partitionId: current.partitionId,
       replicas: record.replicas ?? current.replicas,
@@ -190,8 +194,10 @@ export class MetadataDelta {
       leader: record.leader === NO_LEADER_CHANGE ? current.leader : record.leader,
       // Kafka bumps the leader epoch on a leader change (and on replica removal), and the
       // partition epoch on every change.
-      leaderEpoch: leaderChanged ? current.leaderEpoch + 1 : current.leaderEpoch,
+      leaderEpoch: leaderChanged || replicasRemoved ? current.leaderEpoch + 1 : current.leaderEpoch,
       partitionEpoch: current.partitionEpoch + 1,
+      addingReplicas: record.addingReplicas ?? current.addingReplicas,
+      removingReplicas: record.removingReplicas ?? current.removingReplicas,
     };
     const partitions = [...topic.partitions];
     partitions[record.partitionId] = next;

@@ -17,6 +17,9 @@ export interface PartitionRegistration {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
+  /** A reassignment in progress (KIP-455): replicas being added, and replicas to remove once they are in sync. */
+  readonly addingReplicas: readonly number[];
+  readonly removingReplicas: readonly number[];
 }
 
 export interface TopicImage {

@@ -59,8 +59,8 @@ function toWire(record: MetadataRecord): WireRecordInput {
           topicId: record.topicId,
           replicas: record.replicas,
           isr: record.isr,
-          removingReplicas: [],
-          addingReplicas: [],
+          removingReplicas: record.removingReplicas ?? [],
+          addingReplicas: record.addingReplicas ?? [],
           leader: record.leader,
           leaderEpoch: record.leaderEpoch,
           partitionEpoch: record.partitionEpoch,
@@ -76,6 +76,8 @@ function toWire(record: MetadataRecord): WireRecordInput {
           leader: record.leader,
           isr: record.isr,
           replicas: record.replicas,
+          addingReplicas: record.addingReplicas ?? null,
+          removingReplicas: record.removingReplicas ?? null,
         },
       };
     case "RemoveTopic":
@@ -155,6 +157,8 @@ function fromWire(record: WireRecord): MetadataRecord | null {
         leader: d.leader,
         leaderEpoch: d.leaderEpoch,
         partitionEpoch: d.partitionEpoch,
+        ...(d.addingReplicas.length > 0 ? { addingReplicas: d.addingReplicas } : {}),
+        ...(d.removingReplicas.length > 0 ? { removingReplicas: d.removingReplicas } : {}),
       };
     }
     case "PartitionChangeRecord": {
@@ -166,6 +170,8 @@ function fromWire(record: WireRecord): MetadataRecord | null {
         leader: d.leader,
         isr: d.isr,
         replicas: d.replicas,
+        ...(d.addingReplicas === null ? {} : { addingReplicas: d.addingReplicas }),
+        ...(d.removingReplicas === null ? {} : { removingReplicas: d.removingReplicas }),
       };
     }
     case "RemoveTopicRecord":

@@ -38,6 +38,9 @@ export type MetadataRecord =
       leader: number;
       leaderEpoch: number;
       partitionEpoch: number;
+      /** A reassignment in progress: replicas joining, and replicas leaving once they have. */
+      addingReplicas?: number[];
+      removingReplicas?: number[];
     }
   | {
       type: "PartitionChange";
@@ -47,6 +50,9 @@ export type MetadataRecord =
       leader: number;
       isr: number[] | null;
       replicas: number[] | null;
+      /** null (or absent): unchanged. */
+      addingReplicas?: number[] | null;
+      removingReplicas?: number[] | null;
     }
   | { type: "RemoveTopic"; topicId: Uuid }
   | {

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
 import { AdminClient, KafkaConnection } from "../../src/client/index.js";
-import { ApiKey, type ElectLeadersResponse, ErrorCode } from "../../src/protocol/index.js";
+import {
+  type AlterPartitionReassignmentsResponse,
+  ApiKey,
+  type ElectLeadersResponse,
+  ErrorCode,
+  type ListPartitionReassignmentsResponse,
+} from "../../src/protocol/index.js";
 import { type BrookCluster, startCluster } from "../../src/server/index.js";
 
 /**
@@ -168,4 +174,90 @@ test("preferred leader election: ElectLeaders gives a partition back to its firs
   }
   const back = (await admin.metadata(["preferred"])).topics[0]?.partitions[0];
   assert.equal(back?.leaderId, preferred, "leadership returned to the preferred replica");
+});
+
+test("reassignment: replicas move to another broker, which catches up before the old one leaves", async () => {
+  const [created] = await admin.createTopics([{ name: "moving", assignments: [[1, 2]] }]);
+  assert.equal(created?.errorCode, ErrorCode.NONE, created?.errorMessage ?? "");
+  const kafka = new Kafka({ brokers: cluster.bootstrap.split(","), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < 50; i++)
+    await producer.send({ topic: "moving", acks: -1, messages: [{ value: `m${i}` }] });
+  const node = cluster.node(1);
+  assert.ok(node);
+  const [host, port] = node.bootstrap.split(":");
+  const connection = await KafkaConnection.connect({
+    host: host as string,
+    port: Number(port),
+    clientId: "reassign",
+    connectTimeoutMs: 5000,
+  });
+  try {
+    const altered = await connection.request<AlterPartitionReassignmentsResponse>(
+      ApiKey.AlterPartitionReassignments,
+      0,
+      {
+        timeoutMs: 10_000,
+        topics: [{ name: "moving", partitions: [{ partitionIndex: 0, replicas: [2, 3] }] }],
+      },
+    );
+    assert.equal(altered.errorCode, ErrorCode.NONE);
+    assert.equal(altered.responses[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    const done = await waitFor(
+      "the reassignment to complete",
+      async () => {
+        const listed = await connection.request<ListPartitionReassignmentsResponse>(
+          ApiKey.ListPartitionReassignments,
+          0,
+          {
+            timeoutMs: 5000,
+            topics: null,
+          },
+        );
+        const md = await admin.metadata(["moving"]);
+        const p = md.topics[0]?.partitions[0];
+        return listed.topics.length === 0 && p?.replicas.join(",") === "2,3" ? p : undefined;
+      },
+      15_000,
+    );
+    assert.ok(done.isr.includes(3), "the new replica is in sync");
+    assert.ok(!done.isr.includes(1) && done.leaderId !== 1, "the old replica left");
+    const cancel = await connection.request<AlterPartitionReassignmentsResponse>(
+      ApiKey.AlterPartitionReassignments,
+      0,
+      {
+        timeoutMs: 10_000,
+        topics: [{ name: "moving", partitions: [{ partitionIndex: 0, replicas: null }] }],
+      },
+    );
+    assert.equal(cancel.responses[0]?.partitions[0]?.errorCode, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
+  } finally {
+    connection.close();
+  }
+  // Everything produced before the move is on the new replicas: stop the one that led before.
+  const leader = (await admin.metadata(["moving"])).topics[0]?.partitions[0]?.leaderId as number;
+  await cluster.stopNode(leader);
+  const consumer = kafka.consumer({ groupId: "moving-readers" });
+  await consumer.connect();
+  await consumer.subscribe({ topic: "moving", fromBeginning: true });
+  const seen = new Set<string>();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`only ${seen.size} of 50 read from the new replica`)),
+      20_000,
+    );
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.add(message.value?.toString() ?? "");
+        if (seen.size >= 50) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  await producer.disconnect();
+  await cluster.startNode(leader);
 });

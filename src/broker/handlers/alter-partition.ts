@@ -1,4 +1,4 @@
-import { decideAlterPartition } from "../../metadata/index.js";
+import { decideIsrChanges } from "../../metadata/index.js";
 import {
   type AlterPartitionRequest,
   type AlterPartitionResponseInput,
@@ -36,7 +36,7 @@ export function alterPartitionHandler(broker: MetadataView & ControllerAccess) {
         }));
       });
       const outcome = await broker.decide("alter partition", (image) => {
-        const decided = decideAlterPartition(image, request.brokerId, request.brokerEpoch, changes);
+        const decided = decideIsrChanges(image, request.brokerId, request.brokerEpoch, changes);
         return { records: decided.records, result: decided };
       });
       if (outcome.errorCode !== ErrorCode.NONE) return failed(outcome.errorCode);

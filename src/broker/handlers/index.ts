@@ -30,6 +30,10 @@ import { offsetCommitHandler } from "./offset-commit.js";
 import { offsetDeleteHandler } from "./offset-delete.js";
 import { offsetFetchHandler } from "./offset-fetch.js";
 import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.js";
+import {
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+} from "./partition-reassignments.js";
 import { produceHandler } from "./produce.js";
 import { syncGroupHandler } from "./sync-group.js";
 
@@ -56,6 +60,8 @@ export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
     allocateProducerIdsHandler(broker),
     alterPartitionHandler(broker),
     electLeadersHandler(broker),
+    alterPartitionReassignmentsHandler(broker),
+    listPartitionReassignmentsHandler(broker),
     describeProducersHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),

@@ -1,6 +1,8 @@
 import { ErrorCode, type Uuid } from "../../protocol/index.js";
 import type { MetadataImage } from "../metadata-image.js";
 import { type MetadataRecord, NO_LEADER_CHANGE } from "../metadata-records.js";
+import { completeReassignments } from "./reassignment.js";
+import { RecordBuilder } from "./record-builder.js";
 
 export interface IsrChangeRequest {
   topicId: Uuid;
@@ -74,4 +76,22 @@ export function decideAlterPartition(
     return answer(ErrorCode.NONE, ordered);
   });
   return { errorCode: ErrorCode.NONE, results, records };
+}
+
+/**
+ * decideAlterPartition, then the reassignments an ISR change completes (a joining replica that
+ * caught up was the last one a reassignment waited for).
+ */
+export function decideIsrChanges(
+  image: MetadataImage,
+  brokerId: number,
+  brokerEpoch: bigint,
+  requests: readonly IsrChangeRequest[],
+): { errorCode: number; results: IsrChangeResult[]; records: MetadataRecord[] } {
+  const decided = decideAlterPartition(image, brokerId, brokerEpoch, requests);
+  if (decided.records.length === 0) return decided;
+  const builder = new RecordBuilder(image);
+  builder.add(decided.records);
+  completeReassignments(builder);
+  return { ...decided, records: [...builder.records] };
 }
