@@ -7,7 +7,10 @@ import {
   ApiKey,
   type ElectLeadersResponse,
   ErrorCode,
+  encodeRecordBatch,
+  type InitProducerIdResponse,
   type ListPartitionReassignmentsResponse,
+  type ProduceResponse,
 } from "../../src/protocol/index.js";
 import { type BrookCluster, startCluster } from "../../src/server/index.js";
 
@@ -16,7 +19,9 @@ import { type BrookCluster, startCluster } from "../../src/server/index.js";
  * min.insync.replicas=2 takes acks=all writes from an idempotent producer while its leader is
  * killed; leadership moves to an in-sync replica, the producer carries on, the killed node comes
  * back, catches up and rejoins every ISR, and a consumer reads every acknowledged record exactly
- * once and in order per partition.
+ * once and in order per partition. A batch retried after its leader died is deduplicated by the
+ * new leader, which had it as a follower (the failover test on real processes hits this only when a
+ * kill falls between a follower's fetch and the leader's answer).
  */
 const SESSION_TIMEOUT_MS = 1500;
 const LAG_MAX_MS = 2000;
@@ -259,5 +264,78 @@ test("reassignment: replicas move to another broker, which catches up before the
   });
   await consumer.disconnect();
   await producer.disconnect();
+  await cluster.startNode(leader);
+});
+
+test("a retried idempotent batch is answered by the new leader with its original offsets and stored once: followers keep the producers' sequences", async () => {
+  const topic = "dedupe-after-failover";
+  const [created] = await admin.createTopics([
+    { name: topic, numPartitions: 1, replicationFactor: 3, configs: { "min.insync.replicas": "2" } },
+  ]);
+  assert.equal(created?.errorCode, ErrorCode.NONE, created?.errorMessage ?? "");
+  const connect = async (id: number) => {
+    const [host, port] = (cluster.node(id)?.bootstrap ?? "").split(":");
+    return KafkaConnection.connect({
+      host: host as string,
+      port: Number(port),
+      clientId: "dedupe",
+      connectTimeoutMs: 5000,
+    });
+  };
+  const produce = async (connection: KafkaConnection, records: Buffer) => {
+    const response = await connection.request<ProduceResponse>(ApiKey.Produce, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+    });
+    const p = response.responses[0]?.partitionResponses[0];
+    return { errorCode: p?.errorCode, baseOffset: p?.baseOffset };
+  };
+  const leader = (await admin.metadata([topic])).topics[0]?.partitions[0]?.leaderId as number;
+  const first = await connect(leader);
+  const init = await first.request<InitProducerIdResponse>(ApiKey.InitProducerId, 4, {
+    transactionalId: null,
+    transactionTimeoutMs: 60_000,
+    producerId: -1n,
+    producerEpoch: -1,
+  });
+  assert.equal(init.errorCode, ErrorCode.NONE);
+  const batch = (baseSequence: number, values: string[]) =>
+    encodeRecordBatch({
+      producerId: init.producerId,
+      producerEpoch: init.producerEpoch,
+      baseSequence,
+      records: values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: BigInt(Date.now()) })),
+    });
+  const a = batch(0, ["a0", "a1"]);
+  const b = batch(2, ["b0"]);
+  // acks=all: both batches are in every ISR member's log before they are acknowledged.
+  assert.deepEqual(await produce(first, a), { errorCode: ErrorCode.NONE, baseOffset: 0n });
+  assert.deepEqual(await produce(first, b), { errorCode: ErrorCode.NONE, baseOffset: 2n });
+  first.close();
+
+  await cluster.killNode(leader);
+  const next = await waitFor(
+    "a new leader",
+    async () => {
+      const p = (await admin.metadata([topic])).topics[0]?.partitions[0];
+      return p !== undefined && p.leaderId >= 0 && p.leaderId !== leader ? p.leaderId : undefined;
+    },
+    SESSION_TIMEOUT_MS + 10_000,
+  );
+  const second = await connect(next);
+  try {
+    // The producer did not get the answers (as when the leader dies before sending them) and retries.
+    assert.deepEqual(await produce(second, b), { errorCode: ErrorCode.NONE, baseOffset: 2n }, "retry of b");
+    assert.deepEqual(await produce(second, a), { errorCode: ErrorCode.NONE, baseOffset: 0n }, "retry of a");
+    assert.deepEqual(await produce(second, batch(3, ["c0"])), { errorCode: ErrorCode.NONE, baseOffset: 3n });
+    const out = await produce(second, batch(5, ["gap"]));
+    assert.equal(out.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, "a sequence gap is still refused");
+  } finally {
+    second.close();
+  }
+  const partition = cluster.node(next)?.broker.replicaManager.get(topic, 0);
+  assert.equal(partition?.log.logEndOffset, 4n, "a0 a1 b0 c0, each once");
   await cluster.startNode(leader);
 });

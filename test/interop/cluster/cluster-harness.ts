@@ -6,8 +6,9 @@ import { BrokerProcess } from "../broker-process.js";
  * A Brook cluster of real processes for the interop tests: a 3-member etcd cluster (the metadata
  * quorum) and three `brook server start` processes, node ids 1-3, each broker and controller
  * candidate, on fixed loopback ports chosen at start (so that a restarted node comes back on its
- * address, and clients bootstrapped on it find it again). Partition data is not replicated yet,
- * so the defaults make every topic (and __consumer_offsets) replication factor 1.
+ * address, and clients bootstrapped on it find it again). The defaults make every topic (and
+ * __consumer_offsets) replication factor 1, for the tests of the metadata quorum; tests of
+ * replication override them (replication-failover.test.ts).
  *
  * Everything started here is killed and removed when the test process exits, as the etcd and
  * broker helpers do for their own processes.
