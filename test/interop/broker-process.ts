@@ -348,29 +348,7 @@ export async function pythonClient<T>(command: unknown, timeoutMs = 40_000): Pro
   }
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}${lastError === undefined ? "" : `: ${String(lastError)}`}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor } from "../helpers/wait-for.js";
 
 /** One record as `kcat -C -J` prints it. */
 export interface KcatRecord {

@@ -9,6 +9,7 @@ import {
   type ProduceResponse,
 } from "../../src/protocol/index.js";
 import { type BrookCluster, startCluster } from "../../src/server/index.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * Three nodes in one process on a shared in-memory metadata store: topics created through any
@@ -26,16 +27,6 @@ function adminOn(id: number): AdminClient {
   const admin = new AdminClient({ bootstrap: node.bootstrap, timeoutMs: 10_000 });
   admins.push(admin);
   return admin;
-}
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 before(async () => {

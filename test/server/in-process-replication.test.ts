@@ -13,6 +13,7 @@ import {
   type ProduceResponse,
 } from "../../src/protocol/index.js";
 import { type BrookCluster, startCluster } from "../../src/server/index.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * Replication in a three-node in-process cluster: a replication-factor-3 topic with
@@ -27,16 +28,6 @@ const SESSION_TIMEOUT_MS = 1500;
 const LAG_MAX_MS = 2000;
 let cluster: BrookCluster;
 let admin: AdminClient;
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 before(async () => {
   cluster = await startCluster({

@@ -358,35 +358,22 @@ function decodeSession(value: Buffer): BrokerSessionInfo | null {
 }
 
 /**
- * Follows the log: reads what is there (through the snapshot when the entries before were
- * removed), then watches for new entries; on any failure it reads again from where it stopped.
- * Entries reach the follower in offset order, each once.
+ * The store's way of being followed: read, watch from the revision read, and on any failure (a
+ * dropped watch, a compacted revision, the store away) read again after a growing pause. A
+ * generation number makes every callback of an older read harmless.
  */
-class LogFollow {
-  private readonly quorum: KvMetadataQuorum;
-  private readonly store: KvStore;
+abstract class ReadThenWatch {
+  protected readonly store: KvStore;
   private readonly env: Env;
-  private readonly follower: MetadataFollower;
   private readonly backoffMs: number;
-  private next: bigint;
   private watch: KvWatch | null = null;
+  private generation = 0;
   private stopped = false;
   private failures = 0;
-  private generation = 0;
 
-  constructor(
-    quorum: KvMetadataQuorum,
-    store: KvStore,
-    env: Env,
-    follower: MetadataFollower,
-    afterOffset: bigint,
-    backoffMs: number,
-  ) {
-    this.quorum = quorum;
+  constructor(store: KvStore, env: Env, backoffMs: number) {
     this.store = store;
     this.env = env;
-    this.follower = follower;
-    this.next = afterOffset + 1n;
     this.backoffMs = backoffMs;
   }
 
@@ -401,48 +388,99 @@ class LogFollow {
     this.watch = null;
   }
 
+  /**
+   * Reads the current state (calling `superseded()` after each await); resolves with what to
+   * watch from, or null when superseded.
+   */
+  protected abstract read(
+    superseded: () => boolean,
+  ): Promise<{ prefix: string; fromRevision: bigint } | null>;
+
+  /** Changes after the read, in order; returns false to read again (a gap). */
+  protected abstract changed(events: readonly KvEvent[]): boolean;
+
+  protected unavailable(_error: Error): void {}
+
   private async load(): Promise<void> {
     const generation = ++this.generation;
+    const superseded = () => this.stopped || generation !== this.generation;
     this.watch?.cancel();
     this.watch = null;
     try {
-      const keys = this.quorum.keys;
-      let range = await this.store.range(keys.log.slice(0, -1)); // "log/..." and "log-end"
-      if (this.current(generation)) return;
-      let entries = range.entries.filter((e) => e.key.startsWith(keys.log));
-      const logEndEntry = range.entries.find((e) => e.key === keys.logEnd);
-      const logEnd = logEndEntry === undefined ? 0n : BigInt(logEndEntry.value.toString());
-      const firstBase =
-        entries.length === 0 ? logEnd : BigInt((entries[0]?.key ?? "").slice(keys.log.length));
-      if (firstBase > this.next) {
-        const snapshot = await this.quorum.readSnapshot();
-        if (this.current(generation)) return;
-        assert(
-          snapshot !== null && snapshot.offset + 1n >= firstBase,
-          "removed entries are covered by a snapshot",
-        );
-        this.follower.snapshot(snapshot);
-        this.next = snapshot.offset + 1n;
-        range = await this.store.range(keys.log);
-        if (this.current(generation)) return;
-        entries = range.entries.filter((e) => e.key.startsWith(keys.log));
-      }
-      const delivered: MetadataEntry[] = [];
-      for (const e of entries) this.accept(decodeMetadataEntry(e.value), delivered);
-      if (delivered.length > 0) this.follower.entries(delivered);
+      const from = await this.read(superseded);
+      if (from === null || superseded()) return;
       this.failures = 0;
-      this.watch = this.store.watch(keys.log, range.revision + 1n, {
-        events: (events) => this.onEvents(generation, events),
-        failed: (error) => this.retry(generation, error),
+      this.watch = this.store.watch(from.prefix, from.fromRevision, {
+        events: (events) => {
+          if (!superseded() && !this.changed(events)) void this.load();
+        },
+        failed: (error) => this.retry(superseded, error),
       });
     } catch (error) {
-      this.retry(generation, error as Error);
+      this.retry(superseded, error as Error);
     }
   }
 
-  /** true when this load was superseded (stopped, or a newer load started). */
-  private current(generation: number): boolean {
-    return this.stopped || generation !== this.generation;
+  private retry(superseded: () => boolean, error: Error): void {
+    if (superseded()) return;
+    this.unavailable(error);
+    this.failures++;
+    const delay = Math.min(RETRY_BACKOFF_MAX_MS, this.backoffMs * 2 ** Math.min(this.failures - 1, 5));
+    this.env.timers.after(delay, () => {
+      if (!superseded()) void this.load();
+    });
+  }
+}
+
+/**
+ * Follows the log: reads what is there (through the snapshot when the entries before were
+ * removed), then watches for new entries; on any failure it reads again from where it stopped.
+ * Entries reach the follower in offset order, each once.
+ */
+class LogFollow extends ReadThenWatch {
+  private readonly quorum: KvMetadataQuorum;
+  private readonly follower: MetadataFollower;
+  private next: bigint;
+
+  constructor(
+    quorum: KvMetadataQuorum,
+    store: KvStore,
+    env: Env,
+    follower: MetadataFollower,
+    afterOffset: bigint,
+    backoffMs: number,
+  ) {
+    super(store, env, backoffMs);
+    this.quorum = quorum;
+    this.follower = follower;
+    this.next = afterOffset + 1n;
+  }
+
+  protected async read(superseded: () => boolean): Promise<{ prefix: string; fromRevision: bigint } | null> {
+    const keys = this.quorum.keys;
+    let range = await this.store.range(keys.log.slice(0, -1)); // "log/..." and "log-end"
+    if (superseded()) return null;
+    let entries = range.entries.filter((e) => e.key.startsWith(keys.log));
+    const logEndEntry = range.entries.find((e) => e.key === keys.logEnd);
+    const logEnd = logEndEntry === undefined ? 0n : BigInt(logEndEntry.value.toString());
+    const firstBase = entries.length === 0 ? logEnd : BigInt((entries[0]?.key ?? "").slice(keys.log.length));
+    if (firstBase > this.next) {
+      const snapshot = await this.quorum.readSnapshot();
+      if (superseded()) return null;
+      assert(
+        snapshot !== null && snapshot.offset + 1n >= firstBase,
+        "removed entries are covered by a snapshot",
+      );
+      this.follower.snapshot(snapshot);
+      this.next = snapshot.offset + 1n;
+      range = await this.store.range(keys.log);
+      if (superseded()) return null;
+      entries = range.entries.filter((e) => e.key.startsWith(keys.log));
+    }
+    const delivered: MetadataEntry[] = [];
+    for (const e of entries) this.accept(decodeMetadataEntry(e.value), delivered);
+    if (delivered.length > 0) this.follower.entries(delivered);
+    return { prefix: keys.log, fromRevision: range.revision + 1n };
   }
 
   private accept(entry: { baseOffset: bigint; records: MetadataRecord[] }, out: MetadataEntry[]): boolean {
@@ -454,8 +492,7 @@ class LogFollow {
     return true;
   }
 
-  private onEvents(generation: number, events: readonly KvEvent[]): void {
-    if (this.current(generation)) return;
+  protected changed(events: readonly KvEvent[]): boolean {
     const delivered: MetadataEntry[] = [];
     let gap = false;
     for (const e of events) {
@@ -466,17 +503,11 @@ class LogFollow {
       }
     }
     if (delivered.length > 0) this.follower.entries(delivered);
-    if (gap) void this.load();
+    return !gap;
   }
 
-  private retry(generation: number, error: Error): void {
-    if (this.current(generation)) return;
+  protected override unavailable(error: Error): void {
     this.follower.unavailable?.(error);
-    this.failures++;
-    const delay = Math.min(RETRY_BACKOFF_MAX_MS, this.backoffMs * 2 ** Math.min(this.failures - 1, 5));
-    this.env.timers.after(delay, () => {
-      if (!this.current(generation)) void this.load();
-    });
   }
 }
 
@@ -484,17 +515,10 @@ class LogFollow {
  * Keeps a map of the keys under a prefix up to date (read, then watch; read again after any
  * failure) and reports the whole map after every change.
  */
-class PrefixWatcher {
-  private readonly store: KvStore;
-  private readonly env: Env;
+class PrefixWatcher extends ReadThenWatch {
   private readonly prefix: string;
-  private readonly backoffMs: number;
   private readonly onChange: (entries: ReadonlyMap<string, Buffer>) => void;
   private readonly entries = new Map<string, Buffer>();
-  private watch: KvWatch | null = null;
-  private generation = 0;
-  private stopped = false;
-  private failures = 0;
 
   constructor(
     store: KvStore,
@@ -503,56 +527,27 @@ class PrefixWatcher {
     backoffMs: number,
     onChange: (entries: ReadonlyMap<string, Buffer>) => void,
   ) {
-    this.store = store;
-    this.env = env;
+    super(store, env, backoffMs);
     this.prefix = prefix;
-    this.backoffMs = backoffMs;
     this.onChange = onChange;
   }
 
-  start(): void {
-    void this.load();
+  protected async read(superseded: () => boolean): Promise<{ prefix: string; fromRevision: bigint } | null> {
+    const range = await this.store.range(this.prefix);
+    if (superseded()) return null;
+    this.entries.clear();
+    for (const e of range.entries) this.entries.set(e.key, e.value);
+    this.onChange(this.entries);
+    return { prefix: this.prefix, fromRevision: range.revision + 1n };
   }
 
-  stop(): void {
-    this.stopped = true;
-    this.generation++;
-    this.watch?.cancel();
-  }
-
-  private async load(): Promise<void> {
-    const generation = ++this.generation;
-    this.watch?.cancel();
-    try {
-      const range = await this.store.range(this.prefix);
-      if (this.stopped || generation !== this.generation) return;
-      this.entries.clear();
-      for (const e of range.entries) this.entries.set(e.key, e.value);
-      this.failures = 0;
-      this.onChange(this.entries);
-      this.watch = this.store.watch(this.prefix, range.revision + 1n, {
-        events: (events) => {
-          if (this.stopped || generation !== this.generation) return;
-          for (const e of events) {
-            if (e.type === "put") this.entries.set(e.key, e.value);
-            else this.entries.delete(e.key);
-          }
-          this.onChange(this.entries);
-        },
-        failed: () => this.retry(generation),
-      });
-    } catch {
-      this.retry(generation);
+  protected changed(events: readonly KvEvent[]): boolean {
+    for (const e of events) {
+      if (e.type === "put") this.entries.set(e.key, e.value);
+      else this.entries.delete(e.key);
     }
-  }
-
-  private retry(generation: number): void {
-    if (this.stopped || generation !== this.generation) return;
-    this.failures++;
-    const delay = Math.min(RETRY_BACKOFF_MAX_MS, this.backoffMs * 2 ** Math.min(this.failures - 1, 5));
-    this.env.timers.after(delay, () => {
-      if (!this.stopped && generation === this.generation) void this.load();
-    });
+    this.onChange(this.entries);
+    return true;
   }
 }
 

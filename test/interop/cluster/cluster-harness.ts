@@ -1,5 +1,6 @@
 import { AdminClient, type ClusterMetadata } from "../../../src/client/index.js";
 import { EtcdCluster, freePorts } from "../../helpers/etcd-process.js";
+import { waitFor } from "../../helpers/wait-for.js";
 import { BrokerProcess } from "../broker-process.js";
 
 /**
@@ -190,34 +191,4 @@ export class ProcessCluster {
   }
 }
 
-/**
- * Polls `check` every `pollMs` until it returns a value other than undefined; throws after
- * `timeoutMs` with the last error `check` threw, if any.
- */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  pollMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? "" : `: ${String(lastError)}`}`,
-      );
-    }
-    await sleep(pollMs);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep, waitFor } from "../../helpers/wait-for.js";
