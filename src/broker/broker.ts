@@ -12,11 +12,14 @@ import {
 } from "../base/index.js";
 import type { GroupCoordinatorRuntime } from "../coordinator/index.js";
 import {
+  type BrokerEndpoint,
   ClusterController,
   type ControllerDefaults,
   EmbeddedMetadataQuorum,
   INTERNAL_TOPICS,
+  isServiceListenerName,
   KvMetadataQuorum,
+  kafkaEndPoints,
   METADATA_TOPIC,
   type MetadataChanges,
   type MetadataImage,
@@ -73,6 +76,13 @@ export interface BrokerOptions {
   handlers: (broker: HandlerContext) => AnyApiHandler[];
   /** A metadata store shared with other nodes of an in-process cluster (instead of etcd.connect). */
   metadataStore?: SharedMetadataStore;
+  /**
+   * Endpoints of services this node runs besides Kafka (the Schema Registry), registered with
+   * the broker after its Kafka listeners under reserved listener names (`service-endpoints.ts`),
+   * so that every node's image knows where they listen. They must be bound before the broker
+   * starts: the registration is written once per incarnation.
+   */
+  serviceEndPoints?: readonly BrokerEndpoint[];
 }
 
 /** The metadata log never loses records to retention: it is the cluster's only copy of its shape. */
@@ -131,6 +141,7 @@ export class Broker {
   private socketServer: SocketServer | null = null;
   private producerExpiryTimer: NodeJS.Timeout | null = null;
   private advertised: ListenerConfig[] = [];
+  private readonly serviceEndPoints: readonly BrokerEndpoint[];
   private stopped = false;
   readonly startedAtMs: number;
 
@@ -143,8 +154,10 @@ export class Broker {
     logManager: LogManager;
     quorum: MetadataQuorum;
     handlers: (broker: HandlerContext) => AnyApiHandler[];
+    serviceEndPoints: readonly BrokerEndpoint[];
   }) {
     this.config = fields.config;
+    this.serviceEndPoints = fields.serviceEndPoints;
     this.clock = fields.clock;
     this.timers = new KillableTimers(fields.env.timers);
     this.env = { ...fields.env, timers: this.timers };
@@ -247,6 +260,9 @@ export class Broker {
     const env = options.env ?? systemEnv(clock);
     const log = options.log ?? createLogger();
     for (const w of config.warnings) log.warn(w);
+    const reserved = config.listeners.find((l) => isServiceListenerName(l.name));
+    if (reserved !== undefined)
+      throw new ConfigError(`Invalid listeners: the listener name ${reserved.name} is reserved`);
     const logDirs = config.logDirs.map((d) => resolve(d));
     // A cluster's id lives with its metadata: a node joining through a shared store (etcd) takes
     // the store's, and refuses a store of another cluster than its data directories'.
@@ -307,6 +323,7 @@ export class Broker {
       logManager,
       quorum,
       handlers: options.handlers,
+      serviceEndPoints: options.serviceEndPoints ?? [],
     });
     broker.metadata.startLoading();
     if (shared !== null) await broker.metadata.loader.catchUp();
@@ -407,12 +424,16 @@ export class Broker {
     const registration = this.image.brokers.get(brokerId);
     if (registration === undefined) return null;
     const name = this.config.string("inter.broker.listener.name") ?? this.advertised[0]?.name;
-    const endpoint = registration.endPoints.find((e) => e.name === name) ?? registration.endPoints[0];
+    const endpoint = registration.endPoints.find((e) => e.name === name) ?? kafkaEndPoints(registration)[0];
     return endpoint === undefined ? null : { host: endpoint.host, port: endpoint.port };
   }
 
-  private endPoints() {
-    return this.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: 0 }));
+  /** The Kafka listeners first (the first is the controller's), then the service endpoints. */
+  private endPoints(): BrokerEndpoint[] {
+    return [
+      ...this.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: 0 })),
+      ...this.serviceEndPoints.map((e) => ({ ...e })),
+    ];
   }
 
   /**

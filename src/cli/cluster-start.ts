@@ -200,14 +200,22 @@ export async function clusterStart(argv: readonly string[], mainScript: string):
       }
     });
   }
-  await Promise.race([Promise.all(ready), new Promise((done) => etcdProcess.once("exit", done))]);
+  const readyLines = await Promise.race([
+    Promise.all(ready),
+    new Promise<string[]>((done) => etcdProcess.once("exit", () => done([]))),
+  ]);
   clusterReady = true;
   if (!stopping) {
     const bootstrap = Array.from(
       { length: args.nodes },
       (_, i) => `localhost:${args.firstKafkaPort + i}`,
     ).join(",");
-    process.stdout.write(`brook cluster ready kafka=${bootstrap} etcd=localhost:${args.etcdPort}\n`);
+    // Every node serves the Schema Registry (writes go to the one leading _schemas): list them all.
+    const registries = readyLines.flatMap((line) => /\bregistry=(\S+)/.exec(line)?.[1] ?? []);
+    const registry = registries.length === 0 ? "" : ` registry=${registries.join(",")}`;
+    process.stdout.write(
+      `brook cluster ready kafka=${bootstrap} etcd=localhost:${args.etcdPort}${registry}\n`,
+    );
   }
   await new Promise<void>((done) => {
     const check = () => {

@@ -17,7 +17,8 @@ Commands:
   cluster start [--nodes 3] [--dir ./brook-cluster] [--port 9092] [--etcd-port 2379]
                 [--override key=value ...]
       Start a local etcd (Debian's etcd-server) and a cluster of Brook nodes, one process each,
-      Kafka on localhost:9092, 9093, ...; --override sets a key on every node (for instance
+      Kafka on localhost:9092, 9093, ..., the Schema Registry on every node (localhost:8081, 8082,
+      ...); --override sets a key on every node (for instance
       console.enable=false). Ctrl-C stops them all.
   topics --bootstrap-server host:port[,host:port] --create|--describe|--list|--alter|--delete [...]
       Create, list, describe, alter or delete topics, as Kafka's kafka-topics.sh does (its options,

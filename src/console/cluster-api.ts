@@ -1,6 +1,7 @@
 import { statfsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Broker } from "../broker/index.js";
+import { kafkaEndPoints, SCHEMAS_TOPIC, schemaRegistryUrl } from "../metadata/index.js";
 import { brookVersion } from "./brook-version.js";
 import { clusterHealth } from "./replication-health.js";
 
@@ -75,6 +76,10 @@ export function clusterInfo(
       port: l.port,
     })),
     console: consoleUrls,
+    // Where this node's Schema Registry listens, as its broker registration says; null when off.
+    schemaRegistry: ((r) => (r === undefined ? null : schemaRegistryUrl(r)))(
+      image.brokers.get(broker.nodeId),
+    ),
     // False until the group coordinator is wired to the console: /api/groups is then empty.
     groupCoordinator: groupsAvailable,
     logDirs: logDirInfo(broker),
@@ -97,6 +102,7 @@ export function brokersInfo(broker: Broker): unknown {
     }
   }
   const controllerId = broker.activeControllerId;
+  const schemasLeader = image.partition(SCHEMAS_TOPIC, 0)?.leader ?? -1;
   return [...image.brokers.values()]
     .sort((a, b) => a.id - b.id)
     .map((b) => ({
@@ -107,7 +113,10 @@ export function brokersInfo(broker: Broker): unknown {
       state: b.fenced ? "fenced" : "live",
       activeController: b.id === controllerId,
       local: b.id === broker.nodeId,
-      endpoints: b.endPoints.map((e) => ({ name: e.name, host: e.host, port: e.port })),
+      endpoints: kafkaEndPoints(b).map((e) => ({ name: e.name, host: e.host, port: e.port })),
+      // The broker's Schema Registry (null when it serves none); the one leading _schemas takes the writes.
+      schemaRegistryUrl: schemaRegistryUrl(b),
+      schemaRegistryLeader: b.id === schemasLeader,
       leaderCount: leaders.get(b.id) ?? 0,
       replicaCount: replicas.get(b.id) ?? 0,
     }));

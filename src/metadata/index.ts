@@ -71,5 +71,12 @@ export {
 } from "./metadata-records.js";
 export { imageFromSnapshot, snapshotRecords } from "./metadata-snapshot.js";
 export { METADATA_TOPIC } from "./metadata-topic.js";
+export {
+  isServiceListenerName,
+  kafkaEndPoints,
+  SCHEMA_REGISTRY_LISTENER_NAME,
+  SCHEMAS_TOPIC,
+  schemaRegistryUrl,
+} from "./service-endpoints.js";
 export { EmbeddedMetadataQuorum } from "./store/embedded-metadata-quorum.js";
 export * from "./store/index.js";

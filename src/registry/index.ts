@@ -22,8 +22,27 @@ export type { SchemaLogBackend, SchemaLogRecord } from "./log/schema-log-backend
 export * as schemaLogRecords from "./log/schema-log-records.js";
 export { RegistryError, registryErrors } from "./registry-error.js";
 export {
+  ClusterRouting,
+  type RegistryLeadership,
+  type RegistryTarget,
+  SOLE_REGISTRY,
+} from "./rest/cluster-routing.js";
+export {
+  FORWARDED_BY_HEADER,
+  type HttpAnswer,
+  LeaderForwarder,
+  SCHEMAS_OFFSET_HEADER,
+} from "./rest/leader-forwarding.js";
+export {
+  listenSchemaRegistry,
+  REGISTRY_FORWARD_TIMEOUT_MS,
+  REGISTRY_LEADER_WAIT_MS,
+  REGISTRY_REPLAY_WAIT_MS,
   REGISTRY_REQUEST_BYTES_MAX,
   type RunningSchemaRegistry,
+  type SchemaRegistryListener,
+  type SchemaRegistryListenOptions,
+  type SchemaRegistryServeOptions,
   type SchemaRegistryServerOptions,
   startSchemaRegistry,
 } from "./rest/schema-registry-server.js";

@@ -89,5 +89,8 @@ export const registryErrors = {
   schemaTooLarge: (message: string) => make(42209, "SCHEMA_TOO_LARGE")(message),
   storeError: (message: string, options?: ErrorOptions) => make(50001, "STORE")(message, options),
   storeTimeout: (message: string) => make(50002, "STORE_TIMEOUT")(message),
+  forwardingFailed: (detail: string, options?: ErrorOptions) =>
+    make(50003, "FORWARDING")(`Error while forwarding the request to the leader: ${detail}`, options),
+  unknownLeader: (detail: string) => make(50004, "UNKNOWN_LEADER")(`Unknown leader: ${detail}`),
   internal: (message: string, options?: ErrorOptions) => make(500, "INTERNAL")(message, options),
 } as const;

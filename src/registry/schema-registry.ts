@@ -54,8 +54,12 @@ type LogWrite = { key: SchemaLogKey; value: Buffer | null };
  * The registry's operations, independent of HTTP. State lives in a RegistryState that only log
  * records change: a write builds its records from the current state, appends them to the
  * backend, then replays the backend up to its end before answering, so a response never runs
- * ahead of the log. Writes are serialized (one at a time) so ids and versions are assigned from
- * a state that includes every earlier write.
+ * ahead of the log. Writes are serialized (one at a time) and each first asks the backend whether
+ * it takes writes here (`beforeWrite`) and replays the log to its end, so ids and versions are
+ * assigned from a state that includes every committed write, whoever wrote it.
+ *
+ * Replays (`catchUp`) run one at a time: a call that arrives while one runs starts another once
+ * it ends, so it always sees what the log held when it was called.
  */
 export class SchemaRegistry {
   readonly defaultCompatibility: CompatibilityLevel;
@@ -64,6 +68,11 @@ export class SchemaRegistry {
   private readonly state = new RegistryState();
   private readonly parsedCache = new Map<string, ParsedSchema>();
   private writeChain: Promise<unknown> = Promise.resolve();
+  /** The replay running now, and the one queued behind it. */
+  private replaying: Promise<void> | null = null;
+  private replayQueued: Promise<void> | null = null;
+  /** Every record below this offset has been applied (gaps included). */
+  private replayed = 0n;
 
   private constructor(options: SchemaRegistryOptions) {
     this.backend = options.backend;
@@ -79,7 +88,45 @@ export class SchemaRegistry {
   }
 
   /** Applies every record the backend holds past what was applied already. */
-  async catchUp(): Promise<void> {
+  catchUp(): Promise<void> {
+    if (this.replaying === null) {
+      this.replaying = this.replay().finally(() => {
+        this.replaying = null;
+      });
+      return this.replaying;
+    }
+    // A replay is running and may have read the end already: run one more after it.
+    this.replayQueued ??= this.replaying
+      .catch(() => undefined)
+      .then(() => {
+        this.replayQueued = null;
+        return this.catchUp();
+      });
+    return this.replayQueued;
+  }
+
+  /** The offset below which the log has been replayed into the state. */
+  get replayedOffset(): bigint {
+    return this.replayed;
+  }
+
+  /**
+   * Replays until the log below `offset` has been applied, waiting up to `timeoutMs` for the
+   * backend's end to get there (a follower's replica catching up with a write its leader made).
+   * Resolves false when it did not.
+   */
+  async whenReplayed(offset: bigint, timeoutMs: number): Promise<boolean> {
+    await this.catchUp();
+    if (this.replayedOffset >= offset) return true;
+    if (this.backend.whenEndOffset === undefined) return false;
+    await this.backend.whenEndOffset(offset, timeoutMs);
+    await this.catchUp();
+    return this.replayedOffset >= offset;
+  }
+
+  private async replay(): Promise<void> {
+    // Taken before reading: everything below it is read by the time read() answers empty.
+    const end = this.backend.endOffset?.() ?? 0n;
     for (;;) {
       let records: Awaited<ReturnType<SchemaLogBackend["read"]>>;
       try {
@@ -89,9 +136,12 @@ export class SchemaRegistry {
           cause: error,
         });
       }
-      if (records.length === 0) return;
+      if (records.length === 0) break;
       for (const record of records) this.state.apply(record);
     }
+    // Past the last record applied, and past compaction's gaps below the end.
+    if (this.state.nextOffset > this.replayed) this.replayed = this.state.nextOffset;
+    if (end > this.replayed) this.replayed = end;
   }
 
   get skippedRecordCount(): number {
@@ -568,8 +618,17 @@ export class SchemaRegistry {
     };
   }
 
+  /**
+   * Runs a write operation after the ones before it, once the backend takes writes here and the
+   * state has every record the log holds.
+   */
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.writeChain.then(operation, operation);
+    const prepared = async () => {
+      await this.backend.beforeWrite?.();
+      await this.catchUp();
+      return operation();
+    };
+    const run = this.writeChain.then(prepared, prepared);
     this.writeChain = run.catch(() => undefined);
     return run;
   }

@@ -27,6 +27,12 @@ export interface StartClusterOptions {
    * `consoleUrl`). Off by default; `console.*` properties win over it.
    */
   console?: boolean;
+  /**
+   * Serve the Schema Registry on every node (on a free port of `host`, kept across restarts; see
+   * each node's `registryUrl`): reads from the node's replica of `_schemas`, writes forwarded to
+   * the node that leads it. Off by default; `schema.registry.*` properties win over it.
+   */
+  registry?: boolean;
   /** server.properties keys for every node. */
   properties?: Record<string, string>;
   /** Keys for one node, by node id. */
@@ -72,6 +78,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<B
   const core = options.etcd === undefined ? new MemoryKvCore(systemClock, systemTimers) : null;
   const ids = Array.from({ length: count }, (_, i) => i + 1);
   const ports = new Map<number, number>();
+  const registryPorts = new Map<number, number>();
   const running = new Map<number, { server: BrookServer; store: KvStore | null }>();
 
   const start = async (id: number): Promise<BrookServer> => {
@@ -87,7 +94,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<B
       ["group.initial.rebalance.delay.ms", "0"],
       ["console.enable", String(options.console ?? false)],
       ["console.listeners", `http://${host}:0`],
-      ["schema.registry.enable", "false"],
+      ["schema.registry.enable", String(options.registry ?? false)],
+      ["schema.registry.listeners", `http://${host}:${registryPorts.get(id) ?? 0}`],
       ...Object.entries(options.properties ?? {}),
       ...Object.entries(options.nodeProperties?.[id] ?? {}),
     ]);
@@ -101,6 +109,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<B
       shared === undefined ? {} : { metadataStore: shared },
     );
     ports.set(id, server.port);
+    if (server.registryUrl !== null) registryPorts.set(id, Number(new URL(server.registryUrl).port));
     running.set(id, { server, store });
     return server;
   };

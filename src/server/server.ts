@@ -12,7 +12,7 @@ import {
 } from "../broker/index.js";
 import { ConsoleServer, parseConsoleListeners } from "../console/index.js";
 import type { RunningSchemaRegistry } from "../registry/index.js";
-import { parseHttpListeners, startRegistry } from "./registry-listener.js";
+import { bindRegistry, serveRegistry } from "./registry-listener.js";
 
 /** A running Brook process: the broker, and the registry and console when enabled. */
 export interface BrookServer {
@@ -43,20 +43,28 @@ export async function startServer(
   const consoleListeners = config.bool("console.enable")
     ? parseConsoleListeners(config.list("console.listeners"))
     : null;
-  if (config.bool("schema.registry.enable"))
-    parseHttpListeners("schema.registry.listeners", config.list("schema.registry.listeners"));
-  const broker = await Broker.start({
-    config,
-    log,
-    handlers: brokerHandlers,
-    ...(options.metadataStore === undefined ? {} : { metadataStore: options.metadataStore }),
-  });
+  // The registry's port is bound first: the broker registers it (its SCHEMA_REGISTRY endpoint).
+  const boundRegistry = await bindRegistry(config, log);
+  let broker: Broker;
+  try {
+    broker = await Broker.start({
+      config,
+      log,
+      handlers: brokerHandlers,
+      ...(options.metadataStore === undefined ? {} : { metadataStore: options.metadataStore }),
+      serviceEndPoints: boundRegistry === null ? [] : [boundRegistry.endPoint],
+    });
+  } catch (error) {
+    await boundRegistry?.listener.close();
+    throw error;
+  }
   const first = broker.advertisedListeners[0];
   if (first === undefined) throw new Error("no advertised listener");
   let registry: RunningSchemaRegistry | null = null;
   try {
-    registry = await startRegistry(broker, config, log);
+    registry = boundRegistry === null ? null : await serveRegistry(boundRegistry, broker);
   } catch (error) {
+    await boundRegistry?.listener.close();
     await broker.stop();
     throw error;
   }

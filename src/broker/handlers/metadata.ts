@@ -1,4 +1,4 @@
-import type { TopicImage } from "../../metadata/index.js";
+import { kafkaEndPoints, type TopicImage } from "../../metadata/index.js";
 import {
   ApiKey,
   ErrorCode,
@@ -65,7 +65,7 @@ export function metadataHandler(broker: MetadataView & TopicAutoCreation) {
       const brokers = image.liveBrokers().flatMap((b) => {
         const endpoint =
           b.endPoints.find((e) => e.name === context.listenerName) ??
-          (b.id === broker.nodeId ? undefined : b.endPoints[0]);
+          (b.id === broker.nodeId ? undefined : kafkaEndPoints(b)[0]);
         return endpoint === undefined
           ? []
           : [{ nodeId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack }];

@@ -188,6 +188,13 @@ async function overview() {
       [
         { title: "Id", cell: (b) => [b.id, b.local ? " " : "", b.local ? h("span", { class: "tag" }, "this node") : ""] },
         { title: "Address", cell: (b) => b.endpoints.map((e) => `${e.host}:${e.port}`).join(", ") },
+        {
+          title: "Schema Registry",
+          cell: (b) =>
+            b.schemaRegistryUrl
+              ? [link(b.schemaRegistryUrl, b.schemaRegistryUrl), b.schemaRegistryLeader ? " " : "", b.schemaRegistryLeader ? h("span", { class: "tag" }, "takes writes") : ""]
+              : "–",
+        },
         { title: "Rack", cell: (b) => b.rack ?? "–" },
         { title: "State", cell: (b) => (b.fenced ? h("span", { class: "tag bad" }, "fenced") : "live") },
         { title: "Controller", cell: (b) => (b.activeController ? h("span", { class: "tag" }, "active controller") : "") },
@@ -226,7 +233,10 @@ function listenerRows(cluster) {
     return { name: l.name, bound: `${l.host || "*"}:${l.port}`, advertised: adv ? `${adv.host}:${adv.port}` : "–" };
   });
   const web = cluster.console.map((url) => ({ name: "CONSOLE", bound: url, advertised: link(url, url) }));
-  return kafka.concat(web);
+  const registry = cluster.schemaRegistry
+    ? [{ name: "SCHEMA_REGISTRY", bound: cluster.schemaRegistry, advertised: link(cluster.schemaRegistry, cluster.schemaRegistry) }]
+    : [];
+  return kafka.concat(web, registry);
 }
 
 async function topics() {

@@ -1,6 +1,6 @@
 import { checkCompatibility } from "./compatibility-routes.js";
 import { deleteConfig, deleteMode, getConfig, getMode, putConfig, putMode } from "./config-routes.js";
-import type { RestHandler } from "./rest-types.js";
+import type { RestHandler, RestRoute } from "./rest-types.js";
 import { Router } from "./router.js";
 import {
   getSchemaById,
@@ -25,50 +25,70 @@ import {
 /** Version reported by `/v1/metadata/version`: the Confluent release whose behaviour is followed. */
 export const COMPATIBLE_CONFLUENT_VERSION = "7.6.0";
 
-/** Every endpoint the registry serves. */
-export function registryRoutes(clusterId: string): Router<RestHandler> {
-  return new Router<RestHandler>()
-    .add("GET", "/", () => ({ json: {} }))
-    .add("GET", "/schemas/types", schemaTypes)
-    .add("GET", "/schemas", listSchemas)
-    .add("GET", "/schemas/ids/:id", getSchemaById)
-    .add("GET", "/schemas/ids/:id/schema", getSchemaTextById)
-    .add("GET", "/schemas/ids/:id/subjects", getSubjectsById)
-    .add("GET", "/schemas/ids/:id/versions", getVersionsById)
-    .add("GET", "/subjects", listSubjects)
-    .add("POST", "/subjects/:subject", lookupSchema)
-    .add("DELETE", "/subjects/:subject", deleteSubject)
-    .add("GET", "/subjects/:subject/versions", listVersions)
-    .add("POST", "/subjects/:subject/versions", registerSchema)
-    .add("GET", "/subjects/:subject/versions/:version", getVersion)
-    .add("DELETE", "/subjects/:subject/versions/:version", deleteVersion)
-    .add("GET", "/subjects/:subject/versions/:version/schema", getVersionSchema)
-    .add("GET", "/subjects/:subject/versions/:version/referencedby", getReferencedBy)
-    .add("POST", "/compatibility/subjects/:subject/versions", checkCompatibility)
-    .add("POST", "/compatibility/subjects/:subject/versions/:version", checkCompatibility)
-    .add("GET", "/config", getConfig)
-    .add("PUT", "/config", putConfig)
-    .add("DELETE", "/config", deleteConfig)
-    .add("GET", "/config/:subject", getConfig)
-    .add("PUT", "/config/:subject", putConfig)
-    .add("DELETE", "/config/:subject", deleteConfig)
-    .add("GET", "/mode", getMode)
-    .add("PUT", "/mode", putMode)
-    .add("DELETE", "/mode", deleteMode)
-    .add("GET", "/mode/:subject", getMode)
-    .add("PUT", "/mode/:subject", putMode)
-    .add("DELETE", "/mode/:subject", deleteMode)
-    .add("GET", "/contexts", () => ({ json: ["."] }))
-    .add("GET", "/v1/metadata/id", () => ({
-      json: {
-        scope: {
-          path: [],
-          clusters: { "kafka-cluster": clusterId, "schema-registry-cluster": "schema-registry" },
+const read = (handler: RestHandler): RestRoute => ({ handler, writes: false });
+const write = (handler: RestHandler): RestRoute => ({ handler, writes: true });
+
+/**
+ * Every endpoint the registry serves. The writes are registration and every PUT and DELETE;
+ * lookups (`POST /subjects/{s}`) and compatibility checks only read.
+ */
+export function registryRoutes(clusterId: string): Router<RestRoute> {
+  return new Router<RestRoute>()
+    .add(
+      "GET",
+      "/",
+      read(() => ({ json: {} })),
+    )
+    .add("GET", "/schemas/types", read(schemaTypes))
+    .add("GET", "/schemas", read(listSchemas))
+    .add("GET", "/schemas/ids/:id", read(getSchemaById))
+    .add("GET", "/schemas/ids/:id/schema", read(getSchemaTextById))
+    .add("GET", "/schemas/ids/:id/subjects", read(getSubjectsById))
+    .add("GET", "/schemas/ids/:id/versions", read(getVersionsById))
+    .add("GET", "/subjects", read(listSubjects))
+    .add("POST", "/subjects/:subject", read(lookupSchema))
+    .add("DELETE", "/subjects/:subject", write(deleteSubject))
+    .add("GET", "/subjects/:subject/versions", read(listVersions))
+    .add("POST", "/subjects/:subject/versions", write(registerSchema))
+    .add("GET", "/subjects/:subject/versions/:version", read(getVersion))
+    .add("DELETE", "/subjects/:subject/versions/:version", write(deleteVersion))
+    .add("GET", "/subjects/:subject/versions/:version/schema", read(getVersionSchema))
+    .add("GET", "/subjects/:subject/versions/:version/referencedby", read(getReferencedBy))
+    .add("POST", "/compatibility/subjects/:subject/versions", read(checkCompatibility))
+    .add("POST", "/compatibility/subjects/:subject/versions/:version", read(checkCompatibility))
+    .add("GET", "/config", read(getConfig))
+    .add("PUT", "/config", write(putConfig))
+    .add("DELETE", "/config", write(deleteConfig))
+    .add("GET", "/config/:subject", read(getConfig))
+    .add("PUT", "/config/:subject", write(putConfig))
+    .add("DELETE", "/config/:subject", write(deleteConfig))
+    .add("GET", "/mode", read(getMode))
+    .add("PUT", "/mode", write(putMode))
+    .add("DELETE", "/mode", write(deleteMode))
+    .add("GET", "/mode/:subject", read(getMode))
+    .add("PUT", "/mode/:subject", write(putMode))
+    .add("DELETE", "/mode/:subject", write(deleteMode))
+    .add(
+      "GET",
+      "/contexts",
+      read(() => ({ json: ["."] })),
+    )
+    .add(
+      "GET",
+      "/v1/metadata/id",
+      read(() => ({
+        json: {
+          scope: {
+            path: [],
+            clusters: { "kafka-cluster": clusterId, "schema-registry-cluster": "schema-registry" },
+          },
+          id: "",
         },
-        id: "",
-      },
-    }))
-    .add("GET", "/v1/metadata/version", () => ({
-      json: { version: COMPATIBLE_CONFLUENT_VERSION, commitId: "brook" },
-    }));
+      })),
+    )
+    .add(
+      "GET",
+      "/v1/metadata/version",
+      read(() => ({ json: { version: COMPATIBLE_CONFLUENT_VERSION, commitId: "brook" } })),
+    );
 }

@@ -16,3 +16,12 @@ export type RestHandler = (
   registry: SchemaRegistry,
   request: RestRequest,
 ) => RestResponse | Promise<RestResponse>;
+
+/**
+ * A route's handler, and whether it changes the registry (register, delete, config and mode
+ * changes): in a cluster those go to the registry of the node that leads `_schemas`.
+ */
+export interface RestRoute {
+  handler: RestHandler;
+  writes: boolean;
+}

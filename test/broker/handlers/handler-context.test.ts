@@ -16,6 +16,7 @@ import type {
   TopicAutoCreation,
 } from "../../../src/broker/handler-context.js";
 import { createTopicsHandler } from "../../../src/broker/handlers/create-topics.js";
+import { describeClusterHandler } from "../../../src/broker/handlers/describe-cluster.js";
 import { findCoordinatorHandler } from "../../../src/broker/handlers/find-coordinator.js";
 import { metadataHandler } from "../../../src/broker/handlers/metadata.js";
 import { parseBrokerConfig, SINGLE_NODE_PROPERTIES, topicDefaults } from "../../../src/broker/index.js";
@@ -25,6 +26,7 @@ import {
   MetadataDelta,
   MetadataImage,
   type MetadataRecord,
+  SCHEMA_REGISTRY_LISTENER_NAME,
 } from "../../../src/metadata/index.js";
 import {
   ApiKey,
@@ -231,6 +233,56 @@ test("Metadata names the active controller and the live brokers on the client's 
 
   await handler.handle(metadataRequest(["missing", "__internal"], true), context);
   assert.deepEqual(autoCreated, [["missing"]], "only topics the broker may create");
+});
+
+test("Metadata and DescribeCluster never name a broker's Schema Registry endpoint", async () => {
+  const endPoint = (name: string, port: number) => ({ name, host: "node", port, securityProtocol: 0 });
+  // Broker 2 registered its registry first and has no PLAINTEXT listener: Metadata falls back
+  // to one of its Kafka listeners, never to the registry.
+  const image = replay(MetadataImage.EMPTY, [
+    {
+      type: "RegisterBroker",
+      brokerId: 1,
+      incarnationId: "AAAAAAAAAAAAAAAAAAAAAQ",
+      brokerEpoch: 1n,
+      endPoints: [endPoint("PLAINTEXT", 9092), endPoint(SCHEMA_REGISTRY_LISTENER_NAME, 8081)],
+      rack: null,
+      fenced: false,
+    },
+    {
+      type: "RegisterBroker",
+      brokerId: 2,
+      incarnationId: "AAAAAAAAAAAAAAAAAAAAAg",
+      brokerEpoch: 2n,
+      endPoints: [endPoint(SCHEMA_REGISTRY_LISTENER_NAME, 8082), endPoint("INTERNAL", 9192)],
+      rack: null,
+      fenced: false,
+    },
+  ]);
+  const view = metadataView(image, 1);
+  const noAutoCreation: TopicAutoCreation = {
+    mayAutoCreate: () => false,
+    autoCreateTopics: () => Promise.resolve(new Map()),
+  };
+  const metadata = await metadataHandler({ ...view, ...noAutoCreation }).handle(
+    metadataRequest([], false),
+    requestContext(ApiKey.Metadata, 12),
+  );
+  assert.deepEqual(
+    metadata.brokers.map((b: { nodeId: number; port: number }) => [b.nodeId, b.port]),
+    [
+      [1, 9092],
+      [2, 9192],
+    ],
+  );
+  const cluster = await describeClusterHandler({ ...view, ...settings() }).handle(
+    { includeClusterAuthorizedOperations: false, endpointType: 1 },
+    requestContext(ApiKey.DescribeCluster, 1),
+  );
+  assert.deepEqual(
+    cluster.brokers.map((b: { brokerId: number; port: number }) => [b.brokerId, b.port]),
+    [[1, 9092]],
+  );
 });
 
 test("FindCoordinator answers COORDINATOR_NOT_AVAILABLE when __consumer_offsets cannot be created", async () => {
