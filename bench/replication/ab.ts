@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/replication/ab.ts DIR [--records 200000] [--size 1000] [--pairs 8] [--dist-a DIR]
  */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../e2e/paths.js";
 import { runCommand } from "../e2e/processes.js";
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const c of clusters.values()) await c.dispose();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

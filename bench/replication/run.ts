@@ -266,6 +266,15 @@ async function main(): Promise<void> {
       "",
       latencyTable(latency),
       "",
+      ...latency.flatMap((l) =>
+        l.runs
+          .filter((r) => r.failure !== null)
+          .map(
+            (r) =>
+              `- ${l.rate}/s × ${l.valueBytes} B, RF ${r.rf}: ${r.failure} (${r.e2eMs.length} records received)`,
+          ),
+      ),
+      "",
     );
   }
   const report = out.join("\n");
