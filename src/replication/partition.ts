@@ -94,10 +94,11 @@ export class Partition {
     this.clock = options.clock;
     this.state = options.state;
     this.producerState = ProducerStateManager.attach(options.log, options.producerState);
-    options.log.setWrittenCallback(() => {
-      this.maybeAdvanceHighWatermark();
-      this.notifyChange();
-    });
+    // The listeners (consumers' parked fetches) read up to the high watermark: an append wakes
+    // them only through the high watermark it moves (setHighWatermark notifies). With followers,
+    // the log end moves first and the high watermark a fetch round trip later; waking consumers
+    // at the append answered their fetches with nothing, once per append.
+    options.log.setWrittenCallback(() => this.maybeAdvanceHighWatermark());
     if (this.isLeader) this.becomeLeader();
   }
 
@@ -153,7 +154,10 @@ export class Partition {
     return this.followers.get(replicaId);
   }
 
-  /** Called when the high watermark or the log end moves (parked fetches wake up). */
+  /**
+   * Called when the high watermark moves, and when this replica becomes leader or stops leading
+   * (consumers' parked fetches wake up). Followers' fetches wait on the log's appends instead.
+   */
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
