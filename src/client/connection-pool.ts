@@ -16,6 +16,8 @@ export interface BrokerConnectionsOptions {
   reconnectBackoffMs?: number;
   reconnectBackoffMaxMs?: number;
   clientSoftwareVersion?: string;
+  /** Purposes whose callers finish with each response before the next (KafkaConnection's reuseResponseBuffer). */
+  reuseResponseBufferFor?: readonly string[];
 }
 
 export interface PoolRequestOptions extends RequestOptions {
@@ -62,7 +64,7 @@ export class BrokerConnections {
       this.entries.set(key, entry);
     }
     if (entry.connection !== null && !entry.connection.isClosed) return Promise.resolve(entry.connection);
-    entry.connecting ??= this.connect(endpoint, entry);
+    entry.connecting ??= this.connect(endpoint, entry, purpose);
     return entry.connecting;
   }
 
@@ -86,7 +88,7 @@ export class BrokerConnections {
     this.entries.clear();
   }
 
-  private async connect(endpoint: BrokerEndpoint, entry: Entry): Promise<KafkaConnection> {
+  private async connect(endpoint: BrokerEndpoint, entry: Entry, purpose: string): Promise<KafkaConnection> {
     try {
       const waitMs = entry.retryAtMs - performance.now();
       if (waitMs > 0) await sleep(waitMs);
@@ -99,6 +101,7 @@ export class BrokerConnections {
         ...optional("requestTimeoutMs", this.options.requestTimeoutMs),
         ...optional("responseBytesMax", this.options.responseBytesMax),
         ...optional("clientSoftwareVersion", this.options.clientSoftwareVersion),
+        reuseResponseBuffer: this.options.reuseResponseBufferFor?.includes(purpose) === true,
       });
       if (this.closed) {
         connection.close();

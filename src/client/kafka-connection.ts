@@ -34,6 +34,12 @@ export interface KafkaConnectionOptions {
   requestTimeoutMs?: number;
   /** A response announcing more bytes than this closes the connection. */
   responseBytesMax?: number;
+  /**
+   * The caller is done with each response (and every view into it, such as fetched records)
+   * before it sends the next request: responses spread over several socket reads are gathered in
+   * one reused buffer (see ResponseFrameReader). The replica fetcher's connections.
+   */
+  reuseResponseBuffer?: boolean;
   /** Requests sent and not yet answered; more are refused with BRK_ERR_CLIENT_TOO_MANY_IN_FLIGHT. */
   inFlightRequestsMax?: number;
   /** Sent in ApiVersions v3+ (letters, digits, '-' and '.'). */
@@ -93,7 +99,9 @@ export class KafkaConnection {
     this.port = options.port;
     this.clientId = options.clientId;
     this.socket = socket;
-    this.reader = new ResponseFrameReader(options.responseBytesMax ?? RESPONSE_BYTES_MAX_DEFAULT);
+    this.reader = new ResponseFrameReader(options.responseBytesMax ?? RESPONSE_BYTES_MAX_DEFAULT, {
+      reuseGathered: options.reuseResponseBuffer === true,
+    });
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT;
     this.inFlightRequestsMax = options.inFlightRequestsMax ?? IN_FLIGHT_REQUESTS_MAX_DEFAULT;
     socket.setNoDelay(true);

@@ -21,10 +21,20 @@ export class ResponseFrameReader {
   private frameSize = -1;
   private parts: Buffer[] = [];
   private partsBytes = 0;
+  /** With `reuseGathered`: the buffer gathered frames are copied into, kept from frame to frame. */
+  private scratch: Buffer | null = null;
+  private readonly reuseGathered: boolean;
 
-  constructor(frameBytesMax: number) {
+  /**
+   * `reuseGathered`: a frame spread over several chunks is copied into one buffer that the next
+   * such frame overwrites, instead of a new one each time. Only for callers that are done with a
+   * frame (and every view of it) before the next one is read: the replica fetcher, which appends
+   * each response before it sends the next request, and so allocates nothing per response.
+   */
+  constructor(frameBytesMax: number, options: { reuseGathered?: boolean } = {}) {
     assert(frameBytesMax >= 0, "the frame limit is not negative");
     this.frameBytesMax = frameBytesMax;
+    this.reuseGathered = options.reuseGathered ?? false;
   }
 
   /** Feeds one chunk; calls `onFrame` for each complete frame, in order. Throws on a bad size. */
@@ -73,12 +83,28 @@ export class ResponseFrameReader {
 
   private takeGathered(): Buffer {
     const frame =
-      this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsBytes);
+      this.parts.length === 1
+        ? (this.parts[0] as Buffer)
+        : this.reuseGathered
+          ? this.gatherIntoScratch()
+          : Buffer.concat(this.parts, this.partsBytes);
     assert(frame.length === this.frameSize, "a gathered frame has exactly its announced size");
     this.parts = [];
     this.partsBytes = 0;
     this.frameSize = -1;
     return frame;
+  }
+
+  private gatherIntoScratch(): Buffer {
+    if (this.scratch === null || this.scratch.length < this.partsBytes) {
+      // Grown to the largest frame seen (bounded by frameBytesMax), never shrunk: a follower's
+      // responses are all about replica.fetch.max.bytes.
+      const grown = Math.min(this.frameBytesMax, (this.scratch?.length ?? 0) * 2);
+      this.scratch = Buffer.allocUnsafe(Math.max(this.partsBytes, grown));
+    }
+    let at = 0;
+    for (const part of this.parts) at += part.copy(this.scratch, at);
+    return this.scratch.subarray(0, this.partsBytes);
   }
 
   /** Bytes held for an incomplete frame or size prefix. */

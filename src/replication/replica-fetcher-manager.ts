@@ -27,6 +27,8 @@ export class ReplicaFetcherManager {
     this.connections = new BrokerConnections({
       clientId: `brook-replica-fetcher-${options.localBrokerId}`,
       requestTimeoutMs: options.config.requestTimeoutMs,
+      // A fetcher appends each response before it sends the next fetch (one in flight per leader).
+      reuseResponseBufferFor: ["replica-fetcher"],
     });
   }
 

@@ -74,3 +74,32 @@ test("a size above the limit or negative is refused when the prefix is read", ()
     );
   }
 });
+
+test("reuseGathered: frames spread over chunks come out whole, gathered in one reused buffer", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 20 }),
+      fc.integer({ min: 1, max: 37 }),
+      (payloads, step) => {
+        const stream = Buffer.concat(payloads.map(frame));
+        const reader = new ResponseFrameReader(1000, { reuseGathered: true });
+        const seen: string[] = [];
+        const gatheredInto = new Set<ArrayBufferLike>();
+        for (let at = 0; at < stream.length; at += step) {
+          const chunk = stream.subarray(at, at + step);
+          reader.push(chunk, (f) => {
+            // Read at once, as a caller of reuseGathered must: the next gathered frame overwrites it.
+            seen.push(f.toString("hex"));
+            if (f.buffer !== chunk.buffer) gatheredInto.add(f.buffer);
+          });
+        }
+        assert.deepEqual(
+          seen,
+          payloads.map((p) => Buffer.from(p).toString("hex")),
+        );
+        // Grown at most a few times (doubling), not one buffer per gathered frame.
+        assert.ok(gatheredInto.size <= 9, `${gatheredInto.size} gather buffers`);
+      },
+    ),
+  );
+});
