@@ -386,6 +386,13 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       atLeast(0),
     ),
     key("log.preallocate", "boolean", false, "Default preallocate."),
+    key(
+      "log.tail.cache.bytes",
+      "long",
+      32 * 1024 * 1024,
+      "Brook's own: recently appended bytes kept in memory, across all partitions, to serve consumers and followers at the tail without reading the files (allocated as readers need it). Raise it when followers or consumers lag by more than that.",
+      atLeast(0),
+    ),
     key("log.segment.delete.delay.ms", "long", 60000, "Default file.delete.delay.ms.", atLeast(0)),
     key(
       "compression.type",

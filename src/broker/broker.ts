@@ -293,6 +293,7 @@ export class Broker {
       logDirs,
       defaults,
       clock,
+      limits: { tailCacheBytesMax: config.int("log.tail.cache.bytes") },
       cleanerEnabled: config.bool("log.cleaner.enable"),
       backgroundIntervalMs: 1000,
       intervals: {
