@@ -13,3 +13,16 @@ export {
   type ReplicaChanges,
   ReplicaManager,
 } from "./replica-manager.js";
+export {
+  divergingEpoch,
+  followerHighWatermark,
+  followerProgressAfterFetch,
+  hasEnoughReplicas,
+  highWatermarkCandidate,
+  initialFollowerProgress,
+  isrAfterExpand,
+  isrAfterShrink,
+  leaderEpochError,
+  maximalIsr,
+  truncationOffset,
+} from "./replica-rules.js";

@@ -8,6 +8,7 @@ import {
   type ListOffsetsResponse,
 } from "../protocol/index.js";
 import type { Partition } from "./partition.js";
+import { truncationOffset } from "./replica-rules.js";
 
 export interface ReplicaFetcherConfig {
   /** replica.fetch.wait.max.ms */
@@ -219,10 +220,9 @@ export class ReplicaFetcher {
         return;
     }
     if (data.divergingEpoch.epoch >= 0) {
-      const local = partition.log.endOffsetForEpoch(data.divergingEpoch.epoch);
-      let offset = data.divergingEpoch.endOffset;
-      if (local.endOffset < offset) offset = local.endOffset;
-      if (partition.log.logEndOffset < offset) offset = partition.log.logEndOffset;
+      const diverging = data.divergingEpoch;
+      const local = partition.log.endOffsetForEpoch(diverging.epoch);
+      const offset = truncationOffset(diverging, local, partition.log.logEndOffset);
       this.log.info(
         `${partition.name}: log diverged from leader ${this.sourceBrokerId} at epoch ${data.divergingEpoch.epoch}, truncating to ${offset}`,
       );
