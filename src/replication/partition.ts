@@ -435,9 +435,24 @@ export class Partition {
     });
   }
 
-  /** An ISR proposal was sent (or failed: null), see maximalIsr. */
-  setProposedIsr(isr: readonly number[] | null): void {
+  /**
+   * An ISR proposal was sent to the controller: its new members count for the high watermark
+   * (maximalIsr) until the image shows the partition moved on (update) or it is withdrawn.
+   */
+  setProposedIsr(isr: readonly number[]): void {
     this.proposedIsr = isr;
+    this.maybeAdvanceHighWatermark();
+  }
+
+  /** Whether `isr` (the very array proposed) is still the proposal in flight. */
+  isProposedIsr(isr: readonly number[]): boolean {
+    return this.proposedIsr === isr;
+  }
+
+  /** Withdraws `isr` if it is still the proposal in flight (never a later one). */
+  withdrawProposedIsr(isr: readonly number[]): void {
+    if (this.proposedIsr !== isr) return;
+    this.proposedIsr = null;
     this.maybeAdvanceHighWatermark();
   }
 

@@ -185,3 +185,38 @@ export function leaderEpochError(currentLeaderEpoch: number, leaderEpoch: number
 export function hasEnoughReplicas(isr: readonly number[], minInsyncReplicas: number): boolean {
   return isr.length >= minInsyncReplicas;
 }
+
+/**
+ * What a leader does with an ISR proposal once the controller answered (`null`: no answer came),
+ * after Kafka's Partition.handleAlterPartitionError and AlterPartitionManager:
+ * - "await-metadata": committed (NONE), or refused because the leader's view is stale (a newer
+ *   leader or partition epoch, the topic gone, the broker re-registered). Perhaps an earlier
+ *   attempt of the same proposal was committed, so it stays in flight, its new members counted by
+ *   the high watermark, until the image shows the partition moved on (which ends it);
+ * - "withdraw": the controller refused it and says it applied nothing (INELIGIBLE_REPLICA is
+ *   decided only at the partition epoch the proposal was made at);
+ * - "retry": no answer, or NOT_CONTROLLER (a controller whose store lost an append's answer says
+ *   NOT_CONTROLLER though the entry may be committed): send the same proposal again.
+ * Withdrawing a proposal whose fate is unknown would let the high watermark pass a replica that
+ * the committed ISR may hold, and the controller may then elect.
+ */
+export type IsrProposalAction = "await-metadata" | "withdraw" | "retry";
+
+export function isrProposalAction(errorCode: number | null): IsrProposalAction {
+  switch (errorCode) {
+    case ErrorCode.NONE:
+    case ErrorCode.FENCED_LEADER_EPOCH:
+    case ErrorCode.INVALID_UPDATE_VERSION:
+    case ErrorCode.UNKNOWN_TOPIC_ID:
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.INVALID_REQUEST:
+    case ErrorCode.STALE_BROKER_EPOCH:
+      return "await-metadata";
+    case ErrorCode.INELIGIBLE_REPLICA:
+    case ErrorCode.OPERATION_NOT_ATTEMPTED:
+      return "withdraw";
+    default:
+      return "retry";
+  }
+}

@@ -11,6 +11,7 @@ import {
   initialFollowerProgress,
   isrAfterExpand,
   isrAfterShrink,
+  isrProposalAction,
   leaderEpochError,
   maximalIsr,
   truncationOffset,
@@ -144,4 +145,17 @@ test("leader epochs in requests, min.insync.replicas", () => {
   assert.equal(leaderEpochError(6, 5), ErrorCode.UNKNOWN_LEADER_EPOCH);
   assert.equal(hasEnoughReplicas([1, 2], 2), true);
   assert.equal(hasEnoughReplicas([1], 2), false);
+});
+
+test("an ISR proposal stays in flight unless the controller surely did not apply it", () => {
+  assert.equal(isrProposalAction(ErrorCode.NONE), "await-metadata");
+  // Perhaps an earlier attempt was committed: wait for the image.
+  assert.equal(isrProposalAction(ErrorCode.INVALID_UPDATE_VERSION), "await-metadata");
+  assert.equal(isrProposalAction(ErrorCode.FENCED_LEADER_EPOCH), "await-metadata");
+  assert.equal(isrProposalAction(ErrorCode.STALE_BROKER_EPOCH), "await-metadata");
+  assert.equal(isrProposalAction(ErrorCode.INELIGIBLE_REPLICA), "withdraw");
+  // A lost answer: the store may have committed it.
+  assert.equal(isrProposalAction(ErrorCode.NOT_CONTROLLER), "retry");
+  assert.equal(isrProposalAction(null), "retry");
+  assert.equal(isrProposalAction(ErrorCode.REQUEST_TIMED_OUT), "retry");
 });
