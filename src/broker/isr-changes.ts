@@ -53,9 +53,16 @@ export class IsrChanges {
     this.timer?.cancel();
   }
 
-  /** After a follower's fetch: a follower that caught up joins the ISR. */
+  /**
+   * After a follower's fetch: a follower that caught up joins the ISR, if this broker's image has
+   * it registered, unfenced, at the broker epoch it fetched with.
+   */
   maybeExpand(partition: Partition): void {
-    const isr = partition.isrAfterExpand();
+    const image = this.broker.image;
+    const isr = partition.isrAfterExpand((replicaId, brokerEpoch) => {
+      const registration = image.brokers.get(replicaId);
+      return registration !== undefined && !registration.fenced && registration.epoch === brokerEpoch;
+    });
     if (isr === null) return;
     this.log.info(`${partition.name}: expanding ISR from ${partition.isr} to ${isr}`);
     this.propose(partition, isr);

@@ -19,6 +19,7 @@ export {
   followerProgressAfterFetch,
   hasEnoughReplicas,
   highWatermarkCandidate,
+  type IsrEligibility,
   type IsrProposalAction,
   initialFollowerProgress,
   isrAfterExpand,

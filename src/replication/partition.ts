@@ -16,6 +16,7 @@ import {
   followerProgressAfterFetch,
   hasEnoughReplicas,
   highWatermarkCandidate,
+  type IsrEligibility,
   initialFollowerProgress,
   isrAfterExpand,
   isrAfterShrink,
@@ -372,6 +373,8 @@ export class Partition {
    */
   fetchForFollower(options: {
     replicaId: number;
+    /** The follower's broker epoch: from the request (Fetch v15+), else its registration in the image. */
+    replicaEpoch: bigint;
     fetchOffset: bigint;
     lastFetchedEpoch: number;
     currentLeaderEpoch: number;
@@ -390,16 +393,22 @@ export class Partition {
       maxOffset: this.log.writtenEndOffset,
       minOneMessage: true,
     });
-    this.updateFollowerFetchState(options.replicaId, options.fetchOffset);
+    this.updateFollowerFetchState(options.replicaId, options.fetchOffset, options.replicaEpoch);
     return { read };
   }
 
   /** Kafka's follower bookkeeping on each fetch (Replica.updateFetchStateOrThrow). */
-  private updateFollowerFetchState(replicaId: number, fetchOffset: bigint): void {
+  private updateFollowerFetchState(replicaId: number, fetchOffset: bigint, brokerEpoch: bigint): void {
     const progress = this.followers.get(replicaId) ?? this.addFollower(replicaId, false);
     this.followers.set(
       replicaId,
-      followerProgressAfterFetch(progress, fetchOffset, this.log.logEndOffset, this.clock.monotonicMs()),
+      followerProgressAfterFetch(
+        progress,
+        fetchOffset,
+        this.log.logEndOffset,
+        this.clock.monotonicMs(),
+        brokerEpoch,
+      ),
     );
     this.maybeAdvanceHighWatermark();
   }
@@ -422,9 +431,10 @@ export class Partition {
 
   /**
    * The ISR to propose when a follower outside it caught up: it has the high watermark and
-   * everything this leader wrote before its epoch began (Kafka's isFollowerInSync).
+   * everything this leader wrote before its epoch began (Kafka's isFollowerInSync), and it
+   * fetched as the incarnation `eligible` says may serve.
    */
-  isrAfterExpand(): number[] | null {
+  isrAfterExpand(eligible: IsrEligibility): number[] | null {
     if (!this.isLeader || this.proposedIsr !== null) return null;
     return isrAfterExpand({
       isr: this.state.isr,
@@ -432,6 +442,7 @@ export class Partition {
       followers: this.followers,
       highWatermark: this.log.highWatermark,
       leaderEpochStartOffset: this.leaderEpochStartOffset,
+      eligible,
     });
   }
 

@@ -15,6 +15,12 @@ export interface FollowerProgress {
   readonly lastCaughtUpTimeMs: number;
   readonly lastFetchLeaderLogEndOffset: bigint;
   readonly lastFetchTimeMs: number;
+  /**
+   * The follower's broker epoch (its registration) when it fetched, -1 before (KIP-903): what it
+   * reported belongs to that incarnation only; a restarted broker, which may have lost what it had
+   * not flushed, must fetch again before it counts as caught up.
+   */
+  readonly brokerEpoch: bigint;
 }
 
 /** A follower's fetch that found the logs diverged: truncate to `endOffset` of `epoch` (KIP-595). */
@@ -33,19 +39,21 @@ export function initialFollowerProgress(inIsr: boolean, nowMs: number): Follower
     lastCaughtUpTimeMs: inIsr ? nowMs : 0,
     lastFetchLeaderLogEndOffset: -1n,
     lastFetchTimeMs: 0,
+    brokerEpoch: -1n,
   };
 }
 
 /**
- * The follower's progress after a fetch at `fetchOffset` (Kafka's Replica.updateFetchStateOrThrow):
- * it caught up now if it asked for the leader's log end, and at its previous fetch if it now has
- * what the leader had then.
+ * The follower's progress after a fetch at `fetchOffset` by the follower's incarnation
+ * `brokerEpoch` (Kafka's Replica.updateFetchStateOrThrow): it caught up now if it asked for the
+ * leader's log end, and at its previous fetch if it now has what the leader had then.
  */
 export function followerProgressAfterFetch(
   progress: FollowerProgress,
   fetchOffset: bigint,
   leaderLogEndOffset: bigint,
   nowMs: number,
+  brokerEpoch: bigint,
 ): FollowerProgress {
   let lastCaughtUpTimeMs = progress.lastCaughtUpTimeMs;
   if (fetchOffset >= leaderLogEndOffset) lastCaughtUpTimeMs = Math.max(lastCaughtUpTimeMs, nowMs);
@@ -56,6 +64,7 @@ export function followerProgressAfterFetch(
     lastCaughtUpTimeMs,
     lastFetchLeaderLogEndOffset: leaderLogEndOffset,
     lastFetchTimeMs: nowMs,
+    brokerEpoch,
   };
 }
 
@@ -107,8 +116,16 @@ export function isrAfterShrink(leader: {
 }
 
 /**
+ * Whether a broker may join an ISR as the leader's metadata says: registered, unfenced, and at
+ * `brokerEpoch` (KIP-841 and KIP-903: never a fenced broker, never on the word of an earlier
+ * incarnation).
+ */
+export type IsrEligibility = (replicaId: number, brokerEpoch: bigint) => boolean;
+
+/**
  * The ISR with the replicas outside it that caught up: they have the high watermark and
- * everything the leader wrote before its epoch began (Kafka's isFollowerInSync). Null when none did.
+ * everything the leader wrote before its epoch began (Kafka's isFollowerInSync), fetched as the
+ * incarnation the metadata registers, which may serve (`eligible`). Null when none did.
  */
 export function isrAfterExpand(leader: {
   isr: readonly number[];
@@ -116,12 +133,13 @@ export function isrAfterExpand(leader: {
   followers: ReadonlyMap<number, FollowerProgress>;
   highWatermark: bigint;
   leaderEpochStartOffset: bigint;
+  eligible: IsrEligibility;
 }): number[] | null {
   const joining: number[] = [];
   for (const [r, f] of leader.followers) {
     if (leader.isr.includes(r) || !leader.replicas.includes(r)) continue;
-    if (f.logEndOffset >= leader.highWatermark && f.logEndOffset >= leader.leaderEpochStartOffset)
-      joining.push(r);
+    if (f.logEndOffset < leader.highWatermark || f.logEndOffset < leader.leaderEpochStartOffset) continue;
+    if (leader.eligible(r, f.brokerEpoch)) joining.push(r);
   }
   if (joining.length === 0) return null;
   return [...leader.isr, ...joining];

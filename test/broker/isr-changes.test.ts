@@ -72,9 +72,10 @@ async function setup() {
   } as unknown as Broker;
   const timers = new HandTimers();
   const changes = new IsrChanges(broker, timers, silent);
-  const fetch = (replicaId: number, _replicaEpoch: bigint) =>
+  const fetch = (replicaId: number, replicaEpoch: bigint) =>
     partition.fetchForFollower({
       replicaId,
+      replicaEpoch,
       fetchOffset: log.logEndOffset,
       lastFetchedEpoch: log.latestEpoch,
       currentLeaderEpoch: 3,
@@ -149,6 +150,30 @@ test("a refusal that applied nothing withdraws the proposal; a late answer never
       "the first proposal's answer leaves the second alone",
     );
     assert.equal(t.answers.length, 0);
+  } finally {
+    await t.close();
+  }
+});
+
+test("a replica joins the ISR only as the incarnation the metadata registers, and never while fenced", async () => {
+  // Found by the replication simulation (seed 538): broker 3's machine crashed, losing records it
+  // had not flushed; restarted, it was fenced and left the ISR, and the leader took it back at
+  // once on the strength of what its previous incarnation had fetched.
+  const t = await setup();
+  try {
+    t.partition.appendRecordsToLeader(makeBatch({ values: ["a"] }), -1);
+    await t.partition.whenAppended();
+    t.fetch(3, 300n);
+    t.brokers.set(3, { epoch: 301n, fenced: false });
+    t.changes.maybeExpand(t.partition);
+    assert.equal(t.partition.hasProposalInFlight, false, "progress of epoch 300 does not count for 301");
+    t.brokers.set(3, { epoch: 301n, fenced: true });
+    t.fetch(3, 301n);
+    t.changes.maybeExpand(t.partition);
+    assert.equal(t.partition.hasProposalInFlight, false, "fenced");
+    t.brokers.set(3, { epoch: 301n, fenced: false });
+    t.changes.maybeExpand(t.partition);
+    assert.deepEqual(t.partition.maximalIsr, [1, 2, 3]);
   } finally {
     await t.close();
   }

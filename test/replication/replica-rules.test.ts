@@ -8,6 +8,7 @@ import {
   followerProgressAfterFetch,
   hasEnoughReplicas,
   highWatermarkCandidate,
+  type IsrEligibility,
   initialFollowerProgress,
   isrAfterExpand,
   isrAfterShrink,
@@ -18,11 +19,12 @@ import {
 } from "../../src/replication/index.js";
 import { LeaderEpochCache } from "../../src/storage/index.js";
 
-const fetched = (logEndOffset: bigint, lastCaughtUpTimeMs = 0): FollowerProgress => ({
+const fetched = (logEndOffset: bigint, lastCaughtUpTimeMs = 0, brokerEpoch = 7n): FollowerProgress => ({
   logEndOffset,
   lastCaughtUpTimeMs,
   lastFetchLeaderLogEndOffset: logEndOffset,
   lastFetchTimeMs: lastCaughtUpTimeMs,
+  brokerEpoch,
 });
 
 test("follower progress: caught up at a fetch of the leader's end, or at the previous fetch once it has what the leader had then", () => {
@@ -32,25 +34,27 @@ test("follower progress: caught up at a fetch of the leader's end, or at the pre
     lastCaughtUpTimeMs: 1000,
     lastFetchLeaderLogEndOffset: -1n,
     lastFetchTimeMs: 0,
+    brokerEpoch: -1n,
   });
   assert.equal(initialFollowerProgress(false, 1000).lastCaughtUpTimeMs, 0);
-  const atEnd = followerProgressAfterFetch(start, 10n, 10n, 2000);
+  const atEnd = followerProgressAfterFetch(start, 10n, 10n, 2000, 7n);
   assert.deepEqual(atEnd, {
     logEndOffset: 10n,
     lastCaughtUpTimeMs: 2000,
     lastFetchLeaderLogEndOffset: 10n,
     lastFetchTimeMs: 2000,
+    brokerEpoch: 7n,
   });
   // Behind the leader now (15), but it has what the leader had at its previous fetch (10).
-  const behind = followerProgressAfterFetch(atEnd, 10n, 15n, 3000);
+  const behind = followerProgressAfterFetch(atEnd, 10n, 15n, 3000, 7n);
   assert.equal(behind.lastCaughtUpTimeMs, 2000);
-  const caughtUpToPrevious = followerProgressAfterFetch(behind, 15n, 20n, 4000);
+  const caughtUpToPrevious = followerProgressAfterFetch(behind, 15n, 20n, 4000, 7n);
   assert.equal(
     caughtUpToPrevious.lastCaughtUpTimeMs,
     3000,
     "the time of the fetch whose leader end it now has",
   );
-  const stillBehind = followerProgressAfterFetch(caughtUpToPrevious, 16n, 30n, 5000);
+  const stillBehind = followerProgressAfterFetch(caughtUpToPrevious, 16n, 30n, 5000, 7n);
   assert.equal(stillBehind.lastCaughtUpTimeMs, 3000, "no progress towards the leader's end then");
 });
 
@@ -91,17 +95,37 @@ test("ISR shrink: members that have not caught up for the lag limit leave, never
   );
 });
 
-test("ISR expand: a follower at the high watermark and the leader's epoch start joins", () => {
+test("ISR expand: a follower at the high watermark and the leader's epoch start joins, as the incarnation its metadata registers", () => {
   const followers = new Map([
     [2, fetched(10n)],
     [3, fetched(12n)],
   ]);
-  const expand = (highWatermark: bigint, leaderEpochStartOffset: bigint) =>
-    isrAfterExpand({ isr: [1], replicas: [1, 2, 3], followers, highWatermark, leaderEpochStartOffset });
+  const expand = (
+    highWatermark: bigint,
+    leaderEpochStartOffset: bigint,
+    eligible: IsrEligibility = (_r, brokerEpoch) => brokerEpoch === 7n,
+  ) =>
+    isrAfterExpand({
+      isr: [1],
+      replicas: [1, 2, 3],
+      followers,
+      highWatermark,
+      leaderEpochStartOffset,
+      eligible,
+    });
   assert.deepEqual(expand(10n, 0n), [1, 2, 3]);
   assert.deepEqual(expand(11n, 0n), [1, 3]);
   assert.deepEqual(expand(10n, 11n), [1, 3], "not without what the leader wrote before its epoch");
   assert.equal(expand(13n, 0n), null);
+  // KIP-903: progress reported by broker 2's previous incarnation (a machine crash may have taken
+  // what it had not flushed) does not let its next incarnation in.
+  followers.set(2, fetched(10n, 0, 6n));
+  assert.deepEqual(expand(10n, 0n), [1, 3]);
+  // KIP-841: a fenced broker is not proposed.
+  assert.equal(
+    expand(10n, 0n, (r, brokerEpoch) => r !== 3 && brokerEpoch === 7n),
+    null,
+  );
 });
 
 test("diverging epochs and where the follower truncates", () => {

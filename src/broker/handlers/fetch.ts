@@ -216,7 +216,14 @@ function readOne(
       target.partition,
       broker.image.partition(target.topic, target.partition) !== undefined,
     );
-    if (replicaId >= 0) return readForFollower(broker, partition, target, maxBytes, replicaId);
+    if (replicaId >= 0) {
+      // Fetch v15+ says which incarnation fetches; before, the registration this node knows.
+      const replicaEpoch =
+        context.apiVersion >= 15
+          ? request.replicaState.replicaEpoch
+          : (broker.image.brokers.get(replicaId)?.epoch ?? -1n);
+      return readForFollower(broker, partition, target, maxBytes, replicaId, replicaEpoch);
+    }
     const result = partition.readRecords({
       fetchOffset: target.position.fetchOffset,
       maxBytes,
@@ -252,9 +259,11 @@ function readForFollower(
   target: Target,
   maxBytes: number,
   replicaId: number,
+  replicaEpoch: bigint,
 ): PartitionRead {
   const outcome = partition.fetchForFollower({
     replicaId,
+    replicaEpoch,
     fetchOffset: target.position.fetchOffset,
     lastFetchedEpoch: target.lastFetchedEpoch,
     currentLeaderEpoch: target.currentLeaderEpoch,
