@@ -294,6 +294,8 @@ function shouldWait(reads: PartitionRead[], minBytes: number, waitMs: number): b
   let bytes = 0;
   for (const r of reads) {
     if (r.data.errorCode !== ErrorCode.NONE) return false;
+    // A follower whose log diverged truncates before anything else: answered at once, as Kafka does.
+    if ((r.data.divergingEpoch?.epoch ?? -1) >= 0) return false;
     bytes += r.bytes;
   }
   return bytes < Math.max(1, minBytes);
