@@ -54,13 +54,13 @@ export class IsrChanges {
   }
 
   /**
-   * After a follower's fetch: a follower that caught up joins the ISR, if this broker's image has
-   * it registered, unfenced, at the broker epoch it fetched with.
+   * After follower `replicaId`'s fetch: if it caught up, it joins the ISR, provided this broker's
+   * image has it registered, unfenced, at the broker epoch it fetched with.
    */
-  maybeExpand(partition: Partition): void {
+  maybeExpand(partition: Partition, replicaId: number): void {
     const image = this.broker.image;
-    const isr = partition.isrAfterExpand((replicaId, brokerEpoch) => {
-      const registration = image.brokers.get(replicaId);
+    const isr = partition.isrAfterExpand(replicaId, (id, brokerEpoch) => {
+      const registration = image.brokers.get(id);
       return registration !== undefined && !registration.fenced && registration.epoch === brokerEpoch;
     });
     if (isr === null) return;

@@ -430,16 +430,17 @@ export class Partition {
   }
 
   /**
-   * The ISR to propose when a follower outside it caught up: it has the high watermark and
-   * everything this leader wrote before its epoch began (Kafka's isFollowerInSync), and it
-   * fetched as the incarnation `eligible` says may serve.
+   * The ISR to propose after `replicaId` fetched, if it was outside and caught up: it has the high
+   * watermark and everything this leader wrote before its epoch began (Kafka's isFollowerInSync),
+   * and it fetched as the incarnation `eligible` says may serve.
    */
-  isrAfterExpand(eligible: IsrEligibility): number[] | null {
+  isrAfterExpand(replicaId: number, eligible: IsrEligibility): number[] | null {
     if (!this.isLeader || this.proposedIsr !== null) return null;
     return isrAfterExpand({
       isr: this.state.isr,
       replicas: this.state.replicas,
-      followers: this.followers,
+      replicaId,
+      progress: this.followers.get(replicaId),
       highWatermark: this.log.highWatermark,
       leaderEpochStartOffset: this.leaderEpochStartOffset,
       eligible,

@@ -123,26 +123,27 @@ export function isrAfterShrink(leader: {
 export type IsrEligibility = (replicaId: number, brokerEpoch: bigint) => boolean;
 
 /**
- * The ISR with the replicas outside it that caught up: they have the high watermark and
- * everything the leader wrote before its epoch began (Kafka's isFollowerInSync), fetched as the
- * incarnation the metadata registers, which may serve (`eligible`). Null when none did.
+ * The ISR with `replicaId`, the follower that has just fetched, if it is outside the ISR and
+ * caught up: it has the high watermark and everything the leader wrote before its epoch began
+ * (Kafka's isFollowerInSync), and it fetched as the incarnation the metadata registers, which may
+ * serve (`eligible`). Only its own fetch lets a follower in (Kafka's maybeExpandIsr after
+ * updateFollowerFetchState): what an earlier fetch said is no proof that it is still there and
+ * still has it. Null when it does not join.
  */
 export function isrAfterExpand(leader: {
   isr: readonly number[];
   replicas: readonly number[];
-  followers: ReadonlyMap<number, FollowerProgress>;
+  replicaId: number;
+  progress: FollowerProgress | undefined;
   highWatermark: bigint;
   leaderEpochStartOffset: bigint;
   eligible: IsrEligibility;
 }): number[] | null {
-  const joining: number[] = [];
-  for (const [r, f] of leader.followers) {
-    if (leader.isr.includes(r) || !leader.replicas.includes(r)) continue;
-    if (f.logEndOffset < leader.highWatermark || f.logEndOffset < leader.leaderEpochStartOffset) continue;
-    if (leader.eligible(r, f.brokerEpoch)) joining.push(r);
-  }
-  if (joining.length === 0) return null;
-  return [...leader.isr, ...joining];
+  const { replicaId: r, progress: f } = leader;
+  if (f === undefined || leader.isr.includes(r) || !leader.replicas.includes(r)) return null;
+  if (f.logEndOffset < leader.highWatermark || f.logEndOffset < leader.leaderEpochStartOffset) return null;
+  if (!leader.eligible(r, f.brokerEpoch)) return null;
+  return [...leader.isr, r];
 }
 
 /**

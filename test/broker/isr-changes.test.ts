@@ -101,7 +101,7 @@ test("an ISR expansion whose answer was lost stays in flight and is sent again; 
     t.fetch(2, 200n);
     t.fetch(3, 300n);
     t.answers.push(new KafkaError(ErrorCode.NOT_CONTROLLER), ErrorCode.INVALID_UPDATE_VERSION);
-    t.changes.maybeExpand(t.partition);
+    t.changes.maybeExpand(t.partition, 3);
     assert.deepEqual(t.partition.maximalIsr, [1, 2, 3]);
     await t.settle();
     assert.equal(t.partition.hasProposalInFlight, true, "the outcome is unknown: still in flight");
@@ -130,12 +130,12 @@ test("a refusal that applied nothing withdraws the proposal; a late answer never
     t.fetch(2, 200n);
     t.fetch(3, 300n);
     t.answers.push(ErrorCode.INELIGIBLE_REPLICA);
-    t.changes.maybeExpand(t.partition);
+    t.changes.maybeExpand(t.partition, 3);
     await t.settle();
     assert.equal(t.partition.hasProposalInFlight, false, "INELIGIBLE_REPLICA: nothing was applied");
     // A proposal the image overtook (another change came first), then a new one.
     t.answers.push(new KafkaError(ErrorCode.NOT_CONTROLLER));
-    t.changes.maybeExpand(t.partition);
+    t.changes.maybeExpand(t.partition, 3);
     const first = t.partition.maximalIsr;
     t.partition.update({ ...t.state, partitionEpoch: 11 });
     assert.equal(t.partition.hasProposalInFlight, false);
@@ -165,14 +165,37 @@ test("a replica joins the ISR only as the incarnation the metadata registers, an
     await t.partition.whenAppended();
     t.fetch(3, 300n);
     t.brokers.set(3, { epoch: 301n, fenced: false });
-    t.changes.maybeExpand(t.partition);
+    t.changes.maybeExpand(t.partition, 3);
     assert.equal(t.partition.hasProposalInFlight, false, "progress of epoch 300 does not count for 301");
     t.brokers.set(3, { epoch: 301n, fenced: true });
     t.fetch(3, 301n);
-    t.changes.maybeExpand(t.partition);
+    t.changes.maybeExpand(t.partition, 3);
     assert.equal(t.partition.hasProposalInFlight, false, "fenced");
     t.brokers.set(3, { epoch: 301n, fenced: false });
-    t.changes.maybeExpand(t.partition);
+    t.changes.maybeExpand(t.partition, 3);
+    assert.deepEqual(t.partition.maximalIsr, [1, 2, 3]);
+  } finally {
+    await t.close();
+  }
+});
+
+test("only its own fetch lets a replica back into the ISR, never what it fetched before it went silent", async () => {
+  // Found by the replication simulation (seed 1985): broker 3 stopped fetching (its machine had
+  // died with records it had not flushed) while the high watermark waited at its last fetch; the
+  // leader shrank the ISR without it, then took it back on replica 2's next fetch, since its old
+  // progress was at the high watermark and its registration still current.
+  const t = await setup();
+  try {
+    t.partition.appendRecordsToLeader(makeBatch({ values: ["a"] }), -1);
+    await t.partition.whenAppended();
+    t.fetch(2, 200n);
+    t.fetch(3, 300n);
+    t.partition.update({ ...t.state, partitionEpoch: 11, isr: [1, 2] });
+    t.fetch(2, 200n);
+    t.changes.maybeExpand(t.partition, 2);
+    assert.equal(t.partition.hasProposalInFlight, false, "replica 2 is in; replica 3 did not fetch");
+    t.fetch(3, 300n);
+    t.changes.maybeExpand(t.partition, 3);
     assert.deepEqual(t.partition.maximalIsr, [1, 2, 3]);
   } finally {
     await t.close();

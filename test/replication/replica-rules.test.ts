@@ -95,35 +95,39 @@ test("ISR shrink: members that have not caught up for the lag limit leave, never
   );
 });
 
-test("ISR expand: a follower at the high watermark and the leader's epoch start joins, as the incarnation its metadata registers", () => {
+test("ISR expand: the follower that fetched joins once at the high watermark and the leader's epoch start, as the incarnation its metadata registers", () => {
   const followers = new Map([
     [2, fetched(10n)],
     [3, fetched(12n)],
   ]);
   const expand = (
+    replicaId: number,
     highWatermark: bigint,
-    leaderEpochStartOffset: bigint,
+    leaderEpochStartOffset = 0n,
     eligible: IsrEligibility = (_r, brokerEpoch) => brokerEpoch === 7n,
   ) =>
     isrAfterExpand({
-      isr: [1],
-      replicas: [1, 2, 3],
-      followers,
+      isr: [1, 4],
+      replicas: [1, 2, 3, 4],
+      replicaId,
+      progress: followers.get(replicaId),
       highWatermark,
       leaderEpochStartOffset,
       eligible,
     });
-  assert.deepEqual(expand(10n, 0n), [1, 2, 3]);
-  assert.deepEqual(expand(11n, 0n), [1, 3]);
-  assert.deepEqual(expand(10n, 11n), [1, 3], "not without what the leader wrote before its epoch");
-  assert.equal(expand(13n, 0n), null);
+  assert.deepEqual(expand(2, 10n), [1, 4, 2]);
+  assert.deepEqual(expand(3, 10n), [1, 4, 3]);
+  assert.equal(expand(2, 11n), null, "below the high watermark");
+  assert.equal(expand(3, 10n, 13n), null, "without what the leader wrote before its epoch");
+  assert.equal(expand(4, 0n), null, "already in");
+  assert.equal(expand(5, 0n), null, "not a replica, never fetched");
   // KIP-903: progress reported by broker 2's previous incarnation (a machine crash may have taken
   // what it had not flushed) does not let its next incarnation in.
   followers.set(2, fetched(10n, 0, 6n));
-  assert.deepEqual(expand(10n, 0n), [1, 3]);
+  assert.equal(expand(2, 10n), null);
   // KIP-841: a fenced broker is not proposed.
   assert.equal(
-    expand(10n, 0n, (r, brokerEpoch) => r !== 3 && brokerEpoch === 7n),
+    expand(3, 10n, 0n, (r) => r !== 3),
     null,
   );
 });

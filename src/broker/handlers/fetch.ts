@@ -281,7 +281,7 @@ function readForFollower(
   if ("diverging" in outcome) {
     return { target, bytes: 0, data: { ...base, divergingEpoch: outcome.diverging, records: NO_RECORDS } };
   }
-  broker.isrChanges.maybeExpand(partition);
+  broker.isrChanges.maybeExpand(partition, replicaId);
   return {
     target,
     bytes: outcome.read.sizeBytes,
