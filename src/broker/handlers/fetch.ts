@@ -217,7 +217,8 @@ function readOne(
       broker.image.partition(target.topic, target.partition) !== undefined,
     );
     if (replicaId >= 0) {
-      // Fetch v15+ says which incarnation fetches; before, the registration this node knows.
+      // Fetch v15+ says which incarnation fetches (Brook's followers send v15); before, the
+      // registration this node knows, which a fetch from a previous incarnation also gets.
       const replicaEpoch =
         context.apiVersion >= 15
           ? request.replicaState.replicaEpoch
