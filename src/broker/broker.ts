@@ -219,6 +219,11 @@ export class Broker {
     const replicasLog = this.log.child("replicas");
     this.replicaFetchers = new ReplicaFetcherManager({
       localBrokerId: this.nodeId,
+      brokerEpoch: () => {
+        const registration = this.image.brokers.get(this.nodeId);
+        const mine = registration?.incarnationId === this.metadata.lifecycle?.incarnation;
+        return registration !== undefined && mine ? registration.epoch : -1n;
+      },
       endpointOf: (id) => this.interBrokerEndpoint(id),
       config: {
         waitMaxMs: config.int("replica.fetch.wait.max.ms"),

@@ -1,20 +1,25 @@
 import { describeError, type Logger, type Timer, type Timers } from "../base/index.js";
 import { decideIsrChanges, type IsrChangeResult } from "../metadata/index.js";
-import { type AlterPartitionResponse, ApiKey, ErrorCode } from "../protocol/index.js";
-import type { Partition } from "../replication/index.js";
+import { type AlterPartitionResponse, ApiKey, ErrorCode, KafkaError } from "../protocol/index.js";
+import { isrProposalAction, type Partition } from "../replication/index.js";
 import type { BrokerSettings, ControllerAccess, MetadataView, PartitionAccess } from "./handler-context.js";
 
 /** Kafka sends AlterPartition at v2 (topic ids) to controllers that do not take v3's broker epochs. */
 const ALTER_PARTITION_VERSION = 2;
 const ALTER_PARTITION_TIMEOUT_MS = 30_000;
+/** The pause before a proposal whose answer never came (or was NOT_CONTROLLER) is sent again, doubling up to the max. */
+const ALTER_PARTITION_RETRY_BACKOFF_MS = 100;
+const ALTER_PARTITION_RETRY_BACKOFF_MAX_MS = 3000;
 
 /**
  * The leader's side of ISR changes (Kafka's AlterPartitionManager and the ISR expiration task):
  * every replica.lag.time.max.ms / 2 the led partitions are checked for followers that fell behind,
  * and after each follower fetch for one that caught up; a change is proposed to the active
  * controller (locally when this node is it) and applies only once committed, when the partition
- * sees it in the image. One proposal per partition is in flight at a time; a refused one is
- * dropped and proposed again by the next check if still needed.
+ * sees it in the image. One proposal per partition is in flight at a time, and it stays in flight
+ * until the image shows the partition moved on, unless the controller refused it for sure
+ * (isrProposalAction): one whose fate is unknown (no answer, NOT_CONTROLLER) is sent again, since
+ * it may be committed and its new members must keep counting for the high watermark.
  */
 /** What the ISR changes use of the broker. */
 type IsrChangesContext = MetadataView &
@@ -60,11 +65,15 @@ export class IsrChanges {
     this.timer?.cancel();
   }
 
-  /** After a follower's fetch: a follower that caught up joins the ISR. */
+  /**
+   * After follower `replicaId`'s fetch: if it caught up, it joins the ISR, provided this broker's
+   * image has it registered, unfenced, at the broker epoch it fetched with.
+   */
   maybeExpand(partition: Partition, replicaId: number): void {
-    const isr = partition.isrAfterExpand(replicaId, (id) => {
-      const registration = this.broker.image.brokers.get(id);
-      return registration !== undefined && !registration.fenced;
+    const image = this.broker.image;
+    const isr = partition.isrAfterExpand(replicaId, (id, brokerEpoch) => {
+      const registration = image.brokers.get(id);
+      return registration !== undefined && !registration.fenced && registration.epoch === brokerEpoch;
     });
     if (isr === null) return;
     this.log.info(`${partition.name}: expanding ISR from ${partition.isr} to ${isr}`);
@@ -73,20 +82,46 @@ export class IsrChanges {
 
   private propose(partition: Partition, isr: number[]): void {
     partition.setProposedIsr(isr);
+    this.attempt(partition, isr, 0);
+  }
+
+  /** Sends the proposal (`retries`: how often it was sent before without an answer). */
+  private attempt(partition: Partition, isr: number[], retries: number): void {
     void this.send(partition, isr).then(
-      (result) => {
-        if (result.errorCode !== ErrorCode.NONE) {
-          this.log.info(`${partition.name}: ISR change to ${isr} refused (error ${result.errorCode})`);
-          this.failed++;
-          partition.setProposedIsr(null);
-        }
-      },
+      (result) => this.answered(partition, isr, result.errorCode, retries),
       (error: unknown) => {
-        this.log.warn(`${partition.name}: ISR change to ${isr} not sent: ${describeError(error)}`);
-        this.failed++;
-        partition.setProposedIsr(null);
+        const message = `${partition.name}: ISR change to ${isr} not sent: ${describeError(error)}`;
+        if (retries === 0) this.log.warn(message);
+        else this.log.debug(message);
+        this.answered(partition, isr, error instanceof KafkaError ? error.errorCode : null, retries);
       },
     );
+  }
+
+  /** The controller's answer (null: none came) to a proposal, unless the image already ended it. */
+  private answered(partition: Partition, isr: number[], errorCode: number | null, retries: number): void {
+    if (this.stopped || !partition.isProposedIsr(isr)) return;
+    const action = isrProposalAction(errorCode);
+    if (errorCode !== ErrorCode.NONE) this.failed++;
+    if (errorCode !== ErrorCode.NONE && retries === 0)
+      this.log.info(`${partition.name}: ISR change to ${isr} not made (error ${errorCode}): ${action}`);
+    switch (action) {
+      case "await-metadata":
+        return;
+      case "withdraw":
+        partition.withdrawProposedIsr(isr);
+        return;
+      case "retry": {
+        const delayMs = Math.min(
+          ALTER_PARTITION_RETRY_BACKOFF_MS * 2 ** retries,
+          ALTER_PARTITION_RETRY_BACKOFF_MAX_MS,
+        );
+        this.timers.after(delayMs, () => {
+          if (!this.stopped && partition.isLeader && partition.isProposedIsr(isr))
+            this.attempt(partition, isr, retries + 1);
+        });
+      }
+    }
   }
 
   private async send(partition: Partition, isr: number[]): Promise<{ errorCode: number }> {

@@ -14,3 +14,19 @@ export {
   type ReplicaChanges,
   ReplicaManager,
 } from "./replica-manager.js";
+export {
+  divergingEpoch,
+  followerHighWatermark,
+  followerProgressAfterFetch,
+  hasEnoughReplicas,
+  highWatermarkCandidate,
+  type IsrEligibility,
+  type IsrProposalAction,
+  initialFollowerProgress,
+  isrAfterExpand,
+  isrAfterShrink,
+  isrProposalAction,
+  leaderEpochError,
+  maximalIsr,
+  truncationOffset,
+} from "./replica-rules.js";

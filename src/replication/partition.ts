@@ -8,6 +8,23 @@ import {
   ProducerStateManager,
   type ProducerStateOptions,
 } from "../storage/index.js";
+import {
+  type DivergingEpoch,
+  divergingEpoch,
+  type FollowerProgress,
+  followerHighWatermark,
+  followerProgressAfterFetch,
+  hasEnoughReplicas,
+  highWatermarkCandidate,
+  type IsrEligibility,
+  initialFollowerProgress,
+  isrAfterExpand,
+  isrAfterShrink,
+  leaderEpochError,
+  maximalIsr,
+} from "./replica-rules.js";
+
+export type { DivergingEpoch, FollowerProgress } from "./replica-rules.js";
 
 /** How a partition is registered in the metadata image, as this broker sees it. */
 export interface PartitionState {
@@ -19,22 +36,6 @@ export interface PartitionState {
 }
 
 export const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
-
-/** What the leader knows of one follower, from its fetches (Kafka's ReplicaState). */
-export interface FollowerProgress {
-  /** The follower's log end offset (its last fetch offset); -1 until it has fetched in this epoch. */
-  logEndOffset: bigint;
-  /** When the follower was last known to have everything the leader had (replica.lag.time.max.ms). */
-  lastCaughtUpTimeMs: number;
-  lastFetchLeaderLogEndOffset: bigint;
-  lastFetchTimeMs: number;
-}
-
-/** A follower's fetch that found the logs diverged: truncate to `endOffset` of `epoch` (KIP-595). */
-export interface DivergingEpoch {
-  epoch: number;
-  endOffset: bigint;
-}
 
 interface HighWatermarkWaiter {
   offset: bigint;
@@ -56,7 +57,7 @@ interface HighWatermarkWaiter {
  * removes none until committed.
  *
  * Invariants: logStartOffset <= highWatermark <= logEndOffset; the high watermark never goes
- * back; the leader epoch never goes back.
+ * back; the leader epoch never goes back. The rules themselves are in replica-rules.ts.
  */
 export class Partition {
   readonly topic: string;
@@ -141,9 +142,7 @@ export class Partition {
 
   /** The ISR the high watermark waits for: the committed one plus members a proposal adds. */
   get maximalIsr(): readonly number[] {
-    const proposed = this.proposedIsr;
-    if (proposed === null) return this.state.isr;
-    return [...new Set([...this.state.isr, ...proposed])];
+    return maximalIsr(this.state.isr, this.proposedIsr);
   }
 
   get hasProposalInFlight(): boolean {
@@ -196,7 +195,6 @@ export class Partition {
     this.leaderEpochStartOffset = this.log.logEndOffset;
     this.proposedIsr = null;
     this.followers.clear();
-    // ISR members start as caught up: a new leader gives them replica.lag.time.max.ms to fetch.
     for (const r of this.state.replicas) {
       if (r !== this.localBrokerId) this.addFollower(r, this.state.isr.includes(r));
     }
@@ -204,13 +202,10 @@ export class Partition {
     this.notifyChange();
   }
 
-  private addFollower(replicaId: number, inIsr: boolean): void {
-    this.followers.set(replicaId, {
-      logEndOffset: -1n,
-      lastCaughtUpTimeMs: inIsr ? this.clock.monotonicMs() : 0,
-      lastFetchLeaderLogEndOffset: -1n,
-      lastFetchTimeMs: 0,
-    });
+  private addFollower(replicaId: number, inIsr: boolean): FollowerProgress {
+    const progress = initialFollowerProgress(inIsr, this.clock.monotonicMs());
+    this.followers.set(replicaId, progress);
+    return progress;
   }
 
   private resign(): void {
@@ -233,9 +228,8 @@ export class Partition {
   }
 
   private checkEpoch(currentLeaderEpoch: number): void {
-    if (currentLeaderEpoch >= 0 && currentLeaderEpoch < this.state.leaderEpoch)
-      throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH);
-    if (currentLeaderEpoch > this.state.leaderEpoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH);
+    const errorCode = leaderEpochError(currentLeaderEpoch, this.state.leaderEpoch);
+    if (errorCode !== ErrorCode.NONE) throw new KafkaError(errorCode);
   }
 
   /**
@@ -247,7 +241,7 @@ export class Partition {
   appendRecordsToLeader(records: Buffer, requiredAcks: number): LogAppendInfo {
     this.checkLeader();
     const minIsr = this.log.config.minInsyncReplicas;
-    if (requiredAcks === -1 && this.state.isr.length < minIsr) {
+    if (requiredAcks === -1 && !hasEnoughReplicas(this.state.isr, minIsr)) {
       throw new KafkaError(
         ErrorCode.NOT_ENOUGH_REPLICAS,
         `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
@@ -282,7 +276,7 @@ export class Partition {
   whenCommitted(offset: bigint, requiredAcks = -1): Promise<void> {
     const check = (): Error | null => {
       const minIsr = this.log.config.minInsyncReplicas;
-      if (requiredAcks === -1 && this.state.isr.length < minIsr) {
+      if (requiredAcks === -1 && !hasEnoughReplicas(this.state.isr, minIsr)) {
         return new KafkaError(
           ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
           `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
@@ -326,15 +320,13 @@ export class Partition {
   /** The high watermark is the smallest log end offset in the (maximal) ISR, never going back. */
   private maybeAdvanceHighWatermark(): void {
     if (!this.isLeader) return;
-    let candidate = this.log.writtenEndOffset;
-    for (const r of this.maximalIsr) {
-      if (r === this.localBrokerId) continue;
-      const f = this.followers.get(r);
-      // A member that has not fetched in this epoch holds the high watermark where it is.
-      if (f === undefined || f.logEndOffset < 0n) return;
-      if (f.logEndOffset < candidate) candidate = f.logEndOffset;
-    }
-    if (candidate <= this.log.highWatermark) return;
+    const candidate = highWatermarkCandidate({
+      localBrokerId: this.localBrokerId,
+      writtenEndOffset: this.log.writtenEndOffset,
+      maximalIsr: this.maximalIsr,
+      followers: this.followers,
+    });
+    if (candidate === null || candidate <= this.log.highWatermark) return;
     this.setHighWatermark(candidate);
   }
 
@@ -385,6 +377,8 @@ export class Partition {
    */
   fetchForFollower(options: {
     replicaId: number;
+    /** The follower's broker epoch: from the request (Fetch v15+), else its registration in the image. */
+    replicaEpoch: bigint;
     fetchOffset: bigint;
     lastFetchedEpoch: number;
     currentLeaderEpoch: number;
@@ -393,37 +387,33 @@ export class Partition {
     this.checkLeader(options.currentLeaderEpoch);
     if (!this.state.replicas.includes(options.replicaId))
       throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    if (options.lastFetchedEpoch >= 0) {
-      const end = this.log.endOffsetForEpoch(options.lastFetchedEpoch);
-      if (end.epoch < options.lastFetchedEpoch || end.endOffset < options.fetchOffset) {
-        return { diverging: { epoch: end.epoch, endOffset: end.endOffset } };
-      }
-    }
+    const diverging = divergingEpoch(options.lastFetchedEpoch, options.fetchOffset, (epoch) =>
+      this.log.endOffsetForEpoch(epoch),
+    );
+    if (diverging !== null) return { diverging };
     const read = this.log.read({
       fetchOffset: options.fetchOffset,
       maxBytes: options.maxBytes,
       maxOffset: this.log.writtenEndOffset,
       minOneMessage: true,
     });
-    this.updateFollowerFetchState(options.replicaId, options.fetchOffset);
+    this.updateFollowerFetchState(options.replicaId, options.fetchOffset, options.replicaEpoch);
     return { read };
   }
 
   /** Kafka's follower bookkeeping on each fetch (Replica.updateFetchStateOrThrow). */
-  private updateFollowerFetchState(replicaId: number, fetchOffset: bigint): void {
-    let f = this.followers.get(replicaId);
-    if (f === undefined) {
-      this.addFollower(replicaId, false);
-      f = this.followers.get(replicaId) as FollowerProgress;
-    }
-    const now = this.clock.monotonicMs();
-    const leaderEnd = this.log.logEndOffset;
-    if (fetchOffset >= leaderEnd) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, now);
-    else if (fetchOffset >= f.lastFetchLeaderLogEndOffset)
-      f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs);
-    f.logEndOffset = fetchOffset;
-    f.lastFetchLeaderLogEndOffset = leaderEnd;
-    f.lastFetchTimeMs = now;
+  private updateFollowerFetchState(replicaId: number, fetchOffset: bigint, brokerEpoch: bigint): void {
+    const progress = this.followers.get(replicaId) ?? this.addFollower(replicaId, false);
+    this.followers.set(
+      replicaId,
+      followerProgressAfterFetch(
+        progress,
+        fetchOffset,
+        this.log.logEndOffset,
+        this.clock.monotonicMs(),
+        brokerEpoch,
+      ),
+    );
     this.maybeAdvanceHighWatermark();
   }
 
@@ -434,33 +424,51 @@ export class Partition {
    */
   isrAfterShrink(lagMaxMs: number): number[] | null {
     if (!this.isLeader || this.proposedIsr !== null) return null;
-    const now = this.clock.monotonicMs();
-    const stale = this.state.isr.filter((r) => {
-      if (r === this.localBrokerId) return false;
-      const f = this.followers.get(r);
-      return f === undefined || now - f.lastCaughtUpTimeMs > lagMaxMs;
+    return isrAfterShrink({
+      localBrokerId: this.localBrokerId,
+      isr: this.state.isr,
+      followers: this.followers,
+      nowMs: this.clock.monotonicMs(),
+      lagMaxMs,
     });
-    if (stale.length === 0) return null;
-    return this.state.isr.filter((r) => !stale.includes(r));
   }
 
   /**
-   * The ISR to propose after `replicaId` fetched, if it is outside the ISR and caught up: it has
-   * the high watermark and everything this leader wrote before its epoch began (Kafka's
-   * isFollowerInSync), and it may serve (`eligible`: registered and unfenced, KIP-841).
+   * The ISR to propose after `replicaId` fetched, if it was outside and caught up: it has the high
+   * watermark and everything this leader wrote before its epoch began (Kafka's isFollowerInSync),
+   * and it fetched as the incarnation `eligible` says may serve.
    */
-  isrAfterExpand(replicaId: number, eligible: (brokerId: number) => boolean): number[] | null {
+  isrAfterExpand(replicaId: number, eligible: IsrEligibility): number[] | null {
     if (!this.isLeader || this.proposedIsr !== null) return null;
-    if (this.state.isr.includes(replicaId) || !this.state.replicas.includes(replicaId)) return null;
-    const f = this.followers.get(replicaId);
-    if (f === undefined || !eligible(replicaId)) return null;
-    if (f.logEndOffset < this.log.highWatermark || f.logEndOffset < this.leaderEpochStartOffset) return null;
-    return [...this.state.isr, replicaId];
+    return isrAfterExpand({
+      isr: this.state.isr,
+      replicas: this.state.replicas,
+      replicaId,
+      progress: this.followers.get(replicaId),
+      highWatermark: this.log.highWatermark,
+      leaderEpochStartOffset: this.leaderEpochStartOffset,
+      eligible,
+    });
   }
 
-  /** An ISR proposal was sent (or failed: null), see maximalIsr. */
-  setProposedIsr(isr: readonly number[] | null): void {
+  /**
+   * An ISR proposal was sent to the controller: its new members count for the high watermark
+   * (maximalIsr) until the image shows the partition moved on (update) or it is withdrawn.
+   */
+  setProposedIsr(isr: readonly number[]): void {
     this.proposedIsr = isr;
+    this.maybeAdvanceHighWatermark();
+  }
+
+  /** Whether `isr` (the very array proposed) is still the proposal in flight. */
+  isProposedIsr(isr: readonly number[]): boolean {
+    return this.proposedIsr === isr;
+  }
+
+  /** Withdraws `isr` if it is still the proposal in flight (never a later one). */
+  withdrawProposedIsr(isr: readonly number[]): void {
+    if (this.proposedIsr !== isr) return;
+    this.proposedIsr = null;
     this.maybeAdvanceHighWatermark();
   }
 
@@ -474,8 +482,8 @@ export class Partition {
 
   /** A follower's high watermark: the leader's, bounded by what this replica has. */
   updateFollowerHighWatermark(leaderHighWatermark: bigint): void {
-    const bounded = leaderHighWatermark < this.log.logEndOffset ? leaderHighWatermark : this.log.logEndOffset;
-    if (bounded > this.log.highWatermark) this.setHighWatermark(bounded);
+    const next = followerHighWatermark(leaderHighWatermark, this.log.logEndOffset, this.log.highWatermark);
+    if (next > this.log.highWatermark) this.setHighWatermark(next);
   }
 
   /**

@@ -15,6 +15,8 @@ export class ReplicaFetcherManager {
   private readonly connections: BrokerConnections;
   private readonly options: {
     localBrokerId: number;
+    /** This broker's epoch, sent with every fetch (ReplicaFetcher). */
+    brokerEpoch: () => bigint;
     endpointOf: (brokerId: number) => BrokerEndpoint | null;
     config: ReplicaFetcherConfig;
     log: Logger;
@@ -44,6 +46,7 @@ export class ReplicaFetcherManager {
         endpoint: () => this.options.endpointOf(leaderId),
         connections: this.connections,
         localBrokerId: this.options.localBrokerId,
+        brokerEpoch: this.options.brokerEpoch,
         config: this.options.config,
         log: this.options.log,
         clock: this.options.clock,

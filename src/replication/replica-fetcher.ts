@@ -8,6 +8,7 @@ import {
   type ListOffsetsResponse,
 } from "../protocol/index.js";
 import type { Partition } from "./partition.js";
+import { truncationOffset } from "./replica-rules.js";
 
 export interface ReplicaFetcherConfig {
   /** replica.fetch.wait.max.ms */
@@ -31,8 +32,13 @@ interface FetchedPartition {
   delayedUntilMs: number;
 }
 
-/** Fetch v12: epochs and diverging epochs (KIP-595), topic names, every Kafka 2.7+ broker serves it. */
-const REPLICA_FETCH_VERSION = 12;
+/**
+ * Fetch v15: epochs and diverging epochs (KIP-595), topic ids, and the follower's broker epoch
+ * (ReplicaState, KIP-903), so that a leader never counts what an earlier incarnation of this
+ * broker fetched (a fetch parked in its long poll, or held up, while this broker restarted) as
+ * this one's progress.
+ */
+const REPLICA_FETCH_VERSION = 15;
 const LIST_OFFSETS_VERSION = 4;
 const EARLIEST_TIMESTAMP = -2n;
 
@@ -49,6 +55,7 @@ export class ReplicaFetcher {
   private readonly endpoint: () => BrokerEndpoint | null;
   private readonly connections: BrokerConnections;
   private readonly localBrokerId: number;
+  private readonly brokerEpoch: () => bigint;
   private readonly config: ReplicaFetcherConfig;
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -63,6 +70,8 @@ export class ReplicaFetcher {
     endpoint: () => BrokerEndpoint | null;
     connections: BrokerConnections;
     localBrokerId: number;
+    /** This broker's epoch (its registration in the metadata), -1 until the image has this incarnation's. */
+    brokerEpoch: () => bigint;
     config: ReplicaFetcherConfig;
     log: Logger;
     clock: Clock;
@@ -72,6 +81,7 @@ export class ReplicaFetcher {
     this.endpoint = options.endpoint;
     this.connections = options.connections;
     this.localBrokerId = options.localBrokerId;
+    this.brokerEpoch = options.brokerEpoch;
     this.config = options.config;
     this.log = options.log;
     this.clock = options.clock;
@@ -150,17 +160,17 @@ export class ReplicaFetcher {
 
   private async fetchOnce(endpoint: BrokerEndpoint, due: FetchedPartition[]): Promise<void> {
     const byTopic = new Map<string, FetchedPartition[]>();
-    for (const p of due) byTopic.set(p.partition.topic, [...(byTopic.get(p.partition.topic) ?? []), p]);
+    for (const p of due) byTopic.set(p.partition.topicId, [...(byTopic.get(p.partition.topicId) ?? []), p]);
     const request = {
-      replicaId: this.localBrokerId,
+      replicaState: { replicaId: this.localBrokerId, replicaEpoch: this.brokerEpoch() },
       maxWaitMs: this.config.waitMaxMs,
       minBytes: this.config.minBytes,
       maxBytes: this.config.responseMaxBytes,
       isolationLevel: 0,
       sessionId: 0,
       sessionEpoch: -1,
-      topics: [...byTopic].map(([topic, parts]) => ({
-        topic,
+      topics: [...byTopic].map(([topicId, parts]) => ({
+        topicId,
         partitions: parts.map((p) => ({
           partition: p.partition.partitionIndex,
           currentLeaderEpoch: p.leaderEpoch,
@@ -184,9 +194,11 @@ export class ReplicaFetcher {
       throw new Error(`fetch failed with error ${response.errorCode}`);
     for (const topic of response.responses) {
       for (const data of topic.partitions) {
-        const entry = this.partitions.get(`${topic.topic}-${data.partitionIndex}`);
+        const entry = byTopic
+          .get(topic.topicId)
+          ?.find((p) => p.partition.partitionIndex === data.partitionIndex);
         // Removed or moved to another epoch while the fetch was out: its answer is stale.
-        if (entry === undefined || !due.includes(entry)) continue;
+        if (entry === undefined || this.partitions.get(entry.partition.name) !== entry) continue;
         try {
           await this.process(endpoint, entry, data);
         } catch (error) {
@@ -219,10 +231,9 @@ export class ReplicaFetcher {
         return;
     }
     if (data.divergingEpoch.epoch >= 0) {
-      const local = partition.log.endOffsetForEpoch(data.divergingEpoch.epoch);
-      let offset = data.divergingEpoch.endOffset;
-      if (local.endOffset < offset) offset = local.endOffset;
-      if (partition.log.logEndOffset < offset) offset = partition.log.logEndOffset;
+      const diverging = data.divergingEpoch;
+      const local = partition.log.endOffsetForEpoch(diverging.epoch);
+      const offset = truncationOffset(diverging, local, partition.log.logEndOffset);
       this.log.info(
         `${partition.name}: log diverged from leader ${this.sourceBrokerId} at epoch ${data.divergingEpoch.epoch}, truncating to ${offset}`,
       );

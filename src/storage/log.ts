@@ -762,11 +762,18 @@ export class Log {
   /**
    * Removes everything at or above `offset` (a follower after a leader change). A batch holding
    * `offset` goes whole; the log end becomes `offset`, as in Kafka. Returns whether anything went.
+   * At or past the log end no batch goes, but the leader-epoch history still loses what starts at
+   * the log end, as in Kafka: a replica that became leader and lost the leadership before writing
+   * has its epoch's start there, which the new leader's log contradicts (kept, every fetch would
+   * find the logs diverged again and the follower would never catch up).
    */
   truncateTo(offset: bigint): boolean {
     this.checkWritable();
     assert(offset >= 0n, "truncation offset must not be negative");
-    if (offset >= this.endOffset) return false;
+    if (offset >= this.endOffset) {
+      this.leaderEpochCache.truncateFromEnd(this.endOffset);
+      return false;
+    }
     if (offset < (this.segments[0] as LogSegment).baseOffset) {
       this.truncateFullyAndStartAt(offset);
       return true;

@@ -60,6 +60,7 @@ test("with followers, an append wakes consumers only once the followers have it 
   const fetch = (replicaId: number, fetchOffset: bigint) =>
     p.fetchForFollower({
       replicaId,
+      replicaEpoch: -1n,
       fetchOffset,
       lastFetchedEpoch: -1,
       currentLeaderEpoch: 0,

@@ -42,7 +42,7 @@ export class SimNode {
     this.timers = sim.scheduler.nodeTimers();
     this.env = seededEnv(sim.scheduler.clock, this.timers, new SeededRandom(sim.random.int(1, 2 ** 31 - 1)));
     const faults: KvNetworkFaults = {
-      latencyMs: () => sim.random.int(0, 4),
+      latencyMs: () => sim.random.int(0, sim.storeLatencyMaxMs),
       reachable: () => this.reachable && sim.storeUp,
       loseAnswer: () => sim.random.next() < sim.loseAnswerRate,
     };
@@ -68,7 +68,7 @@ export class SimNode {
       loader: this.loader,
       env: this.env,
       log,
-      endPoints: () => [{ name: "PLAINTEXT", host: `node${id}`, port: 9092, securityProtocol: 0 }],
+      endPoints: () => [endPointOf(id)],
       rack: null,
     });
     this.decisions = new ClusterController({
@@ -85,7 +85,7 @@ export class SimNode {
       loader: this.loader,
       env: this.env,
       log,
-      candidate: () => ({ nodeId: id, endPoint: null }),
+      candidate: () => ({ nodeId: id, endPoint: endPointOf(id) }),
       membership: { uncleanLeaderElection: () => false },
       snapshotRecordsMax: sim.snapshotRecordsMax,
       snapshotIntervalMs: 60_000,
@@ -104,6 +104,10 @@ export class SimNode {
     this.timers.crash();
     void this.store.close();
   }
+}
+
+function endPointOf(id: number) {
+  return { name: "PLAINTEXT", host: `node${id}`, port: 9092, securityProtocol: 0 };
 }
 
 function loggerFor(sim: SimCluster, id: number): Logger {
@@ -143,6 +147,8 @@ export class SimCluster {
   readonly nodes = new Map<number, SimNode>();
   storeUp = true;
   loseAnswerRate = 0.01;
+  /** Latency of one leg of a store request, at most. */
+  storeLatencyMaxMs = 4;
   readonly snapshotRecordsMax: number;
   readonly verbose: boolean;
   private readonly truth = new Map<bigint, TruthEntry>();

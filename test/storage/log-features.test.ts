@@ -210,6 +210,23 @@ test("truncation removes whole batches, rewinds leader epochs and survives a res
   }
 });
 
+test("truncation at the log end drops an epoch that starts there (a leader that never wrote)", async () => {
+  // Found by the replication simulation (seed 3): a replica became leader of epoch 6 (its start
+  // recorded at the log end), lost the leadership before writing, and followed the new leader,
+  // whose log ends epoch 6 elsewhere. The divergence answer told it to truncate to its own log
+  // end; the epoch entry stayed, so every later fetch diverged again and it never caught up.
+  await withLog({}, async ({ log }) => {
+    for (let i = 0; i < 3; i++) log.appendAsLeader(makeBatch({ values: ["a", "b"] }), 4);
+    log.assignEpochStartOffset(6, log.logEndOffset);
+    assert.equal(log.latestEpoch, 6);
+    assert.equal(log.truncateTo(6n), false, "no batch goes");
+    assert.equal(log.latestEpoch, 4, "the epoch that starts at the log end goes");
+    assert.deepEqual(log.endOffsetForEpoch(4), { epoch: 4, endOffset: 6n });
+    assert.equal(log.truncateTo(9n), false);
+    assert.equal(log.latestEpoch, 4, "epochs that start below the log end stay");
+  });
+});
+
 test("follower appends keep the leader's offsets and epochs, check CRCs and refuse going back", async () => {
   await withLog({}, async ({ log }) => {
     const leaderBatch = (base: bigint, epoch: number, values: string[]) => {

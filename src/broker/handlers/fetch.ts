@@ -226,7 +226,15 @@ function readOne(
       target.partition,
       broker.image.partition(target.topic, target.partition) !== undefined,
     );
-    if (replicaId >= 0) return readForFollower(broker, partition, target, maxBytes, replicaId);
+    if (replicaId >= 0) {
+      // Fetch v15+ says which incarnation fetches (Brook's followers send v15); before, the
+      // registration this node knows, which a fetch from a previous incarnation also gets.
+      const replicaEpoch =
+        context.apiVersion >= 15
+          ? request.replicaState.replicaEpoch
+          : (broker.image.brokers.get(replicaId)?.epoch ?? -1n);
+      return readForFollower(broker, partition, target, maxBytes, replicaId, replicaEpoch);
+    }
     const result = partition.readRecords({
       fetchOffset: target.position.fetchOffset,
       maxBytes,
@@ -262,9 +270,11 @@ function readForFollower(
   target: Target,
   maxBytes: number,
   replicaId: number,
+  replicaEpoch: bigint,
 ): PartitionRead {
   const outcome = partition.fetchForFollower({
     replicaId,
+    replicaEpoch,
     fetchOffset: target.position.fetchOffset,
     lastFetchedEpoch: target.lastFetchedEpoch,
     currentLeaderEpoch: target.currentLeaderEpoch,
@@ -295,6 +305,8 @@ function shouldWait(reads: PartitionRead[], minBytes: number, waitMs: number): b
   let bytes = 0;
   for (const r of reads) {
     if (r.data.errorCode !== ErrorCode.NONE) return false;
+    // A follower whose log diverged truncates before anything else: answered at once, as Kafka does.
+    if ((r.data.divergingEpoch?.epoch ?? -1) >= 0) return false;
     bytes += r.bytes;
   }
   return bytes < Math.max(1, minBytes);

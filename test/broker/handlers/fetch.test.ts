@@ -110,6 +110,49 @@ test("a long-poll fetch waits for data and is woken by an append", async () => {
   waiter.close();
 });
 
+test("a follower whose log diverged is answered at once with the diverging epoch, not after the long poll", async () => {
+  // Seen in the replication simulation: every divergence cost the follower replica.fetch.wait.max.ms.
+  const end = (await produce(["y"])) + 1n;
+  const metadata = await client.request<MetadataResponse>(ApiKey.Metadata, 12, {
+    topics: [{ name: "fetch-test", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+    allowAutoTopicCreation: false,
+  });
+  const nodeId = metadata.brokers[0]?.nodeId ?? -1;
+  const leaderEpoch = metadata.topics[0]?.partitions[0]?.leaderEpoch ?? -1;
+  const follower = await WireClient.connect(server.port);
+  const started = Date.now();
+  const response = await follower.request<FetchResponse>(
+    ApiKey.Fetch,
+    12,
+    fetchRequest(end + 5n, {
+      replicaId: nodeId,
+      maxWaitMs: 10_000,
+      minBytes: 1,
+      topics: [
+        {
+          topic: "fetch-test",
+          partitions: [
+            {
+              partition: 0,
+              fetchOffset: end + 5n,
+              lastFetchedEpoch: leaderEpoch,
+              partitionMaxBytes: 1 << 20,
+              currentLeaderEpoch: leaderEpoch,
+              logStartOffset: -1n,
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  const partition = response.responses[0]?.partitions[0];
+  assert.equal(partition?.errorCode, ErrorCode.NONE);
+  assert.equal(partition?.divergingEpoch.epoch, leaderEpoch, "the logs diverged");
+  assert.equal(partition?.divergingEpoch.endOffset, end);
+  assert.ok(Date.now() - started < 5000, "answered at once, not after the 10 s wait");
+  follower.close();
+});
+
 test("an offset past the log end is OFFSET_OUT_OF_RANGE", async () => {
   const response = await client.request<FetchResponse>(ApiKey.Fetch, 11, fetchRequest(1_000_000n));
   assert.equal(response.responses[0]?.partitions[0]?.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
