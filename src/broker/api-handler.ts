@@ -1,3 +1,4 @@
+import type { BufferLease } from "../base/index.js";
 import type { Connection } from "../network/index.js";
 import type { RequestHeader } from "../protocol/index.js";
 
@@ -12,6 +13,12 @@ export interface RequestContext {
   readonly listenerName: string;
   /** Monotonic time the request was read, for timeouts. */
   readonly receivedMs: number;
+  /**
+   * Memory the response references without owning it (records read for a Fetch): set by the
+   * handler, released by the dispatcher once the response is written, or at once when there is
+   * none or it failed.
+   */
+  lease?: BufferLease;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

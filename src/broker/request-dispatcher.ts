@@ -147,8 +147,17 @@ export class RequestDispatcher implements RequestHandler {
 
   private finish(context: RequestContext, result: unknown): ResponseChunks {
     this.count(context, false);
-    if (result === NO_RESPONSE) return null;
-    return this.encode(context, result);
+    const lease = context.lease;
+    if (result === NO_RESPONSE) {
+      lease?.release();
+      return null;
+    }
+    const chunks = this.encode(context, result);
+    if (lease !== undefined) {
+      if (chunks === null) lease.release();
+      else (chunks as Buffer[] & { onWritten?: () => void }).onWritten = () => lease.release();
+    }
+    return chunks;
   }
 
   private failed(
@@ -158,6 +167,8 @@ export class RequestDispatcher implements RequestHandler {
     error: unknown,
   ): ResponseChunks {
     this.count(context, true);
+    // The error body references nothing the handler read.
+    context.lease?.release();
     if (error instanceof AssertionError) {
       this.log.error(
         `${apiSpec(context.apiKey)?.name} v${context.apiVersion} broke an invariant: ${describeError(error)}`,

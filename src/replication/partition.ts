@@ -1,4 +1,4 @@
-import { assert, type Clock } from "../base/index.js";
+import { assert, type BufferLease, type Clock } from "../base/index.js";
 import { ErrorCode, KafkaError, type Uuid } from "../protocol/index.js";
 import {
   DuplicateBatchError,
@@ -357,6 +357,8 @@ export class Partition {
     isolationLevel: number;
     minOneMessage: boolean;
     currentLeaderEpoch: number;
+    /** Where the records' memory is lent to (see LogReadRequest.lease). */
+    lease?: BufferLease;
   }): LogReadResult {
     this.checkLeader(options.currentLeaderEpoch);
     const bound =
@@ -366,6 +368,7 @@ export class Partition {
       maxBytes: options.maxBytes,
       maxOffset: bound,
       minOneMessage: options.minOneMessage,
+      ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
   }
 
@@ -383,6 +386,7 @@ export class Partition {
     lastFetchedEpoch: number;
     currentLeaderEpoch: number;
     maxBytes: number;
+    lease?: BufferLease;
   }): { diverging: DivergingEpoch } | { read: LogReadResult } {
     this.checkLeader(options.currentLeaderEpoch);
     if (!this.state.replicas.includes(options.replicaId))
@@ -396,6 +400,7 @@ export class Partition {
       maxBytes: options.maxBytes,
       maxOffset: this.log.writtenEndOffset,
       minOneMessage: true,
+      ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
     this.updateFollowerFetchState(options.replicaId, options.fetchOffset, options.replicaEpoch);
     return { read };

@@ -1,3 +1,4 @@
+import { BufferLease } from "../../base/index.js";
 import type { Connection } from "../../network/index.js";
 import {
   ApiKey,
@@ -95,6 +96,9 @@ export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState
           ? withLeaderHints(broker, response, context)
           : response;
       };
+      // Records reach the response as views of the log's memory, lent until the socket has them.
+      const lease = new BufferLease();
+      context.lease = lease;
       const first = readAll(broker, request, sessionTargets, context, replicaId);
       const waitMs = Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX);
       if (!shouldWait(first, request.minBytes, waitMs) || broker.parkedFetches >= PARKED_FETCHES_MAX)
@@ -233,7 +237,7 @@ function readOne(
         context.apiVersion >= 15
           ? request.replicaState.replicaEpoch
           : (broker.image.brokers.get(replicaId)?.epoch ?? -1n);
-      return readForFollower(broker, partition, target, maxBytes, replicaId, replicaEpoch);
+      return readForFollower(broker, partition, target, maxBytes, replicaId, replicaEpoch, context.lease);
     }
     const result = partition.readRecords({
       fetchOffset: target.position.fetchOffset,
@@ -241,6 +245,7 @@ function readOne(
       isolationLevel: request.isolationLevel,
       minOneMessage,
       currentLeaderEpoch: target.currentLeaderEpoch,
+      ...(context.lease === undefined ? {} : { lease: context.lease }),
     });
     return {
       target,
@@ -271,6 +276,7 @@ function readForFollower(
   maxBytes: number,
   replicaId: number,
   replicaEpoch: bigint,
+  lease: BufferLease | undefined,
 ): PartitionRead {
   const outcome = partition.fetchForFollower({
     replicaId,
@@ -279,6 +285,7 @@ function readForFollower(
     lastFetchedEpoch: target.lastFetchedEpoch,
     currentLeaderEpoch: target.currentLeaderEpoch,
     maxBytes,
+    ...(lease === undefined ? {} : { lease }),
   });
   const base = {
     partitionIndex: target.partition,
