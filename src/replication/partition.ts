@@ -492,6 +492,18 @@ export class Partition {
   }
 
   /**
+   * A follower takes the leader's log start offset (moved by DeleteRecords or the leader's
+   * retention), as Kafka's fetcher does after each fetch: otherwise records deleted on the leader
+   * would come back when this replica leads. Never past this replica's own high watermark, as
+   * Kafka's log refuses a start offset there.
+   */
+  updateFollowerLogStartOffset(leaderLogStartOffset: bigint): void {
+    const hw = this.log.highWatermark;
+    const target = leaderLogStartOffset < hw ? leaderLogStartOffset : hw;
+    if (target > this.log.logStartOffset) this.log.deleteRecordsBefore(target);
+  }
+
+  /**
    * Truncates a follower whose log diverged from the leader's: never below the high watermark,
    * which every in-sync replica agrees on, unless an out-of-sync replica was elected leader
    * (unclean.leader.election.enable), which is the data loss that setting accepts.

@@ -243,6 +243,7 @@ export class ReplicaFetcher {
     const records = recordsBuffer(data.records);
     if (records !== null && records.length > 0) partition.appendAsFollower(records);
     partition.updateFollowerHighWatermark(data.highWatermark);
+    partition.updateFollowerLogStartOffset(data.logStartOffset);
   }
 
   /**
