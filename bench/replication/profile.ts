@@ -12,6 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../e2e/paths.js";
 import { BenchCluster } from "./cluster.js";
+import { ensurePerf } from "./perf-client.js";
 import { createTopic } from "./topics.js";
 
 function option(name: string, fallback: string): string {
@@ -25,16 +26,7 @@ async function main(): Promise<void> {
   const seconds = Number(option("seconds", "8"));
   const out = option("out", join(ROOT, "bench", "results", `replication-profile-${Date.now()}`));
   mkdirSync(out, { recursive: true });
-  const perfClient = join(
-    ROOT,
-    "bench",
-    "results",
-    "vendor",
-    "shared-bench",
-    "mock",
-    "build",
-    "rdkafka_performance",
-  );
+  const { perf: perfClient } = ensurePerf();
   const dir = join(out, "cluster");
   const cluster = await BenchCluster.start({
     dir,
