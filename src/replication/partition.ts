@@ -70,6 +70,8 @@ export class Partition {
   private readonly clock: Clock;
   private state: PartitionState;
   private readonly followers = new Map<number, FollowerProgress>();
+  /** Consumer fetches this replica answered as a follower (KIP-392), for tests and metrics. */
+  consumerFetchesAsFollower = 0;
   /** The log end when this replica became leader of the current epoch. */
   private leaderEpochStartOffset = -1n;
   /** An ISR proposal sent to the controller and not yet committed (or refused). */
@@ -359,8 +361,18 @@ export class Partition {
     currentLeaderEpoch: number;
     /** Where the records' memory is lent to (see LogReadRequest.lease). */
     lease?: BufferLease;
+    /**
+     * A follower may answer (KIP-392: consumers that send Fetch v11+ read from the replica the
+     * leader pointed them to), up to its own high watermark.
+     */
+    followerMayServe?: boolean;
   }): LogReadResult {
-    this.checkLeader(options.currentLeaderEpoch);
+    if (options.followerMayServe === true && !this.isLeader) {
+      this.checkEpoch(options.currentLeaderEpoch);
+      this.consumerFetchesAsFollower++;
+    } else {
+      this.checkLeader(options.currentLeaderEpoch);
+    }
     const bound =
       options.isolationLevel === IsolationLevel.readCommitted ? this.lastStableOffset : this.highWatermark;
     return this.log.read({
