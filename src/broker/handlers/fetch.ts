@@ -353,6 +353,7 @@ function readForFollower(
     lastFetchedEpoch: target.lastFetchedEpoch,
     currentLeaderEpoch: target.currentLeaderEpoch,
     maxBytes,
+    logStartOffset: target.position.logStartOffset,
     ...(lease === undefined ? {} : { lease }),
   });
   const base = {
