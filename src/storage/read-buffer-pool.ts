@@ -7,8 +7,8 @@ export const READ_POOL_POISON_BYTE = 0xdc;
  * Buffers for segment reads that answer a fetch: one fresh 1 MiB buffer per follower or consumer
  * fetch that reads behind the tail cache cost a page fault per 4 KiB and, at replication rates, a
  * garbage collection every few hundred megabytes. A read on a lease takes a pooled buffer and gets
- * it back when the lease is released (the socket has the response); reads larger than one buffer,
- * reads without a lease and reads when the pool is empty allocate as before.
+ * it back when the lease is released (the socket has the response); reads larger than one buffer
+ * or smaller than half of one, and reads without a lease, allocate as before.
  */
 export class ReadBufferPool {
   readonly bufferBytes: number;
@@ -35,7 +35,15 @@ export class ReadBufferPool {
    * one without a lease or when `length` is larger than the pool's buffers.
    */
   take(length: number, lease: BufferLease | undefined): Buffer {
-    if (lease === undefined || length > this.bufferBytes || this.freeMax === 0) {
+    // A read of less than half a pooled buffer gets memory of its own size: a response holds its
+    // buffers until the client reads it, and the connection's unsent-bytes limit counts what the
+    // response carries, not the buffers behind it (at worst twice as much, this way).
+    if (
+      lease === undefined ||
+      length > this.bufferBytes ||
+      length * 2 < this.bufferBytes ||
+      this.freeMax === 0
+    ) {
       return Buffer.allocUnsafe(length);
     }
     let buf = this.free.pop();
