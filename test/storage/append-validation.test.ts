@@ -17,7 +17,17 @@ import {
 } from "../../src/protocol/index.js";
 import type { LogConfig } from "../../src/storage/index.js";
 import { recordArbitrary } from "../protocol/records/arbitraries.js";
-import { CLOCK_START_MS, decodeAll, makeBatch, newClock, openManager, readAll, tempDir } from "./helpers.js";
+import {
+  CLOCK_START_MS,
+  decodeAll,
+  makeBatch,
+  newClock,
+  openManager,
+  batchWithPayload as payloadBatch,
+  readAll,
+  tempDir,
+  recordsOf as valuesPayload,
+} from "./helpers.js";
 
 /**
  * The log's validation of a producer's batch as Kafka's LogValidator: records walked (decompressed
@@ -140,17 +150,9 @@ test("offset deltas other than 0..n-1 are refused with the records named", async
   });
 });
 
-/** A batch whose header says `count` records, holding `payload` as its records (compressed with `codec`). */
-function batchWithPayload(payload: Buffer, count: number, codec: number): Buffer {
-  const template = encodeRecordBatch({
-    records: Array.from({ length: count }, () => ({ value: null })),
-    baseTimestamp: BigInt(CLOCK_START_MS),
-  });
-  return recompressRecordBatch(template, 0, payload, codec);
-}
-
-const recordsOf = (values: string[]): Buffer =>
-  makeBatch({ values, keys: values, timestamp: BigInt(CLOCK_START_MS) }).subarray(BATCH_HEADER_BYTES);
+const batchWithPayload = (payload: Buffer, count: number, codec: number): Buffer =>
+  payloadBatch(payload, count, codec, BigInt(CLOCK_START_MS));
+const recordsOf = (values: string[]): Buffer => valuesPayload(values, BigInt(CLOCK_START_MS));
 
 const CODECS = [
   ["none", CompressionType.none],
