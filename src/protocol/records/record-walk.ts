@@ -62,15 +62,26 @@ const VARLONG_NUMBER_BYTES_MAX = 7;
 const VARLONG_BYTES_MAX = 10;
 
 /**
- * Where the last varint read ended, and whether the last varlong needed more than 49 bits: a second
- * return value without an allocation (walks are synchronous). A property of a constant object is
- * cheaper to write from the inlined readers than a module-level `let`.
+ * Where the last varint read by a helper ended, and whether the last varlong needed more than 49
+ * bits: a second return value without an allocation (walks are synchronous).
  */
 const cursor = { pos: 0, wide: false };
 
 /**
  * Walks `recordsCount` records in `buf[start, end)`. `baseTimestampMs` is the batch's
  * baseTimestamp (a number: timestamps in milliseconds stay far below 2^53).
+ *
+ * This is the produce path's per-record cost, so the first pass is written for speed: each varint
+ * is read inline where it is one or two bytes (every field of a record up to 8 KiB), through
+ * `readVarintLong` otherwise, and the rules are folded into a few flags and the smallest and
+ * largest timestamp deltas (integers, no per-record timestamp arithmetic). Only when a flag or the
+ * timestamp range says some record may break a rule does `collectViolations` walk again to name
+ * them, in Kafka's precedence.
+ *
+ * The inline reads do not check each byte against the record's end: a byte past the buffer reads
+ * as undefined and fails `< 0x80` (taking the checked path), and a field that runs past its
+ * record's end moves `pos` past it, which every later length check and the final
+ * `pos !== recordEnd` refuse. No record that overruns its length is accepted.
  */
 export function walkRecords(
   buf: Buffer,
@@ -80,16 +91,16 @@ export function walkRecords(
   baseTimestampMs: number,
   rules: RecordWalkRules,
 ): RecordWalk {
-  const walk: RecordWalk = {
-    maxTimestampMs: -1,
-    maxTimestampExact: true,
-    violations: null,
-    violationCount: 0,
-  };
-  const { keyRequired, checkTimestamps, timestampMinMs, timestampMaxMs } = rules;
+  const keyRequired = rules.keyRequired;
+  let keylessSeen = false;
+  let offsetDeltaWrong = false;
+  let wide = false;
+  let minTimestampDelta = Number.POSITIVE_INFINITY;
   let maxTimestampDelta = Number.NEGATIVE_INFINITY;
   let pos = start;
-  cursor.wide = false;
+  let b0 = 0;
+  let b1 = 0;
+  let raw = 0;
   for (let index = 0; index < recordsCount; index++) {
     if (pos >= end) {
       throw new InvalidRecordError(
@@ -97,37 +108,146 @@ export function walkRecords(
         index,
       );
     }
-    const length = readVarint(buf, pos, end, index);
-    pos = cursor.pos;
+    // Each varint below: one byte, two bytes, or the checked general path.
+    let length: number;
+    b0 = buf[pos] as number;
+    if (b0 < 0x80) {
+      length = (b0 >>> 1) ^ -(b0 & 1);
+      pos += 1;
+    } else {
+      b1 = buf[pos + 1] as number;
+      if (b1 < 0x80) {
+        raw = (b0 & 0x7f) | (b1 << 7);
+        length = (raw >>> 1) ^ -(raw & 1);
+        pos += 2;
+      } else {
+        length = readVarintLong(buf, pos, end, index);
+        pos = cursor.pos;
+      }
+    }
     if (length < RECORD_BODY_BYTES_MIN || length > end - pos) {
       throw new InvalidRecordError(
         `Invalid record size: record ${index} declares ${length} bytes, ${end - pos} remain`,
         index,
       );
     }
-    // The fields are read without checking each byte against recordEnd (a varint's fast path may
-    // read past it): a field that runs over makes `pos` pass recordEnd, which every length check
-    // and the final `pos !== recordEnd` refuse, so no record that overruns is accepted.
     const recordEnd = pos + length;
     pos++; // attributes: unused in magic 2
-    const timestampDelta = readVarlong(buf, pos, recordEnd, index);
-    pos = cursor.pos;
-    if (cursor.wide) {
-      walk.maxTimestampExact = false;
-      cursor.wide = false;
+    let timestampDelta: number;
+    b0 = buf[pos] as number;
+    if (b0 < 0x80) {
+      timestampDelta = (b0 >>> 1) ^ -(b0 & 1);
+      pos += 1;
+    } else {
+      b1 = buf[pos + 1] as number;
+      if (b1 < 0x80) {
+        raw = (b0 & 0x7f) | (b1 << 7);
+        timestampDelta = (raw >>> 1) ^ -(raw & 1);
+        pos += 2;
+      } else {
+        cursor.wide = false;
+        timestampDelta = readVarlongNumber(buf, pos, recordEnd, index);
+        pos = cursor.pos;
+        wide ||= cursor.wide;
+      }
     }
-    const offsetDelta = readVarint(buf, pos, recordEnd, index);
-    const keyLength = readVarint(buf, cursor.pos, recordEnd, index);
-    pos = cursor.pos;
+    let offsetDelta: number;
+    b0 = buf[pos] as number;
+    if (b0 < 0x80) {
+      offsetDelta = (b0 >>> 1) ^ -(b0 & 1);
+      pos += 1;
+    } else {
+      b1 = buf[pos + 1] as number;
+      if (b1 < 0x80) {
+        raw = (b0 & 0x7f) | (b1 << 7);
+        offsetDelta = (raw >>> 1) ^ -(raw & 1);
+        pos += 2;
+      } else {
+        offsetDelta = readVarintLong(buf, pos, recordEnd, index);
+        pos = cursor.pos;
+      }
+    }
+    let keyLength: number;
+    b0 = buf[pos] as number;
+    if (b0 < 0x80) {
+      keyLength = (b0 >>> 1) ^ -(b0 & 1);
+      pos += 1;
+    } else {
+      b1 = buf[pos + 1] as number;
+      if (b1 < 0x80) {
+        raw = (b0 & 0x7f) | (b1 << 7);
+        keyLength = (raw >>> 1) ^ -(raw & 1);
+        pos += 2;
+      } else {
+        keyLength = readVarintLong(buf, pos, recordEnd, index);
+        pos = cursor.pos;
+      }
+    }
     if (keyLength > recordEnd - pos || keyLength < -1) throw badLength("key", keyLength, index);
     if (keyLength > 0) pos += keyLength;
-    const valueLength = readVarint(buf, pos, recordEnd, index);
-    pos = cursor.pos;
+    let valueLength: number;
+    b0 = buf[pos] as number;
+    if (b0 < 0x80) {
+      valueLength = (b0 >>> 1) ^ -(b0 & 1);
+      pos += 1;
+    } else {
+      b1 = buf[pos + 1] as number;
+      if (b1 < 0x80) {
+        raw = (b0 & 0x7f) | (b1 << 7);
+        valueLength = (raw >>> 1) ^ -(raw & 1);
+        pos += 2;
+      } else {
+        valueLength = readVarintLong(buf, pos, recordEnd, index);
+        pos = cursor.pos;
+      }
+    }
     if (valueLength > recordEnd - pos || valueLength < -1) throw badLength("value", valueLength, index);
     if (valueLength > 0) pos += valueLength;
-    const headerCount = readVarint(buf, pos, recordEnd, index);
-    pos = cursor.pos;
-    if (headerCount !== 0) pos = skipHeaders(buf, pos, recordEnd, headerCount, index);
+    let headerCount: number;
+    b0 = buf[pos] as number;
+    if (b0 < 0x80) {
+      headerCount = (b0 >>> 1) ^ -(b0 & 1);
+      pos += 1;
+    } else {
+      headerCount = readVarintLong(buf, pos, recordEnd, index);
+      pos = cursor.pos;
+    }
+    if (headerCount !== 0) {
+      if (headerCount < 0 || headerCount * HEADER_BYTES_MIN > recordEnd - pos) {
+        throw new InvalidRecordError(
+          `Found invalid number of record headers ${headerCount} in record ${index}`,
+          index,
+        );
+      }
+      for (let h = 0; h < headerCount; h++) {
+        let headerKeyLength: number;
+        b0 = buf[pos] as number;
+        if (b0 < 0x80) {
+          headerKeyLength = (b0 >>> 1) ^ -(b0 & 1);
+          pos += 1;
+        } else {
+          headerKeyLength = readVarintLong(buf, pos, recordEnd, index);
+          pos = cursor.pos;
+        }
+        if (headerKeyLength < 0 || headerKeyLength > recordEnd - pos) {
+          throw badLength("header key", headerKeyLength, index);
+        }
+        pos += headerKeyLength;
+        let headerValueLength: number;
+        b0 = buf[pos] as number;
+        if (b0 < 0x80) {
+          headerValueLength = (b0 >>> 1) ^ -(b0 & 1);
+          pos += 1;
+        } else {
+          headerValueLength = readVarintLong(buf, pos, recordEnd, index);
+          pos = cursor.pos;
+        }
+        if (headerValueLength > recordEnd - pos || headerValueLength < -1) {
+          throw badLength("header value", headerValueLength, index);
+        }
+        if (headerValueLength > 0) pos += headerValueLength;
+      }
+    }
     if (pos !== recordEnd) {
       throw new InvalidRecordError(
         `Invalid record size: record ${index} declares ${length} bytes but its fields take ${length + pos - recordEnd}`,
@@ -135,18 +255,9 @@ export function walkRecords(
       );
     }
     if (timestampDelta > maxTimestampDelta) maxTimestampDelta = timestampDelta;
-    if (keyRequired && keyLength === -1) {
-      addViolation(walk, rules, index, "keyless", 0);
-    } else if (checkTimestamps) {
-      const timestamp = baseTimestampMs + timestampDelta;
-      if (timestamp !== -1 && (timestamp < timestampMinMs || timestamp > timestampMaxMs)) {
-        addViolation(walk, rules, index, "timestamp", timestamp);
-      } else if (offsetDelta !== index) {
-        addViolation(walk, rules, index, "offsetDelta", offsetDelta);
-      }
-    } else if (offsetDelta !== index) {
-      addViolation(walk, rules, index, "offsetDelta", offsetDelta);
-    }
+    if (timestampDelta < minTimestampDelta) minTimestampDelta = timestampDelta;
+    if (keyLength === -1 && keyRequired) keylessSeen = true;
+    if (offsetDelta !== index) offsetDeltaWrong = true;
   }
   if (pos !== end) {
     throw new InvalidRecordError(
@@ -154,14 +265,62 @@ export function walkRecords(
       recordsCount - 1,
     );
   }
-  if (recordsCount > 0) walk.maxTimestampMs = baseTimestampMs + maxTimestampDelta;
-  if (!Number.isSafeInteger(baseTimestampMs) || !Number.isSafeInteger(walk.maxTimestampMs))
-    walk.maxTimestampExact = false;
+  const maxTimestampMs = recordsCount > 0 ? baseTimestampMs + maxTimestampDelta : -1;
+  const walk: RecordWalk = {
+    maxTimestampMs,
+    maxTimestampExact: !wide && Number.isSafeInteger(baseTimestampMs) && Number.isSafeInteger(maxTimestampMs),
+    violations: null,
+    violationCount: 0,
+  };
+  const timestampsSuspect =
+    rules.checkTimestamps &&
+    recordsCount > 0 &&
+    (baseTimestampMs + minTimestampDelta < rules.timestampMinMs ||
+      baseTimestampMs + maxTimestampDelta > rules.timestampMaxMs);
+  if (keylessSeen || offsetDeltaWrong || timestampsSuspect) {
+    collectViolations(buf, start, recordsCount, baseTimestampMs, rules, walk);
+  }
   return walk;
 }
 
 function badLength(field: string, length: number, index: number): InvalidRecordError {
   return new InvalidRecordError(`Invalid ${field} size ${length} in record ${index}`, index);
+}
+
+/**
+ * The second pass, over records the first found well formed: names each record that breaks a
+ * rule (one violation per record: key, then timestamp, then offset delta, as Kafka checks them).
+ * Only the fields before the key are read; the rest of each record is skipped by its length.
+ */
+function collectViolations(
+  buf: Buffer,
+  start: number,
+  recordsCount: number,
+  baseTimestampMs: number,
+  rules: RecordWalkRules,
+  walk: RecordWalk,
+): void {
+  let pos = start;
+  for (let index = 0; index < recordsCount; index++) {
+    const length = readVarint(buf, pos, buf.length, index);
+    const recordEnd = cursor.pos + length;
+    const timestampDelta = readVarlong(buf, cursor.pos + 1, recordEnd, index);
+    const offsetDelta = readVarint(buf, cursor.pos, recordEnd, index);
+    const keyLength = readVarint(buf, cursor.pos, recordEnd, index);
+    pos = recordEnd;
+    const timestamp = baseTimestampMs + timestampDelta;
+    if (rules.keyRequired && keyLength === -1) {
+      addViolation(walk, rules, index, "keyless", 0);
+    } else if (
+      rules.checkTimestamps &&
+      timestamp !== -1 &&
+      (timestamp < rules.timestampMinMs || timestamp > rules.timestampMaxMs)
+    ) {
+      addViolation(walk, rules, index, "timestamp", timestamp);
+    } else if (offsetDelta !== index) {
+      addViolation(walk, rules, index, "offsetDelta", offsetDelta);
+    }
+  }
 }
 
 function addViolation(
@@ -177,28 +336,9 @@ function addViolation(
   walk.violations.push({ index, kind, value });
 }
 
-function skipHeaders(buf: Buffer, pos: number, recordEnd: number, count: number, index: number): number {
-  if (count < 0 || count > (recordEnd - pos) / HEADER_BYTES_MIN) {
-    throw new InvalidRecordError(`Found invalid number of record headers ${count} in record ${index}`, index);
-  }
-  for (let h = 0; h < count; h++) {
-    const keyLength = readVarint(buf, pos, recordEnd, index);
-    pos = cursor.pos;
-    if (keyLength < 0 || keyLength > recordEnd - pos) throw badLength("header key", keyLength, index);
-    const valueLength = readVarint(buf, pos + keyLength, recordEnd, index);
-    pos = cursor.pos;
-    if (valueLength > recordEnd - pos || valueLength < -1)
-      throw badLength("header value", valueLength, index);
-    if (valueLength > 0) pos += valueLength;
-  }
-  return pos;
-}
-
 /**
- * A zigzag varint (int32) at `pos`; sets `cursor.pos` past it. One or two bytes (every field of a
- * record up to 8 KiB, its length included) are read without a bounds check: a byte past the buffer
- * is undefined and fails `< 0x80`, and one past `limit` is caught by the caller (see walkRecords).
- * Longer ones go through the checked path.
+ * A zigzag varint (int32) at `pos`; sets `cursor.pos` past it. For the second pass, over records
+ * the first pass checked; one or two bytes are read as walkRecords reads them inline.
  */
 function readVarint(buf: Buffer, pos: number, limit: number, index: number): number {
   const b0 = buf[pos] as number;
@@ -247,9 +387,8 @@ function readVarintFive(buf: Buffer, pos: number, limit: number, index: number):
   throw new InvalidRecordError(`a varint is longer than 5 bytes in record ${index}`, index);
 }
 
-/** A zigzag varlong at `pos` as a number (exact up to 49 bits; sets `cursor.wide` when wider). */
+/** A zigzag varlong at `pos` as a number, for the second pass as readVarint. */
 function readVarlong(buf: Buffer, pos: number, limit: number, index: number): number {
-  // One or two bytes (deltas within ±8 s of the batch's first timestamp), unchecked as readVarint.
   const b0 = buf[pos] as number;
   if (b0 < 0x80) {
     cursor.pos = pos + 1;
@@ -264,6 +403,7 @@ function readVarlong(buf: Buffer, pos: number, limit: number, index: number): nu
   return readVarlongNumber(buf, pos, limit, index);
 }
 
+/** A varlong of 3 or more bytes: exact up to 49 bits, approximate beyond (sets `cursor.wide`). */
 function readVarlongNumber(buf: Buffer, pos: number, limit: number, index: number): number {
   let raw = 0;
   let scale = 1;
