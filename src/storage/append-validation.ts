@@ -13,6 +13,7 @@ import {
   batchCrcIsValid,
   batchLastOffsetDelta,
   batchMagic,
+  batchProducerId,
   batchRecordsCount,
   batchSizeBytes,
   batchUpdateCrc,
@@ -114,36 +115,48 @@ export function validateBatchFrame(records: Buffer, at: number): number {
   return size;
 }
 
-function validateClientBatch(records: Buffer, at: number): void {
+/** Kafka's checks of a client's batch header (UnifiedLog.analyzeAndValidateRecords, LogValidator.validateBatch), in its words. */
+function validateClientBatch(records: Buffer, at: number, topicPartition: string): void {
   // Offsets, sequence and producer id are read as int32 halves: cheaper than int64 reads.
   if (records.readInt32BE(at) !== 0 || records.readInt32BE(at + 4) !== 0) {
     throw invalidRecord(
-      `the baseOffset of a produced record batch should be 0, but it is ${batchBaseOffset(records, at)}`,
+      `The baseOffset of the record batch in the append to ${topicPartition} should be 0, but it is ${batchBaseOffset(records, at)}`,
     );
   }
   const count = batchRecordsCount(records, at);
   const lastOffsetDelta = batchLastOffsetDelta(records, at);
-  if (lastOffsetDelta < 0)
-    throw invalidRecord(`batch has an invalid offset range: lastOffsetDelta ${lastOffsetDelta}`);
-  if (count <= 0) throw invalidRecord(`invalid reported count for record batch: ${count}`);
+  if (lastOffsetDelta < 0) {
+    throw invalidRecord(
+      `Batch has an invalid offset range: [0, ${lastOffsetDelta}] in topic partition ${topicPartition}`,
+    );
+  }
+  if (count <= 0)
+    throw invalidRecord(
+      `Invalid reported count for record batch: ${count} in topic partition ${topicPartition}`,
+    );
   if (count !== lastOffsetDelta + 1) {
     throw invalidRecord(
-      `inconsistent batch offset range: lastOffsetDelta ${lastOffsetDelta} and count of records ${count}`,
+      `Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${count} in topic partition ${topicPartition}`,
     );
   }
   const attributes = batchAttributes(records, at);
-  if ((attributes & ATTRIBUTE_CONTROL) !== 0)
-    throw invalidRecord("clients are not allowed to write control records");
+  if ((attributes & ATTRIBUTE_CONTROL) !== 0) {
+    throw invalidRecord(
+      `Clients are not allowed to write control records in topic partition ${topicPartition}`,
+    );
+  }
   const hasProducerId = records.readInt32BE(at + BATCH_OFFSET_PRODUCER_ID) >= 0;
   if (hasProducerId && batchBaseSequence(records, at) < 0) {
     throw invalidRecord(
-      `invalid sequence number ${batchBaseSequence(records, at)} in a batch with a producer id`,
+      `Invalid sequence number ${batchBaseSequence(records, at)} in record batch with producerId ${batchProducerId(records, at)} in topic partition ${topicPartition}`,
     );
   }
+  // Kafka names each record of such a batch (on a CreateTime topic only if its timestamp is out of
+  // range); refusing the batch whole is stricter and no client sets the bit.
   if ((attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND) !== 0) {
     throw new KafkaError(
       ErrorCode.INVALID_TIMESTAMP,
-      "producer should not set timestamp type to LogAppendTime",
+      `Invalid timestamp type in the record batch: producer should not set timestamp type to LogAppendTime (topic partition ${topicPartition})`,
     );
   }
 }
@@ -298,7 +311,7 @@ export function validateLeaderAppend(
   for (let at = 0; at < records.length; ) {
     const size = validateBatchFrame(records, at);
     if (size > config.maxMessageBytes) throw messageTooLarge(size, config, topicPartition);
-    if (origin === "client") validateClientBatch(records, at);
+    if (origin === "client") validateClientBatch(records, at, topicPartition);
     else {
       if (batchLastOffsetDelta(records, at) < 0) throw invalidRecord("batch has a negative lastOffsetDelta");
       validateHeaderTimestamps(records, at, config, nowMs);

@@ -347,3 +347,24 @@ test("property: single-byte corruptions of the records area (CRC recomputed) nev
     assert.ok((codes.get("INVALID_RECORD") ?? 0) > 0, `refusals seen: ${JSON.stringify([...codes])}`);
   });
 });
+
+test("idempotent and transactional batches are walked like any other and accepted", async () => {
+  await withLog({ cleanupPolicy: ["compact"] }, ({ log }) => {
+    for (const [i, compression] of [CompressionType.none, CompressionType.zstd].entries()) {
+      const batch = encodeRecordBatch({
+        records: [
+          { key: Buffer.from("a"), value: Buffer.from("1") },
+          { key: Buffer.from("b"), value: null },
+        ],
+        baseTimestamp: BigInt(CLOCK_START_MS),
+        producerId: 77n,
+        producerEpoch: 0,
+        baseSequence: 2 * i,
+        isTransactional: true,
+        compression,
+      });
+      log.appendAsLeader(batch, 0);
+    }
+    assert.equal(log.logEndOffset, 4n);
+  });
+});
