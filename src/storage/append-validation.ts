@@ -8,7 +8,6 @@ import {
   batchAttributes,
   batchBaseOffset,
   batchBaseSequence,
-  batchBaseTimestamp,
   batchCompression,
   batchCrcIsValid,
   batchLastOffsetDelta,
@@ -30,7 +29,7 @@ import {
   type RecordWalkRules,
   walkRecords,
 } from "../protocol/index.js";
-import { batchMaxTimestampNumber } from "./batch-offsets.js";
+import { batchBaseTimestampNumber, batchMaxTimestampNumber } from "./batch-offsets.js";
 import { isCompacted, LONG_MAX, type LogConfig, segmentSize } from "./log-config.js";
 
 /**
@@ -74,8 +73,9 @@ export interface ValidatedAppend {
   firstOffset: bigint;
   lastOffset: bigint;
   /**
-   * A client batch's records as walked: the records area in place, or the decompressed payload;
-   * null for other origins. Recompression re-encodes these bytes instead of decompressing again.
+   * A client batch's records as walked (a view on the records area, or the decompressed payload)
+   * when the topic's compression.type is not "producer"; else null. Recompression re-encodes these
+   * bytes instead of decompressing again.
    */
   recordsPayload: Buffer | null;
 }
@@ -167,7 +167,7 @@ function validateHeaderTimestamps(records: Buffer, at: number, config: LogConfig
   const before = config.messageTimestampBeforeMaxMs;
   if (config.messageTimestampType !== "CreateTime" || (after >= LONG_MAX && before >= LONG_MAX)) return;
   const maxTs = batchMaxTimestampNumber(records, at);
-  const baseTs = Number(batchBaseTimestamp(records, at));
+  const baseTs = batchBaseTimestampNumber(records, at);
   const tooNew = maxTs !== -1 && maxTs - nowMs > after;
   const tooOld = baseTs !== -1 && nowMs - baseTs > before;
   if (tooNew || tooOld) {
@@ -200,7 +200,7 @@ function walkRules(config: LogConfig, nowMs: number): RecordWalkRules {
  * other than 0..n-1 (INVALID_RECORD), timestamps outside message.timestamp.before/after.max.ms
  * (INVALID_TIMESTAMP). On CreateTime topics the header's maxTimestamp is set to the largest
  * record timestamp when it says otherwise, as Kafka's batch.setMaxTimestamp does. Returns the
- * walked payload.
+ * walked records (decompressed) when the topic's compression.type may re-encode them, else null.
  *
  * Differences from Kafka, on purpose: Kafka rewrites a compressed batch whose offset deltas are
  * not 0..n-1 and stores an uncompressed one unchecked; Brook stores batches as sent, so it refuses
@@ -213,24 +213,29 @@ function validateClientRecords(
   config: LogConfig,
   nowMs: number,
   topicPartition: string,
-): Buffer {
-  const size = batchSizeBytes(records, at);
+): Buffer | null {
   const count = batchRecordsCount(records, at);
-  let payload = records.subarray(at + BATCH_HEADER_BYTES, at + size);
   const compression = batchCompression(records, at);
+  // Uncompressed records are walked where they lie; a view on them is made only for recompression.
+  let payload = records;
+  let start = at + BATCH_HEADER_BYTES;
+  let end = at + batchSizeBytes(records, at);
   if (compression !== CompressionType.none) {
     try {
-      payload = decompress(compression, payload, { decompressedBytesMax: decompressedBytesMax(config) });
+      const cap = decompressedBytesMax(config);
+      payload = decompress(compression, records.subarray(start, end), { decompressedBytesMax: cap });
     } catch (e) {
       if (e instanceof CompressionError)
         throw new KafkaError(e.errorCode, `${e.message} in topic partition ${topicPartition}`);
       throw e;
     }
+    start = 0;
+    end = payload.length;
   }
-  const baseTimestamp = Number(batchBaseTimestamp(records, at));
+  const baseTimestamp = batchBaseTimestampNumber(records, at);
   let walk: ReturnType<typeof walkRecords>;
   try {
-    walk = walkRecords(payload, 0, payload.length, count, baseTimestamp, walkRules(config, nowMs));
+    walk = walkRecords(payload, start, end, count, baseTimestamp, walkRules(config, nowMs));
   } catch (e) {
     if (!(e instanceof InvalidRecordError)) throw e;
     const message = `${e.message} in topic partition ${topicPartition}`;
@@ -249,7 +254,8 @@ function validateClientRecords(
     records.writeBigInt64BE(BigInt(walk.maxTimestampMs), at + BATCH_OFFSET_MAX_TIMESTAMP);
     batchUpdateCrc(records, at);
   }
-  return payload;
+  if (config.compressionType === "producer") return null;
+  return payload === records ? records.subarray(start, end) : payload;
 }
 
 function recordErrorsOf(
