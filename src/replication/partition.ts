@@ -1,6 +1,7 @@
 import { assert, type BufferLease, type Clock } from "../base/index.js";
 import { ErrorCode, KafkaError, type Uuid } from "../protocol/index.js";
 import {
+  type AppendOrigin,
   DuplicateBatchError,
   type Log,
   type LogAppendInfo,
@@ -251,9 +252,15 @@ export class Partition {
    * Appends a producer's batches. acks=all is refused before writing when the ISR is below
    * min.insync.replicas (NOT_ENOUGH_REPLICAS), as Kafka does. A retried idempotent batch that the
    * log already holds is not written again: the result carries the original batch's offsets (and
-   * batchCount 0), which Produce answers with NONE, as Kafka does.
+   * batchCount 0), which Produce answers with NONE, as Kafka does. `origin` is "client" for
+   * producers (their batches' records are walked) and "coordinator" for the group coordinator's
+   * own batches, as Kafka's AppendOrigin.
    */
-  appendRecordsToLeader(records: Buffer, requiredAcks: number): LogAppendInfo {
+  appendRecordsToLeader(
+    records: Buffer,
+    requiredAcks: number,
+    origin: AppendOrigin = "client",
+  ): LogAppendInfo {
     this.checkLeader();
     const minIsr = this.log.config.minInsyncReplicas;
     if (requiredAcks === -1 && !hasEnoughReplicas(this.state.isr, minIsr)) {
@@ -264,7 +271,7 @@ export class Partition {
     }
     let info: LogAppendInfo;
     try {
-      info = this.log.appendAsLeader(records, this.state.leaderEpoch);
+      info = this.log.appendAsLeader(records, this.state.leaderEpoch, { origin });
     } catch (error) {
       if (error instanceof DuplicateBatchError) return this.duplicateAppendInfo(error);
       throw error;

@@ -11,7 +11,12 @@ import {
   ErrorCode,
   KafkaError,
 } from "../protocol/index.js";
-import { type AppendOrigin, validateFollowerAppend, validateLeaderAppend } from "./append-validation.js";
+import {
+  type AppendOrigin,
+  validateFollowerAppend,
+  validateLeaderAppend,
+  validateRecompressedAppend,
+} from "./append-validation.js";
 import { batchMaxTimestampNumber, batchSetBaseOffsetNumber } from "./batch-offsets.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import { isCompacted, isDeleteRetained, type LogConfig, segmentSize } from "./log-config.js";
@@ -317,7 +322,7 @@ export class Log {
 
   /**
    * Appends what a producer (origin "client", the default: exactly one batch) or a coordinator
-   * sent: validates every batch from its header, assigns offsets from the log end by rewriting the
+   * sent: validates every batch (a producer's record by record, as Kafka's LogValidator), assigns offsets from the log end by rewriting the
    * headers in place, stamps the leader epoch (and LogAppendTime when configured), and writes all
    * batches with one write, possibly queued to the segment writer thread: acknowledge after
    * `whenWritten()`. Throws KafkaError and leaves the log unchanged when a batch is invalid.
@@ -331,8 +336,12 @@ export class Log {
     const origin = options.origin ?? "client";
     const nowMs = this.env.clock.nowMs();
     if (records.length === 0) return this.emptyAppendInfo();
-    const validated = validateLeaderAppend(records, this.configValue, nowMs, origin);
-    if (origin === "client") records = recompressIfNeeded(records, this.configValue);
+    const validated = validateLeaderAppend(records, this.configValue, nowMs, origin, this.name);
+    if (validated.recordsPayload !== null) {
+      const recompressed = recompressIfNeeded(records, this.configValue, validated.recordsPayload);
+      if (recompressed !== records) validateRecompressedAppend(recompressed, this.configValue, this.name);
+      records = recompressed;
+    }
     this.runValidateHook(records, origin);
     const firstOffset = this.endOffset;
     const first = Number(firstOffset);

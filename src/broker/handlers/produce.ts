@@ -6,6 +6,7 @@ import {
   type ProduceRequest,
   type ProduceResponseInput,
   type ProduceResponsePartitionProduceResponseInput,
+  RecordValidationError,
 } from "../../protocol/index.js";
 import type { Partition } from "../../replication/index.js";
 import { defineHandler, type HandlerResult, NO_RESPONSE, type RequestContext } from "../api-handler.js";
@@ -14,8 +15,9 @@ import { LeaderHints } from "../leader-hints.js";
 import { validateProduceRecords } from "../produce-records-validation.js";
 
 /**
- * Produce: each partition's batches go to its leader's log as they are (validated from their
- * headers, offsets stamped in place, appended). The answer waits until the appends are in the log
+ * Produce: each partition's batches go to its leader's log as they are (validated as Kafka's
+ * LogValidator does, records walked, offsets stamped in place, appended). A batch refused for some
+ * of its records answers with RecordErrors naming them (v8+, KIP-467). The answer waits until the appends are in the log
  * files (the writer thread hands them to the kernel), so that an acknowledged record survives the
  * broker process being killed, as in Kafka. Errors are per partition. acks=0 gets no response;
  * if something failed, the connection is closed instead, which is how Kafka tells such a producer.
@@ -190,7 +192,7 @@ function partitionError(
       logStartOffset: -1n,
     };
   }
-  return {
+  const response: ProduceResponsePartitionProduceResponseInput = {
     index,
     errorCode: error.errorCode,
     baseOffset: -1n,
@@ -198,6 +200,14 @@ function partitionError(
     logStartOffset: -1n,
     errorMessage: version >= 8 ? error.message : null,
   };
+  // KIP-467 (v8+): the records that made the batch fail, by index, so that a client fails those.
+  if (version >= 8 && error instanceof RecordValidationError) {
+    response.recordErrors = error.recordErrors.map((e) => ({
+      batchIndex: e.batchIndex,
+      batchIndexErrorMessage: e.message,
+    }));
+  }
+  return response;
 }
 
 function everyPartition(request: ProduceRequest, errorCode: number): ProduceResponseInput {
