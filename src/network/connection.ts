@@ -108,6 +108,7 @@ export class Connection {
     this.events = options.events;
     this.lastActiveMs = options.nowMs;
     this.requestQueue = options.requestQueue ?? null;
+    this.requestQueue?.register(this);
     const handler = options.handler;
     this.framePool = options.framePool ?? null;
     this.reader = new FrameReader(options.limits.requestBytesMax, {
@@ -133,6 +134,8 @@ export class Connection {
       this.reader.discard();
       this.events.onClose(this);
     });
+    // A connection that arrives while the broker's queue is full waits like the others.
+    if (this.requestQueue?.full === true) this.updateFlowControl();
   }
 
   /** Whether a quota mutes the connection now. */

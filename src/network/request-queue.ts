@@ -17,6 +17,8 @@ export interface QueueReader {
 export class RequestQueue {
   readonly requestsMax: number;
   private queuedCount = 0;
+  /** Every reader sharing the queue: all are told to stop when it fills up. */
+  private readonly readers = new Set<QueueReader>();
   /** Readers that stopped because the queue was full, told when it has room again. */
   private readonly blocked = new Set<QueueReader>();
   /** Times the queue filled up and reading stopped (a metric). */
@@ -43,6 +45,8 @@ export class RequestQueue {
     if (!wasFull && this.full) {
       this.fullTotal++;
       this.onFull(this.queuedCount);
+      // Every connection stops now, not at its next read: only the chunk being read goes past.
+      for (const r of this.readers) r.updateFlowControl();
     }
   }
 
@@ -55,12 +59,17 @@ export class RequestQueue {
     for (const r of readers) r.updateFlowControl();
   }
 
+  register(reader: QueueReader): void {
+    this.readers.add(reader);
+  }
+
   /** A reader that stopped at a full queue; it is told once there is room. */
   block(reader: QueueReader): void {
     this.blocked.add(reader);
   }
 
   forget(reader: QueueReader): void {
+    this.readers.delete(reader);
     this.blocked.delete(reader);
   }
 }

@@ -348,12 +348,15 @@ function waitForData(
   return new Promise((resolve) => {
     const unsubscribes: (() => void)[] = [];
     let parked = true;
+    // Out of the broker's request queue while it waits (queued.max.requests counts no long poll).
+    const unpark = connection.park();
     const done = () => {
       if (!parked) return;
       parked = false;
       clearTimeout(timer);
       for (const u of unsubscribes) u();
       broker.parkedFetches--;
+      unpark();
       resolve(connection.isClosed);
     };
     broker.parkedFetches++;

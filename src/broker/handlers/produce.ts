@@ -137,7 +137,10 @@ function appendAll(
     (acks === -1 ? a.partition.whenCommitted(a.lastOffset) : a.partition.whenAppended()).catch(failWith(a)),
   );
   if (acks !== -1) return Promise.all(waits).then(finish);
+  // Waiting for the replicas, the request is in purgatory, out of the broker's request queue.
+  const unpark = context.connection.park();
   return withTimeout(Promise.all(waits), request.timeoutMs).then((finished) => {
+    unpark();
     if (!finished) {
       for (const a of pending) {
         if (a.partition.highWatermark <= a.lastOffset && a.response.errorCode === ErrorCode.NONE) {
