@@ -120,3 +120,25 @@ test("with Kafka's 11 windows a client bursts (samples - 1) windows' worth, then
   const longRun = run.rateBetween(0, 60_000) / quota;
   assert.ok(longRun >= 1 && longRun <= 1.15, `over a minute: ${longRun.toFixed(3)} of the quota`);
 });
+
+test("a consumer whose throttled fetches are refused whole (Kafka's unrecord) gets less the larger they are", () => {
+  const quota = 1024 * 1024;
+  const consumerRatio = (size: number) => {
+    const clock = new ManualClock();
+    const rate = new QuotaRate({ samples: 2, windowMs: 1000 });
+    const start = clock.monotonicMs();
+    let received = 0;
+    while (clock.monotonicMs() - start < 22_000) {
+      const now = clock.monotonicMs();
+      const throttleMs = rate.recordAndThrottleMs(size, quota, now);
+      if (throttleMs > 0) rate.stat.record(-size, now);
+      else if (now - start >= 2000) received += size;
+      clock.advance(5 + throttleMs);
+    }
+    return received / 20 / quota;
+  };
+  const small = consumerRatio(32 * 1024);
+  const large = consumerRatio(1024 * 1024);
+  assert.ok(small > 0.97 && small <= 1.02, `32 KiB fetches: ${small.toFixed(3)} of the quota`);
+  assert.ok(large < 0.6, `1 MiB fetches: ${large.toFixed(3)} of the quota`);
+});
