@@ -188,3 +188,17 @@ test("max.connections.per.ip: the excess is closed at once and counted by reason
     await server.stop();
   }
 });
+
+test("a negative connections.max.idle.ms keeps idle connections open (Kafka's Selector)", async () => {
+  const handler: RequestHandler = { handle: (payload: Buffer) => [Buffer.from(payload)] };
+  const { server, port } = await startServer(handler, { idleMsMax: -1 });
+  const socket = await open(port);
+  try {
+    await sleep(150);
+    assert.equal(server.connectionCount, 1);
+    assert.equal(server.stats().connectionsIdleClosedTotal, 0);
+  } finally {
+    socket.destroy();
+    await server.stop();
+  }
+});
