@@ -134,7 +134,7 @@ export class ClientQuotas {
    * with no records, and its bytes are taken back (Kafka's unrecordQuotaSensor).
    */
   recordFetch(context: RequestContext, responseBytes: number): boolean {
-    if (this.exempt(context) || (!this.fetch.quotasEnabled && !this.request.quotasEnabled)) return false;
+    if ((!this.fetch.quotasEnabled && !this.request.quotasEnabled) || this.exempt(context)) return false;
     const nowMs = this.clock.monotonicMs();
     const user = ANONYMOUS_USER;
     const clientId = context.clientId ?? "";
@@ -152,6 +152,8 @@ export class ClientQuotas {
    * request quota's and the bandwidth quota's (Kafka counts it under the quota that set it).
    */
   throttleTimeMs(context: RequestContext, handlerMs: number): number {
+    // The common case, checked first: no request quota was ever set and no bandwidth throttle.
+    if (!this.request.quotasEnabled && context.quota.bandwidthThrottleMs <= 0) return 0;
     if (this.exempt(context)) return 0;
     const user = ANONYMOUS_USER;
     const clientId = context.clientId ?? "";

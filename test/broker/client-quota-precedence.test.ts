@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { ManualClock } from "../../src/base/index.js";
 import { ClientQuotaCallback, type EntityPart } from "../../src/broker/client-quota-callback.js";
 import { ClientQuotaManager, QuotaType } from "../../src/broker/client-quota-manager.js";
+import { ClientQuotas } from "../../src/broker/client-quotas.js";
 
 /**
  * Kafka's ClientQuotaManager precedence (its scaladoc and DefaultQuotaCallback), level by level,
@@ -147,4 +148,58 @@ test("clients idle for an hour are forgotten", () => {
   clock.advance(3_600_000);
   produce.recordAndGetThrottleTimeMs(USER, "b", 1, clock.monotonicMs());
   assert.equal(produce.clientCount, 1);
+});
+
+test("ClientQuotas follows the image: each key to its manager, IP rates to the socket server, removals included", () => {
+  const ipQuotas: [string | null, number | null][] = [];
+  const quotas = new ClientQuotas({
+    window: WINDOW,
+    clock: new ManualClock(),
+    onIpQuota: (ip, rate) => ipQuotas.push([ip, rate]),
+  });
+  const entry = (parts: [string, string | null][], values: [string, number][]) => ({
+    entity: new Map(parts),
+    values: new Map(values),
+  });
+  const first = new Map([
+    [
+      "a",
+      entry(
+        [
+          ["user", USER],
+          ["client-id", null],
+        ],
+        [
+          ["producer_byte_rate", 100],
+          ["controller_mutation_rate", 5],
+        ],
+      ),
+    ],
+    ["b", entry([["client-id", CLIENT]], [["consumer_byte_rate", 200]])],
+    ["c", entry([["ip", null]], [["connection_creation_rate", 7]])],
+  ]);
+  quotas.apply(first);
+  assert.equal(quotas.produce.quota(USER, CLIENT), 100);
+  assert.equal(quotas.fetch.quota(USER, CLIENT), 200);
+  assert.equal(quotas.request.quotasEnabled, false, "controller_mutation_rate is not a request quota");
+  assert.deepEqual(ipQuotas, [[null, 7]]);
+  const second = new Map([
+    [
+      "a",
+      entry(
+        [
+          ["user", USER],
+          ["client-id", null],
+        ],
+        [["producer_byte_rate", 300]],
+      ),
+    ],
+  ]);
+  quotas.apply(second);
+  assert.equal(quotas.produce.quota(USER, CLIENT), 300);
+  assert.equal(quotas.fetch.quota(USER, CLIENT), null);
+  assert.deepEqual(ipQuotas, [
+    [null, 7],
+    [null, null],
+  ]);
 });
