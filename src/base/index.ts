@@ -1,4 +1,5 @@
 export { AssertionError, assert, unreachable } from "./assert.js";
+export { BufferLease } from "./buffer-lease.js";
 export { type Clock, ManualClock, systemClock } from "./clock.js";
 export {
   atLeast,

@@ -1,3 +1,4 @@
+import type { BufferLease } from "../base/index.js";
 import type { Connection } from "../network/index.js";
 import type { RequestHeader } from "../protocol/index.js";
 
@@ -12,6 +13,12 @@ export interface RequestContext {
   readonly listenerName: string;
   /** Monotonic time the request was read, for timeouts. */
   readonly receivedMs: number;
+  /**
+   * Memory the response references without owning it (records read for a Fetch): set by the
+   * handler, released by the dispatcher once the response is written, or at once when there is
+   * none or it failed.
+   */
+  lease?: BufferLease;
   /** Bytes of the request frame, header included (Kafka's request size, what producer_byte_rate counts). */
   readonly requestBytes: number;
   /** Client quota state of the request, filled in by its handler (client-quotas.ts). */

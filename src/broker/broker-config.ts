@@ -21,6 +21,9 @@ import { LOG_CONFIG_KEYS, SEGMENT_BYTES_MIN } from "../storage/index.js";
  */
 /** Kafka's Long.MAX_VALUE ("never"); held as 2^63, which formatConfigValue prints back as Kafka does. */
 export const LONG_MAX = 2 ** 63;
+/** Kafka's replica selectors (replica.selector.class), by their Java class names. */
+export const RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+export const LEADER_REPLICA_SELECTOR = "org.apache.kafka.common.replica.LeaderSelector";
 const HOUR_MS = 3_600_000;
 
 function key(
@@ -150,6 +153,13 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("etcd.username", "string", null, "User for etcd authentication."),
     key("etcd.password", "password", null, "Password of etcd.username."),
     key("broker.rack", "string", null, "The rack of this broker, for rack-aware replica placement."),
+    key(
+      "replica.selector.class",
+      "string",
+      null,
+      `Where consumers read from (KIP-392): ${RACK_AWARE_REPLICA_SELECTOR} sends a consumer that sets client.rack to an in-sync replica in its rack; unset or ${LEADER_REPLICA_SELECTOR}, the leader.`,
+      (v) => (v === null ? null : oneOf(RACK_AWARE_REPLICA_SELECTOR, LEADER_REPLICA_SELECTOR)(v)),
+    ),
     key(
       "controlled.shutdown.enable",
       "boolean",

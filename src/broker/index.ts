@@ -4,10 +4,12 @@ export {
   type BrokerConfig,
   brokerConfigKeys,
   defaultRetentionMs,
+  LEADER_REPLICA_SELECTOR,
   type ListenerConfig,
   LONG_MAX,
   parseBrokerConfig,
   parseListener,
+  RACK_AWARE_REPLICA_SELECTOR,
   SINGLE_NODE_PROPERTIES,
 } from "./broker-config.js";
 export { ClientQuotaManager, QuotaType } from "./client-quota-manager.js";

@@ -169,8 +169,17 @@ export class RequestDispatcher implements RequestHandler {
   private finish(context: RequestContext, result: unknown, handlerMs: number): ResponseChunks {
     this.count(context, false);
     const throttleMs = this.throttle(context, handlerMs);
-    if (result === NO_RESPONSE) return null;
-    return this.encode(context, withThrottleTime(result, throttleMs));
+    const lease = context.lease;
+    if (result === NO_RESPONSE) {
+      lease?.release();
+      return null;
+    }
+    const chunks = this.encode(context, withThrottleTime(result, throttleMs));
+    if (lease !== undefined) {
+      if (chunks === null) lease.release();
+      else (chunks as Buffer[] & { onWritten?: () => void }).onWritten = () => lease.release();
+    }
+    return chunks;
   }
 
   /**
@@ -191,6 +200,8 @@ export class RequestDispatcher implements RequestHandler {
     handlerMs: number,
   ): ResponseChunks {
     this.count(context, true);
+    // The error body references nothing the handler read.
+    context.lease?.release();
     if (error instanceof AssertionError) {
       this.log.error(
         `${apiSpec(context.apiKey)?.name} v${context.apiVersion} broke an invariant: ${describeError(error)}`,

@@ -4,8 +4,12 @@ import type { FrameBufferPool } from "./frame-buffer-pool.js";
 import { FrameReader } from "./frame-reader.js";
 import type { RequestQueue } from "./request-queue.js";
 
-/** What a request handler gives back: response chunks (without the size prefix), or nothing. */
-export type ResponseChunks = readonly Buffer[] | null;
+/**
+ * What a request handler gives back: response chunks (without the size prefix), or nothing.
+ * `onWritten`, when set, is called once the socket has taken the last chunk (its memory may then be
+ * reused); never when the connection closes first.
+ */
+export type ResponseChunks = (readonly Buffer[] & { onWritten?: () => void }) | null;
 
 /** The broker side of the network: turns one request frame into one response. */
 export interface RequestHandler {
@@ -297,7 +301,7 @@ export class Connection {
    * response, or the header part of a Fetch response) are copied into one buffer, so a typical
    * response is a single write; large chunks (record batches from the log) follow by reference.
    */
-  private writeFrame(chunks: readonly Buffer[]): void {
+  private writeFrame(chunks: readonly Buffer[] & { onWritten?: () => void }): void {
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     let copied = 0;
@@ -315,10 +319,24 @@ export class Connection {
       at += chunk.length;
     }
     const more = copied < chunks.length;
-    if (more) this.socket.cork();
-    this.socket.write(head);
-    for (let i = copied; i < chunks.length; i++) this.socket.write(chunks[i] as Buffer);
-    if (more) this.socket.uncork();
+    const onWritten = chunks.onWritten;
+    // Writes complete in order, so the last one's callback says every chunk was taken.
+    const done =
+      onWritten === undefined
+        ? undefined
+        : (error?: Error | null) => {
+            if (error === undefined || error === null) onWritten();
+          };
+    if (more) {
+      this.socket.cork();
+      this.socket.write(head);
+      const last = chunks.length - 1;
+      for (let i = copied; i < last; i++) this.socket.write(chunks[i] as Buffer);
+      this.socket.write(chunks[last] as Buffer, done);
+      this.socket.uncork();
+    } else {
+      this.socket.write(head, done);
+    }
     this.bytesOut += size + FRAME_PREFIX_BYTES;
   }
 

@@ -28,5 +28,7 @@ export {
   isrProposalAction,
   leaderEpochError,
   maximalIsr,
+  type ReadReplicaCandidate,
+  rackAwareReadReplica,
   truncationOffset,
 } from "./replica-rules.js";

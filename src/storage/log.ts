@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { assert } from "../base/index.js";
+import { assert, type BufferLease } from "../base/index.js";
 import {
   batchBaseOffset,
   batchLastOffsetDelta,
@@ -68,6 +68,11 @@ export interface LogReadRequest {
   maxOffset?: bigint;
   /** Return the first batch even when it is larger than maxBytes (default true, as Kafka). */
   minOneMessage?: boolean;
+  /**
+   * The records may come from memory lent until this lease is released (a response that releases
+   * it once written); without one, the buffers returned are the caller's for good.
+   */
+  lease?: BufferLease;
 }
 
 export interface LogReadResult {
@@ -674,7 +679,7 @@ export class Log {
       this.tailReadMs = this.env.clock.nowMs();
       return result;
     }
-    const cached = this.tail.read(fetchOffset, maxBytes, bound, minOne);
+    const cached = this.tail.read(fetchOffset, maxBytes, bound, minOne, request.lease);
     if (cached !== null) {
       this.tailReadMs = this.env.clock.nowMs();
       return { ...result, ...cached };
@@ -687,7 +692,9 @@ export class Log {
           ? hint.position
           : (this.guardIo("read", () => segment.findBatch(fetchOffset))?.position ?? null);
       if (position === null || position >= segment.sizeBytes) continue;
-      const read = this.guardIo("read", () => readSegment(segment, position, maxBytes, bound, minOne));
+      const read = this.guardIo("read", () =>
+        readSegment(segment, position, maxBytes, bound, minOne, this.env.readPool, request.lease),
+      );
       if (read.records.length > 0) {
         result.records.push(read.records);
         result.sizeBytes = read.records.length;

@@ -3,6 +3,7 @@ import { FileDeleter } from "./file-deleter.js";
 import { FileHandlePool } from "./file-handles.js";
 import { IndexBudget } from "./index-budget.js";
 import type { SegmentEnv } from "./log-segment.js";
+import { ReadBufferPool } from "./read-buffer-pool.js";
 import { SegmentWriter } from "./segment-writer.js";
 import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
 import { TailCacheArena } from "./tail-cache.js";
@@ -15,6 +16,8 @@ import { TailCacheArena } from "./tail-cache.js";
 export interface StorageEnv extends SegmentEnv {
   readonly clock: Clock;
   readonly tailArena: TailCacheArena;
+  /** Buffers for segment reads that answer fetches, given back when the response is written. */
+  readonly readPool: ReadBufferPool;
   readonly deleter: FileDeleter;
   readonly onBackgroundError: (error: unknown, context: string) => void;
 }
@@ -24,6 +27,13 @@ export interface StorageEnvOptions {
   limits?: Partial<StorageLimits>;
   onBackgroundError?: (error: unknown, context: string) => void;
 }
+
+/**
+ * One pooled read buffer holds a default fetch's partition (max.partition.fetch.bytes and
+ * replica.fetch.max.bytes are 1 MiB); 16 idle ones at most (16 MiB) stay pooled.
+ */
+const READ_POOL_BUFFER_BYTES = 1024 * 1024;
+const READ_POOL_FREE_MAX = 16;
 
 /** Files queued for delayed deletion at most; beyond it the oldest go at once. */
 const PENDING_DELETIONS_MAX = 1_000_000;
@@ -36,6 +46,7 @@ export function createStorageEnv(options: StorageEnvOptions = {}): StorageEnv {
     handles: new FileHandlePool(limits.openSegmentFilesMax, SegmentWriter.shared().channel()),
     indexBudget: new IndexBudget(limits.sealedIndexBytesMax),
     tailArena: new TailCacheArena(limits.tailCacheBytesMax),
+    readPool: new ReadBufferPool(READ_POOL_BUFFER_BYTES, READ_POOL_FREE_MAX),
     deleter: new FileDeleter(PENDING_DELETIONS_MAX),
     onBackgroundError:
       options.onBackgroundError ??

@@ -23,6 +23,8 @@ export const REPO_ROOT: string = (() => {
 })();
 
 export const BROOK_MAIN = join(REPO_ROOT, "dist", "src", "cli", "main.js");
+/** The single-file build `npm start` and the `brook` command run (`npm run bundle`). */
+export const BROOK_BUNDLE = join(REPO_ROOT, "dist", "src", "cli", "brook.js");
 /** Debian's interpreter: the one that sees python3-confluent-kafka. */
 export const PYTHON = "/usr/bin/python3";
 export const PYTHON_CLIENT = join(REPO_ROOT, "test", "interop", "python", "rdkafka_client.py");
@@ -50,6 +52,8 @@ export interface BrokerProcessOptions {
   overrides?: Record<string, string>;
   /** An existing data directory to use (and keep); default a new temporary one, removed by dispose(). */
   dataDir?: string;
+  /** The script to run: BROOK_MAIN (default) or BROOK_BUNDLE. */
+  main?: string;
 }
 
 /** One broker process and its data directory; restart() starts a new process on the same directory. */
@@ -57,6 +61,9 @@ export class BrokerProcess {
   readonly dataDir: string;
   private readonly ownsDir: boolean;
   private readonly overrides: Record<string, string>;
+  private readonly main: string;
+  /** The `brook ready` line of the current incarnation. */
+  readyLine = "";
   private child: ChildProcess | null = null;
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
     code: 0,
@@ -76,11 +83,13 @@ export class BrokerProcess {
     this.ownsDir = options.dataDir === undefined;
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "brook-interop-"));
     this.overrides = options.overrides ?? {};
+    this.main = options.main ?? BROOK_MAIN;
   }
 
   static async start(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
-    if (!existsSync(BROOK_MAIN)) {
-      throw new Error(`${BROOK_MAIN} is missing: build first (npx tsc -p tsconfig.json)`);
+    const main = options.main ?? BROOK_MAIN;
+    if (!existsSync(main)) {
+      throw new Error(`${main} is missing: build first (npm run build)`);
     }
     const broker = new BrokerProcess(options);
     live.add(broker);
@@ -116,7 +125,7 @@ export class BrokerProcess {
       "schema.registry.enable": "false",
       ...this.overrides,
     };
-    const args = [BROOK_MAIN, "server", "start"];
+    const args = [this.main, "server", "start"];
     for (const [k, v] of Object.entries(props)) args.push("--override", `${k}=${v}`);
     return args;
   }
@@ -152,6 +161,7 @@ export class BrokerProcess {
         const line = stdout.split("\n").find((l) => l.startsWith("brook ready "));
         if (line === undefined) return;
         ready = true;
+        this.readyLine = line;
         const kafka = /\bkafka=(\S+):(\d+)/.exec(line);
         const cluster = /\bcluster=(\S+)/.exec(line);
         clearTimeout(timer);
