@@ -29,3 +29,9 @@ export { BrookError, ConfigError } from "./errors.js";
 export { createLogger, describeError, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export { parseProperties } from "./properties.js";
 export { SeededRandom } from "./random.js";
+export {
+  QuotaRate,
+  quotaThrottleTimeMs,
+  SampledStat,
+  type SampledStatConfig,
+} from "./sampled-rate.js";

@@ -19,6 +19,18 @@ export interface RequestContext {
    * none or it failed.
    */
   lease?: BufferLease;
+  /** Bytes of the request frame, header included (Kafka's request size, what producer_byte_rate counts). */
+  readonly requestBytes: number;
+  /** Client quota state of the request, filled in by its handler (client-quotas.ts). */
+  readonly quota: RequestQuotaState;
+}
+
+/** What a handler tells the dispatcher about client quotas (see ClientQuotas). */
+export interface RequestQuotaState {
+  /** Set by Produce and Fetch: the throttle time their bandwidth quota calls for. */
+  bandwidthThrottleMs: number;
+  /** Set by Produce with acks=0: Kafka does not apply the request quota to it. */
+  requestQuotaExempt: boolean;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

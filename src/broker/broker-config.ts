@@ -52,6 +52,42 @@ const listenerList = (v: ConfigValue): ConfigProblem | null => {
   return null;
 };
 
+/**
+ * max.connections.per.ip.overrides as Kafka reads it (Csv.parseCsvMap: entries split at their last
+ * colon, so IPv6 addresses work; counts are ints). Throws ConfigError with Kafka's messages.
+ */
+export function parseConnectionOverrides(value: string): Map<string, number> {
+  const overrides = new Map<string, number>();
+  if (value.trim() === "") return overrides;
+  for (const entry of value.split(/\s*,\s*/)) {
+    const at = entry.lastIndexOf(":");
+    const host = entry.slice(0, Math.max(at, 0)).trim();
+    const count = entry.slice(at + 1).trim();
+    if (at < 0 || !/^[-+]?\d+$/.test(count) || Math.abs(Number(count)) > 2 ** 31 - 1) {
+      throw new ConfigError(
+        `Error parsing configuration property 'max.connections.per.ip.overrides': '${entry}' is not host:count`,
+      );
+    }
+    overrides.set(host, Number(count));
+  }
+  const invalid = [...overrides.keys()].filter((host) => !/^[0-9a-zA-Z\-%._:]*$/.test(host));
+  if (invalid.length > 0) {
+    throw new ConfigError(
+      `max.connections.per.ip.overrides contains invalid addresses : ${invalid.join(",")}`,
+    );
+  }
+  return overrides;
+}
+
+const connectionOverridesValidator = (v: ConfigValue): ConfigProblem | null => {
+  try {
+    parseConnectionOverrides(typeof v === "string" ? v : "");
+    return null;
+  } catch (error) {
+    return { message: error instanceof Error ? error.message : String(error) };
+  }
+};
+
 /** The validator of the topic config a broker property is the default of (one rule for both). */
 const topicValidator = (topicKey: string) => {
   const validate = LOG_CONFIG_KEYS.get(topicKey)?.validate;
@@ -157,15 +193,48 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("delete.topic.enable", "boolean", true, "Allow topics to be deleted."),
     key("message.max.bytes", "int", 1048588, "Largest record batch the broker accepts.", atLeast(0)),
     key("socket.request.max.bytes", "int", 104857600, "Largest request the broker accepts.", atLeast(1)),
-    key("connections.max.idle.ms", "long", 600000, "Idle connections are closed after this."),
-    key("max.connections", "int", 2147483647, "Maximum connections accepted at once.", atLeast(0)),
+    key(
+      "connections.max.idle.ms",
+      "long",
+      600000,
+      "Connections with nothing in flight are closed after this long idle; negative: never.",
+    ),
+    key(
+      "max.connections",
+      "int",
+      2147483647,
+      "Maximum connections at once, all listeners together; past it new connections are refused.",
+      atLeast(0),
+    ),
+    key(
+      "max.connections.per.ip",
+      "int",
+      2147483647,
+      "Maximum connections from one address; past it new connections from it are closed. May be 0 when max.connections.per.ip.overrides is set.",
+      atLeast(0),
+    ),
+    key(
+      "max.connections.per.ip.overrides",
+      "string",
+      "",
+      'Per-address (or host name) overrides of max.connections.per.ip, e.g. "hostName:100,127.0.0.1:200".',
+      connectionOverridesValidator,
+    ),
     key(
       "queued.max.requests",
       "int",
       500,
-      "Requests read from one connection and not yet answered.",
+      "Requests queued in the broker (read, not answered, not waiting in purgatory), all connections together, before it stops reading from clients; also the most one connection may have in flight.",
       atLeast(1),
     ),
+    key(
+      "quota.window.num",
+      "int",
+      11,
+      "The number of samples to retain in memory for client quotas.",
+      atLeast(1),
+    ),
+    key("quota.window.size.seconds", "int", 1, "The time span of each sample for client quotas.", atLeast(1)),
     key("min.insync.replicas", "int", 1, "Replicas that must acknowledge an acks=all write.", atLeast(1)),
     key("unclean.leader.election.enable", "boolean", false, "Allow an out-of-sync replica to become leader."),
     key("offsets.topic.num.partitions", "int", 50, "Partitions of __consumer_offsets.", atLeast(1)),
@@ -517,6 +586,14 @@ function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
   const sessionMin = v.get("group.min.session.timeout.ms") as number;
   if (sessionMin > (v.get("group.max.session.timeout.ms") as number)) {
     throw new ConfigError("group.min.session.timeout.ms must not exceed group.max.session.timeout.ms");
+  }
+  if (
+    (v.get("max.connections.per.ip") as number) === 0 &&
+    String(v.get("max.connections.per.ip.overrides")).trim() === ""
+  ) {
+    throw new ConfigError(
+      "requirement failed: max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.",
+    );
   }
   const get = <T>(name: string): T => {
     if (!v.has(name)) throw new ConfigError(`unknown broker configuration ${name}`);

@@ -1,6 +1,8 @@
 import type { Socket } from "node:net";
+import { assert } from "../base/index.js";
 import type { FrameBufferPool } from "./frame-buffer-pool.js";
 import { FrameReader } from "./frame-reader.js";
+import type { RequestQueue } from "./request-queue.js";
 
 /**
  * What a request handler gives back: response chunks (without the size prefix), or nothing.
@@ -54,7 +56,13 @@ interface Slot {
  * (pipelining), and responses leave in the order of their requests, whatever order they complete
  * in: a slot per request is queued and the queue is flushed from its head.
  *
- * Invariant: `slots` holds exactly the requests read and not yet written back, in arrival order.
+ * Reading pauses (the socket is paused, so TCP pushes back on the client) while too many of its
+ * requests are in flight, too many response bytes are unsent, the broker's request queue is full,
+ * or the connection is throttled by a quota (KIP-219: the response goes at once, then the channel
+ * is muted for the throttle time).
+ *
+ * Invariants: `slots` holds exactly the requests read and not yet written back, in arrival order;
+ * `queuedCount` of them are counted in the shared request queue (the others are parked).
  */
 export class Connection {
   readonly id: string;
@@ -72,6 +80,12 @@ export class Connection {
   private readonly events: ConnectionEvents;
   private closed = false;
   private paused = false;
+  private readonly requestQueue: RequestQueue | null;
+  /** Requests of this connection counted in `requestQueue` (in flight and not parked). */
+  private queuedCount = 0;
+  /** Monotonic time until which a quota mutes the connection (reads nothing). */
+  private throttledUntilMs = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
   requestCount = 0;
   bytesIn = 0;
   bytesOut = 0;
@@ -86,6 +100,8 @@ export class Connection {
     nowMs: number;
     /** Recycled buffers for frames the handler releases on completion (shared by a server's connections). */
     framePool?: FrameBufferPool;
+    /** The broker's request queue (queued.max.requests), shared by a server's connections. */
+    requestQueue?: RequestQueue;
   }) {
     this.id = options.id;
     this.socket = options.socket;
@@ -95,6 +111,8 @@ export class Connection {
     this.limits = options.limits;
     this.events = options.events;
     this.lastActiveMs = options.nowMs;
+    this.requestQueue = options.requestQueue ?? null;
+    this.requestQueue?.register(this);
     const handler = options.handler;
     this.framePool = options.framePool ?? null;
     this.reader = new FrameReader(options.limits.requestBytesMax, {
@@ -116,9 +134,84 @@ export class Connection {
     this.socket.on("close", () => {
       this.closed = true;
       this.slots.length = 0;
+      this.leaveQueue();
       this.reader.discard();
       this.events.onClose(this);
     });
+    // A connection that arrives while the broker's queue is full waits like the others.
+    if (this.requestQueue?.full === true) this.updateFlowControl();
+  }
+
+  /** Whether a quota mutes the connection now. */
+  get isThrottled(): boolean {
+    return this.throttledUntilMs > performance.now();
+  }
+
+  /**
+   * Mutes the connection for `ms` (a quota's throttle time, KIP-219): nothing more is read from it
+   * until then; responses still leave. A longer throttle extends the mute, a shorter one changes
+   * nothing.
+   */
+  throttle(ms: number): void {
+    if (this.closed || !(ms > 0)) return;
+    const until = performance.now() + ms;
+    if (until <= this.throttledUntilMs) return;
+    this.throttledUntilMs = until;
+    this.armThrottleTimer(ms);
+    this.updateFlowControl();
+  }
+
+  private armThrottleTimer(ms: number): void {
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      // Timers round to whole milliseconds: one that fires a little early waits the rest.
+      const remainingMs = this.throttledUntilMs - performance.now();
+      if (remainingMs > 1) {
+        this.armThrottleTimer(remainingMs);
+        return;
+      }
+      this.throttledUntilMs = 0;
+      this.updateFlowControl();
+    }, ms);
+    this.throttleTimer.unref();
+  }
+
+  /**
+   * Takes one of this connection's requests out of the broker's request queue while it waits for
+   * something outside the broker (a long poll, replicas): Kafka's purgatory. The returned function
+   * puts it back; call it before the request completes.
+   */
+  park(): () => void {
+    if (this.requestQueue === null || this.queuedCount === 0) return () => {};
+    this.queuedCount--;
+    this.requestQueue.dequeue();
+    let parked = true;
+    return () => {
+      if (!parked) return;
+      parked = false;
+      if (this.closed || this.requestQueue === null) return;
+      this.queuedCount++;
+      this.requestQueue.enqueue();
+    };
+  }
+
+  /** This connection's requests leave the broker's queue (the connection closed). */
+  private leaveQueue(): void {
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
+    this.throttleTimer = null;
+    if (this.requestQueue === null) return;
+    this.requestQueue.forget(this);
+    this.requestQueue.dequeue(this.queuedCount);
+    this.queuedCount = 0;
+  }
+
+  /** One request of this connection was answered (or dropped): it leaves the broker's queue. */
+  private requestDone(): void {
+    if (this.requestQueue === null || this.closed) return;
+    assert(this.queuedCount > 0, "a request completes after it was queued and unparked");
+    this.queuedCount--;
+    this.requestQueue.dequeue();
   }
 
   get inFlightCount(): number {
@@ -154,6 +247,10 @@ export class Connection {
     this.requestCount++;
     const slot: Slot = { done: false, response: null };
     this.slots.push(slot);
+    if (this.requestQueue !== null) {
+      this.queuedCount++;
+      this.requestQueue.enqueue();
+    }
     let result: ResponseChunks | Promise<ResponseChunks>;
     try {
       result = this.handler.handle(frame, this);
@@ -183,6 +280,7 @@ export class Connection {
 
   private complete(slot: Slot, response: ResponseChunks): void {
     if (this.closed) return;
+    this.requestDone();
     slot.done = true;
     slot.response = response;
     if (this.slots[0] !== slot) return;
@@ -242,13 +340,17 @@ export class Connection {
     this.bytesOut += size + FRAME_PREFIX_BYTES;
   }
 
-  // One socket chunk may hold many small frames, so the in-flight count can pass the limit by the
-  // frames of one chunk (bounded by the chunk size) before reading pauses.
-  private updateFlowControl(): void {
+  // One socket chunk may hold many small frames, so the in-flight count (and the broker's queue) can
+  // pass the limit by the frames of one chunk (bounded by the chunk size) before reading pauses.
+  updateFlowControl(): void {
     if (this.closed) return;
+    const queueFull = this.requestQueue?.full === true;
+    if (queueFull) this.requestQueue?.block(this);
     const overloaded =
+      queueFull ||
       this.slots.length >= this.limits.inFlightRequestsMax ||
-      this.socket.writableLength >= this.limits.unsentResponseBytesMax;
+      this.socket.writableLength >= this.limits.unsentResponseBytesMax ||
+      this.throttledUntilMs > performance.now();
     if (overloaded && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -262,6 +364,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.slots.length = 0;
+    this.leaveQueue();
     this.socket.destroy();
   }
 }

@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Connection, type ConnectionLimits, type RequestHandler } from "./connection.js";
+import { ConnectionQuotas, normalizeAddress } from "./connection-quotas.js";
 import { FrameBufferPool } from "./frame-buffer-pool.js";
+import { RequestQueue } from "./request-queue.js";
 
 export interface ListenerSpec {
   /** Kafka's listener name (PLAINTEXT, CONTROLLER, ...). */
@@ -19,8 +21,16 @@ export interface NetworkStats {
   /** Connections open now. */
   connectionCount: number;
   connectionsAcceptedTotal: number;
-  /** Connections refused because max.connections was reached. */
+  /** Connections refused or closed by a limit, all reasons together. */
   connectionsRefusedTotal: number;
+  /** The same by reason: max.connections, max.connections.per.ip, connection_creation_rate. */
+  connectionsRefusedByReason: Readonly<Record<string, number>>;
+  /** Connections closed because they were idle for connections.max.idle.ms. */
+  connectionsIdleClosedTotal: number;
+  /** Requests in the broker's queue now (read, not answered, not parked). */
+  requestsQueued: number;
+  /** Times the queue reached queued.max.requests and the broker stopped reading. */
+  requestQueueFullTotal: number;
   /** Socket bytes read from and written to clients, frames and size prefixes included. */
   bytesInTotal: number;
   bytesOutTotal: number;
@@ -34,10 +44,12 @@ export interface SocketServerOptions {
   listeners: readonly ListenerSpec[];
   handler: RequestHandler;
   limits: ConnectionLimits;
-  /** connections.max.idle.ms: connections with nothing in flight for this long are closed. */
+  /** connections.max.idle.ms: connections with nothing in flight for this long are closed; negative: never. */
   idleMsMax: number;
-  /** Connections accepted at once, all listeners together (max.connections). */
-  connectionsMax: number;
+  /** Who may connect: max.connections, max.connections.per.ip (and overrides), per-IP connection rates; default no limit. */
+  connectionQuotas?: ConnectionQuotas;
+  /** queued.max.requests: requests queued in the broker, all connections together, before reading stops; default no limit. */
+  requestsQueuedMax?: number;
   log: (level: "info" | "warn" | "error", message: string) => void;
   /** Recycled buffers for request frames, all connections together; default a FrameBufferPool(). */
   framePool?: FrameBufferPool;
@@ -51,19 +63,42 @@ export interface SocketServerOptions {
 export class SocketServer {
   private readonly options: SocketServerOptions;
   private readonly servers: Server[] = [];
-  private readonly connections = new Set<Connection>();
+  /** Open connections and the address each was admitted for. */
+  private readonly connections = new Map<Connection, string>();
   private reaper: NodeJS.Timeout | null = null;
   private nextConnectionId = 0;
   // Counters of closed connections; open ones are summed when stats are read.
   private closedTotals = { bytesIn: 0, bytesOut: 0, requests: 0 };
-  private refusedTotal = 0;
+  private idleClosedTotal = 0;
+  /** Sockets over their address's connection rate, closed when their delay ends. */
+  private readonly delayedCloses = new Map<Socket, NodeJS.Timeout>();
+  private readonly refusalLog: RefusalLog;
   readonly bound: BoundListener[] = [];
   /** Request frames assembled from several socket reads, for the APIs whose handler allows it. */
   readonly framePool: FrameBufferPool;
+  readonly connectionQuotas: ConnectionQuotas;
+  /** The broker's request queue (queued.max.requests), shared by the connections. */
+  readonly requestQueue: RequestQueue;
 
   constructor(options: SocketServerOptions) {
     this.options = options;
     this.framePool = options.framePool ?? new FrameBufferPool();
+    this.connectionQuotas =
+      options.connectionQuotas ??
+      new ConnectionQuotas({
+        connectionsMax: Number.POSITIVE_INFINITY,
+        connectionsPerIpMax: Number.POSITIVE_INFINITY,
+        connectionsPerIpOverrides: new Map(),
+        quotaWindow: { samples: 11, windowMs: 1000 },
+      });
+    this.refusalLog = new RefusalLog((message) => options.log("warn", message));
+    const queuedMax = options.requestsQueuedMax ?? Number.POSITIVE_INFINITY;
+    this.requestQueue = new RequestQueue(queuedMax, (queued) =>
+      this.refusalLog.note(
+        "queued.max.requests",
+        `${queued} requests are queued (queued.max.requests=${queuedMax}): reading from clients pauses until they are answered`,
+      ),
+    );
   }
 
   get connectionCount(): number {
@@ -74,7 +109,7 @@ export class SocketServer {
     let bytesIn = this.closedTotals.bytesIn;
     let bytesOut = this.closedTotals.bytesOut;
     let requests = this.closedTotals.requests;
-    for (const c of this.connections) {
+    for (const c of this.connections.keys()) {
       bytesIn += c.bytesIn;
       bytesOut += c.bytesOut;
       requests += c.requestCount;
@@ -82,7 +117,11 @@ export class SocketServer {
     return {
       connectionCount: this.connections.size,
       connectionsAcceptedTotal: this.nextConnectionId,
-      connectionsRefusedTotal: this.refusedTotal,
+      connectionsRefusedTotal: [...this.connectionQuotas.refusedTotals.values()].reduce((a, b) => a + b, 0),
+      connectionsRefusedByReason: Object.fromEntries(this.connectionQuotas.refusedTotals),
+      connectionsIdleClosedTotal: this.idleClosedTotal,
+      requestsQueued: this.requestQueue.queued,
+      requestQueueFullTotal: this.requestQueue.fullTotal,
       bytesInTotal: bytesIn,
       bytesOutTotal: bytesOut,
       requestsTotal: requests,
@@ -107,17 +146,37 @@ export class SocketServer {
       this.servers.push(server);
       this.bound.push({ ...spec, boundPort });
     }
-    const sweepMs = Math.max(10, Math.min(this.options.idleMsMax / 4, 30_000));
-    this.reaper = setInterval(() => this.reapIdle(), sweepMs);
-    this.reaper.unref();
+    // As Kafka's Selector: a negative connections.max.idle.ms keeps idle connections open.
+    if (this.options.idleMsMax >= 0) {
+      const sweepMs = Math.max(10, Math.min(this.options.idleMsMax / 4, 30_000));
+      this.reaper = setInterval(() => this.reapIdle(), sweepMs);
+      this.reaper.unref();
+    }
     return this.bound;
   }
 
   private accept(socket: Socket, listenerName: string): void {
-    if (this.connections.size >= this.options.connectionsMax) {
-      this.refusedTotal++;
-      this.options.log("warn", `refusing connection from ${socket.remoteAddress}: max.connections reached`);
-      socket.destroy();
+    const address = normalizeAddress(socket.remoteAddress ?? "");
+    const admission = this.connectionQuotas.admit(address, performance.now());
+    if (admission.kind !== "accepted") {
+      this.refusalLog.note(
+        `${admission.reason} ${address}`,
+        `refusing connection from ${address} on ${listenerName}: ${admission.message}`,
+      );
+      socket.on("error", () => {});
+      if (admission.kind === "refused") {
+        socket.destroy();
+        return;
+      }
+      // Kafka closes a connection over its address's rate only after the throttle time, so that
+      // the client does not reconnect at once; nothing is read from it meanwhile.
+      socket.pause();
+      const timer = setTimeout(() => {
+        this.delayedCloses.delete(socket);
+        socket.destroy();
+      }, admission.delayMs);
+      timer.unref();
+      this.delayedCloses.set(socket, timer);
       return;
     }
     const connection = new Connection({
@@ -127,6 +186,7 @@ export class SocketServer {
       handler: this.options.handler,
       limits: this.options.limits,
       framePool: this.framePool,
+      requestQueue: this.requestQueue,
       nowMs: performance.now(),
       events: {
         onClose: (c) => this.forget(c),
@@ -134,12 +194,15 @@ export class SocketServer {
           this.options.log("warn", `closing connection ${c.id} from ${c.remoteAddress}: ${describe(error)}`),
       },
     });
-    this.connections.add(connection);
+    this.connections.set(connection, address);
   }
 
   private forget(connection: Connection): void {
-    // stop() clears the set before sockets report their close: count each connection once.
-    if (!this.connections.delete(connection)) return;
+    // stop() clears the map before sockets report their close: count each connection once.
+    const address = this.connections.get(connection);
+    if (address === undefined) return;
+    this.connections.delete(connection);
+    this.connectionQuotas.release(address);
     this.closedTotals.bytesIn += connection.bytesIn;
     this.closedTotals.bytesOut += connection.bytesOut;
     this.closedTotals.requests += connection.requestCount;
@@ -147,9 +210,10 @@ export class SocketServer {
 
   private reapIdle(): void {
     const now = performance.now();
-    for (const connection of this.connections) {
+    for (const connection of this.connections.keys()) {
       if (connection.inFlightCount === 0 && now - connection.lastActiveMs > this.options.idleMsMax) {
         this.options.log("info", `closing idle connection ${connection.id} from ${connection.remoteAddress}`);
+        this.idleClosedTotal++;
         connection.close();
       }
     }
@@ -162,7 +226,15 @@ export class SocketServer {
     const closing = this.servers.map(
       (server) => new Promise<void>((resolve) => server.close(() => resolve())),
     );
-    for (const connection of this.connections) connection.close();
+    for (const [connection, address] of this.connections) {
+      this.connectionQuotas.release(address);
+      connection.close();
+    }
+    for (const [socket, timer] of this.delayedCloses) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.delayedCloses.clear();
     this.connections.clear();
     await Promise.all(closing);
     this.servers.length = 0;
@@ -171,4 +243,36 @@ export class SocketServer {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Kafka logs each refused connection; a client in a reconnect loop would flood the log. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** Distinct refusal keys (reason and address) remembered; past it the oldest are forgotten. */
+const REFUSAL_LOG_KEYS_MAX = 1_000;
+
+/**
+ * Logs a refusal once per key (reason and address) per interval: the first at once, later ones
+ * counted and reported with the next line logged for that key.
+ */
+class RefusalLog {
+  private readonly write: (message: string) => void;
+  private readonly keys = new Map<string, { loggedAtMs: number; suppressed: number }>();
+
+  constructor(write: (message: string) => void) {
+    this.write = write;
+  }
+
+  note(key: string, message: string): void {
+    const nowMs = performance.now();
+    const entry = this.keys.get(key);
+    if (entry !== undefined && nowMs - entry.loggedAtMs < REFUSAL_LOG_INTERVAL_MS) {
+      entry.suppressed++;
+      return;
+    }
+    const suppressed = entry?.suppressed ?? 0;
+    this.keys.delete(key);
+    if (this.keys.size >= REFUSAL_LOG_KEYS_MAX) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(key, { loggedAtMs: nowMs, suppressed: 0 });
+    this.write(suppressed > 0 ? `${message} (and ${suppressed} more times since the last report)` : message);
+  }
 }

@@ -11,7 +11,6 @@ const server = new SocketServer({
   listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
   limits: { requestBytesMax: 1024, inFlightRequestsMax: 4, unsentResponseBytesMax: 1 << 20 },
   idleMsMax: 60_000,
-  connectionsMax: 100,
   log: (_level, message) => logs.push(message),
   handler: {
     handle(frame: Buffer, _c: Connection): ResponseChunks | Promise<ResponseChunks> {

@@ -26,6 +26,7 @@ import {
   type MetadataView,
   PARKED_FETCHES_MAX,
   type PartitionAccess,
+  type QuotaAccess,
 } from "../handler-context.js";
 import { LeaderHints } from "../leader-hints.js";
 
@@ -68,7 +69,9 @@ const NO_RECORDS: readonly Buffer[] = [];
  * without copying. A fetch that finds fewer than minBytes waits (long poll) until an append to one
  * of its partitions or maxWaitMs. Incremental fetch sessions (KIP-227) answer only what changed.
  */
-export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState & BrokerSettings) {
+export function fetchHandler(
+  broker: MetadataView & PartitionAccess & FetchState & QuotaAccess & BrokerSettings,
+) {
   return defineHandler<FetchRequest, FetchResponseInput>({
     apiKey: ApiKey.Fetch,
     minVersion: 4,
@@ -92,7 +95,21 @@ export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState
       const sessionTargets = session.positions.map(
         (pos) => byKey.get(pos.key) ?? targetFromKey(broker, pos, usesIds),
       );
-      const respond = (reads: PartitionRead[]) => {
+      // A consumer's fetch returns no more than its consumer_byte_rate allows at once (Kafka's cap).
+      const maxBytes =
+        replicaId >= 0
+          ? request.maxBytes
+          : Math.min(request.maxBytes, Math.floor(broker.quotas.fetchBytesMax(context)));
+      const respond = (reads: PartitionRead[]): FetchResponseInput => {
+        // KIP-219: a consumer over its quota gets an answer without records (its bytes are not
+        // counted) and the dispatcher mutes its connection for the throttle time.
+        if (replicaId < 0 && broker.quotas.recordFetch(context, fetchResponseBytes(reads, usesIds)))
+          return {
+            throttleTimeMs: 0,
+            errorCode: ErrorCode.NONE,
+            sessionId: session.context.throttled(),
+            responses: [],
+          };
         const finished = session.context.finish(reads.map(toSessionResult));
         const keep = new Set(finished.results.map((r) => r.key));
         const response = buildResponse(
@@ -107,13 +124,15 @@ export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState
       // Records reach the response as views of the log's memory, lent until the socket has them.
       const lease = new BufferLease();
       context.lease = lease;
-      const first = readAll(broker, request, sessionTargets, context, replicaId);
+      const first = readAll(broker, request, maxBytes, sessionTargets, context, replicaId);
       const waitMs = Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX);
       if (!shouldWait(first, request.minBytes, waitMs) || broker.parkedFetches >= PARKED_FETCHES_MAX)
         return respond(first);
       return waitForData(broker, sessionTargets, waitMs, context.connection, replicaId >= 0).then(
         (clientGone) =>
-          clientGone ? NO_RESPONSE : respond(readAll(broker, request, sessionTargets, context, replicaId)),
+          clientGone
+            ? NO_RESPONSE
+            : respond(readAll(broker, request, maxBytes, sessionTargets, context, replicaId)),
       );
     },
     // Kafka's FetchRequest.getErrorResponse: from v13 the top-level code alone, before it also every partition's.
@@ -183,11 +202,12 @@ function targetFromKey(broker: MetadataView, position: FetchPosition, usesIds: b
 function readAll(
   broker: MetadataView & PartitionAccess & BrokerSettings,
   request: FetchRequest,
+  maxBytes: number,
   targets: Target[],
   context: RequestContext,
   replicaId: number,
 ): PartitionRead[] {
-  let remaining = request.maxBytes;
+  let remaining = maxBytes;
   const reads: PartitionRead[] = [];
   // Tracked, not recomputed per partition: that was quadratic in the partitions a request names.
   let nothingReadYet = true;
@@ -404,12 +424,15 @@ function waitForData(
   return new Promise((resolve) => {
     const unsubscribes: (() => void)[] = [];
     let parked = true;
+    // Out of the broker's request queue while it waits (queued.max.requests counts no long poll).
+    const unpark = connection.park();
     const done = () => {
       if (!parked) return;
       parked = false;
       clearTimeout(timer);
       for (const u of unsubscribes) u();
       broker.parkedFetches--;
+      unpark();
       resolve(connection.isClosed);
     };
     broker.parkedFetches++;
@@ -428,6 +451,25 @@ function waitForData(
       done();
     }
   });
+}
+
+/**
+ * The size of the response these reads make, near enough for consumer_byte_rate (Kafka counts
+ * the response's size): the records plus each partition's and topic's fixed fields.
+ */
+function fetchResponseBytes(reads: readonly PartitionRead[], usesIds: boolean): number {
+  const PARTITION_FIXED_BYTES = 50;
+  const TOPIC_FIXED_BYTES = 8;
+  let bytes = 16;
+  const topics = new Set<string>();
+  for (const r of reads) {
+    bytes += PARTITION_FIXED_BYTES + r.bytes;
+    const topic = usesIds ? r.target.topicId : (r.target.topic ?? "");
+    if (topics.has(topic)) continue;
+    topics.add(topic);
+    bytes += TOPIC_FIXED_BYTES + (usesIds ? 16 : Buffer.byteLength(topic));
+  }
+  return bytes;
 }
 
 function toSessionResult(read: PartitionRead): FetchPartitionResult {

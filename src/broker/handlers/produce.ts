@@ -10,7 +10,13 @@ import {
 } from "../../protocol/index.js";
 import type { Partition } from "../../replication/index.js";
 import { defineHandler, type HandlerResult, NO_RESPONSE, type RequestContext } from "../api-handler.js";
-import type { BrokerSettings, MetadataView, PartitionAccess, TopicAutoCreation } from "../handler-context.js";
+import type {
+  BrokerSettings,
+  MetadataView,
+  PartitionAccess,
+  QuotaAccess,
+  TopicAutoCreation,
+} from "../handler-context.js";
 import { LeaderHints } from "../leader-hints.js";
 import { validateProduceRecords } from "../produce-records-validation.js";
 
@@ -24,7 +30,9 @@ import { validateProduceRecords } from "../produce-records-validation.js";
  * Versions 0-2 (message sets of magic 0/1) are advertised for old librdkafka's feature detection
  * but refused, as Kafka 4 does.
  */
-export function produceHandler(broker: MetadataView & PartitionAccess & TopicAutoCreation & BrokerSettings) {
+export function produceHandler(
+  broker: MetadataView & PartitionAccess & TopicAutoCreation & QuotaAccess & BrokerSettings,
+) {
   return defineHandler<ProduceRequest, ProduceResponseInput>({
     apiKey: ApiKey.Produce,
     minVersion: 3,
@@ -56,7 +64,7 @@ export function produceHandler(broker: MetadataView & PartitionAccess & TopicAut
 }
 
 function appendAll(
-  broker: MetadataView & PartitionAccess & BrokerSettings,
+  broker: MetadataView & PartitionAccess & QuotaAccess & BrokerSettings,
   request: ProduceRequest,
   context: RequestContext,
 ): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
@@ -103,6 +111,9 @@ function appendAll(
     };
   });
   if (acks === 0) {
+    // Kafka throttles acks=0 producers by their bytes (muting the connection), not by request time.
+    context.quota.requestQuotaExempt = true;
+    broker.quotas.recordProduce(context);
     if (failed) context.connection.close();
     return NO_RESPONSE;
   }
@@ -112,7 +123,11 @@ function appendAll(
     acks === -1
       ? appended.filter((a) => a.partition.highWatermark <= a.lastOffset)
       : appended.filter((a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset);
-  const finish = (): ProduceResponseInput => withLeaderHints(broker, responses, context);
+  // The request's bytes count against producer_byte_rate when it is answered, as in Kafka.
+  const finish = (): ProduceResponseInput => {
+    broker.quotas.recordProduce(context);
+    return withLeaderHints(broker, responses, context);
+  };
   if (pending.length === 0) return finish();
   const failWith = (a: (typeof appended)[number]) => (error: unknown) => {
     Object.assign(
@@ -124,7 +139,10 @@ function appendAll(
     (acks === -1 ? a.partition.whenCommitted(a.lastOffset) : a.partition.whenAppended()).catch(failWith(a)),
   );
   if (acks !== -1) return Promise.all(waits).then(finish);
+  // Waiting for the replicas, the request is in purgatory, out of the broker's request queue.
+  const unpark = context.connection.park();
   return withTimeout(Promise.all(waits), request.timeoutMs).then((finished) => {
+    unpark();
     if (!finished) {
       for (const a of pending) {
         if (a.partition.highWatermark <= a.lastOffset && a.response.errorCode === ErrorCode.NONE) {
