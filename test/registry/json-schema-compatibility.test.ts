@@ -351,7 +351,30 @@ const BROOK_CASES: DiffCase[] = [
     changes_include: true,
     compatible: false,
   }),
+  brook("SchemaDiffTest.testRecursiveOneOfMemoizationDoesNotMaskIncompatibility", "recursive oneOf cycle", {
+    original_schema: memoMasking("integer", "boolean"),
+    update_schema: memoMasking("boolean", "number"),
+    changes: [],
+    changes_include: true,
+    compatible: false,
+  }),
 ];
+
+/** T0 -> T2 -> T0 is a cycle behind a oneOf; the root is oneOf[T0, T1] (Confluent's regression test). */
+function memoMasking(t0Id: string, t1Id: string): Json {
+  const node = (id: string, next: string) => ({
+    type: "object",
+    additionalProperties: true,
+    properties: { id: { type: id }, ref: { oneOf: [{ $ref: `#/definitions/${next}` }] } },
+  });
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    additionalProperties: true,
+    definitions: { T0: node(t0Id, "T2"), T1: node(t1Id, "T2"), T2: node("integer", "T0") },
+    properties: { root: { oneOf: [{ $ref: "#/definitions/T0" }, { $ref: "#/definitions/T1" }] } },
+  };
+}
 
 function brook(basis: string, description: string, rest: Omit<DiffCase, "source" | "description">): DiffCase {
   return { source: `Brook, from Confluent's ${basis}`, description, ...rest };
