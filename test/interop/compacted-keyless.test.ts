@@ -129,6 +129,7 @@ test("a batch mixing keyed and keyless messages is refused as a whole (as Kafka 
       "linger.ms": 2000,
     },
     messages: sent,
+    metadataFirst: true,
     timeoutS: 30,
   });
   assert.deepEqual(answer.errors, []);

@@ -140,7 +140,10 @@ test("KIP-951: Produce and Fetch sent to a broker that does not lead name the le
   );
   const p0 = md.topics[0]?.partitions[0];
   assert.ok(p0);
-  const other = cluster.nodeIds.find((id) => id !== p0.leaderId && cluster.node(id) !== undefined) as number;
+  // Not a replica either: a follower would serve the Fetch (KIP-392, Fetch v11+), as Kafka's does.
+  const other = cluster.nodeIds.find(
+    (id) => !p0.replicas.includes(id) && cluster.node(id) !== undefined,
+  ) as number;
   const leaderNode = cluster.node(p0.leaderId);
   const otherNode = cluster.node(other);
   assert.ok(leaderNode && otherNode);

@@ -58,6 +58,10 @@ def produce(cmd):
             })
         return report
 
+    if cmd.get("metadataFirst") and cmd["messages"]:
+        # The topic's partitions known before the first message: otherwise messages wait in
+        # librdkafka's unassigned queue and may leave in more batches than linger.ms suggests.
+        producer.list_topics(cmd["messages"][0]["topic"], timeout=10)
     for index, m in enumerate(cmd["messages"]):
         kwargs = {"value": m.get("value"), "key": m.get("key"), "on_delivery": on_delivery(index)}
         if m.get("headers"):
