@@ -113,7 +113,7 @@ export class RegistryState {
     let entry = this.ids.get(version.id);
     if (!entry) {
       entry = {
-        schema: { schemaType: version.schemaType, schema: version.schema, references: version.references },
+        schema: storedOf(version),
         users: new Set(),
       };
       this.ids.set(version.id, entry);
@@ -160,4 +160,16 @@ export class RegistryState {
       if (version <= decoded.version) entry.deleted = true;
     }
   }
+}
+
+/** The id's schema: a version record without its subject, version and deleted flag. */
+function storedOf(version: SchemaVersion): StoredSchema {
+  const stored: StoredSchema = {
+    schemaType: version.schemaType,
+    schema: version.schema,
+    references: version.references,
+  };
+  if (version.metadata !== undefined) stored.metadata = version.metadata;
+  if (version.ruleSet !== undefined) stored.ruleSet = version.ruleSet;
+  return stored;
 }

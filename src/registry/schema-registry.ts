@@ -1,5 +1,16 @@
 import { assert } from "../base/index.js";
 import { checkCompatibility, type PriorVersion } from "./compatibility.js";
+import {
+  type Metadata,
+  mergeMetadata,
+  mergeRuleSets,
+  metadataMatches,
+  parseMetadata,
+  parseRuleSet,
+  type RuleSet,
+  withConfluentVersion,
+  withoutConfluentVersion,
+} from "./data-contract.js";
 import { formatOf } from "./formats/formats.js";
 import type { ParsedSchema, ResolvedReference } from "./formats/schema-format.js";
 import type { SchemaLogBackend } from "./log/schema-log-backend.js";
@@ -44,6 +55,8 @@ export interface SchemaRequest {
   schema: string;
   schemaType: string;
   references: SchemaReference[];
+  metadata?: Metadata;
+  ruleSet?: RuleSet;
   id?: number;
   version?: number;
 }
@@ -233,8 +246,28 @@ export class SchemaRegistry {
     const candidates = this.versionsOf(subject, options.deleted === true);
     if (candidates.length === 0) throw registryErrors.subjectNotFound(subject);
     const parsed = this.parseRequest(request);
+    // A probe without a data contract finds the schema whatever contract it was registered with.
+    const contractless = request.metadata === undefined && request.ruleSet === undefined;
     const identities = this.identitiesOf(request, parsed, this.normalizeFor(subject, options.normalize));
-    const found = candidates.findLast((v) => identities.has(schemaIdentity(v)));
+    const found = candidates.findLast((v) =>
+      identities.has(schemaIdentity(contractless ? { ...v, metadata: undefined, ruleSet: undefined } : v)),
+    );
+    if (!found) throw registryErrors.schemaNotFound();
+    return found;
+  }
+
+  /**
+   * `GET /subjects/{s}/metadata`: the latest version whose metadata properties hold every pair;
+   * 40401 when the subject has no version to look in, 40403 when none matches.
+   */
+  latestWithMetadata(
+    subject: string,
+    pairs: ReadonlyMap<string, string>,
+    includeDeleted = false,
+  ): SchemaVersion {
+    const candidates = this.versionsOf(subject, includeDeleted);
+    if (candidates.length === 0) throw registryErrors.subjectNotFound(subject);
+    const found = candidates.findLast((v) => metadataMatches(v.metadata, pairs));
     if (!found) throw registryErrors.schemaNotFound();
     return found;
   }
@@ -352,14 +385,17 @@ export class SchemaRegistry {
       const importing = mode === "IMPORT";
       const parsed = this.parseRequest(request);
       const normalize = this.normalizeFor(subject, options.normalize);
+      const contract = importing ? request : this.contractFor(subject, request);
       const stored: StoredSchema = {
         schemaType: parsed.schemaType,
         schema: normalize ? parsed.normalized() : parsed.canonical,
         references: request.references,
       };
-      const existing = this.existingVersion(subject, request, parsed, normalize);
+      if (contract.metadata !== undefined) stored.metadata = contract.metadata;
+      if (contract.ruleSet !== undefined) stored.ruleSet = contract.ruleSet;
+      const existing = this.existingVersion(subject, stored, parsed, normalize);
       if (existing && (!importing || request.id === undefined || request.id === existing.id)) return existing;
-      if (!importing && !options.force) this.assertCompatible(subject, parsed);
+      if (!importing && !options.force) this.assertCompatible(subject, parsed, stored.metadata);
       const id = importing
         ? this.importedId(stored, request.id)
         : (this.state.idOf(stored) ?? this.state.maxId + 1);
@@ -370,31 +406,93 @@ export class SchemaRegistry {
     });
   }
 
+  /**
+   * A live version holding the same schema: same identity, or (Confluent's `canLookup`) the
+   * same but for the `confluent:version` property of its metadata.
+   */
   private existingVersion(
     subject: string,
-    request: SchemaRequest,
+    stored: StoredSchema,
     parsed: ParsedSchema,
     normalize: boolean,
   ): SchemaVersion | undefined {
-    const identities = this.identitiesOf(request, parsed, normalize);
-    return this.versionsOf(subject).find((v) => identities.has(schemaIdentity(v)));
+    const identities = this.identitiesOf(stored, parsed, normalize);
+    const versions = this.versionsOf(subject);
+    const exact = versions.find((v) => identities.has(schemaIdentity(v)));
+    if (exact) return exact;
+    const unversioned = (s: StoredSchema): StoredSchema => ({
+      ...s,
+      metadata: withoutConfluentVersion(s.metadata),
+    });
+    const loose = this.identitiesOf(unversioned(stored), parsed, normalize);
+    return versions.findLast((v) => loose.has(schemaIdentity(unversioned(v))));
+  }
+
+  /**
+   * The data contract a new version gets (Confluent's `maybeSetMetadataRuleSet`): the request's
+   * metadata and rule set, or else the latest live version's, merged over the config's
+   * `defaultMetadata`/`defaultRuleSet` and under its `overrideMetadata`/`overrideRuleSet`;
+   * `confluent:version` is set to the new version when the request names a version or the
+   * metadata already carries one.
+   */
+  private contractFor(subject: string, request: SchemaRequest): { metadata?: Metadata; ruleSet?: RuleSet } {
+    const previous = this.versionsOf(subject).at(-1);
+    const config = (key: string) => this.configValue(subject, key);
+    let metadata = mergeMetadata(
+      mergeMetadata(
+        parseOr(parseMetadata, config("defaultMetadata")),
+        request.metadata ?? previous?.metadata,
+      ),
+      parseOr(parseMetadata, config("overrideMetadata")),
+    );
+    const ruleSet = mergeRuleSets(
+      mergeRuleSets(parseOr(parseRuleSet, config("defaultRuleSet")), request.ruleSet ?? previous?.ruleSet),
+      parseOr(parseRuleSet, config("overrideRuleSet")),
+    );
+    const named = request.version !== undefined && request.version > 0;
+    if (named || metadata?.properties?.["confluent:version"] !== undefined) {
+      const all = this.versionsOf(subject, true);
+      metadata = withConfluentVersion(metadata, named ? request.version! : (all.at(-1)?.version ?? 0) + 1);
+    }
+    const out: { metadata?: Metadata; ruleSet?: RuleSet } = {};
+    if (metadata !== undefined) out.metadata = metadata;
+    if (ruleSet !== undefined) out.ruleSet = ruleSet;
+    return out;
+  }
+
+  /** A config key (one Brook keeps verbatim) from the subject's config, else the global one. */
+  private configValue(subject: string, key: string): unknown {
+    return (
+      this.state.subjectConfigs.get(subject)?.extra?.[key] ??
+      this.state.globalConfig?.extra?.[key] ??
+      undefined
+    );
   }
 
   /** The identities that count as "the same schema": canonical text, and normalized with `normalize`. */
-  private identitiesOf(request: SchemaRequest, parsed: ParsedSchema, normalize: boolean): Set<string> {
-    const base = { schemaType: parsed.schemaType, references: request.references };
+  private identitiesOf(
+    request: Pick<StoredSchema, "references" | "metadata" | "ruleSet">,
+    parsed: ParsedSchema,
+    normalize: boolean,
+  ): Set<string> {
+    const base: Omit<StoredSchema, "schema"> = {
+      schemaType: parsed.schemaType,
+      references: request.references,
+    };
+    if (request.metadata !== undefined) base.metadata = request.metadata;
+    if (request.ruleSet !== undefined) base.ruleSet = request.ruleSet;
     const out = new Set([schemaIdentity({ ...base, schema: parsed.canonical })]);
     if (normalize) out.add(schemaIdentity({ ...base, schema: parsed.normalized() }));
     return out;
   }
 
-  private assertCompatible(subject: string, parsed: ParsedSchema): void {
+  private assertCompatible(subject: string, parsed: ParsedSchema, metadata: Metadata | undefined): void {
     const level = this.compatibilityOf(subject);
     const result = checkCompatibility(
       formatOf(parsed.schemaType),
       level,
       parsed,
-      this.priorVersions(subject),
+      this.priorVersions(subject, metadata),
     );
     if (result.compatible) return;
     throw registryErrors.incompatible(
@@ -402,13 +500,21 @@ export class SchemaRegistry {
     );
   }
 
-  /** Live versions of a subject, parsed, oldest first. */
-  priorVersions(subject: string): PriorVersion[] {
-    return this.versionsOf(subject).map((v) => ({
-      version: v.version,
-      schema: v.schema,
-      parsed: this.parseStored(v),
-    }));
+  /**
+   * Live versions of a subject, parsed, oldest first. With a `compatibilityGroup` in config, only
+   * those whose metadata property of that name equals the candidate's (absent matching absent).
+   */
+  priorVersions(subject: string, candidate?: Metadata): PriorVersion[] {
+    const group = this.configValue(subject, "compatibilityGroup");
+    const groupOf = (metadata: Metadata | undefined) =>
+      typeof group === "string" ? metadata?.properties?.[group] : undefined;
+    return this.versionsOf(subject)
+      .filter((v) => groupOf(v.metadata) === groupOf(candidate))
+      .map((v) => ({
+        version: v.version,
+        schema: v.schema,
+        parsed: this.parseStored(v),
+      }));
   }
 
   private importedId(stored: StoredSchema, requested: number | undefined): number {
@@ -474,7 +580,7 @@ export class SchemaRegistry {
   ): { compatible: boolean; messages: string[] } {
     let priors: PriorVersion[];
     if (spec === undefined || spec === "latest") {
-      priors = this.priorVersions(subject);
+      priors = this.priorVersions(subject, request.metadata ?? this.versionsOf(subject).at(-1)?.metadata);
       if (spec === "latest") priors = priors.slice(-1);
     } else {
       const target = this.versionsOf(subject).find((v) => v.version === spec);
@@ -663,6 +769,15 @@ function referenceExists(subject: string, version: number, referrers: SchemaVers
   return registryErrors.referenceExists(
     `One or more references exist to the schema {subject=${subject},version=${version}}: ${names}`,
   );
+}
+
+/** A config's data-contract value, parsed; undefined when absent or not understood. */
+function parseOr<T>(parse: (value: unknown) => T | undefined, value: unknown): T | undefined {
+  try {
+    return parse(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function compareText(a: string, b: string): number {

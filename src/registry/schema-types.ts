@@ -1,3 +1,5 @@
+import type { Metadata, RuleSet } from "./data-contract.js";
+
 /** Vocabulary shared by the registry's layers, spelled as Confluent's REST API spells it. */
 
 export const SCHEMA_TYPES = ["AVRO", "JSON", "PROTOBUF"] as const;
@@ -24,11 +26,16 @@ export interface SchemaReference {
   version: number;
 }
 
-/** A schema as stored: `schema` is the canonical text, which is what identity is decided on. */
+/**
+ * A schema as stored: `schema` is the canonical text; identity is decided on it, the type, the
+ * references and the data contract (`metadata`, `ruleSet`), as Confluent's does.
+ */
 export interface StoredSchema {
   schemaType: SchemaType;
   schema: string;
   references: SchemaReference[];
+  metadata?: Metadata | undefined;
+  ruleSet?: RuleSet | undefined;
 }
 
 /** One version record of a subject (a SCHEMA record of `_schemas`). */
@@ -62,5 +69,7 @@ export function isMode(value: string): value is Mode {
 /** The key under which a schema's global id is found: type, canonical text and references. */
 export function schemaIdentity(schema: StoredSchema): string {
   const refs = schema.references.map((r) => [r.name, r.subject, r.version]);
-  return `${schema.schemaType}\u0000${schema.schema}\u0000${JSON.stringify(refs)}`;
+  const base = `${schema.schemaType}\u0000${schema.schema}\u0000${JSON.stringify(refs)}`;
+  if (schema.metadata === undefined && schema.ruleSet === undefined) return base;
+  return `${base}\u0000${JSON.stringify(schema.metadata ?? null)}\u0000${JSON.stringify(schema.ruleSet ?? null)}`;
 }

@@ -1,3 +1,4 @@
+import { parseMetadata, parseRuleSet } from "../data-contract.js";
 import type { Mode, RegistryConfig, SchemaReference, SchemaType, SchemaVersion } from "../schema-types.js";
 import { isCompatibilityLevel, isMode, isSchemaType } from "../schema-types.js";
 
@@ -56,6 +57,8 @@ export function encodeSchemaValue(value: SchemaVersion): Buffer {
   if (value.schemaType !== "AVRO") out["schemaType"] = value.schemaType;
   if (value.references.length > 0) out["references"] = value.references;
   out["schema"] = value.schema;
+  if (value.metadata !== undefined) out["metadata"] = value.metadata;
+  if (value.ruleSet !== undefined) out["ruleSet"] = value.ruleSet;
   out["deleted"] = value.deleted;
   return Buffer.from(JSON.stringify(out), "utf8");
 }
@@ -146,7 +149,7 @@ export function decodeSchemaValue(bytes: Buffer): SchemaVersion | undefined {
   if (typeof subject !== "string" || !isInt(version) || !isInt(id) || typeof schema !== "string")
     return undefined;
   if (typeof schemaType !== "string" || !isSchemaType(schemaType) || !references) return undefined;
-  return {
+  const decoded: SchemaVersion = {
     subject,
     version,
     id,
@@ -155,6 +158,15 @@ export function decodeSchemaValue(bytes: Buffer): SchemaVersion | undefined {
     schema,
     deleted: json["deleted"] === true,
   };
+  try {
+    const metadata = parseMetadata(json["metadata"]);
+    const ruleSet = parseRuleSet(json["ruleSet"]);
+    if (metadata !== undefined) decoded.metadata = metadata;
+    if (ruleSet !== undefined) decoded.ruleSet = ruleSet;
+  } catch {
+    return undefined;
+  }
+  return decoded;
 }
 
 export function decodeConfigValue(bytes: Buffer): RegistryConfig | undefined {

@@ -47,6 +47,8 @@ function parseConfigUpdate(body: unknown): RegistryConfig {
     "validateFields",
     "defaultMetadata",
     "overrideMetadata",
+    "defaultRuleSet",
+    "overrideRuleSet",
   ]) {
     if (json[key] !== undefined && json[key] !== null) extra[key] = json[key];
   }

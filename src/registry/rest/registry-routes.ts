@@ -13,6 +13,7 @@ import {
 import {
   deleteSubject,
   deleteVersion,
+  getLatestWithMetadata,
   getReferencedBy,
   getVersion,
   getVersionSchema,
@@ -49,6 +50,7 @@ export function registryRoutes(clusterId: string): Router<RestRoute> {
     .add("POST", "/subjects/:subject", read(lookupSchema))
     .add("DELETE", "/subjects/:subject", write(deleteSubject))
     .add("GET", "/subjects/:subject/versions", read(listVersions))
+    .add("GET", "/subjects/:subject/metadata", read(getLatestWithMetadata))
     .add("POST", "/subjects/:subject/versions", write(registerSchema))
     .add("GET", "/subjects/:subject/versions/:version", read(getVersion))
     .add("DELETE", "/subjects/:subject/versions/:version", write(deleteVersion))

@@ -1,3 +1,4 @@
+import { parseMetadata, parseRuleSet } from "../data-contract.js";
 import { registryErrors } from "../registry-error.js";
 import type { SchemaRequest } from "../schema-registry.js";
 import type { SchemaReference, SchemaVersion, StoredSchema } from "../schema-types.js";
@@ -60,6 +61,10 @@ export function parseSchemaRequest(body: unknown): SchemaRequest {
     schemaType: schemaType.toUpperCase(),
     references: parseReferences(json["references"]),
   };
+  const metadata = parseMetadata(json["metadata"]);
+  const ruleSet = parseRuleSet(json["ruleSet"]);
+  if (metadata !== undefined) request.metadata = metadata;
+  if (ruleSet !== undefined) request.ruleSet = ruleSet;
   const id = optionalInteger(json["id"], "id");
   const version = optionalInteger(json["version"], "version");
   if (id !== undefined && id !== -1) request.id = id;
@@ -73,6 +78,8 @@ export function schemaBody(schema: StoredSchema): Record<string, unknown> {
   if (schema.schemaType !== "AVRO") out["schemaType"] = schema.schemaType;
   if (schema.references.length > 0) out["references"] = schema.references;
   out["schema"] = schema.schema;
+  if (schema.metadata !== undefined) out["metadata"] = schema.metadata;
+  if (schema.ruleSet !== undefined) out["ruleSet"] = schema.ruleSet;
   return out;
 }
 

@@ -22,6 +22,16 @@ export const lookupSchema: RestHandler = (registry, { params, query, body }) => 
   return { json: versionBody(found) };
 };
 
+export const getLatestWithMetadata: RestHandler = (registry, { params, query }) => {
+  const keys = query.getAll("key");
+  const values = query.getAll("value");
+  const pairs = new Map<string, string>();
+  for (let i = 0; i < Math.min(keys.length, values.length); i++) pairs.set(keys[i]!, values[i]!);
+  return {
+    json: versionBody(registry.latestWithMetadata(params["subject"]!, pairs, flag(query, "deleted"))),
+  };
+};
+
 export const deleteSubject: RestHandler = async (registry, { params, query }) => ({
   json: await registry.deleteSubject(params["subject"]!, flag(query, "permanent")),
 });

@@ -1,5 +1,5 @@
 /**
- * The order in which Java's `HashMap`/`HashSet` iterate string keys. Confluent's diff walks
+ * The order in which Java's `HashMap`/`HashSet` iterate string (or `Integer`) keys. Confluent's diff walks
  * property names, dependency names and combined keywords through hash sets, so the order of its
  * differences (and of the messages a client sees) follows Java's string hash, not the document.
  *
@@ -28,11 +28,16 @@ function tableSizeFor(capacity: number): number {
   return size;
 }
 
-function iterationOrder(keys: readonly string[], initialCapacity: number): string[] {
+/** Java's `hashCode()` of a `String` or an `Integer` key. */
+function javaHash(key: string | number): number {
+  return typeof key === "number" ? key | 0 : javaStringHash(key);
+}
+
+function iterationOrder<K extends string | number>(keys: readonly K[], initialCapacity: number): K[] {
   const distinct = [...new Set(keys)];
   let capacity = tableSizeFor(initialCapacity);
   while (distinct.length > capacity * LOAD_FACTOR) capacity *= 2;
-  const bucket = (key: string) => spread(javaStringHash(key)) & (capacity - 1);
+  const bucket = (key: K) => spread(javaHash(key)) & (capacity - 1);
   return distinct
     .map((key, index) => ({ key, index, bucket: bucket(key) }))
     .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
@@ -40,12 +45,15 @@ function iterationOrder(keys: readonly string[], initialCapacity: number): strin
 }
 
 /** `new HashMap<>()` filled with `keys` in order, then iterated. */
-export function hashMapOrder(keys: readonly string[]): string[] {
+export function hashMapOrder<K extends string | number>(keys: readonly K[]): K[] {
   return iterationOrder(keys, DEFAULT_CAPACITY);
 }
 
 /** `new HashSet<>(first)` then `addAll(second)`, iterated (`first` in its own iteration order). */
-export function hashSetUnionOrder(first: readonly string[], second: readonly string[] = []): string[] {
+export function hashSetUnionOrder<K extends string | number>(
+  first: readonly K[],
+  second: readonly K[] = [],
+): K[] {
   const initial = Math.max(Math.floor(new Set(first).size / LOAD_FACTOR) + 1, DEFAULT_CAPACITY);
   return iterationOrder([...first, ...second], initial);
 }

@@ -7,11 +7,14 @@ import type {
   ResolvedReference,
   SchemaFormat,
 } from "../schema-format.js";
+import { BUILTIN_PROTOS } from "./builtin-protos.js";
+import { type ProtoFileElement, protoFileElement } from "./proto-elements.js";
+import { parseProto } from "./proto-parse.js";
 import { diffProtobufSchemas } from "./protobuf-diff.js";
-import { layoutProto, tokenizeProto, topLevelStatements } from "./protobuf-text.js";
+import type { DiffSchema } from "./protobuf-diff-context.js";
+import { COMPATIBLE_CHANGES, differenceIssue } from "./protobuf-difference.js";
+import { layoutProto, syntaxOf, tokenizeProto, topLevelStatements } from "./protobuf-text.js";
 
-/** Imports every registry provides without a reference (Confluent ships these). */
-const BUILTIN_IMPORT_PREFIXES = ["google/protobuf/", "google/type/", "confluent/"];
 /** Packages of those built-ins: field types from them need not resolve. */
 const BUILTIN_PACKAGES = ["google.protobuf.", "google.type.", "confluent."];
 /** References nest; past this depth the chain is refused. */
@@ -31,9 +34,17 @@ export class ProtobufSchema implements ParsedSchema {
   readonly messages: protobuf.Type[];
   readonly enums: protobuf.Enum[];
   private readonly tokens: string[];
+  private readonly references: readonly ResolvedReference[];
+  private diffView: DiffSchema | undefined;
 
-  constructor(tokens: string[], root: protobuf.Root, own: protobuf.IParserResult) {
+  constructor(
+    tokens: string[],
+    root: protobuf.Root,
+    own: protobuf.IParserResult,
+    references: readonly ResolvedReference[] = [],
+  ) {
     this.tokens = tokens;
+    this.references = references;
     this.canonical = layoutProto(tokens);
     this.root = root;
     this.packageName = own.package ?? "";
@@ -45,6 +56,26 @@ export class ProtobufSchema implements ParsedSchema {
     );
     this.messages = nested.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
     this.enums = nested.filter((n): n is protobuf.Enum => n instanceof protobuf.Enum);
+  }
+
+  /** The file, its references and its imports as elements, as the compatibility diff sees them. */
+  diffSchema(): DiffSchema {
+    if (this.diffView === undefined) {
+      const dependencies = new Map<string, ProtoFileElement>();
+      const visit = (references: readonly ResolvedReference[]) => {
+        for (const reference of references) {
+          if (dependencies.has(reference.name)) continue;
+          dependencies.set(reference.name, protoFileElement(reference.schema));
+          visit(reference.references);
+        }
+      };
+      visit(this.references);
+      for (const [name, file] of builtinFileElements())
+        if (!dependencies.has(name)) dependencies.set(name, file);
+      const file = protoFileElement(layoutProto(this.tokens));
+      this.diffView = { file, references: this.references, dependencies };
+    }
+    return this.diffView;
   }
 
   /** Normalized: imports sorted and de-duplicated; everything else as in the canonical text. */
@@ -78,12 +109,14 @@ export class ProtobufSchema implements ParsedSchema {
   }
 }
 
-function syntaxOf(tokens: readonly string[]): string {
-  const at = tokens.indexOf("syntax");
-  if (at === 0 && tokens[1] === "=") return (tokens[2] ?? '"proto2"').slice(1, -1);
-  const edition = tokens.indexOf("edition");
-  if (edition === 0) return `edition ${tokens[2] ?? ""}`;
-  return "proto2";
+let builtinElements: Map<string, ProtoFileElement> | undefined;
+
+/** The built-in files as elements, parsed once. */
+function builtinFileElements(): ReadonlyMap<string, ProtoFileElement> {
+  if (builtinElements === undefined) {
+    builtinElements = new Map([...BUILTIN_PROTOS].map(([name, text]) => [name, protoFileElement(text)]));
+  }
+  return builtinElements;
 }
 
 function invalid(message: string, cause?: unknown): never {
@@ -95,7 +128,7 @@ function invalid(message: string, cause?: unknown): never {
 
 function parseInto(text: string, root: protobuf.Root): protobuf.IParserResult {
   try {
-    return protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
+    return parseProto(text, root);
   } catch (error) {
     return invalid((error as Error).message, error);
   }
@@ -119,11 +152,10 @@ function addImports(
       addImports(parsed.imports ?? [], reference.references, root, depth + 1, seen);
       continue;
     }
-    const common = protobuf.common.get(name);
-    if (common) root.addJSON((common as { nested: Record<string, protobuf.AnyNestedObject> }).nested);
-    else if (!BUILTIN_IMPORT_PREFIXES.some((prefix) => name.startsWith(prefix))) {
-      invalid(`import ${name} is not among the schema's references`);
-    }
+    const builtin = BUILTIN_PROTOS.get(name);
+    if (builtin === undefined) invalid(`import ${name} is not among the schema's references`);
+    const parsed = parseInto(builtin, root);
+    addImports(parsed.imports ?? [], [], root, depth + 1, seen);
   }
 }
 
@@ -183,15 +215,16 @@ export const protobufFormat: SchemaFormat = {
     addImports(own.weakImports ?? [], references, root, 0, new Set(own.imports ?? []));
     parseInto(text, root);
     checkFieldTypes(root);
-    return new ProtobufSchema(tokens, root, own);
+    return new ProtobufSchema(tokens, root, own, references);
   },
 
   check(reader: ParsedSchema, writer: ParsedSchema, roles: CheckRoles): CompatibilityIssue[] {
     if (!(reader instanceof ProtobufSchema) || !(writer instanceof ProtobufSchema)) {
-      return [
-        { errorType: "SCHEMA_TYPE_CHANGED", description: "Incompatible because of different schema type" },
-      ];
+      return [{ errorType: "TYPE_CHANGED", description: "Incompatible because of different schema type" }];
     }
-    return diffProtobufSchemas(writer, reader, roles);
+    // The writer's schema is the original, the reader's the update (Confluent's isBackwardCompatible).
+    return diffProtobufSchemas(writer.diffSchema(), reader.diffSchema())
+      .filter((difference) => !COMPATIBLE_CHANGES.has(difference.type))
+      .map((difference) => differenceIssue(difference, roles));
   },
 };

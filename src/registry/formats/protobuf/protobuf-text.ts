@@ -95,3 +95,75 @@ export function topLevelStatements(tokens: readonly string[]): string[][] {
   if (current.length > 0) statements.push(current);
   return statements;
 }
+
+/** `proto2`, `proto3` or `edition N`, from the file's first statement (proto2 when none). */
+export function syntaxOf(tokens: readonly string[]): string {
+  const at = tokens.indexOf("syntax");
+  if (at === 0 && tokens[1] === "=") return (tokens[2] ?? '"proto2"').slice(1, -1);
+  const edition = tokens.indexOf("edition");
+  if (edition === 0) return `edition ${tokens[2] ?? ""}`;
+  return "proto2";
+}
+
+/** The index after the `{ ... }` block that starts at `start` (which holds `{`). */
+function blockEnd(tokens: readonly string[], start: number): number {
+  let depth = 0;
+  for (let i = start; i < tokens.length; i++) {
+    if (tokens[i] === "{") depth++;
+    else if (tokens[i] === "}" && --depth === 0) return i + 1;
+  }
+  return tokens.length;
+}
+
+/** Removes the entries of a field's `[ ... ]` option list (from `[`) whose value is an aggregate. */
+function fieldOptionsWithoutAggregates(tokens: readonly string[], start: number, out: string[]): number {
+  const entries: string[][] = [];
+  let entry: string[] = [];
+  let aggregate = false;
+  let i = start + 1;
+  for (; i < tokens.length && tokens[i] !== "]"; i++) {
+    const token = tokens[i]!;
+    if (token === "{") {
+      aggregate = true;
+      i = blockEnd(tokens, i) - 1;
+    } else if (token === ",") {
+      if (!aggregate) entries.push(entry);
+      entry = [];
+      aggregate = false;
+    } else entry.push(token);
+  }
+  if (!aggregate && entry.length > 0) entries.push(entry);
+  if (entries.length > 0) out.push("[", ...entries.flatMap((e, n) => (n === 0 ? e : [",", ...e])), "]");
+  return i + 1;
+}
+
+/**
+ * The file without options whose value is an aggregate (`option (x) = { ... };`, `[(x) = {...}]`).
+ * protobufjs cannot read some aggregates protoc accepts (lists of messages); they carry no type
+ * information, so a file is read again without them when protobufjs refuses it.
+ */
+export function withoutAggregateOptions(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const token = tokens[i]!;
+    const previous = out.at(-1);
+    if (
+      token === "option" &&
+      (previous === undefined || previous === ";" || previous === "{" || previous === "}")
+    ) {
+      const equals = tokens.indexOf("=", i);
+      if (equals > 0 && tokens[equals + 1] === "{") {
+        i = blockEnd(tokens, equals + 1);
+        if (tokens[i] === ";") i++;
+        continue;
+      }
+    }
+    if (token === "[" && tokens.slice(i).indexOf("{") >= 0 && /^\d+$/.test(previous ?? "")) {
+      i = fieldOptionsWithoutAggregates(tokens, i, out);
+      continue;
+    }
+    out.push(token);
+    i++;
+  }
+  return out;
+}
