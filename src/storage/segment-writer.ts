@@ -21,9 +21,9 @@ import { StorageError } from "./storage-error.js";
  * the writer thread has handed it to the kernel (`whenDone`), so that SIGKILL loses nothing that
  * was acknowledged.
  *
- * One writer thread serves the process; each LogManager writes through its own `WriteChannel`, so
- * that a failed write (ENOSPC, EIO) takes that manager's logs offline, as a failed log dir does in
- * Kafka, and nothing else. After a failure the thread skips the channel's later writes: a file never
+ * One writer thread serves the process; each log dir writes through its own `WriteChannel`, so
+ * that a failed write (ENOSPC, EIO) takes that log dir offline, as Kafka's LogDirFailureChannel
+ * does, and nothing else. After a failure the thread skips the channel's later writes: a file never
  * gets data past a hole.
  */
 
@@ -530,8 +530,8 @@ export class SegmentWriter {
 }
 
 /**
- * One LogManager's writes. Failures are sticky: after a write failed, every wait on the channel
- * throws, and so does every later write (the LogManager's logs go offline).
+ * One log dir's writes. Failures are sticky: after a write failed, every wait on the channel
+ * throws, and so does every later write (the log dir goes offline, its logs with it).
  */
 export class WriteChannel {
   readonly id: number;
@@ -572,6 +572,15 @@ export class WriteChannel {
     if (this.failure !== null) return;
     const name = errnoName(errno);
     this.failure = new StorageError("BRK_ERR_STORAGE_IO", `a segment write failed: ${name}`);
+  }
+
+  /**
+   * Refuses every later write and wait (the log dir went offline for another reason: a failed
+   * read, fsync or checkpoint). Writes the thread already holds still reach their files, in order.
+   */
+  close(reason: string): void {
+    if (this.failure !== null) return;
+    this.failure = new StorageError("BRK_ERR_STORAGE_LOG_OFFLINE", reason);
   }
 
   private check(): void {
