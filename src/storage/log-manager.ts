@@ -134,7 +134,7 @@ interface LogDir {
   readonly logs: Map<string, Log>;
   /** Its own write channel and I/O error handling over the shared env. */
   env: StorageEnv;
-  offline: { cause: unknown; context: string } | null;
+  offline: LogDirFailure | null;
 }
 
 export class LogManager {
@@ -381,9 +381,9 @@ export class LogManager {
 
   // ---- log dir failure -------------------------------------------------------------------------
 
-  /** Log dirs that went offline since start, with what failed. */
-  offlineLogDirs(): { dir: string; cause: unknown; context: string }[] {
-    return this.dirs.flatMap((d) => (d.offline === null ? [] : [{ dir: d.path, ...d.offline }]));
+  /** Log dirs that went offline since start (at start-up included), with what failed. */
+  offlineLogDirs(): LogDirFailure[] {
+    return this.dirs.flatMap((d) => (d.offline === null ? [] : [d.offline]));
   }
 
   isLogDirOnline(path: string): boolean {
@@ -430,20 +430,20 @@ export class LogManager {
    */
   private failLogDir(dir: LogDir, cause: unknown, context: string): void {
     if (dir.offline !== null) return;
-    dir.offline = { cause, context };
-    dir.env.writes.close(`log dir ${dir.path} is offline`);
     const logs = [...dir.logs.values()];
-    for (const log of logs) {
-      this.cleaner?.abort(log);
-      log.markOffline(cause);
-    }
     const failure: LogDirFailure = {
       dir: dir.path,
       cause,
       context,
       partitions: logs.map((log) => log.tp),
-      onlineDirs: this.dirs.filter((d) => d.offline === null).length,
+      onlineDirs: this.dirs.filter((d) => d.offline === null && d !== dir).length,
     };
+    dir.offline = failure;
+    dir.env.writes.close(`log dir ${dir.path} is offline`);
+    for (const log of logs) {
+      this.cleaner?.abort(log);
+      log.markOffline(cause);
+    }
     queueMicrotask(() => {
       for (const log of logs) {
         try {
