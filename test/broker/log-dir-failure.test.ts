@@ -13,6 +13,7 @@ import {
   type ProduceResponse,
 } from "../../src/protocol/index.js";
 import { type BrookServer, startBroker } from "../../src/server/index.js";
+import { parsePrometheusText, sampleValue } from "../console/prometheus-parse.js";
 import { WireClient } from "../helpers/kafka-wire.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createTopic, fetchAt } from "./handlers/broker-harness.js";
@@ -66,9 +67,16 @@ function describeLogDirs(client: WireClient) {
 async function start(dirs: string[]): Promise<{ server: BrookServer; client: WireClient }> {
   const server = await startBroker({
     dataDir: dirs[0] as string,
+    console: true,
     properties: { "log.dirs": dirs.join(","), "num.partitions": "1" },
   });
   return { server, client: await WireClient.connect(server.port) };
+}
+
+async function metrics(server: BrookServer) {
+  const response = await fetch(`${server.consoleUrl}/metrics`);
+  assert.equal(response.status, 200);
+  return parsePrometheusText(await response.text());
 }
 
 test("EIO on one of two log dirs: its partitions go offline, the rest and the metadata are served", async () => {
@@ -89,6 +97,10 @@ test("EIO on one of two log dirs: its partitions go offline, the rest and the me
     const inFailing = [0, 1, 2, 3].filter((p) => manager.logDirOf({ topic: "t", partition: p }) === failing);
     const inHealthy = [0, 1, 2, 3].filter((p) => !inFailing.includes(p));
     assert.ok(inFailing.length > 0 && inHealthy.length > 0, `partitions in both dirs: ${inFailing}`);
+
+    const before = await metrics(server);
+    assert.equal(sampleValue(before, "kafka_log_logmanager_offlinelogdirectorycount"), 0);
+    assert.equal(sampleValue(before, "kafka_server_replicamanager_offlinereplicacount"), 0);
 
     manager.faults.fail(failing, "EIO");
     const refused = await produceOne(client, "t", inFailing[0] as number, "refused");
@@ -143,6 +155,12 @@ test("EIO on one of two log dirs: its partitions go offline, the rest and the me
       }
     }
     assert.equal(server.broker.replicaManager.offlineReplicas().length, inFailing.length);
+    const after = await metrics(server);
+    assert.equal(sampleValue(after, "kafka_log_logmanager_offlinelogdirectorycount"), 1);
+    const dirMetric = "kafka_log_logmanager_logdirectoryoffline";
+    assert.equal(sampleValue(after, dirMetric, { logDirectory: failing }), 1);
+    assert.equal(sampleValue(after, dirMetric, { logDirectory: healthy }), 0);
+    assert.equal(sampleValue(after, "kafka_server_replicamanager_offlinereplicacount"), inFailing.length);
     server.broker.logManager.faults.heal(failing);
 
     await server.stop();
