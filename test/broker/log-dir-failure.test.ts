@@ -17,6 +17,13 @@ import { parsePrometheusText, sampleValue } from "../console/prometheus-parse.js
 import { WireClient } from "../helpers/kafka-wire.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { createTopic, fetchAt } from "./handlers/broker-harness.js";
+import {
+  commit,
+  commitErrors,
+  coordinatorReady,
+  fetchCommitted,
+  startGroupBroker,
+} from "./handlers/group-wire.js";
 import { ProcessTraps } from "./robustness/robustness-harness.js";
 
 /**
@@ -225,6 +232,54 @@ test("ENOSPC on the only log dir: writes refused, metadata still served, nothing
   } finally {
     client.close();
     await server.stop();
+    traps.remove();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("internal writes fail cleanly on a full disk: offsets (NOT_COORDINATOR), _schemas (50001), metadata", async () => {
+  const traps = new ProcessTraps();
+  const root = mkdtempSync(join(tmpdir(), "brook-broker-internal-"));
+  const open = () =>
+    startGroupBroker({ dataDir: root, registry: true, properties: { "num.partitions": "1" } });
+  let b = await open();
+  const schema = (name: string) =>
+    JSON.stringify({ schema: JSON.stringify({ type: "record", name, fields: [] }) });
+  const register = (server: BrookServer, name: string) =>
+    fetch(`${server.registryUrl}/subjects/${name}-value/versions`, {
+      method: "POST",
+      headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+      body: schema(name),
+    });
+  try {
+    await createTopic(b.client, "t", 1);
+    await coordinatorReady(b, "g");
+    assert.deepEqual(commitErrors(await commit(b.client, 8, "g", { t: { 0: 7n } })), [ErrorCode.NONE]);
+    assert.equal((await register(b.server, "kept")).status, 200);
+
+    b.server.broker.logManager.faults.fail(root, "ENOSPC");
+    // The first write to meet the full disk takes the dir offline; every later one is refused.
+    assert.deepEqual(commitErrors(await commit(b.client, 8, "g", { t: { 0: 8n } })), [
+      ErrorCode.NOT_COORDINATOR,
+    ]);
+    const refused = await register(b.server, "refused");
+    assert.equal(refused.status, 500);
+    assert.equal(((await refused.json()) as { error_code: number }).error_code, 50001);
+    assert.deepEqual(commitErrors(await commit(b.client, 8, "g", { t: { 0: 9n } })), [
+      ErrorCode.NOT_COORDINATOR,
+    ]);
+    b.server.broker.logManager.faults.heal(root);
+
+    await b.stop();
+    b = await open();
+    await coordinatorReady(b, "g");
+    const committed = await fetchCommitted(b.client, 7, "g", "t", [0]);
+    assert.equal(committed.topics[0]?.partitions[0]?.committedOffset, 7n);
+    const subjects = await (await fetch(`${b.server.registryUrl}/subjects`)).json();
+    assert.deepEqual(subjects, ["kept-value"]);
+    traps.assertNone("internal writes");
+  } finally {
+    await b.stop();
     traps.remove();
     rmSync(root, { recursive: true, force: true });
   }
