@@ -156,6 +156,13 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "Requests read from one connection and not yet answered.",
       atLeast(1),
     ),
+    key(
+      "socket.connection.buffer.max.bytes",
+      "long",
+      64 * 1024 * 1024,
+      "Brook's own: bytes one client connection may hold in the broker: requests read and not yet answered, plus responses not yet sent (queued in the socket, or finished behind an earlier request). Past it the broker stops reading that connection until its client reads its responses (TCP then pushes back on the client), so a slow or stuck client costs at most about this much memory. A single larger request or response still goes through.",
+      atLeast(1024),
+    ),
     key("min.insync.replicas", "int", 1, "Replicas that must acknowledge an acks=all write.", atLeast(1)),
     key("unclean.leader.election.enable", "boolean", false, "Allow an out-of-sync replica to become leader."),
     key("offsets.topic.num.partitions", "int", 50, "Partitions of __consumer_offsets.", atLeast(1)),

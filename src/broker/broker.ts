@@ -403,6 +403,8 @@ export class Broker {
     return (
       this.socketServer?.stats() ?? {
         connectionCount: 0,
+        connectionsReadPaused: 0,
+        connectionBufferedBytes: 0,
         connectionsAcceptedTotal: 0,
         connectionsRefusedTotal: 0,
         bytesInTotal: 0,
@@ -422,7 +424,7 @@ export class Broker {
       limits: {
         requestBytesMax: this.config.int("socket.request.max.bytes"),
         inFlightRequestsMax: this.config.int("queued.max.requests"),
-        unsentResponseBytesMax: 64 * 1024 * 1024,
+        bufferedBytesMax: this.config.int("socket.connection.buffer.max.bytes"),
       },
       idleMsMax: this.config.int("connections.max.idle.ms"),
       connectionsMax: this.config.int("max.connections"),

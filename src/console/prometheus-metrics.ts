@@ -92,6 +92,18 @@ function networkFamilies(broker: Broker): MetricFamily[] {
       one(n.connectionCount),
     ),
     family(
+      "brook_network_connections_read_paused",
+      "gauge",
+      "Client connections whose reading is paused because they hold socket.connection.buffer.max.bytes or queued.max.requests (their client does not read its responses fast enough).",
+      one(n.connectionsReadPaused),
+    ),
+    family(
+      "brook_network_connection_buffered_bytes",
+      "gauge",
+      "Bytes the client connections hold: requests in flight and responses not yet sent.",
+      one(n.connectionBufferedBytes),
+    ),
+    family(
       "brook_network_connections_accepted_total",
       "counter",
       "Connections accepted on the Kafka listeners.",

@@ -18,6 +18,10 @@ export interface BoundListener extends ListenerSpec {
 export interface NetworkStats {
   /** Connections open now. */
   connectionCount: number;
+  /** Open connections whose reading is paused now (flow control: their client does not keep up). */
+  connectionsReadPaused: number;
+  /** Bytes the open connections hold now: requests in flight and responses not yet sent. */
+  connectionBufferedBytes: number;
   connectionsAcceptedTotal: number;
   /** Connections refused because max.connections was reached. */
   connectionsRefusedTotal: number;
@@ -74,13 +78,19 @@ export class SocketServer {
     let bytesIn = this.closedTotals.bytesIn;
     let bytesOut = this.closedTotals.bytesOut;
     let requests = this.closedTotals.requests;
+    let paused = 0;
+    let buffered = 0;
     for (const c of this.connections) {
       bytesIn += c.bytesIn;
       bytesOut += c.bytesOut;
       requests += c.requestCount;
+      if (c.isReadPaused) paused++;
+      buffered += c.bufferedBytes;
     }
     return {
       connectionCount: this.connections.size,
+      connectionsReadPaused: paused,
+      connectionBufferedBytes: buffered,
       connectionsAcceptedTotal: this.nextConnectionId,
       connectionsRefusedTotal: this.refusedTotal,
       bytesInTotal: bytesIn,

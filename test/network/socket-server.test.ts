@@ -8,7 +8,7 @@ import { type Connection, type ResponseChunks, SocketServer } from "../../src/ne
 const logs: string[] = [];
 const server = new SocketServer({
   listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
-  limits: { requestBytesMax: 1024, inFlightRequestsMax: 4, unsentResponseBytesMax: 1 << 20 },
+  limits: { requestBytesMax: 1024, inFlightRequestsMax: 4, bufferedBytesMax: 1 << 20 },
   idleMsMax: 60_000,
   connectionsMax: 100,
   log: (_level, message) => logs.push(message),
