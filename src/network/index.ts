@@ -21,6 +21,8 @@ export {
 } from "./frame-reader.js";
 export {
   type BoundListener,
+  CONNECTION_LOG_LINES_PER_REASON,
+  CONNECTION_LOG_LINES_PER_WINDOW,
   type ListenerSpec,
   type NetworkStats,
   SocketServer,

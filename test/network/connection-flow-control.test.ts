@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Connection, type ResponseChunks, SocketServer } from "../../src/network/index.js";
+import {
+  CONNECTION_LOG_LINES_PER_REASON,
+  type Connection,
+  type ResponseChunks,
+  SocketServer,
+} from "../../src/network/index.js";
 
 /**
  * What a slow or stuck client can make the broker hold is bounded per connection
@@ -190,5 +195,48 @@ test("requests held by their handlers count too: large pipelined requests stop b
   } finally {
     client.socket.destroy();
     await h.server.stop();
+  }
+});
+
+test("connections closed for garbage are logged a few times per reason, not once each", async () => {
+  const lines: string[] = [];
+  const server = new SocketServer({
+    listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
+    limits: { requestBytesMax: 1024, inFlightRequestsMax: 10, bufferedBytesMax: MIB },
+    idleMsMax: 60_000,
+    connectionsMax: 1000,
+    log: (_level, message) => lines.push(message),
+    handler: {
+      handle(frame: Buffer): ResponseChunks {
+        if (frame[0] === 0xff) throw new Error("cannot parse");
+        return [Buffer.from(frame)];
+      },
+    },
+  });
+  const [bound] = await server.start();
+  try {
+    const closeAfter = async (bytes: Buffer) => {
+      const socket = connect(bound?.boundPort ?? 0, "127.0.0.1");
+      socket.on("error", () => {});
+      await new Promise((resolve) => socket.once("connect", resolve));
+      const closed = new Promise((resolve) => socket.once("close", resolve));
+      socket.write(bytes);
+      await closed;
+    };
+    const oversized = Buffer.alloc(4);
+    for (let i = 0; i < 40; i++) {
+      oversized.writeInt32BE(2000 + i, 0); // a different size each time: one reason all the same
+      await closeAfter(oversized);
+    }
+    await closeAfter(Buffer.from([0, 0, 0, 1, 0xff])); // another reason: still logged
+    const closing = lines.filter((l) => l.startsWith("closing connection"));
+    assert.equal(
+      closing.filter((l) => /invalid request size/.test(l)).length,
+      CONNECTION_LOG_LINES_PER_REASON,
+    );
+    assert.equal(closing.filter((l) => /cannot parse/.test(l)).length, 1);
+    assert.match(closing.at(-1) ?? "", /and 35 more connection messages not logged/);
+  } finally {
+    await server.stop();
   }
 });
