@@ -1,4 +1,4 @@
-import { constants, cpus } from "node:os";
+import { availableParallelism, constants, cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { assert } from "../base/index.js";
@@ -360,13 +360,27 @@ export class SegmentWriter {
         );
         this.offload = earns && this.eventLoopLoad > OFFLOAD_OFF && this.spareCores > SPARE_OFF;
         if (!earns) this.retryAfterMs = now + RETRY_MS;
-      } else if (now >= this.retryAfterMs && this.eventLoopLoad > OFFLOAD_ON && this.spareCores > SPARE_ON) {
+      } else if (
+        now >= this.retryAfterMs &&
+        this.eventLoopLoad > OFFLOAD_ON &&
+        this.spareCores > SPARE_ON &&
+        this.mayUseAnotherCore()
+      ) {
         this.offload = true;
         this.offloadedSinceMs = now;
         this.costQueued = Number.NaN;
       }
     }
     return this.offload;
+  }
+
+  /**
+   * Whether this process may run on two cores at all: the machine's idle cores are no use to a
+   * process pinned to one (taskset, a cpuset of one CPU), whose writer thread would only take
+   * turns with the event loop on the same core (measured: acks=all p99 went from 0.5 to 4 ms).
+   */
+  private mayUseAnotherCore(): boolean {
+    return this.machine !== machineIdle || availableParallelism() >= 2;
   }
 
   /** Waits for a free command slot and for `length` free ring bytes from `start`. */
