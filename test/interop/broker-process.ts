@@ -64,6 +64,8 @@ export interface BrokerProcessOptions {
    */
   niceness?: number;
   cpus?: string;
+  /** Environment variables for the broker on top of the test's (BROOK_SEGMENT_WRITER=always, say). */
+  env?: Record<string, string>;
 }
 
 /** One broker process and its data directory; restart() starts a new process on the same directory. */
@@ -72,6 +74,7 @@ export class BrokerProcess {
   private readonly ownsDir: boolean;
   private readonly overrides: Record<string, string>;
   private readonly limits: ProcessLimits;
+  private readonly env: Record<string, string>;
   private child: ChildProcess | null = null;
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
     code: 0,
@@ -91,6 +94,7 @@ export class BrokerProcess {
     this.ownsDir = options.dataDir === undefined;
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "brook-interop-"));
     this.overrides = options.overrides ?? {};
+    this.env = options.env ?? {};
     this.limits = {
       ...(options.openFilesMax === undefined ? {} : { openFilesMax: options.openFilesMax }),
       ...(options.niceness === undefined ? {} : { niceness: options.niceness }),
@@ -148,7 +152,7 @@ export class BrokerProcess {
     const [command, args] = withProcessLimits(process.execPath, this.args(), this.limits);
     const child = spawn(command, args, {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, BROOK_LOG_LEVEL: "info" },
+      env: { ...process.env, BROOK_LOG_LEVEL: "info", ...this.env },
     });
     this.child = child;
     this.exited = new Promise((resolve) => {

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import { BrokerProcess, kcat, kcatConsume, pythonClient, waitFor } from "./broker-process.js";
 
 /**
@@ -18,6 +18,10 @@ import { BrokerProcess, kcat, kcatConsume, pythonClient, waitFor } from "./broke
  *   librdkafka retries until message.timeout.ms);
  * - the broker does not exit: it says in its log why it stopped taking writes, keeps answering
  *   metadata, stops cleanly on SIGTERM, and recovers on the next start.
+ *
+ * Twice: with appends written on the event loop (which cuts the tail of a write that failed
+ * half-way itself) and through the writer thread (BROOK_SEGMENT_WRITER=always), whose failed write
+ * leaves a torn tail that recovery truncates to the last valid batch.
  */
 
 const TOPIC = "fill";
@@ -27,10 +31,6 @@ const RECORD_COUNT = 6144;
 const TMPFS_SIZE = "32m";
 const TMPFS_SIZE_AFTER = "128m";
 
-let mountPoint = "";
-let mounted = false;
-let broker: BrokerProcess | null = null;
-
 function run(command: string, args: string[]): { ok: boolean; output: string } {
   const result = spawnSync(command, args, { encoding: "utf8" });
   return {
@@ -39,25 +39,31 @@ function run(command: string, args: string[]): { ok: boolean; output: string } {
   };
 }
 
-before(() => {
-  mountPoint = mkdtempSync(join(tmpdir(), "brook-disk-full-"));
+/** Runs `body` with a fresh tmpfs of TMPFS_SIZE mounted; unmounts and removes it afterwards. */
+async function withTmpfs(body: (mountPoint: string) => Promise<void>): Promise<void> {
+  const mountPoint = mkdtempSync(join(tmpdir(), "brook-disk-full-"));
   const mount = run("mount", ["-t", "tmpfs", "-o", `size=${TMPFS_SIZE}`, "tmpfs", mountPoint]);
   if (!mount.ok) {
+    rmSync(mountPoint, { recursive: true, force: true });
     throw new Error(
       `this test mounts a ${TMPFS_SIZE} tmpfs to fill it and needs root for that (CI runs as root): ` +
         `mount -t tmpfs -o size=${TMPFS_SIZE} tmpfs ${mountPoint} failed (uid ${process.getuid?.()}): ${mount.output}`,
     );
   }
-  mounted = true;
-});
+  try {
+    await body(mountPoint);
+  } finally {
+    await broker?.dispose();
+    broker = null;
+    if (!run("umount", [mountPoint]).ok) run("umount", ["-l", mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  }
+}
+
+let broker: BrokerProcess | null = null;
 
 after(async () => {
   await broker?.dispose();
-  if (mounted) {
-    const umount = run("umount", [mountPoint]);
-    if (!umount.ok) run("umount", ["-l", mountPoint]);
-  }
-  rmSync(mountPoint, { recursive: true, force: true });
 });
 
 interface DeliveryReport {
@@ -72,9 +78,16 @@ function value(i: number): string {
   return head + "x".repeat(RECORD_BYTES - head.length);
 }
 
-test("a full disk: acknowledged records survive, the rest fail, the broker stays up and recovers", async () => {
+/**
+ * Fills the disk under `mountPoint` through a broker started with `env`, then checks everything
+ * the file says. `segmentWriter` "always": every append goes through the writer thread, whose
+ * failed write leaves a torn tail for recovery to cut; by default (the broker not busy) appends
+ * are written on the event loop, which cuts a torn tail itself.
+ */
+async function fillTheDisk(mountPoint: string, env: Record<string, string>): Promise<void> {
   broker = await BrokerProcess.start({
     dataDir: mountPoint,
+    env,
     overrides: { "num.partitions": "1", "auto.create.topics.enable": "true" },
   });
   const answer = await pythonClient<{ reports: DeliveryReport[]; undelivered: number; errors: string[] }>(
@@ -128,6 +141,14 @@ test("a full disk: acknowledged records survive, the rest fail, the broker stays
   assert.ok(grow.ok, `remount to ${TMPFS_SIZE_AFTER} failed: ${grow.output}`);
   await broker.stop();
   await broker.restart();
+  const recovery = /after an unclean shutdown: recovered \d+ segments, truncated (\d+) bytes/.exec(
+    broker.stderr,
+  );
+  assert.ok(recovery !== null, `the restart recovered the logs: ${broker.stderr.slice(-2000)}`);
+  if (env.BROOK_SEGMENT_WRITER === "always") {
+    // The thread's failed write left part of a batch: recovery cut the log to the last whole one.
+    assert.ok(Number(recovery[1]) > 0, "a torn tail was truncated");
+  }
   const records = await kcatConsume(broker.bootstrap, TOPIC);
   const byOffset = new Map(records.map((r) => [r.offset, r.payload]));
   const lost = acked.filter((r) => byOffset.get(r.offset) !== value(r.index));
@@ -148,4 +169,10 @@ test("a full disk: acknowledged records survive, the rest fail, the broker stays
       .map((l) => `# ${l.slice(0, 400)}`)
       .join("\n"),
   );
-});
+}
+
+test("a full disk: acknowledged records survive, the rest fail, the broker stays up and recovers", () =>
+  withTmpfs((mountPoint) => fillTheDisk(mountPoint, {})));
+
+test("a full disk under the writer thread: a torn tail, cut by recovery, and nothing acknowledged lost", () =>
+  withTmpfs((mountPoint) => fillTheDisk(mountPoint, { BROOK_SEGMENT_WRITER: "always" })));
