@@ -168,6 +168,16 @@ test("EIO on one of two log dirs: its partitions go offline, the rest and the me
     assert.equal(sampleValue(after, dirMetric, { logDirectory: failing }), 1);
     assert.equal(sampleValue(after, dirMetric, { logDirectory: healthy }), 0);
     assert.equal(sampleValue(after, "kafka_server_replicamanager_offlinereplicacount"), inFailing.length);
+    const cluster = (await (await fetch(`${server.consoleUrl}/api/cluster`)).json()) as {
+      logDirs: { path: string; offline: boolean }[];
+    };
+    assert.deepEqual(
+      cluster.logDirs.map((d) => [d.path, d.offline]).sort(),
+      [
+        [failing, true],
+        [healthy, false],
+      ].sort(),
+    );
     server.broker.logManager.faults.heal(failing);
 
     await server.stop();
