@@ -14,6 +14,7 @@ import { ROOT } from "../e2e/paths.js";
 import { runCommand } from "../e2e/processes.js";
 import { fmt, loadAverage, median } from "../metadata/stats.js";
 import { BenchCluster } from "./cluster.js";
+import { ensurePerf } from "./perf-client.js";
 import { createTopic, deleteTopic } from "./topics.js";
 
 function option(name: string, fallback: string): string {
@@ -29,16 +30,7 @@ async function main(): Promise<void> {
   const records = Number(option("records", "200000"));
   const size = Number(option("size", "1000"));
   const pairs = Number(option("pairs", "8"));
-  const perf = join(
-    ROOT,
-    "bench",
-    "results",
-    "vendor",
-    "shared-bench",
-    "mock",
-    "build",
-    "rdkafka_performance",
-  );
+  const { perf } = ensurePerf();
   const dir = join(ROOT, "bench", "results", `replication-ab-${Date.now()}`);
   console.log(
     `# A ${dists.A}, B ${dists.B}; ${pairs} pairs of RF 3 acks=all runs, ${records} x ${size} B; load ${loadAverage()}`,

@@ -21,7 +21,7 @@
  * and in bench/results/replication-<stamp>/report.md, every sample in results.json there.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../e2e/paths.js";
@@ -29,6 +29,7 @@ import { loadAverage } from "../metadata/stats.js";
 import { BenchCluster } from "./cluster.js";
 import { type FailoverConfig, type FailoverResult, runFailoverSuite } from "./failover-suite.js";
 import { type LatencyResult, runLatencySuite } from "./latency-suite.js";
+import { ensurePerf } from "./perf-client.js";
 import { failoverTable, latencyTable, replicationTable, throughputTable } from "./report.js";
 import { runThroughputSuite, type ThroughputResult } from "./throughput-suite.js";
 import { TraceWindow } from "./trace.js";
@@ -57,28 +58,6 @@ function sh(cmd: string, args: string[]): string {
   } catch {
     return "?";
   }
-}
-
-const VENDOR_MOCK = join(ROOT, "bench", "results", "vendor", "shared-bench", "mock");
-
-/** rdkafka_performance and its sleeping-rate-limiter build, as bench/e2e/setup.sh makes them. */
-function ensurePerf(shared: string): { perf: string; perfLat: string } {
-  const perf = join(VENDOR_MOCK, "build", "rdkafka_performance");
-  const perfLat = join(VENDOR_MOCK, "build", "rdkafka_performance_lat");
-  if (!existsSync(perf) || !existsSync(perfLat)) {
-    console.log(`# building rdkafka_performance from ${shared}/mock (librdkafka-dev's example)`);
-    rmSync(VENDOR_MOCK, { recursive: true, force: true });
-    mkdirSync(join(VENDOR_MOCK, ".."), { recursive: true });
-    cpSync(join(shared, "mock"), VENDOR_MOCK, { recursive: true });
-    rmSync(join(VENDOR_MOCK, "build"), { recursive: true, force: true });
-    spawnSync("chmod", ["-R", "u+w", VENDOR_MOCK]);
-    const build = spawnSync(join(VENDOR_MOCK, "build.sh"), [], { encoding: "utf8" });
-    if (build.status !== 0)
-      throw new Error(
-        `mock/build.sh failed (apt-get install librdkafka-dev build-essential):\n${build.stderr}`,
-      );
-  }
-  return { perf, perfLat };
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 export { AssertionError, assert, unreachable } from "./assert.js";
+export { BufferLease } from "./buffer-lease.js";
 export { type Clock, ManualClock, systemClock } from "./clock.js";
 export {
   atLeast,
@@ -28,3 +29,9 @@ export { BrookError, ConfigError } from "./errors.js";
 export { createLogger, describeError, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export { parseProperties } from "./properties.js";
 export { SeededRandom } from "./random.js";
+export {
+  QuotaRate,
+  quotaThrottleTimeMs,
+  SampledStat,
+  type SampledStatConfig,
+} from "./sampled-rate.js";

@@ -1,3 +1,4 @@
+import type { BufferLease } from "../base/index.js";
 import type { Connection } from "../network/index.js";
 import type { RequestHeader } from "../protocol/index.js";
 
@@ -12,6 +13,24 @@ export interface RequestContext {
   readonly listenerName: string;
   /** Monotonic time the request was read, for timeouts. */
   readonly receivedMs: number;
+  /**
+   * Memory the response references without owning it (records read for a Fetch): set by the
+   * handler, released by the dispatcher once the response is written, or at once when there is
+   * none or it failed.
+   */
+  lease?: BufferLease;
+  /** Bytes of the request frame, header included (Kafka's request size, what producer_byte_rate counts). */
+  readonly requestBytes: number;
+  /** Client quota state of the request, filled in by its handler (client-quotas.ts). */
+  readonly quota: RequestQuotaState;
+}
+
+/** What a handler tells the dispatcher about client quotas (see ClientQuotas). */
+export interface RequestQuotaState {
+  /** Set by Produce and Fetch: the throttle time their bandwidth quota calls for. */
+  bandwidthThrottleMs: number;
+  /** Set by Produce with acks=0: Kafka does not apply the request quota to it. */
+  requestQuotaExempt: boolean;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

@@ -23,6 +23,8 @@ export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   "num.replica.fetchers",
   "num.recovery.threads.per.data.dir",
   "max.connections",
+  "max.connections.per.ip",
+  "max.connections.per.ip.overrides",
   "message.max.bytes",
   "min.insync.replicas",
   "unclean.leader.election.enable",

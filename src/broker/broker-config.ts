@@ -21,6 +21,9 @@ import { LOG_CONFIG_KEYS, SEGMENT_BYTES_MIN } from "../storage/index.js";
  */
 /** Kafka's Long.MAX_VALUE ("never"); held as 2^63, which formatConfigValue prints back as Kafka does. */
 export const LONG_MAX = 2 ** 63;
+/** Kafka's replica selectors (replica.selector.class), by their Java class names. */
+export const RACK_AWARE_REPLICA_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+export const LEADER_REPLICA_SELECTOR = "org.apache.kafka.common.replica.LeaderSelector";
 const HOUR_MS = 3_600_000;
 
 function key(
@@ -47,6 +50,42 @@ const listenerList = (v: ConfigValue): ConfigProblem | null => {
       return { message: `'${item}' is not NAME://host:port` };
   }
   return null;
+};
+
+/**
+ * max.connections.per.ip.overrides as Kafka reads it (Csv.parseCsvMap: entries split at their last
+ * colon, so IPv6 addresses work; counts are ints). Throws ConfigError with Kafka's messages.
+ */
+export function parseConnectionOverrides(value: string): Map<string, number> {
+  const overrides = new Map<string, number>();
+  if (value.trim() === "") return overrides;
+  for (const entry of value.split(/\s*,\s*/)) {
+    const at = entry.lastIndexOf(":");
+    const host = entry.slice(0, Math.max(at, 0)).trim();
+    const count = entry.slice(at + 1).trim();
+    if (at < 0 || !/^[-+]?\d+$/.test(count) || Math.abs(Number(count)) > 2 ** 31 - 1) {
+      throw new ConfigError(
+        `Error parsing configuration property 'max.connections.per.ip.overrides': '${entry}' is not host:count`,
+      );
+    }
+    overrides.set(host, Number(count));
+  }
+  const invalid = [...overrides.keys()].filter((host) => !/^[0-9a-zA-Z\-%._:]*$/.test(host));
+  if (invalid.length > 0) {
+    throw new ConfigError(
+      `max.connections.per.ip.overrides contains invalid addresses : ${invalid.join(",")}`,
+    );
+  }
+  return overrides;
+}
+
+const connectionOverridesValidator = (v: ConfigValue): ConfigProblem | null => {
+  try {
+    parseConnectionOverrides(typeof v === "string" ? v : "");
+    return null;
+  } catch (error) {
+    return { message: error instanceof Error ? error.message : String(error) };
+  }
 };
 
 /** The validator of the topic config a broker property is the default of (one rule for both). */
@@ -115,6 +154,13 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("etcd.password", "password", null, "Password of etcd.username."),
     key("broker.rack", "string", null, "The rack of this broker, for rack-aware replica placement."),
     key(
+      "replica.selector.class",
+      "string",
+      null,
+      `Where consumers read from (KIP-392): ${RACK_AWARE_REPLICA_SELECTOR} sends a consumer that sets client.rack to an in-sync replica in its rack; unset or ${LEADER_REPLICA_SELECTOR}, the leader.`,
+      (v) => (v === null ? null : oneOf(RACK_AWARE_REPLICA_SELECTOR, LEADER_REPLICA_SELECTOR)(v)),
+    ),
+    key(
       "controlled.shutdown.enable",
       "boolean",
       true,
@@ -147,13 +193,38 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("delete.topic.enable", "boolean", true, "Allow topics to be deleted."),
     key("message.max.bytes", "int", 1048588, "Largest record batch the broker accepts.", atLeast(0)),
     key("socket.request.max.bytes", "int", 104857600, "Largest request the broker accepts.", atLeast(1)),
-    key("connections.max.idle.ms", "long", 600000, "Idle connections are closed after this."),
-    key("max.connections", "int", 2147483647, "Maximum connections accepted at once.", atLeast(0)),
+    key(
+      "connections.max.idle.ms",
+      "long",
+      600000,
+      "Connections with nothing in flight are closed after this long idle; negative: never.",
+    ),
+    key(
+      "max.connections",
+      "int",
+      2147483647,
+      "Maximum connections at once, all listeners together; past it new connections are refused.",
+      atLeast(0),
+    ),
+    key(
+      "max.connections.per.ip",
+      "int",
+      2147483647,
+      "Maximum connections from one address; past it new connections from it are closed. May be 0 when max.connections.per.ip.overrides is set.",
+      atLeast(0),
+    ),
+    key(
+      "max.connections.per.ip.overrides",
+      "string",
+      "",
+      'Per-address (or host name) overrides of max.connections.per.ip, e.g. "hostName:100,127.0.0.1:200".',
+      connectionOverridesValidator,
+    ),
     key(
       "queued.max.requests",
       "int",
       500,
-      "Requests read from one connection and not yet answered.",
+      "Requests queued in the broker (read, not answered, not waiting in purgatory), all connections together, before it stops reading from clients; also the most one connection may have in flight.",
       atLeast(1),
     ),
     key(
@@ -163,6 +234,14 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "Brook's own: bytes one client connection may hold in the broker: requests read and not yet answered, plus responses not yet sent (queued in the socket, or finished behind an earlier request). Past it the broker stops reading that connection until its client reads its responses (TCP then pushes back on the client), so a slow or stuck client costs at most about this much memory. A single larger request or response still goes through.",
       atLeast(1024),
     ),
+    key(
+      "quota.window.num",
+      "int",
+      11,
+      "The number of samples to retain in memory for client quotas.",
+      atLeast(1),
+    ),
+    key("quota.window.size.seconds", "int", 1, "The time span of each sample for client quotas.", atLeast(1)),
     key("min.insync.replicas", "int", 1, "Replicas that must acknowledge an acks=all write.", atLeast(1)),
     key("unclean.leader.election.enable", "boolean", false, "Allow an out-of-sync replica to become leader."),
     key("offsets.topic.num.partitions", "int", 50, "Partitions of __consumer_offsets.", atLeast(1)),
@@ -514,6 +593,14 @@ function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
   const sessionMin = v.get("group.min.session.timeout.ms") as number;
   if (sessionMin > (v.get("group.max.session.timeout.ms") as number)) {
     throw new ConfigError("group.min.session.timeout.ms must not exceed group.max.session.timeout.ms");
+  }
+  if (
+    (v.get("max.connections.per.ip") as number) === 0 &&
+    String(v.get("max.connections.per.ip.overrides")).trim() === ""
+  ) {
+    throw new ConfigError(
+      "requirement failed: max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.",
+    );
   }
   const get = <T>(name: string): T => {
     if (!v.has(name)) throw new ConfigError(`unknown broker configuration ${name}`);

@@ -1,3 +1,5 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
@@ -8,6 +10,7 @@ import {
   type Env,
   KillableTimers,
   type Logger,
+  type SampledStatConfig,
   systemClock,
   systemEnv,
 } from "../base/index.js";
@@ -28,7 +31,7 @@ import {
   type MetadataRecord,
   rebalanceLeaders,
 } from "../metadata/index.js";
-import { type BoundListener, type NetworkStats, SocketServer } from "../network/index.js";
+import { type BoundListener, ConnectionQuotas, type NetworkStats, SocketServer } from "../network/index.js";
 import { randomUuid } from "../protocol/index.js";
 import {
   type ReplicaAssignment,
@@ -46,7 +49,8 @@ import {
   validateTopicConfigs,
 } from "../storage/index.js";
 import type { AnyApiHandler } from "./api-handler.js";
-import type { BrokerConfig, ListenerConfig } from "./broker-config.js";
+import { type BrokerConfig, type ListenerConfig, parseConnectionOverrides } from "./broker-config.js";
+import { ClientQuotas } from "./client-quotas.js";
 import { ControllerForwarder } from "./controller-forwarder.js";
 import { allocateProducerIdsOnController } from "./controller-requests.js";
 import { connectEtcd, type SharedMetadataStore } from "./etcd-connect.js";
@@ -138,6 +142,10 @@ export class Broker {
   readonly producerIds: ProducerIdManager;
   readonly topicDefaults: LogConfig;
   readonly dispatcher: RequestDispatcher;
+  /** Client quotas (producer_byte_rate, consumer_byte_rate, request_percentage) from the metadata. */
+  readonly quotas: ClientQuotas;
+  /** Who may connect: max.connections, max.connections.per.ip, per-IP connection_creation_rate. */
+  readonly connectionQuotas: ConnectionQuotas;
   /** What the request handlers see of this broker (built here, handed to `handlers`). */
   readonly handlerContext: HandlerContext;
   private socketServer: SocketServer | null = null;
@@ -264,8 +272,27 @@ export class Broker {
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this.handlerContext);
     this.logManager.onLogDirFailure((failure) => this.onLogDirFailure(failure));
+    const quotaWindow: SampledStatConfig = {
+      samples: config.int("quota.window.num"),
+      windowMs: config.int("quota.window.size.seconds") * 1000,
+    };
+    this.connectionQuotas = new ConnectionQuotas({
+      connectionsMax: config.int("max.connections"),
+      connectionsPerIpMax: config.int("max.connections.per.ip"),
+      // Host names are resolved when the listeners open (listen()).
+      connectionsPerIpOverrides: new Map(),
+      quotaWindow,
+    });
+    this.quotas = new ClientQuotas({
+      window: quotaWindow,
+      clock: this.clock,
+      onIpQuota: (ip, rate) => this.applyIpConnectionRate(ip, rate),
+    });
     const handlers = fields.handlers(this.handlerContext);
-    this.dispatcher = new RequestDispatcher(handlers, this.log.child("requests"), { heldUntilOpen: true });
+    this.dispatcher = new RequestDispatcher(handlers, this.log.child("requests"), {
+      heldUntilOpen: true,
+      throttling: this.quotas,
+    });
     this.startedAtMs = this.clock.nowMs();
   }
 
@@ -407,6 +434,10 @@ export class Broker {
         connectionBufferedBytes: 0,
         connectionsAcceptedTotal: 0,
         connectionsRefusedTotal: 0,
+        connectionsRefusedByReason: {},
+        connectionsIdleClosedTotal: 0,
+        requestsQueued: 0,
+        requestQueueFullTotal: 0,
         bytesInTotal: 0,
         bytesOutTotal: 0,
         requestsTotal: 0,
@@ -418,6 +449,11 @@ export class Broker {
 
   /** Where clients reach this broker on a listener: the advertised endpoint with the bound port. */
   private async listen(): Promise<void> {
+    this.connectionQuotas.updateLimits({
+      connectionsPerIpOverrides: await resolveOverrides(
+        parseConnectionOverrides(this.config.string("max.connections.per.ip.overrides") ?? ""),
+      ),
+    });
     const server = new SocketServer({
       listeners: this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })),
       handler: this.dispatcher,
@@ -427,7 +463,8 @@ export class Broker {
         bufferedBytesMax: this.config.int("socket.connection.buffer.max.bytes"),
       },
       idleMsMax: this.config.int("connections.max.idle.ms"),
-      connectionsMax: this.config.int("max.connections"),
+      connectionQuotas: this.connectionQuotas,
+      requestsQueuedMax: this.config.int("queued.max.requests"),
       log: (level, message) => this.log.child("network")[level](message),
     });
     // Set first: a listener that fails to bind leaves the others bound, and stop() closes them.
@@ -439,6 +476,24 @@ export class Broker {
       const host = a.host === "" || a.host === "0.0.0.0" ? hostname() : a.host;
       return { name: a.name, host, port };
     });
+  }
+
+  /**
+   * A connection_creation_rate quota of an IP entity: an address, a host name (its addresses, as
+   * Kafka resolves it when the quota arrives) or the default (null).
+   */
+  private applyIpConnectionRate(ip: string | null, rate: number | null): void {
+    if (ip === null || isIP(ip) !== 0) {
+      this.connectionQuotas.updateIpConnectionRate(ip, rate);
+      return;
+    }
+    lookup(ip, { all: true }).then(
+      (addresses) => {
+        for (const a of addresses) this.connectionQuotas.updateIpConnectionRate(a.address, rate);
+      },
+      (error: unknown) =>
+        this.log.warn(`connection_creation_rate quota of ${ip} not applied: ${describeError(error)}`),
+    );
   }
 
   /** Where this broker reaches another for replication: its endpoint on the inter-broker listener. */
@@ -487,6 +542,7 @@ export class Broker {
   }
 
   private onMetadataChange(image: MetadataImage, changes: MetadataChanges, previous: MetadataImage): void {
+    this.quotas.apply(image.clientQuotas);
     this.replicaManager.applyChanges(replicaChanges(image, changes, previous), (topic) =>
       this.topicConfig(topic, image),
     );
@@ -610,6 +666,9 @@ function handlerContextOf(broker: Broker): HandlerContext {
     get producerIds() {
       return broker.producerIds;
     },
+    get quotas() {
+      return broker.quotas;
+    },
     config: broker.config,
     topicDefaults: broker.topicDefaults,
     log: broker.log,
@@ -617,6 +676,25 @@ function handlerContextOf(broker: Broker): HandlerContext {
     advertisedVersions: () => broker.dispatcher.advertisedVersions(),
   };
   return context;
+}
+
+/** max.connections.per.ip.overrides by address: host names resolved to all their addresses. */
+async function resolveOverrides(overrides: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+  const resolved = new Map<string, number>();
+  for (const [host, count] of overrides) {
+    if (isIP(host) !== 0) {
+      resolved.set(host, count);
+      continue;
+    }
+    try {
+      for (const a of await lookup(host, { all: true })) resolved.set(a.address, count);
+    } catch (error) {
+      throw new ConfigError(
+        `max.connections.per.ip.overrides: ${host} does not resolve (${describeError(error)})`,
+      );
+    }
+  }
+  return resolved;
 }
 
 /** The metadata changes in the replica manager's terms. */

@@ -55,6 +55,11 @@ export type FetchSessionBegin =
 export interface FetchSessionContext {
   /** The session id to return, once the results are known; filters results for incremental fetches. */
   finish(results: FetchPartitionResult[]): { sessionId: number; results: FetchPartitionResult[] };
+  /**
+   * The session id of an answer without partitions because a quota throttles the client (Kafka's
+   * getThrottledResponse): nothing is remembered as sent, and a new session is not created.
+   */
+  throttled(): number;
 }
 
 export class FetchSessionCache {
@@ -140,6 +145,7 @@ export class FetchSessionCache {
         for (const r of results) remember(session, r);
         return { sessionId: session.id, results };
       },
+      throttled: () => 0,
     };
   }
 
@@ -160,6 +166,7 @@ export class FetchSessionCache {
         });
         return { sessionId: session.id, results: changed };
       },
+      throttled: () => session.id,
     };
   }
 

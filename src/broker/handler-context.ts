@@ -10,6 +10,7 @@ import type { BoundListener } from "../network/index.js";
 import type { Partition, ReplicaManager } from "../replication/index.js";
 import type { LogConfig } from "../storage/index.js";
 import type { BrokerConfig } from "./broker-config.js";
+import type { ClientQuotas } from "./client-quotas.js";
 import type { ControllerForwarder } from "./controller-forwarder.js";
 import type { FetchSessionCache } from "./fetch-session.js";
 import type { ProducerIdManager } from "./producer-id-manager.js";
@@ -119,6 +120,11 @@ export interface BrokerSettings {
   readonly clock: Clock;
 }
 
+/** Client quotas: what Produce and Fetch record against producer_byte_rate and consumer_byte_rate. */
+export interface QuotaAccess {
+  readonly quotas: ClientQuotas;
+}
+
 /** One API's version range as ApiVersions advertises it. */
 export interface AdvertisedVersions {
   apiKey: number;
@@ -135,6 +141,7 @@ export interface HandlerContext
     GroupAccess,
     TopicAutoCreation,
     ProducerIdAccess,
+    QuotaAccess,
     BrokerSettings {
   /** What ApiVersions advertises: the APIs the dispatcher serves (known once it holds the handlers). */
   advertisedVersions(): AdvertisedVersions[];

@@ -49,7 +49,9 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
       records: records.map((r) => ({ key: r.key, value: r.value })),
       baseTimestamp: BigInt(this.options.clock.nowMs()),
     });
-    const info = replica.appendRecordsToLeader(batch, -1);
+    // Brook's own encoding: origin "coordinator" skips the producer checks and the record walk,
+    // as Kafka's group coordinator appends with AppendOrigin.COORDINATOR.
+    const info = replica.appendRecordsToLeader(batch, -1, "coordinator");
     // Committed offsets and group state count once every in-sync replica has them (acks=all).
     await replica.whenCommitted(info.lastOffset);
     return info.lastOffset;

@@ -20,6 +20,15 @@ export const REQUEST_LATENCY_BUCKETS_MS: readonly number[] = [
   0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
 ];
 
+/** Client quotas as the dispatcher applies them (ClientQuotas). */
+export interface RequestThrottling {
+  /**
+   * Called once per request handled, with the time its handler ran on the event loop: the
+   * throttle time to answer with (throttle_time_ms) and to mute the connection for, or 0.
+   */
+  throttleTimeMs(context: RequestContext, handlerMs: number): number;
+}
+
 /** Per-API request counters, read by the console and the metrics endpoint. */
 export interface RequestStats {
   count: number;
@@ -49,16 +58,23 @@ export class RequestDispatcher implements RequestHandler {
   private readonly onFatal: (error: AssertionError) => void;
   private opened: boolean;
   private readonly waiting: (() => void)[] = [];
+  private readonly throttling: RequestThrottling | null;
 
   constructor(
     handlers: readonly AnyApiHandler[],
     log: Logger,
-    options: { onFatal?: (error: AssertionError) => void; heldUntilOpen?: boolean } = {},
+    options: {
+      onFatal?: (error: AssertionError) => void;
+      heldUntilOpen?: boolean;
+      /** Client quotas: throttle times for responses, and muted connections (KIP-219). */
+      throttling?: RequestThrottling;
+    } = {},
   ) {
     for (const h of handlers) this.handlers.set(h.apiKey, h);
     this.log = log;
     this.onFatal = options.onFatal ?? crashProcess;
     this.opened = options.heldUntilOpen !== true;
+    this.throttling = options.throttling ?? null;
   }
 
   /** The ranges ApiVersions advertises: exactly the registered handlers. */
@@ -124,6 +140,8 @@ export class RequestDispatcher implements RequestHandler {
       connection,
       listenerName: connection.listenerName,
       receivedMs: performance.now(),
+      requestBytes: frame.length,
+      quota: { bandwidthThrottleMs: 0, requestQuotaExempt: false },
     };
     const handler = this.handlers.get(apiKey);
     if (handler === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
@@ -131,24 +149,47 @@ export class RequestDispatcher implements RequestHandler {
       return this.errorBody(handler, request, ErrorCode.UNSUPPORTED_VERSION, context);
     }
     let result: unknown;
+    const startedMs = performance.now();
     try {
       result = handler.handle(request, context);
     } catch (error) {
-      return this.failed(handler, request, context, error);
+      return this.failed(handler, request, context, error, performance.now() - startedMs);
     }
+    // The handler's time on the event loop: what request_percentage measures (its waits are not).
+    const handlerMs = performance.now() - startedMs;
     if (result instanceof Promise) {
       return result.then(
-        (value) => this.finish(context, value),
-        (error: unknown) => this.failed(handler, request, context, error),
+        (value) => this.finish(context, value, handlerMs),
+        (error: unknown) => this.failed(handler, request, context, error, handlerMs),
       );
     }
-    return this.finish(context, result);
+    return this.finish(context, result, handlerMs);
   }
 
-  private finish(context: RequestContext, result: unknown): ResponseChunks {
+  private finish(context: RequestContext, result: unknown, handlerMs: number): ResponseChunks {
     this.count(context, false);
-    if (result === NO_RESPONSE) return null;
-    return this.encode(context, result);
+    const throttleMs = this.throttle(context, handlerMs);
+    const lease = context.lease;
+    if (result === NO_RESPONSE) {
+      lease?.release();
+      return null;
+    }
+    const chunks = this.encode(context, withThrottleTime(result, throttleMs));
+    if (lease !== undefined) {
+      if (chunks === null) lease.release();
+      else (chunks as Buffer[] & { onWritten?: () => void }).onWritten = () => lease.release();
+    }
+    return chunks;
+  }
+
+  /**
+   * The request's throttle time under the client quotas; the connection is muted for it once the
+   * response is on its way (KIP-219: the answer is not delayed, the client's next requests are).
+   */
+  private throttle(context: RequestContext, handlerMs: number): number {
+    const throttleMs = this.throttling?.throttleTimeMs(context, handlerMs) ?? 0;
+    if (throttleMs > 0) context.connection.throttle(throttleMs);
+    return throttleMs;
   }
 
   private failed(
@@ -156,8 +197,11 @@ export class RequestDispatcher implements RequestHandler {
     request: unknown,
     context: RequestContext,
     error: unknown,
+    handlerMs: number,
   ): ResponseChunks {
     this.count(context, true);
+    // The error body references nothing the handler read.
+    context.lease?.release();
     if (error instanceof AssertionError) {
       this.log.error(
         `${apiSpec(context.apiKey)?.name} v${context.apiVersion} broke an invariant: ${describeError(error)}`,
@@ -171,7 +215,7 @@ export class RequestDispatcher implements RequestHandler {
       );
       if (error instanceof Error && error.stack !== undefined) this.log.debug(error.stack);
     }
-    return this.errorBody(handler, request, errorCode, context);
+    return this.errorBody(handler, request, errorCode, context, this.throttle(context, handlerMs));
   }
 
   /**
@@ -185,9 +229,13 @@ export class RequestDispatcher implements RequestHandler {
     request: unknown,
     errorCode: number,
     context: RequestContext,
+    throttleMs = 0,
   ): ResponseChunks {
     if (handler?.errorResponse !== undefined)
-      return this.encode(context, handler.errorResponse(request, errorCode, context));
+      return this.encode(
+        context,
+        withThrottleTime(handler.errorResponse(request, errorCode, context), throttleMs),
+      );
     throw new ProtocolDecodeError(
       `${apiSpec(context.apiKey)?.name} v${context.apiVersion} cannot be answered with ${errorName(errorCode)}; closing the connection`,
       "BRK_ERR_PROTOCOL_VERSION",
@@ -234,6 +282,12 @@ export class RequestDispatcher implements RequestHandler {
     );
     return w.toChunks();
   }
+}
+
+/** The response with its throttle_time_ms set (a copy: handlers may return shared objects). */
+function withThrottleTime(body: unknown, throttleMs: number): unknown {
+  if (throttleMs <= 0 || typeof body !== "object" || body === null) return body;
+  return { ...body, throttleTimeMs: throttleMs };
 }
 
 /** A broken invariant ends the process (or, in-process, fails the test that caused it) loudly. */

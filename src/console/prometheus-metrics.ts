@@ -1,4 +1,5 @@
 import { type Broker, REQUEST_LATENCY_BUCKETS_MS } from "../broker/index.js";
+import { ConnectionRefusalReason } from "../network/index.js";
 import { brookVersion } from "./brook-version.js";
 import { logDirInfo } from "./cluster-api.js";
 import {
@@ -112,8 +113,29 @@ function networkFamilies(broker: Broker): MetricFamily[] {
     family(
       "brook_network_connections_refused_total",
       "counter",
-      "Connections refused at max.connections.",
-      one(n.connectionsRefusedTotal),
+      "Connections refused or closed by a limit, by reason: max.connections, max.connections.per.ip, connection_creation_rate.",
+      REFUSAL_REASONS.map((reason) => ({
+        labels: { reason },
+        value: n.connectionsRefusedByReason[reason] ?? 0,
+      })),
+    ),
+    family(
+      "brook_network_connections_idle_closed_total",
+      "counter",
+      "Connections closed after connections.max.idle.ms without activity.",
+      one(n.connectionsIdleClosedTotal),
+    ),
+    family(
+      "brook_network_requests_queued",
+      "gauge",
+      "Requests read and not answered, except those waiting in purgatory (long polls, acks=all): what queued.max.requests limits.",
+      one(n.requestsQueued),
+    ),
+    family(
+      "brook_network_request_queue_full_total",
+      "counter",
+      "Times the request queue reached queued.max.requests and the broker stopped reading from clients.",
+      one(n.requestQueueFullTotal),
     ),
     family(
       "brook_network_bytes_in_total",
@@ -126,6 +148,66 @@ function networkFamilies(broker: Broker): MetricFamily[] {
       "counter",
       "Bytes written to Kafka client sockets.",
       one(n.bytesOutTotal),
+    ),
+  ];
+}
+
+const REFUSAL_REASONS = Object.values(ConnectionRefusalReason);
+
+/** Clients given per-client quota series in one scrape, per kind of quota. */
+export const QUOTA_SERIES_MAX = 10_000;
+
+/**
+ * Kafka's client quota metrics: MBeans `kafka.server:type=<Produce|Fetch|Request>,user=<u>,client-id=<c>`
+ * with the attributes byte-rate (request-time for Request) and throttle-time, as the JMX exporter's
+ * example Kafka rules name them (`kafka_server_quota_<attribute>` with the labels resource, user and
+ * clientId); plus Brook's counters of throttled responses. Series exist once a quota of the kind was set.
+ */
+function quotaFamilies(broker: Broker): MetricFamily[] {
+  const nowMs = broker.clock.monotonicMs();
+  const byteRate: MetricSample[] = [];
+  const requestTime: MetricSample[] = [];
+  const throttleTime: MetricSample[] = [];
+  for (const manager of broker.quotas.managers) {
+    let count = 0;
+    for (const c of manager.clients(nowMs)) {
+      if (++count > QUOTA_SERIES_MAX) break;
+      const labels = { resource: manager.type, user: c.tags.user, clientId: c.tags.clientId };
+      (manager.type === "Request" ? requestTime : byteRate).push({ labels, value: c.rate });
+      throttleTime.push({ labels, value: c.throttleTimeMs });
+    }
+  }
+  const managers = broker.quotas.managers;
+  return [
+    family(
+      "kafka_server_quota_byte_rate",
+      "gauge",
+      "Bytes per second a client produces or fetches, over the quota windows (kafka.server:type=Produce|Fetch,user=,client-id= byte-rate).",
+      byteRate,
+    ),
+    family(
+      "kafka_server_quota_request_time",
+      "gauge",
+      "Percent of the event loop a client's requests take, over the quota windows (kafka.server:type=Request,user=,client-id= request-time).",
+      requestTime,
+    ),
+    family(
+      "kafka_server_quota_throttle_time",
+      "gauge",
+      "Average throttle time in ms of a client's throttled responses over the last minute (kafka.server:type=Produce|Fetch|Request,user=,client-id= throttle-time).",
+      throttleTime,
+    ),
+    family(
+      "brook_quota_throttled_responses_total",
+      "counter",
+      "Responses sent with a throttle time (the connection then muted), by the quota that set it.",
+      managers.map((m) => ({ labels: { resource: m.type }, value: m.throttledTotal })),
+    ),
+    family(
+      "brook_quota_throttle_seconds_total",
+      "counter",
+      "Throttle time given to clients, by the quota that set it.",
+      managers.map((m) => ({ labels: { resource: m.type }, value: m.throttleMsTotal / 1000 })),
     ),
   ];
 }
@@ -419,6 +501,7 @@ export async function collectMetricFamilies(
     ...processFamilies(broker),
     ...networkFamilies(broker),
     ...requestFamilies(broker),
+    ...quotaFamilies(broker),
     ...partitionFamilies(broker),
     ...kafkaFamilies(broker),
     ...(await groupFamilies(broker, groups)),

@@ -20,12 +20,14 @@ export interface StaticAsset {
 
 /**
  * Where the page's files are: `static/` beside this module (dist/src/console/static, which the
- * build copies; src/console/static when run from source), else the source folder seen from dist
- * (a build made with plain `tsc`, which copies nothing). Null when neither exists.
+ * build copies; src/console/static when run from source), the same folder seen from the bundle
+ * (dist/src/cli/brook.js, where this module's code ends up), else the source folder seen from dist
+ * (a build made with plain `tsc`, which copies nothing). Null when none exists.
  */
 export function findStaticDir(): string | null {
   const candidates = [
     new URL("./static/", import.meta.url),
+    new URL("../console/static/", import.meta.url),
     new URL("../../../src/console/static/", import.meta.url),
   ];
   for (const url of candidates) {

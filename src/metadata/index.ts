@@ -4,6 +4,17 @@ export {
   type BrokerLifecycleState,
 } from "./broker-lifecycle.js";
 export {
+  type ClientQuotaEntity,
+  ClientQuotaEntityType,
+  type ClientQuotaEntry,
+  type ClientQuotaFilterComponent,
+  ClientQuotaMatchType,
+  type ClientQuotas,
+  clientQuotaEntityKey,
+  describeClientQuotas,
+  isKnownEntityType,
+} from "./client-quotas-image.js";
+export {
   decideAlterPartition,
   decideIsrChanges,
   type IsrChangeRequest,
@@ -14,6 +25,14 @@ export {
   type MembershipOptions,
   reconcileMembership,
 } from "./controller/broker-membership.js";
+export {
+  alterClientQuotas,
+  type ClientQuotaAlteration,
+  type ClientQuotaAlterationResult,
+  entityText,
+  IP_QUOTA_KEYS,
+  USER_CLIENT_QUOTA_KEYS,
+} from "./controller/client-quota-control.js";
 export {
   ClusterController,
   type ControllerDefaults,
@@ -64,6 +83,7 @@ export { MetadataLoader, type MetadataPublisher } from "./metadata-loader.js";
 export { decodeMetadataRecordValue, encodeMetadataRecordValue } from "./metadata-record-codec.js";
 export {
   type BrokerEndpoint,
+  type ClientQuotaEntityData,
   ConfigResourceType,
   type MetadataRecord,
   NO_LEADER,

@@ -1,5 +1,6 @@
 import { assert } from "../base/index.js";
 import type { Uuid } from "../protocol/index.js";
+import { type ClientQuotaEntry, clientQuotaEntityKey } from "./client-quotas-image.js";
 import {
   type BrokerRegistration,
   MetadataImage,
@@ -30,6 +31,8 @@ export interface MetadataChanges {
   readonly brokers: ReadonlySet<number>;
   /** Config resources changed, as `${resourceType}:${resourceName}`. */
   readonly configs: ReadonlySet<string>;
+  /** Client quota entities whose quotas changed (clientQuotaEntityKey); absent when none did. */
+  readonly clientQuotas?: ReadonlySet<string>;
 }
 
 export class MetadataDelta {
@@ -42,11 +45,13 @@ export class MetadataDelta {
   private configs: Map<ConfigResourceType, Map<string, Map<string, string>>> | null = null;
   private nextProducerId: bigint;
   private features: Map<string, number> | null = null;
+  private clientQuotas: Map<string, ClientQuotaEntry> | null = null;
   private snapshot = false;
   private readonly changedTopics = new Map<Uuid, Set<number>>();
   private readonly removedTopics = new Map<Uuid, string>();
   private readonly changedBrokers = new Set<number>();
   private readonly changedConfigs = new Set<string>();
+  private readonly changedClientQuotas = new Set<string>();
 
   constructor(base: MetadataImage) {
     this.base = base;
@@ -86,6 +91,7 @@ export class MetadataDelta {
       removedTopics: this.removedTopics,
       brokers: this.changedBrokers,
       configs: this.changedConfigs,
+      ...(this.changedClientQuotas.size > 0 ? { clientQuotas: this.changedClientQuotas } : {}),
     };
   }
 
@@ -148,6 +154,9 @@ export class MetadataDelta {
       }
       case "Config":
         this.replayConfig(record.resourceType, record.resourceName, record.name, record.value);
+        return;
+      case "ClientQuota":
+        this.replayClientQuota(record);
         return;
       case "ProducerIds":
         assert(record.nextProducerId >= this.nextProducerId, "producer id blocks only move forward");
@@ -215,6 +224,23 @@ export class MetadataDelta {
     else byResource.set(resource, current);
   }
 
+  /** As Kafka's ClientQuotaDelta: a removal of the last value drops the entity. */
+  private replayClientQuota(record: Extract<MetadataRecord, { type: "ClientQuota" }>): void {
+    const entity = new Map(record.entity.map((e) => [e.entityType, e.entityName] as const));
+    assert(
+      entity.size > 0 && entity.size === record.entity.length,
+      "a client quota entity names each type once",
+    );
+    const key = clientQuotaEntityKey(entity);
+    if (this.clientQuotas === null) this.clientQuotas = new Map(this.base.clientQuotas);
+    const values = new Map(this.clientQuotas.get(key)?.values ?? []);
+    if (record.remove) values.delete(record.key);
+    else values.set(record.key, record.value);
+    if (values.size === 0) this.clientQuotas.delete(key);
+    else this.clientQuotas.set(key, { entity, values });
+    this.changedClientQuotas.add(key);
+  }
+
   private mutableBrokers(): Map<number, BrokerRegistration> {
     if (this.brokers === null) this.brokers = new Map(this.base.brokers);
     return this.brokers;
@@ -272,6 +298,7 @@ export class MetadataDelta {
       configs: this.configs ?? this.base.configs,
       nextProducerId: this.nextProducerId,
       features: this.features ?? this.base.features,
+      clientQuotas: this.clientQuotas ?? this.base.clientQuotas,
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { Uuid } from "../protocol/index.js";
+import type { ClientQuotas } from "./client-quotas-image.js";
 import type { BrokerEndpoint, ConfigResourceType } from "./metadata-records.js";
 
 export interface BrokerRegistration {
@@ -42,6 +43,8 @@ export class MetadataImage {
   readonly configs: ReadonlyMap<ConfigResourceType, ReadonlyMap<string, ReadonlyMap<string, string>>>;
   readonly nextProducerId: bigint;
   readonly features: ReadonlyMap<string, number>;
+  /** Client quotas by entity (clientQuotaEntityKey). */
+  readonly clientQuotas: ClientQuotas;
 
   constructor(fields: {
     offset: bigint;
@@ -51,6 +54,7 @@ export class MetadataImage {
     configs: ReadonlyMap<ConfigResourceType, ReadonlyMap<string, ReadonlyMap<string, string>>>;
     nextProducerId: bigint;
     features: ReadonlyMap<string, number>;
+    clientQuotas: ClientQuotas;
   }) {
     this.offset = fields.offset;
     this.brokers = fields.brokers;
@@ -59,6 +63,7 @@ export class MetadataImage {
     this.configs = fields.configs;
     this.nextProducerId = fields.nextProducerId;
     this.features = fields.features;
+    this.clientQuotas = fields.clientQuotas;
   }
 
   static readonly EMPTY = new MetadataImage({
@@ -69,6 +74,7 @@ export class MetadataImage {
     configs: new Map(),
     nextProducerId: 0n,
     features: new Map(),
+    clientQuotas: new Map(),
   });
 
   topic(name: string): TopicImage | undefined {

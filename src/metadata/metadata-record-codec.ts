@@ -93,6 +93,17 @@ function toWire(record: MetadataRecord): WireRecordInput {
           value: record.value,
         },
       };
+    case "ClientQuota":
+      return {
+        type: "ClientQuotaRecord",
+        version: 0,
+        data: {
+          entity: record.entity.map((e) => ({ entityType: e.entityType, entityName: e.entityName })),
+          key: record.key,
+          value: record.value,
+          remove: record.remove,
+        },
+      };
     case "ProducerIds":
       return {
         type: "ProducerIdsRecord",
@@ -114,7 +125,7 @@ function toWire(record: MetadataRecord): WireRecordInput {
   }
 }
 
-/** Records Brook does not act on yet (ACLs, quotas, SCRAM) decode to null and are skipped. */
+/** Records Brook does not act on yet (ACLs, SCRAM) decode to null and are skipped. */
 function fromWire(record: WireRecord): MetadataRecord | null {
   switch (record.type) {
     case "RegisterBrokerRecord": {
@@ -182,6 +193,14 @@ function fromWire(record: WireRecord): MetadataRecord | null {
         d.resourceType === ConfigResourceType.topic ? ConfigResourceType.topic : ConfigResourceType.broker;
       return { type: "Config", resourceType, resourceName: d.resourceName, name: d.name, value: d.value };
     }
+    case "ClientQuotaRecord":
+      return {
+        type: "ClientQuota",
+        entity: record.data.entity.map((e) => ({ entityType: e.entityType, entityName: e.entityName })),
+        key: record.data.key,
+        value: record.data.value,
+        remove: record.data.remove,
+      };
     case "ProducerIdsRecord":
       return {
         type: "ProducerIds",

@@ -15,6 +15,12 @@ export interface BrokerEndpoint {
   securityProtocol: number;
 }
 
+/** One part of a client quota entity: its type (user, client-id, ip) and name (null: the default). */
+export interface ClientQuotaEntityData {
+  entityType: string;
+  entityName: string | null;
+}
+
 export type MetadataRecord =
   | {
       type: "RegisterBroker";
@@ -61,6 +67,14 @@ export type MetadataRecord =
       resourceName: string;
       name: string;
       value: string | null;
+    }
+  | {
+      /** Sets (or removes) one quota of a client quota entity (Kafka's ClientQuotaRecord). */
+      type: "ClientQuota";
+      entity: ClientQuotaEntityData[];
+      key: string;
+      value: number;
+      remove: boolean;
     }
   | { type: "ProducerIds"; brokerId: number; brokerEpoch: bigint; nextProducerId: bigint }
   | { type: "FeatureLevel"; name: string; featureLevel: number }

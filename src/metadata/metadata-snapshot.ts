@@ -4,7 +4,7 @@ import type { ConfigResourceType, MetadataRecord } from "./metadata-records.js";
 
 /**
  * The records that rebuild an image from nothing, as KRaft writes a snapshot: features, brokers
- * (with their fencing), topics with their partitions as they are now, configs, and the next
+ * (with their fencing), topics with their partitions as they are now, configs, client quotas, and the next
  * producer id. Replaying them over the empty image gives an equal image (see imageFromSnapshot).
  */
 export function snapshotRecords(image: MetadataImage): MetadataRecord[] {
@@ -50,6 +50,17 @@ export function snapshotRecords(image: MetadataImage): MetadataRecord[] {
           value,
         });
       }
+    }
+  }
+  for (const { entity, values } of image.clientQuotas.values()) {
+    for (const [key, value] of values) {
+      records.push({
+        type: "ClientQuota",
+        entity: [...entity].map(([entityType, entityName]) => ({ entityType, entityName })),
+        key,
+        value,
+        remove: false,
+      });
     }
   }
   if (image.nextProducerId > 0n) {

@@ -1,9 +1,15 @@
 import type { Socket } from "node:net";
+import { assert } from "../base/index.js";
 import type { FrameBufferPool } from "./frame-buffer-pool.js";
 import { FrameReader } from "./frame-reader.js";
+import type { RequestQueue } from "./request-queue.js";
 
-/** What a request handler gives back: response chunks (without the size prefix), or nothing. */
-export type ResponseChunks = readonly Buffer[] | null;
+/**
+ * What a request handler gives back: response chunks (without the size prefix), or nothing.
+ * `onWritten`, when set, is called once the socket has taken the last chunk (its memory may then be
+ * reused); never when the connection closes first.
+ */
+export type ResponseChunks = (readonly Buffer[] & { onWritten?: () => void }) | null;
 
 /** The broker side of the network: turns one request frame into one response. */
 export interface RequestHandler {
@@ -58,7 +64,10 @@ interface Slot {
  * (pipelining), and responses leave in the order of their requests, whatever order they complete
  * in: a slot per request is queued and the queue is flushed from its head.
  *
- * Invariant: `slots` holds exactly the requests read and not yet written back, in arrival order.
+ * Reading pauses (the socket is paused, so TCP pushes back on the client) while too many of its
+ * requests are in flight, too many bytes are held for it, the broker's request queue is full, or
+ * the connection is throttled by a quota (KIP-219: the response goes at once, then the channel is
+ * muted for the throttle time).
  *
  * Memory: what a connection holds is bounded, however slowly its client reads (or however many
  * requests it pipelines without reading): reading pauses while it has `inFlightRequestsMax`
@@ -66,6 +75,9 @@ interface Slot {
  * waiting for an earlier one, and bytes queued in the socket), and resumes when the client drains
  * them; TCP then pushes back on the client. So a connection holds at most about that limit plus
  * one request and one response (and a socket chunk being read).
+ *
+ * Invariants: `slots` holds exactly the requests read and not yet written back, in arrival order;
+ * `queuedCount` of them are counted in the shared request queue (the others are parked).
  */
 export class Connection {
   readonly id: string;
@@ -87,6 +99,12 @@ export class Connection {
   private reading = false;
   /** Bytes of the requests being handled and of finished responses waiting in `slots`. */
   private heldBytes = 0;
+  private readonly requestQueue: RequestQueue | null;
+  /** Requests of this connection counted in `requestQueue` (in flight and not parked). */
+  private queuedCount = 0;
+  /** Monotonic time until which a quota mutes the connection (reads nothing). */
+  private throttledUntilMs = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
   requestCount = 0;
   bytesIn = 0;
   bytesOut = 0;
@@ -101,6 +119,8 @@ export class Connection {
     nowMs: number;
     /** Recycled buffers for frames the handler releases on completion (shared by a server's connections). */
     framePool?: FrameBufferPool;
+    /** The broker's request queue (queued.max.requests), shared by a server's connections. */
+    requestQueue?: RequestQueue;
   }) {
     this.id = options.id;
     this.socket = options.socket;
@@ -110,6 +130,8 @@ export class Connection {
     this.limits = options.limits;
     this.events = options.events;
     this.lastActiveMs = options.nowMs;
+    this.requestQueue = options.requestQueue ?? null;
+    this.requestQueue?.register(this);
     const handler = options.handler;
     this.framePool = options.framePool ?? null;
     this.reader = new FrameReader(options.limits.requestBytesMax, {
@@ -132,9 +154,84 @@ export class Connection {
       this.closed = true;
       this.slots.length = 0;
       this.heldBytes = 0;
+      this.leaveQueue();
       this.reader.discard();
       this.events.onClose(this);
     });
+    // A connection that arrives while the broker's queue is full waits like the others.
+    if (this.requestQueue?.full === true) this.updateFlowControl();
+  }
+
+  /** Whether a quota mutes the connection now. */
+  get isThrottled(): boolean {
+    return this.throttledUntilMs > performance.now();
+  }
+
+  /**
+   * Mutes the connection for `ms` (a quota's throttle time, KIP-219): nothing more is read from it
+   * until then; responses still leave. A longer throttle extends the mute, a shorter one changes
+   * nothing.
+   */
+  throttle(ms: number): void {
+    if (this.closed || !(ms > 0)) return;
+    const until = performance.now() + ms;
+    if (until <= this.throttledUntilMs) return;
+    this.throttledUntilMs = until;
+    this.armThrottleTimer(ms);
+    this.updateFlowControl();
+  }
+
+  private armThrottleTimer(ms: number): void {
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      // Timers round to whole milliseconds: one that fires a little early waits the rest.
+      const remainingMs = this.throttledUntilMs - performance.now();
+      if (remainingMs > 1) {
+        this.armThrottleTimer(remainingMs);
+        return;
+      }
+      this.throttledUntilMs = 0;
+      this.updateFlowControl();
+    }, ms);
+    this.throttleTimer.unref();
+  }
+
+  /**
+   * Takes one of this connection's requests out of the broker's request queue while it waits for
+   * something outside the broker (a long poll, replicas): Kafka's purgatory. The returned function
+   * puts it back; call it before the request completes.
+   */
+  park(): () => void {
+    if (this.requestQueue === null || this.queuedCount === 0) return () => {};
+    this.queuedCount--;
+    this.requestQueue.dequeue();
+    let parked = true;
+    return () => {
+      if (!parked) return;
+      parked = false;
+      if (this.closed || this.requestQueue === null) return;
+      this.queuedCount++;
+      this.requestQueue.enqueue();
+    };
+  }
+
+  /** This connection's requests leave the broker's queue (the connection closed). */
+  private leaveQueue(): void {
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
+    this.throttleTimer = null;
+    if (this.requestQueue === null) return;
+    this.requestQueue.forget(this);
+    this.requestQueue.dequeue(this.queuedCount);
+    this.queuedCount = 0;
+  }
+
+  /** One request of this connection was answered (or dropped): it leaves the broker's queue. */
+  private requestDone(): void {
+    if (this.requestQueue === null || this.closed) return;
+    assert(this.queuedCount > 0, "a request completes after it was queued and unparked");
+    this.queuedCount--;
+    this.requestQueue.dequeue();
   }
 
   get inFlightCount(): number {
@@ -196,6 +293,10 @@ export class Connection {
     const slot: Slot = { done: false, response: null, bytes: frame.length };
     this.heldBytes += slot.bytes;
     this.slots.push(slot);
+    if (this.requestQueue !== null) {
+      this.queuedCount++;
+      this.requestQueue.enqueue();
+    }
     let result: ResponseChunks | Promise<ResponseChunks>;
     try {
       result = this.handler.handle(frame, this);
@@ -225,6 +326,7 @@ export class Connection {
 
   private complete(slot: Slot, response: ResponseChunks): void {
     if (this.closed) return;
+    this.requestDone();
     slot.done = true;
     slot.response = response;
     // The request's bytes are let go; the response's are held until written.
@@ -254,7 +356,7 @@ export class Connection {
    * response, or the header part of a Fetch response) are copied into one buffer, so a typical
    * response is a single write; large chunks (record batches from the log) follow by reference.
    */
-  private writeFrame(chunks: readonly Buffer[]): void {
+  private writeFrame(chunks: readonly Buffer[] & { onWritten?: () => void }): void {
     let size = 0;
     for (const chunk of chunks) size += chunk.length;
     let copied = 0;
@@ -272,23 +374,40 @@ export class Connection {
       at += chunk.length;
     }
     const more = copied < chunks.length;
-    if (more) this.socket.cork();
-    this.socket.write(head);
-    for (let i = copied; i < chunks.length; i++) this.socket.write(chunks[i] as Buffer);
-    if (more) this.socket.uncork();
+    const onWritten = chunks.onWritten;
+    // Writes complete in order, so the last one's callback says every chunk was taken.
+    const done =
+      onWritten === undefined
+        ? undefined
+        : (error?: Error | null) => {
+            if (error === undefined || error === null) onWritten();
+          };
+    if (more) {
+      this.socket.cork();
+      this.socket.write(head);
+      const last = chunks.length - 1;
+      for (let i = copied; i < last; i++) this.socket.write(chunks[i] as Buffer);
+      this.socket.write(chunks[last] as Buffer, done);
+      this.socket.uncork();
+    } else {
+      this.socket.write(head, done);
+    }
     this.bytesOut += size + FRAME_PREFIX_BYTES;
   }
 
   private overloaded(): boolean {
     return (
+      this.requestQueue?.full === true ||
       this.slots.length >= this.limits.inFlightRequestsMax ||
-      this.heldBytes + this.socket.writableLength >= this.limits.bufferedBytesMax
+      this.heldBytes + this.socket.writableLength >= this.limits.bufferedBytesMax ||
+      this.throttledUntilMs > performance.now()
     );
   }
 
   /** Pauses the socket at the limits; resumes below them, first with the frames left unread. */
-  private updateFlowControl(): void {
+  updateFlowControl(): void {
     if (this.closed) return;
+    if (this.requestQueue?.full === true) this.requestQueue.block(this);
     const overloaded = this.overloaded();
     if (overloaded && !this.paused) {
       this.paused = true;
@@ -306,6 +425,7 @@ export class Connection {
     this.closed = true;
     this.slots.length = 0;
     this.heldBytes = 0;
+    this.leaveQueue();
     this.socket.destroy();
   }
 }

@@ -6,6 +6,14 @@ export {
   type ResponseChunks,
 } from "./connection.js";
 export {
+  type Admission,
+  ConnectionQuotas,
+  type ConnectionQuotasConfig,
+  ConnectionRefusalReason,
+  IP_RATE_SENSORS_MAX,
+  normalizeAddress,
+} from "./connection-quotas.js";
+export {
   FRAME_POISON_BYTE,
   FRAME_POOL_BYTES_MAX,
   FRAME_POOL_CLASS_BYTES_MIN,
@@ -19,6 +27,7 @@ export {
   type FrameSink,
   InvalidFrameSizeError,
 } from "./frame-reader.js";
+export { type QueueReader, RequestQueue } from "./request-queue.js";
 export {
   type BoundListener,
   CONNECTION_LOG_LINES_PER_REASON,

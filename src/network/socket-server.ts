@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Connection, type ConnectionLimits, type RequestHandler } from "./connection.js";
+import { ConnectionQuotas, normalizeAddress } from "./connection-quotas.js";
 import { FrameBufferPool } from "./frame-buffer-pool.js";
+import { RequestQueue } from "./request-queue.js";
 
 export interface ListenerSpec {
   /** Kafka's listener name (PLAINTEXT, CONTROLLER, ...). */
@@ -23,8 +25,16 @@ export interface NetworkStats {
   /** Bytes the open connections hold now: requests in flight and responses not yet sent. */
   connectionBufferedBytes: number;
   connectionsAcceptedTotal: number;
-  /** Connections refused because max.connections was reached. */
+  /** Connections refused or closed by a limit, all reasons together. */
   connectionsRefusedTotal: number;
+  /** The same by reason: max.connections, max.connections.per.ip, connection_creation_rate. */
+  connectionsRefusedByReason: Readonly<Record<string, number>>;
+  /** Connections closed because they were idle for connections.max.idle.ms. */
+  connectionsIdleClosedTotal: number;
+  /** Requests in the broker's queue now (read, not answered, not parked). */
+  requestsQueued: number;
+  /** Times the queue reached queued.max.requests and the broker stopped reading. */
+  requestQueueFullTotal: number;
   /** Socket bytes read from and written to clients, frames and size prefixes included. */
   bytesInTotal: number;
   bytesOutTotal: number;
@@ -38,17 +48,19 @@ export interface SocketServerOptions {
   listeners: readonly ListenerSpec[];
   handler: RequestHandler;
   limits: ConnectionLimits;
-  /** connections.max.idle.ms: connections with nothing in flight for this long are closed. */
+  /** connections.max.idle.ms: connections with nothing in flight for this long are closed; negative: never. */
   idleMsMax: number;
-  /** Connections accepted at once, all listeners together (max.connections). */
-  connectionsMax: number;
+  /** Who may connect: max.connections, max.connections.per.ip (and overrides), per-IP connection rates; default no limit. */
+  connectionQuotas?: ConnectionQuotas;
+  /** queued.max.requests: requests queued in the broker, all connections together, before reading stops; default no limit. */
+  requestsQueuedMax?: number;
   log: (level: "info" | "warn" | "error", message: string) => void;
   /** Recycled buffers for request frames, all connections together; default a FrameBufferPool(). */
   framePool?: FrameBufferPool;
 }
 
 /**
- * Lines about single connections (closed for a bad frame, refused, reaped idle) logged per
+ * Lines about single connections (closed for a bad frame, reaped idle; refusals have RefusalLog) logged per
  * CONNECTION_LOG_WINDOW_MS at most: CONNECTION_LOG_LINES_PER_REASON for each reason (the message
  * with its numbers left out) and CONNECTION_LOG_LINES_PER_WINDOW in all; the rest are counted and
  * the count logged with the next line. A client that opens connections only to send garbage would
@@ -68,21 +80,44 @@ const CONNECTION_LOG_WINDOW_MS = 10_000;
 export class SocketServer {
   private readonly options: SocketServerOptions;
   private readonly servers: Server[] = [];
-  private readonly connections = new Set<Connection>();
+  /** Open connections and the address each was admitted for. */
+  private readonly connections = new Map<Connection, string>();
   private reaper: NodeJS.Timeout | null = null;
   private nextConnectionId = 0;
   // Counters of closed connections; open ones are summed when stats are read.
   private closedTotals = { bytesIn: 0, bytesOut: 0, requests: 0 };
-  private refusedTotal = 0;
+  private idleClosedTotal = 0;
+  /** Sockets over their address's connection rate, closed when their delay ends. */
+  private readonly delayedCloses = new Map<Socket, NodeJS.Timeout>();
+  private readonly refusalLog: RefusalLog;
   /** Connection log lines in the current window, and those left out since the last one logged. */
   private connectionLog = { windowStartMs: 0, lines: 0, suppressed: 0, byReason: new Map<string, number>() };
   readonly bound: BoundListener[] = [];
   /** Request frames assembled from several socket reads, for the APIs whose handler allows it. */
   readonly framePool: FrameBufferPool;
+  readonly connectionQuotas: ConnectionQuotas;
+  /** The broker's request queue (queued.max.requests), shared by the connections. */
+  readonly requestQueue: RequestQueue;
 
   constructor(options: SocketServerOptions) {
     this.options = options;
     this.framePool = options.framePool ?? new FrameBufferPool();
+    this.connectionQuotas =
+      options.connectionQuotas ??
+      new ConnectionQuotas({
+        connectionsMax: Number.POSITIVE_INFINITY,
+        connectionsPerIpMax: Number.POSITIVE_INFINITY,
+        connectionsPerIpOverrides: new Map(),
+        quotaWindow: { samples: 11, windowMs: 1000 },
+      });
+    this.refusalLog = new RefusalLog((message) => options.log("warn", message));
+    const queuedMax = options.requestsQueuedMax ?? Number.POSITIVE_INFINITY;
+    this.requestQueue = new RequestQueue(queuedMax, (queued) =>
+      this.refusalLog.note(
+        "queued.max.requests",
+        `${queued} requests are queued (queued.max.requests=${queuedMax}): reading from clients pauses until they are answered`,
+      ),
+    );
   }
 
   get connectionCount(): number {
@@ -95,7 +130,7 @@ export class SocketServer {
     let requests = this.closedTotals.requests;
     let paused = 0;
     let buffered = 0;
-    for (const c of this.connections) {
+    for (const c of this.connections.keys()) {
       bytesIn += c.bytesIn;
       bytesOut += c.bytesOut;
       requests += c.requestCount;
@@ -107,7 +142,11 @@ export class SocketServer {
       connectionsReadPaused: paused,
       connectionBufferedBytes: buffered,
       connectionsAcceptedTotal: this.nextConnectionId,
-      connectionsRefusedTotal: this.refusedTotal,
+      connectionsRefusedTotal: [...this.connectionQuotas.refusedTotals.values()].reduce((a, b) => a + b, 0),
+      connectionsRefusedByReason: Object.fromEntries(this.connectionQuotas.refusedTotals),
+      connectionsIdleClosedTotal: this.idleClosedTotal,
+      requestsQueued: this.requestQueue.queued,
+      requestQueueFullTotal: this.requestQueue.fullTotal,
       bytesInTotal: bytesIn,
       bytesOutTotal: bytesOut,
       requestsTotal: requests,
@@ -132,21 +171,37 @@ export class SocketServer {
       this.servers.push(server);
       this.bound.push({ ...spec, boundPort });
     }
-    const sweepMs = Math.max(10, Math.min(this.options.idleMsMax / 4, 30_000));
-    this.reaper = setInterval(() => this.reapIdle(), sweepMs);
-    this.reaper.unref();
+    // As Kafka's Selector: a negative connections.max.idle.ms keeps idle connections open.
+    if (this.options.idleMsMax >= 0) {
+      const sweepMs = Math.max(10, Math.min(this.options.idleMsMax / 4, 30_000));
+      this.reaper = setInterval(() => this.reapIdle(), sweepMs);
+      this.reaper.unref();
+    }
     return this.bound;
   }
 
   private accept(socket: Socket, listenerName: string): void {
-    if (this.connections.size >= this.options.connectionsMax) {
-      this.refusedTotal++;
-      this.logConnection(
-        "warn",
-        "max.connections reached",
-        `refusing connection from ${socket.remoteAddress}: max.connections reached`,
+    const address = normalizeAddress(socket.remoteAddress ?? "");
+    const admission = this.connectionQuotas.admit(address, performance.now());
+    if (admission.kind !== "accepted") {
+      this.refusalLog.note(
+        `${admission.reason} ${address}`,
+        `refusing connection from ${address} on ${listenerName}: ${admission.message}`,
       );
-      socket.destroy();
+      socket.on("error", () => {});
+      if (admission.kind === "refused") {
+        socket.destroy();
+        return;
+      }
+      // Kafka closes a connection over its address's rate only after the throttle time, so that
+      // the client does not reconnect at once; nothing is read from it meanwhile.
+      socket.pause();
+      const timer = setTimeout(() => {
+        this.delayedCloses.delete(socket);
+        socket.destroy();
+      }, admission.delayMs);
+      timer.unref();
+      this.delayedCloses.set(socket, timer);
       return;
     }
     const connection = new Connection({
@@ -156,6 +211,7 @@ export class SocketServer {
       handler: this.options.handler,
       limits: this.options.limits,
       framePool: this.framePool,
+      requestQueue: this.requestQueue,
       nowMs: performance.now(),
       events: {
         onClose: (c) => this.forget(c),
@@ -167,7 +223,7 @@ export class SocketServer {
           ),
       },
     });
-    this.connections.add(connection);
+    this.connections.set(connection, address);
   }
 
   /** Logs a line about one connection, unless its reason's or the window's share is used up (then counts it). */
@@ -196,8 +252,11 @@ export class SocketServer {
   }
 
   private forget(connection: Connection): void {
-    // stop() clears the set before sockets report their close: count each connection once.
-    if (!this.connections.delete(connection)) return;
+    // stop() clears the map before sockets report their close: count each connection once.
+    const address = this.connections.get(connection);
+    if (address === undefined) return;
+    this.connections.delete(connection);
+    this.connectionQuotas.release(address);
     this.closedTotals.bytesIn += connection.bytesIn;
     this.closedTotals.bytesOut += connection.bytesOut;
     this.closedTotals.requests += connection.requestCount;
@@ -205,13 +264,14 @@ export class SocketServer {
 
   private reapIdle(): void {
     const now = performance.now();
-    for (const connection of this.connections) {
+    for (const connection of this.connections.keys()) {
       if (connection.inFlightCount === 0 && now - connection.lastActiveMs > this.options.idleMsMax) {
         this.logConnection(
           "info",
           "idle",
           `closing idle connection ${connection.id} from ${connection.remoteAddress}`,
         );
+        this.idleClosedTotal++;
         connection.close();
       }
     }
@@ -224,7 +284,15 @@ export class SocketServer {
     const closing = this.servers.map(
       (server) => new Promise<void>((resolve) => server.close(() => resolve())),
     );
-    for (const connection of this.connections) connection.close();
+    for (const [connection, address] of this.connections) {
+      this.connectionQuotas.release(address);
+      connection.close();
+    }
+    for (const [socket, timer] of this.delayedCloses) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.delayedCloses.clear();
     this.connections.clear();
     await Promise.all(closing);
     this.servers.length = 0;
@@ -233,4 +301,36 @@ export class SocketServer {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Kafka logs each refused connection; a client in a reconnect loop would flood the log. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** Distinct refusal keys (reason and address) remembered; past it the oldest are forgotten. */
+const REFUSAL_LOG_KEYS_MAX = 1_000;
+
+/**
+ * Logs a refusal once per key (reason and address) per interval: the first at once, later ones
+ * counted and reported with the next line logged for that key.
+ */
+class RefusalLog {
+  private readonly write: (message: string) => void;
+  private readonly keys = new Map<string, { loggedAtMs: number; suppressed: number }>();
+
+  constructor(write: (message: string) => void) {
+    this.write = write;
+  }
+
+  note(key: string, message: string): void {
+    const nowMs = performance.now();
+    const entry = this.keys.get(key);
+    if (entry !== undefined && nowMs - entry.loggedAtMs < REFUSAL_LOG_INTERVAL_MS) {
+      entry.suppressed++;
+      return;
+    }
+    const suppressed = entry?.suppressed ?? 0;
+    this.keys.delete(key);
+    if (this.keys.size >= REFUSAL_LOG_KEYS_MAX) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(key, { loggedAtMs: nowMs, suppressed: 0 });
+    this.write(suppressed > 0 ? `${message} (and ${suppressed} more times since the last report)` : message);
+  }
 }

@@ -29,5 +29,7 @@ export {
   isrProposalAction,
   leaderEpochError,
   maximalIsr,
+  type ReadReplicaCandidate,
+  rackAwareReadReplica,
   truncationOffset,
 } from "./replica-rules.js";

@@ -1,6 +1,7 @@
-import { assert, type Clock } from "../base/index.js";
+import { assert, type BufferLease, type Clock } from "../base/index.js";
 import { ErrorCode, KafkaError, type Uuid } from "../protocol/index.js";
 import {
+  type AppendOrigin,
   DuplicateBatchError,
   type Log,
   type LogAppendInfo,
@@ -70,6 +71,11 @@ export class Partition {
   private readonly clock: Clock;
   private state: PartitionState;
   private readonly followers = new Map<number, FollowerProgress>();
+  /** Each follower's log start offset as its last fetch reported it (Fetch v5+), for DeleteRecords. */
+  private readonly followerLogStartOffsets = new Map<number, bigint>();
+  private lowWatermarkWaiters: { offset: bigint; resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** Consumer fetches this replica answered as a follower (KIP-392), for tests and metrics. */
+  consumerFetchesAsFollower = 0;
   /** The log end when this replica became leader of the current epoch. */
   private leaderEpochStartOffset = -1n;
   /** An ISR proposal sent to the controller and not yet committed (or refused). */
@@ -182,8 +188,13 @@ export class Partition {
         this.proposedIsr = null;
       for (const r of state.replicas)
         if (r !== this.localBrokerId && !this.followers.has(r)) this.addFollower(r, false);
-      for (const r of [...this.followers.keys()]) if (!state.replicas.includes(r)) this.followers.delete(r);
+      for (const r of [...this.followers.keys()]) {
+        if (state.replicas.includes(r)) continue;
+        this.followers.delete(r);
+        this.followerLogStartOffsets.delete(r);
+      }
       this.maybeAdvanceHighWatermark();
+      this.maybeCompleteLowWatermarkWaiters();
     }
   }
 
@@ -195,6 +206,7 @@ export class Partition {
     this.leaderEpochStartOffset = this.log.logEndOffset;
     this.proposedIsr = null;
     this.followers.clear();
+    this.followerLogStartOffsets.clear();
     for (const r of this.state.replicas) {
       if (r !== this.localBrokerId) this.addFollower(r, this.state.isr.includes(r));
     }
@@ -210,11 +222,15 @@ export class Partition {
 
   private resign(): void {
     this.followers.clear();
+    this.followerLogStartOffsets.clear();
     this.proposedIsr = null;
     this.leaderEpochStartOffset = -1n;
     const waiters = this.hwWaiters;
     this.hwWaiters = [];
     for (const w of waiters) w.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    const lowWaiters = this.lowWatermarkWaiters;
+    this.lowWatermarkWaiters = [];
+    for (const w of lowWaiters) w.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER));
     this.notifyChange();
   }
 
@@ -252,9 +268,15 @@ export class Partition {
    * Appends a producer's batches. acks=all is refused before writing when the ISR is below
    * min.insync.replicas (NOT_ENOUGH_REPLICAS), as Kafka does. A retried idempotent batch that the
    * log already holds is not written again: the result carries the original batch's offsets (and
-   * batchCount 0), which Produce answers with NONE, as Kafka does.
+   * batchCount 0), which Produce answers with NONE, as Kafka does. `origin` is "client" for
+   * producers (their batches' records are walked) and "coordinator" for the group coordinator's
+   * own batches, as Kafka's AppendOrigin.
    */
-  appendRecordsToLeader(records: Buffer, requiredAcks: number): LogAppendInfo {
+  appendRecordsToLeader(
+    records: Buffer,
+    requiredAcks: number,
+    origin: AppendOrigin = "client",
+  ): LogAppendInfo {
     this.checkLeader();
     const minIsr = this.log.config.minInsyncReplicas;
     if (requiredAcks === -1 && !hasEnoughReplicas(this.state.isr, minIsr)) {
@@ -265,7 +287,7 @@ export class Partition {
     }
     let info: LogAppendInfo;
     try {
-      info = this.log.appendAsLeader(records, this.state.leaderEpoch);
+      info = this.log.appendAsLeader(records, this.state.leaderEpoch, { origin });
     } catch (error) {
       if (error instanceof DuplicateBatchError) return this.duplicateAppendInfo(error);
       throw error;
@@ -373,8 +395,20 @@ export class Partition {
     isolationLevel: number;
     minOneMessage: boolean;
     currentLeaderEpoch: number;
+    /** Where the records' memory is lent to (see LogReadRequest.lease). */
+    lease?: BufferLease;
+    /**
+     * A follower may answer (KIP-392: consumers that send Fetch v11+ read from the replica the
+     * leader pointed them to), up to its own high watermark.
+     */
+    followerMayServe?: boolean;
   }): LogReadResult {
-    this.checkLeader(options.currentLeaderEpoch);
+    if (options.followerMayServe === true && !this.isLeader) {
+      this.checkEpoch(options.currentLeaderEpoch);
+      this.consumerFetchesAsFollower++;
+    } else {
+      this.checkLeader(options.currentLeaderEpoch);
+    }
     const bound =
       options.isolationLevel === IsolationLevel.readCommitted ? this.lastStableOffset : this.highWatermark;
     return this.log.read({
@@ -382,6 +416,7 @@ export class Partition {
       maxBytes: options.maxBytes,
       maxOffset: bound,
       minOneMessage: options.minOneMessage,
+      ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
   }
 
@@ -399,6 +434,9 @@ export class Partition {
     lastFetchedEpoch: number;
     currentLeaderEpoch: number;
     maxBytes: number;
+    lease?: BufferLease;
+    /** The follower's log start offset (Fetch v5+; -1 when not sent). */
+    logStartOffset?: bigint;
   }): { diverging: DivergingEpoch } | { read: LogReadResult } {
     this.checkLeader(options.currentLeaderEpoch);
     if (!this.state.replicas.includes(options.replicaId))
@@ -412,9 +450,46 @@ export class Partition {
       maxBytes: options.maxBytes,
       maxOffset: this.log.writtenEndOffset,
       minOneMessage: true,
+      ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
     this.updateFollowerFetchState(options.replicaId, options.fetchOffset, options.replicaEpoch);
+    if (options.logStartOffset !== undefined && options.logStartOffset >= 0n) {
+      this.followerLogStartOffsets.set(options.replicaId, options.logStartOffset);
+      this.maybeCompleteLowWatermarkWaiters();
+    }
     return { read };
+  }
+
+  /**
+   * The smallest log start offset over this leader and the in-sync followers that reported theirs
+   * (Kafka's lowWatermarkIfLeader, which counts the followers on live brokers: a dead broker leaves
+   * the ISR when it is fenced, so the ISR stands for them here): below it, no replica holds records.
+   */
+  get lowWatermark(): bigint {
+    let low = this.log.logStartOffset;
+    for (const [id, offset] of this.followerLogStartOffsets)
+      if (this.state.isr.includes(id) && offset < low) low = offset;
+    return low;
+  }
+
+  /**
+   * Resolves once every replica that reports its log start offset has moved it to `offset` or
+   * beyond (DeleteRecords waits for this, as Kafka's DelayedDeleteRecords does); rejects with
+   * NOT_LEADER_OR_FOLLOWER when this broker stops leading first.
+   */
+  whenLowWatermarkReaches(offset: bigint): Promise<void> {
+    if (!this.isLeader) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    if (this.lowWatermark >= offset) return Promise.resolve();
+    return new Promise((resolve, reject) => this.lowWatermarkWaiters.push({ offset, resolve, reject }));
+  }
+
+  private maybeCompleteLowWatermarkWaiters(): void {
+    if (this.lowWatermarkWaiters.length === 0) return;
+    const low = this.lowWatermark;
+    const ready = this.lowWatermarkWaiters.filter((w) => w.offset <= low);
+    if (ready.length === 0) return;
+    this.lowWatermarkWaiters = this.lowWatermarkWaiters.filter((w) => w.offset > low);
+    for (const w of ready) w.resolve();
   }
 
   /** Kafka's follower bookkeeping on each fetch (Replica.updateFetchStateOrThrow). */
@@ -500,6 +575,18 @@ export class Partition {
   updateFollowerHighWatermark(leaderHighWatermark: bigint): void {
     const next = followerHighWatermark(leaderHighWatermark, this.log.logEndOffset, this.log.highWatermark);
     if (next > this.log.highWatermark) this.setHighWatermark(next);
+  }
+
+  /**
+   * A follower takes the leader's log start offset (moved by DeleteRecords or the leader's
+   * retention), as Kafka's fetcher does after each fetch: otherwise records deleted on the leader
+   * would come back when this replica leads. Never past this replica's own high watermark, as
+   * Kafka's log refuses a start offset there.
+   */
+  updateFollowerLogStartOffset(leaderLogStartOffset: bigint): void {
+    const hw = this.log.highWatermark;
+    const target = leaderLogStartOffset < hw ? leaderLogStartOffset : hw;
+    if (target > this.log.logStartOffset) this.log.deleteRecordsBefore(target);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { type Clock, describeError, type Logger, type Timers } from "../base/index.js";
+import { AssertionError, type Clock, describeError, type Logger, type Timers } from "../base/index.js";
 import type { BrokerConnections, BrokerEndpoint } from "../client/index.js";
 import {
   ApiKey,
@@ -60,6 +60,7 @@ export class ReplicaFetcher {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly timers: Timers;
+  private readonly onFatal: (error: AssertionError) => void;
   private readonly partitions = new Map<string, FetchedPartition>();
   private running = false;
   private stopped = false;
@@ -76,6 +77,11 @@ export class ReplicaFetcher {
     log: Logger;
     clock: Clock;
     timers: Timers;
+    /**
+     * A broken invariant (an AssertionError from the partition or the log): the replica's state
+     * can no longer be trusted, so it is not retried; by default the process stops loudly.
+     */
+    onFatal?: (error: AssertionError) => void;
   }) {
     this.sourceBrokerId = options.sourceBrokerId;
     this.endpoint = options.endpoint;
@@ -86,6 +92,7 @@ export class ReplicaFetcher {
     this.log = options.log;
     this.clock = options.clock;
     this.timers = options.timers;
+    this.onFatal = options.onFatal ?? crashProcess;
   }
 
   get size(): number {
@@ -137,6 +144,11 @@ export class ReplicaFetcher {
       try {
         await this.fetchOnce(endpoint, due);
       } catch (error) {
+        if (error instanceof AssertionError) {
+          this.stopped = true;
+          this.onFatal(error);
+          return;
+        }
         if (this.stopped) return;
         this.log.debug(`fetch from broker ${this.sourceBrokerId} failed: ${describeError(error)}`);
         await this.sleep(this.config.backoffMs);
@@ -202,6 +214,7 @@ export class ReplicaFetcher {
         try {
           await this.process(endpoint, entry, data);
         } catch (error) {
+          if (error instanceof AssertionError) throw error;
           this.log.warn(
             `replica ${entry.partition.name} from broker ${this.sourceBrokerId}: ${describeError(error)}`,
           );
@@ -243,6 +256,7 @@ export class ReplicaFetcher {
     const records = recordsBuffer(data.records);
     if (records !== null && records.length > 0) partition.appendAsFollower(records);
     partition.updateFollowerHighWatermark(data.highWatermark);
+    partition.updateFollowerLogStartOffset(data.logStartOffset);
   }
 
   /**
@@ -293,4 +307,10 @@ function recordsBuffer(records: FetchResponsePartitionData["records"]): Buffer |
   const parts = records as readonly Buffer[];
   if (parts.length === 1) return parts[0] as Buffer;
   return Buffer.concat(parts);
+}
+
+function crashProcess(error: AssertionError): void {
+  process.nextTick(() => {
+    throw error;
+  });
 }

@@ -142,6 +142,17 @@ export class ReplicaManager {
     return p;
   }
 
+  /** A hosted replica, leader or follower (a consumer's fetch from a follower, KIP-392). */
+  replicaOrError(topic: string, partition: number, partitionKnown: boolean): Partition {
+    const p = this.partitions.get(key(topic, partition));
+    if (p === undefined)
+      throw new KafkaError(
+        partitionKnown ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      );
+    if (!this.mayLead()) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    return p;
+  }
+
   /**
    * Applies committed metadata changes: replicas new to this broker get a log and a Partition,
    * the others are updated; partitions of deleted topics, and partitions moved off this broker,

@@ -239,3 +239,38 @@ export function isrProposalAction(errorCode: number | null): IsrProposalAction {
       return "retry";
   }
 }
+
+/** A replica a consumer could read from, as the leader knows it (KIP-392's ReplicaView). */
+export interface ReadReplicaCandidate {
+  readonly id: number;
+  /** broker.rack of its broker. */
+  readonly rack: string | null;
+  readonly logEndOffset: bigint;
+  readonly lastCaughtUpTimeMs: number;
+}
+
+/**
+ * KIP-392's RackAwareReplicaSelector: the replica a consumer in `clientRack` should fetch from.
+ * The leader when the client names no rack, when no candidate is in its rack, or when the leader
+ * is; otherwise the most caught-up candidate of its rack (largest log end, then most recently
+ * caught up). Candidates are what the leader may offer: live, in-sync followers that hold the
+ * fetch offset; the leader is always one.
+ */
+export function rackAwareReadReplica(
+  clientRack: string,
+  leader: ReadReplicaCandidate,
+  followers: readonly ReadReplicaCandidate[],
+): number {
+  if (clientRack === "" || leader.rack === clientRack) return leader.id;
+  let best: ReadReplicaCandidate | null = null;
+  for (const f of followers) {
+    if (f.rack !== clientRack) continue;
+    if (
+      best === null ||
+      f.logEndOffset > best.logEndOffset ||
+      (f.logEndOffset === best.logEndOffset && f.lastCaughtUpTimeMs > best.lastCaughtUpTimeMs)
+    )
+      best = f;
+  }
+  return best === null ? leader.id : best.id;
+}

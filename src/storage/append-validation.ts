@@ -3,42 +3,63 @@ import {
   ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND,
   BATCH_HEADER_BYTES,
   BATCH_MAGIC_PREFIX_BYTES,
+  BATCH_OFFSET_MAX_TIMESTAMP,
   BATCH_OFFSET_PRODUCER_ID,
   batchAttributes,
   batchBaseOffset,
   batchBaseSequence,
-  batchBaseTimestamp,
+  batchCompression,
   batchCrcIsValid,
   batchLastOffsetDelta,
   batchMagic,
+  batchProducerId,
   batchRecordsCount,
   batchSizeBytes,
+  batchUpdateCrc,
   CompressionError,
-  CorruptRecordError,
+  CompressionType,
+  decompress,
   ErrorCode,
-  iterateRecords,
+  InvalidRecordError,
   KafkaError,
   LOG_OVERHEAD_BYTES,
+  type RecordError,
+  RecordValidationError,
+  type RecordViolation,
+  type RecordWalkRules,
+  walkRecords,
 } from "../protocol/index.js";
-import { batchMaxTimestampNumber } from "./batch-offsets.js";
+import { batchBaseTimestampNumber, batchMaxTimestampNumber } from "./batch-offsets.js";
 import { isCompacted, LONG_MAX, type LogConfig, segmentSize } from "./log-config.js";
 
 /**
- * Validation of an append from batch headers only: no record is decoded and nothing is
- * decompressed. Every check that fails throws the KafkaError Kafka answers with, before anything is
- * written, so a refused append leaves the log unchanged.
+ * Validation of an append before anything is written: every check that fails throws the KafkaError
+ * Kafka answers with, so a refused append leaves the log unchanged.
  *
- * Records are decoded only where Kafka's rules need them: keys on compacted topics (a record
- * without one is refused) and timestamps when message.timestamp.before.max.ms is set (the header
- * holds the largest timestamp, not the smallest). Otherwise we trust the header's maxTimestamp,
- * checked against message.timestamp.after.max.ms, where Kafka walks every record and recomputes
- * it; real clients write it correctly.
+ * Every origin gets the header checks (framing, magic, CRC32C, sizes). A client's batch (origin
+ * "client") then gets what Kafka's LogValidator does with it: the header's offsets, count,
+ * control and sequence fields, and a walk over its records (decompressed first, within
+ * `decompressedBytesMax`), see `validateClientRecords`. A coordinator's batches are Brook's own
+ * encoding and are not walked; their timestamps are checked from the headers. Followers
+ * (`validateFollowerAppend`) check framing, CRC and offsets only, as Kafka's follower append
+ * does.
  */
 export type AppendOrigin = "client" | "coordinator" | "replication";
 
 /** The smallest valid batchLength: a v2 header without records. */
 const BATCH_LENGTH_MIN = BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES;
 const CURRENT_MAGIC = 2;
+/**
+ * RecordErrors one refused batch lists at most (the error message counts them all). Above what a
+ * producer batches by default (librdkafka's batch.num.messages is 10,000), it bounds the answer to
+ * a batch of a million bad records to about a megabyte.
+ */
+export const RECORD_ERRORS_MAX = 10_000;
+/** Decompressed bytes allowed per byte of max.message.bytes while a produced batch is walked. */
+const DECOMPRESSION_RATIO_MAX = 64;
+const DECOMPRESSED_BYTES_FLOOR = 16 * 1024 * 1024;
+const DECOMPRESSED_BYTES_CEILING = 1024 * 1024 * 1024;
+const LONG_MAX_TEXT = 9223372036854775807n;
 
 export interface ValidatedAppend {
   batchCount: number;
@@ -51,6 +72,24 @@ export interface ValidatedAppend {
   /** As the batches carry them: meaningful for follower appends only. */
   firstOffset: bigint;
   lastOffset: bigint;
+  /**
+   * A client batch's records as walked (a view on the records area, or the decompressed payload)
+   * when the topic's compression.type is not "producer"; else null. Recompression re-encodes these
+   * bytes instead of decompressing again.
+   */
+  recordsPayload: Buffer | null;
+}
+
+/**
+ * The most a produced batch may decompress to while its records are walked: 64 times the topic's
+ * max.message.bytes (which bounds the compressed batch), at least 16 MiB, at most 1 GiB. Kafka
+ * streams the decompression and has no such bound; Brook's codecs decompress a whole payload, so
+ * the bound keeps a compression bomb from taking the process's memory. Passing it answers
+ * MESSAGE_TOO_LARGE, which a Java producer answers by splitting the batch.
+ */
+export function decompressedBytesMax(config: LogConfig): number {
+  const bytes = config.maxMessageBytes * DECOMPRESSION_RATIO_MAX;
+  return Math.min(Math.max(bytes, DECOMPRESSED_BYTES_FLOOR), DECOMPRESSED_BYTES_CEILING);
 }
 
 const corrupt = (message: string) => new KafkaError(ErrorCode.CORRUPT_MESSAGE, message);
@@ -76,46 +115,59 @@ export function validateBatchFrame(records: Buffer, at: number): number {
   return size;
 }
 
-function validateClientBatch(records: Buffer, at: number): void {
+/** Kafka's checks of a client's batch header (UnifiedLog.analyzeAndValidateRecords, LogValidator.validateBatch), in its words. */
+function validateClientBatch(records: Buffer, at: number, topicPartition: string): void {
   // Offsets, sequence and producer id are read as int32 halves: cheaper than int64 reads.
   if (records.readInt32BE(at) !== 0 || records.readInt32BE(at + 4) !== 0) {
     throw invalidRecord(
-      `the baseOffset of a produced record batch should be 0, but it is ${batchBaseOffset(records, at)}`,
+      `The baseOffset of the record batch in the append to ${topicPartition} should be 0, but it is ${batchBaseOffset(records, at)}`,
     );
   }
   const count = batchRecordsCount(records, at);
   const lastOffsetDelta = batchLastOffsetDelta(records, at);
-  if (lastOffsetDelta < 0)
-    throw invalidRecord(`batch has an invalid offset range: lastOffsetDelta ${lastOffsetDelta}`);
-  if (count <= 0) throw invalidRecord(`invalid reported count for record batch: ${count}`);
+  if (lastOffsetDelta < 0) {
+    throw invalidRecord(
+      `Batch has an invalid offset range: [0, ${lastOffsetDelta}] in topic partition ${topicPartition}`,
+    );
+  }
+  if (count <= 0)
+    throw invalidRecord(
+      `Invalid reported count for record batch: ${count} in topic partition ${topicPartition}`,
+    );
   if (count !== lastOffsetDelta + 1) {
     throw invalidRecord(
-      `inconsistent batch offset range: lastOffsetDelta ${lastOffsetDelta} and count of records ${count}`,
+      `Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${count} in topic partition ${topicPartition}`,
     );
   }
   const attributes = batchAttributes(records, at);
-  if ((attributes & ATTRIBUTE_CONTROL) !== 0)
-    throw invalidRecord("clients are not allowed to write control records");
+  if ((attributes & ATTRIBUTE_CONTROL) !== 0) {
+    throw invalidRecord(
+      `Clients are not allowed to write control records in topic partition ${topicPartition}`,
+    );
+  }
   const hasProducerId = records.readInt32BE(at + BATCH_OFFSET_PRODUCER_ID) >= 0;
   if (hasProducerId && batchBaseSequence(records, at) < 0) {
     throw invalidRecord(
-      `invalid sequence number ${batchBaseSequence(records, at)} in a batch with a producer id`,
+      `Invalid sequence number ${batchBaseSequence(records, at)} in record batch with producerId ${batchProducerId(records, at)} in topic partition ${topicPartition}`,
     );
   }
+  // Kafka names each record of such a batch (on a CreateTime topic only if its timestamp is out of
+  // range); refusing the batch whole is stricter and no client sets the bit.
   if ((attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND) !== 0) {
     throw new KafkaError(
       ErrorCode.INVALID_TIMESTAMP,
-      "producer should not set timestamp type to LogAppendTime",
+      `Invalid timestamp type in the record batch: producer should not set timestamp type to LogAppendTime (topic partition ${topicPartition})`,
     );
   }
 }
 
-function validateTimestamps(records: Buffer, at: number, config: LogConfig, nowMs: number): void {
+/** A coordinator's batch: its timestamps checked from the header (its maxTimestamp, its baseTimestamp). */
+function validateHeaderTimestamps(records: Buffer, at: number, config: LogConfig, nowMs: number): void {
   const after = config.messageTimestampAfterMaxMs;
   const before = config.messageTimestampBeforeMaxMs;
   if (config.messageTimestampType !== "CreateTime" || (after >= LONG_MAX && before >= LONG_MAX)) return;
   const maxTs = batchMaxTimestampNumber(records, at);
-  const baseTs = Number(batchBaseTimestamp(records, at));
+  const baseTs = batchBaseTimestampNumber(records, at);
   const tooNew = maxTs !== -1 && maxTs - nowMs > after;
   const tooOld = baseTs !== -1 && nowMs - baseTs > before;
   if (tooNew || tooOld) {
@@ -126,49 +178,131 @@ function validateTimestamps(records: Buffer, at: number, config: LogConfig, nowM
   }
 }
 
-const timestampsNeedRecords = (config: LogConfig): boolean =>
-  config.messageTimestampType === "CreateTime" && config.messageTimestampBeforeMaxMs < LONG_MAX;
-
-/** Largest payload a produced batch may decompress to while its records are checked. */
-const VALIDATION_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
-
-/** The per-record rules: keys on compacted topics, every timestamp within the before bound. */
-function validateRecords(records: Buffer, config: LogConfig, nowMs: number): void {
-  const compacted = isCompacted(config);
-  const checkTimestamps = timestampsNeedRecords(config);
-  for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
-    try {
-      for (const record of iterateRecords(records, at, {
-        verifyCrc: false,
-        decompressedBytesMax: VALIDATION_DECOMPRESSED_BYTES_MAX,
-      })) {
-        if (compacted && record.key === null)
-          throw invalidRecord("compacted topic cannot accept message without key");
-        if (
-          checkTimestamps &&
-          record.timestamp !== -1n &&
-          nowMs - Number(record.timestamp) > config.messageTimestampBeforeMaxMs
-        ) {
-          throw new KafkaError(
-            ErrorCode.INVALID_TIMESTAMP,
-            `timestamp ${record.timestamp} of message with offset ${record.offset} is out of range: earlier than ${nowMs - config.messageTimestampBeforeMaxMs}`,
-          );
-        }
-      }
-    } catch (e) {
-      if (e instanceof CorruptRecordError || e instanceof CompressionError)
-        throw new KafkaError(e.errorCode, e.message);
-      throw e;
-    }
-  }
+/** What the walk of a client's batch checks beyond structure, from the topic's configs. */
+function walkRules(config: LogConfig, nowMs: number): RecordWalkRules {
+  const checkTimestamps =
+    config.messageTimestampType === "CreateTime" &&
+    (config.messageTimestampBeforeMaxMs < LONG_MAX || config.messageTimestampAfterMaxMs < LONG_MAX);
+  return {
+    keyRequired: isCompacted(config),
+    checkTimestamps,
+    timestampMinMs: nowMs - config.messageTimestampBeforeMaxMs,
+    timestampMaxMs: nowMs + config.messageTimestampAfterMaxMs,
+    violationsMax: RECORD_ERRORS_MAX,
+  };
 }
 
-/** Validates a leader append (produce, or a coordinator's write) from the batch headers. */
+/**
+ * Kafka's LogValidator on a client's batch: its records walked (decompressed first when the batch
+ * is compressed), each record's structure checked, and the per-record rules applied. A structure
+ * error stops the walk (INVALID_RECORD naming the record); rule violations are all collected and
+ * answered together with RecordErrors: keyless records on a compacted topic and offset deltas
+ * other than 0..n-1 (INVALID_RECORD), timestamps outside message.timestamp.before/after.max.ms
+ * (INVALID_TIMESTAMP). On CreateTime topics the header's maxTimestamp is set to the largest
+ * record timestamp when it says otherwise, as Kafka's batch.setMaxTimestamp does. Returns the
+ * walked records (decompressed) when the topic's compression.type may re-encode them, else null.
+ *
+ * Differences from Kafka, on purpose: Kafka rewrites a compressed batch whose offset deltas are
+ * not 0..n-1 and stores an uncompressed one unchecked; Brook stores batches as sent, so it refuses
+ * both (what Kafka 2.3-2.5 did). A payload that does not decompress is CORRUPT_MESSAGE, where
+ * Kafka fails with UNKNOWN_SERVER_ERROR ("Failed to decompress record stream").
+ */
+function validateClientRecords(
+  records: Buffer,
+  at: number,
+  config: LogConfig,
+  nowMs: number,
+  topicPartition: string,
+): Buffer | null {
+  const count = batchRecordsCount(records, at);
+  const compression = batchCompression(records, at);
+  // Uncompressed records are walked where they lie; a view on them is made only for recompression.
+  let payload = records;
+  let start = at + BATCH_HEADER_BYTES;
+  let end = at + batchSizeBytes(records, at);
+  if (compression !== CompressionType.none) {
+    try {
+      const cap = decompressedBytesMax(config);
+      payload = decompress(compression, records.subarray(start, end), { decompressedBytesMax: cap });
+    } catch (e) {
+      if (e instanceof CompressionError)
+        throw new KafkaError(e.errorCode, `${e.message} in topic partition ${topicPartition}`);
+      throw e;
+    }
+    start = 0;
+    end = payload.length;
+  }
+  const baseTimestamp = batchBaseTimestampNumber(records, at);
+  let walk: ReturnType<typeof walkRecords>;
+  try {
+    walk = walkRecords(payload, start, end, count, baseTimestamp, walkRules(config, nowMs));
+  } catch (e) {
+    if (!(e instanceof InvalidRecordError)) throw e;
+    const message = `${e.message} in topic partition ${topicPartition}`;
+    throw new RecordValidationError(ErrorCode.INVALID_RECORD, message, [
+      { batchIndex: e.recordIndex, message },
+    ]);
+  }
+  if (walk.violations !== null) {
+    throw recordErrorsOf(walk.violations, walk.violationCount, config, nowMs, topicPartition);
+  }
+  if (
+    config.messageTimestampType === "CreateTime" &&
+    walk.maxTimestampExact &&
+    walk.maxTimestampMs !== batchMaxTimestampNumber(records, at)
+  ) {
+    records.writeBigInt64BE(BigInt(walk.maxTimestampMs), at + BATCH_OFFSET_MAX_TIMESTAMP);
+    batchUpdateCrc(records, at);
+  }
+  if (config.compressionType === "producer") return null;
+  return payload === records ? records.subarray(start, end) : payload;
+}
+
+function recordErrorsOf(
+  violations: readonly RecordViolation[],
+  total: number,
+  config: LogConfig,
+  nowMs: number,
+  topicPartition: string,
+): RecordValidationError {
+  const keyless = `Compacted topic cannot accept message without key in topic partition ${topicPartition}.`;
+  const lowest = BigInt(nowMs) - longOf(config.messageTimestampBeforeMaxMs);
+  const highest = BigInt(nowMs) + longOf(config.messageTimestampAfterMaxMs);
+  let anyTimestamp = false;
+  const errors = violations.map((v): RecordError => {
+    switch (v.kind) {
+      case "keyless":
+        return { batchIndex: v.index, message: keyless };
+      case "timestamp":
+        anyTimestamp = true;
+        return {
+          batchIndex: v.index,
+          message: `Timestamp ${v.value} of message with offset ${v.index} is out of range. The timestamp should be within [${lowest}, ${highest}]`,
+        };
+      default: // "offsetDelta"
+        return {
+          batchIndex: v.index,
+          message: `Record ${v.index} of the record batch does not have incremental offsets: its offset delta is ${v.value}, expected ${v.index} in topic partition ${topicPartition}.`,
+        };
+    }
+  });
+  return RecordValidationError.of(errors, anyTimestamp, total);
+}
+
+/** A config in ms as Kafka's long: "never" (2^63 as a double) is Long.MAX_VALUE. */
+const longOf = (ms: number): bigint => (ms >= LONG_MAX ? LONG_MAX_TEXT : BigInt(ms));
+
+/**
+ * Validates a leader append: a producer's batch (origin "client"), walked record by record, or a
+ * coordinator's batches, checked from their headers. `topicPartition` names the partition in
+ * error messages, as Kafka's do.
+ */
 export function validateLeaderAppend(
   records: Buffer,
   config: LogConfig,
   nowMs: number,
   origin: AppendOrigin,
+  topicPartition: string,
 ): ValidatedAppend {
   const result: ValidatedAppend = {
     batchCount: 0,
@@ -178,39 +312,57 @@ export function validateLeaderAppend(
     maxTimestamp: -1,
     firstOffset: -1n,
     lastOffset: -1n,
+    recordsPayload: null,
   };
   for (let at = 0; at < records.length; ) {
     const size = validateBatchFrame(records, at);
-    if (size > config.maxMessageBytes) {
-      throw new KafkaError(
-        ErrorCode.MESSAGE_TOO_LARGE,
-        `the record batch is ${size} bytes, larger than max.message.bytes (${config.maxMessageBytes})`,
-      );
+    if (size > config.maxMessageBytes) throw messageTooLarge(size, config, topicPartition);
+    if (origin === "client") validateClientBatch(records, at, topicPartition);
+    else {
+      if (batchLastOffsetDelta(records, at) < 0) throw invalidRecord("batch has a negative lastOffsetDelta");
+      validateHeaderTimestamps(records, at, config, nowMs);
     }
-    if (origin === "client") validateClientBatch(records, at);
-    else if (batchLastOffsetDelta(records, at) < 0)
-      throw invalidRecord("batch has a negative lastOffsetDelta");
-    validateTimestamps(records, at, config, nowMs);
-    const maxTs = batchMaxTimestampNumber(records, at);
-    if (maxTs > result.maxTimestamp) result.maxTimestamp = maxTs;
     result.recordCount += batchRecordsCount(records, at);
     result.offsetCount += batchLastOffsetDelta(records, at) + 1;
     result.batchCount++;
     at += size;
   }
-  if (origin === "client" && (isCompacted(config) || timestampsNeedRecords(config))) {
-    validateRecords(records, config, nowMs);
-  }
   if (origin === "client" && result.batchCount > 1) {
     throw invalidRecord("a produce request holds one record batch per partition (magic 2)");
   }
+  checkSegmentFits(records, config);
+  if (origin === "client")
+    result.recordsPayload = validateClientRecords(records, 0, config, nowMs, topicPartition);
+  for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
+    const maxTs = batchMaxTimestampNumber(records, at);
+    if (maxTs > result.maxTimestamp) result.maxTimestamp = maxTs;
+  }
+  return result;
+}
+
+/**
+ * The checks Kafka repeats on a batch that validation re-encoded (compression.type naming another
+ * codec): it must still fit max.message.bytes and the segment.
+ */
+export function validateRecompressedAppend(records: Buffer, config: LogConfig, topicPartition: string): void {
+  if (records.length > config.maxMessageBytes) throw messageTooLarge(records.length, config, topicPartition);
+  checkSegmentFits(records, config);
+}
+
+function messageTooLarge(size: number, config: LogConfig, topicPartition: string): KafkaError {
+  return new KafkaError(
+    ErrorCode.MESSAGE_TOO_LARGE,
+    `The record batch is ${size} bytes in append to partition ${topicPartition}, which exceeds the maximum configured value of max.message.bytes (${config.maxMessageBytes})`,
+  );
+}
+
+function checkSegmentFits(records: Buffer, config: LogConfig): void {
   if (records.length > segmentSize(config)) {
     throw new KafkaError(
       ErrorCode.RECORD_LIST_TOO_LARGE,
       `message batch of ${records.length} bytes exceeds the segment size (${segmentSize(config)})`,
     );
   }
-  return result;
 }
 
 /**
@@ -227,6 +379,7 @@ export function validateFollowerAppend(records: Buffer, logEndOffset: bigint): V
     maxTimestamp: -1,
     firstOffset: -1n,
     lastOffset: -1n,
+    recordsPayload: null,
   };
   let expectedAtLeast = logEndOffset;
   for (let at = 0; at < records.length; ) {

@@ -18,6 +18,11 @@ export function batchSetBaseOffsetNumber(b: Buffer, offset: number, at: number):
   b.writeUInt32BE(offset >>> 0, at + 4);
 }
 
+/** The batch's baseTimestamp as a number (as batchMaxTimestampNumber). */
+export function batchBaseTimestampNumber(b: Buffer, at: number): number {
+  return b.readInt32BE(at + 27) * TWO_32 + b.readUInt32BE(at + 31);
+}
+
 /** The batch's maxTimestamp as a number (ms timestamps stay far below 2^53; -1 is "none"). */
 export function batchMaxTimestampNumber(b: Buffer, at: number): number {
   return b.readInt32BE(at + 35) * TWO_32 + b.readUInt32BE(at + 39);

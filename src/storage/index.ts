@@ -28,9 +28,11 @@
  *
  * Log API (log.ts; offsets and record timestamps are bigint, durations and sizes numbers):
  *   appendAsLeader(records, leaderEpoch, { origin?: "client" | "coordinator" }): LogAppendInfo
- *       client: exactly one v2 batch, base offset 0 (Kafka's produce rules); coordinator: any number.
+ *       client: exactly one v2 batch, base offset 0, records walked (Kafka's LogValidator);
+ *       coordinator: any number, checked from their headers.
  *       KafkaError CORRUPT_MESSAGE | MESSAGE_TOO_LARGE | INVALID_RECORD | INVALID_TIMESTAMP |
- *       RECORD_LIST_TOO_LARGE | UNSUPPORTED_FOR_MESSAGE_FORMAT, KAFKA_STORAGE_ERROR on I/O failure.
+ *       RECORD_LIST_TOO_LARGE | UNSUPPORTED_FOR_MESSAGE_FORMAT, KAFKA_STORAGE_ERROR on I/O failure;
+ *       RecordValidationError (a KafkaError) names the records that broke a rule.
  *   appendAsFollower(records): LogAppendInfo           offsets as given (>= log end), CRC still checked
  *   read({ fetchOffset, maxBytes, maxOffset?, minOneMessage? }): LogReadResult
  *       whole batches as Buffer slices; OffsetOutOfRangeError (a KafkaError) carries the range.

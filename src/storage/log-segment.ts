@@ -629,8 +629,11 @@ export class LogSegment implements IndexHolder {
     return (this.offsetIndex as OffsetIndex).lookup(offset);
   }
 
-  readBytes(position: number, length: number): Buffer {
-    return readAtSync(this.file.readFd(), position, Math.min(length, this.sizeBytes - position));
+  /** Reads into `target` when given (it must hold `length` bytes), else into a fresh buffer. */
+  readBytes(position: number, length: number, target?: Buffer): Buffer {
+    const bytes = Math.min(length, this.sizeBytes - position);
+    if (target === undefined) return readAtSync(this.file.readFd(), position, bytes);
+    return readIntoSync(this.file.readFd(), target, position, bytes);
   }
 
   // ---- changes ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { assert } from "../base/index.js";
+import { assert, type BufferLease } from "../base/index.js";
 import {
   batchBaseOffset,
   batchLastOffsetDelta,
@@ -11,7 +11,12 @@ import {
   ErrorCode,
   KafkaError,
 } from "../protocol/index.js";
-import { type AppendOrigin, validateFollowerAppend, validateLeaderAppend } from "./append-validation.js";
+import {
+  type AppendOrigin,
+  validateFollowerAppend,
+  validateLeaderAppend,
+  validateRecompressedAppend,
+} from "./append-validation.js";
 import { batchMaxTimestampNumber, batchSetBaseOffsetNumber } from "./batch-offsets.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import { isCompacted, isDeleteRetained, type LogConfig, segmentSize } from "./log-config.js";
@@ -68,6 +73,11 @@ export interface LogReadRequest {
   maxOffset?: bigint;
   /** Return the first batch even when it is larger than maxBytes (default true, as Kafka). */
   minOneMessage?: boolean;
+  /**
+   * The records may come from memory lent until this lease is released (a response that releases
+   * it once written); without one, the buffers returned are the caller's for good.
+   */
+  lease?: BufferLease;
 }
 
 export interface LogReadResult {
@@ -312,7 +322,7 @@ export class Log {
 
   /**
    * Appends what a producer (origin "client", the default: exactly one batch) or a coordinator
-   * sent: validates every batch from its header, assigns offsets from the log end by rewriting the
+   * sent: validates every batch (a producer's record by record, as Kafka's LogValidator), assigns offsets from the log end by rewriting the
    * headers in place, stamps the leader epoch (and LogAppendTime when configured), and writes all
    * batches with one write, possibly queued to the segment writer thread: acknowledge after
    * `whenWritten()`. Throws KafkaError and leaves the log unchanged when a batch is invalid.
@@ -326,8 +336,12 @@ export class Log {
     const origin = options.origin ?? "client";
     const nowMs = this.env.clock.nowMs();
     if (records.length === 0) return this.emptyAppendInfo();
-    const validated = validateLeaderAppend(records, this.configValue, nowMs, origin);
-    if (origin === "client") records = recompressIfNeeded(records, this.configValue);
+    const validated = validateLeaderAppend(records, this.configValue, nowMs, origin, this.name);
+    if (validated.recordsPayload !== null) {
+      const recompressed = recompressIfNeeded(records, this.configValue, validated.recordsPayload);
+      if (recompressed !== records) validateRecompressedAppend(recompressed, this.configValue, this.name);
+      records = recompressed;
+    }
     this.runValidateHook(records, origin);
     const firstOffset = this.endOffset;
     const first = Number(firstOffset);
@@ -681,7 +695,7 @@ export class Log {
       this.tailReadMs = this.env.clock.nowMs();
       return result;
     }
-    const cached = this.tail.read(fetchOffset, maxBytes, bound, minOne);
+    const cached = this.tail.read(fetchOffset, maxBytes, bound, minOne, request.lease);
     if (cached !== null) {
       this.tailReadMs = this.env.clock.nowMs();
       return { ...result, ...cached };
@@ -694,7 +708,9 @@ export class Log {
           ? hint.position
           : (this.guardIo("read", () => segment.findBatch(fetchOffset))?.position ?? null);
       if (position === null || position >= segment.sizeBytes) continue;
-      const read = this.guardIo("read", () => readSegment(segment, position, maxBytes, bound, minOne));
+      const read = this.guardIo("read", () =>
+        readSegment(segment, position, maxBytes, bound, minOne, this.env.readPool, request.lease),
+      );
       if (read.records.length > 0) {
         result.records.push(read.records);
         result.sizeBytes = read.records.length;

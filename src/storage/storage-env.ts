@@ -3,6 +3,7 @@ import { FileDeleter } from "./file-deleter.js";
 import { FileHandlePool } from "./file-handles.js";
 import { IndexBudget } from "./index-budget.js";
 import type { SegmentEnv } from "./log-segment.js";
+import { ReadBufferPool } from "./read-buffer-pool.js";
 import { SegmentWriter } from "./segment-writer.js";
 import { StorageFaults } from "./storage-faults.js";
 import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
@@ -18,6 +19,8 @@ import { TailCacheArena } from "./tail-cache.js";
 export interface StorageEnv extends SegmentEnv {
   readonly clock: Clock;
   readonly tailArena: TailCacheArena;
+  /** Buffers for segment reads that answer fetches, given back when the response is written. */
+  readonly readPool: ReadBufferPool;
   readonly deleter: FileDeleter;
   readonly onBackgroundError: (error: unknown, context: string) => void;
   /**
@@ -36,6 +39,13 @@ export interface StorageEnvOptions {
   faults?: StorageFaults;
 }
 
+/**
+ * One pooled read buffer holds a default fetch's partition (max.partition.fetch.bytes and
+ * replica.fetch.max.bytes are 1 MiB); 16 idle ones at most (16 MiB) stay pooled.
+ */
+const READ_POOL_BUFFER_BYTES = 1024 * 1024;
+const READ_POOL_FREE_MAX = 16;
+
 /** Files queued for delayed deletion at most; beyond it the oldest go at once. */
 const PENDING_DELETIONS_MAX = 1_000_000;
 
@@ -48,6 +58,7 @@ export function createStorageEnv(options: StorageEnvOptions = {}): StorageEnv {
     writes: SegmentWriter.shared().channel(),
     indexBudget: new IndexBudget(limits.sealedIndexBytesMax),
     tailArena: new TailCacheArena(limits.tailCacheBytesMax),
+    readPool: new ReadBufferPool(READ_POOL_BUFFER_BYTES, READ_POOL_FREE_MAX),
     deleter: new FileDeleter(PENDING_DELETIONS_MAX),
     onBackgroundError:
       options.onBackgroundError ??

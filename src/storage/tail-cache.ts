@@ -1,4 +1,4 @@
-import { assert } from "../base/index.js";
+import { assert, type BufferLease } from "../base/index.js";
 import { batchBaseOffset, batchLastOffsetDelta, batchSizeBytes } from "../protocol/index.js";
 
 /**
@@ -13,8 +13,11 @@ import { batchBaseOffset, batchLastOffsetDelta, batchSizeBytes } from "../protoc
  *
  * Memory: the TailCacheArena shared by every log of a manager, a bounded set of fixed-size slabs
  * filled in append order and reused oldest first. A slab that a read handed out views of is never
- * overwritten: when its turn to be reused comes, it is dropped (the views keep its memory alive for
- * as long as they need it) and a new slab takes its place.
+ * overwritten while the views may be read: a read for a response takes the views on a lease, given
+ * back once the socket has the bytes; a read without one (an in-process reader that may keep the
+ * views) marks the slab lent for good. A slab still on lease or lent when its turn to be reused
+ * comes is dropped (the views keep its memory alive for as long as they need it) and a new slab
+ * takes its place.
  */
 
 /** Size of one slab (smaller when the whole budget is smaller): it must hold a max-size batch. */
@@ -28,8 +31,10 @@ interface Slab {
   usedBytes: number;
   /** Caches with chunks in this slab (a cache may appear more than once); dropped on reuse. */
   users: TailCache[];
-  /** A read returned views of this slab: its bytes must never change, so it is not recycled. */
+  /** A read returned views of this slab without a lease: its bytes must never change, so it is not recycled. */
   lent: boolean;
+  /** Leases holding views of this slab that were not given back yet. */
+  leases: number;
 }
 
 interface TailChunk {
@@ -99,9 +104,16 @@ export class TailCacheArena {
     return { slab, buf: slab.buf.subarray(at, at + bytes.length) };
   }
 
-  /** @internal a read handed out views of `slab`. */
-  lend(slab: Slab): void {
-    slab.lent = true;
+  /** @internal a read handed out views of `slab`, for as long as `lease` lasts (for good without one). */
+  lend(slab: Slab, lease: BufferLease | undefined): void {
+    if (lease === undefined) {
+      slab.lent = true;
+      return;
+    }
+    slab.leases++;
+    lease.add(() => {
+      slab.leases--;
+    });
   }
 
   /** A new slab to fill: reusing the oldest one's memory once the arena is full. */
@@ -113,7 +125,7 @@ export class TailCacheArena {
     } else {
       this.slabsRecycled++;
     }
-    const slab: Slab = { buf, usedBytes: 0, users: [], lent: false };
+    const slab: Slab = { buf, usedBytes: 0, users: [], lent: false, leases: 0 };
     this.slabs.push(slab);
     return slab;
   }
@@ -124,7 +136,7 @@ export class TailCacheArena {
     assert(oldest !== undefined, "a full arena has slabs");
     for (const cache of oldest.users) cache.dropSlab(oldest);
     let reusable: Buffer | null = null;
-    if (oldest.lent) {
+    if (oldest.lent || oldest.leases > 0) {
       this.slabsDropped++;
     } else {
       reusable = oldest.buf;
@@ -185,9 +197,15 @@ export class TailCache {
    * Whole batches from the first one whose last offset is at or above `fetchOffset`, while under
    * `maxBytes` (the first batch always, with `minOneMessage`) and below `maxOffset`; null when
    * `fetchOffset` is older than the cache. The buffers returned are views of the arena's slabs,
-   * which are then never overwritten.
+   * which are not overwritten until `lease` is released (never, without a lease).
    */
-  read(fetchOffset: bigint, maxBytes: number, maxOffset: bigint, minOneMessage: boolean): TailRead | null {
+  read(
+    fetchOffset: bigint,
+    maxBytes: number,
+    maxOffset: bigint,
+    minOneMessage: boolean,
+    lease?: BufferLease,
+  ): TailRead | null {
     if (this.isEmpty || fetchOffset < (this.chunks[this.first] as TailChunk).firstOffset) return null;
     const result: TailRead = { records: [], sizeBytes: 0, firstOffset: -1n, nextOffset: fetchOffset };
     for (let i = this.floorChunk(fetchOffset); i < this.chunks.length; i++) {
@@ -209,7 +227,7 @@ export class TailCache {
         result.nextOffset = last + 1n;
       }
       if (start >= 0) {
-        this.arena.lend(chunk.slab);
+        this.arena.lend(chunk.slab, lease);
         result.records.push(buf.subarray(start, at));
         result.sizeBytes += at - start;
       }

@@ -4,6 +4,7 @@ import { ConfigError } from "../../src/base/index.js";
 import {
   defaultRetentionMs,
   parseBrokerConfig,
+  parseConnectionOverrides,
   SINGLE_NODE_PROPERTIES,
 } from "../../src/broker/broker-config.js";
 import { topicDefaults } from "../../src/broker/topic-config.js";
@@ -109,4 +110,58 @@ test("Kafka 4.0's defaults, validators and messages (KIP-1030 and the rest of th
   const dirs = withProps({ "log.dirs": " /a , /b " });
   assert.deepEqual(dirs.logDirs, ["/a", "/b"]);
   assert.equal(dirs.values.get("log.dirs"), "/a , /b", "kept as written, trimmed, as Kafka shows it");
+});
+
+test("connection limits and quota windows: Kafka's defaults, validators and cross-checks", () => {
+  const config = withProps({});
+  assert.equal(config.int("max.connections"), 2147483647);
+  assert.equal(config.int("max.connections.per.ip"), 2147483647);
+  assert.equal(config.string("max.connections.per.ip.overrides"), "");
+  assert.equal(config.int("queued.max.requests"), 500);
+  assert.equal(config.int("connections.max.idle.ms"), 600000);
+  assert.equal(config.int("quota.window.num"), 11);
+  assert.equal(config.int("quota.window.size.seconds"), 1);
+  assert.deepEqual(
+    [...parseConnectionOverrides("hostName:100, 127.0.0.1:200,::1:3")],
+    [
+      ["hostName", 100],
+      ["127.0.0.1", 200],
+      ["::1", 3],
+    ],
+  );
+  const refusals: [Record<string, string>, string][] = [
+    [
+      { "quota.window.num": "0" },
+      "Invalid value 0 for configuration quota.window.num: Value must be at least 1",
+    ],
+    [
+      { "quota.window.size.seconds": "0" },
+      "Invalid value 0 for configuration quota.window.size.seconds: Value must be at least 1",
+    ],
+    [
+      { "max.connections.per.ip": "0" },
+      "requirement failed: max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.",
+    ],
+    [
+      { "max.connections.per.ip.overrides": "host:x" },
+      "Invalid value host:x for configuration max.connections.per.ip.overrides: Error parsing configuration property 'max.connections.per.ip.overrides': 'host:x' is not host:count",
+    ],
+    [
+      { "max.connections.per.ip.overrides": "bad/host:1" },
+      "Invalid value bad/host:1 for configuration max.connections.per.ip.overrides: max.connections.per.ip.overrides contains invalid addresses : bad/host",
+    ],
+  ];
+  for (const [props, message] of refusals) {
+    assert.throws(
+      () => withProps(props),
+      (e: unknown) => e instanceof ConfigError && e.message === message,
+      message,
+    );
+  }
+  assert.equal(
+    withProps({ "max.connections.per.ip": "0", "max.connections.per.ip.overrides": "127.0.0.1:5" }).int(
+      "max.connections.per.ip",
+    ),
+    0,
+  );
 });

@@ -37,7 +37,6 @@ before(async () => {
     handler: dispatcher,
     limits: { requestBytesMax: 1 << 20, inFlightRequestsMax: 100, bufferedBytesMax: 1 << 20 },
     idleMsMax: 60_000,
-    connectionsMax: 100,
     log: () => {},
   });
   port = (await server.start())[0]?.boundPort ?? 0;

@@ -23,6 +23,8 @@ export const REPO_ROOT: string = (() => {
 })();
 
 export const BROOK_MAIN = join(REPO_ROOT, "dist", "src", "cli", "main.js");
+/** The single-file build `npm start` and the `brook` command run (`npm run bundle`). */
+export const BROOK_BUNDLE = join(REPO_ROOT, "dist", "src", "cli", "brook.js");
 /** Debian's interpreter: the one that sees python3-confluent-kafka. */
 export const PYTHON = "/usr/bin/python3";
 export const PYTHON_CLIENT = join(REPO_ROOT, "test", "interop", "python", "rdkafka_client.py");
@@ -66,6 +68,8 @@ export interface BrokerProcessOptions {
   cpus?: string;
   /** Environment variables for the broker on top of the test's (BROOK_SEGMENT_WRITER=always, say). */
   env?: Record<string, string>;
+  /** The script to run: BROOK_MAIN (default) or BROOK_BUNDLE. */
+  main?: string;
 }
 
 /** One broker process and its data directory; restart() starts a new process on the same directory. */
@@ -75,6 +79,9 @@ export class BrokerProcess {
   private readonly overrides: Record<string, string>;
   private readonly limits: ProcessLimits;
   private readonly env: Record<string, string>;
+  private readonly main: string;
+  /** The `brook ready` line of the current incarnation. */
+  readyLine = "";
   private child: ChildProcess | null = null;
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
     code: 0,
@@ -100,11 +107,13 @@ export class BrokerProcess {
       ...(options.niceness === undefined ? {} : { niceness: options.niceness }),
       ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
     };
+    this.main = options.main ?? BROOK_MAIN;
   }
 
   static async start(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
-    if (!existsSync(BROOK_MAIN)) {
-      throw new Error(`${BROOK_MAIN} is missing: build first (npx tsc -p tsconfig.json)`);
+    const main = options.main ?? BROOK_MAIN;
+    if (!existsSync(main)) {
+      throw new Error(`${main} is missing: build first (npm run build)`);
     }
     const broker = new BrokerProcess(options);
     live.add(broker);
@@ -140,7 +149,7 @@ export class BrokerProcess {
       "schema.registry.enable": "false",
       ...this.overrides,
     };
-    const args = [BROOK_MAIN, "server", "start"];
+    const args = [this.main, "server", "start"];
     for (const [k, v] of Object.entries(props)) args.push("--override", `${k}=${v}`);
     return args;
   }
@@ -177,6 +186,7 @@ export class BrokerProcess {
         const line = stdout.split("\n").find((l) => l.startsWith("brook ready "));
         if (line === undefined) return;
         ready = true;
+        this.readyLine = line;
         const kafka = /\bkafka=(\S+):(\d+)/.exec(line);
         const cluster = /\bcluster=(\S+)/.exec(line);
         clearTimeout(timer);

@@ -228,3 +228,78 @@ test("an idempotent producer sends with every codec; one group reads it all back
     expected.map(([name, , version]) => [name, version]),
   );
 });
+
+/** The produce response inside whatever the producer rejected with (ResponseError, possibly wrapped). */
+function produceResponseOf(error: unknown, depth = 0): Record<string, unknown> | undefined {
+  if (typeof error !== "object" || error === null || depth > 5) return undefined;
+  const e = error as { response?: unknown; errors?: unknown; cause?: unknown };
+  if (typeof e.response === "object" && e.response !== null && "responses" in e.response)
+    return e.response as Record<string, unknown>;
+  const nested = [...(Array.isArray(e.errors) ? e.errors : []), e.cause];
+  for (const inner of nested) {
+    const found = produceResponseOf(inner, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+test("keyless records in a batch to a compacted topic: Produce v9+ answers INVALID_RECORD with RecordErrors naming each", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const topic = "flexible-compacted";
+  const admin = new Admin({ clientId: "brook-test-admin", bootstrapBrokers });
+  try {
+    await admin.createTopics({
+      topics: [topic],
+      partitions: 1,
+      replicas: 1,
+      configs: [{ name: "cleanup.policy", value: "compact" }],
+    });
+  } finally {
+    await admin.close();
+  }
+  const producer = new Producer({
+    clientId: "brook-test-compacted",
+    bootstrapBrokers,
+    serializers: stringSerializers,
+    acks: -1,
+    retries: 0,
+  });
+  try {
+    const messages = Array.from({ length: 6 }, (_, i) => ({
+      topic,
+      partition: 0,
+      ...(i % 3 === 1 ? {} : { key: `key-${i}` }),
+      value: `value-${i}`,
+    }));
+    const error = await producer.send({ messages, compression: "lz4" }).then(
+      () => assert.fail("the batch was accepted"),
+      (e: unknown) => e,
+    );
+    const response = produceResponseOf(error) as
+      | {
+          responses: {
+            partitionResponses: {
+              errorCode: number;
+              recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+            }[];
+          }[];
+        }
+      | undefined;
+    assert.ok(response !== undefined, `no produce response in ${String(error)}`);
+    const partition = response.responses[0]?.partitionResponses[0];
+    assert.equal(partition?.errorCode, 87, "INVALID_RECORD");
+    assert.deepEqual(
+      partition?.recordErrors.map((e) => [e.batchIndex, e.batchIndexErrorMessage]),
+      [1, 4].map((i) => [
+        i,
+        `Compacted topic cannot accept message without key in topic partition ${topic}-0.`,
+      ]),
+    );
+    // The keyed ones alone go in.
+    const result = await producer.send({ messages: messages.filter((m) => "key" in m) });
+    assert.ok((result.offsets ?? []).length > 0);
+  } finally {
+    await producer.close();
+  }
+});

@@ -44,7 +44,6 @@ async function startServer(): Promise<Harness> {
     listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
     limits: { requestBytesMax: 16 * MIB, inFlightRequestsMax: 10_000, bufferedBytesMax: BUFFERED_BYTES_MAX },
     idleMsMax: 60_000,
-    connectionsMax: 100,
     log: () => {},
     handler: {
       handle(frame: Buffer, connection: Connection): ResponseChunks | Promise<ResponseChunks> {
@@ -204,7 +203,6 @@ test("connections closed for garbage are logged a few times per reason, not once
     listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
     limits: { requestBytesMax: 1024, inFlightRequestsMax: 10, bufferedBytesMax: MIB },
     idleMsMax: 60_000,
-    connectionsMax: 1000,
     log: (_level, message) => lines.push(message),
     handler: {
       handle(frame: Buffer): ResponseChunks {

@@ -102,7 +102,6 @@ test("a connection releases a pooled frame when its handling completes, sync or 
     handler,
     limits: { requestBytesMax: 1 << 24, inFlightRequestsMax: 100, bufferedBytesMax: 1 << 24 },
     idleMsMax: 60_000,
-    connectionsMax: 10,
     log: () => {},
     framePool: pool,
   });

@@ -6,17 +6,23 @@ import { type Connection, type ResponseChunks, SocketServer } from "../../src/ne
 
 /** Echo server whose response delay is the first byte of the request, in ms: tests ordering. */
 const logs: string[] = [];
+const written: number[] = [];
 const server = new SocketServer({
   listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
   limits: { requestBytesMax: 1024, inFlightRequestsMax: 4, bufferedBytesMax: 1 << 20 },
   idleMsMax: 60_000,
-  connectionsMax: 100,
   log: (_level, message) => logs.push(message),
   handler: {
     handle(frame: Buffer, _c: Connection): ResponseChunks | Promise<ResponseChunks> {
       const delay = frame[0] ?? 0;
       if (delay === 255) throw new Error("cannot parse");
       if (delay === 254) return null;
+      if (delay === 253 || delay === 252) {
+        // A response that references memory it must give back once written: small, or with a
+        // chunk too large to be copied into the frame's first write.
+        const body = delay === 253 ? [Buffer.from(frame)] : [Buffer.from(frame), Buffer.alloc(64 * 1024, 1)];
+        return Object.assign(body, { onWritten: () => written.push(delay) });
+      }
       const copy = Buffer.from(frame);
       return delay === 0 ? [copy] : sleep(delay).then(() => [copy]);
     },
@@ -102,4 +108,14 @@ test("an oversized or unparseable frame closes only that connection", async () =
   good.socket.destroy();
   assert.ok(logs.some((l) => l.includes("invalid request size")));
   assert.ok(logs.some((l) => l.includes("cannot parse")));
+});
+
+test("a response's onWritten runs once the socket has taken all of it", async () => {
+  const { socket, read } = await open();
+  socket.write(Buffer.concat([request([253]), request([252])]));
+  const [small, large] = await read(2);
+  assert.deepEqual(small, Buffer.from([253]));
+  assert.equal(large?.length, 1 + 64 * 1024);
+  assert.deepEqual(written, [253, 252]);
+  socket.destroy();
 });

@@ -15,6 +15,7 @@ import {
   isrProposalAction,
   leaderEpochError,
   maximalIsr,
+  rackAwareReadReplica,
   truncationOffset,
 } from "../../src/replication/index.js";
 import { LeaderEpochCache } from "../../src/storage/index.js";
@@ -186,4 +187,17 @@ test("an ISR proposal stays in flight unless the controller surely did not apply
   assert.equal(isrProposalAction(ErrorCode.NOT_CONTROLLER), "retry");
   assert.equal(isrProposalAction(null), "retry");
   assert.equal(isrProposalAction(ErrorCode.REQUEST_TIMED_OUT), "retry");
+});
+
+test("KIP-392's rack-aware selector: the leader unless a follower of the client's rack exists, then the most caught up", () => {
+  const leader = { id: 1, rack: "a", logEndOffset: 100n, lastCaughtUpTimeMs: 0 };
+  const b1 = { id: 2, rack: "b", logEndOffset: 90n, lastCaughtUpTimeMs: 50 };
+  const b2 = { id: 3, rack: "b", logEndOffset: 95n, lastCaughtUpTimeMs: 10 };
+  const b3 = { id: 4, rack: "b", logEndOffset: 95n, lastCaughtUpTimeMs: 20 };
+  assert.equal(rackAwareReadReplica("", leader, [b1, b2]), 1, "no client rack: the leader");
+  assert.equal(rackAwareReadReplica("a", leader, [b1, b2]), 1, "the leader's rack: the leader");
+  assert.equal(rackAwareReadReplica("c", leader, [b1, b2]), 1, "no replica in the rack: the leader");
+  assert.equal(rackAwareReadReplica("b", leader, [b1, b2]), 3, "the largest log end");
+  assert.equal(rackAwareReadReplica("b", leader, [b1, b2, b3]), 4, "then the most recently caught up");
+  assert.equal(rackAwareReadReplica("b", { ...leader, rack: null }, []), 1);
 });

@@ -5,6 +5,7 @@ import { AdminClient, KafkaConnection } from "../../src/client/index.js";
 import {
   type AlterPartitionReassignmentsResponse,
   ApiKey,
+  type DeleteRecordsResponse,
   type ElectLeadersResponse,
   ErrorCode,
   encodeRecordBatch,
@@ -329,4 +330,70 @@ test("a retried idempotent batch is answered by the new leader with its original
   const partition = cluster.node(next)?.broker.replicaManager.get(topic, 0);
   assert.equal(partition?.log.logEndOffset, 4n, "a0 a1 b0 c0, each once");
   await cluster.startNode(leader);
+});
+
+test("DeleteRecords reaches the followers and answers once they have it: records deleted on the leader stay deleted after a failover", async () => {
+  const topic = "deleted-before-failover";
+  const [created] = await admin.createTopics([
+    { name: topic, numPartitions: 1, replicationFactor: 3, configs: { "min.insync.replicas": "2" } },
+  ]);
+  assert.equal(created?.errorCode, ErrorCode.NONE, created?.errorMessage ?? "");
+  const kafka = new Kafka({ brokers: cluster.bootstrap.split(","), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: Array.from({ length: 100 }, (_, i) => ({ value: `v${i}` })),
+  });
+  await producer.disconnect();
+  const leader = (await admin.metadata([topic])).topics[0]?.partitions[0]?.leaderId as number;
+  const [host, port] = (cluster.node(leader)?.bootstrap ?? "").split(":");
+  const connection = await KafkaConnection.connect({
+    host: host as string,
+    port: Number(port),
+    clientId: "delete-records",
+    connectTimeoutMs: 5000,
+  });
+  try {
+    const deleted = await connection.request<DeleteRecordsResponse>(ApiKey.DeleteRecords, 2, {
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 60n }] }],
+      timeoutMs: 5000,
+    });
+    const result = deleted.topics[0]?.partitions[0];
+    assert.equal(result?.errorCode, ErrorCode.NONE);
+    assert.equal(result?.lowWatermark, 60n);
+  } finally {
+    connection.close();
+  }
+  // DeleteRecords answers once every in-sync replica moved its log start (Kafka's DelayedDeleteRecords).
+  const followers = cluster.nodeIds.filter((id) => id !== leader);
+  assert.deepEqual(
+    followers.map(
+      (id) => cluster.node(id)?.broker.logManager.getLog({ topic, partition: 0 })?.logStartOffset,
+    ),
+    [60n, 60n],
+  );
+  await cluster.killNode(leader);
+  try {
+    await waitFor(
+      "a new leader",
+      async () => {
+        const p = (await admin.metadata([topic])).topics[0]?.partitions[0];
+        return p !== undefined && p.leaderId >= 0 && p.leaderId !== leader ? true : undefined;
+      },
+      SESSION_TIMEOUT_MS + 10_000,
+    );
+    const offsets = await kafka.admin();
+    await offsets.connect();
+    try {
+      const [partition] = await offsets.fetchTopicOffsets(topic);
+      assert.equal(partition?.low, "60", "the new leader's log starts where the old one was cut");
+      assert.equal(partition?.high, "100");
+    } finally {
+      await offsets.disconnect();
+    }
+  } finally {
+    await cluster.startNode(leader);
+  }
 });

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../src/base/index.js";
-import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from "../../src/protocol/index.js";
+import {
+  BATCH_HEADER_BYTES,
+  decodeRecordBatch,
+  encodeRecordBatch,
+  type RecordInput,
+  recompressRecordBatch,
+} from "../../src/protocol/index.js";
 import {
   type Log,
   type LogConfig,
@@ -43,6 +49,29 @@ export function makeBatch(spec: BatchSpec = {}): Buffer {
       : { producerId: spec.producerId, producerEpoch: 0, baseSequence: 0 }),
     ...(spec.compression === undefined ? {} : { compression: spec.compression }),
   });
+}
+
+/**
+ * A producer batch whose header says `count` records (lastOffsetDelta count - 1) and whose records
+ * are `payload`, stored with `codec` (compressed from it), CRC valid: for batches whose records
+ * disagree with their header.
+ */
+export function batchWithPayload(
+  payload: Buffer,
+  count: number,
+  codec: number,
+  baseTimestamp: bigint,
+): Buffer {
+  const template = encodeRecordBatch({
+    records: Array.from({ length: count }, () => ({ value: null })),
+    baseTimestamp,
+  });
+  return recompressRecordBatch(template, 0, payload, codec);
+}
+
+/** The records area (uncompressed) of a batch of these values, each keyed by its value. */
+export function recordsOf(values: string[], timestamp: bigint): Buffer {
+  return makeBatch({ values, keys: values, timestamp }).subarray(BATCH_HEADER_BYTES);
 }
 
 /** Values of all records the buffers hold, in order, with their offsets. */

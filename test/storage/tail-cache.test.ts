@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { BufferLease } from "../../src/base/index.js";
 import { encodeRecordBatch } from "../../src/protocol/index.js";
 import { TAIL_POISON_BYTE, TailCache, TailCacheArena } from "../../src/storage/tail-cache.js";
 
@@ -70,6 +71,29 @@ test("slabs never read from are recycled; slabs read from are dropped, and what 
   for (let offset = 100n; offset < 200n; offset++) cache.add(offset, batch(offset));
   assert.equal(arena.slabsDropped, 1, "the slab that was read from is not overwritten");
   assert.deepEqual(held, batch(99n));
+  assert.equal(arena.slabsAllocated, 5);
+});
+
+test("a slab read on a lease is recycled once the lease is released, and stays intact until then", () => {
+  const one = batch(0n).length;
+  const arena = new TailCacheArena(4 * one, { slabBytes: one, poison: true });
+  const cache = new TailCache(arena);
+  for (let offset = 0n; offset < 4n; offset++) cache.add(offset, batch(offset));
+  const held = new BufferLease();
+  const kept = cache.read(3n, 1 << 20, NO_LIMIT, true, held);
+  assert.ok(kept !== null);
+  const released = new BufferLease();
+  assert.ok(cache.read(2n, one, NO_LIMIT, true, released) !== null);
+  released.release();
+  // Two more appends retire the slabs of offsets 0 and 1 (never read), then 2 (lease given back):
+  // all three are reused. The next retires 3, still on lease: dropped, and its view intact.
+  for (let offset = 4n; offset < 7n; offset++) cache.add(offset, batch(offset));
+  assert.equal(arena.slabsRecycled, 3);
+  assert.equal(arena.slabsDropped, 0);
+  cache.add(7n, batch(7n));
+  assert.equal(arena.slabsDropped, 1, "the slab still on lease is not overwritten");
+  assert.deepEqual(kept.records[0], batch(3n));
+  held.release();
   assert.equal(arena.slabsAllocated, 5);
 });
 

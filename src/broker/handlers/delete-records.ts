@@ -16,32 +16,45 @@ const HIGH_WATERMARK = -1n;
 
 /**
  * DeleteRecords (v0-2): advances each partition's log start offset (its low watermark) to the
- * offset asked, or to the high watermark for -1, durably before answering; records below it can no
- * longer be fetched and whole segments below it are deleted. Per-partition errors as Kafka's
- * ReplicaManager gives them: OFFSET_OUT_OF_RANGE beyond the high watermark, POLICY_VIOLATION on a
- * topic without the delete cleanup policy, INVALID_TOPIC_EXCEPTION on internal topics. With an ISR
- * of one there is no follower to wait for, so the timeout never applies.
+ * offset asked, or to the high watermark for -1, durably on the leader; records below it can no
+ * longer be fetched and whole segments below it are deleted. The followers learn the new start
+ * from their next fetch and report theirs back; the answer waits, up to the request's timeout, until
+ * every in-sync replica has moved (Kafka's DelayedDeleteRecords), and gives the lowest start
+ * offset over them, or REQUEST_TIMED_OUT. Per-partition errors as Kafka's ReplicaManager gives
+ * them: OFFSET_OUT_OF_RANGE beyond the high watermark, POLICY_VIOLATION on a topic without the
+ * delete cleanup policy, INVALID_TOPIC_EXCEPTION on internal topics, NOT_LEADER_OR_FOLLOWER when
+ * leadership moves during the wait.
  */
 export function deleteRecordsHandler(broker: MetadataView & PartitionAccess) {
   return defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInput>({
     apiKey: ApiKey.DeleteRecords,
     minVersion: 0,
     maxVersion: 2,
-    handle(request) {
-      return {
-        throttleTimeMs: 0,
-        topics: request.topics.map((topic) => ({
-          name: topic.name,
-          partitions: topic.partitions.map((p) => {
+    async handle(request) {
+      const pending: Promise<DeleteRecordsResponseDeleteRecordsPartitionResultInput>[][] = request.topics.map(
+        (topic) =>
+          topic.partitions.map((p) => {
             try {
-              return deletePartitionRecords(broker, topic.name, p.partitionIndex, p.offset);
+              return deletePartitionRecords(
+                broker,
+                topic.name,
+                p.partitionIndex,
+                p.offset,
+                request.timeoutMs,
+              );
             } catch (error) {
               if (!(error instanceof KafkaError)) throw error;
-              return failed(p.partitionIndex, error.errorCode);
+              return Promise.resolve(failed(p.partitionIndex, error.errorCode));
             }
           }),
+      );
+      const topics = await Promise.all(
+        request.topics.map(async (topic, i) => ({
+          name: topic.name,
+          partitions: await Promise.all(pending[i] ?? []),
         })),
-      };
+      );
+      return { throttleTimeMs: 0, topics };
     },
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,
@@ -65,7 +78,8 @@ function deletePartitionRecords(
   topic: string,
   partitionIndex: number,
   offset: bigint,
-): DeleteRecordsResponseDeleteRecordsPartitionResultInput {
+  timeoutMs: number,
+): Promise<DeleteRecordsResponseDeleteRecordsPartitionResultInput> {
   if (INTERNAL_TOPICS.has(topic)) {
     throw new KafkaError(
       ErrorCode.INVALID_TOPIC_EXCEPTION,
@@ -89,6 +103,31 @@ function deletePartitionRecords(
       `The offset ${offset} for partition ${topic}-${partitionIndex} is not valid`,
     );
   }
-  const lowWatermark = partition.log.deleteRecordsBefore(offset);
-  return { partitionIndex, lowWatermark, errorCode: ErrorCode.NONE };
+  const required = partition.log.deleteRecordsBefore(offset);
+  return new Promise((resolve) => {
+    const timer = setTimeout(
+      () =>
+        resolve({
+          partitionIndex,
+          lowWatermark: partition.lowWatermark,
+          errorCode: ErrorCode.REQUEST_TIMED_OUT,
+        }),
+      Math.max(0, timeoutMs),
+    );
+    partition.whenLowWatermarkReaches(required).then(
+      () => {
+        clearTimeout(timer);
+        resolve({ partitionIndex, lowWatermark: partition.lowWatermark, errorCode: ErrorCode.NONE });
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve(
+          failed(
+            partitionIndex,
+            error instanceof KafkaError ? error.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR,
+          ),
+        );
+      },
+    );
+  });
 }

@@ -1,3 +1,4 @@
+import { BufferLease } from "../../base/index.js";
 import type { Connection } from "../../network/index.js";
 import {
   ApiKey,
@@ -8,9 +9,15 @@ import {
   KafkaError,
   type Uuid,
 } from "../../protocol/index.js";
-import { IsolationLevel, type Partition } from "../../replication/index.js";
+import {
+  IsolationLevel,
+  type Partition,
+  type ReadReplicaCandidate,
+  rackAwareReadReplica,
+} from "../../replication/index.js";
 import { OffsetOutOfRangeError } from "../../storage/index.js";
 import { defineHandler, NO_RESPONSE, type RequestContext } from "../api-handler.js";
+import { RACK_AWARE_REPLICA_SELECTOR } from "../broker-config.js";
 import { onConnectionClose } from "../connection-close-hooks.js";
 import type { FetchPartitionResult, FetchPosition } from "../fetch-session.js";
 import {
@@ -19,6 +26,7 @@ import {
   type MetadataView,
   PARKED_FETCHES_MAX,
   type PartitionAccess,
+  type QuotaAccess,
 } from "../handler-context.js";
 import { LeaderHints } from "../leader-hints.js";
 
@@ -43,6 +51,8 @@ interface PartitionRead {
 const FETCH_WAIT_MS_MAX = 300_000;
 /** Fetch v13 moved request-level errors to the top-level error code, with no partitions. */
 const TOP_LEVEL_ERROR_ONLY_VERSION = 13;
+/** Fetch v11 added rack_id and preferred_read_replica (KIP-392). */
+const FOLLOWER_FETCH_VERSION = 11;
 
 /**
  * The record set of a partition with nothing to send, errors included. The spec calls the field
@@ -59,7 +69,9 @@ const NO_RECORDS: readonly Buffer[] = [];
  * without copying. A fetch that finds fewer than minBytes waits (long poll) until an append to one
  * of its partitions or maxWaitMs. Incremental fetch sessions (KIP-227) answer only what changed.
  */
-export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState & BrokerSettings) {
+export function fetchHandler(
+  broker: MetadataView & PartitionAccess & FetchState & QuotaAccess & BrokerSettings,
+) {
   return defineHandler<FetchRequest, FetchResponseInput>({
     apiKey: ApiKey.Fetch,
     minVersion: 4,
@@ -83,7 +95,21 @@ export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState
       const sessionTargets = session.positions.map(
         (pos) => byKey.get(pos.key) ?? targetFromKey(broker, pos, usesIds),
       );
-      const respond = (reads: PartitionRead[]) => {
+      // A consumer's fetch returns no more than its consumer_byte_rate allows at once (Kafka's cap).
+      const maxBytes =
+        replicaId >= 0
+          ? request.maxBytes
+          : Math.min(request.maxBytes, Math.floor(broker.quotas.fetchBytesMax(context)));
+      const respond = (reads: PartitionRead[]): FetchResponseInput => {
+        // KIP-219: a consumer over its quota gets an answer without records (its bytes are not
+        // counted) and the dispatcher mutes its connection for the throttle time.
+        if (replicaId < 0 && broker.quotas.recordFetch(context, fetchResponseBytes(reads, usesIds)))
+          return {
+            throttleTimeMs: 0,
+            errorCode: ErrorCode.NONE,
+            sessionId: session.context.throttled(),
+            responses: [],
+          };
         const finished = session.context.finish(reads.map(toSessionResult));
         const keep = new Set(finished.results.map((r) => r.key));
         const response = buildResponse(
@@ -95,13 +121,18 @@ export function fetchHandler(broker: MetadataView & PartitionAccess & FetchState
           ? withLeaderHints(broker, response, context)
           : response;
       };
-      const first = readAll(broker, request, sessionTargets, context, replicaId);
+      // Records reach the response as views of the log's memory, lent until the socket has them.
+      const lease = new BufferLease();
+      context.lease = lease;
+      const first = readAll(broker, request, maxBytes, sessionTargets, context, replicaId);
       const waitMs = Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX);
       if (!shouldWait(first, request.minBytes, waitMs) || broker.parkedFetches >= PARKED_FETCHES_MAX)
         return respond(first);
       return waitForData(broker, sessionTargets, waitMs, context.connection, replicaId >= 0).then(
         (clientGone) =>
-          clientGone ? NO_RESPONSE : respond(readAll(broker, request, sessionTargets, context, replicaId)),
+          clientGone
+            ? NO_RESPONSE
+            : respond(readAll(broker, request, maxBytes, sessionTargets, context, replicaId)),
       );
     },
     // Kafka's FetchRequest.getErrorResponse: from v13 the top-level code alone, before it also every partition's.
@@ -171,11 +202,12 @@ function targetFromKey(broker: MetadataView, position: FetchPosition, usesIds: b
 function readAll(
   broker: MetadataView & PartitionAccess & BrokerSettings,
   request: FetchRequest,
+  maxBytes: number,
   targets: Target[],
   context: RequestContext,
   replicaId: number,
 ): PartitionRead[] {
-  let remaining = request.maxBytes;
+  let remaining = maxBytes;
   const reads: PartitionRead[] = [];
   // Tracked, not recomputed per partition: that was quadratic in the partitions a request names.
   let nothingReadYet = true;
@@ -220,12 +252,13 @@ function readOne(
   if (target.topic === null)
     return fail(context.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   let partition: Partition;
+  // KIP-392: a consumer's Fetch v11+ may be served by a follower the leader pointed it to.
+  const followerMayServe = replicaId < 0 && context.apiVersion >= FOLLOWER_FETCH_VERSION;
   try {
-    partition = broker.replicaManager.leaderOrError(
-      target.topic,
-      target.partition,
-      broker.image.partition(target.topic, target.partition) !== undefined,
-    );
+    const known = broker.image.partition(target.topic, target.partition) !== undefined;
+    partition = followerMayServe
+      ? broker.replicaManager.replicaOrError(target.topic, target.partition, known)
+      : broker.replicaManager.leaderOrError(target.topic, target.partition, known);
     if (replicaId >= 0) {
       // Fetch v15+ says which incarnation fetches (Brook's followers send v15); before, the
       // registration this node knows, which a fetch from a previous incarnation also gets.
@@ -233,14 +266,36 @@ function readOne(
         context.apiVersion >= 15
           ? request.replicaState.replicaEpoch
           : (broker.image.brokers.get(replicaId)?.epoch ?? -1n);
-      return readForFollower(broker, partition, target, maxBytes, replicaId, replicaEpoch);
+      return readForFollower(broker, partition, target, maxBytes, replicaId, replicaEpoch, context.lease);
+    }
+    if (followerMayServe && partition.isLeader) {
+      const preferred = preferredReadReplica(broker, partition, request.rackId, target.position.fetchOffset);
+      if (preferred >= 0) {
+        // Kafka answers with the replica to read from and no records; the client fetches there next.
+        return {
+          target,
+          bytes: 0,
+          data: {
+            partitionIndex: target.partition,
+            errorCode: ErrorCode.NONE,
+            highWatermark: partition.highWatermark,
+            lastStableOffset: partition.lastStableOffset,
+            logStartOffset: partition.log.logStartOffset,
+            abortedTransactions: request.isolationLevel === IsolationLevel.readCommitted ? [] : null,
+            preferredReadReplica: preferred,
+            records: NO_RECORDS,
+          },
+        };
+      }
     }
     const result = partition.readRecords({
+      followerMayServe,
       fetchOffset: target.position.fetchOffset,
       maxBytes,
       isolationLevel: request.isolationLevel,
       minOneMessage,
       currentLeaderEpoch: target.currentLeaderEpoch,
+      ...(context.lease === undefined ? {} : { lease: context.lease }),
     });
     return {
       target,
@@ -263,6 +318,44 @@ function readOne(
   }
 }
 
+/**
+ * Where a consumer in `clientRack` should read from, when replica.selector.class is the rack-aware
+ * selector: a live in-sync follower in its rack that holds the fetch offset, or -1 for this
+ * leader (Kafka's ReplicaManager.findPreferredReadReplica).
+ */
+function preferredReadReplica(
+  broker: MetadataView & BrokerSettings,
+  partition: Partition,
+  clientRack: string,
+  fetchOffset: bigint,
+): number {
+  if (clientRack === "" || broker.config.string("replica.selector.class") !== RACK_AWARE_REPLICA_SELECTOR)
+    return -1;
+  const rackOf = (id: number) => broker.image.brokers.get(id)?.rack ?? null;
+  const followers: ReadReplicaCandidate[] = [];
+  for (const id of partition.isr) {
+    if (id === broker.nodeId) continue;
+    const registration = broker.image.brokers.get(id);
+    const progress = partition.follower(id);
+    if (registration === undefined || registration.fenced || progress === undefined) continue;
+    if (progress.logEndOffset < fetchOffset || fetchOffset < partition.log.logStartOffset) continue;
+    followers.push({
+      id,
+      rack: rackOf(id),
+      logEndOffset: progress.logEndOffset,
+      lastCaughtUpTimeMs: progress.lastCaughtUpTimeMs,
+    });
+  }
+  const leader: ReadReplicaCandidate = {
+    id: broker.nodeId,
+    rack: rackOf(broker.nodeId),
+    logEndOffset: partition.log.logEndOffset,
+    lastCaughtUpTimeMs: Number.MAX_SAFE_INTEGER,
+  };
+  const chosen = rackAwareReadReplica(clientRack, leader, followers);
+  return chosen === broker.nodeId ? -1 : chosen;
+}
+
 /** A follower's fetch: from the log end it has, up to what this leader has (not the high watermark). */
 function readForFollower(
   broker: PartitionAccess,
@@ -271,6 +364,7 @@ function readForFollower(
   maxBytes: number,
   replicaId: number,
   replicaEpoch: bigint,
+  lease: BufferLease | undefined,
 ): PartitionRead {
   const outcome = partition.fetchForFollower({
     replicaId,
@@ -279,6 +373,8 @@ function readForFollower(
     lastFetchedEpoch: target.lastFetchedEpoch,
     currentLeaderEpoch: target.currentLeaderEpoch,
     maxBytes,
+    logStartOffset: target.position.logStartOffset,
+    ...(lease === undefined ? {} : { lease }),
   });
   const base = {
     partitionIndex: target.partition,
@@ -328,12 +424,15 @@ function waitForData(
   return new Promise((resolve) => {
     const unsubscribes: (() => void)[] = [];
     let parked = true;
+    // Out of the broker's request queue while it waits (queued.max.requests counts no long poll).
+    const unpark = connection.park();
     const done = () => {
       if (!parked) return;
       parked = false;
       clearTimeout(timer);
       for (const u of unsubscribes) u();
       broker.parkedFetches--;
+      unpark();
       resolve(connection.isClosed);
     };
     broker.parkedFetches++;
@@ -352,6 +451,25 @@ function waitForData(
       done();
     }
   });
+}
+
+/**
+ * The size of the response these reads make, near enough for consumer_byte_rate (Kafka counts
+ * the response's size): the records plus each partition's and topic's fixed fields.
+ */
+function fetchResponseBytes(reads: readonly PartitionRead[], usesIds: boolean): number {
+  const PARTITION_FIXED_BYTES = 50;
+  const TOPIC_FIXED_BYTES = 8;
+  let bytes = 16;
+  const topics = new Set<string>();
+  for (const r of reads) {
+    bytes += PARTITION_FIXED_BYTES + r.bytes;
+    const topic = usesIds ? r.target.topicId : (r.target.topic ?? "");
+    if (topics.has(topic)) continue;
+    topics.add(topic);
+    bytes += TOPIC_FIXED_BYTES + (usesIds ? 16 : Buffer.byteLength(topic));
+  }
+  return bytes;
 }
 
 function toSessionResult(read: PartitionRead): FetchPartitionResult {

@@ -1,6 +1,7 @@
 import type { AnyApiHandler } from "../api-handler.js";
 import type { HandlerContext } from "../handler-context.js";
 import { allocateProducerIdsHandler } from "./allocate-producer-ids.js";
+import { alterClientQuotasHandler } from "./alter-client-quotas.js";
 import { alterConfigsHandler } from "./alter-configs.js";
 import { alterPartitionHandler } from "./alter-partition.js";
 import { apiVersionsHandler } from "./api-versions.js";
@@ -9,6 +10,7 @@ import { createTopicsHandler } from "./create-topics.js";
 import { deleteGroupsHandler } from "./delete-groups.js";
 import { deleteRecordsHandler } from "./delete-records.js";
 import { deleteTopicsHandler } from "./delete-topics.js";
+import { describeClientQuotasHandler } from "./describe-client-quotas.js";
 import { describeClusterHandler } from "./describe-cluster.js";
 import { describeConfigsHandler } from "./describe-configs.js";
 import { describeGroupsHandler } from "./describe-groups.js";
@@ -63,6 +65,9 @@ export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
     alterPartitionReassignmentsHandler(broker),
     listPartitionReassignmentsHandler(broker),
     describeProducersHandler(broker),
+    // client quotas (issue 17)
+    describeClientQuotasHandler(broker),
+    alterClientQuotasHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),
     joinGroupHandler(broker),

@@ -6,23 +6,33 @@ import {
   type ProduceRequest,
   type ProduceResponseInput,
   type ProduceResponsePartitionProduceResponseInput,
+  RecordValidationError,
 } from "../../protocol/index.js";
 import type { Partition } from "../../replication/index.js";
 import { defineHandler, type HandlerResult, NO_RESPONSE, type RequestContext } from "../api-handler.js";
-import type { BrokerSettings, MetadataView, PartitionAccess, TopicAutoCreation } from "../handler-context.js";
+import type {
+  BrokerSettings,
+  MetadataView,
+  PartitionAccess,
+  QuotaAccess,
+  TopicAutoCreation,
+} from "../handler-context.js";
 import { LeaderHints } from "../leader-hints.js";
 import { validateProduceRecords } from "../produce-records-validation.js";
 
 /**
- * Produce: each partition's batches go to its leader's log as they are (validated from their
- * headers, offsets stamped in place, appended). The answer waits until the appends are in the log
+ * Produce: each partition's batches go to its leader's log as they are (validated as Kafka's
+ * LogValidator does, records walked, offsets stamped in place, appended). A batch refused for some
+ * of its records answers with RecordErrors naming them (v8+, KIP-467). The answer waits until the appends are in the log
  * files (the writer thread hands them to the kernel), so that an acknowledged record survives the
  * broker process being killed, as in Kafka. Errors are per partition. acks=0 gets no response;
  * if something failed, the connection is closed instead, which is how Kafka tells such a producer.
  * Versions 0-2 (message sets of magic 0/1) are advertised for old librdkafka's feature detection
  * but refused, as Kafka 4 does.
  */
-export function produceHandler(broker: MetadataView & PartitionAccess & TopicAutoCreation & BrokerSettings) {
+export function produceHandler(
+  broker: MetadataView & PartitionAccess & TopicAutoCreation & QuotaAccess & BrokerSettings,
+) {
   return defineHandler<ProduceRequest, ProduceResponseInput>({
     apiKey: ApiKey.Produce,
     minVersion: 3,
@@ -54,7 +64,7 @@ export function produceHandler(broker: MetadataView & PartitionAccess & TopicAut
 }
 
 function appendAll(
-  broker: MetadataView & PartitionAccess & BrokerSettings,
+  broker: MetadataView & PartitionAccess & QuotaAccess & BrokerSettings,
   request: ProduceRequest,
   context: RequestContext,
 ): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
@@ -101,6 +111,9 @@ function appendAll(
     };
   });
   if (acks === 0) {
+    // Kafka throttles acks=0 producers by their bytes (muting the connection), not by request time.
+    context.quota.requestQuotaExempt = true;
+    broker.quotas.recordProduce(context);
     if (failed) context.connection.close();
     return NO_RESPONSE;
   }
@@ -110,7 +123,11 @@ function appendAll(
     acks === -1
       ? appended.filter((a) => a.partition.highWatermark <= a.lastOffset)
       : appended.filter((a) => a.partition.log.writtenEndOffset < a.partition.log.logEndOffset);
-  const finish = (): ProduceResponseInput => withLeaderHints(broker, responses, context);
+  // The request's bytes count against producer_byte_rate when it is answered, as in Kafka.
+  const finish = (): ProduceResponseInput => {
+    broker.quotas.recordProduce(context);
+    return withLeaderHints(broker, responses, context);
+  };
   if (pending.length === 0) return finish();
   const failWith = (a: (typeof appended)[number]) => (error: unknown) => {
     Object.assign(
@@ -122,7 +139,10 @@ function appendAll(
     (acks === -1 ? a.partition.whenCommitted(a.lastOffset) : a.partition.whenAppended()).catch(failWith(a)),
   );
   if (acks !== -1) return Promise.all(waits).then(finish);
+  // Waiting for the replicas, the request is in purgatory, out of the broker's request queue.
+  const unpark = context.connection.park();
   return withTimeout(Promise.all(waits), request.timeoutMs).then((finished) => {
+    unpark();
     if (!finished) {
       for (const a of pending) {
         if (a.partition.highWatermark <= a.lastOffset && a.response.errorCode === ErrorCode.NONE) {
@@ -190,7 +210,7 @@ function partitionError(
       logStartOffset: -1n,
     };
   }
-  return {
+  const response: ProduceResponsePartitionProduceResponseInput = {
     index,
     errorCode: error.errorCode,
     baseOffset: -1n,
@@ -198,6 +218,14 @@ function partitionError(
     logStartOffset: -1n,
     errorMessage: version >= 8 ? error.message : null,
   };
+  // KIP-467 (v8+): the records that made the batch fail, by index, so that a client fails those.
+  if (version >= 8 && error instanceof RecordValidationError) {
+    response.recordErrors = error.recordErrors.map((e) => ({
+      batchIndex: e.batchIndex,
+      batchIndexErrorMessage: e.message,
+    }));
+  }
+  return response;
 }
 
 function everyPartition(request: ProduceRequest, errorCode: number): ProduceResponseInput {

@@ -36,8 +36,22 @@ export {
   type RecordBatch,
   type RecordBatchHeader,
   type RecordBatchInput,
+  recompressRecordBatch,
   type TimestampType,
 } from "./record-batch.js";
-export { CompressionError, type CompressionErrorCode, CorruptRecordError } from "./record-errors.js";
+export {
+  CompressionError,
+  type CompressionErrorCode,
+  CorruptRecordError,
+  InvalidRecordError,
+} from "./record-errors.js";
 export { decodeBatch, decodeRecordSet } from "./record-set.js";
+export { type RecordError, RecordValidationError } from "./record-validation-error.js";
+export {
+  type RecordViolation,
+  type RecordViolationKind,
+  type RecordWalk,
+  type RecordWalkRules,
+  walkRecords,
+} from "./record-walk.js";
 export { type SnappyFraming, XERIAL_BLOCK_BYTES } from "./snappy-codec.js";

@@ -12,6 +12,7 @@ import {
   BATCH_HEADER_BYTES,
   BATCH_OFFSET_ATTRIBUTES,
   BATCH_OFFSET_CRC,
+  BATCH_OFFSET_LENGTH,
   CompressionType,
   LOG_OVERHEAD_BYTES,
   NO_PARTITION_LEADER_EPOCH,
@@ -319,6 +320,32 @@ export function encodeRecordBatch(input: RecordBatchInput, options: CompressOpti
 }
 
 const EMPTY_HEADER = Buffer.alloc(BATCH_HEADER_BYTES);
+
+/**
+ * The batch at `at` under another codec, from its records payload (`payload`: the records area as
+ * the batch holds it when uncompressed, else decompressed). Every header field is kept but the
+ * codec bits, batchLength and CRC; the records' bytes are the same, so nothing about a record
+ * changes (what a decode and re-encode would normalize, such as an overlong varint, stays). An
+ * empty payload is stored uncompressed, as encodeRecordBatch stores an empty batch.
+ */
+export function recompressRecordBatch(
+  buf: Buffer,
+  at: number,
+  payload: Buffer,
+  compression: number,
+  options: CompressOptions = {},
+): Buffer {
+  const codec = payload.length === 0 ? CompressionType.none : compression;
+  const body = codec === CompressionType.none ? payload : compress(codec, payload, options);
+  const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + body.length);
+  buf.copy(out, 0, at, at + BATCH_HEADER_BYTES);
+  body.copy(out, BATCH_HEADER_BYTES);
+  out.writeInt32BE(out.length - LOG_OVERHEAD_BYTES, BATCH_OFFSET_LENGTH);
+  const attributes = out.readInt16BE(BATCH_OFFSET_ATTRIBUTES);
+  out.writeInt16BE((attributes & ~ATTRIBUTE_COMPRESSION_MASK) | codec, BATCH_OFFSET_ATTRIBUTES);
+  out.writeUInt32BE(crc32c(out.subarray(BATCH_OFFSET_ATTRIBUTES)), BATCH_OFFSET_CRC);
+  return out;
+}
 
 /** What encoding derives from the input before writing anything. */
 interface BatchPlan {

@@ -9,7 +9,8 @@ import { ProtocolDecodeError } from "../protocol-error.js";
  *
  * Codes: BRK_ERR_RECORD_CORRUPT (malformed), BRK_ERR_RECORD_CRC_MISMATCH, BRK_ERR_RECORD_TRUNCATED
  * (a batch cut short where a whole one was required), BRK_ERR_RECORD_MAGIC_UNSUPPORTED, all
- * CORRUPT_MESSAGE; BRK_ERR_RECORD_TOO_MANY (more records than the caller's limit), MESSAGE_TOO_LARGE.
+ * CORRUPT_MESSAGE; BRK_ERR_RECORD_TOO_MANY (more records than the caller's limit), MESSAGE_TOO_LARGE;
+ * BRK_ERR_RECORD_INVALID (InvalidRecordError), INVALID_RECORD.
  */
 export class CorruptRecordError extends ProtocolDecodeError {
   /** The Kafka error code a broker answers with: CORRUPT_MESSAGE unless stated. */
@@ -23,6 +24,25 @@ export class CorruptRecordError extends ProtocolDecodeError {
     super(message, code);
     this.name = "CorruptRecordError";
     this.errorCode = errorCode;
+  }
+}
+
+/**
+ * A record inside a batch whose CRC holds does not parse: a length or varint that runs past its
+ * record or the batch, fewer or more records than the header counts. Kafka's produce path raises
+ * InvalidRecordException for these (INVALID_RECORD), not CorruptRecordException: the bytes are
+ * what the producer meant to send, and sending them again cannot help. `recordIndex` is the record
+ * where the walk failed (Kafka's batch_index).
+ *
+ * Code: BRK_ERR_RECORD_INVALID.
+ */
+export class InvalidRecordError extends CorruptRecordError {
+  readonly recordIndex: number;
+
+  constructor(message: string, recordIndex: number) {
+    super(message, "BRK_ERR_RECORD_INVALID", ErrorCode.INVALID_RECORD);
+    this.name = "InvalidRecordError";
+    this.recordIndex = recordIndex;
   }
 }
 

@@ -102,8 +102,14 @@ export async function produce(
 }
 
 /** One partition's Fetch v11 answer at `fetchOffset`. */
-export async function fetchAt(client: WireClient, topic: string, partition: number, fetchOffset: bigint) {
-  const response = await client.request<FetchResponse>(ApiKey.Fetch, 11, {
+export async function fetchAt(
+  client: WireClient,
+  topic: string,
+  partition: number,
+  fetchOffset: bigint,
+  version = 11,
+) {
+  const response = await client.request<FetchResponse>(ApiKey.Fetch, version, {
     maxWaitMs: 0,
     minBytes: 0,
     maxBytes: 1 << 20,

@@ -230,6 +230,18 @@ test("this broker's properties: every key, with static and default sources", asy
   assert.equal(entry(r, "listeners").readOnly, false, "per-broker dynamic in Kafka 4");
   const threads = entry(r, "num.io.threads");
   assert.deepEqual([threads.value, threads.configSource], ["8", ConfigSource.DEFAULT_CONFIG]);
+  // Connection limits and quota windows, with Kafka's defaults (the per-IP limits are dynamic in Kafka).
+  for (const [name, value, readOnly] of [
+    ["max.connections.per.ip", "2147483647", false],
+    ["max.connections.per.ip.overrides", "", false],
+    ["queued.max.requests", "500", true],
+    ["connections.max.idle.ms", "600000", true],
+    ["quota.window.num", "11", true],
+    ["quota.window.size.seconds", "1", true],
+  ] as const) {
+    const described = entry(r, name);
+    assert.deepEqual([described.value, described.readOnly], [value, readOnly], name);
+  }
   const filtered = await describe(b.client, 1, [
     { resourceType: BROKER, resourceName: "1", configurationKeys: ["num.partitions"] },
   ]);

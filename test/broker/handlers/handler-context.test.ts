@@ -57,6 +57,8 @@ function requestContext(apiKey: number, apiVersion: number): RequestContext {
     connection: untouched("connection"),
     listenerName: "PLAINTEXT",
     receivedMs: 0,
+    requestBytes: 0,
+    quota: { bandwidthThrottleMs: 0, requestQuotaExempt: false },
   };
 }
 

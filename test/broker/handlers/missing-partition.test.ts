@@ -48,7 +48,10 @@ test("a partition without a leader on this broker is NOT_LEADER_OR_FOLLOWER", as
     result: undefined,
   }));
   assert.equal(await produceTo(0), ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  assert.equal((await fetchAt(b.client, "two", 0, 0n)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal((await fetchAt(b.client, "two", 0, 0n, 10)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  // From v11 (KIP-392) a consumer may read from any replica, up to its high watermark, as Kafka's
+  // Partition.fetchRecords allows whenever the request carries client metadata.
+  assert.equal((await fetchAt(b.client, "two", 0, 0n, 11)).errorCode, ErrorCode.NONE);
   assert.equal((await listOffset(b.client, "two", 0, -1n)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   assert.equal(await produceTo(1), ErrorCode.NONE, "the other partition still takes writes");
 });

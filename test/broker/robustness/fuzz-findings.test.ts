@@ -331,13 +331,19 @@ test("a Fetch naming one partition 100,001 times is answered, and long-polls wit
 test("ListOffsets by timestamp over a stored batch whose records do not decode answers, and the partition stays online (was: KAFKA_STORAGE_ERROR, then the log offline for every produce and fetch)", async () => {
   const c = await fresh();
   await createTopic(c, "undecodable", 1);
-  // A batch whose header and CRC are right but whose first record claims more bytes than follow:
-  // appends are validated from headers, so it is stored (Kafka would refuse it: see the report).
+  // A batch whose header and CRC are right but whose first record claims more bytes than follow.
+  // A producer's is refused now that produce walks the records, as Kafka's LogValidator does; such
+  // a batch can still reach a log unwalked (a follower's or coordinator's append, a damaged
+  // file), so it is stored here as a coordinator append.
   const batch = producerBatch(["one", "two"]);
   batch.writeUInt8(0x7e, BATCH_HEADER_BYTES);
   batchUpdateCrc(batch);
-  const stored = await produceTo(c, "undecodable", 0, batch);
-  assert.equal(stored.errorCode, ErrorCode.NONE);
+  const refused = await produceTo(c, "undecodable", 0, Buffer.from(batch));
+  assert.equal(errorName(refused.errorCode), "INVALID_RECORD");
+  const partition = server.broker.replicaManager.get("undecodable", 0);
+  assert.ok(partition !== undefined);
+  const info = partition.appendRecordsToLeader(batch, 1, "coordinator");
+  const stored = { baseOffset: info.firstOffset };
   const listed = await roundTrip<ListOffsetsResponse>(c, ApiKey.ListOffsets, 7, {
     replicaId: -1,
     isolationLevel: 0,

@@ -5,8 +5,14 @@ command's timeout, so a misbehaving broker makes the answer report what was miss
 hang. Run with Debian's /usr/bin/python3 (python3-confluent-kafka).
 
   {"op": "produce", "config": {...}, "messages": [{"topic", "key", "value", "headers", "partition"}],
+   "timeoutS": 20, "flushEach": false}
+    -> {"reports": [{"index", "topic", "partition", "offset", "error", "errorName"}], "undelivered": n,
+        "errors": [...]}
+       with "flushEach", each message is flushed (delivered or failed) before the next is produced,
+       so that each travels in a batch of its own
+  {"op": "create_topics", "config": {...}, "topics": [{"topic", "partitions", "config": {...}}],
    "timeoutS": 20}
-    -> {"reports": [{"index", "topic", "partition", "offset", "error"}], "undelivered": n, "errors": [...]}
+    -> {"results": {topic: null or error string}}
   {"op": "consume", "config": {...}, "assignments": [{"topic", "partition", "offset"}], "timeoutS": 20}
     -> {"records": [{"topic", "partition", "offset", "key", "value", "headers", "timestamp"}],
         "eof": bool, "errors": [...]}
@@ -25,6 +31,7 @@ import sys
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 
 
 def text(b):
@@ -47,6 +54,7 @@ def produce(cmd):
                 "partition": msg.partition(),
                 "offset": msg.offset(),
                 "error": None if err is None else str(err),
+                "errorName": None if err is None else err.name(),
             })
         return report
 
@@ -68,6 +76,8 @@ def produce(cmd):
             if time.monotonic() > deadline:
                 break
         producer.poll(0)
+        if cmd.get("flushEach"):
+            producer.flush(max(0.0, deadline - time.monotonic()))
     try:
         undelivered = producer.flush(max(0.0, deadline - time.monotonic()))
     except KafkaException as e:
@@ -164,6 +174,20 @@ def consume_after_reset(cmd):
             "protocolErrors": [line for line in logs.lines if "PROTOERR" in line or "parse failure" in line]}
 
 
+def create_topics(cmd):
+    admin = AdminClient(dict(cmd["config"]))
+    new = [NewTopic(t["topic"], num_partitions=t.get("partitions", 1), replication_factor=1,
+                    config=t.get("config", {})) for t in cmd["topics"]]
+    results = {}
+    for topic, future in admin.create_topics(new, request_timeout=cmd.get("timeoutS", 20)).items():
+        try:
+            future.result(timeout=cmd.get("timeoutS", 20))
+            results[topic] = None
+        except Exception as e:  # the answer reports it; the test decides
+            results[topic] = str(e)
+    return {"results": results}
+
+
 def main():
     cmd = json.load(sys.stdin)
     if cmd["op"] == "produce":
@@ -172,6 +196,8 @@ def main():
         answer = consume(cmd)
     elif cmd["op"] == "consume_after_reset":
         answer = consume_after_reset(cmd)
+    elif cmd["op"] == "create_topics":
+        answer = create_topics(cmd)
     else:
         raise SystemExit("unknown op " + cmd["op"])
     json.dump(answer, sys.stdout)

@@ -6,9 +6,13 @@ import type {
   ResolvedReference,
   SchemaFormat,
 } from "../schema-format.js";
-import { diffJsonSchemas } from "./json-schema-diff.js";
+import { COMPATIBLE_CHANGES_STRICT, differenceIssue } from "./difference.js";
+import type { JsonValue } from "./json-value.js";
+import { diffSchemas } from "./schema-diff.js";
+import type { SchemaNode } from "./schema-node.js";
+import { loadSchemaTree } from "./schema-tree.js";
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue } from "./json-value.js";
 
 const TYPE_NAMES = new Set(["null", "boolean", "object", "array", "number", "integer", "string"]);
 const SCHEMA_MAP_KEYWORDS = ["properties", "patternProperties", "definitions", "$defs", "dependentSchemas"];
@@ -39,11 +43,18 @@ export class JsonSchema implements ParsedSchema {
   readonly canonical: string;
   readonly root: JsonValue;
   readonly external: ReadonlyMap<string, JsonValue>;
+  private loadedTree: SchemaNode | undefined;
 
   constructor(root: JsonValue, external: ReadonlyMap<string, JsonValue>) {
     this.root = root;
     this.external = external;
     this.canonical = JSON.stringify(root);
+  }
+
+  /** The typed schema tree Confluent's diff compares (loaded on first use). */
+  tree(): SchemaNode {
+    this.loadedTree ??= loadSchemaTree(this.root, this.external);
+    return this.loadedTree;
   }
 
   normalized(): string {
@@ -163,7 +174,9 @@ export const jsonSchemaFormat: SchemaFormat = {
     if (!(reader instanceof JsonSchema) || !(writer instanceof JsonSchema)) {
       return [{ errorType: "TYPE_CHANGED", description: "Incompatible because of different schema type" }];
     }
-    // Everything valid under the writer's schema must stay valid under the reader's.
-    return diffJsonSchemas(writer, reader, roles);
+    // The writer's schema is the original, the reader's the update (Confluent's isBackwardCompatible).
+    return diffSchemas(writer.tree(), reader.tree())
+      .filter((difference) => !COMPATIBLE_CHANGES_STRICT.has(difference.type))
+      .map((difference) => differenceIssue(difference, roles));
   },
 };
