@@ -228,6 +228,13 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       atLeast(1),
     ),
     key(
+      "socket.connection.buffer.max.bytes",
+      "long",
+      64 * 1024 * 1024,
+      "Brook's own: bytes one client connection may hold in the broker: requests read and not yet answered, plus responses not yet sent (queued in the socket, or finished behind an earlier request). Past it the broker stops reading that connection until its client reads its responses (TCP then pushes back on the client), so a slow or stuck client costs at most about this much memory. A single larger request or response still goes through.",
+      atLeast(1024),
+    ),
+    key(
       "quota.window.num",
       "int",
       11,

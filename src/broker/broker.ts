@@ -41,6 +41,7 @@ import {
 } from "../replication/index.js";
 import {
   type LogConfig,
+  type LogDirFailure,
   LogManager,
   type LogManagerStartupStats,
   parseLogConfig,
@@ -218,6 +219,13 @@ export class Broker {
             },
           ]
         : [],
+      offlineStorage: () => ({
+        logDirs: this.logManager.offlineLogDirs().map((d) => d.dir),
+        replicas: this.replicaManager.offlineReplicas().map((r) => ({
+          topicId: r.topicId,
+          partitionId: r.partitionIndex,
+        })),
+      }),
     });
     this.forwarder = new ControllerForwarder({
       nodeId: this.nodeId,
@@ -263,6 +271,7 @@ export class Broker {
     this.isrChanges = new IsrChanges(this.handlerContext, this.timers, this.log.child("isr"));
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this.handlerContext);
+    this.logManager.onLogDirFailure((failure) => this.onLogDirFailure(failure));
     const quotaWindow: SampledStatConfig = {
       samples: config.int("quota.window.num"),
       windowMs: config.int("quota.window.size.seconds") * 1000,
@@ -367,6 +376,10 @@ export class Broker {
     // Before the first request: the partitions this broker hosts exist and the group coordinator
     // is on, so no request finds a partition or a group missing that is only not set up yet.
     broker.onMetadataChange(broker.image, FULL_RELOAD, broker.image);
+    for (const failure of logManager.offlineLogDirs()) {
+      broker.replicaManager.handleLogDirFailure(failure.partitions);
+      log.error(logDirFailureMessage(failure, config.nodeId));
+    }
     broker.groupCoordinator.startup();
     try {
       await broker.listen();
@@ -417,6 +430,8 @@ export class Broker {
     return (
       this.socketServer?.stats() ?? {
         connectionCount: 0,
+        connectionsReadPaused: 0,
+        connectionBufferedBytes: 0,
         connectionsAcceptedTotal: 0,
         connectionsRefusedTotal: 0,
         connectionsRefusedByReason: {},
@@ -445,7 +460,7 @@ export class Broker {
       limits: {
         requestBytesMax: this.config.int("socket.request.max.bytes"),
         inFlightRequestsMax: this.config.int("queued.max.requests"),
-        unsentResponseBytesMax: 64 * 1024 * 1024,
+        bufferedBytesMax: this.config.int("socket.connection.buffer.max.bytes"),
       },
       idleMsMax: this.config.int("connections.max.idle.ms"),
       connectionQuotas: this.connectionQuotas,
@@ -541,6 +556,17 @@ export class Broker {
     if (!this.stopped) syncGroupCoordinatorPartitions(this.handlerContext, image);
   }
 
+  /**
+   * A log dir failed (Kafka's ReplicaManager.handleLogDirFailure): its partitions stop being
+   * served (KAFKA_STORAGE_ERROR), the controller hears of their replicas through the broker's
+   * session and moves their leaderships where it can, and the operator reads why in the log.
+   */
+  private onLogDirFailure(failure: LogDirFailure): void {
+    this.replicaManager.handleLogDirFailure(failure.partitions);
+    this.log.error(logDirFailureMessage(failure, this.nodeId));
+    this.metadata.lifecycle?.reportOfflineStorage();
+  }
+
   /** Idle idempotent producers are forgotten every producer.id.expiration.check.interval.ms. */
   private startProducerExpiry(): void {
     const intervalMs = this.config.int("producer.id.expiration.check.interval.ms");
@@ -558,7 +584,11 @@ export class Broker {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.metadata.leave(this.config.bool("controlled.shutdown.enable"), CONTROLLED_SHUTDOWN_WAIT_MS);
+    // With the embedded metadata log offline (its log dir failed) the controller can commit
+    // nothing: a controlled shutdown would only wait for its timeout.
+    const metadataLog = this.logManager.getLog({ topic: METADATA_TOPIC, partition: 0 });
+    const controlled = this.config.bool("controlled.shutdown.enable") && !(metadataLog?.isOffline === true);
+    await this.metadata.leave(controlled, CONTROLLED_SHUTDOWN_WAIT_MS);
     this.isrChanges.stop();
     this.replicaFetchers.stop();
     this.forwarder.close();
@@ -605,6 +635,7 @@ function handlerContextOf(broker: Broker): HandlerContext {
       return broker.listeners;
     },
     isInternalTopic: (topic) => broker.isInternalTopic(topic),
+    isLocalReplicaOffline: (topic, partition) => broker.replicaManager.isOffline(topic, partition),
     get isActiveController() {
       return broker.metadata.isActiveController;
     },
@@ -706,6 +737,29 @@ const FULL_RELOAD: MetadataChanges = {
   brokers: new Set(),
   configs: new Set(),
 };
+
+/** PARTITIONS_NAMED_MAX partitions are named in the log line; the rest are counted. */
+const PARTITIONS_NAMED_MAX = 20;
+
+/** One line that says what failed, what it costs, and what to do. */
+function logDirFailureMessage(failure: LogDirFailure, nodeId: number): string {
+  const names = failure.partitions.map((tp) => `${tp.topic}-${tp.partition}`);
+  const named =
+    names.length <= PARTITIONS_NAMED_MAX
+      ? names.join(", ")
+      : `${names.slice(0, PARTITIONS_NAMED_MAX).join(", ")} and ${names.length - PARTITIONS_NAMED_MAX} more`;
+  const metadataLog = names.includes(`${METADATA_TOPIC}-0`)
+    ? " It held the metadata log: no metadata change (topic creation, leadership, configs) can be committed until the restart; the metadata already committed is still served."
+    : "";
+  const next =
+    failure.onlineDirs === 0
+      ? `No log dir is online: node ${nodeId} accepts no more writes; it keeps running and serving metadata. Free space or repair the disk, then restart the broker: recovery truncates each log to its last valid batch.`
+      : `${failure.onlineDirs} log dir(s) remain online and are served as before. Restart the broker once the disk is repaired.`;
+  return (
+    `log dir ${failure.dir} is offline: ${failure.context} failed: ${describeError(failure.cause)}. ` +
+    `Its ${names.length} log(s) are offline until restart (produce and fetch get KAFKA_STORAGE_ERROR)${names.length > 0 ? `: ${named}` : ""}.${metadataLog} ${next}`
+  );
+}
 
 /** What an operator wants to know at start: how much was loaded, and whether it needed recovery. */
 function startupSummary(stats: LogManagerStartupStats, logDirCount: number): string {

@@ -40,6 +40,11 @@ export interface MetadataView {
   /** This node's Kafka listeners with their bound ports (empty until they are bound). */
   readonly listeners: readonly BoundListener[];
   isInternalTopic(topic: string): boolean;
+  /**
+   * This node's replica of the partition is in a failed log dir: Metadata lists it among the
+   * offline replicas, as KRaft's metadata cache lists replicas in offline dirs.
+   */
+  isLocalReplicaOffline(topic: string, partition: number): boolean;
 }
 
 /** What a handler needs of the forwarder: requests that must go to the active controller. */

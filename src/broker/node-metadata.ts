@@ -10,6 +10,7 @@ import {
   type MetadataQuorum,
   type MetadataRecord,
   NotControllerError,
+  type OfflineReplicaRef,
   type PeriodicDecision,
   QuorumController,
   type Subscription,
@@ -27,6 +28,8 @@ export interface NodeMetadataOptions {
   snapshotRecordsMax: number;
   snapshotIntervalMs: number;
   periodic?: readonly PeriodicDecision[];
+  /** The broker's failed log dirs and its replicas in them (reported in its session). */
+  offlineStorage?: () => { logDirs: readonly string[]; replicas: readonly OfflineReplicaRef[] };
 }
 
 /**
@@ -60,6 +63,7 @@ export class NodeMetadata {
           log: options.log.child("lifecycle"),
           endPoints: () => this.endPoints,
           rack: options.rack,
+          ...(options.offlineStorage === undefined ? {} : { offlineStorage: options.offlineStorage }),
         })
       : null;
     this.controller = options.roles.includes("controller")

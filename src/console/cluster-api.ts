@@ -12,13 +12,21 @@ export interface LogDirInfo {
   /** Space on the file system holding the dir; null when the OS does not say. */
   freeBytes: number | null;
   totalBytes: number | null;
+  /** The dir failed (a full disk, an I/O error) and is offline until the broker restarts. */
+  offline: boolean;
 }
 
 /** Each log dir with the partitions it holds and their bytes on disk. */
 export function logDirInfo(broker: Broker): LogDirInfo[] {
   const dirs = new Map<string, LogDirInfo>();
   for (const path of broker.logManager.logDirs) {
-    dirs.set(resolve(path), { path, partitions: 0, sizeBytes: 0, ...fileSystemSpace(path) });
+    dirs.set(resolve(path), {
+      path,
+      partitions: 0,
+      sizeBytes: 0,
+      ...fileSystemSpace(path),
+      offline: !broker.logManager.isLogDirOnline(path),
+    });
   }
   for (const log of broker.logManager.allLogs()) {
     const dir = dirs.get(resolve(dirname(log.dir)));

@@ -93,6 +93,18 @@ function networkFamilies(broker: Broker): MetricFamily[] {
       one(n.connectionCount),
     ),
     family(
+      "brook_network_connections_read_paused",
+      "gauge",
+      "Client connections whose reading is paused because they hold socket.connection.buffer.max.bytes or queued.max.requests (their client does not read its responses fast enough).",
+      one(n.connectionsReadPaused),
+    ),
+    family(
+      "brook_network_connection_buffered_bytes",
+      "gauge",
+      "Bytes the client connections hold: requests in flight and responses not yet sent.",
+      one(n.connectionBufferedBytes),
+    ),
+    family(
       "brook_network_connections_accepted_total",
       "counter",
       "Connections accepted on the Kafka listeners.",
@@ -315,7 +327,24 @@ function kafkaFamilies(broker: Broker): MetricFamily[] {
   const cluster = active ? clusterHealth(broker) : null;
   const rm = "kafka.server:type=ReplicaManager,name=";
   const kc = "kafka.controller:type=KafkaController,name=";
+  const lm = "kafka.log:type=LogManager,name=";
+  const offlineDirs = new Set(broker.logManager.offlineLogDirs().map((f) => f.dir));
   return [
+    kafkaGauge(
+      "kafka_log_logmanager_offlinelogdirectorycount",
+      `${lm}OfflineLogDirectoryCount`,
+      "Log dirs of this broker that failed (an I/O error: disk full, EIO) and are offline until restart.",
+      offlineDirs.size,
+    ),
+    family(
+      "kafka_log_logmanager_logdirectoryoffline",
+      "gauge",
+      `1 for a log dir that failed and is offline until restart, else 0 (${lm}LogDirectoryOffline,logDirectory=<dir>).`,
+      broker.logManager.logDirs.map((dir) => ({
+        labels: { logDirectory: dir },
+        value: offlineDirs.has(dir) ? 1 : 0,
+      })),
+    ),
     kafkaGauge(
       "kafka_server_replicamanager_partitioncount",
       `${rm}PartitionCount`,

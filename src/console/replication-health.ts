@@ -107,10 +107,11 @@ export function localReplicationStats(broker: Broker): LocalReplicationStats {
     failedIsrUpdates: broker.isrChanges.failedUpdates,
     activeController: broker.metadata.isActiveController,
   };
+  // Kafka's OfflineReplicaCount: replicas in failed log dirs (hosted or not: see ReplicaManager).
+  stats.offlineReplicas = broker.replicaManager.offlineReplicas().length;
   for (const p of broker.replicaManager.all()) {
     stats.partitionCount++;
-    if (p.log.isOffline) stats.offlineReplicas++;
-    if (!p.isLeader) continue;
+    if (!p.isLeader || p.log.isOffline) continue;
     stats.leaderCount++;
     if (p.isr.length < p.replicas.length) stats.underReplicatedPartitions++;
     const minIsr = p.log.config.minInsyncReplicas;

@@ -3,7 +3,7 @@ import { randomUuid } from "../protocol/index.js";
 import type { MetadataImage } from "./metadata-image.js";
 import type { MetadataLoader } from "./metadata-loader.js";
 import type { BrokerEndpoint } from "./metadata-records.js";
-import type { BrokerSession, BrokerSessionInfo, MetadataQuorum } from "./store/index.js";
+import type { BrokerSession, BrokerSessionInfo, MetadataQuorum, OfflineReplicaRef } from "./store/index.js";
 
 export type BrokerLifecycleState = "starting" | "fenced" | "active" | "expired" | "shutting-down" | "stopped";
 
@@ -16,6 +16,8 @@ export interface BrokerLifecycleOptions {
   endPoints: () => BrokerEndpoint[];
   rack: string | null;
   onStateChange?: (state: BrokerLifecycleState) => void;
+  /** The broker's failed log dirs and its replicas in them, reported in its session. */
+  offlineStorage?: () => { logDirs: readonly string[]; replicas: readonly OfflineReplicaRef[] };
 }
 
 const RETRY_BACKOFF_MS = 200;
@@ -101,7 +103,27 @@ export class BrokerLifecycle {
     await session?.close().catch(() => {});
   }
 
+  /**
+   * A log dir failed: the session says which replicas are offline, so that the controller moves
+   * their leaderships and takes them out of their ISRs (KRaft's heartbeat with offlineLogDirs).
+   * Retried until the session takes it; a new session (after expiry) carries it from the start.
+   */
+  reportOfflineStorage(): void {
+    const generation = this.generation;
+    const session = this.session;
+    if (session === null || this.stateValue === "stopped" || this.stateValue === "shutting-down") return;
+    session.update(this.info()).catch((error: unknown) => {
+      this.log.warn(
+        `broker ${this.options.brokerId}: reporting offline log dirs failed: ${describeError(error)}`,
+      );
+      this.options.env.timers.after(RETRY_BACKOFF_MS, () => {
+        if (generation === this.generation) this.reportOfflineStorage();
+      });
+    });
+  }
+
   private info(shuttingDown = false): BrokerSessionInfo {
+    const offline = this.options.offlineStorage?.();
     return {
       brokerId: this.options.brokerId,
       incarnationId: this.incarnationId,
@@ -109,6 +131,9 @@ export class BrokerLifecycle {
       rack: this.options.rack,
       metadataOffset: this.options.loader.image.offset,
       shuttingDown,
+      ...(offline === undefined || offline.logDirs.length === 0
+        ? {}
+        : { offlineLogDirs: [...offline.logDirs], offlineReplicas: [...offline.replicas] }),
     };
   }
 

@@ -33,8 +33,13 @@ export interface ConnectionLimits {
   requestBytesMax: number;
   /** Requests read but not yet answered; past this, reading pauses (TCP pushes back on the client). */
   inFlightRequestsMax: number;
-  /** Unsent response bytes queued in the socket; past this, reading pauses until it drains. */
-  unsentResponseBytesMax: number;
+  /**
+   * Bytes the connection may hold (`bufferedBytes`): requests read and not yet answered, plus
+   * responses not yet sent (queued in the socket, or finished behind an earlier request that is
+   * still being handled). Past this, reading pauses until the client reads and the requests in
+   * flight finish. A single request or response larger than this still goes through.
+   */
+  bufferedBytesMax: number;
 }
 
 export interface ConnectionEvents {
@@ -43,12 +48,15 @@ export interface ConnectionEvents {
 }
 
 const FRAME_PREFIX_BYTES = 4;
+const EMPTY = Buffer.alloc(0);
 /** Up to this many bytes of a response are copied into its first write; larger chunks are referenced. */
 const COALESCED_WRITE_BYTES_MAX = 16 * 1024;
 
 interface Slot {
   done: boolean;
   response: ResponseChunks;
+  /** The request frame's bytes while it is handled, then the response's until it is written. */
+  bytes: number;
 }
 
 /**
@@ -57,9 +65,16 @@ interface Slot {
  * in: a slot per request is queued and the queue is flushed from its head.
  *
  * Reading pauses (the socket is paused, so TCP pushes back on the client) while too many of its
- * requests are in flight, too many response bytes are unsent, the broker's request queue is full,
- * or the connection is throttled by a quota (KIP-219: the response goes at once, then the channel
- * is muted for the throttle time).
+ * requests are in flight, too many bytes are held for it, the broker's request queue is full, or
+ * the connection is throttled by a quota (KIP-219: the response goes at once, then the channel is
+ * muted for the throttle time).
+ *
+ * Memory: what a connection holds is bounded, however slowly its client reads (or however many
+ * requests it pipelines without reading): reading pauses while it has `inFlightRequestsMax`
+ * requests unanswered or `bufferedBytesMax` bytes held (requests being handled, finished responses
+ * waiting for an earlier one, and bytes queued in the socket), and resumes when the client drains
+ * them; TCP then pushes back on the client. So a connection holds at most about that limit plus
+ * one request and one response (and a socket chunk being read).
  *
  * Invariants: `slots` holds exactly the requests read and not yet written back, in arrival order;
  * `queuedCount` of them are counted in the shared request queue (the others are parked).
@@ -80,6 +95,10 @@ export class Connection {
   private readonly events: ConnectionEvents;
   private closed = false;
   private paused = false;
+  /** Inside `read` (frames are being handed to the handler). */
+  private reading = false;
+  /** Bytes of the requests being handled and of finished responses waiting in `slots`. */
+  private heldBytes = 0;
   private readonly requestQueue: RequestQueue | null;
   /** Requests of this connection counted in `requestQueue` (in flight and not parked). */
   private queuedCount = 0;
@@ -134,6 +153,7 @@ export class Connection {
     this.socket.on("close", () => {
       this.closed = true;
       this.slots.length = 0;
+      this.heldBytes = 0;
       this.leaveQueue();
       this.reader.discard();
       this.events.onClose(this);
@@ -218,6 +238,16 @@ export class Connection {
     return this.slots.length;
   }
 
+  /** Bytes held for this connection: requests in flight, finished responses and unsent socket bytes. */
+  get bufferedBytes(): number {
+    return this.heldBytes + this.socket.writableLength;
+  }
+
+  /** Reading is paused (flow control: too many requests in flight or too many bytes held). */
+  get isReadPaused(): boolean {
+    return this.paused;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -225,11 +255,26 @@ export class Connection {
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     this.lastActiveMs = performance.now();
+    this.read(chunk);
+  }
+
+  private readonly frameSink = (frame: Buffer, pooled: Buffer | null): void => this.onFrame(frame, pooled);
+  /** Frames are taken from a chunk only while the connection is under its limits. */
+  private readonly mayRead = (): boolean => !this.closed && !this.overloaded();
+
+  /**
+   * Hands the chunk's frames to the handler while under the limits: a chunk full of small requests
+   * (each of which may bring a large response) stops at the limit too, its rest kept unread.
+   */
+  private read(chunk: Buffer): void {
+    this.reading = true;
     try {
-      this.reader.push(chunk, (frame, pooled) => this.onFrame(frame, pooled));
+      this.reader.push(chunk, this.frameSink, this.mayRead);
     } catch (error) {
       this.events.onError(this, error);
       this.close();
+    } finally {
+      this.reading = false;
     }
     this.updateFlowControl();
   }
@@ -245,7 +290,8 @@ export class Connection {
       return;
     }
     this.requestCount++;
-    const slot: Slot = { done: false, response: null };
+    const slot: Slot = { done: false, response: null, bytes: frame.length };
+    this.heldBytes += slot.bytes;
     this.slots.push(slot);
     if (this.requestQueue !== null) {
       this.queuedCount++;
@@ -283,12 +329,21 @@ export class Connection {
     this.requestDone();
     slot.done = true;
     slot.response = response;
-    if (this.slots[0] !== slot) return;
+    // The request's bytes are let go; the response's are held until written.
+    let responseBytes = 0;
+    if (response !== null) for (const chunk of response) responseBytes += chunk.length;
+    this.heldBytes += responseBytes - slot.bytes;
+    slot.bytes = responseBytes;
+    if (this.slots[0] !== slot) {
+      this.updateFlowControl();
+      return;
+    }
     // Cork only when several responses leave together: a lone response is one write already.
     const several = this.slots[1]?.done === true;
     if (several) this.socket.cork();
     while (this.slots.length > 0 && this.slots[0]?.done) {
       const head = this.slots.shift() as Slot;
+      this.heldBytes -= head.bytes;
       if (head.response !== null) this.writeFrame(head.response);
     }
     if (several) this.socket.uncork();
@@ -340,23 +395,28 @@ export class Connection {
     this.bytesOut += size + FRAME_PREFIX_BYTES;
   }
 
-  // One socket chunk may hold many small frames, so the in-flight count (and the broker's queue) can
-  // pass the limit by the frames of one chunk (bounded by the chunk size) before reading pauses.
+  private overloaded(): boolean {
+    return (
+      this.requestQueue?.full === true ||
+      this.slots.length >= this.limits.inFlightRequestsMax ||
+      this.heldBytes + this.socket.writableLength >= this.limits.bufferedBytesMax ||
+      this.throttledUntilMs > performance.now()
+    );
+  }
+
+  /** Pauses the socket at the limits; resumes below them, first with the frames left unread. */
   updateFlowControl(): void {
     if (this.closed) return;
-    const queueFull = this.requestQueue?.full === true;
-    if (queueFull) this.requestQueue?.block(this);
-    const overloaded =
-      queueFull ||
-      this.slots.length >= this.limits.inFlightRequestsMax ||
-      this.socket.writableLength >= this.limits.unsentResponseBytesMax ||
-      this.throttledUntilMs > performance.now();
+    if (this.requestQueue?.full === true) this.requestQueue.block(this);
+    const overloaded = this.overloaded();
     if (overloaded && !this.paused) {
       this.paused = true;
       this.socket.pause();
     } else if (!overloaded && this.paused) {
       this.paused = false;
-      this.socket.resume();
+      // Inside a read, the read goes on by itself; otherwise the frames it left come first.
+      if (this.reader.hasPending && !this.reading) this.read(EMPTY);
+      if (!this.paused && !this.closed) this.socket.resume();
     }
   }
 
@@ -364,6 +424,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.slots.length = 0;
+    this.heldBytes = 0;
     this.leaveQueue();
     this.socket.destroy();
   }

@@ -63,8 +63,12 @@ export class FrameReader {
     this.mayPool = options.mayPool ?? (() => false);
   }
 
-  /** Feeds one chunk from the socket; calls `onFrame` for every complete frame, in order. */
-  push(chunk: Buffer, onFrame: FrameSink): void {
+  /**
+   * Feeds one chunk from the socket; calls `onFrame` for every complete frame, in order, as long as
+   * `mayContinue` says so (checked before each frame): once it says no, the rest stays pending (a
+   * view on the chunk, not a copy) until the next `push`, which may be of an empty chunk.
+   */
+  push(chunk: Buffer, onFrame: FrameSink, mayContinue: () => boolean = ALWAYS): void {
     let data = chunk;
     if (this.partial !== null) {
       const need = this.partialSize - this.partialFilled;
@@ -76,11 +80,15 @@ export class FrameReader {
       this.emitPartial(onFrame);
       data = data.subarray(take);
     } else if (this.pending !== null) {
-      data = Buffer.concat([this.pending, data]);
+      data = data.length === 0 ? this.pending : Buffer.concat([this.pending, data]);
       this.pending = null;
     }
     let at = 0;
     while (data.length - at >= 4) {
+      if (!mayContinue()) {
+        this.pending = data.subarray(at);
+        return;
+      }
       const size = data.readInt32BE(at);
       if (size < 0 || size > this.frameBytesMax) throw new InvalidFrameSizeError(size, this.frameBytesMax);
       const start = at + 4;
@@ -143,8 +151,15 @@ export class FrameReader {
     this.pending = null;
   }
 
-  /** Bytes held for an incomplete frame (for tests and connection accounting). */
+  /** Bytes held for an incomplete frame, or left unread by a stop (for tests and connection accounting). */
   get bufferedBytes(): number {
     return (this.pending?.length ?? 0) + this.partialFilled;
   }
+
+  /** Whether bytes are waiting for the next `push` (possibly whole frames, after a stop). */
+  get hasPending(): boolean {
+    return this.pending !== null;
+  }
 }
+
+const ALWAYS = () => true;

@@ -30,6 +30,8 @@ export {
 export { type QueueReader, RequestQueue } from "./request-queue.js";
 export {
   type BoundListener,
+  CONNECTION_LOG_LINES_PER_REASON,
+  CONNECTION_LOG_LINES_PER_WINDOW,
   type ListenerSpec,
   type NetworkStats,
   SocketServer,

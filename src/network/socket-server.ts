@@ -20,6 +20,10 @@ export interface BoundListener extends ListenerSpec {
 export interface NetworkStats {
   /** Connections open now. */
   connectionCount: number;
+  /** Open connections whose reading is paused now (flow control: their client does not keep up). */
+  connectionsReadPaused: number;
+  /** Bytes the open connections hold now: requests in flight and responses not yet sent. */
+  connectionBufferedBytes: number;
   connectionsAcceptedTotal: number;
   /** Connections refused or closed by a limit, all reasons together. */
   connectionsRefusedTotal: number;
@@ -56,9 +60,22 @@ export interface SocketServerOptions {
 }
 
 /**
+ * Lines about single connections (closed for a bad frame, reaped idle; refusals have RefusalLog) logged per
+ * CONNECTION_LOG_WINDOW_MS at most: CONNECTION_LOG_LINES_PER_REASON for each reason (the message
+ * with its numbers left out) and CONNECTION_LOG_LINES_PER_WINDOW in all; the rest are counted and
+ * the count logged with the next line. A client that opens connections only to send garbage would
+ * otherwise make the broker spend its time writing log lines (stderr writes are synchronous):
+ * measured, a hostile client closing a thousand connections a second cost the broker's event loop
+ * a fifth of its time in log writes alone. A new reason is still logged when it first happens.
+ */
+export const CONNECTION_LOG_LINES_PER_WINDOW = 50;
+export const CONNECTION_LOG_LINES_PER_REASON = 5;
+const CONNECTION_LOG_WINDOW_MS = 10_000;
+
+/**
  * Accepts TCP connections on Kafka listeners and hands their frames to the request handler.
  * Everything a client sends is contained here: a bad frame or a handler failure closes that one
- * connection with a log line and never reaches the process.
+ * connection with a log line (rate-limited) and never reaches the process.
  */
 export class SocketServer {
   private readonly options: SocketServerOptions;
@@ -73,6 +90,8 @@ export class SocketServer {
   /** Sockets over their address's connection rate, closed when their delay ends. */
   private readonly delayedCloses = new Map<Socket, NodeJS.Timeout>();
   private readonly refusalLog: RefusalLog;
+  /** Connection log lines in the current window, and those left out since the last one logged. */
+  private connectionLog = { windowStartMs: 0, lines: 0, suppressed: 0, byReason: new Map<string, number>() };
   readonly bound: BoundListener[] = [];
   /** Request frames assembled from several socket reads, for the APIs whose handler allows it. */
   readonly framePool: FrameBufferPool;
@@ -109,13 +128,19 @@ export class SocketServer {
     let bytesIn = this.closedTotals.bytesIn;
     let bytesOut = this.closedTotals.bytesOut;
     let requests = this.closedTotals.requests;
+    let paused = 0;
+    let buffered = 0;
     for (const c of this.connections.keys()) {
       bytesIn += c.bytesIn;
       bytesOut += c.bytesOut;
       requests += c.requestCount;
+      if (c.isReadPaused) paused++;
+      buffered += c.bufferedBytes;
     }
     return {
       connectionCount: this.connections.size,
+      connectionsReadPaused: paused,
+      connectionBufferedBytes: buffered,
       connectionsAcceptedTotal: this.nextConnectionId,
       connectionsRefusedTotal: [...this.connectionQuotas.refusedTotals.values()].reduce((a, b) => a + b, 0),
       connectionsRefusedByReason: Object.fromEntries(this.connectionQuotas.refusedTotals),
@@ -191,10 +216,39 @@ export class SocketServer {
       events: {
         onClose: (c) => this.forget(c),
         onError: (c, error) =>
-          this.options.log("warn", `closing connection ${c.id} from ${c.remoteAddress}: ${describe(error)}`),
+          this.logConnection(
+            "warn",
+            describe(error),
+            `closing connection ${c.id} from ${c.remoteAddress}: ${describe(error)}`,
+          ),
       },
     });
     this.connections.set(connection, address);
+  }
+
+  /** Logs a line about one connection, unless its reason's or the window's share is used up (then counts it). */
+  private logConnection(level: "info" | "warn", reason: string, message: string): void {
+    const now = performance.now();
+    const log = this.connectionLog;
+    if (now - log.windowStartMs >= CONNECTION_LOG_WINDOW_MS) {
+      log.windowStartMs = now;
+      log.lines = 0;
+      log.byReason.clear();
+    }
+    const key = reason.replace(/\d+/g, "#");
+    const sameReason = log.byReason.get(key) ?? 0;
+    if (log.lines >= CONNECTION_LOG_LINES_PER_WINDOW || sameReason >= CONNECTION_LOG_LINES_PER_REASON) {
+      log.suppressed++;
+      return;
+    }
+    log.lines++;
+    log.byReason.set(key, sameReason + 1);
+    const left = log.suppressed;
+    log.suppressed = 0;
+    this.options.log(
+      level,
+      left === 0 ? message : `${message} (and ${left} more connection messages not logged)`,
+    );
   }
 
   private forget(connection: Connection): void {
@@ -212,7 +266,11 @@ export class SocketServer {
     const now = performance.now();
     for (const connection of this.connections.keys()) {
       if (connection.inFlightCount === 0 && now - connection.lastActiveMs > this.options.idleMsMax) {
-        this.options.log("info", `closing idle connection ${connection.id} from ${connection.remoteAddress}`);
+        this.logConnection(
+          "info",
+          "idle",
+          `closing idle connection ${connection.id} from ${connection.remoteAddress}`,
+        );
         this.idleClosedTotal++;
         connection.close();
       }

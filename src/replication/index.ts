@@ -10,6 +10,7 @@ export { ReplicaFetcherManager } from "./replica-fetcher-manager.js";
 export {
   type FollowerFetching,
   type IsrChangeCounts,
+  type OfflineReplica,
   type ReplicaAssignment,
   type ReplicaChanges,
   ReplicaManager,

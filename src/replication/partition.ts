@@ -235,6 +235,22 @@ export class Partition {
   }
 
   /**
+   * Its log dir went offline (Kafka's markPartitionOffline): waiting acknowledgements fail with
+   * KAFKA_STORAGE_ERROR at once, and parked fetches wake up to find the log offline.
+   */
+  markOffline(): void {
+    const waiters = this.hwWaiters;
+    this.hwWaiters = [];
+    const error = new KafkaError(
+      ErrorCode.KAFKA_STORAGE_ERROR,
+      `partition ${this.name} is in an offline log dir`,
+    );
+    for (const w of waiters) w.reject(error);
+    this.proposedIsr = null;
+    this.notifyChange();
+  }
+
+  /**
    * Checks that this broker leads the partition and, when the client sent one, that its leader
    * epoch is the current one (KIP-320): older -> FENCED_LEADER_EPOCH, newer -> UNKNOWN_LEADER_EPOCH.
    */
@@ -498,7 +514,7 @@ export class Partition {
    * already in flight.
    */
   isrAfterShrink(lagMaxMs: number): number[] | null {
-    if (!this.isLeader || this.proposedIsr !== null) return null;
+    if (!this.isLeader || this.proposedIsr !== null || this.log.isOffline) return null;
     return isrAfterShrink({
       localBrokerId: this.localBrokerId,
       isr: this.state.isr,

@@ -45,8 +45,22 @@ export interface FollowerFetching {
  * broker that was away may see a deletion only as a snapshot without the topic). Produce, Fetch
  * and the coordinators find partitions here.
  */
+/** A replica this broker hosts in an offline log dir (what the broker reports to the controller). */
+export interface OfflineReplica {
+  topic: string;
+  topicId: Uuid;
+  partitionIndex: number;
+}
+
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
+  /**
+   * Replicas assigned to this broker whose log is in an offline log dir (Kafka's
+   * HostedPartition.Offline): hosted ones (their Partition stays, its log offline) and ones that
+   * could not be hosted since (no online log dir). Produce, Fetch and the others get
+   * KAFKA_STORAGE_ERROR for them until restart.
+   */
+  private readonly offline = new Map<string, OfflineReplica>();
   private readonly logManager: LogManager;
   private readonly localBrokerId: number;
   private readonly log: Logger;
@@ -112,7 +126,14 @@ export class ReplicaManager {
    * UNKNOWN_TOPIC_OR_PARTITION.
    */
   leaderOrError(topic: string, partition: number, partitionKnown: boolean): Partition {
-    const p = this.partitions.get(key(topic, partition));
+    const k = key(topic, partition);
+    if (this.offline.has(k)) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `partition ${topic}-${partition} is in an offline log directory`,
+      );
+    }
+    const p = this.partitions.get(k);
     if (p === undefined)
       throw new KafkaError(
         partitionKnown ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -141,6 +162,7 @@ export class ReplicaManager {
   applyChanges(changes: ReplicaChanges, configFor: (topic: string) => LogConfig): void {
     for (const [topicId, name] of changes.removedTopics) {
       for (const [k, p] of this.partitions) if (p.topic === name && p.topicId === topicId) this.remove(k, p);
+      for (const [k, r] of this.offline) if (r.topicId === topicId) this.offline.delete(k);
     }
     const seen = changes.full ? new Set<string>() : null;
     for (const a of changes.changed) {
@@ -149,6 +171,11 @@ export class ReplicaManager {
       const existing = this.partitions.get(k);
       if (!a.state.replicas.includes(this.localBrokerId)) {
         if (existing !== undefined && existing.topicId === a.topicId) this.remove(k, existing);
+        else if (this.offline.get(k)?.topicId === a.topicId) this.offline.delete(k);
+        continue;
+      }
+      if (this.offline.has(k) && (existing === undefined || existing.topicId === a.topicId)) {
+        // Kafka skips state changes of offline partitions: nothing of their log can change.
         continue;
       }
       if (existing !== undefined && existing.topicId === a.topicId) {
@@ -197,6 +224,14 @@ export class ReplicaManager {
   private host(k: string, a: ReplicaAssignment, configFor: (topic: string) => LogConfig): void {
     const tp = { topic: a.topic, partition: a.partitionIndex };
     const onDisk = this.logManager.getLog(tp);
+    if (
+      onDisk?.isOffline === true ||
+      this.logManager.offlineLogDirs().length === this.logManager.logDirs.length
+    ) {
+      this.offline.set(k, { topic: a.topic, topicId: a.topicId, partitionIndex: a.partitionIndex });
+      this.log.warn(`partition ${a.topic}-${a.partitionIndex} is offline: no online log dir can hold it`);
+      return;
+    }
     if (onDisk !== undefined && onDisk.topicId !== null && onDisk.topicId !== a.topicId) {
       // A log of a deleted topic of the same name, left while this broker was away.
       this.log.info(
@@ -228,6 +263,40 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * A log dir went offline (Kafka's ReplicaManager.handleLogDirFailure): the partitions whose logs
+   * it held stop being served (KAFKA_STORAGE_ERROR), their waiting acknowledgements fail, and their
+   * followers stop fetching. Returns the replicas that went offline now.
+   */
+  handleLogDirFailure(partitions: readonly { topic: string; partition: number }[]): OfflineReplica[] {
+    const now: OfflineReplica[] = [];
+    for (const tp of partitions) {
+      const k = key(tp.topic, tp.partition);
+      const p = this.partitions.get(k);
+      if (p === undefined || this.offline.has(k)) continue;
+      const replica = { topic: p.topic, topicId: p.topicId, partitionIndex: p.partitionIndex };
+      this.offline.set(k, replica);
+      this.followers?.unfollow(p);
+      p.markOffline();
+      now.push(replica);
+    }
+    return now;
+  }
+
+  /** Replicas of this broker in offline log dirs (reported to the controller, shown in Metadata). */
+  offlineReplicas(): OfflineReplica[] {
+    return [...this.offline.values()];
+  }
+
+  isOffline(topic: string, partition: number): boolean {
+    return this.offline.has(key(topic, partition));
+  }
+
+  /** Whether a log dir (an absolute path, as the LogManager has it) is online (DescribeLogDirs). */
+  isLogDirOnline(path: string): boolean {
+    return this.logManager.isLogDirOnline(path);
+  }
+
   /** Forgets idle idempotent producers in every partition (producer.id.expiration.ms). */
   removeExpiredProducers(nowMs: number): number {
     let removed = 0;
@@ -255,6 +324,7 @@ export class ReplicaManager {
   private remove(k: string, p: Partition): void {
     this.followers?.unfollow(p);
     this.partitions.delete(k);
+    this.offline.delete(k);
     this.logManager.deleteLog({ topic: p.topic, partition: p.partitionIndex });
     this.log.info(`deleted log ${p.topic}-${p.partitionIndex}`);
   }

@@ -1,6 +1,7 @@
 import { closeSync, openSync } from "node:fs";
 import { assert } from "../base/index.js";
 import type { WriteChannel } from "./segment-writer.js";
+import type { StorageFaults } from "./storage-faults.js";
 
 /**
  * A bounded pool of open file descriptors. Each `PooledFile` opens its file on first use and may be
@@ -10,15 +11,15 @@ import type { WriteChannel } from "./segment-writer.js";
  */
 export class FileHandlePool {
   readonly openFilesMax: number;
-  /** Where appends go (see segment-writer.ts); the files of this pool wait on it before other I/O. */
-  readonly writes: WriteChannel;
+  /** Errors injected by tests (storage-faults.ts), checked before each file operation. */
+  readonly faults: StorageFaults;
   private readonly lru = new Map<PooledFile, true>();
   private mostRecent: PooledFile | null = null;
 
-  constructor(openFilesMax: number, writes: WriteChannel) {
+  constructor(openFilesMax: number, faults: StorageFaults) {
     assert(openFilesMax >= 1, "openFilesMax must be at least 1");
     this.openFilesMax = openFilesMax;
-    this.writes = writes;
+    this.faults = faults;
   }
 
   get openCount(): number {
@@ -49,11 +50,16 @@ export class FileHandlePool {
   }
 }
 
+/**
+ * One file of a segment. Its appends go through `writes`, the channel of its log dir (see
+ * segment-writer.ts): a failed write fails that channel, and so that log dir, and no other.
+ */
 export class PooledFile {
   path: string;
   pinCount = 0;
   private closeWhenUnpinned = false;
   private readonly pool: FileHandlePool;
+  private readonly writes: WriteChannel;
   private fd: number | null = null;
   private writable = false;
   /** A read-only descriptor an operation in flight still holds, replaced by a writable one. */
@@ -61,8 +67,9 @@ export class PooledFile {
   /** The last append queued to the writer thread and not yet known to be done (0: none). */
   private queuedWrite = 0;
 
-  constructor(pool: FileHandlePool, path: string) {
+  constructor(pool: FileHandlePool, writes: WriteChannel, path: string) {
     this.pool = pool;
+    this.writes = writes;
     this.path = path;
   }
 
@@ -75,7 +82,8 @@ export class PooledFile {
    * number (0 when it was written at once). Any other use of the file waits for it first.
    */
   appendAt(data: Uint8Array, position: number, now = false): number {
-    const seq = this.pool.writes.write(this.writeFd(false), data, position, now);
+    this.pool.faults.check(this.path, "write");
+    const seq = this.writes.write(this.writeFd(false), data, position, now);
     if (seq !== 0) this.queuedWrite = seq;
     return seq;
   }
@@ -84,13 +92,14 @@ export class PooledFile {
   settle(): void {
     if (this.queuedWrite === 0) return;
     const seq = this.queuedWrite;
-    this.pool.writes.waitSync(seq);
+    this.writes.waitSync(seq);
     if (this.queuedWrite === seq) this.queuedWrite = 0;
   }
 
   /** An fd for reading; opens the file if the pool closed it. */
   readFd(): number {
     this.settle();
+    this.pool.faults.check(this.path, "read");
     if (this.fd === null) {
       this.fd = openSync(this.path, "r");
       this.writable = false;

@@ -51,8 +51,9 @@
  * as the file has it; acknowledge and expose (high watermark) only up to it: `whenWritten()`
  * resolves when everything appended so far is there. Append listeners hear of appends once they
  * are written. Any other access to a segment file (reads, truncation, flush, close) first waits for
- * that file's queued writes, so reads see every append. A failed write takes the LogManager's logs
- * offline (KAFKA_STORAGE_ERROR), as a failed log dir does in Kafka.
+ * that file's queued writes, so reads see every append. An I/O error (ENOSPC, EIO...) on any file
+ * of a log dir takes that dir offline (KAFKA_STORAGE_ERROR from all its logs), as Kafka's
+ * LogDirFailureChannel does; the other dirs are served as before (log-manager.ts).
  *
  * Ownership: an append borrows the buffer passed to it until it returns: batch headers are
  * rewritten in place, and what the log keeps is copied (into the writer's ring when the write is
@@ -107,6 +108,8 @@ export {
 } from "./log-config.js";
 export {
   DEFAULT_LOG_MANAGER_INTERVALS,
+  type LogDirFailure,
+  type LogDirFailureListener,
   LogManager,
   type LogManagerIntervals,
   type LogManagerOptions,
@@ -148,6 +151,8 @@ export {
   type SegmentWriterOptions,
   WriteChannel,
 } from "./segment-writer.js";
+export { isIoError } from "./storage-env.js";
 export { OffsetOutOfRangeError, StorageError, type StorageErrorCode } from "./storage-error.js";
+export { type InjectedErrorCode, StorageFaults } from "./storage-faults.js";
 export { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
 export { type TopicPartition, topicPartitionKey } from "./topic-partition.js";

@@ -135,6 +135,10 @@ export class LogCleaner {
       if (job.minRetainedHorizonMs === null) this.tombstonesDueMs.delete(log);
       else this.tombstonesDueMs.set(log, job.minRetainedHorizonMs);
       return job.stats;
+    } catch (error) {
+      // A disk error while cleaning takes the log's dir offline, as Kafka's cleaner does.
+      if (!(error instanceof CleanerCrashForTest)) log.reportBackgroundError(error, "log cleaning");
+      throw error;
     } finally {
       this.job = null;
     }
@@ -205,7 +209,7 @@ export class LogCleaner {
       segmentIndexBytes: log.config.segmentIndexBytes,
     };
     const cleaned = LogSegment.create(
-      this.env,
+      log.storageEnv,
       log.dir,
       first.baseOffset,
       settings,

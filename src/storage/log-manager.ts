@@ -26,8 +26,9 @@ import {
   RECOVERY_POINT_CHECKPOINT_FILE,
   REPLICATION_OFFSET_CHECKPOINT_FILE,
 } from "./segment-files.js";
-import { createStorageEnv, type StorageEnv } from "./storage-env.js";
+import { createStorageEnv, isIoError, logDirEnv, type StorageEnv } from "./storage-env.js";
 import { StorageError } from "./storage-error.js";
+import type { StorageFaults } from "./storage-faults.js";
 import type { StorageLimits } from "./storage-limits.js";
 import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
 
@@ -44,6 +45,18 @@ import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
  * Background work (retention, flush.ms, checkpoints, file deletion, compaction) runs in `tick()`,
  * which the broker calls or which `backgroundIntervalMs` schedules on an unref'd timer; one tick
  * runs at a time.
+ *
+ * Log dir failure (Kafka's LogDirFailureChannel and LogManager.handleLogDirFailure): an I/O error
+ * on any file of a log dir (a segment or index write, a read, an fsync, a checkpoint: ENOSPC, EIO,
+ * EROFS...) takes the whole dir offline, once, until the next start: its logs fail every call with
+ * KAFKA_STORAGE_ERROR, its write channel takes no more writes (what the writer thread holds still
+ * reaches the files, in order, so a file never gets data past a hole), nothing counts as written
+ * any more (so nothing more is acknowledged), its checkpoints and clean-shutdown marker are no
+ * longer written, its logs are not cleaned, their descriptors are closed, and new logs go to the
+ * other dirs. Listeners (`onLogDirFailure`) hear of it after the failing call. The files stay as
+ * the failure left them: the next start recovers them (truncating a torn tail to the last valid
+ * batch), as after a crash. Unlike Kafka, which halts when its last log dir fails, the manager
+ * keeps going with none online: the broker keeps serving metadata and refuses writes.
  */
 export interface LogManagerIntervals {
   /** log.retention.check.interval.ms */
@@ -93,7 +106,22 @@ export interface LogManagerOptions {
   /** Written into the clean shutdown marker (KIP-966); -1 when unknown. */
   brokerEpoch?: bigint;
   onBackgroundError?: (error: unknown, context: string) => void;
+  /** I/O errors to inject (tests; see storage-faults.ts). */
+  faults?: StorageFaults;
 }
+
+/** A log dir that went offline: what failed, and the partitions it took with it. */
+export interface LogDirFailure {
+  readonly dir: string;
+  readonly cause: unknown;
+  /** The operation that failed ("append on t-0", "recovery point checkpoint", ...). */
+  readonly context: string;
+  readonly partitions: readonly TopicPartition[];
+  /** Log dirs still online after this one failed. */
+  readonly onlineDirs: number;
+}
+
+export type LogDirFailureListener = (failure: LogDirFailure) => void;
 
 export interface LogManagerStartupStats extends LoadLogStats {
   logsLoaded: number;
@@ -104,6 +132,9 @@ export interface LogManagerStartupStats extends LoadLogStats {
 interface LogDir {
   readonly path: string;
   readonly logs: Map<string, Log>;
+  /** Its own write channel and I/O error handling over the shared env. */
+  env: StorageEnv;
+  offline: LogDirFailure | null;
 }
 
 export class LogManager {
@@ -115,20 +146,20 @@ export class LogManager {
   private readonly intervals: LogManagerIntervals;
   private readonly cleaner: LogCleaner | null;
   private readonly brokerEpoch: bigint;
+  private readonly failureListeners = new Set<LogDirFailureListener>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
   private nextDue = { retention: 0, recoveryPoints: 0, logStartOffsets: 0, highWatermarks: 0, cleaner: 0 };
 
-  private constructor(
-    options: LogManagerOptions,
-    env: StorageEnv,
-    dirs: LogDir[],
-    stats: LogManagerStartupStats,
-  ) {
+  private constructor(options: LogManagerOptions, env: StorageEnv, stats: LogManagerStartupStats) {
     this.env = env;
     this.defaults = options.defaults ?? DEFAULT_LOG_CONFIG;
-    this.dirs = dirs;
+    this.dirs = options.logDirs.map((path) => {
+      const dir: LogDir = { path, logs: new Map(), env, offline: null };
+      dir.env = logDirEnv(env, (error, context) => this.failLogDir(dir, error, context));
+      return dir;
+    });
     this.startupStats = stats;
     this.intervals = { ...DEFAULT_LOG_MANAGER_INTERVALS, ...options.intervals };
     this.cleaner = options.cleanerEnabled === false ? null : new LogCleaner(env);
@@ -150,6 +181,7 @@ export class LogManager {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.onBackgroundError === undefined ? {} : { onBackgroundError: options.onBackgroundError }),
+      ...(options.faults === undefined ? {} : { faults: options.faults }),
     });
     const started = performance.now();
     const stats: LogManagerStartupStats = {
@@ -159,9 +191,20 @@ export class LogManager {
       truncatedBytes: 0,
       durationMs: 0,
     };
-    const dirs = options.logDirs.map((path) => ({ path, logs: new Map<string, Log>() }));
-    const manager = new LogManager(options, env, dirs, stats);
-    for (const dir of dirs) manager.loadDir(dir, options, stats);
+    const manager = new LogManager(options, env, stats);
+    for (const dir of manager.dirs) {
+      try {
+        manager.loadDir(dir, options, stats);
+      } catch (error) {
+        // Kafka's: a dir that cannot be read at start-up is offline; the others are served.
+        if (!isIoError(error)) throw error;
+        manager.failLogDir(dir, error, "loading the log dir");
+      }
+    }
+    if (manager.dirs.every((d) => d.offline !== null)) {
+      const first = manager.dirs[0]?.offline;
+      throw new StorageError("BRK_ERR_STORAGE_IO", "no log dir could be loaded", { cause: first?.cause });
+    }
     stats.durationMs = performance.now() - started;
     if (options.backgroundIntervalMs !== undefined) manager.startTimer(options.backgroundIntervalMs);
     return manager;
@@ -197,7 +240,7 @@ export class LogManager {
       }
       const log = loadLog(
         {
-          env: this.env,
+          env: dir.env,
           dir: path,
           tp,
           config: options.configForTopic?.(tp.topic) ?? this.defaults,
@@ -264,22 +307,32 @@ export class LogManager {
     this.checkOpen();
     const existing = this.getLog(tp);
     if (existing !== undefined) {
+      if (existing.isOffline) return existing;
       if (config !== undefined && config !== existing.config) existing.updateConfig(config);
       if (topicId !== undefined) this.checkTopicId(existing, topicId);
       return existing;
     }
-    const dir = this.dirs.reduce((best, d) => (d.logs.size < best.logs.size ? d : best));
-    const log = createLog({
-      env: this.env,
-      dir: join(dir.path, partitionDirName(tp)),
-      tp,
-      config: config ?? this.defaults,
-      topicId: topicId ?? null,
-      recoveryPointCheckpoint: null,
-      logStartOffsetCheckpoint: null,
-      highWatermarkCheckpoint: null,
-      persistLogStartOffset: () => this.checkpointLogStartOffsets(dir),
-    });
+    const online = this.dirs.filter((d) => d.offline === null);
+    if (online.length === 0) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `cannot create a log for ${topicPartitionKey(tp)}: no log dir is online`,
+      );
+    }
+    const dir = online.reduce((best, d) => (d.logs.size < best.logs.size ? d : best));
+    const log = this.guardDir(dir, `creating the log of ${topicPartitionKey(tp)}`, () =>
+      createLog({
+        env: dir.env,
+        dir: join(dir.path, partitionDirName(tp)),
+        tp,
+        config: config ?? this.defaults,
+        topicId: topicId ?? null,
+        recoveryPointCheckpoint: null,
+        logStartOffsetCheckpoint: null,
+        highWatermarkCheckpoint: null,
+        persistLogStartOffset: () => this.checkpointLogStartOffsets(dir),
+      }),
+    );
     this.register(dir, log);
     return log;
   }
@@ -309,12 +362,104 @@ export class LogManager {
     log.close();
     this.logs.delete(key);
     dir.logs.delete(key);
+    // An offline dir is not touched: the directory stays, a stray for the next start to delete.
+    if (dir.offline !== null) return true;
     const target = join(dir.path, deletedPartitionDirName(tp, randomUUID().replaceAll("-", "")));
-    renameSync(log.dir, target);
-    fsyncDirectorySync(dir.path);
+    try {
+      this.guardDir(dir, `deleting the log of ${key}`, () => {
+        renameSync(log.dir, target);
+        fsyncDirectorySync(dir.path);
+      });
+    } catch (error) {
+      if (dir.offline === null) throw error;
+      return true; // the dir failed: as above
+    }
     this.env.deleter.schedule([target], this.env.clock.nowMs() + log.config.fileDeleteDelayMs);
     this.writeDirCheckpoints(dir);
     return true;
+  }
+
+  // ---- log dir failure -------------------------------------------------------------------------
+
+  /** Log dirs that went offline since start (at start-up included), with what failed. */
+  offlineLogDirs(): LogDirFailure[] {
+    return this.dirs.flatMap((d) => (d.offline === null ? [] : [d.offline]));
+  }
+
+  isLogDirOnline(path: string): boolean {
+    return this.dirs.some((d) => d.path === path && d.offline === null);
+  }
+
+  /** The log dir holding the partition's log, or undefined. */
+  logDirOf(tp: TopicPartition): string | undefined {
+    return this.logs.get(topicPartitionKey(tp))?.dir.path;
+  }
+
+  /** Calls `listener` when a log dir goes offline (after the failing call); returns the unsubscribe. */
+  onLogDirFailure(listener: LogDirFailureListener): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** The injected I/O errors (tests). */
+  get faults(): StorageFaults {
+    return this.env.handles.faults;
+  }
+
+  /** Runs a file operation on `dir`: an I/O error takes the dir offline and goes up as KAFKA_STORAGE_ERROR. */
+  private guardDir<T>(dir: LogDir, context: string, action: () => T): T {
+    if (dir.offline !== null) {
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log dir ${dir.path} is offline`, {
+        cause: dir.offline.cause,
+      });
+    }
+    try {
+      return action();
+    } catch (error) {
+      if (!isIoError(error)) throw error;
+      this.failLogDir(dir, error, context);
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${context} failed in ${dir.path}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Takes `dir` offline (once): its logs stop serving at once and nothing more is written there or
+   * counted as written; descriptors are closed and listeners told after the failing call returns.
+   */
+  private failLogDir(dir: LogDir, cause: unknown, context: string): void {
+    if (dir.offline !== null) return;
+    const logs = [...dir.logs.values()];
+    const failure: LogDirFailure = {
+      dir: dir.path,
+      cause,
+      context,
+      partitions: logs.map((log) => log.tp),
+      onlineDirs: this.dirs.filter((d) => d.offline === null && d !== dir).length,
+    };
+    dir.offline = failure;
+    dir.env.writes.close(`log dir ${dir.path} is offline`);
+    for (const log of logs) {
+      this.cleaner?.abort(log);
+      log.markOffline(cause);
+    }
+    queueMicrotask(() => {
+      for (const log of logs) {
+        try {
+          log.closeHandlers();
+        } catch (error) {
+          this.env.onBackgroundError(error, `closing ${log.name} in offline log dir ${dir.path}`);
+        }
+      }
+      for (const listener of this.failureListeners) {
+        try {
+          listener(failure);
+        } catch (error) {
+          this.env.onBackgroundError(error, "log dir failure listener");
+        }
+      }
+    });
   }
 
   // ---- background work -------------------------------------------------------------------------
@@ -420,13 +565,19 @@ export class LogManager {
     this.writeCheckpoint(dir, CLEANER_OFFSET_CHECKPOINT_FILE, (log) => log.cleanerCheckpoint);
   }
 
+  /** Kafka drops the checkpoints of an offline dir: nothing is written there any more. */
   private writeCheckpoint(dir: LogDir, file: string, offsetOf: (log: Log) => bigint | null): void {
+    if (dir.offline !== null) return;
     const entries: OffsetCheckpointEntry[] = [];
     for (const log of dir.logs.values()) {
       const offset = offsetOf(log);
       if (offset !== null) entries.push({ tp: log.tp, offset });
     }
-    writeOffsetCheckpoint(join(dir.path, file), entries);
+    const path = join(dir.path, file);
+    this.guardDir(dir, file, () => {
+      this.env.handles.faults.check(path, "write");
+      writeOffsetCheckpoint(path, entries);
+    });
   }
 
   // ---- shutdown --------------------------------------------------------------------------------
@@ -443,15 +594,24 @@ export class LogManager {
     this.closed = true;
     await this.flushAllForShutdown();
     for (const dir of this.dirs) {
+      if (dir.offline !== null) {
+        // Nothing is written to a failed dir: the next start recovers it as after a crash.
+        for (const log of dir.logs.values()) log.closeHandlers();
+        continue;
+      }
       const clean = [...dir.logs.values()].every(
         (log) => !log.isOffline && log.recoveryPoint === log.logEndOffset,
       );
       this.guard(`checkpoints of ${dir.path}`, () => this.writeDirCheckpoints(dir));
       for (const log of dir.logs.values()) log.close();
-      if (clean) {
-        writeFileAtomicSync(
-          join(dir.path, CLEAN_SHUTDOWN_FILE),
-          JSON.stringify({ version: 0, brokerEpoch: Number(this.brokerEpoch) }),
+      if (clean && dir.offline === null) {
+        this.guard(`clean shutdown marker of ${dir.path}`, () =>
+          this.guardDir(dir, CLEAN_SHUTDOWN_FILE, () =>
+            writeFileAtomicSync(
+              join(dir.path, CLEAN_SHUTDOWN_FILE),
+              JSON.stringify({ version: 0, brokerEpoch: Number(this.brokerEpoch) }),
+            ),
+          ),
         );
       }
     }

@@ -33,6 +33,7 @@ import {
   segmentFilePath,
   TIME_INDEX_FILE_SUFFIX,
 } from "./segment-files.js";
+import type { WriteChannel } from "./segment-writer.js";
 import { StorageError } from "./storage-error.js";
 import type { StorageLimits } from "./storage-limits.js";
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex, type TimestampOffset } from "./time-index.js";
@@ -63,6 +64,8 @@ import { TIME_INDEX_ENTRY_BYTES, TimeIndex, type TimestampOffset } from "./time-
  */
 export interface SegmentEnv {
   readonly handles: FileHandlePool;
+  /** The log dir's write channel: its segments' appends go through it (segment-writer.ts). */
+  readonly writes: WriteChannel;
   readonly indexBudget: IndexBudget;
   readonly limits: StorageLimits;
 }
@@ -154,9 +157,9 @@ export class LogSegment implements IndexHolder {
     this.createdMs = nowMs;
     this.sealed = sealed;
     this.baseNumber = Number(baseOffset);
-    this.file = new PooledFile(env.handles, this.pathFor(LOG_FILE_SUFFIX));
-    this.offsetIndexFile = new PooledFile(env.handles, this.pathFor(INDEX_FILE_SUFFIX));
-    this.timeIndexFile = new PooledFile(env.handles, this.pathFor(TIME_INDEX_FILE_SUFFIX));
+    this.file = new PooledFile(env.handles, env.writes, this.pathFor(LOG_FILE_SUFFIX));
+    this.offsetIndexFile = new PooledFile(env.handles, env.writes, this.pathFor(INDEX_FILE_SUFFIX));
+    this.timeIndexFile = new PooledFile(env.handles, env.writes, this.pathFor(TIME_INDEX_FILE_SUFFIX));
   }
 
   /**
@@ -238,11 +241,13 @@ export class LogSegment implements IndexHolder {
       seq = this.file.appendAt(records, position, now);
     } catch (e) {
       try {
-        if (!this.env.handles.writes.failed) ftruncateSync(this.file.writeFd(), position);
+        if (!this.env.writes.failed) ftruncateSync(this.file.writeFd(), position);
       } catch {
         // the log is marked offline by the caller; the torn tail is cut by recovery
       }
-      throw new StorageError("BRK_ERR_STORAGE_IO", `append to ${this.file.path} failed`, { cause: e });
+      throw new StorageError("BRK_ERR_STORAGE_IO", `append to ${this.file.path} failed: ${messageOf(e)}`, {
+        cause: e,
+      });
     }
     for (let at = 0; at < records.length; ) {
       const size = batchSizeBytes(records, at);
@@ -458,7 +463,11 @@ export class LogSegment implements IndexHolder {
         this.timeEntriesWritten = timeIndex.entries;
       }
     } catch (e) {
-      throw new StorageError("BRK_ERR_STORAGE_IO", `index write for ${this.file.path} failed`, { cause: e });
+      throw new StorageError(
+        "BRK_ERR_STORAGE_IO",
+        `index write for ${this.file.path} failed: ${messageOf(e)}`,
+        { cause: e },
+      );
     }
   }
 
@@ -824,4 +833,8 @@ async function fsyncFileAsync(path: string): Promise<void> {
   } finally {
     closeSync(fd);
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -26,7 +26,7 @@ import { recompressIfNeeded } from "./recompression.js";
 import { type RetentionSegment, segmentsToDelete } from "./retention.js";
 import { DELETED_FILE_SUFFIX } from "./segment-files.js";
 import { readSegment } from "./segment-read.js";
-import type { StorageEnv } from "./storage-env.js";
+import { isIoError, type StorageEnv } from "./storage-env.js";
 import { OffsetOutOfRangeError, StorageError } from "./storage-error.js";
 import { TailCache } from "./tail-cache.js";
 import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
@@ -243,7 +243,7 @@ export class Log {
       );
     }
     const last = this.writeMarks[this.writeMarks.length - 1] as { seq: number };
-    return this.env.handles.writes.whenDone(last.seq).then(
+    return this.env.writes.whenDone(last.seq).then(
       () => this.writesCompleted(),
       (error: unknown) => {
         throw this.fail(error, "append");
@@ -351,7 +351,7 @@ export class Log {
     const stamped = stampBatches(records, first, leaderEpoch, logAppendTime);
     assert(stamped.nextOffset === last + 1, "offsets assigned do not match the batches' deltas");
     if (leaderEpoch > this.leaderEpochCache.latestEpoch)
-      this.leaderEpochCache.assign(leaderEpoch, firstOffset);
+      this.guardEpochCache(() => this.leaderEpochCache.assign(leaderEpoch, firstOffset));
     const nextOffset = BigInt(stamped.nextOffset);
     this.writeToSegment(segment, records, firstOffset, nextOffset, origin, nowMs);
     return {
@@ -382,8 +382,10 @@ export class Log {
     let offsetOfMaxTimestamp = -1n;
     for (let at = 0; at < records.length; at += batchSizeBytes(records, at)) {
       const epoch = batchPartitionLeaderEpoch(records, at);
-      if (epoch > this.leaderEpochCache.latestEpoch)
-        this.leaderEpochCache.assign(epoch, batchBaseOffset(records, at));
+      if (epoch > this.leaderEpochCache.latestEpoch) {
+        const start = batchBaseOffset(records, at);
+        this.guardEpochCache(() => this.leaderEpochCache.assign(epoch, start));
+      }
       const ts = batchMaxTimestamp(records, at);
       if (ts > maxTimestamp) {
         maxTimestamp = ts;
@@ -476,7 +478,7 @@ export class Log {
   private refreshWritten(): void {
     const marks = this.writeMarks;
     if (this.writeMarksHead === marks.length) return;
-    const writes = this.env.handles.writes;
+    const writes = this.env.writes;
     // After a failed write nothing counts as written any more: the log goes offline.
     while (this.writeMarksHead < marks.length && !writes.failed) {
       const mark = marks[this.writeMarksHead] as { seq: number; end: bigint };
@@ -510,7 +512,7 @@ export class Log {
     if (this.writesWatched) return;
     const last = this.writeMarks[this.writeMarks.length - 1] as { seq: number };
     this.writesWatched = true;
-    this.env.handles.writes.whenDone(last.seq).then(
+    this.env.writes.whenDone(last.seq).then(
       () => {
         this.writesWatched = false;
         this.writesCompleted();
@@ -634,7 +636,12 @@ export class Log {
     const truncations = this.truncations;
     for (const segment of this.segmentsOverlapping(this.recoveryOffset, target)) {
       if (this.isOffline || this.truncations !== truncations) return;
-      await segment.flushAsync();
+      try {
+        await segment.flushAsync();
+      } catch (e) {
+        if (this.isOffline || !isIoError(e)) throw e;
+        throw this.fail(e, "flush");
+      }
     }
     if (this.isOffline || this.truncations !== truncations || target <= this.recoveryOffset) return;
     this.recoveryOffset = target;
@@ -770,7 +777,8 @@ export class Log {
 
   /** Records that the leader of `epoch` starts writing at `startOffset` (a new leader does this). */
   assignEpochStartOffset(epoch: number, startOffset: bigint): void {
-    this.leaderEpochCache.assign(epoch, startOffset);
+    this.checkWritable();
+    this.guardEpochCache(() => this.leaderEpochCache.assign(epoch, startOffset));
   }
 
   // ---- truncation and log start ----------------------------------------------------------------
@@ -787,7 +795,7 @@ export class Log {
     this.checkWritable();
     assert(offset >= 0n, "truncation offset must not be negative");
     if (offset >= this.endOffset) {
-      this.leaderEpochCache.truncateFromEnd(this.endOffset);
+      this.guardEpochCache(() => this.leaderEpochCache.truncateFromEnd(this.endOffset));
       return false;
     }
     if (offset < (this.segments[0] as LogSegment).baseOffset) {
@@ -810,7 +818,7 @@ export class Log {
     if (this.recoveryOffset > offset) this.recoveryOffset = offset;
     if (this.highWatermarkOffset > offset) this.highWatermarkOffset = offset;
     if (this.startOffset > offset) this.startOffset = offset;
-    this.leaderEpochCache.truncateFromEnd(offset);
+    this.guardEpochCache(() => this.leaderEpochCache.truncateFromEnd(offset));
     if (this.cleanerCheckpoint !== null && this.cleanerCheckpoint > offset) this.cleanerCheckpoint = offset;
     this.tail.clear();
     this.hook?.truncated?.(offset);
@@ -836,10 +844,10 @@ export class Log {
     this.readHints.clear();
     this.recoveryOffset = offset;
     this.highWatermarkOffset = offset;
-    this.leaderEpochCache.truncateFromEnd(-1n);
+    this.guardEpochCache(() => this.leaderEpochCache.truncateFromEnd(-1n));
     this.cleanerCheckpoint = null;
     this.tail.clear();
-    this.persistLogStartOffset();
+    this.guardIo("log start offset checkpoint", () => this.persistLogStartOffset());
     this.hook?.truncated?.(offset);
     this.hook?.logStartOffsetAdvanced?.(offset);
     this.checkInvariants();
@@ -864,7 +872,7 @@ export class Log {
     if (target <= this.startOffset) return this.startOffset;
     if (this.recoveryOffset < target) this.flush(target);
     this.startOffset = target;
-    this.leaderEpochCache.truncateFromStart(target);
+    this.guardEpochCache(() => this.leaderEpochCache.truncateFromStart(target));
     this.guardIo("log start offset checkpoint", () => this.persistLogStartOffset());
     this.hook?.logStartOffsetAdvanced?.(target);
     this.deleteOldSegments();
@@ -891,7 +899,7 @@ export class Log {
     const firstBase = (this.segments[0] as LogSegment).baseOffset;
     if (firstBase > this.startOffset) {
       this.startOffset = firstBase;
-      this.leaderEpochCache.truncateFromStart(firstBase);
+      this.guardEpochCache(() => this.leaderEpochCache.truncateFromStart(firstBase));
       this.hook?.logStartOffsetAdvanced?.(firstBase);
     }
     if (this.highWatermarkOffset < this.startOffset) this.highWatermarkOffset = this.startOffset;
@@ -980,6 +988,19 @@ export class Log {
     this.checkReadable();
   }
 
+  /**
+   * Changes of the leader-epoch history write its checkpoint: a disk error there takes the log (and
+   * its dir) offline; anything else is a bug and goes up as it is.
+   */
+  private guardEpochCache(action: () => void): void {
+    try {
+      action();
+    } catch (e) {
+      if (isIoError(e)) throw this.fail(e, "leader epoch checkpoint");
+      throw e;
+    }
+  }
+
   private guardIo<T>(what: string, action: () => T): T {
     try {
       return action();
@@ -992,13 +1013,42 @@ export class Log {
     }
   }
 
-  /** Marks the log offline after an I/O error: every later call fails with KAFKA_STORAGE_ERROR. */
+  /**
+   * Marks the log offline after an I/O error: every later call fails with KAFKA_STORAGE_ERROR. A
+   * failure of the disk (isIoError) takes the whole log dir offline (env.onIoError), as Kafka's
+   * LogDirFailureChannel does; anything else (a bug) only this log.
+   */
   private fail(cause: unknown, what: string): KafkaError {
     if (this.failure === null) {
       this.failure = cause;
       this.env.onBackgroundError(cause, `${what} on ${this.name}`);
+      if (isIoError(cause)) this.env.onIoError(cause, `${what} on ${this.name}`);
     }
     return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `${what} failed on ${this.name}`, { cause });
+  }
+
+  /**
+   * The log dir went offline (`cause`, reported already): this log serves nothing more and fails
+   * every call with KAFKA_STORAGE_ERROR. Its files are left as they are; restart recovers them.
+   */
+  markOffline(cause: unknown): void {
+    if (this.failure === null) this.failure = cause;
+    this.tail.clear();
+  }
+
+  /** Background work on this log (the cleaner) met `error`: an I/O error takes the log dir offline. */
+  reportBackgroundError(error: unknown, what: string): void {
+    if (isIoError(error)) this.fail(error, what);
+  }
+
+  /** @internal the env of the log's dir (the cleaner writes its segments through it). */
+  get storageEnv(): StorageEnv {
+    return this.env;
+  }
+
+  /** What took the log offline, or null. */
+  get offlineCause(): unknown {
+    return this.failure;
   }
 
   private checkInvariants(): void {

@@ -5,13 +5,16 @@ import { IndexBudget } from "./index-budget.js";
 import type { SegmentEnv } from "./log-segment.js";
 import { ReadBufferPool } from "./read-buffer-pool.js";
 import { SegmentWriter } from "./segment-writer.js";
+import { StorageFaults } from "./storage-faults.js";
 import { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
 import { TailCacheArena } from "./tail-cache.js";
 
 /**
  * What every log of one LogManager shares: the clock, the limits and the bounded resources (open
  * files, sealed-index memory, tail-cache memory, the queue of files to delete), and where errors of
- * background work (async flushes, cleaning) are reported.
+ * background work (async flushes, cleaning) are reported. Each log dir has its own env on top
+ * (`logDirEnv`): its write channel, and where its I/O errors go (the LogManager takes the dir
+ * offline, as Kafka's LogDirFailureChannel does).
  */
 export interface StorageEnv extends SegmentEnv {
   readonly clock: Clock;
@@ -20,12 +23,20 @@ export interface StorageEnv extends SegmentEnv {
   readonly readPool: ReadBufferPool;
   readonly deleter: FileDeleter;
   readonly onBackgroundError: (error: unknown, context: string) => void;
+  /**
+   * An I/O error (a failed write, read, fsync or checkpoint) hit a file of this env's log dir: the
+   * LogManager takes the whole dir offline. Called once per failing operation; repeated calls for
+   * a dir already offline do nothing.
+   */
+  readonly onIoError: (error: unknown, context: string) => void;
 }
 
 export interface StorageEnvOptions {
   clock?: Clock;
   limits?: Partial<StorageLimits>;
   onBackgroundError?: (error: unknown, context: string) => void;
+  /** Injected I/O errors (tests); default none. */
+  faults?: StorageFaults;
 }
 
 /**
@@ -43,7 +54,8 @@ export function createStorageEnv(options: StorageEnvOptions = {}): StorageEnv {
   return {
     clock: options.clock ?? systemClock,
     limits,
-    handles: new FileHandlePool(limits.openSegmentFilesMax, SegmentWriter.shared().channel()),
+    handles: new FileHandlePool(limits.openSegmentFilesMax, options.faults ?? new StorageFaults()),
+    writes: SegmentWriter.shared().channel(),
     indexBudget: new IndexBudget(limits.sealedIndexBytesMax),
     tailArena: new TailCacheArena(limits.tailCacheBytesMax),
     readPool: new ReadBufferPool(READ_POOL_BUFFER_BYTES, READ_POOL_FREE_MAX),
@@ -53,5 +65,28 @@ export function createStorageEnv(options: StorageEnvOptions = {}): StorageEnv {
       ((error, context) => {
         console.error(`brook storage: ${context}:`, error);
       }),
+    onIoError: () => {},
   };
+}
+
+/** The env of one log dir: the shared resources, its own write channel and I/O error handling. */
+export function logDirEnv(
+  shared: StorageEnv,
+  onIoError: (error: unknown, context: string) => void,
+): StorageEnv {
+  return { ...shared, writes: SegmentWriter.shared().channel(), onIoError };
+}
+
+/**
+ * Whether `error` (or what caused it) is a failure of the disk or file system rather than a bug or
+ * bad input: an error of a system call (ENOSPC, EIO, EROFS, ...) or a failed segment write. Kafka
+ * takes a log dir offline on any IOException; this is that test.
+ */
+export function isIoError(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "BRK_ERR_STORAGE_IO") return true;
+    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return true;
+  }
+  return false;
 }

@@ -35,7 +35,7 @@ before(async () => {
   server = new SocketServer({
     listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
     handler: dispatcher,
-    limits: { requestBytesMax: 1 << 20, inFlightRequestsMax: 100, unsentResponseBytesMax: 1 << 20 },
+    limits: { requestBytesMax: 1 << 20, inFlightRequestsMax: 100, bufferedBytesMax: 1 << 20 },
     idleMsMax: 60_000,
     log: () => {},
   });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,6 +52,22 @@ export interface BrokerProcessOptions {
   overrides?: Record<string, string>;
   /** An existing data directory to use (and keep); default a new temporary one, removed by dispose(). */
   dataDir?: string;
+  /**
+   * The broker's open-file limit (`ulimit -n`, raised by a shell before it starts the broker): for
+   * tests with thousands of connections on machines whose default is 1024. Raising it past the
+   * hard limit needs root (CI runs as root).
+   */
+  openFilesMax?: number;
+  /**
+   * The broker's niceness (`nice -n`) and the CPUs it may run on (`taskset -c`, a list such as
+   * "0"): tests that measure the broker's latency under load keep the load generator off its CPU
+   * and put it ahead of a shared machine's other processes. A negative niceness needs root (CI
+   * runs as root); without, the broker runs at the default priority.
+   */
+  niceness?: number;
+  cpus?: string;
+  /** Environment variables for the broker on top of the test's (BROOK_SEGMENT_WRITER=always, say). */
+  env?: Record<string, string>;
   /** The script to run: BROOK_MAIN (default) or BROOK_BUNDLE. */
   main?: string;
 }
@@ -61,6 +77,8 @@ export class BrokerProcess {
   readonly dataDir: string;
   private readonly ownsDir: boolean;
   private readonly overrides: Record<string, string>;
+  private readonly limits: ProcessLimits;
+  private readonly env: Record<string, string>;
   private readonly main: string;
   /** The `brook ready` line of the current incarnation. */
   readyLine = "";
@@ -83,6 +101,12 @@ export class BrokerProcess {
     this.ownsDir = options.dataDir === undefined;
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "brook-interop-"));
     this.overrides = options.overrides ?? {};
+    this.env = options.env ?? {};
+    this.limits = {
+      ...(options.openFilesMax === undefined ? {} : { openFilesMax: options.openFilesMax }),
+      ...(options.niceness === undefined ? {} : { niceness: options.niceness }),
+      ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
+    };
     this.main = options.main ?? BROOK_MAIN;
   }
 
@@ -134,9 +158,10 @@ export class BrokerProcess {
     this.incarnations++;
     this.stderr = "";
     this.allStderr += `--- broker incarnation ${this.incarnations} ---\n`;
-    const child = spawn(process.execPath, this.args(), {
+    const [command, args] = withProcessLimits(process.execPath, this.args(), this.limits);
+    const child = spawn(command, args, {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, BROOK_LOG_LEVEL: "info" },
+      env: { ...process.env, BROOK_LOG_LEVEL: "info", ...this.env },
     });
     this.child = child;
     this.exited = new Promise((resolve) => {
@@ -249,6 +274,53 @@ export class BrokerProcess {
     if (this.alive) this.child?.kill("SIGKILL");
     if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
     live.delete(this);
+  }
+}
+
+export interface ProcessLimits {
+  /** `ulimit -n`. */
+  openFilesMax?: number;
+  /** `nice -n`, where permitted (a negative one needs root). */
+  niceness?: number;
+  /** `taskset -c`: the CPUs the process may run on. */
+  cpus?: string;
+}
+
+/**
+ * The command and arguments that run `command` with its open-file limit raised to `openFilesMax`
+ * (or to the hard limit when raising past it is not permitted: a container without
+ * CAP_SYS_RESOURCE), at `niceness` (where permitted) and on `cpus`: a shell sets them, then execs
+ * the command, so the process is the command's and signals reach it. `openFilesLimitOf(pid)`
+ * tells what it got.
+ */
+export function withProcessLimits(
+  command: string,
+  args: readonly string[],
+  limits: ProcessLimits,
+): [string, string[]] {
+  const { openFilesMax, niceness, cpus } = limits;
+  if (openFilesMax === undefined && niceness === undefined && cpus === undefined) return [command, [...args]];
+  const steps: string[] = [];
+  if (openFilesMax !== undefined) {
+    steps.push(`ulimit -n ${Math.floor(openFilesMax)} 2>/dev/null || ulimit -n "$(ulimit -Hn)"`);
+  }
+  // GNU nice runs the command at the current niceness when it may not set the one asked for.
+  const nice = niceness === undefined ? "" : `nice -n ${Math.floor(niceness)} `;
+  const pin = cpus === undefined ? "" : `taskset -c ${cpus.replace(/[^0-9,-]/g, "")} `;
+  steps.push(`exec ${pin}${nice}"$0" "$@"`);
+  return ["/bin/sh", ["-c", steps.join("; "), command, ...args]];
+}
+
+/** The soft open-file limit of a running process (Linux), or null when it cannot be read. */
+export function openFilesLimitOf(pid: number): number | null {
+  try {
+    const line = readFileSync(`/proc/${pid}/limits`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Max open files"));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft === undefined ? null : soft === "unlimited" ? Number.POSITIVE_INFINITY : Number(soft);
+  } catch {
+    return null;
   }
 }
 

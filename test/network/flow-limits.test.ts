@@ -30,7 +30,7 @@ async function startServer(
   const logs: string[] = [];
   const server = new SocketServer({
     listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
-    limits: { requestBytesMax: 1024, inFlightRequestsMax: 1000, unsentResponseBytesMax: 1 << 20 },
+    limits: { requestBytesMax: 1024, inFlightRequestsMax: 1000, bufferedBytesMax: 1 << 20 },
     idleMsMax: 60_000,
     log: (_level, message) => logs.push(message),
     handler,

@@ -100,7 +100,7 @@ test("a connection releases a pooled frame when its handling completes, sync or 
   const server = new SocketServer({
     listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
     handler,
-    limits: { requestBytesMax: 1 << 24, inFlightRequestsMax: 100, unsentResponseBytesMax: 1 << 24 },
+    limits: { requestBytesMax: 1 << 24, inFlightRequestsMax: 100, bufferedBytesMax: 1 << 24 },
     idleMsMax: 60_000,
     log: () => {},
     framePool: pool,

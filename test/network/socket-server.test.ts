@@ -9,7 +9,7 @@ const logs: string[] = [];
 const written: number[] = [];
 const server = new SocketServer({
   listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
-  limits: { requestBytesMax: 1024, inFlightRequestsMax: 4, unsentResponseBytesMax: 1 << 20 },
+  limits: { requestBytesMax: 1024, inFlightRequestsMax: 4, bufferedBytesMax: 1 << 20 },
   idleMsMax: 60_000,
   log: (_level, message) => logs.push(message),
   handler: {

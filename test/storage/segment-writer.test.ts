@@ -197,7 +197,7 @@ test("a log whose writes fail goes offline: KAFKA_STORAGE_ERROR, and nothing mor
     await log.whenWritten();
     assert.equal(log.writtenEndOffset, 1n);
     // What the writer thread reports when the disk refuses a write (EIO).
-    manager.env.handles.writes.failWith(-5);
+    log.storageEnv.writes.failWith(-5);
     const isStorageError = (e: unknown) =>
       e instanceof KafkaError && e.errorCode === ErrorCode.KAFKA_STORAGE_ERROR;
     assert.throws(() => log.appendAsLeader(makeBatch({ values: ["refused"] }), 0), isStorageError);

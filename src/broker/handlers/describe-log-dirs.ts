@@ -16,7 +16,8 @@ import type { BrokerSettings, PartitionAccess } from "../handler-context.js";
  * DescribeLogDirs (v1-4; Kafka 4 dropped v0): for each configured log dir, the partitions this
  * broker hosts there (all, or those asked) with their size on disk; the offset lag is how far the
  * log end is behind the high watermark (never, for a leader: 0), and Brook has no future logs
- * (AlterReplicaLogDirs). v3 adds a top-level error code, v4 the volume's total and usable bytes.
+ * (AlterReplicaLogDirs). v3 adds a top-level error code, v4 the volume's total and usable bytes. A
+ * log dir that failed (log-manager.ts) is listed with KAFKA_STORAGE_ERROR and no partitions.
  * The metadata log is not a partition of the cluster and is not listed, as in KRaft.
  */
 export function describeLogDirsHandler(broker: PartitionAccess & BrokerSettings) {
@@ -38,7 +39,12 @@ export function describeLogDirsHandler(broker: PartitionAccess & BrokerSettings)
         if (list.length === 0) byDir.set(dir, list);
         list.push(partition);
       }
-      const results = broker.config.logDirs.map((d) => describeDir(resolve(d), byDir.get(resolve(d)) ?? []));
+      const results = broker.config.logDirs.map((d) =>
+        // An offline dir (a disk that failed) is listed with KAFKA_STORAGE_ERROR and nothing else, as in Kafka.
+        broker.replicaManager.isLogDirOnline(resolve(d))
+          ? describeDir(resolve(d), byDir.get(resolve(d)) ?? [])
+          : { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir: resolve(d), topics: [] },
+      );
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
     },
     errorResponse: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode, results: [] }),

@@ -108,7 +108,10 @@ function describeTopic(
   const partitions: PartitionResult[] = [];
   for (let i = start; i < end; i++) {
     const p = topic.partitions[i];
-    if (p !== undefined) partitions.push(describePartition(image, p, listenerName));
+    if (p === undefined) continue;
+    const localOffline = (id: number, partition: number) =>
+      id === broker.nodeId && broker.isLocalReplicaOffline(topic.name, partition);
+    partitions.push(describePartition(image, p, listenerName, localOffline));
   }
   return {
     errorCode: ErrorCode.NONE,
@@ -124,12 +127,13 @@ function describePartition(
   image: MetadataImage,
   p: PartitionRegistration,
   listenerName: string,
+  localOffline: (brokerId: number, partition: number) => boolean,
 ): PartitionResult {
   const reachable = (id: number) =>
     image.brokers.get(id)?.endPoints.some((e) => e.name === listenerName) === true;
   const offlineReplicas = p.replicas.filter((id) => {
     const b = image.brokers.get(id);
-    return b === undefined || b.fenced || !reachable(id);
+    return b === undefined || b.fenced || !reachable(id) || localOffline(id, p.partitionId);
   });
   const leaderKnown = image.brokers.has(p.leader);
   const errorCode = reachable(p.leader)

@@ -113,7 +113,10 @@ function describeTopic(broker: MetadataView, topic: TopicImage): MetadataRespons
       leaderEpoch: p.leaderEpoch,
       replicaNodes: p.replicas,
       isrNodes: p.isr,
-      offlineReplicas: p.replicas.filter((r) => !live.has(r)),
+      offlineReplicas: p.replicas.filter(
+        (r) =>
+          !live.has(r) || (r === broker.nodeId && broker.isLocalReplicaOffline(topic.name, p.partitionId)),
+      ),
     })),
   };
 }

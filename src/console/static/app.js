@@ -217,6 +217,7 @@ async function overview() {
     table(
       [
         { title: "Path", cell: (d) => h("code", {}, d.path) },
+        { title: "State", cell: (d) => (d.offline ? h("span", { class: "tag bad" }, "offline") : "online") },
         { title: "Partitions", num: true, cell: (d) => fmtInt(d.partitions) },
         { title: "Size", num: true, cell: (d) => fmtBytes(d.sizeBytes) },
         { title: "Free", num: true, cell: (d) => fmtBytes(d.freeBytes) },

@@ -15,7 +15,8 @@ export interface MembershipOptions {
  * session is gone, or that asked to shut down, is fenced. Then every partition is made to agree
  * with who may serve: a leader that may not lead is replaced from the ISR, brokers that may not
  * serve leave ISRs (the last member stays, as in KRaft), leaderless partitions get a leader again
- * when an ISR member returns. So a fenced broker never leads in a committed image.
+ * when an ISR member returns. So a fenced broker never leads in a committed image. A broker whose
+ * session reports a replica in a failed log dir is treated so for that partition only.
  */
 export function reconcileMembership(
   builder: RecordBuilder,
@@ -71,6 +72,30 @@ export function eligibleBrokers(
   return eligible;
 }
 
+/**
+ * Per partition (`topicId:partitionId`), the eligible brokers whose replica of it is in a failed
+ * log dir, as their sessions report (KRaft's handleDirectoriesOffline): they may neither lead it
+ * nor stay in its ISR, though they serve their other partitions.
+ */
+function offlineReplicasBySession(
+  eligible: ReadonlySet<number>,
+  sessions: ReadonlyMap<number, BrokerSessionInfo>,
+): Map<string, Set<number>> {
+  const offline = new Map<string, Set<number>>();
+  for (const [id, session] of sessions) {
+    if (!eligible.has(id)) continue;
+    for (const r of session.offlineReplicas ?? []) {
+      const key = `${r.topicId}:${r.partitionId}`;
+      const brokers = offline.get(key) ?? new Set<number>();
+      if (brokers.size === 0) offline.set(key, brokers);
+      brokers.add(id);
+    }
+  }
+  return offline;
+}
+
+const NOBODY: ReadonlySet<number> = new Set();
+
 function alignPartitions(
   builder: RecordBuilder,
   sessions: ReadonlyMap<number, BrokerSessionInfo>,
@@ -78,19 +103,22 @@ function alignPartitions(
 ): void {
   const image = builder.image;
   const eligible = eligibleBrokers(image, sessions);
+  const offlineReplicas = offlineReplicasBySession(eligible, sessions);
   const records: MetadataRecord[] = [];
   for (const topic of image.topicsById.values()) {
     for (const p of topic.partitions) {
-      const serving = p.isr.filter((b) => eligible.has(b));
+      const offline = offlineReplicas.get(`${topic.id}:${p.partitionId}`) ?? NOBODY;
+      const serves = (b: number) => eligible.has(b) && !offline.has(b);
+      const serving = p.isr.filter(serves);
       // KRaft keeps the last ISR member when none may serve, so the partition can return with it.
       const lastMember = p.isr.includes(p.leader) ? p.leader : p.isr[0];
       let isr = serving.length > 0 ? serving : lastMember === undefined ? [] : [lastMember];
       let leader =
-        p.leader !== NO_LEADER && eligible.has(p.leader) && isr.includes(p.leader)
+        p.leader !== NO_LEADER && serves(p.leader) && isr.includes(p.leader)
           ? p.leader
-          : (p.replicas.find((b) => isr.includes(b) && eligible.has(b)) ?? NO_LEADER);
+          : (p.replicas.find((b) => isr.includes(b) && serves(b)) ?? NO_LEADER);
       if (leader === NO_LEADER && options.uncleanLeaderElection(topic.name, image)) {
-        const unclean = p.replicas.find((b) => eligible.has(b));
+        const unclean = p.replicas.find(serves);
         if (unclean !== undefined) {
           leader = unclean;
           isr = [unclean];

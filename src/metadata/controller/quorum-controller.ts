@@ -1,4 +1,5 @@
 import { assert, BrookError, describeError, type Env, type Logger } from "../../base/index.js";
+import { ErrorCode, KafkaError } from "../../protocol/index.js";
 import type { MetadataImage } from "../metadata-image.js";
 import type { MetadataLoader } from "../metadata-loader.js";
 import { encodeMetadataRecordValue } from "../metadata-record-codec.js";
@@ -246,8 +247,13 @@ export class QuorumController {
     try {
       base = await leadership.append(image.offset + 1n, records);
     } catch (error) {
+      // The metadata log's disk failed (the embedded log): nothing was committed, and retrying
+      // elsewhere will not help; the requests get KAFKA_STORAGE_ERROR rather than NOT_CONTROLLER.
+      const storageFailed = error instanceof KafkaError && error.errorCode === ErrorCode.KAFKA_STORAGE_ERROR;
       const reason =
-        error instanceof NotControllerError ? error : new NotControllerError(describeError(error));
+        error instanceof NotControllerError || storageFailed
+          ? error
+          : new NotControllerError(describeError(error));
       for (const d of decided) d.op.reject(reason);
       return;
     }

@@ -1,5 +1,5 @@
 import { assert } from "../../base/index.js";
-import { iterateBatches } from "../../protocol/index.js";
+import { ErrorCode, iterateBatches, KafkaError } from "../../protocol/index.js";
 import type { Log } from "../../storage/index.js";
 import { decodeMetadataEntry, encodeMetadataEntry } from "../metadata-entry-codec.js";
 import {
@@ -135,6 +135,15 @@ export class EmbeddedMetadataQuorum implements MetadataQuorum {
   }
 
   private async append(expectedEnd: bigint, records: readonly MetadataRecord[]): Promise<bigint> {
+    // Its log dir failed (ENOSPC, EIO): nothing more can be committed until the node restarts.
+    // The node keeps serving the image it has; Kafka would halt instead.
+    if (this.log.isOffline) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `the metadata log ${this.log.name} is offline (its log dir failed): no metadata change can be committed until the node restarts`,
+        { cause: this.log.offlineCause },
+      );
+    }
     assert(expectedEnd === this.log.logEndOffset, "the single controller appends at the log end");
     const batch = encodeMetadataEntry(expectedEnd, records, this.epoch);
     const info = this.log.appendAsLeader(batch, this.epoch, { origin: "coordinator" });

@@ -32,6 +32,7 @@ export {
   type MetadataQuorum,
   type MetadataSnapshot,
   NotControllerError,
+  type OfflineReplicaRef,
   type SessionListener,
   type Subscription,
 } from "./metadata-quorum.js";

@@ -351,6 +351,8 @@ function decodeSession(value: Buffer): BrokerSessionInfo | null {
       rack: v.rack,
       metadataOffset: BigInt(v.metadataOffset),
       shuttingDown: v.shuttingDown,
+      ...(Array.isArray(v.offlineLogDirs) ? { offlineLogDirs: v.offlineLogDirs } : {}),
+      ...(Array.isArray(v.offlineReplicas) ? { offlineReplicas: v.offlineReplicas } : {}),
     };
   } catch {
     return null;

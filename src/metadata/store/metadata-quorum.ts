@@ -126,6 +126,23 @@ export interface BrokerSessionInfo {
   readonly metadataOffset: bigint;
   /** The broker asked to shut down: the controller moves its leaderships away and fences it. */
   readonly shuttingDown: boolean;
+  /**
+   * Log dirs of the broker that failed (KRaft's BrokerHeartbeat offlineLogDirs), for operators;
+   * absent: none.
+   */
+  readonly offlineLogDirs?: readonly string[];
+  /**
+   * The broker's replicas in those dirs: the controller takes them out of their ISRs and moves
+   * their leaderships to in-sync replicas that can serve (KRaft does this from the directories
+   * the partitions are assigned to; Brook's records carry no directory, so the broker names the
+   * replicas, as a ZooKeeper-era broker did with KAFKA_STORAGE_ERROR per partition). Absent: none.
+   */
+  readonly offlineReplicas?: readonly OfflineReplicaRef[];
+}
+
+export interface OfflineReplicaRef {
+  readonly topicId: string;
+  readonly partitionId: number;
 }
 
 export interface SessionListener {

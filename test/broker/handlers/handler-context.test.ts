@@ -99,6 +99,7 @@ function metadataView(image: MetadataImage, activeControllerId: number): Metadat
     activeControllerId,
     listeners: [],
     isInternalTopic: (topic) => INTERNAL_TOPICS.has(topic),
+    isLocalReplicaOffline: () => false,
   };
 }
 
