@@ -4,9 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Kafka, logLevel, type Producer } from "kafkajs";
-import type { ClusterMetadata } from "../../../src/client/index.js";
+import { type ClusterMetadata, KafkaConnection } from "../../../src/client/index.js";
 import { partitionForKey } from "../../../src/coordinator/index.js";
-import { ErrorCode } from "../../../src/protocol/index.js";
+import { ApiKey, type ElectLeadersResponse, ErrorCode } from "../../../src/protocol/index.js";
 import { type KcatRecord, kcatConsume, PYTHON, REPO_ROOT } from "../broker-process.js";
 import { killMembers, MemberProcess } from "../groups/group-harness.js";
 import { NODE_IDS, ProcessCluster, sleep, waitFor } from "./cluster-harness.js";
@@ -505,6 +505,30 @@ async function scenario(clients: Clients): Promise<void> {
   assert.deepEqual(unexpectedErrors, [], "client errors other than lost connections");
 }
 
+/** ElectLeaders (preferred) for every partition of TOPIC and __consumer_offsets, sent to node `via`. */
+async function electPreferredLeaders(via: number): Promise<void> {
+  const [host, port] = cluster.address(via).split(":");
+  const connection = await KafkaConnection.connect({
+    host: host as string,
+    port: Number(port),
+    clientId: "failover-test-elect",
+    connectTimeoutMs: 5000,
+  });
+  try {
+    const response = await connection.request<ElectLeadersResponse>(ApiKey.ElectLeaders, 2, {
+      electionType: 0,
+      topicPartitions: [
+        { topic: TOPIC, partitions: Array.from({ length: PARTITIONS }, (_, i) => i) },
+        { topic: OFFSETS_TOPIC, partitions: Array.from({ length: OFFSETS_PARTITIONS }, (_, i) => i) },
+      ],
+      timeoutMs: 10_000,
+    });
+    assert.equal(response.errorCode, ErrorCode.NONE);
+  } finally {
+    connection.close();
+  }
+}
+
 /** Metadata of TOPIC and __consumer_offsets through node `via`, if every partition has a leader and its three replicas in sync. */
 async function inSync(via: number): Promise<ClusterMetadata | undefined> {
   const md = await cluster.metadataFrom(via, [TOPIC, OFFSETS_TOPIC]);
@@ -532,7 +556,18 @@ async function killEachBroker(allAcks: () => Ack[]): Promise<KillReport[]> {
     if (step === 0) victim = notKilled.find((id) => id !== controller) as number;
     else if (step === 1 && notKilled.includes(controller)) victim = controller;
     const via = NODE_IDS.find((id) => id !== victim) as number;
-    const md = await cluster.metadataFrom(via, [TOPIC, OFFSETS_TOPIC]);
+    // Leaderships back on their preferred replicas first, as an operator would after restarts
+    // (kafka-leader-election --election-type preferred): on a loaded machine a session that
+    // lapsed for a moment can leave one node leading everything, and the victim nothing.
+    await electPreferredLeaders(via);
+    const md = await waitFor(
+      `node ${victim} to lead partitions of ${TOPIC} after the preferred leader election`,
+      async () => {
+        const m = await cluster.metadataFrom(via, [TOPIC, OFFSETS_TOPIC]);
+        return partitionsOf(m, TOPIC).some((p) => p.leaderId === victim) ? m : undefined;
+      },
+      10_000,
+    );
     const led = new Map(
       partitionsOf(md, TOPIC)
         .filter((p) => p.leaderId === victim)
