@@ -36,9 +36,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.BROOK_TEST_CONCURRENCY ?? "2";
+// --test-force-exit: a file whose tests are done exits even if a failed test left a client or a
+// timer behind (a hung file would otherwise hold the whole run until CI's limit).
 const result = spawnSync(
   process.execPath,
-  ["--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+  ["--test", "--test-force-exit", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

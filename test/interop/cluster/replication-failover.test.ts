@@ -254,6 +254,12 @@ class KafkajsProducer {
     }
   }
 
+  /** Stops the loops and disconnects without waiting: the cleanup after a failure. */
+  abandon(): void {
+    this.producing = false;
+    void this.producer.disconnect().catch(() => {});
+  }
+
   /** Stops the loops (sends in flight finish) and disconnects. */
   async stop(timeoutMs: number): Promise<void> {
     this.producing = false;
@@ -301,6 +307,7 @@ test("acks=all with idempotent librdkafka and kafkajs producers and a live consu
     throw error;
   } finally {
     clients.rdkafka?.kill();
+    clients.kafkajs?.abandon();
     await killMembers(clients.members);
   }
 });
