@@ -56,3 +56,32 @@ export type { OffsetAndMetadata } from "./offset-store.js";
 export type { OffsetsTopicLog } from "./offsets-topic-log.js";
 export { type ScheduledTimer, type Scheduler, systemScheduler } from "./scheduler.js";
 export type { CoordinatorEffect } from "./shard-state.js";
+export {
+  TRANSACTION_COORDINATOR_DEFAULTS,
+  type TransactionCoordinatorConfig,
+  transactionCoordinatorConfig,
+} from "./transaction-coordinator-config.js";
+export {
+  type EndTxnRequest,
+  type InitProducerIdTxnRequest,
+  TransactionCoordinatorShard,
+  type TransactionCoordinatorShardOptions,
+  type TransactionEffect,
+  type TransactionHandle,
+  type TransactionResponse,
+  type TxnPartitionsRequest,
+} from "./transaction-coordinator-shard.js";
+export {
+  isEpochExhausted,
+  NO_PRODUCER_EPOCH,
+  NO_PRODUCER_ID,
+  type TopicPartitionRef,
+  TransactionMetadata,
+} from "./transaction-metadata.js";
+export {
+  decodeTransactionRecord,
+  encodeTransactionRecord,
+  type TransactionLogEntry,
+  type TransactionRecord,
+} from "./transaction-record.js";
+export { TRANSACTION_STATE_NAMES, TransactionState } from "./transaction-state.js";
