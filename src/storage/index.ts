@@ -151,3 +151,4 @@ export {
 export { OffsetOutOfRangeError, StorageError, type StorageErrorCode } from "./storage-error.js";
 export { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
 export { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
+export { type AbortedTxn, TransactionIndex } from "./transaction-index.js";
