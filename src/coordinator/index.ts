@@ -55,7 +55,7 @@ export { INVALID_OFFSET } from "./offset-fetch.js";
 export type { OffsetAndMetadata } from "./offset-store.js";
 export type { OffsetsTopicLog } from "./offsets-topic-log.js";
 export { type ScheduledTimer, type Scheduler, systemScheduler } from "./scheduler.js";
-export type { CoordinatorEffect } from "./shard-state.js";
+export type { CoordinatorEffect, TransactionalProducer } from "./shard-state.js";
 export {
   TRANSACTION_COORDINATOR_DEFAULTS,
   type TransactionCoordinatorConfig,
