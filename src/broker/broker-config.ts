@@ -191,6 +191,12 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "Create a topic when a client asks for an unknown one.",
     ),
     key("delete.topic.enable", "boolean", true, "Allow topics to be deleted."),
+    key(
+      "internal.transactions.enable",
+      "boolean",
+      false,
+      "Serve transactional InitProducerId and transaction coordinator lookups (off until transactions are complete).",
+    ),
     key("message.max.bytes", "int", 1048588, "Largest record batch the broker accepts.", atLeast(0)),
     key("socket.request.max.bytes", "int", 104857600, "Largest request the broker accepts.", atLeast(1)),
     key(
@@ -301,6 +307,27 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "int",
       604800000,
       "Idle transactional ids expire after this.",
+      atLeast(1),
+    ),
+    key(
+      "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+      "int",
+      10000,
+      "How often transactions older than their timeout are aborted.",
+      atLeast(1),
+    ),
+    key(
+      "transaction.remove.expired.transaction.cleanup.interval.ms",
+      "int",
+      3600000,
+      "How often expired transactional ids are removed.",
+      atLeast(1),
+    ),
+    key(
+      "transaction.state.log.load.buffer.size",
+      "int",
+      5242880,
+      "Read size when loading __transaction_state.",
       atLeast(1),
     ),
     key(

@@ -14,7 +14,7 @@ import {
   systemClock,
   systemEnv,
 } from "../base/index.js";
-import type { GroupCoordinatorRuntime } from "../coordinator/index.js";
+import type { GroupCoordinatorRuntime, TransactionCoordinatorRuntime } from "../coordinator/index.js";
 import {
   type BrokerEndpoint,
   ClusterController,
@@ -67,6 +67,12 @@ import { ProducerIdManager } from "./producer-id-manager.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { topicDefaults, topicLogConfig } from "./topic-config.js";
 import { autoCreateTopics, mayAutoCreate } from "./topic-creation.js";
+import {
+  createTransactionCoordinator,
+  ensureTransactionStateTopic,
+  syncTransactionCoordinatorPartitions,
+} from "./transaction-coordination.js";
+import type { BrokerTxnMarkerWriter } from "./txn-marker-writer.js";
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -139,6 +145,9 @@ export class Broker {
   readonly groupCoordinator: GroupCoordinatorRuntime;
   /** Producer ids for InitProducerId, in blocks from the controller. */
   readonly producerIds: ProducerIdManager;
+  /** Transactions, on the `__transaction_state` partitions this broker leads. */
+  readonly transactionCoordinator: TransactionCoordinatorRuntime;
+  private readonly txnMarkers: BrokerTxnMarkerWriter;
   readonly topicDefaults: LogConfig;
   readonly dispatcher: RequestDispatcher;
   /** Client quotas (producer_byte_rate, consumer_byte_rate, request_percentage) from the metadata. */
@@ -263,6 +272,11 @@ export class Broker {
     this.isrChanges = new IsrChanges(this.handlerContext, this.timers, this.log.child("isr"));
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this.handlerContext);
+    const transactions = createTransactionCoordinator(this.handlerContext, (id) =>
+      this.interBrokerEndpoint(id),
+    );
+    this.transactionCoordinator = transactions.runtime;
+    this.txnMarkers = transactions.markers;
     const quotaWindow: SampledStatConfig = {
       samples: config.int("quota.window.num"),
       windowMs: config.int("quota.window.size.seconds") * 1000,
@@ -368,6 +382,7 @@ export class Broker {
     // is on, so no request finds a partition or a group missing that is only not set up yet.
     broker.onMetadataChange(broker.image, FULL_RELOAD, broker.image);
     broker.groupCoordinator.startup();
+    broker.transactionCoordinator.startup();
     try {
       await broker.listen();
     } catch (error) {
@@ -539,6 +554,7 @@ export class Broker {
       if (configChanged(topic)) this.replicaManager.updateConfig(topic, this.topicConfig(topic, image));
     }
     if (!this.stopped) syncGroupCoordinatorPartitions(this.handlerContext, image);
+    if (!this.stopped) syncTransactionCoordinatorPartitions(this.handlerContext, image);
   }
 
   /** Idle idempotent producers are forgotten every producer.id.expiration.check.interval.ms. */
@@ -566,6 +582,8 @@ export class Broker {
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     // Before the logs close: parked group requests are answered and no coordinator timer appends.
     this.groupCoordinator.close();
+    this.transactionCoordinator.close();
+    this.txnMarkers.close();
     this.replicaManager.takeProducerSnapshots();
     await this.logManager.shutdown();
     this.log.info(`node ${this.nodeId} stopped`);
@@ -578,6 +596,8 @@ export class Broker {
     await this.socketServer?.stop();
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     this.groupCoordinator.close();
+    this.transactionCoordinator.close();
+    this.txnMarkers.close();
     this.timers.kill();
     this.isrChanges.stop();
     this.replicaFetchers.stop();
@@ -630,6 +650,11 @@ function handlerContextOf(broker: Broker): HandlerContext {
       return broker.groupCoordinator;
     },
     ensureOffsetsTopic: () => ensureOffsetsTopic(context),
+    get transactionCoordinator() {
+      return broker.transactionCoordinator;
+    },
+    transactionsEnabled: broker.config.bool("internal.transactions.enable"),
+    ensureTransactionStateTopic: () => ensureTransactionStateTopic(context),
     mayAutoCreate: (topic) => mayAutoCreate(context, topic),
     autoCreateTopics: (names) => autoCreateTopics(context, names),
     get producerIds() {

@@ -33,6 +33,8 @@ export interface PartitionOffsetsTopicLogOptions {
   readonly clock: Clock;
   /** offsets.load.buffer.size: bytes read per step while loading. */
   readonly loadBufferBytes: number;
+  /** The topic, for messages (default `__consumer_offsets`; also `__transaction_state`). */
+  readonly topic?: string;
 }
 
 /**
@@ -112,7 +114,7 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
     if (replica === undefined || !replica.isLeader) {
       throw new KafkaError(
         ErrorCode.NOT_LEADER_OR_FOLLOWER,
-        `this broker does not lead ${CONSUMER_OFFSETS_TOPIC}-${partition}`,
+        `this broker does not lead ${this.options.topic ?? CONSUMER_OFFSETS_TOPIC}-${partition}`,
       );
     }
     return replica;

@@ -62,6 +62,13 @@ export {
   transactionCoordinatorConfig,
 } from "./transaction-coordinator-config.js";
 export {
+  PENDING_TXN_REQUESTS_MAX,
+  TransactionCoordinatorRuntime,
+  type TransactionCoordinatorRuntimeOptions,
+  type TransactionMarkers,
+  type TransactionMarkerWriter,
+} from "./transaction-coordinator-runtime.js";
+export {
   type EndTxnRequest,
   type InitProducerIdTxnRequest,
   TransactionCoordinatorShard,
