@@ -191,12 +191,6 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "Create a topic when a client asks for an unknown one.",
     ),
     key("delete.topic.enable", "boolean", true, "Allow topics to be deleted."),
-    key(
-      "internal.transactions.enable",
-      "boolean",
-      false,
-      "Serve transactional InitProducerId and transaction coordinator lookups (off until transactions are complete).",
-    ),
     key("message.max.bytes", "int", 1048588, "Largest record batch the broker accepts.", atLeast(0)),
     key("socket.request.max.bytes", "int", 104857600, "Largest request the broker accepts.", atLeast(1)),
     key(

@@ -653,7 +653,6 @@ function handlerContextOf(broker: Broker): HandlerContext {
     get transactionCoordinator() {
       return broker.transactionCoordinator;
     },
-    transactionsEnabled: broker.config.bool("internal.transactions.enable"),
     ensureTransactionStateTopic: () => ensureTransactionStateTopic(context),
     mayAutoCreate: (topic) => mayAutoCreate(context, topic),
     autoCreateTopics: (names) => autoCreateTopics(context, names),

@@ -96,8 +96,6 @@ export interface GroupAccess {
 /** Transactions: the coordinator of the `__transaction_state` partitions this broker leads. */
 export interface TransactionAccess {
   readonly transactionCoordinator: TransactionCoordinatorRuntime;
-  /** Whether transactional clients are served (internal.transactions.enable); else they find no coordinator. */
-  readonly transactionsEnabled: boolean;
   /** Creates `__transaction_state` when missing; NONE or the error to report. */
   ensureTransactionStateTopic(): Promise<number>;
 }

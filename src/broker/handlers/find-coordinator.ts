@@ -58,13 +58,6 @@ async function findCoordinator(
     return noCoordinator(key, ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
   }
   const forGroup = keyType === CoordinatorType.group;
-  if (!forGroup && !broker.transactionsEnabled) {
-    return noCoordinator(
-      key,
-      ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      "Brook's transaction coordinator is off (transactions are not complete yet)",
-    );
-  }
   if (!forGroup && key === "") {
     return noCoordinator(key, ErrorCode.INVALID_REQUEST, "an empty transactional id");
   }

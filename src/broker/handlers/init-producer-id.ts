@@ -29,8 +29,6 @@ export function initProducerIdHandler(broker: ProducerIdAccess & TransactionAcce
     maxVersion: 5,
     async handle(request, context) {
       if (request.transactionalId === "") return failed(ErrorCode.INVALID_REQUEST);
-      if (request.transactionalId !== null && !broker.transactionsEnabled)
-        return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       if (request.transactionalId !== null) {
         const answer = await broker.transactionCoordinator.initProducerId({
           transactionalId: request.transactionalId,

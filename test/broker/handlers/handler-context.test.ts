@@ -296,7 +296,6 @@ test("FindCoordinator answers COORDINATOR_NOT_AVAILABLE when __consumer_offsets 
     ...metadataView(threeBrokerImage(), 1),
     ...groups,
     transactionCoordinator: untouched("transactionCoordinator"),
-    transactionsEnabled: true,
     ensureTransactionStateTopic: () => Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE),
   });
   const request: FindCoordinatorRequest = { key: "", keyType: 0, coordinatorKeys: ["group-a", "group-b"] };

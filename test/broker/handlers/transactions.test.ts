@@ -16,7 +16,6 @@ let kafka: Kafka;
 before(async () => {
   server = await startBroker({
     properties: {
-      "internal.transactions.enable": "true",
       "group.initial.rebalance.delay.ms": "0",
       "transaction.state.log.num.partitions": "4",
       "offsets.topic.num.partitions": "4",
