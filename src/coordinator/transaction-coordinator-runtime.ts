@@ -207,9 +207,21 @@ export class TransactionCoordinatorRuntime {
     return { errorCode: ErrorCode.NONE, metadata: ctx.shard.transaction(transactionalId) };
   }
 
-  /** Every transactional id of the partitions this broker coordinates (ListTransactions). */
-  *transactions(): Generator<TransactionMetadata> {
-    for (const ctx of this.partitions.values()) if (ctx.status === "active") yield* ctx.shard.transactions();
+  /**
+   * Every transactional id of the partitions this broker coordinates (ListTransactions), or the
+   * error Kafka answers while it cannot list them all: COORDINATOR_NOT_AVAILABLE before startup,
+   * COORDINATOR_LOAD_IN_PROGRESS while a partition loads.
+   */
+  transactions(): { errorCode: number; transactions: TransactionMetadata[] } {
+    if (this.lifecycle !== "active")
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, transactions: [] };
+    const contexts = [...this.partitions.values()];
+    if (contexts.some((ctx) => ctx.status === "loading"))
+      return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, transactions: [] };
+    return {
+      errorCode: ErrorCode.NONE,
+      transactions: contexts.flatMap((ctx) => [...ctx.shard.transactions()]),
+    };
   }
 
   // ---- plumbing ----

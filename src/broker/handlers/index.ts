@@ -19,6 +19,7 @@ import { describeGroupsHandler } from "./describe-groups.js";
 import { describeLogDirsHandler } from "./describe-log-dirs.js";
 import { describeProducersHandler } from "./describe-producers.js";
 import { describeTopicPartitionsHandler } from "./describe-topic-partitions.js";
+import { describeTransactionsHandler } from "./describe-transactions.js";
 import { electLeadersHandler } from "./elect-leaders.js";
 import { endTxnHandler } from "./end-txn.js";
 import { fetchHandler } from "./fetch.js";
@@ -30,6 +31,7 @@ import { joinGroupHandler } from "./join-group.js";
 import { leaveGroupHandler } from "./leave-group.js";
 import { listGroupsHandler } from "./list-groups.js";
 import { listOffsetsHandler } from "./list-offsets.js";
+import { listTransactionsHandler } from "./list-transactions.js";
 import { metadataHandler } from "./metadata.js";
 import { offsetCommitHandler } from "./offset-commit.js";
 import { offsetDeleteHandler } from "./offset-delete.js";
@@ -91,5 +93,7 @@ export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
     endTxnHandler(broker),
     txnOffsetCommitHandler(broker),
     writeTxnMarkersHandler(broker),
+    describeTransactionsHandler(broker),
+    listTransactionsHandler(broker),
   ];
 }

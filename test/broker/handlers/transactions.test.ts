@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import kafkajs, { type Kafka } from "kafkajs";
+import {
+  ApiKey,
+  type DescribeProducersResponse,
+  type DescribeTransactionsResponse,
+  ErrorCode,
+  type ListTransactionsResponse,
+} from "../../../src/protocol/index.js";
 import { type BrookServer, startBroker } from "../../../src/server/index.js";
+import { WireClient } from "../../helpers/kafka-wire.js";
 
 /**
  * Transactions end to end against an in-process broker, with kafkajs: a transactional producer
@@ -159,5 +167,51 @@ describe("transactions with kafkajs", () => {
     await successor.disconnect();
     await zombie.disconnect().catch(() => {});
     assert.deepEqual(await readAll("in", false, 1), ["successor"]);
+  });
+
+  test("DescribeTransactions, ListTransactions and DescribeProducers show an open transaction", async () => {
+    const producer = kafka.producer({ transactionalId: "tx-open", idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({ topic: "out", messages: [{ value: "open", partition: 2 }] });
+    const client = await WireClient.connect(server.port);
+    try {
+      const described = await client.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, {
+        transactionalIds: ["tx-open", "nobody"],
+      });
+      const [open, nobody] = described.transactionStates;
+      assert.equal(open?.errorCode, ErrorCode.NONE);
+      assert.equal(open?.transactionState, "Ongoing");
+      assert.deepEqual(
+        open?.topics.map((t) => [t.topic, t.partitions]),
+        [["out", [2]]],
+      );
+      assert.equal(nobody?.errorCode, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+      const listed = await client.request<ListTransactionsResponse>(ApiKey.ListTransactions, 1, {
+        stateFilters: ["Ongoing", "Bogus"],
+        producerIdFilters: [],
+        durationFilter: -1n,
+      });
+      assert.equal(listed.errorCode, ErrorCode.NONE);
+      assert.deepEqual(listed.unknownStateFilters, ["Bogus"]);
+      assert.deepEqual(
+        listed.transactionStates.map((t) => t.transactionalId),
+        ["tx-open"],
+      );
+      const producers = await client.request<DescribeProducersResponse>(ApiKey.DescribeProducers, 0, {
+        topics: [{ name: "out", partitionIndexes: [2] }],
+      });
+      const active = producers.topics[0]?.partitions[0]?.activeProducers.find(
+        (p) => p.producerId === open?.producerId,
+      );
+      assert.ok(
+        active !== undefined && active.currentTxnStartOffset >= 0n,
+        "the open transaction's first offset",
+      );
+    } finally {
+      client.close();
+    }
+    await txn.abort();
+    await producer.disconnect();
   });
 });
