@@ -311,6 +311,27 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       atLeast(1),
     ),
     key(
+      "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+      "int",
+      10000,
+      "How often transactions older than their timeout are aborted.",
+      atLeast(1),
+    ),
+    key(
+      "transaction.remove.expired.transaction.cleanup.interval.ms",
+      "int",
+      3600000,
+      "How often expired transactional ids are removed.",
+      atLeast(1),
+    ),
+    key(
+      "transaction.state.log.load.buffer.size",
+      "int",
+      5242880,
+      "Read size when loading __transaction_state.",
+      atLeast(1),
+    ),
+    key(
       "producer.id.expiration.ms",
       "int",
       86400000,

@@ -14,7 +14,7 @@ import {
   systemClock,
   systemEnv,
 } from "../base/index.js";
-import type { GroupCoordinatorRuntime } from "../coordinator/index.js";
+import type { GroupCoordinatorRuntime, TransactionCoordinatorRuntime } from "../coordinator/index.js";
 import {
   type BrokerEndpoint,
   ClusterController,
@@ -68,6 +68,12 @@ import { ProducerIdManager } from "./producer-id-manager.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { topicDefaults, topicLogConfig } from "./topic-config.js";
 import { autoCreateTopics, mayAutoCreate } from "./topic-creation.js";
+import {
+  createTransactionCoordinator,
+  ensureTransactionStateTopic,
+  syncTransactionCoordinatorPartitions,
+} from "./transaction-coordination.js";
+import type { BrokerTxnMarkerWriter } from "./txn-marker-writer.js";
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -140,6 +146,9 @@ export class Broker {
   readonly groupCoordinator: GroupCoordinatorRuntime;
   /** Producer ids for InitProducerId, in blocks from the controller. */
   readonly producerIds: ProducerIdManager;
+  /** Transactions, on the `__transaction_state` partitions this broker leads. */
+  readonly transactionCoordinator: TransactionCoordinatorRuntime;
+  private readonly txnMarkers: BrokerTxnMarkerWriter;
   readonly topicDefaults: LogConfig;
   readonly dispatcher: RequestDispatcher;
   /** Client quotas (producer_byte_rate, consumer_byte_rate, request_percentage) from the metadata. */
@@ -272,6 +281,11 @@ export class Broker {
     this.fetchSessions = new FetchSessionCache({ slotsMax: 1000, evictionMs: 120_000, clock: this.clock });
     this.groupCoordinator = createGroupCoordinator(this.handlerContext);
     this.logManager.onLogDirFailure((failure) => this.onLogDirFailure(failure));
+    const transactions = createTransactionCoordinator(this.handlerContext, (id) =>
+      this.interBrokerEndpoint(id),
+    );
+    this.transactionCoordinator = transactions.runtime;
+    this.txnMarkers = transactions.markers;
     const quotaWindow: SampledStatConfig = {
       samples: config.int("quota.window.num"),
       windowMs: config.int("quota.window.size.seconds") * 1000,
@@ -381,6 +395,7 @@ export class Broker {
       log.error(logDirFailureMessage(failure, config.nodeId));
     }
     broker.groupCoordinator.startup();
+    broker.transactionCoordinator.startup();
     try {
       await broker.listen();
     } catch (error) {
@@ -554,6 +569,7 @@ export class Broker {
       if (configChanged(topic)) this.replicaManager.updateConfig(topic, this.topicConfig(topic, image));
     }
     if (!this.stopped) syncGroupCoordinatorPartitions(this.handlerContext, image);
+    if (!this.stopped) syncTransactionCoordinatorPartitions(this.handlerContext, image);
   }
 
   /**
@@ -596,6 +612,8 @@ export class Broker {
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     // Before the logs close: parked group requests are answered and no coordinator timer appends.
     this.groupCoordinator.close();
+    this.transactionCoordinator.close();
+    this.txnMarkers.close();
     this.replicaManager.takeProducerSnapshots();
     await this.logManager.shutdown();
     this.log.info(`node ${this.nodeId} stopped`);
@@ -608,6 +626,8 @@ export class Broker {
     await this.socketServer?.stop();
     if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
     this.groupCoordinator.close();
+    this.transactionCoordinator.close();
+    this.txnMarkers.close();
     this.timers.kill();
     this.isrChanges.stop();
     this.replicaFetchers.stop();
@@ -661,6 +681,10 @@ function handlerContextOf(broker: Broker): HandlerContext {
       return broker.groupCoordinator;
     },
     ensureOffsetsTopic: () => ensureOffsetsTopic(context),
+    get transactionCoordinator() {
+      return broker.transactionCoordinator;
+    },
+    ensureTransactionStateTopic: () => ensureTransactionStateTopic(context),
     mayAutoCreate: (topic) => mayAutoCreate(context, topic),
     autoCreateTopics: (names) => autoCreateTopics(context, names),
     get producerIds() {

@@ -1,5 +1,5 @@
 import type { Clock, Logger } from "../base/index.js";
-import type { GroupCoordinatorRuntime } from "../coordinator/index.js";
+import type { GroupCoordinatorRuntime, TransactionCoordinatorRuntime } from "../coordinator/index.js";
 import type {
   ClusterController,
   ControllerDefaults,
@@ -98,6 +98,13 @@ export interface GroupAccess {
   ensureOffsetsTopic(): Promise<number>;
 }
 
+/** Transactions: the coordinator of the `__transaction_state` partitions this broker leads. */
+export interface TransactionAccess {
+  readonly transactionCoordinator: TransactionCoordinatorRuntime;
+  /** Creates `__transaction_state` when missing; NONE or the error to report. */
+  ensureTransactionStateTopic(): Promise<number>;
+}
+
 /** Topics created because a client named them (auto.create.topics.enable). */
 export interface TopicAutoCreation {
   /** The broker allows it and the topic is not internal. */
@@ -139,6 +146,7 @@ export interface HandlerContext
     PartitionAccess,
     FetchState,
     GroupAccess,
+    TransactionAccess,
     TopicAutoCreation,
     ProducerIdAccess,
     QuotaAccess,

@@ -1,8 +1,16 @@
 import { assert, type Clock } from "../base/index.js";
-import { CoordinatorError, type OffsetsTopicLog, type RecordBytes } from "../coordinator/index.js";
+import {
+  CoordinatorError,
+  type OffsetsTopicLog,
+  type RecordBytes,
+  type TransactionalProducer,
+} from "../coordinator/index.js";
 import {
   batchBaseOffset,
   batchIsControl,
+  batchIsTransactional,
+  batchProducerId,
+  ControlRecordType,
   ErrorCode,
   encodeRecordBatch,
   iterateBatches,
@@ -14,6 +22,8 @@ import type { Partition } from "../replication/index.js";
 /** Kafka's name of the group coordinator's topic. */
 export const CONSUMER_OFFSETS_TOPIC = "__consumer_offsets";
 
+const EMPTY = Buffer.alloc(0);
+
 /** Reads of one partition load; a log this many reads long is beyond any `__consumer_offsets`. */
 const LOAD_READS_MAX = 10_000_000;
 
@@ -23,6 +33,8 @@ export interface PartitionOffsetsTopicLogOptions {
   readonly clock: Clock;
   /** offsets.load.buffer.size: bytes read per step while loading. */
   readonly loadBufferBytes: number;
+  /** The topic, for messages (default `__consumer_offsets`; also `__transaction_state`). */
+  readonly topic?: string;
 }
 
 /**
@@ -43,11 +55,24 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
     this.options = options;
   }
 
-  async append(partition: number, records: readonly RecordBytes[]): Promise<bigint> {
+  async append(
+    partition: number,
+    records: readonly RecordBytes[],
+    transaction?: TransactionalProducer,
+  ): Promise<bigint> {
     const replica = this.leader(partition);
     const batch = encodeRecordBatch({
       records: records.map((r) => ({ key: r.key, value: r.value })),
       baseTimestamp: BigInt(this.options.clock.nowMs()),
+      // A TxnOffsetCommit's records: a transactional batch of the producer, without a sequence (as
+      // Kafka's group coordinator writes them), closed by the transaction's marker.
+      ...(transaction === undefined
+        ? {}
+        : {
+            producerId: transaction.producerId,
+            producerEpoch: transaction.producerEpoch,
+            isTransactional: true,
+          }),
     });
     // Brook's own encoding: origin "coordinator" skips the producer checks and the record walk,
     // as Kafka's group coordinator appends with AppendOrigin.COORDINATOR.
@@ -89,7 +114,7 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
     if (replica === undefined || !replica.isLeader) {
       throw new KafkaError(
         ErrorCode.NOT_LEADER_OR_FOLLOWER,
-        `this broker does not lead ${CONSUMER_OFFSETS_TOPIC}-${partition}`,
+        `this broker does not lead ${this.options.topic ?? CONSUMER_OFFSETS_TOPIC}-${partition}`,
       );
     }
     return replica;
@@ -99,7 +124,20 @@ export class PartitionOffsetsTopicLog implements OffsetsTopicLog {
 /** The records of the data batches in `chunk` (whole batches, as the log returns them). */
 function* dataRecords(chunk: Buffer, replica: Partition): Generator<RecordBytes> {
   for (const { at } of iterateBatches(chunk)) {
-    if (batchIsControl(chunk, at)) continue;
+    if (batchIsControl(chunk, at)) {
+      for (const record of iterateRecords(chunk, at)) {
+        const type = record.key !== null && record.key.length >= 4 ? record.key.readInt16BE(2) : -1;
+        if (type === ControlRecordType.COMMIT || type === ControlRecordType.ABORT) {
+          const marker = {
+            producerId: batchProducerId(chunk, at),
+            committed: type === ControlRecordType.COMMIT,
+          };
+          yield { key: EMPTY, value: null, marker };
+        }
+      }
+      continue;
+    }
+    const transactional = batchIsTransactional(chunk, at) ? batchProducerId(chunk, at) : undefined;
     for (const record of iterateRecords(chunk, at)) {
       if (record.key === null) {
         throw new CoordinatorError(
@@ -107,7 +145,9 @@ function* dataRecords(chunk: Buffer, replica: Partition): Generator<RecordBytes>
           `${replica.log.name}: a record without a key in the batch at offset ${batchBaseOffset(chunk, at)}`,
         );
       }
-      yield { key: record.key, value: record.value };
+      yield transactional === undefined
+        ? { key: record.key, value: record.value }
+        : { key: record.key, value: record.value, transactionalProducerId: transactional };
     }
   }
 }

@@ -18,6 +18,10 @@ import {
 export interface RecordBytes {
   readonly key: Buffer;
   readonly value: Buffer | null;
+  /** Read back from a transactional batch: its producer (the record counts once its COMMIT is read). */
+  readonly transactionalProducerId?: bigint;
+  /** Not a record but a transaction marker read back from the log (key empty, value null). */
+  readonly marker?: { readonly producerId: bigint; readonly committed: boolean };
 }
 
 /** Encodes a record with the generated codecs of specs/kafka-protocol/group-coordinator/. */

@@ -163,6 +163,20 @@ export interface OffsetCommitRequest {
   readonly topics: readonly OffsetCommitRequestTopic[];
 }
 
+/** TxnOffsetCommit (v0-v2 carry no member; v3+ may, KIP-447). Answered as an OffsetCommit. */
+export interface TxnOffsetCommitRequest {
+  readonly transactionalId: string;
+  readonly groupId: string;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  /** -1 when not given. */
+  readonly generationId: number;
+  /** "" when not given. */
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly topics: readonly OffsetCommitRequestTopic[];
+}
+
 export interface OffsetCommitResponsePartition {
   readonly partitionIndex: number;
   readonly errorCode: number;

@@ -33,6 +33,7 @@ import type {
   RequestHandle,
   SyncGroupRequest,
   SyncGroupResponse,
+  TxnOffsetCommitRequest,
 } from "./group-api.js";
 import type { GroupCoordinatorConfig } from "./group-coordinator-config.js";
 import { GroupCoordinatorShard } from "./group-coordinator-shard.js";
@@ -72,6 +73,7 @@ class PartitionCoordinator {
   readonly sequencer = new EffectSequencer();
   readonly waiters = new Map<RequestHandle, Waiter>();
   status: "loading" | "active" = "loading";
+  readonly completionsWhileLoading: { producerId: bigint; committed: boolean }[] = [];
   nextHandle = 1;
   timer: ScheduledTimer | null = null;
   timerDeadlineMs: number | undefined = undefined;
@@ -180,8 +182,15 @@ export class GroupCoordinatorRuntime {
     try {
       for await (const bytes of this.log.read(ctx.partition)) {
         if (!this.isCurrent(ctx)) return;
+        if (bytes.marker !== undefined) {
+          ctx.shard.completeTransaction(bytes.marker.producerId, bytes.marker.committed);
+          continue;
+        }
         const record = decodeCoordinatorRecord(bytes);
-        if (record !== null) ctx.shard.replay(record);
+        if (record === null) continue;
+        if (bytes.transactionalProducerId !== undefined)
+          ctx.shard.replayTransactional(bytes.transactionalProducerId, record);
+        else ctx.shard.replay(record);
       }
     } catch (error) {
       if (this.isCurrent(ctx)) this.partitions.delete(ctx.partition);
@@ -189,6 +198,9 @@ export class GroupCoordinatorRuntime {
     }
     if (!this.isCurrent(ctx)) return;
     ctx.status = "active";
+    // Markers written while loading (after the end the load read up to).
+    for (const c of ctx.completionsWhileLoading.splice(0))
+      ctx.shard.completeTransaction(c.producerId, c.committed);
     this.apply(ctx, ctx.shard.onLoaded());
   }
 
@@ -263,19 +275,54 @@ export class GroupCoordinatorRuntime {
     return this.call(request.groupId, "offsetDelete", fail, (shard, h) => shard.deleteOffsets(h, request));
   }
 
+  /** TxnOffsetCommit: answered once the offsets are durable; they count once the transaction commits. */
+  commitTransactionalOffsets(request: TxnOffsetCommitRequest): Promise<OffsetCommitResponse> {
+    const fail = (code: number) =>
+      commitErrorResponse({ ...request, generationIdOrMemberEpoch: -1, retentionTimeMs: -1 }, code);
+    return this.call(request.groupId, "offsetCommit", fail, (shard, h) =>
+      shard.commitTransactionalOffsets(h, request),
+    );
+  }
+
+  /**
+   * A transaction marker of `producerId` was written to `__consumer_offsets-<partition>`: the
+   * offsets it committed there become visible (or are dropped). A partition still loading applies
+   * it once loaded; one this broker does not lead ignores it (its new leader reads the marker).
+   */
+  completeTransaction(partition: number, producerId: bigint, committed: boolean): void {
+    const ctx = this.partitions.get(partition);
+    if (ctx === undefined) return;
+    if (ctx.status === "loading") ctx.completionsWhileLoading.push({ producerId, committed });
+    else ctx.shard.completeTransaction(producerId, committed);
+  }
+
   /**
    * OffsetFetch: one answer per group, in request order (v0-7 ask for one group, v8+ for several).
-   * `requireStable` (v7+) will answer UNSTABLE_OFFSET_COMMIT for partitions with a pending
-   * transactional commit; until TxnOffsetCommit exists there are none, so it changes nothing.
+   * `requireStable` (v7+) answers UNSTABLE_OFFSET_COMMIT for partitions with an offset committed
+   * in a transaction not yet ended, as Kafka does.
    */
   fetchOffsets(
     groups: readonly OffsetFetchRequestGroup[],
-    _requireStable = false,
+    requireStable = false,
   ): Promise<OffsetFetchResponseGroup[]> {
     return Promise.resolve(
       groups.map((group) => {
         const { ctx, errorCode } = this.route(group.groupId);
-        return ctx === undefined ? fetchErrorResponse(group, errorCode) : ctx.shard.fetchOffsets(group);
+        if (ctx === undefined) return fetchErrorResponse(group, errorCode);
+        const answer = ctx.shard.fetchOffsets(group);
+        if (!requireStable) return answer;
+        const shard = ctx.shard;
+        return {
+          ...answer,
+          topics: answer.topics.map((t) => ({
+            ...t,
+            partitions: t.partitions.map((p) =>
+              shard.hasPendingTxnOffset(group.groupId, t.name, p.partitionIndex)
+                ? { ...p, committedOffset: -1n, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+                : p,
+            ),
+          })),
+        };
       }),
     );
   }
@@ -385,7 +432,7 @@ export class GroupCoordinatorRuntime {
     const bytes = effect.records.map(encodeCoordinatorRecord);
     let appended: Promise<bigint>;
     try {
-      appended = this.log.append(ctx.partition, bytes);
+      appended = this.log.append(ctx.partition, bytes, effect.transaction);
     } catch (error) {
       appended = Promise.reject(error);
     }

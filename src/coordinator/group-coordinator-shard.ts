@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { assert, type Clock, unreachable } from "../base/index.js";
-import type { ClassicGroup } from "./classic-group.js";
+import { type ClassicGroup, ClassicGroup as ClassicGroupImpl } from "./classic-group.js";
 import type { CoordinatorRecord } from "./coordinator-record.js";
 import { deleteGroups, describeGroups, listGroups, onDeleteGroupsAppended } from "./group-admin.js";
 import type {
@@ -17,6 +17,7 @@ import type {
   RequestContext,
   RequestHandle,
   SyncGroupRequest,
+  TxnOffsetCommitRequest,
 } from "./group-api.js";
 import type { GroupCoordinatorConfig } from "./group-coordinator-config.js";
 import { cleanupGroupMetadata } from "./group-expiry.js";
@@ -30,7 +31,12 @@ import {
 import { heartbeat } from "./heartbeat.js";
 import { joinGroup, onStaticMemberReplaced } from "./join-group.js";
 import { leaveGroup } from "./leave-group.js";
-import { commitOffsets, onOffsetCommitAppended, onOffsetDeleteAppended } from "./offset-commit.js";
+import {
+  commitOffsets,
+  commitTransactionalOffsets,
+  onOffsetCommitAppended,
+  onOffsetDeleteAppended,
+} from "./offset-commit.js";
 import { deleteOffsets } from "./offset-delete.js";
 import { fetchOffsets } from "./offset-fetch.js";
 import type { OffsetAndMetadata } from "./offset-store.js";
@@ -119,6 +125,36 @@ export class GroupCoordinatorShard {
     return this.s.takeEffects();
   }
 
+  /** TxnOffsetCommit: offsets written now, visible once the producer's transaction commits. */
+  commitTransactionalOffsets(handle: RequestHandle, request: TxnOffsetCommitRequest): CoordinatorEffect[] {
+    commitTransactionalOffsets(this.s, handle, request);
+    return this.s.takeEffects();
+  }
+
+  /**
+   * A COMMIT or ABORT marker of `producerId` was written to this partition (or read while
+   * loading): its pending offsets become committed, or are dropped.
+   */
+  completeTransaction(producerId: bigint, committed: boolean): void {
+    const pending = this.s.pendingTxnOffsets.get(producerId);
+    this.s.pendingTxnOffsets.delete(producerId);
+    if (!committed || pending === undefined) return;
+    for (const record of pending) {
+      this.s.offsets.replay(record.key, record.value);
+      if (!this.s.groups.has(record.key.group))
+        this.s.groups.set(record.key.group, new ClassicGroupImpl(record.key.group, null));
+    }
+  }
+
+  /** Loading: an offset commit record of a transactional batch of `producerId`. */
+  replayTransactional(producerId: bigint, record: CoordinatorRecord): void {
+    this.s.addPendingTxnOffsets(producerId, [record]);
+  }
+
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    return this.s.hasPendingTxnOffset(groupId, topic, partition);
+  }
+
   deleteGroups(handle: RequestHandle, groupIds: readonly string[]): CoordinatorEffect[] {
     deleteGroups(this.s, handle, groupIds);
     return this.s.takeEffects();
@@ -166,7 +202,9 @@ export class GroupCoordinatorShard {
     const entry = this.s.appendsInFlight.get(appendId);
     assert(entry !== undefined, () => `append ${appendId} is not in flight`);
     this.s.appendsInFlight.delete(appendId);
-    if (errorCode === 0) {
+    if (errorCode === 0 && entry.transaction !== undefined) {
+      this.s.addPendingTxnOffsets(entry.transaction.producerId, entry.records);
+    } else if (errorCode === 0) {
       for (const record of entry.records)
         if (record.type === "offsetCommit") applyOffsetRecord(this.s, record);
     }

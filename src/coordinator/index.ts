@@ -55,4 +55,40 @@ export { INVALID_OFFSET } from "./offset-fetch.js";
 export type { OffsetAndMetadata } from "./offset-store.js";
 export type { OffsetsTopicLog } from "./offsets-topic-log.js";
 export { type ScheduledTimer, type Scheduler, systemScheduler } from "./scheduler.js";
-export type { CoordinatorEffect } from "./shard-state.js";
+export type { CoordinatorEffect, TransactionalProducer } from "./shard-state.js";
+export {
+  TRANSACTION_COORDINATOR_DEFAULTS,
+  type TransactionCoordinatorConfig,
+  transactionCoordinatorConfig,
+} from "./transaction-coordinator-config.js";
+export {
+  PENDING_TXN_REQUESTS_MAX,
+  TransactionCoordinatorRuntime,
+  type TransactionCoordinatorRuntimeOptions,
+  type TransactionMarkers,
+  type TransactionMarkerWriter,
+} from "./transaction-coordinator-runtime.js";
+export {
+  type EndTxnRequest,
+  type InitProducerIdTxnRequest,
+  TransactionCoordinatorShard,
+  type TransactionCoordinatorShardOptions,
+  type TransactionEffect,
+  type TransactionHandle,
+  type TransactionResponse,
+  type TxnPartitionsRequest,
+} from "./transaction-coordinator-shard.js";
+export {
+  isEpochExhausted,
+  NO_PRODUCER_EPOCH,
+  NO_PRODUCER_ID,
+  type TopicPartitionRef,
+  TransactionMetadata,
+} from "./transaction-metadata.js";
+export {
+  decodeTransactionRecord,
+  encodeTransactionRecord,
+  type TransactionLogEntry,
+  type TransactionRecord,
+} from "./transaction-record.js";
+export { TRANSACTION_STATE_NAMES, TransactionState } from "./transaction-state.js";

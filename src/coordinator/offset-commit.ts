@@ -9,6 +9,7 @@ import type {
   OffsetCommitResponse,
   RequestContext,
   RequestHandle,
+  TxnOffsetCommitRequest,
 } from "./group-api.js";
 import { rescheduleHeartbeat } from "./group-rebalance.js";
 import { offsetToRecordValue } from "./offset-store.js";
@@ -91,6 +92,56 @@ export function commitOffsets(
   else s.append(records, { kind: "offsetCommit", handle, response });
 }
 
+/**
+ * TxnOffsetCommit (Kafka's handleTxnCommitOffsets): a group that does not exist is created (Empty,
+ * offsets only); a member, instance or generation given must be current (KIP-447). The offsets
+ * are appended as a transactional batch of the producer and stay pending until its marker.
+ */
+export function commitTransactionalOffsets(
+  s: ShardState,
+  handle: RequestHandle,
+  request: TxnOffsetCommitRequest,
+): void {
+  let group = s.groups.get(request.groupId);
+  if (group === undefined) {
+    group = new ClassicGroup(request.groupId, s.nowMs());
+    s.groups.set(request.groupId, group);
+  }
+  const error = validateOffsetCommit(
+    group,
+    request.memberId,
+    request.groupInstanceId,
+    request.generationId,
+    true,
+  );
+  const asCommit = { ...request, generationIdOrMemberEpoch: request.generationId, retentionTimeMs: -1 };
+  if (error !== ErrorCode.NONE) {
+    s.respond(handle, { api: "offsetCommit", data: uniformResponse(asCommit, error) });
+    return;
+  }
+  const nowMs = s.nowMs();
+  const records: CoordinatorRecord[] = [];
+  const response: OffsetCommitResponse = {
+    topics: request.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((p) => {
+        if (p.committedMetadata !== null && p.committedMetadata.length > s.config.offsetMetadataMaxBytes) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        records.push(commitRecord(request.groupId, topic.name, p, nowMs, null));
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    })),
+  };
+  if (records.length === 0) s.respond(handle, { api: "offsetCommit", data: response });
+  else
+    s.append(
+      records,
+      { kind: "offsetCommit", handle, response },
+      { producerId: request.producerId, producerEpoch: request.producerEpoch },
+    );
+}
+
 function commitGroupError(s: ShardState, request: OffsetCommitRequest, context: RequestContext): number {
   const group = s.groups.get(request.groupId);
   if (group !== undefined) {
@@ -132,7 +183,10 @@ function commitRecord(
   );
 }
 
-function uniformResponse(request: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
+function uniformResponse(
+  request: Pick<OffsetCommitRequest, "topics">,
+  errorCode: number,
+): OffsetCommitResponse {
   return {
     topics: request.topics.map((t) => ({
       name: t.name,

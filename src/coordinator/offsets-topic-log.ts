@@ -1,4 +1,5 @@
 import type { RecordBytes } from "./coordinator-record-codec.js";
+import type { TransactionalProducer } from "./shard-state.js";
 
 /**
  * What the group coordinator needs of the `__consumer_offsets` partitions; the broker implements it
@@ -12,11 +13,17 @@ import type { RecordBytes } from "./coordinator-record-codec.js";
  *   cannot be committed (NOT_LEADER_OR_FOLLOWER after losing leadership, NOT_ENOUGH_REPLICAS,
  *   REQUEST_TIMED_OUT, MESSAGE_TOO_LARGE, KAFKA_STORAGE_ERROR...). Batches appended to one
  *   partition are committed in the order `append` was called.
+ *   With `transaction`, the batch is a transactional one of that producer (TxnOffsetCommit).
  * - `read(partition)` yields the partition's data records from its log start offset up to the high
- *   watermark as it stood when reading began, in offset order, skipping control records (and, once
- *   transactional offset commits exist, records of aborted transactions).
+ *   watermark as it stood when reading began, in offset order; a record of a transactional batch
+ *   names its producer (`transactionalProducerId`), and each transaction marker comes as an entry
+ *   of its own (`marker`), so that the loader applies the offsets of committed transactions only.
  */
 export interface OffsetsTopicLog {
-  append(partition: number, records: readonly RecordBytes[]): Promise<bigint>;
+  append(
+    partition: number,
+    records: readonly RecordBytes[],
+    transaction?: TransactionalProducer,
+  ): Promise<bigint>;
   read(partition: number): AsyncIterable<RecordBytes>;
 }

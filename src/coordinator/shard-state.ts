@@ -20,8 +20,20 @@ import { OffsetStore } from "./offset-store.js";
  * When an append completes, the shell reports it with `onAppendCompleted(appendId, errorCode)`.
  */
 export type CoordinatorEffect =
-  | { readonly kind: "append"; readonly appendId: number; readonly records: readonly CoordinatorRecord[] }
+  | {
+      readonly kind: "append";
+      readonly appendId: number;
+      readonly records: readonly CoordinatorRecord[];
+      /** TxnOffsetCommit: the records go as a transactional batch of this producer. */
+      readonly transaction?: TransactionalProducer;
+    }
   | { readonly kind: "respond"; readonly handle: RequestHandle; readonly response: CoordinatorResponse };
+
+/** The producer of a transactional offset commit. */
+export interface TransactionalProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
 
 /** Timers of a shard, as data. */
 export type TimerAction =
@@ -92,8 +104,17 @@ export class ShardState {
   readonly timers = new DeadlineQueue<TimerAction>();
   readonly appendsInFlight = new Map<
     number,
-    { readonly records: readonly CoordinatorRecord[]; readonly continuation: AppendContinuation }
+    {
+      readonly records: readonly CoordinatorRecord[];
+      readonly continuation: AppendContinuation;
+      readonly transaction: TransactionalProducer | undefined;
+    }
   >();
+  /**
+   * Offsets committed in transactions not yet ended, by producer id (Kafka's pending transactional
+   * offsets): durable in the log, invisible to OffsetFetch until the COMMIT marker, dropped on ABORT.
+   */
+  readonly pendingTxnOffsets = new Map<bigint, Extract<CoordinatorRecord, { type: "offsetCommit" }>[]>();
   private effects: CoordinatorEffect[] = [];
   private nextAppendId = 1;
 
@@ -113,13 +134,40 @@ export class ShardState {
   }
 
   /** Asks the shell to append `records` durably; `continuation` runs when it completes. */
-  append(records: readonly CoordinatorRecord[], continuation: AppendContinuation): number {
+  append(
+    records: readonly CoordinatorRecord[],
+    continuation: AppendContinuation,
+    transaction?: TransactionalProducer,
+  ): number {
     assert(records.length > 0, "an append carries records");
     const appendId = this.nextAppendId++;
-    this.appendsInFlight.set(appendId, { records, continuation });
+    this.appendsInFlight.set(appendId, { records, continuation, transaction });
     assert(this.appendsInFlight.size <= APPENDS_IN_FLIGHT_MAX, "too many appends in flight");
-    this.emit({ kind: "append", appendId, records });
+    this.emit(
+      transaction === undefined
+        ? { kind: "append", appendId, records }
+        : { kind: "append", appendId, records, transaction },
+    );
     return appendId;
+  }
+
+  /** A transactional offset commit is durable: its offsets wait for the transaction's end. */
+  addPendingTxnOffsets(producerId: bigint, records: readonly CoordinatorRecord[]): void {
+    let pending = this.pendingTxnOffsets.get(producerId);
+    if (pending === undefined) {
+      pending = [];
+      this.pendingTxnOffsets.set(producerId, pending);
+    }
+    for (const r of records) if (r.type === "offsetCommit") pending.push(r);
+  }
+
+  /** Whether an open transaction holds an offset for this partition (OffsetFetch's require_stable). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    for (const records of this.pendingTxnOffsets.values()) {
+      for (const r of records)
+        if (r.key.group === groupId && r.key.topic === topic && r.key.partition === partition) return true;
+    }
+    return false;
   }
 
   /**

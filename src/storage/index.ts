@@ -156,3 +156,4 @@ export { OffsetOutOfRangeError, StorageError, type StorageErrorCode } from "./st
 export { type InjectedErrorCode, StorageFaults } from "./storage-faults.js";
 export { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
 export { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
+export { type AbortedTxn, TransactionIndex } from "./transaction-index.js";

@@ -32,6 +32,7 @@ import {
   LOG_FILE_SUFFIX,
   segmentFilePath,
   TIME_INDEX_FILE_SUFFIX,
+  TXN_INDEX_FILE_SUFFIX,
 } from "./segment-files.js";
 import type { WriteChannel } from "./segment-writer.js";
 import { StorageError } from "./storage-error.js";
@@ -768,7 +769,12 @@ export class LogSegment implements IndexHolder {
   /** Renames the segment's files to carry `extra` (".deleted", ".swap", "" ...). */
   renameSuffix(extra: string): void {
     if (this.offsetIndex !== null) this.saveIndexFiles();
-    for (const suffix of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
+    for (const suffix of [
+      LOG_FILE_SUFFIX,
+      INDEX_FILE_SUFFIX,
+      TIME_INDEX_FILE_SUFFIX,
+      TXN_INDEX_FILE_SUFFIX,
+    ]) {
       const from = this.pathFor(suffix);
       if (existsSync(from)) renameSync(from, this.pathFor(suffix, extra));
     }
@@ -778,7 +784,9 @@ export class LogSegment implements IndexHolder {
 
   /** Paths of this segment's files under their current suffix. */
   filePaths(): string[] {
-    return [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX].map((s) => this.pathFor(s));
+    return [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX].map((s) =>
+      this.pathFor(s),
+    );
   }
 
   /** Batches' offsets for `visit`, from `from` to the end (headers only). */

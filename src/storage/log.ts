@@ -30,6 +30,7 @@ import { isIoError, type StorageEnv } from "./storage-env.js";
 import { OffsetOutOfRangeError, StorageError } from "./storage-error.js";
 import { TailCache } from "./tail-cache.js";
 import { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
+import type { AbortedTxn } from "./transaction-index.js";
 
 /**
  * A partition's log: an ordered list of segments (Kafka's UnifiedLog without remote storage).
@@ -108,6 +109,10 @@ export interface LogAppendHook {
   truncated?(logEndOffset: bigint): void;
   /** The log start offset advanced (retention, DeleteRecords). */
   logStartOffsetAdvanced?(logStartOffset: bigint): void;
+  /** The first offset of an unfinished transaction, which the last stable offset may not pass. */
+  firstUnstableOffset?(highWatermark: bigint): bigint | null;
+  /** Aborted transactions overlapping [fetchOffset, upperBound), for read_committed fetches. */
+  abortedTransactions?(fetchOffset: bigint, upperBound: bigint): readonly AbortedTxn[];
 }
 
 export type AppendListener = (logEndOffset: bigint) => void;
@@ -260,11 +265,18 @@ export class Log {
   }
 
   /**
-   * The last stable offset: where READ_COMMITTED fetches stop. Without open transactions it is the
-   * high watermark; the producer-state module will lower it to the first open transaction's start.
+   * The last stable offset: where READ_COMMITTED fetches stop. The high watermark, or the first
+   * offset of the earliest transaction not yet completed below it (open, or with its marker above
+   * the high watermark), as the producer state says.
    */
   get lastStableOffset(): bigint {
-    return this.highWatermarkOffset;
+    const unstable = this.hook?.firstUnstableOffset?.(this.highWatermarkOffset) ?? null;
+    return unstable !== null && unstable < this.highWatermarkOffset ? unstable : this.highWatermarkOffset;
+  }
+
+  /** The aborted transactions a read_committed read of [fetchOffset, upperBound) must be told of. */
+  abortedTransactions(fetchOffset: bigint, upperBound: bigint): readonly AbortedTxn[] {
+    return this.hook?.abortedTransactions?.(fetchOffset, upperBound) ?? [];
   }
 
   get latestEpoch(): number {

@@ -49,7 +49,7 @@ export class ProducerStateEntry {
   coordinatorEpoch: number;
   /** Max timestamp of the producer's last batch; expiry counts from it (as Kafka does). */
   lastTimestamp: bigint;
-  /** First offset of the producer's open transaction, -1 when none (transactions come later). */
+  /** First offset of the producer's open transaction, -1 when none. */
   currentTxnFirstOffset: bigint;
   private readonly batchList: BatchMetadata[] = [];
 
@@ -97,6 +97,16 @@ export class ProducerStateEntry {
     if (this.batchList.length === BATCHES_RETAINED_MAX) this.batchList.shift();
     this.batchList.push(batch);
     this.lastTimestamp = batch.timestamp;
+  }
+
+  /** A transaction marker with `epoch` was written (it may carry a bumped, fencing epoch). */
+  markerAppended(epoch: number, coordinatorEpoch: number, timestamp: bigint): void {
+    if (epoch !== this.producerEpoch) {
+      this.batchList.length = 0;
+      this.producerEpoch = epoch;
+    }
+    this.coordinatorEpoch = coordinatorEpoch;
+    this.lastTimestamp = timestamp;
   }
 
   /** The retained batch of this epoch with exactly this sequence range: a retried batch. */

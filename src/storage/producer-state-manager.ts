@@ -1,8 +1,15 @@
 import { assert, type Clock } from "../base/index.js";
-import { BATCH_OFFSET_PRODUCER_ID, batchSizeBytes } from "../protocol/index.js";
+import {
+  BATCH_OFFSET_PRODUCER_ID,
+  batchIsControl,
+  batchSizeBytes,
+  ControlRecordType,
+  decodeEndTxnMarker,
+  iterateRecords,
+} from "../protocol/index.js";
 import type { AppendOrigin } from "./append-validation.js";
 import type { Log, LogAppendHook } from "./log.js";
-import { ProducerState, producerBatchAt } from "./producer-state.js";
+import { type ProducerBatch, ProducerState, producerBatchAt } from "./producer-state.js";
 import type { ProducerStateEntry } from "./producer-state-entry.js";
 import {
   deleteProducerSnapshot,
@@ -11,6 +18,7 @@ import {
   writeProducerSnapshot,
 } from "./producer-state-snapshot.js";
 import { StorageError } from "./storage-error.js";
+import { type AbortedTxn, TransactionIndex } from "./transaction-index.js";
 
 export interface ProducerStateOptions {
   /** producer.id.expiration.ms: a producer that has not written for this long is forgotten. */
@@ -54,6 +62,7 @@ export class ProducerStateManager implements LogAppendHook {
   readonly log: Log;
   private readonly state: ProducerState;
   private readonly options: ProducerStateOptions;
+  private readonly abortedIndex: TransactionIndex;
   /** Offsets of the snapshot files on disk, ascending. */
   private snapshots: bigint[] = [];
   private mapEnd = 0n;
@@ -62,6 +71,7 @@ export class ProducerStateManager implements LogAppendHook {
     this.log = log;
     this.options = options;
     this.state = new ProducerState(log.name, options.producersMax ?? PRODUCERS_PER_PARTITION_MAX);
+    this.abortedIndex = new TransactionIndex(log.dir);
   }
 
   /** Loads the partition's producer state (snapshot + replay) and installs it as the log's hook. */
@@ -103,13 +113,63 @@ export class ProducerStateManager implements LogAppendHook {
   validateBatch(records: Buffer, at: number, origin: AppendOrigin): void {
     if (at === 0) this.state.beginAppend();
     if (hasNoProducerId(records, at)) return;
-    this.state.validate(producerBatchAt(records, at), origin);
+    const batch = producerBatchAt(records, at);
+    if (batch.isControl) {
+      const marker = markerOf(records, at);
+      if (marker !== null) this.state.validateMarker(batch, marker.coordinatorEpoch, origin);
+      return;
+    }
+    this.state.validate(batch, origin);
   }
 
   /** Runs once the log end covers the batch (the log sets it before calling). */
   batchAppended(records: Buffer, at: number): void {
-    if (!hasNoProducerId(records, at)) this.state.apply(producerBatchAt(records, at));
+    if (!hasNoProducerId(records, at)) this.applyBatch(records, at, producerBatchAt(records, at), true);
     this.mapEnd = this.log.logEndOffset;
+  }
+
+  /** The last stable offset's bound from open transactions (see ProducerState.firstUnstableOffset). */
+  firstUnstableOffset(highWatermark: bigint): bigint | null {
+    return this.state.firstUnstableOffset(highWatermark);
+  }
+
+  /** The aborted transactions a read_committed read of [fetchOffset, upperBound) overlaps. */
+  abortedTransactions(fetchOffset: bigint, upperBound: bigint): AbortedTxn[] {
+    return this.abortedIndex.collect(fetchOffset, upperBound);
+  }
+
+  /** Producers with an open transaction on this partition: producer id -> its first offset. */
+  ongoingTransactions(): ReadonlyMap<bigint, bigint> {
+    return this.state.ongoingTransactions();
+  }
+
+  private applyBatch(records: Buffer, at: number, batch: ProducerBatch, live: boolean): void {
+    if (!batch.isControl) {
+      this.state.apply(batch);
+      return;
+    }
+    const marker = markerOf(records, at);
+    if (marker === null || batch.producerId < 0n) return;
+    const completed = this.state.applyMarker(
+      batch,
+      marker.coordinatorEpoch,
+      marker.type === ControlRecordType.ABORT,
+    );
+    if (completed === null || !completed.isAborted) return;
+    const txn: AbortedTxn = {
+      producerId: completed.producerId,
+      firstOffset: completed.firstOffset,
+      lastOffset: completed.lastOffset,
+      lastStableOffset: this.state.firstOngoingOffset(completed.lastOffset + 1n),
+    };
+    const base = live ? this.log.activeSegment.baseOffset : this.segmentBaseOf(completed.lastOffset);
+    this.abortedIndex.add(txn, base);
+  }
+
+  private segmentBaseOf(offset: bigint): bigint {
+    let base = this.log.logStartOffset;
+    for (const segment of this.log.segmentList) if (segment.baseOffset <= offset) base = segment.baseOffset;
+    return base;
   }
 
   segmentRolled(baseOffset: bigint): void {
@@ -126,6 +186,7 @@ export class ProducerStateManager implements LogAppendHook {
   truncated(logEndOffset: bigint): void {
     this.guard("reload after truncation", () => {
       for (const offset of this.snapshots.filter((s) => s > logEndOffset)) this.deleteSnapshot(offset);
+      this.abortedIndex.truncate(logEndOffset, this.segmentBases());
       if (this.log.logStartOffset >= logEndOffset) {
         for (const offset of [...this.snapshots]) this.deleteSnapshot(offset);
         this.state.clear();
@@ -145,6 +206,7 @@ export class ProducerStateManager implements LogAppendHook {
       for (const offset of this.snapshots.filter((s) => s < logStartOffset && s !== newest))
         this.deleteSnapshot(offset);
       if (this.mapEnd < logStartOffset) this.mapEnd = logStartOffset;
+      this.abortedIndex.dropBefore(logStartOffset);
     });
   }
 
@@ -173,6 +235,7 @@ export class ProducerStateManager implements LogAppendHook {
     const logEnd = this.log.logEndOffset;
     this.snapshots = listProducerSnapshots(this.log.dir);
     this.removeStraySnapshots(logEnd);
+    this.abortedIndex.load(this.segmentBases(), logEnd);
     this.loadLatestSnapshot(logEnd);
     const replayed = this.replay(logEnd);
     this.removeExpiredProducers();
@@ -223,7 +286,8 @@ export class ProducerStateManager implements LogAppendHook {
       for (const buf of result.records) {
         for (let at = 0; at < buf.length; at += batchSizeBytes(buf, at)) {
           const batch = producerBatchAt(buf, at);
-          if (batch.lastOffset >= from && batch.firstOffset < upTo) this.state.apply(batch);
+          if (batch.lastOffset >= from && batch.firstOffset < upTo && batch.producerId >= 0n)
+            this.applyBatch(buf, at, batch, false);
         }
       }
       assert(result.nextOffset > offset, "a log read returned batches but did not advance");
@@ -231,6 +295,10 @@ export class ProducerStateManager implements LogAppendHook {
     }
     this.mapEnd = upTo;
     return upTo - from;
+  }
+
+  private segmentBases(): bigint[] {
+    return this.log.segmentList.map((segment) => segment.baseOffset);
   }
 
   private deleteSnapshot(offset: bigint): void {
@@ -256,6 +324,17 @@ export class ProducerStateManager implements LogAppendHook {
 /** producerId < 0 (no producer), read from its high word without allocating a bigint per batch. */
 const hasNoProducerId = (records: Buffer, at: number): boolean =>
   records.readInt32BE(at + BATCH_OFFSET_PRODUCER_ID) < 0;
+
+/** The transaction marker of a control batch, or null for other control records. */
+function markerOf(records: Buffer, at: number): { type: number; coordinatorEpoch: number } | null {
+  if (!batchIsControl(records, at)) return null;
+  for (const record of iterateRecords(records, at)) {
+    const type = record.key === null || record.key.length < 4 ? -1 : record.key.readInt16BE(2);
+    if (type !== ControlRecordType.ABORT && type !== ControlRecordType.COMMIT) return null;
+    return decodeEndTxnMarker(record.key, record.value);
+  }
+  return null;
+}
 
 const laterOffset = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 

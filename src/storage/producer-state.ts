@@ -78,6 +78,15 @@ export function producerBatchAt(records: Buffer, at: number): ProducerBatch {
 /** Whether the producer state tracks this batch at all. */
 export const isIdempotentData = (batch: ProducerBatch): boolean => batch.producerId >= 0n && !batch.isControl;
 
+/** A transaction whose marker was written (Kafka's CompletedTxn). */
+export interface CompletedTxn {
+  readonly producerId: bigint;
+  readonly firstOffset: bigint;
+  /** The marker's offset. */
+  readonly lastOffset: bigint;
+  readonly isAborted: boolean;
+}
+
 interface PendingProducer {
   epoch: number;
   lastSeq: number;
@@ -89,6 +98,10 @@ export class ProducerState {
   readonly producersMax: number;
   private readonly producers = new Map<bigint, ProducerStateEntry>();
   private readonly pending = new Map<bigint, PendingProducer>();
+  /** Producer id -> first offset of its open transaction (the entries' currentTxnFirstOffset). */
+  private readonly ongoing = new Map<bigint, bigint>();
+  /** Completed transactions whose marker the high watermark has not passed yet: still unstable. */
+  private unreplicated: CompletedTxn[] = [];
 
   constructor(name: string, producersMax: number) {
     assert(producersMax > 0, "the producer table needs room for one producer");
@@ -170,6 +183,77 @@ export class ProducerState {
       this.producers.set(batch.producerId, entry);
     }
     entry.addBatch(batch.producerEpoch, metadataOf(batch));
+    if (batch.isTransactional && entry.currentTxnFirstOffset < 0n) {
+      entry.currentTxnFirstOffset = batch.firstOffset;
+      this.ongoing.set(batch.producerId, batch.firstOffset);
+    }
+  }
+
+  /**
+   * Checks a transaction marker before it is written (Kafka's appendEndTxnMarker checks): an epoch
+   * below the producer's is INVALID_PRODUCER_EPOCH, a coordinator epoch below the last marker's
+   * TRANSACTION_COORDINATOR_FENCED.
+   */
+  validateMarker(batch: ProducerBatch, coordinatorEpoch: number, origin: AppendOrigin): void {
+    if (origin === "replication") return;
+    const current = this.producers.get(batch.producerId);
+    if (current === undefined) return;
+    if (batch.producerEpoch < current.producerEpoch) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `Epoch of producer ${batch.producerId} in ${this.name} is ${batch.producerEpoch}, which is smaller than the last seen epoch ${current.producerEpoch} (transaction marker)`,
+      );
+    }
+    if (coordinatorEpoch < current.coordinatorEpoch) {
+      throw new KafkaError(
+        ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        `Coordinator epoch ${coordinatorEpoch} of a marker for producer ${batch.producerId} in ${this.name} is below ${current.coordinatorEpoch}`,
+      );
+    }
+  }
+
+  /** Records a written marker: ends the producer's open transaction, if any, and returns it. */
+  applyMarker(batch: ProducerBatch, coordinatorEpoch: number, isAborted: boolean): CompletedTxn | null {
+    let entry = this.producers.get(batch.producerId);
+    if (entry === undefined) {
+      if (this.producers.size >= this.producersMax) this.evictLeastRecent();
+      entry = new ProducerStateEntry(batch.producerId);
+      this.producers.set(batch.producerId, entry);
+    }
+    entry.markerAppended(batch.producerEpoch, coordinatorEpoch, batch.maxTimestamp);
+    const firstOffset = entry.currentTxnFirstOffset;
+    if (firstOffset < 0n) return null;
+    entry.currentTxnFirstOffset = -1n;
+    this.ongoing.delete(batch.producerId);
+    const completed = { producerId: batch.producerId, firstOffset, lastOffset: batch.firstOffset, isAborted };
+    this.unreplicated.push(completed);
+    return completed;
+  }
+
+  /**
+   * The first offset a read_committed reader may not pass (Kafka's firstUnstableOffset): the
+   * earliest open transaction, or completed one whose marker the high watermark has not passed;
+   * null when there is none.
+   */
+  firstUnstableOffset(highWatermark: bigint): bigint | null {
+    if (this.unreplicated.length > 0 && (this.unreplicated[0] as CompletedTxn).lastOffset < highWatermark)
+      this.unreplicated = this.unreplicated.filter((t) => t.lastOffset >= highWatermark);
+    let first: bigint | null = null;
+    for (const offset of this.ongoing.values()) if (first === null || offset < first) first = offset;
+    for (const t of this.unreplicated) if (first === null || t.firstOffset < first) first = t.firstOffset;
+    return first;
+  }
+
+  /** The earliest open transaction's first offset, or `fallback` when it is earlier or there is none. */
+  firstOngoingOffset(fallback: bigint): bigint {
+    let first = fallback;
+    for (const offset of this.ongoing.values()) if (offset < first) first = offset;
+    return first;
+  }
+
+  /** Producers with an open transaction: producer id -> first offset. */
+  ongoingTransactions(): ReadonlyMap<bigint, bigint> {
+    return this.ongoing;
   }
 
   /** Adds an entry read from a snapshot, replacing any entry of that producer. */
@@ -177,11 +261,15 @@ export class ProducerState {
     if (!this.producers.has(entry.producerId) && this.producers.size >= this.producersMax)
       this.evictLeastRecent();
     this.producers.set(entry.producerId, entry);
+    if (entry.currentTxnFirstOffset >= 0n) this.ongoing.set(entry.producerId, entry.currentTxnFirstOffset);
+    else this.ongoing.delete(entry.producerId);
   }
 
   clear(): void {
     this.producers.clear();
     this.pending.clear();
+    this.ongoing.clear();
+    this.unreplicated = [];
   }
 
   /**
@@ -204,11 +292,19 @@ export class ProducerState {
    * no such bound; ours keeps a partition's memory finite under a flood of producer ids.
    */
   private evictLeastRecent(): void {
+    // A producer with an open transaction goes only when every one has one (it holds the LSO).
     let victim: ProducerStateEntry | undefined;
     for (const entry of this.producers.values()) {
-      if (victim === undefined || entry.lastTimestamp < victim.lastTimestamp) victim = entry;
+      const better =
+        victim === undefined || entry.currentTxnFirstOffset < 0n !== victim.currentTxnFirstOffset < 0n
+          ? victim === undefined || entry.currentTxnFirstOffset < 0n
+          : entry.lastTimestamp < victim.lastTimestamp;
+      if (better) victim = entry;
     }
-    if (victim !== undefined) this.producers.delete(victim.producerId);
+    if (victim !== undefined) {
+      this.producers.delete(victim.producerId);
+      this.ongoing.delete(victim.producerId);
+    }
   }
 }
 

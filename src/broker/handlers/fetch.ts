@@ -15,7 +15,7 @@ import {
   type ReadReplicaCandidate,
   rackAwareReadReplica,
 } from "../../replication/index.js";
-import { OffsetOutOfRangeError } from "../../storage/index.js";
+import { type Log, OffsetOutOfRangeError } from "../../storage/index.js";
 import { defineHandler, NO_RESPONSE, type RequestContext } from "../api-handler.js";
 import { RACK_AWARE_REPLICA_SELECTOR } from "../broker-config.js";
 import { onConnectionClose } from "../connection-close-hooks.js";
@@ -306,7 +306,10 @@ function readOne(
         highWatermark: result.highWatermark,
         lastStableOffset: partition.lastStableOffset,
         logStartOffset: result.logStartOffset,
-        abortedTransactions: request.isolationLevel === IsolationLevel.readCommitted ? [] : null,
+        abortedTransactions:
+          request.isolationLevel === IsolationLevel.readCommitted
+            ? abortedTransactionsOf(partition.log, target.position.fetchOffset, result)
+            : null,
         preferredReadReplica: -1,
         records: result.records,
       },
@@ -394,6 +397,21 @@ function readForFollower(
     bytes: outcome.read.sizeBytes,
     data: { ...base, highWatermark: partition.highWatermark, records: outcome.read.records },
   };
+}
+
+/**
+ * The aborted transactions a read_committed consumer must know to drop the records it was sent
+ * (Kafka's collectAbortedTxns over the range read): none when nothing was read.
+ */
+function abortedTransactionsOf(
+  log: Pick<Log, "abortedTransactions">,
+  fetchOffset: bigint,
+  result: { records: readonly Buffer[]; nextOffset: bigint },
+): { producerId: bigint; firstOffset: bigint }[] {
+  if (result.records.length === 0) return [];
+  return log
+    .abortedTransactions(fetchOffset, result.nextOffset)
+    .map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
 }
 
 function shouldWait(reads: PartitionRead[], minBytes: number, waitMs: number): boolean {

@@ -6,19 +6,22 @@ import {
   type FindCoordinatorResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess, MetadataView } from "../handler-context.js";
+import type { GroupAccess, MetadataView, TransactionAccess } from "../handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC } from "../offsets-topic-log.js";
+import { TRANSACTION_STATE_TOPIC } from "../transaction-coordination.js";
 
 /** Kafka's CoordinatorType ids. */
 const CoordinatorType = { group: 0, transaction: 1 } as const;
 
+type CoordinatorBroker = MetadataView & GroupAccess & TransactionAccess;
+
 /**
- * FindCoordinator 0-6: the broker that leads a group's `__consumer_offsets` partition (Kafka's
- * hash of the group id), on the listener the client used. v4+ answer a list of keys
- * (`coordinatorKeys`), older versions one. The first lookup creates `__consumer_offsets`.
- * Transaction coordinators do not exist yet: key type 1 gets COORDINATOR_NOT_AVAILABLE.
+ * FindCoordinator 0-6: the broker that leads a group's `__consumer_offsets` partition (key type
+ * 0) or a transactional id's `__transaction_state` partition (key type 1), by Kafka's hash of the
+ * key, on the listener the client used. v4+ answer a list of keys (`coordinatorKeys`), older
+ * versions one. The first lookup creates the topic.
  */
-export function findCoordinatorHandler(broker: MetadataView & GroupAccess) {
+export function findCoordinatorHandler(broker: CoordinatorBroker) {
   return defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInput>({
     apiKey: ApiKey.FindCoordinator,
     minVersion: 0,
@@ -46,31 +49,34 @@ export function findCoordinatorHandler(broker: MetadataView & GroupAccess) {
 }
 
 async function findCoordinator(
-  broker: MetadataView & GroupAccess,
+  broker: CoordinatorBroker,
   key: string,
   keyType: number,
   listenerName: string,
 ): Promise<FindCoordinatorResponseCoordinatorInput> {
-  if (keyType === CoordinatorType.transaction) {
-    return noCoordinator(
-      key,
-      ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      "Brook has no transaction coordinator yet (transactions are not supported)",
-    );
-  }
-  if (keyType !== CoordinatorType.group) {
+  if (keyType !== CoordinatorType.group && keyType !== CoordinatorType.transaction) {
     return noCoordinator(key, ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
   }
-  const created = await broker.ensureOffsetsTopic();
+  const forGroup = keyType === CoordinatorType.group;
+  if (!forGroup && key === "") {
+    return noCoordinator(key, ErrorCode.INVALID_REQUEST, "an empty transactional id");
+  }
+  const topic = forGroup ? CONSUMER_OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
+  const created = forGroup ? await broker.ensureOffsetsTopic() : await broker.ensureTransactionStateTopic();
   if (created !== ErrorCode.NONE) {
+    const setting = forGroup
+      ? "offsets.topic.replication.factor"
+      : "transaction.state.log.replication.factor";
     return noCoordinator(
       key,
       ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      `${CONSUMER_OFFSETS_TOPIC} could not be created (offsets.topic.replication.factor above the live brokers?)`,
+      `${topic} could not be created (${setting} above the live brokers?)`,
     );
   }
-  const partition = broker.groupCoordinator.partitionFor(key);
-  const leader = broker.image.partition(CONSUMER_OFFSETS_TOPIC, partition)?.leader ?? -1;
+  const partition = forGroup
+    ? broker.groupCoordinator.partitionFor(key)
+    : broker.transactionCoordinator.partitionFor(key);
+  const leader = broker.image.partition(topic, partition)?.leader ?? -1;
   const registration = broker.image.brokers.get(leader);
   const endpoint =
     registration === undefined || registration.fenced
@@ -80,7 +86,7 @@ async function findCoordinator(
     return noCoordinator(
       key,
       ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      `${CONSUMER_OFFSETS_TOPIC}-${partition} has no leader on listener ${listenerName}`,
+      `${topic}-${partition} has no leader on listener ${listenerName}`,
     );
   }
   // Kafka sets the message from its error enum, which reads "NONE" for success.

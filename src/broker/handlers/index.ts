@@ -1,5 +1,7 @@
 import type { AnyApiHandler } from "../api-handler.js";
 import type { HandlerContext } from "../handler-context.js";
+import { addOffsetsToTxnHandler } from "./add-offsets-to-txn.js";
+import { addPartitionsToTxnHandler } from "./add-partitions-to-txn.js";
 import { allocateProducerIdsHandler } from "./allocate-producer-ids.js";
 import { alterClientQuotasHandler } from "./alter-client-quotas.js";
 import { alterConfigsHandler } from "./alter-configs.js";
@@ -17,7 +19,9 @@ import { describeGroupsHandler } from "./describe-groups.js";
 import { describeLogDirsHandler } from "./describe-log-dirs.js";
 import { describeProducersHandler } from "./describe-producers.js";
 import { describeTopicPartitionsHandler } from "./describe-topic-partitions.js";
+import { describeTransactionsHandler } from "./describe-transactions.js";
 import { electLeadersHandler } from "./elect-leaders.js";
+import { endTxnHandler } from "./end-txn.js";
 import { fetchHandler } from "./fetch.js";
 import { findCoordinatorHandler } from "./find-coordinator.js";
 import { heartbeatHandler } from "./heartbeat.js";
@@ -27,6 +31,7 @@ import { joinGroupHandler } from "./join-group.js";
 import { leaveGroupHandler } from "./leave-group.js";
 import { listGroupsHandler } from "./list-groups.js";
 import { listOffsetsHandler } from "./list-offsets.js";
+import { listTransactionsHandler } from "./list-transactions.js";
 import { metadataHandler } from "./metadata.js";
 import { offsetCommitHandler } from "./offset-commit.js";
 import { offsetDeleteHandler } from "./offset-delete.js";
@@ -38,6 +43,8 @@ import {
 } from "./partition-reassignments.js";
 import { produceHandler } from "./produce.js";
 import { syncGroupHandler } from "./sync-group.js";
+import { txnOffsetCommitHandler } from "./txn-offset-commit.js";
+import { writeTxnMarkersHandler } from "./write-txn-markers.js";
 
 /** Every API the broker serves; ApiVersions advertises exactly these. */
 export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
@@ -80,5 +87,13 @@ export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
     describeGroupsHandler(broker),
     deleteGroupsHandler(broker),
     offsetDeleteHandler(broker),
+    // transactions (issue 11)
+    addPartitionsToTxnHandler(broker),
+    addOffsetsToTxnHandler(broker),
+    endTxnHandler(broker),
+    txnOffsetCommitHandler(broker),
+    writeTxnMarkersHandler(broker),
+    describeTransactionsHandler(broker),
+    listTransactionsHandler(broker),
   ];
 }

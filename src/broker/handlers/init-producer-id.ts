@@ -6,7 +6,8 @@ import {
   KafkaError,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { ProducerIdAccess } from "../handler-context.js";
+import type { ProducerIdAccess, TransactionAccess } from "../handler-context.js";
+import { producerFencedError } from "./txn-errors.js";
 
 /**
  * InitProducerId 0-5 for idempotent producers (KIP-98, KIP-360, KIP-730).
@@ -17,19 +18,31 @@ import type { ProducerIdAccess } from "../handler-context.js";
  * sequence gap) then continue with the new id; Brook does exactly the same rather than bumping the
  * old id's epoch, which no client can tell from Kafka.
  *
- * With a transactional id: transactions are not implemented yet, so there is no transaction
- * coordinator, and the request gets COORDINATOR_NOT_AVAILABLE, what Kafka answers while the
- * coordinator for that id is unavailable (retriable: a transactional client retries, then times
- * out in initTransactions). An empty transactional id is INVALID_REQUEST, as in Kafka.
+ * With a transactional id the transaction coordinator answers (fencing older epochs, KIP-360's
+ * bump, the timeout bounded by transaction.max.timeout.ms); before v4 PRODUCER_FENCED reads
+ * INVALID_PRODUCER_EPOCH, as Kafka maps it. An empty transactional id is INVALID_REQUEST.
  */
-export function initProducerIdHandler(broker: ProducerIdAccess) {
+export function initProducerIdHandler(broker: ProducerIdAccess & TransactionAccess) {
   return defineHandler<InitProducerIdRequest, InitProducerIdResponseInput>({
     apiKey: ApiKey.InitProducerId,
     minVersion: 0,
     maxVersion: 5,
-    async handle(request) {
+    async handle(request, context) {
       if (request.transactionalId === "") return failed(ErrorCode.INVALID_REQUEST);
-      if (request.transactionalId !== null) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (request.transactionalId !== null) {
+        const answer = await broker.transactionCoordinator.initProducerId({
+          transactionalId: request.transactionalId,
+          transactionTimeoutMs: request.transactionTimeoutMs,
+          producerId: request.producerId,
+          producerEpoch: request.producerEpoch,
+        });
+        return {
+          throttleTimeMs: 0,
+          errorCode: producerFencedError(answer.errorCode, context.apiVersion, 4),
+          producerId: answer.producerId,
+          producerEpoch: answer.producerEpoch,
+        };
+      }
       let producerId: bigint;
       try {
         producerId = await broker.producerIds.generateProducerId();

@@ -69,19 +69,22 @@ test("FindCoordinator v4+ answers every batched key in order", async () => {
   }
 });
 
-test("a transaction coordinator lookup gets COORDINATOR_NOT_AVAILABLE with a reason", async () => {
+test("a transaction coordinator lookup creates __transaction_state and names its leader", async () => {
   const old = await b.client.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 2, {
     key: "txn-id",
     keyType: 1,
   });
-  assert.equal(old.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  assert.equal(old.nodeId, -1);
-  assert.match(old.errorMessage ?? "", /transaction/);
+  assert.equal(old.errorCode, ErrorCode.NONE);
+  assert.equal(old.nodeId, b.server.broker.nodeId);
+  assert.equal(old.port, b.server.port);
+  const configs = b.server.broker.image.topicConfig("__transaction_state");
+  assert.equal(configs.get("cleanup.policy"), "compact");
   const batched = await b.client.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 4, {
     keyType: 1,
-    coordinatorKeys: ["txn-id"],
+    coordinatorKeys: ["txn-id", ""],
   });
-  assert.equal(batched.coordinators[0]?.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  assert.equal(batched.coordinators[0]?.errorCode, ErrorCode.NONE);
+  assert.equal(batched.coordinators[1]?.errorCode, ErrorCode.INVALID_REQUEST, "an empty transactional id");
 });
 
 test("an unknown key type is an invalid request", async () => {

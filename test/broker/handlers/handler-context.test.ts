@@ -293,7 +293,12 @@ test("FindCoordinator answers COORDINATOR_NOT_AVAILABLE when __consumer_offsets 
     groupCoordinator: untouched("groupCoordinator"),
     ensureOffsetsTopic: () => Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE),
   };
-  const handler = findCoordinatorHandler({ ...metadataView(threeBrokerImage(), 1), ...groups });
+  const handler = findCoordinatorHandler({
+    ...metadataView(threeBrokerImage(), 1),
+    ...groups,
+    transactionCoordinator: untouched("transactionCoordinator"),
+    ensureTransactionStateTopic: () => Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE),
+  });
   const request: FindCoordinatorRequest = { key: "", keyType: 0, coordinatorKeys: ["group-a", "group-b"] };
   const response = await handler.handle(request, requestContext(ApiKey.FindCoordinator, 4));
   assert.deepEqual(

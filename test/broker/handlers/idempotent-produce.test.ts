@@ -112,7 +112,7 @@ async function fetchValues(client: WireClient, partition = 0): Promise<string[]>
   return values;
 }
 
-test("InitProducerId hands out fresh ids with epoch 0; transactional ids get COORDINATOR_NOT_AVAILABLE", async () => {
+test("InitProducerId hands out fresh ids with epoch 0; transactional ids go to the transaction coordinator", async () => {
   const server = await startBroker();
   try {
     const client = await WireClient.connect(server.port);
@@ -132,9 +132,29 @@ test("InitProducerId hands out fresh ids with epoch 0; transactional ids get COO
     assert.notEqual(bumped.producerId, first.producerId);
     assert.equal(bumped.producerEpoch, 0);
 
-    const txn = await initProducerId(client, 4, { transactionalId: "tx-1" });
-    assert.equal(txn.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    assert.equal(txn.producerId, -1n);
+    // Before any FindCoordinator there is no __transaction_state: this broker coordinates nothing.
+    const early = await initProducerId(client, 4, { transactionalId: "tx-1" });
+    assert.equal(early.errorCode, ErrorCode.NOT_COORDINATOR);
+    await client.request(ApiKey.FindCoordinator, 2, { key: "tx-1", keyType: 1 });
+    let txn = await initProducerId(client, 4, { transactionalId: "tx-1" });
+    // The first use loads the new __transaction_state partitions: retriable until they are.
+    for (let i = 0; i < 100 && txn.errorCode !== ErrorCode.NONE; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      txn = await initProducerId(client, 4, { transactionalId: "tx-1" });
+    }
+    assert.equal(txn.errorCode, ErrorCode.NONE);
+    assert.equal(txn.producerEpoch, 0);
+    const again = await initProducerId(client, 4, { transactionalId: "tx-1" });
+    assert.deepEqual(
+      [again.producerId, again.producerEpoch],
+      [txn.producerId, 1],
+      "a new session bumps the epoch",
+    );
+    const tooLong = await initProducerId(client, 4, {
+      transactionalId: "tx-1",
+      transactionTimeoutMs: 900_001,
+    });
+    assert.equal(tooLong.errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     const empty = await initProducerId(client, 1, { transactionalId: "" });
     assert.equal(empty.errorCode, ErrorCode.INVALID_REQUEST);
     client.close();

@@ -1,0 +1,121 @@
+import type { TopicPartitionRef } from "../../coordinator/index.js";
+import {
+  type AddPartitionsToTxnRequest,
+  type AddPartitionsToTxnRequestAddPartitionsToTxnTopic,
+  type AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput,
+  type AddPartitionsToTxnResponseInput,
+  ApiKey,
+  ErrorCode,
+} from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { MetadataView, TransactionAccess } from "../handler-context.js";
+import { producerFencedError } from "./txn-errors.js";
+
+/** v4+ (KIP-890): the batched, broker-to-coordinator form with verify-only transactions. */
+const BATCHED_VERSION = 4;
+/** Transactions in one v4+ request at most (Kafka's limit is its request size; this is ours). */
+const TRANSACTIONS_PER_REQUEST_MAX = 10_000;
+
+/**
+ * AddPartitionsToTxn 0-5: adds partitions to the producer's transaction (Ongoing). v0-3 carry
+ * one transaction; v4+ a list (Kafka's brokers send it to verify a partition before a
+ * transactional produce: `verifyOnly` answers whether each partition is already in the
+ * transaction and writes nothing). Partitions of topics that do not exist get
+ * UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED, as Kafka answers.
+ */
+export function addPartitionsToTxnHandler(broker: MetadataView & TransactionAccess) {
+  return defineHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponseInput>({
+    apiKey: ApiKey.AddPartitionsToTxn,
+    minVersion: 0,
+    maxVersion: 5,
+    async handle(request, context) {
+      if (context.apiVersion < BATCHED_VERSION) {
+        const topicResults = await addOne(broker, context.apiVersion, {
+          transactionalId: request.v3AndBelowTransactionalId,
+          producerId: request.v3AndBelowProducerId,
+          producerEpoch: request.v3AndBelowProducerEpoch,
+          verifyOnly: false,
+          topics: request.v3AndBelowTopics,
+        });
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTopicV3AndBelow: topicResults };
+      }
+      if (request.transactions.length > TRANSACTIONS_PER_REQUEST_MAX)
+        return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, resultsByTransaction: [] };
+      const resultsByTransaction = await Promise.all(
+        request.transactions.map(async (t) => ({
+          transactionalId: t.transactionalId,
+          topicResults: await addOne(broker, context.apiVersion, t),
+        })),
+      );
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
+    },
+    errorResponse: (request, errorCode, context) =>
+      context.apiVersion < BATCHED_VERSION
+        ? {
+            throttleTimeMs: 0,
+            errorCode,
+            resultsByTopicV3AndBelow: uniform(request.v3AndBelowTopics, errorCode),
+          }
+        : { throttleTimeMs: 0, errorCode, resultsByTransaction: [] },
+  });
+}
+
+async function addOne(
+  broker: MetadataView & TransactionAccess,
+  apiVersion: number,
+  t: {
+    transactionalId: string;
+    producerId: bigint;
+    producerEpoch: number;
+    verifyOnly: boolean;
+    topics: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
+  },
+): Promise<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput[]> {
+  const unknown = t.topics.filter((topic) =>
+    topic.partitions.some((p) => broker.image.partition(topic.name, p) === undefined),
+  );
+  if (unknown.length > 0) {
+    return t.topics.map((topic) => ({
+      name: topic.name,
+      resultsByPartition: topic.partitions.map((p) => ({
+        partitionIndex: p,
+        partitionErrorCode:
+          broker.image.partition(topic.name, p) === undefined
+            ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            : ErrorCode.OPERATION_NOT_ATTEMPTED,
+      })),
+    }));
+  }
+  const partitions: TopicPartitionRef[] = t.topics.flatMap((topic) =>
+    topic.partitions.map((partition) => ({ topic: topic.name, partition })),
+  );
+  const request = {
+    transactionalId: t.transactionalId,
+    producerId: t.producerId,
+    producerEpoch: t.producerEpoch,
+    partitions,
+  };
+  if (t.verifyOnly) {
+    const codes = broker.transactionCoordinator.verifyPartitions(request);
+    let i = 0;
+    return t.topics.map((topic) => ({
+      name: topic.name,
+      resultsByPartition: topic.partitions.map((p) => ({
+        partitionIndex: p,
+        partitionErrorCode: producerFencedError(codes[i++] ?? ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion, 2),
+      })),
+    }));
+  }
+  const answer = await broker.transactionCoordinator.addPartitions(request);
+  return uniform(t.topics, producerFencedError(answer.errorCode, apiVersion, 2));
+}
+
+function uniform(
+  topics: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[],
+  errorCode: number,
+): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput[] {
+  return topics.map((topic) => ({
+    name: topic.name,
+    resultsByPartition: topic.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: errorCode })),
+  }));
+}

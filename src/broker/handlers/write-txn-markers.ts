@@ -1,0 +1,64 @@
+import {
+  ApiKey,
+  type WriteTxnMarkersRequest,
+  type WriteTxnMarkersResponseInput,
+} from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { BrokerSettings, GroupAccess, MetadataView, PartitionAccess } from "../handler-context.js";
+import { writeTxnMarkerLocally } from "../txn-marker-writer.js";
+
+/**
+ * WriteTxnMarkers 0-1 (inter-broker): a transaction coordinator on another broker has this
+ * broker, the partitions' leader, append COMMIT/ABORT control batches (acks=all); markers on
+ * `__consumer_offsets` also complete the transactional offsets there.
+ */
+export function writeTxnMarkersHandler(
+  broker: MetadataView &
+    Pick<PartitionAccess, "replicaManager"> &
+    Pick<GroupAccess, "groupCoordinator"> &
+    BrokerSettings,
+) {
+  return defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponseInput>({
+    apiKey: ApiKey.WriteTxnMarkers,
+    minVersion: 0,
+    maxVersion: 1,
+    async handle(request) {
+      const markers = await Promise.all(
+        request.markers.map(async (m) => ({
+          producerId: m.producerId,
+          topics: await Promise.all(
+            m.topics.map(async (t) => ({
+              name: t.name,
+              partitions: await Promise.all(
+                t.partitionIndexes.map(async (p) => ({
+                  partitionIndex: p,
+                  errorCode: await writeTxnMarkerLocally(
+                    broker,
+                    {
+                      producerId: m.producerId,
+                      producerEpoch: m.producerEpoch,
+                      coordinatorEpoch: m.coordinatorEpoch,
+                      committed: m.transactionResult,
+                    },
+                    t.name,
+                    p,
+                  ),
+                })),
+              ),
+            })),
+          ),
+        })),
+      );
+      return { markers };
+    },
+    errorResponse: (request, errorCode) => ({
+      markers: request.markers.map((m) => ({
+        producerId: m.producerId,
+        topics: m.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode })),
+        })),
+      })),
+    }),
+  });
+}
