@@ -52,6 +52,7 @@ export interface RequestStats {
  */
 export class RequestDispatcher implements RequestHandler {
   private readonly handlers = new Map<number, AnyApiHandler>();
+  private advertised: { apiKey: number; minVersion: number; maxVersion: number }[] | null = null;
   private readonly log: Logger;
   readonly stats = new Map<number, RequestStats>();
 
@@ -79,7 +80,8 @@ export class RequestDispatcher implements RequestHandler {
 
   /** The ranges ApiVersions advertises: exactly the registered handlers. */
   advertisedVersions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
-    return [...this.handlers.values()]
+    // Every connection asks (ApiVersions first): computed once, the handlers are fixed at construction.
+    this.advertised ??= [...this.handlers.values()]
       .filter((h) => h.advertised !== false)
       .sort((a, b) => a.apiKey - b.apiKey)
       .map((h) => ({
@@ -87,6 +89,7 @@ export class RequestDispatcher implements RequestHandler {
         minVersion: h.advertisedMinVersion ?? h.minVersion,
         maxVersion: h.maxVersion,
       }));
+    return this.advertised;
   }
 
   /** Frames of APIs whose handler only borrows the request's bytes may be recycled (see ApiHandler). */
