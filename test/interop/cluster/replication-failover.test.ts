@@ -512,7 +512,7 @@ async function scenario(clients: Clients): Promise<void> {
   assert.deepEqual(unexpectedErrors, [], "client errors other than lost connections");
 }
 
-/** ElectLeaders (preferred) for every partition of TOPIC and __consumer_offsets, sent to node `via`. */
+/** ElectLeaders (preferred) for every partition of TOPIC, sent to node `via`. */
 async function electPreferredLeaders(via: number): Promise<void> {
   const [host, port] = cluster.address(via).split(":");
   const connection = await KafkaConnection.connect({
@@ -524,10 +524,10 @@ async function electPreferredLeaders(via: number): Promise<void> {
   try {
     const response = await connection.request<ElectLeadersResponse>(ApiKey.ElectLeaders, 2, {
       electionType: 0,
-      topicPartitions: [
-        { topic: TOPIC, partitions: Array.from({ length: PARTITIONS }, (_, i) => i) },
-        { topic: OFFSETS_TOPIC, partitions: Array.from({ length: OFFSETS_PARTITIONS }, (_, i) => i) },
-      ],
+      // Not __consumer_offsets: moving the group's coordinator without a kill would show the
+      // members COORDINATOR_LOAD_IN_PROGRESS on their commits, which this test counts as errors.
+      // Each node is killed once, so one kill always finds the coordinator wherever it is.
+      topicPartitions: [{ topic: TOPIC, partitions: Array.from({ length: PARTITIONS }, (_, i) => i) }],
       timeoutMs: 10_000,
     });
     assert.equal(response.errorCode, ErrorCode.NONE);
