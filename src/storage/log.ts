@@ -491,10 +491,13 @@ export class Log {
     const marks = this.writeMarks;
     if (this.writeMarksHead === marks.length) return;
     const writes = this.env.writes;
-    // After a failed write nothing counts as written any more: the log goes offline.
-    while (this.writeMarksHead < marks.length && !writes.failed) {
+    // After a failed write nothing counts as written any more: the log goes offline. `failed` is
+    // read after `isDone`, which collects the thread's results and may fail the channel with this
+    // very write: read before, it let the written end (and so the high watermark and acks=all)
+    // pass an append that ENOSPC had refused (found by test/interop/disk-full.test.ts).
+    while (this.writeMarksHead < marks.length) {
       const mark = marks[this.writeMarksHead] as { seq: number; end: bigint };
-      if (!writes.isDone(mark.seq)) break;
+      if (!writes.isDone(mark.seq) || writes.failed) break;
       this.writtenEnd = mark.end;
       this.writeMarksHead++;
     }
