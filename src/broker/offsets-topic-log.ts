@@ -41,9 +41,8 @@ export interface PartitionOffsetsTopicLogOptions {
  * The group coordinator's `OffsetsTopicLog` on this broker's `__consumer_offsets` partitions.
  *
  * - `append` writes the records as one uncompressed batch (CreateTime = now, no producer id) with
- *   `acks=all` semantics, and resolves once the high watermark is past it. With the single-node
- *   ISR the high watermark moves on append; waiting for followers is not implemented yet (no
- *   replication), so an append the high watermark has not passed fails with REQUEST_TIMED_OUT.
+ *   `acks=all` semantics, and resolves once the high watermark is past it (every in-sync replica
+ *   has it; with a single-node ISR the high watermark moves on append).
  * - `read` yields the data records from the log start offset to the high watermark taken when
  *   reading begins, skipping control batches, `offsets.load.buffer.size` bytes per log read, and
  *   yields the event loop between reads so that loading many partitions does not stall requests.

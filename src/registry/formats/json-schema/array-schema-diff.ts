@@ -1,7 +1,6 @@
 import type { DiffContext } from "./diff-context.js";
 import { compareUnevaluated } from "./object-schema-diff.js";
 import { compareLimit } from "./scalar-schema-diff.js";
-import { compareSchemas } from "./schema-diff.js";
 import { type ArrayNode, isEmptySchema, type SchemaNode } from "./schema-node.js";
 
 /**
@@ -13,7 +12,7 @@ import { type ArrayNode, isEmptySchema, type SchemaNode } from "./schema-node.js
  * `contains` itself is not compared, only `minContains`/`maxContains`.
  */
 export function compareArraySchemas(context: DiffContext, original: ArrayNode, update: ArrayNode): void {
-  context.at("items", () => compareSchemas(context, original.allItemSchema, update.allItemSchema));
+  context.at("items", () => context.compare(original.allItemSchema, update.allItemSchema));
   compareTuples(context, original, update);
   compareAdditionalItems(context, original, update);
   compareUnevaluated(
@@ -40,7 +39,7 @@ function compareTuples(context: DiffContext, original: ArrayNode, update: ArrayN
     const o = before[index];
     const u = after[index];
     context.at(`items/${index}`, () => {
-      if (o !== undefined && u !== undefined) compareSchemas(context, o, u);
+      if (o !== undefined && u !== undefined) context.compare(o, u);
       else if (o !== undefined) itemRemoved(context, o, update);
       else if (u !== undefined) itemAdded(context, u, original);
     });
@@ -55,7 +54,7 @@ function itemRemoved(context: DiffContext, before: SchemaNode, update: ArrayNode
   const partial = partialContentModelSchema(update);
   if (partial !== undefined) {
     const trial = context.subcontext();
-    compareSchemas(trial, before, partial);
+    trial.compare(before, partial);
     context.addAll(trial.differences);
     context.add(
       trial.isCompatible()
@@ -86,7 +85,7 @@ function itemAdded(context: DiffContext, after: SchemaNode, original: ArrayNode)
     return;
   }
   const trial = context.subcontext();
-  compareSchemas(trial, partial, after);
+  trial.compare(partial, after);
   context.addAll(trial.differences);
   context.add(
     trial.isCompatible()
@@ -103,7 +102,7 @@ function compareAdditionalItems(context: DiffContext, original: ArrayNode, updat
       context.add(original.permitsAdditionalItems ? "ADDITIONAL_ITEMS_REMOVED" : "ADDITIONAL_ITEMS_ADDED");
     } else if (before === undefined && after !== undefined) context.add("ADDITIONAL_ITEMS_NARROWED");
     else if (before !== undefined && after === undefined) context.add("ADDITIONAL_ITEMS_EXTENDED");
-    else compareSchemas(context, before, after);
+    else context.compare(before, after);
   });
 }
 

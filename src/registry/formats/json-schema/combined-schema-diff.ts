@@ -1,7 +1,6 @@
 import type { DiffContext } from "./diff-context.js";
 import type { Difference } from "./difference.js";
 import { maximumMatching } from "./maximum-matching.js";
-import { compareSchemas } from "./schema-diff.js";
 import { type CombinedNode, type SchemaNode, schemaKey } from "./schema-node.js";
 
 /**
@@ -32,7 +31,7 @@ export function compareCombinedSchemas(
     context.at(`${original.criterion}/${i}`, () => {
       updates.forEach((u, j) => {
         const trial = context.subcontext();
-        compareSchemas(trial, o, u);
+        trial.compare(o, u);
         if (trial.isCompatible()) edges.set(`${i}:${j}`, trial.differences);
       });
     });

@@ -26,6 +26,11 @@ export class DiffContext {
     return new DiffContext(this.compatible, this.shared, [...this.path]);
   }
 
+  /** Compares two (possibly absent) schemas of any type at this context's path. */
+  compare(original: SchemaNode | undefined, update: SchemaNode | undefined): void {
+    this.shared.compareSchemas(this, original, update);
+  }
+
   isCompatible(): boolean {
     return this.differences.every((d) => this.compatible.has(d.type));
   }
@@ -99,6 +104,12 @@ export interface SharedDiffState {
   incompatibleSeed: PairMap;
   /** Set when a recursive cycle was assumed compatible in this pass. */
   optimistic: boolean;
+  /**
+   * The comparison of two schemas of any type (schema-diff.ts's `compareSchemas`), handed in so
+   * that the per-type diffs recurse through the context instead of importing the dispatcher that
+   * imports them.
+   */
+  readonly compareSchemas: (context: DiffContext, original?: SchemaNode, update?: SchemaNode) => void;
 }
 
 export function pairMap(map: PairMap, original: SchemaNode): Map<SchemaNode, readonly Difference[]> {

@@ -1,7 +1,6 @@
 import type { DiffContext } from "./diff-context.js";
 import { hashMapOrder, hashSetUnionOrder } from "./java-hash-order.js";
 import { compareLimit } from "./scalar-schema-diff.js";
-import { compareSchemas } from "./schema-diff.js";
 import { isEmptySchema, type ObjectNode, type SchemaNode } from "./schema-node.js";
 
 /**
@@ -63,7 +62,7 @@ function compareProperties(context: DiffContext, original: ObjectNode, update: O
     context.at(name, () => {
       if (after === undefined) propertyRemoved(context, before!, update, name);
       else if (before === undefined) propertyAdded(context, after, original, update, name);
-      else compareSchemas(context, before, after);
+      else context.compare(before, after);
     });
   }
 }
@@ -77,7 +76,7 @@ function propertyRemoved(context: DiffContext, before: SchemaNode, update: Objec
   const partial = partialContentModelSchema(update, name);
   if (partial !== undefined) {
     const trial = context.subcontext();
-    compareSchemas(trial, before, partial);
+    trial.compare(before, partial);
     context.addAll(trial.differences);
     context.add(
       trial.isCompatible()
@@ -121,7 +120,7 @@ function propertyAdded(
   const partial = partialContentModelSchema(original, name);
   if (partial !== undefined) {
     const trial = context.subcontext();
-    compareSchemas(trial, partial, after);
+    trial.compare(partial, after);
     context.addAll(trial.differences);
     context.add(
       trial.isCompatible()
@@ -206,7 +205,7 @@ function compareDependencies(context: DiffContext, original: ObjectNode, update:
     const after = update.schemaDependencies.get(name);
     if (after === undefined) context.add("DEPENDENCY_SCHEMA_REMOVED", name);
     else if (before === undefined) context.add("DEPENDENCY_SCHEMA_ADDED", name);
-    else context.at(name, () => compareSchemas(context, before, after));
+    else context.at(name, () => context.compare(before, after));
   }
 }
 
@@ -220,7 +219,7 @@ function compareAdditionalProperties(context: DiffContext, original: ObjectNode,
       );
     } else if (before === undefined && after !== undefined) context.add("ADDITIONAL_PROPERTIES_NARROWED");
     else if (before !== undefined && after === undefined) context.add("ADDITIONAL_PROPERTIES_EXTENDED");
-    else compareSchemas(context, before, after);
+    else context.compare(before, after);
   });
 }
 
@@ -246,6 +245,6 @@ export function compareUnevaluated(
     else if (!closedBefore && closedAfter) context.add(`${prefix}_REMOVED`);
     else if (isEmptySchema(before) && !isEmptySchema(after)) context.add(`${prefix}_NARROWED`);
     else if (!isEmptySchema(before) && isEmptySchema(after)) context.add(`${prefix}_EXTENDED`);
-    else compareSchemas(context, before, after);
+    else context.compare(before, after);
   });
 }

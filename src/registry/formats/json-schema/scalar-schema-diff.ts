@@ -1,7 +1,6 @@
 import type { DiffContext } from "./diff-context.js";
 import type { DifferenceType } from "./difference.js";
 import { canonicalJson } from "./json-value.js";
-import { compareSchemas } from "./schema-diff.js";
 import type { ConstNode, EnumNode, NotNode, NumberNode, StringNode } from "./schema-node.js";
 
 /** Confluent's string, number, enum, const and not rules (`StringSchemaDiff`, `NumberSchemaDiff`, ...). */
@@ -150,7 +149,7 @@ export function compareConstSchemas(context: DiffContext, original: ConstNode, u
 export function compareNotSchemas(context: DiffContext, original: NotNode, update: NotNode): void {
   context.at("not", () => {
     const trial = context.subcontext();
-    compareSchemas(trial, update.mustNotMatch, original.mustNotMatch);
+    trial.compare(update.mustNotMatch, original.mustNotMatch);
     context.add(trial.isCompatible() ? "NOT_TYPE_NARROWED" : "NOT_TYPE_EXTENDED");
   });
 }

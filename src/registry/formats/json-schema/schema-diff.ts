@@ -41,6 +41,7 @@ export function diffSchemas(
       inProgress: new Map(),
       incompatibleSeed: seed,
       optimistic: false,
+      compareSchemas,
     };
     const context = new DiffContext(compatible, shared);
     compareSchemas(context, original, update);

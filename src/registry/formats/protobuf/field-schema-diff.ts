@@ -1,7 +1,5 @@
-import { compareMessages } from "./message-schema-diff.js";
-import type { FieldElement, Label, MessageElement } from "./proto-elements.js";
+import { type FieldElement, isScalar, type Label, type MessageElement } from "./proto-elements.js";
 import type { DiffContext } from "./protobuf-diff-context.js";
-import { isScalar } from "./protobuf-format.js";
 
 /**
  * One field against its counterpart (same tag), after Confluent's `FieldSchemaDiff`: the kind
@@ -130,7 +128,7 @@ function compareMessageTypes(ctx: DiffContext, originalType: string, updateType:
   sub.setPackageName(originalInfo.packageName, true);
   sub.setPackageName(updateInfo.packageName, false);
   sub.setFullName(originalLocal);
-  compareMessages(sub, originalInfo.type as MessageElement, updateInfo.type);
+  sub.walker.compareMessages(sub, originalInfo.type as MessageElement, updateInfo.type);
   ctx.addDifferences(sub.differences);
   if (!sub.isCompatible()) ctx.addDifference("FIELD_NAMED_TYPE_CHANGED");
 }

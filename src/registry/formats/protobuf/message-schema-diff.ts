@@ -1,6 +1,5 @@
 import { compareFields } from "./field-schema-diff.js";
 import type { FieldElement, MessageElement } from "./proto-elements.js";
-import { compareTypeElements } from "./protobuf-diff.js";
 import type { DiffContext } from "./protobuf-diff-context.js";
 
 /**
@@ -49,7 +48,7 @@ export function compareMessages(ctx: DiffContext, original: MessageElement, upda
     const tags = [...new Set([...before.byTag.keys(), ...after.byTag.keys()])].sort((a, b) => a - b);
     for (const tag of tags) compareTag(ctx, tag, before, after, deletedOneOfs);
   });
-  compareTypeElements(ctx, original.nestedTypes, update.nestedTypes);
+  ctx.walker.compareTypeElements(ctx, original.nestedTypes, update.nestedTypes);
 }
 
 /** Fields newly made mutually exclusive: an update oneof drawing on several original groups. */

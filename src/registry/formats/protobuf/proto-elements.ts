@@ -113,3 +113,25 @@ export function protoFileElement(text: string): ProtoFileElement {
   const nested = scope instanceof protobuf.Namespace ? scope.nestedArray : [];
   return { packageName, types: typeElements(nested, syntaxOf(tokenizeProto(text)) === "proto2") };
 }
+
+export const SCALAR_TYPES = new Set([
+  "double",
+  "float",
+  "int32",
+  "int64",
+  "uint32",
+  "uint64",
+  "sint32",
+  "sint64",
+  "fixed32",
+  "fixed64",
+  "sfixed32",
+  "sfixed64",
+  "bool",
+  "string",
+  "bytes",
+]);
+
+export function isScalar(type: string): boolean {
+  return SCALAR_TYPES.has(type);
+}

@@ -28,8 +28,23 @@ export interface DiffSchema {
 
 const OWN_REFERENCE = { subject: "", version: -1 };
 
+/**
+ * The diff's recursive steps (protobuf-diff.ts and message-schema-diff.ts), handed in through the
+ * context so that a field's message type and a message's nested types are compared without the
+ * per-element modules importing the ones that import them.
+ */
+export interface DiffWalker {
+  compareMessages(ctx: DiffContext, original: MessageElement, update: MessageElement): void;
+  compareTypeElements(
+    ctx: DiffContext,
+    original: readonly TypeElement[],
+    update: readonly TypeElement[],
+  ): void;
+}
+
 export class DiffContext {
   readonly compatibleChanges: ReadonlySet<DifferenceType>;
+  readonly walker: DiffWalker;
   readonly differences: Difference[] = [];
   private readonly schemas: Set<MessageElement>;
   private readonly originalTypes: Map<string, TypeInfo>;
@@ -39,8 +54,9 @@ export class DiffContext {
   private fullPath: string[] = [];
   private fullName: string[] = [];
 
-  constructor(compatibleChanges: ReadonlySet<DifferenceType>, parent?: DiffContext) {
+  constructor(compatibleChanges: ReadonlySet<DifferenceType>, walker: DiffWalker, parent?: DiffContext) {
     this.compatibleChanges = compatibleChanges;
+    this.walker = walker;
     this.schemas = new Set(parent?.schemas);
     this.originalTypes = parent?.originalTypes ?? new Map();
     this.updateTypes = parent?.updateTypes ?? new Map();
@@ -53,7 +69,7 @@ export class DiffContext {
   }
 
   subcontext(): DiffContext {
-    return new DiffContext(this.compatibleChanges, this);
+    return new DiffContext(this.compatibleChanges, this.walker, this);
   }
 
   collectTypeInfo(schema: DiffSchema, isOriginal: boolean): void {

@@ -15,7 +15,7 @@ import { COMPATIBLE_CHANGES, type Difference } from "./protobuf-difference.js";
  * the message is, and an imported message's changes count as the field's.
  */
 export function diffProtobufSchemas(original: DiffSchema, update: DiffSchema): Difference[] {
-  const ctx = new DiffContext(COMPATIBLE_CHANGES);
+  const ctx = new DiffContext(COMPATIBLE_CHANGES, { compareMessages, compareTypeElements });
   ctx.collectTypeInfo(original, true);
   ctx.collectTypeInfo(update, false);
   if (original.file.packageName !== update.file.packageName) ctx.addDifference("PACKAGE_CHANGED");

@@ -8,7 +8,7 @@ import type {
   SchemaFormat,
 } from "../schema-format.js";
 import { BUILTIN_PROTOS } from "./builtin-protos.js";
-import { type ProtoFileElement, protoFileElement } from "./proto-elements.js";
+import { isScalar, type ProtoFileElement, protoFileElement } from "./proto-elements.js";
 import { parseProto } from "./proto-parse.js";
 import { diffProtobufSchemas } from "./protobuf-diff.js";
 import type { DiffSchema } from "./protobuf-diff-context.js";
@@ -174,28 +174,6 @@ function checkFieldTypes(namespace: protobuf.NamespaceBase): void {
     }
     if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) checkFieldTypes(nested);
   }
-}
-
-export const SCALAR_TYPES = new Set([
-  "double",
-  "float",
-  "int32",
-  "int64",
-  "uint32",
-  "uint64",
-  "sint32",
-  "sint64",
-  "fixed32",
-  "fixed64",
-  "sfixed32",
-  "sfixed64",
-  "bool",
-  "string",
-  "bytes",
-]);
-
-export function isScalar(type: string): boolean {
-  return SCALAR_TYPES.has(type);
 }
 
 export const protobufFormat: SchemaFormat = {
