@@ -152,9 +152,19 @@ export class QuorumController {
     if (term !== this.term) return;
     const image = this.options.loader.image;
     assert(
-      image.offset === leadership.startEnd - 1n,
-      () => `the controller's image (${image.offset}) is the committed log (${leadership.startEnd - 1n})`,
+      image.offset >= leadership.startEnd - 1n,
+      () => `the loader passed ${leadership.startEnd - 1n} but its image is at ${image.offset}`,
     );
+    if (image.offset !== leadership.startEnd - 1n) {
+      // The log grew past where this controller was elected before its loader caught up: only the
+      // holder of the current controller key can append, so another controller was elected and
+      // wrote meanwhile, and this term is over (its lease expired; the campaign will hear of it).
+      // Found by the metadata simulation, seed 1035.
+      this.leaveOffice(
+        `the metadata log moved past ${leadership.startEnd - 1n} (to ${image.offset}) before this controller took office`,
+      );
+      return;
+    }
     this.image = image;
     this.recordsSinceSnapshot = 0;
     this.lastSnapshotMs = this.options.env.clock.monotonicMs();
