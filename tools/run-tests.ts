@@ -44,13 +44,14 @@ const SOLO_FILES = ["connection-load.test.js"];
 const solo = files.filter((f) => SOLO_FILES.some((name) => f.endsWith(name)));
 const shared = files.filter((f) => !solo.includes(f));
 
-// --test-force-exit: a file whose tests are done exits even if a failed test left a client or a
-// timer behind (a hung file would otherwise hold the whole run until CI's limit).
+// No --test-force-exit: on Node 20 it ended a file's process with suites still to run (the Avro
+// compatibility file lost its last two suites in a full run, silently). A test that fails must
+// clean up what it started instead (see replication-failover.test.ts).
 function run(batch: string[], parallel: string): number {
   if (batch.length === 0) return 0;
   const result = spawnSync(
     process.execPath,
-    ["--test", "--test-force-exit", `--test-concurrency=${parallel}`, "--test-reporter=spec", ...batch],
+    ["--test", `--test-concurrency=${parallel}`, "--test-reporter=spec", ...batch],
     { stdio: "inherit" },
   );
   return result.status ?? 1;
