@@ -27,7 +27,7 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 
 /** Starts a child and resolves with its first stdout line that matches `ready`. */
-function startUntilReady(
+export function startUntilReady(
   command: string,
   args: string[],
   logFile: string,
@@ -60,7 +60,7 @@ function startUntilReady(
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);

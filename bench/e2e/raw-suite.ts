@@ -47,7 +47,7 @@ async function rawRun(ctx: SuiteContext, script: string, args: string[], pid: nu
   };
 }
 
-async function rawRow(
+export async function rawRow(
   ctx: SuiteContext,
   id: string,
   script: string,

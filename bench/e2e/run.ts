@@ -13,80 +13,16 @@
  * broker logs. --profile adds CPU profiles of the broker (node --cpu-prof) under produce, consume
  * and raw one-record produce, summarised as hot spots.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
-import { resolve } from "node:path";
-import { option, RESULTS, ROOT, VENDOR } from "./paths.js";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { checkSetup, flag, machine, snapshotDist, stamp } from "./harness.js";
+import { option, RESULTS, VENDOR } from "./paths.js";
 import { runCommand, startMock } from "./processes.js";
 import { profileBroker } from "./profile-suite.js";
 import { rawRows } from "./raw-suite.js";
 import { type Limits, limitsTable, mainTable, ownClockTable, type RowResult, rawTable } from "./report.js";
 import { consumeRows, fillMockConsumeTopic, produceRow, type SuiteContext } from "./suite.js";
-import {
-  consumeWorkloads,
-  fsyncWorkloads,
-  type Paths,
-  payloadFile,
-  produceWorkloads,
-  RECORDS,
-} from "./workloads.js";
-
-const flag = (name: string) => process.argv.includes(`--${name}`);
-
-function stamp(): string {
-  return new Date()
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-}
-
-/** Builds (unless --no-build or --dist) and copies the compiled broker and bench into the run dir. */
-function snapshotDist(outDir: string): string {
-  const given = option("dist", "");
-  if (given !== "") return resolve(given);
-  if (!flag("no-build")) {
-    const build = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, encoding: "utf8" });
-    // Other engineers' unfinished files may not type-check; what matters is that ours compiled.
-    if (build.status !== 0)
-      console.error(`# tsc reported errors (continuing):\n${build.stdout.slice(0, 2000)}`);
-  }
-  const dist = `${outDir}/dist`;
-  cpSync(`${ROOT}/dist/src`, `${dist}/src`, { recursive: true });
-  cpSync(`${ROOT}/dist/bench/e2e`, `${dist}/bench/e2e`, { recursive: true });
-  return dist;
-}
-
-function machine(): Record<string, string> {
-  const sh = (cmd: string, args: string[]) => {
-    try {
-      return execFileSync(cmd, args, {
-        cwd: ROOT,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      }).trim();
-    } catch {
-      return "?";
-    }
-  };
-  const dirty = sh("git", ["status", "--porcelain", "--", "src"]).split("\n").filter(Boolean);
-  return {
-    date: new Date().toISOString(),
-    cpu: `${cpus().length} x ${cpus()[0]?.model ?? "?"}`,
-    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
-    kernel: release(),
-    node: process.version,
-    kcat: /Version ([\d.]+)/.exec(sh("kcat", ["-V"]))?.[1] ?? "?",
-    librdkafka: /librdkafka version ([\d.]+)/.exec(sh("kcat", ["-V"]))?.[1] ?? "?",
-    commit: sh("git", ["rev-parse", "--short", "HEAD"]),
-    srcChanges:
-      dirty.length === 0 ? "none" : `${dirty.length} uncommitted file(s) under src/: ${dirty.join(", ")}`,
-    loadAverageAtStart: loadavg()
-      .map((x) => x.toFixed(2))
-      .join(" "),
-    pinning: "none (taskset not used)",
-  };
-}
+import { consumeWorkloads, fsyncWorkloads, type Paths, produceWorkloads } from "./workloads.js";
 
 async function measureLimitsIn(outDir: string, diskMib: number, label: string): Promise<Limits> {
   const last = (out: string) =>
@@ -113,14 +49,6 @@ async function measureLimitsIn(outDir: string, diskMib: number, label: string): 
     readCachedMBps: d.readCached?.median ?? Number.NaN,
     netMBps: n.tcp_stream_MBps?.median ?? Number.NaN,
   };
-}
-
-function checkSetup(paths: Paths): void {
-  const needed = [paths.perf, `${VENDOR}/mock/build/mockcluster`, `${VENDOR}/disk/node-disk.js`];
-  for (const size of [100, 1000])
-    needed.push(payloadFile(paths, RECORDS, size), payloadFile(paths, 100_000, size));
-  const missing = needed.filter((f) => !existsSync(f));
-  if (missing.length > 0) throw new Error(`missing ${missing.join(", ")}: run bench/e2e/setup.sh first`);
 }
 
 /** --render DIR[,DIR...]: the report again from saved results.json files (rows of later runs marked). */

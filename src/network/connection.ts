@@ -3,6 +3,7 @@ import { assert } from "../base/index.js";
 import type { FrameBufferPool } from "./frame-buffer-pool.js";
 import { FrameReader } from "./frame-reader.js";
 import type { RequestQueue } from "./request-queue.js";
+import { readIntoSharedBuffer } from "./shared-socket-reads.js";
 
 /**
  * What a request handler gives back: response chunks (without the size prefix), or nothing.
@@ -134,12 +135,15 @@ export class Connection {
     this.requestQueue?.register(this);
     const handler = options.handler;
     this.framePool = options.framePool ?? null;
+    const onChunk = (chunk: Buffer) => this.onData(chunk);
+    const shared = readIntoSharedBuffer(this.socket, onChunk);
+    if (!shared) this.socket.on("data", onChunk);
     this.reader = new FrameReader(options.limits.requestBytesMax, {
       ...(options.framePool === undefined ? {} : { pool: options.framePool }),
       mayPool: (apiKey) => handler.releasesFrameOnCompletion?.(apiKey) === true,
+      transientChunks: shared,
     });
     this.socket.setNoDelay(true);
-    this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("drain", () => this.updateFlowControl());
     this.socket.on("error", (error) => {
       // Resets and broken pipes are ordinary client behaviour; the close handler cleans up.

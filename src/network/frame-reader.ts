@@ -30,7 +30,15 @@ export interface FrameReaderOptions {
   pool?: FrameBufferPool;
   /** Whether a frame of this API key (the first int16 of a request) may use the pool. */
   mayPool?: (apiKey: number) => boolean;
+  /**
+   * The chunks given to `push` are reused once it returns (one shared socket read buffer): every
+   * frame and every byte kept is then copied out of them.
+   */
+  transientChunks?: boolean;
 }
+
+/** A frame copied out of a transient chunk uses the pool from this size (smaller ones: a fresh buffer). */
+export const FRAME_POOLED_COPY_BYTES_MIN = 16 * 1024;
 
 /**
  * Splits a TCP byte stream into Kafka's size-prefixed frames (int32 big-endian size, then the
@@ -48,6 +56,7 @@ export class FrameReader {
   private readonly frameBytesMax: number;
   private readonly pool: FrameBufferPool | null;
   private readonly mayPool: (apiKey: number) => boolean;
+  private readonly transient: boolean;
   /** Leftover bytes (less than a size prefix, or the start of a frame) from earlier chunks. */
   private pending: Buffer | null = null;
   /** A frame being assembled across chunks: its buffer (filled up to partialFilled) and size. */
@@ -61,6 +70,7 @@ export class FrameReader {
     this.frameBytesMax = frameBytesMax;
     this.pool = options.pool ?? null;
     this.mayPool = options.mayPool ?? (() => false);
+    this.transient = options.transientChunks ?? false;
   }
 
   /**
@@ -86,14 +96,15 @@ export class FrameReader {
     let at = 0;
     while (data.length - at >= 4) {
       if (!mayContinue()) {
-        this.pending = data.subarray(at);
+        this.pending = this.transient ? Buffer.from(data.subarray(at)) : data.subarray(at);
         return;
       }
       const size = data.readInt32BE(at);
       if (size < 0 || size > this.frameBytesMax) throw new InvalidFrameSizeError(size, this.frameBytesMax);
       const start = at + 4;
       if (data.length - start >= size) {
-        onFrame(data.subarray(start, start + size), null);
+        if (this.transient) this.emitCopy(data, start, size, onFrame);
+        else onFrame(data.subarray(start, start + size), null);
         at = start + size;
         continue;
       }
@@ -101,6 +112,19 @@ export class FrameReader {
       return;
     }
     if (at < data.length) this.pending = Buffer.from(data.subarray(at));
+  }
+
+  /** A whole frame inside a transient chunk: handed over in a buffer of its own. */
+  private emitCopy(data: Buffer, start: number, size: number, onFrame: FrameSink): void {
+    if (this.pool !== null && size >= FRAME_POOLED_COPY_BYTES_MIN && this.mayPool(data.readInt16BE(start))) {
+      const buffer = this.pool.acquire(size);
+      data.copy(buffer, 0, start, start + size);
+      onFrame(buffer.subarray(0, size), buffer);
+      return;
+    }
+    const copy = Buffer.allocUnsafe(size);
+    data.copy(copy, 0, start, start + size);
+    onFrame(copy, null);
   }
 
   private startPartial(data: Buffer, start: number, size: number): void {

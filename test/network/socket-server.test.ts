@@ -3,6 +3,7 @@ import { connect, type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Connection, type ResponseChunks, SocketServer } from "../../src/network/index.js";
+import { readIntoSharedBuffer } from "../../src/network/shared-socket-reads.js";
 
 /** Echo server whose response delay is the first byte of the request, in ms: tests ordering. */
 const logs: string[] = [];
@@ -23,6 +24,8 @@ const server = new SocketServer({
         const body = delay === 253 ? [Buffer.from(frame)] : [Buffer.from(frame), Buffer.alloc(64 * 1024, 1)];
         return Object.assign(body, { onWritten: () => written.push(delay) });
       }
+      // Answered later with the request's own bytes, not a copy: they must outlive the socket read.
+      if (delay === 251) return sleep(5).then(() => [frame]);
       const copy = Buffer.from(frame);
       return delay === 0 ? [copy] : sleep(delay).then(() => [copy]);
     },
@@ -117,5 +120,40 @@ test("a response's onWritten runs once the socket has taken all of it", async ()
   assert.deepEqual(small, Buffer.from([253]));
   assert.equal(large?.length, 1 + 64 * 1024);
   assert.deepEqual(written, [253, 252]);
+  socket.destroy();
+});
+
+test("accepted sockets read into the shared buffer, and a request's bytes outlive the read", async () => {
+  // Node's onread slots are found on this Node: the broker does not fall back to a read per chunk.
+  const { socket, read } = await open();
+  let switched = false;
+  const loopback = await import("node:net");
+  await new Promise<void>((resolve) => {
+    const s = loopback.createServer((accepted) => {
+      switched = readIntoSharedBuffer(accepted, () => {});
+      accepted.destroy();
+      s.close();
+      resolve();
+    });
+    s.listen(0, "127.0.0.1", () => {
+      const c = loopback.connect((s.address() as { port: number }).port, "127.0.0.1");
+      c.on("error", () => {});
+    });
+  });
+  assert.equal(switched, true);
+  // 120 requests of 1,000 bytes, distinct contents, in writes that split some of them: every
+  // answer (sent 5 ms later from the request's own buffer) must be its request.
+  const requests = Array.from({ length: 120 }, (_, i) => {
+    const payload = Array.from({ length: 1000 }, (_, j) => (j === 0 ? 251 : (i * 7 + j) % 251));
+    return request(payload);
+  });
+  const all = Buffer.concat(requests);
+  for (let at = 0; at < all.length; at += 7_777) {
+    socket.write(all.subarray(at, at + 7_777));
+    await sleep(1);
+  }
+  const frames = await read(120);
+  for (const [i, f] of frames.entries())
+    assert.deepEqual(f, (requests[i] as Buffer).subarray(4), `request ${i}`);
   socket.destroy();
 });

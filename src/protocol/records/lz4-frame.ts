@@ -21,10 +21,13 @@ import { xxhash32 } from "./xxhash32.js";
  * Content checksums are skipped, as Kafka skips them: the batch CRC already covers these bytes.
  */
 const require = createRequire(import.meta.url);
-const lz4 = require("lz4-napi") as {
+interface Lz4 {
   compressFrameSync(data: Buffer): Buffer;
   uncompressSync(data: Uint8Array, dict?: Uint8Array): Buffer;
-};
+}
+let lz4Module: Lz4 | undefined;
+// Loaded on first use: a broker whose clients never use lz4 never maps the library (nor its threads).
+const lz4 = (): Lz4 => (lz4Module ??= require("lz4-napi") as Lz4);
 
 const LZ4_FRAME_MAGIC = 0x184d2204;
 const FLG_VERSION_MASK = 0xc0;
@@ -47,7 +50,7 @@ const BLOCK_EXPANSION_MAX = 256;
 const BLOCK_EXPANSION_SLACK_BYTES = 64;
 
 export function lz4CompressFrame(data: Buffer): Buffer {
-  return lz4.compressFrameSync(data);
+  return lz4().compressFrameSync(data);
 }
 
 export interface Lz4DecompressOptions {
@@ -177,8 +180,8 @@ function decodeBlock(
   const input = scratch.subarray(0, 4 + block.length);
   try {
     return linked && state.produced > 0
-      ? lz4.uncompressSync(input, linkedDictionary(state.chunks))
-      : lz4.uncompressSync(input);
+      ? lz4().uncompressSync(input, linkedDictionary(state.chunks))
+      : lz4().uncompressSync(input);
   } catch {
     // With room reduced to what the cap allows, "output too small" means the cap was reached.
     if (outputBytesMax < bound) throw tooLarge(state.cap);

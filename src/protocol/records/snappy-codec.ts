@@ -15,10 +15,13 @@ import { CompressionError } from "./record-errors.js";
  * caller's cap has left before the native decoder allocates it.
  */
 const require = createRequire(import.meta.url);
-const snappy = require("snappy") as {
+interface Snappy {
   compressSync(data: Uint8Array): Buffer;
   uncompressSync(data: Uint8Array, options: { asBuffer: true }): Buffer;
-};
+}
+let snappyModule: Snappy | undefined;
+// Loaded on first use: a broker whose clients never use snappy never maps the library.
+const snappy = (): Snappy => (snappyModule ??= require("snappy") as Snappy);
 
 export const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_BYTES = 16;
@@ -32,7 +35,7 @@ const XERIAL_MAGIC_HEAD = XERIAL_MAGIC.readInt32BE(0);
 export type SnappyFraming = "xerial" | "raw";
 
 export function snappyCompress(data: Buffer, framing: SnappyFraming): Buffer {
-  if (framing === "raw") return snappy.compressSync(data);
+  if (framing === "raw") return snappy().compressSync(data);
   const parts: Buffer[] = [];
   const header = Buffer.allocUnsafe(XERIAL_HEADER_BYTES);
   XERIAL_MAGIC.copy(header, 0);
@@ -41,7 +44,7 @@ export function snappyCompress(data: Buffer, framing: SnappyFraming): Buffer {
   parts.push(header);
   let bytes = XERIAL_HEADER_BYTES;
   for (let at = 0; at < data.length; at += XERIAL_BLOCK_BYTES) {
-    const block = snappy.compressSync(data.subarray(at, at + XERIAL_BLOCK_BYTES));
+    const block = snappy().compressSync(data.subarray(at, at + XERIAL_BLOCK_BYTES));
     const length = Buffer.allocUnsafe(4);
     length.writeInt32BE(block.length, 0);
     parts.push(length, block);
@@ -89,7 +92,7 @@ function decodeRawBlock(block: Buffer, decompressedBytesMax: number): Buffer {
   }
   let output: Buffer;
   try {
-    output = snappy.uncompressSync(block, { asBuffer: true });
+    output = snappy().uncompressSync(block, { asBuffer: true });
   } catch {
     throw corrupt("invalid block");
   }

@@ -28,7 +28,7 @@ interface DCtx {
 interface CCtx {
   compress(target: Uint8Array, source: Uint8Array, level: number): number;
 }
-const binding = require("zstd-napi/binding") as {
+interface ZstdBinding {
   DCtx: new () => DCtx;
   CCtx: new () => CCtx;
   DParameter: { windowLogMax: number };
@@ -37,7 +37,10 @@ const binding = require("zstd-napi/binding") as {
   findFrameCompressedSize(frame: Uint8Array): number;
   compressBound(sourceBytes: number): number;
   dStreamOutSize(): number;
-};
+}
+let zstdModule: ZstdBinding | undefined;
+// Loaded on first use: a broker whose clients never use zstd never maps the library.
+const binding = (): ZstdBinding => (zstdModule ??= require("zstd-napi/binding") as ZstdBinding);
 
 /** Kafka's default zstd level (compression.zstd.level). */
 export const ZSTD_LEVEL_DEFAULT = 3;
@@ -45,22 +48,21 @@ export const ZSTD_LEVEL_DEFAULT = 3;
 const WINDOW_LOG_FLOOR = 23;
 /** zstd's own default limit on the window a decoder accepts without long-distance mode. */
 const WINDOW_LOG_CEILING = 27;
-const STREAM_CHUNK_BYTES = binding.dStreamOutSize();
 
 let decoder: DCtx | undefined;
 let encoder: CCtx | undefined;
 
 export function zstdCompress(data: Buffer, level = ZSTD_LEVEL_DEFAULT): Buffer {
-  encoder ??= new binding.CCtx();
-  const target = Buffer.allocUnsafe(binding.compressBound(data.length));
+  encoder ??= new (binding().CCtx)();
+  const target = Buffer.allocUnsafe(binding().compressBound(data.length));
   const written = encoder.compress(target, data, level);
   return target.subarray(0, written);
 }
 
 export function zstdDecompress(data: Buffer, decompressedBytesMax: number): Buffer {
-  decoder ??= new binding.DCtx();
-  decoder.reset(binding.ResetDirective.sessionAndParameters);
-  decoder.setParameter(binding.DParameter.windowLogMax, windowLogMax(decompressedBytesMax));
+  decoder ??= new (binding().DCtx)();
+  decoder.reset(binding().ResetDirective.sessionAndParameters);
+  decoder.setParameter(binding().DParameter.windowLogMax, windowLogMax(decompressedBytesMax));
   const declared = declaredContentBytes(data, decompressedBytesMax);
   try {
     if (declared === null) return decodeStreaming(decoder, data, decompressedBytesMax);
@@ -90,9 +92,9 @@ function declaredContentBytes(data: Buffer, decompressedBytesMax: number): numbe
     let contentBytes: number | null;
     let frameBytes: number;
     try {
-      contentBytes = binding.getFrameContentSize(frame);
+      contentBytes = binding().getFrameContentSize(frame);
       if (contentBytes === null) return null;
-      frameBytes = binding.findFrameCompressedSize(frame);
+      frameBytes = binding().findFrameCompressedSize(frame);
     } catch (error) {
       throw corrupt((error as Error).message);
     }
@@ -111,7 +113,10 @@ function decodeStreaming(dctx: DCtx, data: Buffer, decompressedBytesMax: number)
   let input = data;
   // Every iteration consumes input or produces output (else it throws), and output is capped.
   for (;;) {
-    const room = Math.min(Math.max(STREAM_CHUNK_BYTES, input.length), decompressedBytesMax - produced + 1);
+    const room = Math.min(
+      Math.max(binding().dStreamOutSize(), input.length),
+      decompressedBytesMax - produced + 1,
+    );
     const chunk = Buffer.allocUnsafe(room);
     const [pending, written, consumed] = dctx.decompressStream(chunk, input) as [number, number, number];
     produced += written;

@@ -1,6 +1,7 @@
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
 import { AvroSchema } from "../formats/avro/avro-format.js";
 import { ProtobufSchema } from "../formats/protobuf/protobuf-format.js";
+import { protobufjs } from "../formats/protobuf/protobufjs.js";
 import type { ParsedSchema } from "../formats/schema-format.js";
 import type { RegistryClient, SchemaInput } from "./registry-client.js";
 import { type SubjectNameStrategy, topicNameStrategy } from "./subject-name-strategy.js";
@@ -75,7 +76,7 @@ function encodeWith(parsed: ParsedSchema, id: number, value: unknown, messageNam
   if (parsed instanceof ProtobufSchema) {
     const { type, indexes } = protobufMessage(parsed, messageName);
     const message =
-      value instanceof protobuf.Message ? value : type.fromObject(value as Record<string, unknown>);
+      value instanceof protobufjs().Message ? value : type.fromObject(value as Record<string, unknown>);
     return frame(id, type.encode(message).finish(), indexes);
   }
   return frame(id, Buffer.from(JSON.stringify(value), "utf8"));
@@ -95,7 +96,7 @@ function protobufMessage(
       const indexes = [...path, i];
       if (messageName === undefined || type.fullName.replace(/^\./, "") === messageName)
         return { type, indexes };
-      const nested = type.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
+      const nested = type.nestedArray.filter((n): n is protobuf.Type => n instanceof protobufjs().Type);
       const found = search(nested, indexes);
       if (found) return found;
     }

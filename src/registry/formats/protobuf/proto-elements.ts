@@ -1,6 +1,7 @@
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
 import { parseProto } from "./proto-parse.js";
 import { syntaxOf, tokenizeProto } from "./protobuf-text.js";
+import { protobufjs } from "./protobufjs.js";
 
 /**
  * A .proto file as written, the way Confluent's Protobuf diff sees it (Square Wire's
@@ -80,8 +81,8 @@ function fieldElement(field: protobuf.Field, proto2: boolean): FieldElement {
 function typeElements(nested: readonly protobuf.ReflectionObject[], proto2: boolean): TypeElement[] {
   const out: TypeElement[] = [];
   for (const item of nested) {
-    if (item instanceof protobuf.Type) out.push(messageElement(item, proto2));
-    else if (item instanceof protobuf.Enum) {
+    if (item instanceof protobufjs().Type) out.push(messageElement(item, proto2));
+    else if (item instanceof protobufjs().Enum) {
       const constants = Object.entries(item.values).map(([name, tag]) => ({ name, tag }));
       out.push({ kind: "enum", name: item.name, constants, nestedTypes: [] });
     }
@@ -107,10 +108,10 @@ function messageElement(type: protobuf.Type, proto2: boolean): MessageElement {
 
 /** The file's element tree; `text` must already be known to parse. */
 export function protoFileElement(text: string): ProtoFileElement {
-  const parsed = parseProto(text, new protobuf.Root());
+  const parsed = parseProto(text, new (protobufjs().Root)());
   const packageName = parsed.package ?? "";
   const scope = packageName === "" ? parsed.root : parsed.root.lookup(packageName);
-  const nested = scope instanceof protobuf.Namespace ? scope.nestedArray : [];
+  const nested = scope instanceof protobufjs().Namespace ? scope.nestedArray : [];
   return { packageName, types: typeElements(nested, syntaxOf(tokenizeProto(text)) === "proto2") };
 }
 

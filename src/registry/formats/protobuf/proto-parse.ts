@@ -1,5 +1,6 @@
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
 import { layoutProto, tokenizeProto, withoutAggregateOptions } from "./protobuf-text.js";
+import { protobufjs } from "./protobufjs.js";
 
 const OPTIONS = { keepCase: true, alternateCommentMode: true };
 
@@ -13,15 +14,15 @@ const OPTIONS = { keepCase: true, alternateCommentMode: true };
 export function parseProto(text: string, root: protobuf.Root): protobuf.IParserResult {
   const tokens = tokenizeProto(text);
   const stripped = withoutAggregateOptions(tokens);
-  if (stripped.length === tokens.length) return protobuf.parse(text, root, OPTIONS);
+  if (stripped.length === tokens.length) return protobufjs().parse(text, root, OPTIONS);
   try {
-    protobuf.parse(text, new protobuf.Root(), OPTIONS);
+    protobufjs().parse(text, new (protobufjs().Root)(), OPTIONS);
   } catch (error) {
     try {
-      return protobuf.parse(layoutProto(stripped), root, OPTIONS);
+      return protobufjs().parse(layoutProto(stripped), root, OPTIONS);
     } catch {
       throw error;
     }
   }
-  return protobuf.parse(text, root, OPTIONS);
+  return protobufjs().parse(text, root, OPTIONS);
 }

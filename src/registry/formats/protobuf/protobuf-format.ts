@@ -1,4 +1,4 @@
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
 import { registryErrors } from "../../registry-error.js";
 import type {
   CheckRoles,
@@ -14,6 +14,7 @@ import { diffProtobufSchemas } from "./protobuf-diff.js";
 import type { DiffSchema } from "./protobuf-diff-context.js";
 import { COMPATIBLE_CHANGES, differenceIssue } from "./protobuf-difference.js";
 import { layoutProto, syntaxOf, tokenizeProto, topLevelStatements } from "./protobuf-text.js";
+import { protobufjs } from "./protobufjs.js";
 
 /** Packages of those built-ins: field types from them need not resolve. */
 const BUILTIN_PACKAGES = ["google.protobuf.", "google.type.", "confluent."];
@@ -54,8 +55,8 @@ export class ProtobufSchema implements ParsedSchema {
     const nested = ((scope as protobuf.Namespace | null)?.nestedArray ?? []).map(
       (n) => root.lookup(n.fullName) ?? n,
     );
-    this.messages = nested.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
-    this.enums = nested.filter((n): n is protobuf.Enum => n instanceof protobuf.Enum);
+    this.messages = nested.filter((n): n is protobuf.Type => n instanceof protobufjs().Type);
+    this.enums = nested.filter((n): n is protobuf.Enum => n instanceof protobufjs().Enum);
   }
 
   /** The file, its references and its imports as elements, as the compatibility diff sees them. */
@@ -103,7 +104,7 @@ export class ProtobufSchema implements ParsedSchema {
   messageAt(indexes: readonly number[]): protobuf.Type | undefined {
     let current: protobuf.Type | undefined = this.messages[indexes[0] ?? 0];
     for (const index of indexes.slice(1)) {
-      current = current?.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type)[index];
+      current = current?.nestedArray.filter((n): n is protobuf.Type => n instanceof protobufjs().Type)[index];
     }
     return current;
   }
@@ -162,17 +163,18 @@ function addImports(
 /** Every field type must resolve, except types of the built-in packages protobufjs lacks. */
 function checkFieldTypes(namespace: protobuf.NamespaceBase): void {
   for (const nested of namespace.nestedArray) {
-    if (nested instanceof protobuf.Type) {
+    if (nested instanceof protobufjs().Type) {
       for (const field of nested.fieldsArray) {
         if (field.resolvedType !== null || isScalar(field.type)) continue;
-        const found = nested.lookup(field.type, [protobuf.Type, protobuf.Enum]);
+        const found = nested.lookup(field.type, [protobufjs().Type, protobufjs().Enum]);
         const name = field.type.replace(/^\./, "");
         if (!found && !BUILTIN_PACKAGES.some((p) => name.startsWith(p))) {
           invalid(`field ${nested.fullName}.${field.name} has unknown type ${field.type}`);
         }
       }
     }
-    if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) checkFieldTypes(nested);
+    if (nested instanceof protobufjs().Namespace || nested instanceof protobufjs().Type)
+      checkFieldTypes(nested);
   }
 }
 
@@ -187,8 +189,8 @@ export const protobufFormat: SchemaFormat = {
       return invalid((error as Error).message, error);
     }
     if (tokens.length === 0) invalid("empty schema");
-    const own = parseInto(text, new protobuf.Root());
-    const root = new protobuf.Root();
+    const own = parseInto(text, new (protobufjs().Root)());
+    const root = new (protobufjs().Root)();
     addImports(own.imports ?? [], references, root, 0, new Set());
     addImports(own.weakImports ?? [], references, root, 0, new Set(own.imports ?? []));
     parseInto(text, root);

@@ -1,0 +1,97 @@
+/**
+ * End-to-end latency, produce to consume, at a fixed byte rate, with a real librdkafka client pair
+ * in rdkafka_performance's latency mode (-l): the producer (the sleeping-rate-limiter build) writes
+ * its wall-clock send time into each record, the consumer (started first, at the end of the
+ * partition) subtracts it on receipt. The same commands run against a fresh Brook broker and the
+ * mock, interleaved; acks=1, linger.ms=0, one partition.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { BrokerProcess } from "../e2e/processes.js";
+import { runCommand } from "../e2e/processes.js";
+import { quantile, sleep } from "../metadata/stats.js";
+
+export interface LatencySample {
+  broker: "brook" | "mock";
+  p50Ms: number;
+  p99Ms: number;
+  samples: number;
+  expected: number;
+  failure: string | null;
+}
+
+function readSamples(file: string): number[] {
+  try {
+    return readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map(Number)
+      .filter((x) => Number.isFinite(x))
+      .map((us) => us / 1000);
+  } catch {
+    return [];
+  }
+}
+
+export interface LatencyOptions {
+  perf: string;
+  perfLat: string;
+  workDir: string;
+  rate: number;
+  valueBytes: number;
+  seconds: number;
+}
+
+/** One run against one broker; the topic must exist with one partition. */
+export async function latencyRun(
+  options: LatencyOptions,
+  broker: BrokerProcess,
+  topic: string,
+  tag: string,
+): Promise<LatencySample> {
+  const n = options.rate * options.seconds;
+  const file = join(options.workDir, `lat-${tag}.txt`);
+  const timeoutMs = (options.seconds + 60) * 1000;
+  const consumer = runCommand(
+    options.perf,
+    ["-C", "-l", "-t", topic, "-p", "0", "-b", broker.bootstrap, "-o", "end", "-c", String(n), "-q"].concat([
+      "-A",
+      file,
+    ]),
+    { timeoutMs },
+  );
+  // The consumer connects, finds the leader and the end offset before the first record is sent.
+  await sleep(1500);
+  const producer = await runCommand(
+    options.perfLat,
+    ["-P", "-l", "-t", topic, "-p", "0", "-b", broker.bootstrap, "-s", String(options.valueBytes)].concat([
+      "-r",
+      String(options.rate),
+      "-c",
+      String(n),
+      "-a",
+      "1",
+      "-X",
+      "linger.ms=0",
+      "-q",
+    ]),
+    { timeoutMs },
+  );
+  const consumed = await consumer;
+  const ms = readSamples(file);
+  rmSync(file, { force: true });
+  const failure =
+    producer.exitCode !== 0
+      ? `producer exit ${producer.exitCode}`
+      : consumed.exitCode !== 0 && ms.length < n
+        ? `consumer exit ${consumed.exitCode} after ${ms.length} of ${n}`
+        : null;
+  return {
+    broker: broker.name === "mock" ? "mock" : "brook",
+    p50Ms: quantile(ms, 0.5),
+    p99Ms: quantile(ms, 0.99),
+    samples: ms.length,
+    expected: n,
+    failure,
+  };
+}
