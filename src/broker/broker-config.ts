@@ -297,6 +297,13 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       atLeast(1),
     ),
     key(
+      "transaction.version",
+      "int",
+      2,
+      "The finalized transaction.version feature level ApiVersions advertises: 2 lets clients use transactions version 2 (KIP-890 part 2: Produce v12, EndTxn v5 with an epoch bump, TxnOffsetCommit v5), 0 keeps them on the classic protocol.",
+      between(0, 2),
+    ),
+    key(
       "transaction.max.timeout.ms",
       "int",
       900000,

@@ -74,6 +74,7 @@ import {
   syncTransactionCoordinatorPartitions,
 } from "./transaction-coordination.js";
 import type { BrokerTxnMarkerWriter } from "./txn-marker-writer.js";
+import { BrokerTransactionVerifier } from "./txn-verification.js";
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -149,6 +150,8 @@ export class Broker {
   /** Transactions, on the `__transaction_state` partitions this broker leads. */
   readonly transactionCoordinator: TransactionCoordinatorRuntime;
   private readonly txnMarkers: BrokerTxnMarkerWriter;
+  /** KIP-890: partition leaders verify (or add) a transaction's partitions with its coordinator. */
+  readonly transactionVerifier: BrokerTransactionVerifier;
   readonly topicDefaults: LogConfig;
   readonly dispatcher: RequestDispatcher;
   /** Client quotas (producer_byte_rate, consumer_byte_rate, request_percentage) from the metadata. */
@@ -286,6 +289,9 @@ export class Broker {
     );
     this.transactionCoordinator = transactions.runtime;
     this.txnMarkers = transactions.markers;
+    this.transactionVerifier = new BrokerTransactionVerifier(this.handlerContext, (id) =>
+      this.interBrokerEndpoint(id),
+    );
     const quotaWindow: SampledStatConfig = {
       samples: config.int("quota.window.num"),
       windowMs: config.int("quota.window.size.seconds") * 1000,
@@ -614,6 +620,7 @@ export class Broker {
     this.groupCoordinator.close();
     this.transactionCoordinator.close();
     this.txnMarkers.close();
+    this.transactionVerifier.close();
     this.replicaManager.takeProducerSnapshots();
     await this.logManager.shutdown();
     this.log.info(`node ${this.nodeId} stopped`);
@@ -628,6 +635,7 @@ export class Broker {
     this.groupCoordinator.close();
     this.transactionCoordinator.close();
     this.txnMarkers.close();
+    this.transactionVerifier.close();
     this.timers.kill();
     this.isrChanges.stop();
     this.replicaFetchers.stop();
@@ -685,6 +693,9 @@ function handlerContextOf(broker: Broker): HandlerContext {
       return broker.transactionCoordinator;
     },
     ensureTransactionStateTopic: () => ensureTransactionStateTopic(context),
+    get transactionVerifier() {
+      return broker.transactionVerifier;
+    },
     mayAutoCreate: (topic) => mayAutoCreate(context, topic),
     autoCreateTopics: (names) => autoCreateTopics(context, names),
     get producerIds() {

@@ -1,5 +1,9 @@
 import type { Clock, Logger } from "../base/index.js";
-import type { GroupCoordinatorRuntime, TransactionCoordinatorRuntime } from "../coordinator/index.js";
+import type {
+  GroupCoordinatorRuntime,
+  TopicPartitionRef,
+  TransactionCoordinatorRuntime,
+} from "../coordinator/index.js";
 import type {
   ClusterController,
   ControllerDefaults,
@@ -105,6 +109,31 @@ export interface TransactionAccess {
   ensureTransactionStateTopic(): Promise<number>;
 }
 
+/** One transactional producer's partitions, checked (or, with TV2, added) at its coordinator. */
+export interface TxnVerificationRequest {
+  readonly transactionalId: string;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly partitions: readonly TopicPartitionRef[];
+  /**
+   * Transactions version 2 (KIP-890 part 2): the coordinator adds the partitions to the
+   * transaction (the producer sent no AddPartitionsToTxn); otherwise it only answers whether they
+   * are in it (part 1).
+   */
+  readonly add: boolean;
+}
+
+/** What a partition leader asks of the transaction coordinator before a transactional append. */
+export interface TransactionVerifier {
+  /** The coordinator's error code per partition, in the request's order. */
+  verify(request: TxnVerificationRequest): Promise<number[]>;
+}
+
+/** What Produce and TxnOffsetCommit may use of the verifier. */
+export interface TransactionVerification {
+  readonly transactionVerifier: TransactionVerifier;
+}
+
 /** Topics created because a client named them (auto.create.topics.enable). */
 export interface TopicAutoCreation {
   /** The broker allows it and the topic is not internal. */
@@ -147,6 +176,7 @@ export interface HandlerContext
     FetchState,
     GroupAccess,
     TransactionAccess,
+    TransactionVerification,
     TopicAutoCreation,
     ProducerIdAccess,
     QuotaAccess,

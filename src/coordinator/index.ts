@@ -71,6 +71,7 @@ export {
 export {
   type EndTxnRequest,
   type InitProducerIdTxnRequest,
+  TRANSACTION_VERSION_EPOCH_BUMP,
   TransactionCoordinatorShard,
   type TransactionCoordinatorShardOptions,
   type TransactionEffect,

@@ -196,8 +196,18 @@ export class TransactionCoordinatorRuntime {
     return ctx.shard.verifyPartitions(request);
   }
 
-  endTransaction(request: EndTxnRequest): Promise<TransactionResponse> {
-    return this.call(request.transactionalId, (shard, h) => shard.endTransaction(h, request));
+  /** EndTxn; a TV2 one that uses up the producer's epochs gets a fresh producer id first. */
+  async endTransaction(request: EndTxnRequest): Promise<TransactionResponse> {
+    let newProducerId: bigint | undefined;
+    if (this.route(request.transactionalId).ctx?.shard.needsNewProducerId(request) === true) {
+      try {
+        newProducerId = await this.options.newProducerId();
+      } catch (error) {
+        if (error instanceof KafkaError) return failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+        throw error;
+      }
+    }
+    return this.call(request.transactionalId, (shard, h) => shard.endTransaction(h, request, newProducerId));
   }
 
   /** The id's state, when this broker coordinates it (DescribeTransactions, TxnOffsetCommit checks). */

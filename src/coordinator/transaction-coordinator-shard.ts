@@ -32,6 +32,11 @@ export interface TxnPartitionsRequest {
   readonly producerId: bigint;
   readonly producerEpoch: number;
   readonly partitions: readonly TopicPartitionRef[];
+  /**
+   * The client's transactions version (KIP-890): 2 when a partition leader adds the partition for
+   * a TV2 producer (AddPartitionsToTxn v5 without verifyOnly); 0 for clients' own requests.
+   */
+  readonly clientTransactionVersion?: number;
 }
 
 export interface EndTxnRequest {
@@ -39,7 +44,12 @@ export interface EndTxnRequest {
   readonly producerId: bigint;
   readonly producerEpoch: number;
   readonly committed: boolean;
+  /** 2 for EndTxn v5+ (KIP-890 part 2: the epoch is bumped at every commit or abort), else 0. */
+  readonly clientTransactionVersion?: number;
 }
+
+/** The first transactions version that bumps the producer epoch at every EndTxn (Kafka's supportsEpochBump). */
+export const TRANSACTION_VERSION_EPOCH_BUMP = 2;
 
 export interface TransactionResponse {
   readonly errorCode: number;
@@ -230,10 +240,16 @@ export class TransactionCoordinatorShard {
   /** AddPartitionsToTxn (and AddOffsetsToTxn, for the group's `__consumer_offsets` partition). */
   addPartitions(handle: TransactionHandle, request: TxnPartitionsRequest): TransactionEffect[] {
     const txn = this.txns.get(request.transactionalId);
+    // A transaction being completed answers CONCURRENT_TRANSACTIONS before the producer checks,
+    // as Kafka since KAFKA-18660: a TV2 producer whose EndTxn rotated its id adds its next
+    // partitions with the new id while the coordinator still completes under the old one.
+    if (
+      txn !== undefined &&
+      (txn.pending !== null || txn.state === S.PrepareCommit || txn.state === S.PrepareAbort)
+    )
+      return this.respond(handle, failed(ErrorCode.CONCURRENT_TRANSACTIONS));
     const error = this.producerError(txn, request.producerId, request.producerEpoch);
     if (txn === undefined || error !== ErrorCode.NONE) return this.respond(handle, failed(error));
-    if (txn.pending !== null || txn.state === S.PrepareCommit || txn.state === S.PrepareAbort)
-      return this.respond(handle, failed(ErrorCode.CONCURRENT_TRANSACTIONS));
     if (txn.state === S.Ongoing && request.partitions.every((tp) => txn.includes(tp)))
       return this.respond(handle, ok(txn.producerId, txn.producerEpoch));
     const nowMs = this.clock.nowMs();
@@ -243,38 +259,80 @@ export class TransactionCoordinatorShard {
       partitions: unionPartitions(txn.entry().partitions, request.partitions),
       startTimestampMs: txn.state === S.Ongoing ? txn.startTimestampMs : nowMs,
       lastUpdateTimestampMs: nowMs,
+      clientTransactionVersion: request.clientTransactionVersion ?? 0,
     });
     this.append(txn, transit, { kind: "respond", handle });
     return this.take();
   }
 
   /**
-   * AddPartitionsToTxn v4+ with verifyOnly: whether each partition is in the producer's ongoing
-   * transaction, answered at once (nothing is written).
+   * AddPartitionsToTxn v4+ with verifyOnly (KIP-890 part 1): whether each partition is in the
+   * producer's transaction, answered at once (nothing is written). A partition that is not gets
+   * TRANSACTION_ABORTABLE (the leader turns it into INVALID_TXN_STATE for older producers); a
+   * transaction being completed CONCURRENT_TRANSACTIONS. A pending transition is not waited for,
+   * as in Kafka: partitions count once their add is durable, and the partition's own checks
+   * (epoch, marker since the verification) catch what changes afterwards.
    */
   verifyPartitions(request: TxnPartitionsRequest): number[] {
     const txn = this.txns.get(request.transactionalId);
     const error = this.producerError(txn, request.producerId, request.producerEpoch);
     if (txn === undefined || error !== ErrorCode.NONE) return request.partitions.map(() => error);
-    if (txn.pending !== null) return request.partitions.map(() => ErrorCode.CONCURRENT_TRANSACTIONS);
+    if (txn.state === S.PrepareCommit || txn.state === S.PrepareAbort)
+      return request.partitions.map(() => ErrorCode.CONCURRENT_TRANSACTIONS);
     return request.partitions.map((tp) =>
-      txn.state === S.Ongoing && txn.includes(tp) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE,
+      txn.includes(tp) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE,
     );
   }
 
-  /** EndTxn: answered once PrepareCommit/PrepareAbort is durable; markers follow. */
-  endTransaction(handle: TransactionHandle, request: EndTxnRequest): TransactionEffect[] {
+  /**
+   * EndTxn: answered once PrepareCommit/PrepareAbort is durable; markers follow. With transactions
+   * version 2 (EndTxn v5+) the epoch is bumped by the prepare record, so the markers carry an
+   * epoch the producer's late writes do not have, and the answer gives the producer its new epoch
+   * (or, once the epochs are used up, `newProducerId` at epoch 0, which the shell allocates when
+   * `needsNewProducerId` says so). A TV2 retry names the epoch before the bump.
+   */
+  endTransaction(
+    handle: TransactionHandle,
+    request: EndTxnRequest,
+    newProducerId?: bigint,
+  ): TransactionEffect[] {
     const txn = this.txns.get(request.transactionalId);
-    const error = this.producerError(txn, request.producerId, request.producerEpoch);
-    if (txn === undefined || error !== ErrorCode.NONE) return this.respond(handle, failed(error));
-    if (txn.pending !== null) return this.respond(handle, failed(ErrorCode.CONCURRENT_TRANSACTIONS));
+    if (txn === undefined) return this.respond(handle, failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING));
     const commit = request.committed;
+    const epoch = request.producerEpoch;
+    const v2 = txn.clientTransactionVersion >= TRANSACTION_VERSION_EPOCH_BUMP;
+    // Kafka's retry conditions: the bump of this EndTxn is already in the state (retryOnEpochBump),
+    // or it used up the epochs and rotated the producer id (retryOnOverflow).
+    const retryOnEpochBump = v2 && txn.producerId === request.producerId && txn.producerEpoch === epoch + 1;
+    const retryOnOverflow =
+      v2 &&
+      txn.previousProducerId === request.producerId &&
+      epoch === PRODUCER_EPOCH_MAX - 1 &&
+      txn.producerEpoch === 0;
+    if (txn.producerId !== request.producerId && !retryOnOverflow)
+      return this.respond(handle, failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING));
+    let validEpoch: boolean;
+    if (!v2) validEpoch = epoch === txn.producerEpoch;
+    else if (txn.state === S.PrepareCommit || txn.state === S.PrepareAbort) validEpoch = retryOnEpochBump;
+    else if (txn.state === S.CompleteCommit || txn.state === S.CompleteAbort)
+      validEpoch = retryOnEpochBump || retryOnOverflow;
+    else validEpoch = epoch === txn.producerEpoch;
+    if (!validEpoch) return this.respond(handle, failed(ErrorCode.PRODUCER_FENCED));
+    if (txn.pending !== null) return this.respond(handle, failed(ErrorCode.CONCURRENT_TRANSACTIONS));
     const reply = (code: number) =>
       this.respond(handle, { ...failed(code), producerId: txn.producerId, producerEpoch: txn.producerEpoch });
     switch (txn.state) {
-      case S.Ongoing:
-        this.prepareEnd(txn, commit, handle);
+      case S.Ongoing: {
+        const bump = (request.clientTransactionVersion ?? 0) >= TRANSACTION_VERSION_EPOCH_BUMP;
+        let nextProducerId = NO_PRODUCER_ID;
+        if (bump && isEpochExhausted(txn.producerEpoch)) {
+          if (newProducerId === undefined)
+            return this.respond(handle, failed(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
+          nextProducerId = newProducerId;
+        }
+        this.prepareEnd(txn, commit, handle, bump ? { nextProducerId } : null);
         return this.take();
+      }
       case S.CompleteCommit:
         return reply(commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE);
       case S.CompleteAbort:
@@ -290,6 +348,18 @@ export class TransactionCoordinatorShard {
       default:
         return unreachable(txn.state);
     }
+  }
+
+  /** Whether an EndTxn of this request would rotate the producer id (the shell allocates one first). */
+  needsNewProducerId(request: EndTxnRequest): boolean {
+    const txn = this.txns.get(request.transactionalId);
+    return (
+      txn !== undefined &&
+      (request.clientTransactionVersion ?? 0) >= TRANSACTION_VERSION_EPOCH_BUMP &&
+      txn.state === S.Ongoing &&
+      txn.producerId === request.producerId &&
+      isEpochExhausted(txn.producerEpoch)
+    );
   }
 
   // ---- completions ----
@@ -320,11 +390,15 @@ export class TransactionCoordinatorShard {
         break;
       case "prepared":
         txn.complete(entry.transit);
+        // A TV2 producer whose epochs ran out continues with the next producer id at epoch 0.
         if (then.handle !== null)
           this.effects.push({
             kind: "respond",
             handle: then.handle,
-            response: ok(txn.producerId, txn.producerEpoch),
+            response:
+              txn.nextProducerId !== NO_PRODUCER_ID
+                ? ok(txn.nextProducerId, 0)
+                : ok(txn.producerId, txn.producerEpoch),
           });
         this.emitMarkers(txn);
         break;
@@ -404,11 +478,34 @@ export class TransactionCoordinatorShard {
     return ErrorCode.NONE;
   }
 
-  private prepareEnd(txn: TransactionMetadata, commit: boolean, handle: TransactionHandle | null): void {
+  /**
+   * Writes PrepareCommit/PrepareAbort. `bump` (a TV2 client's EndTxn): the record carries the
+   * bumped epoch, and the next producer id when the epochs are used up (Kafka's
+   * prepareAbortOrCommit); the fence's abort never bumps twice (KAFKA-19367).
+   */
+  private prepareEnd(
+    txn: TransactionMetadata,
+    commit: boolean,
+    handle: TransactionHandle | null,
+    bump: { readonly nextProducerId: bigint } | null,
+  ): void {
+    if (bump !== null)
+      assert(
+        txn.producerEpoch < PRODUCER_EPOCH_MAX,
+        () => `${txn.transactionalId}: epoch bump past the maximum`,
+      );
     const transit = txn.prepare({
       ...txn.base(),
       state: commit ? S.PrepareCommit : S.PrepareAbort,
       lastUpdateTimestampMs: this.clock.nowMs(),
+      ...(bump === null
+        ? {}
+        : {
+            producerEpoch: txn.producerEpoch + 1,
+            lastProducerEpoch: txn.producerEpoch,
+            nextProducerId: bump.nextProducerId,
+            clientTransactionVersion: TRANSACTION_VERSION_EPOCH_BUMP,
+          }),
     });
     this.append(txn, transit, { kind: "prepared", handle });
   }
@@ -425,15 +522,27 @@ export class TransactionCoordinatorShard {
       txn.producerEpoch += 1;
       txn.lastProducerEpoch = NO_PRODUCER_EPOCH;
     }
-    this.prepareEnd(txn, false, null);
+    this.prepareEnd(txn, false, null, null);
   }
 
   private writeComplete(txn: TransactionMetadata): void {
+    // A TV2 transaction that used up the epochs hands over to its next producer id here, once its
+    // markers (written with the old id) are all in (Kafka's prepareComplete).
+    const rotate = txn.nextProducerId !== NO_PRODUCER_ID;
     const transit = txn.prepare({
       ...txn.base(),
       state: txn.state === S.PrepareCommit ? S.CompleteCommit : S.CompleteAbort,
       partitions: [],
       lastUpdateTimestampMs: this.clock.nowMs(),
+      ...(rotate
+        ? {
+            producerId: txn.nextProducerId,
+            previousProducerId: txn.producerId,
+            nextProducerId: NO_PRODUCER_ID,
+            producerEpoch: 0,
+            lastProducerEpoch: txn.producerEpoch,
+          }
+        : {}),
     });
     this.append(txn, transit, { kind: "completed" });
   }

@@ -66,6 +66,12 @@ export class ProducerStateManager implements LogAppendHook {
   /** Offsets of the snapshot files on disk, ascending. */
   private snapshots: bigint[] = [];
   private mapEnd = 0n;
+  /**
+   * KIP-890's verification guards (Kafka's VerificationStateEntry): producer id -> the token of a
+   * transactional produce being verified with the coordinator. A marker for the producer drops
+   * it, so a produce verified before its transaction ended cannot start a new, hanging one.
+   */
+  private readonly verificationGuards = new Map<bigint, object>();
 
   private constructor(log: Log, options: ProducerStateOptions) {
     this.log = log;
@@ -143,6 +149,32 @@ export class ProducerStateManager implements LogAppendHook {
     return this.state.ongoingTransactions();
   }
 
+  /**
+   * Whether the producer has a transaction open here at this epoch: a transactional batch of it
+   * then needs no verification with the coordinator (Kafka's hasOngoingTransaction).
+   */
+  hasOngoingTransaction(producerId: bigint, producerEpoch: number): boolean {
+    const entry = this.state.get(producerId);
+    return entry !== undefined && entry.currentTxnFirstOffset >= 0n && entry.producerEpoch === producerEpoch;
+  }
+
+  /** A transactional produce of the producer starts verifying; the token proves it at the append. */
+  startVerification(producerId: bigint): object {
+    const guard = {};
+    this.verificationGuards.set(producerId, guard);
+    return guard;
+  }
+
+  /** No marker (and no newer verification) for the producer since `guard` was handed out. */
+  isVerified(producerId: bigint, guard: object): boolean {
+    return this.verificationGuards.get(producerId) === guard;
+  }
+
+  /** The verified produce is done (appended or refused). */
+  endVerification(producerId: bigint, guard: object): void {
+    if (this.verificationGuards.get(producerId) === guard) this.verificationGuards.delete(producerId);
+  }
+
   private applyBatch(records: Buffer, at: number, batch: ProducerBatch, live: boolean): void {
     if (!batch.isControl) {
       this.state.apply(batch);
@@ -150,6 +182,7 @@ export class ProducerStateManager implements LogAppendHook {
     }
     const marker = markerOf(records, at);
     if (marker === null || batch.producerId < 0n) return;
+    this.verificationGuards.delete(batch.producerId);
     const completed = this.state.applyMarker(
       batch,
       marker.coordinatorEpoch,

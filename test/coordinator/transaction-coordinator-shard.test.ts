@@ -58,21 +58,34 @@ class Harness {
     );
   }
 
-  add(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: [string, number][]) {
+  add(
+    transactionalId: string,
+    producerId: bigint,
+    producerEpoch: number,
+    partitions: [string, number][],
+    clientTransactionVersion = 0,
+  ) {
     return this.call((h) =>
       this.shard.addPartitions(h, {
         transactionalId,
         producerId,
         producerEpoch,
         partitions: partitions.map(([topic, partition]) => ({ topic, partition })),
+        clientTransactionVersion,
       }),
     );
   }
 
-  end(transactionalId: string, producerId: bigint, producerEpoch: number, committed: boolean) {
-    return this.call((h) =>
-      this.shard.endTransaction(h, { transactionalId, producerId, producerEpoch, committed }),
-    );
+  end(
+    transactionalId: string,
+    producerId: bigint,
+    producerEpoch: number,
+    committed: boolean,
+    clientTransactionVersion = 0,
+  ) {
+    const request = { transactionalId, producerId, producerEpoch, committed, clientTransactionVersion };
+    const newProducerId = this.shard.needsNewProducerId(request) ? this.nextProducerId++ : undefined;
+    return this.call((h) => this.shard.endTransaction(h, request, newProducerId));
   }
 
   writeMarkers(): void {
@@ -349,8 +362,150 @@ describe("TransactionCoordinatorShard", () => {
         { topic: "a", partition: 1 },
       ],
     });
-    assert.deepEqual(codes, [ErrorCode.NONE, ErrorCode.INVALID_TXN_STATE]);
+    assert.deepEqual(codes, [ErrorCode.NONE, ErrorCode.TRANSACTION_ABORTABLE]);
     assert.equal(h.log.length, written);
+  });
+
+  test("verifyPartitions: Kafka's errors for the wrong producer and for a transaction being completed", () => {
+    const h = new Harness();
+    const p = h.init("t1");
+    h.add("t1", p.producerId, p.producerEpoch, [["a", 0]]);
+    const verify = (producerId: bigint, producerEpoch: number, transactionalId = "t1") =>
+      h.shard.verifyPartitions({
+        transactionalId,
+        producerId,
+        producerEpoch,
+        partitions: [{ topic: "a", partition: 0 }],
+      });
+    assert.deepEqual(verify(p.producerId, p.producerEpoch, "nobody"), [
+      ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+    ]);
+    assert.deepEqual(verify(p.producerId + 1n, p.producerEpoch), [ErrorCode.INVALID_PRODUCER_ID_MAPPING]);
+    assert.deepEqual(verify(p.producerId, p.producerEpoch - 1), [ErrorCode.PRODUCER_FENCED]);
+    h.end("t1", p.producerId, p.producerEpoch, true);
+    assert.deepEqual(verify(p.producerId, p.producerEpoch), [ErrorCode.CONCURRENT_TRANSACTIONS]);
+    h.writeMarkers();
+    // Completed: its partitions are gone, a produce to them would start a transaction unannounced.
+    assert.deepEqual(verify(p.producerId, p.producerEpoch), [ErrorCode.TRANSACTION_ABORTABLE]);
+  });
+});
+
+describe("TransactionCoordinatorShard, transactions version 2 (KIP-890 part 2)", () => {
+  test("EndTxn v5 bumps the epoch: the prepare record, the markers and the answer carry it", () => {
+    const h = new Harness();
+    const p = h.init("t1");
+    // The partition leader adds the partition for the TV2 producer (no AddPartitionsToTxn from it).
+    assert.equal(h.add("t1", p.producerId, p.producerEpoch, [["a", 0]], 2).errorCode, ErrorCode.NONE);
+    assert.equal(h.state("t1")?.clientTransactionVersion, 2);
+    const ended = h.end("t1", p.producerId, p.producerEpoch, true, 2);
+    assert.deepEqual(ended, {
+      errorCode: ErrorCode.NONE,
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch + 1,
+    });
+    assert.equal(h.log.at(-1)?.value?.state, S.PrepareCommit);
+    assert.equal(h.log.at(-1)?.value?.producerEpoch, p.producerEpoch + 1);
+    assert.equal(h.markers[0]?.producerEpoch, p.producerEpoch + 1);
+    assert.equal(h.markers[0]?.producerId, p.producerId);
+    h.writeMarkers();
+    assert.equal(h.state("t1")?.state, S.CompleteCommit);
+    assert.equal(h.state("t1")?.producerEpoch, p.producerEpoch + 1);
+    // The next transaction runs at the bumped epoch; the old one is fenced.
+    assert.equal(
+      h.add("t1", p.producerId, p.producerEpoch, [["a", 1]], 2).errorCode,
+      ErrorCode.PRODUCER_FENCED,
+    );
+    assert.equal(h.add("t1", p.producerId, p.producerEpoch + 1, [["a", 1]], 2).errorCode, ErrorCode.NONE);
+    const aborted = h.end("t1", p.producerId, p.producerEpoch + 1, false, 2);
+    assert.equal(aborted.producerEpoch, p.producerEpoch + 2);
+    h.writeMarkers();
+    assert.equal(h.state("t1")?.state, S.CompleteAbort);
+  });
+
+  test("a retried EndTxn v5 names the epoch before the bump and gets the bumped one", () => {
+    const h = new Harness();
+    const p = h.init("t1");
+    h.add("t1", p.producerId, p.producerEpoch, [["a", 0]], 2);
+    h.end("t1", p.producerId, p.producerEpoch, true, 2);
+    const whilePreparing = h.end("t1", p.producerId, p.producerEpoch, true, 2);
+    assert.equal(whilePreparing.errorCode, ErrorCode.CONCURRENT_TRANSACTIONS);
+    assert.equal(h.end("t1", p.producerId, p.producerEpoch, false, 2).errorCode, ErrorCode.INVALID_TXN_STATE);
+    h.writeMarkers();
+    assert.deepEqual(h.end("t1", p.producerId, p.producerEpoch, true, 2), {
+      errorCode: ErrorCode.NONE,
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch + 1,
+    });
+    // With TV2 the same epoch as the state's is the next transaction's EndTxn, not a retry.
+    assert.equal(
+      h.end("t1", p.producerId, p.producerEpoch + 1, true, 2).errorCode,
+      ErrorCode.PRODUCER_FENCED,
+    );
+    assert.equal(
+      h.end("t1", p.producerId, p.producerEpoch - 1, true, 2).errorCode,
+      ErrorCode.PRODUCER_FENCED,
+    );
+  });
+
+  test("EndTxn v5 with the epochs used up rotates to a new producer id once the markers are written", () => {
+    const h = new Harness();
+    const p = h.init("t1");
+    h.add("t1", p.producerId, p.producerEpoch, [["a", 0]], 2);
+    const txn = h.state("t1");
+    assert.ok(txn !== undefined);
+    txn.producerEpoch = 32_766;
+    const ended = h.end("t1", p.producerId, 32_766, true, 2);
+    assert.equal(ended.errorCode, ErrorCode.NONE);
+    assert.notEqual(ended.producerId, p.producerId);
+    assert.equal(ended.producerEpoch, 0);
+    // The markers are the old producer's, at the last epoch.
+    assert.equal(h.markers[0]?.producerId, p.producerId);
+    assert.equal(h.markers[0]?.producerEpoch, 32_767);
+    // Until they are written, the new id's first add waits (CONCURRENT_TRANSACTIONS), not fenced.
+    assert.equal(
+      h.add("t1", ended.producerId, 0, [["a", 1]], 2).errorCode,
+      ErrorCode.CONCURRENT_TRANSACTIONS,
+    );
+    h.writeMarkers();
+    const after = h.state("t1");
+    assert.equal(after?.state, S.CompleteCommit);
+    assert.equal(after?.producerId, ended.producerId);
+    assert.equal(after?.producerEpoch, 0);
+    assert.equal(after?.previousProducerId, p.producerId);
+    // A retry with the old id and epoch is recognised (retryOnOverflow) and answered with the new id.
+    assert.deepEqual(h.end("t1", p.producerId, 32_766, true, 2), {
+      errorCode: ErrorCode.NONE,
+      producerId: ended.producerId,
+      producerEpoch: 0,
+    });
+    assert.equal(h.add("t1", ended.producerId, 0, [["a", 1]], 2).errorCode, ErrorCode.NONE);
+    // The rotation survives a reload (it is in the log).
+    h.reload();
+    assert.equal(h.state("t1")?.producerId, ended.producerId);
+  });
+
+  test("a fenced TV2 transaction is aborted with one epoch bump, not two", () => {
+    const h = new Harness();
+    const p = h.init("t1");
+    h.add("t1", p.producerId, p.producerEpoch, [["a", 0]], 2);
+    assert.equal(h.init("t1").errorCode, ErrorCode.CONCURRENT_TRANSACTIONS);
+    assert.equal(h.markers[0]?.producerEpoch, p.producerEpoch + 1);
+    assert.equal(h.markers[0]?.committed, false);
+    h.writeMarkers();
+    const next = h.init("t1");
+    assert.equal(next.producerEpoch, p.producerEpoch + 2);
+  });
+
+  test("a client without TV2 keeps the epoch at EndTxn", () => {
+    const h = new Harness();
+    const p = h.init("t1");
+    h.add("t1", p.producerId, p.producerEpoch, [["a", 0]]);
+    const ended = h.end("t1", p.producerId, p.producerEpoch, true);
+    assert.equal(ended.producerEpoch, p.producerEpoch);
+    assert.equal(h.markers[0]?.producerEpoch, p.producerEpoch);
+    h.writeMarkers();
+    assert.equal(h.end("t1", p.producerId, p.producerEpoch, true).errorCode, ErrorCode.NONE);
+    assert.equal(h.state("t1")?.producerEpoch, p.producerEpoch);
   });
 
   test("unloading answers requests whose append is in flight NOT_COORDINATOR", () => {

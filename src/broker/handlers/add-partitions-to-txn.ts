@@ -1,4 +1,4 @@
-import type { TopicPartitionRef } from "../../coordinator/index.js";
+import { type TopicPartitionRef, TRANSACTION_VERSION_EPOCH_BUMP } from "../../coordinator/index.js";
 import {
   type AddPartitionsToTxnRequest,
   type AddPartitionsToTxnRequestAddPartitionsToTxnTopic,
@@ -13,6 +13,8 @@ import { producerFencedError } from "./txn-errors.js";
 
 /** v4+ (KIP-890): the batched, broker-to-coordinator form with verify-only transactions. */
 const BATCHED_VERSION = 4;
+/** v5 (KIP-890): TRANSACTION_ABORTABLE is known; an add is a leader's for a TV2 producer. */
+const IMPLICIT_ADD_VERSION = 5;
 /** Transactions in one v4+ request at most (Kafka's limit is its request size; this is ours). */
 const TRANSACTIONS_PER_REQUEST_MAX = 10_000;
 
@@ -102,11 +104,18 @@ async function addOne(
       name: topic.name,
       resultsByPartition: topic.partitions.map((p) => ({
         partitionIndex: p,
-        partitionErrorCode: producerFencedError(codes[i++] ?? ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion, 2),
+        partitionErrorCode: abortableError(
+          producerFencedError(codes[i++] ?? ErrorCode.UNKNOWN_SERVER_ERROR, apiVersion, 2),
+          apiVersion,
+        ),
       })),
     }));
   }
-  const answer = await broker.transactionCoordinator.addPartitions(request);
+  // v5 without verifyOnly comes from a partition leader adding a TV2 producer's partition.
+  const answer = await broker.transactionCoordinator.addPartitions({
+    ...request,
+    clientTransactionVersion: apiVersion >= IMPLICIT_ADD_VERSION ? TRANSACTION_VERSION_EPOCH_BUMP : 0,
+  });
   return uniform(t.topics, producerFencedError(answer.errorCode, apiVersion, 2));
 }
 
@@ -118,4 +127,11 @@ function uniform(
     name: topic.name,
     resultsByPartition: topic.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: errorCode })),
   }));
+}
+
+/** TRANSACTION_ABORTABLE exists from v5; a v4 verifier gets INVALID_TXN_STATE, as from Kafka. */
+function abortableError(errorCode: number, apiVersion: number): number {
+  return errorCode === ErrorCode.TRANSACTION_ABORTABLE && apiVersion < IMPLICIT_ADD_VERSION
+    ? ErrorCode.INVALID_TXN_STATE
+    : errorCode;
 }

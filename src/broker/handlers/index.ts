@@ -1,5 +1,6 @@
 import type { AnyApiHandler } from "../api-handler.js";
 import type { HandlerContext } from "../handler-context.js";
+import { transactionVersionFeature } from "../transaction-version.js";
 import { addOffsetsToTxnHandler } from "./add-offsets-to-txn.js";
 import { addPartitionsToTxnHandler } from "./add-partitions-to-txn.js";
 import { allocateProducerIdsHandler } from "./allocate-producer-ids.js";
@@ -49,7 +50,10 @@ import { writeTxnMarkersHandler } from "./write-txn-markers.js";
 /** Every API the broker serves; ApiVersions advertises exactly these. */
 export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
   return [
-    apiVersionsHandler(() => broker.advertisedVersions()),
+    apiVersionsHandler(
+      () => broker.advertisedVersions(),
+      () => [transactionVersionFeature(broker)],
+    ),
     metadataHandler(broker),
     produceHandler(broker),
     fetchHandler(broker),

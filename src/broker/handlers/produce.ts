@@ -16,9 +16,17 @@ import type {
   PartitionAccess,
   QuotaAccess,
   TopicAutoCreation,
+  TransactionVerification,
 } from "../handler-context.js";
 import { LeaderHints } from "../leader-hints.js";
 import { validateProduceRecords } from "../produce-records-validation.js";
+import {
+  checkVerified,
+  endVerified,
+  type ProduceVerification,
+  partitionKey,
+  verifyTransactionalProduce,
+} from "../produce-txn-verification.js";
 
 /**
  * Produce: each partition's batches go to its leader's log as they are (validated as Kafka's
@@ -29,14 +37,24 @@ import { validateProduceRecords } from "../produce-records-validation.js";
  * if something failed, the connection is closed instead, which is how Kafka tells such a producer.
  * Versions 0-2 (message sets of magic 0/1) are advertised for old librdkafka's feature detection
  * but refused, as Kafka 4 does.
+ *
+ * Transactions (KIP-890): a transactional batch that would open the producer's transaction on a
+ * partition is first verified with the transaction coordinator (`produce-txn-verification.ts`);
+ * v12 is v11 for a transactions-version-2 producer, whose partitions the leader adds to the
+ * transaction itself.
  */
 export function produceHandler(
-  broker: MetadataView & PartitionAccess & TopicAutoCreation & QuotaAccess & BrokerSettings,
+  broker: MetadataView &
+    PartitionAccess &
+    TopicAutoCreation &
+    QuotaAccess &
+    BrokerSettings &
+    TransactionVerification,
 ) {
   return defineHandler<ProduceRequest, ProduceResponseInput>({
     apiKey: ApiKey.Produce,
     minVersion: 3,
-    maxVersion: 11,
+    maxVersion: 12,
     advertisedMinVersion: 0,
     // The records are appended before handle() returns and the log copies what it keeps (a queued
     // write goes into the segment writer's ring), so the request frame could be recycled at once;
@@ -49,10 +67,11 @@ export function produceHandler(
       const missing = request.topicData
         .map((t) => t.name)
         .filter((n) => broker.image.topic(n) === undefined && broker.mayAutoCreate(n));
-      // Rare (first produce to a new topic): only then does the handler wait before appending.
+      // Rare (first produce to a new topic, a transaction's first batch on a partition): only then
+      // does the handler wait before appending.
       if (missing.length > 0)
-        return broker.autoCreateTopics(missing).then(() => appendAll(broker, request, context));
-      return appendAll(broker, request, context);
+        return broker.autoCreateTopics(missing).then(() => verifyThenAppend(broker, request, context));
+      return verifyThenAppend(broker, request, context);
     },
     errorResponse: (request, errorCode, context) => {
       // acks=0 producers read no responses: an answer would be taken for the next request's.
@@ -63,10 +82,21 @@ export function produceHandler(
   });
 }
 
+function verifyThenAppend(
+  broker: MetadataView & PartitionAccess & QuotaAccess & BrokerSettings & TransactionVerification,
+  request: ProduceRequest,
+  context: RequestContext,
+): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
+  const verifying = verifyTransactionalProduce(broker, request, context.apiVersion);
+  if (verifying === null) return appendAll(broker, request, context, undefined);
+  return verifying.then((verification) => appendAll(broker, request, context, verification));
+}
+
 function appendAll(
   broker: MetadataView & PartitionAccess & QuotaAccess & BrokerSettings,
   request: ProduceRequest,
   context: RequestContext,
+  verification: ProduceVerification | undefined,
 ): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
   const acks = request.acks;
   let failed = false;
@@ -81,6 +111,7 @@ function appendAll(
     return {
       name: topic.name,
       partitionResponses: topic.partitionData.map((p): ProduceResponsePartitionProduceResponseInput => {
+        const verdict = verification?.get(partitionKey(topic.name, p.index));
         try {
           if (internal)
             throw new KafkaError(
@@ -93,6 +124,7 @@ function appendAll(
             known && broker.image.partition(topic.name, p.index) !== undefined,
           );
           const records = validateProduceRecords(p.records, context.apiVersion);
+          checkVerified(verdict);
           const info = partition.appendRecordsToLeader(records, acks);
           const response = {
             index: p.index,
@@ -106,6 +138,8 @@ function appendAll(
         } catch (error) {
           failed = true;
           return partitionError(broker, topic.name, p.index, error, context.apiVersion);
+        } finally {
+          endVerified(verdict);
         }
       }),
     };

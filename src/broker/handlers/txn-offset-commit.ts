@@ -1,24 +1,64 @@
 import {
   ApiKey,
+  ErrorCode,
   type TxnOffsetCommitRequest,
   type TxnOffsetCommitResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess } from "../handler-context.js";
+import type { GroupAccess, TransactionVerification } from "../handler-context.js";
+import { CONSUMER_OFFSETS_TOPIC } from "../offsets-topic-log.js";
+import { verificationError } from "../txn-verification.js";
+
+/** v5: a transactions version 2 producer's, which sent no AddOffsetsToTxn (KIP-890 part 2). */
+const IMPLICIT_ADD_VERSION = 5;
+/** TxnOffsetCommit v4+ knows TRANSACTION_ABORTABLE. */
+const FIRST_ABORTABLE_VERSION = 4;
 
 /**
  * TxnOffsetCommit 0-4: offsets committed inside the producer's transaction. The group coordinator
  * writes them as the producer's transactional batch; OffsetFetch sees them only once the
  * transaction's COMMIT marker reaches the group's partition (with require_stable, partitions
  * waiting for one answer UNSTABLE_OFFSET_COMMIT). An older producer epoch is refused by the
- * partition's producer state (INVALID_PRODUCER_EPOCH).
+ * partition's producer state (INVALID_PRODUCER_EPOCH). v5 is v4 for a transactions version 2
+ * producer: the group's `__consumer_offsets` partition is added to its transaction here, as the
+ * leader of a produced-to partition adds it.
  */
-export function txnOffsetCommitHandler(broker: GroupAccess) {
+export function txnOffsetCommitHandler(broker: GroupAccess & TransactionVerification) {
   return defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInput>({
     apiKey: ApiKey.TxnOffsetCommit,
     minVersion: 0,
-    maxVersion: 4,
-    async handle(request) {
+    maxVersion: 5,
+    async handle(request, context) {
+      if (context.apiVersion >= IMPLICIT_ADD_VERSION) {
+        const [added] = await broker.transactionVerifier.verify({
+          transactionalId: request.transactionalId,
+          producerId: request.producerId,
+          producerEpoch: request.producerEpoch,
+          partitions: [
+            {
+              topic: CONSUMER_OFFSETS_TOPIC,
+              partition: broker.groupCoordinator.partitionFor(request.groupId),
+            },
+          ],
+          add: true,
+        });
+        if (added !== ErrorCode.NONE) {
+          // A coordinator that cannot answer now: the producer looks its coordinator up and retries.
+          const errorCode = verificationError(
+            added ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+            context.apiVersion,
+            FIRST_ABORTABLE_VERSION,
+            ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          );
+          return {
+            throttleTimeMs: 0,
+            topics: request.topics.map((t) => ({
+              name: t.name,
+              partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+            })),
+          };
+        }
+      }
       const answer = await broker.groupCoordinator.commitTransactionalOffsets({
         transactionalId: request.transactionalId,
         groupId: request.groupId,

@@ -5,23 +5,23 @@ import type { Reader } from "../../reader.js";
 import { Writer } from "../../writer.js";
 
 /** Smallest encoding of one ProduceRequestPartitionProduceData, by version. */
-const minBytesProduceRequestPartitionProduceData: readonly number[] = [8, 8, 8, 8, 8, 8, 8, 8, 8, 6, 6, 6];
+const minBytesProduceRequestPartitionProduceData: readonly number[] = [8, 8, 8, 8, 8, 8, 8, 8, 8, 6, 6, 6, 6];
 /** Smallest encoding of one ProduceRequestTopicProduceData, by version. */
-const minBytesProduceRequestTopicProduceData: readonly number[] = [6, 6, 6, 6, 6, 6, 6, 6, 6, 3, 3, 3];
+const minBytesProduceRequestTopicProduceData: readonly number[] = [6, 6, 6, 6, 6, 6, 6, 6, 6, 3, 3, 3, 3];
 /** Smallest encoding of one ProduceResponsePartitionProduceResponse, by version. */
-const minBytesProduceResponsePartitionProduceResponse: readonly number[] = [14, 14, 22, 22, 22, 30, 30, 30, 36, 33, 33, 33];
+const minBytesProduceResponsePartitionProduceResponse: readonly number[] = [14, 14, 22, 22, 22, 30, 30, 30, 36, 33, 33, 33, 33];
 /** Smallest encoding of one ProduceResponseTopicProduceResponse, by version. */
-const minBytesProduceResponseTopicProduceResponse: readonly number[] = [6, 6, 6, 6, 6, 6, 6, 6, 6, 3, 3, 3];
+const minBytesProduceResponseTopicProduceResponse: readonly number[] = [6, 6, 6, 6, 6, 6, 6, 6, 6, 3, 3, 3, 3];
 
-/** ProduceRequest (api key 0): versions 0-11, flexible 9-11. */
+/** ProduceRequest (api key 0): versions 0-12, flexible 9-12. */
 export interface ProduceRequest {
-  /** The transactional ID, or null if the producer is not transactional. (versions 3-11; nullable 3-11; default null; entity transactionalId) */
+  /** The transactional ID, or null if the producer is not transactional. (versions 3-12; nullable 3-12; default null; entity transactionalId) */
   transactionalId: string | null;
-  /** The number of acknowledgments the producer requires the leader to have received before considering a request complete. Allowed values: 0 for no acknowledgments, 1 for only the leader and -1 for the full ISR. (versions 0-11) */
+  /** The number of acknowledgments the producer requires the leader to have received before considering a request complete. Allowed values: 0 for no acknowledgments, 1 for only the leader and -1 for the full ISR. (versions 0-12) */
   acks: number;
-  /** The timeout to await a response in milliseconds. (versions 0-11) */
+  /** The timeout to await a response in milliseconds. (versions 0-12) */
   timeoutMs: number;
-  /** Each topic to produce to. (versions 0-11) */
+  /** Each topic to produce to. (versions 0-12) */
   topicData: ProduceRequestTopicProduceData[];
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -36,11 +36,11 @@ export interface ProduceRequestInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** TopicProduceData of ProduceRequest: versions 0-11. */
+/** TopicProduceData of ProduceRequest: versions 0-12. */
 export interface ProduceRequestTopicProduceData {
-  /** The topic name. (versions 0-11; entity topicName) */
+  /** The topic name. (versions 0-12; entity topicName) */
   name: string;
-  /** Each partition to produce to. (versions 0-11) */
+  /** Each partition to produce to. (versions 0-12) */
   partitionData: ProduceRequestPartitionProduceData[];
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -53,11 +53,11 @@ export interface ProduceRequestTopicProduceDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** PartitionProduceData of ProduceRequest: versions 0-11. */
+/** PartitionProduceData of ProduceRequest: versions 0-12. */
 export interface ProduceRequestPartitionProduceData {
-  /** The partition index. (versions 0-11) */
+  /** The partition index. (versions 0-12) */
   index: number;
-  /** The record data to be produced. (versions 0-11; nullable 0-11) */
+  /** The record data to be produced. (versions 0-12; nullable 0-12) */
   records: Buffer | null;
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -70,13 +70,13 @@ export interface ProduceRequestPartitionProduceDataInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** ProduceResponse (api key 0): versions 0-11, flexible 9-11. */
+/** ProduceResponse (api key 0): versions 0-12, flexible 9-12. */
 export interface ProduceResponse {
-  /** Each produce response (versions 0-11) */
+  /** Each produce response (versions 0-12) */
   responses: ProduceResponseTopicProduceResponse[];
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-11; default 0; ignorable) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1-12; default 0; ignorable) */
   throttleTimeMs: number;
-  /** Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER. (versions 10-11; tag 0 in 10-11) */
+  /** Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER. (versions 10-12; tag 0 in 10-12) */
   nodeEndpoints: ProduceResponseNodeEndpoint[];
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -90,11 +90,11 @@ export interface ProduceResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** TopicProduceResponse of ProduceResponse: versions 0-11. */
+/** TopicProduceResponse of ProduceResponse: versions 0-12. */
 export interface ProduceResponseTopicProduceResponse {
-  /** The topic name (versions 0-11; entity topicName) */
+  /** The topic name (versions 0-12; entity topicName) */
   name: string;
-  /** Each partition that we produced to within the topic. (versions 0-11) */
+  /** Each partition that we produced to within the topic. (versions 0-12) */
   partitionResponses: ProduceResponsePartitionProduceResponse[];
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -107,23 +107,23 @@ export interface ProduceResponseTopicProduceResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** PartitionProduceResponse of ProduceResponse: versions 0-11. */
+/** PartitionProduceResponse of ProduceResponse: versions 0-12. */
 export interface ProduceResponsePartitionProduceResponse {
-  /** The partition index. (versions 0-11) */
+  /** The partition index. (versions 0-12) */
   index: number;
-  /** The error code, or 0 if there was no error. (versions 0-11) */
+  /** The error code, or 0 if there was no error. (versions 0-12) */
   errorCode: number;
-  /** The base offset. (versions 0-11) */
+  /** The base offset. (versions 0-12) */
   baseOffset: bigint;
-  /** The timestamp returned by broker after appending the messages. If CreateTime is used for the topic, the timestamp will be -1.  If LogAppendTime is used for the topic, the timestamp will be the broker local time when the messages are appended. (versions 2-11; default -1n; ignorable) */
+  /** The timestamp returned by broker after appending the messages. If CreateTime is used for the topic, the timestamp will be -1.  If LogAppendTime is used for the topic, the timestamp will be the broker local time when the messages are appended. (versions 2-12; default -1n; ignorable) */
   logAppendTimeMs: bigint;
-  /** The log start offset. (versions 5-11; default -1n; ignorable) */
+  /** The log start offset. (versions 5-12; default -1n; ignorable) */
   logStartOffset: bigint;
-  /** The batch indices of records that caused the batch to be dropped (versions 8-11; ignorable) */
+  /** The batch indices of records that caused the batch to be dropped (versions 8-12; ignorable) */
   recordErrors: ProduceResponseBatchIndexAndErrorMessage[];
-  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped (versions 8-11; nullable 8-11; default null; ignorable) */
+  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped (versions 8-12; nullable 8-12; default null; ignorable) */
   errorMessage: string | null;
-  /** (versions 10-11; tag 0 in 10-11) */
+  /** (versions 10-12; tag 0 in 10-12) */
   currentLeader: ProduceResponseLeaderIdAndEpoch;
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -142,11 +142,11 @@ export interface ProduceResponsePartitionProduceResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** BatchIndexAndErrorMessage of ProduceResponse: versions 8-11. */
+/** BatchIndexAndErrorMessage of ProduceResponse: versions 8-12. */
 export interface ProduceResponseBatchIndexAndErrorMessage {
-  /** The batch index of the record that cause the batch to be dropped (versions 8-11) */
+  /** The batch index of the record that cause the batch to be dropped (versions 8-12) */
   batchIndex: number;
-  /** The error message of the record that caused the batch to be dropped (versions 8-11; nullable 8-11; default null) */
+  /** The error message of the record that caused the batch to be dropped (versions 8-12; nullable 8-12; default null) */
   batchIndexErrorMessage: string | null;
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -159,11 +159,11 @@ export interface ProduceResponseBatchIndexAndErrorMessageInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** LeaderIdAndEpoch of ProduceResponse: versions 10-11. */
+/** LeaderIdAndEpoch of ProduceResponse: versions 10-12. */
 export interface ProduceResponseLeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. (versions 10-11; default -1; entity brokerId) */
+  /** The ID of the current leader or -1 if the leader is unknown. (versions 10-12; default -1; entity brokerId) */
   leaderId: number;
-  /** The latest known leader epoch (versions 10-11; default -1) */
+  /** The latest known leader epoch (versions 10-12; default -1) */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -176,15 +176,15 @@ export interface ProduceResponseLeaderIdAndEpochInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** NodeEndpoint of ProduceResponse: versions 10-11. */
+/** NodeEndpoint of ProduceResponse: versions 10-12. */
 export interface ProduceResponseNodeEndpoint {
-  /** The ID of the associated node. (versions 10-11; entity brokerId) */
+  /** The ID of the associated node. (versions 10-12; entity brokerId) */
   nodeId: number;
-  /** The node's hostname. (versions 10-11) */
+  /** The node's hostname. (versions 10-12) */
   host: string;
-  /** The node's port. (versions 10-11) */
+  /** The node's port. (versions 10-12) */
   port: number;
-  /** The rack of the node, or null if it has not been assigned to a rack. (versions 10-11; nullable 10-11; default null) */
+  /** The rack of the node, or null if it has not been assigned to a rack. (versions 10-12; nullable 10-12; default null) */
   rack: string | null;
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -201,7 +201,7 @@ export interface ProduceResponseNodeEndpointInput {
 
 /** Writes a ProduceRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
 export function encodeProduceRequest(w: Writer, m: ProduceRequestInput, version: number, lenient = false): void {
-  if (!(version >= 0 && version <= 11)) throw unsupportedVersionEncodeError("ProduceRequest", version);
+  if (!(version >= 0 && version <= 12)) throw unsupportedVersionEncodeError("ProduceRequest", version);
   if (version >= 3) {
     const f_transactionalId = m.transactionalId === undefined ? null : m.transactionalId;
     if (version >= 9) {
@@ -234,7 +234,7 @@ export function encodeProduceRequest(w: Writer, m: ProduceRequestInput, version:
 
 /** Reads a ProduceRequest at `version`; malformed input throws ProtocolDecodeError. */
 export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
-  if (!(version >= 0 && version <= 11)) throw unsupportedVersionDecodeError("ProduceRequest", version);
+  if (!(version >= 0 && version <= 12)) throw unsupportedVersionDecodeError("ProduceRequest", version);
   let f_transactionalId: string | null = null;
   if (version >= 3) {
     if (version >= 9) {
@@ -379,7 +379,7 @@ export function decodeProduceRequestPartitionProduceData(r: Reader, version: num
 
 /** Writes a ProduceResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
 export function encodeProduceResponse(w: Writer, m: ProduceResponseInput, version: number, lenient = false): void {
-  if (!(version >= 0 && version <= 11)) throw unsupportedVersionEncodeError("ProduceResponse", version);
+  if (!(version >= 0 && version <= 12)) throw unsupportedVersionEncodeError("ProduceResponse", version);
   {
     const f_responses = m.responses ?? EMPTY_ARRAY;
     if (version >= 9) {
@@ -417,7 +417,7 @@ export function encodeProduceResponse(w: Writer, m: ProduceResponseInput, versio
 
 /** Reads a ProduceResponse at `version`; malformed input throws ProtocolDecodeError. */
 export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
-  if (!(version >= 0 && version <= 11)) throw unsupportedVersionDecodeError("ProduceResponse", version);
+  if (!(version >= 0 && version <= 12)) throw unsupportedVersionDecodeError("ProduceResponse", version);
   let f_responses: ProduceResponseTopicProduceResponse[];
   if (version >= 9) {
     const n = r.compactArrayLength(minBytesProduceResponseTopicProduceResponse[version] ?? 0);

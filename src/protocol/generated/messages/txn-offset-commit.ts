@@ -5,31 +5,31 @@ import type { Reader } from "../../reader.js";
 import type { Writer } from "../../writer.js";
 
 /** Smallest encoding of one TxnOffsetCommitRequestTxnOffsetCommitRequestPartition, by version. */
-const minBytesTxnOffsetCommitRequestTxnOffsetCommitRequestPartition: readonly number[] = [14, 14, 18, 18, 18];
+const minBytesTxnOffsetCommitRequestTxnOffsetCommitRequestPartition: readonly number[] = [14, 14, 18, 18, 18, 18];
 /** Smallest encoding of one TxnOffsetCommitRequestTxnOffsetCommitRequestTopic, by version. */
-const minBytesTxnOffsetCommitRequestTxnOffsetCommitRequestTopic: readonly number[] = [6, 6, 6, 3, 3];
+const minBytesTxnOffsetCommitRequestTxnOffsetCommitRequestTopic: readonly number[] = [6, 6, 6, 3, 3, 3];
 /** Smallest encoding of one TxnOffsetCommitResponseTxnOffsetCommitResponsePartition, by version. */
-const minBytesTxnOffsetCommitResponseTxnOffsetCommitResponsePartition: readonly number[] = [6, 6, 6, 7, 7];
+const minBytesTxnOffsetCommitResponseTxnOffsetCommitResponsePartition: readonly number[] = [6, 6, 6, 7, 7, 7];
 /** Smallest encoding of one TxnOffsetCommitResponseTxnOffsetCommitResponseTopic, by version. */
-const minBytesTxnOffsetCommitResponseTxnOffsetCommitResponseTopic: readonly number[] = [6, 6, 6, 3, 3];
+const minBytesTxnOffsetCommitResponseTxnOffsetCommitResponseTopic: readonly number[] = [6, 6, 6, 3, 3, 3];
 
-/** TxnOffsetCommitRequest (api key 28): versions 0-4, flexible 3-4. */
+/** TxnOffsetCommitRequest (api key 28): versions 0-5, flexible 3-5. */
 export interface TxnOffsetCommitRequest {
-  /** The ID of the transaction. (versions 0-4; entity transactionalId) */
+  /** The ID of the transaction. (versions 0-5; entity transactionalId) */
   transactionalId: string;
-  /** The ID of the group. (versions 0-4; entity groupId) */
+  /** The ID of the group. (versions 0-5; entity groupId) */
   groupId: string;
-  /** The current producer ID in use by the transactional ID. (versions 0-4; entity producerId) */
+  /** The current producer ID in use by the transactional ID. (versions 0-5; entity producerId) */
   producerId: bigint;
-  /** The current epoch associated with the producer ID. (versions 0-4) */
+  /** The current epoch associated with the producer ID. (versions 0-5) */
   producerEpoch: number;
-  /** The generation of the consumer. (versions 3-4; default -1) */
+  /** The generation of the consumer. (versions 3-5; default -1) */
   generationId: number;
-  /** The member ID assigned by the group coordinator. (versions 3-4; default "") */
+  /** The member ID assigned by the group coordinator. (versions 3-5; default "") */
   memberId: string;
-  /** The unique identifier of the consumer instance provided by end user. (versions 3-4; nullable 3-4; default null) */
+  /** The unique identifier of the consumer instance provided by end user. (versions 3-5; nullable 3-5; default null) */
   groupInstanceId: string | null;
-  /** Each topic that we want to commit offsets for. (versions 0-4) */
+  /** Each topic that we want to commit offsets for. (versions 0-5) */
   topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -48,11 +48,11 @@ export interface TxnOffsetCommitRequestInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** TxnOffsetCommitRequestTopic of TxnOffsetCommitRequest: versions 0-4. */
+/** TxnOffsetCommitRequestTopic of TxnOffsetCommitRequest: versions 0-5. */
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  /** The topic name. (versions 0-4; entity topicName) */
+  /** The topic name. (versions 0-5; entity topicName) */
   name: string;
-  /** The partitions inside the topic that we want to commit offsets for. (versions 0-4) */
+  /** The partitions inside the topic that we want to commit offsets for. (versions 0-5) */
   partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -65,15 +65,15 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** TxnOffsetCommitRequestPartition of TxnOffsetCommitRequest: versions 0-4. */
+/** TxnOffsetCommitRequestPartition of TxnOffsetCommitRequest: versions 0-5. */
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-  /** The index of the partition within the topic. (versions 0-4) */
+  /** The index of the partition within the topic. (versions 0-5) */
   partitionIndex: number;
-  /** The message offset to be committed. (versions 0-4) */
+  /** The message offset to be committed. (versions 0-5) */
   committedOffset: bigint;
-  /** The leader epoch of the last consumed record. (versions 2-4; default -1; ignorable) */
+  /** The leader epoch of the last consumed record. (versions 2-5; default -1; ignorable) */
   committedLeaderEpoch: number;
-  /** Any associated metadata the client wants to keep. (versions 0-4; nullable 0-4) */
+  /** Any associated metadata the client wants to keep. (versions 0-5; nullable 0-5) */
   committedMetadata: string | null;
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -88,11 +88,11 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** TxnOffsetCommitResponse (api key 28): versions 0-4, flexible 3-4. */
+/** TxnOffsetCommitResponse (api key 28): versions 0-5, flexible 3-5. */
 export interface TxnOffsetCommitResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-4) */
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0-5) */
   throttleTimeMs: number;
-  /** The responses for each topic. (versions 0-4) */
+  /** The responses for each topic. (versions 0-5) */
   topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -105,11 +105,11 @@ export interface TxnOffsetCommitResponseInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** TxnOffsetCommitResponseTopic of TxnOffsetCommitResponse: versions 0-4. */
+/** TxnOffsetCommitResponseTopic of TxnOffsetCommitResponse: versions 0-5. */
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  /** The topic name. (versions 0-4; entity topicName) */
+  /** The topic name. (versions 0-5; entity topicName) */
   name: string;
-  /** The responses for each partition in the topic. (versions 0-4) */
+  /** The responses for each partition in the topic. (versions 0-5) */
   partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -122,11 +122,11 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInput {
   unknownTaggedFields?: readonly TaggedField[];
 }
 
-/** TxnOffsetCommitResponsePartition of TxnOffsetCommitResponse: versions 0-4. */
+/** TxnOffsetCommitResponsePartition of TxnOffsetCommitResponse: versions 0-5. */
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
-  /** The partition index. (versions 0-4) */
+  /** The partition index. (versions 0-5) */
   partitionIndex: number;
-  /** The error code, or 0 if there was no error. (versions 0-4) */
+  /** The error code, or 0 if there was no error. (versions 0-5) */
   errorCode: number;
   /** Tagged fields this codec does not know, kept so that they are re-emitted on encode. */
   unknownTaggedFields?: TaggedField[];
@@ -141,7 +141,7 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInput {
 
 /** Writes a TxnOffsetCommitRequest at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
 export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitRequestInput, version: number, lenient = false): void {
-  if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("TxnOffsetCommitRequest", version);
+  if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("TxnOffsetCommitRequest", version);
   {
     const f_transactionalId = m.transactionalId;
     if (version >= 3) {
@@ -195,7 +195,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitReques
 
 /** Reads a TxnOffsetCommitRequest at `version`; malformed input throws ProtocolDecodeError. */
 export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
-  if (!(version >= 0 && version <= 4)) throw unsupportedVersionDecodeError("TxnOffsetCommitRequest", version);
+  if (!(version >= 0 && version <= 5)) throw unsupportedVersionDecodeError("TxnOffsetCommitRequest", version);
   let f_transactionalId: string;
   if (version >= 3) {
     f_transactionalId = r.compactString();
@@ -371,7 +371,7 @@ export function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: R
 
 /** Writes a TxnOffsetCommitResponse at `version`; throws ProtocolEncodeError for a value that version cannot carry, unless `lenient` (then such values are left out: a broker builds one response for every version). */
 export function encodeTxnOffsetCommitResponse(w: Writer, m: TxnOffsetCommitResponseInput, version: number, lenient = false): void {
-  if (!(version >= 0 && version <= 4)) throw unsupportedVersionEncodeError("TxnOffsetCommitResponse", version);
+  if (!(version >= 0 && version <= 5)) throw unsupportedVersionEncodeError("TxnOffsetCommitResponse", version);
   w.int32(m.throttleTimeMs);
   {
     const f_topics = m.topics ?? EMPTY_ARRAY;
@@ -394,7 +394,7 @@ export function encodeTxnOffsetCommitResponse(w: Writer, m: TxnOffsetCommitRespo
 
 /** Reads a TxnOffsetCommitResponse at `version`; malformed input throws ProtocolDecodeError. */
 export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
-  if (!(version >= 0 && version <= 4)) throw unsupportedVersionDecodeError("TxnOffsetCommitResponse", version);
+  if (!(version >= 0 && version <= 5)) throw unsupportedVersionDecodeError("TxnOffsetCommitResponse", version);
   const f_throttleTimeMs: number = r.int32();
   let f_topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
   if (version >= 3) {
