@@ -12,7 +12,7 @@ import {
   withoutConfluentVersion,
 } from "./data-contract.js";
 import { formatOf } from "./formats/formats.js";
-import type { ParsedSchema, ResolvedReference } from "./formats/schema-format.js";
+import type { CompatibilityPolicy, ParsedSchema, ResolvedReference } from "./formats/schema-format.js";
 import type { SchemaLogBackend } from "./log/schema-log-backend.js";
 import {
   encodeConfigValue,
@@ -460,6 +460,12 @@ export class SchemaRegistry {
     return out;
   }
 
+  /** `compatibilityPolicy` in force (subject over global, as Confluent merges them); STRICT unless LENIENT. */
+  private policyOf(subject: string): CompatibilityPolicy {
+    const policy = this.configValue(subject, "compatibilityPolicy");
+    return typeof policy === "string" && policy.toUpperCase() === "LENIENT" ? "LENIENT" : "STRICT";
+  }
+
   /** A config key (one Brook keeps verbatim) from the subject's config, else the global one. */
   private configValue(subject: string, key: string): unknown {
     return (
@@ -493,6 +499,7 @@ export class SchemaRegistry {
       level,
       parsed,
       this.priorVersions(subject, metadata),
+      this.policyOf(subject),
     );
     if (result.compatible) return;
     throw registryErrors.incompatible(
@@ -590,7 +597,7 @@ export class SchemaRegistry {
     const parsed = this.parseRequest(request);
     let level = this.compatibilityOf(subject);
     if (spec !== undefined) level = level.replace("_TRANSITIVE", "") as CompatibilityLevel;
-    return checkCompatibility(formatOf(parsed.schemaType), level, parsed, priors);
+    return checkCompatibility(formatOf(parsed.schemaType), level, parsed, priors, this.policyOf(subject));
   }
 
   // ---------------------------------------------------------------- deletes
