@@ -5,11 +5,12 @@ import type { RestHandler } from "./rest-types.js";
 /** Handlers under `/subjects`. */
 
 export const listSubjects: RestHandler = (registry, { query }) => {
+  // Without a prefix every context is listed (Confluent's default `:*:`).
   const prefix = query.get("subjectPrefix") ?? undefined;
   const subjects = registry.listSubjects({
     deleted: flag(query, "deleted"),
     deletedOnly: flag(query, "deletedOnly"),
-    ...(prefix !== undefined && prefix !== ":*:" ? { prefix } : {}),
+    ...(prefix !== undefined ? { prefix } : {}),
   });
   return { json: paginate(subjects, query) };
 };
