@@ -12,6 +12,7 @@ import {
   withoutConfluentVersion,
 } from "./data-contract.js";
 import { formatOf } from "./formats/formats.js";
+import { ProtobufSchema } from "./formats/protobuf/protobuf-format.js";
 import type { CompatibilityPolicy, ParsedSchema, ResolvedReference } from "./formats/schema-format.js";
 import type { SchemaLogBackend } from "./log/schema-log-backend.js";
 import {
@@ -274,6 +275,17 @@ export class SchemaRegistry {
   private liveSubjectsIn(context: string): string[] {
     if (context === GLOBAL_CONTEXT) return this.listSubjects();
     return this.listSubjects().filter((s) => contextOf(s) === context);
+  }
+
+  /**
+   * The schema text in the `format` a read asks for: `serialized` turns Protobuf into its base64
+   * FileDescriptorProto (what Confluent's clients fetch); otherwise the stored text. `subject`
+   * (or a context's `:.ctx:`) is where the schema's references resolve.
+   */
+  schemaText(schema: StoredSchema, subject: string, format: string | null): string {
+    if (format !== "serialized" || schema.schemaType !== "PROTOBUF") return schema.schema;
+    const parsed = this.parseStored(schema, subject);
+    return parsed instanceof ProtobufSchema ? parsed.serialized() : schema.schema;
   }
 
   /** `GET /contexts`: the default context, then the named ones in name order. */

@@ -1,4 +1,4 @@
-import { normalizeSubject } from "../qualified-subject.js";
+import { normalizeSubject, qualify } from "../qualified-subject.js";
 import { registryErrors } from "../registry-error.js";
 import { SCHEMA_TYPES } from "../schema-types.js";
 import { flag, paginate, schemaBody, versionBody } from "./request-parsing.js";
@@ -36,14 +36,16 @@ function subjectQuery(request: RestRequest): string | null {
 export const getSchemaById: RestHandler = (registry, request) => {
   const id = idParam(request);
   const found = registry.schemaById(id, subjectQuery(request));
-  const body: Record<string, unknown> = schemaBody(found);
+  const text = registry.schemaText(found, qualify(found.context, ""), request.query.get("format"));
+  const body: Record<string, unknown> = schemaBody({ ...found, schema: text });
   if (flag(request.query, "fetchMaxId")) body["maxId"] = registry.maxIdOf(found.context);
   return { json: body };
 };
 
-export const getSchemaTextById: RestHandler = (registry, request) => ({
-  text: registry.schemaById(idParam(request), subjectQuery(request)).schema,
-});
+export const getSchemaTextById: RestHandler = (registry, request) => {
+  const found = registry.schemaById(idParam(request), subjectQuery(request));
+  return { text: registry.schemaText(found, qualify(found.context, ""), request.query.get("format")) };
+};
 
 /** Subjects of the id's context using it, whichever subject `subject=` names (as Confluent). */
 export const getSubjectsById: RestHandler = (registry, request) => {
