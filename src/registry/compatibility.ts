@@ -1,4 +1,10 @@
-import type { CheckRoles, CompatibilityIssue, ParsedSchema, SchemaFormat } from "./formats/schema-format.js";
+import type {
+  CheckRoles,
+  CompatibilityIssue,
+  CompatibilityPolicy,
+  ParsedSchema,
+  SchemaFormat,
+} from "./formats/schema-format.js";
 import type { CompatibilityLevel } from "./schema-types.js";
 
 /** A registered version as a compatibility check sees it. */
@@ -33,6 +39,7 @@ function issuesAgainst(
   level: CompatibilityLevel,
   candidate: ParsedSchema,
   prior: ParsedSchema,
+  policy: CompatibilityPolicy,
 ): CompatibilityIssue[] {
   if (candidate.schemaType !== prior.schemaType) {
     return [
@@ -45,8 +52,8 @@ function issuesAgainst(
   const backward = level.startsWith("BACKWARD") || level.startsWith("FULL");
   const forward = level.startsWith("FORWARD") || level.startsWith("FULL");
   const issues: CompatibilityIssue[] = [];
-  if (backward) issues.push(...format.check(candidate, prior, NEW_READS_OLD));
-  if (forward) issues.push(...format.check(prior, candidate, OLD_READS_NEW));
+  if (backward) issues.push(...format.check(candidate, prior, NEW_READS_OLD, policy));
+  if (forward) issues.push(...format.check(prior, candidate, OLD_READS_NEW, policy));
   return issues;
 }
 
@@ -60,12 +67,13 @@ export function checkCompatibility(
   level: CompatibilityLevel,
   candidate: ParsedSchema,
   priors: readonly PriorVersion[],
+  policy: CompatibilityPolicy = "STRICT",
 ): CompatibilityResult {
   if (level === "NONE" || priors.length === 0) return { compatible: true, messages: [] };
   const selected = level.endsWith("_TRANSITIVE") ? priors : priors.slice(-1);
   for (let i = selected.length - 1; i >= 0; i--) {
     const prior = selected[i]!;
-    const issues = issuesAgainst(format, level, candidate, prior.parsed);
+    const issues = issuesAgainst(format, level, candidate, prior.parsed, policy);
     if (issues.length > 0) {
       return {
         compatible: false,

@@ -12,6 +12,7 @@ export { ProtobufSchema, protobufFormat } from "./formats/protobuf/protobuf-form
 export type {
   CheckRoles,
   CompatibilityIssue,
+  CompatibilityPolicy,
   ParsedSchema,
   ResolvedReference,
   SchemaFormat,

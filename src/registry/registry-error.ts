@@ -86,6 +86,8 @@ export const registryErrors = {
   idDoesNotMatch: (message: string) => make(42207, "ID_DOES_NOT_MATCH")(message),
   invalidSubject: (subject: string) =>
     make(42208, "INVALID_SUBJECT")(`Invalid subject ${JSON.stringify(subject)}`),
+  contextNotEmpty: (context: string) =>
+    make(42211, "CONTEXT_NOT_EMPTY")(`The specified context '${context}' is not empty.`),
   schemaTooLarge: (message: string) => make(42209, "SCHEMA_TOO_LARGE")(message),
   storeError: (message: string, options?: ErrorOptions) => make(50001, "STORE")(message, options),
   storeTimeout: (message: string) => make(50002, "STORE_TIMEOUT")(message),

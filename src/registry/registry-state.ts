@@ -7,8 +7,16 @@ import {
   decodeModeValue,
   decodeSchemaValue,
 } from "./log/schema-log-records.js";
+import { contextOf } from "./qualified-subject.js";
 import type { Mode, RegistryConfig, SchemaVersion, StoredSchema } from "./schema-types.js";
 import { schemaIdentity } from "./schema-types.js";
+
+/** Ids and schema identities of one context: ids are unique within a context only. */
+class ContextIds {
+  readonly entries = new Map<number, IdEntry>();
+  readonly identities = new Map<string, number>();
+  maxId = 0;
+}
 
 interface IdEntry {
   schema: StoredSchema;
@@ -19,8 +27,10 @@ interface IdEntry {
 /**
  * The registry's whole state, rebuilt by applying `_schemas` records in offset order. Nothing
  * else changes it, so a restart that replays the log ends where the running registry was.
- * Invariants: an id resolves while at least one version record (live or soft-deleted) uses it;
- * `maxId` never goes down (ids are never reused); `nextOffset` only grows.
+ * Ids live per context (the context is part of the subject, see qualified-subject.ts).
+ * Invariants: an id resolves while at least one version record (live or soft-deleted) of its
+ * context uses it; a context's `maxId` never goes down (ids are never reused); `nextOffset` only
+ * grows.
  */
 export class RegistryState {
   readonly subjects = new Map<string, Map<number, SchemaVersion>>();
@@ -28,12 +38,12 @@ export class RegistryState {
   readonly subjectModes = new Map<string, Mode>();
   globalConfig: RegistryConfig | undefined;
   globalMode: Mode | undefined;
-  maxId = 0;
+  /** Named contexts with a CONTEXT record (the default context `.` has none). */
+  readonly contexts = new Set<string>();
   nextOffset = 0n;
   /** Records that could not be understood; skipped, as Confluent's reader does. */
   skippedRecordCount = 0;
-  private readonly ids = new Map<number, IdEntry>();
-  private readonly identities = new Map<string, number>();
+  private readonly idsByContext = new Map<string, ContextIds>();
 
   apply(record: SchemaLogRecord): void {
     assert(record.offset >= this.nextOffset, "records are applied in offset order");
@@ -56,26 +66,31 @@ export class RegistryState {
       case "DELETE_SUBJECT":
         this.applyDeleteSubject(record.value);
         return;
+      case "CONTEXT":
+        if (record.value === null) this.contexts.delete(key.context);
+        else this.contexts.add(key.context);
+        return;
       default:
-        return; // NOOP, CLEAR_SUBJECT and CONTEXT change nothing this registry keeps.
+        return; // NOOP and CLEAR_SUBJECT change nothing this registry keeps.
     }
   }
 
-  schemaById(id: number): StoredSchema | undefined {
-    return this.ids.get(id)?.schema;
+  schemaById(id: number, context: string): StoredSchema | undefined {
+    return this.idsByContext.get(context)?.entries.get(id)?.schema;
   }
 
-  idOf(schema: StoredSchema): number | undefined {
-    return this.identities.get(schemaIdentity(schema));
+  idOf(schema: StoredSchema, context: string): number | undefined {
+    return this.idsByContext.get(context)?.identities.get(schemaIdentity(schema));
   }
 
-  allIds(): number[] {
-    return [...this.ids.keys()].sort((a, b) => a - b);
+  /** The highest id the context has seen (0 before its first schema). */
+  maxIdOf(context: string): number {
+    return this.idsByContext.get(context)?.maxId ?? 0;
   }
 
-  /** Versions (live and soft-deleted) using the id, sorted by subject then version. */
-  versionsOfId(id: number): SchemaVersion[] {
-    const entry = this.ids.get(id);
+  /** Versions (live and soft-deleted) of the context using the id, sorted by subject then version. */
+  versionsOfId(id: number, context: string): SchemaVersion[] {
+    const entry = this.idsByContext.get(context)?.entries.get(id);
     if (!entry) return [];
     const out: SchemaVersion[] = [];
     for (const user of entry.users) {
@@ -109,29 +124,41 @@ export class RegistryState {
     this.useId(entry);
   }
 
+  private idsOf(subject: string): ContextIds {
+    const context = contextOf(subject);
+    let ids = this.idsByContext.get(context);
+    if (!ids) {
+      ids = new ContextIds();
+      this.idsByContext.set(context, ids);
+    }
+    return ids;
+  }
+
   private useId(version: SchemaVersion): void {
-    let entry = this.ids.get(version.id);
+    const ids = this.idsOf(version.subject);
+    let entry = ids.entries.get(version.id);
     if (!entry) {
       entry = {
         schema: storedOf(version),
         users: new Set(),
       };
-      this.ids.set(version.id, entry);
+      ids.entries.set(version.id, entry);
       const identity = schemaIdentity(entry.schema);
-      if (!this.identities.has(identity)) this.identities.set(identity, version.id);
+      if (!ids.identities.has(identity)) ids.identities.set(identity, version.id);
     }
     entry.users.add(`${version.subject}\u0000${version.version}`);
-    if (version.id > this.maxId) this.maxId = version.id;
+    if (version.id > ids.maxId) ids.maxId = version.id;
   }
 
   private releaseId(version: SchemaVersion): void {
-    const entry = this.ids.get(version.id);
+    const ids = this.idsOf(version.subject);
+    const entry = ids.entries.get(version.id);
     if (!entry) return;
     entry.users.delete(`${version.subject}\u0000${version.version}`);
     if (entry.users.size > 0) return;
-    this.ids.delete(version.id);
+    ids.entries.delete(version.id);
     const identity = schemaIdentity(entry.schema);
-    if (this.identities.get(identity) === version.id) this.identities.delete(identity);
+    if (ids.identities.get(identity) === version.id) ids.identities.delete(identity);
   }
 
   private applyConfig(subject: string | null, value: Buffer | null): void {

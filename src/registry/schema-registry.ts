@@ -12,16 +12,29 @@ import {
   withoutConfluentVersion,
 } from "./data-contract.js";
 import { formatOf } from "./formats/formats.js";
-import type { ParsedSchema, ResolvedReference } from "./formats/schema-format.js";
+import { ProtobufSchema } from "./formats/protobuf/protobuf-format.js";
+import type { CompatibilityPolicy, ParsedSchema, ResolvedReference } from "./formats/schema-format.js";
 import type { SchemaLogBackend } from "./log/schema-log-backend.js";
 import {
   encodeConfigValue,
+  encodeContextValue,
   encodeDeleteSubjectValue,
   encodeKey,
   encodeModeValue,
   encodeSchemaValue,
   type SchemaLogKey,
 } from "./log/schema-log-records.js";
+import {
+  CONTEXT_WILDCARD,
+  contextOf,
+  DEFAULT_CONTEXT,
+  GLOBAL_CONTEXT,
+  isContextName,
+  matchesSubjectPrefix,
+  parseQualifiedSubject,
+  qualify,
+  qualifyReference,
+} from "./qualified-subject.js";
 import { RegistryError, registryErrors } from "./registry-error.js";
 import { RegistryState } from "./registry-state.js";
 import type {
@@ -35,6 +48,8 @@ import type {
 import { schemaIdentity } from "./schema-types.js";
 import { type VersionSpec, validateSubject } from "./version-spec.js";
 
+/** Confluent's tenant of a single-tenant registry, written in CONTEXT records. */
+const CONTEXT_TENANT = "default";
 /** Records read from the backend per call while catching up. */
 const CATCH_UP_BATCH_RECORDS = 1000;
 /** References nest; a cycle or an absurd chain is refused past this depth. */
@@ -161,17 +176,26 @@ export class SchemaRegistry {
     return this.state.skippedRecordCount;
   }
 
+  /** The highest id of the default context. */
   get maxId(): number {
-    return this.state.maxId;
+    return this.state.maxIdOf(DEFAULT_CONTEXT);
+  }
+
+  maxIdOf(context: string): number {
+    return this.state.maxIdOf(context);
   }
 
   // ---------------------------------------------------------------- reads
 
-  /** Subjects in name order: with a live version, or (deleted) any version, or (deletedOnly) none live. */
+  /**
+   * Subjects in name order: with a live version, or (deleted) any version, or (deletedOnly) none
+   * live. `prefix` is Confluent's `subjectPrefix` (see matchesSubjectPrefix); default every context.
+   */
   listSubjects(options: { deleted?: boolean; deletedOnly?: boolean; prefix?: string } = {}): string[] {
+    const prefix = options.prefix ?? CONTEXT_WILDCARD;
     const out: string[] = [];
     for (const [subject, versions] of this.state.subjects) {
-      if (options.prefix !== undefined && !subject.startsWith(options.prefix)) continue;
+      if (!matchesSubjectPrefix(subject, prefix)) continue;
       const live = [...versions.values()].some((v) => !v.deleted);
       if (options.deletedOnly ? !live : live || options.deleted) out.push(subject);
     }
@@ -205,21 +229,80 @@ export class SchemaRegistry {
     return found;
   }
 
-  schemaById(id: number): StoredSchema {
-    const schema = this.state.schemaById(id);
-    if (!schema) throw registryErrors.schemaNotFound(`Schema ${id} not found`);
-    return schema;
+  /**
+   * `GET /schemas/ids/{id}[?subject=]`: the id in the context `subject` names (the default one
+   * without it), and that context. An unqualified subject that does not use the id is tried in
+   * every named context before falling back to the default context (Confluent's
+   * `getSchemaKeyUsingContexts`); a qualified one that does not use it finds nothing.
+   */
+  schemaById(id: number, subject: string | null = null): StoredSchema & { context: string } {
+    const context = this.contextOfId(id, subject);
+    const schema = context === undefined ? undefined : this.state.schemaById(id, context);
+    if (!schema || context === undefined) throw registryErrors.schemaNotFound(`Schema ${id} not found`);
+    return { ...schema, context };
   }
 
-  /** Subject/version pairs using an id; soft-deleted ones with `includeDeleted`. */
-  versionsOfId(id: number, includeDeleted = false): SchemaVersion[] {
-    this.schemaById(id);
-    return this.state.versionsOfId(id).filter((v) => includeDeleted || !v.deleted);
+  private contextOfId(id: number, subject: string | null): string | undefined {
+    const uses = (context: string, name: string) =>
+      this.state.versionsOfId(id, context).some((v) => v.subject === name);
+    if (subject === null) return DEFAULT_CONTEXT;
+    const parsed = parseQualifiedSubject(subject);
+    if (parsed.subject === "") return parsed.context;
+    if (uses(parsed.context, subject) || parsed.context !== DEFAULT_CONTEXT) {
+      return uses(parsed.context, subject) ? parsed.context : undefined;
+    }
+    for (const context of [...this.state.contexts].sort(compareText)) {
+      if (uses(context, qualify(context, parsed.subject))) return context;
+    }
+    return DEFAULT_CONTEXT;
   }
 
-  /** Every version record, for `GET /schemas`. */
-  allVersions(includeDeleted = false): SchemaVersion[] {
-    return this.listSubjects({ deleted: true }).flatMap((s) => this.versionsOf(s, includeDeleted));
+  /**
+   * Subject/version pairs of the id's context using it (the context chosen as by schemaById);
+   * soft-deleted ones with `includeDeleted`.
+   */
+  versionsOfId(id: number, includeDeleted = false, subject: string | null = null): SchemaVersion[] {
+    const { context } = this.schemaById(id, subject);
+    return this.state.versionsOfId(id, context).filter((v) => includeDeleted || !v.deleted);
+  }
+
+  /** Version records of the subjects `prefix` selects (every context by default), for `GET /schemas`. */
+  allVersions(includeDeleted = false, prefix = CONTEXT_WILDCARD): SchemaVersion[] {
+    return this.listSubjects({ deleted: true, prefix }).flatMap((s) => this.versionsOf(s, includeDeleted));
+  }
+
+  /** Subjects with a live version in a context (every context for `.__GLOBAL`). */
+  private liveSubjectsIn(context: string): string[] {
+    if (context === GLOBAL_CONTEXT) return this.listSubjects();
+    return this.listSubjects().filter((s) => contextOf(s) === context);
+  }
+
+  /**
+   * The schema text in the `format` a read asks for: `serialized` turns Protobuf into its base64
+   * FileDescriptorProto (what Confluent's clients fetch); otherwise the stored text. `subject`
+   * (or a context's `:.ctx:`) is where the schema's references resolve.
+   */
+  schemaText(schema: StoredSchema, subject: string, format: string | null): string {
+    if (format !== "serialized" || schema.schemaType !== "PROTOBUF") return schema.schema;
+    const parsed = this.parseStored(schema, subject);
+    return parsed instanceof ProtobufSchema ? parsed.serialized() : schema.schema;
+  }
+
+  /** `GET /contexts`: the default context, then the named ones in name order. */
+  listContexts(): string[] {
+    return [DEFAULT_CONTEXT, ...[...this.state.contexts].sort(compareText)];
+  }
+
+  /** `DELETE /contexts/{ctx}`: removes an empty context's record; 42211 while it has subjects. */
+  deleteContext(context: string): Promise<void> {
+    return this.exclusive(async () => {
+      const subjects = this.listSubjects({ deleted: true }).filter((s) => contextOf(s) === context);
+      if (subjects.length > 0) {
+        throw registryErrors.contextNotEmpty(qualify(context, ""));
+      }
+      if (!this.state.contexts.has(context)) return;
+      await this.write([{ key: { keytype: "CONTEXT", tenant: CONTEXT_TENANT, context }, value: null }]);
+    });
   }
 
   /** Ids of schemas whose references point at subject/version. */
@@ -233,7 +316,9 @@ export class SchemaRegistry {
 
   private referrers(target: SchemaVersion, includeDeleted: boolean): SchemaVersion[] {
     return this.allVersions(includeDeleted).filter((v) =>
-      v.references.some((r) => r.subject === target.subject && r.version === target.version),
+      v.references.some(
+        (r) => qualifyReference(v.subject, r.subject) === target.subject && r.version === target.version,
+      ),
     );
   }
 
@@ -245,7 +330,7 @@ export class SchemaRegistry {
   ): SchemaVersion {
     const candidates = this.versionsOf(subject, options.deleted === true);
     if (candidates.length === 0) throw registryErrors.subjectNotFound(subject);
-    const parsed = this.parseRequest(request);
+    const parsed = this.parseRequest(request, subject);
     // A probe without a data contract finds the schema whatever contract it was registered with.
     const contractless = request.metadata === undefined && request.ruleSet === undefined;
     const identities = this.identitiesOf(request, parsed, this.normalizeFor(subject, options.normalize));
@@ -278,20 +363,41 @@ export class SchemaRegistry {
     return { compatibilityLevel: this.defaultCompatibility, ...this.state.globalConfig };
   }
 
-  /** The subject's own config; with `defaultToGlobal`, the global one when it has none. */
+  /**
+   * The subject's own config; with `defaultToGlobal`, the one above it when it has none (its
+   * context's, the global one in the default context, then `:.__GLOBAL:`'s, then the default).
+   */
   subjectConfig(subject: string, defaultToGlobal = false): RegistryConfig {
     const own = this.state.subjectConfigs.get(subject);
     if (own) return own;
-    if (defaultToGlobal) return this.globalConfig();
+    if (defaultToGlobal) {
+      const [, scope, everywhere] = this.configChain(subject);
+      return { compatibilityLevel: this.defaultCompatibility, ...(scope ?? everywhere) };
+    }
     throw registryErrors.subjectConfigNotFound(subject);
   }
 
+  /**
+   * Configs that apply to a subject, nearest first (Confluent's `config(subject, true, ...)`):
+   * its own; its context's (`:.ctx:`), or the global one for the default context; then the
+   * config of `:.__GLOBAL:`, which covers every context.
+   */
+  private configChain(subject: string): (RegistryConfig | undefined)[] {
+    const context = contextOf(subject);
+    const scope =
+      context === DEFAULT_CONTEXT
+        ? this.state.globalConfig
+        : this.state.subjectConfigs.get(qualify(context, ""));
+    return [
+      this.state.subjectConfigs.get(subject),
+      scope,
+      this.state.subjectConfigs.get(qualify(GLOBAL_CONTEXT, "")),
+    ];
+  }
+
   compatibilityOf(subject: string): CompatibilityLevel {
-    return (
-      this.state.subjectConfigs.get(subject)?.compatibilityLevel ??
-      this.state.globalConfig?.compatibilityLevel ??
-      this.defaultCompatibility
-    );
+    const found = this.configChain(subject).find((c) => c?.compatibilityLevel !== undefined);
+    return found?.compatibilityLevel ?? this.defaultCompatibility;
   }
 
   globalMode(): Mode {
@@ -301,19 +407,36 @@ export class SchemaRegistry {
   subjectMode(subject: string, defaultToGlobal = false): Mode {
     const own = this.state.subjectModes.get(subject);
     if (own) return own;
-    if (defaultToGlobal) return this.globalMode();
+    if (defaultToGlobal)
+      return (
+        this.modeChain(subject)
+          .slice(1)
+          .find((m) => m !== undefined) ?? "READWRITE"
+      );
     throw registryErrors.subjectModeNotFound(subject);
+  }
+
+  /** Modes that apply to a subject, nearest first, as configChain. */
+  private modeChain(subject: string): (Mode | undefined)[] {
+    const context = contextOf(subject);
+    const scope =
+      context === DEFAULT_CONTEXT ? this.state.globalMode : this.state.subjectModes.get(qualify(context, ""));
+    return [
+      this.state.subjectModes.get(subject),
+      scope,
+      this.state.subjectModes.get(qualify(GLOBAL_CONTEXT, "")),
+    ];
   }
 
   /** The mode in force for a subject: READONLY_OVERRIDE globally beats any subject mode. */
   effectiveMode(subject: string | null): Mode {
     const global = this.globalMode();
     if (subject === null || global === "READONLY_OVERRIDE") return global;
-    return this.state.subjectModes.get(subject) ?? global;
+    return this.modeChain(subject).find((m) => m !== undefined) ?? "READWRITE";
   }
 
   setConfig(subject: string | null, update: RegistryConfig): Promise<RegistryConfig> {
-    if (subject !== null) validateSubject(subject);
+    if (subject !== null) validateSubject(subject, true);
     return this.exclusive(async () => {
       this.assertWritable(subject);
       const previous = subject === null ? this.state.globalConfig : this.state.subjectConfigs.get(subject);
@@ -341,12 +464,17 @@ export class SchemaRegistry {
   }
 
   setMode(subject: string | null, mode: Mode, force = false): Promise<Mode> {
-    if (subject !== null) validateSubject(subject);
+    if (subject !== null) validateSubject(subject, true);
     return this.exclusive(async () => {
       if (!this.modeMutability) throw registryErrors.operationNotPermitted("Mode changes are not allowed");
       if (mode === "FORWARD" && subject !== null) throw registryErrors.invalidMode(mode);
       if (mode === "IMPORT" && !force && this.effectiveMode(subject) !== "IMPORT") {
-        const live = subject === null ? this.listSubjects().length > 0 : this.versionsOf(subject).length > 0;
+        const live =
+          subject === null
+            ? this.listSubjects().length > 0
+            : isContextName(subject)
+              ? this.liveSubjectsIn(contextOf(subject)).length > 0
+              : this.versionsOf(subject).length > 0;
         if (live) {
           throw registryErrors.operationNotPermitted(
             "Cannot import since found existing subjects" +
@@ -383,7 +511,7 @@ export class SchemaRegistry {
       const mode = this.effectiveMode(subject);
       this.assertWritable(subject);
       const importing = mode === "IMPORT";
-      const parsed = this.parseRequest(request);
+      const parsed = this.parseRequest(request, subject);
       const normalize = this.normalizeFor(subject, options.normalize);
       const contract = importing ? request : this.contractFor(subject, request);
       const stored: StoredSchema = {
@@ -396,12 +524,23 @@ export class SchemaRegistry {
       const existing = this.existingVersion(subject, stored, parsed, normalize);
       if (existing && (!importing || request.id === undefined || request.id === existing.id)) return existing;
       if (!importing && !options.force) this.assertCompatible(subject, parsed, stored.metadata);
+      const context = contextOf(subject);
       const id = importing
-        ? this.importedId(stored, request.id)
-        : (this.state.idOf(stored) ?? this.state.maxId + 1);
+        ? this.importedId(stored, request.id, context)
+        : (this.state.idOf(stored, context) ?? this.state.maxIdOf(context) + 1);
       const version = this.nextVersion(subject, request, importing, stored);
       const entry: SchemaVersion = { subject, version, id, deleted: false, ...stored };
-      await this.write([...this.replacedSoftDeletes(subject, id), schemaWrite(entry)]);
+      // A named context's record comes first, on its first registration, as Confluent writes it.
+      const contextRecord: LogWrite[] =
+        context === DEFAULT_CONTEXT || this.state.contexts.has(context)
+          ? []
+          : [
+              {
+                key: { keytype: "CONTEXT", tenant: CONTEXT_TENANT, context },
+                value: encodeContextValue(CONTEXT_TENANT, context),
+              },
+            ];
+      await this.write([...contextRecord, ...this.replacedSoftDeletes(subject, id), schemaWrite(entry)]);
       return this.getVersion(subject, version);
     });
   }
@@ -460,13 +599,15 @@ export class SchemaRegistry {
     return out;
   }
 
+  /** `compatibilityPolicy` in force (subject over global, as Confluent merges them); STRICT unless LENIENT. */
+  private policyOf(subject: string): CompatibilityPolicy {
+    const policy = this.configValue(subject, "compatibilityPolicy");
+    return typeof policy === "string" && policy.toUpperCase() === "LENIENT" ? "LENIENT" : "STRICT";
+  }
+
   /** A config key (one Brook keeps verbatim) from the subject's config, else the global one. */
   private configValue(subject: string, key: string): unknown {
-    return (
-      this.state.subjectConfigs.get(subject)?.extra?.[key] ??
-      this.state.globalConfig?.extra?.[key] ??
-      undefined
-    );
+    return this.configChain(subject).find((c) => c?.extra?.[key] !== undefined)?.extra?.[key];
   }
 
   /** The identities that count as "the same schema": canonical text, and normalized with `normalize`. */
@@ -493,6 +634,7 @@ export class SchemaRegistry {
       level,
       parsed,
       this.priorVersions(subject, metadata),
+      this.policyOf(subject),
     );
     if (result.compatible) return;
     throw registryErrors.incompatible(
@@ -513,16 +655,16 @@ export class SchemaRegistry {
       .map((v) => ({
         version: v.version,
         schema: v.schema,
-        parsed: this.parseStored(v),
+        parsed: this.parseStored(v, subject),
       }));
   }
 
-  private importedId(stored: StoredSchema, requested: number | undefined): number {
-    if (requested === undefined) return this.state.idOf(stored) ?? this.state.maxId + 1;
+  private importedId(stored: StoredSchema, requested: number | undefined, context: string): number {
+    if (requested === undefined) return this.state.idOf(stored, context) ?? this.state.maxIdOf(context) + 1;
     if (!Number.isInteger(requested) || requested < 1) {
       throw registryErrors.invalidSchema(`Invalid id ${requested}`);
     }
-    const holder = this.state.schemaById(requested);
+    const holder = this.state.schemaById(requested, context);
     if (holder && schemaIdentity(holder) !== schemaIdentity(stored)) {
       throw registryErrors.idDoesNotMatch(
         `Overwrite new schema with id ${requested} is not permitted: a different schema already has this id`,
@@ -585,12 +727,14 @@ export class SchemaRegistry {
     } else {
       const target = this.versionsOf(subject).find((v) => v.version === spec);
       if (!target) throw registryErrors.versionNotFound(spec);
-      priors = [{ version: target.version, schema: target.schema, parsed: this.parseStored(target) }];
+      priors = [
+        { version: target.version, schema: target.schema, parsed: this.parseStored(target, subject) },
+      ];
     }
-    const parsed = this.parseRequest(request);
+    const parsed = this.parseRequest(request, subject);
     let level = this.compatibilityOf(subject);
     if (spec !== undefined) level = level.replace("_TRANSITIVE", "") as CompatibilityLevel;
-    return checkCompatibility(formatOf(parsed.schemaType), level, parsed, priors);
+    return checkCompatibility(formatOf(parsed.schemaType), level, parsed, priors, this.policyOf(subject));
   }
 
   // ---------------------------------------------------------------- deletes
@@ -671,24 +815,26 @@ export class SchemaRegistry {
   private normalizeFor(subject: string, requested: boolean | undefined): boolean {
     return (
       requested === true ||
-      this.state.subjectConfigs.get(subject)?.normalize === true ||
-      (this.state.subjectConfigs.get(subject)?.normalize === undefined &&
-        this.state.globalConfig?.normalize === true)
+      this.configChain(subject).find((c) => c?.normalize !== undefined)?.normalize === true
     );
   }
 
-  /** Parses a request's schema with its references resolved from the registry (42201 if bad). */
-  parseRequest(request: SchemaRequest): ParsedSchema {
+  /**
+   * Parses a request's schema with its references resolved from the registry (42201 if bad);
+   * `subject`'s context is where unqualified references are looked up.
+   */
+  parseRequest(request: SchemaRequest, subject = ""): ParsedSchema {
     const format = formatOf(request.schemaType);
-    const references = request.references.map((r) => this.resolveReference(r, 0));
+    const references = request.references.map((r) => this.resolveReference(r, subject, 0));
     return format.parse(request.schema, references);
   }
 
-  private parseStored(version: StoredSchema): ParsedSchema {
-    const identity = schemaIdentity(version);
+  private parseStored(version: StoredSchema, subject: string): ParsedSchema {
+    // The same text with the same references means other schemas in another context.
+    const identity = `${contextOf(subject)}\u0000${schemaIdentity(version)}`;
     const cached = this.parsedCache.get(identity);
     if (cached) return cached;
-    const references = version.references.map((r) => this.resolveReference(r, 0, true));
+    const references = version.references.map((r) => this.resolveReference(r, subject, 0, true));
     const parsed = formatOf(version.schemaType).parse(version.schema, references);
     if (this.parsedCache.size >= PARSED_SCHEMA_CACHE_ENTRIES_MAX) this.parsedCache.clear();
     this.parsedCache.set(identity, parsed);
@@ -697,6 +843,7 @@ export class SchemaRegistry {
 
   private resolveReference(
     reference: SchemaReference,
+    referrer: string,
     depth: number,
     includeDeleted = false,
   ): ResolvedReference {
@@ -708,7 +855,7 @@ export class SchemaRegistry {
     let target: SchemaVersion;
     try {
       const spec = reference.version === -1 ? "latest" : reference.version;
-      target = this.getVersion(reference.subject, spec, includeDeleted);
+      target = this.getVersion(qualifyReference(referrer, reference.subject), spec, includeDeleted);
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;
       throw registryErrors.invalidSchema(
@@ -720,7 +867,7 @@ export class SchemaRegistry {
       version: target.version,
       schemaType: target.schemaType,
       schema: target.schema,
-      references: target.references.map((r) => this.resolveReference(r, depth + 1, true)),
+      references: target.references.map((r) => this.resolveReference(r, target.subject, depth + 1, true)),
     };
   }
 

@@ -1,3 +1,4 @@
+import { GLOBAL_CONTEXT, parseQualifiedSubject } from "./qualified-subject.js";
 import { registryErrors } from "./registry-error.js";
 
 /** A `{version}` path segment: a version number, or the highest live version. */
@@ -15,13 +16,19 @@ export function parseVersionSpec(text: string): VersionSpec {
   throw registryErrors.invalidVersion(text);
 }
 
-/** Subject names: any text without ISO control characters, except the reserved names. */
-export function validateSubject(subject: string): void {
+/**
+ * Subject names: any text without ISO control characters, except the reserved names (also
+ * within a context: `:.ctx:__GLOBAL`). A context alone (`:.ctx:`) and the global context
+ * `:.__GLOBAL:` name config and mode only (Confluent's `isValidSubject`).
+ */
+export function validateSubject(subject: string, configOrMode = false): void {
+  const { context, subject: name } = parseQualifiedSubject(subject);
   if (
     subject === "" ||
-    subject === "__GLOBAL" ||
-    subject === "__EMPTY" ||
-    /[\u0000-\u001f\u007f-\u009f]/.test(subject)
+    name === "__GLOBAL" ||
+    name === "__EMPTY" ||
+    /[\u0000-\u001f\u007f-\u009f]/.test(subject) ||
+    (!configOrMode && (name === "" || context === GLOBAL_CONTEXT))
   ) {
     throw registryErrors.invalidSubject(subject);
   }

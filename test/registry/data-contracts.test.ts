@@ -30,9 +30,8 @@ import { RegistryHarness } from "./registry-harness.js";
  *   subjectPrefix, deleted, deletedOnly;
  * - Confluent's JSON Schema serializer and deserializer (@confluentinc/schemaregistry) round-trip.
  * Not covered: rule execution (the registry stores rules; clients run them), `encodingRules` beyond
- * storage, `/schemas/guids`, contexts as separate namespaces (`:.ctx:subject` is a plain subject
- * name in Brook), Confluent's Protobuf serdes (they register and fetch schemas as base64
- * FileDescriptorProto, `format=serialized`, which Brook does not read or produce).
+ * storage, `/schemas/guids`. Contexts: test/registry/contexts.test.ts; Confluent's Protobuf serdes
+ * (base64 FileDescriptorProto, `format=serialized`): test/registry/protobuf-serialized.test.ts.
  */
 
 const AVRO_V1 = JSON.stringify({

@@ -54,8 +54,8 @@ import { RegistryHarness } from "./registry-harness.js";
  * Not covered: RESERVED_PROPERTY_REMOVED / RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY (Confluent's data
  *   contracts, `confluent:reserved` in schema metadata, which Brook's registry does not store; Confluent's
  *   diff does not report them either), PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL (deprecated, never reported),
- *   the LENIENT `compatibilityPolicy` over REST (the set exists and the fixtures' LENIENT verdicts are
- *   checked; the API does not take the policy yet).
+ *   Confluent's LOGICAL `compatibilityPolicy` (read as STRICT). LENIENT is checked on the fixtures' verdicts
+ *   and over REST (`compatibilityPolicy` in subject or global config).
  * Where Confluent's answer could not be determined, or Brook departs from it, see the `confluent` note
  * of the Brook cases: a lowered exclusiveMaximum without a maximum (Confluent fails with an internal
  * error), and 2019-09's tuple `items`/`additionalItems` (json-sKema's reading not traced; Brook reads them
@@ -508,6 +508,36 @@ describe("JSON Schema compatibility over the REST API", () => {
       assert.equal(all.json.is_compatible, false);
       assert.match(all.json.messages[0], /PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL/);
       assert.equal((await h.register("t", closed({ a: S, c: S }), { schemaType: "JSON" })).status, 409);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("compatibilityPolicy LENIENT in config (subject over global) applies Confluent's lenient set", async () => {
+    const h = await RegistryHarness.start();
+    try {
+      const open = (properties: Record<string, unknown>) => ({ type: "object", properties });
+      const candidate = { schema: JSON.stringify(open({ a: S, b: N })), schemaType: "JSON" };
+      const check = async (subject: string) =>
+        (await h.call("POST", `/compatibility/subjects/${subject}/versions?verbose=true`, candidate)).json;
+      for (const subject of ["strict", "lenient"]) {
+        assert.equal((await h.register(subject, open({ a: S }), { schemaType: "JSON" })).status, 200);
+      }
+      // STRICT (the default): an optional property added to an open content model breaks readers.
+      const strict = await check("strict");
+      assert.equal(strict.is_compatible, false);
+      assert.match(strict.messages[0], /OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL/);
+      const put = await h.call("PUT", "/config/lenient", { compatibilityPolicy: "LENIENT" });
+      assert.deepEqual(put.json, { compatibilityPolicy: "LENIENT" });
+      assert.equal((await h.call("GET", "/config/lenient")).json.compatibilityPolicy, "LENIENT");
+      assert.equal((await check("lenient")).is_compatible, true);
+      assert.equal((await check("strict")).is_compatible, false);
+      assert.equal((await h.call("POST", "/subjects/lenient/versions", candidate)).status, 200);
+      // Global policy reaches subjects without their own; a subject's STRICT overrides it.
+      await h.call("PUT", "/config", { compatibilityPolicy: "lenient" });
+      assert.equal((await check("strict")).is_compatible, true);
+      await h.call("PUT", "/config/strict", { compatibilityPolicy: "STRICT" });
+      assert.equal((await check("strict")).is_compatible, false);
     } finally {
       await h.close();
     }

@@ -48,8 +48,8 @@ import { RegistryHarness } from "./registry-harness.js";
  * Not covered: `extend` declarations (Confluent collects extension fields but its diff never compares
  *   them; Brook ignores them), services (not compared by Confluent either), Protobuf editions beyond
  *   parsing (Confluent's Wire parser support differs), data-contract `confluent:reserved` fields in
- *   metadata (a case carries them; Confluent's Protobuf diff does not read them), binary
- *   (base64 FileDescriptorProto) schemas, which Confluent accepts and Brook refuses.
+ *   metadata (a case carries them; Confluent's Protobuf diff does not read them). Binary (base64
+ *   FileDescriptorProto) schemas and `format=serialized`: test/registry/protobuf-serialized.test.ts.
  * Departure: protobufjs cannot read some aggregate option values protoc accepts (lists of messages in
  *   `[(confluent.field_meta) = {...}]`); Brook reads such a file again without those options.
  */

@@ -24,6 +24,13 @@ export interface CheckRoles {
   writer: "new" | "old";
 }
 
+/**
+ * Confluent's `compatibilityPolicy` config: LENIENT relaxes JSON Schema's content-model rules
+ * (Confluent's JsonSchema.isBackwardCompatible picks its LENIENT change set); the other formats
+ * ignore it. Confluent's LOGICAL policy (an extra logical-type check) is read as STRICT here.
+ */
+export type CompatibilityPolicy = "STRICT" | "LENIENT";
+
 /** One reason a reader cannot read a writer's data, in Confluent's verbose vocabulary. */
 export interface CompatibilityIssue {
   errorType: string;
@@ -34,10 +41,15 @@ export interface CompatibilityIssue {
 /**
  * A schema format: pure parsing and compatibility logic, no I/O. `parse` throws a
  * RegistryError 42201 for invalid schemas. `check` answers whether `reader` can read data
- * written with `writer`, as a list of issues (empty when compatible).
+ * written with `writer`, as a list of issues (empty when compatible), under `policy`.
  */
 export interface SchemaFormat {
   readonly schemaType: SchemaType;
   parse(text: string, references: readonly ResolvedReference[]): ParsedSchema;
-  check(reader: ParsedSchema, writer: ParsedSchema, roles: CheckRoles): CompatibilityIssue[];
+  check(
+    reader: ParsedSchema,
+    writer: ParsedSchema,
+    roles: CheckRoles,
+    policy?: CompatibilityPolicy,
+  ): CompatibilityIssue[];
 }

@@ -77,6 +77,11 @@ export function encodeModeValue(subject: string | null, mode: Mode): Buffer {
   return Buffer.from(JSON.stringify(out), "utf8");
 }
 
+/** A named context's record, written on its first registration (Confluent's ContextValue). */
+export function encodeContextValue(tenant: string, context: string): Buffer {
+  return Buffer.from(JSON.stringify({ tenant, context }), "utf8");
+}
+
 export function encodeDeleteSubjectValue(value: DeleteSubjectValue): Buffer {
   return Buffer.from(JSON.stringify({ subject: value.subject, version: value.version }), "utf8");
 }

@@ -43,6 +43,7 @@ function parseConfigUpdate(body: unknown): RegistryConfig {
   const extra: Record<string, unknown> = {};
   for (const key of [
     "compatibilityGroup",
+    "compatibilityPolicy",
     "alias",
     "validateFields",
     "defaultMetadata",

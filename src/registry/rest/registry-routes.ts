@@ -1,5 +1,6 @@
 import { checkCompatibility } from "./compatibility-routes.js";
 import { deleteConfig, deleteMode, getConfig, getMode, putConfig, putMode } from "./config-routes.js";
+import { deleteContext, listContexts } from "./context-routes.js";
 import type { RestHandler, RestRoute } from "./rest-types.js";
 import { Router } from "./router.js";
 import {
@@ -70,11 +71,8 @@ export function registryRoutes(clusterId: string): Router<RestRoute> {
     .add("GET", "/mode/:subject", read(getMode))
     .add("PUT", "/mode/:subject", write(putMode))
     .add("DELETE", "/mode/:subject", write(deleteMode))
-    .add(
-      "GET",
-      "/contexts",
-      read(() => ({ json: ["."] })),
-    )
+    .add("GET", "/contexts", read(listContexts))
+    .add("DELETE", "/contexts/:context", write(deleteContext))
     .add(
       "GET",
       "/v1/metadata/id",

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { SchemaLogBackend } from "../log/schema-log-backend.js";
+import { normalizeSubject } from "../qualified-subject.js";
 import { RegistryError, registryErrors } from "../registry-error.js";
 import { SchemaRegistry } from "../schema-registry.js";
 import type { CompatibilityLevel } from "../schema-types.js";
 import { ClusterRouting, type RegistryLeadership, SOLE_REGISTRY } from "./cluster-routing.js";
 import { isAcceptedRequestType, negotiateResponseType } from "./content-type.js";
+import { rewriteContextPath } from "./context-path.js";
 import {
   FORWARDED_BY_HEADER,
   type HttpAnswer,
@@ -257,18 +259,22 @@ function routeRequest(
   } catch {
     throw registryErrors.routeNotFound();
   }
+  segments = rewriteContextPath(segments, url.searchParams);
   const method = request.method ?? "GET";
   const route = context.routes.resolve(method, segments);
   if (route.kind === "no-path") throw registryErrors.routeNotFound();
   if (route.kind === "no-method") throw registryErrors.methodNotAllowed();
   const { handler, writes } = route.match.handler;
+  const params = { ...route.match.params };
+  // `:.:orders` is `orders`, wherever a subject is named (Confluent normalizes in every resource).
+  if (params["subject"] !== undefined) params["subject"] = normalizeSubject(params["subject"]);
   const runLocal = async (): Promise<HttpAnswer> => {
     if (negotiateResponseType(request.headers.accept) === undefined) throw registryErrors.notAcceptable();
     const hasBody = method === "POST" || method === "PUT";
     if (hasBody && !isAcceptedRequestType(request.headers["content-type"]))
       throw registryErrors.unsupportedMediaType();
     const result = await handler(context.registry, {
-      params: route.match.params,
+      params,
       query: url.searchParams,
       body: hasBody ? parseJsonBody(body) : undefined,
       headers: request.headers,

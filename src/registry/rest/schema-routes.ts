@@ -1,3 +1,4 @@
+import { normalizeSubject, qualify } from "../qualified-subject.js";
 import { registryErrors } from "../registry-error.js";
 import { SCHEMA_TYPES } from "../schema-types.js";
 import { flag, paginate, schemaBody, versionBody } from "./request-parsing.js";
@@ -16,40 +17,50 @@ function idParam(request: RestRequest): number {
 export const schemaTypes: RestHandler = () => ({ json: [...SCHEMA_TYPES] });
 
 export const listSchemas: RestHandler = (registry, { query }) => {
+  // Without a prefix, the default context only (Confluent's default here is "", not `:*:`).
   const prefix = query.get("subjectPrefix") ?? "";
   const deleted = flag(query, "deleted");
-  let versions = registry.allVersions(deleted).filter((v) => v.subject.startsWith(prefix));
+  let versions = registry.allVersions(deleted, prefix);
   if (flag(query, "latestOnly")) {
     versions = versions.filter((v, i) => versions[i + 1]?.subject !== v.subject);
   }
   return { json: paginate(versions.map(versionBody), query) };
 };
 
+/** `subject=` picks the context the id is looked up in (see SchemaRegistry.schemaById). */
+function subjectQuery(request: RestRequest): string | null {
+  const subject = request.query.get("subject");
+  return subject === null ? null : normalizeSubject(subject);
+}
+
 export const getSchemaById: RestHandler = (registry, request) => {
   const id = idParam(request);
-  const body: Record<string, unknown> = schemaBody(registry.schemaById(id));
-  if (flag(request.query, "fetchMaxId")) body["maxId"] = registry.maxId;
+  const found = registry.schemaById(id, subjectQuery(request));
+  const text = registry.schemaText(found, qualify(found.context, ""), request.query.get("format"));
+  const body: Record<string, unknown> = schemaBody({ ...found, schema: text });
+  if (flag(request.query, "fetchMaxId")) body["maxId"] = registry.maxIdOf(found.context);
   return { json: body };
 };
 
-export const getSchemaTextById: RestHandler = (registry, request) => ({
-  text: registry.schemaById(idParam(request)).schema,
-});
+export const getSchemaTextById: RestHandler = (registry, request) => {
+  const found = registry.schemaById(idParam(request), subjectQuery(request));
+  return { text: registry.schemaText(found, qualify(found.context, ""), request.query.get("format")) };
+};
 
+/** Subjects of the id's context using it, whichever subject `subject=` names (as Confluent). */
 export const getSubjectsById: RestHandler = (registry, request) => {
-  const subject = request.query.get("subject");
-  const versions = registry
-    .versionsOfId(idParam(request), flag(request.query, "deleted"))
-    .filter((v) => subject === null || v.subject === subject);
+  const versions = registry.versionsOfId(
+    idParam(request),
+    flag(request.query, "deleted"),
+    subjectQuery(request),
+  );
   const subjects = versions.map((v) => v.subject).filter((s, i, all) => all.indexOf(s) === i);
   return { json: paginate(subjects, request.query) };
 };
 
 export const getVersionsById: RestHandler = (registry, request) => {
-  const subject = request.query.get("subject");
   const versions = registry
-    .versionsOfId(idParam(request), flag(request.query, "deleted"))
-    .filter((v) => subject === null || v.subject === subject)
+    .versionsOfId(idParam(request), flag(request.query, "deleted"), subjectQuery(request))
     .map((v) => ({ subject: v.subject, version: v.version }));
   return { json: paginate(versions, request.query) };
 };

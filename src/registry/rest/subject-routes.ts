@@ -1,15 +1,30 @@
+import type { SchemaRegistry } from "../schema-registry.js";
+import type { SchemaVersion } from "../schema-types.js";
 import { parseVersionSpec } from "../version-spec.js";
 import { flag, paginate, parseSchemaRequest, versionBody } from "./request-parsing.js";
 import type { RestHandler } from "./rest-types.js";
 
 /** Handlers under `/subjects`. */
 
+/** A version's body with its schema in the `format` asked for (`serialized` for Protobuf). */
+function formattedVersionBody(
+  registry: SchemaRegistry,
+  version: SchemaVersion,
+  query: URLSearchParams,
+): Record<string, unknown> {
+  return versionBody({
+    ...version,
+    schema: registry.schemaText(version, version.subject, query.get("format")),
+  });
+}
+
 export const listSubjects: RestHandler = (registry, { query }) => {
+  // Without a prefix every context is listed (Confluent's default `:*:`).
   const prefix = query.get("subjectPrefix") ?? undefined;
   const subjects = registry.listSubjects({
     deleted: flag(query, "deleted"),
     deletedOnly: flag(query, "deletedOnly"),
-    ...(prefix !== undefined && prefix !== ":*:" ? { prefix } : {}),
+    ...(prefix !== undefined ? { prefix } : {}),
   });
   return { json: paginate(subjects, query) };
 };
@@ -27,9 +42,8 @@ export const getLatestWithMetadata: RestHandler = (registry, { params, query }) 
   const values = query.getAll("value");
   const pairs = new Map<string, string>();
   for (let i = 0; i < Math.min(keys.length, values.length); i++) pairs.set(keys[i]!, values[i]!);
-  return {
-    json: versionBody(registry.latestWithMetadata(params["subject"]!, pairs, flag(query, "deleted"))),
-  };
+  const found = registry.latestWithMetadata(params["subject"]!, pairs, flag(query, "deleted"));
+  return { json: formattedVersionBody(registry, found, query) };
 };
 
 export const deleteSubject: RestHandler = async (registry, { params, query }) => ({
@@ -62,12 +76,14 @@ export const registerSchema: RestHandler = async (registry, { params, query, bod
 
 export const getVersion: RestHandler = (registry, { params, query }) => {
   const spec = parseVersionSpec(params["version"]!);
-  return { json: versionBody(registry.getVersion(params["subject"]!, spec, flag(query, "deleted"))) };
+  const found = registry.getVersion(params["subject"]!, spec, flag(query, "deleted"));
+  return { json: formattedVersionBody(registry, found, query) };
 };
 
 export const getVersionSchema: RestHandler = (registry, { params, query }) => {
   const spec = parseVersionSpec(params["version"]!);
-  return { text: registry.getVersion(params["subject"]!, spec, flag(query, "deleted")).schema };
+  const found = registry.getVersion(params["subject"]!, spec, flag(query, "deleted"));
+  return { text: registry.schemaText(found, found.subject, query.get("format")) };
 };
 
 export const getReferencedBy: RestHandler = (registry, { params, query }) => {

@@ -221,8 +221,7 @@ export const COMPATIBLE_CHANGES_STRICT: ReadonlySet<DifferenceType> = new Set<Di
 
 /**
  * `compatibilityPolicy: LENIENT` also lets open content models gain and lose properties and
- * lets content models close. Brook's REST API does not take the policy yet; the set is here so
- * the fixtures' `compatible_lenient` answers are checked.
+ * lets content models close (config `"compatibilityPolicy": "LENIENT"`, subject or global).
  */
 export const COMPATIBLE_CHANGES_LENIENT: ReadonlySet<DifferenceType> = new Set<DifferenceType>([
   ...COMPATIBLE_CHANGES_STRICT,

@@ -2,11 +2,12 @@ import { registryErrors } from "../../registry-error.js";
 import type {
   CheckRoles,
   CompatibilityIssue,
+  CompatibilityPolicy,
   ParsedSchema,
   ResolvedReference,
   SchemaFormat,
 } from "../schema-format.js";
-import { COMPATIBLE_CHANGES_STRICT, differenceIssue } from "./difference.js";
+import { COMPATIBLE_CHANGES_LENIENT, COMPATIBLE_CHANGES_STRICT, differenceIssue } from "./difference.js";
 import type { JsonValue } from "./json-value.js";
 import { diffSchemas } from "./schema-diff.js";
 import type { SchemaNode } from "./schema-node.js";
@@ -170,13 +171,19 @@ export const jsonSchemaFormat: SchemaFormat = {
     return new JsonSchema(root, external);
   },
 
-  check(reader: ParsedSchema, writer: ParsedSchema, roles: CheckRoles): CompatibilityIssue[] {
+  check(
+    reader: ParsedSchema,
+    writer: ParsedSchema,
+    roles: CheckRoles,
+    policy: CompatibilityPolicy = "STRICT",
+  ): CompatibilityIssue[] {
     if (!(reader instanceof JsonSchema) || !(writer instanceof JsonSchema)) {
       return [{ errorType: "TYPE_CHANGED", description: "Incompatible because of different schema type" }];
     }
+    const compatibleChanges = policy === "LENIENT" ? COMPATIBLE_CHANGES_LENIENT : COMPATIBLE_CHANGES_STRICT;
     // The writer's schema is the original, the reader's the update (Confluent's isBackwardCompatible).
     return diffSchemas(writer.tree(), reader.tree())
-      .filter((difference) => !COMPATIBLE_CHANGES_STRICT.has(difference.type))
+      .filter((difference) => !compatibleChanges.has(difference.type))
       .map((difference) => differenceIssue(difference, roles));
   },
 };

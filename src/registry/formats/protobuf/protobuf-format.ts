@@ -8,6 +8,7 @@ import type {
   SchemaFormat,
 } from "../schema-format.js";
 import { BUILTIN_PROTOS } from "./builtin-protos.js";
+import { looksSerialized, protoTextOfDescriptor, serializedDescriptor } from "./file-descriptor.js";
 import { isScalar, type ProtoFileElement, protoFileElement } from "./proto-elements.js";
 import { parseProto } from "./proto-parse.js";
 import { diffProtobufSchemas } from "./protobuf-diff.js";
@@ -34,6 +35,9 @@ export class ProtobufSchema implements ParsedSchema {
   readonly syntax: string;
   readonly messages: protobuf.Type[];
   readonly enums: protobuf.Enum[];
+  private readonly imports: string[];
+  private readonly nested: protobuf.ReflectionObject[];
+  private readonly fileOptions: Record<string, unknown> | undefined;
   private readonly tokens: string[];
   private readonly references: readonly ResolvedReference[];
   private diffView: DiffSchema | undefined;
@@ -55,6 +59,9 @@ export class ProtobufSchema implements ParsedSchema {
     const nested = ((scope as protobuf.Namespace | null)?.nestedArray ?? []).map(
       (n) => root.lookup(n.fullName) ?? n,
     );
+    this.nested = nested;
+    this.fileOptions = (scope as protobuf.Namespace | null)?.options;
+    this.imports = [...(own.imports ?? []), ...(own.weakImports ?? [])];
     this.messages = nested.filter((n): n is protobuf.Type => n instanceof protobufjs().Type);
     this.enums = nested.filter((n): n is protobuf.Enum => n instanceof protobufjs().Enum);
   }
@@ -98,6 +105,17 @@ export class ProtobufSchema implements ParsedSchema {
       }
     }
     return layoutProto(out);
+  }
+
+  /** The file as a base64 FileDescriptorProto (`format=serialized`). */
+  serialized(): string {
+    return serializedDescriptor({
+      packageName: this.packageName,
+      syntax: this.syntax,
+      imports: this.imports,
+      nested: this.nested,
+      options: this.fileOptions,
+    });
   }
 
   /** The message for a message-index path (top-level index, then nested indexes). */
@@ -181,7 +199,9 @@ function checkFieldTypes(namespace: protobuf.NamespaceBase): void {
 export const protobufFormat: SchemaFormat = {
   schemaType: "PROTOBUF",
 
-  parse(text: string, references: readonly ResolvedReference[]): ProtobufSchema {
+  parse(given: string, references: readonly ResolvedReference[]): ProtobufSchema {
+    // Confluent's clients register base64 FileDescriptorProtos; the .proto rendering is stored.
+    const text = looksSerialized(given) ? protoTextOfDescriptor(given) : given;
     let tokens: string[];
     try {
       tokens = tokenizeProto(text);
