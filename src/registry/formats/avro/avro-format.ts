@@ -1,4 +1,4 @@
-import avro from "avsc";
+import type avro from "avsc";
 import { registryErrors } from "../../registry-error.js";
 import type {
   CheckRoles,
@@ -9,6 +9,7 @@ import type {
 } from "../schema-format.js";
 import { renderAvroSchema } from "./avro-canonical.js";
 import { checkAvroCompatibility } from "./avro-compatibility.js";
+import { avsc } from "./avsc.js";
 
 /** An Avro schema parsed by avsc; logical types stay their underlying types, as in resolution. */
 export class AvroSchema implements ParsedSchema {
@@ -45,7 +46,7 @@ function parseJson(text: string): unknown {
 function forSchema(json: unknown, registry: AvroRegistry): avro.Type {
   try {
     // avsc validates names and default values as Java Avro does with validation on.
-    return avro.Type.forSchema(json as avro.Schema, { registry });
+    return avsc().Type.forSchema(json as avro.Schema, { registry });
   } catch (error) {
     throw registryErrors.invalidSchema(`Invalid schema: ${(error as Error).message}`, { cause: error });
   }

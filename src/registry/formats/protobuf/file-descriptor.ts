@@ -1,7 +1,6 @@
 import type protobuf from "protobufjs";
-import descriptor from "protobufjs/ext/descriptor/index.js";
 import { registryErrors } from "../../registry-error.js";
-import { protobufjs } from "./protobufjs.js";
+import { protobufDescriptors, protobufjs } from "./protobufjs.js";
 
 /**
  * Protobuf schemas as serialized `google.protobuf.FileDescriptorProto`s in base64, the form
@@ -98,8 +97,10 @@ function invalid(message: string): never {
 export function protoTextOfDescriptor(base64: string): string {
   let file: FileProto;
   try {
-    const message = descriptor.FileDescriptorProto.decode(Buffer.from(base64.replace(/\s/g, ""), "base64"));
-    file = descriptor.FileDescriptorProto.toObject(message, { defaults: false }) as FileProto;
+    const message = protobufDescriptors().FileDescriptorProto.decode(
+      Buffer.from(base64.replace(/\s/g, ""), "base64"),
+    );
+    file = protobufDescriptors().FileDescriptorProto.toObject(message, { defaults: false }) as FileProto;
   } catch (error) {
     return invalid(`not a .proto file nor a serialized FileDescriptorProto: ${(error as Error).message}`);
   }
@@ -247,8 +248,8 @@ export function serializedDescriptor(file: {
   proto["messageType"] = file.nested.filter((n) => n instanceof protobufjs().Type).map(describeType);
   proto["enumType"] = file.nested.filter((n) => n instanceof protobufjs().Enum).map(describeEnum);
   proto["service"] = file.nested.filter((n) => n instanceof protobufjs().Service).map(describeService);
-  const message = descriptor.FileDescriptorProto.fromObject(proto);
-  return Buffer.from(descriptor.FileDescriptorProto.encode(message).finish()).toString("base64");
+  const message = protobufDescriptors().FileDescriptorProto.fromObject(proto);
+  return Buffer.from(protobufDescriptors().FileDescriptorProto.encode(message).finish()).toString("base64");
 }
 
 const SCALAR_NUMBERS = new Map(Object.entries(SCALAR_NAMES).map(([number, name]) => [name, Number(number)]));

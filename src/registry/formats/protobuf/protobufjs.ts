@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type protobuf from "protobufjs";
+import type descriptorModule from "protobufjs/ext/descriptor/index.js";
 
 const require = createRequire(import.meta.url);
 let loaded: typeof protobuf | undefined;
@@ -11,4 +12,12 @@ let loaded: typeof protobuf | undefined;
 export function protobufjs(): typeof protobuf {
   loaded ??= require("protobufjs") as typeof protobuf;
   return loaded;
+}
+
+let descriptors: typeof descriptorModule | undefined;
+
+/** protobufjs's descriptor.proto types (FileDescriptorProto), loaded with protobufjs on first use. */
+export function protobufDescriptors(): typeof descriptorModule {
+  descriptors ??= require("protobufjs/ext/descriptor/index.js") as typeof descriptorModule;
+  return descriptors;
 }
