@@ -8,7 +8,7 @@ import {
   iterateRecords,
 } from "../protocol/index.js";
 import type { AppendOrigin } from "./append-validation.js";
-import type { Log, LogAppendHook } from "./log.js";
+import type { Log, LogAppendHook, ProducerLastRecord } from "./log.js";
 import { type ProducerBatch, ProducerState, producerBatchAt } from "./producer-state.js";
 import type { ProducerStateEntry } from "./producer-state-entry.js";
 import {
@@ -141,6 +141,17 @@ export class ProducerStateManager implements LogAppendHook {
   /** Producers with an open transaction on this partition: producer id -> its first offset. */
   ongoingTransactions(): ReadonlyMap<bigint, bigint> {
     return this.state.ongoingTransactions();
+  }
+
+  producerLastRecords(): ReadonlyMap<bigint, ProducerLastRecord> {
+    const out = new Map<bigint, ProducerLastRecord>();
+    for (const entry of this.state.entries())
+      out.set(entry.producerId, { lastDataOffset: entry.lastDataOffset, producerEpoch: entry.producerEpoch });
+    return out;
+  }
+
+  abortedTransactionsCleaned(from: bigint, to: bigint, kept: readonly AbortedTxn[]): void {
+    this.abortedIndex.replaceRange(from, to, kept);
   }
 
   private applyBatch(records: Buffer, at: number, batch: ProducerBatch, live: boolean): void {
