@@ -82,6 +82,8 @@ interface Job {
   stats: LogCleanResult;
   /** The earliest delete horizon of a kept batch with something to remove at it. */
   minRetainedHorizonMs: number | null;
+  /** Where the offset map's range ends: records from here on are kept as they are (Kafka's pastLatestOffset). */
+  mapEnd: bigint;
   /** The first uncleanable offset: the batch that ends just below it is kept (maybe empty). */
   upperBound: bigint;
   /** Transactions met while cleaning, carried from group to group. */
@@ -137,6 +139,7 @@ export class LogCleaner {
       truncations: log.truncationCount,
       nowMs,
       minRetainedHorizonMs: null,
+      mapEnd: range.firstDirtyOffset,
       upperBound: range.firstUncleanableOffset,
       txns: new CleanedTransactions(),
       lastRecords: new Map(),
@@ -159,6 +162,7 @@ export class LogCleaner {
       const end = await this.buildOffsetMap(job, map, range.firstDirtyOffset, range.firstUncleanableOffset);
       if (end === null) return null;
       if (end === range.firstDirtyOffset && !range.tombstonesDue) return null;
+      job.mapEnd = end;
       for (const group of groupSegments(log, end)) {
         if (!(await this.cleanGroup(job, group, map))) return null;
       }
@@ -366,7 +370,7 @@ export class LogCleaner {
       ? []
       : decoded.isControl
         ? decoded.records
-        : decoded.records.filter((r) => retain(r, map, horizon, job.nowMs));
+        : decoded.records.filter((r) => retain(r, map, job.mapEnd, horizon, job.nowMs));
     job.stats.recordsRemoved += decoded.records.length - retained.length;
     if (retained.length === 0) return retention === "retain-empty" ? emptyBatch(decoded) : null;
     const hasTombstones = retained.some((r) => r.value === null);
@@ -483,7 +487,19 @@ function segmentAfter(log: Log, group: readonly LogSegment[]): LogSegment {
   return next;
 }
 
-function retain(record: Record, map: OffsetMap, horizon: bigint | null, nowMs: number): boolean {
+/**
+ * Kafka's shouldRetainRecord: past the map's range everything stays (a tombstone there may belong
+ * to a transaction still open: it must outlive the values it deletes, which the map cannot judge
+ * yet); below it, the latest record of its key stays, a tombstone only until its horizon.
+ */
+function retain(
+  record: Record,
+  map: OffsetMap,
+  mapEnd: bigint,
+  horizon: bigint | null,
+  nowMs: number,
+): boolean {
+  if (record.offset >= mapEnd) return true;
   if (record.key === null) return false;
   const latest = map.get(record.key);
   if (latest !== undefined && Number(record.offset) < latest) return false;

@@ -379,3 +379,32 @@ test("producer state is rebuilt the same from a cleaned log", async () => {
     f.dir.cleanup();
   }
 });
+
+test("a tombstone of a transaction still open outlives its horizon until the transaction commits", async () => {
+  const f = await openTxnLog(newClock());
+  try {
+    append(f, -1n, [["k", "old"]]); // 0
+    append(f, P1, [["k", null]], true); // 1: open past the LSO
+    f.log.roll();
+    await clean(f);
+    append(f, -1n, [["dirt", "1"]]);
+    f.log.roll();
+    f.clock.advance(DELETE_RETENTION_MS + 1);
+    await clean(f);
+    assert.deepEqual(
+      readUncommitted(f.log).filter((r) => r.key === "k"),
+      [
+        { offset: 0n, key: "k", value: "old" },
+        { offset: 1n, key: "k", value: null },
+      ],
+      "past the map's range everything stays",
+    );
+    endTxn(f, P1, true);
+    f.log.roll();
+    await clean(f);
+    assert.deepEqual(values(f, readCommitted), [["dirt", "1"]], "the committed tombstone deleted k");
+    await f.manager.shutdown();
+  } finally {
+    f.dir.cleanup();
+  }
+});
