@@ -99,7 +99,7 @@ export class LogCleaner {
   private readonly env: StorageEnv;
   private job: Job | null = null;
   private stopped = false;
-  /** Per log: when the earliest retained tombstone's delete horizon passes. */
+  /** Per log: when the earliest delete horizon of a kept tombstone or marker passes. */
   private readonly tombstonesDueMs = new WeakMap<Log, number>();
   crashPointForTest: CleanerCrashPoint | null = null;
 
