@@ -8,7 +8,8 @@ import type { LogSegment } from "./log-segment.js";
  * the first uncleanable offset: the active segment, the last stable offset, and the first segment
  * younger than min.compaction.lag.ms. The log is worth cleaning when its dirty ratio exceeds
  * min.cleanable.dirty.ratio, when a dirty segment is older than max.compaction.lag.ms, or when
- * tombstones it holds have passed their delete horizon.
+ * tombstones or transaction markers it holds have passed their delete horizon (Brook's addition:
+ * Kafka waits for new dirt).
  */
 export interface CleanableRange {
   firstDirtyOffset: bigint;
@@ -19,7 +20,7 @@ export interface CleanableRange {
   dirtyRatio: number;
   /** A dirty segment waited longer than max.compaction.lag.ms. */
   needCompactionNow: boolean;
-  /** Tombstones in the log reached their delete horizon. */
+  /** Tombstones or markers in the log reached their delete horizon. */
   tombstonesDue: boolean;
 }
 

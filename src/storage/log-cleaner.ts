@@ -3,37 +3,56 @@ import { assert } from "../base/index.js";
 import {
   batchBaseOffset,
   batchIsControl,
+  batchIsTransactional,
   batchLastOffsetDelta,
+  batchProducerId,
   decodeRecordBatch,
   encodeRecordBatch,
   type Record,
+  type RecordBatch,
 } from "../protocol/index.js";
 import { scanBatches } from "./batch-scan.js";
 import { cleanableRange, isCleanable } from "./cleanable-range.js";
+import { CleanedTransactions } from "./cleaned-transactions.js";
 import { fsyncDirectorySync } from "./durable-file.js";
-import type { Log } from "./log.js";
+import type { Log, ProducerLastRecord } from "./log.js";
 import { segmentSize } from "./log-config.js";
 import { LogSegment } from "./log-segment.js";
 import { OffsetMap } from "./offset-map.js";
-import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from "./segment-files.js";
+import {
+  CLEANED_FILE_SUFFIX,
+  SWAP_FILE_SUFFIX,
+  segmentFilePath,
+  TXN_INDEX_FILE_SUFFIX,
+} from "./segment-files.js";
 import type { StorageEnv } from "./storage-env.js";
+import { type AbortedTxn, writeAbortedTxnsFile } from "./transaction-index.js";
 
 /**
  * Log compaction (Kafka's LogCleaner), for logs with cleanup.policy containing `compact`.
  *
- * One pass over a log: (1) map every key of the dirty range to the offset of its latest record;
- * (2) rewrite the non-active segments below the end of that range, in groups that fit one
- * segment, keeping a record only if no later record of its key is in the map, dropping
- * tombstones whose delete horizon passed, and giving batches that keep tombstones a delete
- * horizon of now + delete.retention.ms (KIP-534); batches keep their offsets (base offset and
- * lastOffsetDelta), producer fields and compression; (3) swap each cleaned group in atomically:
- * written as `.cleaned` and fsynced, renamed `.swap`, old segments renamed `.deleted`, `.swap`
- * renamed to the final name. A crash at any step is finished or undone by the loader.
+ * One pass over a log: (1) map every key of the dirty range to the offset of its latest record,
+ * skipping the data of aborted transactions; (2) rewrite the non-active segments below the end of
+ * that range, in groups that fit one segment, keeping a record only if no later record of its key
+ * is in the map, dropping tombstones whose delete horizon passed, and giving batches that keep
+ * tombstones a delete horizon of now + delete.retention.ms (KIP-534); batches keep their offsets
+ * (base offset and lastOffsetDelta), producer fields and compression; (3) swap each cleaned group
+ * in atomically: written as `.cleaned` (with its `.txnindex`) and fsynced, renamed `.swap`, old
+ * segments renamed `.deleted`, `.swap` renamed to the final name. A crash at any step is finished
+ * or undone by the loader.
+ *
+ * Transactions (Kafka's rules, see CleanedTransactions): the data of aborted transactions goes in
+ * one pass; data of committed ones is compacted like any other. A marker stays while its
+ * transaction may still have batches in the log; after that the pass gives it a delete horizon,
+ * and a pass after the horizon removes it. The batch holding a remembered producer's last data
+ * offset (or, if it has none, its last marker) is kept, emptied of what may go, so its sequence
+ * and epoch survive for the producer-state rebuild; so is the batch just below the first
+ * uncleanable offset, as Kafka keeps it. The cleaned segment's `.txnindex` holds the aborted
+ * transactions whose markers it keeps and which still had batches in it.
  *
  * The pass yields to the event loop every `cleanerYieldBytes` and gives up (deleting its
  * `.cleaned` files) if the log is truncated, closed or loses the segments being cleaned meanwhile.
- * Control batches are kept as they are (transaction markers: no aborted-data removal yet), and
- * records without a key are dropped, as Kafka does.
+ * Records without a key are dropped, as Kafka does.
  */
 export interface LogCleanResult {
   log: Log;
@@ -61,14 +80,26 @@ interface Job {
   truncations: number;
   nowMs: number;
   stats: LogCleanResult;
+  /** The earliest delete horizon of a kept batch with something to remove at it. */
   minRetainedHorizonMs: number | null;
+  /** Where the offset map's range ends: records from here on are kept as they are (Kafka's pastLatestOffset). */
+  mapEnd: bigint;
+  /** The first uncleanable offset: the batch that ends just below it is kept (maybe empty). */
+  upperBound: bigint;
+  /** Transactions met while cleaning, carried from group to group. */
+  txns: CleanedTransactions;
+  /** Per producer, what must survive of it; read once per group, as Kafka does. */
+  lastRecords: ReadonlyMap<bigint, ProducerLastRecord>;
 }
+
+/** What becomes of a batch (Kafka's BatchRetention). */
+type BatchRetention = "delete" | "delete-empty" | "retain-empty";
 
 export class LogCleaner {
   private readonly env: StorageEnv;
   private job: Job | null = null;
   private stopped = false;
-  /** Per log: when the earliest retained tombstone's delete horizon passes. */
+  /** Per log: when the earliest delete horizon of a kept tombstone or marker passes. */
   private readonly tombstonesDueMs = new WeakMap<Log, number>();
   crashPointForTest: CleanerCrashPoint | null = null;
 
@@ -108,6 +139,10 @@ export class LogCleaner {
       truncations: log.truncationCount,
       nowMs,
       minRetainedHorizonMs: null,
+      mapEnd: range.firstDirtyOffset,
+      upperBound: range.firstUncleanableOffset,
+      txns: new CleanedTransactions(),
+      lastRecords: new Map(),
       stats: {
         log,
         firstDirtyOffset: range.firstDirtyOffset,
@@ -127,6 +162,7 @@ export class LogCleaner {
       const end = await this.buildOffsetMap(job, map, range.firstDirtyOffset, range.firstUncleanableOffset);
       if (end === null) return null;
       if (end === range.firstDirtyOffset && !range.tombstonesDue) return null;
+      job.mapEnd = end;
       for (const group of groupSegments(log, end)) {
         if (!(await this.cleanGroup(job, group, map))) return null;
       }
@@ -150,8 +186,13 @@ export class LogCleaner {
     return segments.every((s) => log.segmentList.includes(s));
   }
 
-  /** Maps keys of [from, to) to their latest offsets; returns where the map stopped (null: aborted). */
+  /**
+   * Maps keys of [from, to) to their latest offsets, leaving out aborted transactions' data;
+   * returns where the map stopped (null: aborted).
+   */
   private async buildOffsetMap(job: Job, map: OffsetMap, from: bigint, to: bigint): Promise<bigint | null> {
+    const txns = new CleanedTransactions();
+    txns.addAborted(job.log.abortedTransactions(from, to));
     const segments = job.log.segmentList.filter((s, i, all) => {
       const next = all[i + 1];
       return next !== undefined && s.baseOffset < to && next.baseOffset > from;
@@ -175,7 +216,14 @@ export class LogCleaner {
               stopAt = to;
               return false;
             }
-            if (base + BigInt(batchLastOffsetDelta(buf, at)) < from || batchIsControl(buf, at)) return true;
+            const last = base + BigInt(batchLastOffsetDelta(buf, at));
+            const producerId = batchProducerId(buf, at);
+            if (batchIsControl(buf, at)) {
+              txns.onControlBatch(producerId, last, controlTypeOf(decodeRecordBatch(buf, at).records));
+              return true;
+            }
+            if (txns.onDataBatch(producerId, batchIsTransactional(buf, at), last)) return true;
+            if (last < from) return true;
             const records = decodeRecordBatch(buf, at, {
               decompressedBytesMax: CLEANER_DECOMPRESSED_BYTES_MAX,
             }).records;
@@ -221,20 +269,33 @@ export class LogCleaner {
       cleaned.close();
       for (const path of cleaned.filePaths()) rmSync(path, { force: true });
     };
+    // The markers of [first base, end) are what the cleaned segment's index speaks for.
+    const end = segmentAfter(log, group).baseOffset;
+    job.lastRecords = log.producerLastRecords();
     try {
-      for (const segment of group) {
+      for (let i = 0; i < group.length; i++) {
+        const segment = group[i] as LogSegment;
+        // The whole segment's range: the cleaned index is rebuilt from what the walk meets.
+        const upper = group[i + 1]?.baseOffset ?? segment.nextOffset();
+        job.txns.addAborted(log.abortedTransactions(segment.baseOffset, upper));
         if (!(await this.copyRetained(job, segment, cleaned, map, group))) {
           discard();
           return false;
         }
       }
+      const kept = job.txns.takeRetained();
+      if (kept.length > 0)
+        writeAbortedTxnsFile(
+          segmentFilePath(log.dir, first.baseOffset, TXN_INDEX_FILE_SUFFIX, CLEANED_FILE_SUFFIX),
+          kept,
+        );
       cleaned.seal();
       await cleaned.flushAsync();
       if (!this.valid(job, group)) {
         discard();
         return false;
       }
-      this.swap(job, group, cleaned);
+      this.swap(job, group, cleaned, end, kept);
       job.stats.segmentsCleaned += group.length;
       return true;
     } catch (e) {
@@ -285,25 +346,47 @@ export class LogCleaner {
     return true;
   }
 
-  /** The batch as it should be kept: itself, a rewritten copy, or null when nothing remains. */
+  /**
+   * The batch as it should be kept: itself, a rewritten copy (fewer records, a new delete horizon,
+   * or none at all: an empty batch), or null when nothing remains (Kafka's filterTo with the
+   * cleaner's filter).
+   */
   private filterBatch(job: Job, batch: Buffer, map: OffsetMap): Buffer | null {
-    if (batchIsControl(batch, 0)) return batch;
     const decoded = decodeRecordBatch(batch, 0, { decompressedBytesMax: CLEANER_DECOMPRESSED_BYTES_MAX });
+    const last = decoded.baseOffset + BigInt(decoded.lastOffsetDelta);
     const horizon = decoded.deleteHorizonMs;
-    const retained = decoded.records.filter((r) => retain(r, map, horizon, job.nowMs));
+    const now = BigInt(job.nowMs);
+    const canDiscard = decoded.isControl
+      ? job.txns.onControlBatch(decoded.producerId, last, controlTypeOf(decoded.records))
+      : job.txns.onDataBatch(decoded.producerId, decoded.isTransactional, last);
+    // A marker waits out its delete horizon; aborted data goes at once.
+    const discardRecords = decoded.isControl ? canDiscard && horizon !== null && horizon <= now : canDiscard;
+    const retention = batchRetention(job, decoded, last, discardRecords);
+    if (retention === "delete") {
+      job.stats.recordsRemoved += decoded.records.length;
+      return null;
+    }
+    const retained = discardRecords
+      ? []
+      : decoded.isControl
+        ? decoded.records
+        : decoded.records.filter((r) => retain(r, map, job.mapEnd, horizon, job.nowMs));
     job.stats.recordsRemoved += decoded.records.length - retained.length;
+    if (retained.length === 0) return retention === "retain-empty" ? emptyBatch(decoded) : null;
     const hasTombstones = retained.some((r) => r.value === null);
-    const newHorizon = hasTombstones
-      ? (horizon ?? BigInt(job.nowMs + job.log.config.deleteRetentionMs))
-      : null;
+    const markerForEmptyTxn = canDiscard && decoded.isControl;
+    const needsHorizon = (hasTombstones || markerForEmptyTxn) && horizon === null;
+    const newHorizon = needsHorizon ? now + BigInt(job.log.config.deleteRetentionMs) : horizon;
+    // Schedule the pass that removes what waits for the horizon (Brook's trigger; Kafka waits for dirt).
     if (
       newHorizon !== null &&
+      newHorizon > now &&
+      (hasTombstones || markerForEmptyTxn) &&
       (job.minRetainedHorizonMs === null || Number(newHorizon) < job.minRetainedHorizonMs)
     ) {
       job.minRetainedHorizonMs = Number(newHorizon);
     }
-    if (retained.length === decoded.records.length && newHorizon === horizon) return batch;
-    if (retained.length === 0) return null;
+    if (retained.length === decoded.records.length && !needsHorizon) return batch;
     return encodeRecordBatch({
       records: retained,
       baseOffset: decoded.baseOffset,
@@ -311,6 +394,7 @@ export class LogCleaner {
       compression: decoded.compression,
       timestampType: decoded.timestampType,
       isTransactional: decoded.isTransactional,
+      isControl: decoded.isControl,
       producerId: decoded.producerId,
       producerEpoch: decoded.producerEpoch,
       baseSequence: decoded.baseSequence,
@@ -320,8 +404,17 @@ export class LogCleaner {
     });
   }
 
-  /** `.cleaned` -> `.swap`, old segments -> `.deleted`, `.swap` -> final name; no await inside. */
-  private swap(job: Job, group: readonly LogSegment[], cleaned: LogSegment): void {
+  /**
+   * `.cleaned` -> `.swap`, old segments -> `.deleted`, `.swap` -> final name; no await inside. The
+   * aborted transactions of markers in [group base, end) become `kept`, as the new `.txnindex` says.
+   */
+  private swap(
+    job: Job,
+    group: readonly LogSegment[],
+    cleaned: LogSegment,
+    end: bigint,
+    kept: readonly AbortedTxn[],
+  ): void {
     const log = job.log;
     if (this.crashPointForTest === "cleaned-written")
       throw new CleanerCrashForTest("after .cleaned was written");
@@ -335,10 +428,78 @@ export class LogCleaner {
     cleaned.renameSuffix("");
     fsyncDirectorySync(log.dir);
     log.replaceSegments(group, cleaned);
+    log.abortedTransactionsCleaned(cleaned.baseOffset, end, kept);
   }
 }
 
-function retain(record: Record, map: OffsetMap, horizon: bigint | null, nowMs: number): boolean {
+/**
+ * Kafka's checkBatchRetention: the last batch of a remembered producer stays (emptied if need be)
+ * so that its sequence, or the epoch of its last marker, survives; so does the batch ending just
+ * below the first uncleanable offset, so that the log's last offset below it survives too.
+ */
+function batchRetention(job: Job, batch: RecordBatch, last: bigint, discardRecords: boolean): BatchRetention {
+  if (batch.producerId >= 0n && isLastOfProducer(job.lastRecords.get(batch.producerId), batch, last))
+    return "retain-empty";
+  if (last + 1n === job.upperBound) return "retain-empty";
+  return discardRecords ? "delete" : "delete-empty";
+}
+
+function isLastOfProducer(
+  lastRecord: ProducerLastRecord | undefined,
+  batch: RecordBatch,
+  last: bigint,
+): boolean {
+  if (lastRecord === undefined) return false;
+  if (lastRecord.lastDataOffset >= 0n) return last === lastRecord.lastDataOffset;
+  return batch.isControl && batch.producerEpoch === lastRecord.producerEpoch;
+}
+
+/** The batch's header without records (Kafka's writeEmptyHeader): offsets, producer fields, flags. */
+function emptyBatch(batch: RecordBatch): Buffer {
+  return encodeRecordBatch({
+    records: [],
+    baseOffset: batch.baseOffset,
+    partitionLeaderEpoch: batch.partitionLeaderEpoch,
+    timestampType: batch.timestampType,
+    isTransactional: batch.isTransactional,
+    isControl: batch.isControl,
+    producerId: batch.producerId,
+    producerEpoch: batch.producerEpoch,
+    baseSequence: batch.baseSequence,
+    lastOffsetDelta: batch.lastOffsetDelta,
+    baseTimestamp: batch.maxTimestamp,
+    maxTimestamp: batch.maxTimestamp,
+  });
+}
+
+/** The control record type of a control batch's records (Kafka reads the first), null when empty. */
+function controlTypeOf(records: readonly Record[]): number | null {
+  const key = records[0]?.key;
+  if (records.length === 0) return null;
+  return key === null || key === undefined || key.length < 4 ? -1 : key.readInt16BE(2);
+}
+
+/** The segment right after `group` (there is one: groups never hold the active segment). */
+function segmentAfter(log: Log, group: readonly LogSegment[]): LogSegment {
+  const segments = log.segmentList;
+  const next = segments[segments.indexOf(group[group.length - 1] as LogSegment) + 1];
+  assert(next !== undefined, "a cleaned group is followed by a segment");
+  return next;
+}
+
+/**
+ * Kafka's shouldRetainRecord: past the map's range everything stays (a tombstone there may belong
+ * to a transaction still open: it must outlive the values it deletes, which the map cannot judge
+ * yet); below it, the latest record of its key stays, a tombstone only until its horizon.
+ */
+function retain(
+  record: Record,
+  map: OffsetMap,
+  mapEnd: bigint,
+  horizon: bigint | null,
+  nowMs: number,
+): boolean {
+  if (record.offset >= mapEnd) return true;
   if (record.key === null) return false;
   const latest = map.get(record.key);
   if (latest !== undefined && Number(record.offset) < latest) return false;

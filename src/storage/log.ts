@@ -113,6 +113,17 @@ export interface LogAppendHook {
   firstUnstableOffset?(highWatermark: bigint): bigint | null;
   /** Aborted transactions overlapping [fetchOffset, upperBound), for read_committed fetches. */
   abortedTransactions?(fetchOffset: bigint, upperBound: bigint): readonly AbortedTxn[];
+  /** Per producer the partition remembers: its last data batch's last offset (-1: none) and epoch. */
+  producerLastRecords?(): ReadonlyMap<bigint, ProducerLastRecord>;
+  /** The cleaner swapped in a segment for those holding [from, to); its aborted transactions are `kept`. */
+  abortedTransactionsCleaned?(from: bigint, to: bigint, kept: readonly AbortedTxn[]): void;
+}
+
+/** What compaction must keep of a producer (Kafka's LastRecord): its last data batch, or its last marker. */
+export interface ProducerLastRecord {
+  /** The last offset of the producer's last data batch, -1 when its state holds none. */
+  readonly lastDataOffset: bigint;
+  readonly producerEpoch: number;
 }
 
 export type AppendListener = (logEndOffset: bigint) => void;
@@ -277,6 +288,16 @@ export class Log {
   /** The aborted transactions a read_committed read of [fetchOffset, upperBound) must be told of. */
   abortedTransactions(fetchOffset: bigint, upperBound: bigint): readonly AbortedTxn[] {
     return this.hook?.abortedTransactions?.(fetchOffset, upperBound) ?? [];
+  }
+
+  /** @internal the cleaner keeps each remembered producer's last batch (see ProducerLastRecord). */
+  producerLastRecords(): ReadonlyMap<bigint, ProducerLastRecord> {
+    return this.hook?.producerLastRecords?.() ?? new Map();
+  }
+
+  /** @internal the cleaner swapped in a segment for those holding [from, to), whose index holds `kept`. */
+  abortedTransactionsCleaned(from: bigint, to: bigint, kept: readonly AbortedTxn[]): void {
+    this.hook?.abortedTransactionsCleaned?.(from, to, kept);
   }
 
   get latestEpoch(): number {

@@ -8,7 +8,7 @@ import {
   iterateRecords,
 } from "../protocol/index.js";
 import type { AppendOrigin } from "./append-validation.js";
-import type { Log, LogAppendHook } from "./log.js";
+import type { Log, LogAppendHook, ProducerLastRecord } from "./log.js";
 import { type ProducerBatch, ProducerState, producerBatchAt } from "./producer-state.js";
 import type { ProducerStateEntry } from "./producer-state-entry.js";
 import {
@@ -173,6 +173,17 @@ export class ProducerStateManager implements LogAppendHook {
   /** The verified produce is done (appended or refused). */
   endVerification(producerId: bigint, guard: object): void {
     if (this.verificationGuards.get(producerId) === guard) this.verificationGuards.delete(producerId);
+  }
+
+  producerLastRecords(): ReadonlyMap<bigint, ProducerLastRecord> {
+    const out = new Map<bigint, ProducerLastRecord>();
+    for (const entry of this.state.entries())
+      out.set(entry.producerId, { lastDataOffset: entry.lastDataOffset, producerEpoch: entry.producerEpoch });
+    return out;
+  }
+
+  abortedTransactionsCleaned(from: bigint, to: bigint, kept: readonly AbortedTxn[]): void {
+    this.abortedIndex.replaceRange(from, to, kept);
   }
 
   private applyBatch(records: Buffer, at: number, batch: ProducerBatch, live: boolean): void {

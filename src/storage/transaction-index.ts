@@ -1,5 +1,15 @@
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { assert } from "../base/index.js";
+import { writeFullySync } from "./durable-file.js";
 import { segmentFilePath, TXN_INDEX_FILE_SUFFIX } from "./segment-files.js";
 import { StorageError } from "./storage-error.js";
 
@@ -48,6 +58,17 @@ export function decodeAbortedTxns(buf: Buffer, path: string): AbortedTxn[] {
     });
   }
   return out;
+}
+
+/** Writes `txns` as a `.txnindex` file at `path` (Kafka's layout) and fsyncs it: a cleaned segment's. */
+export function writeAbortedTxnsFile(path: string, txns: readonly AbortedTxn[]): void {
+  const fd = openSync(path, "w");
+  try {
+    writeFullySync(fd, Buffer.concat(txns.map(encodeAbortedTxn)), 0);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -123,6 +144,23 @@ export class TransactionIndex {
       if (kept.length === 0) rmSync(path, { force: true });
       else if (existsSync(path)) writeFileSync(path, Buffer.concat(kept.map(encodeAbortedTxn)));
     }
+  }
+
+  /**
+   * The cleaner swapped in a segment for the ones holding the markers in [from, to): their entries
+   * become `kept`, which its `.txnindex` (already in place) holds.
+   */
+  replaceRange(from: bigint, to: bigint, kept: readonly AbortedTxn[]): void {
+    kept.forEach((t, i) => {
+      assert(t.lastOffset >= from && t.lastOffset < to, "a cleaned segment's entries lie in its range");
+      assert(
+        i === 0 || (kept[i - 1] as AbortedTxn).lastOffset < t.lastOffset,
+        "kept entries are in marker order",
+      );
+    });
+    const before = this.entries.filter((e) => e.lastOffset < from);
+    const after = this.entries.filter((e) => e.lastOffset >= to);
+    this.entries = [...before, ...kept, ...after];
   }
 
   /** Entries whose marker is below the new log start are forgotten (their files went with their segments). */
