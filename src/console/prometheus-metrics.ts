@@ -1,5 +1,6 @@
 import { type Broker, REQUEST_LATENCY_BUCKETS_MS } from "../broker/index.js";
 import { ConnectionRefusalReason } from "../network/index.js";
+import { segmentWriterStats } from "../storage/index.js";
 import { brookVersion } from "./brook-version.js";
 import { logDirInfo } from "./cluster-api.js";
 import {
@@ -79,6 +80,40 @@ function processFamilies(broker: Broker): MetricFamily[] {
       "gauge",
       "Memory of C++ objects bound to JavaScript (buffers).",
       one(p.externalMemoryBytes),
+    ),
+  ];
+}
+
+/** The segment writer's policy at work: where appends are written, and its thread's life. */
+function segmentWriterFamilies(): MetricFamily[] {
+  const w = segmentWriterStats();
+  return [
+    family(
+      "brook_segment_writer_offloading",
+      "gauge",
+      `1 while appends are queued to the writer thread (policy ${w.policy}: the event loop busy and a core spare), 0 while they are written at once.`,
+      one(w.offloading ? 1 : 0),
+    ),
+    family(
+      "brook_segment_writer_thread_running",
+      "gauge",
+      "1 while the writer thread runs (it stops after 10 s without a queued write).",
+      one(w.threadRunning ? 1 : 0),
+    ),
+    family(
+      "brook_segment_writer_threads_started_total",
+      "counter",
+      "Writer threads started.",
+      one(w.threadsStarted),
+    ),
+    family(
+      "brook_segment_writer_bytes_total",
+      "counter",
+      "Segment bytes appended, by where they were written: at_once on the event loop, queued by the writer thread.",
+      [
+        { labels: { path: "at_once" }, value: w.bytesAtOnceTotal },
+        { labels: { path: "queued" }, value: w.bytesQueuedTotal },
+      ],
     ),
   ];
 }
@@ -500,6 +535,7 @@ export async function collectMetricFamilies(
   return [
     ...processFamilies(broker),
     ...networkFamilies(broker),
+    ...segmentWriterFamilies(),
     ...requestFamilies(broker),
     ...quotaFamilies(broker),
     ...partitionFamilies(broker),

@@ -25,16 +25,25 @@ export function writeFullySync(fd: number, data: Uint8Array, position: number): 
   }
 }
 
-export function writeFileAtomicSync(path: string, content: string | Uint8Array): void {
+/**
+ * `sync: false` skips both fsyncs: the replacement is still all-or-nothing for readers, but a
+ * machine crash may bring back the old content (for state that recovery rebuilds anyway).
+ */
+export function writeFileAtomicSync(
+  path: string,
+  content: string | Uint8Array,
+  options: { sync?: boolean } = {},
+): void {
+  const sync = options.sync ?? true;
   const tmp = `${path}${TMP_FILE_SUFFIX}`;
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
   const fd = openSync(tmp, "w");
   try {
     writeFullySync(fd, bytes, 0);
-    fdatasyncSync(fd);
+    if (sync) fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  fsyncDirectorySync(dirname(path));
+  if (sync) fsyncDirectorySync(dirname(path));
 }

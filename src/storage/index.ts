@@ -149,6 +149,8 @@ export {
   type MachineTimes,
   SegmentWriter,
   type SegmentWriterOptions,
+  type SegmentWriterStats,
+  segmentWriterStats,
   WriteChannel,
 } from "./segment-writer.js";
 export { isIoError } from "./storage-env.js";

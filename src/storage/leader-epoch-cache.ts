@@ -2,11 +2,12 @@ import { assert } from "../base/index.js";
 import {
   createCheckpointIfAbsent,
   type EpochEntry,
+  formatCheckpoint,
   formatLeaderEpochEntries,
   parseLeaderEpochCheckpoint,
   readCheckpointLines,
-  writeCheckpointLines,
 } from "./checkpoint-file.js";
+import { writeFileAtomicSync } from "./durable-file.js";
 
 /**
  * The partition's leader-epoch history: for each leader epoch, the first offset written in it
@@ -28,12 +29,17 @@ export interface EpochEndOffset {
 export class LeaderEpochCache {
   private entries: EpochEntry[];
   private readonly path: string | null;
+  /** The file's content as last made durable (loaded or fsynced), and as last written at all. */
+  private durableContent: string;
+  private writtenContent: string;
 
   /** `path` null keeps the history in memory only (tests, or before the directory exists). */
   constructor(path: string | null, entries: EpochEntry[] = []) {
     this.path = path;
     this.entries = entries.slice();
     this.checkInvariants();
+    this.durableContent = this.content();
+    this.writtenContent = this.durableContent;
   }
 
   /**
@@ -99,7 +105,10 @@ export class LeaderEpochCache {
     const kept = this.entries.filter((e) => e.startOffset < endOffset);
     if (kept.length === this.entries.length) return;
     this.entries = kept;
-    this.persist();
+    // Not flushed, as Kafka's truncateFromEnd is not: the loader truncates the cache to the log end
+    // at every start, so a truncation a crash undid is done again. (A start truncates every empty
+    // partition's entry and its leader assigns it again: fsyncs there cost ~1 ms per partition.)
+    this.persist(false);
   }
 
   /** The log now starts at `startOffset`: the epoch covering it starts there, older ones go. */
@@ -119,9 +128,23 @@ export class LeaderEpochCache {
     this.persist();
   }
 
-  private persist(): void {
+  /**
+   * Writes the checkpoint; `durable` also fsyncs it unless the file durably holds this content
+   * already (an entry a non-durable truncation removed and an assignment put back).
+   */
+  private persist(durable = true): void {
     this.checkInvariants();
-    if (this.path !== null) writeCheckpointLines(this.path, formatLeaderEpochEntries(this.entries));
+    if (this.path === null) return;
+    const content = this.content();
+    if (content === this.writtenContent) return;
+    const sync = durable && content !== this.durableContent;
+    writeFileAtomicSync(this.path, content, { sync });
+    this.writtenContent = content;
+    if (sync) this.durableContent = content;
+  }
+
+  private content(): string {
+    return formatCheckpoint(formatLeaderEpochEntries(this.entries));
   }
 
   private checkInvariants(): void {

@@ -38,7 +38,9 @@ const CTL_DEAD = 3;
 const CTL_HELD = 4;
 /** Microseconds the thread spent writing, a running total (wraps; read as differences). */
 const CTL_BUSY_US = 5;
-const CTL_WORDS = 6;
+/** The thread generation that may take commands; an older thread exits when it sees a newer one. */
+const CTL_GENERATION = 6;
+const CTL_WORDS = 7;
 /** Command counters wrap at 2^30; fewer than `slots` are ever outstanding. */
 const SEQ_MASK = 0x3fffffff;
 /** Per command (Float64): fd, file position, ring offset, length, channel id. */
@@ -76,7 +78,7 @@ export interface MachineTimes {
 }
 
 export const DEFAULT_SEGMENT_WRITER_OPTIONS: SegmentWriterOptions = {
-  ringBytes: 32 * 1024 * 1024,
+  ringBytes: 8 * 1024 * 1024,
   slots: 8192,
   policy: "auto",
 };
@@ -114,6 +116,12 @@ const COST_GAIN = 0.85;
 const RETRY_MS = 10_000;
 /** Windows with fewer appended bytes say nothing about the cost per byte. */
 const COST_SAMPLE_BYTES_MIN = 256 * 1024;
+/**
+ * A thread that took no write for this long stops: an idle broker should not keep a second isolate
+ * (~10 MB resident) for its last burst. The next burst starts a new one (~20 ms), which the policy's
+ * trial window already absorbs. (The ring stays: see the constructor.)
+ */
+export const RETIRE_IDLE_MS = 10_000;
 
 /** The writer thread's loop; runs from source in a Worker, so it uses nothing from this module. */
 const WORKER_SOURCE = `
@@ -124,6 +132,7 @@ const cmd = new Float64Array(workerData.commands);
 const status = new Int32Array(workerData.status);
 const ring = Buffer.from(workerData.ring);
 const slots = workerData.slots;
+const generation = workerData.generation;
 const failed = new Set();
 try {
   let done = Atomics.load(ctl, ${CTL_DONE});
@@ -133,10 +142,13 @@ try {
       continue;
     }
     let published = Atomics.load(ctl, ${CTL_PUBLISHED});
+    // Read after the commands: a retired thread never takes one published for its successor.
+    if (Atomics.load(ctl, ${CTL_GENERATION}) !== generation) break;
     if (published === done) {
       Atomics.store(ctl, ${CTL_SLEEPING}, 1);
       published = Atomics.load(ctl, ${CTL_PUBLISHED});
       if (published === done) Atomics.wait(ctl, ${CTL_PUBLISHED}, done);
+      if (Atomics.load(ctl, ${CTL_GENERATION}) !== generation) break;
       Atomics.store(ctl, ${CTL_SLEEPING}, 0);
       continue;
     }
@@ -189,6 +201,22 @@ type WaitAsync = (
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
+export interface SegmentWriterStats {
+  policy: SegmentWriterPolicy;
+  /** Whether appends go to the thread now. */
+  offloading: boolean;
+  threadRunning: boolean;
+  threadsStarted: number;
+  threadsRetired: number;
+  bytesAtOnceTotal: number;
+  bytesQueuedTotal: number;
+}
+
+/** The process's segment writer's decisions (nothing started when no log was ever written). */
+export function segmentWriterStats(): SegmentWriterStats {
+  return SegmentWriter.shared().stats();
+}
+
 export class SegmentWriter {
   private static sharedWriter: SegmentWriter | null = null;
 
@@ -219,6 +247,15 @@ export class SegmentWriter {
   private readonly slotChannel: (WriteChannel | null)[];
   private readonly slotRingEnd: Float64Array;
   private worker: Worker | null = null;
+  private generation = 0;
+  private lastQueuedMs = 0;
+  private retireTimer: NodeJS.Timeout | null = null;
+  /** Threads started and retired (tests, /metrics). */
+  threadsStarted = 0;
+  threadsRetired = 0;
+  /** Bytes written at once on the caller's thread and bytes queued to the writer thread (totals). */
+  bytesAtOnceTotal = 0;
+  bytesQueuedTotal = 0;
   private deadReason: string | null = null;
   /** Commands issued and commands whose completion was collected; seq n is the n-th command. */
   private issued = 0;
@@ -265,10 +302,13 @@ export class SegmentWriter {
     this.control = new SharedArrayBuffer(CTL_WORDS * 4);
     this.commandsBuffer = new SharedArrayBuffer(options.slots * FIELDS * 8);
     this.statusBuffer = new SharedArrayBuffer(options.slots * 4);
-    this.ringBuffer = new SharedArrayBuffer(options.ringBytes);
     this.ctl = new Int32Array(this.control);
     this.cmd = new Float64Array(this.commandsBuffer);
     this.status = new Int32Array(this.statusBuffer);
+    // Allocated now, while the C allocator still maps a buffer this large on its own (untouched
+    // pages cost nothing): later, after large buffers came and went, it may carve it from its
+    // heap, zeroed (all resident), and never give it back.
+    this.ringBuffer = new SharedArrayBuffer(options.ringBytes);
     this.ring = Buffer.from(this.ringBuffer);
     this.slotChannel = new Array<WriteChannel | null>(options.slots).fill(null);
     this.slotRingEnd = new Float64Array(options.slots);
@@ -308,6 +348,7 @@ export class SegmentWriter {
     if (now || (!this.offloading() && this.issued === this.collect()) || length > this.ringBytes / 4) {
       this.waitSync(this.issued);
       writeFullySync(fd, data, position);
+      this.bytesAtOnceTotal += length;
       return 0;
     }
     this.checkAlive();
@@ -317,7 +358,10 @@ export class SegmentWriter {
     if (offset + length > ringBytes) start += ringBytes - offset; // no command wraps the ring
     this.waitForSlot(start, length);
     const ringOffset = start % ringBytes;
+    this.ensureWorker();
     this.ring.set(data, ringOffset);
+    this.lastQueuedMs = performance.now();
+    this.bytesQueuedTotal += length;
     this.head = start + length;
     return this.enqueue(channel, fd, position, ringOffset, length);
   }
@@ -409,7 +453,6 @@ export class SegmentWriter {
     this.cmd[at + 4] = channel.id;
     this.slotChannel[slot] = channel;
     this.slotRingEnd[slot] = this.head;
-    this.ensureWorker();
     Atomics.store(this.ctl, CTL_PUBLISHED, seq & SEQ_MASK);
     this.unsignalledBytes += length;
     if (this.unsignalledBytes >= WAKE_BYTES) this.wake();
@@ -509,6 +552,8 @@ export class SegmentWriter {
 
   private ensureWorker(): void {
     if (this.worker !== null) return;
+    const generation = ++this.generation;
+    Atomics.store(this.ctl, CTL_GENERATION, generation);
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -517,13 +562,64 @@ export class SegmentWriter {
         status: this.statusBuffer,
         ring: this.ringBuffer,
         slots: this.slots,
+        generation,
       },
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     });
-    worker.on("error", (error) => this.markDead(`the segment writer thread failed: ${error}`));
-    worker.on("exit", (code) => this.markDead(`the segment writer thread exited (${code})`));
+    // Only the current thread's end is a failure; a retired one ends by design.
+    const current = () => this.worker === worker;
+    worker.on("error", (error) => {
+      if (current()) this.markDead(`the segment writer thread failed: ${error}`);
+    });
+    worker.on("exit", (code) => {
+      if (current()) this.markDead(`the segment writer thread exited (${code})`);
+    });
     worker.unref();
     this.worker = worker;
+    this.threadsStarted++;
+    this.retireTimer ??= setInterval(() => this.retireIfIdle(), RETIRE_IDLE_MS / 2);
+    this.retireTimer.unref();
+  }
+
+  /**
+   * Stops the thread once nothing was queued for RETIRE_IDLE_MS and everything
+   * queued is done: the old thread sees the next generation and exits; the next queued write
+   * starts a new thread with a new ring.
+   */
+  private retireIfIdle(now = performance.now()): void {
+    if (this.worker === null || this.deadReason !== null) return;
+    if (now - this.lastQueuedMs < RETIRE_IDLE_MS || this.offload) return;
+    if (Atomics.load(this.ctl, CTL_HELD) === 1 || this.collect() !== this.issued || this.waiters.length > 0)
+      return;
+    this.worker = null;
+    this.threadsRetired++;
+    Atomics.store(this.ctl, CTL_GENERATION, this.generation + 1);
+    Atomics.notify(this.ctl, CTL_PUBLISHED);
+    if (this.retireTimer !== null) clearInterval(this.retireTimer);
+    this.retireTimer = null;
+  }
+
+  /** Tests: retire now if idle, as if RETIRE_IDLE_MS had passed. */
+  retireNowIfIdle(): void {
+    this.retireIfIdle(this.lastQueuedMs + RETIRE_IDLE_MS);
+  }
+
+  /** What the policy decided, for /metrics. */
+  stats(): SegmentWriterStats {
+    return {
+      policy: this.policy,
+      offloading: this.offload || this.policy === "always",
+      threadRunning: this.worker !== null,
+      threadsStarted: this.threadsStarted,
+      threadsRetired: this.threadsRetired,
+      bytesAtOnceTotal: this.bytesAtOnceTotal,
+      bytesQueuedTotal: this.bytesQueuedTotal,
+    };
+  }
+
+  /** Whether a writer thread is running (tests, metrics). */
+  get threadRunning(): boolean {
+    return this.worker !== null;
   }
 
   private checkAlive(): void {

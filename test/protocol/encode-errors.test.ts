@@ -71,7 +71,7 @@ test("nested non-ignorable fields are checked too", () => {
 });
 
 test("versions outside the valid range are refused", () => {
-  const e = encodeError((w) => encodeProduceRequest(w, { acks: 1, timeoutMs: 1 }, 12));
+  const e = encodeError((w) => encodeProduceRequest(w, { acks: 1, timeoutMs: 1 }, 13));
   assert.equal(e.code, "BRK_ERR_PROTOCOL_VERSION");
 });
 

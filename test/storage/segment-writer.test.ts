@@ -213,3 +213,36 @@ test("a log whose writes fail goes offline: KAFKA_STORAGE_ERROR, and nothing mor
     dir.cleanup();
   }
 });
+
+test("an idle writer thread retires; the next queued write starts a new one, in order", async () => {
+  const writer = new SegmentWriter({ ringBytes, slots: 16, policy: "always" });
+  const channel = writer.channel();
+  await withFile(async (fd, path) => {
+    channel.waitSync(channel.write(fd, Buffer.from("first "), 0));
+    assert.equal(writer.threadRunning, true);
+    writer.retireNowIfIdle();
+    assert.equal(writer.threadRunning, false);
+    assert.equal(writer.stats().threadsRetired, 1);
+    const seq = channel.write(fd, Buffer.from("second"), 6);
+    assert.ok(seq > 0, "queued to a new thread");
+    await channel.whenDone(seq);
+    assert.equal(readFileSync(path, "utf8"), "first second");
+    assert.equal(writer.stats().threadsStarted, 2);
+    assert.equal(writer.stats().bytesQueuedTotal, 12);
+  });
+});
+
+test("a writer thread with writes outstanding does not retire", async () => {
+  const writer = new SegmentWriter({ ringBytes, slots: 16, policy: "always" });
+  const channel = writer.channel();
+  await withFile(async (fd, path) => {
+    channel.waitSync(channel.write(fd, Buffer.from("a"), 0));
+    writer.hold();
+    const seq = channel.write(fd, Buffer.from("b"), 1);
+    writer.retireNowIfIdle();
+    assert.equal(writer.threadRunning, true, "held with a write queued");
+    writer.release();
+    await channel.whenDone(seq);
+    assert.equal(readFileSync(path, "utf8"), "ab");
+  });
+});
