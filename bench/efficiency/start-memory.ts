@@ -28,6 +28,8 @@ export interface StartMemoryResult {
   /** VmRSS idle before, and idle again after producing and consuming `afterLoadBytes`. */
   loadRssMb: { before: number; after: number; bytes: number } | null;
   idleSeconds: number;
+  /** How long the broker idles after the load before the second reading. */
+  afterLoadIdleSeconds: number;
   failures: string[];
 }
 
@@ -70,6 +72,8 @@ export interface StartMemoryOptions {
   outDir: string;
   runs: number;
   idleSeconds: number;
+  /** Idle time after the load: the writer thread and the frame pool let go after 10 s idle. */
+  afterLoadIdleSeconds: number;
   partitions: number;
   /** rdkafka_performance, for the produce + consume run between the two RSS readings. */
   perf: string;
@@ -87,6 +91,7 @@ export async function runStartMemory(options: StartMemoryOptions): Promise<Start
     partitions: options.partitions,
     loadRssMb: null,
     idleSeconds: options.idleSeconds,
+    afterLoadIdleSeconds: options.afterLoadIdleSeconds,
     failures: [],
   };
   for (let i = 0; i < options.runs; i++) {
@@ -164,11 +169,11 @@ export async function runStartMemory(options: StartMemoryOptions): Promise<Start
     if (produce.exitCode !== 0 || consume.exitCode !== 0)
       result.failures.push(`load run: produce exit ${produce.exitCode}, consume exit ${consume.exitCode}`);
     const peak = rssMb(b.pid);
-    await sleep(options.idleSeconds * 1000);
+    await sleep(options.afterLoadIdleSeconds * 1000);
     const after = rssMb(b.pid);
     result.loadRssMb = { before, after, bytes: options.loadRecords * options.loadValueBytes };
     options.log(
-      `  RSS idle ${before.toFixed(1)} MB -> ${peak.toFixed(1)} MB right after ${(result.loadRssMb.bytes / 1e9).toFixed(1)} GB in and out -> ${after.toFixed(1)} MB after ${options.idleSeconds} s idle`,
+      `  RSS idle ${before.toFixed(1)} MB -> ${peak.toFixed(1)} MB right after ${(result.loadRssMb.bytes / 1e9).toFixed(1)} GB in and out -> ${after.toFixed(1)} MB after ${options.afterLoadIdleSeconds} s idle`,
     );
   } finally {
     await b.stop();

@@ -1,5 +1,5 @@
 import { assert, BrookError } from "../base/index.js";
-import type { FrameBufferPool } from "./frame-buffer-pool.js";
+import { FRAME_POOL_CLASS_BYTES_MIN, type FrameBufferPool } from "./frame-buffer-pool.js";
 
 /** A size prefix that is negative or above `socket.request.max.bytes`: the connection is closed. */
 export class InvalidFrameSizeError extends BrookError {
@@ -37,8 +37,8 @@ export interface FrameReaderOptions {
   transientChunks?: boolean;
 }
 
-/** A frame copied out of a transient chunk uses the pool from this size (smaller ones: a fresh buffer). */
-export const FRAME_POOLED_COPY_BYTES_MIN = 16 * 1024;
+/** A frame copied out of a transient chunk uses the pool from this size (smaller ones: Node's slab). */
+export const FRAME_POOLED_COPY_BYTES_MIN = FRAME_POOL_CLASS_BYTES_MIN;
 
 /**
  * Splits a TCP byte stream into Kafka's size-prefixed frames (int32 big-endian size, then the

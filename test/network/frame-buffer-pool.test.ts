@@ -126,3 +126,17 @@ test("a connection releases a pooled frame when its handling completes, sync or 
   assert.ok(pool.reusedCount + pool.allocatedCount >= 4, "the frames were assembled in pooled buffers");
   assert.ok(pool.reusedCount >= 1, "a released buffer was reused");
 });
+
+test("an idle pool lets its buffers go; a busy one keeps them", () => {
+  const pool = new FrameBufferPool();
+  const a = pool.acquire(100_000);
+  const b = pool.acquire(5_000);
+  pool.release(a);
+  pool.release(b);
+  pool.trimIfIdle();
+  assert.equal(pool.idleBytesHeld, a.length + b.length, "just used: kept");
+  pool.trimIfIdle(true);
+  assert.equal(pool.idleBytesHeld, 0);
+  assert.equal(pool.trimmedCount, 2);
+  assert.notEqual(pool.acquire(100_000), a, "a trimmed buffer is not handed out again");
+});
