@@ -7,11 +7,12 @@
  * not counted: a fresh broker process answers its first ~10,000 records with a JIT still compiling
  * the produce and fetch paths (tens of ms), which is start-up, not the steady state the target is about.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { BrokerProcess } from "../e2e/processes.js";
 import { runCommand } from "../e2e/processes.js";
 import { quantile, sleep } from "../metadata/stats.js";
+import { latencySamples } from "../replication/latency-suite.js";
 
 export interface LatencySample {
   broker: "brook" | "mock";
@@ -20,19 +21,6 @@ export interface LatencySample {
   samples: number;
   expected: number;
   failure: string | null;
-}
-
-function readSamples(file: string): number[] {
-  try {
-    return readFileSync(file, "utf8")
-      .trim()
-      .split("\n")
-      .map(Number)
-      .filter((x) => Number.isFinite(x))
-      .map((us) => us / 1000);
-  } catch {
-    return [];
-  }
 }
 
 export interface LatencyOptions {
@@ -82,7 +70,7 @@ export async function latencyRun(
     { timeoutMs },
   );
   const consumed = await consumer;
-  const all = readSamples(file);
+  const all = latencySamples(file);
   const ms = all.slice(skipped);
   rmSync(file, { force: true });
   const failure =

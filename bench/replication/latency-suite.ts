@@ -50,7 +50,8 @@ export interface LatencyOptions {
   loadAverage: () => string;
 }
 
-function samples(file: string): number[] {
+/** The latency samples rdkafka_performance -A wrote (µs per line), in ms. */
+export function latencySamples(file: string): number[] {
   try {
     return readFileSync(file, "utf8")
       .trim()
@@ -148,8 +149,8 @@ export async function runLatencySuite(options: LatencyOptions): Promise<LatencyR
           rate,
           valueBytes,
           seconds: options.seconds,
-          e2eMs: samples(cFile),
-          ackMs: samples(pFile),
+          e2eMs: latencySamples(cFile),
+          ackMs: latencySamples(pFile),
           cpu,
           replication: summarise(leader, window),
           loadAverage: options.loadAverage(),
