@@ -7,7 +7,7 @@ import { tempDir } from "./helpers.js";
 
 const lines = (path: string) => readFileSync(path, "utf8").trim().split("\n");
 
-test("the checkpoint file follows every change, including a truncation undone by an assignment", () => {
+test("the checkpoint file: assignments written at once, truncations and a new leader's epoch at the next flush", () => {
   const dir = tempDir("brook-epochs-");
   try {
     const path = join(dir.path, "leader-epoch-checkpoint");
@@ -16,18 +16,29 @@ test("the checkpoint file follows every change, including a truncation undone by
     cache.assign(3, 0n);
     cache.assign(5, 10n);
     assert.deepEqual(lines(path), ["0", "2", "3 0", "5 10"]);
-    // A start on an empty tail: the loader truncates at the log end, the leader assigns again.
+    // A start on an empty tail: the loader truncates at the log end, the new leader assigns again;
+    // the file already says so and is not rewritten.
     cache.truncateFromEnd(10n);
-    assert.deepEqual(lines(path), ["0", "1", "3 0"]);
-    cache.assign(5, 10n);
+    assert.deepEqual(lines(path), ["0", "2", "3 0", "5 10"], "a truncation waits for the flush");
+    cache.assign(5, 10n, false);
+    cache.flush();
     assert.deepEqual(lines(path), ["0", "2", "3 0", "5 10"]);
-    // What a restart reads is what was written.
-    assert.deepEqual(LeaderEpochCache.load(path).snapshot(), [
-      { epoch: 3, startOffset: 0n },
-      { epoch: 5, startOffset: 10n },
-    ]);
-    cache.truncateFromStart(12n);
-    assert.deepEqual(lines(path), ["0", "1", "5 12"]);
+    // A new leader's epoch reaches the file with the log's next flush.
+    cache.assign(7, 12n, false);
+    assert.deepEqual(lines(path), ["0", "2", "3 0", "5 10"]);
+    cache.flush();
+    assert.deepEqual(lines(path), ["0", "3", "3 0", "5 10", "7 12"]);
+    assert.deepEqual(
+      LeaderEpochCache.load(path)
+        .snapshot()
+        .map((e) => e.epoch),
+      [3, 5, 7],
+    );
+    cache.truncateFromEnd(12n);
+    cache.flush();
+    assert.deepEqual(lines(path), ["0", "2", "3 0", "5 10"]);
+    cache.truncateFromStart(11n);
+    assert.deepEqual(lines(path), ["0", "1", "5 11"], "a start truncation is written at once");
   } finally {
     dir.cleanup();
   }
