@@ -9,6 +9,7 @@ import { collectMetricFamilies } from "./prometheus-metrics.js";
 import { formatPrometheusText } from "./prometheus-text.js";
 import type { StaticAsset } from "./static-assets.js";
 import { topicDetail, topicsList } from "./topics-api.js";
+import { TransactionsUnavailableError, transactionsList } from "./transactions-api.js";
 
 /** Kafka caps group ids only by the request size; the console caps the path segment instead. */
 export const GROUP_ID_LENGTH_MAX = 1024;
@@ -38,6 +39,7 @@ const ENDPOINTS = [
   "/api/topics/{name}",
   "/api/groups",
   "/api/groups/{groupId}",
+  "/api/transactions",
   "/api/metrics",
   "/metrics",
 ];
@@ -57,6 +59,7 @@ const ROUTES: readonly Route[] = [
     handle: (ctx) => groupsReply(async () => jsonReply(await groupsList(ctx.broker, ctx.groups))),
   },
   { pattern: /^\/api\/groups\/([^/]+)$/, handle: group },
+  { pattern: /^\/api\/transactions$/, handle: transactions },
   { pattern: /^\/api\/metrics$/, handle: (ctx) => jsonReply(metricsSnapshot(ctx.broker)) },
   { pattern: /^\/metrics$/, handle: prometheus },
 ];
@@ -108,6 +111,17 @@ async function groupsReply(read: () => Promise<Reply>): Promise<Reply> {
     return await read();
   } catch (error) {
     if (error instanceof GroupsUnavailableError)
+      return errorReply(503, error.message, { "retry-after": "1" });
+    throw error;
+  }
+}
+
+/** The coordinator's transactions; 503 while it starts or loads, as for groups. */
+async function transactions(ctx: ConsoleContext): Promise<Reply> {
+  try {
+    return jsonReply(transactionsList(ctx.broker));
+  } catch (error) {
+    if (error instanceof TransactionsUnavailableError)
       return errorReply(503, error.message, { "retry-after": "1" });
     throw error;
   }

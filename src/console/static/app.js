@@ -390,6 +390,26 @@ async function groupDetail(id) {
   ];
 }
 
+async function transactions() {
+  const list = await api("/api/transactions");
+  return [
+    h("h1", {}, "Transactions"),
+    h("p", { class: "muted" }, "Transactional ids this broker coordinates (kafka-transactions.sh list / describe), open ones first."),
+    table(
+      [
+        { title: "Transactional id", cell: (t) => h("code", {}, t.transactionalId) },
+        { title: "State", cell: (t) => h("span", { class: "tag" }, t.state) },
+        { title: "Producer", cell: (t) => `${t.producerId} / epoch ${t.producerEpoch}` },
+        { title: "Running for", num: true, cell: (t) => (t.durationMs === null ? "–" : fmtDuration(t.durationMs)) },
+        { title: "Timeout", num: true, cell: (t) => fmtDuration(t.timeoutMs) },
+        { title: "Partitions", cell: (t) => (t.partitions.length === 0 ? "–" : t.partitions.map((p) => `${p.topic}[${p.partitions.join(",")}]`).join(" ")) },
+        { title: "Version", num: true, cell: (t) => (t.transactionVersion >= 2 ? "TV2" : "classic") },
+      ],
+      list,
+    ),
+  ];
+}
+
 async function requests() {
   const r = rates();
   const m = history[history.length - 1];
@@ -431,6 +451,7 @@ function route() {
   if (parts[0] === "topics") return { nav: "topics", render: topics };
   if (parts[0] === "groups" && parts.length === 2) return { nav: "groups", render: () => groupDetail(parts[1]) };
   if (parts[0] === "groups") return { nav: "groups", render: groups };
+  if (parts[0] === "transactions") return { nav: "transactions", render: transactions };
   if (parts[0] === "metrics") return { nav: "metrics", render: requests };
   return { nav: "overview", render: overview };
 }
