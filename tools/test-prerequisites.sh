@@ -4,7 +4,8 @@
 #   - g++, make, python3: node-gyp builds the native modules `npm ci` installs (sse4_crc32, and
 #     zstd-napi where its prebuilt binary cannot be downloaded);
 #   - the clients the interop tests drive: kcat, confluent-kafka and kafka-python for Python (with
-#     python3-avro and python3-requests, and python3-protobuf for the Protobuf serdes), sarama
+#     python3-avro and python3-requests, python3-protobuf and python3-jsonschema for the Protobuf and
+#     JSON Schema serdes), sarama
 #     (Go, built with cgo from Debian's sources), and a
 #     small C program against librdkafka (librdkafka-dev, gcc, libc6-dev);
 #   - etcd-server, etcd-client: a local etcd for the cluster tests.
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   g++ make python3
-  kcat python3-confluent-kafka python3-kafka python3-avro python3-requests python3-protobuf
+  kcat python3-confluent-kafka python3-kafka python3-avro python3-requests python3-protobuf python3-jsonschema
   librdkafka-dev gcc libc6-dev golang-go golang-github-shopify-sarama-dev
   etcd-server etcd-client
 )

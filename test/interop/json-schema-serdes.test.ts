@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { JsonDeserializer, SchemaRegistryClient, SerdeType } from "@confluentinc/schemaregistry";
+import { BrokerProcess, PYTHON, REPO_ROOT, runTool, TEST_TIMEOUT_MS } from "./broker-process.js";
+
+/**
+ * confluent-kafka for Python (Debian's 1.7.0, with python3-jsonschema) produces JSON Schema values
+ * through a Brook process with its JSONSerializer, which registers the schema with Brook's registry
+ * and validates each value, and consumes them back with its JSONDeserializer; Confluent's
+ * JavaScript JsonDeserializer decodes the same framing with the schema Brook serves.
+ */
+const CLIENT = join(REPO_ROOT, "test", "registry", "python", "json_schema_client.py");
+
+test("JSON Schema serdes: Python produces and consumes through Brook; Confluent's JS deserializer reads it", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const broker = await BrokerProcess.start({
+    overrides: { "schema.registry.enable": "true", "schema.registry.listeners": "http://127.0.0.1:0" },
+  });
+  try {
+    const registry = /\bregistry=(\S+)/.exec(broker.readyLine)?.[1];
+    assert.ok(registry !== undefined, broker.readyLine);
+    const topic = "json-orders";
+    const orders = [
+      { id: "o-1", quantity: 3, tags: ["a"] },
+      { id: "o-2", quantity: 7 },
+    ];
+    const python = async (commands: unknown[]) => {
+      const result = await runTool(PYTHON, [CLIENT, registry, broker.bootstrap, topic], {
+        input: JSON.stringify(commands),
+        timeoutMs: 60_000,
+      });
+      assert.equal(result.code, 0, `python client failed: ${result.stderr}`);
+      // biome-ignore lint/suspicious/noExplicitAny: the Python helper answers arbitrary JSON
+      return JSON.parse(result.stdout) as any[];
+    };
+    const [produced] = await python([{ op: "produce", orders }]);
+    assert.equal(produced.count, orders.length);
+    const [consumed] = await python([{ op: "consume", count: orders.length }]);
+    assert.deepEqual(consumed.orders, orders);
+    const stored = (await (await fetch(`${registry}/subjects/${topic}-value/versions/latest`)).json()) as {
+      schemaType: string;
+      schema: string;
+      id: number;
+    };
+    assert.equal(stored.schemaType, "JSON");
+    assert.equal(JSON.parse(stored.schema).title, "Order");
+    // The serializer validates against the schema before anything is sent.
+    const [refused] = await python([{ op: "invalid", order: { id: "o-3", quantity: 0 } }]);
+    assert.match(String(refused.error), /minimum|less than/i);
+    // Confluent's JavaScript deserializer reads Python's framing (magic byte, schema id, JSON).
+    const [encoded] = await python([{ op: "encode", order: orders[0] }]);
+    const bytes = Buffer.from(encoded.hex, "hex");
+    assert.equal(bytes.readUInt8(0), 0);
+    assert.equal(bytes.readInt32BE(1), stored.id);
+    const client = new SchemaRegistryClient({ baseURLs: [registry] });
+    const value = await new JsonDeserializer(client, SerdeType.VALUE, {}).deserialize(topic, bytes);
+    assert.deepEqual(value, orders[0]);
+  } finally {
+    await broker.dispose();
+  }
+});

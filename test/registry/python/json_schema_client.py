@@ -1,0 +1,77 @@
+"""Drives confluent-kafka's JSON Schema serdes for test/interop/json-schema-serdes.test.ts.
+
+usage: json_schema_client.py REGISTRY_URL BOOTSTRAP TOPIC < commands.json, commands being
+  {"op": "encode", "order": {...}}          -> {"hex": "..."}
+  {"op": "produce", "orders": [{...}, ...]} -> {"count": n}
+  {"op": "consume", "count": n}             -> {"orders": [...]}
+  {"op": "invalid", "order": {...}}         -> {"error": "..."} (the serializer refuses it)
+Prints one JSON list of answers. JSONSerializer (1.7.0) registers the schema under TOPIC-value and
+validates every value against it (python3-jsonschema); JSONDeserializer validates on the way back.
+"""
+import json
+import sys
+
+from confluent_kafka import DeserializingConsumer, SerializingProducer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext, StringDeserializer, StringSerializer
+
+SCHEMA = json.dumps({
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "Order",
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "quantity": {"type": "integer", "minimum": 1},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["id", "quantity"],
+})
+
+
+def main():
+    url, bootstrap, topic = sys.argv[1], sys.argv[2], sys.argv[3]
+    registry = SchemaRegistryClient({"url": url})
+    serializer = JSONSerializer(SCHEMA, registry, lambda order, ctx: order)
+    deserializer = JSONDeserializer(SCHEMA, lambda value, ctx: value)
+    answers = []
+    for command in json.load(sys.stdin):
+        op = command["op"]
+        if op == "encode":
+            data = serializer(command["order"], SerializationContext(topic, MessageField.VALUE))
+            answers.append({"hex": data.hex()})
+        elif op == "invalid":
+            try:
+                serializer(command["order"], SerializationContext(topic, MessageField.VALUE))
+                answers.append({"error": None})
+            except Exception as error:  # the serializer's validation error
+                answers.append({"error": str(error)})
+        elif op == "produce":
+            producer = SerializingProducer({"bootstrap.servers": bootstrap, "key.serializer": StringSerializer(),
+                                            "value.serializer": serializer})
+            for order in command["orders"]:
+                producer.produce(topic, key=order["id"], value=order)
+            remaining = producer.flush(30)
+            answers.append({"count": len(command["orders"]) - remaining})
+        elif op == "consume":
+            consumer = DeserializingConsumer({"bootstrap.servers": bootstrap, "group.id": "json-schema-interop",
+                                              "auto.offset.reset": "earliest", "key.deserializer": StringDeserializer(),
+                                              "value.deserializer": deserializer})
+            consumer.subscribe([topic])
+            orders = []
+            for _ in range(200):
+                if len(orders) >= command["count"]:
+                    break
+                msg = consumer.poll(0.5)
+                if msg is None or msg.error():
+                    continue
+                orders.append(msg.value())
+            consumer.close()
+            answers.append({"orders": orders})
+        else:
+            raise ValueError("unknown op " + op)
+    print(json.dumps(answers))
+
+
+if __name__ == "__main__":
+    main()
