@@ -1,7 +1,8 @@
 import type { Broker } from "../broker/index.js";
 import { TOPIC_NAME_LENGTH_MAX } from "../metadata/index.js";
 import { brokersInfo, clusterInfo } from "./cluster-api.js";
-import { GroupsUnavailableError, groupDetail, groupsList } from "./groups-api.js";
+import { CoordinatorUnavailableError } from "./coordinator-unavailable.js";
+import { groupDetail, groupsList } from "./groups-api.js";
 import type { GroupsView } from "./groups-view.js";
 import { errorReply, jsonReply, type Reply } from "./http-reply.js";
 import { metricsSnapshot } from "./metrics-snapshot.js";
@@ -9,7 +10,7 @@ import { collectMetricFamilies } from "./prometheus-metrics.js";
 import { formatPrometheusText } from "./prometheus-text.js";
 import type { StaticAsset } from "./static-assets.js";
 import { topicDetail, topicsList } from "./topics-api.js";
-import { TransactionsUnavailableError, transactionsList } from "./transactions-api.js";
+import { transactionsList } from "./transactions-api.js";
 
 /** Kafka caps group ids only by the request size; the console caps the path segment instead. */
 export const GROUP_ID_LENGTH_MAX = 1024;
@@ -56,7 +57,7 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/api\/topics\/([^/]+)$/, handle: topic },
   {
     pattern: /^\/api\/groups$/,
-    handle: (ctx) => groupsReply(async () => jsonReply(await groupsList(ctx.broker, ctx.groups))),
+    handle: (ctx) => coordinatorReply(async () => jsonReply(await groupsList(ctx.broker, ctx.groups))),
   },
   { pattern: /^\/api\/groups\/([^/]+)$/, handle: group },
   { pattern: /^\/api\/transactions$/, handle: transactions },
@@ -99,32 +100,25 @@ function topic(ctx: ConsoleContext, name: string): Reply {
 
 async function group(ctx: ConsoleContext, groupId: string): Promise<Reply> {
   if (groupId.length > GROUP_ID_LENGTH_MAX) return errorReply(404, "Group not found");
-  return groupsReply(async () => {
+  return coordinatorReply(async () => {
     const detail = await groupDetail(ctx.broker, ctx.groups, groupId);
     return detail === null ? errorReply(404, `Group '${groupId}' not found`) : jsonReply(detail);
   });
 }
 
-/** Group answers, with a coordinator that is loading (or elsewhere) turned into 503. */
-async function groupsReply(read: () => Promise<Reply>): Promise<Reply> {
+/** Group and transaction answers, with a coordinator that is loading (or elsewhere) turned into 503. */
+async function coordinatorReply(read: () => Promise<Reply>): Promise<Reply> {
   try {
     return await read();
   } catch (error) {
-    if (error instanceof GroupsUnavailableError)
+    if (error instanceof CoordinatorUnavailableError)
       return errorReply(503, error.message, { "retry-after": "1" });
     throw error;
   }
 }
 
-/** The coordinator's transactions; 503 while it starts or loads, as for groups. */
-async function transactions(ctx: ConsoleContext): Promise<Reply> {
-  try {
-    return jsonReply(transactionsList(ctx.broker));
-  } catch (error) {
-    if (error instanceof TransactionsUnavailableError)
-      return errorReply(503, error.message, { "retry-after": "1" });
-    throw error;
-  }
+function transactions(ctx: ConsoleContext): Promise<Reply> {
+  return coordinatorReply(async () => jsonReply(transactionsList(ctx.broker)));
 }
 
 async function prometheus(ctx: ConsoleContext): Promise<Reply> {

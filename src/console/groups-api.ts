@@ -2,20 +2,11 @@ import type { Broker } from "../broker/index.js";
 import type { DescribedGroup, OffsetFetchResponseGroup } from "../coordinator/index.js";
 import { ErrorCode } from "../protocol/index.js";
 import { type AssignedTopic, decodeConsumerAssignment } from "./consumer-assignment.js";
+import { CoordinatorUnavailableError } from "./coordinator-unavailable.js";
 import type { GroupsView } from "./groups-view.js";
 
 /** Groups described (and their offsets fetched) for one `/api/groups` or metrics answer. */
 export const GROUPS_DESCRIBED_MAX = 1000;
-
-/** The coordinator cannot answer now (loading, or not this broker's): the console says 503. */
-export class GroupsUnavailableError extends Error {
-  readonly errorCode: number;
-  constructor(errorCode: number) {
-    super(`the group coordinator cannot answer now (Kafka error code ${errorCode})`);
-    this.name = "GroupsUnavailableError";
-    this.errorCode = errorCode;
-  }
-}
 
 export interface PartitionLag {
   topic: string;
@@ -55,7 +46,7 @@ export interface GroupInfo {
 export async function groupsList(broker: Broker, view: GroupsView | null): Promise<unknown[]> {
   if (view === null) return [];
   const listed = await view.listGroups({ statesFilter: [], typesFilter: [] });
-  if (listed.errorCode !== ErrorCode.NONE) throw new GroupsUnavailableError(listed.errorCode);
+  if (listed.errorCode !== ErrorCode.NONE) throw new CoordinatorUnavailableError("group", listed.errorCode);
   const ids = listed.groups
     .map((g) => g.groupId)
     .sort()
@@ -98,10 +89,10 @@ export async function describeWithLag(
   return described.map((group, i) => {
     const unavailable =
       group.errorCode !== ErrorCode.NONE && group.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND;
-    if (unavailable) throw new GroupsUnavailableError(group.errorCode);
+    if (unavailable) throw new CoordinatorUnavailableError("group", group.errorCode);
     const committed = offsets[i];
     if (committed !== undefined && committed.errorCode !== ErrorCode.NONE)
-      throw new GroupsUnavailableError(committed.errorCode);
+      throw new CoordinatorUnavailableError("group", committed.errorCode);
     return groupInfo(broker, group, committed);
   });
 }

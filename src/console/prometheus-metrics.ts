@@ -3,12 +3,8 @@ import { ConnectionRefusalReason } from "../network/index.js";
 import { segmentWriterStats } from "../storage/index.js";
 import { brookVersion } from "./brook-version.js";
 import { logDirInfo } from "./cluster-api.js";
-import {
-  describeWithLag,
-  GROUPS_DESCRIBED_MAX,
-  type GroupInfo,
-  GroupsUnavailableError,
-} from "./groups-api.js";
+import { CoordinatorUnavailableError } from "./coordinator-unavailable.js";
+import { describeWithLag, GROUPS_DESCRIBED_MAX, type GroupInfo } from "./groups-api.js";
 import type { GroupsView } from "./groups-view.js";
 import { processMetrics, requestMetrics } from "./metrics-snapshot.js";
 import {
@@ -492,7 +488,7 @@ async function groupFamilies(broker: Broker, view: GroupsView | null): Promise<M
     groups = await describeWithLag(broker, view, ids);
   } catch (error) {
     // A coordinator still loading is not a scrape failure: the group series are simply absent.
-    if (error instanceof GroupsUnavailableError) return [];
+    if (error instanceof CoordinatorUnavailableError) return [];
     throw error;
   }
   const lag: MetricSample[] = [];

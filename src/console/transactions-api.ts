@@ -1,16 +1,7 @@
 import type { Broker } from "../broker/index.js";
 import { TRANSACTION_STATE_NAMES, TransactionState } from "../coordinator/index.js";
 import { ErrorCode } from "../protocol/index.js";
-
-/** The transaction coordinator cannot answer now (starting, loading): the console says 503. */
-export class TransactionsUnavailableError extends Error {
-  readonly errorCode: number;
-  constructor(errorCode: number) {
-    super(`the transaction coordinator cannot answer now (Kafka error code ${errorCode})`);
-    this.name = "TransactionsUnavailableError";
-    this.errorCode = errorCode;
-  }
-}
+import { CoordinatorUnavailableError } from "./coordinator-unavailable.js";
 
 export interface TransactionInfo {
   transactionalId: string;
@@ -42,7 +33,7 @@ const OPEN_STATES: ReadonlySet<TransactionState> = new Set([
  */
 export function transactionsList(broker: Broker, nowMs = broker.clock.nowMs()): TransactionInfo[] {
   const { errorCode, transactions } = broker.transactionCoordinator.transactions();
-  if (errorCode !== ErrorCode.NONE) throw new TransactionsUnavailableError(errorCode);
+  if (errorCode !== ErrorCode.NONE) throw new CoordinatorUnavailableError("transaction", errorCode);
   const open = (t: TransactionInfo) => (t.startTimestampMs === null ? 1 : 0);
   return transactions
     .filter((t) => t.state !== TransactionState.Dead)

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { JsonDeserializer, SchemaRegistryClient, SerdeType } from "@confluentinc/schemaregistry";
-import { BrokerProcess, PYTHON, REPO_ROOT, runTool, TEST_TIMEOUT_MS } from "./broker-process.js";
+import { REPO_ROOT, TEST_TIMEOUT_MS } from "./broker-process.js";
+import { pythonHelper, withRegistryBroker } from "./python-serdes.js";
 
 /**
  * confluent-kafka for Python (Debian's 1.7.0, with python3-jsonschema) produces JSON Schema values
@@ -15,26 +16,13 @@ const CLIENT = join(REPO_ROOT, "test", "registry", "python", "json_schema_client
 test("JSON Schema serdes: Python produces and consumes through Brook; Confluent's JS deserializer reads it", {
   timeout: TEST_TIMEOUT_MS,
 }, async () => {
-  const broker = await BrokerProcess.start({
-    overrides: { "schema.registry.enable": "true", "schema.registry.listeners": "http://127.0.0.1:0" },
-  });
-  try {
-    const registry = /\bregistry=(\S+)/.exec(broker.readyLine)?.[1];
-    assert.ok(registry !== undefined, broker.readyLine);
+  await withRegistryBroker(async (broker, registry) => {
     const topic = "json-orders";
     const orders = [
       { id: "o-1", quantity: 3, tags: ["a"] },
       { id: "o-2", quantity: 7 },
     ];
-    const python = async (commands: unknown[]) => {
-      const result = await runTool(PYTHON, [CLIENT, registry, broker.bootstrap, topic], {
-        input: JSON.stringify(commands),
-        timeoutMs: 60_000,
-      });
-      assert.equal(result.code, 0, `python client failed: ${result.stderr}`);
-      // biome-ignore lint/suspicious/noExplicitAny: the Python helper answers arbitrary JSON
-      return JSON.parse(result.stdout) as any[];
-    };
+    const python = pythonHelper(CLIENT, [registry, broker.bootstrap, topic]);
     const [produced] = await python([{ op: "produce", orders }]);
     assert.equal(produced.count, orders.length);
     const [consumed] = await python([{ op: "consume", count: orders.length }]);
@@ -57,7 +45,5 @@ test("JSON Schema serdes: Python produces and consumes through Brook; Confluent'
     const client = new SchemaRegistryClient({ baseURLs: [registry] });
     const value = await new JsonDeserializer(client, SerdeType.VALUE, {}).deserialize(topic, bytes);
     assert.deepEqual(value, orders[0]);
-  } finally {
-    await broker.dispose();
-  }
+  });
 });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ProtobufDeserializer, SchemaRegistryClient, SerdeType } from "@confluentinc/schemaregistry";
-import { BrokerProcess, PYTHON, REPO_ROOT, runTool, TEST_TIMEOUT_MS } from "./broker-process.js";
+import { REPO_ROOT, TEST_TIMEOUT_MS } from "./broker-process.js";
+import { pythonHelper, withRegistryBroker } from "./python-serdes.js";
 
 /**
  * confluent-kafka for Python (Debian's, with python3-protobuf) produces Protobuf values through a
@@ -16,26 +17,13 @@ const CLIENT = join(REPO_ROOT, "test", "registry", "python", "protobuf_client.py
 test("Protobuf serdes: Python produces and consumes through Brook; Confluent's JS deserializer reads it", {
   timeout: TEST_TIMEOUT_MS,
 }, async () => {
-  const broker = await BrokerProcess.start({
-    overrides: { "schema.registry.enable": "true", "schema.registry.listeners": "http://127.0.0.1:0" },
-  });
-  try {
-    const registry = /\bregistry=(\S+)/.exec(broker.readyLine)?.[1];
-    assert.ok(registry !== undefined, broker.readyLine);
+  await withRegistryBroker(async (broker, registry) => {
     const topic = "orders";
     const orders = [
       { id: "o-1", quantity: "3", status: "SHIPPED", tags: ["a"], counts: { x: 2 } },
       { id: "o-2", quantity: "7", tags: ["b", "c"] },
     ];
-    const python = async (commands: unknown[]) => {
-      const result = await runTool(PYTHON, [CLIENT, registry, broker.bootstrap, topic], {
-        input: JSON.stringify(commands),
-        timeoutMs: 60_000,
-      });
-      assert.equal(result.code, 0, `python client failed: ${result.stderr}`);
-      // biome-ignore lint/suspicious/noExplicitAny: the Python helper answers arbitrary JSON
-      return JSON.parse(result.stdout) as any[];
-    };
+    const python = pythonHelper(CLIENT, [registry, broker.bootstrap, topic]);
     const [produced] = await python([{ op: "produce", orders }]);
     assert.equal(produced.count, orders.length);
     const [consumed] = await python([{ op: "consume", count: orders.length }]);
@@ -55,7 +43,5 @@ test("Protobuf serdes: Python produces and consumes through Brook; Confluent's J
     );
     assert.equal(message.id, "o-1");
     assert.equal(message.quantity, 3n);
-  } finally {
-    await broker.dispose();
-  }
+  });
 });
