@@ -1,4 +1,3 @@
-import { describeError } from "../base/index.js";
 import {
   type GroupCoordinatorConfig,
   GroupCoordinatorRuntime,
@@ -6,6 +5,7 @@ import {
 } from "../coordinator/index.js";
 import type { MetadataImage } from "../metadata/index.js";
 import type { BrokerConfig } from "./broker-config.js";
+import { syncCoordinatorPartitions } from "./coordinator-partitions.js";
 import type {
   BrokerSettings,
   ControllerAccess,
@@ -62,20 +62,14 @@ export function syncGroupCoordinatorPartitions(
   image: MetadataImage,
 ): void {
   const runtime = broker.groupCoordinator;
-  const count = runtime.config.offsetsTopicPartitionCount;
-  const topic = image.topic(CONSUMER_OFFSETS_TOPIC);
-  for (let partition = 0; partition < count; partition++) {
-    const registration = topic?.partitions[partition];
-    if (registration !== undefined && registration.leader === broker.nodeId) {
-      runtime.loadPartition(partition, registration.leaderEpoch).catch((error: unknown) => {
-        broker.log.error(
-          `loading groups of ${CONSUMER_OFFSETS_TOPIC}-${partition} failed; its groups stay unavailable: ${describeError(error)}`,
-        );
-      });
-    } else if (runtime.partitionStatus(partition) !== "none") {
-      runtime.unloadPartition(partition, registration?.leaderEpoch);
-    }
-  }
+  syncCoordinatorPartitions(
+    broker,
+    image,
+    CONSUMER_OFFSETS_TOPIC,
+    runtime.config.offsetsTopicPartitionCount,
+    runtime,
+    "its groups stay unavailable",
+  );
 }
 
 /**

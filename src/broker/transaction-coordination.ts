@@ -1,4 +1,3 @@
-import { describeError } from "../base/index.js";
 import {
   type TransactionCoordinatorConfig,
   TransactionCoordinatorRuntime,
@@ -6,6 +5,7 @@ import {
 } from "../coordinator/index.js";
 import type { MetadataImage } from "../metadata/index.js";
 import type { BrokerConfig } from "./broker-config.js";
+import { syncCoordinatorPartitions } from "./coordinator-partitions.js";
 import type {
   BrokerSettings,
   ControllerAccess,
@@ -76,20 +76,14 @@ export function syncTransactionCoordinatorPartitions(
   image: MetadataImage,
 ): void {
   const runtime = broker.transactionCoordinator;
-  const count = runtime.config.transactionStateTopicPartitionCount;
-  const topic = image.topic(TRANSACTION_STATE_TOPIC);
-  for (let partition = 0; partition < count; partition++) {
-    const registration = topic?.partitions[partition];
-    if (registration !== undefined && registration.leader === broker.nodeId) {
-      runtime.loadPartition(partition, registration.leaderEpoch).catch((error: unknown) => {
-        broker.log.error(
-          `loading transactions of ${TRANSACTION_STATE_TOPIC}-${partition} failed: ${describeError(error)}`,
-        );
-      });
-    } else if (runtime.partitionStatus(partition) !== "none") {
-      runtime.unloadPartition(partition, registration?.leaderEpoch);
-    }
-  }
+  syncCoordinatorPartitions(
+    broker,
+    image,
+    TRANSACTION_STATE_TOPIC,
+    runtime.config.transactionStateTopicPartitionCount,
+    runtime,
+    "its transactional ids stay unavailable",
+  );
 }
 
 /**

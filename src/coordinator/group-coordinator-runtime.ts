@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { assert, type Clock } from "../base/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
 import { decodeCoordinatorRecord, encodeCoordinatorRecord } from "./coordinator-record-codec.js";
+import { type CoordinatorLifecycle, routeToPartition } from "./coordinator-routing.js";
 import { type AppendEffect, EffectSequencer, type RespondEffect } from "./effect-sequencer.js";
 import {
   commitErrorResponse,
@@ -57,7 +58,7 @@ export type PartitionStatus = "loading" | "active" | "none";
  * The runtime as a whole (Kafka's GroupCoordinatorService.isActive): "starting" until the broker
  * has told it which partitions it leads, "active" once it has, "closed" when the broker stops.
  */
-type Lifecycle = "starting" | "active" | "closed";
+type Lifecycle = CoordinatorLifecycle;
 
 interface Waiter {
   readonly api: CoordinatorApi;
@@ -388,13 +389,7 @@ export class GroupCoordinatorRuntime {
   }
 
   private route(groupId: string): { ctx: PartitionCoordinator | undefined; errorCode: number } {
-    if (this.lifecycle !== "active")
-      return { ctx: undefined, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
-    const ctx = this.partitions.get(this.partitionFor(groupId));
-    if (ctx === undefined) return { ctx: undefined, errorCode: ErrorCode.NOT_COORDINATOR };
-    if (ctx.status === "loading")
-      return { ctx: undefined, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
-    return { ctx, errorCode: ErrorCode.NONE };
+    return routeToPartition(this.lifecycle, this.partitions.get(this.partitionFor(groupId)));
   }
 
   /** Runs a request on its group's shard; the promise settles when the shard answers its handle. */

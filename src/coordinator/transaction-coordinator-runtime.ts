@@ -1,5 +1,6 @@
 import { assert, type Clock } from "../base/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
+import { type CoordinatorLifecycle, routeToPartition } from "./coordinator-routing.js";
 import { partitionForKey } from "./group-partition.js";
 import type { OffsetsTopicLog } from "./offsets-topic-log.js";
 import { type ScheduledTimer, type Scheduler, systemScheduler } from "./scheduler.js";
@@ -95,7 +96,7 @@ export class TransactionCoordinatorRuntime {
   private readonly options: TransactionCoordinatorRuntimeOptions;
   private readonly scheduler: Scheduler;
   private readonly partitions = new Map<number, PartitionContext>();
-  private lifecycle: "starting" | "active" | "closed" = "starting";
+  private lifecycle: CoordinatorLifecycle = "starting";
 
   constructor(options: TransactionCoordinatorRuntimeOptions) {
     this.config = options.config;
@@ -241,13 +242,7 @@ export class TransactionCoordinatorRuntime {
   }
 
   private route(transactionalId: string): { ctx: PartitionContext | undefined; errorCode: number } {
-    if (this.lifecycle !== "active")
-      return { ctx: undefined, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
-    const ctx = this.partitions.get(this.partitionFor(transactionalId));
-    if (ctx === undefined) return { ctx: undefined, errorCode: ErrorCode.NOT_COORDINATOR };
-    if (ctx.status === "loading")
-      return { ctx: undefined, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
-    return { ctx, errorCode: ErrorCode.NONE };
+    return routeToPartition(this.lifecycle, this.partitions.get(this.partitionFor(transactionalId)));
   }
 
   private call(
