@@ -12,7 +12,8 @@
 # Installed packages are looked up with dpkg-query; when some are missing they are installed with
 # apt-get, as root or through passwordless sudo; otherwise the script names them, prints the
 # apt-get command and fails. Nothing is missing: nothing is done (no apt-get, no network).
-# Then, unless --packages-only (what .ci/run uses before `npm ci`), it checks that `npm ci` ran.
+# Then, unless --packages-only (what .ci/run uses before `npm ci`), it checks that `npm ci` ran and
+# builds a current librdkafka for the tests that need it (tools/librdkafka-current/build.sh).
 # BROOK_SKIP_PACKAGE_CHECK=1 skips the package check (a machine without dpkg whose equivalents are
 # installed by hand).
 set -euo pipefail
@@ -57,4 +58,10 @@ fi
 if [ "${1:-}" != --packages-only ] && [ ! -d node_modules/typescript ]; then
   echo "test-prerequisites: node_modules is missing or incomplete: run \`npm ci\` first (the README's first command)" >&2
   exit 1
+fi
+
+# A current librdkafka (built once from npm's source, kept in .cache/) for the interop tests that
+# need more than Debian's 2.0.2: tools/librdkafka-current/build.sh says why and how.
+if [ "${1:-}" != --packages-only ]; then
+  bash tools/librdkafka-current/build.sh >/dev/null
 fi

@@ -411,8 +411,16 @@ export async function kcat(args: readonly string[], options: RunOptions = {}): P
  * Runs the confluent-kafka (librdkafka) client script in test/interop/python with a JSON command
  * on stdin and returns its JSON answer. A missing python3-confluent-kafka fails with a clear message.
  */
-export async function pythonClient<T>(command: unknown, timeoutMs = 40_000): Promise<T> {
-  const result = await runTool(PYTHON, [PYTHON_CLIENT], { input: JSON.stringify(command), timeoutMs });
+export async function pythonClient<T>(
+  command: unknown,
+  timeoutMs = 40_000,
+  env?: Record<string, string>,
+): Promise<T> {
+  const result = await runTool(PYTHON, [PYTHON_CLIENT], {
+    input: JSON.stringify(command),
+    timeoutMs,
+    ...(env ? { env } : {}),
+  });
   if (result.stderr.includes("No module named 'confluent_kafka'")) {
     throw new Error(
       `python3-confluent-kafka is not installed: ${INSTALL_HINT[PYTHON]} (npm test installs it)`,
@@ -428,6 +436,19 @@ export async function pythonClient<T>(command: unknown, timeoutMs = 40_000): Pro
   } catch {
     throw new Error(`python client printed no JSON:\n${result.stdout}\nstderr:\n${result.stderr}`);
   }
+}
+
+/**
+ * The environment that runs Debian's confluent-kafka for Python on a current librdkafka (2.12,
+ * built once by tools/librdkafka-current/build.sh, which `npm test` runs first): for what
+ * librdkafka 2.0.2 cannot do, such as reading Produce v8's RecordErrors.
+ */
+export async function currentLibrdkafkaEnv(): Promise<Record<string, string>> {
+  const script = join(REPO_ROOT, "tools", "librdkafka-current", "build.sh");
+  const built = await runTool("bash", [script], { timeoutMs: 600_000 });
+  if (built.code !== 0) throw new Error(`${script} failed:\n${built.stderr}`);
+  const dir = built.stdout.trim().split("\n").at(-1) ?? "";
+  return { LD_LIBRARY_PATH: dir };
 }
 
 export { waitFor } from "../helpers/wait-for.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { BrokerProcess, pythonClient } from "./broker-process.js";
+import { BrokerProcess, currentLibrdkafkaEnv, pythonClient } from "./broker-process.js";
 
 /**
  * librdkafka (confluent-kafka for Python 1.7.0 on librdkafka 2.0.2) producing keyed and keyless
@@ -11,8 +11,12 @@ import { BrokerProcess, pythonClient } from "./broker-process.js";
  * INVALID_RECORD (reading RecordErrors to fail only the named records came in librdkafka 2.4, and
  * Kafka refuses the whole batch either way). So each message is sent in a batch of its own here
  * (`flushEach`): the delivery reports then fail exactly the keyless messages and deliver the keyed
- * ones. A batch that mixes them fails as a whole and leaves nothing in the log. The per-record
- * indexes Produce v8+ carries are checked on the wire in test/broker/handlers/produce-validation.
+ * ones. A batch that mixes them fails as a whole and leaves nothing in the log.
+ *
+ * The same client on a current librdkafka (2.12, built from source by
+ * tools/librdkafka-current/build.sh) reads Produce v8's RecordErrors: in a mixed batch, the
+ * delivery reports name exactly the keyless records (INVALID_RECORD) and fail the others as
+ * _INVALID_DIFFERENT_RECORD, as Kafka's Java producer does since KIP-467.
  */
 
 interface Report {
@@ -141,3 +145,56 @@ test("a batch mixing keyed and keyless messages is refused as a whole (as Kafka 
   );
   assert.equal((await consumeAll()).length, before, "nothing of the batch is in the log");
 });
+
+// Two or more keyless records: with exactly one, librdkafka 2.12 gives every record of the batch
+// the partition's error (its interceptor pass overwrites the per-record codes when the response
+// names a single record), so the indexes would not show in the error codes.
+for (const keyless of [
+  [3, 10, 17],
+  [0, 19],
+]) {
+  test(`librdkafka 2.12, one batch with keyless records at ${keyless.join(", ")}: its delivery reports name exactly those, and the next batch is stored`, async () => {
+    const env = await currentLibrdkafkaEnv();
+    const before = (await consumeAll()).length;
+    const sent = messages(20, `record-errors-${keyless.join("-")}`, (i) => keyless.includes(i));
+    const config = {
+      "bootstrap.servers": broker.bootstrap,
+      "compression.type": "lz4",
+      acks: "all",
+      "linger.ms": 2000,
+    };
+    const answer = await pythonClient<ProduceAnswer & { librdkafka: string }>(
+      { op: "produce", config, messages: sent, metadataFirst: true, timeoutS: 30 },
+      40_000,
+      env,
+    );
+    assert.equal(answer.librdkafka, "2.12.0");
+    assert.deepEqual(answer.errors, []);
+    assert.equal(answer.reports.length, sent.length);
+    const named = answer.reports
+      .filter((r) => r.errorName === "INVALID_RECORD")
+      .map((r) => r.index)
+      .sort((a, b) => a - b);
+    assert.deepEqual(named, keyless, "INVALID_RECORD names exactly the keyless records");
+    for (const r of answer.reports.filter((r) => !keyless.includes(r.index))) {
+      assert.equal(r.errorName, "_INVALID_DIFFERENT_RECORD", `record ${r.index}: ${r.error}`);
+    }
+    assert.equal((await consumeAll()).length, before, "nothing of the batch is in the log");
+
+    const good = messages(5, `after-record-errors-${keyless.join("-")}`, () => false);
+    const next = await pythonClient<ProduceAnswer>(
+      { op: "produce", config, messages: good, metadataFirst: true, timeoutS: 30 },
+      40_000,
+      env,
+    );
+    assert.deepEqual(
+      next.reports.map((r) => r.error),
+      good.map(() => null),
+    );
+    const log = (await consumeAll()).slice(before);
+    assert.deepEqual(
+      log.map((r) => [r.key, r.value]),
+      good.map((m) => [m.key, m.value]),
+    );
+  });
+}

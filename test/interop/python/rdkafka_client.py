@@ -7,7 +7,7 @@ hang. Run with Debian's /usr/bin/python3 (python3-confluent-kafka).
   {"op": "produce", "config": {...}, "messages": [{"topic", "key", "value", "headers", "partition"}],
    "timeoutS": 20, "flushEach": false}
     -> {"reports": [{"index", "topic", "partition", "offset", "error", "errorName"}], "undelivered": n,
-        "errors": [...]}
+        "errors": [...], "librdkafka": the version of the librdkafka it ran on}
        with "flushEach", each message is flushed (delivered or failed) before the next is produced,
        so that each travels in a batch of its own
   {"op": "create_topics", "config": {...}, "topics": [{"topic", "partitions", "config": {...}}],
@@ -30,7 +30,7 @@ import logging
 import sys
 import time
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition, libversion
 from confluent_kafka.admin import AdminClient, NewTopic
 
 
@@ -87,7 +87,8 @@ def produce(cmd):
     except KafkaException as e:
         errors.append(str(e))
         undelivered = len(producer)
-    return {"reports": reports, "undelivered": undelivered, "errors": errors}
+    return {"reports": reports, "undelivered": undelivered, "errors": errors,
+            "librdkafka": libversion()[0]}
 
 
 def consume(cmd):
