@@ -13,6 +13,7 @@
  * broker logs. --profile adds CPU profiles of the broker (node --cpu-prof) under produce, consume
  * and raw one-record produce, summarised as hot spots.
  */
+import { describePageCacheWrites, measurePageCacheWrites } from "./page-cache-writes.js";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { checkSetup, flag, machine, snapshotDist, stamp } from "./harness.js";
@@ -97,6 +98,9 @@ async function main(): Promise<void> {
   const outDir = `${RESULTS}/e2e-${stamp()}`;
   mkdirSync(outDir, { recursive: true });
   const info = machine();
+  // What a produced byte's write into the page cache costs here (page-cache-writes.ts).
+  info.pageCacheWrites = describePageCacheWrites(measurePageCacheWrites(RESULTS));
+  console.log(`# page cache writes: ${info.pageCacheWrites}`);
   const distDir = snapshotDist(outDir);
   const mock = await startMock(
     `${VENDOR}/mock/build/mockcluster`,

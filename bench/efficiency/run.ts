@@ -16,6 +16,7 @@
  * - latency: produce -> consume at --latency-rate x 1 KB (50 MB/s), rdkafka_performance -l pair.
  * Output: bench/results/efficiency-<stamp>/report.md and results.json; the table on stdout.
  */
+import { describePageCacheWrites, measurePageCacheWrites } from "../e2e/page-cache-writes.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { checkSetup, machine, snapshotDist, stamp } from "../e2e/harness.js";
@@ -144,6 +145,9 @@ async function main(): Promise<void> {
   const outDir = `${RESULTS}/efficiency-${stamp()}`;
   mkdirSync(outDir, { recursive: true });
   const info = machine();
+  // What a produced byte's write into the page cache costs here (page-cache-writes.ts).
+  info.pageCacheWrites = describePageCacheWrites(measurePageCacheWrites(RESULTS));
+  console.log(`# page cache writes: ${info.pageCacheWrites}`);
   const distDir = snapshotDist(outDir);
   const mock = await startMock(
     `${VENDOR}/mock/build/mockcluster`,
