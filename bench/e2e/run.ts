@@ -13,10 +13,11 @@
  * broker logs. --profile adds CPU profiles of the broker (node --cpu-prof) under produce, consume
  * and raw one-record produce, summarised as hot spots.
  */
-import { describePageCacheWrites, measurePageCacheWrites } from "./page-cache-writes.js";
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { checkSetup, flag, machine, snapshotDist, stamp } from "./harness.js";
+import { describePageCacheWrites, measurePageCacheWrites } from "./page-cache-writes.js";
 import { option, RESULTS, VENDOR } from "./paths.js";
 import { runCommand, startMock } from "./processes.js";
 import { profileBroker } from "./profile-suite.js";

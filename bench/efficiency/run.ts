@@ -16,10 +16,11 @@
  * - latency: produce -> consume at --latency-rate x 1 KB (50 MB/s), rdkafka_performance -l pair.
  * Output: bench/results/efficiency-<stamp>/report.md and results.json; the table on stdout.
  */
-import { describePageCacheWrites, measurePageCacheWrites } from "../e2e/page-cache-writes.js";
+
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { checkSetup, machine, snapshotDist, stamp } from "../e2e/harness.js";
+import { describePageCacheWrites, measurePageCacheWrites } from "../e2e/page-cache-writes.js";
 import { option, RESULTS, VENDOR } from "../e2e/paths.js";
 import { runCommand, startMock } from "../e2e/processes.js";
 import { rawRow } from "../e2e/raw-suite.js";
