@@ -18,6 +18,12 @@ export interface StartedBrook {
 }
 
 export interface StartMemoryResult {
+  /**
+   * Spawn to exit of `node -e 0` in the same environment, ms, one per run: what the machine and
+   * the environment cost before any of Brook runs (NODE_EXTRA_CA_CERTS, for one, makes every Node
+   * process parse those certificates at start: ~70 ms here).
+   */
+  nodeStartMs: number[];
   /** Spawn to ready with an empty data directory, ms, one per run. */
   emptyStartMs: number[];
   /** VmRSS after the broker has been idle for idleSeconds, MB, one per run. */
@@ -85,6 +91,7 @@ export interface StartMemoryOptions {
 export async function runStartMemory(options: StartMemoryOptions): Promise<StartMemoryResult> {
   const { distDir, outDir } = options;
   const result: StartMemoryResult = {
+    nodeStartMs: [],
     emptyStartMs: [],
     idleRssMb: [],
     manyPartitionsStartMs: [],
@@ -94,6 +101,11 @@ export async function runStartMemory(options: StartMemoryOptions): Promise<Start
     afterLoadIdleSeconds: options.afterLoadIdleSeconds,
     failures: [],
   };
+  for (let i = 0; i < options.runs; i++) {
+    const t0 = performance.now();
+    await runCommand(process.execPath, ["-e", "0"], { timeoutMs: 30_000 });
+    result.nodeStartMs.push(performance.now() - t0);
+  }
   for (let i = 0; i < options.runs; i++) {
     const dataDir = `${outDir}/start-empty-${i}`;
     const b = await startBundled(distDir, dataDir, `${outDir}/start-empty-${i}.log`);
