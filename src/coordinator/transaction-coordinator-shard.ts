@@ -602,7 +602,7 @@ export class TransactionCoordinatorShard {
     }
   }
 
-  /** Kafka's abortTimedOutTransactions: Ongoing for longer than its timeout → fenced and aborted. */
+  /** Kafka's abortTimedOutTransactions: Ongoing for longer than its timeout -> fenced and aborted. */
   private abortTimedOutTransactions(): void {
     const nowMs = this.clock.nowMs();
     for (const txn of this.txns.values()) {
@@ -615,7 +615,7 @@ export class TransactionCoordinatorShard {
     }
   }
 
-  /** Kafka's removeExpiredTransactionalIds: ids idle for transactional.id.expiration.ms → tombstone. */
+  /** Kafka's removeExpiredTransactionalIds: ids idle for transactional.id.expiration.ms -> tombstone. */
   private removeExpiredTransactionalIds(): void {
     const nowMs = this.clock.nowMs();
     for (const txn of this.txns.values()) {
