@@ -53,5 +53,9 @@ test("the bundle is Latin-1, so that V8 holds its source at one byte per charact
     const line = source.slice(0, m.index).split("\n").length;
     return `line ${line}: ${JSON.stringify(m[0])}`;
   });
-  assert.deepEqual(wide, [], "characters beyond Latin-1 in dist/src/cli/brook.js (write them in ASCII in src/)");
+  assert.deepEqual(
+    wide,
+    [],
+    "characters beyond Latin-1 in dist/src/cli/brook.js (write them in ASCII in src/)",
+  );
 });
