@@ -219,7 +219,7 @@ export class SocketServer {
           this.logConnection(
             "warn",
             describe(error),
-            `closing connection ${c.id} from ${c.remoteAddress}: ${describe(error)}`,
+            (reason) => `closing connection ${c.id} from ${c.remoteAddress}: ${reason}`,
           ),
       },
     });
@@ -227,7 +227,7 @@ export class SocketServer {
   }
 
   /** Logs a line about one connection, unless its reason's or the window's share is used up (then counts it). */
-  private logConnection(level: "info" | "warn", reason: string, message: string): void {
+  private logConnection(level: "info" | "warn", reason: string, message: (reason: string) => string): void {
     const now = performance.now();
     const log = this.connectionLog;
     if (now - log.windowStartMs >= CONNECTION_LOG_WINDOW_MS) {
@@ -247,7 +247,7 @@ export class SocketServer {
     log.suppressed = 0;
     this.options.log(
       level,
-      left === 0 ? message : `${message} (and ${left} more connection messages not logged)`,
+      left === 0 ? message(reason) : `${message(reason)} (and ${left} more connection messages not logged)`,
     );
   }
 
@@ -269,7 +269,7 @@ export class SocketServer {
         this.logConnection(
           "info",
           "idle",
-          `closing idle connection ${connection.id} from ${connection.remoteAddress}`,
+          () => `closing idle connection ${connection.id} from ${connection.remoteAddress}`,
         );
         this.idleClosedTotal++;
         connection.close();
