@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { JsonDeserializer, SchemaRegistryClient, SerdeType } from "@confluentinc/schemaregistry";
 import { REPO_ROOT, TEST_TIMEOUT_MS } from "./broker-process.js";
-import { pythonHelper, withRegistryBroker } from "./python-serdes.js";
+import { assertPythonRoundTrip, latestSchema, pythonHelper, withRegistryBroker } from "./python-serdes.js";
 
 /**
  * confluent-kafka for Python (Debian's 1.7.0, with python3-jsonschema) produces JSON Schema values
@@ -23,15 +23,8 @@ test("JSON Schema serdes: Python produces and consumes through Brook; Confluent'
       { id: "o-2", quantity: 7 },
     ];
     const python = pythonHelper(CLIENT, [registry, broker.bootstrap, topic]);
-    const [produced] = await python([{ op: "produce", orders }]);
-    assert.equal(produced.count, orders.length);
-    const [consumed] = await python([{ op: "consume", count: orders.length }]);
-    assert.deepEqual(consumed.orders, orders);
-    const stored = (await (await fetch(`${registry}/subjects/${topic}-value/versions/latest`)).json()) as {
-      schemaType: string;
-      schema: string;
-      id: number;
-    };
+    await assertPythonRoundTrip(python, orders);
+    const stored = await latestSchema(registry, `${topic}-value`);
     assert.equal(stored.schemaType, "JSON");
     assert.equal(JSON.parse(stored.schema).title, "Order");
     // The serializer validates against the schema before anything is sent.

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ProtobufDeserializer, SchemaRegistryClient, SerdeType } from "@confluentinc/schemaregistry";
 import { REPO_ROOT, TEST_TIMEOUT_MS } from "./broker-process.js";
-import { pythonHelper, withRegistryBroker } from "./python-serdes.js";
+import { assertPythonRoundTrip, latestSchema, pythonHelper, withRegistryBroker } from "./python-serdes.js";
 
 /**
  * confluent-kafka for Python (Debian's, with python3-protobuf) produces Protobuf values through a
@@ -24,14 +24,8 @@ test("Protobuf serdes: Python produces and consumes through Brook; Confluent's J
       { id: "o-2", quantity: "7", tags: ["b", "c"] },
     ];
     const python = pythonHelper(CLIENT, [registry, broker.bootstrap, topic]);
-    const [produced] = await python([{ op: "produce", orders }]);
-    assert.equal(produced.count, orders.length);
-    const [consumed] = await python([{ op: "consume", count: orders.length }]);
-    assert.deepEqual(consumed.orders, orders);
-    const stored = (await (await fetch(`${registry}/subjects/${topic}-value/versions/latest`)).json()) as {
-      schemaType: string;
-      schema: string;
-    };
+    await assertPythonRoundTrip(python, orders);
+    const stored = await latestSchema(registry, `${topic}-value`);
     assert.equal(stored.schemaType, "PROTOBUF");
     assert.match(stored.schema, /^syntax = "proto3";\npackage acme\.orders;/);
     // Confluent's JavaScript deserializer reads Python's framing with the schema Brook serves.

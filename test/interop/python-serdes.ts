@@ -37,3 +37,27 @@ export function pythonHelper(
     return JSON.parse(result.stdout) as PythonAnswers;
   };
 }
+
+/**
+ * The serializer tests' common first half: the Python helper produces `orders` through the broker
+ * and consumes them back unchanged.
+ */
+export async function assertPythonRoundTrip(
+  python: (commands: unknown[]) => Promise<PythonAnswers>,
+  orders: readonly unknown[],
+): Promise<void> {
+  const [produced] = await python([{ op: "produce", orders }]);
+  assert.equal(produced.count, orders.length);
+  const [consumed] = await python([{ op: "consume", count: orders.length }]);
+  assert.deepEqual(consumed.orders, orders);
+}
+
+/** The latest version the registry serves for a subject. */
+export async function latestSchema(
+  registry: string,
+  subject: string,
+): Promise<{ schemaType: string; schema: string; id: number }> {
+  const response = await fetch(`${registry}/subjects/${subject}/versions/latest`);
+  assert.equal(response.status, 200);
+  return (await response.json()) as { schemaType: string; schema: string; id: number };
+}

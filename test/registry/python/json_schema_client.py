@@ -11,10 +11,11 @@ validates every value against it (python3-jsonschema); JSONDeserializer validate
 import json
 import sys
 
-from confluent_kafka import DeserializingConsumer, SerializingProducer
+from confluent_kafka import SerializingProducer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext, StringDeserializer, StringSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
+from serde_consume import consume_values
 
 SCHEMA = json.dumps({
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -54,19 +55,7 @@ def main():
             remaining = producer.flush(30)
             answers.append({"count": len(command["orders"]) - remaining})
         elif op == "consume":
-            consumer = DeserializingConsumer({"bootstrap.servers": bootstrap, "group.id": "json-schema-interop",
-                                              "auto.offset.reset": "earliest", "key.deserializer": StringDeserializer(),
-                                              "value.deserializer": deserializer})
-            consumer.subscribe([topic])
-            orders = []
-            for _ in range(200):
-                if len(orders) >= command["count"]:
-                    break
-                msg = consumer.poll(0.5)
-                if msg is None or msg.error():
-                    continue
-                orders.append(msg.value())
-            consumer.close()
+            orders = consume_values(bootstrap, topic, "json-schema-interop", deserializer, command["count"])
             answers.append({"orders": orders})
         else:
             raise ValueError("unknown op " + op)

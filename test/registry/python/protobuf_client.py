@@ -16,10 +16,11 @@ import sys
 
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 
-from confluent_kafka import DeserializingConsumer, SerializingProducer
+from confluent_kafka import SerializingProducer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext, StringDeserializer, StringSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
+from serde_consume import consume_values
 
 F = descriptor_pb2.FieldDescriptorProto
 
@@ -72,19 +73,8 @@ def main():
             remaining = producer.flush(30)
             answers.append({"count": len(command["orders"]) - remaining})
         elif op == "consume":
-            consumer = DeserializingConsumer({"bootstrap.servers": sys.argv[2], "group.id": "protobuf-interop",
-                                              "auto.offset.reset": "earliest", "key.deserializer": StringDeserializer(),
-                                              "value.deserializer": deserializer})
-            consumer.subscribe([sys.argv[3]])
-            orders = []
-            for _ in range(200):
-                if len(orders) >= command["count"]:
-                    break
-                msg = consumer.poll(0.5)
-                if msg is None or msg.error():
-                    continue
-                orders.append(json_format.MessageToDict(msg.value()))
-            consumer.close()
+            orders = consume_values(sys.argv[2], sys.argv[3], "protobuf-interop", deserializer, command["count"],
+                                    json_format.MessageToDict)
             answers.append({"orders": orders})
         else:
             raise ValueError("unknown op " + op)
