@@ -11,11 +11,10 @@ validates every value against it (python3-jsonschema); JSONDeserializer validate
 import json
 import sys
 
-from confluent_kafka import SerializingProducer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
-from serde_consume import consume_values
+from confluent_kafka.serialization import MessageField, SerializationContext
+from serde_steps import consume_values, produce_values
 
 SCHEMA = json.dumps({
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -48,12 +47,8 @@ def main():
             except Exception as error:  # the serializer's validation error
                 answers.append({"error": str(error)})
         elif op == "produce":
-            producer = SerializingProducer({"bootstrap.servers": bootstrap, "key.serializer": StringSerializer(),
-                                            "value.serializer": serializer})
-            for order in command["orders"]:
-                producer.produce(topic, key=order["id"], value=order)
-            remaining = producer.flush(30)
-            answers.append({"count": len(command["orders"]) - remaining})
+            count = produce_values(bootstrap, topic, serializer, command["orders"])
+            answers.append({"count": count})
         elif op == "consume":
             orders = consume_values(bootstrap, topic, "json-schema-interop", deserializer, command["count"])
             answers.append({"orders": orders})

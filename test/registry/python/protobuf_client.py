@@ -16,11 +16,10 @@ import sys
 
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 
-from confluent_kafka import SerializingProducer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
-from serde_consume import consume_values
+from confluent_kafka.serialization import MessageField, SerializationContext
+from serde_steps import consume_values, produce_values
 
 F = descriptor_pb2.FieldDescriptorProto
 
@@ -66,12 +65,9 @@ def main():
             message = deserializer(bytes.fromhex(command["hex"]), SerializationContext(command["topic"], MessageField.VALUE))
             answers.append({"order": json_format.MessageToDict(message)})
         elif op == "produce":
-            producer = SerializingProducer({"bootstrap.servers": sys.argv[2], "key.serializer": StringSerializer(),
-                                            "value.serializer": serializer})
-            for order in command["orders"]:
-                producer.produce(sys.argv[3], key=order["id"], value=json_format.ParseDict(order, Order()))
-            remaining = producer.flush(30)
-            answers.append({"count": len(command["orders"]) - remaining})
+            count = produce_values(sys.argv[2], sys.argv[3], serializer, command["orders"],
+                                   lambda order: json_format.ParseDict(order, Order()))
+            answers.append({"count": count})
         elif op == "consume":
             orders = consume_values(sys.argv[2], sys.argv[3], "protobuf-interop", deserializer, command["count"],
                                     json_format.MessageToDict)
