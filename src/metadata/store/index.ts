@@ -17,7 +17,7 @@ export {
   type KvWatchListener,
   prefixRangeEnd,
 } from "./kv-store.js";
-export { LeaseKeeper } from "./lease-keeper.js";
+export { KEEPALIVE_INTERVAL_MAX_MS, LeaseKeeper } from "./lease-keeper.js";
 export { type KvNetworkFaults, MemoryKvCore, MemoryKvStore } from "./memory-kv-store.js";
 export {
   type BrokerSession,

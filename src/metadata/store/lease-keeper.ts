@@ -10,6 +10,15 @@ import { KvLeaseNotFound, type KvStore } from "./kv-store.js";
 const RETRY_AFTER_FAILURE_MS = 100;
 
 /**
+ * The longest wait between keep-alives. The holder counts its lease from the last acknowledged
+ * send, so an outage that starts just before a renewal is survived only for the TTL less the
+ * renewal interval: etcd's own clients renew every third of the TTL, which with a 9 s session
+ * would leave 6 s. One renewal a second (Kafka's brokers heartbeat every 2 s) costs etcd nothing
+ * (renewals do not go through its log) and keeps nearly the whole TTL for riding out an outage.
+ */
+export const KEEPALIVE_INTERVAL_MAX_MS = 1_000;
+
+/**
  * Keeps one store lease alive and says, conservatively, when it may have expired. The store
  * deletes a lease `ttlMs` after the last keep-alive it received; the holder cannot know when
  * that was, only when it sent the last keep-alive the store acknowledged. So the lease counts as
@@ -94,8 +103,8 @@ export class LeaseKeeper {
 
   private scheduleRenewal(afterFailure = false): void {
     if (this.ended) return;
-    // Three keep-alives per TTL, as etcd's own clients do: one lost or slow answer is survivable.
-    const interval = Math.max(1, Math.floor(this.ttlMs / 3));
+    // At least three keep-alives per TTL, as etcd's own clients do: one lost or slow answer is survivable.
+    const interval = Math.max(1, Math.min(KEEPALIVE_INTERVAL_MAX_MS, Math.floor(this.ttlMs / 3)));
     const delay = afterFailure ? Math.min(interval, RETRY_AFTER_FAILURE_MS) : interval;
     this.renewTimer = this.env.timers.after(delay, () => {
       void this.renew();

@@ -1,18 +1,24 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SeededRandom, seededEnv } from "../../../src/base/index.js";
-import { LeaseKeeper, MemoryKvCore, MemoryKvStore } from "../../../src/metadata/index.js";
+import {
+  KEEPALIVE_INTERVAL_MAX_MS,
+  LeaseKeeper,
+  MemoryKvCore,
+  MemoryKvStore,
+} from "../../../src/metadata/index.js";
 import { SimScheduler, settle } from "../../simulation/sim-scheduler.js";
 
 /**
  * LeaseKeeper against a store that becomes unreachable for a while, on simulated time: a lease
- * survives any outage shorter than its TTL (minus a round trip), whenever in the renewal cycle the
- * outage starts, and is reported lost once the TTL has passed without an acknowledged keep-alive.
+ * survives any outage shorter than its TTL less one renewal interval (a third of the TTL, at most
+ * KEEPALIVE_INTERVAL_MAX_MS) and a round trip, whenever in the renewal cycle the outage starts,
+ * and is reported lost once the TTL has passed without an acknowledged keep-alive.
  */
 
 const TTL_MS = 3000;
 
-function setup() {
+function setup(ttlMs = TTL_MS) {
   const sim = new SimScheduler();
   let up = true;
   const core = new MemoryKvCore(sim.clock, sim.timers);
@@ -23,7 +29,7 @@ function setup() {
   });
   const env = seededEnv(sim.clock, sim.timers, new SeededRandom(7));
   const lost: { atMs: number; reason: string }[] = [];
-  const keeper = new LeaseKeeper(store, env, TTL_MS, (reason) => lost.push({ atMs: sim.nowMs, reason }));
+  const keeper = new LeaseKeeper(store, env, ttlMs, (reason) => lost.push({ atMs: sim.nowMs, reason }));
   return {
     sim,
     core,
@@ -51,6 +57,24 @@ for (const startMs of [500, 990, 1000, 1010, 1500, 1990, 2005]) {
     await sim.runUntil(startMs + 1900);
     setUp(true);
     await sim.runUntil(startMs + 3 * TTL_MS);
+    assert.deepEqual(lost, [], "the lease was kept");
+    assert.ok(keeper.held);
+  });
+}
+
+// Kafka's default session (9 s) renews every second, not every 3 s: an outage of nearly 8 s is
+// ridden out wherever it falls in the cycle (with renewals every third of the TTL, 6 s would be).
+for (const startMs of [1000, 1005, 1500, 1995, 2000, 2500]) {
+  test(`an outage of 7.9 s (TTL 9 s) starting at ${startMs} ms does not lose the lease`, async () => {
+    const ttlMs = 9000;
+    assert.ok(ttlMs - KEEPALIVE_INTERVAL_MAX_MS > 7900);
+    const { sim, keeper, lost, setUp } = setup(ttlMs);
+    await grant(sim, keeper);
+    await sim.runUntil(startMs);
+    setUp(false);
+    await sim.runUntil(startMs + 7900);
+    setUp(true);
+    await sim.runUntil(startMs + 2 * ttlMs);
     assert.deepEqual(lost, [], "the lease was kept");
     assert.ok(keeper.held);
   });
