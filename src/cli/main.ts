@@ -5,6 +5,7 @@ import { ConfigError, createLogger, describeError, parseProperties } from "../ba
 import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
 import { startServer } from "../server/index.js";
 import { clusterStart } from "./cluster-start.js";
+import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
 import { runTopicsCommand } from "./topics/topics-command.js";
 
@@ -23,6 +24,10 @@ Commands:
   topics --bootstrap-server host:port[,host:port] --create|--describe|--list|--alter|--delete [...]
       Create, list, describe, alter or delete topics, as Kafka's kafka-topics.sh does (its options,
       output and exit codes), over the Kafka protocol; 'brook topics --help' lists the options.
+  consumer-groups --bootstrap-server host:port --list|--describe|--delete|--reset-offsets [...]
+      List, describe (offsets and lag, members, state), delete consumer groups or reset their
+      offsets, as Kafka's kafka-consumer-groups.sh does; 'brook consumer-groups --help' lists the
+      options.
   version
       Print Brook's version.
 `;
@@ -54,6 +59,13 @@ async function main(argv: string[]): Promise<number> {
       err: (text: string) => process.stderr.write(text),
     };
     return runTopicsCommand(argv.slice(1), io, brookVersion);
+  }
+  if (command === "consumer-groups") {
+    const io = {
+      out: (text: string) => process.stdout.write(text),
+      err: (text: string) => process.stderr.write(text),
+    };
+    return runConsumerGroupsCommand(argv.slice(1), io, brookVersion);
   }
   if (command === "server" && sub === "start") return serverStart(rest);
   if (command === "cluster" && sub === "start") {

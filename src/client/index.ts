@@ -6,6 +6,17 @@ export {
   AdminClient,
   type AdminClientOptions,
 } from "./admin-client.js";
+export type {
+  CommittedOffset,
+  ConsumerGroupDescription,
+  ConsumerGroupMember,
+  GroupListing,
+  GroupResult,
+  ListedOffset,
+  OffsetSpec,
+  PartitionResult,
+  TopicPartition,
+} from "./admin-group-results.js";
 export {
   AlterConfigOp,
   type AlterConfigsResource,

@@ -1,55 +1,22 @@
-import { CommandError, OptionsError, UsageError } from "./errors.js";
+import {
+  CommandError,
+  javaInt,
+  type Notices,
+  OptionsError,
+  ParsedOptions,
+  readTokens,
+  UsageError,
+} from "../options/index.js";
 import { ACTIONS, type Action, KAFKA_CONFIGS_HINT, SPECS_BY_NAME } from "./option-specs.js";
 
 /**
- * The command line of `brook topics`, read as kafka-topics.sh reads it (jopt-simple's rules:
- * `--name value`, `--name=value`, a single dash accepted, no abbreviations, arguments that are no
- * option ignored) and checked with Kafka 4.0's TopicCommandOptions rules, in its order and with
- * its messages. Values are converted when a command asks for them, as jopt-simple converts them.
+ * The command line of `brook topics`, read as kafka-topics.sh reads it and checked with Kafka 4.0's
+ * TopicCommandOptions rules, in its order and with its messages.
  */
-export class TopicsOptions {
-  private readonly given: ReadonlyMap<string, readonly string[]>;
-
-  constructor(given: ReadonlyMap<string, readonly string[]>) {
-    this.given = given;
-  }
-
-  has(name: string): boolean {
-    return this.given.has(name);
-  }
-
-  /** The option's value (jopt-simple's valueOf): an option meant once and given twice fails. */
-  value(name: string): string | undefined {
-    const values = this.given.get(name);
-    if (values === undefined || values.length === 0) return undefined;
-    if (values.length > 1) {
-      throw new CommandError(`Found multiple arguments for option ${name}, but you asked for only one`);
-    }
-    return values[0];
-  }
-
-  values(name: string): readonly string[] {
-    return this.given.get(name) ?? [];
-  }
-
-  /** An Integer option's value, converted as Java's Integer.valueOf converts it. */
-  integer(name: string): number | undefined {
-    const text = this.value(name);
-    if (text === undefined) return undefined;
-    const value = javaInt(text);
-    if (value === undefined) throw new CommandError(`Cannot parse argument '${text}' of option ${name}`);
-    return value;
-  }
-
+export class TopicsOptions extends ParsedOptions {
   get action(): Action {
     return ACTIONS.find((a) => this.has(a)) as Action;
   }
-}
-
-/** A decimal int as Java reads one (an optional sign, digits, within 32 bits), or undefined. */
-function javaInt(text: string): number | undefined {
-  const value = Number(text);
-  return /^[+-]?\d+$/.test(text) && value >= -(2 ** 31) && value < 2 ** 31 ? value : undefined;
 }
 
 export type ParsedCommandLine =
@@ -57,38 +24,7 @@ export type ParsedCommandLine =
   | { kind: "version" }
   | { kind: "run"; options: TopicsOptions };
 
-export interface Notices {
-  /** Kafka prints some notices on stdout, some on stderr, before the command runs. */
-  out(text: string): void;
-  err(text: string): void;
-}
-
 export const HELP_MESSAGE = "This tool helps to create, delete, describe, or change a topic.";
-
-/** Tokens into options, as jopt-simple reads them. */
-function readTokens(argv: readonly string[]): Map<string, string[]> {
-  const given = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i] as string;
-    if (token === "--") break;
-    if (!token.startsWith("-") || token === "-") continue;
-    const body = token.slice(token.startsWith("--") ? 2 : 1);
-    const eq = body.indexOf("=");
-    const name = eq < 0 ? body : body.slice(0, eq);
-    const spec = SPECS_BY_NAME.get(name);
-    if (spec === undefined) throw new OptionsError(`${name} is not a recognized option`);
-    const values = given.get(name) ?? [];
-    given.set(name, values);
-    if (spec.arg === undefined) {
-      if (eq >= 0) throw new OptionsError(`Option ${name} does not take an argument`);
-      continue;
-    }
-    const value = eq >= 0 ? body.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new OptionsError(`Option ${name} requires an argument`);
-    values.push(value);
-  }
-  return given;
-}
 
 const REPORT_OPTIONS = [
   "under-replicated-partitions",
@@ -114,7 +50,7 @@ function checkRequired(options: TopicsOptions, name: string): void {
 
 /** Reads and checks the command line; notices (the --delete-config deprecation) go out as Kafka prints them. */
 export function parseTopicsCommandLine(argv: readonly string[], notices: Notices): ParsedCommandLine {
-  const options = new TopicsOptions(readTokens(argv));
+  const options = new TopicsOptions(readTokens(argv, SPECS_BY_NAME));
   if (argv.length === 0) throw new UsageError("Create, delete, describe, or change a topic.");
   if (options.has("help")) return { kind: "help" };
   if (options.has("version")) return { kind: "version" };

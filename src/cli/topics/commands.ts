@@ -7,6 +7,7 @@ import {
   type TopicMetadata,
 } from "../../client/index.js";
 import { ErrorCode, KafkaError, ZERO_UUID } from "../../protocol/index.js";
+import { CommandError } from "../options/index.js";
 import { parseReplicaAssignment, parseTopicConfigs, type TopicsOptions } from "./arguments.js";
 import {
   isAtMinIsr,
@@ -17,7 +18,6 @@ import {
   partitionLine,
   topicLine,
 } from "./describe-output.js";
-import { CommandError } from "./errors.js";
 import { ensureTopicExists, selectTopics } from "./topic-selection.js";
 
 /** The five actions of kafka-topics.sh (Kafka 4.0's TopicService), over Brook's admin client. */

@@ -1,15 +1,10 @@
 import { LOG_CONFIG_KEYS } from "../../storage/index.js";
+import { helpText as layOut, type OptionSpec } from "../options/index.js";
 
-/**
+/*
  * The options of `brook topics`: kafka-topics.sh's (Kafka 4.0's TopicCommandOptions plus the
  * --help and --version every Kafka tool has), with its names, argument descriptions and help texts.
  */
-export interface OptionSpec {
-  readonly name: string;
-  /** Absent for a flag. */
-  readonly arg?: { readonly type: "String" | "Integer"; readonly describedAs: string };
-  readonly description: string;
-}
 
 /** Kafka's hint, part of its help texts and of the usage error for --alter with --config. */
 export const KAFKA_CONFIGS_HINT = " (To alter topic configurations, the kafka-configs tool can be used.)";
@@ -130,41 +125,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
 
 export const SPECS_BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(OPTION_SPECS.map((s) => [s.name, s]));
 
-const OPTION_COLUMN = 41;
-const DESCRIPTION_COLUMN = 39;
-
-/** Words into lines of at most `width` characters (a longer word gets a line of its own). */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  for (const paragraph of text.split("\n")) {
-    let line = "";
-    for (const word of paragraph.split(" ")) {
-      if (line !== "" && line.length + 1 + word.length > width) {
-        lines.push(line);
-        line = word;
-      } else {
-        line = line === "" ? word : `${line} ${word}`;
-      }
-    }
-    lines.push(line);
-  }
-  return lines;
-}
-
-/** The help, laid out as jopt-simple lays out a Kafka tool's: two columns, options in name order. */
+/** The help, laid out as jopt-simple lays out kafka-topics.sh's. */
 export function helpText(message: string): string {
-  const rows: string[] = [message, `${"Option".padEnd(OPTION_COLUMN)}Description`];
-  rows.push(`${"------".padEnd(OPTION_COLUMN)}-----------`);
-  for (const spec of OPTION_SPECS) {
-    const head =
-      spec.arg === undefined
-        ? `--${spec.name}`
-        : `--${spec.name} <${spec.arg.type}: ${spec.arg.describedAs}>`;
-    const left = wrap(head, OPTION_COLUMN - 1).map((l, i) => (i === 0 ? l : `  ${l}`));
-    const right = wrap(spec.description, DESCRIPTION_COLUMN).map((l, i) => (i === 0 ? l : `  ${l}`));
-    for (let i = 0; i < Math.max(left.length, right.length); i++) {
-      rows.push(`${(left[i] ?? "").padEnd(OPTION_COLUMN)}${right[i] ?? ""}`.trimEnd());
-    }
-  }
-  return `${rows.join("\n")}\n`;
+  return layOut(message, OPTION_SPECS);
 }

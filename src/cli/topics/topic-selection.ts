@@ -1,5 +1,5 @@
 import type { AdminClient } from "../../client/index.js";
-import { CommandError } from "./errors.js";
+import { CommandError } from "../options/index.js";
 
 /**
  * Which topics `--topic` names, as Kafka's TopicCommand picks them: every topic (internal ones

@@ -1,8 +1,7 @@
 import { AdminClient } from "../../client/index.js";
+import { adminSettings, OptionsError, UsageError } from "../options/index.js";
 import { HELP_MESSAGE, parseTopicsCommandLine } from "./arguments.js";
-import { adminSettings } from "./command-config.js";
 import { alterTopic, createTopic, deleteTopic, describeTopics, listTopics } from "./commands.js";
-import { OptionsError, UsageError } from "./errors.js";
 import { helpText } from "./option-specs.js";
 
 export interface TopicsIo {
@@ -42,6 +41,7 @@ export async function runTopicsCommand(
     const settings = adminSettings(
       options.value("bootstrap-server") as string,
       options.value("command-config"),
+      "brook-topics",
     );
     for (const warning of settings.warnings) io.err(`${warning}\n`);
     admin = new AdminClient(settings.options);

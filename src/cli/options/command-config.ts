@@ -26,10 +26,14 @@ export interface AdminSettings {
  * Brook's client has (client.id and the timeouts); the others (SSL, SASL, ...) are ignored with a
  * warning, and `bootstrap.servers` gives way to --bootstrap-server, as in Kafka.
  */
-export function adminSettings(bootstrap: string, commandConfig: string | undefined): AdminSettings {
+export function adminSettings(
+  bootstrap: string,
+  commandConfig: string | undefined,
+  clientId: string,
+): AdminSettings {
   const options: AdminClientOptions = {
     bootstrap,
-    clientId: "brook-topics",
+    clientId,
     timeoutMs: DEFAULT_API_TIMEOUT_MS,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
   };

@@ -1,12 +1,13 @@
 /**
- * How `brook topics` fails, as kafka-topics.sh (Kafka 4.0) does; every failure exits with 1.
+ * How Brook's Kafka-style tools (`brook topics`, `brook consumer-groups`) fail, as Kafka 4.0's
+ * tools do; every failure exits with 1.
  *
  * - `UsageError`: a wrong combination of options (Kafka's CommandLineUtils.printUsageAndExit):
  *   the message, then the help, on stderr.
  * - `OptionsError`: the command line cannot be read (an unknown option, a missing argument, no
  *   --bootstrap-server): the message on stderr.
  * - `CommandError`: the command ran and failed (Kafka's TopicCommand.printException): on stdout,
- *   `Error while executing topic command : <message>`.
+ *   `Error while executing topic command : <message>` (each tool has its own prefix).
  */
 export class UsageError extends Error {
   constructor(message: string) {

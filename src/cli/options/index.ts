@@ -1,0 +1,3 @@
+export { type AdminSettings, adminSettings } from "./command-config.js";
+export { CommandError, OptionsError, UsageError } from "./errors.js";
+export { helpText, javaInt, type Notices, type OptionSpec, ParsedOptions, readTokens } from "./jopt.js";

@@ -1,0 +1,125 @@
+import {
+  type ConsumerProtocolAssignment,
+  type DescribeGroupsResponseDescribedGroup,
+  decodeConsumerProtocolAssignment,
+  ProtocolDecodeError,
+  Reader,
+} from "../protocol/index.js";
+import type { BrokerDescription } from "./admin-results.js";
+
+/** A partition of a topic, as Kafka's TopicPartition. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** One group of a ListGroups answer (Kafka's GroupListing). */
+export interface GroupListing {
+  groupId: string;
+  /** "consumer" for consumer groups, "" for groups that only commit offsets. */
+  protocolType: string;
+  /** Stable, Empty, PreparingRebalance, ... ("" from brokers before ListGroups v4). */
+  state: string;
+  /** classic or consumer ("" from brokers before ListGroups v5). */
+  type: string;
+}
+
+export interface ConsumerGroupMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  host: string;
+  /** The partitions its assignment names; empty when it has none (or it is not a consumer's). */
+  assignment: TopicPartition[];
+}
+
+/** Kafka's ConsumerGroupDescription, for classic groups. */
+export interface ConsumerGroupDescription {
+  groupId: string;
+  /** NONE, or why the group could not be described (GROUP_ID_NOT_FOUND, ...). */
+  errorCode: number;
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
+  state: string;
+  protocolType: string;
+  /** The partition assignor the group agreed on ("range", "cooperative-sticky", ...), or "". */
+  partitionAssignor: string;
+  members: ConsumerGroupMember[];
+  coordinator: BrokerDescription;
+}
+
+/** A committed offset (Kafka's OffsetAndMetadata) of one partition. */
+export interface CommittedOffset extends TopicPartition {
+  offset: bigint;
+  /** -1 when the committer did not say. */
+  leaderEpoch: number;
+  metadata: string | null;
+}
+
+/** Which offset ListOffsets asks for (Kafka's OffsetSpec). */
+export type OffsetSpec = "earliest" | "latest" | { timestampMs: bigint };
+
+/** One partition's ListOffsets answer; `offset` is -1 when no record is at or after a timestamp. */
+export interface ListedOffset extends TopicPartition {
+  errorCode: number;
+  offset: bigint;
+  timestamp: bigint;
+  leaderEpoch: number;
+}
+
+/** A per-partition or per-group outcome. */
+export interface PartitionResult extends TopicPartition {
+  errorCode: number;
+}
+
+export interface GroupResult {
+  groupId: string;
+  errorCode: number;
+}
+
+/** `topic` and `partition` as one map key. */
+export function partitionKey(tp: TopicPartition): string {
+  return `${tp.partition}:${tp.topic}`;
+}
+
+/**
+ * A member's partitions from its SyncGroup assignment (ConsumerProtocolAssignment, any version:
+ * each starts with the same fields); none when the bytes are empty, not a consumer's, or malformed.
+ */
+export function assignedPartitions(bytes: Buffer): TopicPartition[] {
+  if (bytes.length < 2) return [];
+  let assignment: ConsumerProtocolAssignment;
+  try {
+    const r = new Reader(bytes);
+    const version = r.int16();
+    if (version < 0) return [];
+    assignment = decodeConsumerProtocolAssignment(r, Math.min(version, 3));
+  } catch (error) {
+    if (error instanceof ProtocolDecodeError) return [];
+    throw error;
+  }
+  return assignment.assignedPartitions.flatMap((t) =>
+    t.partitions.map((partition) => ({ topic: t.topic, partition })),
+  );
+}
+
+export function consumerGroupDescription(
+  group: DescribeGroupsResponseDescribedGroup,
+  coordinator: BrokerDescription,
+): ConsumerGroupDescription {
+  const isConsumer = group.protocolType === "consumer" || group.protocolType === "";
+  return {
+    groupId: group.groupId,
+    errorCode: group.errorCode,
+    state: group.groupState,
+    protocolType: group.protocolType,
+    partitionAssignor: group.protocolData,
+    members: group.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      host: m.clientHost,
+      assignment: isConsumer ? assignedPartitions(m.memberAssignment) : [],
+    })),
+    coordinator,
+  };
+}
