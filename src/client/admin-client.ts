@@ -23,6 +23,7 @@ import {
   type MetadataRequestInput,
   type MetadataResponse,
   type OffsetCommitResponse,
+  type OffsetDeleteResponse,
   type OffsetFetchResponse,
   ZERO_UUID,
 } from "../protocol/index.js";
@@ -111,6 +112,7 @@ const VERSIONS = {
   // v9 is KIP-848's (member epochs); a commit by the admin is a classic "simple" commit.
   offsetCommit: { min: 2, max: 8 },
   deleteGroups: { min: 0, max: 2 },
+  offsetDelete: { min: 0, max: 0 },
 } as const;
 
 /** ListOffsets' special timestamps (Kafka's ListOffsetsRequest.EARLIEST_TIMESTAMP, LATEST_TIMESTAMP). */
@@ -681,6 +683,56 @@ export class AdminClient {
       // A coordinator that moved answers every partition so: find it again.
       const moved = results.find((r) => COORDINATOR_MOVED.has(r.errorCode));
       return { errorCode: moved?.errorCode ?? ErrorCode.NONE, value: results };
+    });
+  }
+
+  /**
+   * Deletes a group's committed offsets of some partitions (Kafka's deleteConsumerGroupOffsets,
+   * OffsetDelete): refused per partition (GROUP_SUBSCRIBED_TO_TOPIC) for topics the group's active
+   * members subscribe to. The group's own error (GROUP_ID_NOT_FOUND, ...) beside each partition's.
+   */
+  deleteConsumerGroupOffsets(
+    groupId: string,
+    partitions: readonly TopicPartition[],
+    options: AdminCallOptions = {},
+  ): Promise<{ errorCode: number; partitions: PartitionResult[] }> {
+    const deadline = this.deadline(options);
+    return this.withCoordinator(groupId, deadline, async (connection, timeoutMs) => {
+      const { min, max } = VERSIONS.offsetDelete;
+      const version = connection.negotiatedVersion(ApiKey.OffsetDelete, max, min);
+      const byTopic = new Map<string, number[]>();
+      for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+      const response = await connection.request<OffsetDeleteResponse>(
+        ApiKey.OffsetDelete,
+        version,
+        {
+          groupId,
+          topics: [...byTopic].map(([name, ps]) => ({
+            name,
+            partitions: ps.map((partitionIndex) => ({ partitionIndex })),
+          })),
+        },
+        { timeoutMs },
+      );
+      const answered = new Map<string, number>();
+      for (const t of response.topics) {
+        for (const p of t.partitions) {
+          answered.set(partitionKey({ topic: t.name, partition: p.partitionIndex }), p.errorCode);
+        }
+      }
+      const results = partitions.map((tp): PartitionResult => {
+        if (response.errorCode !== ErrorCode.NONE) return { ...tp, errorCode: response.errorCode };
+        const errorCode = answered.get(partitionKey(tp));
+        if (errorCode !== undefined) return { ...tp, errorCode };
+        // Kafka's coordinator leaves out partitions without a committed offset; its admin client
+        // then fails them so.
+        return {
+          ...tp,
+          errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
+          errorMessage: `Offset deletion result for partition "${tp.topic}-${tp.partition}" was not included in the response`,
+        };
+      });
+      return { errorCode: response.errorCode, value: { errorCode: response.errorCode, partitions: results } };
     });
   }
 

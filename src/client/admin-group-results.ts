@@ -69,6 +69,8 @@ export interface ListedOffset extends TopicPartition {
 /** A per-partition or per-group outcome. */
 export interface PartitionResult extends TopicPartition {
   errorCode: number;
+  /** Set when the client, not the broker, names the error (a partition the answer left out). */
+  errorMessage?: string;
 }
 
 export interface GroupResult {

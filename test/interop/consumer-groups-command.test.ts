@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { AdminClient } from "../../src/client/index.js";
 import { ErrorCode } from "../../src/protocol/index.js";
@@ -155,6 +158,15 @@ test("an active group: --list, --describe (lag per partition), --members and --s
     `\n${"GROUP".padEnd(15)} ${"COORDINATOR (ID)".padEnd(25)} ${"ASSIGNMENT-STRATEGY".padEnd(20)} ${"STATE".padEnd(20)} #MEMBERS\n${GROUP.padEnd(15)} ${coordinator} ${"range".padEnd(20)} ${"Stable".padEnd(20)} 1\n`,
   );
 
+  // Offsets of a topic the group's members subscribe to cannot be deleted.
+  const subscribed = await groups("--delete-offsets", "--group", GROUP, "--topic", `${TOPIC}:0`);
+  assert.equal(
+    subscribed.stdout,
+    "\nError: Encountered some partition-level error, see the follow-up details.\n" +
+      `\n${"TOPIC".padEnd(15)} ${"PARTITION".padEnd(10)} ${"STATUS".padEnd(15)}` +
+      `\n${TOPIC.padEnd(15)} ${"0".padEnd(10)} Error: org.apache.kafka.common.errors.GroupSubscribedToTopicException: Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it.\n`,
+  );
+
   const refused = await groups(
     "--reset-offsets",
     "--group",
@@ -245,6 +257,39 @@ test("a stopped group: no active members, reset offsets (dry run, then executed)
     [...expected].sort(),
     "a new member of the group starts at the reset offsets",
   );
+  const committed = async () =>
+    (await admin.listConsumerGroupOffsets(GROUP))
+      .sort((a, b) => a.partition - b.partition)
+      .map((o) => `${o.partition}:${o.offset}`);
+  assert.deepEqual(await committed(), ["0:10", "1:11", "2:12"], "the new member committed the ends");
+
+  // --export writes the plan as CSV; --from-file applies such a plan.
+  const exported = await groups(
+    "--reset-offsets",
+    "--group",
+    GROUP,
+    "--all-topics",
+    "--to-earliest",
+    "--dry-run",
+    "--export",
+  );
+  assert.equal(exported.stdout, "orders,0,0\norders,1,0\norders,2,0\n\n");
+  const planFile = join(mkdtempSync(join(tmpdir(), "brook-plan-")), "plan.csv");
+  writeFileSync(planFile, "orders,1,5\norders,2,99\n");
+  const fromFile = await groups("--reset-offsets", "--group", GROUP, "--from-file", planFile, "--execute");
+  assert.match(
+    fromFile.stderr,
+    /New offset \(99\) is higher than latest offset for topic partition orders-2\. Value will be set to 12\./,
+  );
+  assert.deepEqual(await committed(), ["0:10", "1:5", "2:12"], "the plan's partitions moved, the others not");
+
+  // --delete-offsets of a stopped group: partition 2's offset goes; one never committed is named.
+  const deletedOffsets = await groups("--delete-offsets", "--group", GROUP, "--topic", `${TOPIC}:2`);
+  assert.equal(
+    deletedOffsets.stdout,
+    `Request succeeded for deleting offsets from group ${GROUP}.\n\n${"TOPIC".padEnd(15)} ${"PARTITION".padEnd(10)} ${"STATUS".padEnd(15)}\n${TOPIC.padEnd(15)} ${"2".padEnd(10)} ${"Successful".padEnd(15)}\n`,
+  );
+  assert.deepEqual(await committed(), ["0:10", "1:5"]);
 
   const deleted = await groups("--delete", "--group", GROUP, "--group", "no-such-group");
   assert.equal(
@@ -276,8 +321,12 @@ test("bad command lines get Kafka's messages, the help on stderr, and exit code 
       "One of the reset scopes should be defined: --all-topics, --topic.",
     ],
     [
+      ["--delete-offsets", "--group", "g"],
+      "Option [delete-offsets] takes the following options: [group], [topic]",
+    ],
+    [
       ["--list", "--describe", "--all-groups"],
-      "Command must include exactly one action: --list, --describe, --delete, --reset-offsets",
+      "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets",
     ],
   ];
   for (const [args, message] of cases) {
@@ -285,7 +334,7 @@ test("bad command lines get Kafka's messages, the help on stderr, and exit code 
     assert.equal(r.code, 1, `${args.join(" ")}: exit code`);
     assert.ok(r.stderr.startsWith(`${message}\nOption `), `${args.join(" ")}: ${r.stderr.slice(0, 200)}`);
   }
-  const unknown = await groups("--from-file", "plan.csv");
-  assert.equal(unknown.stderr, "from-file is not a recognized option\n");
+  const unknown = await groups("--validate-regex", "a.*");
+  assert.equal(unknown.stderr, "validate-regex is not a recognized option\n");
   assert.equal(unknown.code, 1);
 });

@@ -86,6 +86,11 @@ export function parseConsumerGroupsCommandLine(argv: readonly string[], notices:
       );
     }
   }
+  if (options.has("delete-offsets") && (!options.has("group") || !options.has("topic"))) {
+    throw new UsageError(
+      `Option ${shown("delete-offsets")} takes the following options: ${["group", "topic"].map(shown).join(", ")}`,
+    );
+  }
   if (options.has("reset-offsets")) {
     if (options.has("dry-run") && options.has("execute")) {
       throw new UsageError(

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type {
   AdminClient,
   CommittedOffset,
@@ -16,6 +17,7 @@ import {
   MISSING,
   membersTable,
   type OffsetRow,
+  offsetDeletionTable,
   offsetsTable,
   type ResetRow,
   resetTable,
@@ -231,6 +233,8 @@ const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
   [ErrorCode.GROUP_ID_NOT_FOUND]: "org.apache.kafka.common.errors.GroupIdNotFoundException",
   [ErrorCode.INVALID_GROUP_ID]: "org.apache.kafka.common.errors.InvalidGroupIdException",
   [ErrorCode.COORDINATOR_NOT_AVAILABLE]: "org.apache.kafka.common.errors.CoordinatorNotAvailableException",
+  [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]: "org.apache.kafka.common.errors.UnknownTopicOrPartitionException",
+  [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]: "org.apache.kafka.common.errors.GroupSubscribedToTopicException",
 };
 
 function describeError(errorCode: number): string {
@@ -265,6 +269,9 @@ export async function resetOffsets(
 ): Promise<void> {
   const timeoutMs = options.timeoutMs;
   const ids = await selectedGroups(options, admin);
+  const plan = options.has("from-file")
+    ? readResetPlan(options.value("from-file") as string, options.values("group"))
+    : undefined;
   const groups = await admin.describeConsumerGroups(ids, { timeoutMs });
   const reset: string[] = [];
   const rows: ResetRow[] = [];
@@ -278,7 +285,7 @@ export async function resetOffsets(
       );
       continue;
     }
-    const offsets = await offsetsToReset(options, admin, group.groupId, io);
+    const offsets = await offsetsToReset(options, admin, group.groupId, io, plan);
     if (options.has("execute")) {
       const results = await admin.alterConsumerGroupOffsets(group.groupId, offsets, { timeoutMs });
       const failed = results.find((r) => r.errorCode !== ErrorCode.NONE);
@@ -287,7 +294,120 @@ export async function resetOffsets(
     for (const o of offsets)
       rows.push({ group: group.groupId, topic: o.topic, partition: o.partition, offset: o.offset });
   }
-  io.out(resetTable(reset, rows));
+  if (!options.has("export")) {
+    io.out(resetTable(reset, rows));
+    return;
+  }
+  // Kafka's exportOffsetsToCsv: without the group column when one --group was named.
+  const single = options.values("group").length === 1;
+  const csv = rows.map((r) => `${single ? "" : `${r.group},`}${r.topic},${r.partition},${r.offset}\n`);
+  io.out(`${csv.join("")}\n`);
+}
+
+/** A reset plan: group -> new offsets. */
+type ResetPlan = Map<string, NewOffset[]>;
+
+/**
+ * `--from-file`: the CSV --export writes (Kafka's parseResetPlan): `topic,partition,offset` lines
+ * when one --group is named and the first line reads so, otherwise `group,topic,partition,offset`.
+ */
+export function parseResetPlan(text: string, groups: readonly string[]): ResetPlan {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const fields = (line: string) => line.split(",").map((f) => f.trim());
+  const isOffsets = (f: string[], at: number) =>
+    /^-?\d+$/.test(f[at] ?? "") && /^-?\d+$/.test(f[at + 1] ?? "");
+  const first = fields(lines[0] ?? "");
+  const noGroup = groups.length === 1 && first.length === 3 && isOffsets(first, 1);
+  const plan: ResetPlan = new Map();
+  for (const line of lines) {
+    const f = fields(line);
+    const [group, topic, partition, offset] = noGroup ? [groups[0] as string, ...f] : f;
+    if (
+      f.length !== (noGroup ? 3 : 4) ||
+      !isOffsets(f, noGroup ? 1 : 2) ||
+      topic === undefined ||
+      topic === ""
+    ) {
+      const format = noGroup ? "topic,partition,offset" : "group,topic,partition,offset";
+      throw new CommandError(`cannot read the reset plan line '${line}': expected ${format}`);
+    }
+    const entries = plan.get(group as string) ?? [];
+    entries.push({ topic, partition: Number(partition), offset: BigInt(offset as string) });
+    plan.set(group as string, entries);
+  }
+  return plan;
+}
+
+function readResetPlan(path: string, groups: readonly string[]): ResetPlan {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CommandError(`${path} (${code === "ENOENT" ? "No such file or directory" : String(error)})`);
+  }
+  return parseResetPlan(text, groups);
+}
+
+/**
+ * `--delete-offsets`: one group's committed offsets of the topics (or `topic:partitions`) given,
+ * printed as Kafka's deleteOffsets prints the outcome.
+ */
+export async function deleteOffsets(
+  options: ConsumerGroupsOptions,
+  admin: AdminClient,
+  io: Printer,
+): Promise<void> {
+  const timeoutMs = options.timeoutMs;
+  const groupId = options.value("group") as string;
+  const rows: { topic: string; partition: number; status: string }[] = [];
+  const partitions: TopicPartition[] = [];
+  const whole: string[] = [];
+  for (const arg of options.values("topic")) {
+    if (arg.includes(":")) partitions.push(...(await topicPartitions([arg], admin, timeoutMs)));
+    else whole.push(arg);
+  }
+  for (const t of whole.length === 0 ? [] : await admin.describeTopics(whole, { timeoutMs })) {
+    if (t.errorCode !== ErrorCode.NONE) {
+      rows.push({ topic: t.name, partition: -1, status: `Error: ${describeError(t.errorCode)}` });
+    } else {
+      for (const p of t.partitions) partitions.push({ topic: t.name, partition: p.partitionIndex });
+    }
+  }
+  const unique = [...new Map(partitions.map((tp) => [key(tp), tp])).values()];
+  const result =
+    unique.length === 0
+      ? { errorCode: ErrorCode.NONE, partitions: [] }
+      : await admin.deleteConsumerGroupOffsets(groupId, unique, { timeoutMs });
+  const failedPartition = result.partitions.find((p) => p.errorCode !== ErrorCode.NONE);
+  const topLevel =
+    result.errorCode !== ErrorCode.NONE ? result.errorCode : (failedPartition?.errorCode ?? ErrorCode.NONE);
+  switch (topLevel) {
+    case ErrorCode.NONE:
+      io.out(`Request succeeded for deleting offsets from group ${groupId}.\n`);
+      break;
+    case ErrorCode.INVALID_GROUP_ID:
+    case ErrorCode.GROUP_ID_NOT_FOUND:
+    case ErrorCode.GROUP_AUTHORIZATION_FAILED:
+    case ErrorCode.NON_EMPTY_GROUP:
+      printError(io, new KafkaError(topLevel).message);
+      break;
+    case ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC:
+    case ErrorCode.TOPIC_AUTHORIZATION_FAILED:
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+      printError(io, "Encountered some partition-level error, see the follow-up details.");
+      break;
+    default:
+      printError(io, `Encountered some unknown error: ${errorName(topLevel)}`);
+  }
+  for (const p of result.partitions) {
+    const status =
+      p.errorCode === ErrorCode.NONE
+        ? "Successful"
+        : `Error: ${p.errorMessage ?? describeError(p.errorCode)}`;
+    rows.push({ topic: p.topic, partition: p.partition, status });
+  }
+  io.out(offsetDeletionTable(rows));
 }
 
 interface NewOffset extends TopicPartition {
@@ -300,6 +420,7 @@ async function offsetsToReset(
   admin: AdminClient,
   groupId: string,
   io: Printer,
+  plan: ResetPlan | undefined,
 ): Promise<NewOffset[]> {
   const timeoutMs = options.timeoutMs;
   let committed: Map<string, CommittedOffset> | undefined;
@@ -313,6 +434,7 @@ async function offsetsToReset(
   if (options.has("all-topics")) partitions = [...(await currentOffsets()).values()];
   else if (options.has("topic"))
     partitions = await topicPartitions(options.values("topic"), admin, timeoutMs);
+  else if (plan !== undefined) partitions = [];
   else throw new UsageError("One of the reset scopes should be defined: --all-topics, --topic.");
   partitions = partitions.map((p) => ({ topic: p.topic, partition: p.partition })).sort(byTopicPartition);
   await checkPartitionsValid(partitions, admin, timeoutMs);
@@ -407,6 +529,15 @@ async function offsetsToReset(
       return atTimestamp(parseDateTime(options.value("to-datetime") as string));
     case "by-duration":
       return atTimestamp(BigInt(Date.now()) - parseDuration(options.value("by-duration") as string));
+    case "from-file": {
+      const planned = plan?.get(groupId);
+      if (planned === undefined) {
+        printError(io, `No reset plan for group ${groupId} found`);
+        return [];
+      }
+      await checkPartitionsValid(planned, admin, timeoutMs);
+      return inRange([...planned].sort(byTopicPartition));
+    }
     default:
       throw new UsageError(
         `Option '[reset-offsets]' requires one of the following scenarios: [${RESET_SCENARIOS.map((s) => `[${s}]`).join(", ")}]`,

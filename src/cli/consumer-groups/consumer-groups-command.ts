@@ -1,7 +1,14 @@
 import { AdminClient } from "../../client/index.js";
 import { adminSettings, OptionsError, UsageError } from "../options/index.js";
 import { parseConsumerGroupsCommandLine } from "./arguments.js";
-import { deleteGroups, describeGroups, listGroups, type Printer, resetOffsets } from "./commands.js";
+import {
+  deleteGroups,
+  deleteOffsets,
+  describeGroups,
+  listGroups,
+  type Printer,
+  resetOffsets,
+} from "./commands.js";
 import { HELP_MESSAGE, helpText } from "./option-specs.js";
 
 /**
@@ -55,6 +62,9 @@ export async function runConsumerGroupsCommand(
         break;
       case "reset-offsets":
         await resetOffsets(options, admin, io);
+        break;
+      case "delete-offsets":
+        await deleteOffsets(options, admin, io);
         break;
     }
     return 0;

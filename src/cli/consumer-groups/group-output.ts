@@ -215,3 +215,24 @@ export function resetTable(groups: readonly string[], rows: readonly ResetRow[])
   for (const r of rows) out += line(r.group, r.topic, String(r.partition), String(r.offset));
   return `${out}\n`;
 }
+
+/** The outcome of --delete-offsets per partition (partition -1: a topic that could not be described). */
+export function offsetDeletionTable(
+  rows: readonly { topic: string; partition: number; status: string }[],
+): string {
+  const t = widest(
+    rows.map((r) => r.topic),
+    15,
+  );
+  const line = (topic: string, partition: string, status: string) =>
+    `\n${col(topic, t)} ${col(partition, 10)} ${col(status, 15)}`;
+  // Kafka sorts by topic and partition written one after the other, as text.
+  const sorted = [...rows].sort((a, b) => {
+    const x = `${a.topic}${a.partition}`;
+    const y = `${b.topic}${b.partition}`;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  let out = line("TOPIC", "PARTITION", "STATUS");
+  for (const r of sorted) out += line(r.topic, r.partition >= 0 ? String(r.partition) : MISSING, r.status);
+  return `${out}\n`;
+}

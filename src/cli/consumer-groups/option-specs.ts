@@ -3,14 +3,14 @@ import { helpText as layOut, type OptionSpec } from "../options/index.js";
 /*
  * The options of `brook consumer-groups`: kafka-consumer-groups.sh's (Kafka 4.0's
  * ConsumerGroupCommandOptions plus --help and --version), with its names, argument descriptions
- * and help texts. Left out: --from-file and --export (CSV reset plans), --delete-offsets and
- * --validate-regex, which Brook does not do yet; they are refused as unknown options.
+ * and help texts. Left out: --validate-regex (Java's RE2J syntax; KIP-848's regex subscriptions,
+ * which Brook's groups do not have yet), refused as an unknown option.
  */
 
 export const HELP_MESSAGE =
   "This tool helps to list all consumer groups, describe a consumer group, delete consumer group info, or reset consumer group offsets.";
 
-export const ACTIONS = ["list", "describe", "delete", "reset-offsets"] as const;
+export const ACTIONS = ["list", "describe", "delete", "reset-offsets", "delete-offsets"] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export const RESET_SCENARIOS = [
@@ -21,6 +21,7 @@ export const RESET_SCENARIOS = [
   "to-earliest",
   "to-latest",
   "to-current",
+  "from-file",
 ] as const;
 
 const string = (describedAs: string) => ({ type: "String", describedAs }) as const;
@@ -54,6 +55,11 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "Pass in groups to delete topic partition offsets and ownership information over the entire consumer group. For instance --group g1 --group g2",
   },
   {
+    name: "delete-offsets",
+    description:
+      "Delete offsets of consumer group. Supports one consumer group at the time, and multiple topics.",
+  },
+  {
     name: "describe",
     description:
       "Describe consumer group and list offset lag (number of messages not yet processed) related to given group.",
@@ -64,6 +70,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "Only show results without executing changes on Consumer Groups. Supported operations: reset-offsets.",
   },
   { name: "execute", description: "Execute operation. Supported operations: reset-offsets." },
+  {
+    name: "export",
+    description: "Export operation execution to a CSV file. Supported operations: reset-offsets.",
+  },
+  {
+    name: "from-file",
+    arg: string("path to CSV file"),
+    description: "Reset offsets to values defined in CSV file.",
+  },
   { name: "group", arg: string("consumer group"), description: "The consumer group we wish to act on." },
   { name: "help", description: "Print usage information." },
   { name: "list", description: "List all consumer groups." },
@@ -80,7 +95,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     name: "reset-offsets",
     description:
-      "Reset offsets of consumer group. Supports one consumer group at the time, and instances should be inactive\nHas 2 execution options: --dry-run (the default) to plan which offsets to reset, and --execute to update the offsets.\nYou must choose one of the following reset specifications: --to-datetime, --by-duration, --to-earliest, --to-latest, --shift-by, --to-current, --to-offset.\nTo define the scope use --all-topics or --topic.",
+      "Reset offsets of consumer group. Supports one consumer group at the time, and instances should be inactive\nHas 2 execution options: --dry-run (the default) to plan which offsets to reset, and --execute to update the offsets. Additionally, the --export option is used to export the results to a CSV format.\nYou must choose one of the following reset specifications: --to-datetime, --by-duration, --to-earliest, --to-latest, --shift-by, --from-file, --to-current, --to-offset.\nTo define the scope use --all-topics or --topic. One scope must be specified unless you use '--from-file'.",
   },
   {
     name: "shift-by",
