@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseDateTime, parseDuration } from "../../src/cli/consumer-groups/commands.js";
+import { parseDateTime, parseDuration, parseResetPlan } from "../../src/cli/consumer-groups/commands.js";
 import {
   assignmentString,
   listTable,
@@ -8,7 +8,7 @@ import {
   offsetsTable,
   resetTable,
 } from "../../src/cli/consumer-groups/group-output.js";
-import { UsageError } from "../../src/cli/options/index.js";
+import { CommandError, UsageError } from "../../src/cli/options/index.js";
 
 /**
  * The layout of `brook consumer-groups` tables where the interop test's values do not reach:
@@ -109,4 +109,27 @@ test("--by-duration reads Java's Duration format", () => {
   assert.equal(parseDuration("-PT1M"), -60_000n);
   for (const bad of ["1H", "P", "PT", "P1H", "PT1.5H"])
     assert.throws(() => parseDuration(bad), UsageError, bad);
+});
+
+test("--from-file reads the plans --export writes: without the group for one --group, with it otherwise", () => {
+  const one = parseResetPlan("orders,0,5\norders,2,7\n\n", ["billing"]);
+  assert.deepEqual(
+    [...one],
+    [
+      [
+        "billing",
+        [
+          { topic: "orders", partition: 0, offset: 5n },
+          { topic: "orders", partition: 2, offset: 7n },
+        ],
+      ],
+    ],
+  );
+  const several = parseResetPlan("a,orders,0,1\nb,orders,1,2\n", []);
+  assert.deepEqual([...several.keys()], ["a", "b"]);
+  assert.deepEqual(several.get("b"), [{ topic: "orders", partition: 1, offset: 2n }]);
+  // A plan with the group column read for one --group: the group column is kept.
+  assert.deepEqual([...parseResetPlan("a,orders,0,1\n", ["a"]).keys()], ["a"]);
+  assert.throws(() => parseResetPlan("orders,zero,5\n", ["g"]), CommandError);
+  assert.throws(() => parseResetPlan("orders,0,5\nbroken\n", ["g"]), CommandError);
 });
