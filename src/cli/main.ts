@@ -5,6 +5,7 @@ import { ConfigError, createLogger, describeError, parseProperties } from "../ba
 import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
 import { startServer } from "../server/index.js";
 import { clusterStart } from "./cluster-start.js";
+import { runConfigsCommand } from "./configs/configs-command.js";
 import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
 import { runTopicsCommand } from "./topics/topics-command.js";
@@ -28,6 +29,9 @@ Commands:
       List, describe (offsets and lag, members, state), delete consumer groups or reset their
       offsets, as Kafka's kafka-consumer-groups.sh does; 'brook consumer-groups --help' lists the
       options.
+  configs --bootstrap-server host:port --describe|--alter --entity-type t --entity-name n [...]
+      Describe or change topic and broker configs and client, user and IP quotas, as Kafka's
+      kafka-configs.sh does; 'brook configs --help' lists the options.
   version
       Print Brook's version.
 `;
@@ -59,6 +63,13 @@ async function main(argv: string[]): Promise<number> {
       err: (text: string) => process.stderr.write(text),
     };
     return runTopicsCommand(argv.slice(1), io, brookVersion);
+  }
+  if (command === "configs") {
+    const io = {
+      out: (text: string) => process.stdout.write(text),
+      err: (text: string) => process.stderr.write(text),
+    };
+    return runConfigsCommand(argv.slice(1), io, brookVersion);
   }
   if (command === "consumer-groups") {
     const io = {

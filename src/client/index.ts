@@ -18,6 +18,15 @@ export type {
   TopicPartition,
 } from "./admin-group-results.js";
 export {
+  type QuotaAlteration,
+  type QuotaAlterationResult,
+  type QuotaEntity,
+  QuotaEntityType,
+  type QuotaEntry,
+  type QuotaFilterComponent,
+  QuotaMatchType,
+} from "./admin-quota-results.js";
+export {
   AlterConfigOp,
   type AlterConfigsResource,
   type BrokerDescription,

@@ -151,7 +151,7 @@ export function helpText(message: string, specs: readonly OptionSpec[]): string 
         ? `--${spec.name}`
         : arg.optional === true
           ? `--${spec.name} [${arg.type}${arg.describedAs === "" ? "" : `: ${arg.describedAs}`}]`
-          : `--${spec.name} <${arg.type}: ${arg.describedAs}>`;
+          : `--${spec.name} <${arg.type}${arg.describedAs === "" ? "" : `: ${arg.describedAs}`}>`;
     const left = wrap(head, OPTION_COLUMN - 1).map((l, i) => (i === 0 ? l : `  ${l}`));
     const right = wrap(spec.description, DESCRIPTION_COLUMN).map((l, i) => (i === 0 ? l : `  ${l}`));
     for (let i = 0; i < Math.max(left.length, right.length); i++) {
