@@ -1,4 +1,10 @@
-import { CommandError, ParsedOptions, readTokens, UsageError } from "../options/index.js";
+import {
+  CommandError,
+  type ParsedCommandLine as GenericCommandLine,
+  ParsedOptions,
+  readTokens,
+  UsageError,
+} from "../options/index.js";
 import {
   ENTITY_DEFAULT_FLAGS,
   ENTITY_FLAGS,
@@ -63,10 +69,7 @@ function namesInOrder(argv: readonly string[]): string[] {
   return names;
 }
 
-export type ParsedCommandLine =
-  | { kind: "help" }
-  | { kind: "version" }
-  | { kind: "run"; options: ConfigsOptions };
+export type ParsedCommandLine = GenericCommandLine<ConfigsOptions>;
 
 const shown = (name: string) => `[${name}]`;
 

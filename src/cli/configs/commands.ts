@@ -13,13 +13,11 @@ import {
 } from "../../client/index.js";
 import { IP_QUOTA_KEYS, USER_CLIENT_QUOTA_KEYS } from "../../metadata/index.js";
 import { ErrorCode, KafkaError } from "../../protocol/index.js";
-import { CommandError } from "../options/index.js";
+import { CommandError, type ToolIo } from "../options/index.js";
 import { ConfigArgumentError, type ConfigsOptions } from "./arguments.js";
 
-export interface Printer {
-  out(text: string): void;
-  err(text: string): void;
-}
+/** Where a command prints: stdout and stderr. */
+export type Printer = ToolIo;
 
 /** Kafka's ConfigEntry.ConfigSource names, as its tool prints synonyms. */
 const SOURCE_NAMES: Readonly<Record<number, string>> = {

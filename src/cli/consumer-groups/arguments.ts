@@ -1,4 +1,10 @@
-import { type Notices, ParsedOptions, readTokens, UsageError } from "../options/index.js";
+import {
+  type ParsedCommandLine as GenericCommandLine,
+  type Notices,
+  ParsedOptions,
+  readTokens,
+  UsageError,
+} from "../options/index.js";
 import { ACTIONS, type Action, HELP_MESSAGE, RESET_SCENARIOS, SPECS_BY_NAME } from "./option-specs.js";
 
 /** Kafka's default for --timeout. */
@@ -19,10 +25,7 @@ export class ConsumerGroupsOptions extends ParsedOptions {
   }
 }
 
-export type ParsedCommandLine =
-  | { kind: "help" }
-  | { kind: "version" }
-  | { kind: "run"; options: ConsumerGroupsOptions };
+export type ParsedCommandLine = GenericCommandLine<ConsumerGroupsOptions>;
 
 /** jopt-simple prints an option as the list of its names. */
 const shown = (name: string) => `[${name}]`;

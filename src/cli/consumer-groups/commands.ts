@@ -8,7 +8,7 @@ import type {
   TopicPartition,
 } from "../../client/index.js";
 import { ErrorCode, errorName, KafkaError } from "../../protocol/index.js";
-import { CommandError, UsageError } from "../options/index.js";
+import { CommandError, type ToolIo, UsageError } from "../options/index.js";
 import type { ConsumerGroupsOptions } from "./arguments.js";
 import {
   type ListRow,
@@ -25,10 +25,8 @@ import {
 } from "./group-output.js";
 import { RESET_SCENARIOS } from "./option-specs.js";
 
-export interface Printer {
-  out(text: string): void;
-  err(text: string): void;
-}
+/** Where a command prints: stdout and stderr. */
+export type Printer = ToolIo;
 
 /** Kafka's GroupState names for consumer groups, in the order its error message lists them. */
 const CONSUMER_GROUP_STATES = [

@@ -1,3 +1,4 @@
+export { type AdminTool, type ParsedCommandLine, runAdminTool, type ToolIo } from "./admin-tool.js";
 export { type AdminSettings, adminSettings } from "./command-config.js";
 export { CommandError, OptionsError, UsageError } from "./errors.js";
 export { helpText, javaInt, type Notices, type OptionSpec, ParsedOptions, readTokens } from "./jopt.js";

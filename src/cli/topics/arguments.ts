@@ -1,5 +1,6 @@
 import {
   CommandError,
+  type ParsedCommandLine as GenericCommandLine,
   javaInt,
   type Notices,
   OptionsError,
@@ -19,10 +20,7 @@ export class TopicsOptions extends ParsedOptions {
   }
 }
 
-export type ParsedCommandLine =
-  | { kind: "help" }
-  | { kind: "version" }
-  | { kind: "run"; options: TopicsOptions };
+export type ParsedCommandLine = GenericCommandLine<TopicsOptions>;
 
 export const HELP_MESSAGE = "This tool helps to create, delete, describe, or change a topic.";
 

@@ -1,0 +1,75 @@
+import { AdminClient } from "../../client/index.js";
+import { adminSettings } from "./command-config.js";
+import { OptionsError, UsageError } from "./errors.js";
+import type { ParsedOptions } from "./jopt.js";
+
+export interface ToolIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export type ParsedCommandLine<O> = { kind: "help" } | { kind: "version" } | { kind: "run"; options: O };
+
+export interface AdminTool<O extends ParsedOptions> {
+  /** Reads and checks the command line; throws UsageError or OptionsError for a wrong one. */
+  parse(): ParsedCommandLine<O>;
+  /** The tool's help under a message (jopt-simple's layout). */
+  help(message: string): string;
+  /** What --help prints above the options. */
+  helpMessage: string;
+  /** The admin client's client.id unless --command-config sets one. */
+  clientId: string;
+  run(options: O, admin: AdminClient): Promise<void>;
+  /** Prints a failure other than a wrong command line, as the Kafka tool prints it; the exit code. */
+  failed(error: unknown): number;
+}
+
+/**
+ * The frame every Kafka-style admin tool of Brook shares (`brook topics`, `consumer-groups`,
+ * `configs`): the command line, --help and --version, the admin client from --bootstrap-server
+ * and --command-config, and Kafka's two kinds of usage failure (the message and the help, or the
+ * message alone), each with exit code 1. The rest of a failure is the tool's.
+ */
+export async function runAdminTool<O extends ParsedOptions>(
+  tool: AdminTool<O>,
+  io: ToolIo,
+  version: () => string,
+): Promise<number> {
+  const report = (error: unknown): number => {
+    if (error instanceof UsageError) io.err(tool.help(error.message));
+    else if (error instanceof OptionsError) io.err(`${error.message}\n`);
+    else return tool.failed(error);
+    return 1;
+  };
+  let parsed: ParsedCommandLine<O>;
+  try {
+    parsed = tool.parse();
+  } catch (error) {
+    return report(error);
+  }
+  if (parsed.kind === "help") {
+    io.out(tool.help(tool.helpMessage));
+    return 0;
+  }
+  if (parsed.kind === "version") {
+    io.out(`${version()}\n`);
+    return 0;
+  }
+  const options = parsed.options;
+  let admin: AdminClient | undefined;
+  try {
+    const settings = adminSettings(
+      options.value("bootstrap-server") as string,
+      options.value("command-config"),
+      tool.clientId,
+    );
+    for (const warning of settings.warnings) io.err(`${warning}\n`);
+    admin = new AdminClient(settings.options);
+    await tool.run(options, admin);
+    return 0;
+  } catch (error) {
+    return report(error);
+  } finally {
+    admin?.close();
+  }
+}
