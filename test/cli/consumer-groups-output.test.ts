@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseDateTime, parseDuration, parseResetPlan } from "../../src/cli/consumer-groups/commands.js";
 import {
   assignmentString,
   listTable,
@@ -8,6 +7,7 @@ import {
   offsetsTable,
   resetTable,
 } from "../../src/cli/consumer-groups/group-output.js";
+import { parseDateTime, parseDuration, parseResetPlan } from "../../src/cli/consumer-groups/reset-offsets.js";
 import { CommandError, UsageError } from "../../src/cli/options/index.js";
 
 /**

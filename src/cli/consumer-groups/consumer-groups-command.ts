@@ -1,7 +1,8 @@
 import { runAdminTool, type ToolIo } from "../options/index.js";
 import { parseConsumerGroupsCommandLine } from "./arguments.js";
-import { deleteGroups, deleteOffsets, describeGroups, listGroups, resetOffsets } from "./commands.js";
+import { deleteGroups, deleteOffsets, describeGroups, listGroups } from "./commands.js";
 import { HELP_MESSAGE, helpText } from "./option-specs.js";
+import { resetOffsets } from "./reset-offsets.js";
 
 /**
  * `brook consumer-groups ...`: kafka-consumer-groups.sh for Brook, over the Kafka protocol with
