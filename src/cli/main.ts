@@ -7,6 +7,7 @@ import { startServer } from "../server/index.js";
 import { clusterStart } from "./cluster-start.js";
 import { runConfigsCommand } from "./configs/configs-command.js";
 import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
+import { runGetOffsetsCommand } from "./get-offsets/get-offsets-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
 import { runTopicsCommand } from "./topics/topics-command.js";
 
@@ -32,6 +33,9 @@ Commands:
   configs --bootstrap-server host:port --describe|--alter --entity-type t --entity-name n [...]
       Describe or change topic and broker configs and client, user and IP quotas, as Kafka's
       kafka-configs.sh does; 'brook configs --help' lists the options.
+  get-offsets --bootstrap-server host:port [--topic regex] [--partitions 0,1] [--time latest|earliest|ms]
+      Offsets of partitions at a time, 'topic:partition:offset' lines, as Kafka's
+      kafka-get-offsets.sh does; 'brook get-offsets --help' lists the options.
   version
       Print Brook's version.
 `;
@@ -63,6 +67,13 @@ async function main(argv: string[]): Promise<number> {
       err: (text: string) => process.stderr.write(text),
     };
     return runTopicsCommand(argv.slice(1), io, brookVersion);
+  }
+  if (command === "get-offsets") {
+    const io = {
+      out: (text: string) => process.stdout.write(text),
+      err: (text: string) => process.stderr.write(text),
+    };
+    return runGetOffsetsCommand(argv.slice(1), io, brookVersion);
   }
   if (command === "configs") {
     const io = {

@@ -117,7 +117,8 @@ const VERSIONS = {
   describeGroups: { min: 0, max: 5 },
   // v8 batches groups; v2 is the first where null topics means every committed offset.
   offsetFetch: { min: 2, max: 7 },
-  listOffsets: { min: 1, max: 7 },
+  // max-timestamp (-3) needs v7, earliest-local (-4) v8, latest-tiered (-5) v9.
+  listOffsets: { min: 1, max: 9 },
   // v9 is KIP-848's (member epochs); a commit by the admin is a classic "simple" commit.
   offsetCommit: { min: 2, max: 8 },
   deleteGroups: { min: 0, max: 2 },
@@ -601,7 +602,8 @@ export class AdminClient {
         [...byLeader].map(([leader, list]) =>
           this.withBroker(deadline, leader, async (connection, timeoutMs) => {
             const { min, max } = VERSIONS.listOffsets;
-            const version = connection.negotiatedVersion(ApiKey.ListOffsets, max, min);
+            const needed = timestamp === -3n ? 7 : timestamp === -4n ? 8 : timestamp === -5n ? 9 : min;
+            const version = connection.negotiatedVersion(ApiKey.ListOffsets, max, needed);
             const byTopic = new Map<string, number[]>();
             for (const tp of list) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
             const response = await connection.request<ListOffsetsResponse>(
