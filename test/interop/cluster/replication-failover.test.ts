@@ -487,7 +487,15 @@ async function scenario(clients: Clients): Promise<void> {
   for (const m of members) assert.ok(m.alive, `${m.name} is still running`);
 
   // Neither producer failed a write, and brokers dying showed only as transport errors (lost or
-  // refused connections) in every librdkafka client.
+  // refused connections) in every librdkafka client. _ALL_BROKERS_DOWN counts as one: librdkafka
+  // counts a broker as down from its disconnect until a connection to it is up again, and with
+  // sparse connections (its default) it does not reconnect to a broker it has no request for, nor
+  // before its reconnect backoff ends; so at the third kill a consumer can count all three down
+  // although two are up (newer librdkafka resets the count whenever any broker connects, for this
+  // very case: see rd_kafka_broker_set_state). Seen once in a full run, on reader-a at the third
+  // kill; the group kept consuming from every partition throughout, which the checks above assert.
+  const connectionLoss = (error: unknown) =>
+    String(error).includes("_TRANSPORT") || String(error).includes("_ALL_BROKERS_DOWN");
   assert.deepEqual(
     rdkafka.events.filter((e) => e.event === "nack").slice(0, 10),
     [],
@@ -500,13 +508,13 @@ async function scenario(clients: Clients): Promise<void> {
       m.events
         .filter(
           (e) =>
-            (e.event === "error" && !String(e.error).includes("_TRANSPORT")) ||
+            (e.event === "error" && !connectionLoss(e.error)) ||
             (e.event === "committed" && e.error != null),
         )
         .map((e) => `${m.name}: ${JSON.stringify(e)}`),
     ),
     ...rdkafka.events
-      .filter((e) => e.event === "error" && (e.fatal === true || !String(e.error).includes("_TRANSPORT")))
+      .filter((e) => e.event === "error" && (e.fatal === true || !connectionLoss(e.error)))
       .map((e) => `librdkafka producer: ${JSON.stringify(e)}`),
   ];
   assert.deepEqual(unexpectedErrors, [], "client errors other than lost connections");
