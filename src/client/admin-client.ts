@@ -1,53 +1,41 @@
 import {
-  type AlterClientQuotasResponse,
   ApiKey,
   type CreatePartitionsRequestInput,
   type CreatePartitionsResponse,
   type CreateTopicsRequestInput,
   type CreateTopicsResponse,
-  type DeleteGroupsResponse,
   type DeleteTopicsRequestInput,
   type DeleteTopicsResponse,
-  type DescribeClientQuotasResponse,
   type DescribeClusterRequestInput,
   type DescribeClusterResponse,
   type DescribeConfigsRequestInput,
   type DescribeConfigsResponse,
-  type DescribeGroupsResponse,
   ErrorCode,
-  type FindCoordinatorResponse,
   type IncrementalAlterConfigsRequestInput,
   type IncrementalAlterConfigsResponse,
-  isRetriable,
   KafkaError,
-  type ListGroupsResponse,
-  type ListOffsetsResponse,
   type MetadataRequestInput,
   type MetadataResponse,
-  type OffsetCommitResponse,
-  type OffsetDeleteResponse,
-  type OffsetFetchResponse,
   ZERO_UUID,
 } from "../protocol/index.js";
-import {
-  type CommittedOffset,
-  type ConsumerGroupDescription,
-  consumerGroupDescription,
-  type GroupListing,
-  type GroupResult,
-  type ListedOffset,
-  type OffsetSpec,
-  type PartitionResult,
-  partitionKey,
-  type TopicPartition,
+import type {
+  CommittedOffset,
+  ConsumerGroupDescription,
+  GroupListing,
+  GroupResult,
+  ListedOffset,
+  OffsetSpec,
+  PartitionResult,
+  TopicPartition,
 } from "./admin-group-results.js";
+import * as groups from "./admin-groups.js";
 import type {
   QuotaAlteration,
   QuotaAlterationResult,
-  QuotaEntity,
   QuotaEntry,
   QuotaFilterComponent,
 } from "./admin-quota-results.js";
+import * as quotas from "./admin-quotas.js";
 import {
   type AlterConfigsResource,
   type BrokerDescription,
@@ -71,6 +59,13 @@ import {
   type TopicMetadata,
   type TopicResult,
 } from "./admin-results.js";
+import {
+  type AdminAlterOptions,
+  type AdminCallOptions,
+  type AdminTransport,
+  missingResult,
+  shouldRetry,
+} from "./admin-transport.js";
 import { parseBootstrap } from "./broker-address.js";
 import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
 import { BrokerConnections, type BrokerEndpoint, CONNECT_TIMEOUT_MS_DEFAULT } from "./connection-pool.js";
@@ -91,13 +86,7 @@ export interface AdminClientOptions {
   clientSoftwareVersion?: string;
 }
 
-export interface AdminCallOptions {
-  timeoutMs?: number;
-}
-
-export interface AdminAlterOptions extends AdminCallOptions {
-  validateOnly?: boolean;
-}
+export type { AdminAlterOptions, AdminCallOptions } from "./admin-transport.js";
 
 export const ADMIN_TIMEOUT_MS_DEFAULT = 30_000;
 export const ADMIN_RETRY_BACKOFF_MS_DEFAULT = 100;
@@ -111,45 +100,7 @@ const VERSIONS = {
   describeConfigs: { min: 1, max: 4 },
   incrementalAlterConfigs: { min: 0, max: 1 },
   describeCluster: { min: 0, max: 1 },
-  // v4 asks for several keys at once; one group at a time is all the admin client needs.
-  findCoordinator: { min: 1, max: 4 },
-  listGroups: { min: 0, max: 5 },
-  describeGroups: { min: 0, max: 5 },
-  // v8 batches groups; v2 is the first where null topics means every committed offset.
-  offsetFetch: { min: 2, max: 7 },
-  // max-timestamp (-3) needs v7, earliest-local (-4) v8, latest-tiered (-5) v9.
-  listOffsets: { min: 1, max: 9 },
-  // v9 is KIP-848's (member epochs); a commit by the admin is a classic "simple" commit.
-  offsetCommit: { min: 2, max: 8 },
-  deleteGroups: { min: 0, max: 2 },
-  offsetDelete: { min: 0, max: 0 },
-  describeClientQuotas: { min: 0, max: 1 },
-  alterClientQuotas: { min: 0, max: 1 },
 } as const;
-
-/** ListOffsets' special timestamps (Kafka's ListOffsetsRequest.EARLIEST_TIMESTAMP, LATEST_TIMESTAMP). */
-const EARLIEST_TIMESTAMP = -2n;
-const LATEST_TIMESTAMP = -1n;
-
-/** Answers that send a group request to FindCoordinator again. */
-const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
-  ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  ErrorCode.NOT_COORDINATOR,
-  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-]);
-
-/**
- * Retriable in Kafka's table, yet the final answer to an admin request: the controller, which
- * Brook brokers forward admin requests to, knows every topic.
- */
-const FINAL_FOR_ADMIN: ReadonlySet<number> = new Set([
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.UNKNOWN_TOPIC_ID,
-]);
-
-function shouldRetry(errorCode: number): boolean {
-  return errorCode !== ErrorCode.NONE && isRetriable(errorCode) && !FINAL_FOR_ADMIN.has(errorCode);
-}
 
 /** An attempt's outcome for a batch of items: one result per item it answered. */
 type BatchSender<I, R> = (connection: KafkaConnection, items: I[], timeoutMs: number) => Promise<R[]>;
@@ -172,6 +123,8 @@ export class AdminClient {
   /** Where requests for any broker go until a connection to it fails. */
   private current: BrokerEndpoint | null = null;
   private rotation = 0;
+  /** What the group and quota operations use of this client. */
+  private readonly transport: AdminTransport;
 
   constructor(options: AdminClientOptions) {
     this.bootstrap = parseBootstrap(options.bootstrap);
@@ -186,6 +139,15 @@ export class AdminClient {
         ? {}
         : { clientSoftwareVersion: options.clientSoftwareVersion }),
     });
+    this.transport = {
+      retryBackoffMs: this.retryBackoffMs,
+      deadline: (options) => this.deadline(options),
+      withBroker: (deadline, nodeId, attempt) => this.withBroker(deadline, nodeId, attempt),
+      metadata: (topics, options) => this.metadata(topics, options),
+      learnBroker: (broker) => {
+        if (!this.brokers.some((b) => b.nodeId === broker.nodeId)) this.brokers.push(broker);
+      },
+    };
   }
 
   /** Topics with their partitions (leader, replicas, ISR), brokers and controller; all topics when `topics` is absent. */
@@ -449,411 +411,66 @@ export class AdminClient {
     }));
   }
 
-  /**
-   * Every group of the cluster (ListGroups to each broker, as Kafka's listGroups), optionally only
-   * those in `states` (Kafka's state names, compared case-insensitively as ListGroups v4 does).
-   * Groups of other protocols (connect, ...) are left out, as Kafka's consumer-group listing does.
-   */
-  async listConsumerGroups(
+  /** Every consumer group of the cluster (Kafka's listGroups); see admin-groups.ts. */
+  listConsumerGroups(
     options: AdminCallOptions & { states?: readonly string[] } = {},
   ): Promise<GroupListing[]> {
-    const deadline = this.deadline(options);
-    const brokers = (await this.metadata([], { timeoutMs: deadline.remainingMs() })).brokers;
-    const states = options.states ?? [];
-    const answers = await Promise.all(
-      brokers.map((broker) =>
-        this.withBroker(deadline, broker.nodeId, async (connection, timeoutMs) => {
-          const { min, max } = VERSIONS.listGroups;
-          const version = connection.negotiatedVersion(ApiKey.ListGroups, max, min);
-          for (;;) {
-            const response = await connection.request<ListGroupsResponse>(
-              ApiKey.ListGroups,
-              version,
-              { statesFilter: states, typesFilter: [] },
-              { timeoutMs },
-            );
-            if (response.errorCode === ErrorCode.NONE) return response.groups;
-            if (!shouldRetry(response.errorCode) || deadline.expired()) {
-              throw new KafkaError(response.errorCode);
-            }
-            await deadline.sleep(this.retryBackoffMs);
-          }
-        }),
-      ),
-    );
-    const wanted = new Set(states.map((s) => s.toLowerCase()));
-    const byId = new Map<string, GroupListing>();
-    for (const group of answers.flat()) {
-      if (group.protocolType !== "consumer" && group.protocolType !== "") continue;
-      // Brokers before v4 cannot filter: the client does.
-      if (wanted.size > 0 && !wanted.has(group.groupState.toLowerCase())) continue;
-      byId.set(group.groupId, {
-        groupId: group.groupId,
-        protocolType: group.protocolType,
-        state: group.groupState,
-        type: group.groupType,
-      });
-    }
-    return [...byId.values()];
+    return groups.listConsumerGroups(this.transport, options);
   }
 
-  /** Each group as its coordinator describes it, in the order given (Kafka's describeConsumerGroups). */
   describeConsumerGroups(
     groupIds: readonly string[],
     options: AdminCallOptions = {},
   ): Promise<ConsumerGroupDescription[]> {
-    const deadline = this.deadline(options);
-    return Promise.all(
-      groupIds.map((groupId) =>
-        this.withCoordinator(groupId, deadline, async (connection, timeoutMs, coordinator) => {
-          const { min, max } = VERSIONS.describeGroups;
-          const version = connection.negotiatedVersion(ApiKey.DescribeGroups, max, min);
-          const response = await connection.request<DescribeGroupsResponse>(
-            ApiKey.DescribeGroups,
-            version,
-            { groups: [groupId], includeAuthorizedOperations: false },
-            { timeoutMs },
-          );
-          const group = response.groups.find((g) => g.groupId === groupId);
-          if (group === undefined)
-            throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, missingResult().errorMessage ?? "");
-          return { errorCode: group.errorCode, value: consumerGroupDescription(group, coordinator) };
-        }),
-      ),
-    );
+    return groups.describeConsumerGroups(this.transport, groupIds, options);
   }
 
-  /**
-   * The group's committed offsets (OffsetFetch to its coordinator), every partition it committed
-   * for; partitions without a committed offset are left out. A group the coordinator does not know
-   * has none.
-   */
   listConsumerGroupOffsets(groupId: string, options: AdminCallOptions = {}): Promise<CommittedOffset[]> {
-    const deadline = this.deadline(options);
-    return this.withCoordinator(groupId, deadline, async (connection, timeoutMs) => {
-      const { min, max } = VERSIONS.offsetFetch;
-      const version = connection.negotiatedVersion(ApiKey.OffsetFetch, max, min);
-      const response = await connection.request<OffsetFetchResponse>(
-        ApiKey.OffsetFetch,
-        version,
-        { groupId, topics: null, requireStable: true },
-        { timeoutMs },
-      );
-      const offsets: CommittedOffset[] = [];
-      let errorCode = response.errorCode;
-      for (const topic of response.topics) {
-        for (const p of topic.partitions) {
-          if (p.errorCode !== ErrorCode.NONE) {
-            // UNSTABLE_OFFSET_COMMIT (a transaction's commit pending) and the like: ask again.
-            errorCode = p.errorCode;
-            continue;
-          }
-          if (p.committedOffset < 0n) continue;
-          offsets.push({
-            topic: topic.name,
-            partition: p.partitionIndex,
-            offset: p.committedOffset,
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata: p.metadata,
-          });
-        }
-      }
-      return { errorCode, value: offsets };
-    });
+    return groups.listConsumerGroupOffsets(this.transport, groupId, options);
   }
 
-  /**
-   * Offsets of partitions (Kafka's listOffsets): the earliest, the latest (the high watermark), or
-   * the first at or after a timestamp (-1 when there is none). Each partition's leader answers.
-   */
-  async listOffsets(
+  listOffsets(
     partitions: readonly TopicPartition[],
     spec: OffsetSpec,
     options: AdminCallOptions = {},
   ): Promise<ListedOffset[]> {
-    const deadline = this.deadline(options);
-    const timestamp =
-      spec === "earliest" ? EARLIEST_TIMESTAMP : spec === "latest" ? LATEST_TIMESTAMP : spec.timestampMs;
-    const results = new Map<string, ListedOffset>();
-    let todo = [...partitions];
-    for (;;) {
-      const topics = [...new Set(todo.map((tp) => tp.topic))];
-      const metadata = await this.metadata(topics, { timeoutMs: deadline.remainingMs() });
-      const byLeader = new Map<number, TopicPartition[]>();
-      for (const tp of todo) {
-        const topic = metadata.topics.find((t) => t.name === tp.topic);
-        const partition = topic?.partitions.find((p) => p.partitionIndex === tp.partition);
-        if (topic === undefined || topic.errorCode !== ErrorCode.NONE || partition === undefined) {
-          results.set(
-            partitionKey(tp),
-            unknownOffset(tp, topic?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
-          );
-          continue;
-        }
-        if (partition.leaderId < 0) {
-          results.set(partitionKey(tp), unknownOffset(tp, ErrorCode.LEADER_NOT_AVAILABLE));
-          continue;
-        }
-        const list = byLeader.get(partition.leaderId) ?? [];
-        list.push(tp);
-        byLeader.set(partition.leaderId, list);
-      }
-      await Promise.all(
-        [...byLeader].map(([leader, list]) =>
-          this.withBroker(deadline, leader, async (connection, timeoutMs) => {
-            const { min, max } = VERSIONS.listOffsets;
-            const needed = timestamp === -3n ? 7 : timestamp === -4n ? 8 : timestamp === -5n ? 9 : min;
-            const version = connection.negotiatedVersion(ApiKey.ListOffsets, max, needed);
-            const byTopic = new Map<string, number[]>();
-            for (const tp of list) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
-            const response = await connection.request<ListOffsetsResponse>(
-              ApiKey.ListOffsets,
-              version,
-              {
-                replicaId: -1,
-                isolationLevel: 0,
-                topics: [...byTopic].map(([name, ps]) => ({
-                  name,
-                  partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp })),
-                })),
-              },
-              { timeoutMs },
-            );
-            for (const topic of response.topics) {
-              for (const p of topic.partitions) {
-                const tp = { topic: topic.name, partition: p.partitionIndex };
-                results.set(partitionKey(tp), {
-                  ...tp,
-                  errorCode: p.errorCode,
-                  offset: p.offset,
-                  timestamp: p.timestamp,
-                  leaderEpoch: p.leaderEpoch,
-                });
-              }
-            }
-          }),
-        ),
-      );
-      todo = partitions.filter((tp) => {
-        const r = results.get(partitionKey(tp));
-        return r === undefined || shouldRetry(r.errorCode);
-      });
-      if (todo.length === 0 || deadline.expired()) break;
-      await deadline.sleep(this.retryBackoffMs);
-    }
-    return partitions.map(
-      (tp) => results.get(partitionKey(tp)) ?? unknownOffset(tp, ErrorCode.UNKNOWN_SERVER_ERROR),
-    );
+    return groups.listOffsets(this.transport, partitions, spec, options);
   }
 
-  /**
-   * Commits offsets for a group with no active members (Kafka's alterConsumerGroupOffsets: a
-   * simple commit, generation -1, no member); an active group refuses it (UNKNOWN_MEMBER_ID).
-   * One result per partition, in the order given.
-   */
   alterConsumerGroupOffsets(
     groupId: string,
     offsets: readonly (TopicPartition & { offset: bigint; leaderEpoch?: number; metadata?: string | null })[],
     options: AdminCallOptions = {},
   ): Promise<PartitionResult[]> {
-    const deadline = this.deadline(options);
-    return this.withCoordinator(groupId, deadline, async (connection, timeoutMs) => {
-      const { min, max } = VERSIONS.offsetCommit;
-      const version = connection.negotiatedVersion(ApiKey.OffsetCommit, max, min);
-      const byTopic = new Map<string, typeof offsets>();
-      for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
-      const response = await connection.request<OffsetCommitResponse>(
-        ApiKey.OffsetCommit,
-        version,
-        {
-          groupId,
-          generationIdOrMemberEpoch: -1,
-          memberId: "",
-          groupInstanceId: null,
-          retentionTimeMs: -1n,
-          topics: [...byTopic].map(([name, list]) => ({
-            name,
-            partitions: list.map((o) => ({
-              partitionIndex: o.partition,
-              committedOffset: o.offset,
-              committedLeaderEpoch: o.leaderEpoch ?? -1,
-              committedMetadata: o.metadata ?? "",
-            })),
-          })),
-        },
-        { timeoutMs },
-      );
-      const answered = new Map<string, number>();
-      for (const t of response.topics) {
-        for (const p of t.partitions)
-          answered.set(partitionKey({ topic: t.name, partition: p.partitionIndex }), p.errorCode);
-      }
-      const results = offsets.map((o) => ({
-        topic: o.topic,
-        partition: o.partition,
-        errorCode: answered.get(partitionKey(o)) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
-      }));
-      // A coordinator that moved answers every partition so: find it again.
-      const moved = results.find((r) => COORDINATOR_MOVED.has(r.errorCode));
-      return { errorCode: moved?.errorCode ?? ErrorCode.NONE, value: results };
-    });
+    return groups.alterConsumerGroupOffsets(this.transport, groupId, offsets, options);
   }
 
-  /**
-   * Deletes a group's committed offsets of some partitions (Kafka's deleteConsumerGroupOffsets,
-   * OffsetDelete): refused per partition (GROUP_SUBSCRIBED_TO_TOPIC) for topics the group's active
-   * members subscribe to. The group's own error (GROUP_ID_NOT_FOUND, ...) beside each partition's.
-   */
   deleteConsumerGroupOffsets(
     groupId: string,
     partitions: readonly TopicPartition[],
     options: AdminCallOptions = {},
   ): Promise<{ errorCode: number; partitions: PartitionResult[] }> {
-    const deadline = this.deadline(options);
-    return this.withCoordinator(groupId, deadline, async (connection, timeoutMs) => {
-      const { min, max } = VERSIONS.offsetDelete;
-      const version = connection.negotiatedVersion(ApiKey.OffsetDelete, max, min);
-      const byTopic = new Map<string, number[]>();
-      for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
-      const response = await connection.request<OffsetDeleteResponse>(
-        ApiKey.OffsetDelete,
-        version,
-        {
-          groupId,
-          topics: [...byTopic].map(([name, ps]) => ({
-            name,
-            partitions: ps.map((partitionIndex) => ({ partitionIndex })),
-          })),
-        },
-        { timeoutMs },
-      );
-      const answered = new Map<string, number>();
-      for (const t of response.topics) {
-        for (const p of t.partitions) {
-          answered.set(partitionKey({ topic: t.name, partition: p.partitionIndex }), p.errorCode);
-        }
-      }
-      const results = partitions.map((tp): PartitionResult => {
-        if (response.errorCode !== ErrorCode.NONE) return { ...tp, errorCode: response.errorCode };
-        const errorCode = answered.get(partitionKey(tp));
-        if (errorCode !== undefined) return { ...tp, errorCode };
-        // Kafka's coordinator leaves out partitions without a committed offset; its admin client
-        // then fails them so.
-        return {
-          ...tp,
-          errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
-          errorMessage: `Offset deletion result for partition "${tp.topic}-${tp.partition}" was not included in the response`,
-        };
-      });
-      return { errorCode: response.errorCode, value: { errorCode: response.errorCode, partitions: results } };
-    });
+    return groups.deleteConsumerGroupOffsets(this.transport, groupId, partitions, options);
   }
 
-  /** Deletes groups with no active members and their offsets (Kafka's deleteConsumerGroups). */
   deleteConsumerGroups(groupIds: readonly string[], options: AdminCallOptions = {}): Promise<GroupResult[]> {
-    const deadline = this.deadline(options);
-    return Promise.all(
-      groupIds.map((groupId) =>
-        this.withCoordinator(groupId, deadline, async (connection, timeoutMs) => {
-          const { min, max } = VERSIONS.deleteGroups;
-          const version = connection.negotiatedVersion(ApiKey.DeleteGroups, max, min);
-          const response = await connection.request<DeleteGroupsResponse>(
-            ApiKey.DeleteGroups,
-            version,
-            { groupsNames: [groupId] },
-            { timeoutMs },
-          );
-          const errorCode =
-            response.results.find((r) => r.groupId === groupId)?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-          return { errorCode, value: { groupId, errorCode } };
-        }),
-      ),
-    );
+    return groups.deleteConsumerGroups(this.transport, groupIds, options);
   }
 
-  /**
-   * Client quotas matching a filter (Kafka's describeClientQuotas): `strict`, only entities made of
-   * exactly the components' types (ClientQuotaFilter.containsOnly).
-   */
-  async describeClientQuotas(
+  /** Client quotas matching a filter (Kafka's describeClientQuotas); see admin-quotas.ts. */
+  describeClientQuotas(
     components: readonly QuotaFilterComponent[],
     strict: boolean,
     options: AdminCallOptions = {},
   ): Promise<QuotaEntry[]> {
-    const deadline = this.deadline(options);
-    for (;;) {
-      const response = await this.withBroker(deadline, null, (connection, timeoutMs) => {
-        const { min, max } = VERSIONS.describeClientQuotas;
-        const version = connection.negotiatedVersion(ApiKey.DescribeClientQuotas, max, min);
-        return connection.request<DescribeClientQuotasResponse>(
-          ApiKey.DescribeClientQuotas,
-          version,
-          {
-            components: components.map((c) => ({
-              entityType: c.entityType,
-              matchType: c.matchType,
-              match: c.matchType === 0 ? (c.match ?? null) : null,
-            })),
-            strict,
-          },
-          { timeoutMs },
-        );
-      });
-      if (response.errorCode === ErrorCode.NONE) {
-        return (response.entries ?? []).map((e) => ({
-          entity: Object.fromEntries(e.entity.map((x) => [x.entityType, x.entityName])),
-          values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
-        }));
-      }
-      if (!shouldRetry(response.errorCode) || deadline.expired()) {
-        throw new KafkaError(
-          response.errorCode,
-          errorMessageOf(response.errorCode, response.errorMessage) ?? undefined,
-        );
-      }
-      await deadline.sleep(this.retryBackoffMs);
-    }
+    return quotas.describeClientQuotas(this.transport, components, strict, options);
   }
 
-  /** Sets and removes client quotas (Kafka's alterClientQuotas); one result per alteration, in order. */
-  async alterClientQuotas(
+  alterClientQuotas(
     alterations: readonly QuotaAlteration[],
     options: AdminAlterOptions = {},
   ): Promise<QuotaAlterationResult[]> {
-    const deadline = this.deadline(options);
-    const entityKey = (entity: QuotaEntity) =>
-      JSON.stringify(Object.entries(entity).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const response = await this.withBroker(deadline, null, (connection, timeoutMs) => {
-      const { min, max } = VERSIONS.alterClientQuotas;
-      const version = connection.negotiatedVersion(ApiKey.AlterClientQuotas, max, min);
-      return connection.request<AlterClientQuotasResponse>(
-        ApiKey.AlterClientQuotas,
-        version,
-        {
-          entries: alterations.map((a) => ({
-            entity: Object.entries(a.entity).map(([entityType, entityName]) => ({ entityType, entityName })),
-            ops: a.ops.map((op) => ({ key: op.key, value: op.value ?? 0, remove: op.value === null })),
-          })),
-          validateOnly: options.validateOnly ?? false,
-        },
-        { timeoutMs },
-      );
-    });
-    const byEntity = new Map(
-      response.entries.map((e) => [
-        entityKey(Object.fromEntries(e.entity.map((x) => [x.entityType, x.entityName]))),
-        e,
-      ]),
-    );
-    return alterations.map((a) => {
-      const answer = byEntity.get(entityKey(a.entity));
-      if (answer === undefined) return { entity: a.entity, ...missingResult() };
-      return {
-        entity: a.entity,
-        errorCode: answer.errorCode,
-        errorMessage: errorMessageOf(answer.errorCode, answer.errorMessage),
-      };
-    });
+    return quotas.alterClientQuotas(this.transport, alterations, options);
   }
 
   /** Closes the connections; pending operations fail. */
@@ -964,59 +581,6 @@ export class AdminClient {
     return resources.map((r) => byKey.get(configResourceKey(r)) ?? missing(r));
   }
 
-  /**
-   * Runs `attempt` on the group's coordinator: FindCoordinator first, and again whenever the answer
-   * says the coordinator moved or is loading, until the deadline. `attempt` returns the answer's
-   * error code beside its value; other errors than those end it with the value.
-   */
-  private async withCoordinator<T>(
-    groupId: string,
-    deadline: Deadline,
-    attempt: (
-      connection: KafkaConnection,
-      timeoutMs: number,
-      coordinator: BrokerDescription,
-    ) => Promise<{ errorCode: number; value: T }>,
-  ): Promise<T> {
-    for (;;) {
-      const coordinator = await this.findCoordinator(groupId, deadline);
-      const outcome = await this.withBroker(deadline, coordinator.nodeId, (connection, timeoutMs) =>
-        attempt(connection, timeoutMs, coordinator),
-      );
-      const retry = COORDINATOR_MOVED.has(outcome.errorCode) || shouldRetry(outcome.errorCode);
-      if (!retry || deadline.expired()) return outcome.value;
-      await deadline.sleep(this.retryBackoffMs);
-    }
-  }
-
-  private async findCoordinator(groupId: string, deadline: Deadline): Promise<BrokerDescription> {
-    for (;;) {
-      const found = await this.withBroker(deadline, null, async (connection, timeoutMs) => {
-        const { min, max } = VERSIONS.findCoordinator;
-        const version = connection.negotiatedVersion(ApiKey.FindCoordinator, max, min);
-        const body = version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { keyType: 0, key: groupId };
-        const r = await connection.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, version, body, {
-          timeoutMs,
-        });
-        const c = version >= 4 ? r.coordinators[0] : { ...r, key: groupId };
-        if (c === undefined) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null };
-        return c;
-      });
-      if (found.errorCode === ErrorCode.NONE && "nodeId" in found) {
-        const broker = { nodeId: found.nodeId, host: found.host, port: found.port, rack: null };
-        if (!this.brokers.some((b) => b.nodeId === broker.nodeId)) this.brokers.push(broker);
-        return broker;
-      }
-      if (!shouldRetry(found.errorCode) || deadline.expired()) {
-        throw new KafkaError(
-          found.errorCode,
-          errorMessageOf(found.errorCode, found.errorMessage) ?? undefined,
-        );
-      }
-      await deadline.sleep(this.retryBackoffMs);
-    }
-  }
-
   private anyBroker(): BrokerEndpoint {
     if (this.current === null) {
       const candidates: BrokerEndpoint[] = [...this.bootstrap];
@@ -1049,16 +613,4 @@ function configTarget(resource: { resourceType: number; resourceName: string }):
     resource.resourceType === ConfigResourceType.broker ||
     resource.resourceType === ConfigResourceType.brokerLogger;
   return isBroker && /^\d+$/.test(resource.resourceName) ? Number(resource.resourceName) : null;
-}
-
-function unknownOffset(tp: TopicPartition, errorCode: number): ListedOffset {
-  return { ...tp, errorCode, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
-}
-
-/** The broker's answer left the item out: not retried, since the broker chose not to answer it. */
-function missingResult(): ItemResult {
-  return {
-    errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
-    errorMessage: "the broker's answer did not include this item",
-  };
 }

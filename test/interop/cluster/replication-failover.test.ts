@@ -508,8 +508,7 @@ async function scenario(clients: Clients): Promise<void> {
       m.events
         .filter(
           (e) =>
-            (e.event === "error" && !connectionLoss(e.error)) ||
-            (e.event === "committed" && e.error != null),
+            (e.event === "error" && !connectionLoss(e.error)) || (e.event === "committed" && e.error != null),
         )
         .map((e) => `${m.name}: ${JSON.stringify(e)}`),
     ),
