@@ -114,7 +114,12 @@ const TRIAL_MS = 200;
 const TRIAL_WARMUP_MS = 50;
 const COST_GAIN = 0.85;
 const RETRY_MS = 10_000;
-/** Windows with fewer appended bytes say nothing about the cost per byte. */
+/**
+ * Windows with fewer appended bytes say nothing about the cost per byte, and the thread is not
+ * started for them: below ~10 MB/s the appends' share of a saturated event loop is small, and a
+ * loop saturated by small requests (one record each) would pay the hand-over's wake-ups per append
+ * with no trial ever able to judge them.
+ */
 const COST_SAMPLE_BYTES_MIN = 256 * 1024;
 /**
  * A thread that took no write for this long stops: an idle broker should not keep a second isolate
@@ -390,8 +395,9 @@ export class SegmentWriter {
       this.eventLoopLoad += weight * (load - this.eventLoopLoad);
       const blockedMs = this.blockedMs - this.blockedMarkMs;
       this.blockedMarkMs = this.blockedMs;
-      if (this.bytesInWindow >= COST_SAMPLE_BYTES_MIN) {
-        const cost = Math.max(0, load * windowMs - blockedMs) / this.bytesInWindow;
+      const windowBytes = this.bytesInWindow;
+      if (windowBytes >= COST_SAMPLE_BYTES_MIN) {
+        const cost = Math.max(0, load * windowMs - blockedMs) / windowBytes;
         if (this.offload) {
           if (now - this.offloadedSinceMs > TRIAL_WARMUP_MS)
             this.costQueued = smooth(this.costQueued, cost, weight);
@@ -406,6 +412,7 @@ export class SegmentWriter {
         if (!earns) this.retryAfterMs = now + RETRY_MS;
       } else if (
         now >= this.retryAfterMs &&
+        windowBytes >= COST_SAMPLE_BYTES_MIN &&
         this.eventLoopLoad > OFFLOAD_ON &&
         this.spareCores > SPARE_ON &&
         this.mayUseAnotherCore()
