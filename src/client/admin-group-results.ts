@@ -1,10 +1,4 @@
-import {
-  type ConsumerProtocolAssignment,
-  type DescribeGroupsResponseDescribedGroup,
-  decodeConsumerProtocolAssignment,
-  ProtocolDecodeError,
-  Reader,
-} from "../protocol/index.js";
+import { type DescribeGroupsResponseDescribedGroup, ProtocolDecodeError, Reader } from "../protocol/index.js";
 import type { BrokerDescription } from "./admin-results.js";
 
 /** A partition of a topic, as Kafka's TopicPartition. */
@@ -83,23 +77,45 @@ export function partitionKey(tp: TopicPartition): string {
   return `${tp.partition}:${tp.topic}`;
 }
 
+/** Topics one decoded assignment may list before it is treated as unreadable. */
+export const ASSIGNMENT_TOPICS_MAX = 100_000;
+
+export interface AssignedTopic {
+  topic: string;
+  partitions: number[];
+}
+
 /**
- * A member's partitions from its SyncGroup assignment (ConsumerProtocolAssignment, any version:
- * each starts with the same fields); none when the bytes are empty, not a consumer's, or malformed.
+ * The partitions a consumer was given, read from its SyncGroup assignment
+ * (`ConsumerProtocolAssignment`: int16 version, [string topic, [int32 partition]], then user data,
+ * ignored here). Every version starts with that prefix. Null when the bytes are not a consumer
+ * assignment (another protocol type, or malformed).
  */
-export function assignedPartitions(bytes: Buffer): TopicPartition[] {
-  if (bytes.length < 2) return [];
-  let assignment: ConsumerProtocolAssignment;
+export function decodeConsumerAssignment(bytes: Buffer): AssignedTopic[] | null {
+  if (bytes.length === 0) return [];
   try {
     const r = new Reader(bytes);
-    const version = r.int16();
-    if (version < 0) return [];
-    assignment = decodeConsumerProtocolAssignment(r, Math.min(version, 3));
+    if (r.int16() < 0) return null;
+    const topicCount = r.arrayLength(6);
+    if (topicCount > ASSIGNMENT_TOPICS_MAX) return null;
+    const topics: AssignedTopic[] = [];
+    for (let i = 0; i < topicCount; i++) {
+      const topic = r.string();
+      const partitionCount = r.arrayLength(4);
+      const partitions: number[] = [];
+      for (let j = 0; j < partitionCount; j++) partitions.push(r.int32());
+      topics.push({ topic, partitions });
+    }
+    return topics;
   } catch (error) {
-    if (error instanceof ProtocolDecodeError) return [];
+    if (error instanceof ProtocolDecodeError) return null;
     throw error;
   }
-  return assignment.assignedPartitions.flatMap((t) =>
+}
+
+/** A member's partitions, one by one; none when its assignment is empty or not a consumer's. */
+export function assignedPartitions(bytes: Buffer): TopicPartition[] {
+  return (decodeConsumerAssignment(bytes) ?? []).flatMap((t) =>
     t.partitions.map((partition) => ({ topic: t.topic, partition })),
   );
 }

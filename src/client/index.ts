@@ -6,16 +6,20 @@ export {
   AdminClient,
   type AdminClientOptions,
 } from "./admin-client.js";
-export type {
-  CommittedOffset,
-  ConsumerGroupDescription,
-  ConsumerGroupMember,
-  GroupListing,
-  GroupResult,
-  ListedOffset,
-  OffsetSpec,
-  PartitionResult,
-  TopicPartition,
+export {
+  ASSIGNMENT_TOPICS_MAX,
+  type AssignedTopic,
+  type CommittedOffset,
+  type ConsumerGroupDescription,
+  type ConsumerGroupMember,
+  decodeConsumerAssignment,
+  type GroupListing,
+  type GroupResult,
+  type ListedOffset,
+  type OffsetSpec,
+  type PartitionResult,
+  partitionKey,
+  type TopicPartition,
 } from "./admin-group-results.js";
 export {
   type QuotaAlteration,

@@ -14,7 +14,10 @@ import { readTokens } from "../../src/cli/options/index.js";
  * values print (Java's Double.toString), and how entity types and names line up.
  */
 
-const options = (...argv: string[]) => new ConfigsOptions(readTokens(argv, SPECS_BY_NAME), argv);
+const options = (...argv: string[]) => {
+  const order: { name: string; value: string | null }[] = [];
+  return new ConfigsOptions(readTokens(argv, SPECS_BY_NAME, order), order);
+};
 
 test("--add-config splits at commas and '=' outside square brackets and drops the brackets", () => {
   const added = parseConfigsToAdd(options("--add-config", "a=1, b = x ,c=[p,q=r],d="));

@@ -24,18 +24,24 @@ export class ConfigArgumentError extends CommandError {}
  * The command line of `brook configs`, read as kafka-configs.sh reads it. `entityTypes` and
  * `entityNames` line up as Kafka's ConfigCommandOptions line them up: --entity-type values, then
  * the entity flags, then the default flags; names from --entity-name and --entity-default ("") in
- * command-line order, then the flags' values, then "" for each default flag.
+ * command-line order (as readTokens saw the options), then the flags' values, then "" for each
+ * default flag.
  */
 export class ConfigsOptions extends ParsedOptions {
   readonly entityTypes: string[];
   readonly entityNames: string[];
 
-  constructor(given: ReadonlyMap<string, readonly string[]>, argv: readonly string[]) {
+  constructor(
+    given: ReadonlyMap<string, readonly string[]>,
+    order: readonly { name: string; value: string | null }[],
+  ) {
     super(given);
     const flagged = [...ENTITY_FLAGS, ...ENTITY_DEFAULT_FLAGS].filter(([flag]) => this.has(flag));
     this.entityTypes = [...this.values("entity-type"), ...flagged.map(([, type]) => type)];
     this.entityNames = [
-      ...namesInOrder(argv),
+      ...order.flatMap((o) =>
+        o.name === "entity-name" ? [o.value ?? ""] : o.name === "entity-default" ? [""] : [],
+      ),
       ...ENTITY_FLAGS.filter(([flag]) => this.has(flag)).map(([flag]) => this.value(flag) as string),
       ...ENTITY_DEFAULT_FLAGS.filter(([flag]) => this.has(flag)).map(() => ""),
     ];
@@ -49,33 +55,14 @@ export class ConfigsOptions extends ParsedOptions {
   }
 }
 
-/** --entity-name values and --entity-default ("") in the order given. */
-function namesInOrder(argv: readonly string[]): string[] {
-  const names: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i] as string;
-    if (token === "--") break;
-    const body = token.replace(/^--?/, "");
-    if (body === "entity-default") names.push("");
-    else if (body.startsWith("entity-name=")) names.push(body.slice("entity-name=".length));
-    else if (body === "entity-name") names.push(argv[++i] ?? "");
-    else if (
-      token.startsWith("-") &&
-      SPECS_BY_NAME.get(body.split("=")[0] ?? "")?.arg !== undefined &&
-      !body.includes("=")
-    )
-      i++;
-  }
-  return names;
-}
-
 export type ParsedCommandLine = GenericCommandLine<ConfigsOptions>;
 
 const shown = (name: string) => `[${name}]`;
 
 /** Reads and checks the command line with Kafka's ConfigCommandOptions.checkArgs rules and messages. */
 export function parseConfigsCommandLine(argv: readonly string[]): ParsedCommandLine {
-  const options = new ConfigsOptions(readTokens(argv, SPECS_BY_NAME), argv);
+  const order: { name: string; value: string | null }[] = [];
+  const options = new ConfigsOptions(readTokens(argv, SPECS_BY_NAME, order), order);
   if (argv.length === 0) throw new UsageError(HELP_MESSAGE);
   if (options.has("help")) return { kind: "help" };
   if (options.has("version")) return { kind: "version" };

@@ -68,6 +68,7 @@ export function parseConfigsToAdd(options: ConfigsOptions): Map<string, string> 
 
 /** Java's split with a lookahead that skips separators inside [...]; trailing empty parts kept. */
 function splitOutsideBrackets(text: string, separator: RegExp): string[] {
+  const at = new RegExp(separator.source, "y");
   const parts: string[] = [];
   let depth = 0;
   let start = 0;
@@ -76,7 +77,8 @@ function splitOutsideBrackets(text: string, separator: RegExp): string[] {
     if (c === "[") depth++;
     else if (c === "]") depth = Math.max(0, depth - 1);
     if (depth > 0) continue;
-    const match = new RegExp(`^(?:${separator.source})`).exec(text.slice(i));
+    at.lastIndex = i;
+    const match = at.exec(text);
     if (match !== null && match[0].length > 0) {
       parts.push(text.slice(start, i));
       i += match[0].length - 1;

@@ -1,8 +1,9 @@
-import type {
-  AdminClient,
-  ConsumerGroupDescription,
-  ListedOffset,
-  TopicPartition,
+import {
+  type AdminClient,
+  type ConsumerGroupDescription,
+  type ListedOffset,
+  partitionKey,
+  type TopicPartition,
 } from "../../client/index.js";
 import { ErrorCode, errorName, KafkaError } from "../../protocol/index.js";
 import { CommandError, UsageError } from "../options/index.js";
@@ -10,7 +11,6 @@ import type { ConsumerGroupsOptions } from "./arguments.js";
 import {
   byTopicPartition,
   describeError,
-  key,
   type Printer,
   printError,
   selectedGroups,
@@ -162,21 +162,22 @@ async function offsetRows(
 ): Promise<OffsetRow[]> {
   if (group.errorCode !== ErrorCode.NONE) return [];
   const committed = new Map(
-    (await admin.listConsumerGroupOffsets(group.groupId, { timeoutMs })).map((c) => [key(c), c]),
+    (await admin.listConsumerGroupOffsets(group.groupId, { timeoutMs })).map((c) => [partitionKey(c), c]),
   );
   const members = group.members
     .filter((m) => m.assignment.length > 0)
     .sort((a, b) => b.assignment.length - a.assignment.length);
-  const assigned = new Set(members.flatMap((m) => m.assignment.map(key)));
-  const unassigned = [...committed.values()].filter((c) => !assigned.has(key(c)));
+  const assigned = new Set(members.flatMap((m) => m.assignment.map(partitionKey)));
+  const unassigned = [...committed.values()].filter((c) => !assigned.has(partitionKey(c)));
   const partitions = [...members.flatMap((m) => m.assignment), ...unassigned];
   const ends = new Map<string, ListedOffset>();
   if (partitions.length > 0) {
-    for (const end of await admin.listOffsets(partitions, "latest", { timeoutMs })) ends.set(key(end), end);
+    for (const end of await admin.listOffsets(partitions, "latest", { timeoutMs }))
+      ends.set(partitionKey(end), end);
   }
   const row = (tp: TopicPartition, consumerId: string, host: string, clientId: string): OffsetRow => {
-    const c = committed.get(key(tp));
-    const end = ends.get(key(tp));
+    const c = committed.get(partitionKey(tp));
+    const end = ends.get(partitionKey(tp));
     return {
       group: group.groupId,
       topic: tp.topic,
@@ -243,7 +244,7 @@ export async function deleteOffsets(
       for (const p of t.partitions) partitions.push({ topic: t.name, partition: p.partitionIndex });
     }
   }
-  const unique = [...new Map(partitions.map((tp) => [key(tp), tp])).values()];
+  const unique = [...new Map(partitions.map((tp) => [partitionKey(tp), tp])).values()];
   const result =
     unique.length === 0
       ? { errorCode: ErrorCode.NONE, partitions: [] }

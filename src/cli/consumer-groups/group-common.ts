@@ -13,7 +13,6 @@ export function printError(io: Printer, message: string): void {
   io.out(`\nError: ${message}\n`);
 }
 
-export const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 export const byTopicPartition = (a: TopicPartition, b: TopicPartition) =>
   a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
 

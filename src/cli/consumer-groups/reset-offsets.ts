@@ -1,12 +1,17 @@
 import { readFileSync } from "node:fs";
-import type { AdminClient, CommittedOffset, OffsetSpec, TopicPartition } from "../../client/index.js";
+import {
+  type AdminClient,
+  type CommittedOffset,
+  type OffsetSpec,
+  partitionKey,
+  type TopicPartition,
+} from "../../client/index.js";
 import { ErrorCode, KafkaError } from "../../protocol/index.js";
 import { CommandError, UsageError } from "../options/index.js";
 import type { ConsumerGroupsOptions } from "./arguments.js";
 import {
   byTopicPartition,
   describeError,
-  key,
   type Printer,
   printError,
   selectedGroups,
@@ -32,7 +37,7 @@ export async function resetOffsets(
   const reset: string[] = [];
   const rows: ResetRow[] = [];
   for (const group of groups) {
-    const state = group.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? "Dead" : stateOf(group);
+    const state = stateOf(group);
     reset.push(group.groupId);
     if (state !== "Empty" && state !== "Dead") {
       printError(
@@ -121,7 +126,7 @@ async function offsetsToReset(
   let committed: Map<string, CommittedOffset> | undefined;
   const currentOffsets = async () => {
     committed ??= new Map(
-      (await admin.listConsumerGroupOffsets(groupId, { timeoutMs })).map((c) => [key(c), c]),
+      (await admin.listConsumerGroupOffsets(groupId, { timeoutMs })).map((c) => [partitionKey(c), c]),
     );
     return committed;
   };
@@ -146,12 +151,14 @@ async function offsetsToReset(
   /** Kafka's checkOffsetsRange: an offset outside the log is moved to its nearer end, with a warning. */
   const inRange = async (requested: readonly NewOffset[]) => {
     const starts = new Map(
-      (await logOffsets(requested, "earliest", "starting")).map((o) => [key(o), o.offset]),
+      (await logOffsets(requested, "earliest", "starting")).map((o) => [partitionKey(o), o.offset]),
     );
-    const ends = new Map((await logOffsets(requested, "latest", "ending")).map((o) => [key(o), o.offset]));
+    const ends = new Map(
+      (await logOffsets(requested, "latest", "ending")).map((o) => [partitionKey(o), o.offset]),
+    );
     return requested.map((r) => {
-      const end = ends.get(key(r)) as bigint;
-      const start = starts.get(key(r)) as bigint;
+      const end = ends.get(partitionKey(r)) as bigint;
+      const start = starts.get(partitionKey(r)) as bigint;
       const name = `${r.topic}-${r.partition}`;
       if (r.offset > end) {
         io.err(
@@ -200,7 +207,7 @@ async function offsetsToReset(
       const current = await currentOffsets();
       return inRange(
         partitions.map((tp) => {
-          const c = current.get(key(tp));
+          const c = current.get(partitionKey(tp));
           if (c === undefined) {
             throw new UsageError(
               `Cannot shift offset for partition ${tp.topic}-${tp.partition} since there is no current committed offset`,
@@ -212,11 +219,11 @@ async function offsetsToReset(
     }
     case "to-current": {
       const current = await currentOffsets();
-      const withCommit = partitions.filter((tp) => current.has(key(tp)));
-      const without = partitions.filter((tp) => !current.has(key(tp)));
+      const withCommit = partitions.filter((tp) => current.has(partitionKey(tp)));
+      const without = partitions.filter((tp) => !current.has(partitionKey(tp)));
       const kept = withCommit.map((tp) => ({
         ...tp,
-        offset: (current.get(key(tp)) as CommittedOffset).offset,
+        offset: (current.get(partitionKey(tp)) as CommittedOffset).offset,
       }));
       return [...kept, ...(await logOffsets(without, "latest", "ending"))].sort(byTopicPartition);
     }

@@ -79,12 +79,18 @@ export function javaInt(text: string): number | undefined {
   return /^[+-]?\d+$/.test(text) && value >= -(2 ** 31) && value < 2 ** 31 ? value : undefined;
 }
 
-/** Tokens into options, as jopt-simple reads them; an unknown option or a missing argument fails. */
+/**
+ * Tokens into options, as jopt-simple reads them; an unknown option or a missing argument fails.
+ * `order`, when given, receives every option as it comes (jopt-simple's specs(), for a tool whose
+ * meaning depends on the order of different options).
+ */
 export function readTokens(
   argv: readonly string[],
   specs: ReadonlyMap<string, OptionSpec>,
+  order?: { name: string; value: string | null }[],
 ): Map<string, string[]> {
   const given = new Map<string, string[]>();
+  const note = (name: string, value: string | null) => order?.push({ name, value });
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] as string;
     if (token === "--") break;
@@ -98,22 +104,27 @@ export function readTokens(
     given.set(name, values);
     if (spec.arg === undefined) {
       if (eq >= 0) throw new OptionsError(`Option ${name} does not take an argument`);
+      note(name, null);
       continue;
     }
     if (eq >= 0) {
       values.push(body.slice(eq + 1));
+      note(name, body.slice(eq + 1));
       continue;
     }
     const next = argv[i + 1];
     if (spec.arg.optional === true) {
-      if (next !== undefined && !(next.startsWith("-") && next !== "-")) {
-        values.push(next);
+      const taken = next !== undefined && !(next.startsWith("-") && next !== "-") ? next : null;
+      if (taken !== null) {
+        values.push(taken);
         i++;
       }
+      note(name, taken);
       continue;
     }
     if (next === undefined) throw new OptionsError(`Option ${name} requires an argument`);
     values.push(next);
+    note(name, next);
     i++;
   }
   return given;
