@@ -6,6 +6,7 @@ import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
 import { startServer } from "../server/index.js";
 import { clusterStart } from "./cluster-start.js";
 import { runConfigsCommand } from "./configs/configs-command.js";
+import { runConsoleProducerCommand } from "./console-producer/console-producer-command.js";
 import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
 import { runGetOffsetsCommand } from "./get-offsets/get-offsets-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
@@ -36,6 +37,9 @@ Commands:
   get-offsets --bootstrap-server host:port [--topic regex] [--partitions 0,1] [--time latest|earliest|ms]
       Offsets of partitions at a time, 'topic:partition:offset' lines, as Kafka's
       kafka-get-offsets.sh does; 'brook get-offsets --help' lists the options.
+  console-producer --bootstrap-server host:port --topic t [--property parse.key=true ...]
+      Send the lines of standard input as records, as Kafka's kafka-console-producer.sh does (its
+      options and defaults); 'brook console-producer --help' lists the options.
   version
       Print Brook's version.
 `;
@@ -88,6 +92,21 @@ async function main(argv: string[]): Promise<number> {
       err: (text: string) => process.stderr.write(text),
     };
     return runConsumerGroupsCommand(argv.slice(1), io, brookVersion);
+  }
+  if (command === "console-producer") {
+    // Ctrl-C ends the input: what was read is still sent, as Kafka's shutdown hook flushes.
+    const endInput = () => process.stdin.destroy();
+    process.once("SIGINT", endInput);
+    process.once("SIGTERM", endInput);
+    return runConsoleProducerCommand(
+      argv.slice(1),
+      {
+        out: (text: string) => process.stdout.write(text),
+        err: (text: string) => process.stderr.write(text),
+        stdin: process.stdin,
+      },
+      brookVersion,
+    );
   }
   if (command === "server" && sub === "start") return serverStart(rest);
   if (command === "cluster" && sub === "start") {

@@ -153,7 +153,7 @@ export class AdminClient {
   /** Topics with their partitions (leader, replicas, ISR), brokers and controller; all topics when `topics` is absent. */
   async metadata(
     topics?: readonly string[] | null,
-    options: AdminCallOptions = {},
+    options: AdminCallOptions & { allowAutoTopicCreation?: boolean } = {},
   ): Promise<ClusterMetadata> {
     const deadline = this.deadline(options);
     const metadata = await this.withBroker(deadline, null, async (connection, timeoutMs) => {
@@ -161,7 +161,8 @@ export class AdminClient {
       const version = connection.negotiatedVersion(ApiKey.Metadata, max, min);
       const body: MetadataRequestInput = {
         topics: topics === undefined || topics === null ? null : topics.map((name) => ({ name })),
-        allowAutoTopicCreation: false,
+        // Producers ask for auto-creation (as Kafka's do); admin operations never create.
+        allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
       };
       return clusterMetadata(
         await connection.request<MetadataResponse>(ApiKey.Metadata, version, body, { timeoutMs }),

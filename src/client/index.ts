@@ -54,6 +54,7 @@ export {
 export { ApiVersionRanges } from "./api-version-ranges.js";
 export { parseBootstrap, parseBrokerAddress } from "./broker-address.js";
 export { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+export { ClusterView, type ClusterViewOptions, METADATA_MAX_AGE_MS_DEFAULT } from "./cluster-view.js";
 export {
   BrokerConnections,
   type BrokerConnectionsOptions,
@@ -72,4 +73,13 @@ export {
   RESPONSE_BYTES_MAX_DEFAULT,
   type RequestOptions,
 } from "./kafka-connection.js";
+export { murmur2, partitionForKey, StickyPartitions } from "./partitioner.js";
+export {
+  type CompressionName,
+  PRODUCER_DEFAULTS,
+  Producer,
+  type ProducerOptions,
+  type ProducerRecord,
+  type RecordMetadata,
+} from "./producer.js";
 export { ResponseFrameReader } from "./response-frame-reader.js";

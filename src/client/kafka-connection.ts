@@ -175,6 +175,26 @@ export class KafkaConnection {
     ) as Promise<Res>;
   }
 
+  /**
+   * Sends a Produce request with acks=0, which Kafka answers with nothing: no correlation slot is
+   * taken, so later responses still pair with their requests. Resolves once the bytes are handed
+   * to the socket; a broker that refuses the batch closes the connection (Kafka's way of telling
+   * an acks=0 producer).
+   */
+  sendAcksZeroProduce(apiVersion: number, body: object & { acks: 0 }): Promise<void> {
+    if (this.closed) return Promise.reject(this.disconnected(this.closeCause));
+    const spec = apiSpec(ApiKey.Produce) as ApiSpec;
+    let chunks: Buffer[];
+    try {
+      chunks = encodeRequestFrame(spec, apiVersion, this.nextCorrelationId, this.clientId, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.nextCorrelationId = (this.nextCorrelationId + 1) & CORRELATION_ID_MASK;
+    this.write(chunks);
+    return Promise.resolve();
+  }
+
   /** Calls `listener` once, when the connection closes (at once if it is closed already). */
   onClose(listener: CloseListener): void {
     if (this.closed) queueMicrotask(() => listener(this.closeCause));
