@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
+import { Producer } from "../../../src/client/index.js";
 import { BROOK_MAIN, kcat, REPO_ROOT, runTool, TEST_TIMEOUT_MS } from "../broker-process.js";
 import { ProcessCluster, sleep, waitFor } from "./cluster-harness.js";
 
@@ -128,9 +129,23 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
   startConsumer();
   const typed = Array.from({ length: 100 }, (_, i) => `line-${i}`);
   await produce(typed.slice(0, 50));
+  // Brook's own producer too: its metadata names the first server as a leader when it is killed,
+  // and the records it sends right after must reach the new leaders (retries after a refresh).
+  const brookProducer = new Producer({ bootstrap: cluster.bootstrap, acks: "all", lingerMs: 1 });
+  const viaBrook = Array.from({ length: 60 }, (_, i) => `brook-${i}`);
+  const brookSent = await Promise.all(
+    viaBrook.slice(0, 30).map((v) => brookProducer.send({ topic: TOPIC, key: v, value: v })),
+  );
+  assert.ok(
+    brookSent.some((m) => before.get(m.partition)?.leader === "1"),
+    "Brook's producer wrote to partitions the first server leads",
+  );
 
   await cluster.node(1).kill();
   const killedAt = Date.now();
+  const brookAfterKill = Promise.all(
+    viaBrook.slice(30).map((v) => brookProducer.send({ topic: TOPIC, key: v, value: v })),
+  );
   const moved = await waitFor(
     "leaderships to move off the first server",
     async () => {
@@ -147,6 +162,13 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
   const underReplicated = partitionLines(await topics(["--describe", "--under-replicated-partitions"]));
   assert.ok(underReplicated.size >= 13, "the topic's partitions are under-replicated while server 1 is down");
   await produce(typed.slice(50, 80));
+  const brookAcknowledged = await brookAfterKill;
+  assert.equal(
+    brookAcknowledged.length,
+    30,
+    "every record Brook's producer sent after the kill was acknowledged",
+  );
+  await brookProducer.close();
 
   await cluster.node(1).restart();
   await waitFor(
@@ -161,11 +183,11 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
   await produce(typed.slice(80));
   await waitFor(
     "every typed line consumed by the group",
-    async () => (typed.every((l) => consumed.has(l)) ? true : undefined),
+    async () => ([...typed, ...viaBrook].every((l) => consumed.has(l)) ? true : undefined),
     30_000,
     200,
   ).catch((error: unknown) => {
-    const missing = typed.filter((l) => !consumed.has(l));
+    const missing = [...typed, ...viaBrook].filter((l) => !consumed.has(l));
     throw new Error(
       `${String(error)}; missing ${missing.join(" ")}\nconsumers: ${consumerErrors.slice(-20).join("\n")}\n${cluster.logs().slice(-8000)}`,
     );
