@@ -89,13 +89,8 @@ export class ClusterView {
    * topic being created answers LEADER_NOT_AVAILABLE or UNKNOWN_TOPIC_OR_PARTITION for a moment).
    */
   async topic(name: string, allowAutoTopicCreation = false): Promise<TopicMetadata> {
-    const known = this.topics.get(name);
-    if (
-      known !== undefined &&
-      known.metadata.errorCode === ErrorCode.NONE &&
-      performance.now() - known.fetchedMs < this.maxAgeMs
-    )
-      return known.metadata;
+    const known = this.freshTopic(name);
+    if (known !== undefined) return known;
     await this.refresh([name], allowAutoTopicCreation);
     return (
       this.topics.get(name)?.metadata ?? {
@@ -106,6 +101,16 @@ export class ClusterView {
         partitions: [],
       }
     );
+  }
+
+  /** The topic's metadata when known without an error and younger than metadata.max.age.ms. */
+  freshTopic(name: string): TopicMetadata | undefined {
+    const known = this.topics.get(name);
+    return known !== undefined &&
+      known.metadata.errorCode === ErrorCode.NONE &&
+      performance.now() - known.fetchedMs < this.maxAgeMs
+      ? known.metadata
+      : undefined;
   }
 
   /** The topic's partition count as last known, or null. */

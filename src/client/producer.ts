@@ -78,6 +78,8 @@ const PRODUCE_VERSION_MAX = 11;
 /** Bytes a record adds to a batch besides its key, value and headers (lengths, deltas, attributes). */
 const RECORD_OVERHEAD_BYTES = 21;
 const BATCH_OVERHEAD_BYTES = 61;
+/** Queued batches of a partition are merged up to this (below Kafka's max.request.size and message.max.bytes). */
+const MERGED_BATCH_BYTES_MAX = 1_000_000;
 
 interface Waiter {
   resolve(metadata: RecordMetadata): void;
@@ -167,27 +169,38 @@ export class Producer {
    * Queues a record; resolves once the broker acknowledged it (per `acks`), rejects with the
    * KafkaError the broker answered, or with a timeout after delivery.timeout.ms.
    */
-  async send(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.closed) throw new Error("the producer is closed");
-    // Counted from the call, so that a flush waits for records still waiting for metadata.
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    if (this.closed) return Promise.reject(new Error("the producer is closed"));
+    // Counted from the call, so that a flush also waits for records still waiting for metadata.
     this.outstanding++;
-    try {
-      return await this.enqueue(record);
-    } finally {
-      if (--this.outstanding === 0) for (const w of this.idleWaiters.splice(0)) w();
-    }
+    // The common case stays synchronous up to the batch: no promise besides the record's own.
+    const partitions = this.cluster.freshTopic(record.topic)?.partitions.length ?? 0;
+    if (partitions > 0)
+      return new Promise((resolve, reject) => this.accept(record, partitions, { resolve, reject }));
+    return this.partitionCount(record.topic).then(
+      (count) => new Promise((resolve, reject) => this.accept(record, count, { resolve, reject })),
+      (error: unknown) => {
+        this.settled();
+        throw error;
+      },
+    );
   }
 
-  private async enqueue(record: ProducerRecord): Promise<RecordMetadata> {
-    const partitions = await this.partitionCount(record.topic);
+  /** Partitions the record and adds it to its partition's open batch; the waiter hears the outcome. */
+  private accept(record: ProducerRecord, partitions: number, waiter: Waiter): void {
     const key = toBytes(record.key ?? null);
     let partition: number;
     if (record.partition !== undefined) {
-      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions)
-        throw new KafkaError(
-          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          `partition ${record.partition} is not one of topic ${record.topic}'s ${partitions}`,
+      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions) {
+        this.settled();
+        waiter.reject(
+          new KafkaError(
+            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            `partition ${record.partition} is not one of topic ${record.topic}'s ${partitions}`,
+          ),
         );
+        return;
+      }
       partition = record.partition;
     } else if (key !== null) {
       partition = partitionForKey(key, partitions);
@@ -202,9 +215,12 @@ export class Producer {
         ? {}
         : { headers: record.headers.map((h): RecordHeader => ({ key: h.key, value: toBytes(h.value) })) }),
     };
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      this.append(record.topic, partition, partitions, input, { resolve, reject });
-    });
+    this.append(record.topic, partition, partitions, input, waiter);
+  }
+
+  /** One sent record was answered (or failed): a flush may be done. */
+  private settled(): void {
+    if (--this.outstanding === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Sends every buffered record now and resolves once all are acknowledged or failed. */
@@ -339,6 +355,7 @@ export class Producer {
         continue;
       }
       const batch = q.ready[0] as Batch;
+      this.mergeQueued(q, batch);
       if (now >= batch.deadlineMs) {
         q.ready.shift();
         this.fail(
@@ -369,6 +386,24 @@ export class Producer {
         },
         Math.max(1, nextRetryMs - now),
       );
+    }
+  }
+
+  /**
+   * Batches that queued up behind the one in flight go out as one (up to max.request.size): with
+   * one request in flight per partition, a batch per round trip would cap a busy partition at
+   * batch.size per round trip. Only batches never sent are merged, so a retry resends its bytes.
+   */
+  private mergeQueued(q: PartitionQueue, batch: Batch): void {
+    if (batch.encoded !== null) return;
+    for (;;) {
+      const next = q.ready[1];
+      if (next === undefined || next.encoded !== null || batch.bytes + next.bytes > MERGED_BATCH_BYTES_MAX)
+        return;
+      for (const r of next.records) batch.records.push(r);
+      for (const w of next.waiters) batch.waiters.push(w);
+      batch.bytes += next.bytes - BATCH_OVERHEAD_BYTES;
+      q.ready.splice(1, 1);
     }
   }
 
@@ -470,11 +505,15 @@ export class Producer {
         offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
         timestamp: logAppendTimeMs >= 0n ? logAppendTimeMs : ((b.records[i] as RecordInput).timestamp ?? -1n),
       });
+      this.settled();
     }
   }
 
   private fail(b: Batch, error: Error): void {
-    for (const w of b.waiters) w.reject(error);
+    for (const w of b.waiters) {
+      w.reject(error);
+      this.settled();
+    }
   }
 }
 
