@@ -1,4 +1,14 @@
-/** Brook's public API: start a broker in-process, and the building blocks for tools. */
+/** Brook's public API: start a broker in-process, the producer and admin clients, and the building blocks for tools. */
+
+export {
+  AdminClient,
+  type AdminClientOptions,
+  type CompressionName,
+  Producer,
+  type ProducerOptions,
+  type ProducerRecord,
+  type RecordMetadata,
+} from "./client/index.js";
 export {
   type BrookCluster,
   type BrookServer,
