@@ -5,6 +5,8 @@ import {
   ErrorCode,
   encodeRecordBatch,
   errorName,
+  type InitProducerIdRequestInput,
+  type InitProducerIdResponse,
   isRetriable,
   KafkaError,
   type ProduceRequestInput,
@@ -14,6 +16,7 @@ import {
 } from "../protocol/index.js";
 import { isConnectionFailure } from "./client-error.js";
 import { ClusterView } from "./cluster-view.js";
+import type { KafkaConnection } from "./kafka-connection.js";
 import { partitionForKey, StickyPartitions } from "./partitioner.js";
 
 export type CompressionName = "none" | "gzip" | "snappy" | "lz4" | "zstd";
@@ -36,6 +39,13 @@ export interface ProducerOptions {
   /** Attempts after the first for a batch answered with a retriable error (retries). */
   retries?: number;
   retryBackoffMs?: number;
+  /**
+   * Idempotence (enable.idempotence): a producer id from the broker and a sequence number per
+   * batch, so that a batch sent again after a lost answer is written once. Kafka's default: on,
+   * unless acks is not all or retries is 0 (then off, as Kafka turns it off when not set
+   * explicitly); asked for with those, it is refused as Kafka refuses it.
+   */
+  idempotence?: boolean;
   /** How long send() waits for a topic's metadata (max.block.ms). */
   maxBlockMs?: number;
   metadataMaxAgeMs?: number;
@@ -80,6 +90,13 @@ const RECORD_OVERHEAD_BYTES = 21;
 const BATCH_OVERHEAD_BYTES = 61;
 /** Queued batches of a partition are merged up to this (below Kafka's max.request.size and message.max.bytes). */
 const MERGED_BATCH_BYTES_MAX = 1_000_000;
+/** Answers after which an idempotent producer needs a new producer id (its sequences are void). */
+const PRODUCER_STATE_LOST: ReadonlySet<number> = new Set([
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  ErrorCode.UNKNOWN_PRODUCER_ID,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.PRODUCER_FENCED,
+]);
 
 interface Waiter {
   resolve(metadata: RecordMetadata): void;
@@ -108,6 +125,8 @@ interface PartitionQueue {
   readonly ready: Batch[];
   /** One batch in flight per partition keeps records in order through retries. */
   inFlight: boolean;
+  /** The sequence number of the partition's next record (idempotence). */
+  nextSequence: number;
   /** Not before this time (a backoff after a retriable error). */
   retryAtMs: number;
 }
@@ -121,8 +140,11 @@ interface PartitionQueue {
  * backoff, within delivery.timeout.ms; with one batch in flight per partition, records keep
  * their order through retries.
  *
- * Not there yet: idempotence and transactions (Kafka's defaults turn idempotence on), a memory
- * bound on buffered records (buffer.memory).
+ * Idempotent by default (Kafka's default with acks=all): a producer id from InitProducerId and
+ * sequence numbers per partition, assigned when a batch is first sent, so that a retry after a lost
+ * answer is recognised by the broker and written once.
+ *
+ * Not there yet: transactions, a memory bound on buffered records (buffer.memory).
  */
 export class Producer {
   private readonly cluster: ClusterView;
@@ -145,6 +167,11 @@ export class Producer {
   /** Flushes waiting; while there are any, new batches are sent without lingering. */
   private flushing = 0;
   private closed = false;
+  private readonly idempotent: boolean;
+  /** The producer id and epoch the broker gave (idempotence), or the attempt to get them. */
+  private producerId = -1n;
+  private producerEpoch = -1;
+  private initializing: Promise<void> | null = null;
 
   constructor(options: ProducerOptions) {
     this.acks = options.acks === "all" ? -1 : (options.acks ?? PRODUCER_DEFAULTS.acks);
@@ -157,6 +184,13 @@ export class Producer {
     this.retries = options.retries ?? PRODUCER_DEFAULTS.retries;
     this.retryBackoffMs = options.retryBackoffMs ?? PRODUCER_DEFAULTS.retryBackoffMs;
     this.maxBlockMs = options.maxBlockMs ?? PRODUCER_DEFAULTS.maxBlockMs;
+    const compatible = this.acks === -1 && this.retries > 0;
+    if (options.idempotence === true && !compatible)
+      throw new KafkaError(
+        ErrorCode.INVALID_CONFIG,
+        "Must set acks to all and retries to a value greater than 0 in order to use the idempotent producer.",
+      );
+    this.idempotent = options.idempotence ?? compatible;
     this.cluster = new ClusterView({
       bootstrap: options.bootstrap,
       clientId: options.clientId ?? "brook-producer",
@@ -277,7 +311,16 @@ export class Producer {
     const key = `${topic}\u0000${partition}`;
     let q = this.queues.get(key);
     if (q === undefined) {
-      q = { topic, partition, open: null, lingerTimer: null, ready: [], inFlight: false, retryAtMs: 0 };
+      q = {
+        topic,
+        partition,
+        open: null,
+        lingerTimer: null,
+        ready: [],
+        inFlight: false,
+        retryAtMs: 0,
+        nextSequence: 0,
+      };
       this.queues.set(key, q);
     }
     const bytes = recordBytes(input);
@@ -421,9 +464,10 @@ export class Producer {
     try {
       const connection = await this.cluster.connection(leader, "produce");
       const version = connection.negotiatedVersion(ApiKey.Produce, PRODUCE_VERSION_MAX, PRODUCE_VERSION_MIN);
+      if (this.idempotent && this.producerId < 0n) await this.initProducerId(connection);
       const byTopic = new Map<string, { index: number; records: Buffer }[]>();
       for (const b of batches) {
-        b.encoded ??= encodeRecordBatch({ records: b.records, compression: this.compression });
+        b.encoded ??= this.encode(b);
         b.attempts++;
         const entry = { index: b.partition, records: b.encoded };
         const list = byTopic.get(b.topic);
@@ -469,11 +513,13 @@ export class Producer {
         );
         continue;
       }
-      if (answer.errorCode === ErrorCode.NONE) {
+      // A duplicate is a batch the broker already has: written once, as idempotence promises.
+      if (answer.errorCode === ErrorCode.NONE || answer.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
         q.ready.shift();
         this.complete(b, answer.baseOffset, answer.logAppendTimeMs);
         continue;
       }
+      if (this.idempotent && PRODUCER_STATE_LOST.has(answer.errorCode)) this.resetProducerId();
       const message =
         answer.errorMessage ??
         (answer.recordErrors.length > 0
@@ -484,6 +530,62 @@ export class Producer {
       this.retryOrFail(q, b, new KafkaError(answer.errorCode, message), isRetriable(answer.errorCode));
     }
     this.drain();
+  }
+
+  /**
+   * The batch's bytes, once: with idempotence it takes the partition's next sequence numbers, so
+   * every retry carries the same ones and the broker writes it once.
+   */
+  private encode(b: Batch): Buffer {
+    if (!this.idempotent) return encodeRecordBatch({ records: b.records, compression: this.compression });
+    const q = this.queues.get(`${b.topic}\u0000${b.partition}`) as PartitionQueue;
+    const baseSequence = q.nextSequence;
+    // Sequences wrap at 2^31 as Kafka's do (DefaultRecordBatch.incrementSequence).
+    q.nextSequence = (q.nextSequence + b.records.length) % 2 ** 31;
+    return encodeRecordBatch({
+      records: b.records,
+      compression: this.compression,
+      producerId: this.producerId,
+      producerEpoch: this.producerEpoch,
+      baseSequence,
+    });
+  }
+
+  /** A producer id for idempotence (InitProducerId without a transactional id), from any broker. */
+  private initProducerId(connection: KafkaConnection): Promise<void> {
+    this.initializing ??= (async () => {
+      try {
+        const version = connection.negotiatedVersion(ApiKey.InitProducerId, 4, 0);
+        const body: InitProducerIdRequestInput = {
+          transactionalId: null,
+          transactionTimeoutMs: 60_000,
+          producerId: -1n,
+          producerEpoch: -1,
+        };
+        const answer = await connection.request<InitProducerIdResponse>(ApiKey.InitProducerId, version, body);
+        if (answer.errorCode !== ErrorCode.NONE)
+          throw new KafkaError(answer.errorCode, `InitProducerId: ${errorName(answer.errorCode)}`);
+        this.producerId = answer.producerId;
+        this.producerEpoch = answer.producerEpoch;
+      } finally {
+        this.initializing = null;
+      }
+    })();
+    return this.initializing;
+  }
+
+  /**
+   * The broker lost or refused the producer's state (an expired producer id, a sequence gap): the
+   * batch fails, and the producer starts over with a new id and sequences from 0 (batches not yet
+   * answered are encoded again with them).
+   */
+  private resetProducerId(): void {
+    this.producerId = -1n;
+    this.producerEpoch = -1;
+    for (const q of this.queues.values()) {
+      q.nextSequence = 0;
+      for (const b of q.ready) if (!q.inFlight || b !== q.ready[0]) b.encoded = null;
+    }
   }
 
   private retryOrFail(q: PartitionQueue, b: Batch, error: unknown, retriable: boolean): void {

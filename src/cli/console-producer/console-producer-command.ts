@@ -246,6 +246,12 @@ export function producerSettings(options: ParsedOptions): ProducerSettings {
           `Invalid value ${raw} for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd`,
         );
       settings.compression = value as CompressionName;
+    } else if (key === "enable.idempotence") {
+      if (value !== "true" && value !== "false")
+        throw new CommandError(
+          `Invalid value ${raw} for configuration enable.idempotence: Expected value to be either true or false`,
+        );
+      settings.idempotence = value === "true";
     } else if (key in NUMERIC_SETTINGS) {
       if (!/^\d+$/.test(value))
         throw new CommandError(`Invalid value ${raw} for configuration ${key}: Not a number of type LONG`);
