@@ -1,9 +1,12 @@
-/** Brook's public API: start a broker in-process, the producer and admin clients, and the building blocks for tools. */
+/** Brook's public API: start a broker in-process, the producer, consumer and admin clients, and the building blocks for tools. */
 
 export {
   AdminClient,
   type AdminClientOptions,
   type CompressionName,
+  Consumer,
+  type ConsumerOptions,
+  type ConsumerRecord,
   Producer,
   type ProducerOptions,
   type ProducerRecord,

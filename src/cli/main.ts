@@ -6,6 +6,7 @@ import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
 import { startServer } from "../server/index.js";
 import { clusterStart } from "./cluster-start.js";
 import { runConfigsCommand } from "./configs/configs-command.js";
+import { runConsoleConsumerCommand } from "./console-consumer/console-consumer-command.js";
 import { runConsoleProducerCommand } from "./console-producer/console-producer-command.js";
 import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
 import { runGetOffsetsCommand } from "./get-offsets/get-offsets-command.js";
@@ -40,6 +41,9 @@ Commands:
   console-producer --bootstrap-server host:port --topic t [--property parse.key=true ...]
       Send the lines of standard input as records, as Kafka's kafka-console-producer.sh does (its
       options and defaults); 'brook console-producer --help' lists the options.
+  console-consumer --bootstrap-server host:port --topic t [--group g] [--from-beginning] [...]
+      Print a topic's records, alone or as a member of a consumer group, as Kafka's
+      kafka-console-consumer.sh does; 'brook console-consumer --help' lists the options.
   version
       Print Brook's version.
 `;
@@ -92,6 +96,17 @@ async function main(argv: string[]): Promise<number> {
       err: (text: string) => process.stderr.write(text),
     };
     return runConsumerGroupsCommand(argv.slice(1), io, brookVersion);
+  }
+  if (command === "console-consumer") {
+    // The tool stops on SIGINT and SIGTERM itself: it leaves the group and says how many it printed.
+    return runConsoleConsumerCommand(
+      argv.slice(1),
+      {
+        out: (text: string) => process.stdout.write(text),
+        err: (text: string) => process.stderr.write(text),
+      },
+      brookVersion,
+    );
   }
   if (command === "console-producer") {
     // Ctrl-C ends the input: what was read is still sent, as Kafka's shutdown hook flushes.

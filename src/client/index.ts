@@ -65,6 +65,15 @@ export {
   RECONNECT_BACKOFF_MS_MAX_DEFAULT,
 } from "./connection-pool.js";
 export {
+  CONSUMER_DEFAULTS,
+  Consumer,
+  type ConsumerOptions,
+  type ConsumerRecord,
+  type IsolationLevel,
+  type OffsetResetStrategy,
+  type PartitionAssignment,
+} from "./consumer.js";
+export {
   type CloseListener,
   IN_FLIGHT_REQUESTS_MAX_DEFAULT,
   KafkaConnection,
@@ -82,4 +91,5 @@ export {
   type ProducerRecord,
   type RecordMetadata,
 } from "./producer.js";
+export { type AssignorMember, RANGE_ASSIGNOR_NAME, rangeAssign } from "./range-assignor.js";
 export { ResponseFrameReader } from "./response-frame-reader.js";

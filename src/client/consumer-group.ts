@@ -1,0 +1,402 @@
+import {
+  ApiKey,
+  decodeConsumerProtocolSubscriptionVersioned,
+  ErrorCode,
+  encodeConsumerProtocolAssignmentVersioned,
+  encodeConsumerProtocolSubscriptionVersioned,
+  type FindCoordinatorResponse,
+  type HeartbeatResponse,
+  type JoinGroupResponse,
+  KafkaError,
+  type LeaveGroupResponse,
+  type OffsetCommitResponse,
+  Reader,
+  type SyncGroupResponse,
+  Writer,
+} from "../protocol/index.js";
+import { decodeConsumerAssignment, type TopicPartition } from "./admin-group-results.js";
+import { errorMessageOf } from "./admin-results.js";
+import { isConnectionFailure } from "./client-error.js";
+import type { ClusterView } from "./cluster-view.js";
+import { Deadline } from "./deadline.js";
+import type { KafkaConnection } from "./kafka-connection.js";
+import { RANGE_ASSIGNOR_NAME, rangeAssign } from "./range-assignor.js";
+
+/*
+ * A consumer's membership of a classic group (Kafka's ConsumerCoordinator with the eager "range"
+ * protocol): JoinGroup and SyncGroup, the leader assigning, heartbeats between polls, offset
+ * commits with the generation, LeaveGroup on close. What to do on a rebalance (commit, forget
+ * positions) is the consumer's; this says when one is needed.
+ */
+
+export interface GroupMemberOptions {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  requestTimeoutMs: number;
+  retryBackoffMs: number;
+  /** Called when a heartbeat learns that the member must join again. */
+  onRejoinNeeded: () => void;
+}
+
+/** Version 0 of the consumer protocol's subscription and assignment: every client reads it. */
+const CONSUMER_PROTOCOL_VERSION = 0;
+const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+]);
+/** Answers after which the member joins again (with a new member id for UNKNOWN_MEMBER_ID). */
+const REJOIN: ReadonlySet<number> = new Set([
+  ErrorCode.REBALANCE_IN_PROGRESS,
+  ErrorCode.ILLEGAL_GENERATION,
+  ErrorCode.UNKNOWN_MEMBER_ID,
+]);
+/** Kafka's JoinGroup wait: the rebalance timeout plus a margin for the coordinator's answer. */
+const JOIN_MARGIN_MS = 5000;
+
+export function encodeSubscription(topics: readonly string[]): Buffer {
+  const w = new Writer();
+  encodeConsumerProtocolSubscriptionVersioned(w, { topics, userData: null }, CONSUMER_PROTOCOL_VERSION);
+  return w.toBuffer();
+}
+
+export function encodeAssignment(partitions: readonly TopicPartition[]): Buffer {
+  const byTopic = new Map<string, number[]>();
+  for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+  const w = new Writer();
+  encodeConsumerProtocolAssignmentVersioned(
+    w,
+    { assignedPartitions: [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })), userData: null },
+    CONSUMER_PROTOCOL_VERSION,
+  );
+  return w.toBuffer();
+}
+
+export class GroupMember {
+  readonly groupId: string;
+  memberId = "";
+  generationId = -1;
+  /** Set when a heartbeat (or a commit) says the group is rebalancing or forgot this member. */
+  rejoinNeeded = false;
+  private readonly cluster: ClusterView;
+  private readonly options: GroupMemberOptions;
+  private coordinatorId: number | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatsOn = false;
+  private stopped = false;
+
+  constructor(cluster: ClusterView, options: GroupMemberOptions) {
+    this.cluster = cluster;
+    this.options = options;
+    this.groupId = options.groupId;
+  }
+
+  /** A member of a generation: commits carry it, LeaveGroup names it. */
+  get active(): boolean {
+    return this.generationId >= 0 && this.memberId !== "";
+  }
+
+  /**
+   * Joins (or joins again) with a subscription to `topics` and returns this member's partitions.
+   * As the leader it assigns the members' subscriptions, with partition counts from `counts`.
+   */
+  async join(
+    topics: readonly string[],
+    counts: (topics: readonly string[]) => Promise<Map<string, number>>,
+  ): Promise<TopicPartition[]> {
+    this.stopHeartbeats();
+    this.rejoinNeeded = false;
+    for (;;) {
+      if (this.stopped) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, "the consumer is closed");
+      const outcome = await this.attempt(async (connection) => {
+        const join = await this.sendJoin(connection, topics);
+        if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+          // KIP-394: the coordinator names the member id to join with.
+          this.memberId = join.memberId;
+          return { errorCode: ErrorCode.MEMBER_ID_REQUIRED, value: null };
+        }
+        if (join.errorCode !== ErrorCode.NONE) return { errorCode: join.errorCode, value: null };
+        this.memberId = join.memberId;
+        this.generationId = join.generationId;
+        const assignments =
+          join.leader === join.memberId && !join.skipAssignment ? await this.assign(join, counts) : [];
+        const sync = await this.sendSync(connection, assignments);
+        if (sync.errorCode !== ErrorCode.NONE) return { errorCode: sync.errorCode, value: null };
+        const assigned = decodeConsumerAssignment(sync.assignment) ?? [];
+        return {
+          errorCode: ErrorCode.NONE,
+          value: assigned.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),
+        };
+      });
+      if (outcome.value !== null) {
+        this.startHeartbeats();
+        return outcome.value;
+      }
+      const code = outcome.errorCode;
+      if (code === ErrorCode.MEMBER_ID_REQUIRED || code === ErrorCode.REBALANCE_IN_PROGRESS) continue;
+      if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION) {
+        if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = "";
+        this.generationId = -1;
+        continue;
+      }
+      if (code === null || COORDINATOR_MOVED.has(code) || isRetriableJoin(code)) {
+        await sleep(this.options.retryBackoffMs);
+        continue;
+      }
+      throw new KafkaError(code, errorMessageOf(code, null) ?? undefined);
+    }
+  }
+
+  /**
+   * Commits offsets with this member's generation (a simple commit, generation -1, outside a
+   * group). Retries a moved coordinator until the deadline; a rebalance or a forgotten member
+   * fails the commit (Kafka's CommitFailedException) and asks for a rejoin.
+   */
+  async commit(offsets: readonly (TopicPartition & { offset: bigint })[], timeoutMs: number): Promise<void> {
+    if (offsets.length === 0) return;
+    const deadline = new Deadline(timeoutMs);
+    for (;;) {
+      const outcome = await this.attempt(async (connection) => {
+        const version = connection.negotiatedVersion(ApiKey.OffsetCommit, 8, 2);
+        const byTopic = new Map<string, (TopicPartition & { offset: bigint })[]>();
+        for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
+        const response = await connection.request<OffsetCommitResponse>(
+          ApiKey.OffsetCommit,
+          version,
+          {
+            groupId: this.groupId,
+            generationIdOrMemberEpoch: this.active ? this.generationId : -1,
+            memberId: this.active ? this.memberId : "",
+            groupInstanceId: null,
+            retentionTimeMs: -1n,
+            topics: [...byTopic].map(([name, list]) => ({
+              name,
+              partitions: list.map((o) => ({
+                partitionIndex: o.partition,
+                committedOffset: o.offset,
+                committedLeaderEpoch: -1,
+                committedMetadata: "",
+              })),
+            })),
+          },
+          { timeoutMs: deadline.attemptTimeoutMs(this.options.requestTimeoutMs) },
+        );
+        const failed = response.topics
+          .flatMap((t) => t.partitions)
+          .find((p) => p.errorCode !== ErrorCode.NONE);
+        return { errorCode: failed?.errorCode ?? ErrorCode.NONE, value: true };
+      });
+      const code = outcome.errorCode;
+      if (code === ErrorCode.NONE) return;
+      if (code !== null && REJOIN.has(code)) {
+        this.rejoinNeeded = true;
+        throw new KafkaError(
+          code,
+          "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member.",
+        );
+      }
+      const retry = code === null || COORDINATOR_MOVED.has(code) || isRetriableJoin(code);
+      if (!retry || deadline.expired())
+        throw new KafkaError(
+          code ?? ErrorCode.REQUEST_TIMED_OUT,
+          errorMessageOf(code ?? 7, null) ?? undefined,
+        );
+      await deadline.sleep(this.options.retryBackoffMs);
+    }
+  }
+
+  /** Leaves the group (LeaveGroup), best effort: a member that cannot say so expires with its session. */
+  async leave(): Promise<void> {
+    this.stopHeartbeats();
+    this.stopped = true;
+    if (this.memberId === "" || this.coordinatorId === null) return;
+    const memberId = this.memberId;
+    this.memberId = "";
+    this.generationId = -1;
+    try {
+      const connection = await this.cluster.connection(this.coordinatorId, "group");
+      const version = connection.negotiatedVersion(ApiKey.LeaveGroup, 5, 0);
+      const body =
+        version >= 3
+          ? {
+              groupId: this.groupId,
+              members: [{ memberId, groupInstanceId: null, reason: "the consumer is being closed" }],
+            }
+          : { groupId: this.groupId, memberId };
+      await connection.request<LeaveGroupResponse>(ApiKey.LeaveGroup, version, body, {
+        timeoutMs: this.options.requestTimeoutMs,
+      });
+    } catch {
+      // Leaving is a courtesy: the session timeout removes the member anyway.
+    }
+  }
+
+  stopHeartbeats(): void {
+    this.heartbeatsOn = false;
+    if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  private startHeartbeats(): void {
+    this.heartbeatsOn = true;
+    this.scheduleHeartbeat();
+  }
+
+  private scheduleHeartbeat(): void {
+    if (!this.heartbeatsOn) return;
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeatTimer = null;
+      void this.heartbeat().finally(() => this.scheduleHeartbeat());
+    }, this.options.heartbeatIntervalMs);
+    // A consumer that is otherwise idle (closing) must not be kept alive by its heartbeats.
+    this.heartbeatTimer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    const generationId = this.generationId;
+    const outcome = await this.attempt(async (connection) => {
+      const version = connection.negotiatedVersion(ApiKey.Heartbeat, 4, 0);
+      const response = await connection.request<HeartbeatResponse>(
+        ApiKey.Heartbeat,
+        version,
+        { groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: null },
+        { timeoutMs: this.options.requestTimeoutMs },
+      );
+      return { errorCode: response.errorCode, value: true };
+    });
+    const code = outcome.errorCode;
+    if (!this.heartbeatsOn || generationId !== this.generationId || code === null || !REJOIN.has(code))
+      return;
+    if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = "";
+    // A rebalance keeps the generation for a last commit; otherwise this member's is over.
+    if (code !== ErrorCode.REBALANCE_IN_PROGRESS) this.generationId = -1;
+    this.stopHeartbeats();
+    this.rejoinNeeded = true;
+    this.options.onRejoinNeeded();
+  }
+
+  /**
+   * Runs one request on the coordinator's connection. A lost connection or a coordinator that
+   * moved forgets the coordinator (found again next time) and comes back as errorCode null or the
+   * answer's code; other failures throw.
+   */
+  private async attempt<T>(
+    work: (connection: KafkaConnection) => Promise<{ errorCode: number; value: T }>,
+  ): Promise<{ errorCode: number | null; value: T | null }> {
+    try {
+      const connection = await this.coordinatorConnection();
+      const outcome = await work(connection);
+      if (COORDINATOR_MOVED.has(outcome.errorCode)) this.coordinatorId = null;
+      return outcome;
+    } catch (error) {
+      if (
+        isConnectionFailure(error) ||
+        (error instanceof KafkaError && COORDINATOR_MOVED.has(error.errorCode))
+      ) {
+        this.coordinatorId = null;
+        return { errorCode: null, value: null };
+      }
+      throw error;
+    }
+  }
+
+  private async coordinatorConnection(): Promise<KafkaConnection> {
+    if (this.coordinatorId === null) {
+      const brokers = (await this.cluster.refresh([])).brokers;
+      const any = brokers[Math.floor(Math.random() * brokers.length)];
+      if (any === undefined) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      const connection = await this.cluster.connection(any.nodeId, "group");
+      const version = connection.negotiatedVersion(ApiKey.FindCoordinator, 4, 1);
+      const body =
+        version >= 4 ? { keyType: 0, coordinatorKeys: [this.groupId] } : { keyType: 0, key: this.groupId };
+      const r = await connection.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, version, body, {
+        timeoutMs: this.options.requestTimeoutMs,
+      });
+      const found = version >= 4 ? r.coordinators[0] : r;
+      if (found === undefined || found.errorCode !== ErrorCode.NONE) {
+        const code = found?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        throw new KafkaError(code, errorMessageOf(code, found?.errorMessage ?? null) ?? undefined);
+      }
+      this.cluster.learnBroker({ nodeId: found.nodeId, host: found.host, port: found.port, rack: null });
+      this.coordinatorId = found.nodeId;
+    }
+    return this.cluster.connection(this.coordinatorId, "group");
+  }
+
+  private sendJoin(connection: KafkaConnection, topics: readonly string[]): Promise<JoinGroupResponse> {
+    const version = connection.negotiatedVersion(ApiKey.JoinGroup, 9, 1);
+    return connection.request<JoinGroupResponse>(
+      ApiKey.JoinGroup,
+      version,
+      {
+        groupId: this.groupId,
+        sessionTimeoutMs: this.options.sessionTimeoutMs,
+        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+        memberId: this.memberId,
+        groupInstanceId: null,
+        protocolType: "consumer",
+        protocols: [{ name: RANGE_ASSIGNOR_NAME, metadata: encodeSubscription(topics) }],
+        reason: null,
+      },
+      {
+        timeoutMs: Math.max(this.options.requestTimeoutMs, this.options.rebalanceTimeoutMs + JOIN_MARGIN_MS),
+      },
+    );
+  }
+
+  private sendSync(
+    connection: KafkaConnection,
+    assignments: { memberId: string; assignment: Buffer }[],
+  ): Promise<SyncGroupResponse> {
+    const version = connection.negotiatedVersion(ApiKey.SyncGroup, 5, 0);
+    return connection.request<SyncGroupResponse>(
+      ApiKey.SyncGroup,
+      version,
+      {
+        groupId: this.groupId,
+        generationId: this.generationId,
+        memberId: this.memberId,
+        groupInstanceId: null,
+        protocolType: "consumer",
+        protocolName: RANGE_ASSIGNOR_NAME,
+        assignments,
+      },
+      {
+        timeoutMs: Math.max(this.options.requestTimeoutMs, this.options.rebalanceTimeoutMs + JOIN_MARGIN_MS),
+      },
+    );
+  }
+
+  /** The leader's work: the members' subscriptions, read, then assigned with the range assignor. */
+  private async assign(
+    join: JoinGroupResponse,
+    counts: (topics: readonly string[]) => Promise<Map<string, number>>,
+  ): Promise<{ memberId: string; assignment: Buffer }[]> {
+    const members = join.members.map((m) => {
+      let topics: string[] = [];
+      try {
+        topics = decodeConsumerProtocolSubscriptionVersioned(new Reader(m.metadata)).value.topics;
+      } catch {
+        // A member whose subscription cannot be read gets nothing, as Kafka's leader would fail it.
+      }
+      return { memberId: m.memberId, topics };
+    });
+    const all = [...new Set(members.flatMap((m) => m.topics))];
+    const assignment = rangeAssign(members, await counts(all));
+    return [...assignment].map(([memberId, partitions]) => ({
+      memberId,
+      assignment: encodeAssignment(partitions),
+    }));
+  }
+}
+
+/** Retriable answers to group requests that a later attempt may get past. */
+function isRetriableJoin(code: number): boolean {
+  return code === ErrorCode.REQUEST_TIMED_OUT || code === ErrorCode.NETWORK_EXCEPTION;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,539 @@
+import { ApiKey, ErrorCode, type FetchResponse, isRetriable, KafkaError } from "../protocol/index.js";
+import { partitionKey, type TopicPartition } from "./admin-group-results.js";
+import { isConnectionFailure } from "./client-error.js";
+import { ClusterView } from "./cluster-view.js";
+import { GroupMember } from "./consumer-group.js";
+import { type ConsumerRecord, fetchedRecords } from "./fetch-records.js";
+import { REQUEST_TIMEOUT_MS_DEFAULT } from "./kafka-connection.js";
+
+export type OffsetResetStrategy = "earliest" | "latest";
+export type IsolationLevel = "read_uncommitted" | "read_committed";
+
+export interface ConsumerOptions {
+  /** `host:port` addresses, as an array or comma-separated. */
+  bootstrap: string | readonly string[];
+  clientId?: string;
+  groupId?: string;
+  /** Where to start without a committed offset or after OFFSET_OUT_OF_RANGE (auto.offset.reset). */
+  autoOffsetReset?: OffsetResetStrategy;
+  enableAutoCommit?: boolean;
+  autoCommitIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** The longest a rebalance waits for this member (max.poll.interval.ms). */
+  rebalanceTimeoutMs?: number;
+  fetchMaxWaitMs?: number;
+  fetchMinBytes?: number;
+  fetchMaxBytes?: number;
+  maxPartitionFetchBytes?: number;
+  maxPollRecords?: number;
+  isolationLevel?: IsolationLevel;
+  requestTimeoutMs?: number;
+  retryBackoffMs?: number;
+  clientSoftwareVersion?: string;
+}
+
+/** A partition to read without a group, from an offset or from one end (KafkaConsumer.assign + seek). */
+export interface PartitionAssignment extends TopicPartition {
+  offset?: bigint | OffsetResetStrategy;
+}
+
+export type { ConsumerRecord } from "./fetch-records.js";
+
+/** Kafka's consumer defaults. */
+export const CONSUMER_DEFAULTS = {
+  autoCommitIntervalMs: 5000,
+  sessionTimeoutMs: 45_000,
+  heartbeatIntervalMs: 3000,
+  rebalanceTimeoutMs: 300_000,
+  fetchMaxWaitMs: 500,
+  fetchMinBytes: 1,
+  fetchMaxBytes: 50 * 1024 * 1024,
+  maxPartitionFetchBytes: 1024 * 1024,
+  maxPollRecords: 500,
+  retryBackoffMs: 100,
+} as const;
+
+/** How often a subscription checks its topics' partition counts (and a pattern's topics) for a change. */
+const METADATA_CHECK_MS = 30_000;
+const METADATA_CHECK_UNKNOWN_MS = 1000;
+
+/** Partition errors after which the leader may have moved: metadata again, then the fetch again. */
+const STALE_METADATA: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.REPLICA_NOT_AVAILABLE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.OFFSET_NOT_AVAILABLE,
+]);
+
+interface PartitionState extends TopicPartition {
+  /** The next offset to hand out; null until found (committed offset, or a reset). */
+  position: bigint | null;
+  /** How to find the position when it is null; null: the consumer's autoOffsetReset. */
+  reset: OffsetResetStrategy | null;
+  /** Fetched records not yet handed out, and the offset after the fetched batches. */
+  buffer: { records: ConsumerRecord[]; index: number; nextOffset: bigint } | null;
+}
+
+/**
+ * Brook's consumer (a first slice of Kafka's KafkaConsumer): partitions assigned by hand or by a
+ * classic consumer group (eager "range" protocol), records fetched from each partition's leader
+ * (one Fetch per leader at a time, so memory stays bounded), positions from committed offsets or
+ * autoOffsetReset, commits of consumed positions on a timer, before a rebalance and on close.
+ * `poll` hands records out in offset order per partition and advances positions as it does.
+ */
+export class Consumer {
+  readonly groupId: string | null;
+  private readonly options: Required<Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion">>;
+  private readonly cluster: ClusterView;
+  private readonly group: GroupMember | null;
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private waiters: (() => void)[] = [];
+  private subscription: readonly string[] | RegExp | null = null;
+  private assignedManually = false;
+  /** Topic -> partition count when the group was last joined (0: unknown topic). */
+  private joinedCounts = new Map<string, number>();
+  private joined = false;
+  private nextMetadataCheckMs = 0;
+  private metadataStale = false;
+  private nextMetadataRefreshMs = 0;
+  private nextResetMs = 0;
+  private nextAutoCommitMs = 0;
+  private woken = false;
+  private closed = false;
+  private fatal: unknown = null;
+
+  constructor(options: ConsumerOptions) {
+    this.groupId = options.groupId ?? null;
+    this.options = {
+      bootstrap: options.bootstrap,
+      clientId: options.clientId ?? "brook-consumer",
+      autoOffsetReset: options.autoOffsetReset ?? "latest",
+      enableAutoCommit: options.enableAutoCommit ?? this.groupId !== null,
+      autoCommitIntervalMs: options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? CONSUMER_DEFAULTS.sessionTimeoutMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs,
+      fetchMaxWaitMs: options.fetchMaxWaitMs ?? CONSUMER_DEFAULTS.fetchMaxWaitMs,
+      fetchMinBytes: options.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes,
+      fetchMaxBytes: options.fetchMaxBytes ?? CONSUMER_DEFAULTS.fetchMaxBytes,
+      maxPartitionFetchBytes: options.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes,
+      maxPollRecords: options.maxPollRecords ?? CONSUMER_DEFAULTS.maxPollRecords,
+      isolationLevel: options.isolationLevel ?? "read_uncommitted",
+      requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT,
+      retryBackoffMs: options.retryBackoffMs ?? CONSUMER_DEFAULTS.retryBackoffMs,
+    };
+    this.cluster = new ClusterView({
+      bootstrap: options.bootstrap,
+      clientId: this.options.clientId,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      ...(options.clientSoftwareVersion === undefined
+        ? {}
+        : { clientSoftwareVersion: options.clientSoftwareVersion }),
+    });
+    this.group =
+      this.groupId === null
+        ? null
+        : new GroupMember(this.cluster, {
+            groupId: this.groupId,
+            sessionTimeoutMs: this.options.sessionTimeoutMs,
+            rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+            heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+            requestTimeoutMs: this.options.requestTimeoutMs,
+            retryBackoffMs: this.options.retryBackoffMs,
+            onRejoinNeeded: () => this.signal(),
+          });
+  }
+
+  /** Reads these partitions, without group membership (KafkaConsumer.assign, then seek). */
+  assign(partitions: readonly PartitionAssignment[]): void {
+    if (this.subscription !== null) throw new Error("assign() and subscribe() cannot be combined");
+    this.assignedManually = true;
+    this.partitions.clear();
+    for (const p of partitions) {
+      const state: PartitionState = {
+        topic: p.topic,
+        partition: p.partition,
+        position: typeof p.offset === "bigint" ? p.offset : null,
+        reset: typeof p.offset === "string" ? p.offset : null,
+        buffer: null,
+      };
+      this.partitions.set(partitionKey(p), state);
+    }
+  }
+
+  /** Joins the group (at the next poll) for these topics, or every topic a pattern matches whole. */
+  subscribe(topics: readonly string[] | RegExp): void {
+    if (this.group === null)
+      throw new KafkaError(
+        ErrorCode.INVALID_GROUP_ID,
+        "To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.",
+      );
+    if (this.assignedManually) throw new Error("assign() and subscribe() cannot be combined");
+    this.subscription = topics;
+    this.joined = false;
+  }
+
+  /** The partitions read now. */
+  assignment(): TopicPartition[] {
+    return [...this.partitions.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Where the next poll starts reading a partition (an offset), or from one end. */
+  seek(tp: TopicPartition, offset: bigint | OffsetResetStrategy): void {
+    const state = this.partitions.get(partitionKey(tp));
+    if (state === undefined)
+      throw new Error(`No current assignment for partition ${tp.topic}-${tp.partition}`);
+    state.buffer = null;
+    state.position = typeof offset === "bigint" ? offset : null;
+    state.reset = typeof offset === "bigint" ? null : offset;
+  }
+
+  /** The partition's next offset, or null while it is not known yet. */
+  position(tp: TopicPartition): bigint | null {
+    return this.partitions.get(partitionKey(tp))?.position ?? null;
+  }
+
+  /** Ends a pending poll at once with what it has (none); KafkaConsumer.wakeup without the exception. */
+  wakeup(): void {
+    this.woken = true;
+    this.signal();
+  }
+
+  /**
+   * Records, up to maxPollRecords, waiting at most `timeoutMs` for some. A (re)join of the group
+   * happens inside poll, as in Kafka, and may take longer.
+   */
+  async poll(timeoutMs: number): Promise<ConsumerRecord[]> {
+    const endMs = performance.now() + timeoutMs;
+    for (;;) {
+      this.throwIfFailed();
+      if (this.closed || this.woken) {
+        this.woken = false;
+        return [];
+      }
+      if (this.group !== null && this.subscription !== null) await this.maintainGroup();
+      await this.maybeAutoCommit();
+      const records = this.drain();
+      if (records.length > 0) return records;
+      await this.resolvePositions();
+      await this.refreshMetadataIfStale();
+      this.sendFetches();
+      const remaining = endMs - performance.now();
+      if (remaining <= 0) return [];
+      await this.waitForEvent(Math.min(remaining, this.options.retryBackoffMs * 5));
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord, void, undefined> {
+    while (!this.closed) {
+      for (const r of await this.poll(1000)) yield r;
+    }
+  }
+
+  /** Commits every known position (KafkaConsumer.commitSync()). */
+  async commitSync(timeoutMs = 60_000): Promise<void> {
+    if (this.group === null)
+      throw new KafkaError(
+        ErrorCode.INVALID_GROUP_ID,
+        "To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.",
+      );
+    const offsets = [...this.partitions.values()].flatMap((s) =>
+      s.position === null ? [] : [{ topic: s.topic, partition: s.partition, offset: s.position }],
+    );
+    await this.group.commit(offsets, timeoutMs);
+  }
+
+  /** Commits (with auto-commit), leaves the group and closes the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.signal();
+    try {
+      if (this.group !== null) {
+        if (this.options.enableAutoCommit && (this.group.active || this.assignedManually)) {
+          await this.commitSync(this.options.requestTimeoutMs).catch(() => {});
+        }
+        await this.group.leave();
+      }
+    } finally {
+      this.cluster.close();
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.fatal === null) return;
+    const error = this.fatal;
+    this.fatal = null;
+    throw error;
+  }
+
+  private signal(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private waitForEvent(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.push(done);
+    });
+  }
+
+  /** Joins when not a member, again when the group rebalances or the subscribed topics change. */
+  private async maintainGroup(): Promise<void> {
+    const group = this.group as GroupMember;
+    if (this.joined && !group.rejoinNeeded && performance.now() >= this.nextMetadataCheckMs) {
+      const topics = await this.subscribedTopics();
+      const counts = await this.partitionCounts(topics);
+      if (!sameCounts(counts, this.joinedCounts, topics)) group.rejoinNeeded = true;
+      this.scheduleMetadataCheck(topics, counts);
+    }
+    if (this.joined && !group.rejoinNeeded) return;
+    if (this.joined && this.options.enableAutoCommit && group.active) {
+      // Eager rebalance: what was consumed is committed before the partitions are given up.
+      await this.commitSync(this.options.requestTimeoutMs).catch(() => {});
+    }
+    const topics = await this.subscribedTopics();
+    const assigned = await group.join(topics, (all) => this.partitionCounts(all));
+    const counts = await this.partitionCounts(topics);
+    this.joinedCounts = counts;
+    this.scheduleMetadataCheck(topics, counts);
+    this.joined = true;
+    this.partitions.clear();
+    for (const tp of assigned) {
+      this.partitions.set(partitionKey(tp), { ...tp, position: null, reset: null, buffer: null });
+    }
+    if (assigned.length > 0) {
+      const committed = await this.cluster.admin.listConsumerGroupOffsets(group.groupId, {
+        timeoutMs: this.options.requestTimeoutMs,
+      });
+      for (const c of committed) {
+        const state = this.partitions.get(partitionKey(c));
+        if (state !== undefined) state.position = c.offset;
+      }
+    }
+    this.nextAutoCommitMs = performance.now() + this.options.autoCommitIntervalMs;
+  }
+
+  private scheduleMetadataCheck(topics: readonly string[], counts: Map<string, number>): void {
+    const unknown = topics.some((t) => (counts.get(t) ?? 0) === 0);
+    this.nextMetadataCheckMs = performance.now() + (unknown ? METADATA_CHECK_UNKNOWN_MS : METADATA_CHECK_MS);
+  }
+
+  private async subscribedTopics(): Promise<string[]> {
+    const sub = this.subscription;
+    if (sub === null) return [];
+    if (!(sub instanceof RegExp)) return [...sub];
+    const whole = new RegExp(`^(?:${sub.source})$`, sub.flags);
+    return (await this.cluster.admin.listTopics({ timeoutMs: this.options.requestTimeoutMs }))
+      .map((t) => t.name)
+      .filter((name) => whole.test(name))
+      .sort();
+  }
+
+  /** Partition counts of the topics that exist (with no error); the others are left out. */
+  private async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (topics.length === 0) return counts;
+    const metadata = await this.cluster.refresh(topics);
+    for (const t of metadata.topics) {
+      if (t.errorCode === ErrorCode.NONE && t.partitions.length > 0) counts.set(t.name, t.partitions.length);
+    }
+    return counts;
+  }
+
+  private async maybeAutoCommit(): Promise<void> {
+    if (!this.options.enableAutoCommit || this.group === null) return;
+    if (!this.group.active && !this.assignedManually) return;
+    if (performance.now() < this.nextAutoCommitMs) return;
+    this.nextAutoCommitMs = performance.now() + this.options.autoCommitIntervalMs;
+    // An auto-commit that fails is retried at the next interval, as Kafka's is.
+    await this.commitSync(this.options.requestTimeoutMs).catch(() => {});
+  }
+
+  /** Buffered records, up to maxPollRecords, advancing positions. */
+  private drain(): ConsumerRecord[] {
+    const out: ConsumerRecord[] = [];
+    for (const state of this.partitions.values()) {
+      const buffer = state.buffer;
+      if (buffer === null) continue;
+      while (buffer.index < buffer.records.length && out.length < this.options.maxPollRecords) {
+        const r = buffer.records[buffer.index++] as ConsumerRecord;
+        out.push(r);
+        state.position = r.offset + 1n;
+      }
+      if (buffer.index >= buffer.records.length) {
+        state.buffer = null;
+        // Past trailing control batches (transaction markers) too.
+        if (state.position === null || buffer.nextOffset > state.position) state.position = buffer.nextOffset;
+      }
+      if (out.length >= this.options.maxPollRecords) break;
+    }
+    return out;
+  }
+
+  /** Positions of partitions without one: ListOffsets at the reset strategy. */
+  private async resolvePositions(): Promise<void> {
+    const todo = [...this.partitions.values()].filter((s) => s.position === null);
+    if (todo.length === 0 || performance.now() < this.nextResetMs) return;
+    for (const spec of ["earliest", "latest"] as const) {
+      const list = todo.filter((s) => (s.reset ?? this.options.autoOffsetReset) === spec);
+      if (list.length === 0) continue;
+      try {
+        const listed = await this.cluster.admin.listOffsets(
+          list.map(({ topic, partition }) => ({ topic, partition })),
+          spec,
+          { timeoutMs: this.options.requestTimeoutMs },
+        );
+        for (const r of listed) {
+          const state = this.partitions.get(partitionKey(r));
+          if (state === undefined || state.position !== null) continue;
+          if (r.errorCode === ErrorCode.NONE && r.offset >= 0n) {
+            state.position = r.offset;
+            state.reset = null;
+          } else if (!isRetriable(r.errorCode) && r.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+            this.fatal = new KafkaError(r.errorCode);
+          } else {
+            this.nextResetMs = performance.now() + this.options.retryBackoffMs;
+          }
+        }
+      } catch (error) {
+        if (!isConnectionFailure(error) && !(error instanceof KafkaError && error.retriable)) throw error;
+        this.nextResetMs = performance.now() + this.options.retryBackoffMs;
+      }
+    }
+  }
+
+  private async refreshMetadataIfStale(): Promise<void> {
+    const unknownLeader = [...this.partitions.values()].some(
+      (s) => s.position !== null && this.cluster.leaderOf(s.topic, s.partition) === null,
+    );
+    if (!this.metadataStale && !unknownLeader) return;
+    if (performance.now() < this.nextMetadataRefreshMs) return;
+    this.nextMetadataRefreshMs = performance.now() + this.options.retryBackoffMs;
+    this.metadataStale = false;
+    const topics = [...new Set([...this.partitions.values()].map((s) => s.topic))];
+    try {
+      await this.cluster.refresh(topics);
+    } catch (error) {
+      if (!isConnectionFailure(error) && !(error instanceof KafkaError && error.retriable)) throw error;
+      this.metadataStale = true;
+    }
+  }
+
+  /** One Fetch per leader that has none in flight, for its partitions with a position and no buffer. */
+  private sendFetches(): void {
+    const byLeader = new Map<number, PartitionState[]>();
+    for (const state of this.partitions.values()) {
+      if (state.position === null || state.buffer !== null) continue;
+      const leader = this.cluster.leaderOf(state.topic, state.partition);
+      if (leader === null || this.inFlight.has(leader)) continue;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), state]);
+    }
+    for (const [leader, states] of byLeader) {
+      const pending = this.fetchFrom(leader, states).finally(() => {
+        this.inFlight.delete(leader);
+        this.signal();
+      });
+      this.inFlight.set(leader, pending);
+    }
+  }
+
+  private async fetchFrom(leader: number, states: PartitionState[]): Promise<void> {
+    const offsets = new Map(states.map((s) => [s, s.position as bigint]));
+    const readCommitted = this.options.isolationLevel === "read_committed";
+    try {
+      const connection = await this.cluster.connection(leader, "fetch");
+      // v13+ names topics by id; by name is all this consumer keeps.
+      const version = connection.negotiatedVersion(ApiKey.Fetch, 12, 4);
+      const byTopic = new Map<string, PartitionState[]>();
+      for (const s of states) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
+      const response = await connection.request<FetchResponse>(
+        ApiKey.Fetch,
+        version,
+        {
+          replicaId: -1,
+          maxWaitMs: this.options.fetchMaxWaitMs,
+          minBytes: this.options.fetchMinBytes,
+          maxBytes: this.options.fetchMaxBytes,
+          isolationLevel: readCommitted ? 1 : 0,
+          // No fetch session: every fetch names all its partitions.
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [...byTopic].map(([topic, list]) => ({
+            topic,
+            partitions: list.map((s) => ({
+              partition: s.partition,
+              currentLeaderEpoch: -1,
+              fetchOffset: offsets.get(s) as bigint,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1n,
+              partitionMaxBytes: this.options.maxPartitionFetchBytes,
+            })),
+          })),
+          forgottenTopicsData: [],
+          rackId: "",
+        },
+        { timeoutMs: this.options.requestTimeoutMs + this.options.fetchMaxWaitMs },
+      );
+      if (response.errorCode !== ErrorCode.NONE) {
+        if (!isRetriable(response.errorCode)) this.fatal = new KafkaError(response.errorCode);
+        this.metadataStale = true;
+        await sleep(this.options.retryBackoffMs);
+        return;
+      }
+      let backoff = false;
+      for (const topic of response.responses) {
+        for (const data of topic.partitions) {
+          const state = this.partitions.get(
+            partitionKey({ topic: topic.topic, partition: data.partitionIndex }),
+          );
+          // Answers for partitions given up, or moved by a seek, since the fetch went out are dropped.
+          if (state === undefined || !offsets.has(state) || state.position !== offsets.get(state)) continue;
+          if (data.errorCode === ErrorCode.NONE) {
+            const { records, nextOffset } = fetchedRecords(topic.topic, data, state.position, readCommitted);
+            if (records.length > 0) state.buffer = { records, index: 0, nextOffset };
+            else if (nextOffset > state.position) state.position = nextOffset;
+          } else if (data.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+            state.position = null;
+            state.reset = null;
+          } else if (STALE_METADATA.has(data.errorCode) || isRetriable(data.errorCode)) {
+            this.metadataStale = true;
+            backoff = true;
+          } else {
+            this.fatal = new KafkaError(data.errorCode);
+          }
+        }
+      }
+      if (backoff) await sleep(this.options.retryBackoffMs);
+    } catch (error) {
+      if (this.closed) return;
+      if (isConnectionFailure(error)) {
+        this.metadataStale = true;
+        await sleep(this.options.retryBackoffMs);
+        return;
+      }
+      this.fatal = error;
+    }
+  }
+}
+
+function sameCounts(a: Map<string, number>, b: Map<string, number>, topics: readonly string[]): boolean {
+  if (a.size !== b.size) return false;
+  return topics.every((t) => a.get(t) === b.get(t));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
