@@ -7,6 +7,8 @@ import {
   KafkaError,
   type ListGroupsResponse,
   type ListOffsetsResponse,
+  type OffsetCommitRequestOffsetCommitRequestPartitionInput,
+  type OffsetCommitRequestOffsetCommitRequestTopicInput,
   type OffsetCommitResponse,
   type OffsetDeleteResponse,
   type OffsetFetchResponse,
@@ -281,8 +283,6 @@ export function alterConsumerGroupOffsets(
   return withCoordinator(t, groupId, deadline, async (connection, timeoutMs) => {
     const { min, max } = VERSIONS.offsetCommit;
     const version = connection.negotiatedVersion(ApiKey.OffsetCommit, max, min);
-    const byTopic = new Map<string, typeof offsets>();
-    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
     const response = await connection.request<OffsetCommitResponse>(
       ApiKey.OffsetCommit,
       version,
@@ -292,15 +292,7 @@ export function alterConsumerGroupOffsets(
         memberId: "",
         groupInstanceId: null,
         retentionTimeMs: -1n,
-        topics: [...byTopic].map(([name, list]) => ({
-          name,
-          partitions: list.map((o) => ({
-            partitionIndex: o.partition,
-            committedOffset: o.offset,
-            committedLeaderEpoch: o.leaderEpoch ?? -1,
-            committedMetadata: o.metadata ?? "",
-          })),
-        })),
+        topics: offsetCommitTopics(offsets),
       },
       { timeoutMs },
     );
@@ -454,4 +446,30 @@ async function findCoordinator(
 
 function unknownOffset(tp: TopicPartition, errorCode: number): ListedOffset {
   return { ...tp, errorCode, offset: -1n, timestamp: -1n, leaderEpoch: -1 };
+}
+
+/** An OffsetCommit request's topics: the offsets grouped by topic, in the order first named. */
+export function offsetCommitTopics(
+  offsets: readonly (TopicPartition & { offset: bigint; leaderEpoch?: number; metadata?: string | null })[],
+): OffsetCommitRequestOffsetCommitRequestTopicInput[] {
+  const byTopic = new Map<
+    string,
+    OffsetCommitRequestOffsetCommitRequestTopicInput & {
+      partitions: OffsetCommitRequestOffsetCommitRequestPartitionInput[];
+    }
+  >();
+  for (const o of offsets) {
+    let topic = byTopic.get(o.topic);
+    if (topic === undefined) {
+      topic = { name: o.topic, partitions: [] };
+      byTopic.set(o.topic, topic);
+    }
+    topic.partitions.push({
+      partitionIndex: o.partition,
+      committedOffset: o.offset,
+      committedLeaderEpoch: o.leaderEpoch ?? -1,
+      committedMetadata: o.metadata ?? "",
+    });
+  }
+  return [...byTopic.values()];
 }

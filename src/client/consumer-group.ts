@@ -15,6 +15,7 @@ import {
   Writer,
 } from "../protocol/index.js";
 import { decodeConsumerAssignment, type TopicPartition } from "./admin-group-results.js";
+import { offsetCommitTopics } from "./admin-groups.js";
 import { errorMessageOf } from "./admin-results.js";
 import { isConnectionFailure } from "./client-error.js";
 import type { ClusterView } from "./cluster-view.js";
@@ -160,8 +161,6 @@ export class GroupMember {
     for (;;) {
       const outcome = await this.attempt(async (connection) => {
         const version = connection.negotiatedVersion(ApiKey.OffsetCommit, 8, 2);
-        const byTopic = new Map<string, (TopicPartition & { offset: bigint })[]>();
-        for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
         const response = await connection.request<OffsetCommitResponse>(
           ApiKey.OffsetCommit,
           version,
@@ -171,15 +170,7 @@ export class GroupMember {
             memberId: this.active ? this.memberId : "",
             groupInstanceId: null,
             retentionTimeMs: -1n,
-            topics: [...byTopic].map(([name, list]) => ({
-              name,
-              partitions: list.map((o) => ({
-                partitionIndex: o.partition,
-                committedOffset: o.offset,
-                committedLeaderEpoch: -1,
-                committedMetadata: "",
-              })),
-            })),
+            topics: offsetCommitTopics(offsets),
           },
           { timeoutMs: deadline.attemptTimeoutMs(this.options.requestTimeoutMs) },
         );

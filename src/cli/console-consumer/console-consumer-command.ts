@@ -1,12 +1,12 @@
-import { readFileSync } from "node:fs";
-import { parseProperties } from "../../base/index.js";
 import { Consumer, type ConsumerOptions, type ConsumerRecord } from "../../client/index.js";
 import {
   CommandError,
+  keyValueArgs,
   helpText as layOut,
   type OptionSpec,
   OptionsError,
   ParsedOptions,
+  readPropertiesFile,
   readTokens,
   type ToolIo,
   UsageError,
@@ -138,25 +138,8 @@ export interface ConsoleConsumerSettings {
   unused: string[];
 }
 
-/** `key=value` arguments as Kafka's parseKeyValueArgs reads them (a missing value is ""). */
-function keyValues(args: readonly string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const arg of args) {
-    const eq = arg.indexOf("=");
-    if (eq < 0) m.set(arg, "");
-    else m.set(arg.slice(0, eq), arg.slice(eq + 1));
-  }
-  return m;
-}
-
 function loadProps(path: string): Map<string, string> {
-  try {
-    return parseProperties(readFileSync(path, "utf8"));
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : String(error);
-    throw new PlainError(`${path} (${reason})`);
-  }
+  return readPropertiesFile(path, (message) => new PlainError(message));
 }
 
 function numberProp(props: Map<string, string>, key: string, type: "INT" | "LONG"): number | undefined {
@@ -248,7 +231,7 @@ function settingsOf(options: ParsedOptions): ConsoleConsumerSettings {
   const fromFile = options.has("consumer.config")
     ? loadProps(options.value("consumer.config") as string)
     : new Map();
-  const extra = keyValues(options.values("consumer-property"));
+  const extra = keyValueArgs(options.values("consumer-property"));
   const groups = new Set<string>();
   if (options.has("group")) groups.add(options.value("group") as string);
   if (fromFile.has("group.id")) groups.add(fromFile.get("group.id") as string);
@@ -300,7 +283,7 @@ function settingsOf(options: ParsedOptions): ConsoleConsumerSettings {
   const formatter = options.has("formatter-config")
     ? loadProps(options.value("formatter-config") as string)
     : new Map<string, string>();
-  for (const [k, v] of keyValues(options.values("property"))) formatter.set(k, v);
+  for (const [k, v] of keyValueArgs(options.values("property"))) formatter.set(k, v);
 
   return {
     consumer: consumerOptions(props),

@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { parseProperties } from "../../base/index.js";
 import {
   type CompressionName,
   Producer,
@@ -11,9 +9,11 @@ import {
 import {
   CommandError,
   helpText,
+  keyValueArgs,
   type OptionSpec,
   OptionsError,
   ParsedOptions,
+  readPropertiesFile,
   readTokens,
   type ToolIo,
   UsageError,
@@ -181,26 +181,8 @@ const NUMERIC_SETTINGS: Record<string, keyof ProducerOptions> = {
 const ACCEPTED_UNUSED = new Set(["send.buffer.bytes", "buffer.memory", "key.serializer", "value.serializer"]);
 const CODECS = new Set(["none", "gzip", "snappy", "lz4", "zstd"]);
 
-/** `key=value` arguments as Kafka's parseKeyValueArgs reads them (a missing value is ""). */
-function keyValues(args: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const a of args) {
-    const eq = a.indexOf("=");
-    out.set(eq < 0 ? a : a.slice(0, eq), eq < 0 ? "" : a.slice(eq + 1));
-  }
-  return out;
-}
-
 function loadProperties(path: string): Map<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : String(error);
-    throw new CommandError(`${path} (${reason})`);
-  }
-  return new Map(parseProperties(text));
+  return readPropertiesFile(path, (message) => new CommandError(message));
 }
 
 export interface ProducerSettings {
@@ -214,7 +196,7 @@ export function producerSettings(options: ParsedOptions): ProducerSettings {
   const props = options.has("producer.config")
     ? loadProperties(options.value("producer.config") as string)
     : new Map<string, string>();
-  for (const [k, v] of keyValues(options.values("producer-property"))) props.set(k, v);
+  for (const [k, v] of keyValueArgs(options.values("producer-property"))) props.set(k, v);
   const bootstrap = options.value("bootstrap-server") as string;
   props.set("bootstrap.servers", bootstrap);
   const codecGiven = options.has("compression-codec");
@@ -267,7 +249,7 @@ function readerSettings(options: ParsedOptions): LineReaderSettings {
   const props = options.has("reader-config")
     ? loadProperties(options.value("reader-config") as string)
     : new Map<string, string>();
-  for (const [k, v] of keyValues(options.values("property"))) props.set(k, v);
+  for (const [k, v] of keyValueArgs(options.values("property"))) props.set(k, v);
   return lineReaderSettings(props);
 }
 

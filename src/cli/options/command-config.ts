@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { parseProperties } from "../../base/index.js";
 import type { AdminClientOptions } from "../../client/index.js";
 import { CommandError } from "./errors.js";
+import { readPropertiesFile } from "./properties.js";
 
 /** Kafka's admin client defaults (default.api.timeout.ms, request.timeout.ms). */
 const DEFAULT_API_TIMEOUT_MS = 60_000;
@@ -39,15 +38,8 @@ export function adminSettings(
   };
   const warnings: string[] = [];
   if (commandConfig === undefined) return { options, warnings };
-  let text: string;
-  try {
-    text = readFileSync(commandConfig, "utf8");
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : String(error);
-    throw new CommandError(`${commandConfig} (${reason})`);
-  }
-  for (const [key, value] of parseProperties(text)) {
+  const properties = readPropertiesFile(commandConfig, (message) => new CommandError(message));
+  for (const [key, value] of properties) {
     if (key === "bootstrap.servers") continue;
     if (key === "client.id") {
       options.clientId = value;

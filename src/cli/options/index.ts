@@ -2,3 +2,4 @@ export { type AdminTool, type ParsedCommandLine, runAdminTool, type ToolIo } fro
 export { type AdminSettings, adminSettings } from "./command-config.js";
 export { CommandError, OptionsError, UsageError } from "./errors.js";
 export { helpText, javaInt, type Notices, type OptionSpec, ParsedOptions, readTokens } from "./jopt.js";
+export { keyValueArgs, readPropertiesFile } from "./properties.js";
