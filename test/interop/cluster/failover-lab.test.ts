@@ -24,6 +24,8 @@ const LAG_MAX_MS = 3000;
 let cluster: ProcessCluster;
 const consumers: ChildProcess[] = [];
 const consumed = new Set<string>();
+/** What Brook's member printed. */
+const consumedByBrook = new Set<string>();
 const consumerErrors: string[] = [];
 
 before(async () => {
@@ -67,16 +69,49 @@ function partitionLines(describe: string): Map<number, { leader: string; replica
   return rows;
 }
 
-function startConsumer(): void {
-  const child = spawn(
-    "kcat",
-    ["-b", cluster.bootstrap, "-G", GROUP, "-u", "-X", "auto.offset.reset=earliest", "-f", "%s\\n", TOPIC],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  createInterface({ input: child.stdout }).on("line", (line) => consumed.add(line));
-  createInterface({ input: child.stderr }).on("line", (line) => consumerErrors.push(line));
+/**
+ * A member of the lab's group: kcat (librdkafka), or Brook's own `brook console-consumer`, so that
+ * the group that rides out the kill mixes both clients.
+ */
+function startConsumer(kind: "kcat" | "brook"): void {
+  const child =
+    kind === "kcat"
+      ? spawn(
+          "kcat",
+          [
+            "-b",
+            cluster.bootstrap,
+            "-G",
+            GROUP,
+            "-u",
+            "-X",
+            "auto.offset.reset=earliest",
+            "-f",
+            "%s\\n",
+            TOPIC,
+          ],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        )
+      : spawn(
+          process.execPath,
+          [
+            BROOK_MAIN,
+            "console-consumer",
+            "--bootstrap-server",
+            cluster.bootstrap,
+            "--group",
+            GROUP,
+            "--topic",
+            TOPIC,
+            "--from-beginning",
+          ],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        );
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    consumed.add(line);
+    if (kind === "brook") consumedByBrook.add(line);
+  });
+  createInterface({ input: child.stderr }).on("line", (line) => consumerErrors.push(`${kind}: ${line}`));
   consumers.push(child);
 }
 
@@ -125,8 +160,8 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
     "the first server leads some partitions",
   );
 
-  startConsumer();
-  startConsumer();
+  startConsumer("kcat");
+  startConsumer("brook");
   const typed = Array.from({ length: 100 }, (_, i) => `line-${i}`);
   await produce(typed.slice(0, 50));
   // Brook's own producer too: its metadata names the first server as a leader when it is killed,
@@ -192,5 +227,17 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
       `${String(error)}; missing ${missing.join(" ")}\nconsumers: ${consumerErrors.slice(-20).join("\n")}\n${cluster.logs().slice(-8000)}`,
     );
   });
+  // Brook's member took part throughout: it read records typed before the kill, while server 1
+  // was down and after its return, and is still running (a fatal error would have ended it).
+  for (const [from, to] of [
+    [0, 50],
+    [50, 80],
+    [80, 100],
+  ] as const)
+    assert.ok(
+      typed.slice(from, to).some((l) => consumedByBrook.has(l)),
+      `Brook's console consumer printed some of lines ${from}-${to - 1}; its stderr: ${consumerErrors.filter((e) => e.startsWith("brook")).join("\n")}`,
+    );
+  assert.equal(consumers[1]?.exitCode, null, "Brook's console consumer is still running");
   await sleep(200);
 });
