@@ -461,6 +461,8 @@ export class Producer {
   private async produce(leader: number, batches: Batch[]): Promise<void> {
     let response: ProduceResponse | null = null;
     let failure: unknown = null;
+    /** Whether the request left: a broker that cannot be reached costs no retry (Kafka holds the batch). */
+    let sent = false;
     try {
       const connection = await this.cluster.connection(leader, "produce");
       const version = connection.negotiatedVersion(ApiKey.Produce, PRODUCE_VERSION_MAX, PRODUCE_VERSION_MIN);
@@ -468,7 +470,6 @@ export class Producer {
       const byTopic = new Map<string, { index: number; records: Buffer }[]>();
       for (const b of batches) {
         b.encoded ??= this.encode(b);
-        b.attempts++;
         const entry = { index: b.partition, records: b.encoded };
         const list = byTopic.get(b.topic);
         if (list === undefined) byTopic.set(b.topic, [entry]);
@@ -480,6 +481,8 @@ export class Producer {
         timeoutMs: this.requestTimeoutMs,
         topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
       };
+      for (const b of batches) b.attempts++;
+      sent = true;
       if (this.acks === 0) await connection.sendAcksZeroProduce(version, { ...body, acks: 0 });
       else
         response = await connection.request<ProduceResponse>(ApiKey.Produce, version, body, {
@@ -495,7 +498,7 @@ export class Producer {
       const q = this.queues.get(`${b.topic}\u0000${b.partition}`) as PartitionQueue;
       q.inFlight = false;
       if (failure !== null) {
-        this.retryOrFail(q, b, failure, isConnectionFailure(failure));
+        this.retryOrFail(q, b, failure, isConnectionFailure(failure), sent);
         continue;
       }
       if (this.acks === 0) {
@@ -588,9 +591,16 @@ export class Producer {
     }
   }
 
-  private retryOrFail(q: PartitionQueue, b: Batch, error: unknown, retriable: boolean): void {
+  /**
+   * Sends the batch again after the backoff while it may be (a retriable error, retries left, within
+   * delivery.timeout.ms), else fails it. An attempt that never left (the leader could not be
+   * reached: a broker that just died, before the metadata names another) counts against the
+   * delivery timeout only, as Kafka's producer holds such batches instead of spending retries.
+   */
+  private retryOrFail(q: PartitionQueue, b: Batch, error: unknown, retriable: boolean, sent = true): void {
     const now = performance.now();
-    if (retriable && b.attempts <= this.retries && now + this.retryBackoffMs < b.deadlineMs && !this.closed) {
+    const retriesLeft = !sent || b.attempts <= this.retries;
+    if (retriable && retriesLeft && now + this.retryBackoffMs < b.deadlineMs && !this.closed) {
       q.retryAtMs = now + this.retryBackoffMs;
       this.cluster.refresh([q.topic], true).catch(() => {});
       return;
