@@ -498,7 +498,9 @@ export class Producer {
       const q = this.queues.get(`${b.topic}\u0000${b.partition}`) as PartitionQueue;
       q.inFlight = false;
       if (failure !== null) {
-        this.retryOrFail(q, b, failure, isConnectionFailure(failure), sent);
+        const retriable =
+          isConnectionFailure(failure) || (failure instanceof KafkaError && failure.retriable);
+        this.retryOrFail(q, b, failure, retriable, sent);
         continue;
       }
       if (this.acks === 0) {

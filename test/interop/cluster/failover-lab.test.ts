@@ -250,13 +250,15 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
       `${String(error)}; missing ${missing.join(" ")}\nconsumers: ${consumerErrors.slice(-20).join("\n")}\n${cluster.logs().slice(-8000)}`,
     );
   });
-  // Brook's member took part throughout: it read records typed before the kill and after it, and
-  // is still running (a fatal error would have ended it).
+  // Brook's member took part throughout: it read records sent before the kill and after it, and
+  // is still running (a fatal error would have ended it). Counted on the keyed records of Brook's
+  // producer, which murmur2 spreads over every partition: kcat's keyless lines stick to one
+  // partition per burst (librdkafka's sticky partitioning), which may be the other member's.
   for (const [from, to] of [
-    [0, 50],
-    [50, 100],
+    [0, 30],
+    [30, 60],
   ] as const) {
-    if (typed.slice(from, to).some((l) => consumedByBrook.has(l))) continue;
+    if (viaBrook.slice(from, to).some((l) => consumedByBrook.has(l))) continue;
     const members = await runTool(process.execPath, [
       BROOK_MAIN,
       "consumer-groups",
@@ -269,7 +271,7 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
       "--verbose",
     ]);
     assert.fail(
-      `Brook's console consumer printed none of lines ${from}-${to - 1} (it printed ${[...consumedByBrook].join(" ")}); its stderr: ${consumerErrors.filter((e) => e.startsWith("brook")).join("\n")}\nthe group: ${members.stdout}${members.stderr}`,
+      `Brook's console consumer printed none of brook-${from}..brook-${to - 1} (it printed ${[...consumedByBrook].join(" ")}); its stderr: ${consumerErrors.filter((e) => e.startsWith("brook")).join("\n")}\nthe group: ${members.stdout}${members.stderr}`,
     );
   }
   assert.equal(consumers[1]?.exitCode, null, "Brook's console consumer is still running");
