@@ -11,6 +11,7 @@ import { runConsoleProducerCommand } from "./console-producer/console-producer-c
 import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
 import { runGetOffsetsCommand } from "./get-offsets/get-offsets-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
+import { runProducerPerfTestCommand } from "./producer-perf-test/producer-perf-test-command.js";
 import { runTopicsCommand } from "./topics/topics-command.js";
 
 const USAGE = `Usage: brook <command>
@@ -44,6 +45,9 @@ Commands:
   console-consumer --bootstrap-server host:port --topic t [--group g] [--from-beginning] [...]
       Print a topic's records, alone or as a member of a consumer group, as Kafka's
       kafka-console-consumer.sh does; 'brook console-consumer --help' lists the options.
+  producer-perf-test --topic t --num-records n --record-size b --throughput r|-1
+                     --producer-props bootstrap.servers=host:port [k=v ...]
+      Measure producing, as Kafka's kafka-producer-perf-test.sh does (its options and lines).
   version
       Print Brook's version.
 `;
@@ -96,6 +100,12 @@ async function main(argv: string[]): Promise<number> {
       err: (text: string) => process.stderr.write(text),
     };
     return runConsumerGroupsCommand(argv.slice(1), io, brookVersion);
+  }
+  if (command === "producer-perf-test") {
+    return runProducerPerfTestCommand(argv.slice(1), {
+      out: (text: string) => process.stdout.write(text),
+      err: (text: string) => process.stderr.write(text),
+    });
   }
   if (command === "console-consumer") {
     // The tool stops on SIGINT and SIGTERM itself: it leaves the group and says how many it printed.

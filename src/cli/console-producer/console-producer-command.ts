@@ -1,11 +1,6 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import {
-  type CompressionName,
-  Producer,
-  type ProducerOptions,
-  type ProducerRecord,
-} from "../../client/index.js";
+import { Producer, type ProducerRecord } from "../../client/index.js";
 import {
   CommandError,
   helpText,
@@ -13,6 +8,8 @@ import {
   type OptionSpec,
   OptionsError,
   ParsedOptions,
+  type ProducerSettings,
+  producerOptionsFrom,
   readPropertiesFile,
   readTokens,
   type ToolIo,
@@ -166,29 +163,8 @@ const OPTION_DEFAULTS: readonly [option: string, key: string, fallback: string |
   ["max-block-ms", "max.block.ms", "60000"],
 ];
 
-/** Producer settings Brook's producer takes, by Kafka's names. */
-const NUMERIC_SETTINGS: Record<string, keyof ProducerOptions> = {
-  "linger.ms": "lingerMs",
-  "batch.size": "batchSize",
-  "request.timeout.ms": "requestTimeoutMs",
-  "delivery.timeout.ms": "deliveryTimeoutMs",
-  retries: "retries",
-  "retry.backoff.ms": "retryBackoffMs",
-  "max.block.ms": "maxBlockMs",
-  "metadata.max.age.ms": "metadataMaxAgeMs",
-};
-/** Kafka producer settings Brook's producer has no use for (socket and memory sizes): accepted silently. */
-const ACCEPTED_UNUSED = new Set(["send.buffer.bytes", "buffer.memory", "key.serializer", "value.serializer"]);
-const CODECS = new Set(["none", "gzip", "snappy", "lz4", "zstd"]);
-
 function loadProperties(path: string): Map<string, string> {
   return readPropertiesFile(path, (message) => new CommandError(message));
-}
-
-export interface ProducerSettings {
-  options: ProducerOptions;
-  /** One line each for stderr: settings given that Brook's producer does not use. */
-  warnings: string[];
 }
 
 /** The producer's settings from the command line, with Kafka's precedence and the tool's defaults. */
@@ -202,7 +178,6 @@ export function producerSettings(options: ParsedOptions): ProducerSettings {
   const codecGiven = options.has("compression-codec");
   const codec = codecGiven ? options.values("compression-codec")[0] || "gzip" : "none";
   props.set("compression.type", codec);
-  if (!props.has("client.id")) props.set("client.id", "console-producer");
   for (const [option, key, fallback] of OPTION_DEFAULTS) {
     if (options.has(option) || !props.has(key)) {
       const value = options.value(option) ?? fallback;
@@ -210,39 +185,7 @@ export function producerSettings(options: ParsedOptions): ProducerSettings {
       else props.set(key, value);
     }
   }
-  const settings: ProducerOptions = { bootstrap, clientId: props.get("client.id") as string };
-  const warnings: string[] = [];
-  for (const [key, raw] of props) {
-    const value = raw.trim();
-    if (key === "bootstrap.servers" || key === "client.id") continue;
-    if (key === "acks") {
-      const acks = value.toLowerCase();
-      if (acks !== "all" && acks !== "-1" && acks !== "0" && acks !== "1")
-        throw new CommandError(
-          `Invalid value ${raw} for configuration acks: String must be one of: all, -1, 0, 1`,
-        );
-      settings.acks = acks === "all" ? -1 : (Number(acks) as 0 | 1 | -1);
-    } else if (key === "compression.type") {
-      if (!CODECS.has(value))
-        throw new CommandError(
-          `Invalid value ${raw} for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd`,
-        );
-      settings.compression = value as CompressionName;
-    } else if (key === "enable.idempotence") {
-      if (value !== "true" && value !== "false")
-        throw new CommandError(
-          `Invalid value ${raw} for configuration enable.idempotence: Expected value to be either true or false`,
-        );
-      settings.idempotence = value === "true";
-    } else if (key in NUMERIC_SETTINGS) {
-      if (!/^\d+$/.test(value))
-        throw new CommandError(`Invalid value ${raw} for configuration ${key}: Not a number of type LONG`);
-      (settings as unknown as Record<string, number>)[NUMERIC_SETTINGS[key] as string] = Number(value);
-    } else if (!ACCEPTED_UNUSED.has(key)) {
-      warnings.push(`WARN The configuration '${key}' was supplied but isn't used by Brook's producer.`);
-    }
-  }
-  return { options: settings, warnings };
+  return producerOptionsFrom(props, "console-producer");
 }
 
 function readerSettings(options: ParsedOptions): LineReaderSettings {

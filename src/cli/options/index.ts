@@ -2,4 +2,5 @@ export { type AdminTool, type ParsedCommandLine, runAdminTool, type ToolIo } fro
 export { type AdminSettings, adminSettings } from "./command-config.js";
 export { CommandError, OptionsError, UsageError } from "./errors.js";
 export { helpText, javaInt, type Notices, type OptionSpec, ParsedOptions, readTokens } from "./jopt.js";
+export { type ProducerSettings, producerOptionsFrom } from "./producer-config.js";
 export { keyValueArgs, readPropertiesFile } from "./properties.js";

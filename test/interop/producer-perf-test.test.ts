@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { BROOK_MAIN, BrokerProcess, kcatConsume, runTool, TEST_TIMEOUT_MS } from "./broker-process.js";
+
+/**
+ * `brook producer-perf-test` (kafka-producer-perf-test.sh) against a broker process: the records it
+ * reports are in the topic (read back by kcat), its lines are Kafka's, and --throughput holds it
+ * to about that rate.
+ */
+
+let broker: BrokerProcess;
+
+before(async () => {
+  broker = await BrokerProcess.start({ overrides: { "num.partitions": "1" } });
+});
+
+after(async () => {
+  await broker?.dispose();
+});
+
+const TOTAL_LINE =
+  /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\.$/m;
+
+function perfTest(...args: string[]) {
+  return runTool(
+    process.execPath,
+    [
+      BROOK_MAIN,
+      "producer-perf-test",
+      ...args,
+      "--producer-props",
+      `bootstrap.servers=${broker.bootstrap}`,
+      "acks=1",
+    ],
+    { timeoutMs: 60_000 },
+  );
+}
+
+test("every record it counts is in the topic: random capital letters of the record size", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const run = await perfTest(
+    "--topic",
+    "perf",
+    "--num-records",
+    "3000",
+    "--record-size",
+    "100",
+    "--throughput",
+    "-1",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const total = TOTAL_LINE.exec(run.stdout);
+  assert.ok(total !== null, run.stdout);
+  assert.equal(total[1], "3000");
+  const records = await kcatConsume(broker.bootstrap, "perf");
+  assert.equal(records.length, 3000);
+  for (const r of records) assert.match(r.payload ?? "", /^[A-Z]{100}$/);
+});
+
+test("--throughput holds it to about that many records a second; --payload-monotonic sends 0, 1, 2, ...", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const started = performance.now();
+  const run = await perfTest(
+    "--topic",
+    "throttled",
+    "--num-records",
+    "600",
+    "--payload-monotonic",
+    "--throughput",
+    "300",
+  );
+  const seconds = (performance.now() - started) / 1000;
+  assert.equal(run.code, 0, run.stderr);
+  const total = TOTAL_LINE.exec(run.stdout);
+  assert.ok(total !== null, run.stdout);
+  assert.ok(Number(total[2]) <= 330, `${total[2]} records/sec for a target of 300`);
+  assert.ok(seconds >= 1.8, `600 records at 300/s took ${seconds.toFixed(2)} s`);
+  const values = (await kcatConsume(broker.bootstrap, "throttled")).map((r) => r.payload);
+  assert.deepEqual(
+    values,
+    Array.from({ length: 600 }, (_, i) => String(i)),
+  );
+});
+
+test("a wrong command line gets argparse4j's usage and error, exit code 1", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const run = await runTool(process.execPath, [BROOK_MAIN, "producer-perf-test", "--topic", "t"]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^usage: producer-performance /);
+  assert.match(run.stderr, /producer-performance: error: argument --num-records is required\n$/);
+});
