@@ -9,6 +9,7 @@ import { runConfigsCommand } from "./configs/configs-command.js";
 import { runConsoleConsumerCommand } from "./console-consumer/console-consumer-command.js";
 import { runConsoleProducerCommand } from "./console-producer/console-producer-command.js";
 import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
+import { runConsumerPerfTestCommand } from "./consumer-perf-test/consumer-perf-test-command.js";
 import { runGetOffsetsCommand } from "./get-offsets/get-offsets-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
 import { runProducerPerfTestCommand } from "./producer-perf-test/producer-perf-test-command.js";
@@ -48,6 +49,8 @@ Commands:
   producer-perf-test --topic t --num-records n --record-size b --throughput r|-1
                      --producer-props bootstrap.servers=host:port [k=v ...]
       Measure producing, as Kafka's kafka-producer-perf-test.sh does (its options and lines).
+  consumer-perf-test --bootstrap-server host:port --topic t --messages n [--group g] [...]
+      Measure consuming, as Kafka's kafka-consumer-perf-test.sh does (its options and CSV line).
   version
       Print Brook's version.
 `;
@@ -100,6 +103,13 @@ async function main(argv: string[]): Promise<number> {
       err: (text: string) => process.stderr.write(text),
     };
     return runConsumerGroupsCommand(argv.slice(1), io, brookVersion);
+  }
+  if (command === "consumer-perf-test") {
+    const io = {
+      out: (text: string) => process.stdout.write(text),
+      err: (text: string) => process.stderr.write(text),
+    };
+    return runConsumerPerfTestCommand(argv.slice(1), io, brookVersion);
   }
   if (command === "producer-perf-test") {
     return runProducerPerfTestCommand(argv.slice(1), {

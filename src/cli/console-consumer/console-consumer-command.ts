@@ -1,6 +1,7 @@
 import { Consumer, type ConsumerOptions, type ConsumerRecord } from "../../client/index.js";
 import {
   CommandError,
+  consumerOptionsFrom,
   keyValueArgs,
   helpText as layOut,
   type OptionSpec,
@@ -10,6 +11,7 @@ import {
   readTokens,
   type ToolIo,
   UsageError,
+  unusedConsumerProperties,
 } from "../options/index.js";
 import { formatRecord, formatterSettings } from "./message-formatter.js";
 
@@ -142,52 +144,6 @@ function loadProps(path: string): Map<string, string> {
   return readPropertiesFile(path, (message) => new PlainError(message));
 }
 
-function numberProp(props: Map<string, string>, key: string, type: "INT" | "LONG"): number | undefined {
-  const value = props.get(key);
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (!/^-?\d+$/.test(trimmed))
-    throw new PlainError(`Invalid value ${value} for configuration ${key}: Not a number of type ${type}`);
-  return Number(trimmed);
-}
-
-function oneOf<T extends string>(
-  props: Map<string, string>,
-  key: string,
-  allowed: readonly T[],
-): T | undefined {
-  const value = props.get(key);
-  if (value === undefined) return undefined;
-  const lower = value.trim().toLowerCase() as T;
-  if (!allowed.includes(lower))
-    throw new PlainError(
-      `Invalid value ${value} for configuration ${key}: String must be one of: ${allowed.join(", ")}`,
-    );
-  return lower;
-}
-
-const USED_KEYS = new Set([
-  "bootstrap.servers",
-  "group.id",
-  "client.id",
-  "auto.offset.reset",
-  "enable.auto.commit",
-  "auto.commit.interval.ms",
-  "session.timeout.ms",
-  "heartbeat.interval.ms",
-  "max.poll.interval.ms",
-  "fetch.max.wait.ms",
-  "fetch.min.bytes",
-  "fetch.max.bytes",
-  "max.partition.fetch.bytes",
-  "max.poll.records",
-  "isolation.level",
-  "request.timeout.ms",
-  "retry.backoff.ms",
-  "key.deserializer",
-  "value.deserializer",
-]);
-
 /** Reads the command line; throws UsageError (message and help) or PlainError (message alone). */
 export function parseConsoleConsumerArgs(
   argv: readonly string[],
@@ -286,7 +242,7 @@ function settingsOf(options: ParsedOptions): ConsoleConsumerSettings {
   for (const [k, v] of keyValueArgs(options.values("property"))) formatter.set(k, v);
 
   return {
-    consumer: consumerOptions(props),
+    consumer: consumerOptionsFrom(props, (message) => new PlainError(message)),
     topic,
     include: includeText === null ? null : includeRegex(includeText),
     partition,
@@ -294,7 +250,7 @@ function settingsOf(options: ParsedOptions): ConsoleConsumerSettings {
     maxMessages: options.has("max-messages") ? (options.integer("max-messages") as number) : -1,
     timeoutMs: timeout !== undefined && timeout >= 0n ? Number(timeout) : null,
     formatter,
-    unused: [...props.keys()].filter((k) => !USED_KEYS.has(k)),
+    unused: unusedConsumerProperties(props),
   };
 }
 
@@ -304,40 +260,6 @@ function includeRegex(text: string): RegExp {
   } catch (error) {
     throw new PlainError((error as Error).message);
   }
-}
-
-/** The consumer's options from Kafka's consumer property names. */
-function consumerOptions(props: Map<string, string>): ConsumerOptions {
-  const o: ConsumerOptions = {
-    bootstrap: props.get("bootstrap.servers") as string,
-    clientId: props.get("client.id") as string,
-    groupId: props.get("group.id") as string,
-  };
-  const reset = oneOf(props, "auto.offset.reset", ["latest", "earliest", "none"] as const);
-  if (reset === "none") throw new PlainError("auto.offset.reset=none is not supported by Brook's consumer");
-  if (reset !== undefined) o.autoOffsetReset = reset;
-  const autoCommit = oneOf(props, "enable.auto.commit", ["true", "false"] as const);
-  if (autoCommit !== undefined) o.enableAutoCommit = autoCommit === "true";
-  const isolation = oneOf(props, "isolation.level", ["read_committed", "read_uncommitted"] as const);
-  if (isolation !== undefined) o.isolationLevel = isolation;
-  const numbers: [string, keyof ConsumerOptions, "INT" | "LONG"][] = [
-    ["auto.commit.interval.ms", "autoCommitIntervalMs", "INT"],
-    ["session.timeout.ms", "sessionTimeoutMs", "INT"],
-    ["heartbeat.interval.ms", "heartbeatIntervalMs", "INT"],
-    ["max.poll.interval.ms", "rebalanceTimeoutMs", "INT"],
-    ["fetch.max.wait.ms", "fetchMaxWaitMs", "INT"],
-    ["fetch.min.bytes", "fetchMinBytes", "INT"],
-    ["fetch.max.bytes", "fetchMaxBytes", "INT"],
-    ["max.partition.fetch.bytes", "maxPartitionFetchBytes", "INT"],
-    ["max.poll.records", "maxPollRecords", "INT"],
-    ["request.timeout.ms", "requestTimeoutMs", "INT"],
-    ["retry.backoff.ms", "retryBackoffMs", "LONG"],
-  ];
-  for (const [key, field, type] of numbers) {
-    const value = numberProp(props, key, type);
-    if (value !== undefined) (o as unknown as Record<string, number>)[field] = value;
-  }
-  return o;
 }
 
 /** Kafka's ConsoleConsumer.process: records out until the limit, the idle timeout or a signal. */

@@ -3,15 +3,17 @@ import { after, before, test } from "node:test";
 import { BROOK_MAIN, BrokerProcess, kcatConsume, runTool, TEST_TIMEOUT_MS } from "./broker-process.js";
 
 /**
- * `brook producer-perf-test` (kafka-producer-perf-test.sh) against a broker process: the records it
- * reports are in the topic (read back by kcat), its lines are Kafka's, and --throughput holds it
- * to about that rate.
+ * `brook producer-perf-test` (kafka-producer-perf-test.sh) and `brook consumer-perf-test`
+ * (kafka-consumer-perf-test.sh) against a broker process: the records the producer tool reports
+ * are in the topic (read back by kcat), --throughput holds it to about that rate, the consumer tool
+ * reads what is there and reports it in Kafka's CSV line, and warns when it times out short.
  */
 
 let broker: BrokerProcess;
 
 before(async () => {
   broker = await BrokerProcess.start({ overrides: { "num.partitions": "1" } });
+  // The consumer tool's group joins at once (BrokerProcess sets group.initial.rebalance.delay.ms=0).
 });
 
 after(async () => {
@@ -91,4 +93,71 @@ test("a wrong command line gets argparse4j's usage and error, exit code 1", {
   assert.equal(run.code, 1);
   assert.match(run.stderr, /^usage: producer-performance /);
   assert.match(run.stderr, /producer-performance: error: argument --num-records is required\n$/);
+});
+
+const CSV_LINE =
+  /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}), (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}), ([\d.]+), ([\d.]+), (\d+), ([\d.]+), (\d+), (-?\d+), ([\d.]+|Infinity|NaN), ([\d.]+|Infinity|NaN)$/m;
+
+test("consumer-perf-test reads what the producer tool wrote and prints Kafka's header and CSV line", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const produced = await perfTest(
+    "--topic",
+    "to-read",
+    "--num-records",
+    "2000",
+    "--record-size",
+    "100",
+    "--throughput",
+    "-1",
+  );
+  assert.equal(produced.code, 0, produced.stderr);
+  const run = await runTool(
+    process.execPath,
+    [
+      BROOK_MAIN,
+      "consumer-perf-test",
+      "--bootstrap-server",
+      broker.bootstrap,
+      "--topic",
+      "to-read",
+      "--messages",
+      "2000",
+    ],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const [header, line] = run.stdout.split("\n");
+  assert.equal(
+    header,
+    "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec",
+  );
+  const m = CSV_LINE.exec(line ?? "");
+  assert.ok(m !== null, run.stdout);
+  assert.equal(m[5], "2000");
+  assert.equal(m[3], ((2000 * 100) / (1024 * 1024)).toFixed(4));
+
+  const short = await runTool(
+    process.execPath,
+    [
+      BROOK_MAIN,
+      "consumer-perf-test",
+      "--bootstrap-server",
+      broker.bootstrap,
+      "--topic",
+      "to-read",
+      "--messages",
+      "5000",
+      "--timeout",
+      "1500",
+      "--hide-header",
+    ],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(short.code, 0, short.stderr);
+  assert.match(
+    short.stdout,
+    /^WARNING: Exiting before consuming the expected number of messages: timeout \(1500 ms\) exceeded\. You can use the --timeout option to increase the timeout\.\n/,
+  );
+  assert.equal(CSV_LINE.exec(short.stdout)?.[5], "2000");
 });

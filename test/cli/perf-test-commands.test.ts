@@ -91,3 +91,45 @@ test("Kafka's lines: a window every reporting interval, totals with sampled perc
     "4 records sent, 0.5 records/sec (0.00 MB/sec), 5.00 ms avg latency, 8.00 ms max latency, 6 ms 50th, 8 ms 95th, 8 ms 99th, 8 ms 99.9th.\n",
   );
 });
+
+test("consumer-perf-test: SimpleDateFormat's letters and Kafka's argument checks", async () => {
+  const { formatDate, parseConsumerPerfArgs } = await import(
+    "../../src/cli/consumer-perf-test/consumer-perf-test-command.js"
+  );
+  const ms = new Date(2026, 11, 7, 8, 5, 9, 42).getTime();
+  assert.equal(formatDate("yyyy-MM-dd HH:mm:ss:SSS", ms), "2026-12-07 08:05:09:042");
+  assert.equal(formatDate("yy/M/d 'at' H", ms), "26/12/7 at 8");
+  assert.throws(() => formatDate("yyyy-QQ", ms), /Illegal pattern character 'Q'/);
+  const settings = parseConsumerPerfArgs([
+    "--bootstrap-server",
+    "h:1",
+    "--topic",
+    "t",
+    "--messages",
+    "10",
+    "--from-latest",
+  ]);
+  assert.ok(typeof settings === "object");
+  assert.equal(settings.consumer.autoOffsetReset, "latest");
+  assert.equal(settings.consumer.maxPartitionFetchBytes, 1048576);
+  assert.match(settings.consumer.groupId ?? "", /^perf-consumer-\d+$/);
+  assert.equal(settings.timeoutMs, 10_000);
+  assert.throws(
+    () => parseConsumerPerfArgs(["--bootstrap-server", "h:1", "--topic", "t"]),
+    /Missing required argument "\[messages\]"/,
+  );
+  assert.throws(
+    () =>
+      parseConsumerPerfArgs([
+        "--bootstrap-server",
+        "h:1",
+        "--topic",
+        "t",
+        "--messages",
+        "1",
+        "--reporting-interval",
+        "x",
+      ]),
+    /did not match pattern/,
+  );
+});

@@ -1,0 +1,100 @@
+import type { ConsumerOptions } from "../../client/index.js";
+
+/*
+ * Kafka consumer properties (`--consumer-property`, `--consumer.config`) as Brook's consumer
+ * options, checked with Kafka's ConfigException messages (made by the caller's `fail`).
+ */
+
+function numberProp(
+  props: ReadonlyMap<string, string>,
+  key: string,
+  type: "INT" | "LONG",
+  fail: (message: string) => Error,
+): number | undefined {
+  const value = props.get(key);
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (!/^-?\d+$/.test(trimmed))
+    throw fail(`Invalid value ${value} for configuration ${key}: Not a number of type ${type}`);
+  return Number(trimmed);
+}
+
+function oneOf<T extends string>(
+  props: ReadonlyMap<string, string>,
+  key: string,
+  allowed: readonly T[],
+  fail: (message: string) => Error,
+): T | undefined {
+  const value = props.get(key);
+  if (value === undefined) return undefined;
+  const lower = value.trim().toLowerCase() as T;
+  if (!allowed.includes(lower))
+    throw fail(
+      `Invalid value ${value} for configuration ${key}: String must be one of: ${allowed.join(", ")}`,
+    );
+  return lower;
+}
+
+const USED_KEYS = new Set([
+  "bootstrap.servers",
+  "group.id",
+  "client.id",
+  "auto.offset.reset",
+  "enable.auto.commit",
+  "auto.commit.interval.ms",
+  "session.timeout.ms",
+  "heartbeat.interval.ms",
+  "max.poll.interval.ms",
+  "fetch.max.wait.ms",
+  "fetch.min.bytes",
+  "fetch.max.bytes",
+  "max.partition.fetch.bytes",
+  "max.poll.records",
+  "isolation.level",
+  "request.timeout.ms",
+  "retry.backoff.ms",
+  "key.deserializer",
+  "value.deserializer",
+]);
+
+/** The properties given that Brook's consumer does not use, for a warning. */
+export function unusedConsumerProperties(props: ReadonlyMap<string, string>): string[] {
+  return [...props.keys()].filter((k) => !USED_KEYS.has(k));
+}
+
+/** The consumer's options from Kafka's consumer property names. */
+export function consumerOptionsFrom(
+  props: ReadonlyMap<string, string>,
+  fail: (message: string) => Error,
+): ConsumerOptions {
+  const o: ConsumerOptions = {
+    bootstrap: props.get("bootstrap.servers") as string,
+    clientId: props.get("client.id") as string,
+    groupId: props.get("group.id") as string,
+  };
+  const reset = oneOf(props, "auto.offset.reset", ["latest", "earliest", "none"] as const, fail);
+  if (reset === "none") throw fail("auto.offset.reset=none is not supported by Brook's consumer");
+  if (reset !== undefined) o.autoOffsetReset = reset;
+  const autoCommit = oneOf(props, "enable.auto.commit", ["true", "false"] as const, fail);
+  if (autoCommit !== undefined) o.enableAutoCommit = autoCommit === "true";
+  const isolation = oneOf(props, "isolation.level", ["read_committed", "read_uncommitted"] as const, fail);
+  if (isolation !== undefined) o.isolationLevel = isolation;
+  const numbers: [string, keyof ConsumerOptions, "INT" | "LONG"][] = [
+    ["auto.commit.interval.ms", "autoCommitIntervalMs", "INT"],
+    ["session.timeout.ms", "sessionTimeoutMs", "INT"],
+    ["heartbeat.interval.ms", "heartbeatIntervalMs", "INT"],
+    ["max.poll.interval.ms", "rebalanceTimeoutMs", "INT"],
+    ["fetch.max.wait.ms", "fetchMaxWaitMs", "INT"],
+    ["fetch.min.bytes", "fetchMinBytes", "INT"],
+    ["fetch.max.bytes", "fetchMaxBytes", "INT"],
+    ["max.partition.fetch.bytes", "maxPartitionFetchBytes", "INT"],
+    ["max.poll.records", "maxPollRecords", "INT"],
+    ["request.timeout.ms", "requestTimeoutMs", "INT"],
+    ["retry.backoff.ms", "retryBackoffMs", "LONG"],
+  ];
+  for (const [key, field, type] of numbers) {
+    const value = numberProp(props, key, type, fail);
+    if (value !== undefined) (o as unknown as Record<string, number>)[field] = value;
+  }
+  return o;
+}
