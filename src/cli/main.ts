@@ -55,6 +55,12 @@ Commands:
       Print Brook's version.
 `;
 
+/** Where the tools write: their lines on stdout, notices and failures on stderr. */
+const STDIO = {
+  out: (text: string) => process.stdout.write(text),
+  err: (text: string) => process.stderr.write(text),
+};
+
 function brookVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
     version: string;
@@ -76,72 +82,25 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${brookVersion()}\n`);
     return 0;
   }
-  if (command === "topics") {
-    const io = {
-      out: (text: string) => process.stdout.write(text),
-      err: (text: string) => process.stderr.write(text),
-    };
-    return runTopicsCommand(argv.slice(1), io, brookVersion);
-  }
-  if (command === "get-offsets") {
-    const io = {
-      out: (text: string) => process.stdout.write(text),
-      err: (text: string) => process.stderr.write(text),
-    };
-    return runGetOffsetsCommand(argv.slice(1), io, brookVersion);
-  }
-  if (command === "configs") {
-    const io = {
-      out: (text: string) => process.stdout.write(text),
-      err: (text: string) => process.stderr.write(text),
-    };
-    return runConfigsCommand(argv.slice(1), io, brookVersion);
-  }
-  if (command === "consumer-groups") {
-    const io = {
-      out: (text: string) => process.stdout.write(text),
-      err: (text: string) => process.stderr.write(text),
-    };
-    return runConsumerGroupsCommand(argv.slice(1), io, brookVersion);
-  }
-  if (command === "consumer-perf-test") {
-    const io = {
-      out: (text: string) => process.stdout.write(text),
-      err: (text: string) => process.stderr.write(text),
-    };
-    return runConsumerPerfTestCommand(argv.slice(1), io, brookVersion);
-  }
-  if (command === "producer-perf-test") {
-    return runProducerPerfTestCommand(argv.slice(1), {
-      out: (text: string) => process.stdout.write(text),
-      err: (text: string) => process.stderr.write(text),
-    });
-  }
-  if (command === "console-consumer") {
+  /** Kafka's tools by their names, each run with the command line after its name. */
+  const tools: Record<string, (args: string[]) => Promise<number>> = {
+    topics: (args) => runTopicsCommand(args, STDIO, brookVersion),
+    "get-offsets": (args) => runGetOffsetsCommand(args, STDIO, brookVersion),
+    configs: (args) => runConfigsCommand(args, STDIO, brookVersion),
+    "consumer-groups": (args) => runConsumerGroupsCommand(args, STDIO, brookVersion),
+    "consumer-perf-test": (args) => runConsumerPerfTestCommand(args, STDIO, brookVersion),
+    "producer-perf-test": (args) => runProducerPerfTestCommand(args, STDIO),
     // The tool stops on SIGINT and SIGTERM itself: it leaves the group and says how many it printed.
-    return runConsoleConsumerCommand(
-      argv.slice(1),
-      {
-        out: (text: string) => process.stdout.write(text),
-        err: (text: string) => process.stderr.write(text),
-      },
-      brookVersion,
-    );
-  }
+    "console-consumer": (args) => runConsoleConsumerCommand(args, STDIO, brookVersion),
+  };
+  if (Object.hasOwn(tools, command))
+    return (tools[command] as (args: string[]) => Promise<number>)(argv.slice(1));
   if (command === "console-producer") {
     // Ctrl-C ends the input: what was read is still sent, as Kafka's shutdown hook flushes.
     const endInput = () => process.stdin.destroy();
     process.once("SIGINT", endInput);
     process.once("SIGTERM", endInput);
-    return runConsoleProducerCommand(
-      argv.slice(1),
-      {
-        out: (text: string) => process.stdout.write(text),
-        err: (text: string) => process.stderr.write(text),
-        stdin: process.stdin,
-      },
-      brookVersion,
-    );
+    return runConsoleProducerCommand(argv.slice(1), { ...STDIO, stdin: process.stdin }, brookVersion);
   }
   if (command === "server" && sub === "start") return serverStart(rest);
   if (command === "cluster" && sub === "start") {

@@ -98,6 +98,16 @@ test("a wrong command line gets argparse4j's usage and error, exit code 1", {
 const CSV_LINE =
   /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}), (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}), ([\d.]+), ([\d.]+), (\d+), ([\d.]+), (\d+), (-?\d+), ([\d.]+|Infinity|NaN), ([\d.]+|Infinity|NaN)$/m;
 
+function consumerPerfTest(...args: string[]) {
+  return runTool(
+    process.execPath,
+    [BROOK_MAIN, "consumer-perf-test", "--bootstrap-server", broker.bootstrap, ...args],
+    {
+      timeoutMs: 60_000,
+    },
+  );
+}
+
 test("consumer-perf-test reads what the producer tool wrote and prints Kafka's header and CSV line", {
   timeout: TEST_TIMEOUT_MS,
 }, async () => {
@@ -112,20 +122,7 @@ test("consumer-perf-test reads what the producer tool wrote and prints Kafka's h
     "-1",
   );
   assert.equal(produced.code, 0, produced.stderr);
-  const run = await runTool(
-    process.execPath,
-    [
-      BROOK_MAIN,
-      "consumer-perf-test",
-      "--bootstrap-server",
-      broker.bootstrap,
-      "--topic",
-      "to-read",
-      "--messages",
-      "2000",
-    ],
-    { timeoutMs: 60_000 },
-  );
+  const run = await consumerPerfTest("--topic", "to-read", "--messages", "2000");
   assert.equal(run.code, 0, run.stderr);
   const [header, line] = run.stdout.split("\n");
   assert.equal(
@@ -137,22 +134,14 @@ test("consumer-perf-test reads what the producer tool wrote and prints Kafka's h
   assert.equal(m[5], "2000");
   assert.equal(m[3], ((2000 * 100) / (1024 * 1024)).toFixed(4));
 
-  const short = await runTool(
-    process.execPath,
-    [
-      BROOK_MAIN,
-      "consumer-perf-test",
-      "--bootstrap-server",
-      broker.bootstrap,
-      "--topic",
-      "to-read",
-      "--messages",
-      "5000",
-      "--timeout",
-      "1500",
-      "--hide-header",
-    ],
-    { timeoutMs: 60_000 },
+  const short = await consumerPerfTest(
+    "--topic",
+    "to-read",
+    "--messages",
+    "5000",
+    "--timeout",
+    "1500",
+    "--hide-header",
   );
   assert.equal(short.code, 0, short.stderr);
   assert.match(

@@ -115,6 +115,20 @@ function startConsumer(kind: "kcat" | "brook"): void {
   consumers.push(child);
 }
 
+/** `brook consumer-groups --describe --members` of the lab's group. */
+function describeMembers() {
+  return runTool(process.execPath, [
+    BROOK_MAIN,
+    "consumer-groups",
+    "--bootstrap-server",
+    cluster.bootstrap,
+    "--describe",
+    "--group",
+    GROUP,
+    "--members",
+  ]);
+}
+
 async function produce(lines: string[]): Promise<void> {
   await kcat(
     ["-b", cluster.bootstrap, "-P", "-t", TOPIC, "-X", "acks=all", "-X", "message.timeout.ms=30000"],
@@ -166,16 +180,7 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
   await waitFor(
     "both consumers to share the topic",
     async () => {
-      const members = await runTool(process.execPath, [
-        BROOK_MAIN,
-        "consumer-groups",
-        "--bootstrap-server",
-        cluster.bootstrap,
-        "--describe",
-        "--group",
-        GROUP,
-        "--members",
-      ]);
+      const members = await describeMembers();
       const counts = [...members.stdout.matchAll(/^failsafe-group\s+\S+\s+\S+\s+\S+\s+(\d+)/gm)].map((m) =>
         Number(m[1]),
       );
@@ -259,17 +264,7 @@ test("the README's failover lab", { timeout: TEST_TIMEOUT_MS * 2 }, async () => 
     [30, 60],
   ] as const) {
     if (viaBrook.slice(from, to).some((l) => consumedByBrook.has(l))) continue;
-    const members = await runTool(process.execPath, [
-      BROOK_MAIN,
-      "consumer-groups",
-      "--bootstrap-server",
-      cluster.bootstrap,
-      "--describe",
-      "--group",
-      GROUP,
-      "--members",
-      "--verbose",
-    ]);
+    const members = await describeMembers();
     assert.fail(
       `Brook's console consumer printed none of brook-${from}..brook-${to - 1} (it printed ${[...consumedByBrook].join(" ")}); its stderr: ${consumerErrors.filter((e) => e.startsWith("brook")).join("\n")}\nthe group: ${members.stdout}${members.stderr}`,
     );
