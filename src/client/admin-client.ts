@@ -433,7 +433,7 @@ export class AdminClient {
   listOffsets(
     partitions: readonly TopicPartition[],
     spec: OffsetSpec,
-    options: AdminCallOptions = {},
+    options: groups.ListOffsetsOptions = {},
   ): Promise<ListedOffset[]> {
     return groups.listOffsets(this.transport, partitions, spec, options);
   }

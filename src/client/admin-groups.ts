@@ -183,16 +183,23 @@ export function listConsumerGroupOffsets(
   });
 }
 
+/** listOffsets' options: read_committed makes "latest" the last stable offset (Kafka's ListOffsetsOptions). */
+export interface ListOffsetsOptions extends AdminCallOptions {
+  isolationLevel?: "read_uncommitted" | "read_committed";
+}
+
 /**
- * Offsets of partitions (Kafka's listOffsets): the earliest, the latest (the high watermark), or
- * the first at or after a timestamp (-1 when there is none). Each partition's leader answers.
+ * Offsets of partitions (Kafka's listOffsets): the earliest, the latest (the high watermark, or
+ * under read_committed the last stable offset), or the first at or after a timestamp (-1 when
+ * there is none). Each partition's leader answers.
  */
 export async function listOffsets(
   t: AdminTransport,
   partitions: readonly TopicPartition[],
   spec: OffsetSpec,
-  options: AdminCallOptions = {},
+  options: ListOffsetsOptions = {},
 ): Promise<ListedOffset[]> {
+  const readCommitted = options.isolationLevel === "read_committed";
   const deadline = t.deadline(options);
   const timestamp =
     spec === "earliest" ? EARLIEST_TIMESTAMP : spec === "latest" ? LATEST_TIMESTAMP : spec.timestampMs;
@@ -224,7 +231,9 @@ export async function listOffsets(
       [...byLeader].map(([leader, list]) =>
         t.withBroker(deadline, leader, async (connection, timeoutMs) => {
           const { min, max } = VERSIONS.listOffsets;
-          const needed = timestamp === -3n ? 7 : timestamp === -4n ? 8 : timestamp === -5n ? 9 : min;
+          // An isolation level is carried from v2 on.
+          const needed =
+            timestamp === -3n ? 7 : timestamp === -4n ? 8 : timestamp === -5n ? 9 : readCommitted ? 2 : min;
           const version = connection.negotiatedVersion(ApiKey.ListOffsets, max, needed);
           const byTopic = new Map<string, number[]>();
           for (const tp of list) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
@@ -233,7 +242,7 @@ export async function listOffsets(
             version,
             {
               replicaId: -1,
-              isolationLevel: 0,
+              isolationLevel: readCommitted ? 1 : 0,
               topics: [...byTopic].map(([name, ps]) => ({
                 name,
                 partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp })),

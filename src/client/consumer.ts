@@ -394,7 +394,8 @@ export class Consumer {
         const listed = await this.cluster.admin.listOffsets(
           list.map(({ topic, partition }) => ({ topic, partition })),
           spec,
-          { timeoutMs: this.options.requestTimeoutMs },
+          // Under read_committed "latest" is the last stable offset, as Kafka's consumer resets.
+          { timeoutMs: this.options.requestTimeoutMs, isolationLevel: this.options.isolationLevel },
         );
         for (const r of listed) {
           const state = this.partitions.get(partitionKey(r));

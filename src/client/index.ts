@@ -21,6 +21,7 @@ export {
   partitionKey,
   type TopicPartition,
 } from "./admin-group-results.js";
+export type { ListOffsetsOptions } from "./admin-groups.js";
 export {
   type QuotaAlteration,
   type QuotaAlterationResult,
