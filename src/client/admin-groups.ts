@@ -430,27 +430,38 @@ async function findCoordinator(
   deadline: Deadline,
 ): Promise<BrokerDescription> {
   for (;;) {
-    const found = await t.withBroker(deadline, null, async (connection, timeoutMs) => {
-      const { min, max } = VERSIONS.findCoordinator;
-      const version = connection.negotiatedVersion(ApiKey.FindCoordinator, max, min);
-      const body = version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { keyType: 0, key: groupId };
-      const r = await connection.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, version, body, {
-        timeoutMs,
-      });
-      const c = version >= 4 ? r.coordinators[0] : { ...r, key: groupId };
-      if (c === undefined) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null };
-      return c;
-    });
-    if (found.errorCode === ErrorCode.NONE && "nodeId" in found) {
-      const broker = { nodeId: found.nodeId, host: found.host, port: found.port, rack: null };
-      t.learnBroker(broker);
-      return broker;
+    const found = await t.withBroker(deadline, null, (connection, timeoutMs) =>
+      requestCoordinator(connection, groupId, timeoutMs),
+    );
+    if (found.errorCode === ErrorCode.NONE && found.broker !== null) {
+      t.learnBroker(found.broker);
+      return found.broker;
     }
     if (!shouldRetry(found.errorCode) || deadline.expired()) {
       throw new KafkaError(found.errorCode, errorMessageOf(found.errorCode, found.errorMessage) ?? undefined);
     }
     await deadline.sleep(t.retryBackoffMs);
   }
+}
+
+/** One FindCoordinator for a group on `connection`: the coordinator, or the answer's error. */
+export async function requestCoordinator(
+  connection: KafkaConnection,
+  groupId: string,
+  timeoutMs: number,
+): Promise<{ errorCode: number; errorMessage: string | null; broker: BrokerDescription | null }> {
+  const { min, max } = VERSIONS.findCoordinator;
+  const version = connection.negotiatedVersion(ApiKey.FindCoordinator, max, min);
+  const body = version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { keyType: 0, key: groupId };
+  const r = await connection.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, version, body, {
+    timeoutMs,
+  });
+  const c = version >= 4 ? r.coordinators[0] : r;
+  if (c === undefined)
+    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null, broker: null };
+  const broker =
+    c.errorCode === ErrorCode.NONE ? { nodeId: c.nodeId, host: c.host, port: c.port, rack: null } : null;
+  return { errorCode: c.errorCode, errorMessage: c.errorMessage, broker };
 }
 
 function unknownOffset(tp: TopicPartition, errorCode: number): ListedOffset {

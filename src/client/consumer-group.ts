@@ -4,7 +4,6 @@ import {
   ErrorCode,
   encodeConsumerProtocolAssignmentVersioned,
   encodeConsumerProtocolSubscriptionVersioned,
-  type FindCoordinatorResponse,
   type HeartbeatResponse,
   type JoinGroupResponse,
   KafkaError,
@@ -15,7 +14,7 @@ import {
   Writer,
 } from "../protocol/index.js";
 import { decodeConsumerAssignment, type TopicPartition } from "./admin-group-results.js";
-import { offsetCommitTopics } from "./admin-groups.js";
+import { offsetCommitTopics, requestCoordinator } from "./admin-groups.js";
 import { errorMessageOf } from "./admin-results.js";
 import { isConnectionFailure } from "./client-error.js";
 import type { ClusterView } from "./cluster-view.js";
@@ -299,19 +298,14 @@ export class GroupMember {
       const any = brokers[Math.floor(Math.random() * brokers.length)];
       if (any === undefined) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       const connection = await this.cluster.connection(any.nodeId, "group");
-      const version = connection.negotiatedVersion(ApiKey.FindCoordinator, 4, 1);
-      const body =
-        version >= 4 ? { keyType: 0, coordinatorKeys: [this.groupId] } : { keyType: 0, key: this.groupId };
-      const r = await connection.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, version, body, {
-        timeoutMs: this.options.requestTimeoutMs,
-      });
-      const found = version >= 4 ? r.coordinators[0] : r;
-      if (found === undefined || found.errorCode !== ErrorCode.NONE) {
-        const code = found?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        throw new KafkaError(code, errorMessageOf(code, found?.errorMessage ?? null) ?? undefined);
+      const found = await requestCoordinator(connection, this.groupId, this.options.requestTimeoutMs);
+      if (found.broker === null) {
+        const code =
+          found.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : found.errorCode;
+        throw new KafkaError(code, errorMessageOf(code, found.errorMessage) ?? undefined);
       }
-      this.cluster.learnBroker({ nodeId: found.nodeId, host: found.host, port: found.port, rack: null });
-      this.coordinatorId = found.nodeId;
+      this.cluster.learnBroker(found.broker);
+      this.coordinatorId = found.broker.nodeId;
     }
     return this.cluster.connection(this.coordinatorId, "group");
   }
