@@ -9,6 +9,7 @@
  * <bootstrap> -o beginning -c <count> (bench/README.md says where it is built).
  */
 import { Consumer, Producer } from "../src/client/index.js";
+import { report, sendAll } from "./client-load.js";
 
 const [bootstrap = "127.0.0.1:9092", countText = "300000", sizeText = "100"] = process.argv.slice(2);
 const count = Number(countText);
@@ -16,15 +17,7 @@ const size = Number(sizeText);
 const topic = `client-consumer-${size}-${Date.now()}`;
 const producer = new Producer({ bootstrap, acks: 1, lingerMs: 5 });
 const value = Buffer.alloc(size, 0x62);
-let window: Promise<unknown>[] = [];
-for (let i = 0; i < count; i++) {
-  window.push(producer.send({ topic, partition: 0, value }));
-  if (window.length === 10_000) {
-    await Promise.all(window);
-    window = [];
-  }
-}
-await Promise.all(window);
+await sendAll(producer, topic, count, value);
 await producer.close();
 
 const consumer = new Consumer({ bootstrap, maxPollRecords: 10_000 });
@@ -36,13 +29,4 @@ while (read < count) read += (await consumer.poll(5000)).length;
 const seconds = (performance.now() - started) / 1000;
 const used = process.cpuUsage(cpu);
 await consumer.close();
-console.log(
-  JSON.stringify({
-    tool: "client-consumer",
-    count,
-    size,
-    recordsPerSec: Math.round(count / seconds),
-    mbPerSec: Number(((count * size) / seconds / 1e6).toFixed(1)),
-    clientCpuSecondsPerMRecords: Number((((used.user + used.system) / 1e6 / count) * 1e6).toFixed(2)),
-  }),
-);
+console.log(report("client-consumer", count, size, seconds, used));

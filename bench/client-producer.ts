@@ -8,6 +8,7 @@
  * -s 100 -c 300000 -a 1 -X linger.ms=5 (bench/README.md says where it is built).
  */
 import { Producer } from "../src/client/index.js";
+import { report, sendAll } from "./client-load.js";
 
 const [bootstrap = "127.0.0.1:9092", countText = "300000", sizeText = "100", lingerText = "5"] =
   process.argv.slice(2);
@@ -19,27 +20,8 @@ const topic = `client-producer-${size}`;
 await producer.send({ topic, partition: 0, value }); // metadata and connections before timing
 const started = performance.now();
 const cpu = process.cpuUsage();
-/** Records awaited in windows, so that the benchmark's own promises do not pile up. */
-const WINDOW = 10_000;
-let window: Promise<unknown>[] = [];
-for (let i = 0; i < count; i++) {
-  window.push(producer.send({ topic, partition: 0, value }));
-  if (window.length === WINDOW) {
-    await Promise.all(window);
-    window = [];
-  }
-}
-await Promise.all(window);
+await sendAll(producer, topic, count, value);
 const seconds = (performance.now() - started) / 1000;
 const used = process.cpuUsage(cpu);
 await producer.close();
-console.log(
-  JSON.stringify({
-    tool: "client-producer",
-    count,
-    size,
-    recordsPerSec: Math.round(count / seconds),
-    mbPerSec: Number(((count * size) / seconds / 1e6).toFixed(1)),
-    clientCpuSecondsPerMRecords: Number((((used.user + used.system) / 1e6 / count) * 1e6).toFixed(2)),
-  }),
-);
+console.log(report("client-producer", count, size, seconds, used));

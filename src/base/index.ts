@@ -26,6 +26,7 @@ export {
   type Timers,
 } from "./env.js";
 export { BrookError, ConfigError } from "./errors.js";
+export { groupBy } from "./group-by.js";
 export { createLogger, describeError, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export { parseProperties } from "./properties.js";
 export { SeededRandom } from "./random.js";

@@ -1,3 +1,4 @@
+import { groupBy } from "../base/index.js";
 import {
   ApiKey,
   type DeleteGroupsResponse,
@@ -235,8 +236,11 @@ export async function listOffsets(
           const needed =
             timestamp === -3n ? 7 : timestamp === -4n ? 8 : timestamp === -5n ? 9 : readCommitted ? 2 : min;
           const version = connection.negotiatedVersion(ApiKey.ListOffsets, max, needed);
-          const byTopic = new Map<string, number[]>();
-          for (const tp of list) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+          const byTopic = groupBy(
+            list,
+            (tp) => tp.topic,
+            (tp) => tp.partition,
+          );
           const response = await connection.request<ListOffsetsResponse>(
             ApiKey.ListOffsets,
             version,
@@ -336,8 +340,11 @@ export function deleteConsumerGroupOffsets(
   return withCoordinator(t, groupId, deadline, async (connection, timeoutMs) => {
     const { min, max } = VERSIONS.offsetDelete;
     const version = connection.negotiatedVersion(ApiKey.OffsetDelete, max, min);
-    const byTopic = new Map<string, number[]>();
-    for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    const byTopic = groupBy(
+      partitions,
+      (tp) => tp.topic,
+      (tp) => tp.partition,
+    );
     const response = await connection.request<OffsetDeleteResponse>(
       ApiKey.OffsetDelete,
       version,

@@ -1,3 +1,4 @@
+import { groupBy } from "../base/index.js";
 import {
   ApiKey,
   decodeConsumerProtocolSubscriptionVersioned,
@@ -63,8 +64,11 @@ export function encodeSubscription(topics: readonly string[]): Buffer {
 }
 
 export function encodeAssignment(partitions: readonly TopicPartition[]): Buffer {
-  const byTopic = new Map<string, number[]>();
-  for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+  const byTopic = groupBy(
+    partitions,
+    (tp) => tp.topic,
+    (tp) => tp.partition,
+  );
   const w = new Writer();
   encodeConsumerProtocolAssignmentVersioned(
     w,

@@ -1,3 +1,4 @@
+import { groupBy } from "../base/index.js";
 import { ApiKey, ErrorCode, type FetchResponse, isRetriable, KafkaError } from "../protocol/index.js";
 import { partitionKey, type TopicPartition } from "./admin-group-results.js";
 import { isConnectionFailure } from "./client-error.js";
@@ -440,7 +441,9 @@ export class Consumer {
       if (state.position === null || state.buffer !== null) continue;
       const leader = this.cluster.leaderOf(state.topic, state.partition);
       if (leader === null || this.inFlight.has(leader)) continue;
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), state]);
+      const list = byLeader.get(leader);
+      if (list === undefined) byLeader.set(leader, [state]);
+      else list.push(state);
     }
     for (const [leader, states] of byLeader) {
       const pending = this.fetchFrom(leader, states).finally(() => {
@@ -458,8 +461,7 @@ export class Consumer {
       const connection = await this.cluster.connection(leader, "fetch");
       // v13+ names topics by id; by name is all this consumer keeps.
       const version = connection.negotiatedVersion(ApiKey.Fetch, 12, 4);
-      const byTopic = new Map<string, PartitionState[]>();
-      for (const s of states) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
+      const byTopic = groupBy(states, (s) => s.topic);
       const response = await connection.request<FetchResponse>(
         ApiKey.Fetch,
         version,

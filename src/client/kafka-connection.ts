@@ -183,14 +183,12 @@ export class KafkaConnection {
    */
   sendAcksZeroProduce(apiVersion: number, body: object & { acks: 0 }): Promise<void> {
     if (this.closed) return Promise.reject(this.disconnected(this.closeCause));
-    const spec = apiSpec(ApiKey.Produce) as ApiSpec;
     let chunks: Buffer[];
     try {
-      chunks = encodeRequestFrame(spec, apiVersion, this.nextCorrelationId, this.clientId, body);
+      chunks = this.frame(apiSpec(ApiKey.Produce) as ApiSpec, apiVersion, body).chunks;
     } catch (error) {
       return Promise.reject(error);
     }
-    this.nextCorrelationId = (this.nextCorrelationId + 1) & CORRELATION_ID_MASK;
     this.write(chunks);
     return Promise.resolve();
   }
@@ -204,6 +202,18 @@ export class KafkaConnection {
   /** Closes the connection; pending requests fail with BRK_ERR_CLIENT_DISCONNECTED. */
   close(): void {
     this.shutdown(null, null);
+  }
+
+  /** The request's frame under the next correlation id, which it takes (throws if the body cannot be encoded). */
+  private frame(
+    spec: ApiSpec,
+    apiVersion: number,
+    body: object,
+  ): { correlationId: number; chunks: Buffer[] } {
+    const correlationId = this.nextCorrelationId;
+    const chunks = encodeRequestFrame(spec, apiVersion, correlationId, this.clientId, body);
+    this.nextCorrelationId = (correlationId + 1) & CORRELATION_ID_MASK;
+    return { correlationId, chunks };
   }
 
   private send(
@@ -222,14 +232,13 @@ export class KafkaConnection {
         ),
       );
     }
-    const correlationId = this.nextCorrelationId;
+    let correlationId: number;
     let chunks: Buffer[];
     try {
-      chunks = encodeRequestFrame(spec, apiVersion, correlationId, this.clientId, body);
+      ({ correlationId, chunks } = this.frame(spec, apiVersion, body));
     } catch (error) {
       return Promise.reject(error);
     }
-    this.nextCorrelationId = (correlationId + 1) & CORRELATION_ID_MASK;
     return new Promise((resolve, reject) => {
       const request: PendingRequest = {
         correlationId,

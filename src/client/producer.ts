@@ -106,6 +106,8 @@ interface Waiter {
 interface Batch {
   readonly topic: string;
   readonly partition: number;
+  /** The partition's queue the batch is in. */
+  readonly queue: PartitionQueue;
   readonly records: RecordInput[];
   readonly waiters: Waiter[];
   bytes: number;
@@ -157,7 +159,9 @@ export class Producer {
   private readonly retries: number;
   private readonly retryBackoffMs: number;
   private readonly maxBlockMs: number;
-  private readonly queues = new Map<string, PartitionQueue>();
+  /** Every partition's queue, and the same by topic and partition. */
+  private readonly queues: PartitionQueue[] = [];
+  private readonly queuesByTopic = new Map<string, PartitionQueue[]>();
   private readonly sticky = new StickyPartitions();
   private drainScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -245,10 +249,9 @@ export class Producer {
       key,
       value: toBytes(record.value),
       timestamp: BigInt(record.timestamp ?? Date.now()),
-      ...(record.headers === undefined
-        ? {}
-        : { headers: record.headers.map((h): RecordHeader => ({ key: h.key, value: toBytes(h.value) })) }),
     };
+    if (record.headers !== undefined)
+      input.headers = record.headers.map((h): RecordHeader => ({ key: h.key, value: toBytes(h.value) }));
     this.append(record.topic, partition, partitions, input, waiter);
   }
 
@@ -261,7 +264,7 @@ export class Producer {
   async flush(): Promise<void> {
     this.flushing++;
     try {
-      for (const q of this.queues.values()) this.seal(q);
+      for (const q of this.queues) this.seal(q);
       this.drain();
       if (this.outstanding === 0) return;
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
@@ -308,8 +311,12 @@ export class Producer {
     input: RecordInput,
     waiter: Waiter,
   ): void {
-    const key = `${topic}\u0000${partition}`;
-    let q = this.queues.get(key);
+    let byPartition = this.queuesByTopic.get(topic);
+    if (byPartition === undefined) {
+      byPartition = [];
+      this.queuesByTopic.set(topic, byPartition);
+    }
+    let q = byPartition[partition];
     if (q === undefined) {
       q = {
         topic,
@@ -321,7 +328,8 @@ export class Producer {
         retryAtMs: 0,
         nextSequence: 0,
       };
-      this.queues.set(key, q);
+      byPartition[partition] = q;
+      this.queues.push(q);
     }
     const bytes = recordBytes(input);
     if (q.open !== null && q.open.bytes + bytes > this.batchSize) this.seal(q, partitions);
@@ -329,6 +337,7 @@ export class Producer {
       q.open = {
         topic,
         partition,
+        queue: q,
         records: [],
         waiters: [],
         bytes: BATCH_OVERHEAD_BYTES,
@@ -391,7 +400,7 @@ export class Producer {
     const byLeader = new Map<number, Batch[]>();
     let refresh = false;
     let nextRetryMs = Number.POSITIVE_INFINITY;
-    for (const q of this.queues.values()) {
+    for (const q of this.queues) {
       if (q.inFlight || q.ready.length === 0) continue;
       if (q.retryAtMs > now) {
         nextRetryMs = Math.min(nextRetryMs, q.retryAtMs);
@@ -452,7 +461,7 @@ export class Producer {
 
   private refreshQueued(): void {
     const topics = new Set<string>();
-    for (const q of this.queues.values()) if (q.ready.length > 0) topics.add(q.topic);
+    for (const q of this.queues) if (q.ready.length > 0) topics.add(q.topic);
     this.cluster.refresh([...topics], true).catch(() => {
       // The next drain tries again after the backoff.
     });
@@ -495,7 +504,7 @@ export class Producer {
     for (const t of response?.responses ?? [])
       for (const p of t.partitionResponses) answers.set(`${t.name}\u0000${p.index}`, p);
     for (const b of batches) {
-      const q = this.queues.get(`${b.topic}\u0000${b.partition}`) as PartitionQueue;
+      const q = b.queue;
       q.inFlight = false;
       if (failure !== null) {
         const retriable =
@@ -543,7 +552,7 @@ export class Producer {
    */
   private encode(b: Batch): Buffer {
     if (!this.idempotent) return encodeRecordBatch({ records: b.records, compression: this.compression });
-    const q = this.queues.get(`${b.topic}\u0000${b.partition}`) as PartitionQueue;
+    const q = b.queue;
     const baseSequence = q.nextSequence;
     // Sequences wrap at 2^31 as Kafka's do (DefaultRecordBatch.incrementSequence).
     q.nextSequence = (q.nextSequence + b.records.length) % 2 ** 31;
@@ -587,7 +596,7 @@ export class Producer {
   private resetProducerId(): void {
     this.producerId = -1n;
     this.producerEpoch = -1;
-    for (const q of this.queues.values()) {
+    for (const q of this.queues) {
       q.nextSequence = 0;
       for (const b of q.ready) if (!q.inFlight || b !== q.ready[0]) b.encoded = null;
     }

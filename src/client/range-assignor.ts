@@ -1,3 +1,4 @@
+import { groupBy } from "../base/index.js";
 import type { TopicPartition } from "./admin-group-results.js";
 
 /** The assignor name every classic-protocol client knows (Kafka's RangeAssignor, librdkafka's "range"). */
@@ -20,10 +21,14 @@ export function rangeAssign(
 ): Map<string, TopicPartition[]> {
   const assignment = new Map<string, TopicPartition[]>();
   for (const m of members) assignment.set(m.memberId, []);
-  const byTopic = new Map<string, string[]>();
-  for (const m of members) {
-    for (const topic of new Set(m.topics)) byTopic.set(topic, [...(byTopic.get(topic) ?? []), m.memberId]);
-  }
+  const subscriptions = members.flatMap((m) =>
+    [...new Set(m.topics)].map((topic) => ({ topic, member: m.memberId })),
+  );
+  const byTopic = groupBy(
+    subscriptions,
+    (s) => s.topic,
+    (s) => s.member,
+  );
   for (const topic of [...byTopic.keys()].sort()) {
     const count = partitionCounts.get(topic);
     if (count === undefined || count <= 0) continue;

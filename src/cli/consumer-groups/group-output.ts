@@ -1,3 +1,4 @@
+import { groupBy } from "../../base/index.js";
 import type { BrokerDescription, TopicPartition } from "../../client/index.js";
 
 /**
@@ -82,8 +83,11 @@ export interface MemberRow {
 /** "topic:0,1;other:2", topics and partitions sorted, as Kafka's getAssignmentString. */
 export function assignmentString(assignment: readonly TopicPartition[]): string {
   if (assignment.length === 0) return MISSING;
-  const byTopic = new Map<string, number[]>();
-  for (const tp of assignment) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+  const byTopic = groupBy(
+    assignment,
+    (tp) => tp.topic,
+    (tp) => tp.partition,
+  );
   return [...byTopic]
     .map(([topic, partitions]) => `${topic}:${[...partitions].sort((a, b) => a - b).join(",")}`)
     .sort()
