@@ -5,12 +5,14 @@ export {
   type AdminClientOptions,
   type CompressionName,
   Consumer,
+  type ConsumerGroupMetadata,
   type ConsumerOptions,
   type ConsumerRecord,
   Producer,
   type ProducerOptions,
   type ProducerRecord,
   type RecordMetadata,
+  type TransactionOffset,
 } from "./client/index.js";
 export {
   type BrookCluster,

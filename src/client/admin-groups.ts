@@ -451,15 +451,19 @@ async function findCoordinator(
   }
 }
 
-/** One FindCoordinator for a group on `connection`: the coordinator, or the answer's error. */
+/**
+ * One FindCoordinator on `connection` for a group (key type 0) or a transactional id (1): the
+ * coordinator, or the answer's error.
+ */
 export async function requestCoordinator(
   connection: KafkaConnection,
-  groupId: string,
+  key: string,
   timeoutMs: number,
+  keyType = 0,
 ): Promise<{ errorCode: number; errorMessage: string | null; broker: BrokerDescription | null }> {
   const { min, max } = VERSIONS.findCoordinator;
   const version = connection.negotiatedVersion(ApiKey.FindCoordinator, max, min);
-  const body = version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { keyType: 0, key: groupId };
+  const body = version >= 4 ? { keyType, coordinatorKeys: [key] } : { keyType, key };
   const r = await connection.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, version, body, {
     timeoutMs,
   });

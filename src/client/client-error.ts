@@ -21,6 +21,10 @@ export const ClientErrorCode = {
   tooManyInFlight: "BRK_ERR_CLIENT_TOO_MANY_IN_FLIGHT",
   /** A request Kafka answers with nothing (Produce with acks=0), which would desynchronise the stream. */
   noResponse: "BRK_ERR_CLIENT_NO_RESPONSE",
+  /** A call the client's state does not allow now (Kafka's IllegalStateException): a transactional method out of order. */
+  illegalState: "BRK_ERR_CLIENT_ILLEGAL_STATE",
+  /** A record of a transaction that was aborted before it was sent (Kafka's TransactionAbortedException). */
+  transactionAborted: "BRK_ERR_CLIENT_TRANSACTION_ABORTED",
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

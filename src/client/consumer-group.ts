@@ -15,10 +15,10 @@ import {
   Writer,
 } from "../protocol/index.js";
 import { decodeConsumerAssignment, type TopicPartition } from "./admin-group-results.js";
-import { offsetCommitTopics, requestCoordinator } from "./admin-groups.js";
+import { offsetCommitTopics } from "./admin-groups.js";
 import { errorMessageOf } from "./admin-results.js";
-import { isConnectionFailure } from "./client-error.js";
 import type { ClusterView } from "./cluster-view.js";
+import { COORDINATOR_MOVED, CoordinatorKeyType, CoordinatorLink } from "./coordinator-link.js";
 import { Deadline } from "./deadline.js";
 import type { KafkaConnection } from "./kafka-connection.js";
 import { RANGE_ASSIGNOR_NAME, rangeAssign } from "./range-assignor.js";
@@ -43,11 +43,6 @@ export interface GroupMemberOptions {
 
 /** Version 0 of the consumer protocol's subscription and assignment: every client reads it. */
 const CONSUMER_PROTOCOL_VERSION = 0;
-const COORDINATOR_MOVED: ReadonlySet<number> = new Set([
-  ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  ErrorCode.NOT_COORDINATOR,
-  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-]);
 /** Answers after which the member joins again (with a new member id for UNKNOWN_MEMBER_ID). */
 const REJOIN: ReadonlySet<number> = new Set([
   ErrorCode.REBALANCE_IN_PROGRESS,
@@ -84,17 +79,21 @@ export class GroupMember {
   generationId = -1;
   /** Set when a heartbeat (or a commit) says the group is rebalancing or forgot this member. */
   rejoinNeeded = false;
-  private readonly cluster: ClusterView;
   private readonly options: GroupMemberOptions;
-  private coordinatorId: number | null = null;
+  private readonly coordinator: CoordinatorLink;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatsOn = false;
   private stopped = false;
 
   constructor(cluster: ClusterView, options: GroupMemberOptions) {
-    this.cluster = cluster;
     this.options = options;
     this.groupId = options.groupId;
+    this.coordinator = new CoordinatorLink(
+      cluster,
+      CoordinatorKeyType.group,
+      options.groupId,
+      options.requestTimeoutMs,
+    );
   }
 
   /** A member of a generation: commits carry it, LeaveGroup names it. */
@@ -114,7 +113,7 @@ export class GroupMember {
     this.rejoinNeeded = false;
     for (;;) {
       if (this.stopped) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, "the consumer is closed");
-      const outcome = await this.attempt(async (connection) => {
+      const outcome = await this.coordinator.attempt(async (connection) => {
         const join = await this.sendJoin(connection, topics);
         if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
           // KIP-394: the coordinator names the member id to join with.
@@ -162,7 +161,7 @@ export class GroupMember {
     if (offsets.length === 0) return;
     const deadline = new Deadline(timeoutMs);
     for (;;) {
-      const outcome = await this.attempt(async (connection) => {
+      const outcome = await this.coordinator.attempt(async (connection) => {
         const version = connection.negotiatedVersion(ApiKey.OffsetCommit, 8, 2);
         const response = await connection.request<OffsetCommitResponse>(
           ApiKey.OffsetCommit,
@@ -205,12 +204,12 @@ export class GroupMember {
   async leave(): Promise<void> {
     this.stopHeartbeats();
     this.stopped = true;
-    if (this.memberId === "" || this.coordinatorId === null) return;
+    if (this.memberId === "" || this.coordinator.nodeId === null) return;
     const memberId = this.memberId;
     this.memberId = "";
     this.generationId = -1;
     try {
-      const connection = await this.cluster.connection(this.coordinatorId, "group");
+      const connection = await this.coordinator.connection();
       const version = connection.negotiatedVersion(ApiKey.LeaveGroup, 5, 0);
       const body =
         version >= 3
@@ -250,7 +249,7 @@ export class GroupMember {
 
   private async heartbeat(): Promise<void> {
     const generationId = this.generationId;
-    const outcome = await this.attempt(async (connection) => {
+    const outcome = await this.coordinator.attempt(async (connection) => {
       const version = connection.negotiatedVersion(ApiKey.Heartbeat, 4, 0);
       const response = await connection.request<HeartbeatResponse>(
         ApiKey.Heartbeat,
@@ -269,49 +268,6 @@ export class GroupMember {
     this.stopHeartbeats();
     this.rejoinNeeded = true;
     this.options.onRejoinNeeded();
-  }
-
-  /**
-   * Runs one request on the coordinator's connection. A lost connection or a coordinator that
-   * moved forgets the coordinator (found again next time) and comes back as errorCode null or the
-   * answer's code; other failures throw.
-   */
-  private async attempt<T>(
-    work: (connection: KafkaConnection) => Promise<{ errorCode: number; value: T }>,
-  ): Promise<{ errorCode: number | null; value: T | null }> {
-    try {
-      const connection = await this.coordinatorConnection();
-      const outcome = await work(connection);
-      if (COORDINATOR_MOVED.has(outcome.errorCode)) this.coordinatorId = null;
-      return outcome;
-    } catch (error) {
-      if (
-        isConnectionFailure(error) ||
-        (error instanceof KafkaError && COORDINATOR_MOVED.has(error.errorCode))
-      ) {
-        this.coordinatorId = null;
-        return { errorCode: null, value: null };
-      }
-      throw error;
-    }
-  }
-
-  private async coordinatorConnection(): Promise<KafkaConnection> {
-    if (this.coordinatorId === null) {
-      const brokers = (await this.cluster.refresh([])).brokers;
-      const any = brokers[Math.floor(Math.random() * brokers.length)];
-      if (any === undefined) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      const connection = await this.cluster.connection(any.nodeId, "group");
-      const found = await requestCoordinator(connection, this.groupId, this.options.requestTimeoutMs);
-      if (found.broker === null) {
-        const code =
-          found.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : found.errorCode;
-        throw new KafkaError(code, errorMessageOf(code, found.errorMessage) ?? undefined);
-      }
-      this.cluster.learnBroker(found.broker);
-      this.coordinatorId = found.broker.nodeId;
-    }
-    return this.cluster.connection(this.coordinatorId, "group");
   }
 
   private sendJoin(connection: KafkaConnection, topics: readonly string[]): Promise<JoinGroupResponse> {

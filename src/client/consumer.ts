@@ -6,6 +6,7 @@ import { ClusterView } from "./cluster-view.js";
 import { GroupMember } from "./consumer-group.js";
 import { type ConsumerRecord, fetchedRecords } from "./fetch-records.js";
 import { REQUEST_TIMEOUT_MS_DEFAULT } from "./kafka-connection.js";
+import type { ConsumerGroupMetadata } from "./transaction-requests.js";
 
 export type OffsetResetStrategy = "earliest" | "latest";
 export type IsolationLevel = "read_uncommitted" | "read_committed";
@@ -170,11 +171,7 @@ export class Consumer {
 
   /** Joins the group (at the next poll) for these topics, or every topic a pattern matches whole. */
   subscribe(topics: readonly string[] | RegExp): void {
-    if (this.group === null)
-      throw new KafkaError(
-        ErrorCode.INVALID_GROUP_ID,
-        "To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.",
-      );
+    this.groupMember();
     if (this.assignedManually) throw new Error("assign() and subscribe() cannot be combined");
     this.subscription = topics;
     this.joined = false;
@@ -239,15 +236,38 @@ export class Consumer {
 
   /** Commits every known position (KafkaConsumer.commitSync()). */
   async commitSync(timeoutMs = 60_000): Promise<void> {
+    await this.groupMember().commit(this.positions(), timeoutMs);
+  }
+
+  /** The next offset to read of every partition that has a position: what commitSync commits. */
+  positions(): (TopicPartition & { offset: bigint })[] {
+    return [...this.partitions.values()].flatMap((s) =>
+      s.position === null ? [] : [{ topic: s.topic, partition: s.partition, offset: s.position }],
+    );
+  }
+
+  /**
+   * This member's group and generation (KafkaConsumer.groupMetadata), for a transactional
+   * producer's sendOffsetsToTransaction: the coordinator refuses offsets of a member that lost its
+   * partitions in a rebalance.
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    const group = this.groupMember();
+    return {
+      groupId: group.groupId,
+      generationId: group.generationId,
+      memberId: group.memberId,
+      groupInstanceId: null,
+    };
+  }
+
+  private groupMember(): GroupMember {
     if (this.group === null)
       throw new KafkaError(
         ErrorCode.INVALID_GROUP_ID,
         "To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.",
       );
-    const offsets = [...this.partitions.values()].flatMap((s) =>
-      s.position === null ? [] : [{ topic: s.topic, partition: s.partition, offset: s.position }],
-    );
-    await this.group.commit(offsets, timeoutMs);
+    return this.group;
   }
 
   /** Commits (with auto-commit), leaves the group and closes the connections. */

@@ -91,6 +91,15 @@ export {
   type ProducerOptions,
   type ProducerRecord,
   type RecordMetadata,
+  type TransactionOffset,
 } from "./producer.js";
 export { type AssignorMember, RANGE_ASSIGNOR_NAME, rangeAssign } from "./range-assignor.js";
 export { ResponseFrameReader } from "./response-frame-reader.js";
+export { type ConsumerGroupMetadata, TransactionRequestError } from "./transaction-requests.js";
+export {
+  type AnswerOutcome,
+  answerOutcome,
+  type TransactionalRequest,
+  type TransactionState,
+  TransactionStateMachine,
+} from "./transaction-state.js";

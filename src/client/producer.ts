@@ -14,10 +14,19 @@ import {
   type RecordHeader,
   type RecordInput,
 } from "../protocol/index.js";
-import { isConnectionFailure } from "./client-error.js";
+import type { TopicPartition } from "./admin-group-results.js";
+import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
 import { ClusterView } from "./cluster-view.js";
+import { Deadline } from "./deadline.js";
 import type { KafkaConnection } from "./kafka-connection.js";
 import { partitionForKey, StickyPartitions } from "./partitioner.js";
+import {
+  type ConsumerGroupMetadata,
+  type ProducerIdAndEpoch,
+  TransactionRequestError,
+  TransactionRequests,
+} from "./transaction-requests.js";
+import { illegalState, TransactionStateMachine } from "./transaction-state.js";
 
 export type CompressionName = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 
@@ -46,9 +55,26 @@ export interface ProducerOptions {
    * explicitly); asked for with those, it is refused as Kafka refuses it.
    */
   idempotence?: boolean;
-  /** How long send() waits for a topic's metadata (max.block.ms). */
+  /**
+   * How long send() waits for a topic's metadata, and the transactional calls for their answers
+   * (max.block.ms).
+   */
   maxBlockMs?: number;
   metadataMaxAgeMs?: number;
+  /**
+   * Makes the producer transactional (transactional.id): initTransactions() once, then records are
+   * sent inside beginTransaction() ... commitTransaction() or abortTransaction(). Needs idempotence.
+   */
+  transactionalId?: string;
+  /** The coordinator aborts a transaction left open longer than this (transaction.timeout.ms). */
+  transactionTimeoutMs?: number;
+}
+
+/** Offsets to commit with a transaction: the next record to read of each partition. */
+export interface TransactionOffset extends TopicPartition {
+  offset: bigint;
+  leaderEpoch?: number;
+  metadata?: string | null;
 }
 
 export interface ProducerRecord {
@@ -80,6 +106,7 @@ export const PRODUCER_DEFAULTS = {
   retries: 2_147_483_647,
   retryBackoffMs: 100,
   maxBlockMs: 60_000,
+  transactionTimeoutMs: 60_000,
 } as const;
 
 /** Produce versions used: v3 (record batches) to v11 (v12 is for transactions version 2). */
@@ -146,7 +173,14 @@ interface PartitionQueue {
  * sequence numbers per partition, assigned when a batch is first sent, so that a retry after a lost
  * answer is recognised by the broker and written once.
  *
- * Not there yet: transactions, a memory bound on buffered records (buffer.memory).
+ * Transactional with a transactional id (Kafka's TransactionManager, transactions version 1): the
+ * partitions a transaction writes are added with AddPartitionsToTxn before its first batch to them
+ * goes out, consumed offsets join it with sendOffsetsToTransaction, and EndTxn commits or aborts
+ * it. An error while a transaction is open makes it abortable (its unsent records fail, commit
+ * refuses, abort starts over, with a new epoch when sent batches may be half-written); being
+ * fenced by a newer producer with the same id, or an unexpected answer, is fatal.
+ *
+ * Not there yet: a memory bound on buffered records (buffer.memory).
  */
 export class Producer {
   private readonly cluster: ClusterView;
@@ -176,6 +210,17 @@ export class Producer {
   private producerId = -1n;
   private producerEpoch = -1;
   private initializing: Promise<void> | null = null;
+  /** Transactions: the state, the coordinator's requests, and this transaction's partitions. */
+  private readonly transactionalId: string | null;
+  private readonly txn: TransactionStateMachine | null;
+  private readonly txnRequests: TransactionRequests | null;
+  private readonly partitionsInTransaction = new Set<PartitionQueue>();
+  private readonly newPartitions = new Set<PartitionQueue>();
+  private adding: Promise<void> | null = null;
+  /** Whether the coordinator knows of the open transaction (partitions or offsets added): EndTxn is due. */
+  private transactionStarted = false;
+  /** A sent batch failed in this transaction: its sequences may be half-used, so abort bumps the epoch. */
+  private epochBumpRequired = false;
 
   constructor(options: ProducerOptions) {
     this.acks = options.acks === "all" ? -1 : (options.acks ?? PRODUCER_DEFAULTS.acks);
@@ -189,18 +234,36 @@ export class Producer {
     this.retryBackoffMs = options.retryBackoffMs ?? PRODUCER_DEFAULTS.retryBackoffMs;
     this.maxBlockMs = options.maxBlockMs ?? PRODUCER_DEFAULTS.maxBlockMs;
     const compatible = this.acks === -1 && this.retries > 0;
-    if (options.idempotence === true && !compatible)
+    this.transactionalId = options.transactionalId ?? null;
+    if (this.transactionalId !== null && options.idempotence === false)
+      throw new KafkaError(
+        ErrorCode.INVALID_CONFIG,
+        "Cannot set a transactional.id without also enabling idempotence.",
+      );
+    if ((options.idempotence === true || this.transactionalId !== null) && !compatible)
       throw new KafkaError(
         ErrorCode.INVALID_CONFIG,
         "Must set acks to all and retries to a value greater than 0 in order to use the idempotent producer.",
       );
-    this.idempotent = options.idempotence ?? compatible;
+    this.idempotent = this.transactionalId !== null || (options.idempotence ?? compatible);
     this.cluster = new ClusterView({
       bootstrap: options.bootstrap,
       clientId: options.clientId ?? "brook-producer",
       requestTimeoutMs: this.requestTimeoutMs,
       ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
     });
+    if (this.transactionalId === null) {
+      this.txn = null;
+      this.txnRequests = null;
+    } else {
+      this.txn = new TransactionStateMachine(this.transactionalId);
+      this.txnRequests = new TransactionRequests(this.cluster, {
+        transactionalId: this.transactionalId,
+        transactionTimeoutMs: options.transactionTimeoutMs ?? PRODUCER_DEFAULTS.transactionTimeoutMs,
+        requestTimeoutMs: this.requestTimeoutMs,
+        retryBackoffMs: this.retryBackoffMs,
+      });
+    }
   }
 
   /**
@@ -209,6 +272,13 @@ export class Producer {
    */
   send(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(new Error("the producer is closed"));
+    if (this.txn !== null) {
+      try {
+        this.txn.checkSend(this.producerId >= 0n, record.topic, record.partition);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     // Counted from the call, so that a flush also waits for records still waiting for metadata.
     this.outstanding++;
     // The common case stays synchronous up to the batch: no promise besides the record's own.
@@ -276,10 +346,191 @@ export class Producer {
   /** Flushes, then closes the connections. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // As Kafka's producer does on a graceful close: an open transaction is aborted, not left to time out.
+    if (this.txn?.state === "IN_TRANSACTION") await this.abortTransaction().catch(() => {});
     await this.flush();
     this.closed = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.cluster.close();
+  }
+
+  /**
+   * Gets the transactional id's producer id and epoch from its coordinator, which fences any
+   * earlier producer with the same id and completes (aborts) a transaction it left open. Once per
+   * producer; a call that timed out may be made again.
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.transactional();
+    txn.throwIfFailed(this.describeProducerId());
+    if (txn.state !== "INITIALIZING") txn.transitionTo("INITIALIZING");
+    this.useProducerId(await this.transactionRequest(txn, (r, deadline) => r.initProducerId(null, deadline)));
+    txn.transitionTo("READY");
+  }
+
+  /** Opens a transaction: the records sent until commit or abort belong to it. */
+  beginTransaction(): void {
+    const txn = this.transactional();
+    txn.throwIfFailed(this.describeProducerId());
+    txn.transitionTo("IN_TRANSACTION");
+  }
+
+  /**
+   * Commits consumed offsets with the transaction (consume-transform-produce, exactly once): they
+   * count only if the transaction commits. `group` is the consumer's groupMetadata(), whose
+   * generation fences a member that lost its partitions; a group id alone commits without it.
+   */
+  async sendOffsetsToTransaction(
+    offsets: readonly TransactionOffset[],
+    group: ConsumerGroupMetadata | string,
+  ): Promise<void> {
+    const txn = this.transactional();
+    txn.throwIfFailed(this.describeProducerId());
+    if (txn.state !== "IN_TRANSACTION")
+      throw illegalState(
+        `Cannot send offsets if a transaction is not in progress (currentState= ${txn.state})`,
+      );
+    const metadata = typeof group === "string" ? { groupId: group } : group;
+    const pe = this.producerIdAndEpoch();
+    await this.transactionRequest(txn, (r, deadline) => r.addOffsets(pe, metadata.groupId, deadline));
+    this.transactionStarted = true;
+    if (offsets.length > 0)
+      await this.transactionRequest(txn, (r, deadline) => r.txnOffsetCommit(pe, offsets, metadata, deadline));
+  }
+
+  /**
+   * Sends what is buffered, then commits: every record of the transaction becomes visible to
+   * read_committed consumers, with the offsets sent to it. If a record failed, the commit is
+   * refused with that error and the transaction must be aborted.
+   */
+  async commitTransaction(): Promise<void> {
+    const txn = this.transactional();
+    // A commit that timed out is completed by calling again.
+    if (txn.state !== "COMMITTING_TRANSACTION") {
+      txn.throwIfFailed(this.describeProducerId());
+      txn.transitionTo("COMMITTING_TRANSACTION");
+    }
+    await this.flush();
+    txn.throwIfFailed(this.describeProducerId());
+    const pe = this.producerIdAndEpoch();
+    if (this.transactionStarted)
+      await this.transactionRequest(txn, (r, deadline) => r.endTxn(pe, true, deadline));
+    this.completeTransaction(txn);
+  }
+
+  /**
+   * Aborts the transaction: records not yet sent fail (ClientError transactionAborted), those
+   * sent are marked aborted, and read_committed consumers never see them. Also the way out of an
+   * abortable error.
+   */
+  async abortTransaction(): Promise<void> {
+    const txn = this.transactional();
+    if (txn.state !== "ABORTING_TRANSACTION") {
+      if (txn.state !== "ABORTABLE_ERROR") txn.throwIfFailed(this.describeProducerId());
+      txn.transitionTo("ABORTING_TRANSACTION");
+    }
+    this.newPartitions.clear();
+    // Unsent batches fail in drain (no transaction is open any more); sent ones are answered.
+    await this.flush();
+    await this.adding;
+    const pe = this.producerIdAndEpoch();
+    if (this.transactionStarted)
+      await this.transactionRequest(txn, (r, deadline) => r.endTxn(pe, false, deadline));
+    if (this.epochBumpRequired) {
+      this.useProducerId(await this.transactionRequest(txn, (r, deadline) => r.initProducerId(pe, deadline)));
+      this.epochBumpRequired = false;
+    }
+    this.completeTransaction(txn);
+  }
+
+  private transactional(): TransactionStateMachine {
+    if (this.txn === null)
+      throw illegalState("Transactional method invoked on a non-transactional producer.");
+    return this.txn;
+  }
+
+  /** One transactional request within max.block.ms; an abortable or fatal answer sets the state. */
+  private async transactionRequest<T>(
+    txn: TransactionStateMachine,
+    run: (requests: TransactionRequests, deadline: Deadline) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await run(this.txnRequests as TransactionRequests, new Deadline(this.maxBlockMs));
+    } catch (error) {
+      if (error instanceof TransactionRequestError) this.transactionRequestFailed(txn, error);
+      throw error;
+    }
+  }
+
+  private transactionRequestFailed(txn: TransactionStateMachine, error: Error): void {
+    const fatal = error instanceof TransactionRequestError && error.outcome === "fatal";
+    // An abort under way ends the transaction anyway; only a fatal error changes that.
+    if (txn.state === "ABORTING_TRANSACTION" && !fatal) return;
+    txn.fail(error, fatal);
+  }
+
+  /** Adds the partitions that have batches waiting to the open transaction, then sends them. */
+  private async addPartitions(): Promise<void> {
+    const txn = this.txn as TransactionStateMachine;
+    const adding = [...this.newPartitions];
+    this.newPartitions.clear();
+    try {
+      await (this.txnRequests as TransactionRequests).addPartitions(
+        this.producerIdAndEpoch(),
+        adding,
+        new Deadline(this.deliveryTimeoutMs),
+      );
+      this.transactionStarted = true;
+      if (txn.inTransaction) for (const q of adding) this.partitionsInTransaction.add(q);
+    } catch (error) {
+      this.transactionRequestFailed(txn, error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.adding = null;
+    }
+    this.drain();
+  }
+
+  /** No transaction open (aborting, or an error): what was not sent fails, as Kafka's accumulator aborts it. */
+  private failUnsentOfTransaction(txn: TransactionStateMachine): void {
+    const error =
+      txn.lastError ??
+      new ClientError(ClientErrorCode.transactionAborted, "Failing batch since transaction was aborted");
+    for (const q of this.queues) {
+      if (q.open === null && q.ready.length === (q.inFlight ? 1 : 0)) continue;
+      this.seal(q);
+      for (const b of q.ready.splice(q.inFlight ? 1 : 0)) this.fail(b, error);
+    }
+  }
+
+  /** A record of the transaction failed: the transaction can only be aborted now (or is fenced). */
+  private transactionBatchFailed(txn: TransactionStateMachine, b: Batch, error: Error): void {
+    if (b.encoded !== null) this.epochBumpRequired = true;
+    if (!txn.inTransaction) return;
+    const code = error instanceof KafkaError ? error.errorCode : null;
+    const fatal =
+      code === ErrorCode.PRODUCER_FENCED || code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    txn.fail(error, fatal);
+  }
+
+  private completeTransaction(txn: TransactionStateMachine): void {
+    txn.transitionTo("READY");
+    this.partitionsInTransaction.clear();
+    this.newPartitions.clear();
+    this.transactionStarted = false;
+  }
+
+  private producerIdAndEpoch(): ProducerIdAndEpoch {
+    return { producerId: this.producerId, epoch: this.producerEpoch };
+  }
+
+  /** A new producer id or epoch: every partition's sequences start again at 0. */
+  private useProducerId(pe: ProducerIdAndEpoch): void {
+    this.producerId = pe.producerId;
+    this.producerEpoch = pe.epoch;
+    for (const q of this.queues) q.nextSequence = 0;
+  }
+
+  private describeProducerId(): string {
+    return `ProducerIdAndEpoch(producerId=${this.producerId}, epoch=${this.producerEpoch})`;
   }
 
   private async partitionCount(topic: string): Promise<number> {
@@ -396,6 +647,7 @@ export class Producer {
 
   /** Sends the first ready batch of every partition not in flight, one request per leader. */
   private drain(): void {
+    if (this.txn !== null && !this.txn.inTransaction) this.failUnsentOfTransaction(this.txn);
     const now = performance.now();
     const byLeader = new Map<number, Batch[]>();
     let refresh = false;
@@ -416,6 +668,11 @@ export class Producer {
         );
         continue;
       }
+      // A transaction's partition takes batches once the coordinator has added it (AddPartitionsToTxn).
+      if (this.txn !== null && !this.partitionsInTransaction.has(q)) {
+        this.newPartitions.add(q);
+        continue;
+      }
       const leader = this.cluster.leaderOf(q.topic, q.partition);
       if (leader === null) {
         refresh = true;
@@ -429,6 +686,7 @@ export class Producer {
       else list.push(batch);
     }
     if (refresh) this.refreshQueued();
+    if (this.newPartitions.size > 0 && this.adding === null) this.adding = this.addPartitions();
     for (const [leader, batches] of byLeader) void this.produce(leader, batches);
     if (nextRetryMs !== Number.POSITIVE_INFINITY && this.retryTimer === null && !this.closed) {
       this.retryTimer = setTimeout(
@@ -475,7 +733,7 @@ export class Producer {
     try {
       const connection = await this.cluster.connection(leader, "produce");
       const version = connection.negotiatedVersion(ApiKey.Produce, PRODUCE_VERSION_MAX, PRODUCE_VERSION_MIN);
-      if (this.idempotent && this.producerId < 0n) await this.initProducerId(connection);
+      if (this.idempotent && this.txn === null && this.producerId < 0n) await this.initProducerId(connection);
       const byTopic = new Map<string, { index: number; records: Buffer }[]>();
       for (const b of batches) {
         b.encoded ??= this.encode(b);
@@ -485,7 +743,7 @@ export class Producer {
         else list.push(entry);
       }
       const body: ProduceRequestInput = {
-        transactionalId: null,
+        transactionalId: this.transactionalId,
         acks: this.acks,
         timeoutMs: this.requestTimeoutMs,
         topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
@@ -533,7 +791,9 @@ export class Producer {
         this.complete(b, answer.baseOffset, answer.logAppendTimeMs);
         continue;
       }
-      if (this.idempotent && PRODUCER_STATE_LOST.has(answer.errorCode)) this.resetProducerId();
+      // A transactional producer starts over only when its transaction is aborted (an epoch bump).
+      if (this.idempotent && this.txn === null && PRODUCER_STATE_LOST.has(answer.errorCode))
+        this.resetProducerId();
       const message =
         answer.errorMessage ??
         (answer.recordErrors.length > 0
@@ -562,6 +822,7 @@ export class Producer {
       producerId: this.producerId,
       producerEpoch: this.producerEpoch,
       baseSequence,
+      isTransactional: this.txn !== null,
     });
   }
 
@@ -633,6 +894,7 @@ export class Producer {
   }
 
   private fail(b: Batch, error: Error): void {
+    if (this.txn !== null) this.transactionBatchFailed(this.txn, b, error);
     for (const w of b.waiters) {
       w.reject(error);
       this.settled();

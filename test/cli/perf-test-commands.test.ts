@@ -61,6 +61,22 @@ test("Kafka's refusals: a missing payload choice, two of them, no producer prope
     [...base, "--record-size", "x", "--producer-props", "a=b"],
     /argument --record-size: could not convert 'x' to Integer/,
   );
+  fails(
+    [...base, "--record-size", "1", "--producer-props", "a=b", "--transaction-duration-ms", "0"],
+    /--transaction-duration-ms should be greater than zero/,
+  );
+  const txn = parsePerfTestArguments([
+    ...base,
+    "--record-size",
+    "1",
+    "--producer-props",
+    "a=b",
+    "--transactional-id",
+    "tx",
+    "--transaction-duration-ms=500",
+  ]);
+  assert.ok(txn !== "help");
+  assert.deepEqual([txn.transactionalId, txn.transactionDurationMs], ["tx", 500]);
 });
 
 test("Kafka's lines: a window every reporting interval, totals with sampled percentiles", () => {

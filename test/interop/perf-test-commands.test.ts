@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { AdminClient } from "../../src/client/index.js";
 import { BROOK_MAIN, BrokerProcess, kcatConsume, runTool, TEST_TIMEOUT_MS } from "./broker-process.js";
 
 /**
@@ -84,6 +85,59 @@ test("--throughput holds it to about that many records a second; --payload-monot
     values,
     Array.from({ length: 600 }, (_, i) => String(i)),
   );
+});
+
+test("--transaction-duration-ms: records in transactions of about that age, all committed", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const run = await runTool(
+    process.execPath,
+    [
+      BROOK_MAIN,
+      "producer-perf-test",
+      "--topic",
+      "perf-txn",
+      "--num-records",
+      "2000",
+      "--record-size",
+      "50",
+      "--throughput",
+      "2000",
+      "--transaction-duration-ms",
+      "200",
+      "--producer-props",
+      `bootstrap.servers=${broker.bootstrap}`,
+    ],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(TOTAL_LINE.exec(run.stdout)?.[1], "2000", run.stdout);
+  const committed = await kcatConsume(broker.bootstrap, "perf-txn", ["-X", "isolation.level=read_committed"]);
+  assert.equal(committed.length, 2000, "every record committed");
+  // Each transaction ends with a commit marker, which takes an offset of its own.
+  const admin = new AdminClient({ bootstrap: broker.bootstrap });
+  try {
+    const [end] = await admin.listOffsets([{ topic: "perf-txn", partition: 0 }], "latest");
+    const markers = Number((end?.offset ?? 0n) - 2000n);
+    assert.ok(markers >= 3 && markers <= 12, `${markers} transactions of ~200 ms over ~1 s`);
+  } finally {
+    admin.close();
+  }
+  // Kafka's ConfigException: a transactional id needs acks=all.
+  const refused = await perfTest(
+    "--topic",
+    "perf-txn",
+    "--num-records",
+    "1",
+    "--record-size",
+    "1",
+    "--throughput",
+    "-1",
+    "--transactional-id",
+    "x",
+  );
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /Must set acks to all/);
 });
 
 test("a wrong command line gets argparse4j's usage and error, exit code 1", {

@@ -15,6 +15,7 @@ const NUMERIC_SETTINGS: Record<string, keyof ProducerOptions> = {
   "retry.backoff.ms": "retryBackoffMs",
   "max.block.ms": "maxBlockMs",
   "metadata.max.age.ms": "metadataMaxAgeMs",
+  "transaction.timeout.ms": "transactionTimeoutMs",
 };
 /** Kafka producer settings Brook's producer has no use for (socket and memory sizes): accepted silently. */
 const ACCEPTED_UNUSED = new Set(["send.buffer.bytes", "buffer.memory", "key.serializer", "value.serializer"]);
@@ -42,6 +43,10 @@ export function producerOptionsFrom(
   for (const [key, raw] of props) {
     const value = raw.trim();
     if (key === "bootstrap.servers" || key === "client.id") continue;
+    if (key === "transactional.id") {
+      if (value !== "") options.transactionalId = value;
+      continue;
+    }
     if (key === "acks") {
       const acks = value.toLowerCase();
       if (acks !== "all" && acks !== "-1" && acks !== "0" && acks !== "1")

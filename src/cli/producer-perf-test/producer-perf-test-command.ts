@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Producer } from "../../client/index.js";
+import { ErrorCode, KafkaError, randomUuid } from "../../protocol/index.js";
 import {
   CommandError,
   keyValueArgs,
@@ -27,11 +28,15 @@ const USAGE = `usage: ${PROG} [-h] --topic TOPIC --num-records NUM-RECORDS
                             (--record-size RECORD-SIZE | --payload-file PAYLOAD-FILE | --payload-monotonic)
                             [--payload-delimiter PAYLOAD-DELIMITER] --throughput THROUGHPUT
                             [--producer-props PROP-NAME=PROP-VALUE [PROP-NAME=PROP-VALUE ...]]
-                            [--producer.config CONFIG-FILE] [--print-metrics]
+                            [--producer.config CONFIG-FILE] [--print-metrics] [--transactional-id TRANSACTIONAL-ID]
+                            [--transaction-duration-ms TRANSACTION-DURATION]
 `;
 
 const HELP = `${USAGE}
-This tool is used to verify the producer performance.
+This tool is used to verify the producer performance. To enable transactions, you can specify a transaction id or set a
+transaction duration using --transaction-duration-ms. There are three ways to specify the transaction id: set
+transaction.id=<id> via --producer-props, set transaction.id=<id> in the config file via --producer.config, or use
+--transaction-id <id>.
 
 named arguments:
   -h, --help             show this help message and exit
@@ -50,6 +55,16 @@ named arguments:
   --producer.config CONFIG-FILE
                          producer config properties file.
   --print-metrics        print out metrics at the end of the test. (Brook prints none yet.)
+  --transactional-id TRANSACTIONAL-ID
+                         The transactional id to use. This config takes precedence over the transactional.id specified
+                         via --producer.config or --producer-props. Note that if the transactional id is not specified
+                         while --transaction-duration-ms is provided, the default value for the transactional id will be
+                         performance-producer- followed by a random uuid.
+  --transaction-duration-ms TRANSACTION-DURATION
+                         The max age of each transaction. The commitTransaction will be called after this time has
+                         elapsed. The value should be greater than 0. If the transactional id is specified via
+                         --producer-props, --producer.config, or --transactional-id but --transaction-duration-ms is not
+                         specified, the default value will be 3000.
 
   either --record-size or --payload-file must be specified but not both.
 
@@ -73,7 +88,13 @@ export interface PerfTestArguments {
   throughput: number;
   producerProps: string[] | null;
   producerConfig: string | null;
+  transactionalId: string | null;
+  transactionDurationMs: number | null;
 }
+
+/** ProducerPerformance's transaction defaults: an id of this prefix and a random uuid, 3 s per transaction. */
+const DEFAULT_TRANSACTION_ID_PREFIX = "performance-producer-";
+const DEFAULT_TRANSACTION_DURATION_MS = 3000;
 
 const FLAGS = new Set(["--payload-monotonic", "--print-metrics", "-h", "--help"]);
 const SINGLE = new Set([
@@ -127,8 +148,6 @@ export function parsePerfTestArguments(argv: readonly string[]): PerfTestArgumen
     );
   if (payloads.length > 1)
     throw new ArgumentError(`argument ${payloads[1]}: not allowed with argument ${payloads[0]}`);
-  if (values.has("--transactional-id") || values.has("--transaction-duration-ms"))
-    throw new ArgumentError("transactions are not supported by Brook's producer yet");
   const integer = (option: string): number => {
     const text = values.get(option) as string;
     if (!/^[+-]?\d+$/.test(text))
@@ -148,6 +167,11 @@ export function parsePerfTestArguments(argv: readonly string[]): PerfTestArgumen
     throw new ArgumentError(`argument --throughput: could not convert '${throughputText}' to Double`);
   if (producerProps === null && !values.has("--producer.config"))
     throw new ArgumentError("Either --producer-props or --producer.config must be specified.");
+  const transactionDurationMs = values.has("--transaction-duration-ms")
+    ? integer("--transaction-duration-ms")
+    : null;
+  if (transactionDurationMs !== null && transactionDurationMs <= 0)
+    throw new ArgumentError("--transaction-duration-ms should be greater than zero");
   for (const prop of producerProps ?? []) {
     if (prop.split("=").length !== 2) throw new CommandError(`Invalid property: ${prop}`);
   }
@@ -162,6 +186,8 @@ export function parsePerfTestArguments(argv: readonly string[]): PerfTestArgumen
     throughput,
     producerProps,
     producerConfig: values.get("--producer.config") ?? null,
+    transactionalId: values.get("--transactional-id") ?? null,
+    transactionDurationMs,
   };
 }
 
@@ -283,6 +309,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function runProducerPerfTestCommand(argv: readonly string[], io: ToolIo): Promise<number> {
   let args: PerfTestArguments;
   let producer: Producer;
+  /** Set when transactional: each transaction is committed once this old (Kafka's check, at a send). */
+  let transactionDurationMs: number | null = null;
   let payload: (i: number) => Buffer;
   try {
     const parsed = parsePerfTestArguments(argv);
@@ -297,6 +325,20 @@ export async function runProducerPerfTestCommand(argv: readonly string[], io: To
         ? new Map<string, string>()
         : readPropertiesFile(args.producerConfig, (m) => new CommandError(m));
     for (const [k, v] of keyValueArgs(args.producerProps ?? [])) props.set(k, v);
+    // Transactions when asked for in any of the three ways; the option's id wins over the properties'.
+    if (
+      args.transactionDurationMs !== null ||
+      args.transactionalId !== null ||
+      props.has("transactional.id")
+    ) {
+      props.set(
+        "transactional.id",
+        args.transactionalId ??
+          props.get("transactional.id") ??
+          `${DEFAULT_TRANSACTION_ID_PREFIX}${randomUuid()}`,
+      );
+      transactionDurationMs = args.transactionDurationMs ?? DEFAULT_TRANSACTION_DURATION_MS;
+    }
     const settings = producerOptionsFrom(props, "perf-producer-client");
     for (const w of settings.warnings) io.err(`${w}\n`);
     producer = new Producer(settings.options);
@@ -305,7 +347,11 @@ export async function runProducerPerfTestCommand(argv: readonly string[], io: To
       io.err(`${USAGE}${PROG}: error: ${error.message}\n`);
       return 1;
     }
-    if (error instanceof CommandError) {
+    // A ConfigException from the producer (acks other than all with a transactional id, say).
+    if (
+      error instanceof CommandError ||
+      (error instanceof KafkaError && error.errorCode === ErrorCode.INVALID_CONFIG)
+    ) {
       io.err(`${error.message}\n`);
       return 1;
     }
@@ -323,9 +369,16 @@ export async function runProducerPerfTestCommand(argv: readonly string[], io: To
   const inFlightBytesMax = 32 * 1024 * 1024;
   let inFlightBytes = 0;
   let drained: (() => void) | null = null;
+  let transactionSize = 0;
+  let transactionStartMs = 0;
   try {
+    if (transactionDurationMs !== null) await producer.initTransactions();
     for (let i = 0; i < args.numRecords; i++) {
       const value = payload(i);
+      if (transactionDurationMs !== null && transactionSize === 0) {
+        producer.beginTransaction();
+        transactionStartMs = Date.now();
+      }
       const sendStartMs = Date.now();
       inFlightBytes += value.length;
       producer.send({ topic: args.topic, value }).then(
@@ -342,6 +395,11 @@ export async function runProducerPerfTestCommand(argv: readonly string[], io: To
           if (inFlightBytes < inFlightBytesMax) drained?.();
         },
       );
+      transactionSize++;
+      if (transactionDurationMs !== null && transactionDurationMs <= sendStartMs - transactionStartMs) {
+        await producer.commitTransaction();
+        transactionSize = 0;
+      }
       if (inFlightBytes >= inFlightBytesMax) {
         await new Promise<void>((resolve) => {
           drained = resolve;
@@ -362,6 +420,7 @@ export async function runProducerPerfTestCommand(argv: readonly string[], io: To
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
+    if (transactionDurationMs !== null && transactionSize !== 0) await producer.commitTransaction();
     await producer.close();
   } catch (error) {
     io.err(`${(error as Error).message}\n`);
