@@ -19,7 +19,14 @@ import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-erro
 import { ClusterView } from "./cluster-view.js";
 import { Deadline } from "./deadline.js";
 import type { KafkaConnection } from "./kafka-connection.js";
-import { partitionForKey, StickyPartitions } from "./partitioner.js";
+import { partitionForKey } from "./partitioner.js";
+import {
+  type Batch,
+  type PartitionQueue,
+  RecordAccumulator,
+  type RecordMetadata,
+  type Waiter,
+} from "./record-accumulator.js";
 import {
   type ConsumerGroupMetadata,
   type ProducerIdAndEpoch,
@@ -88,14 +95,7 @@ export interface ProducerRecord {
   timestamp?: number | bigint;
 }
 
-export interface RecordMetadata {
-  topic: string;
-  partition: number;
-  /** -1 with acks=0, which gets no answer. */
-  offset: bigint;
-  /** The record's CreateTime, or the broker's LogAppendTime on topics that use it. */
-  timestamp: bigint;
-}
+export type { RecordMetadata } from "./record-accumulator.js";
 
 export const PRODUCER_DEFAULTS = {
   acks: -1,
@@ -112,11 +112,6 @@ export const PRODUCER_DEFAULTS = {
 /** Produce versions used: v3 (record batches) to v11 (v12 is for transactions version 2). */
 const PRODUCE_VERSION_MIN = 3;
 const PRODUCE_VERSION_MAX = 11;
-/** Bytes a record adds to a batch besides its key, value and headers (lengths, deltas, attributes). */
-const RECORD_OVERHEAD_BYTES = 21;
-const BATCH_OVERHEAD_BYTES = 61;
-/** Queued batches of a partition are merged up to this (below Kafka's max.request.size and message.max.bytes). */
-const MERGED_BATCH_BYTES_MAX = 1_000_000;
 /** Answers after which an idempotent producer needs a new producer id (its sequences are void). */
 const PRODUCER_STATE_LOST: ReadonlySet<number> = new Set([
   ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
@@ -124,41 +119,6 @@ const PRODUCER_STATE_LOST: ReadonlySet<number> = new Set([
   ErrorCode.INVALID_PRODUCER_EPOCH,
   ErrorCode.PRODUCER_FENCED,
 ]);
-
-interface Waiter {
-  resolve(metadata: RecordMetadata): void;
-  reject(error: Error): void;
-}
-
-interface Batch {
-  readonly topic: string;
-  readonly partition: number;
-  /** The partition's queue the batch is in. */
-  readonly queue: PartitionQueue;
-  readonly records: RecordInput[];
-  readonly waiters: Waiter[];
-  bytes: number;
-  /** Encoded once, so that a retry sends the very same bytes. */
-  encoded: Buffer | null;
-  attempts: number;
-  readonly deadlineMs: number;
-}
-
-interface PartitionQueue {
-  readonly topic: string;
-  readonly partition: number;
-  /** The batch taking records, if any. */
-  open: Batch | null;
-  lingerTimer: NodeJS.Timeout | null;
-  /** Sealed batches in send order. */
-  readonly ready: Batch[];
-  /** One batch in flight per partition keeps records in order through retries. */
-  inFlight: boolean;
-  /** The sequence number of the partition's next record (idempotence). */
-  nextSequence: number;
-  /** Not before this time (a backoff after a retriable error). */
-  retryAtMs: number;
-}
 
 /**
  * Brook's producer: records are partitioned as Kafka's default partitioner does, gathered per
@@ -193,17 +153,12 @@ export class Producer {
   private readonly retries: number;
   private readonly retryBackoffMs: number;
   private readonly maxBlockMs: number;
-  /** Every partition's queue, and the same by topic and partition. */
-  private readonly queues: PartitionQueue[] = [];
-  private readonly queuesByTopic = new Map<string, PartitionQueue[]>();
-  private readonly sticky = new StickyPartitions();
+  private readonly accumulator: RecordAccumulator;
   private drainScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
   /** Records sent and not yet acknowledged or failed; `flush` waits for none. */
   private outstanding = 0;
   private idleWaiters: (() => void)[] = [];
-  /** Flushes waiting; while there are any, new batches are sent without lingering. */
-  private flushing = 0;
   private closed = false;
   private readonly idempotent: boolean;
   /** The producer id and epoch the broker gave (idempotence), or the attempt to get them. */
@@ -246,6 +201,14 @@ export class Producer {
         "Must set acks to all and retries to a value greater than 0 in order to use the idempotent producer.",
       );
     this.idempotent = this.transactionalId !== null || (options.idempotence ?? compatible);
+    this.accumulator = new RecordAccumulator({
+      lingerMs: this.lingerMs,
+      batchSize: this.batchSize,
+      deliveryTimeoutMs: this.deliveryTimeoutMs,
+      drainNow: () => this.drain(),
+      drainSoon: () => this.scheduleDrain(),
+      partitionCountOf: (topic) => this.cluster.partitionCountOf(topic),
+    });
     this.cluster = new ClusterView({
       bootstrap: options.bootstrap,
       clientId: options.clientId ?? "brook-producer",
@@ -313,7 +276,7 @@ export class Producer {
     } else if (key !== null) {
       partition = partitionForKey(key, partitions);
     } else {
-      partition = this.sticky.partition(record.topic, partitions);
+      partition = this.accumulator.stickyPartition(record.topic, partitions);
     }
     const input: RecordInput = {
       key,
@@ -322,7 +285,7 @@ export class Producer {
     };
     if (record.headers !== undefined)
       input.headers = record.headers.map((h): RecordHeader => ({ key: h.key, value: toBytes(h.value) }));
-    this.append(record.topic, partition, partitions, input, waiter);
+    this.accumulator.append(record.topic, partition, partitions, input, waiter);
   }
 
   /** One sent record was answered (or failed): a flush may be done. */
@@ -332,14 +295,13 @@ export class Producer {
 
   /** Sends every buffered record now and resolves once all are acknowledged or failed. */
   async flush(): Promise<void> {
-    this.flushing++;
+    this.accumulator.beginFlush();
     try {
-      for (const q of this.queues) this.seal(q);
       this.drain();
       if (this.outstanding === 0) return;
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     } finally {
-      this.flushing--;
+      this.accumulator.endFlush();
     }
   }
 
@@ -494,11 +456,7 @@ export class Producer {
     const error =
       txn.lastError ??
       new ClientError(ClientErrorCode.transactionAborted, "Failing batch since transaction was aborted");
-    for (const q of this.queues) {
-      if (q.open === null && q.ready.length === (q.inFlight ? 1 : 0)) continue;
-      this.seal(q);
-      for (const b of q.ready.splice(q.inFlight ? 1 : 0)) this.fail(b, error);
-    }
+    for (const b of this.accumulator.takeUnsent()) this.fail(b, error);
   }
 
   /** A record of the transaction failed: the transaction can only be aborted now (or is fenced). */
@@ -526,7 +484,7 @@ export class Producer {
   private useProducerId(pe: ProducerIdAndEpoch): void {
     this.producerId = pe.producerId;
     this.producerEpoch = pe.epoch;
-    for (const q of this.queues) q.nextSequence = 0;
+    for (const q of this.accumulator.queues) q.nextSequence = 0;
   }
 
   private describeProducerId(): string {
@@ -555,87 +513,6 @@ export class Producer {
     }
   }
 
-  private append(
-    topic: string,
-    partition: number,
-    partitions: number,
-    input: RecordInput,
-    waiter: Waiter,
-  ): void {
-    let byPartition = this.queuesByTopic.get(topic);
-    if (byPartition === undefined) {
-      byPartition = [];
-      this.queuesByTopic.set(topic, byPartition);
-    }
-    let q = byPartition[partition];
-    if (q === undefined) {
-      q = {
-        topic,
-        partition,
-        open: null,
-        lingerTimer: null,
-        ready: [],
-        inFlight: false,
-        retryAtMs: 0,
-        nextSequence: 0,
-      };
-      byPartition[partition] = q;
-      this.queues.push(q);
-    }
-    const bytes = recordBytes(input);
-    if (q.open !== null && q.open.bytes + bytes > this.batchSize) this.seal(q, partitions);
-    if (q.open === null) {
-      q.open = {
-        topic,
-        partition,
-        queue: q,
-        records: [],
-        waiters: [],
-        bytes: BATCH_OVERHEAD_BYTES,
-        encoded: null,
-        attempts: 0,
-        deadlineMs: performance.now() + this.deliveryTimeoutMs,
-      };
-      const queue = q;
-      // While a flush waits, records that were still waiting for metadata do not linger.
-      if (this.lingerMs > 0 && this.flushing === 0)
-        queue.lingerTimer = setTimeout(() => this.lingerEnded(queue), this.lingerMs);
-      else this.scheduleDrainOf(queue);
-    }
-    q.open.records.push(input);
-    q.open.waiters.push(waiter);
-    q.open.bytes += bytes;
-    if (q.open.bytes >= this.batchSize) {
-      this.seal(q, partitions);
-      this.scheduleDrain();
-    }
-  }
-
-  private lingerEnded(q: PartitionQueue): void {
-    q.lingerTimer = null;
-    this.seal(q);
-    this.drain();
-  }
-
-  /** linger.ms=0: the records of one tick still go out together. */
-  private scheduleDrainOf(q: PartitionQueue): void {
-    setImmediate(() => {
-      this.seal(q);
-      this.drain();
-    });
-  }
-
-  private seal(q: PartitionQueue, partitions?: number): void {
-    if (q.lingerTimer !== null) clearTimeout(q.lingerTimer);
-    q.lingerTimer = null;
-    if (q.open === null) return;
-    q.ready.push(q.open);
-    q.open = null;
-    // Keyless records move on to another partition once the batch they filled is sealed (KIP-480).
-    const count = partitions ?? this.cluster.partitionCountOf(q.topic);
-    if (count !== null) this.sticky.next(q.topic, count, q.partition);
-  }
-
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
@@ -652,14 +529,14 @@ export class Producer {
     const byLeader = new Map<number, Batch[]>();
     let refresh = false;
     let nextRetryMs = Number.POSITIVE_INFINITY;
-    for (const q of this.queues) {
+    for (const q of this.accumulator.queues) {
       if (q.inFlight || q.ready.length === 0) continue;
       if (q.retryAtMs > now) {
         nextRetryMs = Math.min(nextRetryMs, q.retryAtMs);
         continue;
       }
       const batch = q.ready[0] as Batch;
-      this.mergeQueued(q, batch);
+      this.accumulator.mergeQueued(q, batch);
       if (now >= batch.deadlineMs) {
         q.ready.shift();
         this.fail(
@@ -699,28 +576,8 @@ export class Producer {
     }
   }
 
-  /**
-   * Batches that queued up behind the one in flight go out as one (up to max.request.size): with
-   * one request in flight per partition, a batch per round trip would cap a busy partition at
-   * batch.size per round trip. Only batches never sent are merged, so a retry resends its bytes.
-   */
-  private mergeQueued(q: PartitionQueue, batch: Batch): void {
-    if (batch.encoded !== null) return;
-    for (;;) {
-      const next = q.ready[1];
-      if (next === undefined || next.encoded !== null || batch.bytes + next.bytes > MERGED_BATCH_BYTES_MAX)
-        return;
-      for (const r of next.records) batch.records.push(r);
-      for (const w of next.waiters) batch.waiters.push(w);
-      batch.bytes += next.bytes - BATCH_OVERHEAD_BYTES;
-      q.ready.splice(1, 1);
-    }
-  }
-
   private refreshQueued(): void {
-    const topics = new Set<string>();
-    for (const q of this.queues) if (q.ready.length > 0) topics.add(q.topic);
-    this.cluster.refresh([...topics], true).catch(() => {
+    this.cluster.refresh(this.accumulator.topicsWithReady(), true).catch(() => {
       // The next drain tries again after the backoff.
     });
   }
@@ -857,7 +714,7 @@ export class Producer {
   private resetProducerId(): void {
     this.producerId = -1n;
     this.producerEpoch = -1;
-    for (const q of this.queues) {
+    for (const q of this.accumulator.queues) {
       q.nextSequence = 0;
       for (const b of q.ready) if (!q.inFlight || b !== q.ready[0]) b.encoded = null;
     }
@@ -905,12 +762,6 @@ export class Producer {
 function toBytes(v: Buffer | string | null): Buffer | null {
   if (v === null) return null;
   return typeof v === "string" ? Buffer.from(v, "utf8") : v;
-}
-
-function recordBytes(r: RecordInput): number {
-  let n = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const h of r.headers ?? []) n += 2 + Buffer.byteLength(h.key) + (h.value?.length ?? 0);
-  return n;
 }
 
 function expiredMessage(b: Batch, deliveryTimeoutMs: number): string {
