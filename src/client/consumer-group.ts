@@ -37,6 +37,11 @@ export interface GroupMemberOptions {
   heartbeatIntervalMs: number;
   requestTimeoutMs: number;
   retryBackoffMs: number;
+  /**
+   * Static membership (group.instance.id, KIP-345): the coordinator keeps this member's partitions
+   * across a restart within the session timeout, and closing does not leave the group.
+   */
+  groupInstanceId: string | null;
   /** Called when a heartbeat learns that the member must join again. */
   onRejoinNeeded: () => void;
 }
@@ -79,6 +84,8 @@ export class GroupMember {
   generationId = -1;
   /** Set when a heartbeat (or a commit) says the group is rebalancing or forgot this member. */
   rejoinNeeded = false;
+  /** Another consumer with this member's group.instance.id took over: fatal, as in Kafka. */
+  fenced: KafkaError | null = null;
   private readonly options: GroupMemberOptions;
   private readonly coordinator: CoordinatorLink;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -94,6 +101,10 @@ export class GroupMember {
       options.groupId,
       options.requestTimeoutMs,
     );
+  }
+
+  get staticMember(): boolean {
+    return this.options.groupInstanceId !== null;
   }
 
   /** A member of a generation: commits carry it, LeaveGroup names it. */
@@ -162,7 +173,7 @@ export class GroupMember {
     const deadline = new Deadline(timeoutMs);
     for (;;) {
       const outcome = await this.coordinator.attempt(async (connection) => {
-        const version = connection.negotiatedVersion(ApiKey.OffsetCommit, 8, 2);
+        const version = connection.negotiatedVersion(ApiKey.OffsetCommit, 8, this.staticMember ? 7 : 2);
         const response = await connection.request<OffsetCommitResponse>(
           ApiKey.OffsetCommit,
           version,
@@ -170,7 +181,7 @@ export class GroupMember {
             groupId: this.groupId,
             generationIdOrMemberEpoch: this.active ? this.generationId : -1,
             memberId: this.active ? this.memberId : "",
-            groupInstanceId: null,
+            groupInstanceId: this.options.groupInstanceId,
             retentionTimeMs: -1n,
             topics: offsetCommitTopics(offsets),
           },
@@ -200,11 +211,15 @@ export class GroupMember {
     }
   }
 
-  /** Leaves the group (LeaveGroup), best effort: a member that cannot say so expires with its session. */
+  /**
+   * Leaves the group (LeaveGroup), best effort: a member that cannot say so expires with its
+   * session. A static member does not leave (Kafka's consumer neither): it keeps its partitions
+   * for a restart within the session timeout.
+   */
   async leave(): Promise<void> {
     this.stopHeartbeats();
     this.stopped = true;
-    if (this.memberId === "" || this.coordinator.nodeId === null) return;
+    if (this.memberId === "" || this.coordinator.nodeId === null || this.staticMember) return;
     const memberId = this.memberId;
     this.memberId = "";
     this.generationId = -1;
@@ -215,7 +230,13 @@ export class GroupMember {
         version >= 3
           ? {
               groupId: this.groupId,
-              members: [{ memberId, groupInstanceId: null, reason: "the consumer is being closed" }],
+              members: [
+                {
+                  memberId,
+                  groupInstanceId: this.options.groupInstanceId,
+                  reason: "the consumer is being closed",
+                },
+              ],
             }
           : { groupId: this.groupId, memberId };
       await connection.request<LeaveGroupResponse>(ApiKey.LeaveGroup, version, body, {
@@ -250,16 +271,27 @@ export class GroupMember {
   private async heartbeat(): Promise<void> {
     const generationId = this.generationId;
     const outcome = await this.coordinator.attempt(async (connection) => {
-      const version = connection.negotiatedVersion(ApiKey.Heartbeat, 4, 0);
+      const version = connection.negotiatedVersion(ApiKey.Heartbeat, 4, this.staticMember ? 3 : 0);
       const response = await connection.request<HeartbeatResponse>(
         ApiKey.Heartbeat,
         version,
-        { groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: null },
+        {
+          groupId: this.groupId,
+          generationId,
+          memberId: this.memberId,
+          groupInstanceId: this.options.groupInstanceId,
+        },
         { timeoutMs: this.options.requestTimeoutMs },
       );
       return { errorCode: response.errorCode, value: true };
     });
     const code = outcome.errorCode;
+    if (code === ErrorCode.FENCED_INSTANCE_ID && this.heartbeatsOn) {
+      this.fenced = fencedInstance(this.options.groupInstanceId);
+      this.stopHeartbeats();
+      this.options.onRejoinNeeded();
+      return;
+    }
     if (!this.heartbeatsOn || generationId !== this.generationId || code === null || !REJOIN.has(code))
       return;
     if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = "";
@@ -271,7 +303,7 @@ export class GroupMember {
   }
 
   private sendJoin(connection: KafkaConnection, topics: readonly string[]): Promise<JoinGroupResponse> {
-    const version = connection.negotiatedVersion(ApiKey.JoinGroup, 9, 1);
+    const version = connection.negotiatedVersion(ApiKey.JoinGroup, 9, this.staticMember ? 5 : 1);
     return connection.request<JoinGroupResponse>(
       ApiKey.JoinGroup,
       version,
@@ -280,7 +312,7 @@ export class GroupMember {
         sessionTimeoutMs: this.options.sessionTimeoutMs,
         rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
         memberId: this.memberId,
-        groupInstanceId: null,
+        groupInstanceId: this.options.groupInstanceId,
         protocolType: "consumer",
         protocols: [{ name: RANGE_ASSIGNOR_NAME, metadata: encodeSubscription(topics) }],
         reason: null,
@@ -295,7 +327,7 @@ export class GroupMember {
     connection: KafkaConnection,
     assignments: { memberId: string; assignment: Buffer }[],
   ): Promise<SyncGroupResponse> {
-    const version = connection.negotiatedVersion(ApiKey.SyncGroup, 5, 0);
+    const version = connection.negotiatedVersion(ApiKey.SyncGroup, 5, this.staticMember ? 3 : 0);
     return connection.request<SyncGroupResponse>(
       ApiKey.SyncGroup,
       version,
@@ -303,7 +335,7 @@ export class GroupMember {
         groupId: this.groupId,
         generationId: this.generationId,
         memberId: this.memberId,
-        groupInstanceId: null,
+        groupInstanceId: this.options.groupInstanceId,
         protocolType: "consumer",
         protocolName: RANGE_ASSIGNOR_NAME,
         assignments,
@@ -335,6 +367,13 @@ export class GroupMember {
       assignment: encodeAssignment(partitions),
     }));
   }
+}
+
+function fencedInstance(groupInstanceId: string | null): KafkaError {
+  return new KafkaError(
+    ErrorCode.FENCED_INSTANCE_ID,
+    `The broker reported that this consumer has been fenced by another consumer with the same group.instance.id ${groupInstanceId}`,
+  );
 }
 
 /** Retriable answers to group requests that a later attempt may get past. */

@@ -33,6 +33,31 @@ export interface ConsumerOptions {
   requestTimeoutMs?: number;
   retryBackoffMs?: number;
   clientSoftwareVersion?: string;
+  /**
+   * Static membership (group.instance.id, KIP-345): a restart within sessionTimeoutMs gets the
+   * same partitions back without a rebalance, and close() does not leave the group.
+   */
+  groupInstanceId?: string;
+}
+
+/**
+ * Called around a rebalance (Kafka's ConsumerRebalanceListener), inside poll: revoked before the
+ * member gives its partitions up (after auto-commit: the place to commit what was processed),
+ * assigned once the new ones are known (a seek here sets where reading starts), lost instead of
+ * revoked when the group already gave them to others (a commit would be refused).
+ */
+export interface ConsumerRebalanceListener {
+  onPartitionsRevoked?(partitions: TopicPartition[]): void | Promise<void>;
+  onPartitionsAssigned?(partitions: TopicPartition[]): void | Promise<void>;
+  /** By default the revoked callback, as in Kafka. */
+  onPartitionsLost?(partitions: TopicPartition[]): void | Promise<void>;
+}
+
+/** An offset to commit: the next record to read of a partition. */
+export interface OffsetToCommit extends TopicPartition {
+  offset: bigint;
+  leaderEpoch?: number;
+  metadata?: string | null;
 }
 
 /** A partition to read without a group, from an offset or from one end (KafkaConsumer.assign + seek). */
@@ -79,6 +104,8 @@ interface PartitionState extends TopicPartition {
   reset: OffsetResetStrategy | null;
   /** Fetched records not yet handed out, and the offset after the fetched batches. */
   buffer: { records: ConsumerRecord[]; index: number; nextOffset: bigint } | null;
+  /** Not fetched nor handed out while paused (its buffered records wait). */
+  paused: boolean;
 }
 
 /**
@@ -90,13 +117,17 @@ interface PartitionState extends TopicPartition {
  */
 export class Consumer {
   readonly groupId: string | null;
-  private readonly options: Required<Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion">>;
+  readonly groupInstanceId: string | null;
+  private readonly options: Required<
+    Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion" | "groupInstanceId">
+  >;
   private readonly cluster: ClusterView;
   private readonly group: GroupMember | null;
   private readonly partitions = new Map<string, PartitionState>();
   private readonly inFlight = new Map<number, Promise<void>>();
   private waiters: (() => void)[] = [];
   private subscription: readonly string[] | RegExp | null = null;
+  private listener: ConsumerRebalanceListener = {};
   private assignedManually = false;
   /** Topic -> partition count when the group was last joined (0: unknown topic). */
   private joinedCounts = new Map<string, number>();
@@ -112,6 +143,7 @@ export class Consumer {
 
   constructor(options: ConsumerOptions) {
     this.groupId = options.groupId ?? null;
+    this.groupInstanceId = options.groupInstanceId ?? null;
     this.options = {
       bootstrap: options.bootstrap,
       clientId: options.clientId ?? "brook-consumer",
@@ -148,6 +180,7 @@ export class Consumer {
             heartbeatIntervalMs: this.options.heartbeatIntervalMs,
             requestTimeoutMs: this.options.requestTimeoutMs,
             retryBackoffMs: this.options.retryBackoffMs,
+            groupInstanceId: this.groupInstanceId,
             onRejoinNeeded: () => this.signal(),
           });
   }
@@ -164,17 +197,38 @@ export class Consumer {
         position: typeof p.offset === "bigint" ? p.offset : null,
         reset: typeof p.offset === "string" ? p.offset : null,
         buffer: null,
+        paused: false,
       };
       this.partitions.set(partitionKey(p), state);
     }
   }
 
-  /** Joins the group (at the next poll) for these topics, or every topic a pattern matches whole. */
-  subscribe(topics: readonly string[] | RegExp): void {
+  /**
+   * Joins the group (at the next poll) for these topics, or every topic a pattern matches whole;
+   * `listener` hears of each rebalance.
+   */
+  subscribe(topics: readonly string[] | RegExp, listener: ConsumerRebalanceListener = {}): void {
     this.groupMember();
     if (this.assignedManually) throw new Error("assign() and subscribe() cannot be combined");
     this.subscription = topics;
+    this.listener = listener;
     this.joined = false;
+  }
+
+  /** Stops fetching these partitions and handing out their records until resumed (KafkaConsumer.pause). */
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.assignedState(tp).paused = true;
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.assignedState(tp).paused = false;
+    this.signal();
+  }
+
+  paused(): TopicPartition[] {
+    return [...this.partitions.values()]
+      .filter((s) => s.paused)
+      .map(({ topic, partition }) => ({ topic, partition }));
   }
 
   /** The partitions read now. */
@@ -184,9 +238,7 @@ export class Consumer {
 
   /** Where the next poll starts reading a partition (an offset), or from one end. */
   seek(tp: TopicPartition, offset: bigint | OffsetResetStrategy): void {
-    const state = this.partitions.get(partitionKey(tp));
-    if (state === undefined)
-      throw new Error(`No current assignment for partition ${tp.topic}-${tp.partition}`);
+    const state = this.assignedState(tp);
     state.buffer = null;
     state.position = typeof offset === "bigint" ? offset : null;
     state.reset = typeof offset === "bigint" ? null : offset;
@@ -234,9 +286,42 @@ export class Consumer {
     }
   }
 
-  /** Commits every known position (KafkaConsumer.commitSync()). */
-  async commitSync(timeoutMs = 60_000): Promise<void> {
-    await this.groupMember().commit(this.positions(), timeoutMs);
+  /**
+   * Commits `offsets` (by default every known position) and waits for the answer
+   * (KafkaConsumer.commitSync); rejects after a rebalance took the partitions (Kafka's
+   * CommitFailedException, REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION).
+   */
+  async commitSync(offsets?: readonly OffsetToCommit[], timeoutMs = 60_000): Promise<void> {
+    await this.groupMember().commit(offsets ?? this.positions(), timeoutMs);
+  }
+
+  /**
+   * Commits without waiting (KafkaConsumer.commitAsync): the callback hears the outcome. The
+   * returned promise never rejects, so an ignored commit cannot become an unhandled rejection.
+   */
+  commitAsync(
+    offsets?: readonly OffsetToCommit[],
+    callback?: (error: Error | null, offsets: readonly OffsetToCommit[]) => void,
+  ): Promise<void> {
+    const committing = offsets ?? this.positions();
+    return this.commitSync(committing, this.options.requestTimeoutMs).then(
+      () => callback?.(null, committing),
+      (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error)), committing),
+    );
+  }
+
+  /** The group's committed offsets of these partitions (null: none committed), KafkaConsumer.committed. */
+  async committed(
+    partitions: readonly TopicPartition[],
+    timeoutMs = 60_000,
+  ): Promise<(TopicPartition & { offset: bigint | null; metadata: string | null })[]> {
+    const group = this.groupMember();
+    const committed = await this.cluster.admin.listConsumerGroupOffsets(group.groupId, { timeoutMs });
+    const byKey = new Map(committed.map((c) => [partitionKey(c), c]));
+    return partitions.map(({ topic, partition }) => {
+      const c = byKey.get(partitionKey({ topic, partition }));
+      return { topic, partition, offset: c?.offset ?? null, metadata: c?.metadata ?? null };
+    });
   }
 
   /** The next offset to read of every partition that has a position: what commitSync commits. */
@@ -257,8 +342,15 @@ export class Consumer {
       groupId: group.groupId,
       generationId: group.generationId,
       memberId: group.memberId,
-      groupInstanceId: null,
+      groupInstanceId: this.groupInstanceId,
     };
+  }
+
+  private assignedState(tp: TopicPartition): PartitionState {
+    const state = this.partitions.get(partitionKey(tp));
+    if (state === undefined)
+      throw new Error(`No current assignment for partition ${tp.topic}-${tp.partition}`);
+    return state;
   }
 
   private groupMember(): GroupMember {
@@ -270,21 +362,43 @@ export class Consumer {
     return this.group;
   }
 
-  /** Commits (with auto-commit), leaves the group and closes the connections. */
+  /**
+   * Commits (with auto-commit), tells the rebalance listener the partitions are revoked, leaves
+   * the group (not as a static member) and closes the connections. A listener's error is thrown
+   * once all that is done.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.signal();
+    let listenerError: unknown = null;
     try {
       if (this.group !== null) {
         if (this.options.enableAutoCommit && (this.group.active || this.assignedManually)) {
-          await this.commitSync(this.options.requestTimeoutMs).catch(() => {});
+          await this.commitSync(undefined, this.options.requestTimeoutMs).catch(() => {});
+        }
+        if (this.joined) {
+          await this.giveUpPartitions().catch((error: unknown) => {
+            listenerError = error;
+          });
         }
         await this.group.leave();
       }
     } finally {
       this.cluster.close();
     }
+    if (listenerError !== null) throw listenerError;
+  }
+
+  /** The rebalance listener hears that this member's partitions are gone: revoked, or lost without a generation. */
+  private async giveUpPartitions(): Promise<void> {
+    const partitions = this.assignment();
+    this.partitions.clear();
+    if (partitions.length === 0) return;
+    const group = this.group as GroupMember;
+    if (group.active) await this.listener.onPartitionsRevoked?.(partitions);
+    else if (this.listener.onPartitionsLost !== undefined) await this.listener.onPartitionsLost(partitions);
+    else await this.listener.onPartitionsRevoked?.(partitions);
   }
 
   private throwIfFailed(): void {
@@ -320,10 +434,14 @@ export class Consumer {
       if (!sameCounts(counts, this.joinedCounts, topics)) group.rejoinNeeded = true;
       this.scheduleMetadataCheck(topics, counts);
     }
+    if (group.fenced !== null) throw group.fenced;
     if (this.joined && !group.rejoinNeeded) return;
-    if (this.joined && this.options.enableAutoCommit && group.active) {
+    if (this.joined) {
       // Eager rebalance: what was consumed is committed before the partitions are given up.
-      await this.commitSync(this.options.requestTimeoutMs).catch(() => {});
+      if (this.options.enableAutoCommit && group.active)
+        await this.commitSync(undefined, this.options.requestTimeoutMs).catch(() => {});
+      this.joined = false;
+      await this.giveUpPartitions();
     }
     const topics = await this.subscribedTopics();
     const assigned = await group.join(topics, (all) => this.partitionCounts(all));
@@ -333,7 +451,13 @@ export class Consumer {
     this.joined = true;
     this.partitions.clear();
     for (const tp of assigned) {
-      this.partitions.set(partitionKey(tp), { ...tp, position: null, reset: null, buffer: null });
+      this.partitions.set(partitionKey(tp), {
+        ...tp,
+        position: null,
+        reset: null,
+        buffer: null,
+        paused: false,
+      });
     }
     if (assigned.length > 0) {
       const committed = await this.cluster.admin.listConsumerGroupOffsets(group.groupId, {
@@ -345,6 +469,8 @@ export class Consumer {
       }
     }
     this.nextAutoCommitMs = performance.now() + this.options.autoCommitIntervalMs;
+    // After the committed offsets, so that a seek in the listener decides where reading starts.
+    await this.listener.onPartitionsAssigned?.(assigned);
   }
 
   private scheduleMetadataCheck(topics: readonly string[], counts: Map<string, number>): void {
@@ -380,7 +506,7 @@ export class Consumer {
     if (performance.now() < this.nextAutoCommitMs) return;
     this.nextAutoCommitMs = performance.now() + this.options.autoCommitIntervalMs;
     // An auto-commit that fails is retried at the next interval, as Kafka's is.
-    await this.commitSync(this.options.requestTimeoutMs).catch(() => {});
+    await this.commitSync(undefined, this.options.requestTimeoutMs).catch(() => {});
   }
 
   /** Buffered records, up to maxPollRecords, advancing positions. */
@@ -388,7 +514,7 @@ export class Consumer {
     const out: ConsumerRecord[] = [];
     for (const state of this.partitions.values()) {
       const buffer = state.buffer;
-      if (buffer === null) continue;
+      if (buffer === null || state.paused) continue;
       while (buffer.index < buffer.records.length && out.length < this.options.maxPollRecords) {
         const r = buffer.records[buffer.index++] as ConsumerRecord;
         out.push(r);
@@ -458,7 +584,7 @@ export class Consumer {
   private sendFetches(): void {
     const byLeader = new Map<number, PartitionState[]>();
     for (const state of this.partitions.values()) {
-      if (state.position === null || state.buffer !== null) continue;
+      if (state.position === null || state.buffer !== null || state.paused) continue;
       const leader = this.cluster.leaderOf(state.topic, state.partition);
       if (leader === null || this.inFlight.has(leader)) continue;
       const list = byLeader.get(leader);

@@ -231,9 +231,24 @@ export class Producer {
 
   /**
    * Queues a record; resolves once the broker acknowledged it (per `acks`), rejects with the
-   * KafkaError the broker answered, or with a timeout after delivery.timeout.ms.
+   * KafkaError the broker answered, or with a timeout after delivery.timeout.ms. With a callback
+   * (Kafka's send(record, callback)), the callback hears the same outcome, and a rejection nobody
+   * awaits is not an unhandled one.
    */
-  send(record: ProducerRecord): Promise<RecordMetadata> {
+  send(
+    record: ProducerRecord,
+    callback?: (error: Error | null, metadata: RecordMetadata | null) => void,
+  ): Promise<RecordMetadata> {
+    const sent = this.enqueue(record);
+    if (callback !== undefined)
+      sent.then(
+        (metadata) => callback(null, metadata),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
+      );
+    return sent;
+  }
+
+  private enqueue(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(new Error("the producer is closed"));
     if (this.txn !== null) {
       try {

@@ -170,3 +170,30 @@ test("a batch that keeps failing fails at delivery.timeout.ms; retries=0 fails i
     await noRetries.close();
   }
 });
+
+test("send with a callback: the callback hears the outcome, a failure nobody awaits is not unhandled", async () => {
+  const c = await cluster((_, attempt) =>
+    attempt === 0 ? { errorCode: 0, baseOffset: 4n } : { errorCode: ErrorCode.INVALID_RECORD },
+  );
+  const producer = new Producer({ bootstrap: `127.0.0.1:${c.broker.port}`, lingerMs: 0 });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const ok = await new Promise<[Error | null, bigint | undefined]>((resolve) => {
+      void producer.send({ topic: "t", value: "a" }, (error, metadata) => resolve([error, metadata?.offset]));
+    });
+    assert.deepEqual(ok, [null, 4n]);
+    const failed = await new Promise<[Error | null, unknown]>((resolve) => {
+      // The returned promise is dropped on purpose, as callback-style code does.
+      producer.send({ topic: "t", value: "b" }, (error, metadata) => resolve([error, metadata]));
+    });
+    assert.ok(failed[0] instanceof KafkaError && failed[0].errorCode === ErrorCode.INVALID_RECORD);
+    assert.equal(failed[1], null);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+    await producer.close();
+  }
+});

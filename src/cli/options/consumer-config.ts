@@ -38,6 +38,7 @@ function oneOf<T extends string>(
 const USED_KEYS = new Set([
   "bootstrap.servers",
   "group.id",
+  "group.instance.id",
   "client.id",
   "auto.offset.reset",
   "enable.auto.commit",
@@ -72,6 +73,8 @@ export function consumerOptionsFrom(
     clientId: props.get("client.id") as string,
     groupId: props.get("group.id") as string,
   };
+  const instance = props.get("group.instance.id")?.trim();
+  if (instance !== undefined && instance !== "") o.groupInstanceId = instance;
   const reset = oneOf(props, "auto.offset.reset", ["latest", "earliest", "none"] as const, fail);
   if (reset === "none") throw fail("auto.offset.reset=none is not supported by Brook's consumer");
   if (reset !== undefined) o.autoOffsetReset = reset;
