@@ -15,6 +15,7 @@ import {
   type RecordInput,
 } from "../protocol/index.js";
 import type { TopicPartition } from "./admin-group-results.js";
+import { BufferMemory } from "./buffer-memory.js";
 import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
 import { ClusterView } from "./cluster-view.js";
 import { Deadline } from "./deadline.js";
@@ -22,9 +23,11 @@ import type { KafkaConnection } from "./kafka-connection.js";
 import { partitionForKey } from "./partitioner.js";
 import {
   type Batch,
+  batchRecordBytes,
   type PartitionQueue,
   RecordAccumulator,
   type RecordMetadata,
+  recordBytes,
   type Waiter,
 } from "./record-accumulator.js";
 import {
@@ -63,10 +66,12 @@ export interface ProducerOptions {
    */
   idempotence?: boolean;
   /**
-   * How long send() waits for a topic's metadata, and the transactional calls for their answers
-   * (max.block.ms).
+   * How long send() waits for a topic's metadata or for room in the buffer, and the transactional
+   * calls for their answers (max.block.ms).
    */
   maxBlockMs?: number;
+  /** Record bytes buffered and not yet answered at most (buffer.memory); past it, records wait. */
+  bufferMemory?: number;
   metadataMaxAgeMs?: number;
   /**
    * Makes the producer transactional (transactional.id): initTransactions() once, then records are
@@ -106,6 +111,7 @@ export const PRODUCER_DEFAULTS = {
   retries: 2_147_483_647,
   retryBackoffMs: 100,
   maxBlockMs: 60_000,
+  bufferMemory: 32 * 1024 * 1024,
   transactionTimeoutMs: 60_000,
 } as const;
 
@@ -154,6 +160,7 @@ export class Producer {
   private readonly retryBackoffMs: number;
   private readonly maxBlockMs: number;
   private readonly accumulator: RecordAccumulator;
+  private readonly memory: BufferMemory;
   private drainScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
   /** Records sent and not yet acknowledged or failed; `flush` waits for none. */
@@ -201,6 +208,7 @@ export class Producer {
         "Must set acks to all and retries to a value greater than 0 in order to use the idempotent producer.",
       );
     this.idempotent = this.transactionalId !== null || (options.idempotence ?? compatible);
+    this.memory = new BufferMemory(options.bufferMemory ?? PRODUCER_DEFAULTS.bufferMemory, this.maxBlockMs);
     this.accumulator = new RecordAccumulator({
       lingerMs: this.lingerMs,
       batchSize: this.batchSize,
@@ -300,7 +308,30 @@ export class Producer {
     };
     if (record.headers !== undefined)
       input.headers = record.headers.map((h): RecordHeader => ({ key: h.key, value: toBytes(h.value) }));
-    this.accumulator.append(record.topic, partition, partitions, input, waiter);
+    const bytes = recordBytes(input);
+    if (bytes > this.memory.limitBytes) {
+      this.settled();
+      waiter.reject(
+        new KafkaError(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `The message is ${bytes} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`,
+        ),
+      );
+      return;
+    }
+    this.memory.request(
+      bytes,
+      () => this.accumulator.append(record.topic, partition, partitions, input, waiter, bytes),
+      () => {
+        this.settled();
+        waiter.reject(
+          new ClientError(
+            ClientErrorCode.timeout,
+            `Failed to allocate memory within the configured max blocking time ${this.maxBlockMs} ms.`,
+          ),
+        );
+      },
+    );
   }
 
   /** One sent record was answered (or failed): a flush may be done. */
@@ -754,6 +785,7 @@ export class Producer {
   }
 
   private complete(b: Batch, baseOffset: bigint, logAppendTimeMs: bigint): void {
+    this.memory.release(batchRecordBytes(b));
     for (let i = 0; i < b.waiters.length; i++) {
       (b.waiters[i] as Waiter).resolve({
         topic: b.topic,
@@ -766,6 +798,7 @@ export class Producer {
   }
 
   private fail(b: Batch, error: Error): void {
+    this.memory.release(batchRecordBytes(b));
     if (this.txn !== null) this.transactionBatchFailed(this.txn, b, error);
     for (const w of b.waiters) {
       w.reject(error);

@@ -88,9 +88,15 @@ export class RecordAccumulator {
   }
 
   /** Adds a record to its partition's open batch (a new one when it would overflow); `waiter` hears the outcome. */
-  append(topic: string, partition: number, partitions: number, input: RecordInput, waiter: Waiter): void {
+  append(
+    topic: string,
+    partition: number,
+    partitions: number,
+    input: RecordInput,
+    waiter: Waiter,
+    bytes = recordBytes(input),
+  ): void {
     const q = this.queue(topic, partition);
-    const bytes = recordBytes(input);
     if (q.open !== null && q.open.bytes + bytes > this.options.batchSize) this.seal(q, partitions);
     if (q.open === null) {
       q.open = {
@@ -206,7 +212,13 @@ export class RecordAccumulator {
   }
 }
 
-function recordBytes(r: RecordInput): number {
+/** The bytes a batch's records take in the buffer (what its records were charged together). */
+export function batchRecordBytes(b: Batch): number {
+  return b.bytes - BATCH_OVERHEAD_BYTES;
+}
+
+/** What a record takes in a batch (and in buffer.memory). */
+export function recordBytes(r: RecordInput): number {
   let n = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
   for (const h of r.headers ?? []) n += 2 + Buffer.byteLength(h.key) + (h.value?.length ?? 0);
   return n;

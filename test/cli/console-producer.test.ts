@@ -101,6 +101,8 @@ test("producer settings: the tool's defaults, --producer-property below explicit
       requestTimeoutMs: 1500,
       retries: 3,
       retryBackoffMs: 100,
+      // --max-memory-bytes, Kafka's console producer's buffer.memory.
+      bufferMemory: 33554432,
       batchSize: 16384,
       metadataMaxAgeMs: 300000,
       maxBlockMs: 60000,

@@ -27,11 +27,13 @@ async function cluster(
   produce: (
     request: FakeRequest,
     attempt: number,
-  ) => { errorCode: number; baseOffset?: bigint; errorMessage?: string },
+  ) =>
+    | { errorCode: number; baseOffset?: bigint; errorMessage?: string }
+    | Promise<{ errorCode: number; baseOffset?: bigint; errorMessage?: string }>,
 ): Promise<{ broker: FakeBroker; produces: () => ProduceRequest[]; metadataRequests: () => number }> {
   let attempt = 0;
   let port = 0;
-  const broker = await FakeBroker.start((request) => {
+  const broker = await FakeBroker.start(async (request) => {
     if (request.apiKey === ApiKey.Metadata)
       return {
         body: {
@@ -52,7 +54,7 @@ async function cluster(
     if (request.apiKey === ApiKey.InitProducerId)
       return { body: { errorCode: 0, producerId: 42n, producerEpoch: 3 } };
     if (request.apiKey === ApiKey.Produce) {
-      const answer = produce(request, attempt++);
+      const answer = await produce(request, attempt++);
       return {
         body: {
           responses: [
@@ -194,6 +196,41 @@ test("send with a callback: the callback hears the outcome, a failure nobody awa
     assert.deepEqual(unhandled, []);
   } finally {
     process.off("unhandledRejection", onUnhandled);
+    await producer.close();
+  }
+});
+
+test("buffer.memory: a record larger than the buffer is refused; past the bound records wait, then time out at max.block.ms", async () => {
+  let release: (() => void) | null = null;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  // The broker holds the first answer back: its 200 bytes stay buffered, the next record waits.
+  const c = await cluster(async (_, attempt) => {
+    if (attempt === 0) await held;
+    return { errorCode: 0, baseOffset: 0n };
+  });
+  const producer = new Producer({
+    bootstrap: `127.0.0.1:${c.broker.port}`,
+    lingerMs: 0,
+    bufferMemory: 300,
+    maxBlockMs: 200,
+  });
+  try {
+    await assert.rejects(
+      producer.send({ topic: "t", value: Buffer.alloc(400) }),
+      (e: unknown) =>
+        e instanceof KafkaError &&
+        e.errorCode === ErrorCode.MESSAGE_TOO_LARGE &&
+        /buffer\.memory/.test(e.message),
+    );
+    const first = producer.send({ topic: "t", value: Buffer.alloc(200) });
+    const second = producer.send({ topic: "t", value: Buffer.alloc(200) });
+    await assert.rejects(second, /Failed to allocate memory within the configured max blocking time 200 ms/);
+    const third = producer.send({ topic: "t", value: Buffer.alloc(50) });
+    (release as unknown as () => void)();
+    await Promise.all([first, third]);
+  } finally {
     await producer.close();
   }
 });

@@ -16,9 +16,10 @@ const NUMERIC_SETTINGS: Record<string, keyof ProducerOptions> = {
   "max.block.ms": "maxBlockMs",
   "metadata.max.age.ms": "metadataMaxAgeMs",
   "transaction.timeout.ms": "transactionTimeoutMs",
+  "buffer.memory": "bufferMemory",
 };
 /** Kafka producer settings Brook's producer has no use for (socket and memory sizes): accepted silently. */
-const ACCEPTED_UNUSED = new Set(["send.buffer.bytes", "buffer.memory", "key.serializer", "value.serializer"]);
+const ACCEPTED_UNUSED = new Set(["send.buffer.bytes", "key.serializer", "value.serializer"]);
 const CODECS = new Set(["none", "gzip", "snappy", "lz4", "zstd"]);
 
 export interface ProducerSettings {

@@ -1,0 +1,84 @@
+import { assert } from "../base/index.js";
+
+interface Blocked {
+  readonly bytes: number;
+  readonly deadlineMs: number;
+  readonly admit: () => void;
+  readonly timeout: () => void;
+}
+
+/**
+ * The producer's bound on buffered record bytes (Kafka's buffer.memory and BufferPool): a record
+ * takes its bytes when it is accepted and gives them back when its batch is answered. Past the
+ * bound, records wait in arrival order (so they keep their order) until enough is given back, or
+ * fail after max.block.ms.
+ */
+export class BufferMemory {
+  readonly limitBytes: number;
+  private readonly maxBlockMs: number;
+  private used = 0;
+  private readonly blocked: Blocked[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(limitBytes: number, maxBlockMs: number) {
+    this.limitBytes = limitBytes;
+    this.maxBlockMs = maxBlockMs;
+  }
+
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  get waiting(): number {
+    return this.blocked.length;
+  }
+
+  /** Runs `admit` once `bytes` are taken (at once if they fit and nobody waits), or `timeout` after max.block.ms. */
+  request(bytes: number, admit: () => void, timeout: () => void): void {
+    assert(bytes <= this.limitBytes, "a request larger than the whole buffer can never be admitted");
+    if (this.blocked.length === 0 && this.used + bytes <= this.limitBytes) {
+      this.used += bytes;
+      admit();
+      return;
+    }
+    this.blocked.push({ bytes, deadlineMs: performance.now() + this.maxBlockMs, admit, timeout });
+    this.scheduleTimeout();
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    assert(this.used >= 0, "buffer memory released twice");
+    this.admitWaiting();
+  }
+
+  private admitWaiting(): void {
+    while (this.blocked.length > 0) {
+      const head = this.blocked[0] as Blocked;
+      if (this.used + head.bytes > this.limitBytes) break;
+      this.blocked.shift();
+      this.used += head.bytes;
+      head.admit();
+    }
+    if (this.blocked.length === 0 && this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** One timer for the oldest waiter: deadlines come in arrival order. */
+  private scheduleTimeout(): void {
+    if (this.timer !== null || this.blocked.length === 0) return;
+    const head = this.blocked[0] as Blocked;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        const now = performance.now();
+        while (this.blocked.length > 0 && (this.blocked[0] as Blocked).deadlineMs <= now)
+          (this.blocked.shift() as Blocked).timeout();
+        this.admitWaiting();
+        this.scheduleTimeout();
+      },
+      Math.max(0, head.deadlineMs - performance.now()),
+    );
+  }
+}
