@@ -14,6 +14,7 @@ import { runGetOffsetsCommand } from "./get-offsets/get-offsets-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
 import { runProducerPerfTestCommand } from "./producer-perf-test/producer-perf-test-command.js";
 import { runTopicsCommand } from "./topics/topics-command.js";
+import { runTransactionsCommand } from "./transactions/transactions-command.js";
 
 const USAGE = `Usage: brook <command>
 
@@ -46,6 +47,10 @@ Commands:
   console-consumer --bootstrap-server host:port --topic t [--group g] [--from-beginning] [...]
       Print a topic's records, alone or as a member of a consumer group, as Kafka's
       kafka-console-consumer.sh does; 'brook console-consumer --help' lists the options.
+  transactions --bootstrap-server host:port list|describe|describe-producers|abort|find-hanging [...]
+      List and describe transactions and the producers of a partition, find hanging transactions
+      and abort them, as Kafka's kafka-transactions.sh does; 'brook transactions -h' lists the
+      commands.
   producer-perf-test --topic t --num-records n --record-size b --throughput r|-1
                      --producer-props bootstrap.servers=host:port [k=v ...]
       Measure producing, as Kafka's kafka-producer-perf-test.sh does (its options and lines).
@@ -88,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
     "get-offsets": (args) => runGetOffsetsCommand(args, STDIO, brookVersion),
     configs: (args) => runConfigsCommand(args, STDIO, brookVersion),
     "consumer-groups": (args) => runConsumerGroupsCommand(args, STDIO, brookVersion),
+    transactions: (args) => runTransactionsCommand(args, STDIO, brookVersion),
     "consumer-perf-test": (args) => runConsumerPerfTestCommand(args, STDIO, brookVersion),
     "producer-perf-test": (args) => runProducerPerfTestCommand(args, STDIO),
     // The tool stops on SIGINT and SIGTERM itself: it leaves the group and says how many it printed.

@@ -59,6 +59,15 @@ import {
   type TopicMetadata,
   type TopicResult,
 } from "./admin-results.js";
+import type {
+  AbortTransactionSpec,
+  DescribeProducersOptions,
+  ListTransactionsOptions,
+  PartitionProducerState,
+  TransactionDescription,
+  TransactionListing,
+} from "./admin-transaction-results.js";
+import * as transactions from "./admin-transactions.js";
 import {
   type AdminAlterOptions,
   type AdminCallOptions,
@@ -472,6 +481,32 @@ export class AdminClient {
     options: AdminAlterOptions = {},
   ): Promise<QuotaAlterationResult[]> {
     return quotas.alterClientQuotas(this.transport, alterations, options);
+  }
+
+  /**
+   * The transactional ids each broker coordinates, by broker id (Kafka's listTransactions
+   * allByBrokerId); see admin-transactions.ts.
+   */
+  listTransactions(options: ListTransactionsOptions = {}): Promise<Map<number, TransactionListing[]>> {
+    return transactions.listTransactions(this.transport, options);
+  }
+
+  describeTransactions(
+    transactionalIds: readonly string[],
+    options: AdminCallOptions = {},
+  ): Promise<TransactionDescription[]> {
+    return transactions.describeTransactions(this.transport, transactionalIds, options);
+  }
+
+  describeProducers(
+    partitions: readonly TopicPartition[],
+    options: DescribeProducersOptions = {},
+  ): Promise<PartitionProducerState[]> {
+    return transactions.describeProducers(this.transport, partitions, options);
+  }
+
+  abortTransaction(spec: AbortTransactionSpec, options: AdminCallOptions = {}): Promise<void> {
+    return transactions.abortTransaction(this.transport, spec, options);
   }
 
   /** Closes the connections; pending operations fail. */

@@ -35,7 +35,8 @@ import type { KafkaConnection } from "./kafka-connection.js";
  * The admin client's consumer-group and offset operations (Kafka's Admin listGroups,
  * describeConsumerGroups, listConsumerGroupOffsets, listOffsets, alterConsumerGroupOffsets,
  * deleteConsumerGroupOffsets, deleteConsumerGroups), over an AdminTransport; group requests go to
- * the group's coordinator, found again whenever it moves.
+ * the group's coordinator, found again whenever it moves. The transaction operations
+ * (admin-transactions.ts) share the coordinator and partition leader lookups.
  */
 
 /** The versions built for; `min` is the first that carries every field set. */
@@ -207,26 +208,10 @@ export async function listOffsets(
   const results = new Map<string, ListedOffset>();
   let todo = [...partitions];
   for (;;) {
-    const topics = [...new Set(todo.map((tp) => tp.topic))];
-    const metadata = await t.metadata(topics, { timeoutMs: deadline.remainingMs() });
-    const byLeader = new Map<number, TopicPartition[]>();
-    for (const tp of todo) {
-      const topic = metadata.topics.find((t) => t.name === tp.topic);
-      const partition = topic?.partitions.find((p) => p.partitionIndex === tp.partition);
-      if (topic === undefined || topic.errorCode !== ErrorCode.NONE || partition === undefined) {
-        results.set(
-          partitionKey(tp),
-          unknownOffset(tp, topic?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
-        );
-        continue;
-      }
-      if (partition.leaderId < 0) {
-        results.set(partitionKey(tp), unknownOffset(tp, ErrorCode.LEADER_NOT_AVAILABLE));
-        continue;
-      }
-      const list = byLeader.get(partition.leaderId) ?? [];
-      list.push(tp);
-      byLeader.set(partition.leaderId, list);
+    const { byLeader, failed } = await partitionLeaders(t, todo, deadline);
+    for (const f of failed) {
+      const tp = { topic: f.topic, partition: f.partition };
+      results.set(partitionKey(tp), unknownOffset(tp, f.errorCode));
     }
     await Promise.all(
       [...byLeader].map(([leader, list]) =>
@@ -279,6 +264,39 @@ export async function listOffsets(
   return partitions.map(
     (tp) => results.get(partitionKey(tp)) ?? unknownOffset(tp, ErrorCode.UNKNOWN_SERVER_ERROR),
   );
+}
+
+/**
+ * The partitions by their leaders in fresh metadata; a partition without one (unknown topic or
+ * partition, no leader elected) is in `failed` with the reason.
+ */
+export async function partitionLeaders(
+  t: AdminTransport,
+  partitions: readonly TopicPartition[],
+  deadline: Deadline,
+): Promise<{ byLeader: Map<number, TopicPartition[]>; failed: PartitionResult[] }> {
+  const topics = [...new Set(partitions.map((tp) => tp.topic))];
+  const metadata = await t.metadata(topics, { timeoutMs: deadline.remainingMs() });
+  const byLeader = new Map<number, TopicPartition[]>();
+  const failed: PartitionResult[] = [];
+  for (const tp of partitions) {
+    const topic = metadata.topics.find((t) => t.name === tp.topic);
+    const partition = topic?.partitions.find((p) => p.partitionIndex === tp.partition);
+    if (topic === undefined || topic.errorCode !== ErrorCode.NONE || partition === undefined) {
+      const errorCode =
+        topic === undefined || topic.errorCode === ErrorCode.NONE
+          ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+          : topic.errorCode;
+      failed.push({ topic: tp.topic, partition: tp.partition, errorCode });
+    } else if (partition.leaderId < 0) {
+      failed.push({ topic: tp.topic, partition: tp.partition, errorCode: ErrorCode.LEADER_NOT_AVAILABLE });
+    } else {
+      const list = byLeader.get(partition.leaderId) ?? [];
+      list.push({ topic: tp.topic, partition: tp.partition });
+      byLeader.set(partition.leaderId, list);
+    }
+  }
+  return { byLeader, failed };
 }
 
 /**
@@ -406,22 +424,24 @@ export function deleteConsumerGroups(
 }
 
 /**
- * Runs `attempt` on the group's coordinator: FindCoordinator first, and again whenever the answer
- * says the coordinator moved or is loading, until the deadline. `attempt` returns the answer's
- * error code beside its value; other errors than those end it with the value.
+ * Runs `attempt` on the coordinator of a group (key type 0) or a transactional id (1):
+ * FindCoordinator first, and again whenever the answer says the coordinator moved or is loading,
+ * until the deadline. `attempt` returns the answer's error code beside its value; other errors
+ * than those end it with the value.
  */
-async function withCoordinator<T>(
+export async function withCoordinator<T>(
   t: AdminTransport,
-  groupId: string,
+  key: string,
   deadline: Deadline,
   attempt: (
     connection: KafkaConnection,
     timeoutMs: number,
     coordinator: BrokerDescription,
   ) => Promise<{ errorCode: number; value: T }>,
+  keyType = 0,
 ): Promise<T> {
   for (;;) {
-    const coordinator = await findCoordinator(t, groupId, deadline);
+    const coordinator = await findCoordinator(t, key, deadline, keyType);
     const outcome = await t.withBroker(deadline, coordinator.nodeId, (connection, timeoutMs) =>
       attempt(connection, timeoutMs, coordinator),
     );
@@ -433,12 +453,13 @@ async function withCoordinator<T>(
 
 async function findCoordinator(
   t: AdminTransport,
-  groupId: string,
+  key: string,
   deadline: Deadline,
+  keyType: number,
 ): Promise<BrokerDescription> {
   for (;;) {
     const found = await t.withBroker(deadline, null, (connection, timeoutMs) =>
-      requestCoordinator(connection, groupId, timeoutMs),
+      requestCoordinator(connection, key, timeoutMs, keyType),
     );
     if (found.errorCode === ErrorCode.NONE && found.broker !== null) {
       t.learnBroker(found.broker);

@@ -52,6 +52,18 @@ export {
   type TopicMetadata,
   type TopicResult,
 } from "./admin-results.js";
+export {
+  type AbortTransactionSpec,
+  abortSpecText,
+  type DescribeProducersOptions,
+  type ListTransactionsOptions,
+  type PartitionProducerState,
+  type ProducerState,
+  TRANSACTION_STATES,
+  type TransactionDescription,
+  type TransactionListing,
+  transactionState,
+} from "./admin-transaction-results.js";
 export { ApiVersionRanges } from "./api-version-ranges.js";
 export { parseBootstrap, parseBrokerAddress } from "./broker-address.js";
 export { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
