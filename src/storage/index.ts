@@ -135,7 +135,7 @@ export {
   ProducerStateManager,
   type ProducerStateOptions,
 } from "./producer-state-manager.js";
-export { decodeProducerSnapshot, PRODUCER_SNAPSHOT_BYTES_MAX } from "./producer-state-snapshot.js";
+export { decodeProducerSnapshot } from "./producer-state-snapshot.js";
 export {
   CLEAN_SHUTDOWN_FILE,
   CLEANER_OFFSET_CHECKPOINT_FILE,

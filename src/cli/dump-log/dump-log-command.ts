@@ -1,9 +1,16 @@
 import { ProtocolDecodeError } from "../../protocol/index.js";
+import {
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  PRODUCER_SNAPSHOT_FILE_SUFFIX,
+  TIME_INDEX_FILE_SUFFIX,
+  TXN_INDEX_FILE_SUFFIX,
+} from "../../storage/index.js";
 import { CommandError, helpText, OptionsError, UsageError } from "../options/index.js";
 import { type DumpLogSettings, HELP_MESSAGE, OPTION_SPECS, parseDumpLogArgs } from "./dump-log-options.js";
 import { type DumpIo, DumpLogError, DumpOutput } from "./dump-output.js";
 import { DumpReport } from "./dump-report.js";
-import { suffixOf } from "./file-names.js";
+import { KRAFT_SNAPSHOT_SUFFIX, suffixOf } from "./file-names.js";
 import { dumpOffsetIndex, dumpTimeIndex } from "./index-files.js";
 import { dumpLogFile } from "./log-file.js";
 import { dumpProducerSnapshot } from "./producer-snapshot-file.js";
@@ -26,20 +33,20 @@ async function dumpFile(
 ): Promise<void> {
   out.println(`Dumping ${file}`);
   switch (suffixOf(file)) {
-    case ".log":
-    case ".checkpoint":
+    case LOG_FILE_SUFFIX:
+    case KRAFT_SNAPSHOT_SUFFIX:
       await dumpLogFile(file, settings.log, out, report);
       return;
-    case ".index":
+    case INDEX_FILE_SUFFIX:
       await dumpOffsetIndex(file, settings.index, out, report);
       return;
-    case ".timeindex":
+    case TIME_INDEX_FILE_SUFFIX:
       await dumpTimeIndex(file, settings.index, out, report);
       return;
-    case ".snapshot":
+    case PRODUCER_SNAPSHOT_FILE_SUFFIX:
       dumpProducerSnapshot(file, out);
       return;
-    case ".txnindex":
+    case TXN_INDEX_FILE_SUFFIX:
       dumpTxnIndex(file, out);
       return;
     default:

@@ -24,6 +24,9 @@ export function segmentSibling(path: string, suffix: string): string {
   return join(dirname(resolve(path)), `${stem}${suffix}`);
 }
 
+/** KRaft's snapshots of the metadata log (Kafka's Snapshots.SUFFIX): record batches, as a segment. */
+export const KRAFT_SNAPSHOT_SUFFIX = ".checkpoint";
+
 /** A KRaft snapshot's name: `<end offset, 20 digits>-<epoch, 10 digits>.checkpoint`. */
 const SNAPSHOT_NAME = /^(\d{20})-(\d{10})\.checkpoint$/;
 export const BOOTSTRAP_SNAPSHOT_NAME = "bootstrap.checkpoint";

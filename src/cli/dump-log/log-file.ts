@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { LOG_FILE_SUFFIX } from "../../storage/index.js";
 import { type BatchView, type RecordView, viewBatch, whileDecoding } from "./batch-view.js";
 import { controlRecordText } from "./control-records.js";
 import { DumpLogError, type DumpOutput } from "./dump-output.js";
@@ -34,7 +35,7 @@ export async function dumpLogFile(
   out: DumpOutput,
   report: DumpReport,
 ): Promise<void> {
-  if (suffixOf(path) === ".log") {
+  if (suffixOf(path) === LOG_FILE_SUFFIX) {
     out.println(`Log starting offset: ${baseOffsetOf(path)}`);
   } else if (basename(path) === BOOTSTRAP_SNAPSHOT_NAME) {
     out.println("KRaft bootstrap snapshot");
