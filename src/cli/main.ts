@@ -10,6 +10,7 @@ import { runConsoleConsumerCommand } from "./console-consumer/console-consumer-c
 import { runConsoleProducerCommand } from "./console-producer/console-producer-command.js";
 import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
 import { runConsumerPerfTestCommand } from "./consumer-perf-test/consumer-perf-test-command.js";
+import { runDumpLogCommand } from "./dump-log/dump-log-command.js";
 import { runGetOffsetsCommand } from "./get-offsets/get-offsets-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
 import { runProducerPerfTestCommand } from "./producer-perf-test/producer-perf-test-command.js";
@@ -56,6 +57,10 @@ Commands:
       Measure producing, as Kafka's kafka-producer-perf-test.sh does (its options and lines).
   consumer-perf-test --bootstrap-server host:port --topic t --messages n [--group g] [...]
       Measure consuming, as Kafka's kafka-consumer-perf-test.sh does (its options and CSV line).
+  dump-log --files <dir>/00000000000000000000.log[,...] [--print-data-log] [--offsets-decoder] [...]
+      Dump a data directory's files offline (segments, .index, .timeindex, .snapshot, .txnindex,
+      __consumer_offsets, __transaction_state and __cluster_metadata records), as Kafka's
+      kafka-dump-log.sh does; 'brook dump-log --help' lists the options.
   version
       Print Brook's version.
 `;
@@ -98,6 +103,27 @@ async function main(argv: string[]): Promise<number> {
     "producer-perf-test": (args) => runProducerPerfTestCommand(args, STDIO),
     // The tool stops on SIGINT and SIGTERM itself: it leaves the group and says how many it printed.
     "console-consumer": (args) => runConsoleConsumerCommand(args, STDIO, brookVersion),
+    "dump-log": (args) => {
+      // `brook dump-log ... | head`: once the reader is gone, end quietly, as Kafka's tool (its
+      // PrintStream swallows the broken pipe) does.
+      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE") throw error;
+        process.exit(0);
+      });
+      return runDumpLogCommand(
+        args,
+        {
+          ...STDIO,
+          drained: () => new Promise((resolve) => process.stdout.once("drain", resolve)),
+          // main() ends the process with process.exit, which would cut off a pipe's unread tail.
+          finished: () =>
+            Promise.all(
+              [process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write("", resolve))),
+            ).then(() => {}),
+        },
+        brookVersion,
+      );
+    },
   };
   if (Object.hasOwn(tools, command))
     return (tools[command] as (args: string[]) => Promise<number>)(argv.slice(1));

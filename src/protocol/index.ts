@@ -16,6 +16,14 @@ export {
   KafkaError,
 } from "./error-codes.js";
 export * from "./generated/index.js";
+export {
+  JsonDouble,
+  javaDouble,
+  jsonDouble,
+  type KafkaJson,
+  type KafkaJsonObject,
+  kafkaJsonText,
+} from "./kafka-json.js";
 export { ProtocolDecodeError, ProtocolEncodeError } from "./protocol-error.js";
 export { Reader } from "./reader.js";
 export * from "./records/index.js";

@@ -122,10 +122,12 @@ export {
   LIST_OFFSETS_MAX_TIMESTAMP,
   type TimestampAndOffset,
 } from "./offset-by-timestamp.js";
+export { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from "./offset-index.js";
 export { readPartitionMetadata, writePartitionMetadata } from "./partition-metadata-file.js";
 export {
   BATCHES_RETAINED_MAX,
   type BatchMetadata,
+  incrementSequence,
   ProducerStateEntry,
 } from "./producer-state-entry.js";
 export {
@@ -133,16 +135,22 @@ export {
   ProducerStateManager,
   type ProducerStateOptions,
 } from "./producer-state-manager.js";
+export { decodeProducerSnapshot } from "./producer-state-snapshot.js";
 export {
   CLEAN_SHUTDOWN_FILE,
   CLEANER_OFFSET_CHECKPOINT_FILE,
+  INDEX_FILE_SUFFIX,
   LEADER_EPOCH_CHECKPOINT_FILE,
+  LOG_FILE_SUFFIX,
   LOG_START_OFFSET_CHECKPOINT_FILE,
   PARTITION_METADATA_FILE,
+  PRODUCER_SNAPSHOT_FILE_SUFFIX,
   parsePartitionDirName,
   partitionDirName,
   RECOVERY_POINT_CHECKPOINT_FILE,
   REPLICATION_OFFSET_CHECKPOINT_FILE,
+  TIME_INDEX_FILE_SUFFIX,
+  TXN_INDEX_FILE_SUFFIX,
 } from "./segment-files.js";
 export {
   DEFAULT_SEGMENT_WRITER_OPTIONS,
@@ -157,5 +165,6 @@ export { isIoError } from "./storage-env.js";
 export { OffsetOutOfRangeError, StorageError, type StorageErrorCode } from "./storage-error.js";
 export { type InjectedErrorCode, StorageFaults } from "./storage-faults.js";
 export { DEFAULT_STORAGE_LIMITS, type StorageLimits } from "./storage-limits.js";
+export { TIME_INDEX_ENTRY_BYTES, TimeIndex } from "./time-index.js";
 export { type TopicPartition, topicPartitionKey } from "./topic-partition.js";
-export { type AbortedTxn, TransactionIndex } from "./transaction-index.js";
+export { type AbortedTxn, decodeAbortedTxns, TransactionIndex } from "./transaction-index.js";

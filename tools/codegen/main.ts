@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { emitApiKeys } from "./emit-api-keys.js";
+import { emitJsonModules } from "./emit-json.js";
 import { emitIndex, emitModule, type GeneratedFile, groupModules } from "./emit-modules.js";
 import { emitCoordinatorRecords, emitMetadataRecords } from "./emit-record-framing.js";
 import { loadSpecs } from "./spec.js";
@@ -23,6 +24,7 @@ export function generate(): GeneratedFile[] {
   files.push(emitMetadataRecords(groups));
   files.push(emitCoordinatorRecords(groups, "group"));
   files.push(emitCoordinatorRecords(groups, "txn"));
+  files.push(...emitJsonModules(groups));
   files.push(emitIndex(files));
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
