@@ -40,6 +40,22 @@ interface Candidate {
 }
 
 /**
+ * Kafka's RequestUtils.hasTransactionalRecords: whether a partition's first batch is
+ * transactional. Such a produce without a transactional id is refused whole
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as KafkaApis does): no coordinator would ever end the
+ * transaction it starts.
+ */
+export function hasTransactionalRecords(request: ProduceRequest): boolean {
+  for (const topic of request.topicData)
+    for (const p of topic.partitionData) {
+      const records = p.records;
+      if (records === null || records.length < BATCH_HEADER_BYTES || batchMagic(records) !== 2) continue;
+      if (batchIsTransactional(records)) return true;
+    }
+  return false;
+}
+
+/**
  * KIP-890 on a partition leader: a transactional batch of a producer that has no transaction open
  * on the partition (at this epoch) would start one there; the coordinator is asked first whether
  * the partition is in the producer's transaction (part 1: verify; part 2, Produce v12+: add it).

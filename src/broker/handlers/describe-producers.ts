@@ -10,10 +10,11 @@ import { defineHandler } from "../api-handler.js";
 import type { MetadataView, PartitionAccess } from "../handler-context.js";
 
 /**
- * DescribeProducers 0 (KIP-664): per partition this broker leads, the producers it remembers
- * (id, epoch, last sequence, last timestamp, coordinator epoch; no open transactions yet, so
- * currentTxnStartOffset is -1). A partition it does not lead gets NOT_LEADER_OR_FOLLOWER, an
- * unknown one UNKNOWN_TOPIC_OR_PARTITION.
+ * DescribeProducers 0 (KIP-664): per partition this broker hosts, leader or follower as in Kafka
+ * (kafka-transactions.sh describe-producers --broker-id asks a follower), the producers its log
+ * remembers: id, epoch, last sequence, last timestamp, coordinator epoch and the first offset of
+ * an open transaction (-1 without one). A partition it does not host gets NOT_LEADER_OR_FOLLOWER,
+ * an unknown one UNKNOWN_TOPIC_OR_PARTITION.
  */
 export function describeProducersHandler(broker: MetadataView & PartitionAccess) {
   return defineHandler<DescribeProducersRequest, DescribeProducersResponseInput>({
@@ -51,7 +52,7 @@ function describePartition(
   known: boolean,
 ): DescribeProducersResponsePartitionResponseInput {
   try {
-    const partition = broker.replicaManager.leaderOrError(
+    const partition = broker.replicaManager.replicaOrError(
       topic,
       partitionIndex,
       known && broker.image.partition(topic, partitionIndex) !== undefined,

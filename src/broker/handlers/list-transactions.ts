@@ -12,7 +12,7 @@ const KNOWN_STATES = new Set(Object.values(TRANSACTION_STATE_NAMES));
 /**
  * ListTransactions 0-1 (KIP-664; v1 adds KIP-994's duration filter): the transactional ids this
  * broker coordinates, filtered by state names (names Kafka does not know are echoed back in
- * `unknownStateFilters`), producer ids and, from v1, transactions running at least
+ * `unknownStateFilters`), producer ids and, from v1, transactions running longer than
  * `durationFilter` ms. Dead ids are never listed.
  */
 export function listTransactionsHandler(broker: TransactionAccess & Pick<BrokerSettings, "clock">) {
@@ -32,7 +32,7 @@ export function listTransactionsHandler(broker: TransactionAccess & Pick<BrokerS
           t.state !== TransactionState.Dead &&
           (states.size === 0 || states.has(TRANSACTION_STATE_NAMES[t.state])) &&
           (producers.size === 0 || producers.has(t.producerId)) &&
-          (duration < 0n || BigInt(nowMs - t.startTimestampMs) >= duration),
+          (duration < 0n || BigInt(nowMs - t.startTimestampMs) > duration),
       );
       return {
         throttleTimeMs: 0,

@@ -23,6 +23,7 @@ import { validateProduceRecords } from "../produce-records-validation.js";
 import {
   checkVerified,
   endVerified,
+  hasTransactionalRecords,
   type ProduceVerification,
   partitionKey,
   verifyTransactionalProduce,
@@ -64,6 +65,8 @@ export function produceHandler(
       const acks = request.acks;
       if (acks !== 0 && acks !== 1 && acks !== -1)
         return everyPartition(request, ErrorCode.INVALID_REQUIRED_ACKS);
+      if (request.transactionalId === null && hasTransactionalRecords(request))
+        return everyPartition(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       const missing = request.topicData
         .map((t) => t.name)
         .filter((n) => broker.image.topic(n) === undefined && broker.mayAutoCreate(n));

@@ -6,7 +6,10 @@ import {
   type DescribeProducersResponse,
   type DescribeTransactionsResponse,
   ErrorCode,
+  encodeRecordBatch,
+  type ListOffsetsResponse,
   type ListTransactionsResponse,
+  type ProduceResponse,
 } from "../../../src/protocol/index.js";
 import { type BrookServer, startBroker } from "../../../src/server/index.js";
 import { WireClient } from "../../helpers/kafka-wire.js";
@@ -213,5 +216,43 @@ describe("transactions with kafkajs", () => {
     }
     await txn.abort();
     await producer.disconnect();
+  });
+
+  test("a transactional batch without a transactional id is refused whole, as KafkaApis refuses it", async () => {
+    const client = await WireClient.connect(server.port);
+    try {
+      const records = encodeRecordBatch({
+        records: [{ key: null, value: Buffer.from("orphan"), timestamp: 0n }],
+        isTransactional: true,
+        producerId: 4242n,
+        producerEpoch: 0,
+        baseSequence: 0,
+      });
+      const answer = await client.request<ProduceResponse>(ApiKey.Produce, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: "in", partitionData: [{ index: 0, records }] }],
+      });
+      assert.equal(
+        answer.responses[0]?.partitionResponses[0]?.errorCode,
+        ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      );
+      const end = await client.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: "in", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+      });
+      const before = end.topics[0]?.partitions[0]?.offset ?? -1n;
+      assert.ok(before >= 0n);
+      const after = await client.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, {
+        replicaId: -1,
+        isolationLevel: 1,
+        topics: [{ name: "in", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+      });
+      assert.equal(after.topics[0]?.partitions[0]?.offset, before, "no transaction was opened: LSO = HW");
+    } finally {
+      client.close();
+    }
   });
 });
