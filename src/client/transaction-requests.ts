@@ -1,8 +1,6 @@
 import {
-  type AddOffsetsToTxnResponse,
   type AddPartitionsToTxnResponse,
   ApiKey,
-  type EndTxnResponse,
   ErrorCode,
   errorName,
   type InitProducerIdResponse,
@@ -157,22 +155,18 @@ export class TransactionRequests {
 
   /** AddOffsetsToTxn: the group's offsets topic partition joins the transaction. */
   addOffsets(pe: ProducerIdAndEpoch, groupId: string, deadline: Deadline): Promise<void> {
-    return this.until("AddOffsetsToTxn", this.coordinator, deadline, async (connection, timeoutMs) => {
-      const { min, max } = VERSIONS.addOffsetsToTxn;
-      const version = connection.negotiatedVersion(ApiKey.AddOffsetsToTxn, max, min);
-      const r = await connection.request<AddOffsetsToTxnResponse>(
-        ApiKey.AddOffsetsToTxn,
-        version,
-        {
-          transactionalId: this.options.transactionalId,
-          producerId: pe.producerId,
-          producerEpoch: pe.epoch,
-          groupId,
-        },
-        { timeoutMs },
-      );
-      return { errorCode: r.errorCode, message: null, value: undefined };
-    });
+    return this.coordinatorCall(
+      "AddOffsetsToTxn",
+      ApiKey.AddOffsetsToTxn,
+      VERSIONS.addOffsetsToTxn,
+      deadline,
+      {
+        transactionalId: this.options.transactionalId,
+        producerId: pe.producerId,
+        producerEpoch: pe.epoch,
+        groupId,
+      },
+    );
   }
 
   /** TxnOffsetCommit to the group's coordinator: the offsets commit (or abort) with the transaction. */
@@ -217,20 +211,25 @@ export class TransactionRequests {
 
   /** EndTxn: the coordinator writes the commit or abort markers. */
   endTxn(pe: ProducerIdAndEpoch, committed: boolean, deadline: Deadline): Promise<void> {
-    return this.until("EndTxn", this.coordinator, deadline, async (connection, timeoutMs) => {
-      const { min, max } = VERSIONS.endTxn;
-      const version = connection.negotiatedVersion(ApiKey.EndTxn, max, min);
-      const r = await connection.request<EndTxnResponse>(
-        ApiKey.EndTxn,
-        version,
-        {
-          transactionalId: this.options.transactionalId,
-          producerId: pe.producerId,
-          producerEpoch: pe.epoch,
-          committed,
-        },
-        { timeoutMs },
-      );
+    return this.coordinatorCall("EndTxn", ApiKey.EndTxn, VERSIONS.endTxn, deadline, {
+      transactionalId: this.options.transactionalId,
+      producerId: pe.producerId,
+      producerEpoch: pe.epoch,
+      committed,
+    });
+  }
+
+  /** A request to the transaction coordinator whose answer is one error code. */
+  private coordinatorCall(
+    request: TransactionalRequest,
+    apiKey: number,
+    versions: { min: number; max: number },
+    deadline: Deadline,
+    body: object,
+  ): Promise<void> {
+    return this.until(request, this.coordinator, deadline, async (connection, timeoutMs) => {
+      const version = connection.negotiatedVersion(apiKey, versions.max, versions.min);
+      const r = await connection.request<{ errorCode: number }>(apiKey, version, body, { timeoutMs });
       return { errorCode: r.errorCode, message: null, value: undefined };
     });
   }

@@ -10,7 +10,7 @@ import {
   KafkaError,
 } from "../../src/protocol/index.js";
 import { type BrookServer, startBroker } from "../../src/server/index.js";
-import { FakeBroker } from "./fake-broker.js";
+import { FakeBroker, oneBrokerMetadata } from "./fake-broker.js";
 
 /*
  * The admin client's transaction calls (Kafka's listTransactions, describeTransactions,
@@ -159,21 +159,7 @@ describe("against a scripted broker", () => {
       const self = { nodeId: 1, host: "127.0.0.1", port: fake.port };
       switch (r.apiKey) {
         case ApiKey.Metadata:
-          return {
-            body: {
-              brokers: [self],
-              controllerId: 1,
-              topics: [
-                {
-                  errorCode: 0,
-                  name: "t",
-                  partitions: [
-                    { errorCode: 0, partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1] },
-                  ],
-                },
-              ],
-            },
-          };
+          return { body: oneBrokerMetadata(self.port, { t: 1 }) };
         case ApiKey.FindCoordinator: {
           const key = (r.body as FindCoordinatorRequest).coordinatorKeys[0] ?? "";
           return { body: { coordinators: [{ key, ...self, errorCode: 0 }] } };

@@ -112,6 +112,26 @@ export function apiVersionsBody(
   return { errorCode, apiKeys: ranges, throttleTimeMs: 0 };
 }
 
+/** A Metadata answer of a one-broker cluster (node 1 on `port`) leading every partition of `topics` (name -> count). */
+export function oneBrokerMetadata(port: number, topics: Record<string, number>): object {
+  return {
+    brokers: [{ nodeId: 1, host: "127.0.0.1", port }],
+    clusterId: "fake",
+    controllerId: 1,
+    topics: Object.entries(topics).map(([name, count]) => ({
+      errorCode: 0,
+      name,
+      partitions: Array.from({ length: count }, (_, partitionIndex) => ({
+        errorCode: 0,
+        partitionIndex,
+        leaderId: 1,
+        replicaNodes: [1],
+        isrNodes: [1],
+      })),
+    })),
+  };
+}
+
 export function encodeResponse(
   apiKey: number,
   apiVersion: number,

@@ -8,7 +8,7 @@ import {
   KafkaError,
   type ProduceRequest,
 } from "../../src/protocol/index.js";
-import { FakeBroker, type FakeRequest } from "./fake-broker.js";
+import { FakeBroker, type FakeRequest, oneBrokerMetadata } from "./fake-broker.js";
 
 /**
  * Brook's producer against a scripted broker: what it does with each kind of answer to a produce
@@ -34,23 +34,7 @@ async function cluster(
   let attempt = 0;
   let port = 0;
   const broker = await FakeBroker.start(async (request) => {
-    if (request.apiKey === ApiKey.Metadata)
-      return {
-        body: {
-          brokers: [{ nodeId: 1, host: "127.0.0.1", port }],
-          clusterId: "fake",
-          controllerId: 1,
-          topics: [
-            {
-              errorCode: 0,
-              name: "t",
-              partitions: [
-                { errorCode: 0, partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1] },
-              ],
-            },
-          ],
-        },
-      };
+    if (request.apiKey === ApiKey.Metadata) return { body: oneBrokerMetadata(port, { t: 1 }) };
     if (request.apiKey === ApiKey.InitProducerId)
       return { body: { errorCode: 0, producerId: 42n, producerEpoch: 3 } };
     if (request.apiKey === ApiKey.Produce) {

@@ -13,7 +13,7 @@ import {
   type ProduceRequest,
   type TxnOffsetCommitRequest,
 } from "../../src/protocol/index.js";
-import { FakeBroker, type FakeRequest } from "./fake-broker.js";
+import { FakeBroker, type FakeRequest, oneBrokerMetadata } from "./fake-broker.js";
 
 /**
  * Brook's transactional producer against a scripted broker that is also every coordinator: the
@@ -58,22 +58,7 @@ async function cluster(script: Script = {}): Promise<FakeCluster> {
     const errorCode = script[request.apiKey]?.(n, request) ?? 0;
     switch (request.apiKey) {
       case ApiKey.Metadata:
-        return {
-          body: {
-            brokers: [{ nodeId: 1, host: "127.0.0.1", port }],
-            clusterId: "fake",
-            controllerId: 1,
-            topics: [
-              {
-                errorCode: 0,
-                name: "t",
-                partitions: [
-                  { errorCode: 0, partitionIndex: 0, leaderId: 1, replicaNodes: [1], isrNodes: [1] },
-                ],
-              },
-            ],
-          },
-        };
+        return { body: oneBrokerMetadata(port, { t: 1 }) };
       case ApiKey.FindCoordinator: {
         const key = (request.body as FindCoordinatorRequest).coordinatorKeys[0] ?? "";
         return {
