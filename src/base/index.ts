@@ -11,6 +11,7 @@ export {
   configValueProblem,
   formatConfigValue,
   invalidValueMessage,
+  javaDoubleText,
   oneOf,
   type ParsedConfig,
   parseConfig,

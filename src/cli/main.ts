@@ -10,8 +10,11 @@ import { runConsoleConsumerCommand } from "./console-consumer/console-consumer-c
 import { runConsoleProducerCommand } from "./console-producer/console-producer-command.js";
 import { runConsumerGroupsCommand } from "./consumer-groups/consumer-groups-command.js";
 import { runConsumerPerfTestCommand } from "./consumer-perf-test/consumer-perf-test-command.js";
+import { runDeleteRecordsCommand } from "./delete-records/delete-records-command.js";
 import { runDumpLogCommand } from "./dump-log/dump-log-command.js";
 import { runGetOffsetsCommand } from "./get-offsets/get-offsets-command.js";
+import { runLeaderElectionCommand } from "./leader-election/leader-election-command.js";
+import { runLogDirsCommand } from "./log-dirs/log-dirs-command.js";
 import { raiseMallocThresholds } from "./malloc-thresholds.js";
 import { runProducerPerfTestCommand } from "./producer-perf-test/producer-perf-test-command.js";
 import { runTopicsCommand } from "./topics/topics-command.js";
@@ -42,6 +45,16 @@ Commands:
   get-offsets --bootstrap-server host:port [--topic regex] [--partitions 0,1] [--time latest|earliest|ms]
       Offsets of partitions at a time, 'topic:partition:offset' lines, as Kafka's
       kafka-get-offsets.sh does; 'brook get-offsets --help' lists the options.
+  leader-election --bootstrap-server host:port --election-type preferred|unclean
+                  --topic t --partition p | --all-topic-partitions | --path-to-json-file f
+      Elect partition leaders: the preferred replica again (after a broker came back), or any
+      live replica of a partition without a leader, as Kafka's kafka-leader-election.sh does.
+  delete-records --bootstrap-server host:port --offset-json-file f
+      Delete the records of partitions below offsets given in a JSON file (their new low
+      watermarks are printed), as Kafka's kafka-delete-records.sh does.
+  log-dirs --bootstrap-server host:port --describe [--broker-list 1,2] [--topic-list t1,t2]
+      Each broker's log directories and the size of every partition in them, as JSON, as Kafka's
+      kafka-log-dirs.sh does.
   console-producer --bootstrap-server host:port --topic t [--property parse.key=true ...]
       Send the lines of standard input as records, as Kafka's kafka-console-producer.sh does (its
       options and defaults); 'brook console-producer --help' lists the options.
@@ -96,6 +109,9 @@ async function main(argv: string[]): Promise<number> {
   const tools: Record<string, (args: string[]) => Promise<number>> = {
     topics: (args) => runTopicsCommand(args, STDIO, brookVersion),
     "get-offsets": (args) => runGetOffsetsCommand(args, STDIO, brookVersion),
+    "leader-election": (args) => runLeaderElectionCommand(args, STDIO, brookVersion),
+    "delete-records": (args) => runDeleteRecordsCommand(args, STDIO, brookVersion),
+    "log-dirs": (args) => runLogDirsCommand(args, STDIO, brookVersion),
     configs: (args) => runConfigsCommand(args, STDIO, brookVersion),
     "consumer-groups": (args) => runConsumerGroupsCommand(args, STDIO, brookVersion),
     transactions: (args) => runTransactionsCommand(args, STDIO, brookVersion),

@@ -30,6 +30,14 @@ import type {
 } from "./admin-group-results.js";
 import * as groups from "./admin-groups.js";
 import type {
+  BrokerLogDirs,
+  DeletedRecords,
+  ElectionResult,
+  ElectionType,
+  RecordsToDelete,
+} from "./admin-partition-results.js";
+import * as partitionOps from "./admin-partitions.js";
+import type {
   QuotaAlteration,
   QuotaAlterationResult,
   QuotaEntry,
@@ -115,11 +123,13 @@ const VERSIONS = {
 type BatchSender<I, R> = (connection: KafkaConnection, items: I[], timeoutMs: number) => Promise<R[]>;
 
 /**
- * Kafka's admin operations over the protocol, for the `brook topics` tool and tests. Requests go
- * to any broker (Brook brokers forward them to the active controller), except broker config
- * resources, which go to the broker they name. A failed connection moves to the next known
- * broker; items answered with a retriable error are sent again; both until the operation's
- * timeout, after which the last answer stands (or, with no answer at all, the last error is thrown).
+ * Kafka's admin operations over the protocol, for the `brook` tools and tests. Requests go to any
+ * broker (Brook brokers forward them to the active controller), except those only one broker
+ * answers: broker config resources and log dirs go to the broker they name, offsets and record
+ * deletions to the partition's leader, group requests to the group's coordinator (admin-groups.ts,
+ * admin-partitions.ts). A failed connection moves to the next known broker; items answered with a
+ * retriable error are sent again; both until the operation's timeout, after which the last answer
+ * stands (or, with no answer at all, the last error is thrown).
  */
 export class AdminClient {
   private readonly pool: BrokerConnections;
@@ -465,6 +475,28 @@ export class AdminClient {
 
   deleteConsumerGroups(groupIds: readonly string[], options: AdminCallOptions = {}): Promise<GroupResult[]> {
     return groups.deleteConsumerGroups(this.transport, groupIds, options);
+  }
+
+  /** Elects partition leaders (Kafka's electLeaders); `partitions` null for every partition; see admin-partitions.ts. */
+  electLeaders(
+    electionType: ElectionType,
+    partitions: readonly TopicPartition[] | null,
+    options: AdminCallOptions = {},
+  ): Promise<ElectionResult[]> {
+    return partitionOps.electLeaders(this.transport, electionType, partitions, options);
+  }
+
+  /** Deletes records below offsets, on each partition's leader (Kafka's deleteRecords). */
+  deleteRecords(
+    records: readonly RecordsToDelete[],
+    options: AdminCallOptions = {},
+  ): Promise<DeletedRecords[]> {
+    return partitionOps.deleteRecords(this.transport, records, options);
+  }
+
+  /** Each broker's log dirs and the replicas in them (Kafka's describeLogDirs). */
+  describeLogDirs(brokers: readonly number[], options: AdminCallOptions = {}): Promise<BrokerLogDirs[]> {
+    return partitionOps.describeLogDirs(this.transport, brokers, options);
   }
 
   /** Client quotas matching a filter (Kafka's describeClientQuotas); see admin-quotas.ts. */

@@ -26,6 +26,7 @@ import {
   partitionKey,
   type TopicPartition,
 } from "./admin-group-results.js";
+import { sendToLeaders } from "./admin-leaders.js";
 import { type BrokerDescription, errorMessageOf } from "./admin-results.js";
 import { type AdminCallOptions, type AdminTransport, missingResult, shouldRetry } from "./admin-transport.js";
 import type { Deadline } from "./deadline.js";
@@ -205,98 +206,46 @@ export async function listOffsets(
   const deadline = t.deadline(options);
   const timestamp =
     spec === "earliest" ? EARLIEST_TIMESTAMP : spec === "latest" ? LATEST_TIMESTAMP : spec.timestampMs;
-  const results = new Map<string, ListedOffset>();
-  let todo = [...partitions];
-  for (;;) {
-    const { byLeader, failed } = await partitionLeaders(t, todo, deadline);
-    for (const f of failed) {
-      const tp = { topic: f.topic, partition: f.partition };
-      results.set(partitionKey(tp), unknownOffset(tp, f.errorCode));
-    }
-    await Promise.all(
-      [...byLeader].map(([leader, list]) =>
-        t.withBroker(deadline, leader, async (connection, timeoutMs) => {
-          const { min, max } = VERSIONS.listOffsets;
-          // An isolation level is carried from v2 on.
-          const needed =
-            timestamp === -3n ? 7 : timestamp === -4n ? 8 : timestamp === -5n ? 9 : readCommitted ? 2 : min;
-          const version = connection.negotiatedVersion(ApiKey.ListOffsets, max, needed);
-          const byTopic = groupBy(
-            list,
-            (tp) => tp.topic,
-            (tp) => tp.partition,
-          );
-          const response = await connection.request<ListOffsetsResponse>(
-            ApiKey.ListOffsets,
-            version,
-            {
-              replicaId: -1,
-              isolationLevel: readCommitted ? 1 : 0,
-              topics: [...byTopic].map(([name, ps]) => ({
-                name,
-                partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp })),
-              })),
-            },
-            { timeoutMs },
-          );
-          for (const topic of response.topics) {
-            for (const p of topic.partitions) {
-              const tp = { topic: topic.name, partition: p.partitionIndex };
-              results.set(partitionKey(tp), {
-                ...tp,
-                errorCode: p.errorCode,
-                offset: p.offset,
-                timestamp: p.timestamp,
-                leaderEpoch: p.leaderEpoch,
-              });
-            }
-          }
-        }),
-      ),
+  // An isolation level is carried from v2 on.
+  const { min, max } = VERSIONS.listOffsets;
+  const needed =
+    timestamp === -3n ? 7 : timestamp === -4n ? 8 : timestamp === -5n ? 9 : readCommitted ? 2 : min;
+  const send = async (
+    connection: KafkaConnection,
+    batch: TopicPartition[],
+    timeoutMs: number,
+  ): Promise<ListedOffset[]> => {
+    const version = connection.negotiatedVersion(ApiKey.ListOffsets, max, needed);
+    const byTopic = groupBy(
+      batch,
+      (tp) => tp.topic,
+      (tp) => tp.partition,
     );
-    todo = partitions.filter((tp) => {
-      const r = results.get(partitionKey(tp));
-      return r === undefined || shouldRetry(r.errorCode);
-    });
-    if (todo.length === 0 || deadline.expired()) break;
-    await deadline.sleep(t.retryBackoffMs);
-  }
-  return partitions.map(
-    (tp) => results.get(partitionKey(tp)) ?? unknownOffset(tp, ErrorCode.UNKNOWN_SERVER_ERROR),
-  );
-}
-
-/**
- * The partitions by their leaders in fresh metadata; a partition without one (unknown topic or
- * partition, no leader elected) is in `failed` with the reason.
- */
-export async function partitionLeaders(
-  t: AdminTransport,
-  partitions: readonly TopicPartition[],
-  deadline: Deadline,
-): Promise<{ byLeader: Map<number, TopicPartition[]>; failed: PartitionResult[] }> {
-  const topics = [...new Set(partitions.map((tp) => tp.topic))];
-  const metadata = await t.metadata(topics, { timeoutMs: deadline.remainingMs() });
-  const byLeader = new Map<number, TopicPartition[]>();
-  const failed: PartitionResult[] = [];
-  for (const tp of partitions) {
-    const topic = metadata.topics.find((t) => t.name === tp.topic);
-    const partition = topic?.partitions.find((p) => p.partitionIndex === tp.partition);
-    if (topic === undefined || topic.errorCode !== ErrorCode.NONE || partition === undefined) {
-      const errorCode =
-        topic === undefined || topic.errorCode === ErrorCode.NONE
-          ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-          : topic.errorCode;
-      failed.push({ topic: tp.topic, partition: tp.partition, errorCode });
-    } else if (partition.leaderId < 0) {
-      failed.push({ topic: tp.topic, partition: tp.partition, errorCode: ErrorCode.LEADER_NOT_AVAILABLE });
-    } else {
-      const list = byLeader.get(partition.leaderId) ?? [];
-      list.push({ topic: tp.topic, partition: tp.partition });
-      byLeader.set(partition.leaderId, list);
-    }
-  }
-  return { byLeader, failed };
+    const response = await connection.request<ListOffsetsResponse>(
+      ApiKey.ListOffsets,
+      version,
+      {
+        replicaId: -1,
+        isolationLevel: readCommitted ? 1 : 0,
+        topics: [...byTopic].map(([name, ps]) => ({
+          name,
+          partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp })),
+        })),
+      },
+      { timeoutMs },
+    );
+    return response.topics.flatMap((topic) =>
+      topic.partitions.map((p) => ({
+        topic: topic.name,
+        partition: p.partitionIndex,
+        errorCode: p.errorCode,
+        offset: p.offset,
+        timestamp: p.timestamp,
+        leaderEpoch: p.leaderEpoch,
+      })),
+    );
+  };
+  return sendToLeaders(t, partitions, deadline, send, unknownOffset);
 }
 
 /**

@@ -9,7 +9,8 @@ import {
   type WriteTxnMarkersResponse,
 } from "../protocol/index.js";
 import { partitionKey, type TopicPartition } from "./admin-group-results.js";
-import { partitionLeaders, withCoordinator } from "./admin-groups.js";
+import { withCoordinator } from "./admin-groups.js";
+import { partitionLeaders } from "./admin-leaders.js";
 import { errorMessageOf } from "./admin-results.js";
 import {
   type AbortTransactionSpec,

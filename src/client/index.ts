@@ -23,6 +23,15 @@ export {
 } from "./admin-group-results.js";
 export type { ListOffsetsOptions } from "./admin-groups.js";
 export {
+  type BrokerLogDirs,
+  type DeletedRecords,
+  type ElectionResult,
+  ElectionType,
+  type LogDirDescription,
+  type RecordsToDelete,
+  type ReplicaInfo,
+} from "./admin-partition-results.js";
+export {
   type QuotaAlteration,
   type QuotaAlterationResult,
   type QuotaEntity,

@@ -738,7 +738,7 @@ describe("the commands over a scripted admin client", () => {
       [r.code, r.stderr],
       [
         1,
-        "Failed to load admin client properties: /nonexistent/admin.properties (No such file or directory). Enable debug logging for additional detail.\n",
+        "Failed to load admin client properties: /nonexistent/admin.properties. Enable debug logging for additional detail.\n",
       ],
     );
   });

@@ -6,11 +6,10 @@ import {
   type TopicPartition,
 } from "../../client/index.js";
 import { ErrorCode, errorName, KafkaError } from "../../protocol/index.js";
-import { CommandError, UsageError } from "../options/index.js";
+import { CommandError, exceptionText, UsageError } from "../options/index.js";
 import type { ConsumerGroupsOptions } from "./arguments.js";
 import {
   byTopicPartition,
-  describeError,
   type Printer,
   printError,
   selectedGroups,
@@ -215,7 +214,7 @@ export async function deleteGroups(
   }
   printError(io, "Deletion of some consumer groups failed:");
   for (const f of failed)
-    io.out(`* Group '${f.groupId}' could not be deleted due to: ${describeError(f.errorCode)}\n`);
+    io.out(`* Group '${f.groupId}' could not be deleted due to: ${exceptionText(f.errorCode)}\n`);
   if (deleted.length > 0) io.out(`\nThese consumer groups were deleted successfully: ${quoted(deleted)}\n`);
 }
 
@@ -239,7 +238,7 @@ export async function deleteOffsets(
   }
   for (const t of whole.length === 0 ? [] : await admin.describeTopics(whole, { timeoutMs })) {
     if (t.errorCode !== ErrorCode.NONE) {
-      rows.push({ topic: t.name, partition: -1, status: `Error: ${describeError(t.errorCode)}` });
+      rows.push({ topic: t.name, partition: -1, status: `Error: ${exceptionText(t.errorCode)}` });
     } else {
       for (const p of t.partitions) partitions.push({ topic: t.name, partition: p.partitionIndex });
     }
@@ -274,7 +273,7 @@ export async function deleteOffsets(
     const status =
       p.errorCode === ErrorCode.NONE
         ? "Successful"
-        : `Error: ${p.errorMessage ?? describeError(p.errorCode)}`;
+        : `Error: ${p.errorMessage ?? exceptionText(p.errorCode)}`;
     rows.push({ topic: p.topic, partition: p.partition, status });
   }
   io.out(offsetDeletionTable(rows));

@@ -35,21 +35,6 @@ export function stateOf(group: ConsumerGroupDescription): string {
   return group.state;
 }
 
-/** Kafka's exception class names, which its tool prints with the message. */
-const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
-  [ErrorCode.NON_EMPTY_GROUP]: "org.apache.kafka.common.errors.GroupNotEmptyException",
-  [ErrorCode.GROUP_ID_NOT_FOUND]: "org.apache.kafka.common.errors.GroupIdNotFoundException",
-  [ErrorCode.INVALID_GROUP_ID]: "org.apache.kafka.common.errors.InvalidGroupIdException",
-  [ErrorCode.COORDINATOR_NOT_AVAILABLE]: "org.apache.kafka.common.errors.CoordinatorNotAvailableException",
-  [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]: "org.apache.kafka.common.errors.UnknownTopicOrPartitionException",
-  [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]: "org.apache.kafka.common.errors.GroupSubscribedToTopicException",
-};
-
-export function describeError(errorCode: number): string {
-  const message = new KafkaError(errorCode).message;
-  return `${EXCEPTION_NAMES[errorCode] ?? `KafkaError ${errorName(errorCode)}`}: ${message}`;
-}
-
 /** `--topic` values: `topic` (every partition) or `topic:0,1,2` (Kafka's parseTopicPartitionsToReset). */
 export async function topicPartitions(
   args: readonly string[],

@@ -7,11 +7,10 @@ import {
   type TopicPartition,
 } from "../../client/index.js";
 import { ErrorCode, KafkaError } from "../../protocol/index.js";
-import { CommandError, UsageError } from "../options/index.js";
+import { CommandError, exceptionText, UsageError } from "../options/index.js";
 import type { ConsumerGroupsOptions } from "./arguments.js";
 import {
   byTopicPartition,
-  describeError,
   type Printer,
   printError,
   selectedGroups,
@@ -50,7 +49,7 @@ export async function resetOffsets(
     if (options.has("execute")) {
       const results = await admin.alterConsumerGroupOffsets(group.groupId, offsets, { timeoutMs });
       const failed = results.find((r) => r.errorCode !== ErrorCode.NONE);
-      if (failed !== undefined) throw new KafkaError(failed.errorCode, describeError(failed.errorCode));
+      if (failed !== undefined) throw new KafkaError(failed.errorCode, exceptionText(failed.errorCode));
     }
     for (const o of offsets)
       rows.push({ group: group.groupId, topic: o.topic, partition: o.partition, offset: o.offset });

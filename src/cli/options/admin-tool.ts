@@ -1,5 +1,5 @@
 import { AdminClient } from "../../client/index.js";
-import { adminSettings } from "./command-config.js";
+import { type AdminTimeouts, adminSettings } from "./command-config.js";
 import { OptionsError, UsageError } from "./errors.js";
 import type { ParsedOptions } from "./jopt.js";
 
@@ -19,6 +19,10 @@ export interface AdminTool<O extends ParsedOptions> {
   helpMessage: string;
   /** The admin client's client.id unless --command-config sets one. */
   clientId: string;
+  /** The admin client's properties file, where the tool takes it from more than --command-config. */
+  commandConfig?(options: O): string | undefined;
+  /** The tool's own timeouts, where they are not the admin client's defaults. */
+  timeouts?: AdminTimeouts;
   run(options: O, admin: AdminClient): Promise<void>;
   /** Prints a failure other than a wrong command line, as the Kafka tool prints it; the exit code. */
   failed(error: unknown): number;
@@ -60,8 +64,9 @@ export async function runAdminTool<O extends ParsedOptions>(
   try {
     const settings = adminSettings(
       options.value("bootstrap-server") as string,
-      options.value("command-config"),
+      tool.commandConfig === undefined ? options.value("command-config") : tool.commandConfig(options),
       tool.clientId,
+      tool.timeouts,
     );
     for (const warning of settings.warnings) io.err(`${warning}\n`);
     admin = new AdminClient(settings.options);

@@ -14,6 +14,12 @@ const NUMERIC_KEYS = {
   "socket.connection.setup.timeout.ms": { field: "connectTimeoutMs", type: "LONG" },
 } as const;
 
+/** A tool's own defaults for default.api.timeout.ms and request.timeout.ms (kafka-leader-election.sh's 30 s and 15 s). */
+export interface AdminTimeouts {
+  apiTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
 export interface AdminSettings {
   options: AdminClientOptions;
   /** One line each, for stderr: the keys given that Brook's client does not use. */
@@ -29,12 +35,13 @@ export function adminSettings(
   bootstrap: string,
   commandConfig: string | undefined,
   clientId: string,
+  timeouts: AdminTimeouts = { apiTimeoutMs: DEFAULT_API_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS },
 ): AdminSettings {
   const options: AdminClientOptions = {
     bootstrap,
     clientId,
-    timeoutMs: DEFAULT_API_TIMEOUT_MS,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    timeoutMs: timeouts.apiTimeoutMs,
+    requestTimeoutMs: timeouts.requestTimeoutMs,
   };
   const warnings: string[] = [];
   if (commandConfig === undefined) return { options, warnings };

@@ -9,10 +9,38 @@ export {
   type ParserSpec,
   parseArguments,
 } from "./argparse.js";
-export { type AdminSettings, adminSettings } from "./command-config.js";
+export { type AdminSettings, type AdminTimeouts, adminSettings } from "./command-config.js";
 export { consumerOptionsFrom, unusedConsumerProperties } from "./consumer-config.js";
 export { CommandError, OptionsError, UsageError } from "./errors.js";
-export { helpText, javaInt, type Notices, type OptionSpec, ParsedOptions, readTokens } from "./jopt.js";
+export {
+  javaCopyCapacity,
+  javaHashOrder,
+  javaStringHash,
+  topicPartitionHash,
+} from "./java-order.js";
+export {
+  helpText,
+  javaInt,
+  lineSegments,
+  type Notices,
+  type OptionSpec,
+  ParsedOptions,
+  readTokens,
+} from "./jopt.js";
+export { exceptionClassName, exceptionText, failureText } from "./kafka-exceptions.js";
+export {
+  asArray,
+  asObject,
+  field,
+  JsonMappingError,
+  type JsonNode,
+  jsonText,
+  parseJson,
+  stringText,
+  toInt,
+  toLong,
+  toText,
+} from "./kafka-json.js";
 export { type ProducerSettings, producerOptionsFrom } from "./producer-config.js";
-export { keyValueArgs, readPropertiesFile } from "./properties.js";
+export { JavaFileError, keyValueArgs, readFileAsString, readPropertiesFile } from "./properties.js";
 export { prettyPrintTable } from "./table.js";

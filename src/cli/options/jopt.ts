@@ -8,7 +8,8 @@ export interface OptionSpec {
   readonly name: string;
   /** Absent for a flag. */
   readonly arg?: {
-    readonly type: "String" | "Integer" | "Long";
+    /** Or an enum's values, as jopt-simple's EnumConverter shows them: "[PREFERRED,UNCLEAN]". */
+    readonly type: "String" | "Integer" | "Long" | `[${string}]`;
     readonly describedAs: string;
     /** withOptionalArg: the next token is taken only when it is not an option. */
     readonly optional?: boolean;
@@ -130,44 +131,110 @@ export function readTokens(
   return given;
 }
 
-const OPTION_COLUMN = 41;
-const DESCRIPTION_COLUMN = 39;
+/** jopt-simple's BuiltinHelpFormatter: 80 columns, 2 between the option and its description. */
+const OVERALL_WIDTH = 80;
+const COLUMN_SEPARATOR = 2;
+/** A wrapped line's indent. */
+const INDENT = "  ";
 
-/** Words into lines of at most `width` characters (a longer word gets a line of its own). */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  for (const paragraph of text.split("\n")) {
-    let line = "";
-    for (const word of paragraph.split(" ")) {
-      if (line !== "" && line.length + 1 + word.length > width) {
-        lines.push(line);
-        line = word;
-      } else {
-        line = line === "" ? word : `${line} ${word}`;
-      }
-    }
-    lines.push(line);
+/*
+ * Where Java's line BreakIterator (the JDK's LineBreakRules, which jopt-simple wraps descriptions
+ * with) may break ASCII text: after a "word" (opening punctuation, a run of letters or a number,
+ * then dashes or closing punctuation) and the spaces after it, words joined by $ or ' kept
+ * together; the longest such run from where the last break was. Checked against the JDK on
+ * random text.
+ */
+const PRE_WORD = `[$(\\[{"']`;
+const POST_WORD = `["')\\]}!%.,:;?]`;
+const WORD_CHAR = `[^\\t\\n\\f\\u0003 \\-$(\\[{"')\\]}!%.,:;?\\r]`;
+const NUMBER = `[$(\\[{"'\\-]*[0-9]+(?:[.,][0-9]+)*`;
+const WORD = `${PRE_WORD}*(?:${WORD_CHAR}*|${NUMBER})(?:-+|${POST_WORD}*)`;
+const LINE_SEGMENT = new RegExp(
+  `^(?:${WORD}(?:[$']${WORD})* *(?:\\(\\)${POST_WORD}*)?\\r?[\\t\\n\\f\\u0003]?|\\r[\\t\\n\\f\\u0003])$`,
+);
+
+/** A line cut where Java's BreakIterator may break it (each piece with its trailing spaces). */
+export function lineSegments(line: string): string[] {
+  const segments: string[] = [];
+  for (let start = 0; start < line.length; ) {
+    // The longest match, as the JDK's rule-based iterator takes it; none: one character.
+    let end = start + 1;
+    for (let j = start + 1; j <= line.length; j++) if (LINE_SEGMENT.test(line.slice(start, j))) end = j;
+    segments.push(line.slice(start, end));
+    start = end;
   }
-  return lines;
+  return segments;
 }
 
-/** The help, laid out as jopt-simple lays out a Kafka tool's: two columns, options in name order. */
-export function helpText(message: string, specs: readonly OptionSpec[]): string {
-  const rows: string[] = [message, `${"Option".padEnd(OPTION_COLUMN)}Description`];
-  rows.push(`${"------".padEnd(OPTION_COLUMN)}-----------`);
-  for (const spec of specs) {
-    const arg = spec.arg;
-    const head =
-      arg === undefined
-        ? `--${spec.name}`
-        : arg.optional === true
-          ? `--${spec.name} [${arg.type}${arg.describedAs === "" ? "" : `: ${arg.describedAs}`}]`
-          : `--${spec.name} <${arg.type}${arg.describedAs === "" ? "" : `: ${arg.describedAs}`}>`;
-    const left = wrap(head, OPTION_COLUMN - 1).map((l, i) => (i === 0 ? l : `  ${l}`));
-    const right = wrap(spec.description, DESCRIPTION_COLUMN).map((l, i) => (i === 0 ? l : `  ${l}`));
-    for (let i = 0; i < Math.max(left.length, right.length); i++) {
-      rows.push(`${(left[i] ?? "").padEnd(OPTION_COLUMN)}${right[i] ?? ""}`.trimEnd());
+/** Java's String.trim: characters up to U+0020 off both ends. */
+const javaTrim = (text: string) => text.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
+
+/**
+ * jopt-simple's Columns.piecesOf: the text's lines (empty ones vanish), each filled with segments
+ * up to `width`; a piece that would overflow ends (its trailing spaces cut) and the next starts
+ * indented.
+ */
+function pieces(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const line of javaTrim(text).split("\n")) {
+    let piece = "";
+    for (const word of lineSegments(line)) {
+      if (piece.length + word.length > width) {
+        out.push(piece.replace(/\s+$/, ""));
+        piece = INDENT + word;
+      } else {
+        piece += word;
+      }
     }
+    if (piece.length > 0) out.push(piece);
   }
-  return `${rows.join("\n")}\n`;
+  return out;
+}
+
+/** An option as the help names it: `--name`, then `<Type: described as>` (`[...]` when optional). */
+function optionDisplay(spec: OptionSpec): string {
+  const arg = spec.arg;
+  if (arg === undefined) return `--${spec.name}`;
+  const inside = arg.describedAs === "" ? arg.type : `${arg.type}: ${arg.describedAs}`;
+  return arg.optional === true ? `--${spec.name} [${inside}]` : `--${spec.name} <${inside}>`;
+}
+
+/**
+ * The help, as jopt-simple's BuiltinHelpFormatter lays out a Kafka tool's: the message, then two
+ * columns, options in name order, each column as wide as its widest cell up to half the width,
+ * wrapped where Java's BreakIterator allows, padded with spaces to the column's width.
+ */
+export function helpText(message: string, specs: readonly OptionSpec[]): string {
+  const sorted = [...specs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rows: [string, string][] = [
+    ["Option", "Description"],
+    ["------", "-----------"],
+    ...sorted.map((s): [string, string] => [optionDisplay(s), s.description]),
+  ];
+  const widths = (cells: readonly [string, string][]) => {
+    const option = Math.min(
+      Math.floor((OVERALL_WIDTH - COLUMN_SEPARATOR) / 2),
+      Math.max(...cells.map(([o]) => o.length)),
+    );
+    const description = Math.min(
+      OVERALL_WIDTH - option - COLUMN_SEPARATOR,
+      Math.max(...cells.map(([, d]) => d.length)),
+    );
+    return { option, description };
+  };
+  const first = widths(rows);
+  const fitted = rows.flatMap(([option, description]) => {
+    const left = pieces(option, first.option);
+    const right = pieces(description, first.description);
+    return Array.from({ length: Math.max(left.length, right.length) }, (_, i): [string, string] => [
+      left[i] ?? "",
+      right[i] ?? "",
+    ]);
+  });
+  const final = widths(fitted);
+  const lines = fitted.map(
+    ([option, description]) =>
+      `${option.padEnd(final.option)}${" ".repeat(COLUMN_SEPARATOR)}${description.padEnd(final.description)}`,
+  );
+  return `${message}\n${lines.join("\n")}\n`;
 }

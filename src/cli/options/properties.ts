@@ -15,17 +15,45 @@ export function keyValueArgs(args: readonly string[]): Map<string, string> {
 }
 
 /**
- * A properties file a tool was given (`--producer.config`, `--consumer.config`, ...); a file that
- * cannot be read fails with Java's wording, `path (No such file or directory)`, made by `fail`.
+ * A properties file a tool was given (`--command-config`, `--producer.config`, ...), read as
+ * Kafka's Utils.loadProps reads it (Files.newInputStream): a file that cannot be read fails with
+ * Java NIO's message, the path alone, made by `fail`.
  */
 export function readPropertiesFile(path: string, fail: (message: string) => Error): Map<string, string> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : String(error);
-    throw fail(`${path} (${reason})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw fail(code === "ENOENT" || code === "EACCES" ? path : String(error));
   }
   return new Map(parseProperties(text));
+}
+
+/** A file that could not be read, as Java fails: its exception class and message. */
+export class JavaFileError extends Error {
+  readonly className: string;
+
+  constructor(className: string, message: string) {
+    super(message);
+    this.name = "JavaFileError";
+    this.className = className;
+  }
+
+  /** Throwable.toString, which a tool shows when it wraps the exception. */
+  override toString(): string {
+    return `${this.className}: ${this.message}`;
+  }
+}
+
+/**
+ * A JSON or text input file, as Kafka's Utils.readFileAsString reads it: any failure is its
+ * IOException "Unable to read file <path>".
+ */
+export function readFileAsString(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new JavaFileError("java.io.IOException", `Unable to read file ${path}`);
+  }
 }

@@ -42,8 +42,13 @@ export function electLeaders(
     const p = t?.partitions[partition];
     const answer = (errorCode: number, errorMessage: string | null = null) =>
       results.push({ topic, partition, errorCode, errorMessage });
-    if (t === undefined || p === undefined) {
-      answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The partition ${topic}-${partition} does not exist.`);
+    // Kafka's controller's words (ReplicationControlManager.electLeader), which its tool prints.
+    if (t === undefined) {
+      answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No such topic as ${topic}`);
+      continue;
+    }
+    if (p === undefined) {
+      answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No such partition as ${topic}-${partition}`);
       continue;
     }
     const change =
@@ -76,7 +81,7 @@ function preferredLeader(
   if (!p.isr.includes(preferred) || !candidates.has(preferred)) {
     return {
       errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,
-      message: `Failed to elect leader for partition ${p.partitionId} under strategy PreferredReplicaPartitionLeaderElectionStrategy`,
+      message: "The preferred leader was not available.",
     };
   }
   return {
@@ -107,7 +112,7 @@ function uncleanLeader(
   if (leader === undefined) {
     return {
       errorCode: ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE,
-      message: `Failed to elect leader for partition ${p.partitionId} under strategy UncleanLeaderElectionStrategy`,
+      message: "Eligible topic partition leaders are not available.",
     };
   }
   return {
