@@ -1,5 +1,18 @@
 import { assert } from "../base/index.js";
 
+/** The clock and timers BufferMemory uses; tests pass simulated ones. */
+export interface BufferMemoryTimers {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_TIMERS: BufferMemoryTimers = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 interface Blocked {
   readonly bytes: number;
   readonly deadlineMs: number;
@@ -18,11 +31,13 @@ export class BufferMemory {
   private readonly maxBlockMs: number;
   private used = 0;
   private readonly blocked: Blocked[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
+  private readonly timers: BufferMemoryTimers;
 
-  constructor(limitBytes: number, maxBlockMs: number) {
+  constructor(limitBytes: number, maxBlockMs: number, timers: BufferMemoryTimers = REAL_TIMERS) {
     this.limitBytes = limitBytes;
     this.maxBlockMs = maxBlockMs;
+    this.timers = timers;
   }
 
   get usedBytes(): number {
@@ -41,7 +56,7 @@ export class BufferMemory {
       admit();
       return;
     }
-    this.blocked.push({ bytes, deadlineMs: performance.now() + this.maxBlockMs, admit, timeout });
+    this.blocked.push({ bytes, deadlineMs: this.timers.now() + this.maxBlockMs, admit, timeout });
     this.scheduleTimeout();
   }
 
@@ -60,7 +75,7 @@ export class BufferMemory {
       head.admit();
     }
     if (this.blocked.length === 0 && this.timer !== null) {
-      clearTimeout(this.timer);
+      this.timers.clearTimeout(this.timer);
       this.timer = null;
     }
   }
@@ -69,16 +84,16 @@ export class BufferMemory {
   private scheduleTimeout(): void {
     if (this.timer !== null || this.blocked.length === 0) return;
     const head = this.blocked[0] as Blocked;
-    this.timer = setTimeout(
+    this.timer = this.timers.setTimeout(
       () => {
         this.timer = null;
-        const now = performance.now();
+        const now = this.timers.now();
         while (this.blocked.length > 0 && (this.blocked[0] as Blocked).deadlineMs <= now)
           (this.blocked.shift() as Blocked).timeout();
         this.admitWaiting();
         this.scheduleTimeout();
       },
-      Math.max(0, head.deadlineMs - performance.now()),
+      Math.max(0, head.deadlineMs - this.timers.now()),
     );
   }
 }

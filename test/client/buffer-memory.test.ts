@@ -25,27 +25,50 @@ test("records are admitted while they fit, then wait in arrival order for releas
   assert.throws(() => memory.release(61), /released twice/);
 });
 
-test("a record that waits longer than max.block.ms times out; the ones behind it may then fit", async () => {
-  const memory = new BufferMemory(100, 30);
+/** Simulated time: timers run when the test moves the clock past them. */
+function simulatedTimers() {
+  let now = 0;
+  let pending: { at: number; callback: () => void } | null = null;
+  return {
+    timers: {
+      now: () => now,
+      setTimeout: (callback: () => void, ms: number) => {
+        pending = { at: now + ms, callback };
+        return pending;
+      },
+      clearTimeout: (handle: unknown) => {
+        if (pending === handle) pending = null;
+      },
+    },
+    advance(ms: number) {
+      now += ms;
+      while (pending !== null && pending.at <= now) {
+        const due = pending;
+        pending = null;
+        due.callback();
+      }
+    },
+  };
+}
+
+test("a record that waits longer than max.block.ms times out; the ones behind it may then fit", () => {
+  const clock = simulatedTimers();
+  const memory = new BufferMemory(100, 30, clock.timers);
   const events: string[] = [];
-  memory.request(
-    90,
-    () => events.push("a"),
-    () => events.push("a timed out"),
-  );
-  memory.request(
-    50,
-    () => events.push("b"),
-    () => events.push("b timed out"),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 10));
-  memory.request(
-    5,
-    () => events.push("c"),
-    () => events.push("c timed out"),
-  );
-  assert.deepEqual(events, ["a"]);
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  const ask = (name: string, bytes: number) =>
+    memory.request(
+      bytes,
+      () => events.push(name),
+      () => events.push(`${name} timed out`),
+    );
+  ask("a", 90);
+  ask("b", 50);
+  clock.advance(10);
+  ask("c", 5); // fits, but waits behind b
+  clock.advance(19);
+  assert.deepEqual(events, ["a"], "b has 1 ms left");
+  clock.advance(1);
   assert.deepEqual(events, ["a", "b timed out", "c"], "c fits once b no longer waits before it");
   assert.equal(memory.usedBytes, 95);
+  assert.equal(memory.waiting, 0);
 });

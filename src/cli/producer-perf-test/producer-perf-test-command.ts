@@ -357,6 +357,16 @@ export async function runProducerPerfTestCommand(argv: readonly string[], io: To
     }
     throw error;
   }
+  // As Kafka's tool: the producer's transactions are initialized before the clock starts.
+  if (transactionDurationMs !== null) {
+    try {
+      await producer.initTransactions();
+    } catch (error) {
+      io.err(`${(error as Error).message}\n`);
+      await producer.close().catch(() => {});
+      return 1;
+    }
+  }
   const stats = new PerfStats(args.numRecords, io.out);
   const startMs = Date.now();
   const sleepNs = args.throughput > 0 ? 1e9 / args.throughput : Number.POSITIVE_INFINITY;
@@ -372,7 +382,6 @@ export async function runProducerPerfTestCommand(argv: readonly string[], io: To
   let transactionSize = 0;
   let transactionStartMs = 0;
   try {
-    if (transactionDurationMs !== null) await producer.initTransactions();
     for (let i = 0; i < args.numRecords; i++) {
       const value = payload(i);
       if (transactionDurationMs !== null && transactionSize === 0) {
