@@ -36,3 +36,4 @@ export {
   SampledStat,
   type SampledStatConfig,
 } from "./sampled-rate.js";
+export { tlsErrorText } from "./tls-error-text.js";

@@ -2,6 +2,7 @@ import { groupBy } from "../base/index.js";
 import { ApiKey, ErrorCode, type FetchResponse, isRetriable, KafkaError } from "../protocol/index.js";
 import { partitionKey, type TopicPartition } from "./admin-group-results.js";
 import { isConnectionFailure } from "./client-error.js";
+import type { ClientTls } from "./client-tls.js";
 import { ClusterView } from "./cluster-view.js";
 import { GroupMember } from "./consumer-group.js";
 import { type ConsumerRecord, fetchedRecords } from "./fetch-records.js";
@@ -33,6 +34,8 @@ export interface ConsumerOptions {
   requestTimeoutMs?: number;
   retryBackoffMs?: number;
   clientSoftwareVersion?: string;
+  /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
+  ssl?: ClientTls;
 }
 
 /** A partition to read without a group, from an offset or from one end (KafkaConsumer.assign + seek). */
@@ -90,7 +93,7 @@ interface PartitionState extends TopicPartition {
  */
 export class Consumer {
   readonly groupId: string | null;
-  private readonly options: Required<Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion">>;
+  private readonly options: Required<Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion" | "ssl">>;
   private readonly cluster: ClusterView;
   private readonly group: GroupMember | null;
   private readonly partitions = new Map<string, PartitionState>();
@@ -134,6 +137,7 @@ export class Consumer {
       bootstrap: options.bootstrap,
       clientId: this.options.clientId,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
       ...(options.clientSoftwareVersion === undefined
         ? {}
         : { clientSoftwareVersion: options.clientSoftwareVersion }),
