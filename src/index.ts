@@ -3,6 +3,7 @@
 export {
   AdminClient,
   type AdminClientOptions,
+  type ClientTls,
   type CompressionName,
   Consumer,
   type ConsumerGroupMetadata,

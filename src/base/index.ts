@@ -37,3 +37,4 @@ export {
   SampledStat,
   type SampledStatConfig,
 } from "./sampled-rate.js";
+export { tlsErrorText } from "./tls-error-text.js";

@@ -56,6 +56,17 @@ export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   "log.local.retention.ms",
   "log.local.retention.bytes",
   "producer.id.expiration.ms",
+  // DynamicSecurityConfigs: Kafka reloads key and trust stores per listener at runtime.
+  "ssl.keystore.type",
+  "ssl.keystore.location",
+  "ssl.keystore.password",
+  "ssl.key.password",
+  "ssl.keystore.certificate.chain",
+  "ssl.keystore.key",
+  "ssl.truststore.type",
+  "ssl.truststore.location",
+  "ssl.truststore.password",
+  "ssl.truststore.certificates",
 ]);
 
 /**

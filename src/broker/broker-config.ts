@@ -6,9 +6,11 @@ import {
   type ConfigProblem,
   type ConfigType,
   type ConfigValue,
+  configValueProblem,
   oneOf,
   type ParsedConfig,
   parseConfig,
+  parseConfigValue,
 } from "../base/index.js";
 import { LOG_CONFIG_KEYS, SEGMENT_BYTES_MIN } from "../storage/index.js";
 
@@ -37,6 +39,102 @@ function key(
     ? { name, type, default: defaultValue, doc }
     : { name, type, default: defaultValue, doc, validate };
 }
+
+/** Kafka's security protocols, in the order of their ids (SecurityProtocol.id, as broker registrations carry them). */
+export const SECURITY_PROTOCOLS = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
+export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
+
+/**
+ * Kafka's TLS settings (SslConfigs and BrokerSecurityConfigs' ssl.client.auth), global or per
+ * listener (`listener.name.<name>.ssl.*`). What they mean for Brook: listener-security.ts.
+ */
+const SSL_CONFIG_KEYS: readonly ConfigKey[] = [
+  key(
+    "ssl.keystore.type",
+    "string",
+    "JKS",
+    "The file format of the key store: PEM or PKCS12. JKS (the default) reads a PKCS12 file, as Java does; Java's own JKS format is refused with how to convert it.",
+  ),
+  key(
+    "ssl.keystore.location",
+    "string",
+    null,
+    "The key store file; with PEM, one file holding the private key and its certificate chain.",
+  ),
+  key("ssl.keystore.password", "password", null, "The key store's password (not with PEM)."),
+  key(
+    "ssl.key.password",
+    "password",
+    null,
+    "The password of the private key (in the key store, or ssl.keystore.key).",
+  ),
+  key("ssl.keystore.key", "password", null, "The private key in PEM (PKCS#8), with ssl.keystore.type=PEM."),
+  key(
+    "ssl.keystore.certificate.chain",
+    "password",
+    null,
+    "The certificate chain in PEM, leaf first, with ssl.keystore.type=PEM.",
+  ),
+  key(
+    "ssl.truststore.type",
+    "string",
+    "JKS",
+    "The file format of the trust store: PEM or PKCS12 (JKS as for the key store).",
+  ),
+  key(
+    "ssl.truststore.location",
+    "string",
+    null,
+    "The trust store file: the CAs whose client and broker certificates are trusted.",
+  ),
+  key("ssl.truststore.password", "password", null, "The trust store's password (not with PEM)."),
+  key(
+    "ssl.truststore.certificates",
+    "password",
+    null,
+    "Trusted certificates in PEM, with ssl.truststore.type=PEM.",
+  ),
+  key(
+    "ssl.client.auth",
+    "string",
+    "none",
+    "Whether SSL listeners ask clients for a certificate: none, requested (checked if sent) or required.",
+    oneOf("required", "requested", "none"),
+  ),
+  key(
+    "ssl.protocol",
+    "string",
+    "TLSv1.3",
+    "The newest TLS version Brook's own connections to other brokers offer (TLS: no cap).",
+  ),
+  key(
+    "ssl.enabled.protocols",
+    "list",
+    ["TLSv1.2", "TLSv1.3"],
+    "The TLS versions accepted: TLSv1.2, TLSv1.3.",
+  ),
+  key(
+    "ssl.cipher.suites",
+    "list",
+    null,
+    "The cipher suites accepted (Java's or OpenSSL's names); unset: Node's default.",
+  ),
+  key(
+    "ssl.endpoint.identification.algorithm",
+    "string",
+    "https",
+    "https: connections to other brokers check their host name against their certificate; empty: they do not.",
+  ),
+  key("ssl.provider", "string", null, "Java's security provider; Brook uses Node's OpenSSL and ignores it."),
+  key("ssl.keymanager.algorithm", "string", "SunX509", "Java's key manager algorithm; Brook ignores it."),
+  key("ssl.trustmanager.algorithm", "string", "PKIX", "Java's trust manager algorithm; Brook ignores it."),
+  key("ssl.secure.random.implementation", "string", null, "Java's SecureRandom; Brook ignores it."),
+];
+
+/** `listener.name.<name>.<key>`: a setting for one listener. */
+const LISTENER_PREFIX = /^listener\.name\.([^.]+)\.(.+)$/;
+/** The keys a listener prefix may set. */
+const LISTENER_KEYS: ReadonlyMap<string, ConfigKey> = new Map(SSL_CONFIG_KEYS.map((k) => [k.name, k]));
 
 /** Kafka keeps some lists as comma-separated strings (listeners, log.dirs, ...): split like its CSV. */
 export function csvItems(value: ConfigValue): string[] {
@@ -120,6 +218,13 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     ),
     key("controller.listener.names", "string", null, "Listeners used by the controller."),
     key("inter.broker.listener.name", "string", null, "Listener used between brokers."),
+    key(
+      "security.inter.broker.protocol",
+      "string",
+      "PLAINTEXT",
+      "Security protocol used between brokers: the listener of that name (set this or inter.broker.listener.name, not both).",
+      oneOf(...SECURITY_PROTOCOLS),
+    ),
     key("controller.quorum.voters", "list", [], "id@host:port of each controller voter."),
     key("controller.quorum.bootstrap.servers", "list", [], "host:port of controllers to bootstrap from."),
     key(
@@ -152,6 +257,7 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("etcd.ssl.key.file", "string", null, "Private key (PEM) of etcd.ssl.cert.file."),
     key("etcd.username", "string", null, "User for etcd authentication."),
     key("etcd.password", "password", null, "Password of etcd.username."),
+    ...SSL_CONFIG_KEYS,
     key("broker.rack", "string", null, "The rack of this broker, for rack-aware replica placement."),
     key(
       "replica.selector.class",
@@ -546,6 +652,15 @@ export interface BrokerConfig {
   readonly listeners: readonly ListenerConfig[];
   readonly advertisedListeners: readonly ListenerConfig[];
   readonly controllerListenerNames: readonly string[];
+  /** The security protocol of every listener named in listeners and advertised.listeners (Kafka's effective map). */
+  readonly listenerSecurityProtocols: ReadonlyMap<string, SecurityProtocol>;
+  /** The listener other brokers' replica fetchers and requests use to reach this one. */
+  readonly interBrokerListenerName: string;
+  /**
+   * Per-listener settings (`listener.name.<name>.<key>`, the listener name in lower case as Kafka
+   * reads it), parsed with their key's type; they override the global key for that listener.
+   */
+  readonly listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, ConfigValue>>;
   readonly controllerQuorumVoters: readonly VoterConfig[];
   readonly logDirs: readonly string[];
   readonly values: ReadonlyMap<string, ConfigValue>;
@@ -578,11 +693,45 @@ function parseVoter(text: string): VoterConfig {
 
 /** Parses and cross-checks broker properties; throws ConfigError with one clear message. */
 export function parseBrokerConfig(raw: ReadonlyMap<string, string>): BrokerConfig {
-  const parsed = parseConfig(brokerConfigKeys, raw);
-  return buildBrokerConfig(parsed);
+  const global = new Map<string, string>();
+  const prefixed: { listener: string; key: string; name: string; text: string }[] = [];
+  for (const [name, text] of raw) {
+    const match = LISTENER_PREFIX.exec(name);
+    if (match !== null && LISTENER_KEYS.has(match[2] as string)) {
+      prefixed.push({ listener: match[1] as string, key: match[2] as string, name, text });
+    } else {
+      global.set(name, text);
+    }
+  }
+  const parsed = parseConfig(brokerConfigKeys, global);
+  const warnings = [...parsed.warnings];
+  const overrides = new Map<string, Map<string, ConfigValue>>();
+  for (const { listener, key, name, text } of prefixed) {
+    if (listener !== listener.toLowerCase()) {
+      // Kafka looks listener prefixes up in lower case only: this key would be ignored there.
+      warnings.push(
+        `The configuration '${name}' was supplied but isn't a known config: listener prefixes are lower case (listener.name.${listener.toLowerCase()}.${key}).`,
+      );
+      continue;
+    }
+    const definition = { ...(LISTENER_KEYS.get(key) as ConfigKey), name };
+    const value = parseConfigValue(definition, text);
+    const problem = configValueProblem(definition, value);
+    if (problem !== null) throw new ConfigError(problem);
+    let values = overrides.get(listener);
+    if (values === undefined) {
+      values = new Map();
+      overrides.set(listener, values);
+    }
+    values.set(key, value);
+  }
+  return buildBrokerConfig({ ...parsed, warnings }, overrides);
 }
 
-function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
+function buildBrokerConfig(
+  parsed: ParsedConfig,
+  listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, ConfigValue>>,
+): BrokerConfig {
   const v = parsed.values;
   const list = (name: string) => csvItems(v.get(name) ?? null);
   const listeners = list("listeners").map(parseListener);
@@ -630,6 +779,24 @@ function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
       "requirement failed: max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.",
     );
   }
+  const listenerSecurityProtocols = securityProtocolsOf(
+    parsed,
+    listeners,
+    advertisedListeners,
+    controllerListenerNames,
+  );
+  const interBrokerListenerName = interBrokerListener(
+    parsed,
+    advertisedListeners,
+    controllerListenerNames,
+    processRoles,
+  );
+  const warnings = [...parsed.warnings];
+  for (const listener of listenerOverrides.keys()) {
+    if (!listeners.some((l) => l.name.toLowerCase() === listener)) {
+      warnings.push(`listener.name.${listener}.* settings name no listener of listeners; they are ignored.`);
+    }
+  }
   const get = <T>(name: string): T => {
     if (!v.has(name)) throw new ConfigError(`unknown broker configuration ${name}`);
     return v.get(name) as T;
@@ -640,16 +807,108 @@ function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
     listeners,
     advertisedListeners,
     controllerListenerNames,
+    listenerSecurityProtocols,
+    interBrokerListenerName,
+    listenerOverrides,
     controllerQuorumVoters: voters,
     logDirs,
     values: v,
     explicit: parsed.explicit,
-    warnings: parsed.warnings,
+    warnings,
     int: (name) => get<number>(name),
     bool: (name) => get<boolean>(name),
     string: (name) => get<string | null>(name),
     list: (name) => csvItems(get<ConfigValue>(name)),
   };
+}
+
+/**
+ * Every listener's security protocol, as KafkaConfig.effectiveListenerSecurityProtocolMap gives it:
+ * listener.security.protocol.map, where a default map (not set explicitly) gives the controller
+ * listeners PLAINTEXT unless a listener is named SSL or SASL_*. Brook extends that default to
+ * every listener name the map lacks, as it served them before it had TLS; with an SSL or SASL
+ * name in use, or an explicit map, a listener the map lacks is refused with Kafka's message.
+ */
+function securityProtocolsOf(
+  parsed: ParsedConfig,
+  listeners: readonly ListenerConfig[],
+  advertised: readonly ListenerConfig[],
+  controllerNames: readonly string[],
+): Map<string, SecurityProtocol> {
+  const key = "listener.security.protocol.map";
+  const text = String(parsed.values.get(key) ?? "");
+  const map = new Map<string, SecurityProtocol>();
+  for (const entry of csvItems(text)) {
+    const at = entry.lastIndexOf(":");
+    if (at <= 0)
+      throw new ConfigError(`Error parsing configuration property '${key}': '${entry}' is not NAME:PROTOCOL`);
+    const protocol = entry
+      .slice(at + 1)
+      .trim()
+      .toUpperCase();
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(protocol)) {
+      throw new ConfigError(`Invalid security protocol \`${entry.slice(at + 1).trim()}\` defined in ${key}`);
+    }
+    map.set(entry.slice(0, at).trim().toUpperCase(), protocol as SecurityProtocol);
+  }
+  const isSecure = (name: string) => name === "SSL" || name === "SASL_SSL" || name === "SASL_PLAINTEXT";
+  const lenient =
+    !parsed.explicit.has(key) && !controllerNames.some(isSecure) && !listeners.some((l) => isSecure(l.name));
+  const effective = new Map<string, SecurityProtocol>();
+  for (const [property, list] of [
+    ["listeners", listeners],
+    ["advertised.listeners", advertised],
+  ] as const) {
+    for (const listener of list) {
+      const protocol = map.get(listener.name) ?? (lenient ? "PLAINTEXT" : undefined);
+      if (protocol === undefined) {
+        const value = String(parsed.values.get(property) ?? "");
+        throw new ConfigError(
+          `Error creating broker listeners from '${value}': No security protocol defined for listener ${listener.name} (add ${listener.name}:<protocol> to ${key})`,
+        );
+      }
+      effective.set(listener.name, protocol);
+    }
+  }
+  for (const name of controllerNames) {
+    const protocol = map.get(name) ?? (lenient ? "PLAINTEXT" : undefined);
+    if (protocol !== undefined && !effective.has(name)) effective.set(name, protocol);
+  }
+  return effective;
+}
+
+/**
+ * The inter-broker listener, as Kafka chooses it: inter.broker.listener.name, or the listener
+ * named after security.inter.broker.protocol, which must be advertised. With neither set, Brook
+ * takes PLAINTEXT when it is advertised, else the first advertised listener (Kafka would refuse).
+ */
+function interBrokerListener(
+  parsed: ParsedConfig,
+  advertised: readonly ListenerConfig[],
+  controllerNames: readonly string[],
+  roles: readonly string[],
+): string {
+  const byName = parsed.explicit.has("inter.broker.listener.name");
+  const byProtocol = parsed.explicit.has("security.inter.broker.protocol");
+  if (byName && byProtocol) {
+    throw new ConfigError(
+      "Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.",
+    );
+  }
+  const names = advertised.map((l) => l.name).filter((n) => !controllerNames.includes(n));
+  if (!byName && !byProtocol) return names.includes("PLAINTEXT") ? "PLAINTEXT" : (names[0] ?? "PLAINTEXT");
+  const chosen = String(
+    parsed.values.get(byName ? "inter.broker.listener.name" : "security.inter.broker.protocol"),
+  )
+    .trim()
+    .toUpperCase();
+  const isBroker = roles.length === 0 || roles.includes("broker");
+  if (isBroker && !names.includes(chosen)) {
+    throw new ConfigError(
+      `requirement failed: inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${names.join(",")}`,
+    );
+  }
+  return chosen;
 }
 
 /**

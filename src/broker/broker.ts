@@ -14,6 +14,7 @@ import {
   systemClock,
   systemEnv,
 } from "../base/index.js";
+import type { BrokerEndpoint as ClientEndpoint, ClientTls } from "../client/index.js";
 import type { GroupCoordinatorRuntime, TransactionCoordinatorRuntime } from "../coordinator/index.js";
 import {
   type BrokerEndpoint,
@@ -62,6 +63,12 @@ import {
 } from "./group-coordination.js";
 import type { HandlerContext } from "./handler-context.js";
 import { IsrChanges } from "./isr-changes.js";
+import {
+  defaultClientTls,
+  type ListenerSecurity,
+  listenerSecurity,
+  securityProtocolId,
+} from "./listener-security.js";
 import { formattedClusterId, loadOrFormatLogDirs } from "./meta-properties.js";
 import { NodeMetadata } from "./node-metadata.js";
 import { ProducerIdManager } from "./producer-id-manager.js";
@@ -164,6 +171,10 @@ export class Broker {
   private producerExpiryTimer: NodeJS.Timeout | null = null;
   private advertised: ListenerConfig[] = [];
   private readonly serviceEndPoints: readonly BrokerEndpoint[];
+  /** Each listener's security protocol and TLS material. */
+  private readonly security: ReadonlyMap<string, ListenerSecurity>;
+  /** For other brokers' SSL endpoints under a listener name this broker lacks (computed once needed). */
+  private fallbackClientTls: ClientTls | null | undefined;
   private stopped = false;
   readonly startedAtMs: number;
 
@@ -177,8 +188,10 @@ export class Broker {
     quorum: MetadataQuorum;
     handlers: (broker: HandlerContext) => AnyApiHandler[];
     serviceEndPoints: readonly BrokerEndpoint[];
+    security: ReadonlyMap<string, ListenerSecurity>;
   }) {
     this.config = fields.config;
+    this.security = fields.security;
     this.serviceEndPoints = fields.serviceEndPoints;
     this.clock = fields.clock;
     this.timers = new KillableTimers(fields.env.timers);
@@ -244,6 +257,7 @@ export class Broker {
       metadata: this.metadata,
       log: this.log.child("forwarding"),
       requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
+      tlsOf: (endPoint) => this.clientTlsOf(endPoint),
     });
     const replicasLog = this.log.child("replicas");
     this.replicaFetchers = new ReplicaFetcherManager({
@@ -325,6 +339,8 @@ export class Broker {
     const reserved = config.listeners.find((l) => isServiceListenerName(l.name));
     if (reserved !== undefined)
       throw new ConfigError(`Invalid listeners: the listener name ${reserved.name} is reserved`);
+    // Key stores are read before anything else starts: a listener that cannot be served is a config error.
+    const security = listenerSecurity(config);
     const logDirs = config.logDirs.map((d) => resolve(d));
     // A cluster's id lives with its metadata: a node joining through a shared store (etcd) takes
     // the store's, and refuses a store of another cluster than its data directories'.
@@ -387,6 +403,7 @@ export class Broker {
       quorum,
       handlers: options.handlers,
       serviceEndPoints: options.serviceEndPoints ?? [],
+      security,
     });
     broker.metadata.startLoading();
     if (shared !== null) await broker.metadata.loader.catchUp();
@@ -451,6 +468,7 @@ export class Broker {
     return (
       this.socketServer?.stats() ?? {
         connectionCount: 0,
+        connectionsHandshaking: 0,
         connectionsReadPaused: 0,
         connectionBufferedBytes: 0,
         connectionsAcceptedTotal: 0,
@@ -462,6 +480,8 @@ export class Broker {
         bytesInTotal: 0,
         bytesOutTotal: 0,
         requestsTotal: 0,
+        tlsHandshakesTotal: 0,
+        tlsHandshakeFailuresByReason: {},
         frameBuffersReusedTotal: 0,
         frameBuffersAllocatedTotal: 0,
       }
@@ -476,7 +496,10 @@ export class Broker {
       ),
     });
     const server = new SocketServer({
-      listeners: this.config.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })),
+      listeners: this.config.listeners.map((l) => {
+        const tls = this.security.get(l.name)?.server ?? null;
+        return { name: l.name, host: l.host, port: l.port, ...(tls === null ? {} : { tls }) };
+      }),
       handler: this.dispatcher,
       limits: {
         requestBytesMax: this.config.int("socket.request.max.bytes"),
@@ -491,6 +514,13 @@ export class Broker {
     // Set first: a listener that fails to bind leaves the others bound, and stop() closes them.
     this.socketServer = server;
     const bound = await server.start();
+    for (const s of this.security.values()) {
+      if (s.certificate !== null && s.server !== null) {
+        this.log.info(
+          `listener ${s.name} serves TLS as ${s.certificate} (ssl.client.auth=${s.server.clientAuth})`,
+        );
+      }
+    }
     this.advertised = this.config.advertisedListeners.map((a) => {
       const local = bound.find((b) => b.name === a.name);
       const port = a.port === 0 && local !== undefined ? local.boundPort : a.port;
@@ -517,19 +547,44 @@ export class Broker {
     );
   }
 
-  /** Where this broker reaches another for replication: its endpoint on the inter-broker listener. */
-  private interBrokerEndpoint(brokerId: number): { host: string; port: number } | null {
+  /**
+   * Where this broker reaches another for replication, transaction markers and verification: its
+   * endpoint on the inter-broker listener, with TLS when that listener is SSL.
+   */
+  private interBrokerEndpoint(brokerId: number): ClientEndpoint | null {
     const registration = this.image.brokers.get(brokerId);
     if (registration === undefined) return null;
-    const name = this.config.string("inter.broker.listener.name") ?? this.advertised[0]?.name;
+    const name = this.config.interBrokerListenerName;
     const endpoint = registration.endPoints.find((e) => e.name === name) ?? kafkaEndPoints(registration)[0];
-    return endpoint === undefined ? null : { host: endpoint.host, port: endpoint.port };
+    if (endpoint === undefined) return null;
+    const ssl = this.clientTlsOf(endpoint);
+    return { host: endpoint.host, port: endpoint.port, ...(ssl === undefined ? {} : { ssl }) };
+  }
+
+  /**
+   * TLS for Brook's own connection to another node's endpoint: that listener's settings here
+   * (Kafka's inter-broker and controller channels use the listener's ssl.* keys), or the global
+   * ones for a listener this node does not have; none for a PLAINTEXT endpoint.
+   */
+  private clientTlsOf(endpoint: BrokerEndpoint): ClientTls | undefined {
+    if (endpoint.securityProtocol === securityProtocolId("PLAINTEXT")) return undefined;
+    const own = this.security.get(endpoint.name)?.client;
+    if (own != null) return own;
+    if (this.fallbackClientTls === undefined) this.fallbackClientTls = defaultClientTls(this.config);
+    return this.fallbackClientTls ?? {};
   }
 
   /** The Kafka listeners first (the first is the controller's), then the service endpoints. */
   private endPoints(): BrokerEndpoint[] {
     return [
-      ...this.advertised.map((a) => ({ name: a.name, host: a.host, port: a.port, securityProtocol: 0 })),
+      ...this.advertised.map((a) => ({
+        name: a.name,
+        host: a.host,
+        port: a.port,
+        securityProtocol: securityProtocolId(
+          this.config.listenerSecurityProtocols.get(a.name) ?? "PLAINTEXT",
+        ),
+      })),
       ...this.serviceEndPoints.map((e) => ({ ...e })),
     ];
   }

@@ -4,6 +4,7 @@ import {
   type ClientQuotaEntry,
   type ClientQuotas as ImageQuotas,
 } from "../metadata/index.js";
+import { ANONYMOUS_PRINCIPAL } from "../network/index.js";
 import { ApiKey } from "../protocol/index.js";
 import type { RequestContext } from "./api-handler.js";
 import type { EntityPart } from "./client-quota-callback.js";
@@ -16,12 +17,13 @@ import { ClientQuotaManager, QuotaType } from "./client-quota-manager.js";
  * from the cluster's metadata (ClientQuota records) and are applied by every broker; the IP
  * entities' connection_creation_rate goes to the socket server.
  *
- * Until SASL exists every client is the user ANONYMOUS. Requests between Brook's own nodes
+ * The user is the connection's principal: a TLS client certificate's subject (mutual TLS), else
+ * ANONYMOUS (SASL will be the other way to name it). Requests between Brook's own nodes
  * (forwarded requests, replica fetchers, brokers' requests to the controller) are never
  * throttled, as Kafka exempts forwarded requests, cluster actions and follower fetches.
  * controller_mutation_rate is stored and described but not enforced.
  */
-export const ANONYMOUS_USER = "ANONYMOUS";
+export const ANONYMOUS_USER = ANONYMOUS_PRINCIPAL;
 
 /** Client ids of Brook's inter-broker clients: their requests are exempt from client quotas. */
 const EXEMPT_CLIENT_ID_PREFIXES = ["brook-broker-", "brook-replica-fetcher-"];
@@ -115,7 +117,7 @@ export class ClientQuotas {
   recordProduce(context: RequestContext): void {
     if (!this.produce.quotasEnabled || this.exempt(context)) return;
     context.quota.bandwidthThrottleMs = this.produce.recordAndGetThrottleTimeMs(
-      ANONYMOUS_USER,
+      context.connection.principal,
       context.clientId ?? "",
       context.requestBytes,
       this.clock.monotonicMs(),
@@ -125,7 +127,7 @@ export class ClientQuotas {
   /** The most a consumer's fetch may return without being throttled for sure (Infinity: no limit). */
   fetchBytesMax(context: RequestContext): number {
     if (!this.fetch.quotasEnabled || this.exempt(context)) return Number.POSITIVE_INFINITY;
-    return this.fetch.maxValueInQuotaWindow(ANONYMOUS_USER, context.clientId ?? "");
+    return this.fetch.maxValueInQuotaWindow(context.connection.principal, context.clientId ?? "");
   }
 
   /**
@@ -136,7 +138,7 @@ export class ClientQuotas {
   recordFetch(context: RequestContext, responseBytes: number): boolean {
     if ((!this.fetch.quotasEnabled && !this.request.quotasEnabled) || this.exempt(context)) return false;
     const nowMs = this.clock.monotonicMs();
-    const user = ANONYMOUS_USER;
+    const user = context.connection.principal;
     const clientId = context.clientId ?? "";
     const bandwidthMs = this.fetch.recordAndGetThrottleTimeMs(user, clientId, responseBytes, nowMs);
     const requestMs = this.request.throttleTimeNowMs(user, clientId, nowMs);
@@ -155,7 +157,7 @@ export class ClientQuotas {
     // The common case, checked first: no request quota was ever set and no bandwidth throttle.
     if (!this.request.quotasEnabled && context.quota.bandwidthThrottleMs <= 0) return 0;
     if (this.exempt(context)) return 0;
-    const user = ANONYMOUS_USER;
+    const user = context.connection.principal;
     const clientId = context.clientId ?? "";
     const nowMs = this.clock.monotonicMs();
     const requestMs = context.quota.requestQuotaExempt

@@ -1,5 +1,5 @@
 import { describeError, type Logger } from "../base/index.js";
-import { BrokerConnections, type KafkaConnection } from "../client/index.js";
+import { BrokerConnections, type ClientTls, type KafkaConnection } from "../client/index.js";
 import type { BrokerEndpoint, ControllerInfo } from "../metadata/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
 import type { RequestContext } from "./api-handler.js";
@@ -28,9 +28,18 @@ export class ControllerForwarder {
   private readonly log: Logger;
   private readonly connections: BrokerConnections;
   private readonly clientId: string;
+  private readonly tlsOf: (endPoint: BrokerEndpoint) => ClientTls | undefined;
 
-  constructor(options: { nodeId: number; metadata: NodeMetadata; log: Logger; requestTimeoutMs: number }) {
+  constructor(options: {
+    nodeId: number;
+    metadata: NodeMetadata;
+    log: Logger;
+    requestTimeoutMs: number;
+    /** TLS for the controller's endpoint (an SSL listener), or undefined for plaintext. */
+    tlsOf?: (endPoint: BrokerEndpoint) => ClientTls | undefined;
+  }) {
     this.metadata = options.metadata;
+    this.tlsOf = options.tlsOf ?? (() => undefined);
     this.log = options.log;
     this.clientId = `${FORWARDED_CLIENT_ID_PREFIX}${options.nodeId}`;
     this.connections = new BrokerConnections({
@@ -115,7 +124,9 @@ export class ControllerForwarder {
         stop();
         resolve(null);
       });
-      this.connections.connection(endPoint, "controller").then(
+      const ssl = this.tlsOf(endPoint);
+      const target = { host: endPoint.host, port: endPoint.port, ...(ssl === undefined ? {} : { ssl }) };
+      this.connections.connection(target, "controller").then(
         (connection) => {
           stop();
           resolve(connection);

@@ -1,4 +1,4 @@
-import { BrokerConnections } from "../client/index.js";
+import { BrokerConnections, type BrokerEndpoint } from "../client/index.js";
 import type { TransactionMarkers, TransactionMarkerWriter } from "../coordinator/index.js";
 import {
   ApiKey,
@@ -71,10 +71,10 @@ export async function writeTxnMarkerLocally(
  */
 export class BrokerTxnMarkerWriter implements TransactionMarkerWriter {
   private readonly broker: MarkerBroker;
-  private readonly endpointOf: (brokerId: number) => { host: string; port: number } | null;
+  private readonly endpointOf: (brokerId: number) => BrokerEndpoint | null;
   private readonly connections: BrokerConnections;
 
-  constructor(broker: MarkerBroker, endpointOf: (brokerId: number) => { host: string; port: number } | null) {
+  constructor(broker: MarkerBroker, endpointOf: (brokerId: number) => BrokerEndpoint | null) {
     this.broker = broker;
     this.endpointOf = endpointOf;
     this.connections = new BrokerConnections({

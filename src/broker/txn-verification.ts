@@ -1,4 +1,4 @@
-import { BrokerConnections } from "../client/index.js";
+import { BrokerConnections, type BrokerEndpoint } from "../client/index.js";
 import { TRANSACTION_VERSION_EPOCH_BUMP } from "../coordinator/index.js";
 import { type AddPartitionsToTxnResponse, ApiKey, ErrorCode } from "../protocol/index.js";
 import type {
@@ -25,13 +25,10 @@ type VerifierBroker = MetadataView & Pick<TransactionAccess, "transactionCoordin
  */
 export class BrokerTransactionVerifier implements TransactionVerifier {
   private readonly broker: VerifierBroker;
-  private readonly endpointOf: (brokerId: number) => { host: string; port: number } | null;
+  private readonly endpointOf: (brokerId: number) => BrokerEndpoint | null;
   private readonly connections: BrokerConnections;
 
-  constructor(
-    broker: VerifierBroker,
-    endpointOf: (brokerId: number) => { host: string; port: number } | null,
-  ) {
+  constructor(broker: VerifierBroker, endpointOf: (brokerId: number) => BrokerEndpoint | null) {
     this.broker = broker;
     this.endpointOf = endpointOf;
     this.connections = new BrokerConnections({

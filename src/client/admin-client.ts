@@ -85,6 +85,7 @@ import {
 } from "./admin-transport.js";
 import { parseBootstrap } from "./broker-address.js";
 import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+import type { ClientTls } from "./client-tls.js";
 import { BrokerConnections, type BrokerEndpoint, CONNECT_TIMEOUT_MS_DEFAULT } from "./connection-pool.js";
 import { Deadline } from "./deadline.js";
 import type { KafkaConnection } from "./kafka-connection.js";
@@ -98,6 +99,8 @@ export interface AdminClientOptions {
   /** One attempt's limit. */
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
+  ssl?: ClientTls;
   /** The wait between attempts. */
   retryBackoffMs?: number;
   clientSoftwareVersion?: string;
@@ -154,6 +157,7 @@ export class AdminClient {
       clientId: options.clientId ?? "brook-admin",
       requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? Math.min(CONNECT_TIMEOUT_MS_DEFAULT, this.timeoutMs),
+      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
       ...(options.clientSoftwareVersion === undefined
         ? {}
         : { clientSoftwareVersion: options.clientSoftwareVersion }),

@@ -11,6 +11,11 @@ export const ClientErrorCode = {
   timeout: "BRK_ERR_CLIENT_TIMEOUT",
   /** No connection: refused, unreachable, the ApiVersions exchange failed, or connectTimeoutMs passed. */
   connectFailed: "BRK_ERR_CLIENT_CONNECT_FAILED",
+  /**
+   * The broker and the client did not accept each other (Kafka's AuthenticationException): a TLS
+   * handshake failed on a certificate, a protocol or a cipher. Retrying would fail the same way.
+   */
+  authentication: "BRK_ERR_CLIENT_AUTHENTICATION",
   /** A response size prefix that is negative or above the limit; the connection is closed. */
   frameSize: "BRK_ERR_CLIENT_FRAME_SIZE",
   /** A response whose correlation id is not the oldest pending request's, or one nobody asked for. */

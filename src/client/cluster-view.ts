@@ -2,6 +2,7 @@ import { ErrorCode, ZERO_UUID } from "../protocol/index.js";
 import { AdminClient } from "./admin-client.js";
 import type { BrokerDescription, ClusterMetadata, TopicMetadata } from "./admin-results.js";
 import { ClientError, ClientErrorCode } from "./client-error.js";
+import type { ClientTls } from "./client-tls.js";
 import { BrokerConnections, CONNECT_TIMEOUT_MS_DEFAULT } from "./connection-pool.js";
 import type { KafkaConnection } from "./kafka-connection.js";
 
@@ -12,6 +13,8 @@ export interface ClusterViewOptions {
   /** One request's limit (request.timeout.ms). */
   requestTimeoutMs: number;
   connectTimeoutMs?: number;
+  /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
+  ssl?: ClientTls;
   /** Metadata older than this is fetched again before use (metadata.max.age.ms). */
   metadataMaxAgeMs?: number;
   clientSoftwareVersion?: string;
@@ -45,17 +48,20 @@ export class ClusterView {
       options.clientSoftwareVersion === undefined
         ? {}
         : { clientSoftwareVersion: options.clientSoftwareVersion };
+    const ssl = options.ssl === undefined ? {} : { ssl: options.ssl };
     this.admin = new AdminClient({
       bootstrap: options.bootstrap,
       clientId: options.clientId,
       timeoutMs: options.requestTimeoutMs,
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      ...ssl,
       ...software,
     });
     this.data = new BrokerConnections({
       clientId: options.clientId,
       requestTimeoutMs: options.requestTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
+      ...ssl,
       ...software,
     });
   }

@@ -1,14 +1,19 @@
 import { assert } from "../base/index.js";
 import { ClientError, ClientErrorCode } from "./client-error.js";
+import type { ClientTls } from "./client-tls.js";
 import { KafkaConnection, type RequestOptions } from "./kafka-connection.js";
 
 export interface BrokerEndpoint {
   readonly host: string;
   readonly port: number;
+  /** TLS for this endpoint (its listener is SSL); default the pool's `ssl`. */
+  readonly ssl?: ClientTls;
 }
 
 export interface BrokerConnectionsOptions {
   clientId: string;
+  /** TLS for every connection whose endpoint names none (Kafka's security.protocol=SSL); default plaintext. */
+  ssl?: ClientTls;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   responseBytesMax?: number;
@@ -57,14 +62,15 @@ export class BrokerConnections {
   /** The open connection to the endpoint for this purpose, connecting (after any backoff) if needed. */
   connection(endpoint: BrokerEndpoint, purpose = "default"): Promise<KafkaConnection> {
     if (this.closed) return Promise.reject(poolClosed());
-    const key = `${endpoint.host}:${endpoint.port}/${purpose}`;
+    const ssl = endpoint.ssl ?? this.options.ssl;
+    const key = `${ssl === undefined ? "" : "tls:"}${endpoint.host}:${endpoint.port}/${purpose}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
       entry = { connection: null, connecting: null, failures: 0, retryAtMs: 0 };
       this.entries.set(key, entry);
     }
     if (entry.connection !== null && !entry.connection.isClosed) return Promise.resolve(entry.connection);
-    entry.connecting ??= this.connect(endpoint, entry, purpose);
+    entry.connecting ??= this.connect(endpoint, ssl, entry, purpose);
     return entry.connecting;
   }
 
@@ -88,7 +94,12 @@ export class BrokerConnections {
     this.entries.clear();
   }
 
-  private async connect(endpoint: BrokerEndpoint, entry: Entry, purpose: string): Promise<KafkaConnection> {
+  private async connect(
+    endpoint: BrokerEndpoint,
+    ssl: ClientTls | undefined,
+    entry: Entry,
+    purpose: string,
+  ): Promise<KafkaConnection> {
     try {
       const waitMs = entry.retryAtMs - performance.now();
       if (waitMs > 0) await sleep(waitMs);
@@ -97,6 +108,7 @@ export class BrokerConnections {
         host: endpoint.host,
         port: endpoint.port,
         clientId: this.options.clientId,
+        ...optional("ssl", ssl),
         connectTimeoutMs: this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
         ...optional("requestTimeoutMs", this.options.requestTimeoutMs),
         ...optional("responseBytesMax", this.options.responseBytesMax),

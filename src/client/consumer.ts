@@ -2,6 +2,7 @@ import { groupBy } from "../base/index.js";
 import { ApiKey, ErrorCode, type FetchResponse, isRetriable, KafkaError } from "../protocol/index.js";
 import { partitionKey, type TopicPartition } from "./admin-group-results.js";
 import { isConnectionFailure } from "./client-error.js";
+import type { ClientTls } from "./client-tls.js";
 import { ClusterView } from "./cluster-view.js";
 import { GroupMember } from "./consumer-group.js";
 import { type ConsumerRecord, fetchedRecords } from "./fetch-records.js";
@@ -38,6 +39,8 @@ export interface ConsumerOptions {
    * same partitions back without a rebalance, and close() does not leave the group.
    */
   groupInstanceId?: string;
+  /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
+  ssl?: ClientTls;
 }
 
 /**
@@ -119,7 +122,7 @@ export class Consumer {
   readonly groupId: string | null;
   readonly groupInstanceId: string | null;
   private readonly options: Required<
-    Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion" | "groupInstanceId">
+    Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion" | "groupInstanceId" | "ssl">
   >;
   private readonly cluster: ClusterView;
   private readonly group: GroupMember | null;
@@ -166,6 +169,7 @@ export class Consumer {
       bootstrap: options.bootstrap,
       clientId: this.options.clientId,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
       ...(options.clientSoftwareVersion === undefined
         ? {}
         : { clientSoftwareVersion: options.clientSoftwareVersion }),

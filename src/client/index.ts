@@ -76,6 +76,7 @@ export {
 export { ApiVersionRanges } from "./api-version-ranges.js";
 export { parseBootstrap, parseBrokerAddress } from "./broker-address.js";
 export { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+export type { ClientTls } from "./client-tls.js";
 export { ClusterView, type ClusterViewOptions, METADATA_MAX_AGE_MS_DEFAULT } from "./cluster-view.js";
 export {
   BrokerConnections,
@@ -116,6 +117,17 @@ export {
 } from "./producer.js";
 export { type AssignorMember, RANGE_ASSIGNOR_NAME, rangeAssign } from "./range-assignor.js";
 export { ResponseFrameReader } from "./response-frame-reader.js";
+export {
+  clientTlsOf,
+  loadTlsMaterial,
+  SSL_DEFAULTS,
+  SSL_KEYS,
+  SSL_KEYS_WITHOUT_EFFECT,
+  type SslSettings,
+  sslSettingsFromProperties,
+  type TlsMaterial,
+} from "./ssl-settings.js";
+export type { KeyStoreMaterial } from "./ssl-stores.js";
 export { type ConsumerGroupMetadata, TransactionRequestError } from "./transaction-requests.js";
 export {
   type AnswerOutcome,

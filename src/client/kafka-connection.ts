@@ -1,4 +1,6 @@
 import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { tlsErrorText } from "../base/index.js";
 import {
   ApiKey,
   type ApiSpec,
@@ -14,6 +16,7 @@ import {
 } from "../protocol/index.js";
 import { ApiVersionRanges } from "./api-version-ranges.js";
 import { ClientError, ClientErrorCode } from "./client-error.js";
+import { type ClientTls, isTlsAuthenticationError, tlsConnectOptions } from "./client-tls.js";
 import { ResponseFrameReader } from "./response-frame-reader.js";
 
 export const REQUEST_TIMEOUT_MS_DEFAULT = 30_000;
@@ -28,8 +31,10 @@ export interface KafkaConnectionOptions {
   host: string;
   port: number;
   clientId: string;
-  /** For the TCP connection and the ApiVersions exchange together. */
+  /** For the TCP connection, the TLS handshake and the ApiVersions exchange together. */
   connectTimeoutMs: number;
+  /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
+  ssl?: ClientTls;
   /** The timeout of a request that names none. */
   requestTimeoutMs?: number;
   /** A response announcing more bytes than this closes the connection. */
@@ -65,7 +70,7 @@ interface PendingRequest {
 }
 
 /**
- * One TCP connection to a Kafka broker. Requests are pipelined: each is written at once with the
+ * One TCP (or TLS) connection to a Kafka broker. Requests are pipelined: each is written at once with the
  * next correlation id, and since a broker answers a connection's requests in order, each response
  * belongs to the oldest pending request (its correlation id is checked, not searched for).
  *
@@ -110,10 +115,15 @@ export class KafkaConnection {
     socket.on("close", () => this.shutdown(this.disconnected(null), null));
   }
 
-  /** Connects and exchanges ApiVersions; every failure is BRK_ERR_CLIENT_CONNECT_FAILED with its cause. */
+  /**
+   * Connects (with the TLS handshake when `ssl` is set) and exchanges ApiVersions; a failure is
+   * BRK_ERR_CLIENT_AUTHENTICATION when TLS refused the broker or the broker refused this client,
+   * else BRK_ERR_CLIENT_CONNECT_FAILED with its cause. (SASL, when it comes, authenticates here,
+   * after ApiVersions, as Kafka's clients do.)
+   */
   static async connect(options: KafkaConnectionOptions): Promise<KafkaConnection> {
     const deadlineMs = performance.now() + options.connectTimeoutMs;
-    const socket = await openSocket(options.host, options.port, options.connectTimeoutMs);
+    const socket = await openSocket(options.host, options.port, options.connectTimeoutMs, options.ssl);
     const connection = new KafkaConnection(socket, options);
     try {
       connection.versions = await connection.exchangeApiVersions(
@@ -122,6 +132,16 @@ export class KafkaConnection {
       );
     } catch (error) {
       connection.close();
+      // With TLS 1.3 the broker's verdict on the client's certificate comes after the client's
+      // handshake is done: it arrives as an alert that breaks the first exchange.
+      const cause = (error as Error).cause;
+      if (options.ssl !== undefined && isTlsAuthenticationError(cause)) {
+        throw new ClientError(
+          ClientErrorCode.authentication,
+          `the broker at ${options.host}:${options.port} refused the TLS connection: ${tlsErrorText(cause as Error)}`,
+          { cause },
+        );
+      }
       throw new ClientError(
         ClientErrorCode.connectFailed,
         `ApiVersions with ${options.host}:${options.port} failed: ${(error as Error).message}`,
@@ -401,23 +421,38 @@ function decodeApiVersionsAnswer(spec: ApiSpec, r: Reader, version: number): unk
   return spec.decodeResponse(r, errorCode === ErrorCode.UNSUPPORTED_VERSION ? 0 : version);
 }
 
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+/** A connected socket: TCP, or TLS with its handshake done. */
+function openSocket(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  ssl: ClientTls | undefined,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
-    const fail = (message: string, cause?: Error) => {
+    const socket =
+      ssl === undefined ? netConnect({ host, port }) : tlsConnect(tlsConnectOptions(host, port, ssl));
+    const fail = (error: ClientError) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(
-        new ClientError(ClientErrorCode.connectFailed, message, cause === undefined ? undefined : { cause }),
-      );
+      reject(error);
     };
-    const timer = setTimeout(
-      () => fail(`no connection to ${host}:${port} within ${timeoutMs} ms`),
-      timeoutMs,
-    );
-    const onError = (error: Error) => fail(`cannot connect to ${host}:${port}: ${error.message}`, error);
+    const timer = setTimeout(() => {
+      const what = ssl !== undefined && !socket.connecting ? "TLS handshake with" : "connection to";
+      fail(
+        new ClientError(ClientErrorCode.connectFailed, `no ${what} ${host}:${port} within ${timeoutMs} ms`),
+      );
+    }, timeoutMs);
+    const onError = (error: Error) => {
+      if (ssl !== undefined && isTlsAuthenticationError(error)) {
+        const message = `TLS handshake with ${host}:${port} failed: ${tlsErrorText(error)}`;
+        fail(new ClientError(ClientErrorCode.authentication, message, { cause: error }));
+        return;
+      }
+      const message = `cannot connect to ${host}:${port}: ${error.message}`;
+      fail(new ClientError(ClientErrorCode.connectFailed, message, { cause: error }));
+    };
     socket.once("error", onError);
-    socket.once("connect", () => {
+    socket.once(ssl === undefined ? "connect" : "secureConnect", () => {
       clearTimeout(timer);
       socket.removeListener("error", onError);
       resolve(socket);

@@ -17,6 +17,7 @@ import {
 import type { TopicPartition } from "./admin-group-results.js";
 import { BufferMemory } from "./buffer-memory.js";
 import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+import type { ClientTls } from "./client-tls.js";
 import { ClusterView } from "./cluster-view.js";
 import { Deadline } from "./deadline.js";
 import type { KafkaConnection } from "./kafka-connection.js";
@@ -80,6 +81,8 @@ export interface ProducerOptions {
   transactionalId?: string;
   /** The coordinator aborts a transaction left open longer than this (transaction.timeout.ms). */
   transactionTimeoutMs?: number;
+  /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
+  ssl?: ClientTls;
 }
 
 /** Offsets to commit with a transaction: the next record to read of each partition. */
@@ -221,6 +224,7 @@ export class Producer {
       bootstrap: options.bootstrap,
       clientId: options.clientId ?? "brook-producer",
       requestTimeoutMs: this.requestTimeoutMs,
+      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
       ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
     });
     if (this.transactionalId === null) {

@@ -1,5 +1,5 @@
 import { type Broker, REQUEST_LATENCY_BUCKETS_MS } from "../broker/index.js";
-import { ConnectionRefusalReason } from "../network/index.js";
+import { ConnectionRefusalReason, TlsFailureReason } from "../network/index.js";
 import { segmentWriterStats } from "../storage/index.js";
 import { brookVersion } from "./brook-version.js";
 import { logDirInfo } from "./cluster-api.js";
@@ -124,6 +124,27 @@ function networkFamilies(broker: Broker): MetricFamily[] {
       one(n.connectionCount),
     ),
     family(
+      "brook_network_connections_handshaking",
+      "gauge",
+      "TLS connections on SSL listeners whose handshake is under way.",
+      one(n.connectionsHandshaking),
+    ),
+    family(
+      "brook_network_tls_handshakes_total",
+      "counter",
+      "TLS handshakes completed on SSL listeners (the client accepted).",
+      one(n.tlsHandshakesTotal),
+    ),
+    family(
+      "brook_network_tls_handshake_failures_total",
+      "counter",
+      "TLS handshakes that failed on SSL listeners, by reason: not_tls, no_client_certificate, client_certificate_rejected, client_alert, no_common_parameters, timeout, disconnected, other.",
+      TLS_FAILURE_REASONS.map((reason) => ({
+        labels: { reason },
+        value: n.tlsHandshakeFailuresByReason[reason] ?? 0,
+      })),
+    ),
+    family(
       "brook_network_connections_read_paused",
       "gauge",
       "Client connections whose reading is paused because they hold socket.connection.buffer.max.bytes or queued.max.requests (their client does not read its responses fast enough).",
@@ -184,6 +205,7 @@ function networkFamilies(broker: Broker): MetricFamily[] {
 }
 
 const REFUSAL_REASONS = Object.values(ConnectionRefusalReason);
+const TLS_FAILURE_REASONS = Object.values(TlsFailureReason);
 
 /** Clients given per-client quota series in one scrape, per kind of quota. */
 export const QUOTA_SERIES_MAX = 10_000;

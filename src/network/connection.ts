@@ -48,6 +48,9 @@ export interface ConnectionEvents {
   onError(connection: Connection, error: unknown): void;
 }
 
+/** Kafka's KafkaPrincipal.ANONYMOUS: a client that did not authenticate (plaintext, or TLS without a certificate). */
+export const ANONYMOUS_PRINCIPAL = "ANONYMOUS";
+
 const FRAME_PREFIX_BYTES = 4;
 const EMPTY = Buffer.alloc(0);
 /** Up to this many bytes of a response are copied into its first write; larger chunks are referenced. */
@@ -85,6 +88,11 @@ export class Connection {
   readonly socket: Socket;
   readonly remoteAddress: string;
   readonly listenerName: string;
+  /**
+   * Who the client is (Kafka's principal name, what `user` quotas match): the subject of a
+   * verified TLS client certificate, else ANONYMOUS. (SASL will set it from its authentication.)
+   */
+  readonly principal: string;
   /** Free for the layer above: SASL state, client software name, fetch sessions... */
   readonly attributes = new Map<string, unknown>();
   lastActiveMs: number;
@@ -122,11 +130,18 @@ export class Connection {
     framePool?: FrameBufferPool;
     /** The broker's request queue (queued.max.requests), shared by a server's connections. */
     requestQueue?: RequestQueue;
+    /**
+     * Whether the socket may read into the process's shared buffer (shared-socket-reads.ts);
+     * default true. A TLSSocket's chunks are decrypted data, not its handle's reads: it emits 'data'.
+     */
+    sharedReads?: boolean;
+    principal?: string;
   }) {
     this.id = options.id;
     this.socket = options.socket;
     this.remoteAddress = `${options.socket.remoteAddress ?? "?"}:${options.socket.remotePort ?? 0}`;
     this.listenerName = options.listenerName;
+    this.principal = options.principal ?? ANONYMOUS_PRINCIPAL;
     this.handler = options.handler;
     this.limits = options.limits;
     this.events = options.events;
@@ -136,7 +151,7 @@ export class Connection {
     const handler = options.handler;
     this.framePool = options.framePool ?? null;
     const onChunk = (chunk: Buffer) => this.onData(chunk);
-    const shared = readIntoSharedBuffer(this.socket, onChunk);
+    const shared = options.sharedReads !== false && readIntoSharedBuffer(this.socket, onChunk);
     if (!shared) this.socket.on("data", onChunk);
     this.reader = new FrameReader(options.limits.requestBytesMax, {
       ...(options.framePool === undefined ? {} : { pool: options.framePool }),

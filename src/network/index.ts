@@ -1,4 +1,5 @@
 export {
+  ANONYMOUS_PRINCIPAL,
   Connection,
   type ConnectionEvents,
   type ConnectionLimits,
@@ -37,3 +38,12 @@ export {
   SocketServer,
   type SocketServerOptions,
 } from "./socket-server.js";
+export {
+  type ClientAuth,
+  type ListenerTls,
+  principalOf,
+  TLS_HANDSHAKE_TIMEOUT_MS,
+  TlsAcceptor,
+  type TlsAcceptorEvents,
+  TlsFailureReason,
+} from "./tls-acceptor.js";

@@ -1,8 +1,10 @@
 import { createServer, type Server, type Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { Connection, type ConnectionLimits, type RequestHandler } from "./connection.js";
 import { ConnectionQuotas, normalizeAddress } from "./connection-quotas.js";
 import { FrameBufferPool } from "./frame-buffer-pool.js";
 import { RequestQueue } from "./request-queue.js";
+import { type ListenerTls, TlsAcceptor, type TlsFailureReason } from "./tls-acceptor.js";
 
 export interface ListenerSpec {
   /** Kafka's listener name (PLAINTEXT, CONTROLLER, ...). */
@@ -10,6 +12,8 @@ export interface ListenerSpec {
   host: string;
   /** 0 picks a free port; `boundPort` tells which. */
   port: number;
+  /** Present on an SSL listener: its connections are TLS. */
+  tls?: ListenerTls;
 }
 
 export interface BoundListener extends ListenerSpec {
@@ -18,8 +22,10 @@ export interface BoundListener extends ListenerSpec {
 
 /** Totals since start, all listeners together (the console's network metrics). */
 export interface NetworkStats {
-  /** Connections open now. */
+  /** Connections open now (TLS ones in their handshake included). */
   connectionCount: number;
+  /** TLS connections whose handshake is under way. */
+  connectionsHandshaking: number;
   /** Open connections whose reading is paused now (flow control: their client does not keep up). */
   connectionsReadPaused: number;
   /** Bytes the open connections hold now: requests in flight and responses not yet sent. */
@@ -39,6 +45,9 @@ export interface NetworkStats {
   bytesInTotal: number;
   bytesOutTotal: number;
   requestsTotal: number;
+  /** TLS handshakes completed (the client accepted), and those that failed by reason (TlsFailureReason). */
+  tlsHandshakesTotal: number;
+  tlsHandshakeFailuresByReason: Readonly<Record<string, number>>;
   /** Request frames assembled in a pooled buffer: a reused one, or a new one the pool then keeps. */
   frameBuffersReusedTotal: number;
   frameBuffersAllocatedTotal: number;
@@ -57,6 +66,8 @@ export interface SocketServerOptions {
   log: (level: "info" | "warn" | "error", message: string) => void;
   /** Recycled buffers for request frames, all connections together; default a FrameBufferPool(). */
   framePool?: FrameBufferPool;
+  /** How long a TLS handshake may take; default TLS_HANDSHAKE_TIMEOUT_MS. */
+  tlsHandshakeTimeoutMs?: number;
 }
 
 /**
@@ -76,12 +87,30 @@ const CONNECTION_LOG_WINDOW_MS = 10_000;
  * Accepts TCP connections on Kafka listeners and hands their frames to the request handler.
  * Everything a client sends is contained here: a bad frame or a handler failure closes that one
  * connection with a log line (rate-limited) and never reaches the process.
+ *
+ * SSL listeners accept TCP the same way (the same connection quotas, before any handshake, as
+ * Kafka's acceptor); a TlsAcceptor then does the handshake, and the TLSSocket becomes a Connection
+ * like any other, reading its decrypted 'data' instead of the shared read buffer. A TLS
+ * connection's admission is released when its TCP socket closes, whether or not its handshake
+ * finished. A failed handshake is counted by reason and logged as refusals are: once per
+ * listener and reason per interval, with the count since.
  */
 export class SocketServer {
   private readonly options: SocketServerOptions;
   private readonly servers: Server[] = [];
-  /** Open connections and the address each was admitted for. */
-  private readonly connections = new Map<Connection, string>();
+  /**
+   * Open connections and the address each was admitted for; null for TLS connections, whose TCP
+   * socket holds the admission (`tlsSockets`).
+   */
+  private readonly connections = new Map<Connection, string | null>();
+  /** The TCP sockets of TLS connections, handshaking or not, and the address each was admitted for. */
+  private readonly tlsSockets = new Map<Socket, string>();
+  /** TLS connections among `connections`. */
+  private tlsConnectionCount = 0;
+  private readonly tlsAcceptors = new Map<string, TlsAcceptor>();
+  private tlsHandshakesTotal = 0;
+  private readonly tlsFailures = new Map<TlsFailureReason, number>();
+  private stopped = false;
   private reaper: NodeJS.Timeout | null = null;
   private nextConnectionId = 0;
   // Counters of closed connections; open ones are summed when stats are read.
@@ -90,6 +119,8 @@ export class SocketServer {
   /** Sockets over their address's connection rate, closed when their delay ends. */
   private readonly delayedCloses = new Map<Socket, NodeJS.Timeout>();
   private readonly refusalLog: RefusalLog;
+  /** Failed TLS handshakes: logged at info, as Kafka logs failed authentications. */
+  private readonly tlsFailureLog: RefusalLog;
   /** Connection log lines in the current window, and those left out since the last one logged. */
   private connectionLog = { windowStartMs: 0, lines: 0, suppressed: 0, byReason: new Map<string, number>() };
   readonly bound: BoundListener[] = [];
@@ -111,6 +142,7 @@ export class SocketServer {
         quotaWindow: { samples: 11, windowMs: 1000 },
       });
     this.refusalLog = new RefusalLog((message) => options.log("warn", message));
+    this.tlsFailureLog = new RefusalLog((message) => options.log("info", message));
     const queuedMax = options.requestsQueuedMax ?? Number.POSITIVE_INFINITY;
     this.requestQueue = new RequestQueue(queuedMax, (queued) =>
       this.refusalLog.note(
@@ -121,7 +153,12 @@ export class SocketServer {
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.connections.size + this.handshakingCount;
+  }
+
+  private get handshakingCount(): number {
+    // A TLS connection's TCP socket may report its close before the connection does.
+    return Math.max(0, this.tlsSockets.size - this.tlsConnectionCount);
   }
 
   stats(): NetworkStats {
@@ -138,7 +175,8 @@ export class SocketServer {
       buffered += c.bufferedBytes;
     }
     return {
-      connectionCount: this.connections.size,
+      connectionCount: this.connectionCount,
+      connectionsHandshaking: this.handshakingCount,
       connectionsReadPaused: paused,
       connectionBufferedBytes: buffered,
       connectionsAcceptedTotal: this.nextConnectionId,
@@ -150,13 +188,17 @@ export class SocketServer {
       bytesInTotal: bytesIn,
       bytesOutTotal: bytesOut,
       requestsTotal: requests,
+      tlsHandshakesTotal: this.tlsHandshakesTotal,
+      tlsHandshakeFailuresByReason: Object.fromEntries(this.tlsFailures),
       frameBuffersReusedTotal: this.framePool.reusedCount,
       frameBuffersAllocatedTotal: this.framePool.allocatedCount,
     };
   }
 
   async start(): Promise<BoundListener[]> {
+    this.stopped = false;
     for (const spec of this.options.listeners) {
+      if (spec.tls !== undefined) this.tlsAcceptors.set(spec.name, this.tlsAcceptor(spec.name, spec.tls));
       const server = createServer({ noDelay: true }, (socket) => this.accept(socket, spec.name));
       server.on("error", (error) => this.options.log("error", `listener ${spec.name}: ${error.message}`));
       await new Promise<void>((resolve, reject) => {
@@ -204,8 +246,29 @@ export class SocketServer {
       this.delayedCloses.set(socket, timer);
       return;
     }
-    const connection = new Connection({
-      id: `${listenerName}-${this.nextConnectionId++}`,
+    const tls = this.tlsAcceptors.get(listenerName);
+    if (tls !== undefined) {
+      this.nextConnectionId++;
+      this.tlsSockets.set(socket, address);
+      // The TLSSocket above it reports what goes wrong; an error left unheard here would crash the process.
+      socket.on("error", () => {});
+      socket.once("close", () => {
+        if (this.tlsSockets.delete(socket)) this.connectionQuotas.release(address);
+      });
+      tls.accept(socket);
+      return;
+    }
+    this.connections.set(this.connection(socket, listenerName, this.nextConnectionId++), address);
+  }
+
+  private connection(
+    socket: Socket,
+    listenerName: string,
+    id: number,
+    tls?: { principal: string | null },
+  ): Connection {
+    return new Connection({
+      id: `${listenerName}-${id}`,
       socket,
       listenerName,
       handler: this.options.handler,
@@ -222,8 +285,40 @@ export class SocketServer {
             (reason) => `closing connection ${c.id} from ${c.remoteAddress}: ${reason}`,
           ),
       },
+      ...(tls === undefined ? {} : { sharedReads: false }),
+      ...(tls?.principal == null ? {} : { principal: tls.principal }),
     });
-    this.connections.set(connection, address);
+  }
+
+  private tlsAcceptor(listenerName: string, tls: ListenerTls): TlsAcceptor {
+    // Connection ids count accepted TCP connections; a TLS one gets its id at the handshake's end.
+    let handshakes = 0;
+    return new TlsAcceptor(
+      tls,
+      {
+        onSecure: (socket, principal) => this.onTlsSecure(socket, listenerName, principal, handshakes++),
+        onFailure: (reason, detail, remote) => {
+          if (this.stopped) return;
+          this.tlsFailures.set(reason, (this.tlsFailures.get(reason) ?? 0) + 1);
+          // A misconfigured client retries forever: one line per reason every interval, with the count.
+          this.tlsFailureLog.note(
+            `${listenerName} ${reason}`,
+            `TLS handshake with ${remote} on ${listenerName} failed: ${detail}`,
+          );
+        },
+      },
+      this.options.tlsHandshakeTimeoutMs,
+    );
+  }
+
+  private onTlsSecure(socket: TLSSocket, listenerName: string, principal: string | null, n: number): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    this.tlsHandshakesTotal++;
+    this.tlsConnectionCount++;
+    this.connections.set(this.connection(socket, listenerName, n, { principal }), null);
   }
 
   /** Logs a line about one connection, unless its reason's or the window's share is used up (then counts it). */
@@ -256,7 +351,8 @@ export class SocketServer {
     const address = this.connections.get(connection);
     if (address === undefined) return;
     this.connections.delete(connection);
-    this.connectionQuotas.release(address);
+    if (address === null) this.tlsConnectionCount--;
+    else this.connectionQuotas.release(address);
     this.closedTotals.bytesIn += connection.bytesIn;
     this.closedTotals.bytesOut += connection.bytesOut;
     this.closedTotals.requests += connection.requestCount;
@@ -279,15 +375,22 @@ export class SocketServer {
 
   /** Stops accepting, closes every connection, and waits for the listeners to close. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.reaper !== null) clearInterval(this.reaper);
     this.reaper = null;
     const closing = this.servers.map(
       (server) => new Promise<void>((resolve) => server.close(() => resolve())),
     );
     for (const [connection, address] of this.connections) {
-      this.connectionQuotas.release(address);
+      if (address !== null) this.connectionQuotas.release(address);
       connection.close();
     }
+    for (const [socket, address] of this.tlsSockets) {
+      this.connectionQuotas.release(address);
+      socket.destroy();
+    }
+    this.tlsSockets.clear();
+    this.tlsConnectionCount = 0;
     for (const [socket, timer] of this.delayedCloses) {
       clearTimeout(timer);
       socket.destroy();
@@ -309,8 +412,9 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 const REFUSAL_LOG_KEYS_MAX = 1_000;
 
 /**
- * Logs a refusal once per key (reason and address) per interval: the first at once, later ones
- * counted and reported with the next line logged for that key.
+ * Logs a line once per key (a refusal's reason and address, a TLS failure's listener and reason)
+ * per interval: the first at once, later ones counted and reported with the next line logged for
+ * that key.
  */
 class RefusalLog {
   private readonly write: (message: string) => void;

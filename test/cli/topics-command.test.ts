@@ -388,7 +388,7 @@ describe("on one broker", () => {
       code: 0,
       stdout: "orders\n",
       stderr:
-        "WARN The configuration 'ssl.truststore.location' was supplied but isn't used by Brook's admin client; ignored.\n",
+        "WARN The configuration 'ssl.truststore.location' was supplied but isn't used by Brook's admin client; ignored (security.protocol is PLAINTEXT).\n",
     });
 
     // Nothing listens there: the command gives up after default.api.timeout.ms.

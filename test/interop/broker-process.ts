@@ -213,6 +213,14 @@ export class BrokerProcess {
     });
   }
 
+  /** host:port of the advertised listener `name` of the current incarnation (the ready line's listeners=). */
+  listenerAddress(name: string): string {
+    const listeners = /\blisteners=(\S+)/.exec(this.readyLine)?.[1] ?? "";
+    const found = listeners.split(",").find((l) => l.startsWith(`${name}://`));
+    if (found === undefined) throw new Error(`no listener ${name} in: ${this.readyLine}`);
+    return found.slice(name.length + 3);
+  }
+
   /** Throws with the broker's stderr if the process has died. */
   assertAlive(): void {
     if (!this.alive) {

@@ -1,4 +1,5 @@
 import type { AdminClientOptions } from "../../client/index.js";
+import { CLIENT_SECURITY_KEYS, clientSecurityFrom } from "./client-security.js";
 import { CommandError } from "./errors.js";
 import { readPropertiesFile } from "./properties.js";
 
@@ -28,8 +29,9 @@ export interface AdminSettings {
 
 /**
  * The admin client's options: `--bootstrap-server`, then the `--command-config` file's keys that
- * Brook's client has (client.id and the timeouts); the others (SSL, SASL, ...) are ignored with a
- * warning, and `bootstrap.servers` gives way to --bootstrap-server, as in Kafka.
+ * Brook's client has (client.id, the timeouts, security.protocol=SSL and the ssl.* keys); the
+ * others are ignored with a warning, SASL is refused, and `bootstrap.servers` gives way to
+ * --bootstrap-server, as in Kafka.
  */
 export function adminSettings(
   bootstrap: string,
@@ -46,12 +48,14 @@ export function adminSettings(
   const warnings: string[] = [];
   if (commandConfig === undefined) return { options, warnings };
   const properties = readPropertiesFile(commandConfig, (message) => new CommandError(message));
+  const security = clientSecurityFrom(properties, (message) => new CommandError(message));
+  if (security.ssl !== undefined) options.ssl = security.ssl;
   for (const [key, value] of properties) {
     if (key === "bootstrap.servers") continue;
     if (key === "client.id") {
       options.clientId = value;
-    } else if (key === "security.protocol" && value.trim().toUpperCase() === "PLAINTEXT") {
-      // What Brook's client speaks.
+    } else if (CLIENT_SECURITY_KEYS.has(key) && !security.unused.includes(key)) {
+      // Read by clientSecurityFrom.
     } else if (key in NUMERIC_KEYS) {
       const { field, type } = NUMERIC_KEYS[key as keyof typeof NUMERIC_KEYS];
       const trimmed = value.trim();
@@ -62,7 +66,7 @@ export function adminSettings(
       }
       options[field] = Number(trimmed);
     } else {
-      const why = key === "security.protocol" ? " (Brook's admin client speaks PLAINTEXT only)" : "";
+      const why = security.unused.includes(key) ? " (security.protocol is PLAINTEXT)" : "";
       warnings.push(
         `WARN The configuration '${key}' was supplied but isn't used by Brook's admin client; ignored${why}.`,
       );

@@ -1,4 +1,5 @@
 import type { ConsumerOptions } from "../../client/index.js";
+import { CLIENT_SECURITY_KEYS, clientSecurityFrom } from "./client-security.js";
 
 /*
  * Kafka consumer properties (`--consumer-property`, `--consumer.config`) as Brook's consumer
@@ -58,9 +59,12 @@ const USED_KEYS = new Set([
   "value.deserializer",
 ]);
 
-/** The properties given that Brook's consumer does not use, for a warning. */
+/** The properties given that Brook's consumer does not use, for a warning (ssl.* with PLAINTEXT among them). */
 export function unusedConsumerProperties(props: ReadonlyMap<string, string>): string[] {
-  return [...props.keys()].filter((k) => !USED_KEYS.has(k));
+  const plaintext = (props.get("security.protocol") ?? "PLAINTEXT").trim().toUpperCase() === "PLAINTEXT";
+  return [...props.keys()].filter(
+    (k) => !USED_KEYS.has(k) && !(CLIENT_SECURITY_KEYS.has(k) && (k === "security.protocol" || !plaintext)),
+  );
 }
 
 /** The consumer's options from Kafka's consumer property names. */
@@ -75,6 +79,8 @@ export function consumerOptionsFrom(
   };
   const instance = props.get("group.instance.id")?.trim();
   if (instance !== undefined && instance !== "") o.groupInstanceId = instance;
+  const ssl = clientSecurityFrom(props, fail).ssl;
+  if (ssl !== undefined) o.ssl = ssl;
   const reset = oneOf(props, "auto.offset.reset", ["latest", "earliest", "none"] as const, fail);
   if (reset === "none") throw fail("auto.offset.reset=none is not supported by Brook's consumer");
   if (reset !== undefined) o.autoOffsetReset = reset;

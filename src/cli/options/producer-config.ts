@@ -1,4 +1,5 @@
 import type { CompressionName, ProducerOptions } from "../../client/index.js";
+import { CLIENT_SECURITY_KEYS, clientSecurityFrom } from "./client-security.js";
 import { CommandError } from "./errors.js";
 
 /*
@@ -41,9 +42,12 @@ export function producerOptionsFrom(
     clientId: props.get("client.id") ?? defaultClientId,
   };
   const warnings: string[] = [];
+  const security = clientSecurityFrom(props, (message) => new CommandError(message));
+  if (security.ssl !== undefined) options.ssl = security.ssl;
   for (const [key, raw] of props) {
     const value = raw.trim();
     if (key === "bootstrap.servers" || key === "client.id") continue;
+    if (CLIENT_SECURITY_KEYS.has(key) && !security.unused.includes(key)) continue;
     if (key === "transactional.id") {
       if (value !== "") options.transactionalId = value;
       continue;

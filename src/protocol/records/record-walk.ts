@@ -403,7 +403,9 @@ function readVarlong(buf: Buffer, pos: number, limit: number, index: number): nu
   return readVarlongNumber(buf, pos, limit, index);
 }
 
-/** A varlong of 3 or more bytes: exact up to 49 bits, approximate beyond (sets `cursor.wide`). */
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A varlong of 3 or more bytes, as a number: exact up to 2^53, approximate beyond (sets `cursor.wide`). */
 function readVarlongNumber(buf: Buffer, pos: number, limit: number, index: number): number {
   let raw = 0;
   let scale = 1;
@@ -431,8 +433,10 @@ function readVarlongWide(buf: Buffer, pos: number, limit: number, index: number)
         throw new InvalidRecordError(`a varlong exceeds 64 bits in record ${index}`, index);
       }
       cursor.pos = pos;
-      cursor.wide = true;
-      return Number((raw >> 1n) ^ -(raw & 1n));
+      const value = (raw >> 1n) ^ -(raw & 1n);
+      // Approximate only beyond 2^53: an 8-byte varlong of a 50-bit delta is still exact.
+      cursor.wide = value > MAX_SAFE_BIGINT || value < -MAX_SAFE_BIGINT;
+      return Number(value);
     }
   }
   throw new InvalidRecordError(`a varlong is longer than 10 bytes in record ${index}`, index);

@@ -289,3 +289,15 @@ test("InvalidRecordError is a CorruptRecordError whose Kafka code is INVALID_REC
   assert.equal(e.code, "BRK_ERR_RECORD_INVALID");
   assert.equal(e.errorCode, 87);
 });
+
+test("a timestamp delta that needs an 8-byte varlong but fits 2^53 is still exact (fast-check seed -1624856518)", () => {
+  const batch = encodeRecordBatch({
+    records: [
+      { key: null, value: null, headers: [], timestamp: 281474976710657n },
+      { key: null, value: null, headers: [], timestamp: 0n },
+    ],
+  });
+  const result = walk(batch);
+  assert.equal(result.maxTimestampExact, true);
+  assert.equal(result.maxTimestampMs, 281474976710657);
+});
