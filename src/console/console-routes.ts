@@ -5,9 +5,14 @@ import { CoordinatorUnavailableError } from "./coordinator-unavailable.js";
 import { groupDetail, groupsList } from "./groups-api.js";
 import type { GroupsView } from "./groups-view.js";
 import { errorReply, jsonReply, type Reply } from "./http-reply.js";
+import { browseMessages } from "./messages-api.js";
+import { parseMessagesQuery } from "./messages-query.js";
 import { metricsSnapshot } from "./metrics-snapshot.js";
 import { collectMetricFamilies } from "./prometheus-metrics.js";
 import { formatPrometheusText } from "./prometheus-text.js";
+import { ConsoleRequestError } from "./request-error.js";
+import type { RequestGate } from "./request-gate.js";
+import type { SchemaLookup } from "./schema-lookup.js";
 import type { StaticAsset } from "./static-assets.js";
 import { topicDetail, topicsList } from "./topics-api.js";
 import { transactionsList } from "./transactions-api.js";
@@ -17,15 +22,20 @@ export const GROUP_ID_LENGTH_MAX = 1024;
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-/** What the routes read: the broker, the group coordinator if any, the page, the console's own URLs. */
+/**
+ * What the routes read: the broker, the group coordinator if any, the Schema Registry's schemas,
+ * the page, the console's own URLs; and the gate message browsing passes through.
+ */
 export interface ConsoleContext {
   broker: Broker;
   groups: GroupsView | null;
+  schemas: SchemaLookup;
+  browsing: RequestGate;
   assets: ReadonlyMap<string, StaticAsset> | null;
   urls: readonly string[];
 }
 
-type RouteHandler = (ctx: ConsoleContext, param: string) => Reply | Promise<Reply>;
+type RouteHandler = (ctx: ConsoleContext, param: string, query: URLSearchParams) => Reply | Promise<Reply>;
 
 interface Route {
   /** Matched against the raw (still percent-encoded) path; group 1 is the parameter. */
@@ -38,6 +48,7 @@ const ENDPOINTS = [
   "/api/brokers",
   "/api/topics",
   "/api/topics/{name}",
+  "/api/topics/{name}/messages",
   "/api/groups",
   "/api/groups/{groupId}",
   "/api/transactions",
@@ -55,6 +66,7 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/api\/brokers$/, handle: (ctx) => jsonReply(brokersInfo(ctx.broker)) },
   { pattern: /^\/api\/topics$/, handle: (ctx) => jsonReply(topicsList(ctx.broker)) },
   { pattern: /^\/api\/topics\/([^/]+)$/, handle: topic },
+  { pattern: /^\/api\/topics\/([^/]+)\/messages$/, handle: messages },
   {
     pattern: /^\/api\/groups$/,
     handle: (ctx) => coordinatorReply(async () => jsonReply(await groupsList(ctx.broker, ctx.groups))),
@@ -96,6 +108,23 @@ function topic(ctx: ConsoleContext, name: string): Reply {
   if (name.length > TOPIC_NAME_LENGTH_MAX) return errorReply(404, "Topic not found");
   const detail = topicDetail(ctx.broker, name);
   return detail === null ? errorReply(404, `Topic '${name}' not found`) : jsonReply(detail);
+}
+
+/** Message browsing, one request at a time (see RequestGate), its refusals as JSON errors. */
+async function messages(ctx: ConsoleContext, name: string, params: URLSearchParams): Promise<Reply> {
+  if (name.length > TOPIC_NAME_LENGTH_MAX) return errorReply(404, "Topic not found");
+  try {
+    const query = parseMessagesQuery(params);
+    return jsonReply(await ctx.browsing.run(() => browseMessages(ctx.broker, ctx.schemas, name, query)));
+  } catch (error) {
+    if (!(error instanceof ConsoleRequestError)) throw error;
+    const reply = jsonReply(
+      { error_code: error.status, message: error.message, ...error.details },
+      error.status,
+    );
+    if (error.headers !== undefined) reply.headers = { ...error.headers };
+    return reply;
+  }
 }
 
 async function group(ctx: ConsoleContext, groupId: string): Promise<Reply> {

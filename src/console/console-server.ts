@@ -6,6 +6,8 @@ import { type ConsoleListener, listenerUrl } from "./console-listeners.js";
 import { type ConsoleContext, matchRoute } from "./console-routes.js";
 import type { GroupsView } from "./groups-view.js";
 import { errorReply, type Reply } from "./http-reply.js";
+import { RequestGate } from "./request-gate.js";
+import { SchemaLookup, type SchemaRegistryView } from "./schema-lookup.js";
 import { findStaticDir, loadStaticAssets, type StaticAsset } from "./static-assets.js";
 
 /** Longest request target answered; longer ones get 414 (no route needs more). */
@@ -17,6 +19,8 @@ export const CONSOLE_CONNECTIONS_MAX = 256;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Message browsing requests queued behind the running one; more get 503 (see RequestGate). */
+const BROWSE_WAITING_MAX = 8;
 
 export interface ConsoleServerOptions {
   broker: Broker;
@@ -24,6 +28,8 @@ export interface ConsoleServerOptions {
   log: Logger;
   /** The group coordinator's read side; null or absent: the group endpoints are empty. */
   groups?: GroupsView | null;
+  /** This node's Schema Registry, to decode Confluent-framed keys and values; null or absent: none. */
+  schemas?: SchemaRegistryView | null;
   /** Where index.html, app.js and style.css are; default `findStaticDir()`. */
   staticDir?: string | null;
 }
@@ -43,7 +49,14 @@ export class ConsoleServer {
 
   private constructor(options: ConsoleServerOptions, assets: ReadonlyMap<string, StaticAsset> | null) {
     this.log = options.log;
-    this.context = { broker: options.broker, groups: options.groups ?? null, assets, urls: [] };
+    this.context = {
+      broker: options.broker,
+      groups: options.groups ?? null,
+      schemas: new SchemaLookup(options.schemas ?? null),
+      browsing: new RequestGate("browsing messages", BROWSE_WAITING_MAX),
+      assets,
+      urls: [],
+    };
   }
 
   /** Binds every listener (port 0: a free port) or none: a failed bind closes those already bound. */
@@ -107,6 +120,7 @@ export class ConsoleServer {
     }
     const query = rawUrl.indexOf("?");
     const route = matchRoute(query < 0 ? rawUrl : rawUrl.slice(0, query));
+    const params = new URLSearchParams(query < 0 ? "" : rawUrl.slice(query + 1));
     if (route === null) {
       this.send(res, errorReply(404, "Not found"), head);
       return;
@@ -117,7 +131,7 @@ export class ConsoleServer {
     }
     let reply: Reply | Promise<Reply>;
     try {
-      reply = route.handle(this.context, route.param);
+      reply = route.handle(this.context, route.param, params);
     } catch (error) {
       reply = Promise.reject(error);
     }

@@ -68,6 +68,7 @@ export {
 } from "./serde/registry-client.js";
 export {
   type DeserializerOptions,
+  decodePayload,
   SchemaDeserializer,
   SchemaSerializer,
   type SerializerOptions,

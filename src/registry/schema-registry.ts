@@ -266,6 +266,18 @@ export class SchemaRegistry {
     return this.state.versionsOfId(id, context).filter((v) => includeDeleted || !v.deleted);
   }
 
+  /**
+   * The schema of `id` (in the default context, as Confluent's deserializers look it up) parsed
+   * with its references resolved, for reading values framed with it; cached with the registry's
+   * parsed schemas. SCHEMA_NOT_FOUND (40403) for an id the registry does not know.
+   */
+  parsedById(id: number): ParsedSchema {
+    const schema = this.schemaById(id);
+    // References resolve from a subject of the id's context; any version record using it will do.
+    const user = this.state.versionsOfId(id, schema.context)[0];
+    return this.parseStored(schema, user?.subject ?? qualify(schema.context, ""));
+  }
+
   /** Version records of the subjects `prefix` selects (every context by default), for `GET /schemas`. */
   allVersions(includeDeleted = false, prefix = CONTEXT_WILDCARD): SchemaVersion[] {
     return this.listSubjects({ deleted: true, prefix }).flatMap((s) => this.versionsOf(s, includeDeleted));

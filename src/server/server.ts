@@ -73,6 +73,7 @@ export async function startServer(
     consoleServer = await ConsoleServer.start({
       broker,
       groups: broker.groupCoordinator,
+      schemas: registry?.registry ?? null,
       listeners: consoleListeners,
       log: log.child("console"),
     }).catch(async (error: unknown) => {

@@ -345,6 +345,11 @@ test("the page, its script and its stylesheet are served with their content type
   assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
   const js = await script.text();
   assert.match(js, /\/api\/metrics/);
+  assert.match(
+    js,
+    /\/messages\?\$\{params\}/,
+    "the topic view's Messages tab reads the message browser's API",
+  );
   assert.doesNotMatch(js, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, "no external resources");
 
   const css = await fetch(`${url}/style.css`);

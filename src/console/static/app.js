@@ -263,10 +263,22 @@ async function topics() {
   ];
 }
 
+/** The topic views' tabs: its partitions and configuration, and its records. */
+function topicTabs(name, current) {
+  const base = `#/topics/${encodeURIComponent(name)}`;
+  return h(
+    "nav",
+    { class: "tabs" },
+    h("a", { href: base, class: current === "overview" ? "active" : null }, "Overview"),
+    h("a", { href: `${base}/messages`, class: current === "messages" ? "active" : null }, "Messages"),
+  );
+}
+
 async function topicDetail(name) {
   const t = await api(`/api/topics/${encodeURIComponent(name)}`);
   return [
     h("h1", {}, link("#/topics", "Topics"), " / ", t.name),
+    topicTabs(t.name, "overview"),
     h(
       "div",
       { class: "cards" },
@@ -339,6 +351,238 @@ function followersSection(partitions) {
       rows,
     ),
   ];
+}
+
+// ---- message browser -------------------------------------------------------------------------
+
+/** The browser's query lives in the hash (#/topics/t/messages?partition=0&offset=10): links and reloads keep it. */
+const BROWSE_PARAMS = ["partition", "offset", "timestamp", "limit", "isolation", "maxValueBytes"];
+const BROWSE_LIMIT_DEFAULT = 50;
+/** Characters of a key or value shown in the table; a click on the row shows all of it. */
+const PREVIEW_CHARS = 80;
+
+function browseParams() {
+  const query = new URLSearchParams(location.hash.split("?")[1] || "");
+  const out = new URLSearchParams();
+  for (const name of BROWSE_PARAMS) if (query.get(name)) out.set(name, query.get(name));
+  return out;
+}
+
+function messagesHash(name, params) {
+  const query = params.toString();
+  return `#/topics/${encodeURIComponent(name)}/messages${query ? `?${query}` : ""}`;
+}
+
+async function topicMessages(name) {
+  const params = browseParams();
+  const t = await api(`/api/topics/${encodeURIComponent(name)}`);
+  let page = null;
+  let failure = null;
+  try {
+    page = await api(`/api/topics/${encodeURIComponent(name)}/messages?${params}`);
+  } catch (error) {
+    failure = error.message || String(error);
+  }
+  return [
+    h("h1", {}, link("#/topics", "Topics"), " / ", t.name),
+    topicTabs(t.name, "messages"),
+    browseForm(t, params),
+    failure === null ? null : h("p", { class: "error-box" }, failure),
+    page === null ? null : browseNotes(page),
+    page === null ? null : recordsTable(page),
+    page === null ? null : pager(t, page, params),
+  ];
+}
+
+/** Partition, start (latest, earliest, an offset, a time), limit and isolation; Load puts them in the hash. */
+function browseForm(t, params) {
+  const partition = h("select", { name: "partition" }, h("option", { value: "" }, "All (merged by time)"), t.partitions.map((p) => h("option", { value: String(p.partition) }, `${p.partition}`)));
+  partition.value = params.get("partition") || "";
+  const start = h(
+    "select",
+    { name: "start" },
+    h("option", { value: "latest" }, "Latest"),
+    h("option", { value: "earliest" }, "Earliest"),
+    h("option", { value: "offset" }, "Offset"),
+    h("option", { value: "timestamp" }, "Time"),
+  );
+  const offsetParam = params.get("offset");
+  start.value = params.get("timestamp") ? "timestamp" : offsetParam === "earliest" ? "earliest" : offsetParam && offsetParam !== "latest" ? "offset" : "latest";
+  const offset = h("input", { name: "offset", type: "number", min: "0", placeholder: "offset", class: "offset" });
+  offset.value = start.value === "offset" ? offsetParam : "";
+  const time = h("input", { name: "timestamp", type: "datetime-local", step: "1" });
+  time.value = params.get("timestamp") ? localDateTime(Number(params.get("timestamp"))) : "";
+  const limit = h("input", { name: "limit", type: "number", min: "1", max: "500", class: "limit" });
+  limit.value = params.get("limit") || String(BROWSE_LIMIT_DEFAULT);
+  const isolation = h("select", { name: "isolation" }, h("option", { value: "read_uncommitted" }, "read_uncommitted"), h("option", { value: "read_committed" }, "read_committed"));
+  isolation.value = params.get("isolation") || "read_uncommitted";
+  const showInputs = () => {
+    offset.hidden = start.value !== "offset";
+    time.hidden = start.value !== "timestamp";
+  };
+  start.addEventListener("change", showInputs);
+  showInputs();
+  const form = h(
+    "form",
+    { class: "browse" },
+    h("label", {}, "Partition ", partition),
+    h("label", {}, "Start ", start, " ", offset, time),
+    h("label", {}, "Limit ", limit),
+    h("label", {}, "Isolation ", isolation),
+    h("button", { type: "submit" }, "Load"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    if (partition.value !== "") next.set("partition", partition.value);
+    if (start.value === "earliest") next.set("offset", "earliest");
+    if (start.value === "offset") next.set("offset", offset.value || "0");
+    if (start.value === "timestamp" && time.value) next.set("timestamp", String(new Date(time.value).getTime()));
+    next.set("limit", limit.value || String(BROWSE_LIMIT_DEFAULT));
+    if (isolation.value !== "read_uncommitted") next.set("isolation", isolation.value);
+    go(messagesHash(t.name, next));
+  });
+  return form;
+}
+
+/** Moves to a hash, reloading the view when it is already there (Load twice reads again). */
+function go(hash) {
+  if (location.hash === hash) schedule();
+  else location.hash = hash;
+}
+
+/** A time as datetime-local inputs take it: the local wall clock, to the second. */
+function localDateTime(ms) {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 19);
+}
+
+function browseNotes(page) {
+  const lines = page.notes.slice();
+  for (const u of page.unavailable) lines.push(u.message);
+  const read = page.partitions.map((p) => `${p.partition}: ${fmtInt(p.startOffset)}–${fmtInt(p.nextOffset)}`).join(", ");
+  return [
+    h("p", { class: "muted" }, `${page.records.length} records (${page.isolation}), ${fmtBytes(page.bytesRead)} read`, read ? ` · offsets read ${read}` : ""),
+    lines.length === 0 ? null : h("ul", { class: "notes" }, lines.map((line) => h("li", {}, line))),
+  ];
+}
+
+function recordsTable(page) {
+  const columns = ["Offset", "Partition", "Time", "Key", "Value", "Headers"];
+  const rows = [];
+  for (const r of page.records) {
+    const row = h(
+      "tr",
+      { class: r.aborted ? "record aborted" : "record", title: "click to show the whole record" },
+      h("td", { class: "num" }, fmtInt(r.offset)),
+      h("td", { class: "num" }, r.partition),
+      h("td", {}, fmtTime(r.timestamp), r.timestampType === "LogAppendTime" ? [" ", h("span", { class: "tag" }, "log append")] : ""),
+      h("td", {}, preview(r.key)),
+      h("td", {}, preview(r.value), r.aborted ? [" ", h("span", { class: "tag warn" }, "aborted")] : ""),
+      h("td", { class: "num" }, r.headers.length),
+    );
+    let detail = null;
+    row.addEventListener("click", () => {
+      if (detail !== null) {
+        detail.remove();
+        detail = null;
+        return;
+      }
+      detail = h("tr", { class: "record-detail" }, h("td", { colspan: columns.length }, recordDetail(r)));
+      row.after(detail);
+    });
+    rows.push(row);
+  }
+  return h(
+    "table",
+    { class: "records" },
+    h("thead", {}, h("tr", {}, columns.map((c, i) => h("th", { class: i < 2 ? "num" : null }, c)))),
+    h("tbody", {}, rows.length === 0 ? h("tr", {}, h("td", { colspan: columns.length, class: "muted" }, "no records")) : rows),
+  );
+}
+
+const fmtTime = (ms) => (ms < 0 ? "–" : new Date(Number(ms)).toLocaleString());
+
+/** One line of a key or value: its decoded JSON, its text, or how many bytes of binary. */
+function preview(bytes) {
+  if (bytes === null) return h("span", { class: "muted" }, "null");
+  const schema = bytes.schema && !bytes.schema.error ? h("span", { class: "tag" }, bytes.schema.type) : null;
+  if (bytes.decoded !== undefined) return [schema, " ", clipText(JSON.stringify(bytes.decoded))];
+  if (bytes.encoding === "base64") return [h("span", { class: "tag" }, "binary"), " ", `${fmtBytes(bytes.size)}`];
+  return clipText(bytes.data);
+}
+
+const clipText = (text) => (text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
+
+/** The whole record: key and value (JSON pretty-printed), schema, headers, timestamp and flags. */
+function recordDetail(r) {
+  return h(
+    "div",
+    { class: "detail" },
+    h("p", {}, `Partition ${r.partition}, offset ${r.offset} · ${r.timestamp < 0 ? "no timestamp" : new Date(Number(r.timestamp)).toISOString()} (${r.timestampType})`, r.transactional ? " · transactional" : "", r.aborted ? " · aborted" : ""),
+    h("h3", {}, "Key"),
+    fullBytes(r.key),
+    h("h3", {}, "Value"),
+    fullBytes(r.value),
+    h("h3", {}, `Headers (${r.headers.length})`),
+    r.headers.length === 0
+      ? h("p", { class: "muted" }, "none")
+      : table(
+          [
+            { title: "Key", cell: (x) => h("code", {}, x.key) },
+            { title: "Value", cell: (x) => (x.value === null ? h("span", { class: "muted" }, "null") : [x.value.encoding === "base64" ? h("span", { class: "tag" }, "base64") : "", " ", h("code", {}, x.value.data)]) },
+          ],
+          r.headers,
+        ),
+  );
+}
+
+function fullBytes(bytes) {
+  if (bytes === null) return h("p", { class: "muted" }, "null");
+  const facts = [`${fmtInt(bytes.size)} bytes`, bytes.encoding === "base64" ? "not UTF-8: shown in base64" : "UTF-8"];
+  if (bytes.truncated) facts.push(`cut to the first ${fmtInt(bytes.encoding === "base64" ? Math.floor((bytes.data.length * 3) / 4) : bytes.data.length)} (maxValueBytes)`);
+  const s = bytes.schema;
+  const schema = s === undefined ? null : h("p", { class: s.error ? "error-box" : "schema" }, s.error ? `Schema id ${s.id}: ${s.error}` : `Schema id ${s.id}, ${s.type}${s.subject ? `, subject ${s.subject} version ${s.version}` : ""}`);
+  let shown = bytes.data;
+  if (bytes.decoded !== undefined) shown = JSON.stringify(bytes.decoded, null, 2);
+  else if (bytes.decodedSize !== undefined) facts.push(`decoded value (${fmtBytes(bytes.decodedSize)} of JSON) longer than maxValueBytes`);
+  else if (bytes.encoding === "utf8" && !bytes.truncated) shown = prettyJson(bytes.data);
+  return [schema, h("p", { class: "muted" }, facts.join(" · ")), h("pre", {}, shown)];
+}
+
+/** Text that is JSON, indented; other text as it is. */
+function prettyJson(text) {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) return text;
+  try {
+    return JSON.stringify(JSON.parse(trimmed), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/** Older and newer pages of one partition, by offset. */
+function pager(t, page, params) {
+  if (page.partition === null) return null;
+  const p = page.partitions[0];
+  if (p === undefined) return null;
+  const limit = Number(params.get("limit") || BROWSE_LIMIT_DEFAULT);
+  // Offsets past 2^53 come as strings; pages there are off by a little, which paging survives.
+  const end = Number(page.isolation === "read_committed" ? p.lastStableOffset : p.highWatermark);
+  const [logStart, startOffset, nextOffset] = [p.logStartOffset, p.startOffset, p.nextOffset].map(Number);
+  const at = (offset) => {
+    const next = new URLSearchParams(params);
+    next.delete("timestamp");
+    next.set("offset", String(offset));
+    return messagesHash(t.name, next);
+  };
+  return h(
+    "p",
+    { class: "pager" },
+    startOffset > logStart ? link(at(Math.max(logStart, startOffset - limit)), "← Older") : h("span", { class: "muted" }, "← Older"),
+    " · ",
+    nextOffset < end ? link(at(nextOffset), "Newer →") : h("span", { class: "muted" }, "Newer →"),
+  );
 }
 
 async function groups() {
@@ -447,6 +691,9 @@ async function requests() {
 function route() {
   const path = location.hash.replace(/^#/, "").split("?")[0] || "/";
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  // The message browser is not polled: a page of records stays put while it is read and expanded.
+  if (parts[0] === "topics" && parts.length === 3 && parts[2] === "messages")
+    return { nav: "topics", poll: false, render: () => topicMessages(parts[1]) };
   if (parts[0] === "topics" && parts.length === 2) return { nav: "topics", render: () => topicDetail(parts[1]) };
   if (parts[0] === "topics") return { nav: "topics", render: topics };
   if (parts[0] === "groups" && parts.length === 2) return { nav: "groups", render: () => groupDetail(parts[1]) };
@@ -458,7 +705,7 @@ function route() {
 
 async function refresh() {
   const current = route();
-  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.view === current.nav);
+  for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("active", a.dataset.view === current.nav);
   const main = document.getElementById("main");
   try {
     await pollMetrics().catch(() => {});
@@ -474,7 +721,11 @@ async function refresh() {
 function schedule() {
   clearTimeout(timer);
   refresh().finally(() => {
-    timer = setTimeout(schedule, POLL_MS);
+    // Asked when the refresh ends: the user may have moved to a view that is not polled meanwhile.
+    if (route().poll !== false) {
+      clearTimeout(timer);
+      timer = setTimeout(schedule, POLL_MS);
+    }
   });
 }
 

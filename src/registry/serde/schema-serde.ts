@@ -134,16 +134,8 @@ export class SchemaDeserializer {
       if (reader instanceof AvroSchema && reader.canonical !== writer.canonical) {
         return { schemaId, value: reader.type.fromBuffer(payload, reader.type.createResolver(writer.type)) };
       }
-      return { schemaId, value: writer.type.fromBuffer(payload) };
     }
-    if (writer instanceof ProtobufSchema) {
-      const { indexes, message } = readMessageIndexes(payload);
-      writer.root.resolveAll();
-      const type = writer.messageAt(indexes);
-      if (!type) throw new WireFormatError(`no message at index path [${indexes.join(", ")}]`);
-      return { schemaId, value: type.toObject(type.decode(message), { longs: String, enums: String }) };
-    }
-    return { schemaId, value: JSON.parse(payload.toString("utf8")) };
+    return { schemaId, value: decodePayload(writer, payload) };
   }
 
   private readerSchema(): Promise<ParsedSchema> | undefined {
@@ -151,4 +143,20 @@ export class SchemaDeserializer {
     this.reader ??= this.options.client.parse(this.options.readerSchema);
     return this.reader;
   }
+}
+
+/**
+ * A framed value's payload (what follows the magic byte and schema id) read with the writer's
+ * schema: Avro binary, Protobuf (message indexes first; longs and enums as strings) or JSON text.
+ */
+export function decodePayload(writer: ParsedSchema, payload: Buffer): unknown {
+  if (writer instanceof AvroSchema) return writer.type.fromBuffer(payload);
+  if (writer instanceof ProtobufSchema) {
+    const { indexes, message } = readMessageIndexes(payload);
+    writer.root.resolveAll();
+    const type = writer.messageAt(indexes);
+    if (!type) throw new WireFormatError(`no message at index path [${indexes.join(", ")}]`);
+    return type.toObject(type.decode(message), { longs: String, enums: String });
+  }
+  return JSON.parse(payload.toString("utf8"));
 }
