@@ -39,6 +39,7 @@ export {
   type ControllerResult,
   type CreateTopicRequest,
   type CreateTopicResult,
+  EXCESSIVELY_LARGE_OPERATION,
   type TopicConfigValidator,
 } from "./controller/cluster-controller.js";
 export {

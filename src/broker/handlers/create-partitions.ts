@@ -1,3 +1,4 @@
+import { EXCESSIVELY_LARGE_OPERATION } from "../../metadata/index.js";
 import {
   ApiKey,
   type CreatePartitionsRequest,
@@ -72,7 +73,7 @@ function withinPartitionBudget(
       refused.push({
         name: t.name,
         errorCode: ErrorCode.POLICY_VIOLATION,
-        errorMessage: `Adding ${added} partitions exceeds the per-request limit of ${budget} more`,
+        errorMessage: EXCESSIVELY_LARGE_OPERATION,
       });
       continue;
     }

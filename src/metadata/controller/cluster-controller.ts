@@ -12,6 +12,9 @@ import { collidingTopicName, topicNameProblem } from "./topic-name.js";
  */
 export type TopicConfigValidator = (configs: ReadonlyMap<string, string>) => string | null;
 
+/** Kafka's controller's words for an operation of more records than it takes at once. */
+export const EXCESSIVELY_LARGE_OPERATION = "Unable to perform excessively large batch operation.";
+
 export interface CreateTopicRequest {
   name: string;
   /** -1: the broker default (num.partitions). */
@@ -206,7 +209,7 @@ export class ClusterController {
     if (numPartitions > defaults.partitionsPerRequestMax) {
       return {
         errorCode: ErrorCode.POLICY_VIOLATION,
-        errorMessage: `Creating ${numPartitions} partitions exceeds the per-request limit`,
+        errorMessage: EXCESSIVELY_LARGE_OPERATION,
       };
     }
     return {

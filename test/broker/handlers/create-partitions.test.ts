@@ -109,9 +109,12 @@ test("Kafka's errors: no decrease, no unknown topic, assignments that fit, no du
   assert.equal(partitionCount("fixed"), 2);
 });
 
-test("a request may add only so many partitions (POLICY_VIOLATION beyond)", async () => {
+test("a request may add only so many partitions (POLICY_VIOLATION beyond, Kafka's 10,000 records per operation)", async () => {
   await createTopic(b.client, "huge", 1);
-  const r = await createPartitions(b.client, 3, [{ name: "huge", count: 2 ** 31 - 1, assignments: null }]);
-  assert.equal(r.results[0]?.errorCode, ErrorCode.POLICY_VIOLATION);
+  for (const count of [2 ** 31 - 1, 100_001, 10_002]) {
+    const r = await createPartitions(b.client, 3, [{ name: "huge", count, assignments: null }]);
+    assert.equal(r.results[0]?.errorCode, ErrorCode.POLICY_VIOLATION);
+    assert.equal(r.results[0]?.errorMessage, "Unable to perform excessively large batch operation.");
+  }
   assert.equal(partitionCount("huge"), 1);
 });
