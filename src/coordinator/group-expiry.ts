@@ -25,6 +25,10 @@ export function cleanupGroupMetadata(s: ShardState): void {
   const records: CoordinatorRecord[] = [];
   const groupIds = new Set([...s.groups.keys(), ...s.offsets.groupIds()]);
   for (const groupId of groupIds) {
+    // A consumer group's offsets expire only once it is empty; the group itself stays (its
+    // deletion when empty is not done yet).
+    const consumer = s.consumerGroups.get(groupId);
+    if (consumer !== undefined && consumer.size > 0) continue;
     const group = s.groups.get(groupId) ?? new ClassicGroup(groupId, null);
     if (group.is(ClassicGroupState.Dead)) continue;
     const offsets = s.offsets.groupOffsets(groupId);
@@ -32,7 +36,12 @@ export function cleanupGroupMetadata(s: ShardState): void {
     for (const { topic, partition } of expired)
       records.push(offsetCommitTombstone(groupId, topic, partition));
     // A commit in flight is an offset the group will have: it keeps the group.
-    if (allExpired && group.is(ClassicGroupState.Empty) && s.pendingOffsetKeys(groupId).length === 0) {
+    if (
+      consumer === undefined &&
+      allExpired &&
+      group.is(ClassicGroupState.Empty) &&
+      s.pendingOffsetKeys(groupId).length === 0
+    ) {
       records.push(groupMetadataTombstone(groupId));
       s.groups.delete(groupId);
     }
