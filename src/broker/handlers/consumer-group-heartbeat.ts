@@ -28,7 +28,8 @@ export function consumerGroupHeartbeatHandler(broker: GroupAccess) {
           rackId: request.rackId,
           rebalanceTimeoutMs: request.rebalanceTimeoutMs,
           subscribedTopicNames: request.subscribedTopicNames,
-          subscribedTopicRegex: request.subscribedTopicRegex,
+          // librdkafka sends "" for "no regex"; Kafka 4.0 reads it as no regex too.
+          subscribedTopicRegex: request.subscribedTopicRegex === "" ? null : request.subscribedTopicRegex,
           serverAssignor: request.serverAssignor,
           topicPartitions: request.topicPartitions,
         },
