@@ -1,4 +1,9 @@
-import { type DescribeGroupsResponseDescribedGroup, ProtocolDecodeError, Reader } from "../protocol/index.js";
+import {
+  type ConsumerGroupDescribeResponseDescribedGroup,
+  type DescribeGroupsResponseDescribedGroup,
+  ProtocolDecodeError,
+  Reader,
+} from "../protocol/index.js";
 import type { BrokerDescription } from "./admin-results.js";
 
 /** A partition of a topic, as Kafka's TopicPartition. */
@@ -27,13 +32,15 @@ export interface ConsumerGroupMember {
   assignment: TopicPartition[];
 }
 
-/** Kafka's ConsumerGroupDescription, for classic groups. */
+/** Kafka's ConsumerGroupDescription, of classic and (KIP-848) consumer groups. */
 export interface ConsumerGroupDescription {
   groupId: string;
   /** NONE, or why the group could not be described (GROUP_ID_NOT_FOUND, ...). */
   errorCode: number;
-  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead; consumer groups: Assigning, Reconciling. */
   state: string;
+  /** classic, or consumer for a KIP-848 group (described by ConsumerGroupDescribe). */
+  type: string;
   protocolType: string;
   /** The partition assignor the group agreed on ("range", "cooperative-sticky", ...), or "". */
   partitionAssignor: string;
@@ -130,6 +137,7 @@ export function consumerGroupDescription(
     errorCode: group.errorCode,
     state: group.groupState,
     protocolType: group.protocolType,
+    type: "classic",
     partitionAssignor: group.protocolData,
     members: group.members.map((m) => ({
       memberId: m.memberId,
@@ -137,6 +145,31 @@ export function consumerGroupDescription(
       clientId: m.clientId,
       host: m.clientHost,
       assignment: isConsumer ? assignedPartitions(m.memberAssignment) : [],
+    })),
+    coordinator,
+  };
+}
+
+/** A KIP-848 consumer group as ConsumerGroupDescribe describes it; the assignor is the server's. */
+export function modernGroupDescription(
+  group: ConsumerGroupDescribeResponseDescribedGroup,
+  coordinator: BrokerDescription,
+): ConsumerGroupDescription {
+  return {
+    groupId: group.groupId,
+    errorCode: group.errorCode,
+    state: group.groupState,
+    protocolType: "consumer",
+    type: "consumer",
+    partitionAssignor: group.assignorName,
+    members: group.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.instanceId,
+      clientId: m.clientId,
+      host: m.clientHost,
+      assignment: m.assignment.topicPartitions.flatMap((t) =>
+        t.partitions.map((partition) => ({ topic: t.topicName, partition })),
+      ),
     })),
     coordinator,
   };

@@ -342,3 +342,25 @@ test("ListGroups' type filter and ConsumerGroupDescribe see consumer groups", ()
   // DescribeGroups (classic API) answers Dead for a consumer group, as Kafka 4.0's coordinator.
   assert.equal(h.shard.describeGroups(["g"])[0]?.groupState, "Dead");
 });
+
+test("DeleteGroups deletes an empty consumer group with its offsets, refuses one with members", () => {
+  const h = harness();
+  join(h, "a");
+  h.commit({
+    memberId: "a",
+    generationId: 1,
+    version: 9,
+    offsets: [{ topic: "t", partition: 0, offset: 3n }],
+  });
+  const remove = () =>
+    h.deleteGroupsResponse(h.request((handle) => h.shard.deleteGroups(handle, ["g"])))[0]?.errorCode;
+  assert.equal(remove(), ErrorCode.NON_EMPTY_GROUP);
+  h.consumerHeartbeat({ memberId: "a", memberEpoch: -1 });
+  assert.equal(remove(), ErrorCode.NONE);
+  assert.equal(h.shard.consumerGroup("g"), undefined);
+  assert.equal(h.shard.committedOffset("g", "t", 0), undefined);
+  h.reload();
+  assert.equal(h.shard.consumerGroup("g"), undefined, "the tombstones delete it for good");
+  assert.equal(h.shard.committedOffset("g", "t", 0), undefined);
+  assert.equal(remove(), ErrorCode.GROUP_ID_NOT_FOUND);
+});

@@ -131,6 +131,23 @@ test("librdkafka members with group.protocol=consumer share partitions, take ove
     );
   }
 
+  // Brook's admin client (kafka-consumer-groups --describe) sees the group through ConsumerGroupDescribe.
+  const describer = new AdminClient({ bootstrap: broker.bootstrap });
+  try {
+    const [described] = await describer.describeConsumerGroups(["kip848-group"]);
+    assert.equal(described?.type, "consumer");
+    assert.equal(described?.state, "Stable");
+    assert.equal(described?.partitionAssignor, "uniform");
+    assert.deepEqual(described?.members.map((m) => m.clientId).sort(), ["member-a", "member-b"]);
+    const assigned = described?.members.flatMap((m) => m.assignment.map((p) => `${p.topic}:${p.partition}`));
+    assert.deepEqual(
+      assigned?.sort(),
+      [0, 1, 2, 3, 4, 5].map((p) => `${TOPIC}:${p}`),
+    );
+  } finally {
+    describer.close();
+  }
+
   // b dies without leaving: after the session timeout a owns everything.
   await b.kill();
   await waitForAssignment(a, PARTITIONS);
