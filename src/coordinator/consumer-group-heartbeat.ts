@@ -57,10 +57,6 @@ import {
  * the append.
  */
 
-/** Static membership (InstanceId, epoch -2) is not implemented yet; it is refused clearly. */
-const STATIC_MEMBERS_UNSUPPORTED =
-  "Static membership (InstanceId) is not supported by Brook's consumer groups yet.";
-
 /** Checks Kafka makes before routing (throwIfConsumerGroupHeartbeatRequestIsInvalid). */
 export function consumerGroupHeartbeatRequestError(
   request: ConsumerGroupHeartbeatRequest,
@@ -90,7 +86,6 @@ export function consumerGroupHeartbeatRequestError(
   } else {
     return invalid("MemberEpoch is invalid.");
   }
-  if (request.instanceId !== null) return invalid(STATIC_MEMBERS_UNSUPPORTED);
   if (request.serverAssignor !== null && !config.consumerGroupAssignors.includes(request.serverAssignor)) {
     return new KafkaError(
       ErrorCode.UNSUPPORTED_ASSIGNOR,
@@ -111,8 +106,10 @@ export function consumerGroupHeartbeat(
   context: RequestContext,
 ): void {
   try {
-    const { records, response } =
-      request.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH ? leave(s, request) : heartbeat(s, request, context);
+    const leaving =
+      request.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH ||
+      request.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH;
+    const { records, response } = leaving ? leave(s, request) : heartbeat(s, request, context);
     commit(s, handle, records, response);
   } catch (error) {
     if (!(error instanceof KafkaError)) throw error;
@@ -136,33 +133,14 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
       `The consumer group has reached its maximum capacity of ${s.config.consumerGroupMaxSize} members.`,
     );
   }
-  const existing = group.members.get(memberId);
-  let member: ConsumerGroupMember;
-  if (existing === undefined) {
-    if (!joining) {
-      throw new KafkaError(
-        ErrorCode.UNKNOWN_MEMBER_ID,
-        `Member ${memberId} is not a member of group ${group.groupId}.`,
-      );
-    }
-    member = newMember(memberId);
-  } else if (joining) {
-    // A member that rejoins (after being fenced, say) gave up its partitions: it starts over.
-    member = {
-      ...existing,
-      memberEpoch: 0,
-      previousMemberEpoch: 0,
-      state: MemberState.Stable,
-      assignedPartitions: new Map(),
-      partitionsPendingRevocation: new Map(),
-    };
-  } else {
-    checkMemberEpoch(existing, request.memberEpoch, request.topicPartitions);
-    member = existing;
-  }
+  const { member, existing, replaced } =
+    request.instanceId === null
+      ? dynamicMember(group, memberId, request)
+      : staticMember(group, memberId, request.instanceId, request, records);
 
   const updated: ConsumerGroupMember = {
     ...member,
+    instanceId: request.instanceId ?? member.instanceId,
     rackId: request.rackId ?? member.rackId,
     rebalanceTimeoutMs:
       request.rebalanceTimeoutMs === -1 ? member.rebalanceTimeoutMs : request.rebalanceTimeoutMs,
@@ -171,14 +149,16 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
     clientId: context.clientId,
     clientHost: context.clientHost,
   };
-  const before = existing ?? newMember(memberId);
-  let bumpEpoch = existing === undefined || assignmentInputsChanged(before, updated);
-  if (existing === undefined || subscriptionChanged(before, updated)) {
+  const isNew = existing === undefined && replaced === undefined;
+  const before = existing ?? (replaced === undefined ? newMember(memberId) : member);
+  let bumpEpoch = isNew || assignmentInputsChanged(before, updated);
+  if (isNew || subscriptionChanged(before, updated)) {
     records.push(memberMetadataRecord(group.groupId, updated));
   }
 
   // 1. The group epoch: members, subscriptions or the subscribed topics changed.
   const members = new Map(group.members);
+  if (replaced !== undefined) members.delete(replaced.memberId);
   members.set(memberId, updated);
   const metadata = subscriptionMetadata(s, members.values());
   if (!sameMetadata(metadata, group.subscriptionMetadata)) {
@@ -193,11 +173,16 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
 
   // 2. The target assignment, when the group epoch moved past it.
   let targetEpoch = group.assignmentEpoch;
-  let target: TopicPartitions = group.targetAssignment.get(memberId) ?? new Map();
+  const previousTargets = new Map(group.targetAssignment);
+  if (replaced !== undefined) {
+    previousTargets.delete(replaced.memberId);
+    previousTargets.set(memberId, group.targetAssignment.get(replaced.memberId) ?? new Map());
+  }
+  let target: TopicPartitions = previousTargets.get(memberId) ?? new Map();
   if (groupEpoch > group.assignmentEpoch) {
-    const assignment = computeTargetAssignment(s, group, members, metadata);
+    const assignment = computeTargetAssignment(s, previousTargets, members, metadata);
     for (const [id, partitions] of assignment) {
-      const old = group.targetAssignment.get(id);
+      const old = previousTargets.get(id);
       if (old === undefined || !samePartitions(old, partitions)) {
         records.push(targetAssignmentRecord(group.groupId, id, partitions));
       }
@@ -208,13 +193,14 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
   }
 
   // 3. One reconciliation step. The member's own partitions are not "owned by another member".
+  const self = new Set([memberId, replaced?.memberId]);
   const lookup = (topicId: string, p: number) =>
-    group.partitionOwner(topicId, p) === memberId ? -1 : group.partitionEpoch(topicId, p);
+    self.has(group.partitionOwner(topicId, p)) ? -1 : group.partitionEpoch(topicId, p);
   const reconciled =
     updated.memberEpoch === targetEpoch && updated.state === MemberState.Stable
       ? updated
       : reconcile(updated, targetEpoch, target, lookup, request.topicPartitions);
-  if (existing === undefined || assignmentChanged(existing, reconciled)) {
+  if (isNew || assignmentChanged(before, reconciled)) {
     records.push(currentAssignmentRecord(group.groupId, reconciled));
     if (reconciled.state === MemberState.UnrevokedPartitions) {
       s.schedule(consumerRebalanceKey(group.groupId, memberId), reconciled.rebalanceTimeoutMs, {
@@ -244,34 +230,144 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
       memberEpoch: reconciled.memberEpoch,
       heartbeatIntervalMs: s.config.consumerGroupHeartbeatIntervalMs,
       assignment:
-        fullRequest || partitionsChanged || existing === undefined
+        fullRequest || partitionsChanged || isNew
           ? { topicPartitions: toTopicPartitionList(reconciled.assignedPartitions) }
           : null,
     },
   };
 }
 
-/** Epoch -1: the member leaves; its partitions go back to the group at the next assignment. */
+/**
+ * Epoch -1: the member leaves; its partitions go back to the group at the next assignment. Epoch
+ * -2: a static member leaves for now; it keeps its partitions (nobody else gets them) until its
+ * session expires or its instance id joins again.
+ */
 function leave(s: ShardState, request: ConsumerGroupHeartbeatRequest): Decision {
   const group = s.consumerGroups.get(request.groupId);
   if (group === undefined) throw notConsumerGroup(s, request.groupId);
-  if (!group.members.has(request.memberId)) {
+  const response = (memberEpoch: number) => ({
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    memberId: request.memberId,
+    memberEpoch,
+    heartbeatIntervalMs: 0,
+    assignment: null,
+  });
+  if (request.instanceId === null) {
+    if (!group.members.has(request.memberId)) {
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_MEMBER_ID,
+        `Member ${request.memberId} is not a member of group ${group.groupId}.`,
+      );
+    }
+    return {
+      records: fenceRecords(s, group, request.memberId),
+      response: response(LEAVE_GROUP_MEMBER_EPOCH),
+    };
+  }
+  const member = knownStaticMember(group, request.memberId, request.instanceId);
+  if (request.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+    return { records: fenceRecords(s, group, member.memberId), response: response(request.memberEpoch) };
+  }
+  const away: ConsumerGroupMember = {
+    ...member,
+    memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+    partitionsPendingRevocation: new Map(),
+  };
+  return {
+    records: [currentAssignmentRecord(group.groupId, away)],
+    response: response(LEAVE_GROUP_STATIC_MEMBER_EPOCH),
+  };
+}
+
+interface ResolvedMember {
+  /** The member the heartbeat starts from. */
+  readonly member: ConsumerGroupMember;
+  /** The member of that id already in the group, if any. */
+  readonly existing: ConsumerGroupMember | undefined;
+  /** A static member of the same instance id that this one replaces (its records are in). */
+  readonly replaced?: ConsumerGroupMember;
+}
+
+function dynamicMember(
+  group: ConsumerGroup,
+  memberId: string,
+  request: ConsumerGroupHeartbeatRequest,
+): ResolvedMember {
+  const existing = group.members.get(memberId);
+  if (existing === undefined) {
+    if (request.memberEpoch !== 0) {
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_MEMBER_ID,
+        `Member ${memberId} is not a member of group ${group.groupId}.`,
+      );
+    }
+    return { member: newMember(memberId), existing };
+  }
+  if (request.memberEpoch === 0) {
+    // A member that rejoins (after being fenced, say) gave up its partitions: it starts over.
+    const member: ConsumerGroupMember = {
+      ...existing,
+      memberEpoch: 0,
+      previousMemberEpoch: 0,
+      state: MemberState.Stable,
+      assignedPartitions: new Map(),
+      partitionsPendingRevocation: new Map(),
+    };
+    return { member, existing };
+  }
+  checkMemberEpoch(existing, request.memberEpoch, request.topicPartitions);
+  return { member: existing, existing };
+}
+
+/**
+ * Kafka's getOrMaybeSubscribeStaticConsumerGroupMember: a join with an instance id in use takes
+ * over that member (its partitions and target, under the new member id, at epoch 0, with no
+ * rebalance) only if it left with epoch -2; otherwise UNRELEASED_INSTANCE_ID. A heartbeat must
+ * come from the member that holds the instance id (FENCED_INSTANCE_ID).
+ */
+function staticMember(
+  group: ConsumerGroup,
+  memberId: string,
+  instanceId: string,
+  request: ConsumerGroupHeartbeatRequest,
+  records: CoordinatorRecord[],
+): ResolvedMember {
+  const holder = [...group.members.values()].find((m) => m.instanceId === instanceId);
+  if (request.memberEpoch !== 0) {
+    const member = knownStaticMember(group, memberId, instanceId);
+    checkMemberEpoch(member, request.memberEpoch, request.topicPartitions);
+    return { member, existing: member };
+  }
+  if (holder === undefined) return dynamicMember(group, memberId, request);
+  if (holder.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
     throw new KafkaError(
-      ErrorCode.UNKNOWN_MEMBER_ID,
-      `Member ${request.memberId} is not a member of group ${group.groupId}.`,
+      ErrorCode.UNRELEASED_INSTANCE_ID,
+      `Static member ${memberId} with instance id ${instanceId} cannot join the group because the instance id is owned by ${holder.memberId} member.`,
     );
   }
-  return {
-    records: fenceRecords(s, group, request.memberId),
-    response: {
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      memberId: request.memberId,
-      memberEpoch: LEAVE_GROUP_MEMBER_EPOCH,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    },
-  };
+  const member: ConsumerGroupMember = { ...holder, memberId, memberEpoch: 0, previousMemberEpoch: 0 };
+  records.push(
+    ...memberTombstones(group.groupId, holder.memberId),
+    memberMetadataRecord(group.groupId, member),
+    targetAssignmentRecord(group.groupId, memberId, group.targetAssignment.get(holder.memberId) ?? new Map()),
+    currentAssignmentRecord(group.groupId, member),
+  );
+  return { member, existing: undefined, replaced: holder };
+}
+
+function knownStaticMember(group: ConsumerGroup, memberId: string, instanceId: string): ConsumerGroupMember {
+  const holder = [...group.members.values()].find((m) => m.instanceId === instanceId);
+  if (holder === undefined) {
+    throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${instanceId} is unknown.`);
+  }
+  if (holder.memberId !== memberId) {
+    throw new KafkaError(
+      ErrorCode.FENCED_INSTANCE_ID,
+      `Static member ${memberId} with instance id ${instanceId} was fenced by member ${holder.memberId}.`,
+    );
+  }
+  return holder;
 }
 
 /**
@@ -413,7 +509,7 @@ export function preferredAssignor(s: ShardState, requested: readonly (string | n
 /** The target assignment of every member, sticky to the previous one. */
 function computeTargetAssignment(
   s: ShardState,
-  group: ConsumerGroup,
+  previousTargets: ReadonlyMap<string, TopicPartitions>,
   members: ReadonlyMap<string, ConsumerGroupMember>,
   metadata: ReadonlyMap<string, SubscribedTopic>,
 ): Map<string, TopicPartitions> {
@@ -429,7 +525,7 @@ function computeTargetAssignment(
       const t = metadata.get(n);
       return t === undefined ? [] : [t.topicId];
     }),
-    previous: group.targetAssignment.get(m.memberId) ?? new Map(),
+    previous: previousTargets.get(m.memberId) ?? new Map(),
   }));
   return assignor.assign({ members: input, partitionCounts });
 }

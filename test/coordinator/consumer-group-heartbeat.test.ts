@@ -239,11 +239,9 @@ test("requests Kafka refuses before routing: INVALID_REQUEST and UNSUPPORTED_ASS
   assert.equal(code({ topicPartitions: null as unknown as [] }), ErrorCode.INVALID_REQUEST);
   assert.equal(code({ memberEpoch: -3 }), ErrorCode.INVALID_REQUEST);
   assert.equal(code({ subscribedTopicRegex: "t.*" as unknown as null }), ErrorCode.INVALID_REQUEST);
-  assert.equal(
-    code({ instanceId: "i" as unknown as null }),
-    ErrorCode.INVALID_REQUEST,
-    "static members: not yet",
-  );
+  assert.equal(code({ instanceId: "" as unknown as null }), ErrorCode.INVALID_REQUEST);
+  assert.equal(code({ memberEpoch: -2 }), ErrorCode.INVALID_REQUEST, "a static leave names its instance");
+  assert.equal(code({ memberEpoch: -2, instanceId: "i" as unknown as null }), ErrorCode.NONE);
   assert.equal(code({ serverAssignor: "sticky" as unknown as null }), ErrorCode.UNSUPPORTED_ASSIGNOR);
 });
 
@@ -363,4 +361,80 @@ test("DeleteGroups deletes an empty consumer group with its offsets, refuses one
   assert.equal(h.shard.consumerGroup("g"), undefined, "the tombstones delete it for good");
   assert.equal(h.shard.committedOffset("g", "t", 0), undefined);
   assert.equal(remove(), ErrorCode.GROUP_ID_NOT_FOUND);
+});
+
+/** Joins `memberId` as the static member `instanceId`. */
+function joinStatic(h: ShardHarness, memberId: string, instanceId: string): ConsumerGroupHeartbeatResponse {
+  return h.consumerHeartbeatResponse(
+    h.consumerHeartbeat({
+      memberId,
+      memberEpoch: 0,
+      instanceId,
+      rebalanceTimeoutMs: 30_000,
+      subscribedTopicNames: ["t"],
+      topicPartitions: [],
+    }),
+  );
+}
+
+test("a static member that leaves with epoch -2 keeps its partitions and gets them back under a new member id", () => {
+  const h = harness();
+  joinStatic(h, "a", "instance-1");
+  join(h, "b");
+  const kept = partitionsOf(beat(h, "a", 1, [0, 1, 2, 3, 4, 5])) ?? [];
+  h.consumerHeartbeat({
+    memberId: "a",
+    memberEpoch: 1,
+    instanceId: "instance-1",
+    topicPartitions: [{ topicId: T, partitions: kept }],
+  });
+  const bPartitions = partitionsOf(beat(h, "b", 2, [])) ?? [];
+  assert.equal(bPartitions.length, 3);
+  const epochBefore = h.shard.consumerGroup("g")?.groupEpoch;
+
+  const away = h.consumerHeartbeatResponse(
+    h.consumerHeartbeat({ memberId: "a", memberEpoch: -2, instanceId: "instance-1" }),
+  );
+  assert.equal(away.errorCode, ErrorCode.NONE);
+  assert.equal(away.memberEpoch, -2);
+  // Nobody else gets its partitions meanwhile, and the group does not rebalance.
+  assert.equal(beat(h, "b", 2, bPartitions).assignment, null);
+  const back = joinStatic(h, "a-restarted", "instance-1");
+  assert.equal(back.errorCode, ErrorCode.NONE);
+  assert.equal(back.memberEpoch, 2);
+  assert.deepEqual(
+    partitionsOf(back),
+    kept.sort((x, y) => x - y),
+  );
+  assert.equal(h.shard.consumerGroup("g")?.groupEpoch, epochBefore, "no rebalance");
+  assert.deepEqual([...(h.shard.consumerGroup("g")?.members.keys() ?? [])].sort(), ["a-restarted", "b"]);
+  // The replaced member id is fenced by its successor; an instance id in use is not released.
+  const old = h.consumerHeartbeatResponse(
+    h.consumerHeartbeat({ memberId: "a", memberEpoch: 2, instanceId: "instance-1", topicPartitions: [] }),
+  );
+  assert.equal(old.errorCode, ErrorCode.FENCED_INSTANCE_ID);
+  assert.equal(joinStatic(h, "a-twin", "instance-1").errorCode, ErrorCode.UNRELEASED_INSTANCE_ID);
+  const unknown = h.consumerHeartbeatResponse(
+    h.consumerHeartbeat({ memberId: "x", memberEpoch: 1, instanceId: "instance-9", topicPartitions: [] }),
+  );
+  assert.equal(unknown.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  // The group as reloaded from its records is the same.
+  h.reload();
+  assert.deepEqual([...(h.shard.consumerGroup("g")?.members.keys() ?? [])].sort(), ["a-restarted", "b"]);
+  assert.equal(h.shard.consumerGroup("g")?.members.get("a-restarted")?.instanceId, "instance-1");
+});
+
+test("a static member away past its session timeout is removed and its partitions move", () => {
+  const h = harness({ consumerGroupSessionTimeoutMs: 10_000, consumerGroupHeartbeatIntervalMs: 1_000 });
+  joinStatic(h, "a", "instance-1");
+  h.consumerHeartbeat({ memberId: "a", memberEpoch: -2, instanceId: "instance-1" });
+  join(h, "b");
+  let latest: number[] | undefined;
+  for (let i = 0; i < 12; i++) {
+    h.advance(1_000);
+    const epoch = h.shard.consumerGroup("g")?.members.get("b")?.memberEpoch ?? -9;
+    latest = partitionsOf(beat(h, "b", epoch, latest ?? [])) ?? latest;
+  }
+  assert.equal(h.shard.consumerGroup("g")?.members.has("a"), false);
+  assert.deepEqual(latest, [0, 1, 2, 3, 4, 5]);
 });
