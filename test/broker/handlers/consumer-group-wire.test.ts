@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { describeWithLag } from "../../../src/console/groups-api.js";
 import {
   ApiKey,
   type ApiVersionsResponse,
@@ -94,6 +95,15 @@ test("a member joins over the wire, gets every partition by topic id, and is des
   assert.deepEqual(
     listed.groups.map((g) => [g.groupId, g.groupType, g.protocolType, g.groupState]),
     [["wire-group", "consumer", "consumer", "Stable"]],
+  );
+
+  // The web console's view: members, the server assignor, partitions by topic name.
+  const [info] = await describeWithLag(b.server.broker, b.server.broker.groupCoordinator, ["wire-group"]);
+  assert.equal(info?.state, "Stable");
+  assert.equal(info?.protocol, "uniform");
+  assert.deepEqual(
+    info?.members.map((m) => [m.memberId, m.assignment]),
+    [["member-1", [{ topic: "orders", partitions: [0, 1, 2, 3] }]]],
   );
 
   // A v1 join without a member id is refused: the client names itself.
