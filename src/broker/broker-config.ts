@@ -653,6 +653,18 @@ function buildBrokerConfig(parsed: ParsedConfig): BrokerConfig {
       throw new ConfigError(`controller.listener.names names ${name}, which is not in listeners`);
     }
   }
+  // Kafka 4.0's GroupCoordinatorConfig: the classic protocol cannot be turned off.
+  if (!(v.get("group.coordinator.rebalance.protocols") as string[]).includes("classic")) {
+    throw new ConfigError("group.coordinator.rebalance.protocols must contain classic");
+  }
+  if (
+    (v.get("group.consumer.heartbeat.interval.ms") as number) >=
+    (v.get("group.consumer.session.timeout.ms") as number)
+  ) {
+    throw new ConfigError(
+      "group.consumer.heartbeat.interval.ms must be less than group.consumer.session.timeout.ms",
+    );
+  }
   const sessionMin = v.get("group.min.session.timeout.ms") as number;
   if (sessionMin > (v.get("group.max.session.timeout.ms") as number)) {
     throw new ConfigError("group.min.session.timeout.ms must not exceed group.max.session.timeout.ms");

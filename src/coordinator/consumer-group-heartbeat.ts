@@ -203,12 +203,7 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
   if (isNew || assignmentChanged(before, reconciled)) {
     records.push(currentAssignmentRecord(group.groupId, reconciled));
     if (reconciled.state === MemberState.UnrevokedPartitions) {
-      s.schedule(consumerRebalanceKey(group.groupId, memberId), reconciled.rebalanceTimeoutMs, {
-        kind: "consumerRebalance",
-        groupId: group.groupId,
-        memberId,
-        memberEpoch: reconciled.memberEpoch,
-      });
+      scheduleRebalance(s, group.groupId, reconciled);
     } else {
       s.cancel(consumerRebalanceKey(group.groupId, memberId));
     }
@@ -595,9 +590,24 @@ export function onConsumerGroupHeartbeatAppended(
   s.respond(c.handle, { api: "consumerGroupHeartbeat", data });
 }
 
-/** Loading is done: members get a fresh session from now, as classic members do. */
+/**
+ * Loading is done: members get a fresh session from now, as classic members do, and those that
+ * must still revoke partitions a fresh rebalance timeout.
+ */
 export function onConsumerGroupsLoaded(s: ShardState): void {
   for (const group of s.consumerGroups.values()) {
-    for (const memberId of group.members.keys()) scheduleSession(s, group.groupId, memberId);
+    for (const member of group.members.values()) {
+      scheduleSession(s, group.groupId, member.memberId);
+      if (member.state === MemberState.UnrevokedPartitions) scheduleRebalance(s, group.groupId, member);
+    }
   }
+}
+
+function scheduleRebalance(s: ShardState, groupId: string, member: ConsumerGroupMember): void {
+  s.schedule(consumerRebalanceKey(groupId, member.memberId), member.rebalanceTimeoutMs, {
+    kind: "consumerRebalance",
+    groupId,
+    memberId: member.memberId,
+    memberEpoch: member.memberEpoch,
+  });
 }

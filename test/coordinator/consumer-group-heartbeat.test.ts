@@ -438,3 +438,16 @@ test("a static member away past its session timeout is removed and its partition
   assert.equal(h.shard.consumerGroup("g")?.members.has("a"), false);
   assert.deepEqual(latest, [0, 1, 2, 3, 4, 5]);
 });
+
+test("after a reload, a member that still has to revoke gets a fresh rebalance timeout", () => {
+  const h = harness();
+  join(h, "a");
+  join(h, "b");
+  beat(h, "a", 1, [0, 1, 2, 3, 4, 5]);
+  h.advance(20_000);
+  h.reload();
+  h.advance(20_000);
+  assert.equal(h.shard.consumerGroup("g")?.members.has("a"), true, "30 s from the reload, not from before");
+  h.advance(10_001);
+  assert.equal(h.shard.consumerGroup("g")?.members.has("a"), false);
+});
