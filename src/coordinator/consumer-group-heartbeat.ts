@@ -126,7 +126,7 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
   const records: CoordinatorRecord[] = [];
   const joining = request.memberEpoch === 0;
   const group = groupFor(s, request.groupId, joining, records);
-  const memberId = request.memberId === "" ? s.newUuid() : request.memberId;
+  const memberId = request.memberId === "" ? kafkaUuid(s.newUuid()) : request.memberId;
   if (group.size >= s.config.consumerGroupMaxSize && !group.members.has(memberId)) {
     throw new KafkaError(
       ErrorCode.GROUP_MAX_SIZE_REACHED,
@@ -610,4 +610,10 @@ function scheduleRebalance(s: ShardState, groupId: string, member: ConsumerGroup
     memberId: member.memberId,
     memberEpoch: member.memberEpoch,
   });
+}
+
+/** A v0 member's id as Kafka makes it (Uuid.toString: 16 bytes in URL-safe base64, no padding). */
+function kafkaUuid(uuid: string): string {
+  const hex = uuid.replace(/-/g, "");
+  return /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, "hex").toString("base64url") : uuid;
 }

@@ -8,7 +8,6 @@ import {
   newMember,
   toTopicPartitionList,
 } from "./consumer-group-member.js";
-import { CoordinatorError } from "./coordinator-error.js";
 import { type ConsumerGroupRecord, consumerGroupRecord } from "./coordinator-record.js";
 
 /** Kafka's ConsumerGroupState, as ListGroups and ConsumerGroupDescribe name them. */
@@ -118,14 +117,11 @@ export class ConsumerGroup {
         return;
       }
       case "ConsumerGroupCurrentMemberAssignment": {
-        const member = this.members.get(memberId);
-        if (member === undefined) {
-          throw new CoordinatorError(
-            "BRK_ERR_COORDINATOR_CORRUPT_RECORD",
-            `consumer group ${this.groupId}: an assignment of unknown member ${memberId}`,
-          );
-        }
+        // After compaction a member's assignment may come before its (rewritten) metadata record:
+        // the member is created here as Kafka's replay does; a tombstone of no member is a no-op.
         const v = record.value;
+        const member = this.members.get(memberId) ?? (v === null ? undefined : newMember(memberId));
+        if (member === undefined) return;
         this.setMember({
           ...member,
           memberEpoch: v?.memberEpoch ?? LEAVE_GROUP_MEMBER_EPOCH,

@@ -451,3 +451,35 @@ test("after a reload, a member that still has to revoke gets a fresh rebalance t
   h.advance(10_001);
   assert.equal(h.shard.consumerGroup("g")?.members.has("a"), false);
 });
+
+test("loading a compacted log: a member's assignment before its rewritten metadata record", () => {
+  const h = harness();
+  join(h, "a");
+  // Compaction keeps the last record per key, at its offset: move the member's metadata last.
+  const metadataAt = h.log.findIndex(
+    (r) => r.type === "consumerGroup" && r.name === "ConsumerGroupMemberMetadata",
+  );
+  const [metadata] = h.log.splice(metadataAt, 1);
+  h.log.push(metadata ?? assert.fail("a metadata record"));
+  h.reload();
+  const member = h.shard.consumerGroup("g")?.members.get("a");
+  assert.equal(member?.memberEpoch, 1);
+  assert.deepEqual(member?.subscribedTopicNames, ["t"]);
+  assert.equal(member?.assignedPartitions.get(T)?.size, 6);
+});
+
+test("a v0 join without a member id gets one from the coordinator", () => {
+  const h = harness();
+  const r = h.consumerHeartbeatResponse(
+    h.consumerHeartbeat({
+      memberId: "",
+      memberEpoch: 0,
+      rebalanceTimeoutMs: 1000,
+      subscribedTopicNames: ["t"],
+      topicPartitions: [],
+    }),
+  );
+  assert.equal(r.errorCode, ErrorCode.NONE);
+  assert.equal(r.memberId, "uuid-1", "the harness's uuids are not UUIDs: used as they are");
+  assert.equal(h.shard.consumerGroup("g")?.members.has("uuid-1"), true);
+});

@@ -118,3 +118,16 @@ test("a member joins over the wire, gets every partition by topic id, and is des
   assert.equal(anonymous.errorCode, ErrorCode.INVALID_REQUEST);
   assert.equal(anonymous.errorMessage, "MemberId can't be empty.");
 });
+
+test("ConsumerGroupHeartbeat v0: the coordinator names a new member, with a Kafka Uuid", async () => {
+  const joined = await b.client.request<ConsumerGroupHeartbeatResponse>(ApiKey.ConsumerGroupHeartbeat, 0, {
+    groupId: "wire-group-v0",
+    memberId: "",
+    memberEpoch: 0,
+    rebalanceTimeoutMs: 30_000,
+    subscribedTopicNames: ["orders"],
+    topicPartitions: [],
+  });
+  assert.equal(joined.errorCode, ErrorCode.NONE);
+  assert.match(joined.memberId ?? "", /^[A-Za-z0-9_-]{22}$/);
+});
