@@ -483,3 +483,41 @@ test("a v0 join without a member id gets one from the coordinator", () => {
   assert.equal(r.memberId, "uuid-1", "the harness's uuids are not UUIDs: used as they are");
   assert.equal(h.shard.consumerGroup("g")?.members.has("uuid-1"), true);
 });
+
+test("OffsetDelete on a consumer group: topics its members subscribe to are refused, others deleted", () => {
+  const h = harness();
+  join(h, "a");
+  h.commit({
+    memberId: "a",
+    generationId: 1,
+    version: 9,
+    offsets: [{ topic: "t", partition: 0, offset: 3n }],
+  });
+  h.commit({
+    memberId: "a",
+    generationId: 1,
+    version: 9,
+    offsets: [{ topic: "old", partition: 0, offset: 8n }],
+  });
+  const response = h.offsetDeleteResponse(
+    h.request((handle) =>
+      h.shard.deleteOffsets(handle, {
+        groupId: "g",
+        topics: [
+          { name: "t", partitions: [{ partitionIndex: 0 }] },
+          { name: "old", partitions: [{ partitionIndex: 0 }] },
+        ],
+      }),
+    ),
+  );
+  assert.equal(response.errorCode, ErrorCode.NONE);
+  assert.deepEqual(
+    response.topics.map((t) => [t.name, t.partitions.map((p) => p.errorCode)]),
+    [
+      ["t", [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]],
+      ["old", [ErrorCode.NONE]],
+    ],
+  );
+  assert.equal(h.shard.committedOffset("g", "old", 0), undefined);
+  assert.equal(h.shard.committedOffset("g", "t", 0)?.committedOffset, 3n);
+});
