@@ -30,6 +30,9 @@ export interface ConsumerGroupMember {
   host: string;
   /** The partitions its assignment names; empty when it has none (or it is not a consumer's). */
   assignment: TopicPartition[];
+  /** KIP-848 groups only: the member's epoch and the partitions its target assignment names. */
+  memberEpoch?: number;
+  targetAssignment?: TopicPartition[];
 }
 
 /** Kafka's ConsumerGroupDescription, of classic and (KIP-848) consumer groups. */
@@ -46,6 +49,9 @@ export interface ConsumerGroupDescription {
   partitionAssignor: string;
   members: ConsumerGroupMember[];
   coordinator: BrokerDescription;
+  /** KIP-848 groups only: the group epoch and the epoch of its target assignment. */
+  groupEpoch?: number;
+  targetAssignmentEpoch?: number;
 }
 
 /** A committed offset (Kafka's OffsetAndMetadata) of one partition. */
@@ -167,10 +173,18 @@ export function modernGroupDescription(
       groupInstanceId: m.instanceId,
       clientId: m.clientId,
       host: m.clientHost,
-      assignment: m.assignment.topicPartitions.flatMap((t) =>
-        t.partitions.map((partition) => ({ topic: t.topicName, partition })),
-      ),
+      assignment: byTopicName(m.assignment.topicPartitions),
+      memberEpoch: m.memberEpoch,
+      targetAssignment: byTopicName(m.targetAssignment.topicPartitions),
     })),
     coordinator,
+    groupEpoch: group.groupEpoch,
+    targetAssignmentEpoch: group.assignmentEpoch,
   };
+}
+
+function byTopicName(
+  topicPartitions: readonly { topicName: string; partitions: readonly number[] }[],
+): TopicPartition[] {
+  return topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topicName, partition })));
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 import { describeWithLag } from "../../../src/console/groups-api.js";
 import {
   ApiKey,
@@ -10,7 +12,10 @@ import {
   type ListGroupsResponse,
   type MetadataResponse,
 } from "../../../src/protocol/index.js";
+import { BROOK_MAIN } from "../../interop/broker-process.js";
 import { coordinatorReady, createTopic, type GroupTestBroker, startGroupBroker } from "./group-wire.js";
+
+const run = promisify(execFile);
 
 /**
  * KIP-848 on the wire: ApiVersions offers ConsumerGroupHeartbeat and ConsumerGroupDescribe only
@@ -104,6 +109,25 @@ test("a member joins over the wire, gets every partition by topic id, and is des
   assert.deepEqual(
     info?.members.map((m) => [m.memberId, m.assignment]),
     [["member-1", [{ topic: "orders", partitions: [0, 1, 2, 3] }]]],
+  );
+
+  // kafka-consumer-groups --describe --members, Brook's: the member, its client and partitions.
+  const { stdout } = await run(process.execPath, [
+    BROOK_MAIN,
+    "consumer-groups",
+    "--bootstrap-server",
+    `127.0.0.1:${b.server.port}`,
+    "--describe",
+    "--group",
+    "wire-group",
+    "--members",
+    "--verbose",
+  ]);
+  // Kafka 4.0's columns: #PARTITIONS, CURRENT-EPOCH, CURRENT-ASSIGNMENT, TARGET-EPOCH, TARGET-ASSIGNMENT.
+  assert.match(
+    stdout,
+    /wire-group\s+member-1\s+\/127\.0\.0\.1\s+\S+\s+4\s+1\s+orders:0,1,2,3\s+1\s+orders:0,1,2,3/,
+    stdout,
   );
 
   // A v1 join without a member id is refused: the client names itself.
