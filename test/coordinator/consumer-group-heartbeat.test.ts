@@ -521,3 +521,30 @@ test("OffsetDelete on a consumer group: topics its members subscribe to are refu
   assert.equal(h.shard.committedOffset("g", "old", 0), undefined);
   assert.equal(h.shard.committedOffset("g", "t", 0)?.committedOffset, 3n);
 });
+
+test("retention: an active consumer group keeps its offsets; once empty they expire and the group goes", () => {
+  const h = harness({
+    offsetsRetentionMs: 60_000,
+    offsetsRetentionCheckIntervalMs: 10_000,
+    consumerGroupSessionTimeoutMs: 600_000,
+  });
+  h.apply(h.shard.onLoaded()); // the retention pass is scheduled on load
+  join(h, "a");
+  h.commit({
+    memberId: "a",
+    generationId: 1,
+    version: 9,
+    offsets: [{ topic: "t", partition: 0, offset: 3n }],
+  });
+  for (let i = 0; i < 10; i++) {
+    h.advance(10_000);
+    beat(h, "a", 1, [0, 1, 2, 3, 4, 5]);
+  }
+  assert.equal(h.shard.committedOffset("g", "t", 0)?.committedOffset, 3n, "kept while the group has members");
+  h.consumerHeartbeat({ memberId: "a", memberEpoch: -1 });
+  h.advance(20_000);
+  assert.equal(h.shard.committedOffset("g", "t", 0), undefined, "expired from its commit time");
+  assert.equal(h.shard.consumerGroup("g"), undefined);
+  h.reload();
+  assert.equal(h.shard.consumerGroup("g"), undefined, "its tombstones are in the log");
+});
