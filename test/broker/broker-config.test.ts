@@ -182,7 +182,21 @@ test("consumer groups (KIP-848): Kafka 4.0's defaults, and the checks across the
   );
   assert.throws(() => withProps({ "group.consumer.assignors": "sticky" }), /group\.consumer\.assignors/);
   assert.throws(
-    () => withProps({ "group.consumer.heartbeat.interval.ms": "45000" }),
-    /heartbeat\.interval\.ms must be less than/,
+    () => withProps({ "group.consumer.heartbeat.interval.ms": "20000" }),
+    /group\.consumer\.heartbeat\.interval\.ms must be less than or equal to group\.consumer\.max\.heartbeat\.interval\.ms/,
+  );
+  assert.throws(
+    () => withProps({ "group.consumer.session.timeout.ms": "4000" }),
+    /group\.consumer\.session\.timeout\.ms must be greater than or equal to group\.consumer\.min\.session\.timeout\.ms/,
+  );
+  assert.throws(
+    () =>
+      withProps({
+        "group.consumer.min.session.timeout.ms": "1000",
+        "group.consumer.session.timeout.ms": "4000",
+        "group.consumer.min.heartbeat.interval.ms": "1000",
+        "group.consumer.heartbeat.interval.ms": "4000",
+      }),
+    /group\.consumer\.heartbeat\.interval\.ms must be less than group\.consumer\.session\.timeout\.ms/,
   );
 });

@@ -41,6 +41,9 @@ before(async () => {
       ...GROUP_BROKER_OVERRIDES,
       "group.consumer.session.timeout.ms": String(SESSION_TIMEOUT_MS),
       "group.consumer.heartbeat.interval.ms": "500",
+      // Kafka's bounds (45 s and 5 s at least by default) would not allow a quick test.
+      "group.consumer.min.session.timeout.ms": "1000",
+      "group.consumer.min.heartbeat.interval.ms": "100",
     },
   });
   kafka = kafkajsClient(broker.bootstrap);
