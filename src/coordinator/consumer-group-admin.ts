@@ -1,7 +1,8 @@
 import { ErrorCode } from "../protocol/index.js";
 import { CONSUMER_GROUP_TYPE, groupTombstoneRecords } from "./consumer-group.js";
 import type { TopicPartitions } from "./consumer-group-assignor.js";
-import { preferredAssignor, replayGroupRecord } from "./consumer-group-heartbeat.js";
+import { replayGroupRecord } from "./consumer-group-heartbeat.js";
+import { preferredAssignor } from "./consumer-group-target.js";
 import type {
   DescribedConsumerGroup,
   JoinGroupRequest,

@@ -8,16 +8,10 @@ import {
   groupEpochRecord,
   memberMetadataRecord,
   memberTombstones,
-  type SubscribedTopic,
   subscriptionMetadataRecord,
   targetAssignmentRecord,
 } from "./consumer-group.js";
-import {
-  type AssignorMember,
-  assignorByName,
-  type TopicPartitions,
-  uniformAssignor,
-} from "./consumer-group-assignor.js";
+import type { TopicPartitions } from "./consumer-group-assignor.js";
 import {
   assignmentChanged,
   assignmentInputsChanged,
@@ -30,7 +24,9 @@ import {
   subscriptionChanged,
   toTopicPartitionList,
 } from "./consumer-group-member.js";
-import { type OwnedTopicPartitions, reconcile } from "./consumer-group-reconciliation.js";
+import { dynamicMember, kafkaUuid, knownStaticMember, staticMember } from "./consumer-group-membership.js";
+import { reconcile } from "./consumer-group-reconciliation.js";
+import { computeTargetAssignment, sameMetadata, subscriptionMetadata } from "./consumer-group-target.js";
 import { type CoordinatorRecord, groupMetadataTombstone } from "./coordinator-record.js";
 import { consumerGroupHeartbeatErrorResponse } from "./error-responses.js";
 import type {
@@ -275,96 +271,6 @@ function leave(s: ShardState, request: ConsumerGroupHeartbeatRequest): Decision 
   };
 }
 
-interface ResolvedMember {
-  /** The member the heartbeat starts from. */
-  readonly member: ConsumerGroupMember;
-  /** The member of that id already in the group, if any. */
-  readonly existing: ConsumerGroupMember | undefined;
-  /** A static member of the same instance id that this one replaces (its records are in). */
-  readonly replaced?: ConsumerGroupMember;
-}
-
-function dynamicMember(
-  group: ConsumerGroup,
-  memberId: string,
-  request: ConsumerGroupHeartbeatRequest,
-): ResolvedMember {
-  const existing = group.members.get(memberId);
-  if (existing === undefined) {
-    if (request.memberEpoch !== 0) {
-      throw new KafkaError(
-        ErrorCode.UNKNOWN_MEMBER_ID,
-        `Member ${memberId} is not a member of group ${group.groupId}.`,
-      );
-    }
-    return { member: newMember(memberId), existing };
-  }
-  if (request.memberEpoch === 0) {
-    // A member that rejoins (after being fenced, say) gave up its partitions: it starts over.
-    const member: ConsumerGroupMember = {
-      ...existing,
-      memberEpoch: 0,
-      previousMemberEpoch: 0,
-      state: MemberState.Stable,
-      assignedPartitions: new Map(),
-      partitionsPendingRevocation: new Map(),
-    };
-    return { member, existing };
-  }
-  checkMemberEpoch(existing, request.memberEpoch, request.topicPartitions);
-  return { member: existing, existing };
-}
-
-/**
- * Kafka's getOrMaybeSubscribeStaticConsumerGroupMember: a join with an instance id in use takes
- * over that member (its partitions and target, under the new member id, at epoch 0, with no
- * rebalance) only if it left with epoch -2; otherwise UNRELEASED_INSTANCE_ID. A heartbeat must
- * come from the member that holds the instance id (FENCED_INSTANCE_ID).
- */
-function staticMember(
-  group: ConsumerGroup,
-  memberId: string,
-  instanceId: string,
-  request: ConsumerGroupHeartbeatRequest,
-  records: CoordinatorRecord[],
-): ResolvedMember {
-  const holder = [...group.members.values()].find((m) => m.instanceId === instanceId);
-  if (request.memberEpoch !== 0) {
-    const member = knownStaticMember(group, memberId, instanceId);
-    checkMemberEpoch(member, request.memberEpoch, request.topicPartitions);
-    return { member, existing: member };
-  }
-  if (holder === undefined) return dynamicMember(group, memberId, request);
-  if (holder.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-    throw new KafkaError(
-      ErrorCode.UNRELEASED_INSTANCE_ID,
-      `Static member ${memberId} with instance id ${instanceId} cannot join the group because the instance id is owned by ${holder.memberId} member.`,
-    );
-  }
-  const member: ConsumerGroupMember = { ...holder, memberId, memberEpoch: 0, previousMemberEpoch: 0 };
-  records.push(
-    ...memberTombstones(group.groupId, holder.memberId),
-    memberMetadataRecord(group.groupId, member),
-    targetAssignmentRecord(group.groupId, memberId, group.targetAssignment.get(holder.memberId) ?? new Map()),
-    currentAssignmentRecord(group.groupId, member),
-  );
-  return { member, existing: undefined, replaced: holder };
-}
-
-function knownStaticMember(group: ConsumerGroup, memberId: string, instanceId: string): ConsumerGroupMember {
-  const holder = [...group.members.values()].find((m) => m.instanceId === instanceId);
-  if (holder === undefined) {
-    throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${instanceId} is unknown.`);
-  }
-  if (holder.memberId !== memberId) {
-    throw new KafkaError(
-      ErrorCode.FENCED_INSTANCE_ID,
-      `Static member ${memberId} with instance id ${instanceId} was fenced by member ${holder.memberId}.`,
-    );
-  }
-  return holder;
-}
-
 /**
  * A member's session or rebalance timeout expired: it is removed as if it had left, and the
  * group epoch moves so the others get its partitions.
@@ -430,99 +336,6 @@ function notConsumerGroup(s: ShardState, groupId: string): KafkaError {
       ? `Group ${groupId} is not a consumer group.`
       : `Consumer group ${groupId} not found.`,
   );
-}
-
-/** Kafka's throwIfConsumerGroupMemberEpochIsInvalid. */
-function checkMemberEpoch(member: ConsumerGroupMember, received: number, owned: OwnedTopicPartitions): void {
-  if (received > member.memberEpoch) {
-    throw new KafkaError(
-      ErrorCode.FENCED_MEMBER_EPOCH,
-      `The consumer group member has a greater member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
-    );
-  }
-  if (received < member.memberEpoch) {
-    // The answer that moved it to the new epoch may have been lost.
-    if (received !== member.previousMemberEpoch || !ownsOnly(owned, member.assignedPartitions)) {
-      throw new KafkaError(
-        ErrorCode.FENCED_MEMBER_EPOCH,
-        `The consumer group member has a smaller member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
-      );
-    }
-  }
-}
-
-function ownsOnly(owned: OwnedTopicPartitions, assigned: TopicPartitions): boolean {
-  if (owned === null) return false;
-  return owned.every(({ topicId, partitions }) => {
-    const set = assigned.get(topicId);
-    return set !== undefined && partitions.every((p) => set.has(p));
-  });
-}
-
-/** The subscribed topics that exist, by name, as the broker's metadata has them now. */
-function subscriptionMetadata(
-  s: ShardState,
-  members: Iterable<ConsumerGroupMember>,
-): Map<string, SubscribedTopic> {
-  const names = new Set<string>();
-  for (const m of members) for (const name of m.subscribedTopicNames) names.add(name);
-  const out = new Map<string, SubscribedTopic>();
-  for (const name of [...names].sort()) {
-    const topic = s.topics.topicByName(name);
-    if (topic !== undefined) out.set(name, { topicId: topic.topicId, numPartitions: topic.numPartitions });
-  }
-  return out;
-}
-
-function sameMetadata(
-  a: ReadonlyMap<string, SubscribedTopic>,
-  b: ReadonlyMap<string, SubscribedTopic>,
-): boolean {
-  if (a.size !== b.size) return false;
-  for (const [name, t] of a) {
-    const other = b.get(name);
-    if (other === undefined || other.topicId !== t.topicId || other.numPartitions !== t.numPartitions)
-      return false;
-  }
-  return true;
-}
-
-/**
- * The group's assignor: the one most members ask for (Kafka's preferred server assignor), else
- * the first of `group.consumer.assignors`.
- */
-export function preferredAssignor(s: ShardState, requested: readonly (string | null)[]): string {
-  let name = s.config.consumerGroupAssignors[0] as string;
-  let best = 0;
-  for (const candidate of s.config.consumerGroupAssignors) {
-    const n = requested.filter((r) => r === candidate).length;
-    if (n > best) [name, best] = [candidate, n];
-  }
-  return name;
-}
-
-/** The target assignment of every member, sticky to the previous one. */
-function computeTargetAssignment(
-  s: ShardState,
-  previousTargets: ReadonlyMap<string, TopicPartitions>,
-  members: ReadonlyMap<string, ConsumerGroupMember>,
-  metadata: ReadonlyMap<string, SubscribedTopic>,
-): Map<string, TopicPartitions> {
-  const name = preferredAssignor(
-    s,
-    [...members.values()].map((m) => m.serverAssignor),
-  );
-  const assignor = assignorByName(name) ?? uniformAssignor;
-  const partitionCounts = new Map([...metadata.values()].map((t) => [t.topicId, t.numPartitions]));
-  const input: AssignorMember[] = [...members.values()].map((m) => ({
-    memberId: m.memberId,
-    subscribedTopicIds: m.subscribedTopicNames.flatMap((n) => {
-      const t = metadata.get(n);
-      return t === undefined ? [] : [t.topicId];
-    }),
-    previous: previousTargets.get(m.memberId) ?? new Map(),
-  }));
-  return assignor.assign({ members: input, partitionCounts });
 }
 
 function scheduleSession(s: ShardState, groupId: string, memberId: string): void {
@@ -610,10 +423,4 @@ function scheduleRebalance(s: ShardState, groupId: string, member: ConsumerGroup
     memberId: member.memberId,
     memberEpoch: member.memberEpoch,
   });
-}
-
-/** A v0 member's id as Kafka makes it (Uuid.toString: 16 bytes in URL-safe base64, no padding). */
-function kafkaUuid(uuid: string): string {
-  const hex = uuid.replace(/-/g, "");
-  return /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, "hex").toString("base64url") : uuid;
 }
