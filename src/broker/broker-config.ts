@@ -386,6 +386,69 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("group.min.session.timeout.ms", "int", 6000, "Smallest session timeout a member may ask for."),
     key("group.max.session.timeout.ms", "int", 1800000, "Largest session timeout a member may ask for."),
     key("group.max.size", "int", 2147483647, "Largest number of members in a group.", atLeast(1)),
+    key(
+      "group.coordinator.rebalance.protocols",
+      "list",
+      ["classic", "consumer"],
+      "The group protocols the coordinator serves; without consumer, KIP-848 APIs are not offered.",
+      oneOf("classic", "consumer"),
+    ),
+    key(
+      "group.consumer.heartbeat.interval.ms",
+      "int",
+      5000,
+      "How often consumer group (KIP-848) members heartbeat.",
+      atLeast(1),
+    ),
+    key(
+      "group.consumer.session.timeout.ms",
+      "int",
+      45000,
+      "A consumer group member silent this long is removed.",
+      atLeast(1),
+    ),
+    key(
+      "group.consumer.min.session.timeout.ms",
+      "int",
+      45000,
+      "Lowest group.consumer.session.timeout.ms.",
+      atLeast(1),
+    ),
+    key(
+      "group.consumer.max.session.timeout.ms",
+      "int",
+      60000,
+      "Highest group.consumer.session.timeout.ms.",
+      atLeast(1),
+    ),
+    key(
+      "group.consumer.min.heartbeat.interval.ms",
+      "int",
+      5000,
+      "Lowest group.consumer.heartbeat.interval.ms.",
+      atLeast(1),
+    ),
+    key(
+      "group.consumer.max.heartbeat.interval.ms",
+      "int",
+      15000,
+      "Highest group.consumer.heartbeat.interval.ms.",
+      atLeast(1),
+    ),
+    key(
+      "group.consumer.max.size",
+      "int",
+      2147483647,
+      "Largest number of members in a consumer group.",
+      atLeast(1),
+    ),
+    key(
+      "group.consumer.assignors",
+      "list",
+      ["uniform", "range"],
+      "The server assignors of consumer groups; the first is the default.",
+      oneOf("uniform", "range"),
+    ),
     key("transaction.state.log.num.partitions", "int", 50, "Partitions of __transaction_state.", atLeast(1)),
     key(
       "transaction.state.log.replication.factor",
@@ -767,6 +830,11 @@ function buildBrokerConfig(
       throw new ConfigError(`controller.listener.names names ${name}, which is not in listeners`);
     }
   }
+  // Kafka 4.0's GroupCoordinatorConfig: the classic protocol cannot be turned off.
+  if (!(v.get("group.coordinator.rebalance.protocols") as string[]).includes("classic")) {
+    throw new ConfigError("group.coordinator.rebalance.protocols must contain classic");
+  }
+  checkConsumerGroupTimings(v);
   const sessionMin = v.get("group.min.session.timeout.ms") as number;
   if (sessionMin > (v.get("group.max.session.timeout.ms") as number)) {
     throw new ConfigError("group.min.session.timeout.ms must not exceed group.max.session.timeout.ms");
@@ -946,3 +1014,26 @@ export const SINGLE_NODE_PROPERTIES: ReadonlyMap<string, string> = new Map([
   ["transaction.state.log.replication.factor", "1"],
   ["transaction.state.log.min.isr", "1"],
 ]);
+
+/** Kafka 4.0's GroupCoordinatorConfig checks of the consumer group (KIP-848) heartbeat and session. */
+function checkConsumerGroupTimings(v: ReadonlyMap<string, unknown>): void {
+  const at = (name: string) => `group.consumer.${name}`;
+  const n = (name: string) => v.get(at(name)) as number;
+  const check = (ok: boolean, message: string) => {
+    if (!ok) throw new ConfigError(message);
+  };
+  const atLeastOther = (a: string, b: string) =>
+    check(n(a) >= n(b), `${at(a)} must be greater than or equal to ${at(b)}`);
+  const atMostOther = (a: string, b: string) =>
+    check(n(a) <= n(b), `${at(a)} must be less than or equal to ${at(b)}`);
+  atLeastOther("max.heartbeat.interval.ms", "min.heartbeat.interval.ms");
+  atLeastOther("heartbeat.interval.ms", "min.heartbeat.interval.ms");
+  atMostOther("heartbeat.interval.ms", "max.heartbeat.interval.ms");
+  atLeastOther("max.session.timeout.ms", "min.session.timeout.ms");
+  atLeastOther("session.timeout.ms", "min.session.timeout.ms");
+  atMostOther("session.timeout.ms", "max.session.timeout.ms");
+  check(
+    n("heartbeat.interval.ms") < n("session.timeout.ms"),
+    `${at("heartbeat.interval.ms")} must be less than ${at("session.timeout.ms")}`,
+  );
+}

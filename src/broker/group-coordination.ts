@@ -34,6 +34,10 @@ export function groupCoordinatorConfigOf(config: BrokerConfig, image: MetadataIm
     offsetMetadataMaxBytes: config.int("offset.metadata.max.bytes"),
     offsetsRetentionMs: config.int("offsets.retention.minutes") * MINUTE_MS,
     offsetsRetentionCheckIntervalMs: config.int("offsets.retention.check.interval.ms"),
+    consumerGroupHeartbeatIntervalMs: config.int("group.consumer.heartbeat.interval.ms"),
+    consumerGroupSessionTimeoutMs: config.int("group.consumer.session.timeout.ms"),
+    consumerGroupMaxSize: config.int("group.consumer.max.size"),
+    consumerGroupAssignors: config.list("group.consumer.assignors"),
   });
 }
 
@@ -49,7 +53,22 @@ export function createGroupCoordinator(
       clock: broker.clock,
       loadBufferBytes: broker.config.int("offsets.load.buffer.size"),
     }),
+    // Read at each heartbeat, so consumer groups see topics and partitions as the image has them.
+    topics: {
+      topicByName: (name) => {
+        const topic = broker.image.topic(name);
+        return topic === undefined
+          ? undefined
+          : { topicId: topic.id, numPartitions: topic.partitions.length };
+      },
+      topicNameById: (topicId) => broker.image.topicsById.get(topicId)?.name,
+    },
   });
+}
+
+/** Whether `group.coordinator.rebalance.protocols` offers KIP-848 consumer groups. */
+export function consumerGroupsEnabled(config: BrokerConfig): boolean {
+  return config.list("group.coordinator.rebalance.protocols").includes("consumer");
 }
 
 /**

@@ -1,4 +1,9 @@
-import { type DescribeGroupsResponseDescribedGroup, ProtocolDecodeError, Reader } from "../protocol/index.js";
+import {
+  type ConsumerGroupDescribeResponseDescribedGroup,
+  type DescribeGroupsResponseDescribedGroup,
+  ProtocolDecodeError,
+  Reader,
+} from "../protocol/index.js";
 import type { BrokerDescription } from "./admin-results.js";
 
 /** A partition of a topic, as Kafka's TopicPartition. */
@@ -25,20 +30,28 @@ export interface ConsumerGroupMember {
   host: string;
   /** The partitions its assignment names; empty when it has none (or it is not a consumer's). */
   assignment: TopicPartition[];
+  /** KIP-848 groups only: the member's epoch and the partitions its target assignment names. */
+  memberEpoch?: number;
+  targetAssignment?: TopicPartition[];
 }
 
-/** Kafka's ConsumerGroupDescription, for classic groups. */
+/** Kafka's ConsumerGroupDescription, of classic and (KIP-848) consumer groups. */
 export interface ConsumerGroupDescription {
   groupId: string;
   /** NONE, or why the group could not be described (GROUP_ID_NOT_FOUND, ...). */
   errorCode: number;
-  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead; consumer groups: Assigning, Reconciling. */
   state: string;
+  /** classic, or consumer for a KIP-848 group (described by ConsumerGroupDescribe). */
+  type: string;
   protocolType: string;
   /** The partition assignor the group agreed on ("range", "cooperative-sticky", ...), or "". */
   partitionAssignor: string;
   members: ConsumerGroupMember[];
   coordinator: BrokerDescription;
+  /** KIP-848 groups only: the group epoch and the epoch of its target assignment. */
+  groupEpoch?: number;
+  targetAssignmentEpoch?: number;
 }
 
 /** A committed offset (Kafka's OffsetAndMetadata) of one partition. */
@@ -130,6 +143,7 @@ export function consumerGroupDescription(
     errorCode: group.errorCode,
     state: group.groupState,
     protocolType: group.protocolType,
+    type: "classic",
     partitionAssignor: group.protocolData,
     members: group.members.map((m) => ({
       memberId: m.memberId,
@@ -140,4 +154,37 @@ export function consumerGroupDescription(
     })),
     coordinator,
   };
+}
+
+/** A KIP-848 consumer group as ConsumerGroupDescribe describes it; the assignor is the server's. */
+export function modernGroupDescription(
+  group: ConsumerGroupDescribeResponseDescribedGroup,
+  coordinator: BrokerDescription,
+): ConsumerGroupDescription {
+  return {
+    groupId: group.groupId,
+    errorCode: group.errorCode,
+    state: group.groupState,
+    protocolType: "consumer",
+    type: "consumer",
+    partitionAssignor: group.assignorName,
+    members: group.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.instanceId,
+      clientId: m.clientId,
+      host: m.clientHost,
+      assignment: byTopicName(m.assignment.topicPartitions),
+      memberEpoch: m.memberEpoch,
+      targetAssignment: byTopicName(m.targetAssignment.topicPartitions),
+    })),
+    coordinator,
+    groupEpoch: group.groupEpoch,
+    targetAssignmentEpoch: group.assignmentEpoch,
+  };
+}
+
+function byTopicName(
+  topicPartitions: readonly { topicName: string; partitions: readonly number[] }[],
+): TopicPartition[] {
+  return topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topicName, partition })));
 }

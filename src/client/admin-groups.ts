@@ -1,6 +1,7 @@
 import { groupBy } from "../base/index.js";
 import {
   ApiKey,
+  type ConsumerGroupDescribeResponse,
   type DeleteGroupsResponse,
   type DescribeGroupsResponse,
   ErrorCode,
@@ -21,6 +22,7 @@ import {
   type GroupListing,
   type GroupResult,
   type ListedOffset,
+  modernGroupDescription,
   type OffsetSpec,
   type PartitionResult,
   partitionKey,
@@ -116,7 +118,11 @@ export async function listConsumerGroups(
   return [...byId.values()];
 }
 
-/** Each group as its coordinator describes it, in the order given (Kafka's describeConsumerGroups). */
+/**
+ * Each group as its coordinator describes it, in the order given (Kafka's describeConsumerGroups):
+ * ConsumerGroupDescribe first where the coordinator offers it (KIP-848 groups), DescribeGroups for
+ * the groups it does not know as consumer groups (classic ones) and on older brokers.
+ */
 export function describeConsumerGroups(
   t: AdminTransport,
   groupIds: readonly string[],
@@ -126,6 +132,18 @@ export function describeConsumerGroups(
   return Promise.all(
     groupIds.map((groupId) =>
       withCoordinator(t, groupId, deadline, async (connection, timeoutMs, coordinator) => {
+        if (offers(connection, ApiKey.ConsumerGroupDescribe)) {
+          const response = await connection.request<ConsumerGroupDescribeResponse>(
+            ApiKey.ConsumerGroupDescribe,
+            0,
+            { groupIds: [groupId], includeAuthorizedOperations: false },
+            { timeoutMs },
+          );
+          const group = response.groups.find((g) => g.groupId === groupId);
+          if (group !== undefined && group.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) {
+            return { errorCode: group.errorCode, value: modernGroupDescription(group, coordinator) };
+          }
+        }
         const { min, max } = VERSIONS.describeGroups;
         const version = connection.negotiatedVersion(ApiKey.DescribeGroups, max, min);
         const response = await connection.request<DescribeGroupsResponse>(
@@ -141,6 +159,16 @@ export function describeConsumerGroups(
       }),
     ),
   );
+}
+
+/** Whether the broker's ApiVersions answer offers the API (at a version Brook can speak). */
+function offers(connection: KafkaConnection, apiKey: number): boolean {
+  try {
+    connection.negotiatedVersion(apiKey, 0, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

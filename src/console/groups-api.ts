@@ -1,5 +1,9 @@
 import type { Broker } from "../broker/index.js";
-import type { DescribedGroup, OffsetFetchResponseGroup } from "../coordinator/index.js";
+import type {
+  DescribedConsumerGroup,
+  DescribedGroup,
+  OffsetFetchResponseGroup,
+} from "../coordinator/index.js";
 import { ErrorCode } from "../protocol/index.js";
 import { type AssignedTopic, decodeConsumerAssignment } from "./consumer-assignment.js";
 import { CoordinatorUnavailableError } from "./coordinator-unavailable.js";
@@ -82,34 +86,70 @@ export async function describeWithLag(
   groupIds: readonly string[],
 ): Promise<GroupInfo[]> {
   if (groupIds.length === 0) return [];
-  const [described, offsets] = await Promise.all([
+  const [classic, modern, offsets] = await Promise.all([
     view.describeGroups(groupIds),
+    view.describeConsumerGroups?.(groupIds) ?? Promise.resolve([]),
     view.fetchOffsets(groupIds.map((groupId) => ({ groupId, topics: null }))),
   ]);
-  return described.map((group, i) => {
+  return classic.map((group, i) => {
     const unavailable =
       group.errorCode !== ErrorCode.NONE && group.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND;
     if (unavailable) throw new CoordinatorUnavailableError("group", group.errorCode);
     const committed = offsets[i];
     if (committed !== undefined && committed.errorCode !== ErrorCode.NONE)
       throw new CoordinatorUnavailableError("group", committed.errorCode);
-    return groupInfo(broker, group, committed);
+    // A consumer group (KIP-848) is Dead to DescribeGroups: its own description replaces that.
+    const consumer = modern[i];
+    const described =
+      consumer !== undefined && consumer.errorCode === ErrorCode.NONE
+        ? consumerGroupDescription(consumer)
+        : classicGroupDescription(group);
+    return groupInfo(broker, described, committed);
   });
+}
+
+type GroupDescription = Omit<GroupInfo, "partitions" | "totalLag">;
+
+function classicGroupDescription(group: DescribedGroup): GroupDescription {
+  const consumer = group.protocolType === "consumer";
+  return {
+    groupId: group.groupId,
+    state: group.groupState,
+    protocolType: group.protocolType,
+    protocol: group.protocolData,
+    members: group.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      assignment: consumer ? decodeConsumerAssignment(m.memberAssignment) : null,
+    })),
+  };
+}
+
+/** A KIP-848 group: the assignor is the server's, the assignments come by topic. */
+function consumerGroupDescription(group: DescribedConsumerGroup): GroupDescription {
+  return {
+    groupId: group.groupId,
+    state: group.groupState,
+    protocolType: "consumer",
+    protocol: group.assignorName,
+    members: group.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.instanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      assignment: m.assignment.map((t) => ({ topic: t.topicName, partitions: [...t.partitions] })),
+    })),
+  };
 }
 
 function groupInfo(
   broker: Broker,
-  group: DescribedGroup,
+  group: GroupDescription,
   committed: OffsetFetchResponseGroup | undefined,
 ): GroupInfo {
-  const consumer = group.protocolType === "consumer";
-  const members: GroupMemberInfo[] = group.members.map((m) => ({
-    memberId: m.memberId,
-    groupInstanceId: m.groupInstanceId,
-    clientId: m.clientId,
-    clientHost: m.clientHost,
-    assignment: consumer ? decodeConsumerAssignment(m.memberAssignment) : null,
-  }));
+  const members = group.members;
   const rows = new Map<string, PartitionLag>();
   const row = (topic: string, partition: number): PartitionLag => {
     const key = `${topic}\u0000${partition}`;
@@ -147,15 +187,7 @@ function groupInfo(
       totalLag += p.lag;
     }
   }
-  return {
-    groupId: group.groupId,
-    state: group.groupState,
-    protocolType: group.protocolType,
-    protocol: group.protocolData,
-    members,
-    partitions,
-    totalLag,
-  };
+  return { ...group, partitions, totalLag };
 }
 
 function emptyRow(broker: Broker, topic: string, partition: number): PartitionLag {

@@ -1,4 +1,5 @@
 import type {
+  DescribedConsumerGroup,
   DescribedGroup,
   ListGroupsRequest,
   ListGroupsResponse,
@@ -17,4 +18,6 @@ export interface GroupsView {
   describeGroups(groupIds: readonly string[]): Promise<DescribedGroup[]>;
   /** `topics: null` asks for every committed offset of the group. */
   fetchOffsets(groups: readonly OffsetFetchRequestGroup[]): Promise<OffsetFetchResponseGroup[]>;
+  /** KIP-848 consumer groups (DescribeGroups has them Dead); optional for fakes without them. */
+  describeConsumerGroups?(groupIds: readonly string[]): Promise<DescribedConsumerGroup[]>;
 }

@@ -3,13 +3,19 @@ import {
   decodeGroupCoordinatorRecordValue,
   encodeGroupCoordinatorRecordKey,
   encodeGroupCoordinatorRecordValue,
+  type GroupCoordinatorRecordKeyInput,
   GroupCoordinatorRecordType,
+  type GroupCoordinatorRecordValueInput,
   ProtocolDecodeError,
   Reader,
   Writer,
 } from "../protocol/index.js";
 import {
+  CONSUMER_GROUP_RECORD_VALUE_VERSION,
+  type ConsumerGroupRecord,
+  type ConsumerGroupRecordName,
   type CoordinatorRecord,
+  consumerGroupRecord,
   GROUP_METADATA_KEY_VERSION,
   OFFSET_COMMIT_KEY_VERSION,
 } from "./coordinator-record.js";
@@ -41,6 +47,8 @@ export function encodeCoordinatorRecord(record: CoordinatorRecord): RecordBytes 
         value: record.value,
       });
     }
+  } else if (record.type === "consumerGroup") {
+    encodeConsumerGroupRecord(key, value, record);
   } else {
     encodeGroupCoordinatorRecordKey(key, {
       name: "GroupMetadata",
@@ -58,15 +66,48 @@ export function encodeCoordinatorRecord(record: CoordinatorRecord): RecordBytes 
   return { key: key.toBuffer(), value: value === null ? null : value.toBuffer() };
 }
 
+function encodeConsumerGroupRecord(key: Writer, value: Writer | null, record: ConsumerGroupRecord): void {
+  const group = record.key.group;
+  const memberId = record.key.memberId ?? "";
+  const recordType = GroupCoordinatorRecordType[record.name];
+  // The key structs differ only in whether they carry a member id; the generated union wants each.
+  encodeGroupCoordinatorRecordKey(key, {
+    name: record.name,
+    recordType,
+    key: { groupId: group, memberId },
+  } as GroupCoordinatorRecordKeyInput);
+  if (value !== null && record.value !== null) {
+    encodeGroupCoordinatorRecordValue(value, {
+      name: record.name,
+      version: CONSUMER_GROUP_RECORD_VALUE_VERSION,
+      value: record.value,
+    } as GroupCoordinatorRecordValueInput);
+  }
+}
+
+const CONSUMER_GROUP_RECORD_NAMES: ReadonlySet<string> = new Set<ConsumerGroupRecordName>([
+  "ConsumerGroupMetadata",
+  "ConsumerGroupPartitionMetadata",
+  "ConsumerGroupMemberMetadata",
+  "ConsumerGroupTargetAssignmentMetadata",
+  "ConsumerGroupTargetAssignmentMember",
+  "ConsumerGroupCurrentMemberAssignment",
+]);
+
 /**
- * Decodes a record read back from `__consumer_offsets`. Returns null for the record types a
- * classic coordinator does not serve (KIP-848 consumer and share group records, types 3+, and
- * types unknown to this version), which loading skips, as Kafka skips unknown types. Malformed
+ * Decodes a record read back from `__consumer_offsets`. Returns null for the record types Brook
+ * does not serve (share group records and types unknown to this version), which loading skips, as Kafka skips unknown types. Malformed
  * bytes throw ProtocolDecodeError. The decoded value does not share memory with the input.
  */
 export function decodeCoordinatorRecord(bytes: RecordBytes): CoordinatorRecord | null {
   if (bytes.key.length < 2) throw new ProtocolDecodeError("coordinator record key too short for its type");
   const recordType = bytes.key.readInt16BE(0);
+  if (
+    recordType >= GroupCoordinatorRecordType.ConsumerGroupMetadata &&
+    recordType <= GroupCoordinatorRecordType.ConsumerGroupCurrentMemberAssignment
+  ) {
+    return decodeConsumerGroupRecord(bytes, recordType);
+  }
   if (
     recordType !== GroupCoordinatorRecordType.OffsetCommitV0 &&
     recordType !== GroupCoordinatorRecordType.OffsetCommit &&
@@ -99,4 +140,23 @@ export function decodeCoordinatorRecord(bytes: RecordBytes): CoordinatorRecord |
     value: decoded === null ? null : decoded.value,
     valueVersion: decoded?.version ?? 0,
   };
+}
+
+function decodeConsumerGroupRecord(bytes: RecordBytes, recordType: number): ConsumerGroupRecord {
+  const key = decodeGroupCoordinatorRecordKey(new Reader(bytes.key));
+  if (!CONSUMER_GROUP_RECORD_NAMES.has(key.name))
+    throw new ProtocolDecodeError("not a consumer group record");
+  const decoded =
+    bytes.value === null
+      ? null
+      : decodeGroupCoordinatorRecordValue(new Reader(Buffer.from(bytes.value)), recordType);
+  if (decoded !== null && decoded.name !== key.name)
+    throw new ProtocolDecodeError("value does not match key");
+  const k = key.key as { groupId: string; memberId?: string };
+  return consumerGroupRecord(
+    key.name as ConsumerGroupRecordName,
+    k.groupId,
+    k.memberId ?? null,
+    (decoded?.value ?? null) as ConsumerGroupRecord["value"],
+  );
 }

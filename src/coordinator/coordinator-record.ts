@@ -1,9 +1,19 @@
+import type {
+  ConsumerGroupCurrentMemberAssignmentValue,
+  ConsumerGroupMemberMetadataValue,
+  ConsumerGroupMetadataValue,
+  ConsumerGroupPartitionMetadataValue,
+  ConsumerGroupTargetAssignmentMemberValue,
+  ConsumerGroupTargetAssignmentMetadataValue,
+} from "../protocol/index.js";
+
 /**
  * The records of `__consumer_offsets` that the classic group coordinator writes and replays, as
  * data. Their layout is Kafka's (specs/kafka-protocol/group-coordinator/): a record key starts with
  * an int16 version that selects the record type (0 and 1: an offset commit, 2: group metadata; 3+
- * are KIP-848 records Brook does not write), followed by the key struct; the value starts with its
- * own int16 version. A null value is a tombstone: it deletes the key, and log compaction then
+ * are KIP-848 records, below), followed by the key struct; the value starts with its
+ * own int16 version. Types 3 to 8 are the records of KIP-848 consumer groups
+ * (`ConsumerGroupRecord`). A null value is a tombstone: it deletes the key, and log compaction then
  * drops both.
  *
  * Field names are those of the specs, so these objects are what the generated record codecs
@@ -20,6 +30,8 @@ export const OFFSET_COMMIT_VALUE_VERSION = 3;
 export const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY = 1;
 /** Value version Kafka writes for group metadata (IBP 2.3+). */
 export const GROUP_METADATA_VALUE_VERSION = 3;
+/** Value version of every consumer group record (the only one the specs define). */
+export const CONSUMER_GROUP_RECORD_VALUE_VERSION = 0;
 
 export interface OffsetCommitKey {
   readonly group: string;
@@ -63,7 +75,38 @@ export interface GroupMetadataValue {
   readonly members: readonly GroupMetadataMember[];
 }
 
+/** The records of a KIP-848 consumer group, by their spec names (all at value version 0). */
+export interface ConsumerGroupRecordValues {
+  readonly ConsumerGroupMetadata: ConsumerGroupMetadataValue;
+  readonly ConsumerGroupPartitionMetadata: ConsumerGroupPartitionMetadataValue;
+  readonly ConsumerGroupMemberMetadata: ConsumerGroupMemberMetadataValue;
+  readonly ConsumerGroupTargetAssignmentMetadata: ConsumerGroupTargetAssignmentMetadataValue;
+  readonly ConsumerGroupTargetAssignmentMember: ConsumerGroupTargetAssignmentMemberValue;
+  readonly ConsumerGroupCurrentMemberAssignment: ConsumerGroupCurrentMemberAssignmentValue;
+}
+export type ConsumerGroupRecordName = keyof ConsumerGroupRecordValues;
+
+/** A consumer group record; `memberId` is null for the group-level ones. */
+export type ConsumerGroupRecord = {
+  [N in ConsumerGroupRecordName]: {
+    readonly type: "consumerGroup";
+    readonly name: N;
+    readonly key: { readonly group: string; readonly memberId: string | null };
+    readonly value: ConsumerGroupRecordValues[N] | null;
+  };
+}[ConsumerGroupRecordName];
+
+export function consumerGroupRecord<N extends ConsumerGroupRecordName>(
+  name: N,
+  group: string,
+  memberId: string | null,
+  value: ConsumerGroupRecordValues[N] | null,
+): ConsumerGroupRecord {
+  return { type: "consumerGroup", name, key: { group, memberId }, value } as ConsumerGroupRecord;
+}
+
 export type CoordinatorRecord =
+  | ConsumerGroupRecord
   | {
       readonly type: "offsetCommit";
       readonly key: OffsetCommitKey;

@@ -1,6 +1,7 @@
 import { ErrorCode } from "../protocol/index.js";
 import { deadGroup } from "./group-admin.js";
 import type {
+  ConsumerGroupHeartbeatResponse,
   CoordinatorResponse,
   DeletableGroupResult,
   DescribedGroup,
@@ -73,5 +74,22 @@ export function failedResponse(response: CoordinatorResponse, errorCode: number)
       };
     case "offsetDelete":
       return { api: "offsetDelete", data: { errorCode, topics: [] } };
+    case "consumerGroupHeartbeat":
+      return { api: "consumerGroupHeartbeat", data: consumerGroupHeartbeatErrorResponse(errorCode) };
   }
+}
+
+/** A ConsumerGroupHeartbeat answered by an error alone (routing, loading, a failed append). */
+export function consumerGroupHeartbeatErrorResponse(
+  errorCode: number,
+  errorMessage: string | null = null,
+): ConsumerGroupHeartbeatResponse {
+  return {
+    errorCode,
+    errorMessage,
+    memberId: null,
+    memberEpoch: 0,
+    heartbeatIntervalMs: 0,
+    assignment: null,
+  };
 }

@@ -2,6 +2,7 @@ import { ErrorCode } from "../protocol/index.js";
 import { groupMetadataAppendError } from "./append-errors.js";
 import type { ClassicGroup } from "./classic-group.js";
 import { ClassicGroupState, matchesStateFilter } from "./classic-group-state.js";
+import { groupTombstoneRecords } from "./consumer-group.js";
 import {
   type CoordinatorRecord,
   groupMetadataTombstone,
@@ -80,12 +81,20 @@ export function listGroups(s: ShardState, request: ListGroupsRequest): ListedGro
 /**
  * DeleteGroups: an Empty group is deleted with all its offsets (tombstones); a group with members
  * gets NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND. The group leaves memory at once, so
- * no one joins the deleted group; the answer waits for the tombstones.
+ * no one joins the deleted group; the answer waits for the tombstones. A KIP-848 consumer group
+ * goes the same way, with its own records' tombstones (a failed append does not bring it back).
  */
 export function deleteGroups(s: ShardState, handle: RequestHandle, groupIds: readonly string[]): void {
   const records: CoordinatorRecord[] = [];
   const deleted: ClassicGroup[] = [];
   const results: DeletableGroupResult[] = groupIds.map((groupId) => {
+    const consumer = s.consumerGroups.get(groupId);
+    if (consumer !== undefined) {
+      if (consumer.size > 0) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+      records.push(...offsetTombstones(s, groupId), ...groupTombstoneRecords(groupId));
+      s.consumerGroups.delete(groupId);
+      return { groupId, errorCode: ErrorCode.NONE };
+    }
     const group = s.groups.get(groupId);
     if (group === undefined || group.is(ClassicGroupState.Dead))
       return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
@@ -101,14 +110,19 @@ export function deleteGroups(s: ShardState, handle: RequestHandle, groupIds: rea
 
 /** Tombstones for every offset of a group (committed or in flight), then for the group itself. */
 export function groupTombstones(s: ShardState, groupId: string): CoordinatorRecord[] {
+  const records = offsetTombstones(s, groupId);
+  records.push(groupMetadataTombstone(groupId));
+  return records;
+}
+
+/** Tombstones for every offset of a group, committed or in flight. */
+function offsetTombstones(s: ShardState, groupId: string): CoordinatorRecord[] {
   const keys = new Map<string, { topic: string; partition: number }>();
   for (const [topic, partitions] of s.offsets.groupOffsets(groupId) ?? []) {
     for (const partition of partitions.keys()) keys.set(`${partition}:${topic}`, { topic, partition });
   }
   for (const k of s.pendingOffsetKeys(groupId)) keys.set(`${k.partition}:${k.topic}`, k);
-  const records = [...keys.values()].map((k) => offsetCommitTombstone(groupId, k.topic, k.partition));
-  records.push(groupMetadataTombstone(groupId));
-  return records;
+  return [...keys.values()].map((k) => offsetCommitTombstone(groupId, k.topic, k.partition));
 }
 
 type DeleteContinuation = Extract<AppendContinuation, { kind: "deleteGroups" }>;

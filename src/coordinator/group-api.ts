@@ -202,6 +202,9 @@ export interface OffsetFetchRequestTopic {
 export interface OffsetFetchRequestGroup {
   readonly groupId: string;
   readonly topics: readonly OffsetFetchRequestTopic[] | null;
+  /** v9+, checked for consumer groups only (KIP-848); absent or null/-1: an admin's fetch. */
+  readonly memberId?: string | null;
+  readonly memberEpoch?: number;
 }
 
 export interface OffsetFetchResponsePartition {
@@ -299,6 +302,62 @@ export interface OffsetDeleteResponse {
   readonly topics: readonly OffsetDeleteResponseTopic[];
 }
 
+// ---- ConsumerGroupHeartbeat / ConsumerGroupDescribe (KIP-848) ----------------------------------
+
+export interface ConsumerGroupTopicPartitions {
+  readonly topicId: string;
+  readonly partitions: readonly number[];
+}
+
+/** Fields the spec makes nullable are null when the member did not send them (no change). */
+export interface ConsumerGroupHeartbeatRequest {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly memberEpoch: number;
+  readonly instanceId: string | null;
+  readonly rackId: string | null;
+  /** -1: not sent. */
+  readonly rebalanceTimeoutMs: number;
+  readonly subscribedTopicNames: readonly string[] | null;
+  readonly subscribedTopicRegex: string | null;
+  readonly serverAssignor: string | null;
+  readonly topicPartitions: readonly ConsumerGroupTopicPartitions[] | null;
+}
+
+export interface ConsumerGroupHeartbeatResponse {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly memberId: string | null;
+  readonly memberEpoch: number;
+  readonly heartbeatIntervalMs: number;
+  /** Sent only on a full request or when the member's partitions changed. */
+  readonly assignment: { readonly topicPartitions: readonly ConsumerGroupTopicPartitions[] } | null;
+}
+
+export interface DescribedConsumerGroupMember {
+  readonly memberId: string;
+  readonly instanceId: string | null;
+  readonly rackId: string | null;
+  readonly memberEpoch: number;
+  readonly clientId: string;
+  readonly clientHost: string;
+  readonly subscribedTopicNames: readonly string[];
+  readonly subscribedTopicRegex: string | null;
+  readonly assignment: readonly { topicId: string; topicName: string; partitions: readonly number[] }[];
+  readonly targetAssignment: readonly { topicId: string; topicName: string; partitions: readonly number[] }[];
+}
+
+export interface DescribedConsumerGroup {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly groupId: string;
+  readonly groupState: string;
+  readonly groupEpoch: number;
+  readonly assignmentEpoch: number;
+  readonly assignorName: string;
+  readonly members: readonly DescribedConsumerGroupMember[];
+}
+
 // ---- Responses the coordinator produces as effects ----------------------------------------------
 
 /** A response addressed to a request handle, tagged with its API. */
@@ -309,7 +368,8 @@ export type CoordinatorResponse =
   | { readonly api: "leaveGroup"; readonly data: LeaveGroupResponse }
   | { readonly api: "offsetCommit"; readonly data: OffsetCommitResponse }
   | { readonly api: "deleteGroups"; readonly data: readonly DeletableGroupResult[] }
-  | { readonly api: "offsetDelete"; readonly data: OffsetDeleteResponse };
+  | { readonly api: "offsetDelete"; readonly data: OffsetDeleteResponse }
+  | { readonly api: "consumerGroupHeartbeat"; readonly data: ConsumerGroupHeartbeatResponse };
 
 export type CoordinatorApi = CoordinatorResponse["api"];
 

@@ -1,20 +1,28 @@
 import { randomUUID } from "node:crypto";
 import { assert, type Clock } from "../base/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
+import {
+  consumerGroupHeartbeatError,
+  consumerGroupHeartbeatRequestError,
+} from "./consumer-group-heartbeat.js";
 import { decodeCoordinatorRecord, encodeCoordinatorRecord } from "./coordinator-record-codec.js";
 import { type CoordinatorLifecycle, routeToPartition } from "./coordinator-routing.js";
 import { type AppendEffect, EffectSequencer, type RespondEffect } from "./effect-sequencer.js";
 import {
   commitErrorResponse,
+  consumerGroupHeartbeatErrorResponse,
   deleteErrorResponse,
   describeErrorResponse,
   fetchErrorResponse,
 } from "./error-responses.js";
 import type {
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponse,
   CoordinatorApi,
   CoordinatorResponse,
   CoordinatorResponseData,
   DeletableGroupResult,
+  DescribedConsumerGroup,
   DescribedGroup,
   HeartbeatRequest,
   HeartbeatResponse,
@@ -46,7 +54,7 @@ import { leaveGroupRequestError } from "./leave-group.js";
 import { offsetDeleteRequestError } from "./offset-delete.js";
 import type { OffsetsTopicLog } from "./offsets-topic-log.js";
 import { type ScheduledTimer, type Scheduler, systemScheduler } from "./scheduler.js";
-import type { CoordinatorEffect } from "./shard-state.js";
+import type { CoordinatorEffect, TopicMetadataSource } from "./shard-state.js";
 import { syncGroupRequestError } from "./sync-group.js";
 
 /** Requests parked in one partition's coordinator beyond this mean answers are being lost. */
@@ -93,6 +101,8 @@ export interface GroupCoordinatorRuntimeOptions {
   readonly log: OffsetsTopicLog;
   readonly scheduler?: Scheduler;
   readonly newUuid?: () => string;
+  /** The topics KIP-848 consumer groups subscribe to (the broker's metadata image). */
+  readonly topics?: TopicMetadataSource;
 }
 
 /**
@@ -118,6 +128,7 @@ export class GroupCoordinatorRuntime {
   private readonly log: OffsetsTopicLog;
   private readonly scheduler: Scheduler;
   private readonly newUuid: () => string;
+  private readonly topics: TopicMetadataSource | undefined;
   private readonly partitions = new Map<number, PartitionCoordinator>();
   private lifecycle: Lifecycle = "starting";
 
@@ -127,6 +138,7 @@ export class GroupCoordinatorRuntime {
     this.log = options.log;
     this.scheduler = options.scheduler ?? systemScheduler;
     this.newUuid = options.newUuid ?? randomUUID;
+    this.topics = options.topics;
   }
 
   /** The `__consumer_offsets` partition that owns `groupId` (FindCoordinator's key lookup). */
@@ -172,6 +184,7 @@ export class GroupCoordinatorRuntime {
       config: this.config,
       clock: this.clock,
       newUuid: this.newUuid,
+      ...(this.topics === undefined ? {} : { topics: this.topics }),
     });
     const ctx = new PartitionCoordinator(partition, leaderEpoch, shard);
     this.partitions.set(partition, ctx);
@@ -235,6 +248,43 @@ export class GroupCoordinatorRuntime {
     const error = joinGroupRequestError(request, this.config);
     if (error !== ErrorCode.NONE) return Promise.resolve(fail(error));
     return this.call(request.groupId, "joinGroup", fail, (shard, h) => shard.joinGroup(h, request, context));
+  }
+
+  /** KIP-848 ConsumerGroupHeartbeat: join, heartbeat or leave a consumer group. */
+  consumerGroupHeartbeat(
+    request: ConsumerGroupHeartbeatRequest,
+    context: RequestContext,
+  ): Promise<ConsumerGroupHeartbeatResponse> {
+    const invalid = consumerGroupHeartbeatRequestError(request, this.config, context.apiVersion);
+    if (invalid !== null) return Promise.resolve(consumerGroupHeartbeatError(invalid));
+    return this.call(
+      request.groupId,
+      "consumerGroupHeartbeat",
+      (code) => consumerGroupHeartbeatErrorResponse(code),
+      (shard, h) => shard.consumerGroupHeartbeat(h, request, context),
+    );
+  }
+
+  /** ConsumerGroupDescribe: one answer per group id, in request order. */
+  describeConsumerGroups(groupIds: readonly string[]): Promise<DescribedConsumerGroup[]> {
+    return Promise.resolve(
+      groupIds.map((groupId) => {
+        const { ctx, errorCode } = this.route(groupId);
+        if (ctx === undefined) {
+          return {
+            errorCode,
+            errorMessage: null,
+            groupId,
+            groupState: "",
+            groupEpoch: -1,
+            assignmentEpoch: -1,
+            assignorName: "",
+            members: [],
+          };
+        }
+        return ctx.shard.describeConsumerGroups([groupId])[0] as DescribedConsumerGroup;
+      }),
+    );
   }
 
   syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {

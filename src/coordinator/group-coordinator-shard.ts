@@ -1,9 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { assert, type Clock, unreachable } from "../base/index.js";
 import { type ClassicGroup, ClassicGroup as ClassicGroupImpl } from "./classic-group.js";
+import type { ConsumerGroup } from "./consumer-group.js";
+import { describeConsumerGroups, listConsumerGroups, refuseClassicJoin } from "./consumer-group-admin.js";
+import {
+  consumerGroupHeartbeat,
+  fenceConsumerGroupMember,
+  onConsumerGroupHeartbeatAppended,
+} from "./consumer-group-heartbeat.js";
 import type { CoordinatorRecord } from "./coordinator-record.js";
 import { deleteGroups, describeGroups, listGroups, onDeleteGroupsAppended } from "./group-admin.js";
 import type {
+  ConsumerGroupHeartbeatRequest,
+  DescribedConsumerGroup,
   DescribedGroup,
   HeartbeatRequest,
   JoinGroupRequest,
@@ -40,7 +49,12 @@ import {
 import { deleteOffsets } from "./offset-delete.js";
 import { fetchOffsets } from "./offset-fetch.js";
 import type { OffsetAndMetadata } from "./offset-store.js";
-import { type CoordinatorEffect, ShardState, type TimerAction } from "./shard-state.js";
+import {
+  type CoordinatorEffect,
+  ShardState,
+  type TimerAction,
+  type TopicMetadataSource,
+} from "./shard-state.js";
 import { onSyncGroupAppended, syncGroup } from "./sync-group.js";
 
 /** Timers fired by one `poll()`; the rest fire on the next poll, so one call stays bounded. */
@@ -51,6 +65,8 @@ export interface GroupCoordinatorShardOptions {
   readonly clock: Clock;
   /** Produces the uuid part of new member ids (`clientId-uuid`); inject a seeded one in tests. */
   readonly newUuid?: () => string;
+  /** The topics consumer groups subscribe to (the broker's metadata image). */
+  readonly topics?: TopicMetadataSource;
 }
 
 /**
@@ -74,7 +90,7 @@ export class GroupCoordinatorShard {
   private readonly s: ShardState;
 
   constructor(options: GroupCoordinatorShardOptions) {
-    this.s = new ShardState(options.config, options.clock, options.newUuid ?? randomUUID);
+    this.s = new ShardState(options.config, options.clock, options.newUuid ?? randomUUID, options.topics);
   }
 
   // ---- loading ----
@@ -96,7 +112,22 @@ export class GroupCoordinatorShard {
 
   // ---- requests whose responses come as effects ----
 
+  /** KIP-848: join, heartbeat or leave a consumer group. */
+  consumerGroupHeartbeat(
+    handle: RequestHandle,
+    request: ConsumerGroupHeartbeatRequest,
+    context: RequestContext,
+  ): CoordinatorEffect[] {
+    consumerGroupHeartbeat(this.s, handle, request, context);
+    return this.s.takeEffects();
+  }
+
+  describeConsumerGroups(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    return describeConsumerGroups(this.s, groupIds);
+  }
+
   joinGroup(handle: RequestHandle, request: JoinGroupRequest, context: RequestContext): CoordinatorEffect[] {
+    if (refuseClassicJoin(this.s, handle, request)) return this.s.takeEffects();
     joinGroup(this.s, handle, request, context);
     return this.s.takeEffects();
   }
@@ -176,7 +207,7 @@ export class GroupCoordinatorShard {
   }
 
   listGroups(request: ListGroupsRequest): ListedGroup[] {
-    return listGroups(this.s, request);
+    return [...listGroups(this.s, request), ...listConsumerGroups(this.s, request)];
   }
 
   // ---- time and the log ----
@@ -227,6 +258,9 @@ export class GroupCoordinatorShard {
       case "offsetDelete":
         onOffsetDeleteAppended(this.s, c, errorCode);
         break;
+      case "consumerGroupHeartbeat":
+        onConsumerGroupHeartbeatAppended(this.s, c, errorCode);
+        break;
       default:
         unreachable(c);
     }
@@ -252,6 +286,12 @@ export class GroupCoordinatorShard {
       case "cleanup":
         cleanupGroupMetadata(this.s);
         return;
+      case "consumerSession":
+        fenceConsumerGroupMember(this.s, action.groupId, action.memberId);
+        return;
+      case "consumerRebalance":
+        fenceConsumerGroupMember(this.s, action.groupId, action.memberId, action.memberEpoch);
+        return;
       default:
         unreachable(action);
     }
@@ -267,6 +307,10 @@ export class GroupCoordinatorShard {
     return [...this.s.groups.keys()];
   }
 
+  consumerGroup(groupId: string): ConsumerGroup | undefined {
+    return this.s.consumerGroups.get(groupId);
+  }
+
   committedOffset(groupId: string, topic: string, partition: number): OffsetAndMetadata | undefined {
     return this.s.offsets.get(groupId, topic, partition);
   }
@@ -277,5 +321,8 @@ export class GroupCoordinatorShard {
 
   checkInvariants(): void {
     for (const group of this.s.groups.values()) group.checkInvariants();
+    for (const group of this.s.consumerGroups.values()) group.checkInvariants();
+    for (const groupId of this.s.consumerGroups.keys())
+      assert(!this.s.groups.has(groupId), () => `${groupId} is both a classic and a consumer group`);
   }
 }

@@ -1,5 +1,6 @@
 import { ClassicGroup } from "./classic-group.js";
 import { ClassicGroupState } from "./classic-group-state.js";
+import { groupTombstoneRecords } from "./consumer-group.js";
 import {
   type CoordinatorRecord,
   groupMetadataTombstone,
@@ -17,14 +18,18 @@ export function scheduleCleanup(s: ShardState): void {
 
 /**
  * The periodic retention pass (`offsets.retention.check.interval.ms`): tombstones the offsets that
- * retention expired (see `expiredOffsets`), and deletes the Empty groups left with no offsets.
+ * retention expired (see `expiredOffsets`), and deletes the Empty groups left with no offsets
+ * (an empty consumer group's offsets expire from their commit time, as Kafka's ConsumerGroup's).
  * Offsets whose group record was deleted are treated as a simple group's.
  */
 export function cleanupGroupMetadata(s: ShardState): void {
   const nowMs = s.nowMs();
   const records: CoordinatorRecord[] = [];
-  const groupIds = new Set([...s.groups.keys(), ...s.offsets.groupIds()]);
+  const groupIds = new Set([...s.groups.keys(), ...s.consumerGroups.keys(), ...s.offsets.groupIds()]);
   for (const groupId of groupIds) {
+    // A consumer group's offsets expire only once it is empty; then, with none left, the group goes.
+    const consumer = s.consumerGroups.get(groupId);
+    if (consumer !== undefined && consumer.size > 0) continue;
     const group = s.groups.get(groupId) ?? new ClassicGroup(groupId, null);
     if (group.is(ClassicGroupState.Dead)) continue;
     const offsets = s.offsets.groupOffsets(groupId);
@@ -32,6 +37,13 @@ export function cleanupGroupMetadata(s: ShardState): void {
     for (const { topic, partition } of expired)
       records.push(offsetCommitTombstone(groupId, topic, partition));
     // A commit in flight is an offset the group will have: it keeps the group.
+    if (consumer !== undefined) {
+      if (allExpired && s.pendingOffsetKeys(groupId).length === 0) {
+        records.push(...groupTombstoneRecords(groupId));
+        s.consumerGroups.delete(groupId);
+      }
+      continue;
+    }
     if (allExpired && group.is(ClassicGroupState.Empty) && s.pendingOffsetKeys(groupId).length === 0) {
       records.push(groupMetadataTombstone(groupId));
       s.groups.delete(groupId);

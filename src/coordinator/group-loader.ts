@@ -1,6 +1,7 @@
 import { ErrorCode } from "../protocol/index.js";
 import { ClassicGroup } from "./classic-group.js";
 import { ClassicGroupState } from "./classic-group-state.js";
+import { onConsumerGroupsLoaded, replayGroupRecord } from "./consumer-group-heartbeat.js";
 import type { CoordinatorRecord } from "./coordinator-record.js";
 import { failedResponse } from "./error-responses.js";
 import { scheduleCleanup } from "./group-expiry.js";
@@ -18,13 +19,17 @@ import type { AppendContinuation, ShardState } from "./shard-state.js";
  * records set or delete one offset, and create the simple group of a groupless committer.
  */
 export function replayRecord(s: ShardState, record: CoordinatorRecord): void {
+  if (record.type === "consumerGroup") {
+    replayGroupRecord(s, record);
+    return;
+  }
   if (record.type === "groupMetadata") {
     if (record.value === null) s.groups.delete(record.key.group);
     else s.groups.set(record.key.group, ClassicGroup.fromRecord(record.key.group, record.value));
     return;
   }
   s.offsets.replay(record.key, record.value);
-  if (record.value !== null && !s.groups.has(record.key.group)) {
+  if (record.value !== null && !s.groups.has(record.key.group) && !s.consumerGroups.has(record.key.group)) {
     s.groups.set(record.key.group, new ClassicGroup(record.key.group, null));
   }
 }
@@ -51,6 +56,7 @@ export function onLoaded(s: ShardState): void {
     for (const member of group.allMembers()) rescheduleHeartbeat(s, group, member);
     if (group.size > s.config.groupMaxSize) prepareRebalance(s, group);
   }
+  onConsumerGroupsLoaded(s);
   scheduleCleanup(s);
 }
 
@@ -79,6 +85,7 @@ export function onUnloaded(s: ShardState): void {
   for (const { continuation } of s.appendsInFlight.values()) answerNotCoordinator(s, continuation);
   s.appendsInFlight.clear();
   s.groups.clear();
+  s.consumerGroups.clear();
   s.timers.clear();
 }
 
@@ -93,6 +100,9 @@ function answerNotCoordinator(s: ShardState, c: AppendContinuation): void {
       return;
     case "offsetDelete":
       s.respond(c.handle, failedResponse({ api: "offsetDelete", data: c.response }, error));
+      return;
+    case "consumerGroupHeartbeat":
+      s.respond(c.handle, failedResponse({ api: "consumerGroupHeartbeat", data: c.response }, error));
       return;
     default:
       // Join and sync requests parked on the append were answered with their group above.

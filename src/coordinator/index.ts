@@ -11,6 +11,13 @@ export { groupMetadataAppendError, offsetCommitAppendError } from "./append-erro
 export { ClassicGroup } from "./classic-group.js";
 export { ClassicGroupMember } from "./classic-group-member.js";
 export { ClassicGroupState } from "./classic-group-state.js";
+export { CONSUMER_GROUP_TYPE, ConsumerGroup } from "./consumer-group.js";
+export {
+  CONSUMER_GROUP_ASSIGNORS,
+  type ConsumerGroupAssignor,
+  rangeAssignor,
+  uniformAssignor,
+} from "./consumer-group-assignor.js";
 export { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from "./consumer-protocol.js";
 export { CoordinatorError, type CoordinatorErrorCode } from "./coordinator-error.js";
 export type {
@@ -55,7 +62,7 @@ export { INVALID_OFFSET } from "./offset-fetch.js";
 export type { OffsetAndMetadata } from "./offset-store.js";
 export type { OffsetsTopicLog } from "./offsets-topic-log.js";
 export { type ScheduledTimer, type Scheduler, systemScheduler } from "./scheduler.js";
-export type { CoordinatorEffect, TransactionalProducer } from "./shard-state.js";
+export type { CoordinatorEffect, TopicMetadataSource, TransactionalProducer } from "./shard-state.js";
 export {
   TRANSACTION_COORDINATOR_DEFAULTS,
   type TransactionCoordinatorConfig,

@@ -2,6 +2,7 @@ import { ErrorCode } from "../protocol/index.js";
 import { groupMetadataAppendError, offsetCommitAppendError } from "./append-errors.js";
 import { ClassicGroup } from "./classic-group.js";
 import { ClassicGroupState } from "./classic-group-state.js";
+import { consumerGroupCommitError } from "./consumer-group-admin.js";
 import { type CoordinatorRecord, offsetCommitRecord } from "./coordinator-record.js";
 import type {
   OffsetCommitRequest,
@@ -66,9 +67,9 @@ export function commitOffsets(
     s.respond(handle, { api: "offsetCommit", data: uniformResponse(request, error) });
     return;
   }
-  const group = s.groups.get(request.groupId) as ClassicGroup;
+  const group = s.groups.get(request.groupId);
   // A commit keeps a classic member's session alive, like a heartbeat.
-  if (group.is(ClassicGroupState.Stable) || group.is(ClassicGroupState.PreparingRebalance)) {
+  if (group?.is(ClassicGroupState.Stable) || group?.is(ClassicGroupState.PreparingRebalance)) {
     const member = group.member(request.memberId);
     if (member !== undefined) rescheduleHeartbeat(s, group, member);
   }
@@ -102,18 +103,24 @@ export function commitTransactionalOffsets(
   handle: RequestHandle,
   request: TxnOffsetCommitRequest,
 ): void {
-  let group = s.groups.get(request.groupId);
-  if (group === undefined) {
-    group = new ClassicGroup(request.groupId, s.nowMs());
-    s.groups.set(request.groupId, group);
+  let error: number;
+  if (s.consumerGroups.has(request.groupId)) {
+    // The member epoch travels in the generation field (KIP-848); the API version does not matter.
+    error = consumerGroupCommitError(s, request.groupId, request.memberId, request.generationId, 0, true);
+  } else {
+    let group = s.groups.get(request.groupId);
+    if (group === undefined) {
+      group = new ClassicGroup(request.groupId, s.nowMs());
+      s.groups.set(request.groupId, group);
+    }
+    error = validateOffsetCommit(
+      group,
+      request.memberId,
+      request.groupInstanceId,
+      request.generationId,
+      true,
+    );
   }
-  const error = validateOffsetCommit(
-    group,
-    request.memberId,
-    request.groupInstanceId,
-    request.generationId,
-    true,
-  );
   const asCommit = { ...request, generationIdOrMemberEpoch: request.generationId, retentionTimeMs: -1 };
   if (error !== ErrorCode.NONE) {
     s.respond(handle, { api: "offsetCommit", data: uniformResponse(asCommit, error) });
@@ -143,6 +150,16 @@ export function commitTransactionalOffsets(
 }
 
 function commitGroupError(s: ShardState, request: OffsetCommitRequest, context: RequestContext): number {
+  if (s.consumerGroups.has(request.groupId)) {
+    return consumerGroupCommitError(
+      s,
+      request.groupId,
+      request.memberId,
+      request.generationIdOrMemberEpoch,
+      context.apiVersion,
+      false,
+    );
+  }
   const group = s.groups.get(request.groupId);
   if (group !== undefined) {
     return validateOffsetCommit(

@@ -13,7 +13,7 @@ export function offsetDeleteRequestError(request: OffsetDeleteRequest): number {
  * OffsetDelete (`kafka-consumer-groups --delete-offsets`): tombstones a group's committed offsets
  * for topics its consumers do not subscribe to (those get GROUP_SUBSCRIBED_TO_TOPIC). Allowed for
  * an Empty group, or a live one only if it is a consumer group, whose subscriptions Brook can
- * read. Partitions without a committed offset are left out of the answer, as in Kafka.
+ * read (a KIP-848 group always, as Kafka's ConsumerGroup allows). Partitions without a committed offset are left out of the answer, as in Kafka.
  */
 export function deleteOffsets(s: ShardState, handle: RequestHandle, request: OffsetDeleteRequest): void {
   const respond = (data: OffsetDeleteResponse) => s.respond(handle, { api: "offsetDelete", data });
@@ -22,10 +22,9 @@ export function deleteOffsets(s: ShardState, handle: RequestHandle, request: Off
     respond({ errorCode: requestError, topics: [] });
     return;
   }
-  const group = s.groups.get(request.groupId);
-  const groupError = group === undefined ? ErrorCode.GROUP_ID_NOT_FOUND : validateOffsetDelete(group);
-  if (group === undefined || groupError !== ErrorCode.NONE) {
-    respond({ errorCode: groupError, topics: [] });
+  const subscribed = subscriptionsOf(s, request.groupId);
+  if (typeof subscribed === "number") {
+    respond({ errorCode: subscribed, topics: [] });
     return;
   }
   const offsets = s.offsets.groupOffsets(request.groupId);
@@ -34,7 +33,7 @@ export function deleteOffsets(s: ShardState, handle: RequestHandle, request: Off
   const response: OffsetDeleteResponse = {
     errorCode: ErrorCode.NONE,
     topics: request.topics.map((topic) => {
-      if (group.isSubscribedToTopic(topic.name)) {
+      if (subscribed(topic.name)) {
         return {
           name: topic.name,
           partitions: topic.partitions.map((p) => ({
@@ -58,6 +57,19 @@ export function deleteOffsets(s: ShardState, handle: RequestHandle, request: Off
   };
   if (records.length === 0) respond(response);
   else s.append(records, { kind: "offsetDelete", handle, response });
+}
+
+/** Whether the group's members subscribe to a topic, or why its offsets cannot be deleted. */
+function subscriptionsOf(s: ShardState, groupId: string): ((topic: string) => boolean) | number {
+  const consumer = s.consumerGroups.get(groupId);
+  if (consumer !== undefined) {
+    const topics = consumer.subscribedTopicNames();
+    return (topic) => topics.has(topic);
+  }
+  const group = s.groups.get(groupId);
+  if (group === undefined) return ErrorCode.GROUP_ID_NOT_FOUND;
+  const error = validateOffsetDelete(group);
+  return error === ErrorCode.NONE ? (topic) => group.isSubscribedToTopic(topic) : error;
 }
 
 function validateOffsetDelete(group: ClassicGroup): number {

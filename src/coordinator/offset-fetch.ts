@@ -1,5 +1,6 @@
 import { ErrorCode } from "../protocol/index.js";
 import { ClassicGroupState } from "./classic-group-state.js";
+import { consumerGroupFetchError } from "./consumer-group-admin.js";
 import type {
   OffsetFetchRequestGroup,
   OffsetFetchResponseGroup,
@@ -18,6 +19,13 @@ export const INVALID_OFFSET = -1n;
  * nothing committed is answered with offset -1 and no error, as Kafka does.
  */
 export function fetchOffsets(s: ShardState, request: OffsetFetchRequestGroup): OffsetFetchResponseGroup {
+  const memberError = consumerGroupFetchError(
+    s,
+    request.groupId,
+    request.memberId ?? null,
+    request.memberEpoch ?? -1,
+  );
+  if (memberError !== ErrorCode.NONE) return { groupId: request.groupId, topics: [], errorCode: memberError };
   const group = s.groups.get(request.groupId);
   const offsets = group?.is(ClassicGroupState.Dead) ? undefined : s.offsets.groupOffsets(request.groupId);
   if (request.topics === null) {

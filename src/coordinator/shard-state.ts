@@ -1,8 +1,10 @@
 import { assert, type Clock } from "../base/index.js";
 import type { ClassicGroup } from "./classic-group.js";
+import type { ConsumerGroup } from "./consumer-group.js";
 import type { CoordinatorRecord } from "./coordinator-record.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import type {
+  ConsumerGroupHeartbeatResponse,
   CoordinatorResponse,
   DeletableGroupResult,
   JoinGroupProtocol,
@@ -46,7 +48,29 @@ export type TimerAction =
       readonly remainingMs: number;
     }
   | { readonly kind: "sync"; readonly groupId: string; readonly generationId: number }
-  | { readonly kind: "cleanup" };
+  | { readonly kind: "cleanup" }
+  | { readonly kind: "consumerSession"; readonly groupId: string; readonly memberId: string }
+  | {
+      readonly kind: "consumerRebalance";
+      readonly groupId: string;
+      readonly memberId: string;
+      readonly memberEpoch: number;
+    };
+
+/**
+ * The topics a consumer group may subscribe to, as the broker's metadata image has them now
+ * (undefined: no such topic). Read on every heartbeat, so partitions added to a subscribed topic
+ * reach the group's next target assignment.
+ */
+export interface TopicMetadataSource {
+  topicByName(name: string): { readonly topicId: string; readonly numPartitions: number } | undefined;
+  topicNameById(topicId: string): string | undefined;
+}
+
+export const NO_TOPICS: TopicMetadataSource = {
+  topicByName: () => undefined,
+  topicNameById: () => undefined,
+};
 
 /** What to do once an append completes, besides applying its offset records. */
 export type AppendContinuation =
@@ -82,6 +106,11 @@ export type AppendContinuation =
       readonly kind: "offsetDelete";
       readonly handle: RequestHandle;
       readonly response: OffsetDeleteResponse;
+    }
+  | {
+      readonly kind: "consumerGroupHeartbeat";
+      readonly handle: RequestHandle;
+      readonly response: ConsumerGroupHeartbeatResponse;
     };
 
 /** Appends in flight in one shard beyond this mean the log stopped completing them. */
@@ -100,6 +129,9 @@ export class ShardState {
   readonly clock: Clock;
   readonly newUuid: () => string;
   readonly groups = new Map<string, ClassicGroup>();
+  /** KIP-848 consumer groups; a group id is in at most one of `groups` and `consumerGroups`. */
+  readonly consumerGroups = new Map<string, ConsumerGroup>();
+  readonly topics: TopicMetadataSource;
   readonly offsets = new OffsetStore();
   readonly timers = new DeadlineQueue<TimerAction>();
   readonly appendsInFlight = new Map<
@@ -118,8 +150,14 @@ export class ShardState {
   private effects: CoordinatorEffect[] = [];
   private nextAppendId = 1;
 
-  constructor(config: GroupCoordinatorConfig, clock: Clock, newUuid: () => string) {
+  constructor(
+    config: GroupCoordinatorConfig,
+    clock: Clock,
+    newUuid: () => string,
+    topics: TopicMetadataSource = NO_TOPICS,
+  ) {
     this.config = config;
+    this.topics = topics;
     this.clock = clock;
     this.newUuid = newUuid;
   }
@@ -220,3 +258,11 @@ export function syncKey(groupId: string): string {
 }
 
 export const CLEANUP_KEY = "cleanup";
+
+export function consumerSessionKey(groupId: string, memberId: string): string {
+  return `consumer-session\u0000${groupId}\u0000${memberId}`;
+}
+
+export function consumerRebalanceKey(groupId: string, memberId: string): string {
+  return `consumer-rebalance\u0000${groupId}\u0000${memberId}`;
+}

@@ -165,3 +165,38 @@ test("connection limits and quota windows: Kafka's defaults, validators and cros
     0,
   );
 });
+
+test("consumer groups (KIP-848): Kafka 4.0's defaults, and the checks across their keys", () => {
+  const defaults = withProps({});
+  assert.deepEqual(defaults.list("group.coordinator.rebalance.protocols"), ["classic", "consumer"]);
+  assert.deepEqual(defaults.list("group.consumer.assignors"), ["uniform", "range"]);
+  assert.equal(defaults.int("group.consumer.session.timeout.ms"), 45000);
+  assert.equal(defaults.int("group.consumer.heartbeat.interval.ms"), 5000);
+  assert.throws(
+    () => withProps({ "group.coordinator.rebalance.protocols": "consumer" }),
+    /must contain classic/,
+  );
+  assert.throws(
+    () => withProps({ "group.coordinator.rebalance.protocols": "classic,share" }),
+    /rebalance\.protocols/,
+  );
+  assert.throws(() => withProps({ "group.consumer.assignors": "sticky" }), /group\.consumer\.assignors/);
+  assert.throws(
+    () => withProps({ "group.consumer.heartbeat.interval.ms": "20000" }),
+    /group\.consumer\.heartbeat\.interval\.ms must be less than or equal to group\.consumer\.max\.heartbeat\.interval\.ms/,
+  );
+  assert.throws(
+    () => withProps({ "group.consumer.session.timeout.ms": "4000" }),
+    /group\.consumer\.session\.timeout\.ms must be greater than or equal to group\.consumer\.min\.session\.timeout\.ms/,
+  );
+  assert.throws(
+    () =>
+      withProps({
+        "group.consumer.min.session.timeout.ms": "1000",
+        "group.consumer.session.timeout.ms": "4000",
+        "group.consumer.min.heartbeat.interval.ms": "1000",
+        "group.consumer.heartbeat.interval.ms": "4000",
+      }),
+    /group\.consumer\.heartbeat\.interval\.ms must be less than group\.consumer\.session\.timeout\.ms/,
+  );
+});

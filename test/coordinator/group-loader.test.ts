@@ -169,8 +169,8 @@ test("record bytes are Kafka's: int16 key version selects the type, then the fie
   assert.deepEqual(group, { key: Buffer.from([0, 2, 0, 1, 0x67]), value: null });
 });
 
-test("KIP-848 record types and unknown ones are skipped when loading", () => {
-  for (const type of [3, 8, 15, 99]) {
+test("share group record types and unknown ones are skipped when loading", () => {
+  for (const type of [9, 11, 15, 99]) {
     const key = new Writer().int16(type).string("g").toBuffer();
     assert.equal(decodeCoordinatorRecord({ key, value: Buffer.from([0, 0]) }), null);
   }

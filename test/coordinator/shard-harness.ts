@@ -4,6 +4,8 @@ import type { CoordinatorRecord } from "../../src/coordinator/coordinator-record
 import { EffectSequencer } from "../../src/coordinator/effect-sequencer.js";
 import { failedResponse } from "../../src/coordinator/error-responses.js";
 import type {
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponse,
   CoordinatorResponse,
   DeletableGroupResult,
   HeartbeatResponse,
@@ -73,6 +75,8 @@ export class ShardHarness {
   private readonly issued = new Set<number>();
   private nextHandle = 1;
   private uuidCounter = 0;
+  /** The topics consumer groups see, by name (tests add and grow them). */
+  readonly topics = new Map<string, { topicId: string; numPartitions: number }>();
 
   constructor(config: Partial<GroupCoordinatorConfig> = {}) {
     this.config = groupCoordinatorConfig({ groupInitialRebalanceDelayMs: 0, ...config });
@@ -84,6 +88,10 @@ export class ShardHarness {
       config: this.config,
       clock: this.clock,
       newUuid: () => `uuid-${++this.uuidCounter}`,
+      topics: {
+        topicByName: (name) => this.topics.get(name),
+        topicNameById: (id) => [...this.topics].find(([, t]) => t.topicId === id)?.[0],
+      },
     });
   }
 
@@ -214,6 +222,32 @@ export class ShardHarness {
   }
   offsetDeleteResponse(handle: number): OffsetDeleteResponse {
     return this.response(handle, "offsetDelete");
+  }
+  consumerHeartbeatResponse(handle: number): ConsumerGroupHeartbeatResponse {
+    return this.response(handle, "consumerGroupHeartbeat");
+  }
+
+  /** A ConsumerGroupHeartbeat (KIP-848) with the fields a client sends on a plain heartbeat. */
+  consumerHeartbeat(
+    r: Partial<ConsumerGroupHeartbeatRequest> & { memberId: string; memberEpoch: number },
+  ): number {
+    return this.request((h) =>
+      this.shard.consumerGroupHeartbeat(
+        h,
+        {
+          groupId: "g",
+          instanceId: null,
+          rackId: null,
+          rebalanceTimeoutMs: -1,
+          subscribedTopicNames: null,
+          subscribedTopicRegex: null,
+          serverAssignor: null,
+          topicPartitions: null,
+          ...r,
+        },
+        { apiVersion: 1, clientId: "client", clientHost: "/127.0.0.1" },
+      ),
+    );
   }
 
   // ---- request builders ----

@@ -1,4 +1,5 @@
 import type { AnyApiHandler } from "../api-handler.js";
+import { consumerGroupsEnabled } from "../group-coordination.js";
 import type { HandlerContext } from "../handler-context.js";
 import { transactionVersionFeature } from "../transaction-version.js";
 import { addOffsetsToTxnHandler } from "./add-offsets-to-txn.js";
@@ -8,6 +9,8 @@ import { alterClientQuotasHandler } from "./alter-client-quotas.js";
 import { alterConfigsHandler } from "./alter-configs.js";
 import { alterPartitionHandler } from "./alter-partition.js";
 import { apiVersionsHandler } from "./api-versions.js";
+import { consumerGroupDescribeHandler } from "./consumer-group-describe.js";
+import { consumerGroupHeartbeatHandler } from "./consumer-group-heartbeat.js";
 import { createPartitionsHandler } from "./create-partitions.js";
 import { createTopicsHandler } from "./create-topics.js";
 import { deleteGroupsHandler } from "./delete-groups.js";
@@ -91,6 +94,10 @@ export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
     describeGroupsHandler(broker),
     deleteGroupsHandler(broker),
     offsetDeleteHandler(broker),
+    // KIP-848 consumer groups, offered only when the rebalance protocols include "consumer"
+    ...(consumerGroupsEnabled(broker.config)
+      ? [consumerGroupHeartbeatHandler(broker), consumerGroupDescribeHandler(broker)]
+      : []),
     // transactions (issue 11)
     addPartitionsToTxnHandler(broker),
     addOffsetsToTxnHandler(broker),

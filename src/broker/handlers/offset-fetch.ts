@@ -17,13 +17,16 @@ import type { GroupAccess } from "../handler-context.js";
 const TOP_LEVEL_ERROR_VERSION = 2;
 /** OffsetFetch v8 asks for many groups at once. */
 const MANY_GROUPS_VERSION = 8;
+/** OffsetFetch v9 carries the member id and epoch of a KIP-848 consumer group member. */
+const MEMBER_EPOCH_VERSION = 9;
 
 /**
  * OffsetFetch 0-9: a group's committed offsets, -1 for partitions without one. v0-1 have no
  * group-level error, so a group error is copied into each requested partition (Kafka's
  * OffsetFetchRequest.getErrorResponse); v2-7 carry it at the top level; v8+ ask for several groups
  * and answer one entry per group. `requireStable` (v7+) is passed on. The v9 member id and epoch
- * concern KIP-848 consumer groups only; classic groups ignore them, as Kafka does.
+ * are checked for KIP-848 consumer groups (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID); classic groups
+ * ignore them, as Kafka does.
  */
 export function offsetFetchHandler(broker: GroupAccess) {
   return defineHandler<OffsetFetchRequest, OffsetFetchResponseInput>({
@@ -45,7 +48,11 @@ export function offsetFetchHandler(broker: GroupAccess) {
 
 function requestedGroups(request: OffsetFetchRequest, v: number): CoordinatorOffsetFetchGroup[] {
   if (v >= MANY_GROUPS_VERSION) {
-    return request.groups.map((g) => ({ groupId: g.groupId, topics: g.topics }));
+    return request.groups.map((g) => ({
+      groupId: g.groupId,
+      topics: g.topics,
+      ...(v >= MEMBER_EPOCH_VERSION ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : {}),
+    }));
   }
   return [{ groupId: request.groupId, topics: request.topics }];
 }

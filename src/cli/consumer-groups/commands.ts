@@ -125,6 +125,9 @@ export async function describeGroups(
         host: m.host,
         clientId: m.clientId,
         assignment: m.assignment,
+        ...(m.memberEpoch === undefined ? {} : { memberEpoch: m.memberEpoch }),
+        ...(group.targetAssignmentEpoch === undefined ? {} : { targetEpoch: group.targetAssignmentEpoch }),
+        ...(m.targetAssignment === undefined ? {} : { targetAssignment: m.targetAssignment }),
       }));
       shouldPrintMemberState(io, group.groupId, state, rows.length);
       io.out(membersTable(rows, verbose));
@@ -138,6 +141,10 @@ export async function describeGroups(
               assignmentStrategy: group.partitionAssignor,
               state,
               members: group.members.length,
+              ...(group.groupEpoch === undefined ? {} : { groupEpoch: group.groupEpoch }),
+              ...(group.targetAssignmentEpoch === undefined
+                ? {}
+                : { targetAssignmentEpoch: group.targetAssignmentEpoch }),
             },
             verbose,
           ),

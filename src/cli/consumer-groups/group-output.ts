@@ -78,6 +78,10 @@ export interface MemberRow {
   host: string;
   clientId: string;
   assignment: readonly TopicPartition[];
+  /** KIP-848 groups: the member's epoch, its target's epoch and partitions (else "-"). */
+  memberEpoch?: number;
+  targetEpoch?: number;
+  targetAssignment?: readonly TopicPartition[];
 }
 
 /** "topic:0,1;other:2", topics and partitions sorted, as Kafka's getAssignmentString. */
@@ -132,7 +136,7 @@ export function membersTable(rows: readonly MemberRow[], verbose: boolean): stri
     withInstance
       ? `${col(group, g)} ${col(consumer, c)} ${col(instance, i)} ${col(host, h)} ${col(client, cl)} ${col(n, 15)} `
       : `${col(group, g)} ${col(consumer, c)} ${col(host, h)} ${col(client, cl)} ${col(n, 15)} `;
-  // Classic groups have no member or target epochs, nor a target assignment.
+  // Classic groups have no member or target epochs, nor a target assignment: "-".
   const tail = (currentEpoch: string, assignment: string, targetEpoch: string, target: string) =>
     verbose
       ? `${col(currentEpoch, 15)} ${col(assignment, current)} ${col(targetEpoch, 15)} ${col(target, 20)}`
@@ -141,7 +145,12 @@ export function membersTable(rows: readonly MemberRow[], verbose: boolean): stri
   out += `${tail("CURRENT-EPOCH", "CURRENT-ASSIGNMENT", "TARGET-EPOCH", "TARGET-ASSIGNMENT")}\n`;
   for (const r of rows) {
     out += head(r.group, r.consumerId, r.groupInstanceId, r.host, r.clientId, String(r.assignment.length));
-    out += `${tail(MISSING, assignmentString(r.assignment), MISSING, MISSING)}\n`;
+    out += `${tail(
+      r.memberEpoch === undefined ? MISSING : String(r.memberEpoch),
+      assignmentString(r.assignment),
+      r.targetEpoch === undefined ? MISSING : String(r.targetEpoch),
+      r.targetAssignment === undefined ? MISSING : assignmentString(r.targetAssignment),
+    )}\n`;
   }
   return out;
 }
@@ -152,6 +161,9 @@ export interface StateRow {
   assignmentStrategy: string;
   state: string;
   members: number;
+  /** KIP-848 groups only. */
+  groupEpoch?: number;
+  targetAssignmentEpoch?: number;
 }
 
 /** The --describe --state table of one group. */
@@ -176,7 +188,15 @@ export function stateTable(row: StateRow, verbose: boolean): string {
       ]
     : ["GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"];
   const values = verbose
-    ? [row.group, coordinator, strategy, row.state, MISSING, MISSING, String(row.members)]
+    ? [
+        row.group,
+        coordinator,
+        strategy,
+        row.state,
+        row.groupEpoch === undefined ? MISSING : String(row.groupEpoch),
+        row.targetAssignmentEpoch === undefined ? MISSING : String(row.targetAssignmentEpoch),
+        String(row.members),
+      ]
     : [row.group, coordinator, strategy, row.state, String(row.members)];
   return `${line(header)}${line(values)}\n`;
 }

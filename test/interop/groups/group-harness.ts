@@ -78,9 +78,13 @@ export class MemberProcess {
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private stdoutBuffer = "";
 
-  private constructor(name: string, command: string, args: string[]) {
+  private constructor(name: string, command: string, args: string[], env?: Record<string, string>) {
     this.name = name;
-    this.child = spawn(command, args, { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn(command, args, {
+      cwd: REPO_ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    });
     liveMembers.add(this);
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
@@ -111,8 +115,10 @@ export class MemberProcess {
       commitEveryMessages?: number;
       commitOnce?: boolean;
     },
+    /** Extra environment: `currentLibrdkafkaEnv()` runs it on librdkafka 2.12. */
+    env?: Record<string, string>,
   ) {
-    return new MemberProcess(name, PYTHON, [PYTHON_MEMBER, JSON.stringify(options)]);
+    return new MemberProcess(name, PYTHON, [PYTHON_MEMBER, JSON.stringify(options)], env);
   }
 
   private onStdout(chunk: string): void {

@@ -81,7 +81,9 @@ def on_commit(err, partitions):
 def main():
     global consumer_is_cooperative
     config = dict(options["config"])
-    consumer_is_cooperative = config.get("partition.assignment.strategy") == "cooperative-sticky"
+    # KIP-848's protocol (group.protocol=consumer) hands out partitions incrementally too.
+    consumer_is_cooperative = (config.get("partition.assignment.strategy") == "cooperative-sticky"
+                               or config.get("group.protocol") == "consumer")
     config["on_commit"] = on_commit
     config["error_cb"] = lambda err: emit({"event": "error", "error": str(err)})
     consumer = Consumer(config)

@@ -1,0 +1,63 @@
+import {
+  ApiKey,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResponseInput,
+} from "../../protocol/index.js";
+import { defineHandler } from "../api-handler.js";
+import type { GroupAccess } from "../handler-context.js";
+import { coordinatorContext } from "./group-request-context.js";
+
+/**
+ * ConsumerGroupHeartbeat 0-1 (KIP-848, `group.protocol=consumer`): a member joins, heartbeats and
+ * leaves a consumer group and learns its partitions; the coordinator assigns them. v1 (KIP-1082)
+ * has the client choose its member id. Registered only when `group.coordinator.rebalance.protocols`
+ * has `consumer`, so ApiVersions advertises it only then.
+ */
+export function consumerGroupHeartbeatHandler(broker: GroupAccess) {
+  return defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponseInput>({
+    apiKey: ApiKey.ConsumerGroupHeartbeat,
+    minVersion: 0,
+    maxVersion: 1,
+    async handle(request, context) {
+      const response = await broker.groupCoordinator.consumerGroupHeartbeat(
+        {
+          groupId: request.groupId,
+          memberId: request.memberId,
+          memberEpoch: request.memberEpoch,
+          instanceId: request.instanceId,
+          rackId: request.rackId,
+          rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+          subscribedTopicNames: request.subscribedTopicNames,
+          // librdkafka sends "" for "no regex"; Kafka 4.0 reads it as no regex too.
+          subscribedTopicRegex: request.subscribedTopicRegex === "" ? null : request.subscribedTopicRegex,
+          serverAssignor: request.serverAssignor,
+          topicPartitions: request.topicPartitions,
+        },
+        coordinatorContext(context),
+      );
+      return {
+        throttleTimeMs: 0,
+        errorCode: response.errorCode,
+        errorMessage: response.errorMessage,
+        memberId: response.memberId,
+        memberEpoch: response.memberEpoch,
+        heartbeatIntervalMs: response.heartbeatIntervalMs,
+        assignment:
+          response.assignment === null
+            ? null
+            : {
+                topicPartitions: response.assignment.topicPartitions.map((t) => ({
+                  topicId: t.topicId,
+                  partitions: t.partitions,
+                })),
+              },
+      };
+    },
+    errorResponse: (_request, errorCode) => ({
+      throttleTimeMs: 0,
+      errorCode,
+      memberEpoch: 0,
+      heartbeatIntervalMs: 0,
+    }),
+  });
+}
