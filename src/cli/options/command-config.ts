@@ -50,6 +50,7 @@ export function adminSettings(
   const properties = readPropertiesFile(commandConfig, (message) => new CommandError(message));
   const security = clientSecurityFrom(properties, (message) => new CommandError(message));
   if (security.ssl !== undefined) options.ssl = security.ssl;
+  if (security.sasl !== undefined) options.sasl = security.sasl;
   for (const [key, value] of properties) {
     if (key === "bootstrap.servers") continue;
     if (key === "client.id") {
