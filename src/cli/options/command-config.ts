@@ -67,7 +67,8 @@ export function adminSettings(
       }
       options[field] = Number(trimmed);
     } else {
-      const why = security.unused.includes(key) ? " (security.protocol is PLAINTEXT)" : "";
+      const protocol = (properties.get("security.protocol") ?? "PLAINTEXT").trim().toUpperCase();
+      const why = security.unused.includes(key) ? ` (security.protocol is ${protocol})` : "";
       warnings.push(
         `WARN The configuration '${key}' was supplied but isn't used by Brook's admin client; ignored${why}.`,
       );

@@ -11,7 +11,9 @@ import { type BrookServer, startBroker } from "../../../src/index.js";
 import {
   ApiKey,
   ErrorCode,
+  encodeRecordBatch,
   type MetadataResponse,
+  type ProduceResponse,
   type SaslHandshakeResponse,
 } from "../../../src/protocol/index.js";
 
@@ -33,7 +35,8 @@ before(async () => {
         "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
       "sasl.enabled.mechanisms": "PLAIN",
       "listener.name.sasl_plaintext.plain.sasl.jaas.config":
-        'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";',
+        'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret" user_bob="bob-secret";',
+      "quota.window.num": "2",
     },
   });
   saslPort = server.broker.listeners.find((l) => l.name === "SASL_PLAINTEXT")?.boundPort ?? 0;
@@ -110,4 +113,45 @@ test("a request before authentication: ILLEGAL_SASL_STATE, then the broker close
   const plain = await KafkaConnection.connect({ ...options(), port: server.port });
   await plain.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: null });
   plain.close();
+});
+
+test("the authenticated user is the one client quotas match: alice is throttled, bob is not", async () => {
+  const admin = new AdminClient({ bootstrap: server.bootstrap, timeoutMs: 10_000 });
+  try {
+    const [altered] = await admin.alterClientQuotas([
+      { entity: { user: "alice" }, ops: [{ key: "producer_byte_rate", value: 10_000 }] },
+    ]);
+    assert.equal(altered?.errorCode, ErrorCode.NONE, altered?.errorMessage ?? "");
+    const [created] = await admin.createTopics([{ name: "metered", numPartitions: 1, replicationFactor: 1 }]);
+    assert.equal(created?.errorCode, ErrorCode.NONE, created?.errorMessage ?? "");
+  } finally {
+    admin.close();
+  }
+  const throttledAfter = async (username: string): Promise<number> => {
+    const c = await KafkaConnection.connect(
+      options({ sasl: { mechanism: "PLAIN", username, password: `${username}-secret` } }),
+    );
+    try {
+      let throttleMs = 0;
+      for (let i = 0; i < 10 && throttleMs === 0; i++) {
+        const records = encodeRecordBatch({
+          records: [{ key: null, value: Buffer.alloc(30_000, 1) }],
+          baseTimestamp: BigInt(Date.now()),
+        });
+        const r = await c.request<ProduceResponse>(ApiKey.Produce, 9, {
+          transactionalId: null,
+          acks: 1,
+          timeoutMs: 5000,
+          topicData: [{ name: "metered", partitionData: [{ index: 0, records }] }],
+        });
+        assert.equal(r.responses[0]?.partitionResponses[0]?.errorCode, ErrorCode.NONE);
+        throttleMs = r.throttleTimeMs;
+      }
+      return throttleMs;
+    } finally {
+      c.close();
+    }
+  };
+  assert.equal(await throttledAfter("bob"), 0, "bob has no quota");
+  assert.ok((await throttledAfter("alice")) > 1000, "30 KB at 10 KB/s throttles alice");
 });
