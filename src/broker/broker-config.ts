@@ -151,6 +151,12 @@ export const SASL_CONFIG_KEYS: readonly ConfigKey[] = [
   ),
   key("sasl.jaas.config", "password", null, "A JAAS login module entry (Kafka's JAAS syntax)."),
   key(
+    "sasl.server.max.receive.size",
+    "int",
+    524288,
+    "The largest request a SASL listener reads before the client authenticated; larger closes the connection.",
+  ),
+  key(
     "plain.sasl.jaas.config",
     "password",
     null,

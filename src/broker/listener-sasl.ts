@@ -72,8 +72,10 @@ export function saslListener(
     }
     plainUsers = plainUsersOf(jaas.module);
   }
+  const receive = config.listenerOverrides.get(prefix)?.get("sasl.server.max.receive.size");
   const server: ListenerSasl = {
     enabledMechanisms: mechanisms,
+    receiveBytesMax: Number(receive ?? config.values.get("sasl.server.max.receive.size") ?? 524288),
     createServer(mechanism) {
       if (isScramMechanism(mechanism)) return new ScramServer(mechanism, (user) => scram(mechanism, user));
       return new PlainServer((user) => plainUsers.get(user) ?? null);

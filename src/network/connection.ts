@@ -142,6 +142,11 @@ export class Connection {
      */
     sharedReads?: boolean;
     principal?: string;
+    /**
+     * The largest request before `authenticated` (Kafka's sasl.server.max.receive.size): an
+     * unauthenticated client may not make the broker buffer socket.request.max.bytes.
+     */
+    unauthenticatedRequestBytesMax?: number;
   }) {
     this.id = options.id;
     this.socket = options.socket;
@@ -158,7 +163,11 @@ export class Connection {
     const onChunk = (chunk: Buffer) => this.onData(chunk);
     const shared = options.sharedReads !== false && readIntoSharedBuffer(this.socket, onChunk);
     if (!shared) this.socket.on("data", onChunk);
-    this.reader = new FrameReader(options.limits.requestBytesMax, {
+    const frameBytesMax = Math.min(
+      options.limits.requestBytesMax,
+      options.unauthenticatedRequestBytesMax ?? Number.POSITIVE_INFINITY,
+    );
+    this.reader = new FrameReader(frameBytesMax, {
       ...(options.framePool === undefined ? {} : { pool: options.framePool }),
       mayPool: (apiKey) => this.handler.releasesFrameOnCompletion?.(apiKey) === true,
       transientChunks: shared,
@@ -193,6 +202,7 @@ export class Connection {
   authenticated(principal: string, handler: RequestHandler): void {
     this.principal = principal;
     this.handler = handler;
+    this.reader.setFrameBytesMax(this.limits.requestBytesMax);
   }
 
   /** Whether a quota mutes the connection now. */

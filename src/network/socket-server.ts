@@ -301,6 +301,9 @@ export class SocketServer {
       },
       ...(tls === undefined ? {} : { sharedReads: false }),
       ...(tls?.principal == null ? {} : { principal: tls.principal }),
+      ...(sasl?.receiveBytesMax === undefined
+        ? {}
+        : { unauthenticatedRequestBytesMax: sasl.receiveBytesMax }),
     });
   }
 

@@ -167,6 +167,31 @@ test("SASL_SSL: kcat verifies the broker's certificate and logs in with PLAIN", 
     records.map((r) => r.payload),
     ["sealed"],
   );
+  // Brook's tools: TLS with the trust store, then the login.
+  const config = properties("sasl-ssl.properties", {
+    "security.protocol": "SASL_SSL",
+    "ssl.truststore.type": "PEM",
+    "ssl.truststore.location": certs.caPem,
+    "sasl.mechanism": "PLAIN",
+    "sasl.jaas.config":
+      'org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="alice-secret";',
+  });
+  const listed = await runTool(
+    process.execPath,
+    [
+      BROOK_MAIN,
+      "topics",
+      "--bootstrap-server",
+      saslSsl,
+      "--command-config",
+      config,
+      "--list",
+      "--topic",
+      "over-sasl-ssl",
+    ],
+    { timeoutMs: 60_000 },
+  );
+  assert.deepEqual([listed.code, listed.stdout, listed.stderr], [0, "over-sasl-ssl\n", ""]);
 });
 
 test("confluent-kafka for Python produces and consumes with SASL/PLAIN", {

@@ -20,6 +20,8 @@ export interface ListenerSasl {
   readonly enabledMechanisms: readonly string[];
   /** A fresh server side of an enabled mechanism, for one exchange. */
   createServer(mechanism: string): SaslServerMechanism;
+  /** Kafka's sasl.server.max.receive.size: the largest request before authentication; default no lower limit. */
+  readonly receiveBytesMax?: number;
 }
 
 export interface SaslEvents {

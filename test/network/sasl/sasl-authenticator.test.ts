@@ -34,6 +34,7 @@ const server = new SocketServer({
       port: 0,
       sasl: {
         enabledMechanisms: ["PLAIN", "SCRAM-SHA-256"],
+        receiveBytesMax: 1024,
         createServer: (mechanism) =>
           mechanism === "PLAIN"
             ? new PlainServer((user) => USERS.get(user) ?? null)
@@ -259,6 +260,22 @@ test("SCRAM-SHA-256 over SaslAuthenticate: two round trips, the server's signatu
     ],
   );
   assert.equal(await bad.closedByBroker(), true);
+});
+
+test("before authentication a request over sasl.server.max.receive.size closes the connection; after it, the usual limit", async () => {
+  const big = Buffer.alloc(2000, 7);
+  big.writeInt16BE(ApiKey.Metadata, 0);
+  const early = new Client();
+  early.raw(big);
+  assert.equal(await early.closedByBroker(), true);
+  const c = new Client();
+  c.send(ApiKey.SaslHandshake, 1, { mechanism: "PLAIN" });
+  await c.response<Handshake>(ApiKey.SaslHandshake, 1);
+  c.send(ApiKey.SaslAuthenticate, 2, { authBytes: plainToken("alice", "alice-secret") });
+  assert.equal((await c.response<Authenticate>(ApiKey.SaslAuthenticate, 2)).errorCode, ErrorCode.NONE);
+  c.raw(big);
+  assert.equal(await c.served(), "served as alice");
+  c.end();
 });
 
 test("the network stats count authentications and refusals by mechanism", () => {
