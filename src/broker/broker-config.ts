@@ -131,10 +131,57 @@ const SSL_CONFIG_KEYS: readonly ConfigKey[] = [
   key("ssl.secure.random.implementation", "string", null, "Java's SecureRandom; Brook ignores it."),
 ];
 
+/**
+ * Kafka's SASL settings for SASL_PLAINTEXT and SASL_SSL listeners, global or per listener
+ * (`listener.name.<name>.sasl.enabled.mechanisms`, `listener.name.<name>.<mechanism>.sasl.jaas.config`).
+ * What they mean for Brook: listener-security.ts and sasl-settings.ts.
+ */
+export const SASL_CONFIG_KEYS: readonly ConfigKey[] = [
+  key(
+    "sasl.enabled.mechanisms",
+    "list",
+    ["GSSAPI"],
+    "The SASL mechanisms SASL listeners accept: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (Kafka's default GSSAPI is not supported).",
+  ),
+  key(
+    "sasl.mechanism.inter.broker.protocol",
+    "string",
+    "GSSAPI",
+    "The SASL mechanism Brook's own connections use towards a SASL inter-broker listener.",
+  ),
+  key("sasl.jaas.config", "password", null, "A JAAS login module entry (Kafka's JAAS syntax)."),
+  key(
+    "sasl.server.max.receive.size",
+    "int",
+    524288,
+    "The largest request a SASL listener reads before the client authenticated; larger closes the connection.",
+  ),
+  key(
+    "plain.sasl.jaas.config",
+    "password",
+    null,
+    "PlainLoginModule's entry: username/password for Brook's own connections, user_<name>=\"<password>\" for clients.",
+  ),
+  key(
+    "scram-sha-256.sasl.jaas.config",
+    "password",
+    null,
+    "ScramLoginModule's entry: username/password for Brook's own connections.",
+  ),
+  key(
+    "scram-sha-512.sasl.jaas.config",
+    "password",
+    null,
+    "ScramLoginModule's entry: username/password for Brook's own connections.",
+  ),
+];
+
 /** `listener.name.<name>.<key>`: a setting for one listener. */
 const LISTENER_PREFIX = /^listener\.name\.([^.]+)\.(.+)$/;
 /** The keys a listener prefix may set. */
-const LISTENER_KEYS: ReadonlyMap<string, ConfigKey> = new Map(SSL_CONFIG_KEYS.map((k) => [k.name, k]));
+const LISTENER_KEYS: ReadonlyMap<string, ConfigKey> = new Map(
+  [...SSL_CONFIG_KEYS, ...SASL_CONFIG_KEYS].map((k) => [k.name, k]),
+);
 
 /** Kafka keeps some lists as comma-separated strings (listeners, log.dirs, ...): split like its CSV. */
 export function csvItems(value: ConfigValue): string[] {
@@ -258,6 +305,7 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("etcd.username", "string", null, "User for etcd authentication."),
     key("etcd.password", "password", null, "Password of etcd.username."),
     ...SSL_CONFIG_KEYS,
+    ...SASL_CONFIG_KEYS,
     key("broker.rack", "string", null, "The rack of this broker, for rack-aware replica placement."),
     key(
       "replica.selector.class",

@@ -14,7 +14,7 @@ import {
   systemClock,
   systemEnv,
 } from "../base/index.js";
-import type { BrokerEndpoint as ClientEndpoint, ClientTls } from "../client/index.js";
+import type { BrokerEndpoint as ClientEndpoint, ClientSasl, ClientTls } from "../client/index.js";
 import type { GroupCoordinatorRuntime, TransactionCoordinatorRuntime } from "../coordinator/index.js";
 import {
   type BrokerEndpoint,
@@ -33,7 +33,7 @@ import {
   rebalanceLeaders,
 } from "../metadata/index.js";
 import { type BoundListener, ConnectionQuotas, type NetworkStats, SocketServer } from "../network/index.js";
-import { randomUuid } from "../protocol/index.js";
+import { randomUuid, scramMechanismType } from "../protocol/index.js";
 import {
   type ReplicaAssignment,
   type ReplicaChanges,
@@ -65,6 +65,7 @@ import type { HandlerContext } from "./handler-context.js";
 import { IsrChanges } from "./isr-changes.js";
 import {
   defaultClientTls,
+  isTlsProtocolId,
   type ListenerSecurity,
   listenerSecurity,
   securityProtocolId,
@@ -262,6 +263,7 @@ export class Broker {
       log: this.log.child("forwarding"),
       requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
       tlsOf: (endPoint) => this.clientTlsOf(endPoint),
+      saslOf: (endPoint) => this.clientSaslOf(endPoint),
     });
     const replicasLog = this.log.child("replicas");
     this.replicaFetchers = new ReplicaFetcherManager({
@@ -344,7 +346,12 @@ export class Broker {
     if (reserved !== undefined)
       throw new ConfigError(`Invalid listeners: the listener name ${reserved.name} is reserved`);
     // Key stores are read before anything else starts: a listener that cannot be served is a config error.
-    const security = listenerSecurity(config);
+    // SCRAM users come from the metadata image, which exists once the broker does.
+    let self: Broker | null = null;
+    const security = listenerSecurity(config, (mechanism, user) => {
+      const credential = self?.image.scramCredentials.get(user)?.get(scramMechanismType(mechanism));
+      return credential ?? null;
+    });
     const logDirs = config.logDirs.map((d) => resolve(d));
     // A cluster's id lives with its metadata: a node joining through a shared store (etcd) takes
     // the store's, and refuses a store of another cluster than its data directories'.
@@ -409,6 +416,8 @@ export class Broker {
       serviceEndPoints: options.serviceEndPoints ?? [],
       security,
     });
+    self = broker;
+
     broker.metadata.startLoading();
     if (shared !== null) await broker.metadata.loader.catchUp();
     broker.metadata.loader.onPublish((image, changes, previous) =>
@@ -486,6 +495,8 @@ export class Broker {
         requestsTotal: 0,
         tlsHandshakesTotal: 0,
         tlsHandshakeFailuresByReason: {},
+        saslAuthenticationsTotal: 0,
+        saslAuthenticationFailuresByMechanism: {},
         frameBuffersReusedTotal: 0,
         frameBuffersAllocatedTotal: 0,
       }
@@ -502,7 +513,14 @@ export class Broker {
     const server = new SocketServer({
       listeners: this.config.listeners.map((l) => {
         const tls = this.security.get(l.name)?.server ?? null;
-        return { name: l.name, host: l.host, port: l.port, ...(tls === null ? {} : { tls }) };
+        const sasl = this.security.get(l.name)?.sasl ?? null;
+        return {
+          name: l.name,
+          host: l.host,
+          port: l.port,
+          ...(tls === null ? {} : { tls }),
+          ...(sasl === null ? {} : { sasl }),
+        };
       }),
       handler: this.dispatcher,
       limits: {
@@ -562,7 +580,13 @@ export class Broker {
     const endpoint = registration.endPoints.find((e) => e.name === name) ?? kafkaEndPoints(registration)[0];
     if (endpoint === undefined) return null;
     const ssl = this.clientTlsOf(endpoint);
-    return { host: endpoint.host, port: endpoint.port, ...(ssl === undefined ? {} : { ssl }) };
+    const sasl = this.clientSaslOf(endpoint);
+    return {
+      host: endpoint.host,
+      port: endpoint.port,
+      ...(ssl === undefined ? {} : { ssl }),
+      ...(sasl === undefined ? {} : { sasl }),
+    };
   }
 
   /**
@@ -571,11 +595,25 @@ export class Broker {
    * ones for a listener this node does not have; none for a PLAINTEXT endpoint.
    */
   private clientTlsOf(endpoint: BrokerEndpoint): ClientTls | undefined {
-    if (endpoint.securityProtocol === securityProtocolId("PLAINTEXT")) return undefined;
+    if (!isTlsProtocolId(endpoint.securityProtocol)) return undefined;
     const own = this.security.get(endpoint.name)?.client;
     if (own != null) return own;
     if (this.fallbackClientTls === undefined) this.fallbackClientTls = defaultClientTls(this.config);
     return this.fallbackClientTls ?? {};
+  }
+
+  /**
+   * SASL for Brook's own connection to another node's SASL endpoint: the credentials this node's
+   * listener of that name logs in with (sasl.mechanism.inter.broker.protocol and its JAAS entry).
+   * Without them the connection goes unauthenticated, and the other broker refuses it.
+   */
+  private clientSaslOf(endpoint: BrokerEndpoint): ClientSasl | undefined {
+    if (
+      endpoint.securityProtocol !== securityProtocolId("SASL_PLAINTEXT") &&
+      endpoint.securityProtocol !== securityProtocolId("SASL_SSL")
+    )
+      return undefined;
+    return this.security.get(endpoint.name)?.clientSasl ?? undefined;
   }
 
   /** The Kafka listeners first (the first is the controller's), then the service endpoints. */

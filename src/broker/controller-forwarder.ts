@@ -1,5 +1,5 @@
 import { describeError, type Logger } from "../base/index.js";
-import { BrokerConnections, type ClientTls, type KafkaConnection } from "../client/index.js";
+import { BrokerConnections, type ClientSasl, type ClientTls, type KafkaConnection } from "../client/index.js";
 import type { BrokerEndpoint, ControllerInfo } from "../metadata/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
 import type { RequestContext } from "./api-handler.js";
@@ -29,6 +29,7 @@ export class ControllerForwarder {
   private readonly connections: BrokerConnections;
   private readonly clientId: string;
   private readonly tlsOf: (endPoint: BrokerEndpoint) => ClientTls | undefined;
+  private readonly saslOf: (endPoint: BrokerEndpoint) => ClientSasl | undefined;
 
   constructor(options: {
     nodeId: number;
@@ -37,9 +38,12 @@ export class ControllerForwarder {
     requestTimeoutMs: number;
     /** TLS for the controller's endpoint (an SSL listener), or undefined for plaintext. */
     tlsOf?: (endPoint: BrokerEndpoint) => ClientTls | undefined;
+    /** SASL for the controller's endpoint when its listener is SASL_*. */
+    saslOf?: (endPoint: BrokerEndpoint) => ClientSasl | undefined;
   }) {
     this.metadata = options.metadata;
     this.tlsOf = options.tlsOf ?? (() => undefined);
+    this.saslOf = options.saslOf ?? (() => undefined);
     this.log = options.log;
     this.clientId = `${FORWARDED_CLIENT_ID_PREFIX}${options.nodeId}`;
     this.connections = new BrokerConnections({
@@ -125,7 +129,13 @@ export class ControllerForwarder {
         resolve(null);
       });
       const ssl = this.tlsOf(endPoint);
-      const target = { host: endPoint.host, port: endPoint.port, ...(ssl === undefined ? {} : { ssl }) };
+      const sasl = this.saslOf(endPoint);
+      const target = {
+        host: endPoint.host,
+        port: endPoint.port,
+        ...(ssl === undefined ? {} : { ssl }),
+        ...(sasl === undefined ? {} : { sasl }),
+      };
       this.connections.connection(target, "controller").then(
         (connection) => {
           stop();

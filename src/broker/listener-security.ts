@@ -1,6 +1,7 @@
 import { createSecureContext, type SecureContextOptions } from "node:tls";
 import { ConfigError, type ConfigValue } from "../base/index.js";
 import {
+  type ClientSasl,
   type ClientTls,
   clientTlsOf,
   loadTlsMaterial,
@@ -9,8 +10,9 @@ import {
   type SslSettings,
   type TlsMaterial,
 } from "../client/index.js";
-import type { ClientAuth, ListenerTls } from "../network/index.js";
+import type { ClientAuth, ListenerSasl, ListenerTls } from "../network/index.js";
 import { type BrokerConfig, SECURITY_PROTOCOLS, type SecurityProtocol } from "./broker-config.js";
+import { type ScramCredentials, saslListener } from "./listener-sasl.js";
 
 /** What one listener's security protocol asks of the broker. */
 export interface ListenerSecurity {
@@ -26,6 +28,13 @@ export interface ListenerSecurity {
   readonly client: ClientTls | null;
   /** SSL: the subject of the listener's certificate, for the start-up log. */
   readonly certificate: string | null;
+  /** SASL_*: the mechanisms the listener serves and how each authenticates; else null. */
+  readonly sasl: ListenerSasl | null;
+  /**
+   * SASL_*: what this broker's own connections to that listener send (sasl.mechanism.inter.broker.protocol
+   * with the JAAS entry's username and password); null without them, or on other listeners.
+   */
+  readonly clientSasl: ClientSasl | null;
 }
 
 /** SecurityProtocol.id, what broker registrations carry. */
@@ -36,24 +45,41 @@ export function securityProtocolId(protocol: SecurityProtocol): number {
 /**
  * Every listener's security, its key material loaded and checked, before anything starts: a
  * listener the broker cannot serve as configured is a ConfigError (the CLI's exit code 2), never
- * a listener served as something else.
+ * a listener served as something else. `scram` gives SCRAM users' credentials (the metadata image).
  */
-export function listenerSecurity(config: BrokerConfig): Map<string, ListenerSecurity> {
+export function listenerSecurity(
+  config: BrokerConfig,
+  scram: ScramCredentials = () => null,
+): Map<string, ListenerSecurity> {
   const out = new Map<string, ListenerSecurity>();
   for (const [name, protocol] of config.listenerSecurityProtocols) {
+    const none = { sasl: null, clientSasl: null };
+    const tls =
+      protocol === "SSL" || protocol === "SASL_SSL"
+        ? sslListener(config, name)
+        : { server: null, client: null, certificate: null };
     if (protocol === "SASL_PLAINTEXT" || protocol === "SASL_SSL") {
-      throw new ConfigError(
-        `Listener ${name} has security protocol ${protocol}: SASL is not supported yet by Brook; ` +
-          "map the listener to PLAINTEXT or SSL in listener.security.protocol.map",
-      );
+      const sasl = saslListener(config, name, scram);
+      out.set(name, { name, protocol, ...tls, sasl: sasl.server, clientSasl: sasl.client });
+    } else {
+      out.set(name, { name, protocol, ...tls, ...none });
     }
-    if (protocol === "PLAINTEXT") {
-      out.set(name, { name, protocol, server: null, client: null, certificate: null });
-      continue;
-    }
-    out.set(name, sslListener(config, name));
+  }
+  const interBroker = out.get(config.interBrokerListenerName);
+  if (interBroker?.sasl != null && interBroker.clientSasl === null) {
+    const prefix = interBroker.name.toLowerCase();
+    throw new ConfigError(
+      `The inter-broker listener ${interBroker.name} is ${interBroker.protocol}: set sasl.mechanism.inter.broker.protocol ` +
+        `to one of its mechanisms (${interBroker.sasl.enabledMechanisms.join(", ")}) and give its JAAS entry ` +
+        `(listener.name.${prefix}.<mechanism>.sasl.jaas.config) username and password`,
+    );
   }
   return out;
+}
+
+/** Whether Brook's connections to an endpoint of this protocol (SecurityProtocol.id) speak TLS. */
+export function isTlsProtocolId(id: number): boolean {
+  return id === securityProtocolId("SSL") || id === securityProtocolId("SASL_SSL");
 }
 
 /**
@@ -70,7 +96,10 @@ export function defaultClientTls(config: BrokerConfig): ClientTls | null {
   }
 }
 
-function sslListener(config: BrokerConfig, name: string): ListenerSecurity {
+function sslListener(
+  config: BrokerConfig,
+  name: string,
+): Pick<ListenerSecurity, "server" | "client" | "certificate"> {
   const prefix = name.toLowerCase();
   const where = `the SSL listener ${name}`;
   const settings = sslSettingsOf(config, prefix);
@@ -105,8 +134,6 @@ function sslListener(config: BrokerConfig, name: string): ListenerSecurity {
     );
   }
   return {
-    name,
-    protocol: "SSL",
     server: { context, clientAuth: setting(config, prefix, "ssl.client.auth") as ClientAuth },
     client: clientTlsOf(material, settings),
     certificate: keyStore.subject,

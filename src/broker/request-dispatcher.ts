@@ -169,6 +169,35 @@ export class RequestDispatcher implements RequestHandler {
     return this.finish(context, result, handlerMs);
   }
 
+  /**
+   * The frame's request answered with `errorCode` by its handler's error response, or null when it
+   * has none: a SASL listener's refusal of a request before authentication (ILLEGAL_SASL_STATE).
+   */
+  errorResponse(frame: Buffer, connection: Connection, errorCode: number): ResponseChunks {
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const handler = this.handlers.get(apiKey);
+    const spec = apiSpec(apiKey);
+    if (handler?.errorResponse === undefined || spec === undefined) return null;
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) return null;
+    const r = new Reader(frame);
+    const header = decodeRequestFrameHeader(r);
+    const request = spec.decodeRequest(r, apiVersion);
+    const context: RequestContext = {
+      header,
+      apiKey,
+      apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+      connection,
+      listenerName: connection.listenerName,
+      receivedMs: performance.now(),
+      requestBytes: frame.length,
+      quota: { bandwidthThrottleMs: 0, requestQuotaExempt: false },
+    };
+    return this.encode(context, handler.errorResponse(request, errorCode, context));
+  }
+
   private finish(context: RequestContext, result: unknown, handlerMs: number): ResponseChunks {
     this.count(context, false);
     const throttleMs = this.throttle(context, handlerMs);

@@ -67,6 +67,7 @@ import {
   type TopicMetadata,
   type TopicResult,
 } from "./admin-results.js";
+import * as scram from "./admin-scram.js";
 import type {
   AbortTransactionSpec,
   DescribeProducersOptions,
@@ -85,6 +86,7 @@ import {
 } from "./admin-transport.js";
 import { parseBootstrap } from "./broker-address.js";
 import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+import type { ClientSasl } from "./client-sasl.js";
 import type { ClientTls } from "./client-tls.js";
 import { BrokerConnections, type BrokerEndpoint, CONNECT_TIMEOUT_MS_DEFAULT } from "./connection-pool.js";
 import { Deadline } from "./deadline.js";
@@ -101,6 +103,8 @@ export interface AdminClientOptions {
   connectTimeoutMs?: number;
   /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
   ssl?: ClientTls;
+  /** Authenticate with SASL (security.protocol=SASL_PLAINTEXT or SASL_SSL). */
+  sasl?: ClientSasl;
   /** The wait between attempts. */
   retryBackoffMs?: number;
   clientSoftwareVersion?: string;
@@ -158,6 +162,7 @@ export class AdminClient {
       requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? Math.min(CONNECT_TIMEOUT_MS_DEFAULT, this.timeoutMs),
       ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
       ...(options.clientSoftwareVersion === undefined
         ? {}
         : { clientSoftwareVersion: options.clientSoftwareVersion }),
@@ -501,6 +506,22 @@ export class AdminClient {
   /** Each broker's log dirs and the replicas in them (Kafka's describeLogDirs). */
   describeLogDirs(brokers: readonly number[], options: AdminCallOptions = {}): Promise<BrokerLogDirs[]> {
     return partitionOps.describeLogDirs(this.transport, brokers, options);
+  }
+
+  /** SCRAM users' mechanisms and iterations (Kafka's describeUserScramCredentials); null: every user. */
+  describeUserScramCredentials(
+    users: readonly string[] | null = null,
+    options: AdminCallOptions = {},
+  ): Promise<scram.UserScramCredentialsDescription[]> {
+    return scram.describeUserScramCredentials(this.transport, users, options);
+  }
+
+  /** Creates, replaces or deletes SCRAM credentials (Kafka's alterUserScramCredentials); see admin-scram.ts. */
+  alterUserScramCredentials(
+    alterations: readonly scram.UserScramCredentialAlteration[],
+    options: AdminAlterOptions = {},
+  ): Promise<scram.UserScramCredentialAlterationResult[]> {
+    return scram.alterUserScramCredentials(this.transport, alterations, options);
   }
 
   /** Client quotas matching a filter (Kafka's describeClientQuotas); see admin-quotas.ts. */

@@ -2,6 +2,7 @@ import { ErrorCode, ZERO_UUID } from "../protocol/index.js";
 import { AdminClient } from "./admin-client.js";
 import type { BrokerDescription, ClusterMetadata, TopicMetadata } from "./admin-results.js";
 import { ClientError, ClientErrorCode } from "./client-error.js";
+import type { ClientSasl } from "./client-sasl.js";
 import type { ClientTls } from "./client-tls.js";
 import { BrokerConnections, CONNECT_TIMEOUT_MS_DEFAULT } from "./connection-pool.js";
 import type { KafkaConnection } from "./kafka-connection.js";
@@ -15,6 +16,8 @@ export interface ClusterViewOptions {
   connectTimeoutMs?: number;
   /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
   ssl?: ClientTls;
+  /** Authenticate with SASL (security.protocol=SASL_PLAINTEXT or SASL_SSL). */
+  sasl?: ClientSasl;
   /** Metadata older than this is fetched again before use (metadata.max.age.ms). */
   metadataMaxAgeMs?: number;
   clientSoftwareVersion?: string;
@@ -48,7 +51,10 @@ export class ClusterView {
       options.clientSoftwareVersion === undefined
         ? {}
         : { clientSoftwareVersion: options.clientSoftwareVersion };
-    const ssl = options.ssl === undefined ? {} : { ssl: options.ssl };
+    const ssl = {
+      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+    };
     this.admin = new AdminClient({
       bootstrap: options.bootstrap,
       clientId: options.clientId,

@@ -1,5 +1,6 @@
 import { assert } from "../base/index.js";
 import { ClientError, ClientErrorCode } from "./client-error.js";
+import type { ClientSasl } from "./client-sasl.js";
 import type { ClientTls } from "./client-tls.js";
 import { KafkaConnection, type RequestOptions } from "./kafka-connection.js";
 
@@ -8,12 +9,16 @@ export interface BrokerEndpoint {
   readonly port: number;
   /** TLS for this endpoint (its listener is SSL); default the pool's `ssl`. */
   readonly ssl?: ClientTls;
+  /** SASL for this endpoint (its listener is SASL_*); default the pool's `sasl`. */
+  readonly sasl?: ClientSasl;
 }
 
 export interface BrokerConnectionsOptions {
   clientId: string;
   /** TLS for every connection whose endpoint names none (Kafka's security.protocol=SSL); default plaintext. */
   ssl?: ClientTls;
+  /** SASL for every connection whose endpoint names none (security.protocol=SASL_*); default none. */
+  sasl?: ClientSasl;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   responseBytesMax?: number;
@@ -63,14 +68,15 @@ export class BrokerConnections {
   connection(endpoint: BrokerEndpoint, purpose = "default"): Promise<KafkaConnection> {
     if (this.closed) return Promise.reject(poolClosed());
     const ssl = endpoint.ssl ?? this.options.ssl;
-    const key = `${ssl === undefined ? "" : "tls:"}${endpoint.host}:${endpoint.port}/${purpose}`;
+    const sasl = endpoint.sasl ?? this.options.sasl;
+    const key = `${ssl === undefined ? "" : "tls:"}${sasl === undefined ? "" : "sasl:"}${endpoint.host}:${endpoint.port}/${purpose}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
       entry = { connection: null, connecting: null, failures: 0, retryAtMs: 0 };
       this.entries.set(key, entry);
     }
     if (entry.connection !== null && !entry.connection.isClosed) return Promise.resolve(entry.connection);
-    entry.connecting ??= this.connect(endpoint, ssl, entry, purpose);
+    entry.connecting ??= this.connect(endpoint, ssl, sasl, entry, purpose);
     return entry.connecting;
   }
 
@@ -97,6 +103,7 @@ export class BrokerConnections {
   private async connect(
     endpoint: BrokerEndpoint,
     ssl: ClientTls | undefined,
+    sasl: ClientSasl | undefined,
     entry: Entry,
     purpose: string,
   ): Promise<KafkaConnection> {
@@ -109,6 +116,7 @@ export class BrokerConnections {
         port: endpoint.port,
         clientId: this.options.clientId,
         ...optional("ssl", ssl),
+        ...optional("sasl", sasl),
         connectTimeoutMs: this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
         ...optional("requestTimeoutMs", this.options.requestTimeoutMs),
         ...optional("responseBytesMax", this.options.responseBytesMax),

@@ -2,6 +2,7 @@ import { groupBy } from "../base/index.js";
 import { ApiKey, ErrorCode, type FetchResponse, isRetriable, KafkaError } from "../protocol/index.js";
 import { partitionKey, type TopicPartition } from "./admin-group-results.js";
 import { isConnectionFailure } from "./client-error.js";
+import type { ClientSasl } from "./client-sasl.js";
 import type { ClientTls } from "./client-tls.js";
 import { ClusterView } from "./cluster-view.js";
 import { GroupMember } from "./consumer-group.js";
@@ -41,6 +42,8 @@ export interface ConsumerOptions {
   groupInstanceId?: string;
   /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
   ssl?: ClientTls;
+  /** Authenticate with SASL (security.protocol=SASL_PLAINTEXT or SASL_SSL). */
+  sasl?: ClientSasl;
 }
 
 /**
@@ -122,7 +125,7 @@ export class Consumer {
   readonly groupId: string | null;
   readonly groupInstanceId: string | null;
   private readonly options: Required<
-    Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion" | "groupInstanceId" | "ssl">
+    Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion" | "groupInstanceId" | "ssl" | "sasl">
   >;
   private readonly cluster: ClusterView;
   private readonly group: GroupMember | null;
@@ -170,6 +173,7 @@ export class Consumer {
       clientId: this.options.clientId,
       requestTimeoutMs: this.options.requestTimeoutMs,
       ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
       ...(options.clientSoftwareVersion === undefined
         ? {}
         : { clientSoftwareVersion: options.clientSoftwareVersion }),

@@ -61,6 +61,12 @@ export {
   type TopicMetadata,
   type TopicResult,
 } from "./admin-results.js";
+export type {
+  ScramCredentialInfo,
+  UserScramCredentialAlteration,
+  UserScramCredentialAlterationResult,
+  UserScramCredentialsDescription,
+} from "./admin-scram.js";
 export {
   type AbortTransactionSpec,
   abortSpecText,
@@ -76,6 +82,7 @@ export {
 export { ApiVersionRanges } from "./api-version-ranges.js";
 export { parseBootstrap, parseBrokerAddress } from "./broker-address.js";
 export { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+export { CLIENT_SASL_MECHANISMS, type ClientSasl, saslAuthenticate } from "./client-sasl.js";
 export type { ClientTls } from "./client-tls.js";
 export { ClusterView, type ClusterViewOptions, METADATA_MAX_AGE_MS_DEFAULT } from "./cluster-view.js";
 export {

@@ -16,6 +16,7 @@ import {
 } from "../protocol/index.js";
 import { ApiVersionRanges } from "./api-version-ranges.js";
 import { ClientError, ClientErrorCode } from "./client-error.js";
+import { type ClientSasl, saslAuthenticate } from "./client-sasl.js";
 import { type ClientTls, isTlsAuthenticationError, tlsConnectOptions } from "./client-tls.js";
 import { ResponseFrameReader } from "./response-frame-reader.js";
 
@@ -33,8 +34,10 @@ export interface KafkaConnectionOptions {
   clientId: string;
   /** For the TCP connection, the TLS handshake and the ApiVersions exchange together. */
   connectTimeoutMs: number;
-  /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
+  /** Connect with TLS (Kafka's security.protocol=SSL or SASL_SSL); default plaintext. */
   ssl?: ClientTls;
+  /** Authenticate with SASL after ApiVersions (security.protocol=SASL_PLAINTEXT or SASL_SSL). */
+  sasl?: ClientSasl;
   /** The timeout of a request that names none. */
   requestTimeoutMs?: number;
   /** A response announcing more bytes than this closes the connection. */
@@ -118,8 +121,8 @@ export class KafkaConnection {
   /**
    * Connects (with the TLS handshake when `ssl` is set) and exchanges ApiVersions; a failure is
    * BRK_ERR_CLIENT_AUTHENTICATION when TLS refused the broker or the broker refused this client,
-   * else BRK_ERR_CLIENT_CONNECT_FAILED with its cause. (SASL, when it comes, authenticates here,
-   * after ApiVersions, as Kafka's clients do.)
+   * else BRK_ERR_CLIENT_CONNECT_FAILED with its cause. With `sasl` the connection then
+   * authenticates, after ApiVersions as Kafka's clients do; a refusal is BRK_ERR_CLIENT_AUTHENTICATION.
    */
   static async connect(options: KafkaConnectionOptions): Promise<KafkaConnection> {
     const deadlineMs = performance.now() + options.connectTimeoutMs;
@@ -147,6 +150,21 @@ export class KafkaConnection {
         `ApiVersions with ${options.host}:${options.port} failed: ${(error as Error).message}`,
         { cause: error },
       );
+    }
+    if (options.sasl !== undefined) {
+      try {
+        await saslAuthenticate(connection, options.sasl, `${options.host}:${options.port}`, () =>
+          Math.max(1, Math.ceil(deadlineMs - performance.now())),
+        );
+      } catch (error) {
+        connection.close();
+        if (error instanceof ClientError && error.code === ClientErrorCode.authentication) throw error;
+        throw new ClientError(
+          ClientErrorCode.connectFailed,
+          `SASL authentication with ${options.host}:${options.port} failed: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
     }
     return connection;
   }

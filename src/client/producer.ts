@@ -17,6 +17,7 @@ import {
 import type { TopicPartition } from "./admin-group-results.js";
 import { BufferMemory } from "./buffer-memory.js";
 import { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
+import type { ClientSasl } from "./client-sasl.js";
 import type { ClientTls } from "./client-tls.js";
 import { ClusterView } from "./cluster-view.js";
 import { Deadline } from "./deadline.js";
@@ -83,6 +84,8 @@ export interface ProducerOptions {
   transactionTimeoutMs?: number;
   /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
   ssl?: ClientTls;
+  /** Authenticate with SASL (security.protocol=SASL_PLAINTEXT or SASL_SSL). */
+  sasl?: ClientSasl;
 }
 
 /** Offsets to commit with a transaction: the next record to read of each partition. */
@@ -225,6 +228,7 @@ export class Producer {
       clientId: options.clientId ?? "brook-producer",
       requestTimeoutMs: this.requestTimeoutMs,
       ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
       ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
     });
     if (this.transactionalId === null) {

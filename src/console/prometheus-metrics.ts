@@ -145,6 +145,21 @@ function networkFamilies(broker: Broker): MetricFamily[] {
       })),
     ),
     family(
+      "brook_network_sasl_authentications_total",
+      "counter",
+      "SASL authentications that succeeded on SASL_PLAINTEXT and SASL_SSL listeners.",
+      one(n.saslAuthenticationsTotal),
+    ),
+    family(
+      "brook_network_sasl_authentication_failures_total",
+      "counter",
+      "SASL authentications refused, by mechanism (none: refused before the client chose one: an unsupported mechanism, or a request before the handshake).",
+      ["none", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"].map((mechanism) => ({
+        labels: { mechanism },
+        value: n.saslAuthenticationFailuresByMechanism[mechanism] ?? 0,
+      })),
+    ),
+    family(
       "brook_network_connections_read_paused",
       "gauge",
       "Client connections whose reading is paused because they hold socket.connection.buffer.max.bytes or queued.max.requests (their client does not read its responses fast enough).",

@@ -66,6 +66,12 @@ export {
 export { RecordBuilder } from "./controller/record-builder.js";
 export { placeReplicas } from "./controller/replica-placement.js";
 export {
+  alterScramCredentials,
+  type ScramAlterationResult,
+  type ScramDeletion,
+  type ScramUpsertion,
+} from "./controller/scram-control.js";
+export {
   collidingTopicName,
   INTERNAL_TOPICS,
   TOPIC_NAME_LENGTH_MAX,
@@ -78,6 +84,8 @@ export {
   type BrokerRegistration,
   MetadataImage,
   type PartitionRegistration,
+  type ScramCredentialEntry,
+  type ScramCredentials,
   type TopicImage,
 } from "./metadata-image.js";
 export { MetadataLoader, type MetadataPublisher } from "./metadata-loader.js";

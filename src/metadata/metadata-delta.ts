@@ -5,6 +5,7 @@ import {
   type BrokerRegistration,
   MetadataImage,
   type PartitionRegistration,
+  type ScramCredentialEntry,
   type TopicImage,
 } from "./metadata-image.js";
 import { type ConfigResourceType, type MetadataRecord, NO_LEADER_CHANGE } from "./metadata-records.js";
@@ -46,6 +47,7 @@ export class MetadataDelta {
   private nextProducerId: bigint;
   private features: Map<string, number> | null = null;
   private clientQuotas: Map<string, ClientQuotaEntry> | null = null;
+  private scramCredentials: Map<string, ReadonlyMap<number, ScramCredentialEntry>> | null = null;
   private snapshot = false;
   private readonly changedTopics = new Map<Uuid, Set<number>>();
   private readonly removedTopics = new Map<Uuid, string>();
@@ -158,6 +160,20 @@ export class MetadataDelta {
       case "ClientQuota":
         this.replayClientQuota(record);
         return;
+      case "UserScramCredential":
+      case "RemoveUserScramCredential": {
+        if (this.scramCredentials === null) this.scramCredentials = new Map(this.base.scramCredentials);
+        const byMechanism = new Map(this.scramCredentials.get(record.name) ?? []);
+        if (record.type === "UserScramCredential") {
+          const { salt, storedKey, serverKey, iterations } = record;
+          byMechanism.set(record.mechanism, { salt, storedKey, serverKey, iterations });
+        } else {
+          byMechanism.delete(record.mechanism);
+        }
+        if (byMechanism.size === 0) this.scramCredentials.delete(record.name);
+        else this.scramCredentials.set(record.name, byMechanism);
+        return;
+      }
       case "ProducerIds":
         assert(record.nextProducerId >= this.nextProducerId, "producer id blocks only move forward");
         this.nextProducerId = record.nextProducerId;
@@ -299,6 +315,7 @@ export class MetadataDelta {
       nextProducerId: this.nextProducerId,
       features: this.features ?? this.base.features,
       clientQuotas: this.clientQuotas ?? this.base.clientQuotas,
+      scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
     });
   }
 }

@@ -45,6 +45,8 @@ export class MetadataImage {
   readonly features: ReadonlyMap<string, number>;
   /** Client quotas by entity (clientQuotaEntityKey). */
   readonly clientQuotas: ClientQuotas;
+  /** SCRAM credentials: user name -> mechanism type (1 SCRAM-SHA-256, 2 SCRAM-SHA-512) -> credential. */
+  readonly scramCredentials: ScramCredentials;
 
   constructor(fields: {
     offset: bigint;
@@ -55,6 +57,7 @@ export class MetadataImage {
     nextProducerId: bigint;
     features: ReadonlyMap<string, number>;
     clientQuotas: ClientQuotas;
+    scramCredentials?: ScramCredentials;
   }) {
     this.offset = fields.offset;
     this.brokers = fields.brokers;
@@ -64,6 +67,8 @@ export class MetadataImage {
     this.nextProducerId = fields.nextProducerId;
     this.features = fields.features;
     this.clientQuotas = fields.clientQuotas;
+    // A new map per image without credentials: a module constant is not yet initialised when EMPTY is built.
+    this.scramCredentials = fields.scramCredentials ?? new Map();
   }
 
   static readonly EMPTY = new MetadataImage({
@@ -100,3 +105,13 @@ export class MetadataImage {
 }
 
 const EMPTY_CONFIG: ReadonlyMap<string, string> = new Map();
+
+/** What a broker keeps of a user's password for one SCRAM mechanism (never the password). */
+export interface ScramCredentialEntry {
+  readonly salt: Buffer;
+  readonly storedKey: Buffer;
+  readonly serverKey: Buffer;
+  readonly iterations: number;
+}
+
+export type ScramCredentials = ReadonlyMap<string, ReadonlyMap<number, ScramCredentialEntry>>;

@@ -104,6 +104,25 @@ function toWire(record: MetadataRecord): WireRecordInput {
           remove: record.remove,
         },
       };
+    case "UserScramCredential":
+      return {
+        type: "UserScramCredentialRecord",
+        version: 0,
+        data: {
+          name: record.name,
+          mechanism: record.mechanism,
+          salt: record.salt,
+          storedKey: record.storedKey,
+          serverKey: record.serverKey,
+          iterations: record.iterations,
+        },
+      };
+    case "RemoveUserScramCredential":
+      return {
+        type: "RemoveUserScramCredentialRecord",
+        version: 0,
+        data: { name: record.name, mechanism: record.mechanism },
+      };
     case "ProducerIds":
       return {
         type: "ProducerIdsRecord",
@@ -125,7 +144,7 @@ function toWire(record: MetadataRecord): WireRecordInput {
   }
 }
 
-/** Records Brook does not act on yet (ACLs, SCRAM) decode to null and are skipped. */
+/** Records Brook does not act on yet (ACLs, delegation tokens) decode to null and are skipped. */
 function fromWire(record: WireRecord): MetadataRecord | null {
   switch (record.type) {
     case "RegisterBrokerRecord": {
@@ -201,6 +220,21 @@ function fromWire(record: WireRecord): MetadataRecord | null {
         value: record.data.value,
         remove: record.data.remove,
       };
+    case "UserScramCredentialRecord": {
+      const d = record.data;
+      // Copies: the record's bytes are views of a metadata log batch that is not kept.
+      return {
+        type: "UserScramCredential",
+        name: d.name,
+        mechanism: d.mechanism,
+        salt: Buffer.from(d.salt),
+        storedKey: Buffer.from(d.storedKey),
+        serverKey: Buffer.from(d.serverKey),
+        iterations: d.iterations,
+      };
+    }
+    case "RemoveUserScramCredentialRecord":
+      return { type: "RemoveUserScramCredential", name: record.data.name, mechanism: record.data.mechanism };
     case "ProducerIdsRecord":
       return {
         type: "ProducerIds",

@@ -76,6 +76,18 @@ export type MetadataRecord =
       value: number;
       remove: boolean;
     }
+  | {
+      /** A user's SCRAM credential for one mechanism (Kafka's UserScramCredentialRecord); replaces any earlier. */
+      type: "UserScramCredential";
+      name: string;
+      /** ScramMechanism's type: 1 SCRAM-SHA-256, 2 SCRAM-SHA-512. */
+      mechanism: number;
+      salt: Buffer;
+      storedKey: Buffer;
+      serverKey: Buffer;
+      iterations: number;
+    }
+  | { type: "RemoveUserScramCredential"; name: string; mechanism: number }
   | { type: "ProducerIds"; brokerId: number; brokerEpoch: bigint; nextProducerId: bigint }
   | { type: "FeatureLevel"; name: string; featureLevel: number }
   | { type: "NoOp" };

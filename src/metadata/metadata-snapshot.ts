@@ -63,6 +63,11 @@ export function snapshotRecords(image: MetadataImage): MetadataRecord[] {
       });
     }
   }
+  for (const [name, byMechanism] of image.scramCredentials) {
+    for (const [mechanism, c] of byMechanism) {
+      records.push({ type: "UserScramCredential", name, mechanism, ...c });
+    }
+  }
   if (image.nextProducerId > 0n) {
     records.push({
       type: "ProducerIds",

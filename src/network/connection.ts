@@ -27,6 +27,11 @@ export interface RequestHandler {
    * the handling completes. Without this method, no frame is.
    */
   releasesFrameOnCompletion?(apiKey: number): boolean;
+  /**
+   * The response of the frame's request reporting `errorCode` for everything it asked, or null
+   * when its API cannot carry one (a SASL listener refusing a request before authentication).
+   */
+  errorResponse?(frame: Buffer, connection: Connection, errorCode: number): ResponseChunks;
 }
 
 export interface ConnectionLimits {
@@ -89,17 +94,18 @@ export class Connection {
   readonly remoteAddress: string;
   readonly listenerName: string;
   /**
-   * Who the client is (Kafka's principal name, what `user` quotas match): the subject of a
-   * verified TLS client certificate, else ANONYMOUS. (SASL will set it from its authentication.)
+   * Who the client is (Kafka's principal name, what `user` quotas match): the user a SASL
+   * listener authenticated, the subject of a verified TLS client certificate, else ANONYMOUS.
    */
-  readonly principal: string;
+  principal: string;
   /** Free for the layer above: SASL state, client software name, fetch sessions... */
   readonly attributes = new Map<string, unknown>();
   lastActiveMs: number;
   private readonly reader: FrameReader;
   private readonly framePool: FrameBufferPool | null;
   private readonly slots: Slot[] = [];
-  private readonly handler: RequestHandler;
+  /** Where frames go: on a SASL listener, its authenticator until the client authenticated. */
+  private handler: RequestHandler;
   private readonly limits: ConnectionLimits;
   private readonly events: ConnectionEvents;
   private closed = false;
@@ -136,6 +142,11 @@ export class Connection {
      */
     sharedReads?: boolean;
     principal?: string;
+    /**
+     * The largest request before `authenticated` (Kafka's sasl.server.max.receive.size): an
+     * unauthenticated client may not make the broker buffer socket.request.max.bytes.
+     */
+    unauthenticatedRequestBytesMax?: number;
   }) {
     this.id = options.id;
     this.socket = options.socket;
@@ -148,14 +159,17 @@ export class Connection {
     this.lastActiveMs = options.nowMs;
     this.requestQueue = options.requestQueue ?? null;
     this.requestQueue?.register(this);
-    const handler = options.handler;
     this.framePool = options.framePool ?? null;
     const onChunk = (chunk: Buffer) => this.onData(chunk);
     const shared = options.sharedReads !== false && readIntoSharedBuffer(this.socket, onChunk);
     if (!shared) this.socket.on("data", onChunk);
-    this.reader = new FrameReader(options.limits.requestBytesMax, {
+    const frameBytesMax = Math.min(
+      options.limits.requestBytesMax,
+      options.unauthenticatedRequestBytesMax ?? Number.POSITIVE_INFINITY,
+    );
+    this.reader = new FrameReader(frameBytesMax, {
       ...(options.framePool === undefined ? {} : { pool: options.framePool }),
-      mayPool: (apiKey) => handler.releasesFrameOnCompletion?.(apiKey) === true,
+      mayPool: (apiKey) => this.handler.releasesFrameOnCompletion?.(apiKey) === true,
       transientChunks: shared,
     });
     this.socket.setNoDelay(true);
@@ -179,6 +193,16 @@ export class Connection {
     });
     // A connection that arrives while the broker's queue is full waits like the others.
     if (this.requestQueue?.full === true) this.updateFlowControl();
+  }
+
+  /**
+   * SASL authenticated the client as `principal`: later frames (from the next one on, even in the
+   * same socket read) go to `handler` directly.
+   */
+  authenticated(principal: string, handler: RequestHandler): void {
+    this.principal = principal;
+    this.handler = handler;
+    this.reader.setFrameBytesMax(this.limits.requestBytesMax);
   }
 
   /** Whether a quota mutes the connection now. */

@@ -58,7 +58,7 @@ export const FRAME_POOLED_COPY_BYTES_MIN = FRAME_POOL_CLASS_BYTES_MIN;
  * frame gets a fresh buffer that the receiver may keep.
  */
 export class FrameReader {
-  private readonly frameBytesMax: number;
+  private frameBytesMax: number;
   private readonly pool: FrameBufferPool | null;
   private readonly mayPool: (apiKey: number) => boolean;
   private readonly transient: boolean;
@@ -76,6 +76,11 @@ export class FrameReader {
     this.pool = options.pool ?? null;
     this.mayPool = options.mayPool ?? (() => false);
     this.transient = options.transientChunks ?? false;
+  }
+
+  /** Changes the largest frame accepted from the next size prefix on (a SASL connection's, once authenticated). */
+  setFrameBytesMax(frameBytesMax: number): void {
+    this.frameBytesMax = frameBytesMax;
   }
 
   /**

@@ -29,6 +29,7 @@ export {
   InvalidFrameSizeError,
 } from "./frame-reader.js";
 export { type QueueReader, RequestQueue } from "./request-queue.js";
+export { type ListenerSasl, SaslAuthenticator, type SaslEvents } from "./sasl/sasl-authenticator.js";
 export {
   type BoundListener,
   CONNECTION_LOG_LINES_PER_REASON,

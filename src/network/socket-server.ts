@@ -4,6 +4,7 @@ import { Connection, type ConnectionLimits, type RequestHandler } from "./connec
 import { ConnectionQuotas, normalizeAddress } from "./connection-quotas.js";
 import { FrameBufferPool } from "./frame-buffer-pool.js";
 import { RequestQueue } from "./request-queue.js";
+import { type ListenerSasl, SaslAuthenticator } from "./sasl/sasl-authenticator.js";
 import { type ListenerTls, TlsAcceptor, type TlsFailureReason } from "./tls-acceptor.js";
 
 export interface ListenerSpec {
@@ -12,8 +13,10 @@ export interface ListenerSpec {
   host: string;
   /** 0 picks a free port; `boundPort` tells which. */
   port: number;
-  /** Present on an SSL listener: its connections are TLS. */
+  /** Present on an SSL or SASL_SSL listener: its connections are TLS. */
   tls?: ListenerTls;
+  /** Present on a SASL_PLAINTEXT or SASL_SSL listener: its clients authenticate before anything else. */
+  sasl?: ListenerSasl;
 }
 
 export interface BoundListener extends ListenerSpec {
@@ -48,6 +51,9 @@ export interface NetworkStats {
   /** TLS handshakes completed (the client accepted), and those that failed by reason (TlsFailureReason). */
   tlsHandshakesTotal: number;
   tlsHandshakeFailuresByReason: Readonly<Record<string, number>>;
+  /** SASL authentications that succeeded, and those refused, by mechanism ("none" before one was chosen). */
+  saslAuthenticationsTotal: number;
+  saslAuthenticationFailuresByMechanism: Readonly<Record<string, number>>;
   /** Request frames assembled in a pooled buffer: a reused one, or a new one the pool then keeps. */
   frameBuffersReusedTotal: number;
   frameBuffersAllocatedTotal: number;
@@ -110,6 +116,10 @@ export class SocketServer {
   private readonly tlsAcceptors = new Map<string, TlsAcceptor>();
   private tlsHandshakesTotal = 0;
   private readonly tlsFailures = new Map<TlsFailureReason, number>();
+  private saslAuthenticationsTotal = 0;
+  private readonly saslFailures = new Map<string, number>();
+  /** Listeners' SASL settings by listener name. */
+  private readonly saslListeners = new Map<string, ListenerSasl>();
   private stopped = false;
   private reaper: NodeJS.Timeout | null = null;
   private nextConnectionId = 0;
@@ -119,7 +129,7 @@ export class SocketServer {
   /** Sockets over their address's connection rate, closed when their delay ends. */
   private readonly delayedCloses = new Map<Socket, NodeJS.Timeout>();
   private readonly refusalLog: RefusalLog;
-  /** Failed TLS handshakes: logged at info, as Kafka logs failed authentications. */
+  /** Failed TLS handshakes and SASL authentications: logged at info, as Kafka logs failed authentications. */
   private readonly tlsFailureLog: RefusalLog;
   /** Connection log lines in the current window, and those left out since the last one logged. */
   private connectionLog = { windowStartMs: 0, lines: 0, suppressed: 0, byReason: new Map<string, number>() };
@@ -190,6 +200,8 @@ export class SocketServer {
       requestsTotal: requests,
       tlsHandshakesTotal: this.tlsHandshakesTotal,
       tlsHandshakeFailuresByReason: Object.fromEntries(this.tlsFailures),
+      saslAuthenticationsTotal: this.saslAuthenticationsTotal,
+      saslAuthenticationFailuresByMechanism: Object.fromEntries(this.saslFailures),
       frameBuffersReusedTotal: this.framePool.reusedCount,
       frameBuffersAllocatedTotal: this.framePool.allocatedCount,
     };
@@ -199,6 +211,7 @@ export class SocketServer {
     this.stopped = false;
     for (const spec of this.options.listeners) {
       if (spec.tls !== undefined) this.tlsAcceptors.set(spec.name, this.tlsAcceptor(spec.name, spec.tls));
+      if (spec.sasl !== undefined) this.saslListeners.set(spec.name, spec.sasl);
       const server = createServer({ noDelay: true }, (socket) => this.accept(socket, spec.name));
       server.on("error", (error) => this.options.log("error", `listener ${spec.name}: ${error.message}`));
       await new Promise<void>((resolve, reject) => {
@@ -267,11 +280,12 @@ export class SocketServer {
     id: number,
     tls?: { principal: string | null },
   ): Connection {
+    const sasl = this.saslListeners.get(listenerName);
     return new Connection({
       id: `${listenerName}-${id}`,
       socket,
       listenerName,
-      handler: this.options.handler,
+      handler: sasl === undefined ? this.options.handler : this.authenticator(listenerName, sasl),
       limits: this.options.limits,
       framePool: this.framePool,
       requestQueue: this.requestQueue,
@@ -287,6 +301,28 @@ export class SocketServer {
       },
       ...(tls === undefined ? {} : { sharedReads: false }),
       ...(tls?.principal == null ? {} : { principal: tls.principal }),
+      ...(sasl?.receiveBytesMax === undefined
+        ? {}
+        : { unauthenticatedRequestBytesMax: sasl.receiveBytesMax }),
+    });
+  }
+
+  /** A connection's authenticator, which hands it to the broker's handler once authenticated. */
+  private authenticator(listenerName: string, sasl: ListenerSasl): SaslAuthenticator {
+    return new SaslAuthenticator(sasl, this.options.handler, {
+      onSuccess: () => {
+        this.saslAuthenticationsTotal++;
+      },
+      onFailure: (connection, mechanism, reason) => {
+        if (this.stopped) return;
+        const key = mechanism ?? "none";
+        this.saslFailures.set(key, (this.saslFailures.get(key) ?? 0) + 1);
+        // A client with a wrong password retries forever: one line per listener and mechanism per interval.
+        this.tlsFailureLog.note(
+          `${listenerName} sasl ${key}`,
+          `SASL authentication of ${connection.remoteAddress} on ${listenerName} failed${mechanism === null ? "" : ` (${mechanism})`}: ${reason}`,
+        );
+      },
     });
   }
 

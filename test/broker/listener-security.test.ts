@@ -114,28 +114,98 @@ test("an SSL listener without a key store refuses to start, naming the keys it n
   );
 });
 
-test("SASL listeners are refused, not served as something else", () => {
+const SASL = {
+  listeners: "PLAINTEXT://localhost:9092,SASL_PLAINTEXT://localhost:9095,CONTROLLER://localhost:9093",
+  "advertised.listeners": "PLAINTEXT://localhost:9092,SASL_PLAINTEXT://localhost:9095",
+  "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+};
+const PLAIN_JAAS =
+  'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";';
+
+test("a SASL_PLAINTEXT listener: its mechanisms and PLAIN users from the listener's JAAS entry", () => {
+  const security = listenerSecurity(
+    config({
+      ...SASL,
+      "listener.name.sasl_plaintext.sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-512",
+      "listener.name.sasl_plaintext.plain.sasl.jaas.config": PLAIN_JAAS,
+    }),
+  );
+  const sasl = security.get("SASL_PLAINTEXT")?.sasl;
+  assert.ok(sasl);
+  assert.deepEqual(sasl.enabledMechanisms, ["PLAIN", "SCRAM-SHA-512"]);
+  assert.equal(security.get("SASL_PLAINTEXT")?.server, null, "no TLS on SASL_PLAINTEXT");
+  assert.equal(security.get("PLAINTEXT")?.sasl, null);
+  const plain = sasl.createServer("PLAIN");
+  plain.evaluate(Buffer.from("\u0000alice\u0000alice-secret"));
+  assert.equal(plain.username, "alice");
+  assert.throws(
+    () => sasl.createServer("PLAIN").evaluate(Buffer.from("\u0000alice\u0000admin-secret")),
+    /Authentication failed: Invalid username or password/,
+  );
+});
+
+test("SASL listeners Brook cannot serve refuse to start, saying why", () => {
   refused(
-    () =>
-      listenerSecurity(
-        config({
-          listeners: "SASL_PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093",
-          "advertised.listeners": "SASL_PLAINTEXT://localhost:9092",
-          "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
-        }),
-      ),
-    "Listener SASL_PLAINTEXT has security protocol SASL_PLAINTEXT: SASL is not supported yet by Brook",
+    () => listenerSecurity(config(SASL)),
+    "SASL mechanism GSSAPI in sasl.enabled.mechanisms is not supported by Brook",
+  );
+  refused(
+    () => listenerSecurity(config({ ...SASL, "sasl.enabled.mechanisms": "PLAIN,OAUTHBEARER" })),
+    "SASL mechanism OAUTHBEARER",
+  );
+  refused(
+    () => listenerSecurity(config({ ...SASL, "sasl.enabled.mechanisms": "PLAIN" })),
+    "PLAIN is enabled but no JAAS configuration names its users: set listener.name.sasl_plaintext.plain.sasl.jaas.config=",
   );
   refused(
     () =>
       listenerSecurity(
         config({
-          ...WITH_SSL,
-          "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+          ...SASL,
+          "sasl.enabled.mechanisms": "PLAIN",
+          "listener.name.sasl_plaintext.plain.sasl.jaas.config": 'a.B required user_x="y"',
         }),
       ),
-    "SASL is not supported yet",
+    "Invalid value for configuration listener.name.sasl_plaintext.plain.sasl.jaas.config",
   );
+  // SASL_SSL needs a key store like SSL.
+  refused(
+    () =>
+      listenerSecurity(
+        config({
+          ...SASL,
+          "listener.security.protocol.map":
+            "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_SSL,CONTROLLER:PLAINTEXT",
+          "sasl.enabled.mechanisms": "PLAIN",
+          "plain.sasl.jaas.config": PLAIN_JAAS,
+        }),
+      ),
+    "needs a key store",
+  );
+});
+
+test("an inter-broker SASL listener needs sasl.mechanism.inter.broker.protocol and the JAAS login", () => {
+  const interBroker = {
+    ...SASL,
+    "inter.broker.listener.name": "SASL_PLAINTEXT",
+    "sasl.enabled.mechanisms": "PLAIN",
+  };
+  refused(
+    () => listenerSecurity(config({ ...interBroker, "plain.sasl.jaas.config": PLAIN_JAAS })),
+    "The inter-broker listener SASL_PLAINTEXT is SASL_PLAINTEXT: set sasl.mechanism.inter.broker.protocol",
+  );
+  const security = listenerSecurity(
+    config({
+      ...interBroker,
+      "sasl.mechanism.inter.broker.protocol": "PLAIN",
+      "listener.name.sasl_plaintext.plain.sasl.jaas.config": PLAIN_JAAS,
+    }),
+  );
+  assert.deepEqual(security.get("SASL_PLAINTEXT")?.clientSasl, {
+    mechanism: "PLAIN",
+    username: "admin",
+    password: "admin-secret",
+  });
 });
 
 test("listener.name.<name>.ssl.* overrides the global keys for that listener; the name is lower case", () => {

@@ -46,8 +46,13 @@ import {
   listPartitionReassignmentsHandler,
 } from "./partition-reassignments.js";
 import { produceHandler } from "./produce.js";
+import { saslAuthenticateHandler, saslHandshakeHandler } from "./sasl.js";
 import { syncGroupHandler } from "./sync-group.js";
 import { txnOffsetCommitHandler } from "./txn-offset-commit.js";
+import {
+  alterUserScramCredentialsHandler,
+  describeUserScramCredentialsHandler,
+} from "./user-scram-credentials.js";
 import { writeTxnMarkersHandler } from "./write-txn-markers.js";
 
 /** Every API the broker serves; ApiVersions advertises exactly these. */
@@ -57,6 +62,8 @@ export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
       () => broker.advertisedVersions(),
       () => [transactionVersionFeature(broker)],
     ),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
     metadataHandler(broker),
     produceHandler(broker),
     fetchHandler(broker),
@@ -82,6 +89,9 @@ export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
     // client quotas (issue 17)
     describeClientQuotasHandler(broker),
     alterClientQuotasHandler(broker),
+    // SCRAM users
+    describeUserScramCredentialsHandler(broker),
+    alterUserScramCredentialsHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),
     joinGroupHandler(broker),

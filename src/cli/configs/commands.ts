@@ -12,7 +12,13 @@ import {
   QuotaMatchType,
 } from "../../client/index.js";
 import { IP_QUOTA_KEYS, USER_CLIENT_QUOTA_KEYS } from "../../metadata/index.js";
-import { ErrorCode, KafkaError } from "../../protocol/index.js";
+import {
+  ErrorCode,
+  isScramMechanism,
+  KafkaError,
+  SCRAM_ITERATIONS_MIN,
+  type ScramMechanism,
+} from "../../protocol/index.js";
 import { CommandError, type ToolIo } from "../options/index.js";
 import { ConfigArgumentError, type ConfigsOptions } from "./arguments.js";
 
@@ -111,6 +117,30 @@ export async function describeConfigs(
     return;
   }
   await describeQuotas(options, admin, io);
+  // As kafka-configs.sh: SCRAM credentials too, unless clients or a default entity are described.
+  if (!options.entityTypes.includes("clients") && !options.entityNames.includes("")) {
+    await describeScramCredentials(options.entityNames, admin, io);
+  }
+}
+
+async function describeScramCredentials(
+  users: readonly string[],
+  admin: AdminClient,
+  io: Printer,
+): Promise<void> {
+  const described = await admin.describeUserScramCredentials(users);
+  for (const d of described) {
+    // Kafka's DescribeUserScramCredentialsResult.users() leaves out users without credentials.
+    if (d.error?.errorCode === ErrorCode.RESOURCE_NOT_FOUND) continue;
+    if (d.error !== null) {
+      io.out(
+        `Error retrieving SCRAM credential configs for user-principal '${d.user}': ${d.error.name}: ${d.error.message}\n`,
+      );
+      continue;
+    }
+    const text = d.credentials.map((c) => `${c.mechanism}=iterations=${c.iterations}`).join(", ");
+    io.out(`SCRAM credential configs for user-principal '${d.user}' are ${text}\n`);
+  }
 }
 
 async function describeResources(
@@ -230,6 +260,8 @@ export async function alterConfigs(options: ConfigsOptions, admin: AdminClient, 
         result?.errorMessage ?? undefined,
       );
     }
+  } else if (type === "users" && [...toAdd.keys(), ...toDelete].some(isScramMechanism)) {
+    await alterScramCredentials(options, admin, toAdd, toDelete);
   } else {
     await alterQuotas(options, admin, toAdd, toDelete);
   }
@@ -238,6 +270,60 @@ export async function alterConfigs(options: ConfigsOptions, admin: AdminClient, 
       ? `Completed updating config for ${type.slice(0, -1)} ${name}.\n`
       : `Completed updating default config for ${type} in the cluster.\n`,
   );
+}
+
+/** Kafka's ConfigCommand: the SCRAM credential string after --add-config's brackets are dropped. */
+const SCRAM_CREDENTIAL = /^(?:iterations=(-?[0-9]*),)?password=(.*)$/s;
+const DEFAULT_SCRAM_ITERATIONS = 4096;
+
+/** kafka-configs.sh's alterUserScramCredentialConfigs: one user, SCRAM configs alone. */
+async function alterScramCredentials(
+  options: ConfigsOptions,
+  admin: AdminClient,
+  toAdd: ReadonlyMap<string, string>,
+  toDelete: readonly string[],
+): Promise<void> {
+  const keys = [...toAdd.keys(), ...toDelete];
+  const unknown = keys.filter((k) => !isScramMechanism(k) && !USER_CLIENT_QUOTA_KEYS.has(k));
+  if (unknown.length > 0) {
+    const verb = toAdd.size > 0 ? "added" : "deleted";
+    throw new ConfigArgumentError(
+      `Only quota and SCRAM credential configs can be ${verb} for 'users' using --bootstrap-server. Unexpected config names: ${unknown.join(",")}`,
+    );
+  }
+  if (options.entityNames.includes("")) {
+    throw new ConfigArgumentError(
+      "The use of --entity-default or --user-defaults is not allowed with User SCRAM Credentials using --bootstrap-server.",
+    );
+  }
+  if (keys.some((k) => USER_CLIENT_QUOTA_KEYS.has(k))) {
+    throw new ConfigArgumentError(
+      "Cannot alter both quota and SCRAM credential configs simultaneously for 'users' using --bootstrap-server.",
+    );
+  }
+  const user = options.entityNames[0] as string;
+  const upsertions = [...toAdd].map(([name, credential]) => {
+    const mechanism = name as ScramMechanism;
+    const match = SCRAM_CREDENTIAL.exec(credential);
+    if (match === null)
+      throw new ConfigArgumentError(`Invalid credential property ${mechanism}=${credential}`);
+    const given = match[1];
+    const iterations = given !== undefined && given !== "-1" ? Number(given) : DEFAULT_SCRAM_ITERATIONS;
+    if (iterations < SCRAM_ITERATIONS_MIN) {
+      throw new ConfigArgumentError(
+        `Iterations ${iterations} is less than the minimum ${SCRAM_ITERATIONS_MIN} required for ${mechanism}`,
+      );
+    }
+    return { user, mechanism, iterations, password: match[2] as string };
+  });
+  const deletions = toDelete.map((name) => ({
+    user,
+    mechanism: name as ScramMechanism,
+    delete: true as const,
+  }));
+  const results = await admin.alterUserScramCredentials([...deletions, ...upsertions]);
+  const failed = results.find((r) => r.error !== null);
+  if (failed?.error != null) throw failed.error;
 }
 
 async function alterQuotas(

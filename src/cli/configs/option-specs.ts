@@ -5,8 +5,8 @@ import { helpText as layOut, type OptionSpec } from "../options/index.js";
 /*
  * The options of `brook configs`: kafka-configs.sh's (Kafka 4.0's ConfigCommandOptions, with
  * --help and --version), for the entity types Brook keeps configs for: topics, brokers, and the
- * quotas of clients, users and IPs. Left out: --bootstrap-controller, broker-loggers,
- * client-metrics and groups entities, and SCRAM credentials (Brook has no SASL yet).
+ * quotas of clients, users and IPs, and users' SCRAM credentials. Left out: --bootstrap-controller,
+ * broker-loggers, client-metrics and groups entities.
  */
 
 export const HELP_MESSAGE =

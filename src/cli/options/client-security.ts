@@ -1,5 +1,7 @@
 import { ConfigError } from "../../base/index.js";
 import {
+  CLIENT_SASL_MECHANISMS,
+  type ClientSasl,
   type ClientTls,
   clientTlsOf,
   loadTlsMaterial,
@@ -7,29 +9,37 @@ import {
   SSL_KEYS_WITHOUT_EFFECT,
   sslSettingsFromProperties,
 } from "../../client/index.js";
+import { parseJaasConfig } from "../../protocol/index.js";
 
 const SECURITY_PROTOCOL = "security.protocol";
+const SASL_MECHANISM = "sasl.mechanism";
+const SASL_JAAS_CONFIG = "sasl.jaas.config";
 const PROTOCOLS = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
 
-/** The security keys of Kafka's clients that Brook's clients read (security.protocol and ssl.*). */
+/** The security keys of Kafka's clients that Brook's clients read (security.protocol, ssl.*, sasl.*). */
 export const CLIENT_SECURITY_KEYS: ReadonlySet<string> = new Set([
   SECURITY_PROTOCOL,
+  SASL_MECHANISM,
+  SASL_JAAS_CONFIG,
   ...Object.values(SSL_KEYS),
   ...SSL_KEYS_WITHOUT_EFFECT,
 ]);
 
 export interface ClientSecurity {
-  /** TLS for every connection (security.protocol=SSL), or undefined for PLAINTEXT. */
+  /** TLS for every connection (security.protocol=SSL or SASL_SSL), or undefined. */
   ssl: ClientTls | undefined;
+  /** SASL for every connection (security.protocol=SASL_PLAINTEXT or SASL_SSL), or undefined. */
+  sasl: ClientSasl | undefined;
   /** Keys given that the protocol does not use (ssl.* with PLAINTEXT), for a warning. */
   unused: string[];
 }
 
 /**
  * A client tool's security from its Kafka properties (--command-config, --producer.config,
- * --consumer.config...): `security.protocol` PLAINTEXT (Kafka's default) or SSL with Kafka's
- * `ssl.*` keys, key stores read as the broker reads them. SASL is refused: Brook's clients do
- * not speak it yet. Problems are thrown as `fail(message)`.
+ * --consumer.config...): `security.protocol` PLAINTEXT (Kafka's default), SSL with Kafka's
+ * `ssl.*` keys (key stores read as the broker reads them), SASL_PLAINTEXT or SASL_SSL with
+ * `sasl.mechanism` and the username and password of `sasl.jaas.config`'s PlainLoginModule or
+ * ScramLoginModule. Problems are thrown as `fail(message)`.
  */
 export function clientSecurityFrom(
   props: ReadonlyMap<string, string>,
@@ -42,18 +52,50 @@ export function clientSecurityFrom(
       `Invalid value ${given} for configuration ${SECURITY_PROTOCOL}: String must be one of: ${PROTOCOLS.join(", ")}`,
     );
   }
-  if (protocol.startsWith("SASL_")) {
-    throw fail(
-      `${SECURITY_PROTOCOL}=${protocol}: SASL is not supported yet by Brook's clients (PLAINTEXT and SSL are)`,
-    );
-  }
-  const sslKeys = [...props.keys()].filter((k) => k !== SECURITY_PROTOCOL && CLIENT_SECURITY_KEYS.has(k));
-  if (protocol === "PLAINTEXT") return { ssl: undefined, unused: sslKeys };
+  const sasl = protocol.startsWith("SASL_") ? saslFrom(props, fail) : undefined;
+  const tls = protocol === "SSL" || protocol === "SASL_SSL";
+  const unused = [...props.keys()].filter(
+    (k) =>
+      k !== SECURITY_PROTOCOL &&
+      CLIENT_SECURITY_KEYS.has(k) &&
+      (k.startsWith("sasl.") ? sasl === undefined : !tls),
+  );
+  if (!tls) return { ssl: undefined, sasl, unused };
   const settings = sslSettingsFromProperties(props);
   try {
-    return { ssl: clientTlsOf(loadTlsMaterial(settings), settings), unused: [] };
+    return { ssl: clientTlsOf(loadTlsMaterial(settings), settings), sasl, unused };
   } catch (error) {
     if (error instanceof ConfigError) throw fail(error.message);
     throw error;
   }
+}
+
+function saslFrom(props: ReadonlyMap<string, string>, fail: (message: string) => Error): ClientSasl {
+  // Kafka's clients default to GSSAPI, which Brook's do not speak: say so rather than try it.
+  const mechanism = (props.get(SASL_MECHANISM) ?? "GSSAPI").trim().toUpperCase();
+  if (!(CLIENT_SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+    throw fail(
+      `${SASL_MECHANISM}=${mechanism} is not supported by Brook's clients (${CLIENT_SASL_MECHANISMS.join(", ")} are; Kafka's default is GSSAPI)`,
+    );
+  }
+  const jaas = props.get(SASL_JAAS_CONFIG);
+  if (jaas === undefined || jaas.trim() === "") {
+    throw fail(
+      `${SASL_JAAS_CONFIG} is not set: the ${mechanism} login needs it, e.g. ` +
+        `${SASL_JAAS_CONFIG}=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="alice-secret";`,
+    );
+  }
+  let options: ReadonlyMap<string, string>;
+  try {
+    options = parseJaasConfig(jaas, SASL_JAAS_CONFIG).options;
+  } catch (error) {
+    if (error instanceof ConfigError) throw fail(error.message);
+    throw error;
+  }
+  const username = options.get("username");
+  const password = options.get("password");
+  if (username === undefined || password === undefined) {
+    throw fail(`${SASL_JAAS_CONFIG} must set username and password for ${mechanism}`);
+  }
+  return { mechanism: mechanism as ClientSasl["mechanism"], username, password };
 }

@@ -50,6 +50,7 @@ export function adminSettings(
   const properties = readPropertiesFile(commandConfig, (message) => new CommandError(message));
   const security = clientSecurityFrom(properties, (message) => new CommandError(message));
   if (security.ssl !== undefined) options.ssl = security.ssl;
+  if (security.sasl !== undefined) options.sasl = security.sasl;
   for (const [key, value] of properties) {
     if (key === "bootstrap.servers") continue;
     if (key === "client.id") {
@@ -66,7 +67,8 @@ export function adminSettings(
       }
       options[field] = Number(trimmed);
     } else {
-      const why = security.unused.includes(key) ? " (security.protocol is PLAINTEXT)" : "";
+      const protocol = (properties.get("security.protocol") ?? "PLAINTEXT").trim().toUpperCase();
+      const why = security.unused.includes(key) ? ` (security.protocol is ${protocol})` : "";
       warnings.push(
         `WARN The configuration '${key}' was supplied but isn't used by Brook's admin client; ignored${why}.`,
       );

@@ -79,8 +79,9 @@ export function consumerOptionsFrom(
   };
   const instance = props.get("group.instance.id")?.trim();
   if (instance !== undefined && instance !== "") o.groupInstanceId = instance;
-  const ssl = clientSecurityFrom(props, fail).ssl;
-  if (ssl !== undefined) o.ssl = ssl;
+  const security = clientSecurityFrom(props, fail);
+  if (security.ssl !== undefined) o.ssl = security.ssl;
+  if (security.sasl !== undefined) o.sasl = security.sasl;
   const reset = oneOf(props, "auto.offset.reset", ["latest", "earliest", "none"] as const, fail);
   if (reset === "none") throw fail("auto.offset.reset=none is not supported by Brook's consumer");
   if (reset !== undefined) o.autoOffsetReset = reset;

@@ -44,6 +44,7 @@ export function producerOptionsFrom(
   const warnings: string[] = [];
   const security = clientSecurityFrom(props, (message) => new CommandError(message));
   if (security.ssl !== undefined) options.ssl = security.ssl;
+  if (security.sasl !== undefined) options.sasl = security.sasl;
   for (const [key, raw] of props) {
     const value = raw.trim();
     if (key === "bootstrap.servers" || key === "client.id") continue;

@@ -1,0 +1,36 @@
+export {
+  type JaasLoginModule,
+  PLAIN_LOGIN_MODULE,
+  parseJaasConfig,
+  plainUsersOf,
+  SCRAM_LOGIN_MODULE,
+} from "./jaas.js";
+export {
+  INVALID_CREDENTIALS_MESSAGE,
+  type PlainCredentials,
+  PlainServer,
+  parsePlainToken,
+  plainToken,
+  SaslAuthenticationError,
+  type SaslServerMechanism,
+} from "./plain.js";
+export {
+  type ClientFirst,
+  isScramMechanism,
+  parseClientFirst,
+  SCRAM_ITERATIONS_MAX,
+  SCRAM_ITERATIONS_MIN,
+  SCRAM_MECHANISMS,
+  ScramClient,
+  type ScramCredential,
+  ScramCredentialsError,
+  type ScramMechanism,
+  ScramServer,
+  saltedPassword,
+  saslName,
+  scramCredential,
+  scramCredentialFromSalted,
+  scramMechanismOfType,
+  scramMechanismType,
+  scramNonce,
+} from "./scram.js";
