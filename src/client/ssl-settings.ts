@@ -2,25 +2,14 @@ import type { SecureVersion } from "node:tls";
 import { ConfigError, invalidValueMessage } from "../base/index.js";
 import { opensslCipherList } from "./cipher-suites.js";
 import type { ClientTls } from "./client-tls.js";
-import { type KeyStoreMaterial, loadKeyStore, loadTrustStore } from "./ssl-stores.js";
+import { type KeyStoreMaterial, loadKeyStore, loadTrustStore, type StoreSettings } from "./ssl-stores.js";
 
 /**
  * Kafka's `ssl.*` settings (SslConfigs), shared by its clients and brokers, by meaning. The broker
  * reads them per listener (`listener.name.<name>.ssl.*` over the global keys); client tools from
  * their properties files.
  */
-export interface SslSettings {
-  readonly keystoreType: string;
-  readonly keystoreLocation: string | null;
-  readonly keystorePassword: string | null;
-  readonly keyPassword: string | null;
-  /** PEM private key given inline (`ssl.keystore.key`, KIP-651). */
-  readonly keystoreKey: string | null;
-  readonly keystoreCertificateChain: string | null;
-  readonly truststoreType: string;
-  readonly truststoreLocation: string | null;
-  readonly truststorePassword: string | null;
-  readonly truststoreCertificates: string | null;
+export interface SslSettings extends StoreSettings {
   /** `ssl.protocol`: the most recent protocol a client offers (TLS: no cap). */
   readonly protocol: string;
   readonly enabledProtocols: readonly string[];

@@ -2,7 +2,21 @@ import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../base/index.js";
 import { Pkcs12Error, readPkcs12 } from "./pkcs12.js";
-import type { SslSettings } from "./ssl-settings.js";
+
+/** The key and trust store settings (Kafka's `ssl.keystore.*`, `ssl.key.password`, `ssl.truststore.*`). */
+export interface StoreSettings {
+  readonly keystoreType: string;
+  readonly keystoreLocation: string | null;
+  readonly keystorePassword: string | null;
+  readonly keyPassword: string | null;
+  /** PEM private key given inline (`ssl.keystore.key`, KIP-651). */
+  readonly keystoreKey: string | null;
+  readonly keystoreCertificateChain: string | null;
+  readonly truststoreType: string;
+  readonly truststoreLocation: string | null;
+  readonly truststorePassword: string | null;
+  readonly truststoreCertificates: string | null;
+}
 
 /** A key store's private key (PEM PKCS#8, decrypted) and its certificate chain (PEM, leaf first). */
 export interface KeyStoreMaterial {
@@ -23,7 +37,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
  * when there is none. JKS files are refused with how to convert them: Java's own format has no
  * reader in Node.
  */
-export function loadKeyStore(s: SslSettings): KeyStoreMaterial | null {
+export function loadKeyStore(s: StoreSettings): KeyStoreMaterial | null {
   const type = s.keystoreType.toUpperCase();
   const path = s.keystoreLocation;
   const password = s.keystorePassword;
@@ -69,7 +83,7 @@ export function loadKeyStore(s: SslSettings): KeyStoreMaterial | null {
 }
 
 /** The trusted certificates (PEM) the settings name, or null for the default roots. */
-export function loadTrustStore(s: SslSettings): string[] | null {
+export function loadTrustStore(s: StoreSettings): string[] | null {
   const type = s.truststoreType.toUpperCase();
   const path = s.truststoreLocation;
   const password = s.truststorePassword;
