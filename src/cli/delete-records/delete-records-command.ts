@@ -17,17 +17,16 @@ import {
   javaHashOrder,
   helpText as layOut,
   type OptionSpec,
-  ParsedOptions,
+  type ParsedOptions,
   parseJson,
+  parseSimpleCommandLine,
   readFileAsString,
-  readTokens,
   runAdminTool,
   type ToolIo,
   toInt,
   toLong,
   topicPartitionHash,
   toText,
-  UsageError,
 } from "../options/index.js";
 
 /*
@@ -158,16 +157,8 @@ export function runDeleteRecordsCommand(
 ): Promise<number> {
   return runAdminTool(
     {
-      parse: () => {
-        if (argv.length === 0) throw new UsageError(HELP_MESSAGE);
-        const options = new ParsedOptions(readTokens(argv, SPECS_BY_NAME));
-        if (options.has("help")) return { kind: "help" };
-        if (options.has("version")) return { kind: "version" };
-        for (const required of ["bootstrap-server", "offset-json-file"]) {
-          if (!options.has(required)) throw new UsageError(`Missing required argument "[${required}]"`);
-        }
-        return { kind: "run", options };
-      },
+      parse: () =>
+        parseSimpleCommandLine(argv, SPECS_BY_NAME, HELP_MESSAGE, ["bootstrap-server", "offset-json-file"]),
       help: (message) => layOut(message, OPTION_SPECS),
       helpMessage: HELP_MESSAGE,
       clientId: "brook-delete-records",

@@ -11,13 +11,12 @@ import {
   javaInt,
   javaStringHash,
   type OptionSpec,
-  ParsedOptions,
-  readTokens,
+  type ParsedOptions,
+  parseSimpleCommandLine,
   runAdminTool,
   stringText,
   type ToolIo,
   topicPartitionHash,
-  UsageError,
 } from "../options/index.js";
 
 /*
@@ -150,16 +149,8 @@ export function runLogDirsCommand(
 ): Promise<number> {
   return runAdminTool(
     {
-      parse: () => {
-        if (argv.length === 0) throw new UsageError(HELP_MESSAGE);
-        const options = new ParsedOptions(readTokens(argv, SPECS_BY_NAME));
-        if (options.has("help")) return { kind: "help" };
-        if (options.has("version")) return { kind: "version" };
-        for (const required of ["bootstrap-server", "describe"]) {
-          if (!options.has(required)) throw new UsageError(`Missing required argument "[${required}]"`);
-        }
-        return { kind: "run", options };
-      },
+      parse: () =>
+        parseSimpleCommandLine(argv, SPECS_BY_NAME, HELP_MESSAGE, ["bootstrap-server", "describe"]),
       help: (message) => helpText(message, OPTION_SPECS),
       helpMessage: HELP_MESSAGE,
       clientId: "log-dirs-tool",

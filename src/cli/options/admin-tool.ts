@@ -1,7 +1,7 @@
 import { AdminClient } from "../../client/index.js";
 import { type AdminTimeouts, adminSettings } from "./command-config.js";
 import { OptionsError, UsageError } from "./errors.js";
-import type { ParsedOptions } from "./jopt.js";
+import { type OptionSpec, ParsedOptions, readTokens } from "./jopt.js";
 
 export interface ToolIo {
   out(text: string): void;
@@ -9,6 +9,27 @@ export interface ToolIo {
 }
 
 export type ParsedCommandLine<O> = { kind: "help" } | { kind: "version" } | { kind: "run"; options: O };
+
+/**
+ * The command line of a Kafka tool without cross-option rules: no arguments prints the help as a
+ * failure, --help and --version win, then each required option must be there (CommandLineUtils'
+ * "Missing required argument").
+ */
+export function parseSimpleCommandLine(
+  argv: readonly string[],
+  specs: ReadonlyMap<string, OptionSpec>,
+  helpMessage: string,
+  required: readonly string[],
+): ParsedCommandLine<ParsedOptions> {
+  if (argv.length === 0) throw new UsageError(helpMessage);
+  const options = new ParsedOptions(readTokens(argv, specs));
+  if (options.has("help")) return { kind: "help" };
+  if (options.has("version")) return { kind: "version" };
+  for (const name of required) {
+    if (!options.has(name)) throw new UsageError(`Missing required argument "[${name}]"`);
+  }
+  return { kind: "run", options };
+}
 
 export interface AdminTool<O extends ParsedOptions> {
   /** Reads and checks the command line; throws UsageError or OptionsError for a wrong one. */

@@ -1,4 +1,10 @@
-export { type AdminTool, type ParsedCommandLine, runAdminTool, type ToolIo } from "./admin-tool.js";
+export {
+  type AdminTool,
+  type ParsedCommandLine,
+  parseSimpleCommandLine,
+  runAdminTool,
+  type ToolIo,
+} from "./admin-tool.js";
 export {
   type ArgType,
   ArgumentParserError,
