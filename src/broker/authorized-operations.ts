@@ -40,5 +40,12 @@ export const CLUSTER_AUTHORIZED_OPERATIONS = bits([
   AclOperation.IDEMPOTENT_WRITE,
 ]);
 
+/** A group: READ, DELETE, DESCRIBE. */
+export const GROUP_AUTHORIZED_OPERATIONS = bits([
+  AclOperation.READ,
+  AclOperation.DELETE,
+  AclOperation.DESCRIBE,
+]);
+
 /** The schema default: "not asked for". */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Kafka, logLevel, type SASLOptions } from "kafkajs";
+import { writePropertiesFile } from "../helpers/properties-file.js";
 import { testCerts } from "../helpers/test-certs.js";
 import {
   BROOK_MAIN,
@@ -72,16 +73,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function properties(name: string, lines: Record<string, string>): string {
-  const file = join(dir, name);
-  writeFileSync(
-    file,
-    `${Object.entries(lines)
-      .map(([k, v]) => `${k}=${v}`)
-      .join("\n")}\n`,
-  );
-  return file;
-}
+const properties = (name: string, lines: Record<string, string>): string =>
+  writePropertiesFile(dir, name, lines);
 
 test("kcat logs in with SASL/PLAIN, produces and consumes; the PLAINTEXT listener serves the same log", {
   timeout: TEST_TIMEOUT_MS,

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect as netConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
+import { writePropertiesFile } from "../helpers/properties-file.js";
 import { STORE_PASSWORD, testCerts } from "../helpers/test-certs.js";
 import {
   BROOK_MAIN,
@@ -63,16 +64,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function properties(name: string, lines: Record<string, string>): string {
-  const file = join(dir, name);
-  writeFileSync(
-    file,
-    `${Object.entries(lines)
-      .map(([k, v]) => `${k}=${v}`)
-      .join("\n")}\n`,
-  );
-  return file;
-}
+const properties = (name: string, lines: Record<string, string>): string =>
+  writePropertiesFile(dir, name, lines);
 
 function closed(socket: Socket): Promise<void> {
   return new Promise((resolve) => {

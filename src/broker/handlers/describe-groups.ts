@@ -5,12 +5,8 @@ import {
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
+import { AUTHORIZED_OPERATIONS_OMITTED, GROUP_AUTHORIZED_OPERATIONS } from "../authorized-operations.js";
 import type { GroupAccess } from "../handler-context.js";
-
-/** Kafka's AclOperation codes a group supports: READ (3), DELETE (6), DESCRIBE (8). */
-const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-/** The schema default of `authorizedOperations`: not asked for. */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 /**
  * DescribeGroups 0-5: state, protocol type and chosen protocol, and the members with their
