@@ -1,5 +1,5 @@
 import { AssertionError, describeError, type Logger } from "../base/index.js";
-import type { Connection, RequestHandler, ResponseChunks } from "../network/index.js";
+import type { Connection, RequestHandler, RequestOrdering, ResponseChunks } from "../network/index.js";
 import {
   ApiKey,
   apiSpec,
@@ -90,6 +90,20 @@ export class RequestDispatcher implements RequestHandler {
         maxVersion: h.maxVersion,
       }));
     return this.advertised;
+  }
+
+  /**
+   * Fetch is "free" (a long poll holds nothing back), Produce "pipelined" (appended at once, as
+   * Kafka would append it once its turn came), every other request "serial": handled once the
+   * connection's earlier requests are answered, so its answer sees what they did, as with Kafka.
+   * A Metadata request behind an acks=all Produce that waits for a dead replica to be fenced is
+   * answered with the leaders after the fencing, not before: librdkafka 2.0 takes a late answer
+   * with the old leaders for the truth, and can stall a partition on it until its messages time out.
+   */
+  orderingOf(frame: Buffer): RequestOrdering {
+    if (frame.length < 2) return "serial";
+    const apiKey = frame.readInt16BE(0);
+    return apiKey === ApiKey.Fetch ? "free" : apiKey === ApiKey.Produce ? "pipelined" : "serial";
   }
 
   /** Frames of APIs whose handler only borrows the request's bytes may be recycled (see ApiHandler). */

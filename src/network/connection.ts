@@ -32,7 +32,27 @@ export interface RequestHandler {
    * when its API cannot carry one (a SASL listener refusing a request before authentication).
    */
   errorResponse?(frame: Buffer, connection: Connection, errorCode: number): ResponseChunks;
+  /**
+   * How the frame's request is ordered against the connection's other requests (see
+   * RequestOrdering); without this method, every request is "pipelined".
+   */
+  orderingOf?(frame: Buffer): RequestOrdering;
 }
+
+/**
+ * Kafka handles a connection's requests one at a time: it reads the next only once the previous
+ * one is answered, so every answer reflects what the requests before it did (a Metadata request
+ * behind an acks=all Produce that waits seconds for its replicas is answered with the leaders of
+ * that later moment). Brook handles a connection's requests as they arrive where that cannot
+ * change an answer, and keeps Kafka's order where it can:
+ * - "free": handled at once, and no later request waits for it (a Fetch: a long poll must not
+ *   hold a consumer's heartbeats or commits);
+ * - "pipelined": handled at once; a later "serial" request waits for it (a Produce);
+ * - "serial": handled once no earlier request of the connection other than a "free" one is still
+ *   being handled (everything else: its answer reads state the earlier ones may change).
+ * A request that waits holds back every later one, so requests are always handled in arrival order.
+ */
+export type RequestOrdering = "free" | "pipelined" | "serial";
 
 export interface ConnectionLimits {
   /** socket.request.max.bytes: a larger size prefix closes the connection. */
@@ -66,6 +86,16 @@ interface Slot {
   response: ResponseChunks;
   /** The request frame's bytes while it is handled, then the response's until it is written. */
   bytes: number;
+  /** A later "serial" request waits until this one is answered (it is not "free"). */
+  holdsSerial: boolean;
+}
+
+/** A request read and not yet handed to the handler: it waits for earlier ones (RequestOrdering). */
+interface WaitingRequest {
+  readonly slot: Slot;
+  /** A copy: the frame read may live in a buffer that is reused once the read returns. */
+  readonly frame: Buffer;
+  readonly ordering: RequestOrdering;
 }
 
 /**
@@ -104,6 +134,12 @@ export class Connection {
   private readonly reader: FrameReader;
   private readonly framePool: FrameBufferPool | null;
   private readonly slots: Slot[] = [];
+  /** Requests read that wait for earlier ones before they are handled, in arrival order. */
+  private readonly waiting: WaitingRequest[] = [];
+  /** Requests being handled that a "serial" request must wait for. */
+  private holdingSerial = 0;
+  /** Inside `handOnWaiting` (a request handed on may complete at once and call it again). */
+  private handingOn = false;
   /** Where frames go: on a SASL listener, its authenticator until the client authenticated. */
   private handler: RequestHandler;
   private readonly limits: ConnectionLimits;
@@ -186,6 +222,7 @@ export class Connection {
     this.socket.on("close", () => {
       this.closed = true;
       this.slots.length = 0;
+      this.waiting.length = 0;
       this.heldBytes = 0;
       this.leaveQueue();
       this.reader.discard();
@@ -333,13 +370,25 @@ export class Connection {
       return;
     }
     this.requestCount++;
-    const slot: Slot = { done: false, response: null, bytes: frame.length };
+    const ordering = this.handler.orderingOf?.(frame) ?? "pipelined";
+    const slot: Slot = { done: false, response: null, bytes: frame.length, holdsSerial: ordering !== "free" };
     this.heldBytes += slot.bytes;
     this.slots.push(slot);
     if (this.requestQueue !== null) {
       this.queuedCount++;
       this.requestQueue.enqueue();
     }
+    if (this.waiting.length > 0 || (ordering === "serial" && this.holdingSerial > 0)) {
+      this.waiting.push({ slot, frame: Buffer.from(frame), ordering });
+      if (pooled !== null) this.framePool?.release(pooled);
+      return;
+    }
+    this.handOn(slot, frame, pooled);
+  }
+
+  /** Hands a request to the handler; its answer fills its slot. */
+  private handOn(slot: Slot, frame: Buffer, pooled: Buffer | null): void {
+    if (slot.holdsSerial) this.holdingSerial++;
     let result: ResponseChunks | Promise<ResponseChunks>;
     try {
       result = this.handler.handle(frame, this);
@@ -367,9 +416,26 @@ export class Connection {
     }
   }
 
+  /** Hands on the waiting requests whose turn came, in arrival order. */
+  private handOnWaiting(): void {
+    if (this.handingOn) return;
+    this.handingOn = true;
+    try {
+      while (!this.closed && this.waiting.length > 0) {
+        const next = this.waiting[0] as WaitingRequest;
+        if (next.ordering === "serial" && this.holdingSerial > 0) break;
+        this.waiting.shift();
+        this.handOn(next.slot, next.frame, null);
+      }
+    } finally {
+      this.handingOn = false;
+    }
+  }
+
   private complete(slot: Slot, response: ResponseChunks): void {
     if (this.closed) return;
     this.requestDone();
+    if (slot.holdsSerial) this.holdingSerial--;
     slot.done = true;
     slot.response = response;
     // The request's bytes are let go; the response's are held until written.
@@ -378,6 +444,7 @@ export class Connection {
     this.heldBytes += responseBytes - slot.bytes;
     slot.bytes = responseBytes;
     if (this.slots[0] !== slot) {
+      this.handOnWaiting();
       this.updateFlowControl();
       return;
     }
@@ -391,6 +458,7 @@ export class Connection {
     }
     if (several) this.socket.uncork();
     this.lastActiveMs = performance.now();
+    this.handOnWaiting();
     this.updateFlowControl();
   }
 
@@ -467,6 +535,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.slots.length = 0;
+    this.waiting.length = 0;
     this.heldBytes = 0;
     this.leaveQueue();
     this.socket.destroy();

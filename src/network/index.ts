@@ -4,6 +4,7 @@ export {
   type ConnectionEvents,
   type ConnectionLimits,
   type RequestHandler,
+  type RequestOrdering,
   type ResponseChunks,
 } from "./connection.js";
 export {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Kafka, logLevel, type Producer } from "kafkajs";
@@ -49,6 +49,12 @@ import { NODE_IDS, ProcessCluster, sleep, waitFor } from "./cluster-harness.js";
  * were acknowledged only after its death (retried batches the new leader had and deduplicated),
  * how long until the group consumed new records from every partition, and how long the restarted
  * node took to rejoin every ISR.
+ *
+ * FAILOVER_DEBUG_DIR=<dir> keeps what a failing run needs explained: librdkafka's debug log
+ * (msg,protocol,eos,broker,topic) in rdkafka.log, the brokers' logs and the producer's reports.
+ * It found the stall fixed by RequestOrdering (src/network/connection.ts): a Metadata answer
+ * computed before a leader moved, sent after an acks=all Produce it was pipelined behind, made
+ * librdkafka 2.0.2 keep a partition on its old leader until its messages timed out.
  */
 
 const SESSION_TIMEOUT_MS = 2000;
@@ -153,6 +159,8 @@ class RdkafkaProducer {
     });
     this.child.stderr?.setEncoding("utf8");
     this.child.stderr?.on("data", (chunk: string) => {
+      if (process.env.FAILOVER_DEBUG_DIR)
+        appendFileSync(join(process.env.FAILOVER_DEBUG_DIR, "rdkafka.log"), chunk);
       this.stderr = (this.stderr + chunk).slice(-16_000);
     });
   }
@@ -306,6 +314,16 @@ test("acks=all with idempotent librdkafka and kafkajs producers and a live consu
     (error as Error).message += `\n${diagnostics(clients)}`;
     throw error;
   } finally {
+    if (process.env.FAILOVER_DEBUG_DIR) {
+      writeFileSync(
+        join(process.env.FAILOVER_DEBUG_DIR, "brokers.log"),
+        NODE_IDS.map((id) => `===== node ${id}\n${cluster.node(id).allStderr}`).join("\n"),
+      );
+      writeFileSync(
+        join(process.env.FAILOVER_DEBUG_DIR, "events.json"),
+        JSON.stringify(clients.rdkafka?.events ?? []),
+      );
+    }
     clients.rdkafka?.kill();
     clients.kafkajs?.abandon();
     await killMembers(clients.members);
@@ -361,6 +379,7 @@ async function scenario(clients: Clients): Promise<void> {
       acks: "all",
       "linger.ms": 5,
       "message.timeout.ms": 30_000,
+      ...(process.env.FAILOVER_DEBUG_DIR ? { debug: "msg,protocol,eos,broker,topic" } : {}),
     },
   });
   clients.rdkafka = rdkafka;
