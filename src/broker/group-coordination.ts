@@ -2,6 +2,7 @@ import {
   type GroupCoordinatorConfig,
   GroupCoordinatorRuntime,
   groupCoordinatorConfig,
+  type TopicMetadataSource,
 } from "../coordinator/index.js";
 import type { MetadataImage } from "../metadata/index.js";
 import type { BrokerConfig } from "./broker-config.js";
@@ -54,16 +55,43 @@ export function createGroupCoordinator(
       loadBufferBytes: broker.config.int("offsets.load.buffer.size"),
     }),
     // Read at each heartbeat, so consumer groups see topics and partitions as the image has them.
-    topics: {
-      topicByName: (name) => {
-        const topic = broker.image.topic(name);
-        return topic === undefined
-          ? undefined
-          : { topicId: topic.id, numPartitions: topic.partitions.length };
-      },
-      topicNameById: (topicId) => broker.image.topicsById.get(topicId)?.name,
-    },
+    topics: imageTopics(broker),
   });
+}
+
+/**
+ * The image's topics as consumer groups read them. The version of the topic set (for regex
+ * subscriptions) is the image offset at which a name first appeared that the previous look did not
+ * have: found by comparing names, only when the image moved and a group asks.
+ */
+function imageTopics(broker: MetadataView): TopicMetadataSource {
+  let seenOffset = -1n;
+  let names = new Set<string>();
+  let version = 0n;
+  return {
+    topicByName: (name) => {
+      const topic = broker.image.topic(name);
+      return topic === undefined ? undefined : { topicId: topic.id, numPartitions: topic.partitions.length };
+    },
+    topicNameById: (topicId) => broker.image.topicsById.get(topicId)?.name,
+    topicNames: () => broker.image.topicsByName.keys(),
+    topicsVersion: () => {
+      const image = broker.image;
+      if (image.offset === seenOffset) return version;
+      seenOffset = image.offset;
+      const current = image.topicsByName;
+      let created = false;
+      for (const name of current.keys()) {
+        if (!names.has(name)) {
+          created = true;
+          break;
+        }
+      }
+      if (created || current.size !== names.size) names = new Set(current.keys());
+      if (created) version = image.offset;
+      return version;
+    },
+  };
 }
 
 /** Whether `group.coordinator.rebalance.protocols` offers KIP-848 consumer groups. */

@@ -58,7 +58,7 @@ export function describeConsumerGroups(s: ShardState, groupIds: readonly string[
         clientId: m.clientId,
         clientHost: m.clientHost,
         subscribedTopicNames: m.subscribedTopicNames,
-        subscribedTopicRegex: null,
+        subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: named(m.assignedPartitions),
         targetAssignment: named(group.targetAssignment.get(m.memberId) ?? new Map()),
       })),
@@ -100,7 +100,7 @@ export function refuseClassicJoin(s: ShardState, handle: RequestHandle, request:
     });
     return true;
   }
-  const records = groupTombstoneRecords(group.groupId);
+  const records = groupTombstoneRecords(group);
   for (const record of records) replayGroupRecord(s, record);
   s.append(records, { kind: "none" });
   return false;

@@ -26,6 +26,7 @@ import {
 } from "./consumer-group-member.js";
 import { dynamicMember, kafkaUuid, knownStaticMember, staticMember } from "./consumer-group-membership.js";
 import { reconcile } from "./consumer-group-reconciliation.js";
+import { updateRegularExpressions } from "./consumer-group-regex-update.js";
 import { computeTargetAssignment, sameMetadata, subscriptionMetadata } from "./consumer-group-target.js";
 import { type CoordinatorRecord, groupMetadataTombstone } from "./coordinator-record.js";
 import { consumerGroupHeartbeatErrorResponse } from "./error-responses.js";
@@ -63,7 +64,6 @@ export function consumerGroupHeartbeatRequestError(
   if (request.groupId === "") return invalid("GroupId can't be empty.");
   if (request.instanceId === "") return invalid("InstanceId can't be empty.");
   if (request.rackId === "") return invalid("RackId can't be empty.");
-  if (request.subscribedTopicRegex !== null) return invalid("SubscribedTopicRegex is not supported yet.");
   const epoch = request.memberEpoch;
   if (epoch > 0 || epoch === LEAVE_GROUP_MEMBER_EPOCH) {
     if (request.memberId === "") return invalid("MemberId can't be empty.");
@@ -74,8 +74,11 @@ export function consumerGroupHeartbeatRequestError(
       return invalid("RebalanceTimeoutMs must be provided in first request.");
     if (request.topicPartitions === null || request.topicPartitions.length > 0)
       return invalid("TopicPartitions must be empty when (re-)joining.");
-    if (request.subscribedTopicNames === null || request.subscribedTopicNames.length === 0)
-      return invalid("SubscribedTopicNames must be set in first request.");
+    // Kafka 4.0 takes a member subscribed to nothing (an empty list or an empty pattern).
+    if (request.subscribedTopicNames === null && request.subscribedTopicRegex === null)
+      return invalid(
+        "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.",
+      );
   } else if (epoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
     if (request.memberId === "") return invalid("MemberId can't be empty.");
     if (request.instanceId === null) return invalid("InstanceId can't be null.");
@@ -142,6 +145,13 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
       request.rebalanceTimeoutMs === -1 ? member.rebalanceTimeoutMs : request.rebalanceTimeoutMs,
     serverAssignor: request.serverAssignor ?? member.serverAssignor,
     subscribedTopicNames: request.subscribedTopicNames ?? member.subscribedTopicNames,
+    // null: unchanged; "" (what librdkafka sends without one): no pattern.
+    subscribedTopicRegex:
+      request.subscribedTopicRegex === null
+        ? member.subscribedTopicRegex
+        : request.subscribedTopicRegex === ""
+          ? null
+          : request.subscribedTopicRegex,
     clientId: context.clientId,
     clientHost: context.clientHost,
   };
@@ -151,12 +161,14 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
   if (isNew || subscriptionChanged(before, updated)) {
     records.push(memberMetadataRecord(group.groupId, updated));
   }
+  const regexes = updateRegularExpressions(s, group, before, updated, records);
+  bumpEpoch ||= regexes.bumpEpoch;
 
   // 1. The group epoch: members, subscriptions or the subscribed topics changed.
   const members = new Map(group.members);
   if (replaced !== undefined) members.delete(replaced.memberId);
   members.set(memberId, updated);
-  const metadata = subscriptionMetadata(s, members.values());
+  const metadata = subscriptionMetadata(s, members.values(), regexes.resolved);
   if (!sameMetadata(metadata, group.subscriptionMetadata)) {
     records.push(subscriptionMetadataRecord(group.groupId, metadata));
     bumpEpoch = true;
@@ -176,7 +188,7 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
   }
   let target: TopicPartitions = previousTargets.get(memberId) ?? new Map();
   if (groupEpoch > group.assignmentEpoch) {
-    const assignment = computeTargetAssignment(s, previousTargets, members, metadata);
+    const assignment = computeTargetAssignment(s, previousTargets, members, metadata, regexes.resolved);
     for (const [id, partitions] of assignment) {
       const old = previousTargets.get(id);
       if (old === undefined || !samePartitions(old, partitions)) {
@@ -298,7 +310,7 @@ function fenceRecords(s: ShardState, group: ConsumerGroup, memberId: string): Co
   const records: CoordinatorRecord[] = memberTombstones(group.groupId, memberId);
   const members = new Map(group.members);
   members.delete(memberId);
-  const metadata = subscriptionMetadata(s, members.values());
+  const metadata = subscriptionMetadata(s, members.values(), group.resolvedRegexes);
   if (!sameMetadata(metadata, group.subscriptionMetadata)) {
     records.push(subscriptionMetadataRecord(group.groupId, metadata));
   }

@@ -31,6 +31,8 @@ export interface ConsumerGroupMember {
   readonly clientId: string;
   readonly clientHost: string;
   readonly subscribedTopicNames: readonly string[];
+  /** The pattern it subscribes with (KIP-848's SubscribedTopicRegex), or null; never "". */
+  readonly subscribedTopicRegex: string | null;
   readonly rebalanceTimeoutMs: number;
   readonly serverAssignor: string | null;
   readonly memberEpoch: number;
@@ -48,6 +50,7 @@ export function newMember(memberId: string): ConsumerGroupMember {
     clientId: "",
     clientHost: "",
     subscribedTopicNames: [],
+    subscribedTopicRegex: null,
     rebalanceTimeoutMs: -1,
     serverAssignor: null,
     memberEpoch: 0,
@@ -67,11 +70,15 @@ export function subscriptionChanged(a: ConsumerGroupMember, b: ConsumerGroupMemb
     a.clientHost !== b.clientHost ||
     a.rebalanceTimeoutMs !== b.rebalanceTimeoutMs ||
     a.serverAssignor !== b.serverAssignor ||
+    a.subscribedTopicRegex !== b.subscribedTopicRegex ||
     !sameNames(a.subscribedTopicNames, b.subscribedTopicNames)
   );
 }
 
-/** Whether what the assignor looks at differs: a change bumps the group epoch. */
+/**
+ * Whether what the assignor looks at differs: a change bumps the group epoch. A changed pattern
+ * is not in it: the pattern's resolution decides (consumer-group-regex-refresh.ts).
+ */
 export function assignmentInputsChanged(a: ConsumerGroupMember, b: ConsumerGroupMember): boolean {
   return (
     a.rackId !== b.rackId ||

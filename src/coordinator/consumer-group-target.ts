@@ -6,6 +6,7 @@ import {
   uniformAssignor,
 } from "./consumer-group-assignor.js";
 import type { ConsumerGroupMember } from "./consumer-group-member.js";
+import type { ResolvedRegex } from "./consumer-group-regex.js";
 import type { ShardState } from "./shard-state.js";
 
 /**
@@ -13,13 +14,23 @@ import type { ShardState } from "./shard-state.js";
  * metadata has them, the assignor the members prefer, and the previous targets (for stickiness).
  */
 
+/** The topics a member subscribes to: by name, and those its pattern resolved to. */
+export function memberTopicNames(
+  m: ConsumerGroupMember,
+  resolved: ReadonlyMap<string, ResolvedRegex>,
+): readonly string[] {
+  const regex = m.subscribedTopicRegex === null ? undefined : resolved.get(m.subscribedTopicRegex);
+  return regex === undefined ? m.subscribedTopicNames : [...m.subscribedTopicNames, ...regex.topics];
+}
+
 /** The subscribed topics that exist, by name, as the broker's metadata has them now. */
 export function subscriptionMetadata(
   s: ShardState,
   members: Iterable<ConsumerGroupMember>,
+  resolved: ReadonlyMap<string, ResolvedRegex>,
 ): Map<string, SubscribedTopic> {
   const names = new Set<string>();
-  for (const m of members) for (const name of m.subscribedTopicNames) names.add(name);
+  for (const m of members) for (const name of memberTopicNames(m, resolved)) names.add(name);
   const out = new Map<string, SubscribedTopic>();
   for (const name of [...names].sort()) {
     const topic = s.topics.topicByName(name);
@@ -61,6 +72,7 @@ export function computeTargetAssignment(
   previousTargets: ReadonlyMap<string, TopicPartitions>,
   members: ReadonlyMap<string, ConsumerGroupMember>,
   metadata: ReadonlyMap<string, SubscribedTopic>,
+  resolved: ReadonlyMap<string, ResolvedRegex>,
 ): Map<string, TopicPartitions> {
   const name = preferredAssignor(
     s,
@@ -70,7 +82,7 @@ export function computeTargetAssignment(
   const partitionCounts = new Map([...metadata.values()].map((t) => [t.topicId, t.numPartitions]));
   const input: AssignorMember[] = [...members.values()].map((m) => ({
     memberId: m.memberId,
-    subscribedTopicIds: m.subscribedTopicNames.flatMap((n) => {
+    subscribedTopicIds: [...new Set(memberTopicNames(m, resolved))].flatMap((n) => {
       const t = metadata.get(n);
       return t === undefined ? [] : [t.topicId];
     }),

@@ -8,6 +8,7 @@ import {
   newMember,
   toTopicPartitionList,
 } from "./consumer-group-member.js";
+import type { ResolvedRegex } from "./consumer-group-regex.js";
 import { type ConsumerGroupRecord, consumerGroupRecord } from "./coordinator-record.js";
 
 /** Kafka's ConsumerGroupState, as ListGroups and ConsumerGroupDescribe name them. */
@@ -39,6 +40,8 @@ export class ConsumerGroup {
   readonly members = new Map<string, ConsumerGroupMember>();
   readonly targetAssignment = new Map<string, TopicPartitions>();
   subscriptionMetadata: ReadonlyMap<string, SubscribedTopic> = new Map();
+  /** What the patterns its members subscribe with resolved to (ConsumerGroupRegularExpression records). */
+  readonly resolvedRegexes = new Map<string, ResolvedRegex>();
   /** Owners of partitions assigned or pending revocation: topic id, partition, owner and its epoch. */
   private readonly partitionOwners = new Map<Uuid, Map<number, { memberId: string; epoch: number }>>();
 
@@ -69,10 +72,25 @@ export class ConsumerGroup {
     return this.partitionOwners.get(topicId)?.get(partition)?.memberId;
   }
 
-  /** Every topic name some member subscribes to. */
+  /** Every topic name some member subscribes to, by name or through its pattern's resolution. */
   subscribedTopicNames(): Set<string> {
     const out = new Set<string>();
-    for (const m of this.members.values()) for (const name of m.subscribedTopicNames) out.add(name);
+    for (const m of this.members.values()) {
+      for (const name of m.subscribedTopicNames) out.add(name);
+      const resolved =
+        m.subscribedTopicRegex === null ? undefined : this.resolvedRegexes.get(m.subscribedTopicRegex);
+      for (const name of resolved?.topics ?? []) out.add(name);
+    }
+    return out;
+  }
+
+  /** The patterns members subscribe with, and how many members use each. */
+  subscribedRegexes(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const m of this.members.values()) {
+      if (m.subscribedTopicRegex !== null)
+        out.set(m.subscribedTopicRegex, (out.get(m.subscribedTopicRegex) ?? 0) + 1);
+    }
     return out;
   }
 
@@ -111,9 +129,21 @@ export class ConsumerGroup {
           clientId: v.clientId,
           clientHost: v.clientHost,
           subscribedTopicNames: v.subscribedTopicNames,
+          subscribedTopicRegex: v.subscribedTopicRegex === "" ? null : v.subscribedTopicRegex,
           rebalanceTimeoutMs: v.rebalanceTimeoutMs,
           serverAssignor: v.serverAssignor,
         });
+        return;
+      }
+      case "ConsumerGroupRegularExpression": {
+        // The key's second field is the pattern.
+        if (record.value === null) this.resolvedRegexes.delete(memberId);
+        else
+          this.resolvedRegexes.set(memberId, {
+            topics: [...record.value.topics].sort(),
+            version: record.value.version,
+            timestamp: record.value.timestamp,
+          });
         return;
       }
       case "ConsumerGroupCurrentMemberAssignment": {
@@ -193,7 +223,7 @@ export function memberMetadataRecord(groupId: string, m: ConsumerGroupMember): C
     clientId: m.clientId,
     clientHost: m.clientHost,
     subscribedTopicNames: [...m.subscribedTopicNames],
-    subscribedTopicRegex: null,
+    subscribedTopicRegex: m.subscribedTopicRegex,
     rebalanceTimeoutMs: m.rebalanceTimeoutMs,
     serverAssignor: m.serverAssignor,
     classicMemberMetadata: null,
@@ -251,11 +281,29 @@ export function memberTombstones(groupId: string, memberId: string): ConsumerGro
   ];
 }
 
-/** Kafka's order when an empty group is deleted. */
-export function groupTombstoneRecords(groupId: string): ConsumerGroupRecord[] {
+/** A pattern's resolution (null: the tombstone of a pattern no member uses any more). */
+export function regexRecord(
+  groupId: string,
+  regex: string,
+  resolved: ResolvedRegex | null,
+): ConsumerGroupRecord {
+  return consumerGroupRecord(
+    "ConsumerGroupRegularExpression",
+    groupId,
+    regex,
+    resolved === null
+      ? null
+      : { topics: [...resolved.topics], version: resolved.version, timestamp: resolved.timestamp },
+  );
+}
+
+/** Kafka's order when an empty group is deleted; its group metadata tombstone last. */
+export function groupTombstoneRecords(group: ConsumerGroup): ConsumerGroupRecord[] {
+  const groupId = group.groupId;
   return [
     consumerGroupRecord("ConsumerGroupTargetAssignmentMetadata", groupId, null, null),
     consumerGroupRecord("ConsumerGroupPartitionMetadata", groupId, null, null),
+    ...[...group.resolvedRegexes.keys()].map((regex) => regexRecord(groupId, regex, null)),
     consumerGroupRecord("ConsumerGroupMetadata", groupId, null, null),
   ];
 }

@@ -70,11 +70,15 @@ function encodeConsumerGroupRecord(key: Writer, value: Writer | null, record: Co
   const group = record.key.group;
   const memberId = record.key.memberId ?? "";
   const recordType = GroupCoordinatorRecordType[record.name];
-  // The key structs differ only in whether they carry a member id; the generated union wants each.
+  // The key structs differ only in their second field (a member id, a pattern, or none); the
+  // generated union wants each.
   encodeGroupCoordinatorRecordKey(key, {
     name: record.name,
     recordType,
-    key: { groupId: group, memberId },
+    key:
+      record.name === "ConsumerGroupRegularExpression"
+        ? { groupId: group, regularExpression: memberId }
+        : { groupId: group, memberId },
   } as GroupCoordinatorRecordKeyInput);
   if (value !== null && record.value !== null) {
     encodeGroupCoordinatorRecordValue(value, {
@@ -92,6 +96,7 @@ const CONSUMER_GROUP_RECORD_NAMES: ReadonlySet<string> = new Set<ConsumerGroupRe
   "ConsumerGroupTargetAssignmentMetadata",
   "ConsumerGroupTargetAssignmentMember",
   "ConsumerGroupCurrentMemberAssignment",
+  "ConsumerGroupRegularExpression",
 ]);
 
 /**
@@ -103,8 +108,9 @@ export function decodeCoordinatorRecord(bytes: RecordBytes): CoordinatorRecord |
   if (bytes.key.length < 2) throw new ProtocolDecodeError("coordinator record key too short for its type");
   const recordType = bytes.key.readInt16BE(0);
   if (
-    recordType >= GroupCoordinatorRecordType.ConsumerGroupMetadata &&
-    recordType <= GroupCoordinatorRecordType.ConsumerGroupCurrentMemberAssignment
+    (recordType >= GroupCoordinatorRecordType.ConsumerGroupMetadata &&
+      recordType <= GroupCoordinatorRecordType.ConsumerGroupCurrentMemberAssignment) ||
+    recordType === GroupCoordinatorRecordType.ConsumerGroupRegularExpression
   ) {
     return decodeConsumerGroupRecord(bytes, recordType);
   }
@@ -152,11 +158,11 @@ function decodeConsumerGroupRecord(bytes: RecordBytes, recordType: number): Cons
       : decodeGroupCoordinatorRecordValue(new Reader(Buffer.from(bytes.value)), recordType);
   if (decoded !== null && decoded.name !== key.name)
     throw new ProtocolDecodeError("value does not match key");
-  const k = key.key as { groupId: string; memberId?: string };
+  const k = key.key as { groupId: string; memberId?: string; regularExpression?: string };
   return consumerGroupRecord(
     key.name as ConsumerGroupRecordName,
     k.groupId,
-    k.memberId ?? null,
+    k.memberId ?? k.regularExpression ?? null,
     (decoded?.value ?? null) as ConsumerGroupRecord["value"],
   );
 }

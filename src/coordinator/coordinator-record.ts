@@ -3,6 +3,7 @@ import type {
   ConsumerGroupMemberMetadataValue,
   ConsumerGroupMetadataValue,
   ConsumerGroupPartitionMetadataValue,
+  ConsumerGroupRegularExpressionValue,
   ConsumerGroupTargetAssignmentMemberValue,
   ConsumerGroupTargetAssignmentMetadataValue,
 } from "../protocol/index.js";
@@ -12,7 +13,7 @@ import type {
  * data. Their layout is Kafka's (specs/kafka-protocol/group-coordinator/): a record key starts with
  * an int16 version that selects the record type (0 and 1: an offset commit, 2: group metadata; 3+
  * are KIP-848 records, below), followed by the key struct; the value starts with its
- * own int16 version. Types 3 to 8 are the records of KIP-848 consumer groups
+ * own int16 version. Types 3 to 8 and 16 are the records of KIP-848 consumer groups
  * (`ConsumerGroupRecord`). A null value is a tombstone: it deletes the key, and log compaction then
  * drops both.
  *
@@ -83,10 +84,14 @@ export interface ConsumerGroupRecordValues {
   readonly ConsumerGroupTargetAssignmentMetadata: ConsumerGroupTargetAssignmentMetadataValue;
   readonly ConsumerGroupTargetAssignmentMember: ConsumerGroupTargetAssignmentMemberValue;
   readonly ConsumerGroupCurrentMemberAssignment: ConsumerGroupCurrentMemberAssignmentValue;
+  readonly ConsumerGroupRegularExpression: ConsumerGroupRegularExpressionValue;
 }
 export type ConsumerGroupRecordName = keyof ConsumerGroupRecordValues;
 
-/** A consumer group record; `memberId` is null for the group-level ones. */
+/**
+ * A consumer group record. The key's second field: `memberId` is the member's id, null for the
+ * group-level records, and the pattern for ConsumerGroupRegularExpression (record type 16).
+ */
 export type ConsumerGroupRecord = {
   [N in ConsumerGroupRecordName]: {
     readonly type: "consumerGroup";

@@ -91,7 +91,7 @@ export function deleteGroups(s: ShardState, handle: RequestHandle, groupIds: rea
     const consumer = s.consumerGroups.get(groupId);
     if (consumer !== undefined) {
       if (consumer.size > 0) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
-      records.push(...offsetTombstones(s, groupId), ...groupTombstoneRecords(groupId));
+      records.push(...offsetTombstones(s, groupId), ...groupTombstoneRecords(consumer));
       s.consumerGroups.delete(groupId);
       return { groupId, errorCode: ErrorCode.NONE };
     }

@@ -39,7 +39,7 @@ export function cleanupGroupMetadata(s: ShardState): void {
     // A commit in flight is an offset the group will have: it keeps the group.
     if (consumer !== undefined) {
       if (allExpired && s.pendingOffsetKeys(groupId).length === 0) {
-        records.push(...groupTombstoneRecords(groupId));
+        records.push(...groupTombstoneRecords(consumer));
         s.consumerGroups.delete(groupId);
       }
       continue;

@@ -65,11 +65,20 @@ export type TimerAction =
 export interface TopicMetadataSource {
   topicByName(name: string): { readonly topicId: string; readonly numPartitions: number } | undefined;
   topicNameById(topicId: string): string | undefined;
+  /** Every topic's name, for regex subscriptions. */
+  topicNames(): Iterable<string>;
+  /**
+   * The metadata version (image offset) at which topics were last created: patterns resolved at
+   * an older version may miss some (Kafka's lastMetadataImageWithNewTopics).
+   */
+  topicsVersion(): bigint;
 }
 
 export const NO_TOPICS: TopicMetadataSource = {
   topicByName: () => undefined,
   topicNameById: () => undefined,
+  topicNames: () => [],
+  topicsVersion: () => 0n,
 };
 
 /** What to do once an append completes, besides applying its offset records. */

@@ -235,10 +235,19 @@ test("requests Kafka refuses before routing: INVALID_REQUEST and UNSUPPORTED_ASS
   assert.equal(code({ memberId: "" }), ErrorCode.INVALID_REQUEST, "v1: the client names itself");
   assert.equal(code({ memberId: "" }, 0), ErrorCode.NONE, "v0: the coordinator names it");
   assert.equal(code({ rebalanceTimeoutMs: -1 }), ErrorCode.INVALID_REQUEST);
-  assert.equal(code({ subscribedTopicNames: [] as unknown as string[] }), ErrorCode.INVALID_REQUEST);
+  // Kafka 4.0: a member may join subscribed to nothing, but must say so.
+  assert.equal(code({ subscribedTopicNames: [] as unknown as string[] }), ErrorCode.NONE);
+  assert.equal(code({ subscribedTopicNames: null as unknown as string[] }), ErrorCode.INVALID_REQUEST);
+  assert.equal(
+    code({
+      subscribedTopicNames: null as unknown as string[],
+      subscribedTopicRegex: "t.*" as unknown as null,
+    }),
+    ErrorCode.NONE,
+  );
   assert.equal(code({ topicPartitions: null as unknown as [] }), ErrorCode.INVALID_REQUEST);
   assert.equal(code({ memberEpoch: -3 }), ErrorCode.INVALID_REQUEST);
-  assert.equal(code({ subscribedTopicRegex: "t.*" as unknown as null }), ErrorCode.INVALID_REQUEST);
+  assert.equal(code({ subscribedTopicRegex: "t.*" as unknown as null }), ErrorCode.NONE);
   assert.equal(code({ instanceId: "" as unknown as null }), ErrorCode.INVALID_REQUEST);
   assert.equal(code({ memberEpoch: -2 }), ErrorCode.INVALID_REQUEST, "a static leave names its instance");
   assert.equal(code({ memberEpoch: -2, instanceId: "i" as unknown as null }), ErrorCode.NONE);

@@ -83,6 +83,20 @@ export class ShardHarness {
     this.shard = this.newShard();
   }
 
+  private readonly seenTopicNames = new Set<string>();
+  private topicSetVersion = 0n;
+
+  /** Moves on (as the image offset would) whenever a topic name appeared since the last look. */
+  private topicsVersion(): bigint {
+    for (const name of this.topics.keys()) {
+      if (!this.seenTopicNames.has(name)) {
+        this.seenTopicNames.add(name);
+        this.topicSetVersion += 1n;
+      }
+    }
+    return this.topicSetVersion;
+  }
+
   newShard(): GroupCoordinatorShard {
     return new GroupCoordinatorShard({
       config: this.config,
@@ -91,6 +105,8 @@ export class ShardHarness {
       topics: {
         topicByName: (name) => this.topics.get(name),
         topicNameById: (id) => [...this.topics].find(([, t]) => t.topicId === id)?.[0],
+        topicNames: () => this.topics.keys(),
+        topicsVersion: () => this.topicsVersion(),
       },
     });
   }

@@ -28,8 +28,8 @@ export function consumerGroupHeartbeatHandler(broker: GroupAccess) {
           rackId: request.rackId,
           rebalanceTimeoutMs: request.rebalanceTimeoutMs,
           subscribedTopicNames: request.subscribedTopicNames,
-          // librdkafka sends "" for "no regex"; Kafka 4.0 reads it as no regex too.
-          subscribedTopicRegex: request.subscribedTopicRegex === "" ? null : request.subscribedTopicRegex,
+          // "" (librdkafka's "no regex") is kept: it sets "no pattern", where null leaves it as it was.
+          subscribedTopicRegex: request.subscribedTopicRegex,
           serverAssignor: request.serverAssignor,
           topicPartitions: request.topicPartitions,
         },

@@ -108,6 +108,7 @@ export * from "./records/group/consumer-group-current-member-assignment.js";
 export * from "./records/group/consumer-group-member-metadata.js";
 export * from "./records/group/consumer-group-metadata.js";
 export * from "./records/group/consumer-group-partition-metadata.js";
+export * from "./records/group/consumer-group-regular-expression.js";
 export * from "./records/group/consumer-group-target-assignment-member.js";
 export * from "./records/group/consumer-group-target-assignment-metadata.js";
 export * from "./records/group/group-metadata.js";

@@ -20,7 +20,9 @@ import {
  * and the members commit with their member epoch (OffsetCommit v9). Two members share a 6-partition
  * topic, every record is consumed once; one is killed and the other takes all partitions after the
  * session timeout; the committed offsets and the group survive a broker restart, and a new member
- * resumes from them.
+ * resumes from them. Members subscribed with a pattern (librdkafka sends KIP-848's
+ * SubscribedTopicRegex) get the topics it matches, and a topic created later once the group's
+ * patterns are resolved again.
  */
 
 const TOPIC = "kip848";
@@ -55,16 +57,16 @@ after(async () => {
   await broker?.dispose();
 });
 
-function startMember(name: string): MemberProcess {
+function startMember(name: string, topic = TOPIC, groupId = "kip848-group"): MemberProcess {
   const member = MemberProcess.python(
     name,
     {
-      topic: TOPIC,
+      topic,
       // Each record's offset is committed (synchronously) as soon as it was read.
       commitEveryMessages: 1,
       config: {
         "bootstrap.servers": broker.bootstrap,
-        "group.id": "kip848-group",
+        "group.id": groupId,
         "group.protocol": "consumer",
         "client.id": name,
         "auto.offset.reset": "earliest",
@@ -181,4 +183,40 @@ test("librdkafka members with group.protocol=consumer share partitions, take ove
   await waitForBatch([c], third);
   const older = c.deliveries().filter((d) => !d.value?.startsWith("third-"));
   assert.deepEqual(older, [], "nothing before the committed offsets is read again");
+});
+
+test("librdkafka members subscribed to a pattern read the topics it matches, and a topic created later", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  // kafka may point at the broker's old port after the restart above.
+  kafka = kafkajsClient(broker.bootstrap);
+  await createTopic(kafka, "rx-a", 3);
+  await createTopic(kafka, "rx-b", 2);
+  await createTopic(kafka, "other-rx", 2);
+  const a = startMember("rx-member-a", "^rx-.*", "kip848-regex");
+  const b = startMember("rx-member-b", "^rx-.*", "kip848-regex");
+  const produced = [
+    ...(await produceNumbered(kafka, "rx-a", 3, "rx-a", 2)),
+    ...(await produceNumbered(kafka, "rx-b", 2, "rx-b", 2)),
+  ];
+  await produceNumbered(kafka, "other-rx", 2, "other-rx", 2);
+  const readBy = await waitForBatch([a, b], produced);
+  for (const [value, readers] of readBy) assert.equal(readers.length, 1, `${value} read by ${readers}`);
+  assert.ok(new Set([...readBy.values()].flat()).size === 2, "both members read some of the topics");
+
+  const describer = new AdminClient({ bootstrap: broker.bootstrap });
+  try {
+    const [described] = await describer.describeConsumerGroups(["kip848-regex"]);
+    const assigned = described?.members.flatMap((m) => m.assignment.map((p) => `${p.topic}:${p.partition}`));
+    assert.deepEqual(assigned?.sort(), ["rx-a:0", "rx-a:1", "rx-a:2", "rx-b:0", "rx-b:1"]);
+  } finally {
+    describer.close();
+  }
+
+  // A matching topic created now joins at the first heartbeat after the group's next resolution.
+  await createTopic(kafka, "rx-c", 2);
+  const later = await produceNumbered(kafka, "rx-c", 2, "rx-c", 3);
+  await waitForBatch([a, b], later);
+  const unmatched = [...a.deliveries(), ...b.deliveries()].filter((d) => d.value?.startsWith("other-rx"));
+  assert.deepEqual(unmatched, [], "nothing from a topic the pattern does not match");
 });

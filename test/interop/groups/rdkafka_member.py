@@ -8,7 +8,7 @@ every n-th message; otherwise librdkafka's auto commit runs as configured.
 
 It reports JSON lines on stdout:
   {"event": "assign"|"revoke"|"lost", "partitions": [...], "assignment": [...after...]}
-  {"event": "message", "partition", "offset", "value"}
+  {"event": "message", "topic", "partition", "offset", "value"}
   {"event": "committed", "offsets": [{"partition", "offset"}], "error"}
   {"event": "error", "error"}
   {"event": "closed"}
@@ -105,13 +105,14 @@ def main():
             if msg.error().fatal():
                 break
             continue
-        emit({"event": "message", "partition": msg.partition(), "offset": msg.offset(),
+        emit({"event": "message", "topic": msg.topic(), "partition": msg.partition(), "offset": msg.offset(),
               "value": None if msg.value() is None else msg.value().decode("utf-8")})
-        positions[msg.partition()] = msg.offset() + 1
+        # By the record's topic: a pattern subscription ("^...") reads several.
+        positions[(msg.topic(), msg.partition())] = msg.offset() + 1
         consumed += 1
         if every is not None and consumed % every == 0 and not (commit_once and committed_once):
             committed_once = True
-            consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in positions.items()],
+            consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in positions.items()],
                             asynchronous=False)
     consumer.close()
     emit({"event": "closed"})

@@ -5,6 +5,7 @@ import type { ConsumerGroupCurrentMemberAssignmentKey, ConsumerGroupCurrentMembe
 import type { ConsumerGroupMemberMetadataKey, ConsumerGroupMemberMetadataValue, ConsumerGroupMemberMetadataValueClassicMemberMetadata, ConsumerGroupMemberMetadataValueClassicProtocol } from "../records/group/consumer-group-member-metadata.js";
 import type { ConsumerGroupMetadataKey, ConsumerGroupMetadataValue } from "../records/group/consumer-group-metadata.js";
 import type { ConsumerGroupPartitionMetadataKey, ConsumerGroupPartitionMetadataValue, ConsumerGroupPartitionMetadataValueTopicMetadata, ConsumerGroupPartitionMetadataValuePartitionMetadata } from "../records/group/consumer-group-partition-metadata.js";
+import type { ConsumerGroupRegularExpressionKey, ConsumerGroupRegularExpressionValue } from "../records/group/consumer-group-regular-expression.js";
 import type { ConsumerGroupTargetAssignmentMemberKey, ConsumerGroupTargetAssignmentMemberValue, ConsumerGroupTargetAssignmentMemberValueTopicPartition } from "../records/group/consumer-group-target-assignment-member.js";
 import type { ConsumerGroupTargetAssignmentMetadataKey, ConsumerGroupTargetAssignmentMetadataValue } from "../records/group/consumer-group-target-assignment-metadata.js";
 import type { GroupMetadataKey, GroupMetadataValue, GroupMetadataValueMemberMetadata } from "../records/group/group-metadata.js";
@@ -127,6 +128,23 @@ export function consumerGroupPartitionMetadataValuePartitionMetadataToJson(m: Co
   const o: KafkaJsonObject = {};
   o.partition = m.partition;
   o.racks = [...m.racks];
+  return o;
+}
+
+/** ConsumerGroupRegularExpressionKey at `version`, as Kafka's ConsumerGroupRegularExpressionKeyJsonConverter writes it. */
+export function consumerGroupRegularExpressionKeyToJson(m: ConsumerGroupRegularExpressionKey, version: number): KafkaJsonObject {
+  const o: KafkaJsonObject = {};
+  o.groupId = m.groupId;
+  o.regularExpression = m.regularExpression;
+  return o;
+}
+
+/** ConsumerGroupRegularExpressionValue at `version`, as Kafka's ConsumerGroupRegularExpressionValueJsonConverter writes it. */
+export function consumerGroupRegularExpressionValueToJson(m: ConsumerGroupRegularExpressionValue, version: number): KafkaJsonObject {
+  const o: KafkaJsonObject = {};
+  o.topics = [...m.topics];
+  o.version = m.version;
+  o.timestamp = m.timestamp;
   return o;
 }
 
@@ -422,6 +440,8 @@ export function groupCoordinatorRecordKeyToJson(k: GroupCoordinatorRecordKey): K
       return shareGroupCurrentMemberAssignmentKeyToJson(k.key, k.recordType);
     case "ShareGroupStatePartitionMetadata":
       return shareGroupStatePartitionMetadataKeyToJson(k.key, k.recordType);
+    case "ConsumerGroupRegularExpression":
+      return consumerGroupRegularExpressionKeyToJson(k.key, k.recordType);
   }
 }
 
@@ -458,5 +478,7 @@ export function groupCoordinatorRecordValueToJson(v: GroupCoordinatorRecordValue
       return shareGroupCurrentMemberAssignmentValueToJson(v.value, v.version);
     case "ShareGroupStatePartitionMetadata":
       return shareGroupStatePartitionMetadataValueToJson(v.value, v.version);
+    case "ConsumerGroupRegularExpression":
+      return consumerGroupRegularExpressionValueToJson(v.value, v.version);
   }
 }

@@ -18,6 +18,7 @@ import { decodeShareGroupTargetAssignmentMetadataKey, decodeShareGroupTargetAssi
 import { decodeShareGroupTargetAssignmentMemberKey, decodeShareGroupTargetAssignmentMemberValue, encodeShareGroupTargetAssignmentMemberKey, encodeShareGroupTargetAssignmentMemberValue, type ShareGroupTargetAssignmentMemberKey, type ShareGroupTargetAssignmentMemberKeyInput, type ShareGroupTargetAssignmentMemberValue, type ShareGroupTargetAssignmentMemberValueInput } from "./group/share-group-target-assignment-member.js";
 import { decodeShareGroupCurrentMemberAssignmentKey, decodeShareGroupCurrentMemberAssignmentValue, encodeShareGroupCurrentMemberAssignmentKey, encodeShareGroupCurrentMemberAssignmentValue, type ShareGroupCurrentMemberAssignmentKey, type ShareGroupCurrentMemberAssignmentKeyInput, type ShareGroupCurrentMemberAssignmentValue, type ShareGroupCurrentMemberAssignmentValueInput } from "./group/share-group-current-member-assignment.js";
 import { decodeShareGroupStatePartitionMetadataKey, decodeShareGroupStatePartitionMetadataValue, encodeShareGroupStatePartitionMetadataKey, encodeShareGroupStatePartitionMetadataValue, type ShareGroupStatePartitionMetadataKey, type ShareGroupStatePartitionMetadataKeyInput, type ShareGroupStatePartitionMetadataValue, type ShareGroupStatePartitionMetadataValueInput } from "./group/share-group-state-partition-metadata.js";
+import { decodeConsumerGroupRegularExpressionKey, decodeConsumerGroupRegularExpressionValue, encodeConsumerGroupRegularExpressionKey, encodeConsumerGroupRegularExpressionValue, type ConsumerGroupRegularExpressionKey, type ConsumerGroupRegularExpressionKeyInput, type ConsumerGroupRegularExpressionValue, type ConsumerGroupRegularExpressionValueInput } from "./group/consumer-group-regular-expression.js";
 
 /** GroupCoordinator record types: the key schema version, which selects the key and value schemas. */
 export const GroupCoordinatorRecordType = {
@@ -37,6 +38,7 @@ export const GroupCoordinatorRecordType = {
   ShareGroupTargetAssignmentMember: 13,
   ShareGroupCurrentMemberAssignment: 14,
   ShareGroupStatePartitionMetadata: 15,
+  ConsumerGroupRegularExpression: 16,
 } as const;
 
 export type GroupCoordinatorRecordKey =
@@ -55,6 +57,7 @@ export type GroupCoordinatorRecordKey =
   | { name: "ShareGroupTargetAssignmentMember"; recordType: number; key: ShareGroupTargetAssignmentMemberKey }
   | { name: "ShareGroupCurrentMemberAssignment"; recordType: number; key: ShareGroupCurrentMemberAssignmentKey }
   | { name: "ShareGroupStatePartitionMetadata"; recordType: number; key: ShareGroupStatePartitionMetadataKey }
+  | { name: "ConsumerGroupRegularExpression"; recordType: number; key: ConsumerGroupRegularExpressionKey }
 ;
 
 export type GroupCoordinatorRecordKeyInput =
@@ -73,6 +76,7 @@ export type GroupCoordinatorRecordKeyInput =
   | { name: "ShareGroupTargetAssignmentMember"; recordType: number; key: ShareGroupTargetAssignmentMemberKeyInput }
   | { name: "ShareGroupCurrentMemberAssignment"; recordType: number; key: ShareGroupCurrentMemberAssignmentKeyInput }
   | { name: "ShareGroupStatePartitionMetadata"; recordType: number; key: ShareGroupStatePartitionMetadataKeyInput }
+  | { name: "ConsumerGroupRegularExpression"; recordType: number; key: ConsumerGroupRegularExpressionKeyInput }
 ;
 
 export type GroupCoordinatorRecordValue =
@@ -91,6 +95,7 @@ export type GroupCoordinatorRecordValue =
   | { name: "ShareGroupTargetAssignmentMember"; version: number; value: ShareGroupTargetAssignmentMemberValue }
   | { name: "ShareGroupCurrentMemberAssignment"; version: number; value: ShareGroupCurrentMemberAssignmentValue }
   | { name: "ShareGroupStatePartitionMetadata"; version: number; value: ShareGroupStatePartitionMetadataValue }
+  | { name: "ConsumerGroupRegularExpression"; version: number; value: ConsumerGroupRegularExpressionValue }
 ;
 
 export type GroupCoordinatorRecordValueInput =
@@ -109,6 +114,7 @@ export type GroupCoordinatorRecordValueInput =
   | { name: "ShareGroupTargetAssignmentMember"; version: number; value: ShareGroupTargetAssignmentMemberValueInput }
   | { name: "ShareGroupCurrentMemberAssignment"; version: number; value: ShareGroupCurrentMemberAssignmentValueInput }
   | { name: "ShareGroupStatePartitionMetadata"; version: number; value: ShareGroupStatePartitionMetadataValueInput }
+  | { name: "ConsumerGroupRegularExpression"; version: number; value: ConsumerGroupRegularExpressionValueInput }
 ;
 
 /** Writes a record key: the int16 record type, then the key at that version. */
@@ -160,6 +166,9 @@ export function encodeGroupCoordinatorRecordKey(w: Writer, k: GroupCoordinatorRe
     case "ShareGroupStatePartitionMetadata":
       encodeShareGroupStatePartitionMetadataKey(w, k.key, k.recordType);
       return;
+    case "ConsumerGroupRegularExpression":
+      encodeConsumerGroupRegularExpressionKey(w, k.key, k.recordType);
+      return;
   }
 }
 
@@ -198,6 +207,8 @@ export function decodeGroupCoordinatorRecordKey(r: Reader): GroupCoordinatorReco
       return { name: "ShareGroupCurrentMemberAssignment", recordType, key: decodeShareGroupCurrentMemberAssignmentKey(r, recordType) };
     case 15:
       return { name: "ShareGroupStatePartitionMetadata", recordType, key: decodeShareGroupStatePartitionMetadataKey(r, recordType) };
+    case 16:
+      return { name: "ConsumerGroupRegularExpression", recordType, key: decodeConsumerGroupRegularExpressionKey(r, recordType) };
     default:
       throw new ProtocolDecodeError(`unknown group-coordinator record type ${recordType}`);
   }
@@ -252,6 +263,9 @@ export function encodeGroupCoordinatorRecordValue(w: Writer, v: GroupCoordinator
     case "ShareGroupStatePartitionMetadata":
       encodeShareGroupStatePartitionMetadataValue(w, v.value, v.version);
       return;
+    case "ConsumerGroupRegularExpression":
+      encodeConsumerGroupRegularExpressionValue(w, v.value, v.version);
+      return;
   }
 }
 
@@ -290,6 +304,8 @@ export function decodeGroupCoordinatorRecordValue(r: Reader, recordType: number)
       return { name: "ShareGroupCurrentMemberAssignment", version, value: decodeShareGroupCurrentMemberAssignmentValue(r, version) };
     case 15:
       return { name: "ShareGroupStatePartitionMetadata", version, value: decodeShareGroupStatePartitionMetadataValue(r, version) };
+    case 16:
+      return { name: "ConsumerGroupRegularExpression", version, value: decodeConsumerGroupRegularExpressionValue(r, version) };
     default:
       throw new ProtocolDecodeError(`unknown group-coordinator record type ${recordType}`);
   }
