@@ -9,17 +9,15 @@ import {
   type JoinGroupResponse,
   KafkaError,
   type LeaveGroupResponse,
-  type OffsetCommitResponse,
   Reader,
   type SyncGroupResponse,
   Writer,
 } from "../protocol/index.js";
 import { decodeConsumerAssignment, type TopicPartition } from "./admin-group-results.js";
-import { offsetCommitTopics } from "./admin-groups.js";
 import { errorMessageOf } from "./admin-results.js";
 import type { ClusterView } from "./cluster-view.js";
 import { COORDINATOR_MOVED, CoordinatorKeyType, CoordinatorLink } from "./coordinator-link.js";
-import { Deadline } from "./deadline.js";
+import { commitOffsets } from "./group-commit.js";
 import type { KafkaConnection } from "./kafka-connection.js";
 import { RANGE_ASSIGNOR_NAME, rangeAssign } from "./range-assignor.js";
 
@@ -54,6 +52,7 @@ const REJOIN: ReadonlySet<number> = new Set([
   ErrorCode.ILLEGAL_GENERATION,
   ErrorCode.UNKNOWN_MEMBER_ID,
 ]);
+const NO_CODES: ReadonlySet<number> = new Set();
 /** Kafka's JoinGroup wait: the rebalance timeout plus a margin for the coordinator's answer. */
 const JOIN_MARGIN_MS = 5000;
 
@@ -169,46 +168,28 @@ export class GroupMember {
    * fails the commit (Kafka's CommitFailedException) and asks for a rejoin.
    */
   async commit(offsets: readonly (TopicPartition & { offset: bigint })[], timeoutMs: number): Promise<void> {
-    if (offsets.length === 0) return;
-    const deadline = new Deadline(timeoutMs);
-    for (;;) {
-      const outcome = await this.coordinator.attempt(async (connection) => {
-        const version = connection.negotiatedVersion(ApiKey.OffsetCommit, 8, this.staticMember ? 7 : 2);
-        const response = await connection.request<OffsetCommitResponse>(
-          ApiKey.OffsetCommit,
-          version,
-          {
-            groupId: this.groupId,
-            generationIdOrMemberEpoch: this.active ? this.generationId : -1,
-            memberId: this.active ? this.memberId : "",
-            groupInstanceId: this.options.groupInstanceId,
-            retentionTimeMs: -1n,
-            topics: offsetCommitTopics(offsets),
-          },
-          { timeoutMs: deadline.attemptTimeoutMs(this.options.requestTimeoutMs) },
-        );
-        const failed = response.topics
-          .flatMap((t) => t.partitions)
-          .find((p) => p.errorCode !== ErrorCode.NONE);
-        return { errorCode: failed?.errorCode ?? ErrorCode.NONE, value: true };
-      });
-      const code = outcome.errorCode;
-      if (code === ErrorCode.NONE) return;
-      if (code !== null && REJOIN.has(code)) {
+    await commitOffsets(
+      this.coordinator,
+      () => ({
+        generationOrEpoch: this.active ? this.generationId : -1,
+        memberId: this.active ? this.memberId : "",
+        groupInstanceId: this.options.groupInstanceId,
+      }),
+      {
+        groupId: this.groupId,
+        maxVersion: 8,
+        minVersion: this.staticMember ? 7 : 2,
+        rejoinCodes: REJOIN,
+        retryCodes: NO_CODES,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+        retryBackoffMs: this.options.retryBackoffMs,
+      },
+      offsets,
+      timeoutMs,
+      () => {
         this.rejoinNeeded = true;
-        throw new KafkaError(
-          code,
-          "Commit cannot be completed since the group has already rebalanced and assigned the partitions to another member.",
-        );
-      }
-      const retry = code === null || COORDINATOR_MOVED.has(code) || isRetriableJoin(code);
-      if (!retry || deadline.expired())
-        throw new KafkaError(
-          code ?? ErrorCode.REQUEST_TIMED_OUT,
-          errorMessageOf(code ?? 7, null) ?? undefined,
-        );
-      await deadline.sleep(this.options.retryBackoffMs);
-    }
+      },
+    );
   }
 
   /**

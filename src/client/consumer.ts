@@ -6,6 +6,7 @@ import type { ClientSasl } from "./client-sasl.js";
 import type { ClientTls } from "./client-tls.js";
 import { ClusterView } from "./cluster-view.js";
 import { GroupMember } from "./consumer-group.js";
+import { ConsumerProtocolMember } from "./consumer-protocol-member.js";
 import { type ConsumerRecord, fetchedRecords } from "./fetch-records.js";
 import { REQUEST_TIMEOUT_MS_DEFAULT } from "./kafka-connection.js";
 import type { ConsumerGroupMetadata } from "./transaction-requests.js";
@@ -40,6 +41,13 @@ export interface ConsumerOptions {
    * same partitions back without a rebalance, and close() does not leave the group.
    */
   groupInstanceId?: string;
+  /**
+   * group.protocol: "classic" (JoinGroup/SyncGroup, the default, as in Kafka 4.0) or "consumer"
+   * (KIP-848: the coordinator assigns, partitions move one at a time, no stop-the-world rebalance).
+   */
+  groupProtocol?: "classic" | "consumer";
+  /** group.remote.assignor: the coordinator's assignor to ask for with the consumer protocol. */
+  groupRemoteAssignor?: string;
   /** Connect with TLS (Kafka's security.protocol=SSL); default plaintext. */
   ssl?: ClientTls;
   /** Authenticate with SASL (security.protocol=SASL_PLAINTEXT or SASL_SSL). */
@@ -125,10 +133,19 @@ export class Consumer {
   readonly groupId: string | null;
   readonly groupInstanceId: string | null;
   private readonly options: Required<
-    Omit<ConsumerOptions, "groupId" | "clientSoftwareVersion" | "groupInstanceId" | "ssl" | "sasl">
+    Omit<
+      ConsumerOptions,
+      | "groupId"
+      | "clientSoftwareVersion"
+      | "groupInstanceId"
+      | "ssl"
+      | "sasl"
+      | "groupProtocol"
+      | "groupRemoteAssignor"
+    >
   >;
   private readonly cluster: ClusterView;
-  private readonly group: GroupMember | null;
+  private readonly group: GroupMember | ConsumerProtocolMember | null;
   private readonly partitions = new Map<string, PartitionState>();
   private readonly inFlight = new Map<number, Promise<void>>();
   private waiters: (() => void)[] = [];
@@ -181,16 +198,26 @@ export class Consumer {
     this.group =
       this.groupId === null
         ? null
-        : new GroupMember(this.cluster, {
-            groupId: this.groupId,
-            sessionTimeoutMs: this.options.sessionTimeoutMs,
-            rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
-            heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-            requestTimeoutMs: this.options.requestTimeoutMs,
-            retryBackoffMs: this.options.retryBackoffMs,
-            groupInstanceId: this.groupInstanceId,
-            onRejoinNeeded: () => this.signal(),
-          });
+        : options.groupProtocol === "consumer"
+          ? new ConsumerProtocolMember(this.cluster, {
+              groupId: this.groupId,
+              rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+              requestTimeoutMs: this.options.requestTimeoutMs,
+              retryBackoffMs: this.options.retryBackoffMs,
+              groupInstanceId: this.groupInstanceId,
+              serverAssignor: options.groupRemoteAssignor ?? null,
+              onChange: () => this.signal(),
+            })
+          : new GroupMember(this.cluster, {
+              groupId: this.groupId,
+              sessionTimeoutMs: this.options.sessionTimeoutMs,
+              rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+              heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+              requestTimeoutMs: this.options.requestTimeoutMs,
+              retryBackoffMs: this.options.retryBackoffMs,
+              groupInstanceId: this.groupInstanceId,
+              onRejoinNeeded: () => this.signal(),
+            });
   }
 
   /** Reads these partitions, without group membership (KafkaConsumer.assign, then seek). */
@@ -361,7 +388,7 @@ export class Consumer {
     return state;
   }
 
-  private groupMember(): GroupMember {
+  private groupMember(): GroupMember | ConsumerProtocolMember {
     if (this.group === null)
       throw new KafkaError(
         ErrorCode.INVALID_GROUP_ID,
@@ -403,7 +430,7 @@ export class Consumer {
     const partitions = this.assignment();
     this.partitions.clear();
     if (partitions.length === 0) return;
-    const group = this.group as GroupMember;
+    const group = this.group as GroupMember | ConsumerProtocolMember;
     if (group.active) await this.listener.onPartitionsRevoked?.(partitions);
     else if (this.listener.onPartitionsLost !== undefined) await this.listener.onPartitionsLost(partitions);
     else await this.listener.onPartitionsRevoked?.(partitions);
@@ -435,6 +462,7 @@ export class Consumer {
 
   /** Joins when not a member, again when the group rebalances or the subscribed topics change. */
   private async maintainGroup(): Promise<void> {
+    if (this.group instanceof ConsumerProtocolMember) return this.reconcile(this.group);
     const group = this.group as GroupMember;
     if (this.joined && !group.rejoinNeeded && performance.now() >= this.nextMetadataCheckMs) {
       const topics = await this.subscribedTopics();
@@ -479,6 +507,72 @@ export class Consumer {
     this.nextAutoCommitMs = performance.now() + this.options.autoCommitIntervalMs;
     // After the committed offsets, so that a seek in the listener decides where reading starts.
     await this.listener.onPartitionsAssigned?.(assigned);
+  }
+
+  /**
+   * The consumer protocol (KIP-848), Kafka's reconciliation: the coordinator's newest target is
+   * compared with what this member owns; partitions it lost are committed (with auto-commit) and
+   * revoked through the listener first, the new ones then get their committed offsets and the
+   * listener's assigned call, and the member reports what it owns so the coordinator can move on.
+   * A fenced member loses everything (onPartitionsLost) and joins again.
+   */
+  private async reconcile(member: ConsumerProtocolMember): Promise<void> {
+    if (member.fenced !== null) throw member.fenced;
+    if (!this.joined) {
+      const sub = this.subscription;
+      member.subscribe(
+        sub instanceof RegExp
+          ? { regex: sub.flags.includes("i") ? `(?i)${sub.source}` : sub.source }
+          : { topics: [...(sub ?? [])] },
+      );
+      this.joined = true;
+    }
+    if (member.lost) {
+      const lost = this.assignment();
+      this.partitions.clear();
+      if (lost.length > 0)
+        await (this.listener.onPartitionsLost ?? this.listener.onPartitionsRevoked)?.call(
+          this.listener,
+          lost,
+        );
+      member.rejoin();
+      return;
+    }
+    const target = member.takeTarget();
+    if (target === null) return;
+    const wanted = new Set(target.map(partitionKey));
+    const revoked = this.assignment().filter((tp) => !wanted.has(partitionKey(tp)));
+    const added = target.filter((tp) => !this.partitions.has(partitionKey(tp)));
+    if (revoked.length > 0) {
+      if (this.options.enableAutoCommit) {
+        const gone = new Set(revoked.map(partitionKey));
+        const offsets = this.positions().filter((p) => gone.has(partitionKey(p)));
+        await this.commitSync(offsets, this.options.requestTimeoutMs).catch(() => {});
+      }
+      await this.listener.onPartitionsRevoked?.(revoked);
+      for (const tp of revoked) this.partitions.delete(partitionKey(tp));
+    }
+    if (added.length > 0) {
+      for (const tp of added)
+        this.partitions.set(partitionKey(tp), {
+          ...tp,
+          position: null,
+          reset: null,
+          buffer: null,
+          paused: false,
+        });
+      const committed = await this.cluster.admin.listConsumerGroupOffsets(member.groupId, {
+        timeoutMs: this.options.requestTimeoutMs,
+      });
+      const fresh = new Set(added.map(partitionKey));
+      for (const c of committed) {
+        const state = this.partitions.get(partitionKey(c));
+        if (state !== undefined && fresh.has(partitionKey(c))) state.position = c.offset;
+      }
+      this.nextAutoCommitMs = performance.now() + this.options.autoCommitIntervalMs;
+      await this.listener.onPartitionsAssigned?.(added);
+    }
+    member.acknowledge(this.assignment());
   }
 
   private scheduleMetadataCheck(topics: readonly string[], counts: Map<string, number>): void {

@@ -40,6 +40,8 @@ const USED_KEYS = new Set([
   "bootstrap.servers",
   "group.id",
   "group.instance.id",
+  "group.protocol",
+  "group.remote.assignor",
   "client.id",
   "auto.offset.reset",
   "enable.auto.commit",
@@ -79,6 +81,10 @@ export function consumerOptionsFrom(
   };
   const instance = props.get("group.instance.id")?.trim();
   if (instance !== undefined && instance !== "") o.groupInstanceId = instance;
+  const protocol = oneOf(props, "group.protocol", ["classic", "consumer"] as const, fail);
+  if (protocol !== undefined) o.groupProtocol = protocol;
+  const assignor = props.get("group.remote.assignor")?.trim();
+  if (assignor !== undefined && assignor !== "") o.groupRemoteAssignor = assignor;
   const security = clientSecurityFrom(props, fail);
   if (security.ssl !== undefined) o.ssl = security.ssl;
   if (security.sasl !== undefined) o.sasl = security.sasl;
