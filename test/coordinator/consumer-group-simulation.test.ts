@@ -8,7 +8,8 @@ import { ShardHarness } from "./shard-harness.js";
  * Seeded runs of a consumer group (KIP-848) against clients modelled as Kafka's: each one applies
  * the assignment of every answer at once, reports what it owns in its next heartbeat, and rejoins
  * with epoch 0 (owning nothing) when fenced or forgotten. Members join, heartbeat, leave and go
- * silent (sessions expire), and the topic grows, in random order. Throughout, no partition is
+ * silent (sessions expire), and the topic grows, in random order; half of the clients subscribe by
+ * name, the others with a pattern the coordinator resolves. Throughout, no partition is
  * owned by two members the coordinator still counts; once every live client has heartbeated a
  * few rounds, the group is Stable and every partition is owned by exactly one of them, evenly.
  */
@@ -75,7 +76,15 @@ function run(commands: readonly Command[]): void {
     const handle = h.consumerHeartbeat({
       memberId: c.memberId,
       memberEpoch: c.epoch,
-      ...(joining ? { rebalanceTimeoutMs: 60_000, subscribedTopicNames: ["t"] } : {}),
+      // Odd clients subscribe with a pattern (KIP-848's SubscribedTopicRegex), even ones by name.
+      ...(joining
+        ? {
+            rebalanceTimeoutMs: 60_000,
+            ...(Number(c.memberId.slice(1)) % 2 === 1
+              ? { subscribedTopicNames: [], subscribedTopicRegex: "t|u" }
+              : { subscribedTopicNames: ["t"] }),
+          }
+        : {}),
       topicPartitions: joining ? [] : [{ topicId: T, partitions: c.owned }],
     });
     const r = h.consumerHeartbeatResponse(handle);
