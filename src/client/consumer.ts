@@ -486,24 +486,7 @@ export class Consumer {
     this.scheduleMetadataCheck(topics, counts);
     this.joined = true;
     this.partitions.clear();
-    for (const tp of assigned) {
-      this.partitions.set(partitionKey(tp), {
-        ...tp,
-        position: null,
-        reset: null,
-        buffer: null,
-        paused: false,
-      });
-    }
-    if (assigned.length > 0) {
-      const committed = await this.cluster.admin.listConsumerGroupOffsets(group.groupId, {
-        timeoutMs: this.options.requestTimeoutMs,
-      });
-      for (const c of committed) {
-        const state = this.partitions.get(partitionKey(c));
-        if (state !== undefined) state.position = c.offset;
-      }
-    }
+    await this.addPartitions(assigned, group.groupId);
     this.nextAutoCommitMs = performance.now() + this.options.autoCommitIntervalMs;
     // After the committed offsets, so that a seek in the listener decides where reading starts.
     await this.listener.onPartitionsAssigned?.(assigned);
@@ -553,26 +536,32 @@ export class Consumer {
       for (const tp of revoked) this.partitions.delete(partitionKey(tp));
     }
     if (added.length > 0) {
-      for (const tp of added)
-        this.partitions.set(partitionKey(tp), {
-          ...tp,
-          position: null,
-          reset: null,
-          buffer: null,
-          paused: false,
-        });
-      const committed = await this.cluster.admin.listConsumerGroupOffsets(member.groupId, {
-        timeoutMs: this.options.requestTimeoutMs,
-      });
-      const fresh = new Set(added.map(partitionKey));
-      for (const c of committed) {
-        const state = this.partitions.get(partitionKey(c));
-        if (state !== undefined && fresh.has(partitionKey(c))) state.position = c.offset;
-      }
+      await this.addPartitions(added, member.groupId);
       this.nextAutoCommitMs = performance.now() + this.options.autoCommitIntervalMs;
       await this.listener.onPartitionsAssigned?.(added);
     }
     member.acknowledge(this.assignment());
+  }
+
+  /** Starts reading these partitions, from the group's committed offsets where it has some. */
+  private async addPartitions(tps: readonly TopicPartition[], groupId: string): Promise<void> {
+    if (tps.length === 0) return;
+    for (const tp of tps)
+      this.partitions.set(partitionKey(tp), {
+        ...tp,
+        position: null,
+        reset: null,
+        buffer: null,
+        paused: false,
+      });
+    const added = new Set(tps.map(partitionKey));
+    const committed = await this.cluster.admin.listConsumerGroupOffsets(groupId, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    for (const c of committed) {
+      const state = this.partitions.get(partitionKey(c));
+      if (state !== undefined && added.has(partitionKey(c))) state.position = c.offset;
+    }
   }
 
   private scheduleMetadataCheck(topics: readonly string[], counts: Map<string, number>): void {
