@@ -195,6 +195,12 @@ test("librdkafka members subscribed to a pattern read the topics it matches, and
   await createTopic(kafka, "other-rx", 2);
   const a = startMember("rx-member-a", "^rx-.*", "kip848-regex");
   const b = startMember("rx-member-b", "^rx-.*", "kip848-regex");
+  // Both hold some of the five partitions before anything is written, so both read some.
+  await waitFor(
+    "both pattern members to own partitions",
+    async () => ((a.assignment()?.length ?? 0) > 0 && (b.assignment()?.length ?? 0) > 0 ? true : undefined),
+    SETTLE_MS,
+  );
   const produced = [
     ...(await produceNumbered(kafka, "rx-a", 3, "rx-a", 2)),
     ...(await produceNumbered(kafka, "rx-b", 2, "rx-b", 2)),
