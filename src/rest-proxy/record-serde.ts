@@ -69,8 +69,9 @@ export type SchemaById = (id: number) => Promise<ParsedSchema>;
 
 /**
  * A record's key or value as the JSON a consumer of `format` answers with, and the bytes it
- * counts against the read's limits (the raw size; for schema formats the JSON's, as kafka-rest
- * counts). A value the format cannot read is Kafka's SerializationException: 408/40801.
+ * counts against the read's limits: the record's own size (kafka-rest counts the JSON of schema
+ * formats, which would cost a serialization per record only to be counted). A value the format
+ * cannot read is Kafka's SerializationException: 408/40801.
  */
 export async function deserialize(
   format: EmbeddedFormat,
@@ -86,8 +87,7 @@ export async function deserialize(
       throw restErrors.deserialization(`Error deserializing JSON message: ${(error as Error).message}`);
     }
   }
-  const json = await deserializeFramed(bytes, schemaById);
-  return { json, size: JSON.stringify(json)?.length ?? 0 };
+  return { json: await deserializeFramed(bytes, schemaById), size: bytes.length };
 }
 
 async function deserializeFramed(bytes: Buffer, schemaById: SchemaById): Promise<unknown> {

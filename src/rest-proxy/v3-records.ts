@@ -212,14 +212,27 @@ async function produceStream(
   const readOn = () => {
     if (unadmitted === 0 && !answersBlocked) req.resume();
   };
-  const write = (line: Record<string, unknown>) => {
+  // Answers ready together go out in one write (one chunk, one system call), not one each.
+  let ready: string[] = [];
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    if (ready.length === 0) return;
     if (!res.headersSent) res.writeHead(200, { "content-type": JSON_TYPE });
-    if (res.write(`${JSON.stringify(line)}\r\n`)) return;
+    const sent = res.write(ready.join(""));
+    ready = [];
+    if (sent || answersBlocked) return;
     answersBlocked = true;
     res.once("drain", () => {
       answersBlocked = false;
       readOn();
     });
+  };
+  const write = (line: Record<string, unknown>) => {
+    ready.push(`${JSON.stringify(line)}\r\n`);
+    if (flushing) return;
+    flushing = true;
+    setImmediate(flush);
   };
   const answer = (outcome: Promise<Record<string, unknown>>) => {
     answered++;
@@ -263,6 +276,7 @@ async function produceStream(
     return;
   }
   await written;
+  flush();
   res.end();
 }
 
