@@ -52,6 +52,7 @@ export {
   ConfigResourceType,
   ConfigSource,
   type CreateTopicResult,
+  configSourceName,
   type DescribeConfigsResult,
   type ItemResult,
   type NewPartitions,

@@ -8,7 +8,7 @@ import {
 } from "../client/index.js";
 import type { EmbeddedFormat } from "./media-types.js";
 import { deserialize, type SchemaById } from "./record-serde.js";
-import { clusterFailure, restErrors } from "./rest-error.js";
+import { clusterCall, clusterFailure, restErrors } from "./rest-error.js";
 import type { RestProxySettings } from "./rest-proxy-settings.js";
 
 /** How a consumer instance was asked for (POST /consumers/{group}). */
@@ -149,11 +149,7 @@ export class ConsumerInstance {
   async seekToTimestamps(targets: readonly (TopicPartition & { timestampMs: bigint })[]): Promise<void> {
     const positions: (TopicPartition & { offset: bigint | OffsetResetStrategy })[] = [];
     for (const t of targets) {
-      const [listed] = await this.admin
-        .listOffsets([t], { timestampMs: t.timestampMs })
-        .catch((error: unknown) => {
-          throw clusterFailure(error);
-        });
+      const [listed] = await clusterCall(() => this.admin.listOffsets([t], { timestampMs: t.timestampMs }));
       const offset = listed === undefined || listed.offset < 0n ? "latest" : listed.offset;
       positions.push({ topic: t.topic, partition: t.partition, offset });
     }
@@ -170,21 +166,16 @@ export class ConsumerInstance {
   async commit(
     offsets: readonly (TopicPartition & { offset: bigint; metadata: string | null })[] | null,
   ): Promise<void> {
-    try {
-      if (offsets === null) await this.consumer.commitSync();
-      else await this.consumer.commitSync(offsets.map((o) => ({ ...o, offset: o.offset + 1n })));
-    } catch (error) {
-      throw clusterFailure(error);
-    }
+    const consumer = this.consumer;
+    await clusterCall(() =>
+      offsets === null
+        ? consumer.commitSync()
+        : consumer.commitSync(offsets.map((o) => ({ ...o, offset: o.offset + 1n }))),
+    );
   }
 
   async committed(partitions: readonly TopicPartition[]): Promise<CommittedRecordOffset[]> {
-    let found: Awaited<ReturnType<Consumer["committed"]>>;
-    try {
-      found = await this.consumer.committed(partitions);
-    } catch (error) {
-      throw clusterFailure(error);
-    }
+    const found = await clusterCall(() => this.consumer.committed(partitions));
     return found.flatMap((c) =>
       c.offset === null
         ? []

@@ -1,6 +1,6 @@
 import { type AdminClient, BufferMemory, Producer, type RecordMetadata } from "../client/index.js";
 import { ErrorCode } from "../protocol/index.js";
-import { clusterFailure, kafkaErrorAnswer, RestProxyError, restErrors } from "./rest-error.js";
+import { clusterCall, kafkaErrorAnswer, restErrors } from "./rest-error.js";
 import type { ProxyProducerSettings } from "./rest-proxy-settings.js";
 
 /** One record to produce, its key and value already serialized. */
@@ -97,12 +97,7 @@ export class ProxyProducer {
   async partitionCount(topic: string): Promise<number> {
     const known = this.partitionCounts.get(topic);
     if (known !== undefined && performance.now() - known.atMs < PARTITION_COUNT_FRESH_MS) return known.count;
-    let metadata: Awaited<ReturnType<AdminClient["metadata"]>>;
-    try {
-      metadata = await this.admin.metadata([topic], { allowAutoTopicCreation: true });
-    } catch (error) {
-      throw clusterFailure(error);
-    }
+    const metadata = await clusterCall(() => this.admin.metadata([topic], { allowAutoTopicCreation: true }));
     const found = metadata.topics.find((t) => t.name === topic);
     const errorCode = found?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     if (errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw restErrors.topicNotFound();
@@ -118,19 +113,17 @@ export class ProxyProducer {
 
   /** Sends a record admitted to the buffer; the caller releases its bytes once this settles. */
   async send(record: ProxyRecord): Promise<RecordMetadata> {
-    try {
-      return await this.client().send({
+    const producer = this.client();
+    return clusterCall(() =>
+      producer.send({
         topic: record.topic,
         ...(record.partition === undefined ? {} : { partition: record.partition }),
         key: record.key,
         value: record.value,
         ...(record.headers === undefined ? {} : { headers: record.headers }),
         ...(record.timestamp === undefined ? {} : { timestamp: record.timestamp }),
-      });
-    } catch (error) {
-      if (error instanceof RestProxyError) throw error;
-      throw clusterFailure(error);
-    }
+      }),
+    );
   }
 
   private client(): Producer {

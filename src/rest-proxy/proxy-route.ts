@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { AdminClient } from "../client/index.js";
 import type { ConsumerInstances } from "./consumer-instances.js";
 import type { ProxyProducer } from "./proxy-producer.js";
+import { restErrors } from "./rest-error.js";
 import type { RestProxySettings } from "./rest-proxy-settings.js";
 import type { SchemaManager } from "./schema-manager.js";
 
@@ -63,4 +64,11 @@ export const NO_CONTENT: ProxyReply = { status: 204 };
 
 export function ok(body: unknown): ProxyReply {
   return { status: 200, body };
+}
+
+/** A path parameter that must be a Java int (Jersey answers 404 when it does not parse). */
+export function intParam(request: ProxyRequest, name: string): number {
+  const text = request.params[name] ?? "";
+  if (!/^-?\d{1,10}$/.test(text) || Math.abs(Number(text)) >= 2 ** 31) throw restErrors.notFound();
+  return Number(text);
 }

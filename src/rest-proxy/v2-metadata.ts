@@ -6,6 +6,7 @@ import {
 } from "../client/index.js";
 import { ErrorCode } from "../protocol/index.js";
 import {
+  intParam,
   ok,
   type ProxyReply,
   type ProxyRequest,
@@ -42,12 +43,6 @@ export async function describeTopic(admin: AdminClient, name: string): Promise<T
   return topic;
 }
 
-/** A path parameter that must be a partition number (Jersey answers 404 for an int that does not parse). */
-export function partitionParam(text: string | undefined): number {
-  if (text === undefined || !/^\d{1,10}$/.test(text) || Number(text) >= 2 ** 31) throw restErrors.notFound();
-  return Number(text);
-}
-
 function findPartition(topic: TopicMetadata, partition: number): PartitionMetadata {
   const found = topic.partitions.find((p) => p.partitionIndex === partition);
   if (found === undefined) throw restErrors.partitionNotFound();
@@ -75,13 +70,13 @@ async function listPartitions(request: ProxyRequest, { admin }: ProxyServices): 
 }
 
 async function getPartition(request: ProxyRequest, { admin }: ProxyServices): Promise<ProxyReply> {
-  const partition = partitionParam(request.params["partition"]);
+  const partition = intParam(request, "partition");
   const topic = await describeTopic(admin, request.params["topic"] as string);
   return ok(partitionBody(findPartition(topic, partition)));
 }
 
 async function getOffsets(request: ProxyRequest, { admin }: ProxyServices): Promise<ProxyReply> {
-  const partition = partitionParam(request.params["partition"]);
+  const partition = intParam(request, "partition");
   const topic = await describeTopic(admin, request.params["topic"] as string);
   findPartition(topic, partition);
   const tp = [{ topic: topic.name, partition }];

@@ -8,11 +8,16 @@ import {
 } from "./body-fields.js";
 import { type EmbeddedFormat, requestFormat, usesSchema } from "./media-types.js";
 import { type ProxyRecord, recordBytes } from "./proxy-producer.js";
-import type { ProxyReply, ProxyRequest, ProxyRoute, ProxyServices } from "./proxy-route.js";
+import {
+  intParam,
+  type ProxyReply,
+  type ProxyRequest,
+  type ProxyRoute,
+  type ProxyServices,
+} from "./proxy-route.js";
 import { type PlainFormat, serializePlain, serializeWithSchema } from "./record-serde.js";
 import { produceErrorCode, RestProxyError, restErrors } from "./rest-error.js";
 import type { ResolvedSchema, SchemaFormat } from "./schema-manager.js";
-import { partitionParam } from "./v2-metadata.js";
 
 /**
  * API v2's produce (POST /topics/{topic} and /topics/{topic}/partitions/{partition}, kafka-rest's
@@ -170,6 +175,6 @@ export const v2ProduceRoutes: readonly ProxyRoute[] = [
     method: "POST",
     path: "/topics/:topic/partitions/:partition",
     api: "v2",
-    handle: (request, services) => produce(request, services, partitionParam(request.params["partition"])),
+    handle: (request, services) => produce(request, services, intParam(request, "partition")),
   },
 ];

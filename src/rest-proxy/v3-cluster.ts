@@ -1,28 +1,22 @@
+import { type BrokerDescription, ConfigResourceType, ConfigSource } from "../client/index.js";
 import {
-  type BrokerDescription,
-  type ConfigEntry,
-  ConfigResourceType,
-  ConfigSource,
-} from "../client/index.js";
-import { ErrorCode } from "../protocol/index.js";
-import {
+  intParam,
   ok,
   type ProxyReply,
   type ProxyRequest,
   type ProxyRoute,
   type ProxyServices,
 } from "./proxy-route.js";
-import { clusterCall, kafkaErrorAnswer, restErrors } from "./rest-error.js";
+import { clusterCall, restErrors } from "./rest-error.js";
 import {
-  clusterIdOf,
-  collection,
-  configSourceName,
-  crn,
-  intParam,
-  related,
-  resource,
-  v3Url,
-} from "./v3-resources.js";
+  configData,
+  configEntries,
+  configReply,
+  configsReply,
+  type OwnedConfigs,
+  ownedConfigs,
+} from "./v3-configs.js";
+import { V3Links, v3Links, v3Url } from "./v3-resources.js";
 
 /**
  * API v3's cluster and broker resources (kafka-rest's ClustersResource, BrokersResource,
@@ -31,168 +25,115 @@ import {
  * `configs` tool says so too).
  */
 
-function clusterData(request: ProxyRequest, clusterId: string, controllerId: number) {
-  const url = (...s: (string | number)[]) => v3Url(request, "clusters", clusterId, ...s);
+function clusterData(links: V3Links, controllerId: number) {
   return {
-    ...resource("KafkaCluster", url(), crn("kafka", clusterId)),
-    cluster_id: clusterId,
-    controller: controllerId < 0 ? null : related(url("brokers", controllerId)),
-    acls: related(url("acls")),
-    brokers: related(url("brokers")),
-    broker_configs: related(url("broker-configs")),
-    consumer_groups: related(url("consumer-groups")),
-    topics: related(url("topics")),
-    partition_reassignments: related(url("topics", "-", "partitions", "-", "reassignment")),
+    ...links.resource("KafkaCluster", [], []),
+    controller: controllerId < 0 ? null : links.related("brokers", controllerId),
+    acls: links.related("acls"),
+    brokers: links.related("brokers"),
+    broker_configs: links.related("broker-configs"),
+    consumer_groups: links.related("consumer-groups"),
+    topics: links.related("topics"),
+    partition_reassignments: links.related("topics", "-", "partitions", "-", "reassignment"),
   };
 }
 
 async function listClusters(request: ProxyRequest, { admin, settings }: ProxyServices): Promise<ProxyReply> {
   const described = await clusterCall(() => admin.describeCluster());
-  return ok(
-    collection("KafkaClusterList", v3Url(request, "clusters"), [
-      clusterData(request, settings.clusterId, described.controllerId),
-    ]),
-  );
+  const data = clusterData(new V3Links(request, settings.clusterId), described.controllerId);
+  return ok({
+    kind: "KafkaClusterList",
+    metadata: { self: v3Url(request, "clusters"), next: null },
+    data: [data],
+  });
 }
 
 async function getCluster(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const clusterId = clusterIdOf(request, services);
+  const links = v3Links(request, services);
   const described = await clusterCall(() => services.admin.describeCluster());
-  return ok(clusterData(request, clusterId, described.controllerId));
+  return ok(clusterData(links, described.controllerId));
 }
 
-function brokerData(request: ProxyRequest, clusterId: string, broker: BrokerDescription) {
-  const url = (...s: (string | number)[]) =>
-    v3Url(request, "clusters", clusterId, "brokers", broker.nodeId, ...s);
+function brokerData(links: V3Links, broker: BrokerDescription) {
   return {
-    ...resource("KafkaBroker", url(), crn("kafka", clusterId, "broker", broker.nodeId)),
-    cluster_id: clusterId,
+    ...links.resource("KafkaBroker", ["brokers", broker.nodeId], ["broker", broker.nodeId]),
     broker_id: broker.nodeId,
     host: broker.host,
     port: broker.port,
     rack: broker.rack,
-    configs: related(url("configs")),
-    partition_replicas: related(url("partition-replicas")),
+    configs: links.related("brokers", broker.nodeId, "configs"),
+    partition_replicas: links.related("brokers", broker.nodeId, "partition-replicas"),
   };
 }
 
-async function brokers(request: ProxyRequest, services: ProxyServices): Promise<BrokerDescription[]> {
-  clusterIdOf(request, services);
+async function brokers(services: ProxyServices): Promise<BrokerDescription[]> {
   const described = await clusterCall(() => services.admin.describeCluster());
   return [...described.brokers].sort((a, b) => a.nodeId - b.nodeId);
 }
 
 async function listBrokers(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const clusterId = services.settings.clusterId;
-  const all = await brokers(request, services);
-  return ok(
-    collection(
-      "KafkaBrokerList",
-      v3Url(request, "clusters", clusterId, "brokers"),
-      all.map((b) => brokerData(request, clusterId, b)),
-    ),
+  const links = v3Links(request, services);
+  const all = await brokers(services);
+  return links.list(
+    "KafkaBrokerList",
+    ["brokers"],
+    all.map((b) => brokerData(links, b)),
   );
+}
+
+/** The broker of the path; 404 when the cluster has no such broker. */
+async function brokerOf(
+  request: ProxyRequest,
+  services: ProxyServices,
+): Promise<[V3Links, BrokerDescription]> {
+  const links = v3Links(request, services);
+  const brokerId = intParam(request, "broker");
+  const found = (await brokers(services)).find((b) => b.nodeId === brokerId);
+  if (found === undefined) throw restErrors.notFound();
+  return [links, found];
 }
 
 async function getBroker(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const brokerId = intParam(request, "broker");
-  const found = (await brokers(request, services)).find((b) => b.nodeId === brokerId);
-  if (found === undefined) throw restErrors.notFound();
-  return ok(brokerData(request, services.settings.clusterId, found));
+  const [links, broker] = await brokerOf(request, services);
+  return ok(brokerData(links, broker));
 }
 
-/** The fields every v3 config resource shares (kafka-rest's AbstractConfigData). */
-export function configFields(clusterId: string, entry: ConfigEntry) {
-  return {
-    cluster_id: clusterId,
-    name: entry.name,
-    value: entry.value,
-    is_default: entry.isDefault,
-    is_read_only: entry.readOnly,
-    is_sensitive: entry.isSensitive,
-    source: configSourceName(entry.source),
-    synonyms: entry.synonyms.map((s) => ({
-      name: s.name,
-      value: s.value,
-      source: configSourceName(s.source),
-    })),
-  };
-}
-
-/** A broker's configs (broker id "" : the cluster-wide defaults), sorted by name. */
-async function brokerConfigs(services: ProxyServices, resourceName: string): Promise<ConfigEntry[]> {
-  const [described] = await clusterCall(() =>
-    services.admin.describeConfigs([{ resourceType: ConfigResourceType.broker, resourceName }], {
-      includeSynonyms: true,
-    }),
-  );
-  if (described === undefined) return [];
-  if (described.errorCode !== ErrorCode.NONE)
-    throw kafkaErrorAnswer(described.errorCode, described.errorMessage);
-  return [...described.configs].sort((a, b) => a.name.localeCompare(b.name));
-}
-
-function brokerConfigData(request: ProxyRequest, clusterId: string, brokerId: number, entry: ConfigEntry) {
-  return {
-    ...resource(
-      "KafkaBrokerConfig",
-      v3Url(request, "clusters", clusterId, "brokers", brokerId, "configs", entry.name),
-      crn("kafka", clusterId, "broker", brokerId, "config", entry.name),
-    ),
-    ...configFields(clusterId, entry),
-    broker_id: brokerId,
-  };
-}
-
-async function brokerOf(request: ProxyRequest, services: ProxyServices): Promise<number> {
-  const brokerId = intParam(request, "broker");
-  if (!(await brokers(request, services)).some((b) => b.nodeId === brokerId)) throw restErrors.notFound();
-  return brokerId;
+async function brokerConfigs(request: ProxyRequest, services: ProxyServices): Promise<OwnedConfigs> {
+  const [links, broker] = await brokerOf(request, services);
+  const id = broker.nodeId;
+  const entries = await configEntries(services, {
+    resourceType: ConfigResourceType.broker,
+    resourceName: String(id),
+  });
+  const at = { segments: ["brokers", id, "configs"], names: ["broker", id] };
+  return ownedConfigs(links, "KafkaBrokerConfig", at, entries, { broker_id: id });
 }
 
 async function listBrokerConfigs(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const brokerId = await brokerOf(request, services);
-  const clusterId = services.settings.clusterId;
-  const entries = await brokerConfigs(services, String(brokerId));
-  return ok(
-    collection(
-      "KafkaBrokerConfigList",
-      v3Url(request, "clusters", clusterId, "brokers", brokerId, "configs"),
-      entries.map((e) => brokerConfigData(request, clusterId, brokerId, e)),
-    ),
-  );
+  return configsReply(await brokerConfigs(request, services));
 }
 
 async function getBrokerConfig(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const brokerId = await brokerOf(request, services);
-  const entry = (await brokerConfigs(services, String(brokerId))).find(
-    (e) => e.name === request.params["name"],
-  );
-  if (entry === undefined) throw restErrors.notFound();
-  return ok(brokerConfigData(request, services.settings.clusterId, brokerId, entry));
+  return configReply(await brokerConfigs(request, services), request.params["name"]);
 }
 
 /** GET /v3/clusters/{c}/broker-configs: the dynamic cluster-wide defaults (none, with Brook's static configs). */
 async function listClusterConfigs(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const clusterId = clusterIdOf(request, services);
-  const entries = (await brokerConfigs(services, "")).filter(
-    (e) => e.source === ConfigSource.dynamicDefaultBrokerConfig,
-  );
-  return ok(
-    collection(
-      "KafkaClusterConfigList",
-      v3Url(request, "clusters", clusterId, "broker-configs"),
-      entries.map((e) => ({
-        ...resource(
-          "KafkaClusterConfig",
-          v3Url(request, "clusters", clusterId, "broker-configs", e.name),
-          crn("kafka", clusterId, "broker-config", e.name),
-        ),
-        ...configFields(clusterId, e),
+  const links = v3Links(request, services);
+  const entries = await configEntries(services, {
+    resourceType: ConfigResourceType.broker,
+    resourceName: "",
+  });
+  const data = entries
+    .filter((e) => e.source === ConfigSource.dynamicDefaultBrokerConfig)
+    .map((e) => ({
+      ...configData(links, "KafkaClusterConfig", { segments: ["broker-configs"], names: [] }, e, {
         config_type: "BROKER",
-      })),
-    ),
-  );
+      }),
+      // kafka-rest names these `broker-config=<name>`, not `config=<name>`.
+      ...links.resource("KafkaClusterConfig", ["broker-configs", e.name], ["broker-config", e.name]),
+    }));
+  return links.list("KafkaClusterConfigList", ["broker-configs"], data);
 }
 
 const cluster = "/v3/clusters/:cluster";

@@ -1,6 +1,12 @@
-import { type ConsumerGroupDescription, type ConsumerGroupMember, partitionKey } from "../client/index.js";
+import {
+  type ConsumerGroupDescription,
+  type ConsumerGroupMember,
+  partitionKey,
+  type TopicPartition,
+} from "../client/index.js";
 import { ErrorCode } from "../protocol/index.js";
 import {
+  intParam,
   ok,
   type ProxyReply,
   type ProxyRequest,
@@ -8,7 +14,7 @@ import {
   type ProxyServices,
 } from "./proxy-route.js";
 import { clusterCall, kafkaErrorAnswer, restErrors } from "./rest-error.js";
-import { clusterIdOf, collection, crn, intParam, related, resource, v3Url } from "./v3-resources.js";
+import { type V3Links, v3Links } from "./v3-resources.js";
 
 /**
  * API v3's consumer groups (kafka-rest's ConsumerGroupsResource, ConsumersResource,
@@ -35,42 +41,32 @@ async function describeGroup(
   return group;
 }
 
-function groupData(request: ProxyRequest, clusterId: string, group: ConsumerGroupDescription) {
-  const url = (...s: (string | number)[]) => v3Url(request, "clusters", clusterId, ...s);
+function groupData(links: V3Links, group: ConsumerGroupDescription) {
+  const at = ["consumer-groups", group.groupId];
   return {
-    ...resource(
-      "KafkaConsumerGroup",
-      url("consumer-groups", group.groupId),
-      crn("kafka", clusterId, "consumer-group", group.groupId),
-    ),
-    cluster_id: clusterId,
+    ...links.resource("KafkaConsumerGroup", at, ["consumer-group", group.groupId]),
     consumer_group_id: group.groupId,
     is_simple: group.protocolType === "",
     partition_assignor: group.partitionAssignor,
     state: enumName(group.state),
     type: enumName(group.type),
     is_mixed_consumer_group: false,
-    coordinator: related(url("brokers", group.coordinator.nodeId)),
-    consumers: related(url("consumer-groups", group.groupId, "consumers")),
-    lag_summary: related(url("consumer-groups", group.groupId, "lag-summary")),
+    coordinator: links.related("brokers", group.coordinator.nodeId),
+    consumers: links.related(...at, "consumers"),
+    lag_summary: links.related(...at, "lag-summary"),
   };
 }
 
 async function listGroups(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const clusterId = clusterIdOf(request, services, "could not be found");
+  const links = v3Links(request, services, "could not be found");
   const listed = await clusterCall(() => services.admin.listConsumerGroups());
   const ids = listed
     .filter((g) => g.protocolType === "consumer" || g.protocolType === "")
     .map((g) => g.groupId)
     .sort();
   const described = await Promise.all(ids.map((id) => describeGroup(services, id)));
-  return ok(
-    collection(
-      "KafkaConsumerGroupList",
-      v3Url(request, "clusters", clusterId, "consumer-groups"),
-      described.flatMap((g) => (g === null ? [] : [groupData(request, clusterId, g)])),
-    ),
-  );
+  const data = described.flatMap((g) => (g === null ? [] : [groupData(links, g)]));
+  return links.list("KafkaConsumerGroupList", ["consumer-groups"], data);
 }
 
 /** The group of the path; `missing` is the message when it does not exist (kafka-rest's differ by resource). */
@@ -78,141 +74,89 @@ async function groupOf(
   request: ProxyRequest,
   services: ProxyServices,
   missing?: string,
-): Promise<ConsumerGroupDescription> {
-  clusterIdOf(request, services, "could not be found");
+): Promise<[V3Links, ConsumerGroupDescription]> {
+  const links = v3Links(request, services, "could not be found");
   const groupId = request.params["group"] as string;
   const group = await describeGroup(services, groupId);
   if (group === null) throw restErrors.notFound(missing?.replace("%s", groupId));
-  return group;
+  return [links, group];
 }
 
 async function getGroup(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  return ok(groupData(request, services.settings.clusterId, await groupOf(request, services)));
+  const [links, group] = await groupOf(request, services);
+  return ok(groupData(links, group));
 }
 
-function consumerData(
-  request: ProxyRequest,
-  clusterId: string,
-  groupId: string,
-  member: ConsumerGroupMember,
-) {
-  const url = (...s: (string | number)[]) =>
-    v3Url(request, "clusters", clusterId, "consumer-groups", groupId, "consumers", member.memberId, ...s);
+function consumerData(links: V3Links, groupId: string, member: ConsumerGroupMember) {
+  const at = ["consumer-groups", groupId, "consumers", member.memberId];
   return {
-    ...resource(
-      "KafkaConsumer",
-      url(),
-      crn("kafka", clusterId, "consumer-group", groupId, "consumer", member.memberId),
-    ),
-    cluster_id: clusterId,
+    ...links.resource("KafkaConsumer", at, ["consumer-group", groupId, "consumer", member.memberId]),
     consumer_group_id: groupId,
     consumer_id: member.memberId,
     instance_id: member.groupInstanceId,
     client_id: member.clientId,
-    assignments: related(url("assignments")),
+    assignments: links.related(...at, "assignments"),
   };
 }
 
 async function listConsumers(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const group = await groupOf(request, services, "Consumer group %s could not be found.");
-  const clusterId = services.settings.clusterId;
+  const [links, group] = await groupOf(request, services, "Consumer group %s could not be found.");
   const members = [...group.members].sort((a, b) => a.memberId.localeCompare(b.memberId));
-  return ok(
-    collection(
-      "KafkaConsumerList",
-      v3Url(request, "clusters", clusterId, "consumer-groups", group.groupId, "consumers"),
-      members.map((m) => consumerData(request, clusterId, group.groupId, m)),
-    ),
-  );
+  const data = members.map((m) => consumerData(links, group.groupId, m));
+  return links.list("KafkaConsumerList", ["consumer-groups", group.groupId, "consumers"], data);
 }
 
-async function memberOf(
-  request: ProxyRequest,
-  services: ProxyServices,
-): Promise<[string, ConsumerGroupMember]> {
-  const group = await groupOf(request, services, "Consumer group %s could not be found.");
+async function memberOf(request: ProxyRequest, services: ProxyServices) {
+  const [links, group] = await groupOf(request, services, "Consumer group %s could not be found.");
   const member = group.members.find((m) => m.memberId === request.params["consumer"]);
   if (member === undefined) throw restErrors.notFound();
-  return [group.groupId, member];
+  return { links, groupId: group.groupId, member };
 }
 
 async function getConsumer(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const [groupId, member] = await memberOf(request, services);
-  return ok(consumerData(request, services.settings.clusterId, groupId, member));
+  const { links, groupId, member } = await memberOf(request, services);
+  return ok(consumerData(links, groupId, member));
 }
 
-function assignmentData(
-  request: ProxyRequest,
-  clusterId: string,
-  groupId: string,
-  memberId: string,
-  tp: { topic: string; partition: number },
-) {
-  const groupUrl = (...s: (string | number)[]) =>
-    v3Url(request, "clusters", clusterId, "consumer-groups", groupId, ...s);
+function assignmentData(links: V3Links, groupId: string, memberId: string, tp: TopicPartition) {
+  const group = ["consumer-groups", groupId];
   return {
-    ...resource(
+    ...links.resource(
       "KafkaConsumerAssignment",
-      groupUrl("consumers", memberId, "assignments", tp.topic, "partitions", tp.partition),
-      crn(
-        "kafka",
-        clusterId,
-        "consumer-group",
-        groupId,
-        "consumer",
-        memberId,
-        "assignment",
-        tp.topic,
-        "partition",
-        tp.partition,
-      ),
+      [...group, "consumers", memberId, "assignments", tp.topic, "partitions", tp.partition],
+      ["consumer-group", groupId, "consumer", memberId, "assignment", tp.topic, "partition", tp.partition],
     ),
-    cluster_id: clusterId,
     consumer_group_id: groupId,
     consumer_id: memberId,
     topic_name: tp.topic,
     partition_id: tp.partition,
-    partition: related(v3Url(request, "clusters", clusterId, "topics", tp.topic, "partitions", tp.partition)),
-    lag: related(groupUrl("lags", tp.topic, "partitions", tp.partition)),
+    partition: links.related("topics", tp.topic, "partitions", tp.partition),
+    lag: links.related(...group, "lags", tp.topic, "partitions", tp.partition),
   };
 }
 
+const byTopicPartition = (a: TopicPartition, b: TopicPartition) =>
+  a.topic.localeCompare(b.topic) || a.partition - b.partition;
+
 async function listAssignments(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const [groupId, member] = await memberOf(request, services);
-  const clusterId = services.settings.clusterId;
-  const assigned = [...member.assignment].sort(
-    (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition,
-  );
-  return ok(
-    collection(
-      "KafkaConsumerAssignmentList",
-      v3Url(
-        request,
-        "clusters",
-        clusterId,
-        "consumer-groups",
-        groupId,
-        "consumers",
-        member.memberId,
-        "assignments",
-      ),
-      assigned.map((tp) => assignmentData(request, clusterId, groupId, member.memberId, tp)),
-    ),
-  );
+  const { links, groupId, member } = await memberOf(request, services);
+  const data = [...member.assignment]
+    .sort(byTopicPartition)
+    .map((tp) => assignmentData(links, groupId, member.memberId, tp));
+  const at = ["consumer-groups", groupId, "consumers", member.memberId, "assignments"];
+  return links.list("KafkaConsumerAssignmentList", at, data);
 }
 
 async function getAssignment(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
   const partition = intParam(request, "partition");
-  const [groupId, member] = await memberOf(request, services);
+  const { links, groupId, member } = await memberOf(request, services);
   const tp = member.assignment.find((a) => a.topic === request.params["topic"] && a.partition === partition);
   if (tp === undefined) throw restErrors.notFound();
-  return ok(assignmentData(request, services.settings.clusterId, groupId, member.memberId, tp));
+  return ok(assignmentData(links, groupId, member.memberId, tp));
 }
 
 /** One committed partition's lag, with the member it is assigned to ("" when none). */
-interface Lag {
-  topic: string;
-  partition: number;
+interface Lag extends TopicPartition {
   member: ConsumerGroupMember | undefined;
   current: number;
   end: number;
@@ -220,8 +164,8 @@ interface Lag {
 }
 
 /** The lags of the group of the path (kafka-rest's AbstractConsumerLagManager). */
-async function lagsOf(request: ProxyRequest, services: ProxyServices): Promise<[string, Lag[]]> {
-  const group = await groupOf(request, services, "Consumer Group %s could not be found.");
+async function lagsOf(request: ProxyRequest, services: ProxyServices) {
+  const [links, group] = await groupOf(request, services, "Consumer Group %s could not be found.");
   const committed = await clusterCall(() => services.admin.listConsumerGroupOffsets(group.groupId));
   if (committed.length === 0) throw restErrors.notFound("Consumer group offsets could not be found.");
   const latest = await clusterCall(() =>
@@ -236,6 +180,8 @@ async function lagsOf(request: ProxyRequest, services: ProxyServices): Promise<[
     const end = ends.get(partitionKey(c));
     if (end === undefined) return [];
     const current = Number(c.offset);
+    // kafka-rest reports no negative lag.
+    const lag = Math.max(0, Number(end) - current);
     return [
       {
         topic: c.topic,
@@ -243,31 +189,20 @@ async function lagsOf(request: ProxyRequest, services: ProxyServices): Promise<[
         member: owners.get(partitionKey(c)),
         current,
         end: Number(end),
-        lag: Math.max(0, Number(end) - current),
+        lag,
       },
     ];
   });
-  return [group.groupId, lags];
+  return { links, groupId: group.groupId, lags: lags.sort(byTopicPartition) };
 }
 
-function lagData(request: ProxyRequest, clusterId: string, groupId: string, lag: Lag) {
+function lagData(links: V3Links, groupId: string, lag: Lag) {
   return {
-    ...resource(
+    ...links.resource(
       "KafkaConsumerLag",
-      v3Url(
-        request,
-        "clusters",
-        clusterId,
-        "consumer-groups",
-        groupId,
-        "lags",
-        lag.topic,
-        "partitions",
-        lag.partition,
-      ),
-      crn("kafka", clusterId, "consumer-group", groupId, "lag", lag.topic, "partition", lag.partition),
+      ["consumer-groups", groupId, "lags", lag.topic, "partitions", lag.partition],
+      ["consumer-group", groupId, "lag", lag.topic, "partition", lag.partition],
     ),
-    cluster_id: clusterId,
     consumer_group_id: groupId,
     topic_name: lag.topic,
     partition_id: lag.partition,
@@ -281,46 +216,38 @@ function lagData(request: ProxyRequest, clusterId: string, groupId: string, lag:
 }
 
 async function listLags(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const [groupId, lags] = await lagsOf(request, services);
+  const { links, groupId, lags } = await lagsOf(request, services);
   if (lags.length === 0) throw restErrors.notFound("Consumer lags not found.");
-  const clusterId = services.settings.clusterId;
-  const sorted = [...lags].sort(
-    (a, b) => b.lag - a.lag || a.topic.localeCompare(b.topic) || a.partition - b.partition,
-  );
-  return ok(
-    collection(
-      "KafkaConsumerLagList",
-      v3Url(request, "clusters", clusterId, "consumer-groups", groupId, "lags"),
-      sorted.map((l) => lagData(request, clusterId, groupId, l)),
-    ),
-  );
+  // kafka-rest's order: the largest lag first, then by topic and partition.
+  const data = [...lags]
+    .sort((a, b) => b.lag - a.lag || byTopicPartition(a, b))
+    .map((l) => lagData(links, groupId, l));
+  return links.list("KafkaConsumerLagList", ["consumer-groups", groupId, "lags"], data);
 }
 
 async function getLag(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
   const partition = intParam(request, "partition");
-  const [groupId, lags] = await lagsOf(request, services);
+  const { links, groupId, lags } = await lagsOf(request, services);
   const lag = lags.find((l) => l.topic === request.params["topic"] && l.partition === partition);
   if (lag === undefined) throw restErrors.notFound();
-  return ok(lagData(request, services.settings.clusterId, groupId, lag));
+  return ok(lagData(links, groupId, lag));
 }
 
 async function lagSummary(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const [groupId, lags] = await lagsOf(request, services);
-  const clusterId = services.settings.clusterId;
+  const { links, groupId, lags } = await lagsOf(request, services);
   let max: Lag | undefined;
   let total = 0;
-  for (const l of [...lags].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)) {
+  for (const l of lags) {
     total += l.lag;
     if (max === undefined || l.lag > max.lag) max = l;
   }
-  const url = (...s: (string | number)[]) => v3Url(request, "clusters", clusterId, ...s);
+  const at = ["consumer-groups", groupId];
   return ok({
-    ...resource(
+    ...links.resource(
       "KafkaConsumerGroupLagSummary",
-      url("consumer-groups", groupId, "lag-summary"),
-      crn("kafka", clusterId, "consumer-group", groupId, "lag-summary", null),
+      [...at, "lag-summary"],
+      ["consumer-group", groupId, "lag-summary", null],
     ),
-    cluster_id: clusterId,
     consumer_group_id: groupId,
     max_lag_consumer_id: max?.member?.memberId ?? "",
     max_lag_instance_id: max?.member?.groupInstanceId ?? null,
@@ -329,8 +256,8 @@ async function lagSummary(request: ProxyRequest, services: ProxyServices): Promi
     max_lag_partition_id: max?.partition ?? 0,
     max_lag: max?.lag ?? 0,
     total_lag: total,
-    max_lag_consumer: related(url("consumer-groups", groupId, "consumers", max?.member?.memberId ?? "")),
-    max_lag_partition: related(url("topics", max?.topic ?? "", "partitions", max?.partition ?? 0)),
+    max_lag_consumer: links.related(...at, "consumers", max?.member?.memberId ?? ""),
+    max_lag_partition: links.related("topics", max?.topic ?? "", "partitions", max?.partition ?? 0),
   });
 }
 

@@ -1,5 +1,4 @@
-import { ConfigSource } from "../client/index.js";
-import type { ProxyRequest, ProxyServices } from "./proxy-route.js";
+import { ok, type ProxyReply, type ProxyRequest, type ProxyServices } from "./proxy-route.js";
 import { restErrors } from "./rest-error.js";
 
 /**
@@ -10,13 +9,15 @@ import { restErrors } from "./rest-error.js";
  * related resources are `{"related": url}`.
  */
 
+export type Segment = string | number;
+
 /** A URL under the proxy's base: each segment URL-encoded. */
-export function v3Url(request: ProxyRequest, ...segments: (string | number)[]): string {
+export function v3Url(request: ProxyRequest, ...segments: Segment[]): string {
   return `${request.baseUrl}/v3/${segments.map((s) => encodeURIComponent(String(s))).join("/")}`;
 }
 
 /** A Confluent resource name from type and id pairs (an id of null: the type alone). */
-export function crn(...components: (string | number | null)[]): string {
+function crn(components: readonly (Segment | null)[]): string {
   const parts: string[] = [];
   for (let i = 0; i < components.length; i += 2) {
     const id = components[i + 1];
@@ -25,54 +26,62 @@ export function crn(...components: (string | number | null)[]): string {
   return `crn:///${parts.join("/")}`;
 }
 
-export function related(url: string): { related: string } {
-  return { related: url };
+/** What every v3 resource starts with; each of kafka-rest's kinds names its cluster next. */
+export interface V3Resource {
+  kind: string;
+  metadata: { self: string; resource_name: string };
+  cluster_id: string;
 }
 
-export function resource(
-  kind: string,
-  self: string,
-  resourceName: string,
-): { kind: string; metadata: { self: string; resource_name: string } } {
-  return { kind, metadata: { self, resource_name: resourceName } };
+/** The links of one request's answers about one cluster: URLs under `/v3/clusters/<id>`, names under `kafka=<id>`. */
+export class V3Links {
+  readonly clusterId: string;
+  private readonly request: ProxyRequest;
+
+  constructor(request: ProxyRequest, clusterId: string) {
+    this.request = request;
+    this.clusterId = clusterId;
+  }
+
+  url(...segments: Segment[]): string {
+    return v3Url(this.request, "clusters", this.clusterId, ...segments);
+  }
+
+  related(...segments: Segment[]): { related: string } {
+    return { related: this.url(...segments) };
+  }
+
+  /**
+   * `kind`, `metadata` (self at `segments`, the resource name from type and id pairs after
+   * `kafka=<cluster>`) and `cluster_id`.
+   */
+  resource(kind: string, segments: readonly Segment[], names: readonly (Segment | null)[]): V3Resource {
+    return {
+      kind,
+      metadata: { self: this.url(...segments), resource_name: crn(["kafka", this.clusterId, ...names]) },
+      cluster_id: this.clusterId,
+    };
+  }
+
+  /** A collection answer: `kind`, `metadata.self` at `segments`, `next: null`, the data. */
+  list(kind: string, segments: readonly Segment[], data: readonly unknown[]): ProxyReply {
+    return ok({ kind, metadata: { self: this.url(...segments), next: null }, data });
+  }
 }
 
-export function collection(kind: string, self: string, data: readonly unknown[]): Record<string, unknown> {
-  return { kind, metadata: { self, next: null }, data };
-}
-
-/** The cluster id of the path, which must be this proxy's cluster (404 with kafka-rest's message). */
-export function clusterIdOf(
+/**
+ * The links for the cluster of the path, which must be this proxy's cluster (404 with kafka-rest's
+ * message, whose wording differs between its resources).
+ */
+export function v3Links(
   request: ProxyRequest,
   services: ProxyServices,
   wording = "cannot be found",
-): string {
+): V3Links {
   const clusterId = request.params["cluster"] as string;
   if (clusterId !== services.settings.clusterId)
     throw restErrors.notFound(`Cluster ${clusterId} ${wording}.`);
-  return clusterId;
-}
-
-/** Kafka's ConfigEntry.ConfigSource names, by DescribeConfigs' source numbers. */
-const SOURCE_NAMES: Readonly<Record<number, string>> = {
-  [ConfigSource.unknown]: "UNKNOWN",
-  [ConfigSource.dynamicTopicConfig]: "DYNAMIC_TOPIC_CONFIG",
-  [ConfigSource.dynamicBrokerConfig]: "DYNAMIC_BROKER_CONFIG",
-  [ConfigSource.dynamicDefaultBrokerConfig]: "DYNAMIC_DEFAULT_BROKER_CONFIG",
-  [ConfigSource.staticBrokerConfig]: "STATIC_BROKER_CONFIG",
-  [ConfigSource.defaultConfig]: "DEFAULT_CONFIG",
-  [ConfigSource.dynamicBrokerLoggerConfig]: "DYNAMIC_BROKER_LOGGER_CONFIG",
-};
-
-export function configSourceName(source: number): string {
-  return SOURCE_NAMES[source] ?? "UNKNOWN";
-}
-
-/** A path parameter that must be an int (Jersey answers 404 when it does not parse). */
-export function intParam(request: ProxyRequest, name: string): number {
-  const text = request.params[name] ?? "";
-  if (!/^-?\d{1,10}$/.test(text) || Math.abs(Number(text)) >= 2 ** 31) throw restErrors.notFound();
-  return Number(text);
+  return new V3Links(request, clusterId);
 }
 
 /** Java's Instant.toString: milliseconds only when there are some. */

@@ -1,17 +1,15 @@
-import { AlterConfigOp, type ConfigEntry, ConfigResourceType } from "../client/index.js";
+import { AlterConfigOp, ConfigResourceType } from "../client/index.js";
 import { ErrorCode } from "../protocol/index.js";
 import { arrayField, bodyObject, booleanField, objectItems, stringField } from "./body-fields.js";
 import {
   NO_CONTENT,
-  ok,
   type ProxyReply,
   type ProxyRequest,
   type ProxyRoute,
   type ProxyServices,
 } from "./proxy-route.js";
 import { clusterCall, kafkaErrorAnswer, restErrors } from "./rest-error.js";
-import { configFields } from "./v3-cluster.js";
-import { collection, crn, resource, v3Url } from "./v3-resources.js";
+import { configEntries, configReply, configsReply, type OwnedConfigs, ownedConfigs } from "./v3-configs.js";
 import { describeV3Topic } from "./v3-topics.js";
 
 /**
@@ -21,50 +19,23 @@ import { describeV3Topic } from "./v3-topics.js";
  * all through IncrementalAlterConfigs.
  */
 
-async function topicConfigs(
-  request: ProxyRequest,
-  services: ProxyServices,
-): Promise<[string, ConfigEntry[]]> {
-  const topic = await describeV3Topic(request, services);
-  const [described] = await clusterCall(() =>
-    services.admin.describeConfigs([{ resourceType: ConfigResourceType.topic, resourceName: topic.name }], {
-      includeSynonyms: true,
-    }),
-  );
-  if (described !== undefined && described.errorCode !== ErrorCode.NONE)
-    throw kafkaErrorAnswer(described.errorCode, described.errorMessage);
-  return [topic.name, [...(described?.configs ?? [])].sort((a, b) => a.name.localeCompare(b.name))];
-}
-
-function topicConfigData(request: ProxyRequest, clusterId: string, topic: string, entry: ConfigEntry) {
-  return {
-    ...resource(
-      "KafkaTopicConfig",
-      v3Url(request, "clusters", clusterId, "topics", topic, "configs", entry.name),
-      crn("kafka", clusterId, "topic", topic, "config", entry.name),
-    ),
-    ...configFields(clusterId, entry),
-    topic_name: topic,
-  };
+async function topicConfigs(request: ProxyRequest, services: ProxyServices): Promise<OwnedConfigs> {
+  const [links, topic] = await describeV3Topic(request, services);
+  const name = topic.name;
+  const entries = await configEntries(services, {
+    resourceType: ConfigResourceType.topic,
+    resourceName: name,
+  });
+  const at = { segments: ["topics", name, "configs"], names: ["topic", name] };
+  return ownedConfigs(links, "KafkaTopicConfig", at, entries, { topic_name: name });
 }
 
 async function listConfigs(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const [topic, entries] = await topicConfigs(request, services);
-  const clusterId = services.settings.clusterId;
-  return ok(
-    collection(
-      "KafkaTopicConfigList",
-      v3Url(request, "clusters", clusterId, "topics", topic, "configs"),
-      entries.map((e) => topicConfigData(request, clusterId, topic, e)),
-    ),
-  );
+  return configsReply(await topicConfigs(request, services));
 }
 
 async function getConfig(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const [topic, entries] = await topicConfigs(request, services);
-  const entry = entries.find((e) => e.name === request.params["name"]);
-  if (entry === undefined) throw restErrors.notFound();
-  return ok(topicConfigData(request, services.settings.clusterId, topic, entry));
+  return configReply(await topicConfigs(request, services), request.params["name"]);
 }
 
 async function alter(
@@ -73,7 +44,7 @@ async function alter(
   configs: { name: string; configOperation: AlterConfigOp; value: string | null }[],
   validateOnly: boolean,
 ): Promise<ProxyReply> {
-  const topic = await describeV3Topic(request, services);
+  const [, topic] = await describeV3Topic(request, services);
   const [result] = await clusterCall(() =>
     services.admin.incrementalAlterConfigs(
       [{ resourceType: ConfigResourceType.topic, resourceName: topic.name, configs }],

@@ -11,6 +11,7 @@ import {
   stringField,
 } from "./body-fields.js";
 import {
+  intParam,
   NO_CONTENT,
   ok,
   type ProxyReply,
@@ -19,7 +20,7 @@ import {
   type ProxyServices,
 } from "./proxy-route.js";
 import { clusterCall, kafkaErrorAnswer, restErrors } from "./rest-error.js";
-import { clusterIdOf, collection, crn, intParam, related, resource, v3Url } from "./v3-resources.js";
+import { type V3Links, v3Links } from "./v3-resources.js";
 
 /**
  * API v3's topics, partitions and replicas (kafka-rest's TopicsResource, PartitionsResource,
@@ -28,31 +29,33 @@ import { clusterIdOf, collection, crn, intParam, related, resource, v3Url } from
  * UnknownTopicOrPartitionException as kafka-rest answers it: 404 with 40403.
  */
 
-function topicData(request: ProxyRequest, clusterId: string, topic: TopicMetadata) {
-  return topicResource(request, clusterId, topic.name, {
+interface TopicShape {
+  name: string;
+  isInternal: boolean;
+  replicationFactor: number;
+  partitionsCount: number;
+}
+
+function shapeOf(topic: TopicMetadata): TopicShape {
+  return {
+    name: topic.name,
     isInternal: topic.isInternal,
     replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
     partitionsCount: topic.partitions.length,
-  });
+  };
 }
 
-function topicResource(
-  request: ProxyRequest,
-  clusterId: string,
-  name: string,
-  shape: { isInternal: boolean; replicationFactor: number; partitionsCount: number },
-) {
-  const url = (...s: (string | number)[]) => v3Url(request, "clusters", clusterId, "topics", name, ...s);
+function topicData(links: V3Links, topic: TopicShape) {
+  const at = ["topics", topic.name];
   return {
-    ...resource("KafkaTopic", url(), crn("kafka", clusterId, "topic", name)),
-    cluster_id: clusterId,
-    topic_name: name,
-    is_internal: shape.isInternal,
-    replication_factor: shape.replicationFactor,
-    partitions_count: shape.partitionsCount,
-    partitions: related(url("partitions")),
-    configs: related(url("configs")),
-    partition_reassignments: related(url("partitions", "-", "reassignment")),
+    ...links.resource("KafkaTopic", at, ["topic", topic.name]),
+    topic_name: topic.name,
+    is_internal: topic.isInternal,
+    replication_factor: topic.replicationFactor,
+    partitions_count: topic.partitionsCount,
+    partitions: links.related(...at, "partitions"),
+    configs: links.related(...at, "configs"),
+    partition_reassignments: links.related(...at, "partitions", "-", "reassignment"),
     authorized_operations: [],
   };
 }
@@ -61,32 +64,31 @@ function topicResource(
 export async function describeV3Topic(
   request: ProxyRequest,
   services: ProxyServices,
-): Promise<TopicMetadata> {
-  clusterIdOf(request, services);
+): Promise<[V3Links, TopicMetadata]> {
+  const links = v3Links(request, services);
   const name = request.params["topic"] as string;
   const [topic] = await clusterCall(() => services.admin.describeTopics([name]));
   if (topic === undefined) throw restErrors.unknownTopicOrPartition();
   if (topic.errorCode !== ErrorCode.NONE) throw kafkaErrorAnswer(topic.errorCode, null);
-  return topic;
+  return [links, topic];
 }
 
 async function listTopics(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const clusterId = clusterIdOf(request, services);
+  const links = v3Links(request, services);
   const listed = await clusterCall(() => services.admin.listTopics());
   const names = listed.map((t) => t.name).sort();
   const topics = names.length === 0 ? [] : await clusterCall(() => services.admin.describeTopics(names));
-  return ok(
-    collection(
-      "KafkaTopicList",
-      v3Url(request, "clusters", clusterId, "topics"),
-      topics.filter((t) => t.errorCode === ErrorCode.NONE).map((t) => topicData(request, clusterId, t)),
-    ),
+  const found = topics.filter((t) => t.errorCode === ErrorCode.NONE);
+  return links.list(
+    "KafkaTopicList",
+    ["topics"],
+    found.map((t) => topicData(links, shapeOf(t))),
   );
 }
 
 async function getTopic(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const topic = await describeV3Topic(request, services);
-  return ok(topicData(request, services.settings.clusterId, topic));
+  const [links, topic] = await describeV3Topic(request, services);
+  return ok(topicData(links, shapeOf(topic)));
 }
 
 /** Kafka's Topic.validate: what a topic may be named. */
@@ -124,7 +126,7 @@ function newTopic(body: JsonObject): NewTopic & { name: string } {
 }
 
 async function createTopic(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const clusterId = clusterIdOf(request, services);
+  const links = v3Links(request, services);
   const body = bodyObject(request.body);
   if (body === undefined) throw restErrors.invalidPayload("Request body is empty. Data is required.");
   const topic = newTopic(body);
@@ -132,7 +134,9 @@ async function createTopic(request: ProxyRequest, services: ProxyServices): Prom
   const [result] = await clusterCall(() => services.admin.createTopics([topic], { validateOnly }));
   if (result !== undefined && result.errorCode !== ErrorCode.NONE)
     throw kafkaErrorAnswer(result.errorCode, result.errorMessage);
-  const data = topicResource(request, clusterId, topic.name, {
+  // What CreateTopics answered, else what was asked for (kafka-rest does the same).
+  const data = topicData(links, {
+    name: topic.name,
     isInternal: false,
     replicationFactor:
       result !== undefined && result.replicationFactor >= 0
@@ -147,7 +151,7 @@ async function createTopic(request: ProxyRequest, services: ProxyServices): Prom
 }
 
 async function deleteTopic(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  clusterIdOf(request, services);
+  v3Links(request, services);
   const [result] = await clusterCall(() => services.admin.deleteTopics([request.params["topic"] as string]));
   if (result !== undefined && result.errorCode !== ErrorCode.NONE)
     throw kafkaErrorAnswer(result.errorCode, result.errorMessage);
@@ -155,7 +159,7 @@ async function deleteTopic(request: ProxyRequest, services: ProxyServices): Prom
 }
 
 async function updatePartitionCount(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  clusterIdOf(request, services);
+  v3Links(request, services);
   const body = bodyObject(request.body);
   const count = body === undefined ? undefined : integerField(body, "partitions_count");
   if (count === undefined)
@@ -167,114 +171,72 @@ async function updatePartitionCount(request: ProxyRequest, services: ProxyServic
   return getTopic(request, services);
 }
 
-function partitionData(request: ProxyRequest, clusterId: string, topic: string, p: PartitionMetadata) {
-  const url = (...s: (string | number)[]) =>
-    v3Url(request, "clusters", clusterId, "topics", topic, "partitions", p.partitionIndex, ...s);
+function partitionData(links: V3Links, topic: string, p: PartitionMetadata) {
+  const at = ["topics", topic, "partitions", p.partitionIndex];
   return {
-    ...resource(
-      "KafkaPartition",
-      url(),
-      crn("kafka", clusterId, "topic", topic, "partition", p.partitionIndex),
-    ),
-    cluster_id: clusterId,
+    ...links.resource("KafkaPartition", at, ["topic", topic, "partition", p.partitionIndex]),
     topic_name: topic,
     partition_id: p.partitionIndex,
-    leader: p.leaderId < 0 ? null : related(url("replicas", p.leaderId)),
-    replicas: related(url("replicas")),
-    reassignment: related(url("reassignment")),
+    leader: p.leaderId < 0 ? null : links.related(...at, "replicas", p.leaderId),
+    replicas: links.related(...at, "replicas"),
+    reassignment: links.related(...at, "reassignment"),
   };
 }
 
-async function partitionOf(
-  request: ProxyRequest,
-  services: ProxyServices,
-): Promise<[TopicMetadata, PartitionMetadata]> {
+/** The partition of the path; 40403 with Kafka's message when the topic has no such partition. */
+async function partitionOf(request: ProxyRequest, services: ProxyServices) {
   const id = intParam(request, "partition");
-  const topic = await describeV3Topic(request, services);
+  const [links, topic] = await describeV3Topic(request, services);
   const partition = topic.partitions.find((p) => p.partitionIndex === id);
   if (partition === undefined)
     throw restErrors.unknownTopicOrPartition(
       `This server does not host topic-partition ${id} for topic ${topic.name}`,
     );
-  return [topic, partition];
+  return { links, topic: topic.name, partition };
 }
 
 async function listPartitions(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const topic = await describeV3Topic(request, services);
-  const clusterId = services.settings.clusterId;
-  return ok(
-    collection(
-      "KafkaPartitionList",
-      v3Url(request, "clusters", clusterId, "topics", topic.name, "partitions"),
-      topic.partitions.map((p) => partitionData(request, clusterId, topic.name, p)),
-    ),
-  );
+  const [links, topic] = await describeV3Topic(request, services);
+  const data = topic.partitions.map((p) => partitionData(links, topic.name, p));
+  return links.list("KafkaPartitionList", ["topics", topic.name, "partitions"], data);
 }
 
 async function getPartition(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const [topic, partition] = await partitionOf(request, services);
-  return ok(partitionData(request, services.settings.clusterId, topic.name, partition));
+  const { links, topic, partition } = await partitionOf(request, services);
+  return ok(partitionData(links, topic, partition));
 }
 
-function replicaData(
-  request: ProxyRequest,
-  clusterId: string,
-  topic: string,
-  p: PartitionMetadata,
-  brokerId: number,
-) {
+function replicaData(links: V3Links, topic: string, p: PartitionMetadata, brokerId: number) {
   return {
-    ...resource(
+    ...links.resource(
       "KafkaReplica",
-      v3Url(
-        request,
-        "clusters",
-        clusterId,
-        "topics",
-        topic,
-        "partitions",
-        p.partitionIndex,
-        "replicas",
-        brokerId,
-      ),
-      crn("kafka", clusterId, "topic", topic, "partition", p.partitionIndex, "replica", brokerId),
+      ["topics", topic, "partitions", p.partitionIndex, "replicas", brokerId],
+      ["topic", topic, "partition", p.partitionIndex, "replica", brokerId],
     ),
-    cluster_id: clusterId,
     topic_name: topic,
     partition_id: p.partitionIndex,
     broker_id: brokerId,
     is_leader: p.leaderId === brokerId,
     is_in_sync: p.isr.includes(brokerId),
-    broker: related(v3Url(request, "clusters", clusterId, "brokers", brokerId)),
+    broker: links.related("brokers", brokerId),
   };
 }
 
 async function listReplicas(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
-  const [topic, partition] = await partitionOf(request, services);
-  const clusterId = services.settings.clusterId;
-  return ok(
-    collection(
-      "KafkaReplicaList",
-      v3Url(
-        request,
-        "clusters",
-        clusterId,
-        "topics",
-        topic.name,
-        "partitions",
-        partition.partitionIndex,
-        "replicas",
-      ),
-      partition.replicas.map((b) => replicaData(request, clusterId, topic.name, partition, b)),
-    ),
+  const { links, topic, partition } = await partitionOf(request, services);
+  const data = partition.replicas.map((b) => replicaData(links, topic, partition, b));
+  return links.list(
+    "KafkaReplicaList",
+    ["topics", topic, "partitions", partition.partitionIndex, "replicas"],
+    data,
   );
 }
 
 async function getReplica(request: ProxyRequest, services: ProxyServices): Promise<ProxyReply> {
   const brokerId = intParam(request, "broker");
-  const [topic, partition] = await partitionOf(request, services);
+  const { links, topic, partition } = await partitionOf(request, services);
   if (!partition.replicas.includes(brokerId)) throw restErrors.notFound();
-  return ok(replicaData(request, services.settings.clusterId, topic.name, partition, brokerId));
+  return ok(replicaData(links, topic, partition, brokerId));
 }
 
 const topics = "/v3/clusters/:cluster/topics";

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { request } from "node:http";
 
 /** One HTTP exchange with the proxy: the status, headers and the body as text and (when it parses) JSON. */
@@ -66,4 +67,18 @@ export function post(
     headers: { "content-type": contentType },
     ...(body === undefined ? {} : { body }),
   });
+}
+
+/** An error answer: its HTTP status, Confluent's `error_code`, and its message (exact or matched). */
+export function assertError(
+  answer: RestAnswer,
+  status: number,
+  errorCode: number,
+  message?: string | RegExp,
+): void {
+  assert.equal(answer.status, status, answer.text);
+  const body = answer.json as { error_code: number; message: string };
+  assert.equal(body.error_code, errorCode, answer.text);
+  if (typeof message === "string") assert.equal(body.message, message);
+  else if (message !== undefined) assert.match(body.message, message);
 }

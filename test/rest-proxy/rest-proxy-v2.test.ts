@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AdminClient, Consumer, Producer } from "../../src/client/index.js";
 import { type BrookServer, startBroker } from "../../src/server/index.js";
-import { post, type RestAnswer, rest, V2, V2_AVRO, V2_BINARY, V2_JSON } from "./rest-http.js";
+import { assertError, post, type RestAnswer, rest, V2, V2_AVRO, V2_BINARY, V2_JSON } from "./rest-http.js";
 
 /**
  * API v2 over HTTP against an in-process broker with the Schema Registry and the REST Proxy:
@@ -38,14 +38,6 @@ after(async () => {
   admin.close();
   await server.stop();
 });
-
-function assertError(answer: RestAnswer, status: number, errorCode: number, message?: string | RegExp): void {
-  assert.equal(answer.status, status, answer.text);
-  const body = answer.json as { error_code: number; message: string };
-  assert.equal(body.error_code, errorCode, answer.text);
-  if (typeof message === "string") assert.equal(body.message, message);
-  else if (message !== undefined) assert.match(body.message, message);
-}
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 

@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { AdminClient, Consumer, Producer } from "../../src/client/index.js";
 import { type BrookServer, startBroker } from "../../src/server/index.js";
-import { type RestAnswer, rest } from "./rest-http.js";
+import { assertError, type RestAnswer, rest } from "./rest-http.js";
 
 /**
  * API v3 over HTTP against an in-process broker with the Schema Registry and the REST Proxy: the
@@ -40,14 +40,6 @@ function v3(path: string, method = "GET", body?: unknown): Promise<RestAnswer> {
     headers: { "content-type": JSON_TYPE },
     ...(body === undefined ? {} : { body }),
   });
-}
-
-function assertError(answer: RestAnswer, status: number, errorCode: number, message?: string | RegExp): void {
-  assert.equal(answer.status, status, answer.text);
-  const body = answer.json as { error_code: number; message: string };
-  assert.equal(body.error_code, errorCode, answer.text);
-  if (typeof message === "string") assert.equal(body.message, message);
-  else if (message !== undefined) assert.match(body.message, message);
 }
 
 describe("cluster and brokers", () => {
