@@ -27,11 +27,10 @@ before(async () => {
     { name: "avro-users", numPartitions: 1, replicationFactor: 1 },
     { name: "events", numPartitions: 1, replicationFactor: 1 },
     { name: "shared", numPartitions: 2, replicationFactor: 1 },
+    { name: "proto-orders", numPartitions: 1, replicationFactor: 1 },
+    { name: "json-things", numPartitions: 1, replicationFactor: 1 },
   ]);
-  assert.deepEqual(
-    created.map((c) => c.errorCode),
-    [0, 0, 0, 0],
-  );
+  assert.ok(created.every((c) => c.errorCode === 0));
 });
 
 after(async () => {
@@ -468,6 +467,98 @@ describe("consumer instances", () => {
     });
     assert.deepEqual(read[1]?.["value"], { name: "bo", age: null });
     await rest(base, path, { method: "DELETE" });
+  });
+
+  test("protobuf and jsonschema: produced with a schema, read back in Protobuf's JSON mapping and as JSON", async () => {
+    const proto =
+      'syntax = "proto3";\nmessage Order {\n  string order_id = 1;\n  int64 total_cents = 2;\n  repeated string items = 3;\n}\n';
+    const produced = await post(base, "/topics/proto-orders", "application/vnd.kafka.protobuf.v2+json", {
+      value_schema: proto,
+      records: [
+        { value: { orderId: "o1", totalCents: "1250", items: ["pen"] } },
+        { value: { order_id: "o2" } },
+      ],
+    });
+    assert.equal(produced.status, 200, produced.text);
+    assert.ok((produced.json as { value_schema_id: number }).value_schema_id > 0);
+    assertError(
+      await post(base, "/topics/proto-orders", "application/vnd.kafka.protobuf.v2+json", {
+        value_schema: proto,
+        records: [{ value: { nope: 1 } }],
+      }),
+      400,
+      400,
+      "Bad Request: Cannot find field: nope in message Order",
+    );
+    const json = await post(base, "/topics/json-things", "application/vnd.kafka.jsonschema.v2+json", {
+      value_schema: JSON.stringify({ type: "object", properties: { a: { type: "integer" } } }),
+      records: [{ value: { a: 1 } }],
+    });
+    assert.equal(json.status, 200, json.text);
+    await createInstance("proto-group", { name: "p", format: "protobuf", "auto.offset.reset": "earliest" });
+    await post(base, "/consumers/proto-group/instances/p/subscription", V2, { topics: ["proto-orders"] });
+    const orders = await readRecords(
+      "/consumers/proto-group/instances/p",
+      "application/vnd.kafka.protobuf.v2+json",
+      2,
+    );
+    assert.deepEqual(
+      orders.map((r) => r["value"]),
+      [
+        { orderId: "o1", totalCents: "1250", items: ["pen"] },
+        { orderId: "o2", totalCents: "0", items: [] },
+      ],
+    );
+    await createInstance("json-group", { name: "j2", format: "jsonschema", "auto.offset.reset": "earliest" });
+    await post(base, "/consumers/json-group/instances/j2/subscription", V2, { topics: ["json-things"] });
+    const things = await readRecords(
+      "/consumers/json-group/instances/j2",
+      "application/vnd.kafka.jsonschema.v2+json",
+      1,
+    );
+    assert.deepEqual(things[0]?.["value"], { a: 1 });
+    await rest(base, "/consumers/proto-group/instances/p", { method: "DELETE" });
+    await rest(base, "/consumers/json-group/instances/j2", { method: "DELETE" });
+  });
+
+  test("a read's limits: max_bytes, the instance's consumer.request.timeout.ms and fetch.min.bytes", async () => {
+    const producer = new Producer({ bootstrap: server.bootstrap });
+    for (let i = 0; i < 5; i++)
+      await producer.send({ topic: "json-things", partition: 0, value: `0123456789` });
+    await producer.close();
+    const end = (
+      (await rest(base, "/topics/json-things/partitions/0/offsets")).json as { end_offset: number }
+    ).end_offset;
+    const start = async (name: string, config: Record<string, unknown>) => {
+      await createInstance("limits", { name, "consumer.request.timeout.ms": 300, ...config });
+      const path = `/consumers/limits/instances/${name}`;
+      await post(base, `${path}/assignments`, V2, { partitions: [{ topic: "json-things", partition: 0 }] });
+      await post(base, `${path}/positions`, V2, {
+        offsets: [{ topic: "json-things", partition: 0, offset: end - 5 }],
+      });
+      return path;
+    };
+    const read = async (path: string, query = "") =>
+      (await rest(base, `${path}/records${query}`, { headers: { accept: V2_BINARY } })).json as unknown[];
+    // Up to, not reaching, max_bytes: two values of 10 bytes under 25; the third waits for the next read.
+    const capped = await start("capped", {});
+    let first: unknown[] = [];
+    for (let i = 0; i < 20 && first.length === 0; i++) first = await read(capped, "?max_bytes=25");
+    assert.equal(first.length, 2);
+    assert.equal((await read(capped)).length, 3);
+    // More than fetch.min.bytes (15) gathered: the read answers at once with two records.
+    const eager = await start("eager", { "fetch.min.bytes": 15 });
+    let some: unknown[] = [];
+    for (let i = 0; i < 20 && some.length === 0; i++) some = await read(eager);
+    assert.equal(some.length, 2);
+    // Nothing left to read: the read lasts the instance's consumer.request.timeout.ms, not the proxy's 1000 ms.
+    await post(base, `${eager}/positions/end`, V2, { partitions: [{ topic: "json-things", partition: 0 }] });
+    const idle = performance.now();
+    assert.deepEqual(await read(eager), []);
+    const waited = performance.now() - idle;
+    assert.ok(waited >= 250 && waited < 900, `waited ${waited} ms`);
+    await rest(base, capped, { method: "DELETE" });
+    await rest(base, eager, { method: "DELETE" });
   });
 
   test("create errors: a name taken 40902, a bad format 422, bad configs 42204; unknown instance 40403", async () => {
