@@ -114,7 +114,8 @@ export class ConsumerInstance {
   /** Leaves the group and forgets the subscription and assignment (KafkaConsumer.unsubscribe). */
   async unsubscribe(): Promise<void> {
     const old = this.consumer;
-    await this.polling;
+    // A poll under way (it may be waiting for a rebalance) is not waited for: closing its consumer
+    // ends it, and what it brings is dropped (it is no longer this instance's consumer).
     this.consumer = this.newConsumer();
     this.subscription = null;
     this.assigned = false;

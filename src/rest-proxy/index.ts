@@ -7,8 +7,8 @@
  * bodies and error codes. It is a client of the cluster its node belongs to (Brook's admin client,
  * one shared producer, a consumer per instance) and of a Schema Registry.
  *
- * `listenRestProxy` binds its listeners; `serve` then loads the proxy (lazily: a node that does
- * not serve it never loads it) and answers on them.
+ * `listenRestProxy` binds its listeners; `serve` then makes the proxy (its clients, its consumer
+ * instances' expiry) and answers on them: the host calls it after the node is ready.
  */
 export {
   listenRestProxy,

@@ -5,9 +5,9 @@ import { type HttpListener, parseHttpListeners } from "./registry-listener.js";
 
 /**
  * Hosting the REST Proxy in a node (`rest.proxy.enable`): its listeners are checked before
- * anything starts, bound once the broker runs, and the proxy is loaded after the node is ready
- * (the next turn of the event loop), so that `brook ready` does not wait for it; requests that
- * arrive before it serves wait for it.
+ * anything starts, bound once the broker runs, and the proxy (its clients and state) is made after
+ * the node is ready (the next turn of the event loop), so that `brook ready` does not wait for it;
+ * requests that arrive before it serves wait for it.
  */
 
 export interface RestProxyPlan {
