@@ -12,7 +12,11 @@ import { post, rest, V2, V2_JSON } from "./rest-http.js";
 let cluster: BrookCluster;
 
 before(async () => {
-  cluster = await startCluster({ nodes: 3, restProxy: true });
+  cluster = await startCluster({
+    nodes: 3,
+    restProxy: true,
+    nodeProperties: { 1: { "rest.proxy.advertised.listeners": "http://proxy-1.example:8082" } },
+  });
 });
 
 after(async () => {
@@ -62,4 +66,18 @@ test("a topic made through node 1's proxy, written through node 2's, read throug
     [0, 1, 2, 3, 4, 5, 6, 7, 8],
   );
   await rest(proxyOf(3), "/consumers/readers/instances/r", { method: "DELETE" });
+});
+
+test("links name the advertised listener where one is set, else the request's Host", async () => {
+  const advertised = await post(proxyOf(1), "/consumers/linked", V2, { name: "a" });
+  assert.equal(
+    (advertised.json as { base_uri: string }).base_uri,
+    "http://proxy-1.example:8082/consumers/linked/instances/a",
+  );
+  const hosted = await rest(proxyOf(2), "/v3/clusters", { headers: { host: "gateway.example:9999" } });
+  assert.equal(
+    (hosted.json as { metadata: { self: string } }).metadata.self,
+    "http://gateway.example:9999/v3/clusters",
+  );
+  await rest(proxyOf(1), "/consumers/linked/instances/a", { method: "DELETE" });
 });
