@@ -56,12 +56,14 @@ export class RestProxy {
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const rawUrl = request.url ?? "/";
-    const url = new URL(rawUrl.length > URL_LENGTH_MAX ? "/" : rawUrl, "http://proxy");
-    const guessedApi: Api = url.pathname.startsWith("/v3/") || url.pathname === "/v3" ? "v3" : "v2";
+    const url = parseTarget(rawUrl);
+    const path = url?.pathname ?? "/";
+    const guessedApi: Api = path.startsWith("/v3/") || path === "/v3" ? "v3" : "v2";
     let contentType = JSON_TYPE;
     let api = guessedApi;
     try {
       if (rawUrl.length > URL_LENGTH_MAX) throw new RestProxyError(414, 414, "URI Too Long");
+      if (url === null) throw restErrors.notFound();
       const route = this.route(request.method ?? "GET", url.pathname);
       api = route.route.api;
       const produced = (route.route.produces ?? (api === "v3" ? v3ResponseType : v2ResponseType))(
@@ -127,6 +129,16 @@ export class RestProxy {
     await this.services.consumers.closeAll();
     await this.services.producer.close().catch(() => {});
     this.services.admin.close();
+  }
+}
+
+/** The request target as a URL; null when it is too long or does not parse (answered 414 or 404). */
+function parseTarget(rawUrl: string): URL | null {
+  if (rawUrl.length > URL_LENGTH_MAX || !rawUrl.startsWith("/")) return null;
+  try {
+    return new URL(rawUrl, "http://proxy");
+  } catch {
+    return null;
   }
 }
 
