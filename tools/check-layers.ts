@@ -18,6 +18,8 @@ const LAYERS: Record<string, number> = {
   coordinator: 4,
   registry: 4,
   broker: 5,
+  // Beside the broker, not above it: the proxy is a client of the cluster (client, registry), never of the broker's internals.
+  "rest-proxy": 5,
   console: 6,
   server: 7,
   cli: 8,

@@ -8,7 +8,8 @@
 #     JSON Schema serdes), sarama
 #     (Go, built with cgo from Debian's sources), and a
 #     small C program against librdkafka (librdkafka-dev, gcc, libc6-dev);
-#   - etcd-server, etcd-client: a local etcd for the cluster tests.
+#   - etcd-server, etcd-client: a local etcd for the cluster tests;
+#   - curl: the README's REST Proxy commands, run as written by test/interop/rest-proxy.test.ts.
 # Installed packages are looked up with dpkg-query; when some are missing they are installed with
 # apt-get, as root or through passwordless sudo; otherwise the script names them, prints the
 # apt-get command and fails. Nothing is missing: nothing is done (no apt-get, no network).
@@ -24,6 +25,7 @@ PACKAGES=(
   kcat python3-confluent-kafka python3-kafka python3-avro python3-requests python3-protobuf python3-jsonschema
   librdkafka-dev gcc libc6-dev golang-go golang-github-shopify-sarama-dev
   etcd-server etcd-client
+  curl
 )
 
 if [ "${BROOK_SKIP_PACKAGE_CHECK:-}" != 1 ]; then

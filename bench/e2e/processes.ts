@@ -93,9 +93,10 @@ export async function startBrook(options: BrookOptions): Promise<BrokerProcess> 
     "controller.quorum.voters=1@127.0.0.1:0",
     "num.partitions=1",
     "default.replication.factor=1",
-    // Only the Kafka listener: no HTTP servers on fixed ports (8080, 8081) beside it.
+    // Only the Kafka listener: no HTTP servers on fixed ports (8080, 8081, 8082) beside it.
     "console.enable=false",
     "schema.registry.enable=false",
+    "rest.proxy.enable=false",
     ...(options.overrides ?? []),
   ];
   const args = [

@@ -189,7 +189,7 @@ function renderReport(
     Object.entries(info)
       .map(([k, v]) => `- ${k}: ${v}`)
       .join("\n"),
-    "- broker: `node dist/src/cli/main.js server start --override log.dirs=... --override listeners=PLAINTEXT://127.0.0.1:0,... --override num.partitions=1 --override console.enable=false --override schema.registry.enable=false`; one fresh process and data dir per produce run (warmed up with 100,000 records to another topic), one per record size for the consume rows",
+    "- broker: `node dist/src/cli/main.js server start --override log.dirs=... --override listeners=PLAINTEXT://127.0.0.1:0,... --override num.partitions=1 --override console.enable=false --override schema.registry.enable=false --override rest.proxy.enable=false`; one fresh process and data dir per produce run (warmed up with 100,000 records to another topic), one per record size for the consume rows",
     "- flush policy: Brook's default (log.flush.interval.messages and log.flush.interval.ms unset: no fsync per request, as Kafka); the `fsync` rows add `log.flush.interval.messages=1` (fsync after every append, before the ack)",
     `- method: ${runs} pairs per row, interleaved M_0 B_0 … M_${runs} with librdkafka's mock cluster (same client command); limits measured before and after each row; 1,000,000 records per run; wall time of the whole client process`,
     "",

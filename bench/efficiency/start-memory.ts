@@ -1,6 +1,6 @@
 /**
  * Start time and memory of the broker as `npm start` runs it: the single-module bundle
- * (dist/src/cli/brook.js), one node with the Schema Registry and the console on. Start time is from
+ * (dist/src/cli/brook.js), one node with the Schema Registry, the console and the REST Proxy on. Start time is from
  * spawn to the `brook ready` line; memory is VmRSS from /proc, read after the broker has been idle.
  */
 
@@ -56,6 +56,8 @@ export async function startBundled(distDir: string, dataDir: string, logFile: st
     "schema.registry.listeners=http://127.0.0.1:0",
     "console.enable=true",
     "console.listeners=http://127.0.0.1:0",
+    "rest.proxy.enable=true",
+    "rest.proxy.listeners=http://127.0.0.1:0",
   ];
   const t0 = performance.now();
   const { child, match } = await startUntilReady(

@@ -245,6 +245,7 @@ export class BenchCluster {
               "group.initial.rebalance.delay.ms": "0",
               "console.enable": "false",
               "schema.registry.enable": "false",
+              "rest.proxy.enable": "false",
               ...options.overrides,
             },
           }),

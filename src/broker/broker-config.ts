@@ -13,13 +13,14 @@ import {
   parseConfigValue,
 } from "../base/index.js";
 import { LOG_CONFIG_KEYS, SEGMENT_BYTES_MIN } from "../storage/index.js";
+import { REST_PROXY_CONFIG_KEYS } from "./rest-proxy-config-keys.js";
 
 /**
  * The broker's configuration, with Kafka 4.0's key names, types, defaults and validators
  * (`server.properties`), so an operator's files carry over and a value Kafka refuses at start is
  * refused here with Kafka's message. Keys Kafka has but Brook does not act on (thread counts,
  * socket buffer sizes) are still known, so they produce no warning. Brook's own keys: the Schema
- * Registry and console listeners.
+ * Registry, console and REST Proxy listeners (the proxy's in rest-proxy-config-keys.ts).
  */
 /** Kafka's Long.MAX_VALUE ("never"); held as 2^63, which formatConfigValue prints back as Kafka does. */
 export const LONG_MAX = 2 ** 63;
@@ -306,6 +307,7 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     key("etcd.password", "password", null, "Password of etcd.username."),
     ...SSL_CONFIG_KEYS,
     ...SASL_CONFIG_KEYS,
+    ...REST_PROXY_CONFIG_KEYS,
     key("broker.rack", "string", null, "The rack of this broker, for rack-aware replica placement."),
     key(
       "replica.selector.class",
@@ -1061,6 +1063,10 @@ export const SINGLE_NODE_PROPERTIES: ReadonlyMap<string, string> = new Map([
   ["offsets.topic.replication.factor", "1"],
   ["transaction.state.log.replication.factor", "1"],
   ["transaction.state.log.min.isr", "1"],
+  // The quickstart serves Confluent's REST Proxy on 8082 too, as Confluent's local quickstart does;
+  // a properties file turns it on with rest.proxy.enable (its ports would collide in a cluster).
+  ["rest.proxy.enable", "true"],
+  ["rest.proxy.listeners", "http://localhost:8082"],
 ]);
 
 /** Kafka 4.0's GroupCoordinatorConfig checks of the consumer group (KIP-848) heartbeat and session. */

@@ -208,7 +208,7 @@ async function serverStart(args: string[]): Promise<number> {
   const listeners = server.broker.advertisedListeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(",");
   // One machine-readable line on stdout: scripts and tests wait for it.
   process.stdout.write(
-    `brook ready kafka=${server.bootstrap} listeners=${listeners} cluster=${server.broker.clusterId}${server.registryUrl === null ? "" : ` registry=${server.registryUrl}`}${server.consoleUrl === null ? "" : ` console=${server.consoleUrl}`}\n`,
+    `brook ready kafka=${server.bootstrap} listeners=${listeners} cluster=${server.broker.clusterId}${server.registryUrl === null ? "" : ` registry=${server.registryUrl}`}${server.consoleUrl === null ? "" : ` console=${server.consoleUrl}`}${server.restProxyUrl === null ? "" : ` rest=${server.restProxyUrl}`}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

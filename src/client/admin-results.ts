@@ -34,6 +34,21 @@ export const ConfigSource = {
   dynamicBrokerLoggerConfig: 6,
 } as const;
 
+/** Kafka's ConfigEntry.ConfigSource names (what its tools print, what kafka-rest answers). */
+const CONFIG_SOURCE_NAMES: Readonly<Record<number, string>> = {
+  [ConfigSource.unknown]: "UNKNOWN",
+  [ConfigSource.dynamicTopicConfig]: "DYNAMIC_TOPIC_CONFIG",
+  [ConfigSource.dynamicBrokerConfig]: "DYNAMIC_BROKER_CONFIG",
+  [ConfigSource.dynamicDefaultBrokerConfig]: "DYNAMIC_DEFAULT_BROKER_CONFIG",
+  [ConfigSource.staticBrokerConfig]: "STATIC_BROKER_CONFIG",
+  [ConfigSource.defaultConfig]: "DEFAULT_CONFIG",
+  [ConfigSource.dynamicBrokerLoggerConfig]: "DYNAMIC_BROKER_LOGGER_CONFIG",
+};
+
+export function configSourceName(source: number): string {
+  return CONFIG_SOURCE_NAMES[source] ?? "UNKNOWN";
+}
+
 export interface ItemResult {
   errorCode: number;
   /** The broker's message, or Kafka's description of the code; null when there is no error. */

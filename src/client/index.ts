@@ -52,6 +52,7 @@ export {
   ConfigResourceType,
   ConfigSource,
   type CreateTopicResult,
+  configSourceName,
   type DescribeConfigsResult,
   type ItemResult,
   type NewPartitions,
@@ -81,6 +82,7 @@ export {
 } from "./admin-transaction-results.js";
 export { ApiVersionRanges } from "./api-version-ranges.js";
 export { parseBootstrap, parseBrokerAddress } from "./broker-address.js";
+export { BufferMemory } from "./buffer-memory.js";
 export { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
 export { CLIENT_SASL_MECHANISMS, type ClientSasl, saslAuthenticate } from "./client-sasl.js";
 export type { ClientTls } from "./client-tls.js";

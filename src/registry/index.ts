@@ -28,12 +28,14 @@ export {
   type RegistryTarget,
   SOLE_REGISTRY,
 } from "./rest/cluster-routing.js";
+export { mediaType, negotiateMediaType, type ProducedType } from "./rest/content-type.js";
 export {
   FORWARDED_BY_HEADER,
   type HttpAnswer,
   LeaderForwarder,
   SCHEMAS_OFFSET_HEADER,
 } from "./rest/leader-forwarding.js";
+export { type RouteMatch, type RouteResult, Router, splitPath } from "./rest/router.js";
 export {
   listenSchemaRegistry,
   REGISTRY_FORWARD_TIMEOUT_MS,
@@ -69,6 +71,7 @@ export {
 export {
   type DeserializerOptions,
   decodePayload,
+  recordName,
   SchemaDeserializer,
   SchemaSerializer,
   type SerializerOptions,

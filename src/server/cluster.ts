@@ -33,6 +33,12 @@ export interface StartClusterOptions {
    * the node that leads it. Off by default; `schema.registry.*` properties win over it.
    */
   registry?: boolean;
+  /**
+   * Serve Confluent's REST Proxy API on every node (on a free port of `host`; see each node's
+   * `restProxyUrl`): each node's proxy is a client of the whole cluster through its own listener.
+   * Off by default; `rest.proxy.*` properties win over it.
+   */
+  restProxy?: boolean;
   /** server.properties keys for every node. */
   properties?: Record<string, string>;
   /** Keys for one node, by node id. */
@@ -96,6 +102,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<B
       ["console.listeners", `http://${host}:0`],
       ["schema.registry.enable", String(options.registry ?? false)],
       ["schema.registry.listeners", `http://${host}:${registryPorts.get(id) ?? 0}`],
+      ["rest.proxy.enable", String(options.restProxy ?? false)],
+      ["rest.proxy.listeners", `http://${host}:0`],
       ...Object.entries(options.properties ?? {}),
       ...Object.entries(options.nodeProperties?.[id] ?? {}),
     ]);

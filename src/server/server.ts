@@ -12,7 +12,9 @@ import {
 } from "../broker/index.js";
 import { ConsoleServer, parseConsoleListeners } from "../console/index.js";
 import type { RunningSchemaRegistry } from "../registry/index.js";
+import type { RestProxyListener } from "../rest-proxy/index.js";
 import { bindRegistry, serveRegistry } from "./registry-listener.js";
+import { bindRestProxy, planRestProxy, serveRestProxyLater } from "./rest-proxy-host.js";
 
 /** A running Brook process: the broker, and the registry and console when enabled. */
 export interface BrookServer {
@@ -25,6 +27,8 @@ export interface BrookServer {
   readonly consoleUrl: string | null;
   /** The Schema Registry REST API (schema.registry.enable), e.g. http://127.0.0.1:8081; null when off. */
   readonly registryUrl: string | null;
+  /** Confluent's REST Proxy API (rest.proxy.enable), e.g. http://localhost:8082; null when off. */
+  readonly restProxyUrl: string | null;
   stop(): Promise<void>;
   /**
    * Stops as a crash would, for the cluster: the console and registry listeners close, the broker
@@ -43,6 +47,7 @@ export async function startServer(
   const consoleListeners = config.bool("console.enable")
     ? parseConsoleListeners(config.list("console.listeners"))
     : null;
+  const restProxyPlan = planRestProxy(config);
   // The registry's port is bound first: the broker registers it (its SCHEMA_REGISTRY endpoint).
   const boundRegistry = await bindRegistry(config, log);
   let broker: Broker;
@@ -69,19 +74,33 @@ export async function startServer(
     throw error;
   }
   let consoleServer: ConsoleServer | null = null;
-  if (consoleListeners !== null) {
-    consoleServer = await ConsoleServer.start({
-      broker,
-      groups: broker.groupCoordinator,
-      schemas: registry?.registry ?? null,
-      listeners: consoleListeners,
-      log: log.child("console"),
-    }).catch(async (error: unknown) => {
-      await registry?.close();
-      await broker.stop();
-      throw error;
-    });
+  let restProxy: RestProxyListener | null = null;
+  try {
+    if (consoleListeners !== null) {
+      consoleServer = await ConsoleServer.start({
+        broker,
+        groups: broker.groupCoordinator,
+        schemas: registry?.registry ?? null,
+        listeners: consoleListeners,
+        log: log.child("console"),
+      });
+    }
+    if (restProxyPlan !== null) {
+      restProxy = await bindRestProxy(restProxyPlan, log);
+      serveRestProxyLater(restProxy, restProxyPlan, config, broker, registry?.url ?? null, log);
+    }
+  } catch (error) {
+    await consoleServer?.stop();
+    await registry?.close();
+    await broker.stop();
+    throw error;
   }
+  // The proxy's consumer instances leave their groups while the broker still answers.
+  const stopFaces = async () => {
+    await restProxy?.close();
+    await consoleServer?.stop();
+    await registry?.close();
+  };
   return {
     broker,
     bootstrap: `${first.host}:${first.port}`,
@@ -89,14 +108,13 @@ export async function startServer(
     dataDir: config.logDirs[0] ?? "",
     consoleUrl: consoleServer?.urls[0] ?? null,
     registryUrl: registry?.url ?? null,
+    restProxyUrl: restProxy?.urls[0] ?? null,
     stop: async () => {
-      await consoleServer?.stop();
-      await registry?.close();
+      await stopFaces();
       await broker.stop();
     },
     kill: async () => {
-      await consoleServer?.stop();
-      await registry?.close();
+      await stopFaces();
       await broker.kill();
     },
   };
@@ -124,6 +142,11 @@ export interface StartBrokerOptions {
    * the same rules as `console`.
    */
   registry?: boolean;
+  /**
+   * Serve Confluent's REST Proxy API (on `rest.proxy.listeners`, default http://127.0.0.1:0; see
+   * `restProxyUrl`). Off in-process unless asked for, with the same rules as `console`.
+   */
+  restProxy?: boolean;
 }
 
 /**
@@ -154,6 +177,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   props.set(
     "schema.registry.enable",
     String(options.registry ?? options.properties?.["schema.registry.listeners"] !== undefined),
+  );
+  props.set("rest.proxy.listeners", `http://${host}:0`);
+  props.set(
+    "rest.proxy.enable",
+    String(options.restProxy ?? options.properties?.["rest.proxy.listeners"] !== undefined),
   );
   for (const [k, v] of Object.entries(options.properties ?? {})) props.set(k, v);
   const level = options.logLevel ?? "silent";

@@ -37,6 +37,7 @@ function start(overrides: Record<string, string>): {
     "controller.quorum.voters": "1@127.0.0.1:0",
     "log.dirs": dir,
     "schema.registry.enable": "false",
+    "rest.proxy.enable": "false",
     ...overrides,
   };
   const args = [...MAIN_ARGS, "server", "start"];

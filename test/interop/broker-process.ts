@@ -144,9 +144,10 @@ export class BrokerProcess {
       // Kafka's 50 __consumer_offsets partitions cost a second at the first FindCoordinator and at
       // every restart; any librdkafka consumer (it needs a group.id even for assign()) triggers it.
       "offsets.topic.num.partitions": "5",
-      // The console and registry listen on fixed ports by default: parallel test files would collide.
+      // The console, registry and REST Proxy listen on fixed ports by default: parallel test files would collide.
       "console.enable": "false",
       "schema.registry.enable": "false",
+      "rest.proxy.enable": "false",
       ...this.overrides,
     };
     const args = [this.main, "server", "start"];

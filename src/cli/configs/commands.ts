@@ -6,6 +6,7 @@ import {
   type ConfigEntry,
   ConfigResourceType,
   ConfigSource,
+  configSourceName,
   type QuotaEntity,
   QuotaEntityType,
   type QuotaFilterComponent,
@@ -24,17 +25,6 @@ import { ConfigArgumentError, type ConfigsOptions } from "./arguments.js";
 
 /** Where a command prints: stdout and stderr. */
 export type Printer = ToolIo;
-
-/** Kafka's ConfigEntry.ConfigSource names, as its tool prints synonyms. */
-const SOURCE_NAMES: Readonly<Record<number, string>> = {
-  [ConfigSource.unknown]: "UNKNOWN",
-  [ConfigSource.dynamicTopicConfig]: "DYNAMIC_TOPIC_CONFIG",
-  [ConfigSource.dynamicBrokerConfig]: "DYNAMIC_BROKER_CONFIG",
-  [ConfigSource.dynamicDefaultBrokerConfig]: "DYNAMIC_DEFAULT_BROKER_CONFIG",
-  [ConfigSource.staticBrokerConfig]: "STATIC_BROKER_CONFIG",
-  [ConfigSource.defaultConfig]: "DEFAULT_CONFIG",
-  [ConfigSource.dynamicBrokerLoggerConfig]: "DYNAMIC_BROKER_LOGGER_CONFIG",
-};
 
 /**
  * `--add-config k1=v1,k2=[v1,v2]` (Kafka's parseConfigsToBeAdded): pairs split at commas outside
@@ -159,9 +149,7 @@ async function describeResources(
     if (type === "brokers" && entity === "") io.out("Default configs for brokers in the cluster are:\n");
     else io.out(`${all ? "All" : "Dynamic"} configs for ${type.slice(0, -1)} ${entity} are:\n`);
     for (const entry of await resourceConfigs(admin, type, entity, true, all)) {
-      const synonyms = entry.synonyms.map(
-        (s) => `${SOURCE_NAMES[s.source] ?? "UNKNOWN"}:${s.name}=${s.value}`,
-      );
+      const synonyms = entry.synonyms.map((s) => `${configSourceName(s.source)}:${s.name}=${s.value}`);
       io.out(
         `  ${entry.name}=${entry.value} sensitive=${entry.isSensitive} synonyms={${synonyms.join(", ")}}\n`,
       );

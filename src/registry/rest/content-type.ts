@@ -12,14 +12,21 @@ const OCTET_STREAM = "application/octet-stream";
 
 const ACCEPTED_REQUEST_TYPES = new Set([REGISTRY_V1_JSON, REGISTRY_JSON, JSON_TYPE, OCTET_STREAM]);
 
-/** Server-side preference (Jersey's `qs`) of each type the registry produces. */
-const PRODUCED: readonly { type: string; qs: number }[] = [
+/** A type a server can answer in, with its preference among them (Jersey's `qs`). */
+export interface ProducedType {
+  type: string;
+  qs: number;
+}
+
+/** Server-side preference of each type the registry produces. */
+const PRODUCED: readonly ProducedType[] = [
   { type: REGISTRY_V1_JSON, qs: 1 },
   { type: REGISTRY_JSON, qs: 0.9 },
   { type: JSON_TYPE, qs: 0.5 },
 ];
 
-function mediaType(value: string): string {
+/** The media type of a Content-Type or Accept entry: lower case, without parameters. */
+export function mediaType(value: string): string {
   return (value.split(";")[0] ?? "").trim().toLowerCase();
 }
 
@@ -56,17 +63,29 @@ function matches(range: string, type: string): boolean {
 
 /** The response type for an Accept header, or undefined when none is acceptable (406). */
 export function negotiateResponseType(accept: string | undefined): string | undefined {
-  if (accept === undefined || accept.trim() === "") return REGISTRY_V1_JSON;
+  return negotiateMediaType(accept, PRODUCED);
+}
+
+/**
+ * Jersey's choice among the types a resource produces: the one with the highest client `q` (of
+ * the most specific range that matches it) times server `qs`; without an Accept header the first
+ * produced type. Undefined when the header admits none of them (406).
+ */
+export function negotiateMediaType(
+  accept: string | undefined,
+  produced: readonly ProducedType[],
+): string | undefined {
+  if (accept === undefined || accept.trim() === "") return produced[0]?.type;
   const ranges = parseAccept(accept);
   let best: { type: string; score: number } | undefined;
-  for (const produced of PRODUCED) {
+  for (const candidate of produced) {
     // The most specific matching range decides the client's q for this type.
     const matching = ranges
-      .filter((range) => matches(range.type, produced.type))
+      .filter((range) => matches(range.type, candidate.type))
       .sort((a, b) => specificity(b.type) - specificity(a.type));
     const q = matching[0]?.q ?? 0;
-    const score = q * produced.qs;
-    if (score > 0 && (!best || score > best.score)) best = { type: produced.type, score };
+    const score = q * candidate.qs;
+    if (score > 0 && (!best || score > best.score)) best = { type: candidate.type, score };
   }
   return best?.type;
 }

@@ -21,7 +21,7 @@ export interface SerializerOptions {
 }
 
 /** The record name a subject name strategy sees: Avro's named type, Protobuf's message. */
-function recordName(parsed: ParsedSchema, messageName: string | undefined): string | undefined {
+export function recordName(parsed: ParsedSchema, messageName: string | undefined): string | undefined {
   if (parsed instanceof AvroSchema) return parsed.type.name;
   if (parsed instanceof ProtobufSchema) return messageName ?? parsed.messages[0]?.fullName.replace(/^\./, "");
   return undefined;
