@@ -9,6 +9,8 @@ import {
   AclOperation,
   apiSpec,
   CLUSTER_NAME,
+  ErrorCode,
+  KafkaError,
   operationName,
   pascalCase,
   ResourceType,
@@ -134,6 +136,25 @@ export class RequestAuthorizer {
     return this.authorize(context, operation, ResourceType.CLUSTER, CLUSTER_NAME, logIfDenied);
   }
 
+  /**
+   * Kafka's authorizeClusterOperation: throws CLUSTER_AUTHORIZATION_FAILED with Kafka's message
+   * unless the client may do `operation` on the cluster; the handler's error response answers it.
+   */
+  requireCluster(context: RequestContext, operation: number): void {
+    if (!this.authorizeCluster(context, operation))
+      throw new KafkaError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, this.notAuthorizedMessage(context));
+  }
+
+  /**
+   * Throws the resource type's authorization error (GROUP_AUTHORIZATION_FAILED, ...) unless the
+   * client may do `operation` on the resource: for requests Kafka refuses whole with
+   * `getErrorResponse(error.exception)`, which the handler's error response builds.
+   */
+  require(context: RequestContext, operation: number, resourceType: number, name: string): void {
+    if (!this.authorize(context, operation, resourceType, name))
+      throw new KafkaError(authorizationError(resourceType));
+  }
+
   /** The names among `names` the client may do `operation` on (each authorized once, with its count). */
   filterAuthorized(
     context: RequestContext,
@@ -149,6 +170,20 @@ export class RequestAuthorizer {
       if (this.authorize(context, operation, resourceType, name, logIfDenied, count)) allowed.add(name);
     }
     return allowed;
+  }
+
+  /** The names among `names` the client may not do `operation` on, or null when it may do it on all. */
+  deniedNames(
+    context: RequestContext,
+    operation: number,
+    resourceType: number,
+    names: Iterable<string>,
+    logIfDenied = true,
+  ): Set<string> | null {
+    const all = [...names];
+    const allowed = this.filterAuthorized(context, operation, resourceType, all, logIfDenied);
+    const denied = new Set(all.filter((n) => !allowed.has(n)));
+    return denied.size === 0 ? null : denied;
   }
 
   /** Kafka's authorizeByResourceType: `operation` on some resource of the type (an idempotent producer's WRITE on a topic). */
@@ -250,5 +285,21 @@ export class RequestAuthorizer {
         `for request = ${apiSpec(context.apiKey)?.name ?? context.apiKey} with resourceRefCount = ${refCount} ` +
         `based on rule ${rule.describe()}`,
     );
+  }
+}
+
+/** The error that tells a client it may not use a resource of this type (Kafka's AclEntry.authorizationError). */
+export function authorizationError(resourceType: number): number {
+  switch (resourceType) {
+    case ResourceType.TOPIC:
+      return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    case ResourceType.GROUP:
+      return ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    case ResourceType.TRANSACTIONAL_ID:
+      return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    case ResourceType.DELEGATION_TOKEN:
+      return ErrorCode.DELEGATION_TOKEN_AUTHORIZATION_FAILED;
+    default:
+      return ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
   }
 }
