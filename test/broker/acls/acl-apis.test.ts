@@ -27,7 +27,7 @@ import { type AclBroker, startAclBroker } from "./acl-broker.js";
 let b: AclBroker;
 
 before(async () => {
-  b = await startAclBroker();
+  b = await startAclBroker({ "console.enable": "true" });
 });
 after(() => b?.stop());
 
@@ -166,6 +166,12 @@ test("without ALTER/DESCRIBE on the cluster: CLUSTER_AUTHORIZATION_FAILED with K
   );
   const denials = b.server.broker.authorizer?.stats.denialsByResourceType.cluster ?? 0;
   assert.ok(denials >= 2, `denials counted: ${denials}`);
+  const metrics = await (await fetch(`${b.server.consoleUrl}/metrics`)).text();
+  assert.match(
+    metrics,
+    new RegExp(`^brook_authorizer_denials_total\\{resource_type="cluster"\\} ${denials}$`, "m"),
+  );
+  assert.match(metrics, /^brook_authorizer_acls 0$/m);
   // A DESCRIBE ALLOW on the cluster lets bob list, not create.
   await b.admin().createAcls([
     {
