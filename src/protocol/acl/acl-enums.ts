@@ -103,7 +103,8 @@ export function pascalCase(name: string): string {
 
 /**
  * SecurityUtils' lookup by name: the PascalCase name or its upper case (`Read`, `READ`,
- * `IdempotentWrite`, `IDEMPOTENTWRITE`; not `IDEMPOTENT_WRITE`), else UNKNOWN.
+ * `IdempotentWrite`, `IDEMPOTENTWRITE`; not `IDEMPOTENT_WRITE`), the name given or upper-cased
+ * (`read`, `idempotentwrite`), else UNKNOWN.
  */
 function byPascalName(names: readonly string[]): (name: string) => number {
   const table = new Map<string, number>();
@@ -112,7 +113,7 @@ function byPascalName(names: readonly string[]): (name: string) => number {
     table.set(pascal, code);
     table.set(pascal.toUpperCase(), code);
   });
-  return (name) => table.get(name) ?? 0;
+  return (name) => table.get(name) ?? table.get(name.toUpperCase()) ?? 0;
 }
 
 export const operationByName = byPascalName(OPERATION_NAMES);
