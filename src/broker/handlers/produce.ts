@@ -75,16 +75,18 @@ export function produceHandler(
       if (acks !== 0 && acks !== 1 && acks !== -1)
         return everyPartition(request, ErrorCode.INVALID_REQUIRED_ACKS);
       const authorizer = broker.authorizer;
+      // Transactional records need a transactional id, and with an authorizer WRITE on it.
       if (
-        hasTransactionalRecords(request) &&
-        (request.transactionalId === null ||
-          (authorizer !== null &&
+        request.transactionalId === null
+          ? hasTransactionalRecords(request)
+          : authorizer !== null &&
+            hasTransactionalRecords(request) &&
             !authorizer.authorize(
               context,
               AclOperation.WRITE,
               ResourceType.TRANSACTIONAL_ID,
               request.transactionalId,
-            )))
+            )
       )
         return everyPartition(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       const denied = authorizer === null ? null : deniedTopics(authorizer, request, context);

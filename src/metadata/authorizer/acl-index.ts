@@ -83,12 +83,33 @@ export class IndexedAcl implements AuthorizationRule {
   }
 }
 
-/** One resource type's ACLs: literal names (the wildcard `*` among them) and prefixes, by name. */
+/**
+ * The prefixed ACLs of a resource type as a trie of their names' UTF-16 code units (the units
+ * Java's startsWith compares): a name's prefixes are found by walking its characters, without
+ * cutting substrings out of it.
+ */
+class PrefixNode {
+  children: Map<number, PrefixNode> | null = null;
+  /** The ACLs whose prefix ends here. */
+  acls: IndexedAcl[] | null = null;
+
+  child(code: number): PrefixNode {
+    this.children ??= new Map();
+    let node = this.children.get(code);
+    if (node === undefined) {
+      node = new PrefixNode();
+      this.children.set(code, node);
+    }
+    return node;
+  }
+}
+
+/** One resource type's ACLs: literal names (the wildcard `*` among them) by name, and prefixes. */
 class ResourceTypeAcls {
   readonly literal = new Map<string, IndexedAcl[]>();
-  readonly prefixed = new Map<string, IndexedAcl[]>();
-  /** The lengths of the prefixes, longest first: a name is looked up once per length. */
-  prefixLengths: number[] = [];
+  readonly prefixes = new PrefixNode();
+  /** The prefix lists, for sorting once built. */
+  readonly prefixLists: IndexedAcl[][] = [];
   readonly all: IndexedAcl[] = [];
 }
 
@@ -106,17 +127,19 @@ function compareAcls(a: IndexedAcl, b: IndexedAcl): number {
 export const DEFAULT_DENY_RULE: AuthorizationRule = { allowed: false, describe: () => "DefaultDeny" };
 
 /**
- * The ACLs indexed for authorization: by resource type, then by literal name or prefix, so that
- * an authorization looks at the ACLs of its resource only, whatever the cluster holds: the exact
- * name, each prefix length in use, and `*` (Kafka walks its sorted set through the same
- * candidates). Built once per set of ACLs (an AclsImage builds it on first use) and read-only
- * after, so one index serves every request until the ACLs change.
+ * The ACLs indexed for authorization: by resource type, then literal names in a map and prefixes
+ * in a trie, so that an authorization looks at the ACLs of its resource only, whatever the
+ * cluster holds: the exact name, each prefix of it that has ACLs, and `*` (Kafka walks its sorted
+ * set through the same candidates). Built once per set of ACLs (an AclsImage builds it on first
+ * use) and read-only after, so one index serves every request until the ACLs change.
  */
 export class AclIndex {
   private readonly types: (ResourceTypeAcls | undefined)[] = [];
   // Scratch state of one findRule call: authorization is synchronous, so no call interleaves.
   private allow: IndexedAcl | null = null;
   private matchedAny = false;
+  /** The prefix lists a name's walk passed, shortest first (reused: nothing is allocated per call). */
+  private readonly path: IndexedAcl[][] = [];
 
   constructor(acls: Iterable<StandardAcl>) {
     for (const acl of acls) {
@@ -127,18 +150,24 @@ export class AclIndex {
       }
       const indexed = new IndexedAcl(acl);
       section.all.push(indexed);
-      const byName = acl.patternType === PatternType.PREFIXED ? section.prefixed : section.literal;
-      const list = byName.get(acl.resourceName);
-      if (list === undefined) byName.set(acl.resourceName, [indexed]);
-      else list.push(indexed);
+      if (acl.patternType === PatternType.PREFIXED) {
+        let node = section.prefixes;
+        for (let i = 0; i < acl.resourceName.length; i++) node = node.child(acl.resourceName.charCodeAt(i));
+        if (node.acls === null) {
+          node.acls = [];
+          section.prefixLists.push(node.acls);
+        }
+        node.acls.push(indexed);
+      } else {
+        const list = section.literal.get(acl.resourceName);
+        if (list === undefined) section.literal.set(acl.resourceName, [indexed]);
+        else list.push(indexed);
+      }
     }
     for (const section of this.types) {
       if (section === undefined) continue;
       for (const list of section.literal.values()) list.sort(compareAcls);
-      for (const list of section.prefixed.values()) list.sort(compareAcls);
-      section.prefixLengths = [...new Set([...section.prefixed.keys()].map((p) => p.length))].sort(
-        (a, b) => b - a,
-      );
+      for (const list of section.prefixLists) list.sort(compareAcls);
     }
   }
 
@@ -160,16 +189,14 @@ export class AclIndex {
     this.allow = null;
     this.matchedAny = false;
     let deny = this.scan(section.literal.get(name), userName, host, bit);
-    for (let i = 0; deny === null && i < section.prefixLengths.length; i++) {
-      const length = section.prefixLengths[i] as number;
-      if (length > name.length) continue;
-      deny = this.scan(
-        section.prefixed.get(length === name.length ? name : name.slice(0, length)),
-        userName,
-        host,
-        bit,
-      );
+    // The prefixes of the name, longest first, as Kafka's walk of its reverse-sorted set meets them.
+    let depth = 0;
+    let node: PrefixNode | undefined = deny === null ? section.prefixes : undefined;
+    for (let i = 0; node !== undefined; i++) {
+      if (node.acls !== null) this.path[depth++] = node.acls;
+      node = i < name.length ? node.children?.get(name.charCodeAt(i)) : undefined;
     }
+    for (let d = depth - 1; deny === null && d >= 0; d--) deny = this.scan(this.path[d], userName, host, bit);
     if (deny === null && name !== WILDCARD_RESOURCE)
       deny = this.scan(section.literal.get(WILDCARD_RESOURCE), userName, host, bit);
     if (deny !== null) return deny;
