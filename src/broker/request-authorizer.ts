@@ -288,6 +288,25 @@ export class RequestAuthorizer {
   }
 }
 
+/**
+ * The topics of a request the client may not do `operation` on (each named once, its count for
+ * the audit line), or null when it may on all of them or there is no authorizer.
+ */
+export function deniedTopics(
+  authorizer: RequestAuthorizer | null,
+  context: RequestContext,
+  operation: number,
+  topics: readonly { readonly name: string }[],
+): Set<string> | null {
+  if (authorizer === null) return null;
+  return authorizer.deniedNames(
+    context,
+    operation,
+    ResourceType.TOPIC,
+    topics.map((t) => t.name),
+  );
+}
+
 /** The error that tells a client it may not use a resource of this type (Kafka's AclEntry.authorizationError). */
 export function authorizationError(resourceType: number): number {
   switch (resourceType) {

@@ -10,6 +10,7 @@ import {
   BROOK_MAIN,
   BrokerProcess,
   kcat,
+  kcatSaslPlain,
   pythonClient,
   REPO_ROOT,
   runTool,
@@ -101,16 +102,7 @@ const produce = (user: User, topic: string, extra: Record<string, unknown> = {})
     timeoutS: 15,
   });
 
-const KCAT_SASL = (user: User) => [
-  "-X",
-  "security.protocol=SASL_PLAINTEXT",
-  "-X",
-  "sasl.mechanisms=PLAIN",
-  "-X",
-  `sasl.username=${user}`,
-  "-X",
-  `sasl.password=${password(user)}`,
-];
+const KCAT_SASL = (user: User) => kcatSaslPlain(user, password(user));
 
 test("brook acls --add/--list/--remove as kafka-acls.sh prints them; --remove reads its answer from stdin", {
   timeout: TEST_TIMEOUT_MS,

@@ -7,11 +7,11 @@ import {
   type DeleteRecordsResponseInput,
   ErrorCode,
   KafkaError,
-  ResourceType,
 } from "../../protocol/index.js";
 import { isDeleteRetained } from "../../storage/index.js";
 import { defineHandler } from "../api-handler.js";
 import type { AuthorizerAccess, MetadataView, PartitionAccess } from "../handler-context.js";
+import { deniedTopics } from "../request-authorizer.js";
 
 /** DeleteRecords' offset meaning "up to the high watermark". */
 const HIGH_WATERMARK = -1n;
@@ -34,13 +34,7 @@ export function deleteRecordsHandler(broker: MetadataView & PartitionAccess & Au
     maxVersion: 2,
     async handle(request, context) {
       // Kafka's: DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED before anything else.
-      const denied =
-        broker.authorizer?.deniedNames(
-          context,
-          AclOperation.DELETE,
-          ResourceType.TOPIC,
-          request.topics.map((t) => t.name),
-        ) ?? null;
+      const denied = deniedTopics(broker.authorizer, context, AclOperation.DELETE, request.topics);
       const pending: Promise<DeleteRecordsResponseDeleteRecordsPartitionResultInput>[][] = request.topics.map(
         (topic) =>
           topic.partitions.map((p) => {

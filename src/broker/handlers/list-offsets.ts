@@ -6,11 +6,11 @@ import {
   type ListOffsetsRequest,
   type ListOffsetsResponseInput,
   type ListOffsetsResponseListOffsetsPartitionResponseInput,
-  ResourceType,
 } from "../../protocol/index.js";
 import { IsolationLevel } from "../../replication/index.js";
 import { defineHandler } from "../api-handler.js";
 import type { AuthorizerAccess, MetadataView, PartitionAccess } from "../handler-context.js";
+import { deniedTopics } from "../request-authorizer.js";
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -29,13 +29,7 @@ export function listOffsetsHandler(broker: MetadataView & PartitionAccess & Auth
     maxVersion: 10,
     handle(request, context) {
       // Kafka's: DESCRIBE on each topic; refused topics are answered after the others.
-      const denied =
-        broker.authorizer?.deniedNames(
-          context,
-          AclOperation.DESCRIBE,
-          ResourceType.TOPIC,
-          request.topics.map((t) => t.name),
-        ) ?? null;
+      const denied = deniedTopics(broker.authorizer, context, AclOperation.DESCRIBE, request.topics);
       const topics = denied === null ? request.topics : request.topics.filter((t) => !denied.has(t.name));
       const refused = denied === null ? [] : request.topics.filter((t) => denied.has(t.name));
       return {

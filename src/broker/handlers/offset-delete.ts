@@ -8,6 +8,7 @@ import {
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
 import type { AuthorizerAccess, GroupAccess, MetadataView } from "../handler-context.js";
+import { deniedTopics } from "../request-authorizer.js";
 import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
 
 /**
@@ -24,13 +25,7 @@ export function offsetDeleteHandler(broker: MetadataView & GroupAccess & Authori
     async handle(request, context) {
       const authorizer = broker.authorizer;
       authorizer?.require(context, AclOperation.DELETE, ResourceType.GROUP, request.groupId);
-      const denied =
-        authorizer?.deniedNames(
-          context,
-          AclOperation.READ,
-          ResourceType.TOPIC,
-          request.topics.map((t) => t.name),
-        ) ?? null;
+      const denied = deniedTopics(authorizer, context, AclOperation.READ, request.topics);
       const image = broker.image;
       const response = await broker.groupCoordinator.deleteOffsets({
         groupId: request.groupId,

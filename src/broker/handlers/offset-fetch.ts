@@ -14,7 +14,7 @@ import {
 } from "../../protocol/index.js";
 import { defineHandler, type RequestContext } from "../api-handler.js";
 import type { AuthorizerAccess, GroupAccess } from "../handler-context.js";
-import type { RequestAuthorizer } from "../request-authorizer.js";
+import { deniedTopics as deniedTopicNames, type RequestAuthorizer } from "../request-authorizer.js";
 
 /** OffsetFetch v2 added the top-level error code (and null topics: every committed partition). */
 const TOP_LEVEL_ERROR_VERSION = 2;
@@ -69,12 +69,7 @@ async function fetchAuthorized(
   const deniedTopics = new Map<string, Set<string> | null>();
   const asked = allowed.map((g) => {
     if (g.topics === null) return g;
-    const denied = authorizer.deniedNames(
-      context,
-      AclOperation.DESCRIBE,
-      ResourceType.TOPIC,
-      g.topics.map((t) => t.name),
-    );
+    const denied = deniedTopicNames(authorizer, context, AclOperation.DESCRIBE, g.topics);
     deniedTopics.set(g.groupId, denied);
     return denied === null ? g : { ...g, topics: g.topics.filter((t) => !denied.has(t.name)) };
   });

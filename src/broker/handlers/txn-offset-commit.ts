@@ -9,6 +9,7 @@ import {
 import { defineHandler, type RequestContext } from "../api-handler.js";
 import type { AuthorizerAccess, GroupAccess, TransactionVerification } from "../handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC } from "../offsets-topic-log.js";
+import { deniedTopics } from "../request-authorizer.js";
 import { verificationError } from "../txn-verification.js";
 
 /** v5: a transactions version 2 producer's, which sent no AddOffsetsToTxn (KIP-890 part 2). */
@@ -40,13 +41,7 @@ export function txnOffsetCommitHandler(broker: GroupAccess & TransactionVerifica
         request.transactionalId,
       );
       authorizer?.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
-      const denied =
-        authorizer?.deniedNames(
-          context,
-          AclOperation.READ,
-          ResourceType.TOPIC,
-          request.topics.map((t) => t.name),
-        ) ?? null;
+      const denied = deniedTopics(authorizer, context, AclOperation.READ, request.topics);
       if (denied === null) return commit(broker, request, context);
       const refused = request.topics
         .filter((t) => denied.has(t.name))
