@@ -61,8 +61,10 @@ export interface ApiHandler<Req, Res> {
   /**
    * The response that reports `errorCode` for everything the request asked (an unsupported
    * version, or a handler failure). Without it the dispatcher sets a top-level ErrorCode.
+   * `errorMessage` is the failure's own message, null when it has none beyond the code's (Kafka's
+   * ApiError.fromThrowable), for responses that carry messages.
    */
-  errorResponse?(request: Req, errorCode: number, context: RequestContext): Res;
+  errorResponse?(request: Req, errorCode: number, context: RequestContext, errorMessage?: string | null): Res;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds handlers of every request type

@@ -70,6 +70,15 @@ export const KAFKA_DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The StandardAuthorizer's own properties: Kafka's broker passes them to its authorizer from
+ * server.properties, and its DescribeConfigs lists them (they are among the properties it was
+ * given) only when set, sensitive, of unknown type, without documentation.
+ */
+const AUTHORIZER_PROPERTIES: ReadonlySet<string> = new Set(["super.users", "allow.everyone.if.no.acl.found"]);
+/** DescribeConfigsResponse's ConfigType UNKNOWN. */
+const CONFIG_TYPE_UNKNOWN = 0;
+
+/**
  * DescribeConfigs of this broker (resource name = its node id), as Kafka's ConfigHelper answers
  * it: every broker property with its value (null when unset and without default), the source of
  * its first synonym (STATIC_BROKER_CONFIG when server.properties sets it, else DEFAULT_CONFIG),
@@ -84,8 +93,10 @@ export function describeBrokerConfigs(
   const out: DescribedConfig[] = [];
   for (const [name, key] of brokerConfigKeys) {
     if (wanted !== null && !wanted.has(name)) continue;
-    if (key.internal === true && !config.explicit.has(name)) continue;
-    const isSensitive = key.type === "password";
+    const kafkaKnows = !AUTHORIZER_PROPERTIES.has(name);
+    if ((key.internal === true || !kafkaKnows) && !config.explicit.has(name)) continue;
+    // Kafka treats a property its KafkaConfig does not define as sensitive, of unknown type.
+    const isSensitive = key.type === "password" || !kafkaKnows;
     const synonyms = configSynonyms(config, name, brokerSynonyms(name), isSensitive);
     out.push({
       name,
@@ -94,8 +105,8 @@ export function describeBrokerConfigs(
       isSensitive,
       readOnly: !KAFKA_DYNAMIC_BROKER_CONFIGS.has(name),
       synonyms: options.includeSynonyms ? synonyms : [],
-      configType: configTypeId(key.type),
-      documentation: options.includeDocumentation ? key.doc : null,
+      configType: kafkaKnows ? configTypeId(key.type) : CONFIG_TYPE_UNKNOWN,
+      documentation: options.includeDocumentation && kafkaKnows ? key.doc : null,
     });
   }
   return out;

@@ -241,6 +241,54 @@ const topicValidator = (topicKey: string) => {
   return validate;
 };
 
+/** The authorizer Kafka's KRaft brokers run, and the ZooKeeper-era name Brook takes for it. */
+export const STANDARD_AUTHORIZER_CLASS = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+export const ACL_AUTHORIZER_CLASS = "kafka.security.authorizer.AclAuthorizer";
+
+/**
+ * Kafka's authorizer settings: authorizer.class.name (a KafkaConfig key), and the two keys its
+ * StandardAuthorizer reads from the broker's properties (super.users, allow.everyone.if.no.acl.found;
+ * not KafkaConfig keys, which is why DescribeConfigs shows them as Kafka does: only when set, as
+ * sensitive values of unknown type; see broker-config-describe.ts). What they mean: authorizer-config.ts.
+ */
+const AUTHORIZER_CONFIG_KEYS: readonly ConfigKey[] = [
+  key(
+    "authorizer.class.name",
+    "string",
+    "",
+    "The fully qualified name of a class that implements org.apache.kafka.server.authorizer.Authorizer interface, which is used by the broker for authorization. Empty: no authorization. Brook runs Kafka's StandardAuthorizer (ACLs in the metadata log) for org.apache.kafka.metadata.authorizer.StandardAuthorizer and for kafka.security.authorizer.AclAuthorizer; other classes are refused at start.",
+    (v) =>
+      v === "" || v === STANDARD_AUTHORIZER_CLASS || v === ACL_AUTHORIZER_CLASS
+        ? null
+        : {
+            message: `Brook's authorizer is ${STANDARD_AUTHORIZER_CLASS} (${ACL_AUTHORIZER_CLASS} is taken as it); other authorizer classes cannot be loaded`,
+          },
+  ),
+  key(
+    "super.users",
+    "string",
+    null,
+    "Principals allowed every operation on every resource whatever the ACLs say, separated by ';' (User:admin;User:broker).",
+    (v) => {
+      for (const entry of typeof v === "string" ? v.split(";") : []) {
+        const principal = entry.trim();
+        if (principal !== "" && !principal.includes(":"))
+          return {
+            message: `expected a string in format principalType:principalName but got ${principal}`,
+            value: principal,
+          };
+      }
+      return null;
+    },
+  ),
+  key(
+    "allow.everyone.if.no.acl.found",
+    "string",
+    null,
+    "true: a resource without any ACL is open to everyone; otherwise (the default) only super users may use it.",
+  ),
+];
+
 export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
   [
     key("node.id", "int", -1, "The node id of this server in the cluster.", atLeast(0)),
@@ -347,6 +395,7 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
       "Create a topic when a client asks for an unknown one.",
     ),
     key("delete.topic.enable", "boolean", true, "Allow topics to be deleted."),
+    ...AUTHORIZER_CONFIG_KEYS,
     key("message.max.bytes", "int", 1048588, "Largest record batch the broker accepts.", atLeast(0)),
     key("socket.request.max.bytes", "int", 104857600, "Largest request the broker accepts.", atLeast(1)),
     key(

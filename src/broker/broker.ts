@@ -73,6 +73,7 @@ import {
 import { formattedClusterId, loadOrFormatLogDirs } from "./meta-properties.js";
 import { NodeMetadata } from "./node-metadata.js";
 import { ProducerIdManager } from "./producer-id-manager.js";
+import { RequestAuthorizer } from "./request-authorizer.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { topicDefaults, topicLogConfig } from "./topic-config.js";
 import { autoCreateTopics, mayAutoCreate } from "./topic-creation.js";
@@ -170,6 +171,8 @@ export class Broker {
   readonly quotas: ClientQuotas;
   /** Who may connect: max.connections, max.connections.per.ip, per-IP connection_creation_rate. */
   readonly connectionQuotas: ConnectionQuotas;
+  /** ACL authorization (authorizer.class.name), or null without an authorizer. */
+  readonly authorizer: RequestAuthorizer | null;
   /** What the request handlers see of this broker (built here, handed to `handlers`). */
   readonly handlerContext: HandlerContext;
   private socketServer: SocketServer | null = null;
@@ -206,6 +209,12 @@ export class Broker {
     this.nodeId = fields.config.nodeId;
     this.logManager = fields.logManager;
     this.topicDefaults = topicDefaults(fields.config);
+    this.authorizer = RequestAuthorizer.fromConfig(
+      fields.config,
+      () => this.image.acls,
+      this.log.child("authorizer"),
+      this.clock,
+    );
     this.handlerContext = handlerContextOf(this);
     this.controller = new ClusterController({
       random: this.env.random,
@@ -801,6 +810,7 @@ function handlerContextOf(broker: Broker): HandlerContext {
     get quotas() {
       return broker.quotas;
     },
+    authorizer: broker.authorizer,
     config: broker.config,
     topicDefaults: broker.topicDefaults,
     log: broker.log,

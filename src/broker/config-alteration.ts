@@ -5,12 +5,18 @@ import {
   type MetadataRecord,
   topicNameProblem,
 } from "../metadata/index.js";
-import { ErrorCode, KafkaError } from "../protocol/index.js";
+import { AclOperation, ErrorCode, errorCodeInfo, KafkaError } from "../protocol/index.js";
 import { LOG_CONFIG_KEYS, validateTopicConfigs } from "../storage/index.js";
+import type { RequestContext } from "./api-handler.js";
 import { brokerConfigKeys } from "./broker-config.js";
 import { KAFKA_DYNAMIC_BROKER_CONFIGS } from "./broker-config-describe.js";
-import { ConfigResourceKind, checkResourceNodeId, configResourceKindName } from "./config-resource.js";
-import type { BrokerSettings, ControllerAccess, MetadataView } from "./handler-context.js";
+import {
+  ConfigResourceKind,
+  checkResourceNodeId,
+  configResourceKindName,
+  configResourceRefusal,
+} from "./config-resource.js";
+import type { AuthorizerAccess, BrokerSettings, ControllerAccess, MetadataView } from "./handler-context.js";
 
 /** IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType ids). */
 export const AlterConfigOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -77,6 +83,33 @@ export async function alterConfigs(
     const { results, records } = alterConfigsAgainst(broker, image, resources, options);
     return { records, result: results };
   });
+}
+
+/**
+ * alterConfigs for a client's request: each resource first needs ALTER_CONFIGS (on the cluster for
+ * brokers and loggers), as Kafka's controller checks; the refused ones answer their type's
+ * authorization error with its message, after the others.
+ */
+export async function alterConfigsAuthorized(
+  broker: MetadataView & ControllerAccess & BrokerSettings & AuthorizerAccess,
+  context: RequestContext,
+  resources: readonly ResourceToAlter[],
+  options: { validateOnly: boolean; legacy: boolean },
+): Promise<ResourceAlterResult[]> {
+  const authorizer = broker.authorizer;
+  if (authorizer === null) return alterConfigs(broker, resources, options);
+  const refusals = resources.map((r) =>
+    configResourceRefusal(authorizer, context, r, AclOperation.ALTER_CONFIGS),
+  );
+  const allowed = resources.filter((_, i) => refusals[i] === null);
+  const results = allowed.length === 0 ? [] : await alterConfigs(broker, allowed, options);
+  const refused = resources.flatMap((r, i) => {
+    const errorCode = refusals[i] ?? null;
+    if (errorCode === null) return [];
+    const errorMessage = errorCodeInfo.get(errorCode)?.message ?? null;
+    return [{ resourceType: r.resourceType, resourceName: r.resourceName, errorCode, errorMessage }];
+  });
+  return [...results, ...refused];
 }
 
 function alterConfigsAgainst(

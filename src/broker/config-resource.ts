@@ -1,4 +1,6 @@
-import { ErrorCode, KafkaError } from "../protocol/index.js";
+import { CLUSTER_NAME, ErrorCode, KafkaError, ResourceType } from "../protocol/index.js";
+import type { RequestContext } from "./api-handler.js";
+import { authorizationError, type RequestAuthorizer } from "./request-authorizer.js";
 
 /** Config resource types on the wire (Kafka's ConfigResource.Type ids). */
 export const ConfigResourceKind = {
@@ -40,4 +42,24 @@ export function checkResourceNodeId(
       `Unexpected broker id, expected ${expected} but received ${resourceName}`,
     );
   }
+}
+
+/**
+ * What a client needs to describe or alter a config resource (`operation`: DESCRIBE_CONFIGS or
+ * ALTER_CONFIGS), as Kafka's ConfigHelper and ControllerApis check it: brokers, loggers and client
+ * metrics on the cluster, a topic or a group on itself. Null when allowed, else the error to answer.
+ */
+export function configResourceRefusal(
+  authorizer: RequestAuthorizer,
+  context: RequestContext,
+  resource: { resourceType: number; resourceName: string },
+  operation: number,
+): number | null {
+  const [type, name] =
+    resource.resourceType === ConfigResourceKind.TOPIC
+      ? [ResourceType.TOPIC, resource.resourceName]
+      : resource.resourceType === ConfigResourceKind.GROUP
+        ? [ResourceType.GROUP, resource.resourceName]
+        : [ResourceType.CLUSTER, CLUSTER_NAME];
+  return authorizer.authorize(context, operation, type, name) ? null : authorizationError(type);
 }

@@ -7,6 +7,8 @@ import type { NodeMetadata } from "./node-metadata.js";
 
 /** Client id of requests one Brook node sends another's controller: never forwarded again. */
 const FORWARDED_CLIENT_ID_PREFIX = "brook-broker-";
+/** Separates, in a forwarded client's request, the node, the client's address and its principal's name. */
+const FORWARDED_FIELD_SEPARATOR = ";";
 /**
  * While no controller is named (an election), a forward looks again at every change of the active
  * controller and at least this often (this node may take office without the name changing).
@@ -22,6 +24,12 @@ const CONTROLLER_WAIT_STEP_MS = 50;
  * A request that arrives forwarded (its client id says so) is never forwarded again: a node that
  * thinks another is the controller while that one thinks otherwise answers NOT_CONTROLLER, and
  * the sender (a client, or a broker's own request) retries after the election settles.
+ *
+ * A client's request carries who sent it, as KIP-590's envelope carries the principal and the
+ * client's address: in its client id, `brook-broker-<node>;<address>;<user>`. The controller
+ * authorizes it as that client, provided the connection it came on is a broker's (its principal
+ * may CLUSTER_ACTION, as Kafka requires of an envelope's sender; request-authorizer.ts). The
+ * broker's own requests (`brook-broker-<node>`) are authorized as the broker.
  */
 export class ControllerForwarder {
   private readonly metadata: NodeMetadata;
@@ -58,16 +66,25 @@ export class ControllerForwarder {
     return !this.metadata.isActiveController && !isForwarded(context);
   }
 
-  /** Forwards a client's request as it came (same API and version). */
+  /** Forwards a client's request as it came (same API and version), naming the client it came from. */
   forward<Res>(context: RequestContext, request: object, timeoutMs: number): Promise<Res> {
-    return this.send<Res>(context.apiKey, context.apiVersion, request, timeoutMs);
+    const clientId = [this.clientId, context.connection.hostAddress, context.connection.principal].join(
+      FORWARDED_FIELD_SEPARATOR,
+    );
+    return this.send<Res>(context.apiKey, context.apiVersion, request, timeoutMs, clientId);
   }
 
   /**
    * Sends a request to the active controller and waits for this node's image to include what it
    * committed. Throws KafkaError(NOT_CONTROLLER) when no controller answers within `timeoutMs`.
    */
-  async send<Res>(apiKey: number, apiVersion: number, request: object, timeoutMs: number): Promise<Res> {
+  async send<Res>(
+    apiKey: number,
+    apiVersion: number,
+    request: object,
+    timeoutMs: number,
+    clientId: string = this.clientId,
+  ): Promise<Res> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       let controller = this.metadata.activeController;
@@ -90,6 +107,7 @@ export class ControllerForwarder {
         if (connection === null) continue;
         response = await connection.request<Res>(apiKey, apiVersion, request, {
           timeoutMs: Math.max(1, deadline - performance.now()),
+          clientId,
         });
       } catch (error) {
         this.log.warn(`forwarding to controller ${controller.nodeId} failed: ${describeError(error)}`);
@@ -160,4 +178,14 @@ function sameEndpoint(a: BrokerEndpoint | null, b: BrokerEndpoint): boolean {
 
 export function isForwarded(context: RequestContext): boolean {
   return context.clientId?.startsWith(FORWARDED_CLIENT_ID_PREFIX) === true;
+}
+
+/** Who a forwarded client's request came from, or null for a broker's own request (or any other). */
+export function forwardedClient(clientId: string | null): { hostAddress: string; principal: string } | null {
+  if (clientId === null || !clientId.startsWith(FORWARDED_CLIENT_ID_PREFIX)) return null;
+  const first = clientId.indexOf(FORWARDED_FIELD_SEPARATOR);
+  const second = first < 0 ? -1 : clientId.indexOf(FORWARDED_FIELD_SEPARATOR, first + 1);
+  if (second < 0) return null;
+  // The principal's name comes last: it may hold the separator.
+  return { hostAddress: clientId.slice(first + 1, second), principal: clientId.slice(second + 1) };
 }

@@ -18,6 +18,7 @@ import type { ClientQuotas } from "./client-quotas.js";
 import type { ControllerForwarder } from "./controller-forwarder.js";
 import type { FetchSessionCache } from "./fetch-session.js";
 import type { ProducerIdManager } from "./producer-id-manager.js";
+import type { RequestAuthorizer } from "./request-authorizer.js";
 
 /*
  * What request handlers (and the helpers they share) may use of the node that serves them, in
@@ -161,6 +162,14 @@ export interface QuotaAccess {
   readonly quotas: ClientQuotas;
 }
 
+/**
+ * Authorization (authorizer.class.name): null when no authorizer is configured, and handlers then
+ * check nothing, as Kafka's AuthHelper allows everything without one.
+ */
+export interface AuthorizerAccess {
+  readonly authorizer: RequestAuthorizer | null;
+}
+
 /** One API's version range as ApiVersions advertises it. */
 export interface AdvertisedVersions {
   apiKey: number;
@@ -180,6 +189,7 @@ export interface HandlerContext
     TopicAutoCreation,
     ProducerIdAccess,
     QuotaAccess,
+    AuthorizerAccess,
     BrokerSettings {
   /** What ApiVersions advertises: the APIs the dispatcher serves (known once it holds the handlers). */
   advertisedVersions(): AdvertisedVersions[];

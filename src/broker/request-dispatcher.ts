@@ -7,6 +7,7 @@ import {
   ErrorCode,
   encodeApiVersionsResponse,
   encodeResponseFrameHeader,
+  errorCodeInfo,
   errorName,
   KafkaError,
   ProtocolDecodeError,
@@ -255,13 +256,25 @@ export class RequestDispatcher implements RequestHandler {
       this.onFatal(error);
     }
     const errorCode = error instanceof KafkaError ? error.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+    // Kafka's ApiError.fromThrowable: a message only when it says more than the code's own.
+    const errorMessage =
+      error instanceof KafkaError && error.message !== errorCodeInfo.get(errorCode)?.message
+        ? error.message
+        : null;
     if (!(error instanceof KafkaError)) {
       this.log.error(
         `${apiSpec(context.apiKey)?.name} v${context.apiVersion} failed: ${describeError(error)}`,
       );
       if (error instanceof Error && error.stack !== undefined) this.log.debug(error.stack);
     }
-    return this.errorBody(handler, request, errorCode, context, this.throttle(context, handlerMs));
+    return this.errorBody(
+      handler,
+      request,
+      errorCode,
+      context,
+      this.throttle(context, handlerMs),
+      errorMessage,
+    );
   }
 
   /**
@@ -276,11 +289,12 @@ export class RequestDispatcher implements RequestHandler {
     errorCode: number,
     context: RequestContext,
     throttleMs = 0,
+    errorMessage: string | null = null,
   ): ResponseChunks {
     if (handler?.errorResponse !== undefined)
       return this.encode(
         context,
-        withThrottleTime(handler.errorResponse(request, errorCode, context), throttleMs),
+        withThrottleTime(handler.errorResponse(request, errorCode, context, errorMessage), throttleMs),
       );
     throw new ProtocolDecodeError(
       `${apiSpec(context.apiKey)?.name} v${context.apiVersion} cannot be answered with ${errorName(errorCode)}; closing the connection`,

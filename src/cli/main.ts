@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ConfigError, createLogger, describeError, parseProperties } from "../base/index.js";
 import { parseBrokerConfig, SINGLE_NODE_PROPERTIES } from "../broker/index.js";
 import { startServer } from "../server/index.js";
+import { runAclsCommand } from "./acls/acls-command.js";
 import { clusterStart } from "./cluster-start.js";
 import { runConfigsCommand } from "./configs/configs-command.js";
 import { runConsoleConsumerCommand } from "./console-consumer/console-consumer-command.js";
@@ -61,6 +63,10 @@ Commands:
   console-consumer --bootstrap-server host:port --topic t [--group g] [--from-beginning] [...]
       Print a topic's records, alone or as a member of a consumer group, as Kafka's
       kafka-console-consumer.sh does; 'brook console-consumer --help' lists the options.
+  acls --bootstrap-server host:port --add|--remove|--list [--topic t|--group g|--cluster ...]
+       [--allow-principal User:alice --operation Read ...]
+      Add, remove or list ACLs (on a broker with authorizer.class.name set), as Kafka's
+      kafka-acls.sh does; 'brook acls --help' lists the options.
   transactions --bootstrap-server host:port list|describe|describe-producers|abort|find-hanging [...]
       List and describe transactions and the producers of a partition, find hanging transactions
       and abort them, as Kafka's kafka-transactions.sh does; 'brook transactions -h' lists the
@@ -83,6 +89,16 @@ const STDIO = {
   out: (text: string) => process.stdout.write(text),
   err: (text: string) => process.stderr.write(text),
 };
+
+/** Standard input's lines, one per call; null once it ends. */
+function stdinLines(): () => Promise<string | null> {
+  let lines: AsyncIterator<string> | undefined;
+  return async () => {
+    lines ??= createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+    const next = await lines.next();
+    return next.done === true ? null : next.value;
+  };
+}
 
 function brookVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
@@ -115,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
     configs: (args) => runConfigsCommand(args, STDIO, brookVersion),
     "consumer-groups": (args) => runConsumerGroupsCommand(args, STDIO, brookVersion),
     transactions: (args) => runTransactionsCommand(args, STDIO, brookVersion),
+    // --remove asks before it deletes, unless --force.
+    acls: (args) => runAclsCommand(args, { ...STDIO, readLine: stdinLines() }, brookVersion),
     "consumer-perf-test": (args) => runConsumerPerfTestCommand(args, STDIO, brookVersion),
     "producer-perf-test": (args) => runProducerPerfTestCommand(args, STDIO),
     // The tool stops on SIGINT and SIGTERM itself: it leaves the group and says how many it printed.

@@ -1,4 +1,6 @@
 import {
+  type AclBinding,
+  type AclBindingFilter,
   ApiKey,
   type CreatePartitionsRequestInput,
   type CreatePartitionsResponse,
@@ -18,6 +20,7 @@ import {
   type MetadataResponse,
   ZERO_UUID,
 } from "../protocol/index.js";
+import * as acls from "./admin-acls.js";
 import type {
   CommittedOffset,
   ConsumerGroupDescription,
@@ -506,6 +509,27 @@ export class AdminClient {
   /** Each broker's log dirs and the replicas in them (Kafka's describeLogDirs). */
   describeLogDirs(brokers: readonly number[], options: AdminCallOptions = {}): Promise<BrokerLogDirs[]> {
     return partitionOps.describeLogDirs(this.transport, brokers, options);
+  }
+
+  /** Creates ACLs (Kafka's createAcls): a result per binding, in order; see admin-acls.ts. */
+  createAcls(
+    bindings: readonly AclBinding[],
+    options: AdminCallOptions = {},
+  ): Promise<acls.AclCreationResult[]> {
+    return acls.createAcls(this.transport, bindings, options);
+  }
+
+  /** The ACLs matching a filter (Kafka's describeAcls; ANY_BINDING_FILTER: every ACL). */
+  describeAcls(filter: AclBindingFilter, options: AdminCallOptions = {}): Promise<AclBinding[]> {
+    return acls.describeAcls(this.transport, filter, options);
+  }
+
+  /** Deletes the ACLs matching each filter (Kafka's deleteAcls): a result per filter, in order. */
+  deleteAcls(
+    filters: readonly AclBindingFilter[],
+    options: AdminCallOptions = {},
+  ): Promise<acls.AclDeletionResult[]> {
+    return acls.deleteAcls(this.transport, filters, options);
   }
 
   /** SCRAM users' mechanisms and iterations (Kafka's describeUserScramCredentials); null: every user. */

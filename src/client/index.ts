@@ -1,3 +1,4 @@
+export type { AclCreationResult, AclDeletionResult } from "./admin-acls.js";
 export {
   ADMIN_RETRY_BACKOFF_MS_DEFAULT,
   ADMIN_TIMEOUT_MS_DEFAULT,

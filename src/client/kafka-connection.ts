@@ -57,6 +57,8 @@ export interface KafkaConnectionOptions {
 export interface RequestOptions {
   /** Long polls (a Fetch's maxWaitMs) need it above their wait. */
   timeoutMs?: number;
+  /** This request's header client id instead of the connection's (a broker forwarding a client's request names it). */
+  clientId?: string;
 }
 
 /** `cause` is what broke the connection, or null after `close()`. */
@@ -210,6 +212,7 @@ export class KafkaConnection {
       body,
       options.timeoutMs ?? this.requestTimeoutMs,
       decode,
+      options.clientId ?? this.clientId,
     ) as Promise<Res>;
   }
 
@@ -247,9 +250,10 @@ export class KafkaConnection {
     spec: ApiSpec,
     apiVersion: number,
     body: object,
+    clientId = this.clientId,
   ): { correlationId: number; chunks: Buffer[] } {
     const correlationId = this.nextCorrelationId;
-    const chunks = encodeRequestFrame(spec, apiVersion, correlationId, this.clientId, body);
+    const chunks = encodeRequestFrame(spec, apiVersion, correlationId, clientId, body);
     this.nextCorrelationId = (correlationId + 1) & CORRELATION_ID_MASK;
     return { correlationId, chunks };
   }
@@ -260,6 +264,7 @@ export class KafkaConnection {
     body: object,
     timeoutMs: number,
     decode: (r: Reader) => unknown,
+    clientId: string,
   ): Promise<unknown> {
     if (this.closed) return Promise.reject(this.disconnected(this.closeCause));
     if (this.pending.length >= this.inFlightRequestsMax) {
@@ -273,7 +278,7 @@ export class KafkaConnection {
     let correlationId: number;
     let chunks: Buffer[];
     try {
-      ({ correlationId, chunks } = this.frame(spec, apiVersion, body));
+      ({ correlationId, chunks } = this.frame(spec, apiVersion, body, clientId));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -317,8 +322,13 @@ export class KafkaConnection {
           ? { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: softwareVersion }
           : {};
       const timeoutMs = Math.max(1, Math.ceil(deadlineMs - performance.now()));
-      const response = (await this.send(spec, version, body, timeoutMs, (r) =>
-        decodeApiVersionsAnswer(spec, r, version),
+      const response = (await this.send(
+        spec,
+        version,
+        body,
+        timeoutMs,
+        (r) => decodeApiVersionsAnswer(spec, r, version),
+        this.clientId,
       )) as ApiVersionsResponse;
       if (response.errorCode === ErrorCode.NONE) return new ApiVersionRanges(response.apiKeys);
       const theirs = response.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions);

@@ -280,6 +280,25 @@ function quotaFamilies(broker: Broker): MetricFamily[] {
   ];
 }
 
+/** Resource types whose denials are counted, as the counter's labels (always all of them, zero or not). */
+const DENIAL_RESOURCE_TYPES = ["topic", "group", "cluster", "transactional_id", "delegation_token", "user"];
+
+/** The authorizer's denials and the ACLs it reads (none without an authorizer). */
+function authorizerFamilies(broker: Broker): MetricFamily[] {
+  const authorizer = broker.authorizer;
+  if (authorizer === null) return [];
+  const denials = authorizer.stats.denialsByResourceType;
+  return [
+    family(
+      "brook_authorizer_denials_total",
+      "counter",
+      "Authorizations refused for resources a request named (what the authorizer logs), by resource type.",
+      DENIAL_RESOURCE_TYPES.map((type) => ({ labels: { resource_type: type }, value: denials[type] ?? 0 })),
+    ),
+    family("brook_authorizer_acls", "gauge", "ACLs in the cluster's metadata.", one(authorizer.aclCount)),
+  ];
+}
+
 function requestFamilies(broker: Broker): MetricFamily[] {
   const requests = requestMetrics(broker);
   const boundsSeconds = REQUEST_LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
@@ -571,6 +590,7 @@ export async function collectMetricFamilies(
     ...segmentWriterFamilies(),
     ...requestFamilies(broker),
     ...quotaFamilies(broker),
+    ...authorizerFamilies(broker),
     ...partitionFamilies(broker),
     ...kafkaFamilies(broker),
     ...(await groupFamilies(broker, groups)),

@@ -1,4 +1,21 @@
 export {
+  type AuthorizationRule,
+  DEFAULT_DENY_RULE,
+} from "./authorizer/acl-index.js";
+export { AclsImage } from "./authorizer/acls-image.js";
+export {
+  aclFromBinding,
+  aclToBinding,
+  type StandardAcl,
+  standardAclString,
+} from "./authorizer/standard-acl.js";
+export {
+  DEFAULT_ALLOW_RULE,
+  StandardAuthorizer,
+  type StandardAuthorizerConfig,
+  SUPER_USER_RULE,
+} from "./authorizer/standard-authorizer.js";
+export {
   BrokerLifecycle,
   type BrokerLifecycleOptions,
   type BrokerLifecycleState,
@@ -14,6 +31,17 @@ export {
   describeClientQuotas,
   isKnownEntityType,
 } from "./client-quotas-image.js";
+export {
+  ACL_RECORDS_PER_OPERATION_MAX,
+  type AclCreation,
+  type AclDeletionResult,
+  type AclOperationError,
+  bindingOfCreation,
+  createAcls,
+  deleteAcls,
+  isUnreadableCreation,
+  newAclError,
+} from "./controller/acl-control.js";
 export {
   decideAlterPartition,
   decideIsrChanges,

@@ -1,5 +1,7 @@
 import { assert } from "../base/index.js";
 import type { Uuid } from "../protocol/index.js";
+import { AclsImage } from "./authorizer/acls-image.js";
+import type { StandardAcl } from "./authorizer/standard-acl.js";
 import { type ClientQuotaEntry, clientQuotaEntityKey } from "./client-quotas-image.js";
 import {
   type BrokerRegistration,
@@ -48,6 +50,7 @@ export class MetadataDelta {
   private features: Map<string, number> | null = null;
   private clientQuotas: Map<string, ClientQuotaEntry> | null = null;
   private scramCredentials: Map<string, ReadonlyMap<number, ScramCredentialEntry>> | null = null;
+  private acls: Map<Uuid, StandardAcl> | null = null;
   private snapshot = false;
   private readonly changedTopics = new Map<Uuid, Set<number>>();
   private readonly removedTopics = new Map<Uuid, string>();
@@ -174,6 +177,17 @@ export class MetadataDelta {
         else this.scramCredentials.set(record.name, byMechanism);
         return;
       }
+      case "AccessControlEntry": {
+        if (this.acls === null) this.acls = new Map(this.base.acls.byId);
+        assert(!this.acls.has(record.id), () => `an ACL with id ${record.id} exists`);
+        const { type: _, id, ...acl } = record;
+        this.acls.set(id, acl);
+        return;
+      }
+      case "RemoveAccessControlEntry":
+        if (this.acls === null) this.acls = new Map(this.base.acls.byId);
+        assert(this.acls.delete(record.id), () => `no ACL with id ${record.id} to remove`);
+        return;
       case "ProducerIds":
         assert(record.nextProducerId >= this.nextProducerId, "producer id blocks only move forward");
         this.nextProducerId = record.nextProducerId;
@@ -316,6 +330,9 @@ export class MetadataDelta {
       features: this.features ?? this.base.features,
       clientQuotas: this.clientQuotas ?? this.base.clientQuotas,
       scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
+      // A new AclsImage (and index) only when an ACL changed; it copies the map, which records
+      // replayed after apply() may still change (see above).
+      acls: this.acls === null ? this.base.acls : new AclsImage(new Map(this.acls)),
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { Uuid } from "../protocol/index.js";
+import { AclsImage } from "./authorizer/acls-image.js";
 import type { ClientQuotas } from "./client-quotas-image.js";
 import type { BrokerEndpoint, ConfigResourceType } from "./metadata-records.js";
 
@@ -47,6 +48,8 @@ export class MetadataImage {
   readonly clientQuotas: ClientQuotas;
   /** SCRAM credentials: user name -> mechanism type (1 SCRAM-SHA-256, 2 SCRAM-SHA-512) -> credential. */
   readonly scramCredentials: ScramCredentials;
+  /** The ACLs (AccessControlEntry records), with their authorization index. */
+  readonly acls: AclsImage;
 
   constructor(fields: {
     offset: bigint;
@@ -58,6 +61,7 @@ export class MetadataImage {
     features: ReadonlyMap<string, number>;
     clientQuotas: ClientQuotas;
     scramCredentials?: ScramCredentials;
+    acls?: AclsImage;
   }) {
     this.offset = fields.offset;
     this.brokers = fields.brokers;
@@ -69,6 +73,7 @@ export class MetadataImage {
     this.clientQuotas = fields.clientQuotas;
     // A new map per image without credentials: a module constant is not yet initialised when EMPTY is built.
     this.scramCredentials = fields.scramCredentials ?? new Map();
+    this.acls = fields.acls ?? AclsImage.EMPTY;
   }
 
   static readonly EMPTY = new MetadataImage({

@@ -123,6 +123,12 @@ function toWire(record: MetadataRecord): WireRecordInput {
         version: 0,
         data: { name: record.name, mechanism: record.mechanism },
       };
+    case "AccessControlEntry": {
+      const { type: _, ...data } = record;
+      return { type: "AccessControlEntryRecord", version: 0, data };
+    }
+    case "RemoveAccessControlEntry":
+      return { type: "RemoveAccessControlEntryRecord", version: 0, data: { id: record.id } };
     case "ProducerIds":
       return {
         type: "ProducerIdsRecord",
@@ -144,7 +150,7 @@ function toWire(record: MetadataRecord): WireRecordInput {
   }
 }
 
-/** Records Brook does not act on yet (ACLs, delegation tokens) decode to null and are skipped. */
+/** Records Brook does not act on yet (delegation tokens, ...) decode to null and are skipped. */
 function fromWire(record: WireRecord): MetadataRecord | null {
   switch (record.type) {
     case "RegisterBrokerRecord": {
@@ -235,6 +241,22 @@ function fromWire(record: WireRecord): MetadataRecord | null {
     }
     case "RemoveUserScramCredentialRecord":
       return { type: "RemoveUserScramCredential", name: record.data.name, mechanism: record.data.mechanism };
+    case "AccessControlEntryRecord": {
+      const d = record.data;
+      return {
+        type: "AccessControlEntry",
+        id: d.id,
+        resourceType: d.resourceType,
+        resourceName: d.resourceName,
+        patternType: d.patternType,
+        principal: d.principal,
+        host: d.host,
+        operation: d.operation,
+        permissionType: d.permissionType,
+      };
+    }
+    case "RemoveAccessControlEntryRecord":
+      return { type: "RemoveAccessControlEntry", id: record.data.id };
     case "ProducerIdsRecord":
       return {
         type: "ProducerIds",

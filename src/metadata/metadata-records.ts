@@ -1,4 +1,5 @@
 import type { Uuid } from "../protocol/index.js";
+import type { StandardAcl } from "./authorizer/standard-acl.js";
 
 /**
  * The records of the cluster metadata log, with the fields of Kafka's metadata record specs
@@ -88,6 +89,12 @@ export type MetadataRecord =
       iterations: number;
     }
   | { type: "RemoveUserScramCredential"; name: string; mechanism: number }
+  | ({
+      /** An ACL (Kafka's AccessControlEntryRecord), under the id DeleteAcls removes it by. */
+      type: "AccessControlEntry";
+      id: Uuid;
+    } & StandardAcl)
+  | { type: "RemoveAccessControlEntry"; id: Uuid }
   | { type: "ProducerIds"; brokerId: number; brokerEpoch: bigint; nextProducerId: bigint }
   | { type: "FeatureLevel"; name: string; featureLevel: number }
   | { type: "NoOp" };

@@ -4,7 +4,7 @@ import type { ConfigResourceType, MetadataRecord } from "./metadata-records.js";
 
 /**
  * The records that rebuild an image from nothing, as KRaft writes a snapshot: features, brokers
- * (with their fencing), topics with their partitions as they are now, configs, client quotas, and the next
+ * (with their fencing), topics with their partitions as they are now, configs, client quotas, SCRAM credentials, ACLs, and the next
  * producer id. Replaying them over the empty image gives an equal image (see imageFromSnapshot).
  */
 export function snapshotRecords(image: MetadataImage): MetadataRecord[] {
@@ -68,6 +68,7 @@ export function snapshotRecords(image: MetadataImage): MetadataRecord[] {
       records.push({ type: "UserScramCredential", name, mechanism, ...c });
     }
   }
+  for (const [id, acl] of image.acls.byId) records.push({ type: "AccessControlEntry", id, ...acl });
   if (image.nextProducerId > 0n) {
     records.push({
       type: "ProducerIds",

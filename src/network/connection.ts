@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { assert } from "../base/index.js";
 import type { FrameBufferPool } from "./frame-buffer-pool.js";
 import { FrameReader } from "./frame-reader.js";
+import { javaHostAddress } from "./host-address.js";
 import type { RequestQueue } from "./request-queue.js";
 import { readIntoSharedBuffer } from "./shared-socket-reads.js";
 
@@ -122,6 +123,8 @@ export class Connection {
   readonly id: string;
   readonly socket: Socket;
   readonly remoteAddress: string;
+  /** The client's IP address as Kafka's ACL hosts name it (Java's getHostAddress; host-address.ts). */
+  readonly hostAddress: string;
   readonly listenerName: string;
   /**
    * Who the client is (Kafka's principal name, what `user` quotas match): the user a SASL
@@ -187,6 +190,7 @@ export class Connection {
     this.id = options.id;
     this.socket = options.socket;
     this.remoteAddress = `${options.socket.remoteAddress ?? "?"}:${options.socket.remotePort ?? 0}`;
+    this.hostAddress = javaHostAddress(options.socket.remoteAddress);
     this.listenerName = options.listenerName;
     this.principal = options.principal ?? ANONYMOUS_PRINCIPAL;
     this.handler = options.handler;

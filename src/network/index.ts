@@ -29,6 +29,7 @@ export {
   type FrameSink,
   InvalidFrameSizeError,
 } from "./frame-reader.js";
+export { javaHostAddress } from "./host-address.js";
 export { type QueueReader, RequestQueue } from "./request-queue.js";
 export { type ListenerSasl, SaslAuthenticator, type SaslEvents } from "./sasl/sasl-authenticator.js";
 export {

@@ -1,3 +1,4 @@
+export * from "./acl/index.js";
 export {
   decodeRequestFrameHeader,
   decodeResponseFrameHeader,

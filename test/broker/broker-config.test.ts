@@ -200,3 +200,31 @@ test("consumer groups (KIP-848): Kafka 4.0's defaults, and the checks across the
     /group\.consumer\.heartbeat\.interval\.ms must be less than group\.consumer\.session\.timeout\.ms/,
   );
 });
+
+test("authorizer settings: Kafka's class (and its old name) or nothing; super.users must be type:name", () => {
+  assert.equal(withProps({}).string("authorizer.class.name"), "");
+  for (const name of [
+    "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "kafka.security.authorizer.AclAuthorizer",
+  ]) {
+    assert.equal(withProps({ "authorizer.class.name": name }).string("authorizer.class.name"), name);
+  }
+  assert.throws(
+    () => withProps({ "authorizer.class.name": "com.example.OpaAuthorizer" }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message.startsWith(
+        "Invalid value com.example.OpaAuthorizer for configuration authorizer.class.name: Brook's authorizer is org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+      ),
+  );
+  assert.equal(withProps({ "super.users": "User:admin; User:CN=broker,O=acme" }).warnings.length, 0);
+  assert.throws(
+    () => withProps({ "super.users": "User:admin;admin" }),
+    /Invalid value admin for configuration super.users: expected a string in format principalType:principalName but got admin/,
+  );
+  // Java's Boolean.parseBoolean: no value is refused, only "true" allows.
+  assert.equal(
+    withProps({ "allow.everyone.if.no.acl.found": "yes" }).string("allow.everyone.if.no.acl.found"),
+    "yes",
+  );
+});

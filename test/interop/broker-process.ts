@@ -474,6 +474,20 @@ export interface KcatRecord {
   headers?: (string | null)[];
 }
 
+/** kcat's options to log in with SASL/PLAIN over SASL_PLAINTEXT. */
+export function kcatSaslPlain(user: string, password: string): string[] {
+  return [
+    "-X",
+    "security.protocol=SASL_PLAINTEXT",
+    "-X",
+    "sasl.mechanisms=PLAIN",
+    "-X",
+    `sasl.username=${user}`,
+    "-X",
+    `sasl.password=${password}`,
+  ];
+}
+
 /** Reads every partition of `topic` from the beginning to its end with kcat (`-C -e -J`). */
 export async function kcatConsume(
   bootstrap: string,

@@ -11,6 +11,7 @@ import {
   BrokerProcess,
   kcat,
   kcatConsume,
+  kcatSaslPlain,
   pythonClient,
   runTool,
   TEST_TIMEOUT_MS,
@@ -45,16 +46,7 @@ const OVERRIDES = {
   "num.partitions": "1",
 };
 
-const KCAT_PLAIN = (user: string, password: string) => [
-  "-X",
-  "security.protocol=SASL_PLAINTEXT",
-  "-X",
-  "sasl.mechanisms=PLAIN",
-  "-X",
-  `sasl.username=${user}`,
-  "-X",
-  `sasl.password=${password}`,
-];
+const KCAT_PLAIN = kcatSaslPlain;
 
 let broker: BrokerProcess;
 let saslPlaintext = "";

@@ -1,11 +1,13 @@
 import {
+  AclOperation,
   type AddOffsetsToTxnRequest,
   type AddOffsetsToTxnResponseInput,
   ApiKey,
   ErrorCode,
+  ResourceType,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess, TransactionAccess } from "../handler-context.js";
+import type { AuthorizerAccess, GroupAccess, TransactionAccess } from "../handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC } from "../offsets-topic-log.js";
 import { producerFencedError } from "./txn-errors.js";
 
@@ -13,12 +15,20 @@ import { producerFencedError } from "./txn-errors.js";
  * AddOffsetsToTxn 0-4: adds the group's `__consumer_offsets` partition to the producer's
  * transaction, so that its TxnOffsetCommit is ended by the transaction's marker there.
  */
-export function addOffsetsToTxnHandler(broker: GroupAccess & TransactionAccess) {
+export function addOffsetsToTxnHandler(broker: GroupAccess & TransactionAccess & AuthorizerAccess) {
   return defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponseInput>({
     apiKey: ApiKey.AddOffsetsToTxn,
     minVersion: 0,
     maxVersion: 4,
     async handle(request, context) {
+      // Kafka's order: WRITE on the transactional id, then READ on the group.
+      broker.authorizer?.require(
+        context,
+        AclOperation.WRITE,
+        ResourceType.TRANSACTIONAL_ID,
+        request.transactionalId,
+      );
+      broker.authorizer?.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
       const created = await broker.ensureOffsetsTopic();
       if (created !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: created };
       const answer = await broker.transactionCoordinator.addPartitions({

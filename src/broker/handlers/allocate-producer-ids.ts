@@ -1,25 +1,28 @@
 import {
+  AclOperation,
   type AllocateProducerIdsRequest,
   type AllocateProducerIdsResponseInput,
   ApiKey,
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * AllocateProducerIds (KIP-730), from a broker to the active controller: the next block of
  * producer ids, committed to the metadata log before the answer. Only the active controller
- * answers; any other node says NOT_CONTROLLER and the broker asks again. Like Kafka's, it is an
+ * answers; any other node says NOT_CONTROLLER and the broker asks again. Needs CLUSTER_ACTION
+ * on the cluster (a broker's principal). Like Kafka's, it is an
  * inter-broker API, not advertised to clients.
  */
-export function allocateProducerIdsHandler(broker: MetadataView & ControllerAccess) {
+export function allocateProducerIdsHandler(broker: MetadataView & ControllerAccess & AuthorizerAccess) {
   return defineHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponseInput>({
     apiKey: ApiKey.AllocateProducerIds,
     minVersion: 0,
     maxVersion: 0,
     advertised: false,
-    async handle(request) {
+    async handle(request, context) {
+      broker.authorizer?.requireCluster(context, AclOperation.CLUSTER_ACTION);
       if (!broker.isActiveController) return failed(ErrorCode.NOT_CONTROLLER);
       const registration = broker.image.brokers.get(request.brokerId);
       if (registration === undefined || registration.epoch !== request.brokerEpoch) {

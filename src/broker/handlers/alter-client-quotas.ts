@@ -7,12 +7,13 @@ import {
   ClientQuotaEntityType,
 } from "../../metadata/index.js";
 import {
+  AclOperation,
   type AlterClientQuotasRequest,
   type AlterClientQuotasResponseInput,
   ApiKey,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /** AlterClientQuotas has no timeout of its own: a forward waits as long as Kafka's inter-broker requests. */
 const FORWARD_TIMEOUT_MS = 30_000;
@@ -24,15 +25,16 @@ const FORWARD_TIMEOUT_MS = 30_000;
  * active controller (validateOnly too), which checks each entity with Kafka's messages and
  * commits ClientQuota records; every broker applies them from the metadata log.
  */
-export function alterClientQuotasHandler(broker: MetadataView & ControllerAccess) {
+export function alterClientQuotasHandler(broker: MetadataView & ControllerAccess & AuthorizerAccess) {
   return defineHandler<AlterClientQuotasRequest, AlterClientQuotasResponseInput>({
     apiKey: ApiKey.AlterClientQuotas,
     minVersion: 0,
     maxVersion: 1,
     async handle(request, context) {
-      if (request.entries.length === 0) return { throttleTimeMs: 0, entries: [] };
       if (broker.forwarder.shouldForward(context))
         return broker.forwarder.forward<AlterClientQuotasResponseInput>(context, request, FORWARD_TIMEOUT_MS);
+      broker.authorizer?.requireCluster(context, AclOperation.ALTER_CONFIGS);
+      if (request.entries.length === 0) return { throttleTimeMs: 0, entries: [] };
       const alterations: ClientQuotaAlteration[] = request.entries.map((e) => ({
         entity: e.entity,
         ops: e.ops.map((op) => ({ key: op.key, value: op.remove ? null : op.value })),
@@ -45,9 +47,13 @@ export function alterClientQuotasHandler(broker: MetadataView & ControllerAccess
       });
       return { throttleTimeMs: 0, entries: results.map(toEntry) };
     },
-    errorResponse: (request, errorCode) => ({
+    errorResponse: (request, errorCode, _context, errorMessage) => ({
       throttleTimeMs: 0,
-      entries: request.entries.map((e) => ({ errorCode, errorMessage: null, entity: e.entity })),
+      entries: request.entries.map((e) => ({
+        errorCode,
+        errorMessage: errorMessage ?? null,
+        entity: e.entity,
+      })),
     }),
   });
 }

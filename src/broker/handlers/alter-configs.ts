@@ -1,8 +1,8 @@
 import { type AlterConfigsRequest, type AlterConfigsResponseInput, ApiKey } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import { AlterConfigOp, alterConfigs, everyResourceFailed } from "../config-alteration.js";
+import { AlterConfigOp, alterConfigsAuthorized, everyResourceFailed } from "../config-alteration.js";
 import { ConfigResourceKind } from "../config-resource.js";
-import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * AlterConfigs (v0-2), the legacy API: the configs given replace the resource's whole set of
@@ -12,7 +12,9 @@ import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-
 /** AlterConfigs has no timeout of its own: a forward waits as long as Kafka's inter-broker requests. */
 const FORWARD_TIMEOUT_MS = 30_000;
 
-export function alterConfigsHandler(broker: MetadataView & ControllerAccess & BrokerSettings) {
+export function alterConfigsHandler(
+  broker: MetadataView & ControllerAccess & BrokerSettings & AuthorizerAccess,
+) {
   return defineHandler<AlterConfigsRequest, AlterConfigsResponseInput>({
     apiKey: ApiKey.AlterConfigs,
     minVersion: 0,
@@ -26,8 +28,9 @@ export function alterConfigsHandler(broker: MetadataView & ControllerAccess & Br
         if (broker.forwarder.shouldForward(context))
           return broker.forwarder.forward<AlterConfigsResponseInput>(context, request, FORWARD_TIMEOUT_MS);
       }
-      const responses = await alterConfigs(
+      const responses = await alterConfigsAuthorized(
         broker,
+        context,
         request.resources.map((r) => ({
           resourceType: r.resourceType,
           resourceName: r.resourceName,

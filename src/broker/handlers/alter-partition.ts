@@ -1,27 +1,29 @@
 import { decideIsrChanges } from "../../metadata/index.js";
 import {
+  AclOperation,
   type AlterPartitionRequest,
   type AlterPartitionResponseInput,
   ApiKey,
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * AlterPartition (KIP-497), from a partition leader to the active controller: ISR changes,
  * decided by the controller (decideAlterPartition) and committed to the metadata log before the
  * answer. Only the active controller answers; any other node says NOT_CONTROLLER and the leader
  * asks again. v0-1 name topics, v2+ use topic ids, v3 carries broker epochs per ISR member. An
- * inter-broker API, not advertised to clients.
+ * inter-broker API, not advertised to clients; needs CLUSTER_ACTION on the cluster.
  */
-export function alterPartitionHandler(broker: MetadataView & ControllerAccess) {
+export function alterPartitionHandler(broker: MetadataView & ControllerAccess & AuthorizerAccess) {
   return defineHandler<AlterPartitionRequest, AlterPartitionResponseInput>({
     apiKey: ApiKey.AlterPartition,
     minVersion: 0,
     maxVersion: 3,
     advertised: false,
     async handle(request, context) {
+      broker.authorizer?.requireCluster(context, AclOperation.CLUSTER_ACTION);
       if (!broker.isActiveController) return failed(ErrorCode.NOT_CONTROLLER);
       const v = context.apiVersion;
       const changes = request.topics.flatMap((t) => {

@@ -1,24 +1,41 @@
 import {
+  AclOperation,
   ApiKey,
   type ConsumerGroupHeartbeatRequest,
   type ConsumerGroupHeartbeatResponseInput,
+  ErrorCode,
+  KafkaError,
+  ResourceType,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess } from "../handler-context.js";
+import type { AuthorizerAccess, GroupAccess } from "../handler-context.js";
 import { coordinatorContext } from "./group-request-context.js";
 
 /**
  * ConsumerGroupHeartbeat 0-1 (KIP-848, `group.protocol=consumer`): a member joins, heartbeats and
  * leaves a consumer group and learns its partitions; the coordinator assigns them. v1 (KIP-1082)
  * has the client choose its member id. Registered only when `group.coordinator.rebalance.protocols`
- * has `consumer`, so ApiVersions advertises it only then.
+ * has `consumer`, so ApiVersions advertises it only then. With an authorizer: READ on the group,
+ * and DESCRIBE on every subscribed topic (else TOPIC_AUTHORIZATION_FAILED), as Kafka 4.0.
  */
-export function consumerGroupHeartbeatHandler(broker: GroupAccess) {
+export function consumerGroupHeartbeatHandler(broker: GroupAccess & AuthorizerAccess) {
   return defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponseInput>({
     apiKey: ApiKey.ConsumerGroupHeartbeat,
     minVersion: 0,
     maxVersion: 1,
     async handle(request, context) {
+      const authorizer = broker.authorizer;
+      if (authorizer !== null) {
+        authorizer.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
+        // Kafka 4.0: a member may subscribe only to topics it may DESCRIBE.
+        const subscribed = request.subscribedTopicNames;
+        if (
+          subscribed !== null &&
+          subscribed.length > 0 &&
+          authorizer.deniedNames(context, AclOperation.DESCRIBE, ResourceType.TOPIC, subscribed) !== null
+        )
+          throw new KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      }
       const response = await broker.groupCoordinator.consumerGroupHeartbeat(
         {
           groupId: request.groupId,

@@ -1,14 +1,16 @@
 import { EXCESSIVELY_LARGE_OPERATION } from "../../metadata/index.js";
 import {
+  AclOperation,
   ApiKey,
   type CreatePartitionsRequest,
   type CreatePartitionsRequestCreatePartitionsTopic,
   type CreatePartitionsResponseCreatePartitionsTopicResultInput,
   type CreatePartitionsResponseInput,
   ErrorCode,
+  ResourceType,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, ControllerAccess, MetadataView } from "../handler-context.js";
 
 type Result = CreatePartitionsResponseCreatePartitionsTopicResultInput;
 
@@ -18,7 +20,7 @@ type Result = CreatePartitionsResponseCreatePartitionsTopicResultInput;
  * ControllerApis answers it), and one request may add at most the broker's per-request partition
  * limit (POLICY_VIOLATION beyond it, the same limit CreateTopics applies).
  */
-export function createPartitionsHandler(broker: MetadataView & ControllerAccess) {
+export function createPartitionsHandler(broker: MetadataView & ControllerAccess & AuthorizerAccess) {
   return defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInput>({
     apiKey: ApiKey.CreatePartitions,
     minVersion: 0,
@@ -34,9 +36,19 @@ export function createPartitionsHandler(broker: MetadataView & ControllerAccess)
         errorCode: ErrorCode.INVALID_REQUEST,
         errorMessage: "Duplicate topic name.",
       }));
+      // Kafka's: ALTER on each topic, else TOPIC_AUTHORIZATION_FAILED (whether it exists or not).
+      const unique = request.topics.filter((t) => !duplicated.has(t.name));
+      const names = unique.map((t) => t.name);
+      const allowed =
+        broker.authorizer?.filterAuthorized(context, AclOperation.ALTER, ResourceType.TOPIC, names) ??
+        new Set(names);
+      for (const t of unique) {
+        if (!allowed.has(t.name))
+          results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+      }
       const { accepted, refused } = withinPartitionBudget(
         broker,
-        request.topics.filter((t) => !duplicated.has(t.name)),
+        unique.filter((t) => allowed.has(t.name)),
       );
       results.push(...refused);
       const wanted = accepted.map((t) => ({

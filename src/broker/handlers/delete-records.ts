@@ -1,5 +1,6 @@
 import { INTERNAL_TOPICS } from "../../metadata/index.js";
 import {
+  AclOperation,
   ApiKey,
   type DeleteRecordsRequest,
   type DeleteRecordsResponseDeleteRecordsPartitionResultInput,
@@ -9,7 +10,8 @@ import {
 } from "../../protocol/index.js";
 import { isDeleteRetained } from "../../storage/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { MetadataView, PartitionAccess } from "../handler-context.js";
+import type { AuthorizerAccess, MetadataView, PartitionAccess } from "../handler-context.js";
+import { deniedTopics } from "../request-authorizer.js";
 
 /** DeleteRecords' offset meaning "up to the high watermark". */
 const HIGH_WATERMARK = -1n;
@@ -25,15 +27,19 @@ const HIGH_WATERMARK = -1n;
  * delete cleanup policy, INVALID_TOPIC_EXCEPTION on internal topics, NOT_LEADER_OR_FOLLOWER when
  * leadership moves during the wait.
  */
-export function deleteRecordsHandler(broker: MetadataView & PartitionAccess) {
+export function deleteRecordsHandler(broker: MetadataView & PartitionAccess & AuthorizerAccess) {
   return defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInput>({
     apiKey: ApiKey.DeleteRecords,
     minVersion: 0,
     maxVersion: 2,
-    async handle(request) {
+    async handle(request, context) {
+      // Kafka's: DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED before anything else.
+      const denied = deniedTopics(broker.authorizer, context, AclOperation.DELETE, request.topics);
       const pending: Promise<DeleteRecordsResponseDeleteRecordsPartitionResultInput>[][] = request.topics.map(
         (topic) =>
           topic.partitions.map((p) => {
+            if (denied?.has(topic.name) === true)
+              return Promise.resolve(failed(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
             try {
               return deletePartitionRecords(
                 broker,

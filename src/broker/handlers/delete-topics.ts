@@ -1,14 +1,16 @@
 import {
+  AclOperation,
   ApiKey,
   type DeleteTopicsRequest,
   type DeleteTopicsResponseDeletableTopicResultInput,
   type DeleteTopicsResponseInput,
   ErrorCode,
+  ResourceType,
   type Uuid,
   ZERO_UUID,
 } from "../../protocol/index.js";
-import { defineHandler } from "../api-handler.js";
-import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
+import { defineHandler, type RequestContext } from "../api-handler.js";
+import type { AuthorizerAccess, BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
 
 type Result = DeleteTopicsResponseDeletableTopicResultInput;
 
@@ -18,8 +20,13 @@ type Result = DeleteTopicsResponseDeletableTopicResultInput;
  * INVALID_REQUEST; an unknown name UNKNOWN_TOPIC_OR_PARTITION, an unknown id UNKNOWN_TOPIC_ID.
  * With delete.topic.enable=false every topic gets TOPIC_DELETION_DISABLED (INVALID_REQUEST before
  * v3, which predates that code). The partition logs go when the committed image drops the topic.
+ * With an authorizer (checked on the controller, as the client): DELETE on the cluster, or DESCRIBE
+ * and DELETE on the topic; a topic the client may not describe is TOPIC_AUTHORIZATION_FAILED
+ * whether it exists or not.
  */
-export function deleteTopicsHandler(broker: MetadataView & ControllerAccess & BrokerSettings) {
+export function deleteTopicsHandler(
+  broker: MetadataView & ControllerAccess & BrokerSettings & AuthorizerAccess,
+) {
   return defineHandler<DeleteTopicsRequest, DeleteTopicsResponseInput>({
     apiKey: ApiKey.DeleteTopics,
     minVersion: 1,
@@ -47,9 +54,20 @@ export function deleteTopicsHandler(broker: MetadataView & ControllerAccess & Br
           fail(null, id, ErrorCode.UNKNOWN_TOPIC_ID, "This server does not host this topic ID.");
         else idToName.set(id, topic.name);
       }
+      const access = topicAccess(broker, context, [...names.provided, ...idToName.values()]);
+      const refuse = (name: string | null, id: Uuid) =>
+        fail(name, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Topic authorization failed.");
+      for (const [id, name] of idToName) {
+        if (access.deletable(name)) continue;
+        // A topic the client may not even describe: its name stays unsaid.
+        refuse(access.describable(name) ? name : null, id);
+        idToName.delete(id);
+      }
       for (const name of names.provided) {
         const topic = image.topic(name);
-        if (topic === undefined) {
+        if (!access.describable(name)) {
+          refuse(name, ZERO_UUID);
+        } else if (topic === undefined) {
           fail(
             name,
             ZERO_UUID,
@@ -66,6 +84,8 @@ export function deleteTopicsHandler(broker: MetadataView & ControllerAccess & Br
             ErrorCode.INVALID_REQUEST,
             "The provided topic name maps to an ID that was already supplied.",
           );
+        } else if (!access.deletable(name)) {
+          refuse(name, ZERO_UUID);
         } else {
           idToName.set(topic.id, name);
         }
@@ -99,6 +119,23 @@ function everyTopic(request: DeleteTopicsRequest, errorCode: number, errorMessag
   return request.topics.length > 0
     ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage }))
     : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID, errorCode, errorMessage }));
+}
+
+/**
+ * Kafka's controller's checks: DELETE on the cluster (a denial not logged), or DESCRIBE and DELETE
+ * on each topic.
+ */
+function topicAccess(
+  broker: AuthorizerAccess,
+  context: RequestContext,
+  names: readonly string[],
+): { describable: (name: string) => boolean; deletable: (name: string) => boolean } {
+  const authorizer = broker.authorizer;
+  if (authorizer === null || authorizer.authorizeCluster(context, AclOperation.DELETE, false))
+    return { describable: () => true, deletable: () => true };
+  const describable = authorizer.filterAuthorized(context, AclOperation.DESCRIBE, ResourceType.TOPIC, names);
+  const deletable = authorizer.filterAuthorized(context, AclOperation.DELETE, ResourceType.TOPIC, names);
+  return { describable: (n) => describable.has(n), deletable: (n) => deletable.has(n) };
 }
 
 /** Names and ids as given, each split into those given once and those given more than once. */

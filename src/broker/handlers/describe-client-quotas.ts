@@ -1,24 +1,28 @@
 import { describeClientQuotas } from "../../metadata/index.js";
 import {
+  AclOperation,
   ApiKey,
+  CLUSTER_NAME,
   type DescribeClientQuotasRequest,
   type DescribeClientQuotasResponseInput,
   KafkaError,
+  ResourceType,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * DescribeClientQuotas (v0-1): the client quotas a filter selects, from this broker's metadata
  * image (every broker has them all, as a KRaft broker answers from its metadata cache). A bad
  * filter fails the whole request with Kafka's error and message, and no entries.
  */
-export function describeClientQuotasHandler(broker: MetadataView) {
+export function describeClientQuotasHandler(broker: MetadataView & AuthorizerAccess) {
   return defineHandler<DescribeClientQuotasRequest, DescribeClientQuotasResponseInput>({
     apiKey: ApiKey.DescribeClientQuotas,
     minVersion: 0,
     maxVersion: 1,
-    handle(request) {
+    handle(request, context) {
+      broker.authorizer?.require(context, AclOperation.DESCRIBE_CONFIGS, ResourceType.CLUSTER, CLUSTER_NAME);
       try {
         const entries = describeClientQuotas(broker.image.clientQuotas, request.components, request.strict);
         return {

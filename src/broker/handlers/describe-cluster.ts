@@ -7,8 +7,8 @@ import {
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler, type RequestContext } from "../api-handler.js";
-import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_AUTHORIZED_OPERATIONS } from "../authorized-operations.js";
-import type { BrokerSettings, MetadataView } from "../handler-context.js";
+import { AUTHORIZED_OPERATIONS_OMITTED, clusterAuthorizedOperations } from "../authorized-operations.js";
+import type { AuthorizerAccess, BrokerSettings, MetadataView } from "../handler-context.js";
 
 /** KIP-919 endpoint types. */
 const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
@@ -22,10 +22,11 @@ const ENDPOINT_TYPE_NAMES = new Map<number, string>([
  * names itself) and the nodes on the listener the request came in on. As in Kafka, a broker
  * listener describes brokers and a controller listener describes controllers; asking the wrong one
  * is MISMATCHED_ENDPOINT_TYPE (INVALID_REQUEST at v0, where the request cannot name a type), an
- * unknown type UNSUPPORTED_ENDPOINT_TYPE. Without an authorizer every cluster operation is
- * authorized, which is what ClusterAuthorizedOperations reports when asked for.
+ * unknown type UNSUPPORTED_ENDPOINT_TYPE. Any client may ask, as Kafka's brokers answer it;
+ * ClusterAuthorizedOperations, when asked for, is what the client may do on the cluster (every
+ * operation without an authorizer, 0 without DESCRIBE on the cluster).
  */
-export function describeClusterHandler(broker: MetadataView & BrokerSettings) {
+export function describeClusterHandler(broker: MetadataView & BrokerSettings & AuthorizerAccess) {
   return defineHandler<DescribeClusterRequest, DescribeClusterResponseInput>({
     apiKey: ApiKey.DescribeCluster,
     minVersion: 0,
@@ -60,7 +61,7 @@ export function describeClusterHandler(broker: MetadataView & BrokerSettings) {
         controllerId: onController ? broker.nodeId : broker.activeControllerId,
         brokers: onController ? controllerNodes(broker, context) : brokerNodes(broker, context),
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
-          ? CLUSTER_AUTHORIZED_OPERATIONS
+          ? clusterAuthorizedOperations(broker.authorizer, context)
           : AUTHORIZED_OPERATIONS_OMITTED,
       };
     },

@@ -1,18 +1,25 @@
 import { topicNameProblem } from "../../metadata/index.js";
 import {
+  AclOperation,
   ApiKey,
   type DescribeConfigsRequest,
   type DescribeConfigsRequestDescribeConfigsResource,
   type DescribeConfigsResponseDescribeConfigsResultInput,
   type DescribeConfigsResponseInput,
   ErrorCode,
+  errorCodeInfo,
   KafkaError,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
 import { describeBrokerConfigs } from "../broker-config-describe.js";
-import { ConfigResourceKind, checkResourceNodeId, configResourceKindName } from "../config-resource.js";
+import {
+  ConfigResourceKind,
+  checkResourceNodeId,
+  configResourceKindName,
+  configResourceRefusal,
+} from "../config-resource.js";
 import { ConfigSource, type DescribedConfig } from "../config-synonyms.js";
-import type { BrokerSettings, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, BrokerSettings, MetadataView } from "../handler-context.js";
 import { describeTopicConfigs } from "../topic-config.js";
 
 interface DescribeOptions {
@@ -26,14 +33,16 @@ const KNOWN_KINDS: ReadonlySet<number> = new Set(Object.values(ConfigResourceKin
  * DescribeConfigs (v1-4; Kafka 4 dropped v0): topic configs with their sources and synonyms, this
  * broker's properties, and BROKER_LOGGER (Brook has no runtime-adjustable loggers, so a valid
  * request gets an empty list). Errors are per resource, as Kafka's ConfigHelper reports them; a
- * resource type Kafka does not know fails the whole request with INVALID_REQUEST.
+ * resource type Kafka does not know fails the whole request with INVALID_REQUEST. With an
+ * authorizer each resource needs DESCRIBE_CONFIGS (on the cluster for brokers and loggers), else
+ * its type's authorization error.
  */
-export function describeConfigsHandler(broker: MetadataView & BrokerSettings) {
+export function describeConfigsHandler(broker: MetadataView & BrokerSettings & AuthorizerAccess) {
   return defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInput>({
     apiKey: ApiKey.DescribeConfigs,
     minVersion: 1,
     maxVersion: 4,
-    handle(request) {
+    handle(request, context) {
       const unknown = request.resources.find((r) => !KNOWN_KINDS.has(r.resourceType));
       if (unknown !== undefined) {
         throw new KafkaError(
@@ -45,23 +54,40 @@ export function describeConfigsHandler(broker: MetadataView & BrokerSettings) {
         includeSynonyms: request.includeSynonyms,
         includeDocumentation: request.includeDocumentation,
       };
+      const authorizer = broker.authorizer;
+      const refusal = (resource: DescribeConfigsRequestDescribeConfigsResource) =>
+        authorizer === null
+          ? null
+          : configResourceRefusal(authorizer, context, resource, AclOperation.DESCRIBE_CONFIGS);
+      // Kafka answers the resources the client may describe first, then the others.
+      const refusals = request.resources.map(refusal);
+      const allowed = request.resources.filter((_, i) => refusals[i] === null);
+      const refused = request.resources.flatMap((r, i) => {
+        const errorCode = refusals[i] ?? null;
+        return errorCode === null
+          ? []
+          : [failed(r, errorCode, errorCodeInfo.get(errorCode)?.message ?? null)];
+      });
       return {
         throttleTimeMs: 0,
-        results: request.resources.map((resource) => {
-          try {
-            return {
-              errorCode: ErrorCode.NONE,
-              // Kafka leaves the message at its default, "" (never null) for a resource described.
-              errorMessage: "",
-              resourceType: resource.resourceType,
-              resourceName: resource.resourceName,
-              configs: describeResource(broker, resource, options).map(toWire),
-            };
-          } catch (error) {
-            if (!(error instanceof KafkaError)) throw error;
-            return failed(resource, error.errorCode, error.message);
-          }
-        }),
+        results: [
+          ...allowed.map((resource) => {
+            try {
+              return {
+                errorCode: ErrorCode.NONE,
+                // Kafka leaves the message at its default, "" (never null) for a resource described.
+                errorMessage: "",
+                resourceType: resource.resourceType,
+                resourceName: resource.resourceName,
+                configs: describeResource(broker, resource, options).map(toWire),
+              };
+            } catch (error) {
+              if (!(error instanceof KafkaError)) throw error;
+              return failed(resource, error.errorCode, error.message);
+            }
+          }),
+          ...refused,
+        ],
       };
     },
     errorResponse: (request, errorCode) => ({

@@ -1,16 +1,19 @@
 import { statfsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
+  AclOperation,
   ApiKey,
+  CLUSTER_NAME,
   type DescribeLogDirsRequest,
   type DescribeLogDirsResponseDescribeLogDirsPartitionInput,
   type DescribeLogDirsResponseDescribeLogDirsResultInput,
   type DescribeLogDirsResponseInput,
   ErrorCode,
+  ResourceType,
 } from "../../protocol/index.js";
 import type { Partition } from "../../replication/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { BrokerSettings, PartitionAccess } from "../handler-context.js";
+import type { AuthorizerAccess, BrokerSettings, PartitionAccess } from "../handler-context.js";
 
 /**
  * DescribeLogDirs (v1-4; Kafka 4 dropped v0): for each configured log dir, the partitions this
@@ -20,12 +23,14 @@ import type { BrokerSettings, PartitionAccess } from "../handler-context.js";
  * log dir that failed (log-manager.ts) is listed with KAFKA_STORAGE_ERROR and no partitions.
  * The metadata log is not a partition of the cluster and is not listed, as in KRaft.
  */
-export function describeLogDirsHandler(broker: PartitionAccess & BrokerSettings) {
+export function describeLogDirsHandler(broker: PartitionAccess & BrokerSettings & AuthorizerAccess) {
   return defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInput>({
     apiKey: ApiKey.DescribeLogDirs,
     minVersion: 1,
     maxVersion: 4,
-    handle(request) {
+    handle(request, context) {
+      // Kafka's: DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED and no dirs.
+      broker.authorizer?.require(context, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME);
       const wanted =
         request.topics === null
           ? null

@@ -1,13 +1,16 @@
 import {
+  AclOperation,
   ApiKey,
   type DescribeProducersRequest,
   type DescribeProducersResponseInput,
   type DescribeProducersResponsePartitionResponseInput,
   ErrorCode,
+  errorCodeInfo,
   KafkaError,
+  ResourceType,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { MetadataView, PartitionAccess } from "../handler-context.js";
+import type { AuthorizerAccess, MetadataView, PartitionAccess } from "../handler-context.js";
 
 /**
  * DescribeProducers 0 (KIP-664): per partition this broker hosts, leader or follower as in Kafka
@@ -16,15 +19,31 @@ import type { MetadataView, PartitionAccess } from "../handler-context.js";
  * an open transaction (-1 without one). A partition it does not host gets NOT_LEADER_OR_FOLLOWER,
  * an unknown one UNKNOWN_TOPIC_OR_PARTITION.
  */
-export function describeProducersHandler(broker: MetadataView & PartitionAccess) {
+export function describeProducersHandler(broker: MetadataView & PartitionAccess & AuthorizerAccess) {
   return defineHandler<DescribeProducersRequest, DescribeProducersResponseInput>({
     apiKey: ApiKey.DescribeProducers,
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, context) {
+      const authorizer = broker.authorizer;
       return {
         throttleTimeMs: 0,
         topics: request.topics.map((topic) => {
+          // Kafka's: READ on the topic, before anything says whether it exists.
+          if (
+            authorizer !== null &&
+            !authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, topic.name)
+          ) {
+            return {
+              name: topic.name,
+              partitions: topic.partitionIndexes.map((partitionIndex) => ({
+                partitionIndex,
+                errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                errorMessage: errorCodeInfo.get(ErrorCode.TOPIC_AUTHORIZATION_FAILED)?.message ?? null,
+                activeProducers: [],
+              })),
+            };
+          }
           const known = broker.image.topic(topic.name) !== undefined;
           return {
             name: topic.name,

@@ -1,5 +1,6 @@
 import type { MetadataImage, PartitionRegistration, TopicImage } from "../../metadata/index.js";
 import {
+  AclOperation,
   ApiKey,
   type DescribeTopicPartitionsRequest,
   type DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInput,
@@ -7,11 +8,12 @@ import {
   type DescribeTopicPartitionsResponseInput,
   ErrorCode,
   KafkaError,
+  ResourceType,
   ZERO_UUID,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import { TOPIC_AUTHORIZED_OPERATIONS } from "../authorized-operations.js";
-import type { MetadataView } from "../handler-context.js";
+import { topicAuthorizedOperations } from "../authorized-operations.js";
+import type { AuthorizerAccess, MetadataView } from "../handler-context.js";
 
 /** Partitions one response may carry at most (Kafka's max.request.partition.size.limit default). */
 const RESPONSE_PARTITIONS_MAX = 2000;
@@ -25,9 +27,10 @@ type PartitionResult = DescribeTopicPartitionsResponseDescribeTopicPartitionsRes
  * from the cursor's topic on; at most min(ResponsePartitionLimit, 2000) partitions are returned and
  * NextCursor names where the next page starts. An empty topic list means every topic (unknown ones
  * cannot occur); a named topic that does not exist gets UNKNOWN_TOPIC_OR_PARTITION. Brook has no
- * eligible leader replicas (KIP-966 ELR is off), so both ELR lists are empty.
+ * eligible leader replicas (KIP-966 ELR is off), so both ELR lists are empty. Each topic carries
+ * what the client may do on it (KIP-430), every operation without an authorizer.
  */
-export function describeTopicPartitionsHandler(broker: MetadataView) {
+export function describeTopicPartitionsHandler(broker: MetadataView & AuthorizerAccess) {
   return defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseInput>({
     apiKey: ApiKey.DescribeTopicPartitions,
     minVersion: 0,
@@ -55,9 +58,21 @@ export function describeTopicPartitionsHandler(broker: MetadataView) {
       }
       let remaining = Math.max(Math.min(RESPONSE_PARTITIONS_MAX, request.responsePartitionLimit), 1);
       const topics: TopicResult[] = [];
+      const refused: TopicResult[] = [];
+      const authorizer = broker.authorizer;
       let nextCursor: { topicName: string; partitionIndex: number } | null = null;
       // Plain string order is UTF-16 code unit order, as Java's String.compareTo.
       for (const name of [...names].sort()) {
+        // Kafka's: DESCRIBE on each topic, taken in order as the page fills; left out of an
+        // all-topics answer, TOPIC_AUTHORIZATION_FAILED (after the others) for a named one.
+        if (
+          authorizer !== null &&
+          !authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, name)
+        ) {
+          if (!fetchAll)
+            refused.push({ ...unknownTopic(name), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+          continue;
+        }
         if (remaining === 0) {
           nextCursor = { topicName: name, partitionIndex: 0 };
           break;
@@ -76,7 +91,11 @@ export function describeTopicPartitionsHandler(broker: MetadataView) {
         }
         remaining -= Math.max(end - start, 0);
       }
-      return { throttleTimeMs: 0, topics, nextCursor };
+      const described = topics.map((t) => ({
+        ...t,
+        topicAuthorizedOperations: topicAuthorizedOperations(authorizer, context, t.name ?? ""),
+      }));
+      return { throttleTimeMs: 0, topics: [...described, ...refused], nextCursor };
     },
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,
@@ -93,7 +112,6 @@ function unknownTopic(name: string): TopicResult {
     topicId: ZERO_UUID,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
   };
 }
 
@@ -119,7 +137,6 @@ function describeTopic(
     topicId: topic.id,
     isInternal: broker.isInternalTopic(topic.name),
     partitions,
-    topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
   };
 }
 

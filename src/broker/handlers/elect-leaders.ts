@@ -1,19 +1,20 @@
 import { type ElectionResult, electLeaders } from "../../metadata/index.js";
 import {
+  AclOperation,
   ApiKey,
   type ElectLeadersRequest,
   type ElectLeadersResponseInput,
   ErrorCode,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * ElectLeaders 0-2 (KIP-183, KIP-460; `kafka-leader-election.sh`): preferred or unclean leader
  * elections, decided by the active controller (forwarded there from any broker) and answered once
  * committed. v0 knows only preferred elections.
  */
-export function electLeadersHandler(broker: MetadataView & ControllerAccess) {
+export function electLeadersHandler(broker: MetadataView & ControllerAccess & AuthorizerAccess) {
   return defineHandler<ElectLeadersRequest, ElectLeadersResponseInput>({
     apiKey: ApiKey.ElectLeaders,
     minVersion: 0,
@@ -21,6 +22,7 @@ export function electLeadersHandler(broker: MetadataView & ControllerAccess) {
     async handle(request, context) {
       if (broker.forwarder.shouldForward(context))
         return broker.forwarder.forward<ElectLeadersResponseInput>(context, request, request.timeoutMs);
+      broker.authorizer?.requireCluster(context, AclOperation.ALTER);
       const electionType = context.apiVersion === 0 ? 0 : request.electionType;
       if (electionType !== 0 && electionType !== 1) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [] };
@@ -37,12 +39,16 @@ export function electLeadersHandler(broker: MetadataView & ControllerAccess) {
       });
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: byTopic(results) };
     },
-    errorResponse: (request, errorCode) => ({
+    errorResponse: (request, errorCode, _context, errorMessage) => ({
       throttleTimeMs: 0,
       errorCode,
       replicaElectionResults: (request.topicPartitions ?? []).map((t) => ({
         topic: t.topic,
-        partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode, errorMessage: null })),
+        partitionResult: t.partitions.map((partitionId) => ({
+          partitionId,
+          errorCode,
+          errorMessage: errorMessage ?? null,
+        })),
       })),
     }),
   });

@@ -1,7 +1,13 @@
 import { TRANSACTION_VERSION_EPOCH_BUMP } from "../../coordinator/index.js";
-import { ApiKey, type EndTxnRequest, type EndTxnResponseInput } from "../../protocol/index.js";
+import {
+  AclOperation,
+  ApiKey,
+  type EndTxnRequest,
+  type EndTxnResponseInput,
+  ResourceType,
+} from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { TransactionAccess } from "../handler-context.js";
+import type { AuthorizerAccess, TransactionAccess } from "../handler-context.js";
 import { producerFencedError } from "./txn-errors.js";
 
 /** v5: transactions version 2 (KIP-890 part 2); the answer carries the producer's new id and epoch. */
@@ -14,12 +20,18 @@ const TV2_VERSION = 5;
  * version 2 producer's: the coordinator bumps the epoch (a new producer id once they are used
  * up) and the answer tells the producer which to continue with.
  */
-export function endTxnHandler(broker: TransactionAccess) {
+export function endTxnHandler(broker: TransactionAccess & AuthorizerAccess) {
   return defineHandler<EndTxnRequest, EndTxnResponseInput>({
     apiKey: ApiKey.EndTxn,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, context) {
+      broker.authorizer?.require(
+        context,
+        AclOperation.WRITE,
+        ResourceType.TRANSACTIONAL_ID,
+        request.transactionalId,
+      );
       const answer = await broker.transactionCoordinator.endTransaction({
         transactionalId: request.transactionalId,
         producerId: request.producerId,

@@ -1,12 +1,14 @@
 import { BufferLease } from "../../base/index.js";
 import type { Connection } from "../../network/index.js";
 import {
+  AclOperation,
   ApiKey,
   ErrorCode,
   type FetchRequest,
   type FetchResponseInput,
   type FetchResponsePartitionDataInput,
   KafkaError,
+  ResourceType,
   type Uuid,
 } from "../../protocol/index.js";
 import {
@@ -21,6 +23,7 @@ import { RACK_AWARE_REPLICA_SELECTOR } from "../broker-config.js";
 import { onConnectionClose } from "../connection-close-hooks.js";
 import type { FetchPartitionResult, FetchPosition } from "../fetch-session.js";
 import {
+  type AuthorizerAccess,
   type BrokerSettings,
   type FetchState,
   type MetadataView,
@@ -29,6 +32,7 @@ import {
   type QuotaAccess,
 } from "../handler-context.js";
 import { LeaderHints } from "../leader-hints.js";
+import type { RequestAuthorizer } from "../request-authorizer.js";
 
 interface Target {
   key: string;
@@ -68,9 +72,11 @@ const NO_RECORDS: readonly Buffer[] = [];
  * sent as they are, each partition's records as a list of buffers that the response references
  * without copying. A fetch that finds fewer than minBytes waits (long poll) until an append to one
  * of its partitions or maxWaitMs. Incremental fetch sessions (KIP-227) answer only what changed.
+ * With an authorizer, as Kafka's: a consumer needs READ on each topic, a follower CLUSTER_ACTION on
+ * the cluster; refused partitions get TOPIC_AUTHORIZATION_FAILED (after an unknown topic id's error).
  */
 export function fetchHandler(
-  broker: MetadataView & PartitionAccess & FetchState & QuotaAccess & BrokerSettings,
+  broker: MetadataView & PartitionAccess & FetchState & QuotaAccess & BrokerSettings & AuthorizerAccess,
 ) {
   return defineHandler<FetchRequest, FetchResponseInput>({
     apiKey: ApiKey.Fetch,
@@ -121,10 +127,14 @@ export function fetchHandler(
           ? withLeaderHints(broker, response, context)
           : response;
       };
+      const denied =
+        broker.authorizer === null
+          ? null
+          : deniedTopics(broker.authorizer, context, sessionTargets, replicaId);
       // Records reach the response as views of the log's memory, lent until the socket has them.
       const lease = new BufferLease();
       context.lease = lease;
-      const first = readAll(broker, request, maxBytes, sessionTargets, context, replicaId);
+      const first = readAll(broker, request, maxBytes, sessionTargets, context, replicaId, denied);
       const waitMs = Math.min(request.maxWaitMs, FETCH_WAIT_MS_MAX);
       if (!shouldWait(first, request.minBytes, waitMs) || broker.parkedFetches >= PARKED_FETCHES_MAX)
         return respond(first);
@@ -132,7 +142,7 @@ export function fetchHandler(
         (clientGone) =>
           clientGone
             ? NO_RESPONSE
-            : respond(readAll(broker, request, maxBytes, sessionTargets, context, replicaId)),
+            : respond(readAll(broker, request, maxBytes, sessionTargets, context, replicaId, denied)),
       );
     },
     // Kafka's FetchRequest.getErrorResponse: from v13 the top-level code alone, before it also every partition's.
@@ -154,6 +164,28 @@ export function fetchHandler(
       })),
     }),
   });
+}
+
+/**
+ * Kafka's checks, made once per request over every partition of its session: a follower needs
+ * CLUSTER_ACTION on the cluster (else every partition is refused), a consumer READ on each topic.
+ * Null when nothing is refused.
+ */
+function deniedTopics(
+  authorizer: RequestAuthorizer,
+  context: RequestContext,
+  targets: readonly Target[],
+  replicaId: number,
+): ((topic: string) => boolean) | null {
+  if (replicaId >= 0)
+    return authorizer.authorizeCluster(context, AclOperation.CLUSTER_ACTION) ? null : () => true;
+  const denied = authorizer.deniedNames(
+    context,
+    AclOperation.READ,
+    ResourceType.TOPIC,
+    targets.flatMap((t) => (t.topic === null ? [] : [t.topic])),
+  );
+  return denied === null ? null : (topic) => denied.has(topic);
 }
 
 function resolveTargets(broker: MetadataView, request: FetchRequest, usesIds: boolean): Target[] {
@@ -206,6 +238,7 @@ function readAll(
   targets: Target[],
   context: RequestContext,
   replicaId: number,
+  denied: ((topic: string) => boolean) | null,
 ): PartitionRead[] {
   let remaining = maxBytes;
   const reads: PartitionRead[] = [];
@@ -220,6 +253,7 @@ function readAll(
       nothingReadYet,
       context,
       replicaId,
+      denied,
     );
     remaining -= read.bytes;
     if (read.bytes > 0) nothingReadYet = false;
@@ -236,6 +270,7 @@ function readOne(
   minOneMessage: boolean,
   context: RequestContext,
   replicaId: number,
+  denied: ((topic: string) => boolean) | null,
 ): PartitionRead {
   const fail = (errorCode: number): PartitionRead => ({
     target,
@@ -251,6 +286,7 @@ function readOne(
   });
   if (target.topic === null)
     return fail(context.apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (denied?.(target.topic) === true) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   let partition: Partition;
   // KIP-392: a consumer's Fetch v11+ may be served by a follower the leader pointed it to.
   const followerMayServe = replicaId < 0 && context.apiVersion >= FOLLOWER_FETCH_VERSION;

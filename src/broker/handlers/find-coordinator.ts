@@ -1,25 +1,30 @@
 import {
+  AclOperation,
   ApiKey,
   ErrorCode,
+  errorCodeInfo,
   type FindCoordinatorRequest,
   type FindCoordinatorResponseCoordinatorInput,
   type FindCoordinatorResponseInput,
+  ResourceType,
 } from "../../protocol/index.js";
-import { defineHandler } from "../api-handler.js";
-import type { GroupAccess, MetadataView, TransactionAccess } from "../handler-context.js";
+import { defineHandler, type RequestContext } from "../api-handler.js";
+import type { AuthorizerAccess, GroupAccess, MetadataView, TransactionAccess } from "../handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC } from "../offsets-topic-log.js";
+import { authorizationError } from "../request-authorizer.js";
 import { TRANSACTION_STATE_TOPIC } from "../transaction-coordination.js";
 
 /** Kafka's CoordinatorType ids. */
 const CoordinatorType = { group: 0, transaction: 1 } as const;
 
-type CoordinatorBroker = MetadataView & GroupAccess & TransactionAccess;
+type CoordinatorBroker = MetadataView & GroupAccess & TransactionAccess & AuthorizerAccess;
 
 /**
  * FindCoordinator 0-6: the broker that leads a group's `__consumer_offsets` partition (key type
  * 0) or a transactional id's `__transaction_state` partition (key type 1), by Kafka's hash of the
  * key, on the listener the client used. v4+ answer a list of keys (`coordinatorKeys`), older
- * versions one. The first lookup creates the topic.
+ * versions one. The first lookup creates the topic. With an authorizer a key needs DESCRIBE on its
+ * group or transactional id (else GROUP_ or TRANSACTIONAL_ID_AUTHORIZATION_FAILED, no node).
  */
 export function findCoordinatorHandler(broker: CoordinatorBroker) {
   return defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInput>({
@@ -30,8 +35,12 @@ export function findCoordinatorHandler(broker: CoordinatorBroker) {
       const batched = context.apiVersion >= 4;
       const keys = batched ? request.coordinatorKeys : [request.key];
       const coordinators: FindCoordinatorResponseCoordinatorInput[] = [];
-      for (const key of keys)
-        coordinators.push(await findCoordinator(broker, key, request.keyType, context.listenerName));
+      for (const key of keys) {
+        const refused = authorizationRefusal(broker, context, key, request.keyType, batched);
+        coordinators.push(
+          refused ?? (await findCoordinator(broker, key, request.keyType, context.listenerName)),
+        );
+      }
       const first = coordinators[0];
       return {
         throttleTimeMs: 0,
@@ -46,6 +55,31 @@ export function findCoordinatorHandler(broker: CoordinatorBroker) {
     errorResponse: (request, errorCode, context) =>
       errorResponse(request, errorCode, context.apiVersion >= 4),
   });
+}
+
+/**
+ * Kafka's checks: DESCRIBE on the group, or on the transactional id. A refused key gets no node;
+ * before v4 (one key) the response carries the error's own message, as Kafka's old response does.
+ */
+function authorizationRefusal(
+  broker: AuthorizerAccess,
+  context: RequestContext,
+  key: string,
+  keyType: number,
+  batched: boolean,
+): FindCoordinatorResponseCoordinatorInput | null {
+  const authorizer = broker.authorizer;
+  if (authorizer === null) return null;
+  const resourceType =
+    keyType === CoordinatorType.group
+      ? ResourceType.GROUP
+      : keyType === CoordinatorType.transaction
+        ? ResourceType.TRANSACTIONAL_ID
+        : null;
+  if (resourceType === null || authorizer.authorize(context, AclOperation.DESCRIBE, resourceType, key))
+    return null;
+  const errorCode = authorizationError(resourceType);
+  return noCoordinator(key, errorCode, batched ? null : (errorCodeInfo.get(errorCode)?.message ?? null));
 }
 
 async function findCoordinator(
@@ -104,7 +138,7 @@ async function findCoordinator(
 function noCoordinator(
   key: string,
   errorCode: number,
-  errorMessage: string,
+  errorMessage: string | null,
 ): FindCoordinatorResponseCoordinatorInput {
   return { key, nodeId: -1, host: "", port: -1, errorCode, errorMessage };
 }

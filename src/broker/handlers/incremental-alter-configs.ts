@@ -4,9 +4,9 @@ import {
   type IncrementalAlterConfigsResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import { alterConfigs, everyResourceFailed } from "../config-alteration.js";
+import { alterConfigsAuthorized, everyResourceFailed } from "../config-alteration.js";
 import { ConfigResourceKind } from "../config-resource.js";
-import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, BrokerSettings, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * IncrementalAlterConfigs (v0-1, KIP-339): SET, DELETE, and APPEND / SUBTRACT on list configs
@@ -17,7 +17,9 @@ import type { BrokerSettings, ControllerAccess, MetadataView } from "../handler-
 /** AlterConfigs has no timeout of its own: a forward waits as long as Kafka's inter-broker requests. */
 const FORWARD_TIMEOUT_MS = 30_000;
 
-export function incrementalAlterConfigsHandler(broker: MetadataView & ControllerAccess & BrokerSettings) {
+export function incrementalAlterConfigsHandler(
+  broker: MetadataView & ControllerAccess & BrokerSettings & AuthorizerAccess,
+) {
   return defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput>({
     apiKey: ApiKey.IncrementalAlterConfigs,
     minVersion: 0,
@@ -35,8 +37,9 @@ export function incrementalAlterConfigsHandler(broker: MetadataView & Controller
             FORWARD_TIMEOUT_MS,
           );
       }
-      const responses = await alterConfigs(
+      const responses = await alterConfigsAuthorized(
         broker,
+        context,
         request.resources.map((r) => ({
           resourceType: r.resourceType,
           resourceName: r.resourceName,

@@ -11,11 +11,14 @@ import { alterPartitionHandler } from "./alter-partition.js";
 import { apiVersionsHandler } from "./api-versions.js";
 import { consumerGroupDescribeHandler } from "./consumer-group-describe.js";
 import { consumerGroupHeartbeatHandler } from "./consumer-group-heartbeat.js";
+import { createAclsHandler } from "./create-acls.js";
 import { createPartitionsHandler } from "./create-partitions.js";
 import { createTopicsHandler } from "./create-topics.js";
+import { deleteAclsHandler } from "./delete-acls.js";
 import { deleteGroupsHandler } from "./delete-groups.js";
 import { deleteRecordsHandler } from "./delete-records.js";
 import { deleteTopicsHandler } from "./delete-topics.js";
+import { describeAclsHandler } from "./describe-acls.js";
 import { describeClientQuotasHandler } from "./describe-client-quotas.js";
 import { describeClusterHandler } from "./describe-cluster.js";
 import { describeConfigsHandler } from "./describe-configs.js";
@@ -92,6 +95,10 @@ export function brokerHandlers(broker: HandlerContext): AnyApiHandler[] {
     // SCRAM users
     describeUserScramCredentialsHandler(broker),
     alterUserScramCredentialsHandler(broker),
+    // ACLs
+    describeAclsHandler(broker),
+    createAclsHandler(broker),
+    deleteAclsHandler(broker),
     // consumer groups (issue 5)
     findCoordinatorHandler(broker),
     joinGroupHandler(broker),

@@ -1,12 +1,14 @@
 import {
+  AclOperation,
   ApiKey,
   ErrorCode,
   type InitProducerIdRequest,
   type InitProducerIdResponseInput,
   KafkaError,
+  ResourceType,
 } from "../../protocol/index.js";
-import { defineHandler } from "../api-handler.js";
-import type { ProducerIdAccess, TransactionAccess } from "../handler-context.js";
+import { defineHandler, type RequestContext } from "../api-handler.js";
+import type { AuthorizerAccess, ProducerIdAccess, TransactionAccess } from "../handler-context.js";
 import { producerFencedError } from "./txn-errors.js";
 
 /**
@@ -22,12 +24,14 @@ import { producerFencedError } from "./txn-errors.js";
  * bump, the timeout bounded by transaction.max.timeout.ms); before v4 PRODUCER_FENCED reads
  * INVALID_PRODUCER_EPOCH, as Kafka maps it. An empty transactional id is INVALID_REQUEST.
  */
-export function initProducerIdHandler(broker: ProducerIdAccess & TransactionAccess) {
+export function initProducerIdHandler(broker: ProducerIdAccess & TransactionAccess & AuthorizerAccess) {
   return defineHandler<InitProducerIdRequest, InitProducerIdResponseInput>({
     apiKey: ApiKey.InitProducerId,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, context) {
+      const refused = authorizationRefusal(broker, context, request.transactionalId);
+      if (refused !== ErrorCode.NONE) return failed(refused);
       if (request.transactionalId === "") return failed(ErrorCode.INVALID_REQUEST);
       if (request.transactionalId !== null) {
         const answer = await broker.transactionCoordinator.initProducerId({
@@ -56,6 +60,29 @@ export function initProducerIdHandler(broker: ProducerIdAccess & TransactionAcce
     },
     errorResponse: (_request, errorCode) => failed(errorCode),
   });
+}
+
+/**
+ * Kafka's checks: a transactional producer needs WRITE on its transactional id; an idempotent one
+ * IDEMPOTENT_WRITE on the cluster (a denial not logged) or WRITE on some topic
+ * (authorizeByResourceType), else CLUSTER_AUTHORIZATION_FAILED.
+ */
+function authorizationRefusal(
+  broker: AuthorizerAccess,
+  context: RequestContext,
+  transactionalId: string | null,
+): number {
+  const authorizer = broker.authorizer;
+  if (authorizer === null) return ErrorCode.NONE;
+  if (transactionalId !== null) {
+    return authorizer.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)
+      ? ErrorCode.NONE
+      : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  }
+  return authorizer.authorizeCluster(context, AclOperation.IDEMPOTENT_WRITE, false) ||
+    authorizer.authorizeByResourceType(context, AclOperation.WRITE, ResourceType.TOPIC)
+    ? ErrorCode.NONE
+    : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
 }
 
 function failed(errorCode: number): InitProducerIdResponseInput {

@@ -1,7 +1,13 @@
 import type { JoinGroupResponse } from "../../coordinator/index.js";
-import { ApiKey, type JoinGroupRequest, type JoinGroupResponseInput } from "../../protocol/index.js";
+import {
+  AclOperation,
+  ApiKey,
+  type JoinGroupRequest,
+  type JoinGroupResponseInput,
+  ResourceType,
+} from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess } from "../handler-context.js";
+import type { AuthorizerAccess, GroupAccess } from "../handler-context.js";
 import { coordinatorContext } from "./group-request-context.js";
 
 /** JoinGroup v7 made the response's protocol type and name nullable. */
@@ -11,14 +17,16 @@ const NULLABLE_PROTOCOL_VERSION = 7;
  * JoinGroup 0-9. The coordinator decides by version where it matters (MEMBER_ID_REQUIRED only
  * from v4, KIP-394: kafka-go loops forever if older versions get it); the rest is encoding: v0
  * has no rebalance timeout (-1: the session timeout is used), v5 added `groupInstanceId`, and the
- * protocol name is "" below v7 where the coordinator has none, null from v7.
+ * protocol name is "" below v7 where the coordinator has none, null from v7. Needs READ on the
+ * group (else GROUP_AUTHORIZATION_FAILED), as every classic group request.
  */
-export function joinGroupHandler(broker: GroupAccess) {
+export function joinGroupHandler(broker: GroupAccess & AuthorizerAccess) {
   return defineHandler<JoinGroupRequest, JoinGroupResponseInput>({
     apiKey: ApiKey.JoinGroup,
     minVersion: 0,
     maxVersion: 9,
     async handle(request, context) {
+      broker.authorizer?.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
       const v = context.apiVersion;
       const response = await broker.groupCoordinator.joinGroup(
         {

@@ -12,16 +12,19 @@ interface AnsweredTopic {
 }
 
 /**
- * The requested topics cut down to the partitions that exist, dropping topics left empty: what
- * Kafka's OffsetCommit and OffsetDelete handlers pass to the group coordinator (the others are
- * answered UNKNOWN_TOPIC_OR_PARTITION without it, see `withUnknownPartitions`).
+ * The requested topics cut down to the partitions that exist, dropping topics left empty and
+ * topics the client may not use (`denied`): what Kafka's OffsetCommit, TxnOffsetCommit and
+ * OffsetDelete handlers pass to the group coordinator (the others are answered
+ * TOPIC_AUTHORIZATION_FAILED or UNKNOWN_TOPIC_OR_PARTITION without it, see `withUnknownPartitions`).
  */
 export function knownPartitions<P extends { readonly partitionIndex: number }, T extends RequestedTopic<P>>(
   image: MetadataImage,
   topics: readonly T[],
+  denied: ReadonlySet<string> | null = null,
 ): T[] {
   const known: T[] = [];
   for (const topic of topics) {
+    if (denied?.has(topic.name) === true) continue;
     const partitions = topic.partitions.filter(
       (p) => image.partition(topic.name, p.partitionIndex) !== undefined,
     );
@@ -32,13 +35,16 @@ export function knownPartitions<P extends { readonly partitionIndex: number }, T
 
 /**
  * The coordinator's per-partition answers merged back into the request's order, plus
- * UNKNOWN_TOPIC_OR_PARTITION for the partitions that do not exist. Partitions the coordinator left
- * out on purpose (OffsetDelete leaves out those with nothing committed) stay out.
+ * TOPIC_AUTHORIZATION_FAILED for the partitions of `denied` topics (whether they exist or not, so
+ * nothing tells the client) and UNKNOWN_TOPIC_OR_PARTITION for the partitions that do not exist.
+ * Partitions the coordinator left out on purpose (OffsetDelete leaves out those with nothing
+ * committed) stay out.
  */
 export function withUnknownPartitions(
   image: MetadataImage,
   requested: readonly RequestedTopic<{ readonly partitionIndex: number }>[],
   answered: readonly AnsweredTopic[],
+  denied: ReadonlySet<string> | null = null,
 ): { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] {
   const errors = new Map<string, Map<number, number>>();
   for (const topic of answered) {
@@ -49,6 +55,8 @@ export function withUnknownPartitions(
   return requested.map((topic) => ({
     name: topic.name,
     partitions: topic.partitions.flatMap((p) => {
+      if (denied?.has(topic.name) === true)
+        return [{ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }];
       const errorCode = errors.get(topic.name)?.get(p.partitionIndex);
       if (errorCode !== undefined) return [{ partitionIndex: p.partitionIndex, errorCode }];
       if (image.partition(topic.name, p.partitionIndex) === undefined)

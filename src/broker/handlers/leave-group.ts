@@ -1,12 +1,14 @@
 import type { LeaveGroupResponse } from "../../coordinator/index.js";
 import {
+  AclOperation,
   ApiKey,
   ErrorCode,
   type LeaveGroupRequest,
   type LeaveGroupResponseInput,
+  ResourceType,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess } from "../handler-context.js";
+import type { AuthorizerAccess, GroupAccess } from "../handler-context.js";
 
 /** LeaveGroup v3 (KIP-345) replaced the single member id with a batch of members. */
 const BATCHED_MEMBERS_VERSION = 3;
@@ -16,12 +18,13 @@ const BATCHED_MEMBERS_VERSION = 3;
  * member's (Kafka's LeaveGroupResponse folds them the same way). v3+ name several members, each
  * with an optional `groupInstanceId` (v5: a reason), and get an error per member.
  */
-export function leaveGroupHandler(broker: GroupAccess) {
+export function leaveGroupHandler(broker: GroupAccess & AuthorizerAccess) {
   return defineHandler<LeaveGroupRequest, LeaveGroupResponseInput>({
     apiKey: ApiKey.LeaveGroup,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, context) {
+      broker.authorizer?.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
       const batched = context.apiVersion >= BATCHED_MEMBERS_VERSION;
       const members = batched
         ? request.members.map((m) => ({

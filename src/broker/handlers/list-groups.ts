@@ -1,13 +1,20 @@
-import { ApiKey, type ListGroupsRequest, type ListGroupsResponseInput } from "../../protocol/index.js";
+import {
+  AclOperation,
+  ApiKey,
+  type ListGroupsRequest,
+  type ListGroupsResponseInput,
+  ResourceType,
+} from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess } from "../handler-context.js";
+import type { AuthorizerAccess, GroupAccess } from "../handler-context.js";
 
 /**
  * ListGroups 0-5: the groups of every `__consumer_offsets` partition this broker leads. v4 added
  * the state filter (`kafka-consumer-groups --list --state`), v5 the type filter; classic groups
- * are of type "classic". Groups that only hold committed offsets have protocol type "".
+ * are of type "classic". Groups that only hold committed offsets have protocol type "". With an
+ * authorizer, only the groups the client may DESCRIBE, unless it may DESCRIBE the cluster.
  */
-export function listGroupsHandler(broker: GroupAccess) {
+export function listGroupsHandler(broker: GroupAccess & AuthorizerAccess) {
   return defineHandler<ListGroupsRequest, ListGroupsResponseInput>({
     apiKey: ApiKey.ListGroups,
     minVersion: 0,
@@ -18,7 +25,15 @@ export function listGroupsHandler(broker: GroupAccess) {
         statesFilter: v >= 4 ? request.statesFilter : [],
         typesFilter: v >= 5 ? request.typesFilter : [],
       });
-      return { throttleTimeMs: 0, errorCode: response.errorCode, groups: response.groups };
+      const authorizer = broker.authorizer;
+      // Kafka's: every group with DESCRIBE on the cluster, else those the client may DESCRIBE (unlogged).
+      const groups =
+        authorizer === null || authorizer.authorizeCluster(context, AclOperation.DESCRIBE, false)
+          ? response.groups
+          : response.groups.filter((g) =>
+              authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId, false),
+            );
+      return { throttleTimeMs: 0, errorCode: response.errorCode, groups };
     },
     errorResponse: (_request, errorCode) => ({ throttleTimeMs: 0, errorCode, groups: [] }),
   });

@@ -1,4 +1,5 @@
 import {
+  AclOperation,
   ApiKey,
   ErrorCode,
   KafkaError,
@@ -8,7 +9,8 @@ import {
 } from "../../protocol/index.js";
 import { IsolationLevel } from "../../replication/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { MetadataView, PartitionAccess } from "../handler-context.js";
+import type { AuthorizerAccess, MetadataView, PartitionAccess } from "../handler-context.js";
+import { deniedTopics } from "../request-authorizer.js";
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -20,42 +22,54 @@ const EARLIEST_LOCAL = -4n;
  * earliest, max timestamp (v7+), earliest local (v8+), or the first offset whose timestamp is at
  * least the one asked, among offsets a consumer may read.
  */
-export function listOffsetsHandler(broker: MetadataView & PartitionAccess) {
+export function listOffsetsHandler(broker: MetadataView & PartitionAccess & AuthorizerAccess) {
   return defineHandler<ListOffsetsRequest, ListOffsetsResponseInput>({
     apiKey: ApiKey.ListOffsets,
     minVersion: 1,
     maxVersion: 10,
-    handle(request) {
+    handle(request, context) {
+      // Kafka's: DESCRIBE on each topic; refused topics are answered after the others.
+      const denied = deniedTopics(broker.authorizer, context, AclOperation.DESCRIBE, request.topics);
+      const topics = denied === null ? request.topics : request.topics.filter((t) => !denied.has(t.name));
+      const refused = denied === null ? [] : request.topics.filter((t) => denied.has(t.name));
       return {
         throttleTimeMs: 0,
-        topics: request.topics.map((topic) => {
-          const seen = new Set<number>();
-          const duplicates = new Set(
-            topic.partitions.map((p) => p.partitionIndex).filter((i) => seen.size === seen.add(i).size),
-          );
-          return {
-            name: topic.name,
-            partitions: topic.partitions.map((p): ListOffsetsResponseListOffsetsPartitionResponseInput => {
-              if (duplicates.has(p.partitionIndex))
-                return failed(p.partitionIndex, ErrorCode.INVALID_REQUEST);
-              try {
-                return lookup(
-                  broker,
-                  topic.name,
-                  p.partitionIndex,
-                  p.timestamp,
-                  p.currentLeaderEpoch,
-                  request.isolationLevel,
-                );
-              } catch (error) {
-                return failed(
-                  p.partitionIndex,
-                  error instanceof KafkaError ? error.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR,
-                );
-              }
-            }),
-          };
-        }),
+        topics: [
+          ...topics.map((topic) => {
+            const seen = new Set<number>();
+            const duplicates = new Set(
+              topic.partitions.map((p) => p.partitionIndex).filter((i) => seen.size === seen.add(i).size),
+            );
+            return {
+              name: topic.name,
+              partitions: topic.partitions.map((p): ListOffsetsResponseListOffsetsPartitionResponseInput => {
+                if (duplicates.has(p.partitionIndex))
+                  return failed(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+                try {
+                  return lookup(
+                    broker,
+                    topic.name,
+                    p.partitionIndex,
+                    p.timestamp,
+                    p.currentLeaderEpoch,
+                    request.isolationLevel,
+                  );
+                } catch (error) {
+                  return failed(
+                    p.partitionIndex,
+                    error instanceof KafkaError ? error.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR,
+                  );
+                }
+              }),
+            };
+          }),
+          ...refused.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) =>
+              failed(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED),
+            ),
+          })),
+        ],
       };
     },
     errorResponse: (request, errorCode) => ({

@@ -1,11 +1,13 @@
 import { TRANSACTION_STATE_NAMES, TransactionState } from "../../coordinator/index.js";
 import {
+  AclOperation,
   ApiKey,
   type ListTransactionsRequest,
   type ListTransactionsResponseInput,
+  ResourceType,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { BrokerSettings, TransactionAccess } from "../handler-context.js";
+import type { AuthorizerAccess, BrokerSettings, TransactionAccess } from "../handler-context.js";
 
 const KNOWN_STATES = new Set(Object.values(TRANSACTION_STATE_NAMES));
 
@@ -15,12 +17,15 @@ const KNOWN_STATES = new Set(Object.values(TRANSACTION_STATE_NAMES));
  * `unknownStateFilters`), producer ids and, from v1, transactions running longer than
  * `durationFilter` ms. Dead ids are never listed.
  */
-export function listTransactionsHandler(broker: TransactionAccess & Pick<BrokerSettings, "clock">) {
+export function listTransactionsHandler(
+  broker: TransactionAccess & Pick<BrokerSettings, "clock"> & AuthorizerAccess,
+) {
   return defineHandler<ListTransactionsRequest, ListTransactionsResponseInput>({
     apiKey: ApiKey.ListTransactions,
     minVersion: 0,
     maxVersion: 1,
-    async handle(request) {
+    async handle(request, context) {
+      const authorizer = broker.authorizer;
       const unknownStateFilters = request.stateFilters.filter((s) => !KNOWN_STATES.has(s));
       const { errorCode, transactions } = broker.transactionCoordinator.transactions();
       const states = new Set(request.stateFilters);
@@ -32,7 +37,15 @@ export function listTransactionsHandler(broker: TransactionAccess & Pick<BrokerS
           t.state !== TransactionState.Dead &&
           (states.size === 0 || states.has(TRANSACTION_STATE_NAMES[t.state])) &&
           (producers.size === 0 || producers.has(t.producerId)) &&
-          (duration < 0n || BigInt(nowMs - t.startTimestampMs) > duration),
+          (duration < 0n || BigInt(nowMs - t.startTimestampMs) > duration) &&
+          // Kafka lists only the ids the client may DESCRIBE.
+          (authorizer === null ||
+            authorizer.authorize(
+              context,
+              AclOperation.DESCRIBE,
+              ResourceType.TRANSACTIONAL_ID,
+              t.transactionalId,
+            )),
       );
       return {
         throttleTimeMs: 0,

@@ -1,7 +1,14 @@
 import type { OffsetCommitRequest as CoordinatorOffsetCommitRequest } from "../../coordinator/index.js";
-import { ApiKey, type OffsetCommitRequest, type OffsetCommitResponseInput } from "../../protocol/index.js";
+import {
+  AclOperation,
+  ApiKey,
+  type OffsetCommitRequest,
+  type OffsetCommitResponseInput,
+  ResourceType,
+} from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, GroupAccess, MetadataView } from "../handler-context.js";
+import { deniedTopics } from "../request-authorizer.js";
 import { coordinatorContext } from "./group-request-context.js";
 import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
 
@@ -12,16 +19,21 @@ import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
  * carries: v0 no generation or member, v1 a commit timestamp per partition, v2-4 a retention
  * time, v6 leader epochs, v7 `groupInstanceId`; v9 answers GROUP_ID_NOT_FOUND where older
  * versions answer ILLEGAL_GENERATION (the coordinator decides by version). As in Kafka, partitions
- * that do not exist get UNKNOWN_TOPIC_OR_PARTITION and never reach the coordinator.
+ * that do not exist get UNKNOWN_TOPIC_OR_PARTITION and never reach the coordinator. With an
+ * authorizer: READ on the group (else GROUP_AUTHORIZATION_FAILED for every partition) and on each
+ * topic (else TOPIC_AUTHORIZATION_FAILED for its partitions, whether they exist or not).
  */
-export function offsetCommitHandler(broker: MetadataView & GroupAccess) {
+export function offsetCommitHandler(broker: MetadataView & GroupAccess & AuthorizerAccess) {
   return defineHandler<OffsetCommitRequest, OffsetCommitResponseInput>({
     apiKey: ApiKey.OffsetCommit,
     minVersion: 0,
     maxVersion: 9,
     async handle(request, context) {
+      const authorizer = broker.authorizer;
+      authorizer?.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
+      const denied = deniedTopics(authorizer, context, AclOperation.READ, request.topics);
       const image = broker.image;
-      const known = knownPartitions(image, request.topics);
+      const known = knownPartitions(image, request.topics, denied);
       const response =
         known.length === 0
           ? { topics: [] }
@@ -29,7 +41,10 @@ export function offsetCommitHandler(broker: MetadataView & GroupAccess) {
               toCoordinatorRequest({ ...request, topics: known }, context.apiVersion),
               coordinatorContext(context),
             );
-      return { throttleTimeMs: 0, topics: withUnknownPartitions(image, request.topics, response.topics) };
+      return {
+        throttleTimeMs: 0,
+        topics: withUnknownPartitions(image, request.topics, response.topics, denied),
+      };
     },
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,

@@ -1,5 +1,6 @@
 import { alterReassignments, ongoingReassignments, RecordBuilder } from "../../metadata/index.js";
 import {
+  AclOperation,
   type AlterPartitionReassignmentsRequest,
   type AlterPartitionReassignmentsResponseInput,
   ApiKey,
@@ -8,14 +9,16 @@ import {
   type ListPartitionReassignmentsResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /**
  * AlterPartitionReassignments 0 (KIP-455; `kafka-reassign-partitions.sh --execute`): moves
  * partitions' replicas, decided by the active controller (alterReassignments) and answered once the
  * reassignment is recorded; it completes on its own when the joining replicas are in sync.
  */
-export function alterPartitionReassignmentsHandler(broker: MetadataView & ControllerAccess) {
+export function alterPartitionReassignmentsHandler(
+  broker: MetadataView & ControllerAccess & AuthorizerAccess,
+) {
   return defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponseInput>({
     apiKey: ApiKey.AlterPartitionReassignments,
     minVersion: 0,
@@ -27,6 +30,7 @@ export function alterPartitionReassignmentsHandler(broker: MetadataView & Contro
           request,
           request.timeoutMs,
         );
+      broker.authorizer?.requireCluster(context, AclOperation.ALTER);
       const wanted = request.topics.flatMap((t) =>
         t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })),
       );
@@ -51,16 +55,16 @@ export function alterPartitionReassignmentsHandler(broker: MetadataView & Contro
         })),
       };
     },
-    errorResponse: (request, errorCode) => ({
+    errorResponse: (request, errorCode, _context, errorMessage) => ({
       throttleTimeMs: 0,
       errorCode,
-      errorMessage: null,
+      errorMessage: errorMessage ?? null,
       responses: request.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => ({
           partitionIndex: p.partitionIndex,
           errorCode,
-          errorMessage: null,
+          errorMessage: errorMessage ?? null,
         })),
       })),
     }),
@@ -68,12 +72,13 @@ export function alterPartitionReassignmentsHandler(broker: MetadataView & Contro
 }
 
 /** ListPartitionReassignments 0 (`kafka-reassign-partitions.sh --list`): the reassignments in progress. */
-export function listPartitionReassignmentsHandler(broker: MetadataView) {
+export function listPartitionReassignmentsHandler(broker: MetadataView & AuthorizerAccess) {
   return defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponseInput>({
     apiKey: ApiKey.ListPartitionReassignments,
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, context) {
+      broker.authorizer?.requireCluster(context, AclOperation.DESCRIBE);
       const wanted = request.topics?.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) ?? null;
       const byTopic = new Map<
         string,
@@ -97,10 +102,10 @@ export function listPartitionReassignmentsHandler(broker: MetadataView) {
         topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
       };
     },
-    errorResponse: (_request, errorCode) => ({
+    errorResponse: (_request, errorCode, _context, errorMessage) => ({
       throttleTimeMs: 0,
       errorCode,
-      errorMessage: null,
+      errorMessage: errorMessage ?? null,
       topics: [],
     }),
   });

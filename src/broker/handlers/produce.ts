@@ -1,5 +1,6 @@
 import { describeError } from "../../base/index.js";
 import {
+  AclOperation,
   ApiKey,
   ErrorCode,
   KafkaError,
@@ -7,10 +8,12 @@ import {
   type ProduceResponseInput,
   type ProduceResponsePartitionProduceResponseInput,
   RecordValidationError,
+  ResourceType,
 } from "../../protocol/index.js";
 import type { Partition } from "../../replication/index.js";
 import { defineHandler, type HandlerResult, NO_RESPONSE, type RequestContext } from "../api-handler.js";
 import type {
+  AuthorizerAccess,
   BrokerSettings,
   MetadataView,
   PartitionAccess,
@@ -28,6 +31,7 @@ import {
   partitionKey,
   verifyTransactionalProduce,
 } from "../produce-txn-verification.js";
+import type { RequestAuthorizer } from "../request-authorizer.js";
 
 /**
  * Produce: each partition's batches go to its leader's log as they are (validated as Kafka's
@@ -43,6 +47,10 @@ import {
  * partition is first verified with the transaction coordinator (`produce-txn-verification.ts`);
  * v12 is v11 for a transactions-version-2 producer, whose partitions the leader adds to the
  * transaction itself.
+ *
+ * With an authorizer, as Kafka's: a transactional produce needs WRITE on its transactional id
+ * (else every partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and each topic WRITE (else its
+ * partitions TOPIC_AUTHORIZATION_FAILED; acks=0 closes the connection, as for any error).
  */
 export function produceHandler(
   broker: MetadataView &
@@ -50,7 +58,8 @@ export function produceHandler(
     TopicAutoCreation &
     QuotaAccess &
     BrokerSettings &
-    TransactionVerification,
+    TransactionVerification &
+    AuthorizerAccess,
 ) {
   return defineHandler<ProduceRequest, ProduceResponseInput>({
     apiKey: ApiKey.Produce,
@@ -65,16 +74,38 @@ export function produceHandler(
       const acks = request.acks;
       if (acks !== 0 && acks !== 1 && acks !== -1)
         return everyPartition(request, ErrorCode.INVALID_REQUIRED_ACKS);
-      if (request.transactionalId === null && hasTransactionalRecords(request))
+      const authorizer = broker.authorizer;
+      // Transactional records need a transactional id, and with an authorizer WRITE on it.
+      if (
+        request.transactionalId === null
+          ? hasTransactionalRecords(request)
+          : authorizer !== null &&
+            hasTransactionalRecords(request) &&
+            !authorizer.authorize(
+              context,
+              AclOperation.WRITE,
+              ResourceType.TRANSACTIONAL_ID,
+              request.transactionalId,
+            )
+      )
         return everyPartition(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      const denied = authorizer === null ? null : deniedTopics(authorizer, request, context);
       const missing = request.topicData
         .map((t) => t.name)
-        .filter((n) => broker.image.topic(n) === undefined && broker.mayAutoCreate(n));
+        .filter(
+          (n) =>
+            broker.image.topic(n) === undefined &&
+            broker.mayAutoCreate(n) &&
+            denied?.has(n) !== true &&
+            (authorizer === null || mayCreate(authorizer, context, n)),
+        );
       // Rare (first produce to a new topic, a transaction's first batch on a partition): only then
       // does the handler wait before appending.
       if (missing.length > 0)
-        return broker.autoCreateTopics(missing).then(() => verifyThenAppend(broker, request, context));
-      return verifyThenAppend(broker, request, context);
+        return broker
+          .autoCreateTopics(missing)
+          .then(() => verifyThenAppend(broker, request, context, denied));
+      return verifyThenAppend(broker, request, context, denied);
     },
     errorResponse: (request, errorCode, context) => {
       // acks=0 producers read no responses: an answer would be taken for the next request's.
@@ -85,14 +116,47 @@ export function produceHandler(
   });
 }
 
+/**
+ * Kafka's: WRITE on each topic (before anything says whether it exists); null when every topic may
+ * be written, which is the common case and allocates nothing.
+ */
+function deniedTopics(
+  authorizer: RequestAuthorizer,
+  request: ProduceRequest,
+  context: RequestContext,
+): Set<string> | null {
+  let denied: Set<string> | null = null;
+  for (const topic of request.topicData) {
+    if (!authorizer.authorize(context, AclOperation.WRITE, ResourceType.TOPIC, topic.name)) {
+      denied ??= new Set<string>();
+      denied.add(topic.name);
+    }
+  }
+  return denied;
+}
+
+/** Brook creates a missing topic a producer writes to (Kafka leaves that to Metadata): only with CREATE, as there. */
+function mayCreate(authorizer: RequestAuthorizer, context: RequestContext, topic: string): boolean {
+  return (
+    authorizer.authorizeCluster(context, AclOperation.CREATE, false) ||
+    authorizer.authorize(context, AclOperation.CREATE, ResourceType.TOPIC, topic, false)
+  );
+}
+
 function verifyThenAppend(
   broker: MetadataView & PartitionAccess & QuotaAccess & BrokerSettings & TransactionVerification,
   request: ProduceRequest,
   context: RequestContext,
+  denied: ReadonlySet<string> | null,
 ): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
-  const verifying = verifyTransactionalProduce(broker, request, context.apiVersion);
-  if (verifying === null) return appendAll(broker, request, context, undefined);
-  return verifying.then((verification) => appendAll(broker, request, context, verification));
+  // Partitions of refused topics are neither verified with the coordinator nor appended.
+  const allowed =
+    denied === null
+      ? request
+      : { ...request, topicData: request.topicData.filter((t) => !denied.has(t.name)) };
+  const verifying = verifyTransactionalProduce(broker, allowed, context.apiVersion);
+  if (verifying === null) return appendAll(broker, request, context, undefined, denied);
+  return verifying.then((verification) => appendAll(broker, request, context, verification, denied));
 }
 
 function appendAll(
@@ -100,6 +164,7 @@ function appendAll(
   request: ProduceRequest,
   context: RequestContext,
   verification: ProduceVerification | undefined,
+  denied: ReadonlySet<string> | null,
 ): HandlerResult<ProduceResponseInput> | Promise<HandlerResult<ProduceResponseInput>> {
   const acks = request.acks;
   let failed = false;
@@ -111,6 +176,10 @@ function appendAll(
   const responses = request.topicData.map((topic) => {
     const known = broker.image.topic(topic.name) !== undefined;
     const internal = broker.isInternalTopic(topic.name);
+    if (denied?.has(topic.name) === true) {
+      failed = true;
+      return { name: topic.name, partitionResponses: topic.partitionData.map((p) => refused(p.index)) };
+    }
     return {
       name: topic.name,
       partitionResponses: topic.partitionData.map((p): ProduceResponsePartitionProduceResponseInput => {
@@ -263,6 +332,17 @@ function partitionError(
     }));
   }
   return response;
+}
+
+/** Kafka's PartitionResponse(TOPIC_AUTHORIZATION_FAILED): no message. */
+function refused(index: number): ProduceResponsePartitionProduceResponseInput {
+  return {
+    index,
+    errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+  };
 }
 
 function everyPartition(request: ProduceRequest, errorCode: number): ProduceResponseInput {

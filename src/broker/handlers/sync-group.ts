@@ -1,18 +1,25 @@
-import { ApiKey, type SyncGroupRequest, type SyncGroupResponseInput } from "../../protocol/index.js";
+import {
+  AclOperation,
+  ApiKey,
+  ResourceType,
+  type SyncGroupRequest,
+  type SyncGroupResponseInput,
+} from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { GroupAccess } from "../handler-context.js";
+import type { AuthorizerAccess, GroupAccess } from "../handler-context.js";
 
 /**
  * SyncGroup 0-5: the leader hands out the assignment, every member gets its own. v3 added
  * `groupInstanceId`, v5 the protocol type and name (checked against the group's when present).
  */
-export function syncGroupHandler(broker: GroupAccess) {
+export function syncGroupHandler(broker: GroupAccess & AuthorizerAccess) {
   return defineHandler<SyncGroupRequest, SyncGroupResponseInput>({
     apiKey: ApiKey.SyncGroup,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, context) {
       const v = context.apiVersion;
+      broker.authorizer?.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
       const response = await broker.groupCoordinator.syncGroup({
         groupId: request.groupId,
         generationId: request.generationId,

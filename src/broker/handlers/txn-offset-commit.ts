@@ -1,12 +1,15 @@
 import {
+  AclOperation,
   ApiKey,
   ErrorCode,
+  ResourceType,
   type TxnOffsetCommitRequest,
   type TxnOffsetCommitResponseInput,
 } from "../../protocol/index.js";
-import { defineHandler } from "../api-handler.js";
-import type { GroupAccess, TransactionVerification } from "../handler-context.js";
+import { defineHandler, type RequestContext } from "../api-handler.js";
+import type { AuthorizerAccess, GroupAccess, TransactionVerification } from "../handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC } from "../offsets-topic-log.js";
+import { deniedTopics } from "../request-authorizer.js";
 import { verificationError } from "../txn-verification.js";
 
 /** v5: a transactions version 2 producer's, which sent no AddOffsetsToTxn (KIP-890 part 2). */
@@ -23,67 +26,36 @@ const FIRST_ABORTABLE_VERSION = 4;
  * producer: the group's `__consumer_offsets` partition is added to its transaction here, as the
  * leader of a produced-to partition adds it.
  */
-export function txnOffsetCommitHandler(broker: GroupAccess & TransactionVerification) {
+export function txnOffsetCommitHandler(broker: GroupAccess & TransactionVerification & AuthorizerAccess) {
   return defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInput>({
     apiKey: ApiKey.TxnOffsetCommit,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, context) {
-      if (context.apiVersion >= IMPLICIT_ADD_VERSION) {
-        const [added] = await broker.transactionVerifier.verify({
-          transactionalId: request.transactionalId,
-          producerId: request.producerId,
-          producerEpoch: request.producerEpoch,
-          partitions: [
-            {
-              topic: CONSUMER_OFFSETS_TOPIC,
-              partition: broker.groupCoordinator.partitionFor(request.groupId),
-            },
-          ],
-          add: true,
-        });
-        if (added !== ErrorCode.NONE) {
-          // A coordinator that cannot answer now: the producer looks its coordinator up and retries.
-          const errorCode = verificationError(
-            added ?? ErrorCode.UNKNOWN_SERVER_ERROR,
-            context.apiVersion,
-            FIRST_ABORTABLE_VERSION,
-            ErrorCode.COORDINATOR_NOT_AVAILABLE,
-          );
-          return {
-            throttleTimeMs: 0,
-            topics: request.topics.map((t) => ({
-              name: t.name,
-              partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
-            })),
-          };
-        }
-      }
-      const answer = await broker.groupCoordinator.commitTransactionalOffsets({
-        transactionalId: request.transactionalId,
-        groupId: request.groupId,
-        producerId: request.producerId,
-        producerEpoch: request.producerEpoch,
-        generationId: request.generationId,
-        memberId: request.memberId,
-        groupInstanceId: request.groupInstanceId,
-        topics: request.topics.map((t) => ({
+      const authorizer = broker.authorizer;
+      // Kafka's order: WRITE on the transactional id, READ on the group, READ on each topic.
+      authorizer?.require(
+        context,
+        AclOperation.WRITE,
+        ResourceType.TRANSACTIONAL_ID,
+        request.transactionalId,
+      );
+      authorizer?.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
+      const denied = deniedTopics(authorizer, context, AclOperation.READ, request.topics);
+      if (denied === null) return commit(broker, request, context);
+      const refused = request.topics
+        .filter((t) => denied.has(t.name))
+        .map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p.partitionIndex,
-            committedOffset: p.committedOffset,
-            committedLeaderEpoch: p.committedLeaderEpoch,
-            committedMetadata: p.committedMetadata,
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
           })),
-        })),
-      });
-      return {
-        throttleTimeMs: 0,
-        topics: answer.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: p.errorCode })),
-        })),
-      };
+        }));
+      const allowed = request.topics.filter((t) => !denied.has(t.name));
+      if (allowed.length === 0) return { throttleTimeMs: 0, topics: refused };
+      const answer = await commit(broker, { ...request, topics: allowed }, context);
+      return { ...answer, topics: [...refused, ...(answer.topics ?? [])] };
     },
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,
@@ -93,4 +65,66 @@ export function txnOffsetCommitHandler(broker: GroupAccess & TransactionVerifica
       })),
     }),
   });
+}
+
+async function commit(
+  broker: GroupAccess & TransactionVerification,
+  request: TxnOffsetCommitRequest,
+  context: RequestContext,
+): Promise<TxnOffsetCommitResponseInput> {
+  if (context.apiVersion >= IMPLICIT_ADD_VERSION) {
+    const [added] = await broker.transactionVerifier.verify({
+      transactionalId: request.transactionalId,
+      producerId: request.producerId,
+      producerEpoch: request.producerEpoch,
+      partitions: [
+        {
+          topic: CONSUMER_OFFSETS_TOPIC,
+          partition: broker.groupCoordinator.partitionFor(request.groupId),
+        },
+      ],
+      add: true,
+    });
+    if (added !== ErrorCode.NONE) {
+      // A coordinator that cannot answer now: the producer looks its coordinator up and retries.
+      const errorCode = verificationError(
+        added ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+        context.apiVersion,
+        FIRST_ABORTABLE_VERSION,
+        ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      );
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+        })),
+      };
+    }
+  }
+  const answer = await broker.groupCoordinator.commitTransactionalOffsets({
+    transactionalId: request.transactionalId,
+    groupId: request.groupId,
+    producerId: request.producerId,
+    producerEpoch: request.producerEpoch,
+    generationId: request.generationId,
+    memberId: request.memberId,
+    groupInstanceId: request.groupInstanceId,
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        committedOffset: p.committedOffset,
+        committedLeaderEpoch: p.committedLeaderEpoch,
+        committedMetadata: p.committedMetadata,
+      })),
+    })),
+  });
+  return {
+    throttleTimeMs: 0,
+    topics: answer.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: p.errorCode })),
+    })),
+  };
 }

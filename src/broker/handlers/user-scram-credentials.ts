@@ -1,14 +1,17 @@
 import { alterScramCredentials } from "../../metadata/index.js";
 import {
+  AclOperation,
   type AlterUserScramCredentialsRequest,
   type AlterUserScramCredentialsResponseInput,
   ApiKey,
+  CLUSTER_NAME,
   type DescribeUserScramCredentialsRequest,
   type DescribeUserScramCredentialsResponseInput,
   ErrorCode,
+  ResourceType,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { ControllerAccess, MetadataView } from "../handler-context.js";
+import type { AuthorizerAccess, ControllerAccess, MetadataView } from "../handler-context.js";
 
 /** AlterUserScramCredentials has no timeout of its own: a forward waits as long as Kafka's inter-broker requests. */
 const FORWARD_TIMEOUT_MS = 30_000;
@@ -18,31 +21,32 @@ const FORWARD_TIMEOUT_MS = 30_000;
  * KRaft the request goes to the active controller, which checks each user with Kafka's messages
  * and commits UserScramCredential records; every broker authenticates from them.
  */
-export function alterUserScramCredentialsHandler(broker: MetadataView & ControllerAccess) {
+export function alterUserScramCredentialsHandler(broker: MetadataView & ControllerAccess & AuthorizerAccess) {
   return defineHandler<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponseInput>({
     apiKey: ApiKey.AlterUserScramCredentials,
     minVersion: 0,
     maxVersion: 0,
     async handle(request, context) {
-      if (request.deletions.length === 0 && request.upsertions.length === 0)
-        return { throttleTimeMs: 0, results: [] };
       if (broker.forwarder.shouldForward(context))
         return broker.forwarder.forward<AlterUserScramCredentialsResponseInput>(
           context,
           request,
           FORWARD_TIMEOUT_MS,
         );
+      broker.authorizer?.requireCluster(context, AclOperation.ALTER);
+      if (request.deletions.length === 0 && request.upsertions.length === 0)
+        return { throttleTimeMs: 0, results: [] };
       const results = await broker.decide("alter user SCRAM credentials", (image) =>
         toOutcome(alterScramCredentials(image.scramCredentials, request.deletions, request.upsertions)),
       );
       return { throttleTimeMs: 0, results };
     },
-    errorResponse: (request, errorCode) => ({
+    errorResponse: (request, errorCode, _context, errorMessage) => ({
       throttleTimeMs: 0,
       results: [...new Set([...request.deletions, ...request.upsertions].map((a) => a.name))].map((user) => ({
         user,
         errorCode,
-        errorMessage: null,
+        errorMessage: errorMessage ?? null,
       })),
     }),
   });
@@ -57,13 +61,14 @@ function toOutcome(outcome: ReturnType<typeof alterScramCredentials>) {
  * metadata image (never salts or keys). Users named twice are DUPLICATE_RESOURCE, unknown ones
  * RESOURCE_NOT_FOUND, with Kafka's messages; no users named: every user with a credential.
  */
-export function describeUserScramCredentialsHandler(broker: MetadataView) {
+export function describeUserScramCredentialsHandler(broker: MetadataView & AuthorizerAccess) {
   return defineHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponseInput>({
     apiKey: ApiKey.DescribeUserScramCredentials,
     minVersion: 0,
     maxVersion: 0,
     requestBytesBorrowed: true,
-    handle(request) {
+    handle(request, context) {
+      broker.authorizer?.require(context, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME);
       const credentials = broker.image.scramCredentials;
       const describe = (user: string) => {
         const byMechanism = credentials.get(user);

@@ -1,10 +1,17 @@
 import {
+  AclOperation,
   ApiKey,
   type WriteTxnMarkersRequest,
   type WriteTxnMarkersResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler } from "../api-handler.js";
-import type { BrokerSettings, GroupAccess, MetadataView, PartitionAccess } from "../handler-context.js";
+import type {
+  AuthorizerAccess,
+  BrokerSettings,
+  GroupAccess,
+  MetadataView,
+  PartitionAccess,
+} from "../handler-context.js";
 import { writeTxnMarkerLocally } from "../txn-marker-writer.js";
 
 /**
@@ -16,13 +23,18 @@ export function writeTxnMarkersHandler(
   broker: MetadataView &
     Pick<PartitionAccess, "replicaManager"> &
     Pick<GroupAccess, "groupCoordinator"> &
-    BrokerSettings,
+    BrokerSettings &
+    AuthorizerAccess,
 ) {
   return defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponseInput>({
     apiKey: ApiKey.WriteTxnMarkers,
     minVersion: 0,
     maxVersion: 1,
-    async handle(request) {
+    async handle(request, context) {
+      // Kafka's: ALTER on the cluster (its denial not logged), else CLUSTER_ACTION.
+      const authorizer = broker.authorizer;
+      if (authorizer !== null && !authorizer.authorizeCluster(context, AclOperation.ALTER, false))
+        authorizer.requireCluster(context, AclOperation.CLUSTER_ACTION);
       const markers = await Promise.all(
         request.markers.map(async (m) => ({
           producerId: m.producerId,

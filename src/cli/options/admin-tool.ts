@@ -31,6 +31,20 @@ export function parseSimpleCommandLine(
   return { kind: "run", options };
 }
 
+/**
+ * CommandLineUtils.checkInvalidArgs: `used` cannot go with any of `invalid`; the first of them
+ * given is named, as jopt-simple prints an option (`[name]`).
+ */
+export function checkInvalidArgs(
+  options: { has(name: string): boolean },
+  used: string,
+  invalid: readonly string[],
+): void {
+  if (!options.has(used)) return;
+  const clash = invalid.find((o) => options.has(o));
+  if (clash !== undefined) throw new UsageError(`Option "[${used}]" can't be used with option "[${clash}]"`);
+}
+
 export interface AdminTool<O extends ParsedOptions> {
   /** Reads and checks the command line; throws UsageError or OptionsError for a wrong one. */
   parse(): ParsedCommandLine<O>;
@@ -40,6 +54,8 @@ export interface AdminTool<O extends ParsedOptions> {
   helpMessage: string;
   /** The admin client's client.id unless --command-config sets one. */
   clientId: string;
+  /** Where the admin client connects, where the tool takes it from more than --bootstrap-server. */
+  bootstrap?(options: O): string;
   /** The admin client's properties file, where the tool takes it from more than --command-config. */
   commandConfig?(options: O): string | undefined;
   /** The tool's own timeouts, where they are not the admin client's defaults. */
@@ -84,7 +100,7 @@ export async function runAdminTool<O extends ParsedOptions>(
   let admin: AdminClient | undefined;
   try {
     const settings = adminSettings(
-      options.value("bootstrap-server") as string,
+      tool.bootstrap === undefined ? (options.value("bootstrap-server") as string) : tool.bootstrap(options),
       tool.commandConfig === undefined ? options.value("command-config") : tool.commandConfig(options),
       tool.clientId,
       tool.timeouts,

@@ -17,15 +17,23 @@ export class UsageError extends Error {
 }
 
 export class OptionsError extends Error {
-  constructor(message: string) {
+  /** The exception jopt-simple throws for it, for a tool that lets it escape (kafka-acls.sh). */
+  readonly javaClass: string | undefined;
+
+  constructor(message: string, javaClass?: string) {
     super(message);
     this.name = "OptionsError";
+    this.javaClass = javaClass;
   }
 }
 
 export class CommandError extends Error {
-  constructor(message: string) {
+  /** The Java exception Kafka's tool fails with, for a tool that prints its class (kafka-acls.sh). */
+  readonly javaClass: string | undefined;
+
+  constructor(message: string, javaClass?: string) {
     super(message);
     this.name = "CommandError";
+    this.javaClass = javaClass;
   }
 }

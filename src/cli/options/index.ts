@@ -1,5 +1,6 @@
 export {
   type AdminTool,
+  checkInvalidArgs,
   type ParsedCommandLine,
   parseSimpleCommandLine,
   runAdminTool,
@@ -25,6 +26,7 @@ export {
   topicPartitionHash,
 } from "./java-order.js";
 export {
+  CONVERSION_EXCEPTION,
   helpText,
   javaInt,
   lineSegments,

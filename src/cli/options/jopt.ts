@@ -8,14 +8,20 @@ export interface OptionSpec {
   readonly name: string;
   /** Absent for a flag. */
   readonly arg?: {
-    /** Or an enum's values, as jopt-simple's EnumConverter shows them: "[PREFERRED,UNCLEAN]". */
-    readonly type: "String" | "Integer" | "Long" | `[${string}]`;
+    /**
+     * Or an enum's values, as jopt-simple's EnumConverter shows them: "[PREFERRED,UNCLEAN]", or a
+     * converter's own value pattern ("ANY|MATCH|LITERAL|PREFIXED").
+     */
+    readonly type: "String" | "Integer" | "Long" | `[${string}]` | `${string}|${string}`;
     readonly describedAs: string;
     /** withOptionalArg: the next token is taken only when it is not an option. */
     readonly optional?: boolean;
   };
   readonly description: string;
 }
+
+/** What jopt-simple throws when an option's value cannot be converted to its type. */
+export const CONVERSION_EXCEPTION = "joptsimple.OptionArgumentConversionException";
 
 /**
  * A command line read as a Kafka tool reads it (jopt-simple's rules: `--name value`,
@@ -38,7 +44,10 @@ export class ParsedOptions {
     const values = this.given.get(name);
     if (values === undefined || values.length === 0) return undefined;
     if (values.length > 1) {
-      throw new CommandError(`Found multiple arguments for option ${name}, but you asked for only one`);
+      throw new CommandError(
+        `Found multiple arguments for option ${name}, but you asked for only one`,
+        "joptsimple.MultipleArgumentsForOptionException",
+      );
     }
     return values[0];
   }
@@ -52,7 +61,8 @@ export class ParsedOptions {
     const text = this.value(name);
     if (text === undefined) return undefined;
     const value = javaInt(text);
-    if (value === undefined) throw new CommandError(`Cannot parse argument '${text}' of option ${name}`);
+    if (value === undefined)
+      throw new CommandError(`Cannot parse argument '${text}' of option ${name}`, CONVERSION_EXCEPTION);
     return value;
   }
 
@@ -62,7 +72,7 @@ export class ParsedOptions {
     if (text === undefined) return undefined;
     const value = /^[+-]?\d+$/.test(text) ? BigInt(text) : undefined;
     if (value === undefined || value < -(2n ** 63n) || value >= 2n ** 63n) {
-      throw new CommandError(`Cannot parse argument '${text}' of option ${name}`);
+      throw new CommandError(`Cannot parse argument '${text}' of option ${name}`, CONVERSION_EXCEPTION);
     }
     return value;
   }
@@ -100,11 +110,12 @@ export function readTokens(
     const eq = body.indexOf("=");
     const name = eq < 0 ? body : body.slice(0, eq);
     const spec = specs.get(name);
-    if (spec === undefined) throw new OptionsError(`${name} is not a recognized option`);
+    if (spec === undefined)
+      throw new OptionsError(`${name} is not a recognized option`, "joptsimple.UnrecognizedOptionException");
     const values = given.get(name) ?? [];
     given.set(name, values);
     if (spec.arg === undefined) {
-      if (eq >= 0) throw new OptionsError(`Option ${name} does not take an argument`);
+      // jopt-simple ignores what follows `=` on a flag (`--list=x` is --list).
       note(name, null);
       continue;
     }
@@ -123,7 +134,11 @@ export function readTokens(
       note(name, taken);
       continue;
     }
-    if (next === undefined) throw new OptionsError(`Option ${name} requires an argument`);
+    if (next === undefined)
+      throw new OptionsError(
+        `Option ${name} requires an argument`,
+        "joptsimple.OptionMissingRequiredArgumentException",
+      );
     values.push(next);
     note(name, next);
     i++;

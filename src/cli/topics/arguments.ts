@@ -1,5 +1,6 @@
 import {
   CommandError,
+  checkInvalidArgs,
   type ParsedCommandLine as GenericCommandLine,
   javaInt,
   type Notices,
@@ -33,13 +34,6 @@ const REPORT_OPTIONS = [
 
 function actionsBut(...allowed: Action[]): string[] {
   return ACTIONS.filter((a) => !allowed.includes(a));
-}
-
-/** CommandLineUtils.checkInvalidArgs: `used` cannot go with any of `invalid`. */
-function checkInvalid(options: TopicsOptions, used: string, invalid: readonly string[]): void {
-  if (!options.has(used)) return;
-  const clash = invalid.find((o) => options.has(o));
-  if (clash !== undefined) throw new UsageError(`Option "[${used}]" can't be used with option "[${clash}]"`);
 }
 
 function checkRequired(options: TopicsOptions, name: string): void {
@@ -86,20 +80,20 @@ export function parseTopicsCommandLine(argv: readonly string[], notices: Notices
   }
 
   // Invalid combinations.
-  checkInvalid(options, "config", actionsBut("alter", "create"));
-  checkInvalid(options, "partitions", actionsBut("alter", "create"));
-  checkInvalid(options, "replication-factor", actionsBut("create"));
-  checkInvalid(options, "replica-assignment", actionsBut("alter", "create"));
+  checkInvalidArgs(options, "config", actionsBut("alter", "create"));
+  checkInvalidArgs(options, "partitions", actionsBut("alter", "create"));
+  checkInvalidArgs(options, "replication-factor", actionsBut("create"));
+  checkInvalidArgs(options, "replica-assignment", actionsBut("alter", "create"));
   if (options.has("create")) {
-    checkInvalid(options, "replica-assignment", ["partitions", "replication-factor"]);
+    checkInvalidArgs(options, "replica-assignment", ["partitions", "replication-factor"]);
   }
   for (const report of REPORT_OPTIONS) {
-    checkInvalid(options, report, [...actionsBut("describe"), "topics-with-overrides"]);
+    checkInvalidArgs(options, report, [...actionsBut("describe"), "topics-with-overrides"]);
   }
-  checkInvalid(options, "topics-with-overrides", [...actionsBut("describe"), ...REPORT_OPTIONS]);
-  checkInvalid(options, "if-exists", actionsBut("alter", "delete", "describe"));
-  checkInvalid(options, "if-not-exists", actionsBut("create"));
-  checkInvalid(options, "exclude-internal", actionsBut("list", "describe"));
+  checkInvalidArgs(options, "topics-with-overrides", [...actionsBut("describe"), ...REPORT_OPTIONS]);
+  checkInvalidArgs(options, "if-exists", actionsBut("alter", "delete", "describe"));
+  checkInvalidArgs(options, "if-not-exists", actionsBut("create"));
+  checkInvalidArgs(options, "exclude-internal", actionsBut("list", "describe"));
   return { kind: "run", options };
 }
 

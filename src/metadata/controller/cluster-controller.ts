@@ -70,6 +70,11 @@ export class ClusterController {
     this.newTopicId = options.newTopicId ?? randomUuid;
   }
 
+  /** A new random id, as topics get them (ACLs use it too). */
+  newId(): Uuid {
+    return this.newTopicId();
+  }
+
   createTopics(
     image: MetadataImage,
     requests: readonly CreateTopicRequest[],

@@ -17,7 +17,7 @@ import {
 } from "./group-wire.js";
 
 /** Kafka's AclOperation bits of a group: READ, DELETE, DESCRIBE. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
 const OPERATIONS_OMITTED = -2147483648;
 
 let b: GroupTestBroker;

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { ManualClock, SeededRandom, silentLogger } from "../../../src/base/index.js";
 import type { RequestContext } from "../../../src/broker/api-handler.js";
 import type {
+  AuthorizerAccess,
   BrokerSettings,
   ControllerAccess,
   ControllerForwarding,
@@ -148,7 +149,8 @@ test("CreateTopics on a node that is not the active controller answers what the 
     },
     send: () => Promise.reject(new Error("a forwarded request is sent as it came, not rebuilt")),
   };
-  const broker: MetadataView & ControllerAccess & BrokerSettings = {
+  const broker: MetadataView & ControllerAccess & BrokerSettings & AuthorizerAccess = {
+    authorizer: null,
     ...metadataView(threeBrokerImage(), 2),
     ...settings(),
     isActiveController: false,
@@ -166,7 +168,8 @@ test("CreateTopics on a node that is not the active controller answers what the 
 test("CreateTopics on the active controller answers once the topic is committed, with its configs", async () => {
   let image = threeBrokerImage();
   const decided: string[] = [];
-  const broker: MetadataView & ControllerAccess & BrokerSettings = {
+  const broker: MetadataView & ControllerAccess & BrokerSettings & AuthorizerAccess = {
+    authorizer: null,
     ...metadataView(image, 1),
     // Read through, as the broker's own context is: the handler sees what decide committed.
     get image() {
@@ -218,7 +221,11 @@ test("Metadata names the active controller and the live brokers on the client's 
       return Promise.resolve(new Map(names.map((n) => [n, ErrorCode.NONE])));
     },
   };
-  const handler = metadataHandler({ ...metadataView(threeBrokerImage(), 2), ...autoCreation });
+  const handler = metadataHandler({
+    ...metadataView(threeBrokerImage(), 2),
+    ...autoCreation,
+    authorizer: null,
+  });
   const context = requestContext(ApiKey.Metadata, 9);
 
   const response = await handler.handle(metadataRequest(["missing"], false), context);
@@ -267,7 +274,7 @@ test("Metadata and DescribeCluster never name a broker's Schema Registry endpoin
     mayAutoCreate: () => false,
     autoCreateTopics: () => Promise.resolve(new Map()),
   };
-  const metadata = await metadataHandler({ ...view, ...noAutoCreation }).handle(
+  const metadata = await metadataHandler({ ...view, ...noAutoCreation, authorizer: null }).handle(
     metadataRequest([], false),
     requestContext(ApiKey.Metadata, 12),
   );
@@ -278,7 +285,7 @@ test("Metadata and DescribeCluster never name a broker's Schema Registry endpoin
       [2, 9192],
     ],
   );
-  const cluster = await describeClusterHandler({ ...view, ...settings() }).handle(
+  const cluster = await describeClusterHandler({ ...view, ...settings(), authorizer: null }).handle(
     { includeClusterAuthorizedOperations: false, endpointType: 1 },
     requestContext(ApiKey.DescribeCluster, 1),
   );
@@ -294,6 +301,7 @@ test("FindCoordinator answers COORDINATOR_NOT_AVAILABLE when __consumer_offsets 
     ensureOffsetsTopic: () => Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE),
   };
   const handler = findCoordinatorHandler({
+    authorizer: null,
     ...metadataView(threeBrokerImage(), 1),
     ...groups,
     transactionCoordinator: untouched("transactionCoordinator"),

@@ -23,6 +23,13 @@ hang. Run with Debian's /usr/bin/python3 (python3-confluent-kafka).
        start) while producing "after-<i>" to it every 0.2 s, until the consumer has received
        `count` records; `protocolErrors` are the PROTOERR lines librdkafka logged (responses it
        could not parse)
+  {"op": "subscribe", "config": {...}, "topics": [...], "count": n, "timeoutS": 20}
+    -> {"records": [{"topic", "partition", "offset", "value"}], "errors": [...], "errorNames": [...]}
+       a group member (subscribe, commits on): polls until `count` records arrived, an
+       authorization error was reported, or the time is up
+  {"op": "transactional_produce", "config": {...}, "topic", "values": [...], "timeoutS": 20}
+    -> {"committed": bool, "error": null or {"name", "text", "fatal"}, "errors": [...]}
+       init_transactions, one transaction of the values, commit
 """
 
 import json
@@ -179,6 +186,55 @@ def consume_after_reset(cmd):
             "protocolErrors": [line for line in logs.lines if "PROTOERR" in line or "parse failure" in line]}
 
 
+def subscribe(cmd):
+    errors = []
+    names = []
+    config = dict(cmd["config"])
+    config.setdefault("auto.offset.reset", "earliest")
+
+    def on_error(err):
+        errors.append(str(err))
+        names.append(err.name())
+
+    config["error_cb"] = on_error
+    consumer = Consumer(config)
+    consumer.subscribe(cmd["topics"])
+    records = []
+    deadline = time.monotonic() + cmd.get("timeoutS", 20)
+    while len(records) < cmd["count"] and time.monotonic() < deadline:
+        if any(n.endswith("AUTHORIZATION_FAILED") for n in names):
+            break
+        msg = consumer.poll(0.2)
+        if msg is None:
+            continue
+        if msg.error() is not None:
+            on_error(msg.error())
+            continue
+        records.append({"topic": msg.topic(), "partition": msg.partition(), "offset": msg.offset(),
+                        "value": text(msg.value())})
+    consumer.close()
+    return {"records": records, "errors": errors, "errorNames": names}
+
+
+def transactional_produce(cmd):
+    errors = []
+    config = dict(cmd["config"])
+    config["error_cb"] = lambda err: errors.append(str(err))
+    producer = Producer(config)
+    timeout = cmd.get("timeoutS", 20)
+    try:
+        producer.init_transactions(timeout)
+        producer.begin_transaction()
+        for value in cmd["values"]:
+            producer.produce(cmd["topic"], value=value)
+        producer.commit_transaction(timeout)
+        return {"committed": True, "error": None, "errors": errors}
+    except KafkaException as e:
+        err = e.args[0]
+        return {"committed": False, "error": {"name": err.name(), "text": err.str(), "fatal": err.fatal()},
+                "errors": errors}
+
+
 def create_topics(cmd):
     admin = AdminClient(dict(cmd["config"]))
     new = [NewTopic(t["topic"], num_partitions=t.get("partitions", 1), replication_factor=1,
@@ -201,6 +257,10 @@ def main():
         answer = consume(cmd)
     elif cmd["op"] == "consume_after_reset":
         answer = consume_after_reset(cmd)
+    elif cmd["op"] == "subscribe":
+        answer = subscribe(cmd)
+    elif cmd["op"] == "transactional_produce":
+        answer = transactional_produce(cmd)
     elif cmd["op"] == "create_topics":
         answer = create_topics(cmd)
     else:
