@@ -161,7 +161,7 @@ function heartbeat(s: ShardState, request: ConsumerGroupHeartbeatRequest, contex
   if (isNew || subscriptionChanged(before, updated)) {
     records.push(memberMetadataRecord(group.groupId, updated));
   }
-  const regexes = updateRegularExpressions(s, group, before, updated, records);
+  const regexes = updateRegularExpressions(s, group, before, updated, records, context);
   bumpEpoch ||= regexes.bumpEpoch;
 
   // 1. The group epoch: members, subscriptions or the subscribed topics changed.

@@ -7,6 +7,7 @@ import {
   resolveTopicRegexes,
 } from "./consumer-group-regex.js";
 import type { CoordinatorRecord } from "./coordinator-record.js";
+import type { RequestContext } from "./group-api.js";
 import type { ShardState } from "./shard-state.js";
 
 /** The outcome of a heartbeat for the group's patterns. */
@@ -22,7 +23,8 @@ export interface RegexUpdate {
  * pattern no member uses any more loses its resolution (a tombstone); a new pattern must compile
  * (INVALID_REGULAR_EXPRESSION otherwise) and is resolved; and the group's patterns are resolved
  * again when some has no resolution or topics were created since the last one, at most every
- * REGEX_REFRESH_INTERVAL_MS. Each resolution is a ConsumerGroupRegularExpression record.
+ * REGEX_REFRESH_INTERVAL_MS. Each resolution is a ConsumerGroupRegularExpression record; with an
+ * authorizer it holds only the topics the member whose heartbeat resolved it may DESCRIBE, as Kafka's.
  *
  * Kafka resolves in a background task whose result arrives as a later write; here the topic list
  * is in memory and resolving is a loop over names, so it happens in the heartbeat itself: the
@@ -34,6 +36,7 @@ export function updateRegularExpressions(
   before: ConsumerGroupMember,
   updated: ConsumerGroupMember,
   records: CoordinatorRecord[],
+  context: RequestContext,
 ): RegexUpdate {
   const resolved = new Map(group.resolvedRegexes);
   const counts = group.subscribedRegexes();
@@ -80,7 +83,10 @@ export function updateRegularExpressions(
   refresh ||= lastVersion < topicsVersion;
   if (!refresh || subscribed.size === 0) return { bumpEpoch, resolved };
 
-  for (const [regex, topics] of resolveTopicRegexes(subscribed.keys(), s.topics.topicNames())) {
+  const resolutions = resolveTopicRegexes(subscribed.keys(), s.topics.topicNames());
+  const describable = context.describableTopics?.([...new Set([...resolutions.values()].flat())]);
+  for (const [regex, matched] of resolutions) {
+    const topics = describable === undefined ? matched : matched.filter((t) => describable.has(t));
     if (!sameNames(resolved.get(regex)?.topics ?? [], topics)) bumpEpoch = true;
     const resolution: ResolvedRegex = { topics, version: topicsVersion, timestamp: BigInt(nowMs) };
     records.push(regexRecord(group.groupId, regex, resolution));

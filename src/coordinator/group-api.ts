@@ -15,6 +15,11 @@ export interface RequestContext {
   readonly clientId: string;
   /** The client's address as Kafka renders it (`/127.0.0.1`); shown by DescribeGroups as the host. */
   readonly clientHost: string;
+  /**
+   * With an authorizer: which of these topics the requester may DESCRIBE. A pattern a member
+   * subscribes with resolves only to those (Kafka's filterTopicDescribeAuthorizedTopics).
+   */
+  readonly describableTopics?: (names: readonly string[]) => ReadonlySet<string>;
 }
 
 /** Kafka's `JoinGroupRequest.UNKNOWN_MEMBER_ID`. */

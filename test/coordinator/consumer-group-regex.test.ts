@@ -228,3 +228,22 @@ test("deleting an empty group writes its patterns' tombstones", () => {
   assert.equal(last?.key.memberId, "orders-.*");
   assert.equal(last?.value, null);
 });
+
+test("with an authorizer, a pattern resolves only to the topics the member may DESCRIBE", () => {
+  const h = harness();
+  const r = h.consumerHeartbeatResponse(
+    h.consumerHeartbeat(
+      {
+        memberId: "a",
+        memberEpoch: 0,
+        rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames: [],
+        subscribedTopicRegex: "orders-.*",
+        topicPartitions: [],
+      },
+      { describableTopics: (names) => new Set(names.filter((n) => n !== "orders-2")) },
+    ),
+  );
+  assert.deepEqual(assigned(r), { [ORDERS_1]: [0, 1] });
+  assert.deepEqual(topicsOf(regexRecords(h).at(-1)), ["orders-1"]);
+});

@@ -14,6 +14,7 @@ import type {
   LeaveGroupResponse,
   OffsetCommitResponse,
   OffsetDeleteResponse,
+  RequestContext,
   SyncGroupResponse,
 } from "../../src/coordinator/group-api.js";
 import {
@@ -246,6 +247,7 @@ export class ShardHarness {
   /** A ConsumerGroupHeartbeat (KIP-848) with the fields a client sends on a plain heartbeat. */
   consumerHeartbeat(
     r: Partial<ConsumerGroupHeartbeatRequest> & { memberId: string; memberEpoch: number },
+    context: Partial<RequestContext> = {},
   ): number {
     return this.request((h) =>
       this.shard.consumerGroupHeartbeat(
@@ -261,7 +263,7 @@ export class ShardHarness {
           topicPartitions: null,
           ...r,
         },
-        { apiVersion: 1, clientId: "client", clientHost: "/127.0.0.1" },
+        { apiVersion: 1, clientId: "client", clientHost: "/127.0.0.1", ...context },
       ),
     );
   }

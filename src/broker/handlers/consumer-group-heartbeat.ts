@@ -16,7 +16,8 @@ import { coordinatorContext } from "./group-request-context.js";
  * leaves a consumer group and learns its partitions; the coordinator assigns them. v1 (KIP-1082)
  * has the client choose its member id. Registered only when `group.coordinator.rebalance.protocols`
  * has `consumer`, so ApiVersions advertises it only then. With an authorizer: READ on the group,
- * and DESCRIBE on every subscribed topic (else TOPIC_AUTHORIZATION_FAILED), as Kafka 4.0.
+ * and DESCRIBE on every subscribed topic (else TOPIC_AUTHORIZATION_FAILED); a pattern resolves only
+ * to the topics the member may DESCRIBE, as Kafka 4.0.
  */
 export function consumerGroupHeartbeatHandler(broker: GroupAccess & AuthorizerAccess) {
   return defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponseInput>({
@@ -50,7 +51,21 @@ export function consumerGroupHeartbeatHandler(broker: GroupAccess & AuthorizerAc
           serverAssignor: request.serverAssignor,
           topicPartitions: request.topicPartitions,
         },
-        coordinatorContext(context),
+        authorizer === null
+          ? coordinatorContext(context)
+          : {
+              ...coordinatorContext(context),
+              describableTopics: (names) => {
+                const denied = authorizer.deniedNames(
+                  context,
+                  AclOperation.DESCRIBE,
+                  ResourceType.TOPIC,
+                  names,
+                  false,
+                );
+                return new Set(denied === null ? names : names.filter((n) => !denied.has(n)));
+              },
+            },
       );
       return {
         throttleTimeMs: 0,
