@@ -49,7 +49,7 @@ import {
   validateLogConfig,
   validateTopicConfigs,
 } from "../storage/index.js";
-import type { AnyApiHandler } from "./api-handler.js";
+import type { AnyApiHandler, RequestContext } from "./api-handler.js";
 import { type BrokerConfig, type ListenerConfig, parseConnectionOverrides } from "./broker-config.js";
 import { ClientQuotas } from "./client-quotas.js";
 import { ControllerForwarder } from "./controller-forwarder.js";
@@ -336,6 +336,11 @@ export class Broker {
       window: quotaWindow,
       clock: this.clock,
       onIpQuota: (ip, rate) => this.applyIpConnectionRate(ip, rate),
+      ...(this.authorizer === null
+        ? {}
+        : {
+            fromBroker: (context: RequestContext) => this.authorizer?.allowsClusterAction(context) === true,
+          }),
     });
     const handlers = fields.handlers(this.handlerContext);
     this.dispatcher = new RequestDispatcher(handlers, this.log.child("requests"), {

@@ -42,6 +42,7 @@ export class ClientQuotas {
   readonly request: ClientQuotaManager;
   private readonly clock: Clock;
   private readonly onIpQuota: (ip: string | null, rate: number | null) => void;
+  private readonly fromBroker: ((context: RequestContext) => boolean) | null;
   /** The image's quotas last applied. */
   private applied: ImageQuotas = new Map();
 
@@ -50,6 +51,12 @@ export class ClientQuotas {
     clock: Clock;
     /** A connection_creation_rate quota of an address (null: the default) was set or removed (null). */
     onIpQuota?: (ip: string | null, rate: number | null) => void;
+    /**
+     * With an authorizer: whether the request's connection is a broker's (CLUSTER_ACTION on the
+     * cluster). Only then does an inter-broker client id exempt it; without an authorizer, as in
+     * Kafka, nothing tells a broker from a client that names itself one.
+     */
+    fromBroker?: (context: RequestContext) => boolean;
   }) {
     this.produce = new ClientQuotaManager(QuotaType.produce, options.window);
     this.fetch = new ClientQuotaManager(QuotaType.fetch, options.window);
@@ -59,6 +66,7 @@ export class ClientQuotas {
     });
     this.clock = options.clock;
     this.onIpQuota = options.onIpQuota ?? (() => {});
+    this.fromBroker = options.fromBroker ?? null;
   }
 
   get managers(): readonly ClientQuotaManager[] {
@@ -107,10 +115,14 @@ export class ClientQuotas {
     return type === QuotaType.produce ? this.produce : type === QuotaType.fetch ? this.fetch : this.request;
   }
 
-  /** Whether client quotas leave this request alone (Brook's own inter-broker clients). */
+  /**
+   * Whether client quotas leave this request alone: Brook's own inter-broker clients, proven by
+   * CLUSTER_ACTION when there is an authorizer (a client cannot escape its quota by its client id).
+   */
   exempt(context: RequestContext): boolean {
     const clientId = context.clientId ?? "";
-    return EXEMPT_CLIENT_ID_PREFIXES.some((prefix) => clientId.startsWith(prefix));
+    if (!EXEMPT_CLIENT_ID_PREFIXES.some((prefix) => clientId.startsWith(prefix))) return false;
+    return this.fromBroker === null || this.fromBroker(context);
   }
 
   /** Produce: the request's bytes against producer_byte_rate; the throttle time is kept in the context. */

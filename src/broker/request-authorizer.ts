@@ -231,6 +231,19 @@ export class RequestAuthorizer {
     return this.acls().size;
   }
 
+  /** Whether the request's connection may CLUSTER_ACTION (a broker's, as Kafka tells them). */
+  allowsClusterAction(context: RequestContext): boolean {
+    const connection = context.connection;
+    return this.authorizer.authorize(
+      this.acls(),
+      connection.principal,
+      connection.hostAddress,
+      AclOperation.CLUSTER_ACTION,
+      ResourceType.CLUSTER,
+      CLUSTER_NAME,
+    ).allowed;
+  }
+
   private sessionOf(context: RequestContext): Session {
     const clientId = context.clientId;
     // The common case costs one prefix test: only Brook's inter-broker client ids start so.
@@ -238,18 +251,7 @@ export class RequestAuthorizer {
     let session = this.forwardedSessions.get(context);
     if (session === undefined) {
       const client = forwardedClient(clientId);
-      const connection = context.connection;
-      const fromBroker =
-        client !== null &&
-        this.authorizer.authorize(
-          this.acls(),
-          connection.principal,
-          connection.hostAddress,
-          AclOperation.CLUSTER_ACTION,
-          ResourceType.CLUSTER,
-          CLUSTER_NAME,
-        ).allowed;
-      session = fromBroker ? client : connection;
+      session = client !== null && this.allowsClusterAction(context) ? client : context.connection;
       this.forwardedSessions.set(context, session);
     }
     return session;

@@ -150,9 +150,8 @@ const PRODUCER_STATE_LOST: ReadonlySet<number> = new Set([
  * goes out, consumed offsets join it with sendOffsetsToTransaction, and EndTxn commits or aborts
  * it. An error while a transaction is open makes it abortable (its unsent records fail, commit
  * refuses, abort starts over, with a new epoch when sent batches may be half-written); being
- * fenced by a newer producer with the same id, or an unexpected answer, is fatal.
- *
- * Not there yet: a memory bound on buffered records (buffer.memory).
+ * fenced by a newer producer with the same id, or an unexpected answer, is fatal. Buffered record
+ * bytes are bounded by bufferMemory (buffer.memory, `buffer-memory.ts`).
  */
 export class Producer {
   private readonly cluster: ClusterView;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualClock } from "../../src/base/index.js";
+import type { RequestContext } from "../../src/broker/api-handler.js";
 import { ClientQuotaCallback, type EntityPart } from "../../src/broker/client-quota-callback.js";
 import { ClientQuotaManager, QuotaType } from "../../src/broker/client-quota-manager.js";
 import { ClientQuotas } from "../../src/broker/client-quotas.js";
@@ -202,4 +203,28 @@ test("ClientQuotas follows the image: each key to its manager, IP rates to the s
     [null, 7],
     [null, null],
   ]);
+});
+
+test("an inter-broker client id exempts a request from quotas only when an authorizer, if any, says it is a broker's", () => {
+  const context = (clientId: string, broker: boolean) =>
+    ({ clientId, connection: { principal: broker ? "broker" : "mallory" } }) as unknown as RequestContext;
+  const open = new ClientQuotas({ window: WINDOW, clock: new ManualClock() });
+  assert.equal(
+    open.exempt(context("brook-replica-fetcher-2", false)),
+    true,
+    "without an authorizer, as Kafka",
+  );
+  assert.equal(open.exempt(context("app", false)), false);
+  const guarded = new ClientQuotas({
+    window: WINDOW,
+    clock: new ManualClock(),
+    fromBroker: (c) => c.connection.principal === "broker",
+  });
+  assert.equal(guarded.exempt(context("brook-replica-fetcher-2", true)), true);
+  assert.equal(
+    guarded.exempt(context("brook-replica-fetcher-2", false)),
+    false,
+    "a client naming itself a broker",
+  );
+  assert.equal(guarded.exempt(context("app", true)), false);
 });

@@ -29,8 +29,8 @@ export interface AdminSettings {
 
 /**
  * The admin client's options: `--bootstrap-server`, then the `--command-config` file's keys that
- * Brook's client has (client.id, the timeouts, security.protocol=SSL and the ssl.* keys); the
- * others are ignored with a warning, SASL is refused, and `bootstrap.servers` gives way to
+ * Brook's client has (client.id, the timeouts, security.protocol with the ssl.* and sasl.* keys);
+ * the others are ignored with a warning, and `bootstrap.servers` gives way to
  * --bootstrap-server, as in Kafka.
  */
 export function adminSettings(
