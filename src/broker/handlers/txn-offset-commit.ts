@@ -7,10 +7,16 @@ import {
   type TxnOffsetCommitResponseInput,
 } from "../../protocol/index.js";
 import { defineHandler, type RequestContext } from "../api-handler.js";
-import type { AuthorizerAccess, GroupAccess, TransactionVerification } from "../handler-context.js";
+import type {
+  AuthorizerAccess,
+  GroupAccess,
+  MetadataView,
+  TransactionVerification,
+} from "../handler-context.js";
 import { CONSUMER_OFFSETS_TOPIC } from "../offsets-topic-log.js";
 import { deniedTopics } from "../request-authorizer.js";
 import { verificationError } from "../txn-verification.js";
+import { knownPartitions, withUnknownPartitions } from "./known-partitions.js";
 
 /** v5: a transactions version 2 producer's, which sent no AddOffsetsToTxn (KIP-890 part 2). */
 const IMPLICIT_ADD_VERSION = 5;
@@ -24,9 +30,12 @@ const FIRST_ABORTABLE_VERSION = 4;
  * waiting for one answer UNSTABLE_OFFSET_COMMIT). An older producer epoch is refused by the
  * partition's producer state (INVALID_PRODUCER_EPOCH). v5 is v4 for a transactions version 2
  * producer: the group's `__consumer_offsets` partition is added to its transaction here, as the
- * leader of a produced-to partition adds it.
+ * leader of a produced-to partition adds it. Partitions that do not exist get
+ * UNKNOWN_TOPIC_OR_PARTITION without reaching the coordinator, as in Kafka.
  */
-export function txnOffsetCommitHandler(broker: GroupAccess & TransactionVerification & AuthorizerAccess) {
+export function txnOffsetCommitHandler(
+  broker: MetadataView & GroupAccess & TransactionVerification & AuthorizerAccess,
+) {
   return defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInput>({
     apiKey: ApiKey.TxnOffsetCommit,
     minVersion: 0,
@@ -42,20 +51,15 @@ export function txnOffsetCommitHandler(broker: GroupAccess & TransactionVerifica
       );
       authorizer?.require(context, AclOperation.READ, ResourceType.GROUP, request.groupId);
       const denied = deniedTopics(authorizer, context, AclOperation.READ, request.topics);
-      if (denied === null) return commit(broker, request, context);
-      const refused = request.topics
-        .filter((t) => denied.has(t.name))
-        .map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => ({
-            partitionIndex: p.partitionIndex,
-            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-          })),
-        }));
-      const allowed = request.topics.filter((t) => !denied.has(t.name));
-      if (allowed.length === 0) return { throttleTimeMs: 0, topics: refused };
-      const answer = await commit(broker, { ...request, topics: allowed }, context);
-      return { ...answer, topics: [...refused, ...(answer.topics ?? [])] };
+      // As Kafka's handler: refused and unknown topics are answered here, the rest committed.
+      const image = broker.image;
+      const known = knownPartitions(image, request.topics, denied);
+      const answer =
+        known.length === 0 ? { topics: [] } : await commit(broker, { ...request, topics: known }, context);
+      return {
+        throttleTimeMs: 0,
+        topics: withUnknownPartitions(image, request.topics, answer.topics, denied),
+      };
     },
     errorResponse: (request, errorCode) => ({
       throttleTimeMs: 0,
@@ -71,7 +75,7 @@ async function commit(
   broker: GroupAccess & TransactionVerification,
   request: TxnOffsetCommitRequest,
   context: RequestContext,
-): Promise<TxnOffsetCommitResponseInput> {
+): Promise<{ topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] }> {
   if (context.apiVersion >= IMPLICIT_ADD_VERSION) {
     const [added] = await broker.transactionVerifier.verify({
       transactionalId: request.transactionalId,
@@ -94,7 +98,6 @@ async function commit(
         ErrorCode.COORDINATOR_NOT_AVAILABLE,
       );
       return {
-        throttleTimeMs: 0,
         topics: request.topics.map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
@@ -121,7 +124,6 @@ async function commit(
     })),
   });
   return {
-    throttleTimeMs: 0,
     topics: answer.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: p.errorCode })),

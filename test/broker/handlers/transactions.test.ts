@@ -10,6 +10,7 @@ import {
   type ListOffsetsResponse,
   type ListTransactionsResponse,
   type ProduceResponse,
+  type TxnOffsetCommitResponse,
 } from "../../../src/protocol/index.js";
 import { type BrookServer, startBroker } from "../../../src/server/index.js";
 import { WireClient } from "../../helpers/kafka-wire.js";
@@ -251,6 +252,44 @@ describe("transactions with kafkajs", () => {
         topics: [{ name: "in", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
       });
       assert.equal(after.topics[0]?.partitions[0]?.offset, before, "no transaction was opened: LSO = HW");
+    } finally {
+      client.close();
+    }
+  });
+
+  test("TxnOffsetCommit: partitions that do not exist are UNKNOWN_TOPIC_OR_PARTITION, never the coordinator's", async () => {
+    const client = await WireClient.connect(server.port);
+    try {
+      const answer = await client.request<TxnOffsetCommitResponse>(ApiKey.TxnOffsetCommit, 3, {
+        transactionalId: "nobody",
+        groupId: "g",
+        producerId: 4242n,
+        producerEpoch: 0,
+        generationId: -1,
+        memberId: "",
+        groupInstanceId: null,
+        topics: [
+          {
+            name: "no-such-topic",
+            partitions: [
+              { partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null },
+            ],
+          },
+          {
+            name: "in",
+            partitions: [
+              { partitionIndex: 7, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null },
+            ],
+          },
+        ],
+      });
+      assert.deepEqual(
+        answer.topics.map((t) => `${t.name}:${t.partitions.map((p) => p.errorCode).join(",")}`),
+        [
+          `no-such-topic:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`,
+          `in:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`,
+        ],
+      );
     } finally {
       client.close();
     }
