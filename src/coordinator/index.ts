@@ -56,6 +56,7 @@ export {
 } from "./group-coordinator-runtime.js";
 export { GroupCoordinatorShard, type GroupCoordinatorShardOptions } from "./group-coordinator-shard.js";
 export { javaStringHashCode, kafkaAbs, partitionForKey } from "./group-partition.js";
+export { joinErrorResponse } from "./group-rebalance.js";
 export { JOIN_GROUP_MEMBER_ID_REQUIRED_VERSION, JOIN_GROUP_SKIP_ASSIGNMENT_VERSION } from "./join-group.js";
 export { OFFSET_COMMIT_GROUP_ID_NOT_FOUND_VERSION } from "./offset-commit.js";
 export { INVALID_OFFSET } from "./offset-fetch.js";

@@ -1,4 +1,4 @@
-import type { JoinGroupResponse } from "../../coordinator/index.js";
+import { type JoinGroupResponse, joinErrorResponse } from "../../coordinator/index.js";
 import {
   AclOperation,
   ApiKey,
@@ -45,20 +45,10 @@ export function joinGroupHandler(broker: GroupAccess & AuthorizerAccess) {
       );
       return encodeResponse(response, v);
     },
-    errorResponse: (request, errorCode, context) =>
-      encodeResponse(
-        {
-          errorCode,
-          generationId: -1,
-          protocolType: null,
-          protocolName: null,
-          leader: "",
-          skipAssignment: false,
-          memberId: request.memberId,
-          members: [],
-        },
-        context.apiVersion,
-      ),
+    // Kafka's JoinGroupRequest.getErrorResponse (a refusal before the coordinator: authorization,
+    // a failed handler) names no member; the coordinator's own errors name the request's.
+    errorResponse: (_request, errorCode, context) =>
+      encodeResponse(joinErrorResponse("", errorCode), context.apiVersion),
   });
 }
 

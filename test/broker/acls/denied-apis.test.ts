@@ -424,11 +424,12 @@ const CASES: Case[] = [
       groupId: "g",
       sessionTimeoutMs: 10_000,
       rebalanceTimeoutMs: 10_000,
-      memberId: "",
+      memberId: "m-1",
       protocolType: "consumer",
       protocols: [],
     },
-    refused: (r) => [r.errorCode],
+    // Kafka's JoinGroupRequest.getErrorResponse names no member.
+    refused: (r) => checked(() => assert.equal(r.memberId, ""), [r.errorCode]),
   },
   {
     api: ApiKey.SyncGroup,
