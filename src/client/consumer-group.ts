@@ -197,9 +197,11 @@ export class GroupMember {
    * session. A static member does not leave (Kafka's consumer neither): it keeps its partitions
    * for a restart within the session timeout.
    */
-  async leave(): Promise<void> {
+  async leave(closing = true): Promise<void> {
     this.stopHeartbeats();
-    this.stopped = true;
+    // unsubscribe() leaves for now: a later subscribe joins again as a new member.
+    if (closing) this.stopped = true;
+    this.rejoinNeeded = false;
     if (this.memberId === "" || this.coordinator.nodeId === null || this.staticMember) return;
     const memberId = this.memberId;
     this.memberId = "";

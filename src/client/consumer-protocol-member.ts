@@ -182,14 +182,27 @@ export class ConsumerProtocolMember {
     );
   }
 
-  /** Leaves the group (a heartbeat at epoch -1, or -2 for a static member), best effort. */
-  async leave(): Promise<void> {
+  /**
+   * Leaves the group (a heartbeat at epoch -1, or -2 for a static member), best effort. Without
+   * `closing` (unsubscribe) the member may subscribe again later: it then joins at epoch 0.
+   */
+  async leave(closing = true): Promise<void> {
     this.stopHeartbeats();
     this.stopped = true;
     await this.inFlight;
-    if (!this.active) return;
+    const wasActive = this.active;
     const epoch = this.staticMember ? LEAVE_STATIC_EPOCH : LEAVE_EPOCH;
-    this.memberEpoch = epoch;
+    if (!closing) {
+      this.subscription = null;
+      this.stopped = false;
+      this.lost = false;
+      this.target = null;
+      this.owned = [];
+      this.ownedVersion++;
+      this.subscriptionSent = false;
+    }
+    this.memberEpoch = closing ? epoch : 0;
+    if (!wasActive) return;
     try {
       await this.coordinator.attempt(async (connection) => {
         const response = await connection.request<ConsumerGroupHeartbeatResponse>(

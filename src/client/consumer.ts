@@ -250,6 +250,28 @@ export class Consumer {
     this.joined = false;
   }
 
+  /**
+   * Stops reading (KafkaConsumer.unsubscribe): with a subscription, the consumed positions are
+   * committed (with auto-commit), the listener hears the partitions revoked and the member leaves
+   * the group (not a static member, as on close); assigned partitions are simply dropped. A new
+   * subscribe() or assign() may follow.
+   */
+  async unsubscribe(): Promise<void> {
+    if (this.subscription !== null && this.group !== null) {
+      if (this.joined) {
+        if (this.options.enableAutoCommit && this.group.active)
+          await this.commitSync(undefined, this.options.requestTimeoutMs).catch(() => {});
+        await this.giveUpPartitions();
+      }
+      await this.group.leave(false);
+    }
+    this.partitions.clear();
+    this.subscription = null;
+    this.listener = {};
+    this.assignedManually = false;
+    this.joined = false;
+  }
+
   /** Stops fetching these partitions and handing out their records until resumed (KafkaConsumer.pause). */
   pause(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) this.assignedState(tp).paused = true;

@@ -201,3 +201,38 @@ test("static membership: a restart within the session timeout gets its partition
     await twin.close();
   }
 });
+
+test("unsubscribe: revoked through the listener, the group left (the other member takes all), subscribe again joins", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const groupId = "api-unsubscribe";
+  const calls: string[] = [];
+  const a = new Consumer({ bootstrap: broker.bootstrap, groupId, autoOffsetReset: "earliest" });
+  const b = new Consumer({ bootstrap: broker.bootstrap, groupId, autoOffsetReset: "earliest" });
+  const end = performance.now() + 30_000;
+  const until = async (check: () => boolean, ...consumers: Consumer[]) => {
+    const loop = async (c: Consumer) => {
+      while (!check() && performance.now() < end) await c.poll(100);
+    };
+    await Promise.all(consumers.map(loop));
+    assert.ok(check(), calls.join("; "));
+  };
+  try {
+    a.subscribe([TOPIC], {
+      onPartitionsRevoked: (tps) => void calls.push(`a revoked ${names(tps).join(",")}`),
+    });
+    b.subscribe([TOPIC]);
+    await until(() => a.assignment().length === 1 && b.assignment().length === 1, a, b);
+    const mine = names(a.assignment())[0];
+    await a.unsubscribe();
+    assert.deepEqual(a.assignment(), []);
+    assert.equal(calls.at(-1), `a revoked ${mine}`);
+    // b gets both at its next rebalance, which a's LeaveGroup starts at once.
+    await until(() => b.assignment().length === 2, b);
+    a.subscribe([TOPIC]);
+    await until(() => a.assignment().length === 1 && b.assignment().length === 1, a, b);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

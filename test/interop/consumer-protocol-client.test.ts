@@ -188,3 +188,34 @@ test("a RegExp subscription is resolved by the coordinator to the topics it matc
     await consumer.close();
   }
 });
+
+test("unsubscribe leaves the consumer group at once (epoch -1); subscribing again joins at epoch 0", {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const a = member("member-c");
+  const b = member("member-d");
+  const got = new Map<Consumer, ConsumerRecord[]>();
+  try {
+    a.subscribe([TOPIC]);
+    b.subscribe([TOPIC]);
+    await pollUntil(
+      [a, b],
+      got,
+      () => a.assignment().length === 2 && b.assignment().length === 2,
+      "a 2/2 split",
+    );
+    await a.unsubscribe();
+    assert.deepEqual(a.assignment(), []);
+    await pollUntil([b], got, () => b.assignment().length === PARTITIONS, "b to own every partition", 5000);
+    a.subscribe([TOPIC]);
+    await pollUntil(
+      [a, b],
+      got,
+      () => a.assignment().length === 2 && b.assignment().length === 2,
+      "a 2/2 split again",
+    );
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
