@@ -144,7 +144,8 @@ export class GroupMember {
         };
       });
       if (outcome.value !== null) {
-        this.startHeartbeats();
+        // A consumer closed meanwhile does not start heartbeating for the generation it joined.
+        if (!this.stopped) this.startHeartbeats();
         return outcome.value;
       }
       const code = outcome.errorCode;

@@ -155,6 +155,11 @@ export class Consumer {
   /** Topic -> partition count when the group was last joined (0: unknown topic). */
   private joinedCounts = new Map<string, number>();
   private joined = false;
+  /** A classic join in flight (it outlives a poll whose time ran out): its topics and outcome. */
+  private pendingJoin: {
+    topics: readonly string[];
+    outcome: Promise<{ assigned: TopicPartition[] } | { error: unknown }>;
+  } | null = null;
   private nextMetadataCheckMs = 0;
   private metadataStale = false;
   private nextMetadataRefreshMs = 0;
@@ -257,6 +262,7 @@ export class Consumer {
    * subscribe() or assign() may follow.
    */
   async unsubscribe(): Promise<void> {
+    await this.settlePendingJoin();
     if (this.subscription !== null && this.group !== null) {
       if (this.joined) {
         if (this.options.enableAutoCommit && this.group.active)
@@ -270,6 +276,14 @@ export class Consumer {
     this.listener = {};
     this.assignedManually = false;
     this.joined = false;
+  }
+
+  /** A join in flight ends (bounded by the request timeout) before the member leaves or closes. */
+  private async settlePendingJoin(): Promise<void> {
+    const pending = this.pendingJoin;
+    if (pending === null) return;
+    await settledWithin(pending.outcome, this.options.requestTimeoutMs);
+    this.pendingJoin = null;
   }
 
   /** Stops fetching these partitions and handing out their records until resumed (KafkaConsumer.pause). */
@@ -324,7 +338,7 @@ export class Consumer {
         this.woken = false;
         return [];
       }
-      if (this.group !== null && this.subscription !== null) await this.maintainGroup();
+      if (this.group !== null && this.subscription !== null) await this.maintainGroup(endMs);
       await this.maybeAutoCommit();
       const records = this.drain();
       if (records.length > 0) return records;
@@ -431,6 +445,7 @@ export class Consumer {
     let listenerError: unknown = null;
     try {
       if (this.group !== null) {
+        await this.settlePendingJoin();
         if (this.options.enableAutoCommit && (this.group.active || this.assignedManually)) {
           await this.commitSync(undefined, this.options.requestTimeoutMs).catch(() => {});
         }
@@ -482,8 +497,13 @@ export class Consumer {
     });
   }
 
-  /** Joins when not a member, again when the group rebalances or the subscribed topics change. */
-  private async maintainGroup(): Promise<void> {
+  /**
+   * Joins when not a member, again when the group rebalances or the subscribed topics change. A
+   * join that takes longer than the poll's time (other members are slow to rejoin) goes on in the
+   * background, as Kafka's poll(timeout) returns while its JoinGroup is pending; a later poll takes
+   * its outcome (and calls the listener, always inside poll).
+   */
+  private async maintainGroup(endMs: number): Promise<void> {
     if (this.group instanceof ConsumerProtocolMember) return this.reconcile(this.group);
     const group = this.group as GroupMember;
     if (this.joined && !group.rejoinNeeded && performance.now() >= this.nextMetadataCheckMs) {
@@ -501,8 +521,26 @@ export class Consumer {
       this.joined = false;
       await this.giveUpPartitions();
     }
-    const topics = await this.subscribedTopics();
-    const assigned = await group.join(topics, (all) => this.partitionCounts(all));
+    if (this.pendingJoin === null) {
+      const topics = await this.subscribedTopics();
+      const outcome = group
+        .join(topics, (all) => this.partitionCounts(all))
+        .then(
+          (assigned) => ({ assigned }),
+          (error: unknown) => ({ error }),
+        );
+      this.pendingJoin = { topics, outcome };
+    }
+    const { topics, outcome } = this.pendingJoin;
+    const joined = await settledWithin(outcome, endMs - performance.now());
+    if (joined === undefined) return;
+    this.pendingJoin = null;
+    if ("error" in joined) throw joined.error;
+    const assigned = joined.assigned;
+    // The subscription changed while the join was in flight: this generation is for the old topics.
+    const current = await this.subscribedTopics();
+    if (current.length !== topics.length || current.some((t, i) => t !== topics[i]))
+      group.rejoinNeeded = true;
     const counts = await this.partitionCounts(topics);
     this.joinedCounts = counts;
     this.scheduleMetadataCheck(topics, counts);
@@ -798,4 +836,19 @@ function sameCounts(a: Map<string, number>, b: Map<string, number>, topics: read
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The promise's value if it settles within `ms` (at least one turn of the event loop), else undefined. */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
