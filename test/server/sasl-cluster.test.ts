@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { AdminClient, type ClientSasl, KafkaConnection, Producer } from "../../src/client/index.js";
 import { ApiKey, ErrorCode, type MetadataResponse } from "../../src/protocol/index.js";
 import { type BrookCluster, startCluster } from "../../src/server/index.js";
+import { adminViaNonController } from "../helpers/cluster-admin.js";
 
 /**
  * A three-node in-process cluster whose only listener is SASL_PLAINTEXT: the nodes' own
@@ -39,14 +40,7 @@ after(async () => {
 });
 
 test("replication and forwarding between nodes log in with the inter-broker mechanism; SCRAM users reach every node", async () => {
-  const { controllerId, brokers } = await admin.describeCluster();
-  const other = brokers.find((b) => b.nodeId !== controllerId);
-  assert.ok(other !== undefined);
-  const viaOther = new AdminClient({
-    bootstrap: `${other.host}:${other.port}`,
-    timeoutMs: 15_000,
-    sasl: ALICE,
-  });
+  const viaOther = await adminViaNonController(admin, { timeoutMs: 15_000, sasl: ALICE });
   try {
     // Both forwarded to the controller over an authenticated connection.
     const [created] = await viaOther.createTopics([
@@ -71,6 +65,7 @@ test("replication and forwarding between nodes log in with the inter-broker mech
   const metadata = await admin.metadata(["replicated"]);
   for (const p of metadata.topics[0]?.partitions ?? []) assert.deepEqual([...p.isr].sort(), [1, 2, 3]);
   // Every node knows bob's credential once the metadata log reached it.
+  const { brokers } = await admin.describeCluster();
   for (const b of brokers) {
     const deadline = Date.now() + 10_000;
     for (;;) {

@@ -11,6 +11,7 @@ import {
 } from "../../src/client/index.js";
 import { ApiKey, ErrorCode, encodeRecordBatch, type ProduceResponse } from "../../src/protocol/index.js";
 import { type BrookCluster, startCluster } from "../../src/server/index.js";
+import { adminViaNonController } from "../helpers/cluster-admin.js";
 import { testCerts } from "../helpers/test-certs.js";
 
 /**
@@ -53,15 +54,8 @@ after(async () => {
 });
 
 test("replication, forwarding and transaction markers between nodes run over TLS with the brokers' certificates", async () => {
-  const { controllerId, brokers } = await admin.describeCluster();
-  const other = brokers.find((b) => b.nodeId !== controllerId);
-  assert.ok(other !== undefined);
   // Created through a node that is not the controller: the request is forwarded over TLS.
-  const viaOther = new AdminClient({
-    bootstrap: `${other.host}:${other.port}`,
-    timeoutMs: 15_000,
-    ssl: CLIENT_TLS,
-  });
+  const viaOther = await adminViaNonController(admin, { timeoutMs: 15_000, ssl: CLIENT_TLS });
   try {
     const [created] = await viaOther.createTopics([
       { name: "replicated", numPartitions: 3, replicationFactor: 3, configs: { "min.insync.replicas": "3" } },
