@@ -87,7 +87,7 @@ function segmentWriterFamilies(): MetricFamily[] {
     family(
       "brook_segment_writer_offloading",
       "gauge",
-      `1 while appends are queued to the writer thread (policy ${w.policy}: the event loop busy and a core spare), 0 while they are written at once.`,
+      `1 while appends are queued to the writer thread (policy ${w.policy}; BROOK_SEGMENT_WRITER=always), 0 while they are written at once on the event loop.`,
       one(w.offloading ? 1 : 0),
     ),
     family(

@@ -154,7 +154,6 @@ export {
 } from "./segment-files.js";
 export {
   DEFAULT_SEGMENT_WRITER_OPTIONS,
-  type MachineTimes,
   SegmentWriter,
   type SegmentWriterOptions,
   type SegmentWriterStats,

@@ -1,4 +1,4 @@
-import { availableParallelism, constants, cpus } from "node:os";
+import { constants } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { assert } from "../base/index.js";
@@ -6,13 +6,23 @@ import { writeFullySync } from "./durable-file.js";
 import { StorageError } from "./storage-error.js";
 
 /**
- * Segment writes off the event loop, when that pays. Copying an append into the page cache is most
- * of its cost (about 1 GB/s on the machines we measured), and a synchronous write holds the event
- * loop for all of it. While the event loop is saturated and a core is spare (policy "auto", see
- * `offloading`), appends are queued instead and written, in order, by one writer thread, while the
- * event loop validates the next batch and serves the network: throughput becomes that of the file
- * write alone instead of the write plus the CRC32C check and the bookkeeping. Queued bytes are
- * copied into a shared ring. Otherwise the write happens at once on the caller's thread.
+ * Segment writes, on the event loop or, where configured, off it. Copying an append into the page
+ * cache is most of its cost (about 1 GB/s on the machines we measured), and a synchronous write
+ * holds the event loop for all of it. With policy "always" appends are queued instead and written,
+ * in order, by one writer thread, while the event loop validates the next batch and serves the
+ * network: throughput becomes that of the file write alone instead of the write plus the CRC32C
+ * check and the bookkeeping. Queued bytes are copied into a shared ring. With policy "never" (the
+ * default) the write happens at once on the caller's thread, as Kafka's request threads do.
+ *
+ * Why "never" is the default: on the machines we could measure (2 vCPUs), handing bytes to another
+ * core cost the event loop about as much as the page-cache copy it saved, and the thread's write
+ * came on top, so a broker whose appends come from the network used more CPU per record with the
+ * thread and ran no faster (bench/README.md); only appends from memory (the storage bench) gained.
+ * An adaptive policy that queued only while the event loop was saturated and a core idle, and only
+ * while queueing measurably paid, was tried: it hinged on timing thresholds tuned on one VM, sampled
+ * the machine's CPU times on the hot path, and where it did start the thread the thread's ring and
+ * C heap stayed resident long after the burst. "always" stays for machines where a measurement
+ * shows the thread pays (BROOK_SEGMENT_WRITER=always).
  *
  * What it keeps: the bytes of a file are written in the order they were appended (a crash leaves a
  * prefix, as before); every other access to a file (a read, a truncation, an fsync, a close) first
@@ -36,11 +46,9 @@ const CTL_DONE = 1;
 const CTL_SLEEPING = 2;
 const CTL_DEAD = 3;
 const CTL_HELD = 4;
-/** Microseconds the thread spent writing, a running total (wraps; read as differences). */
-const CTL_BUSY_US = 5;
 /** The thread generation that may take commands; an older thread exits when it sees a newer one. */
-const CTL_GENERATION = 6;
-const CTL_WORDS = 7;
+const CTL_GENERATION = 5;
+const CTL_WORDS = 6;
 /** Command counters wrap at 2^30; fewer than `slots` are ever outstanding. */
 const SEQ_MASK = 0x3fffffff;
 /** Per command (Float64): fd, file position, ring offset, length, channel id. */
@@ -55,11 +63,8 @@ const WAIT_SLICE_MS = 1000;
  */
 const WAKE_BYTES = 512 * 1024;
 
-/**
- * When appends go to the thread: "auto" while the event loop is saturated (see `offloading`),
- * "always", or "never" (every write on the caller's thread, as a synchronous write).
- */
-export type SegmentWriterPolicy = "auto" | "always" | "never";
+/** Whether appends go to the thread ("always") or are written on the caller's thread ("never"). */
+export type SegmentWriterPolicy = "always" | "never";
 
 export interface SegmentWriterOptions {
   /** Bytes of appends in flight at most; an append waits for room beyond it. */
@@ -67,64 +72,18 @@ export interface SegmentWriterOptions {
   /** Appends in flight at most. */
   slots: number;
   policy: SegmentWriterPolicy;
-  /** CPU time of the machine so far (default: /proc/stat through os.cpus()); tests pass their own. */
-  machine?: () => MachineTimes;
-}
-
-export interface MachineTimes {
-  idle: number;
-  total: number;
-  cores: number;
 }
 
 export const DEFAULT_SEGMENT_WRITER_OPTIONS: SegmentWriterOptions = {
   ringBytes: 8 * 1024 * 1024,
   slots: 8192,
-  policy: "auto",
+  policy: "never",
 };
 
 /**
- * "auto" hands appends to the thread when the event loop is the bottleneck and a core is spare:
- * the event loop was busy more than OFFLOAD_ON of the last window and the machine had at least
- * SPARE_ON cores idle (counting the writer thread's own time while it writes); it writes them
- * itself again below OFFLOAD_OFF or SPARE_OFF. Handing bytes to another core is not free: on the
- * 2-vCPU machine we measured, moving them between caches cost the event loop about as much as the
- * page-cache copy it saved (~0.8 s per GB) and the thread's write came on top, so with no spare core
- * it only adds CPU. With one, appends cost the larger of the two threads' shares instead of the sum.
- */
-const OFFLOAD_WINDOW_MS = 25;
-const OFFLOAD_ON = 0.9;
-const OFFLOAD_OFF = 0.6;
-const SPARE_ON = 0.6;
-const SPARE_OFF = 0.3;
-/**
- * Both signals are moving averages with this time constant: /proc/stat counts in 10 ms ticks, and a
- * burst of requests saturates the event loop for a window without making it the bottleneck.
- */
-const SMOOTHING_MS = 60;
-/**
- * And the thread must earn its keep: after TRIAL_MS of queueing, the event loop's time per appended
- * byte (busy time, less what it spent waiting for a full ring) must be below COST_GAIN of what it
- * was when writing itself, else the writer goes back to writing at once and tries again after
- * RETRY_MS. (On this VM a broker whose appends come from the network saved nothing by queueing;
- * the storage bench's appends saved half.)
- */
-const TRIAL_MS = 200;
-/** The first queueing windows pay for the thread starting and the ring filling: not sampled. */
-const TRIAL_WARMUP_MS = 50;
-const COST_GAIN = 0.85;
-const RETRY_MS = 10_000;
-/**
- * Windows with fewer appended bytes say nothing about the cost per byte, and the thread is not
- * started for them: below ~10 MB/s the appends' share of a saturated event loop is small, and a
- * loop saturated by small requests (one record each) would pay the hand-over's wake-ups per append
- * with no trial ever able to judge them.
- */
-const COST_SAMPLE_BYTES_MIN = 256 * 1024;
-/**
  * A thread that took no write for this long stops: an idle broker should not keep a second isolate
- * (~10 MB resident) for its last burst. The next burst starts a new one (~20 ms), which the policy's
- * trial window already absorbs. (The ring stays: see the constructor.)
+ * (~10 MB resident) for its last burst. The next burst starts a new one (~20 ms). (The ring stays:
+ * see the constructor.)
  */
 export const RETIRE_IDLE_MS = 10_000;
 
@@ -170,7 +129,6 @@ try {
     let errno = 0;
     if (failed.has(channel)) errno = -1;
     else {
-      const started = performance.now();
       try {
         for (let written = 0; written < length; ) {
           written += writeSync(fd, ring, offset + written, length - written, position + written);
@@ -179,7 +137,6 @@ try {
         errno = typeof error.errno === "number" && error.errno !== 0 ? error.errno : -2;
         failed.add(channel);
       }
-      Atomics.add(ctl, ${CTL_BUSY_US}, Math.round((performance.now() - started) * 1000) | 0);
     }
     for (let i = 0; i < count; i++) status[((done + i) & ${SEQ_MASK}) % slots] = errno;
     done = (done + count) & ${SEQ_MASK};
@@ -208,7 +165,7 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 export interface SegmentWriterStats {
   policy: SegmentWriterPolicy;
-  /** Whether appends go to the thread now. */
+  /** Whether appends go to the thread. */
   offloading: boolean;
   threadRunning: boolean;
   threadsStarted: number;
@@ -226,8 +183,8 @@ export class SegmentWriter {
   private static sharedWriter: SegmentWriter | null = null;
 
   /**
-   * The process's writer (its thread starts at the first write it takes). The policy is "auto"
-   * unless BROOK_SEGMENT_WRITER says "always" or "never" (tests run the storage model both ways).
+   * The process's writer (its thread starts at the first write it takes). The policy is "never"
+   * unless BROOK_SEGMENT_WRITER says "always" (tests run the storage model both ways).
    */
   static shared(): SegmentWriter {
     if (SegmentWriter.sharedWriter === null) {
@@ -278,23 +235,6 @@ export class SegmentWriter {
   };
   private pumping = false;
   private nextChannelId = 1;
-  private offload = false;
-  private offloadCheckedMs = 0;
-  private eventLoopMark = performance.eventLoopUtilization();
-  private readonly machine: () => MachineTimes;
-  private idleMark: MachineTimes;
-  private busyMarkUs = 0;
-  private spareCores = 1;
-  private eventLoopLoad = 0;
-  /** Bytes appended since the last window; event-loop ms per byte, writing at once and queueing. */
-  private bytesInWindow = 0;
-  private costAtOnce = Number.NaN;
-  private costQueued = Number.NaN;
-  private offloadedSinceMs = 0;
-  private retryAfterMs = 0;
-  /** Time the event loop spent waiting for the thread (a full ring): not work, though busy. */
-  private blockedMs = 0;
-  private blockedMarkMs = 0;
 
   constructor(options: SegmentWriterOptions) {
     assert(options.slots > 0 && SEQ_MASK % options.slots === options.slots - 1, "slots must divide 2^30");
@@ -302,8 +242,6 @@ export class SegmentWriter {
     this.ringBytes = options.ringBytes;
     this.slots = options.slots;
     this.policy = options.policy;
-    this.machine = options.machine ?? machineIdle;
-    this.idleMark = this.machine();
     this.control = new SharedArrayBuffer(CTL_WORDS * 4);
     this.commandsBuffer = new SharedArrayBuffer(options.slots * FIELDS * 8);
     this.statusBuffer = new SharedArrayBuffer(options.slots * 4);
@@ -338,7 +276,7 @@ export class SegmentWriter {
 
   /**
    * Writes `data` at `position` of `fd`, at once (returns 0) or queued to the thread (returns the
-   * command's sequence number; see `offloading`). Queued bytes are copied into the ring, so the
+   * command's sequence number; policy "always"). Queued bytes are copied into the ring, so the
    * caller may reuse `data` at once; a batch too large for the ring is written here, after
    * everything queued before it.
    *
@@ -348,9 +286,8 @@ export class SegmentWriter {
   write(channel: WriteChannel, fd: number, data: Uint8Array, position: number, now = false): number {
     const length = data.length;
     assert(length > 0, "empty segment write");
-    this.bytesInWindow += length;
-    // At once: asked for, not worth the thread now, or too large for the ring (after what is queued).
-    if (now || (!this.offloading() && this.issued === this.collect()) || length > this.ringBytes / 4) {
+    // At once: asked for, the policy, or too large for the ring (after what is queued).
+    if (now || (this.policy === "never" && this.issued === this.collect()) || length > this.ringBytes / 4) {
       this.waitSync(this.issued);
       writeFullySync(fd, data, position);
       this.bytesAtOnceTotal += length;
@@ -369,69 +306,6 @@ export class SegmentWriter {
     this.bytesQueuedTotal += length;
     this.head = start + length;
     return this.enqueue(channel, fd, position, ringOffset, length);
-  }
-
-  /** Whether appends go to the thread now (the policy; for "auto", the event loop's recent load). */
-  private offloading(): boolean {
-    if (this.policy !== "auto") return this.policy === "always";
-    const now = performance.now();
-    const windowMs = now - this.offloadCheckedMs;
-    if (windowMs >= OFFLOAD_WINDOW_MS) {
-      const load = performance.eventLoopUtilization(this.eventLoopMark).utilization;
-      this.eventLoopMark = performance.eventLoopUtilization();
-      const idle = this.machine();
-      const idleCores =
-        idle.total > this.idleMark.total
-          ? ((idle.idle - this.idleMark.idle) / (idle.total - this.idleMark.total)) * idle.cores
-          : 0;
-      this.idleMark = idle;
-      const busyUs = Atomics.load(this.ctl, CTL_BUSY_US);
-      const writerCores = ((busyUs - this.busyMarkUs) | 0) / 1000 / windowMs;
-      this.busyMarkUs = busyUs;
-      this.offloadCheckedMs = now;
-      const spare = idleCores + (this.offload ? writerCores : 0);
-      const weight = 1 - Math.exp(-windowMs / SMOOTHING_MS);
-      this.spareCores += weight * (spare - this.spareCores);
-      this.eventLoopLoad += weight * (load - this.eventLoopLoad);
-      const blockedMs = this.blockedMs - this.blockedMarkMs;
-      this.blockedMarkMs = this.blockedMs;
-      const windowBytes = this.bytesInWindow;
-      if (windowBytes >= COST_SAMPLE_BYTES_MIN) {
-        const cost = Math.max(0, load * windowMs - blockedMs) / windowBytes;
-        if (this.offload) {
-          if (now - this.offloadedSinceMs > TRIAL_WARMUP_MS)
-            this.costQueued = smooth(this.costQueued, cost, weight);
-        } else this.costAtOnce = smooth(this.costAtOnce, cost, weight);
-      }
-      this.bytesInWindow = 0;
-      if (this.offload) {
-        const earns = !(
-          now - this.offloadedSinceMs > TRIAL_MS && this.costQueued > COST_GAIN * this.costAtOnce
-        );
-        this.offload = earns && this.eventLoopLoad > OFFLOAD_OFF && this.spareCores > SPARE_OFF;
-        if (!earns) this.retryAfterMs = now + RETRY_MS;
-      } else if (
-        now >= this.retryAfterMs &&
-        windowBytes >= COST_SAMPLE_BYTES_MIN &&
-        this.eventLoopLoad > OFFLOAD_ON &&
-        this.spareCores > SPARE_ON &&
-        this.mayUseAnotherCore()
-      ) {
-        this.offload = true;
-        this.offloadedSinceMs = now;
-        this.costQueued = Number.NaN;
-      }
-    }
-    return this.offload;
-  }
-
-  /**
-   * Whether this process may run on two cores at all: the machine's idle cores are no use to a
-   * process pinned to one (taskset, a cpuset of one CPU), whose writer thread would only take
-   * turns with the event loop on the same core (measured: acks=all p99 went from 0.5 to 4 ms).
-   */
-  private mayUseAnotherCore(): boolean {
-    return this.machine !== machineIdle || availableParallelism() >= 2;
   }
 
   /** Waits for a free command slot and for `length` free ring bytes from `start`. */
@@ -526,9 +400,7 @@ export class SegmentWriter {
     this.wake();
     const low = Atomics.load(this.ctl, CTL_DONE);
     if (this.doneFrom(low) > this.collected) return;
-    const started = performance.now();
     Atomics.wait(this.ctl, CTL_DONE, low, WAIT_SLICE_MS);
-    this.blockedMs += performance.now() - started;
   }
 
   private pump(): void {
@@ -595,7 +467,7 @@ export class SegmentWriter {
    */
   private retireIfIdle(now = performance.now()): void {
     if (this.worker === null || this.deadReason !== null) return;
-    if (now - this.lastQueuedMs < RETIRE_IDLE_MS || this.offload) return;
+    if (now - this.lastQueuedMs < RETIRE_IDLE_MS) return;
     if (Atomics.load(this.ctl, CTL_HELD) === 1 || this.collect() !== this.issued || this.waiters.length > 0)
       return;
     this.worker = null;
@@ -611,11 +483,11 @@ export class SegmentWriter {
     this.retireIfIdle(this.lastQueuedMs + RETIRE_IDLE_MS);
   }
 
-  /** What the policy decided, for /metrics. */
+  /** What the writer did, for /metrics. */
   stats(): SegmentWriterStats {
     return {
       policy: this.policy,
-      offloading: this.offload || this.policy === "always",
+      offloading: this.policy === "always",
       threadRunning: this.worker !== null,
       threadsStarted: this.threadsStarted,
       threadsRetired: this.threadsRetired,
@@ -703,22 +575,6 @@ export class WriteChannel {
   private check(): void {
     if (this.failure !== null) throw this.failure;
   }
-}
-
-function smooth(average: number, sample: number, weight: number): number {
-  return Number.isNaN(average) ? sample : average + weight * (sample - average);
-}
-
-/** The machine's CPU time so far, idle and total (os.cpus() reads /proc/stat on Linux). */
-function machineIdle(): MachineTimes {
-  let idle = 0;
-  let total = 0;
-  const list = cpus();
-  for (const cpu of list) {
-    idle += cpu.times.idle;
-    total += cpu.times.idle + cpu.times.user + cpu.times.sys + cpu.times.nice + cpu.times.irq;
-  }
-  return { idle, total, cores: list.length };
 }
 
 function errnoName(errno: number): string {

@@ -10,7 +10,7 @@ import { createTopic, listOffset, produce, startTestBroker } from "./broker-harn
 test("a produce is answered once its records are in the log file; the high watermark waits for it too", async () => {
   const broker = await startTestBroker();
   const writer = SegmentWriter.shared();
-  writer.policy = "always"; // "auto" writes on the event loop while it is idle, as in this test
+  writer.policy = "always"; // the default writes on the event loop: nothing to wait for
   const producer = await WireClient.connect(broker.server.port);
   try {
     await createTopic(broker.client, "acked", 1);
