@@ -202,7 +202,7 @@ function parseServerArgs(args: string[]): { file: string | undefined; overrides:
 }
 
 async function serverStart(args: string[]): Promise<number> {
-  if (process.env.BROOK_EXP_NO_MALLOC !== "1") raiseMallocThresholds();
+  raiseMallocThresholds();
   const log = createLogger({ level: (process.env.BROOK_LOG_LEVEL as "info" | undefined) ?? "info" });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
