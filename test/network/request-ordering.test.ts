@@ -27,6 +27,30 @@ interface Harness {
   handed: number[];
   /** Answers the request of that id. */
   answer: Map<number, () => void>;
+  /** Ids answered as soon as they are handled (a resolved promise). */
+  atOnce: Set<number>;
+  /** Ids answered synchronously (the handler returns the answer itself). */
+  sync: Set<number>;
+  /** Writes the server's sockets made (`_write` and `_writev` calls: one system call each). */
+  socketWrites: number;
+}
+
+/** Counts the socket's writes into `h.socketWrites`, once per socket. */
+function countWrites(h: Harness, socket: Socket): void {
+  type WriteMethod = (this: Socket, ...args: unknown[]) => unknown;
+  const s = socket as Socket & { counted?: boolean; _write: WriteMethod; _writev: WriteMethod };
+  if (s.counted === true) return;
+  s.counted = true;
+  const write = s._write;
+  const writev = s._writev;
+  s._write = function (this: Socket, ...args: unknown[]) {
+    h.socketWrites++;
+    return write.apply(this, args);
+  };
+  s._writev = function (this: Socket, ...args: unknown[]) {
+    h.socketWrites++;
+    return writev.apply(this, args);
+  };
 }
 
 const servers: SocketServer[] = [];
@@ -35,7 +59,15 @@ after(async () => {
 });
 
 async function startServer(): Promise<Harness> {
-  const h: Harness = { server: null as unknown as SocketServer, port: 0, handed: [], answer: new Map() };
+  const h: Harness = {
+    server: null as unknown as SocketServer,
+    port: 0,
+    handed: [],
+    answer: new Map(),
+    atOnce: new Set(),
+    sync: new Set(),
+    socketWrites: 0,
+  };
   h.server = new SocketServer({
     listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 0 }],
     limits: { requestBytesMax: 1024 * 1024, inFlightRequestsMax: 100, bufferedBytesMax: 1024 * 1024 },
@@ -43,11 +75,14 @@ async function startServer(): Promise<Harness> {
     log: () => {},
     handler: {
       orderingOf: (frame: Buffer) => ORDERINGS[frame[0] as number] as RequestOrdering,
-      handle(frame: Buffer, _connection: Connection): Promise<ResponseChunks> {
+      handle(frame: Buffer, connection: Connection): ResponseChunks | Promise<ResponseChunks> {
+        countWrites(h, connection.socket);
         const id = frame.readUInt32BE(1);
         h.handed.push(id);
         const tag = Buffer.alloc(4);
         tag.writeUInt32BE(id);
+        if (h.sync.has(id)) return [tag];
+        if (h.atOnce.has(id)) return Promise.resolve([tag]);
         return new Promise<ResponseChunks>((resolve) => h.answer.set(id, () => resolve([tag])));
       },
     },
@@ -176,4 +211,41 @@ test("the broker's dispatcher: Fetch is free, Produce pipelined, everything else
     ApiKey.ApiVersions,
   ])
     assert.equal(of(key), "serial");
+});
+
+test("pipelined requests answered in the same turn leave in one write; a lone answer at once", async () => {
+  const h = await startServer();
+  const c = await client(h.port);
+  const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+  for (const id of ids) h.atOnce.add(id);
+  c.socket.write(Buffer.concat(ids.map((id) => frame("pipelined", id))));
+  await until("answered", () => c.responses.length === ids.length);
+  assert.deepEqual(c.responses, ids);
+  assert.equal(h.socketWrites, 1, "eight answers, one writev");
+  h.atOnce.add(9);
+  c.socket.write(frame("pipelined", 9));
+  await until("the lone one answered", () => c.responses.length === 9);
+  assert.equal(h.socketWrites, 2, "a lone answer is one write");
+  // Answered synchronously, each before the next frame of the chunk is even parsed: one writev too.
+  const syncIds = [10, 11, 12, 13];
+  for (const id of syncIds) h.sync.add(id);
+  c.socket.write(Buffer.concat(syncIds.map((id) => frame("pipelined", id))));
+  await until("the synchronous ones answered", () => c.responses.length === 13);
+  assert.deepEqual(c.responses.slice(9), syncIds);
+  assert.equal(h.socketWrites, 3, "four synchronous answers, one writev");
+  c.socket.destroy();
+});
+
+test("an answer ready before a slower one behind it is not held past the event loop's turn", async () => {
+  const h = await startServer();
+  const c = await client(h.port);
+  h.atOnce.add(1);
+  // 2 stays unanswered: 1's answer must not wait for it.
+  c.socket.write(Buffer.concat([frame("pipelined", 1), frame("pipelined", 2)]));
+  await until("the first answered while the second is pending", () => c.responses.length === 1);
+  assert.deepEqual(h.handed, [1, 2]);
+  h.answer.get(2)?.();
+  await until("both answered", () => c.responses.length === 2);
+  assert.deepEqual(c.responses, [1, 2]);
+  c.socket.destroy();
 });
