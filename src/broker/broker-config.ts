@@ -133,6 +133,43 @@ const SSL_CONFIG_KEYS: readonly ConfigKey[] = [
 ];
 
 /**
+ * The security of the REST Proxy's clients (kafka-rest's `client.*` keys, under `rest.proxy.`):
+ * Kafka's client keys security.protocol, sasl.mechanism, sasl.jaas.config and ssl.*. The proxy
+ * connects to this node's advertised listener of that protocol, so that a node with only TLS or
+ * SASL listeners can host it too.
+ */
+export const REST_PROXY_CLIENT_PREFIX = "rest.proxy.client.";
+const REST_PROXY_CLIENT_KEYS: readonly ConfigKey[] = [
+  key(
+    `${REST_PROXY_CLIENT_PREFIX}security.protocol`,
+    "string",
+    "PLAINTEXT",
+    "The protocol the REST Proxy's clients use; they connect to this node's advertised listener of that protocol.",
+    (v) =>
+      typeof v === "string" && (SECURITY_PROTOCOLS as readonly string[]).includes(v.trim().toUpperCase())
+        ? null
+        : { message: `String must be one of: ${SECURITY_PROTOCOLS.join(", ")}` },
+  ),
+  key(
+    `${REST_PROXY_CLIENT_PREFIX}sasl.mechanism`,
+    "string",
+    null,
+    "The SASL mechanism of the REST Proxy's clients (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512).",
+  ),
+  key(
+    `${REST_PROXY_CLIENT_PREFIX}sasl.jaas.config`,
+    "password",
+    null,
+    "The REST Proxy's clients' login: a PlainLoginModule or ScramLoginModule entry with username and password.",
+  ),
+  ...SSL_CONFIG_KEYS.filter((k) => k.name !== "ssl.client.auth").map((k) => ({
+    ...k,
+    name: `${REST_PROXY_CLIENT_PREFIX}${k.name}`,
+    doc: `The REST Proxy's clients' ${k.name}: ${k.doc}`,
+  })),
+];
+
+/**
  * Kafka's SASL settings for SASL_PLAINTEXT and SASL_SSL listeners, global or per listener
  * (`listener.name.<name>.sasl.enabled.mechanisms`, `listener.name.<name>.<mechanism>.sasl.jaas.config`).
  * What they mean for Brook: listener-security.ts and sasl-settings.ts.
@@ -356,6 +393,7 @@ export const brokerConfigKeys: ReadonlyMap<string, ConfigKey> = new Map(
     ...SSL_CONFIG_KEYS,
     ...SASL_CONFIG_KEYS,
     ...REST_PROXY_CONFIG_KEYS,
+    ...REST_PROXY_CLIENT_KEYS,
     key("broker.rack", "string", null, "The rack of this broker, for rack-aware replica placement."),
     key(
       "replica.selector.class",

@@ -10,6 +10,7 @@ export {
   parseBrokerConfig,
   parseListener,
   RACK_AWARE_REPLICA_SELECTOR,
+  REST_PROXY_CLIENT_PREFIX,
   SINGLE_NODE_PROPERTIES,
 } from "./broker-config.js";
 export { ClientQuotaManager, QuotaType } from "./client-quota-manager.js";

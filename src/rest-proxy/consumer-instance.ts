@@ -9,7 +9,7 @@ import {
 import type { EmbeddedFormat } from "./media-types.js";
 import { deserialize, type SchemaById } from "./record-serde.js";
 import { clusterCall, clusterFailure, restErrors } from "./rest-error.js";
-import type { RestProxySettings } from "./rest-proxy-settings.js";
+import { clientSecurityOptions, type RestProxySettings } from "./rest-proxy-settings.js";
 
 /** How a consumer instance was asked for (POST /consumers/{group}). */
 export interface ConsumerInstanceConfig {
@@ -85,6 +85,7 @@ export class ConsumerInstance {
     const { consumer } = this.settings;
     return new Consumer({
       bootstrap: this.settings.bootstrap,
+      ...clientSecurityOptions(this.settings.security),
       clientId: `consumer-${this.config.group}-${++clientSequence}`,
       groupId: this.config.group,
       autoOffsetReset: this.config.autoOffsetReset,

@@ -1,7 +1,11 @@
 import { type AdminClient, BufferMemory, Producer, type RecordMetadata } from "../client/index.js";
 import { ErrorCode } from "../protocol/index.js";
 import { clusterCall, kafkaErrorAnswer, restErrors } from "./rest-error.js";
-import type { ProxyProducerSettings } from "./rest-proxy-settings.js";
+import {
+  clientSecurityOptions,
+  type ProxyClientSecurity,
+  type ProxyProducerSettings,
+} from "./rest-proxy-settings.js";
 
 /** One record to produce, its key and value already serialized. */
 export interface ProxyRecord {
@@ -41,14 +45,21 @@ export function recordBytes(record: ProxyRecord): number {
 export class ProxyProducer {
   private readonly settings: ProxyProducerSettings;
   private readonly bootstrap: string;
+  private readonly security: ProxyClientSecurity | undefined;
   private readonly admin: AdminClient;
   private readonly memory: BufferMemory;
   private readonly partitionCounts = new Map<string, { count: number; atMs: number }>();
   private producer: Producer | null = null;
 
-  constructor(settings: ProxyProducerSettings, bootstrap: string, admin: AdminClient) {
+  constructor(
+    settings: ProxyProducerSettings,
+    bootstrap: string,
+    admin: AdminClient,
+    security?: ProxyClientSecurity,
+  ) {
     this.settings = settings;
     this.bootstrap = bootstrap;
+    this.security = security;
     this.admin = admin;
     this.memory = new BufferMemory(settings.bufferMemory, BUFFER_WAIT_MS_MAX);
   }
@@ -129,6 +140,7 @@ export class ProxyProducer {
   private client(): Producer {
     this.producer ??= new Producer({
       bootstrap: this.bootstrap,
+      ...clientSecurityOptions(this.security),
       clientId: "rest-proxy-producer",
       acks: this.settings.acks,
       lingerMs: this.settings.lingerMs,

@@ -1,4 +1,4 @@
-import type { CompressionName, IsolationLevel } from "../client/index.js";
+import type { ClientSasl, ClientTls, CompressionName, IsolationLevel } from "../client/index.js";
 
 /**
  * What the REST Proxy is configured with: kafka-rest's settings under `rest.proxy.` in the
@@ -7,8 +7,10 @@ import type { CompressionName, IsolationLevel } from "../client/index.js";
  * the cluster its node belongs to: `bootstrap` is that node's own listener.
  */
 export interface RestProxySettings {
-  /** host:port of a PLAINTEXT listener of this node: the proxy's clients connect there. */
+  /** host:port of a listener of this node: the proxy's clients connect there. */
   readonly bootstrap: string;
+  /** How they connect (`rest.proxy.client.*`): TLS and SASL, or neither. */
+  readonly security: ProxyClientSecurity;
   readonly clusterId: string;
   /** `rest.proxy.advertised.listeners`: the base URLs of links (base_uri, metadata.self); empty: the request's Host. */
   readonly advertisedListeners: readonly string[];
@@ -28,6 +30,23 @@ export interface RestProxySettings {
   readonly requestBytesMax: number;
   readonly producer: ProxyProducerSettings;
   readonly consumer: ProxyConsumerSettings;
+}
+
+/** TLS and SASL of every client the proxy makes (admin, producer, consumer instances). */
+export interface ProxyClientSecurity {
+  readonly ssl: ClientTls | undefined;
+  readonly sasl: ClientSasl | undefined;
+}
+
+/** The security as client options (no key for what is not used). */
+export function clientSecurityOptions(security: ProxyClientSecurity | undefined): {
+  ssl?: ClientTls;
+  sasl?: ClientSasl;
+} {
+  return {
+    ...(security?.ssl === undefined ? {} : { ssl: security.ssl }),
+    ...(security?.sasl === undefined ? {} : { sasl: security.sasl }),
+  };
 }
 
 /** The shared producer's settings (`rest.proxy.producer.*`, Kafka's producer keys). */
@@ -60,12 +79,18 @@ export const REST_PROXY_CONFIG_PREFIX = "rest.proxy.";
 /** Reads the `rest.proxy.*` keys (validated when the configuration was parsed). */
 export function readRestProxySettings(
   config: ConfigReader,
-  node: { bootstrap: string; clusterId: string; registryUrl: string | null },
+  node: {
+    bootstrap: string;
+    security?: ProxyClientSecurity;
+    clusterId: string;
+    registryUrl: string | null;
+  },
 ): RestProxySettings {
   const key = (name: string) => `${REST_PROXY_CONFIG_PREFIX}${name}`;
   const acks = config.string(key("producer.acks")) ?? "all";
   return {
     bootstrap: node.bootstrap,
+    security: { ssl: node.security?.ssl, sasl: node.security?.sasl },
     clusterId: node.clusterId,
     advertisedListeners: config.list(key("advertised.listeners")).map((u) => u.replace(/\/+$/, "")),
     schemaRegistryUrl: config.string(key("schema.registry.url")) ?? node.registryUrl,

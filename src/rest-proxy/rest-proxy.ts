@@ -7,7 +7,7 @@ import { isV3RequestType, JSON_TYPE, requestFormat, v2ResponseType, v3ResponseTy
 import { ProxyProducer } from "./proxy-producer.js";
 import type { Api, ProxyReply, ProxyRequest, ProxyRoute, ProxyServices } from "./proxy-route.js";
 import { RestProxyError, restErrors } from "./rest-error.js";
-import type { RestProxySettings } from "./rest-proxy-settings.js";
+import { clientSecurityOptions, type RestProxySettings } from "./rest-proxy-settings.js";
 import { restProxyRoutes } from "./rest-routes.js";
 import { SchemaManager } from "./schema-manager.js";
 
@@ -33,11 +33,15 @@ export class RestProxy {
     this.settings = settings;
     this.log = log;
     for (const route of restProxyRoutes) this.router.add(route.method, route.path, route);
-    const admin = new AdminClient({ bootstrap: settings.bootstrap, clientId: "rest-proxy-admin" });
+    const admin = new AdminClient({
+      bootstrap: settings.bootstrap,
+      clientId: "rest-proxy-admin",
+      ...clientSecurityOptions(settings.security),
+    });
     this.services = {
       settings,
       admin,
-      producer: new ProxyProducer(settings.producer, settings.bootstrap, admin),
+      producer: new ProxyProducer(settings.producer, settings.bootstrap, admin, settings.security),
       schemas: new SchemaManager(settings.schemaRegistryUrl),
       consumers: new ConsumerInstances(settings, admin, (i) =>
         log.info(`consumer instance ${i.config.name} of group ${i.config.group} expired`),

@@ -1,5 +1,6 @@
 import { ConfigError, describeError, type Logger } from "../base/index.js";
-import type { Broker, BrokerConfig } from "../broker/index.js";
+import { type Broker, type BrokerConfig, REST_PROXY_CLIENT_PREFIX } from "../broker/index.js";
+import { type ClientSecurity, clientSecurityFrom } from "../client/index.js";
 import { listenRestProxy, type RestProxyListener, readRestProxySettings } from "../rest-proxy/index.js";
 import { type HttpListener, parseHttpListeners } from "./registry-listener.js";
 
@@ -12,23 +13,50 @@ import { type HttpListener, parseHttpListeners } from "./registry-listener.js";
 
 export interface RestProxyPlan {
   readonly listeners: readonly HttpListener[];
-  /** The advertised listener the proxy's clients use: this node's, PLAINTEXT. */
+  /** The advertised listener the proxy's clients use: this node's, of rest.proxy.client.security.protocol. */
   readonly listenerName: string;
+  /** TLS and SASL of the proxy's clients (`rest.proxy.client.*`). */
+  readonly security: ClientSecurity;
 }
 
-/** The proxy's listeners and the node listener it connects to; null when it is off. ConfigError when it cannot run. */
+/**
+ * The proxy's listeners, the node listener it connects to and how; null when it is off. ConfigError
+ * when it cannot run (no listener of the clients' protocol, a login or TLS material missing).
+ */
 export function planRestProxy(config: BrokerConfig): RestProxyPlan | null {
   if (!config.bool("rest.proxy.enable")) return null;
   const listeners = parseHttpListeners("rest.proxy.listeners", config.list("rest.proxy.listeners"));
   if (listeners.length === 0) throw new ConfigError("rest.proxy.listeners must name at least one listener");
-  const plaintext = config.advertisedListeners.find(
-    (l) => (config.listenerSecurityProtocols.get(l.name) ?? "PLAINTEXT") === "PLAINTEXT",
+  const protocolKey = `${REST_PROXY_CLIENT_PREFIX}security.protocol`;
+  const protocol = (config.string(protocolKey) ?? "PLAINTEXT").trim().toUpperCase();
+  const listener = config.advertisedListeners.find(
+    (l) => (config.listenerSecurityProtocols.get(l.name) ?? "PLAINTEXT") === protocol,
   );
-  if (plaintext === undefined)
-    throw new ConfigError(
-      "rest.proxy.enable needs a PLAINTEXT listener in advertised.listeners: the REST Proxy is a client of this node",
+  if (listener === undefined) {
+    const offered = config.advertisedListeners.map(
+      (l) => `${l.name} (${config.listenerSecurityProtocols.get(l.name) ?? "PLAINTEXT"})`,
     );
-  return { listeners, listenerName: plaintext.name };
+    throw new ConfigError(
+      `rest.proxy.enable needs a ${protocol} listener in advertised.listeners: the REST Proxy is a client of this node ` +
+        `(advertised: ${offered.join(", ") || "none"}; set ${protocolKey} and the ${REST_PROXY_CLIENT_PREFIX}sasl.* or ssl.* keys to use another)`,
+    );
+  }
+  const props = new Map<string, string>();
+  for (const name of config.explicit) {
+    if (!name.startsWith(REST_PROXY_CLIENT_PREFIX)) continue;
+    const value = config.values.get(name);
+    if (value === null || value === undefined) continue;
+    props.set(
+      name.slice(REST_PROXY_CLIENT_PREFIX.length),
+      Array.isArray(value) ? value.join(",") : String(value),
+    );
+  }
+  props.set("security.protocol", protocol);
+  const security = clientSecurityFrom(
+    props,
+    (message) => new ConfigError(`REST Proxy clients (${REST_PROXY_CLIENT_PREFIX}*): ${message}`),
+  );
+  return { listeners, listenerName: listener.name, security };
 }
 
 /** Binds the proxy's listeners; `serve` later starts answering on them. */
@@ -49,6 +77,7 @@ export function serveRestProxyLater(
   const host = node === undefined || node.host === "" || node.host === "0.0.0.0" ? "127.0.0.1" : node.host;
   const settings = readRestProxySettings(config, {
     bootstrap: `${host}:${node?.port ?? 9092}`,
+    security: plan.security,
     clusterId: broker.clusterId,
     registryUrl,
   });
@@ -56,7 +85,7 @@ export function serveRestProxyLater(
     bound.serve(settings).then(
       () =>
         log.info(
-          `REST Proxy (API v2 and v3) listening on ${bound.urls.join(", ")}: a client of ${settings.bootstrap}, ` +
+          `REST Proxy (API v2 and v3) listening on ${bound.urls.join(", ")}: a client of ${settings.bootstrap} (${plan.listenerName}), ` +
             `Schema Registry ${settings.schemaRegistryUrl ?? "none"}, consumer.instance.timeout.ms=${settings.consumerInstanceTimeoutMs}, ` +
             `consumer.request.timeout.ms=${settings.consumerRequestTimeoutMs}, producer.buffer.memory=${settings.producer.bufferMemory}`,
         ),

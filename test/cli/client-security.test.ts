@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clientSecurityFrom } from "../../src/cli/options/client-security.js";
+import { clientSecurityFrom } from "../../src/client/index.js";
 
 const fail = (message: string) => new Error(message);
 const read = (props: Record<string, string>) => clientSecurityFrom(new Map(Object.entries(props)), fail);

@@ -1,5 +1,4 @@
-import type { AdminClientOptions } from "../../client/index.js";
-import { CLIENT_SECURITY_KEYS, clientSecurityFrom } from "./client-security.js";
+import { type AdminClientOptions, CLIENT_SECURITY_KEYS, clientSecurityFrom } from "../../client/index.js";
 import { CommandError } from "./errors.js";
 import { readPropertiesFile } from "./properties.js";
 

@@ -1,5 +1,4 @@
-import type { ConsumerOptions } from "../../client/index.js";
-import { CLIENT_SECURITY_KEYS, clientSecurityFrom } from "./client-security.js";
+import { CLIENT_SECURITY_KEYS, type ConsumerOptions, clientSecurityFrom } from "../../client/index.js";
 
 /*
  * Kafka consumer properties (`--consumer-property`, `--consumer.config`) as Brook's consumer

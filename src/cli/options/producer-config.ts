@@ -1,5 +1,9 @@
-import type { CompressionName, ProducerOptions } from "../../client/index.js";
-import { CLIENT_SECURITY_KEYS, clientSecurityFrom } from "./client-security.js";
+import {
+  CLIENT_SECURITY_KEYS,
+  type CompressionName,
+  clientSecurityFrom,
+  type ProducerOptions,
+} from "../../client/index.js";
 import { CommandError } from "./errors.js";
 
 /*

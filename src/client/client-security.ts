@@ -1,15 +1,14 @@
-import { ConfigError } from "../../base/index.js";
+import { ConfigError } from "../base/index.js";
+import { parseJaasConfig } from "../protocol/index.js";
+import { CLIENT_SASL_MECHANISMS, type ClientSasl } from "./client-sasl.js";
+import type { ClientTls } from "./client-tls.js";
 import {
-  CLIENT_SASL_MECHANISMS,
-  type ClientSasl,
-  type ClientTls,
   clientTlsOf,
   loadTlsMaterial,
   SSL_KEYS,
   SSL_KEYS_WITHOUT_EFFECT,
   sslSettingsFromProperties,
-} from "../../client/index.js";
-import { parseJaasConfig } from "../../protocol/index.js";
+} from "./ssl-settings.js";
 
 const SECURITY_PROTOCOL = "security.protocol";
 const SASL_MECHANISM = "sasl.mechanism";
@@ -35,8 +34,8 @@ export interface ClientSecurity {
 }
 
 /**
- * A client tool's security from its Kafka properties (--command-config, --producer.config,
- * --consumer.config...): `security.protocol` PLAINTEXT (Kafka's default), SSL with Kafka's
+ * A client's security from its Kafka properties (a tool's --command-config, --producer.config,
+ * --consumer.config...; the REST Proxy's `rest.proxy.client.*`): `security.protocol` PLAINTEXT (Kafka's default), SSL with Kafka's
  * `ssl.*` keys (key stores read as the broker reads them), SASL_PLAINTEXT or SASL_SSL with
  * `sasl.mechanism` and the username and password of `sasl.jaas.config`'s PlainLoginModule or
  * ScramLoginModule. Problems are thrown as `fail(message)`.
