@@ -8,6 +8,7 @@ import { ClusterView } from "./cluster-view.js";
 import { GroupMember } from "./consumer-group.js";
 import { ConsumerProtocolMember } from "./consumer-protocol-member.js";
 import { type ConsumerRecord, fetchedRecords } from "./fetch-records.js";
+import { FETCH_SESSION_VERSION_MIN, FetchSession } from "./fetch-session.js";
 import { REQUEST_TIMEOUT_MS_DEFAULT } from "./kafka-connection.js";
 import type { ConsumerGroupMetadata } from "./transaction-requests.js";
 
@@ -125,7 +126,8 @@ interface PartitionState extends TopicPartition {
 /**
  * Brook's consumer (a first slice of Kafka's KafkaConsumer): partitions assigned by hand or by a
  * classic consumer group (eager "range" protocol), records fetched from each partition's leader
- * (one Fetch per leader at a time, so memory stays bounded), positions from committed offsets or
+ * (one Fetch per leader at a time, so memory stays bounded, in an incremental fetch session with
+ * each), positions from committed offsets or
  * autoOffsetReset, commits of consumed positions on a timer, before a rebalance and on close.
  * `poll` hands records out in offset order per partition and advances positions as it does.
  */
@@ -148,6 +150,8 @@ export class Consumer {
   private readonly group: GroupMember | ConsumerProtocolMember | null;
   private readonly partitions = new Map<string, PartitionState>();
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Each leader's incremental fetch session (KIP-227). */
+  private readonly fetchSessions = new Map<number, FetchSession>();
   private waiters: (() => void)[] = [];
   private subscription: readonly string[] | RegExp | null = null;
   private listener: ConsumerRebalanceListener = {};
@@ -754,11 +758,23 @@ export class Consumer {
   private async fetchFrom(leader: number, states: PartitionState[]): Promise<void> {
     const offsets = new Map(states.map((s) => [s, s.position as bigint]));
     const readCommitted = this.options.isolationLevel === "read_committed";
+    let session = this.fetchSessions.get(leader);
+    if (session === undefined) {
+      session = new FetchSession();
+      this.fetchSessions.set(leader, session);
+    }
     try {
       const connection = await this.cluster.connection(leader, "fetch");
       // v13+ names topics by id; by name is all this consumer keeps.
       const version = connection.negotiatedVersion(ApiKey.Fetch, 12, 4);
-      const byTopic = groupBy(states, (s) => s.topic);
+      const wanted = states.map((s) => ({
+        topic: s.topic,
+        partition: s.partition,
+        fetchOffset: offsets.get(s) as bigint,
+        partitionMaxBytes: this.options.maxPartitionFetchBytes,
+      }));
+      // An incremental session (KIP-227): unchanged partitions go unnamed, the broker remembers them.
+      const plan = session.next(wanted, version >= FETCH_SESSION_VERSION_MIN);
       const response = await connection.request<FetchResponse>(
         ApiKey.Fetch,
         version,
@@ -768,26 +784,32 @@ export class Consumer {
           minBytes: this.options.fetchMinBytes,
           maxBytes: this.options.fetchMaxBytes,
           isolationLevel: readCommitted ? 1 : 0,
-          // No fetch session: every fetch names all its partitions.
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [...byTopic].map(([topic, list]) => ({
+          sessionId: plan.sessionId,
+          sessionEpoch: plan.sessionEpoch,
+          topics: [...groupBy(plan.toSend, (p) => p.topic)].map(([topic, list]) => ({
             topic,
-            partitions: list.map((s) => ({
-              partition: s.partition,
+            partitions: list.map((p) => ({
+              partition: p.partition,
               currentLeaderEpoch: -1,
-              fetchOffset: offsets.get(s) as bigint,
+              fetchOffset: p.fetchOffset,
               lastFetchedEpoch: -1,
               logStartOffset: -1n,
-              partitionMaxBytes: this.options.maxPartitionFetchBytes,
+              partitionMaxBytes: p.partitionMaxBytes,
             })),
           })),
-          forgottenTopicsData: [],
+          forgottenTopicsData: [...groupBy(plan.toForget, (p) => p.topic)].map(([topic, list]) => ({
+            topic,
+            partitions: list.map((p) => p.partition),
+          })),
           rackId: "",
         },
         { timeoutMs: this.options.requestTimeoutMs + this.options.fetchMaxWaitMs },
       );
+      session.answered(response.errorCode, response.sessionId);
       if (response.errorCode !== ErrorCode.NONE) {
+        // A lost session (the broker restarted, evicted it or saw an epoch out of step) is not the
+        // cluster's news: the next Fetch opens a new one at once.
+        if (SESSION_ERRORS.has(response.errorCode)) return;
         if (!isRetriable(response.errorCode)) this.fatal = new KafkaError(response.errorCode);
         this.metadataStale = true;
         await sleep(this.options.retryBackoffMs);
@@ -818,6 +840,7 @@ export class Consumer {
       }
       if (backoff) await sleep(this.options.retryBackoffMs);
     } catch (error) {
+      session.failed();
       if (this.closed) return;
       if (isConnectionFailure(error)) {
         this.metadataStale = true;
@@ -828,6 +851,11 @@ export class Consumer {
     }
   }
 }
+
+const SESSION_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
+  ErrorCode.INVALID_FETCH_SESSION_EPOCH,
+]);
 
 function sameCounts(a: Map<string, number>, b: Map<string, number>, topics: readonly string[]): boolean {
   if (a.size !== b.size) return false;
