@@ -24,6 +24,17 @@ export const CLIENT_SECURITY_KEYS: ReadonlySet<string> = new Set([
   ...SSL_KEYS_WITHOUT_EFFECT,
 ]);
 
+/** A client's TLS and SASL as client options (no key for what is not used). */
+export function clientSecurityOptions(security: Pick<ClientSecurity, "ssl" | "sasl"> | undefined): {
+  ssl?: ClientTls;
+  sasl?: ClientSasl;
+} {
+  return {
+    ...(security?.ssl === undefined ? {} : { ssl: security.ssl }),
+    ...(security?.sasl === undefined ? {} : { sasl: security.sasl }),
+  };
+}
+
 export interface ClientSecurity {
   /** TLS for every connection (security.protocol=SSL or SASL_SSL), or undefined. */
   ssl: ClientTls | undefined;

@@ -86,7 +86,12 @@ export { parseBootstrap, parseBrokerAddress } from "./broker-address.js";
 export { BufferMemory } from "./buffer-memory.js";
 export { ClientError, ClientErrorCode, isConnectionFailure } from "./client-error.js";
 export { CLIENT_SASL_MECHANISMS, type ClientSasl, saslAuthenticate } from "./client-sasl.js";
-export { CLIENT_SECURITY_KEYS, type ClientSecurity, clientSecurityFrom } from "./client-security.js";
+export {
+  CLIENT_SECURITY_KEYS,
+  type ClientSecurity,
+  clientSecurityFrom,
+  clientSecurityOptions,
+} from "./client-security.js";
 export type { ClientTls } from "./client-tls.js";
 export { ClusterView, type ClusterViewOptions, METADATA_MAX_AGE_MS_DEFAULT } from "./cluster-view.js";
 export {

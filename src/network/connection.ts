@@ -369,7 +369,7 @@ export class Connection {
     } finally {
       this.reading = false;
     }
-    if (corkedHere && !this.uncorkScheduled) this.uncork();
+    if (corkedHere) this.uncork();
     this.updateFlowControl();
   }
 
@@ -476,12 +476,13 @@ export class Connection {
       this.heldBytes -= head.bytes;
       if (head.response !== null) this.writeFrame(head.response);
     }
-    if (this.reading) {
-      // read() sends them when the chunk is done.
-    } else if (this.slots.length === 0) this.uncork();
-    else if (this.corked && !this.uncorkScheduled) {
-      this.uncorkScheduled = true;
-      setImmediate(this.uncorkTask);
+    // Inside read() the cork is read()'s: it sends them when the chunk is done.
+    if (!this.reading) {
+      if (this.slots.length === 0) this.uncork();
+      else if (this.corked && !this.uncorkScheduled) {
+        this.uncorkScheduled = true;
+        setImmediate(this.uncorkTask);
+      }
     }
     this.lastActiveMs = performance.now();
     this.handOnWaiting();

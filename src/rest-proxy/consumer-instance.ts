@@ -2,6 +2,7 @@ import {
   type AdminClient,
   Consumer,
   type ConsumerRecord,
+  clientSecurityOptions,
   type OffsetResetStrategy,
   partitionKey,
   type TopicPartition,
@@ -9,7 +10,7 @@ import {
 import type { EmbeddedFormat } from "./media-types.js";
 import { deserialize, type SchemaById } from "./record-serde.js";
 import { clusterCall, clusterFailure, restErrors } from "./rest-error.js";
-import { clientSecurityOptions, type RestProxySettings } from "./rest-proxy-settings.js";
+import type { RestProxySettings } from "./rest-proxy-settings.js";
 
 /** How a consumer instance was asked for (POST /consumers/{group}). */
 export interface ConsumerInstanceConfig {

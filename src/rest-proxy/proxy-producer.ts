@@ -1,11 +1,13 @@
-import { type AdminClient, BufferMemory, Producer, type RecordMetadata } from "../client/index.js";
+import {
+  type AdminClient,
+  BufferMemory,
+  clientSecurityOptions,
+  Producer,
+  type RecordMetadata,
+} from "../client/index.js";
 import { ErrorCode } from "../protocol/index.js";
 import { clusterCall, kafkaErrorAnswer, restErrors } from "./rest-error.js";
-import {
-  clientSecurityOptions,
-  type ProxyClientSecurity,
-  type ProxyProducerSettings,
-} from "./rest-proxy-settings.js";
+import type { ProxyClientSecurity, ProxyProducerSettings } from "./rest-proxy-settings.js";
 
 /** One record to produce, its key and value already serialized. */
 export interface ProxyRecord {

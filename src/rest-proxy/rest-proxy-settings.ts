@@ -1,4 +1,4 @@
-import type { ClientSasl, ClientTls, CompressionName, IsolationLevel } from "../client/index.js";
+import type { ClientSecurity, CompressionName, IsolationLevel } from "../client/index.js";
 
 /**
  * What the REST Proxy is configured with: kafka-rest's settings under `rest.proxy.` in the
@@ -33,21 +33,7 @@ export interface RestProxySettings {
 }
 
 /** TLS and SASL of every client the proxy makes (admin, producer, consumer instances). */
-export interface ProxyClientSecurity {
-  readonly ssl: ClientTls | undefined;
-  readonly sasl: ClientSasl | undefined;
-}
-
-/** The security as client options (no key for what is not used). */
-export function clientSecurityOptions(security: ProxyClientSecurity | undefined): {
-  ssl?: ClientTls;
-  sasl?: ClientSasl;
-} {
-  return {
-    ...(security?.ssl === undefined ? {} : { ssl: security.ssl }),
-    ...(security?.sasl === undefined ? {} : { sasl: security.sasl }),
-  };
-}
+export type ProxyClientSecurity = Pick<ClientSecurity, "ssl" | "sasl">;
 
 /** The shared producer's settings (`rest.proxy.producer.*`, Kafka's producer keys). */
 export interface ProxyProducerSettings {

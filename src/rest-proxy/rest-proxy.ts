@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeError, type Logger } from "../base/index.js";
-import { AdminClient } from "../client/index.js";
+import { AdminClient, clientSecurityOptions } from "../client/index.js";
 import { Router, splitPath } from "../registry/index.js";
 import { ConsumerInstances } from "./consumer-instances.js";
 import { isV3RequestType, JSON_TYPE, requestFormat, v2ResponseType, v3ResponseType } from "./media-types.js";
 import { ProxyProducer } from "./proxy-producer.js";
 import type { Api, ProxyReply, ProxyRequest, ProxyRoute, ProxyServices } from "./proxy-route.js";
 import { RestProxyError, restErrors } from "./rest-error.js";
-import { clientSecurityOptions, type RestProxySettings } from "./rest-proxy-settings.js";
+import type { RestProxySettings } from "./rest-proxy-settings.js";
 import { restProxyRoutes } from "./rest-routes.js";
 import { SchemaManager } from "./schema-manager.js";
 

@@ -287,7 +287,8 @@ export class SegmentWriter {
     const length = data.length;
     assert(length > 0, "empty segment write");
     // At once: asked for, the policy, or too large for the ring (after what is queued).
-    if (now || (this.policy === "never" && this.issued === this.collect()) || length > this.ringBytes / 4) {
+    const drained = this.issued === this.collected || this.issued === this.collect();
+    if (now || (this.policy === "never" && drained) || length > this.ringBytes / 4) {
       this.waitSync(this.issued);
       writeFullySync(fd, data, position);
       this.bytesAtOnceTotal += length;
