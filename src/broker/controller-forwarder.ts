@@ -14,6 +14,8 @@ const FORWARDED_FIELD_SEPARATOR = ";";
  * controller and at least this often (this node may take office without the name changing).
  */
 const CONTROLLER_WAIT_STEP_MS = 50;
+/** A forward that has waited this long for a controller to answer says so (once). */
+const CONTROLLER_WAIT_LOG_MS = 5000;
 
 /**
  * Sends cluster changes to the active controller when this node is not it (KIP-590's
@@ -88,12 +90,22 @@ export class ControllerForwarder {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       let controller = this.metadata.activeController;
+      const waitingSince = performance.now();
+      let waitLogged = false;
       // The store may name this very node while its controller is still taking office: wait for it.
       while (controller?.endPoint == null || controller.nodeId === this.metadata.nodeId) {
         if (this.metadata.isActiveController)
           throw new KafkaError(ErrorCode.NOT_CONTROLLER, "this node became the controller");
         if (performance.now() >= deadline)
           throw new KafkaError(ErrorCode.NOT_CONTROLLER, "no active controller");
+        if (!waitLogged && performance.now() - waitingSince >= CONTROLLER_WAIT_LOG_MS) {
+          waitLogged = true;
+          this.log.warn(
+            controller == null
+              ? `a request for the controller has waited ${CONTROLLER_WAIT_LOG_MS} ms for one to be elected`
+              : `a request for the controller has waited ${CONTROLLER_WAIT_LOG_MS} ms for this node, named controller, to take office`,
+          );
+        }
         await this.controllerChange(CONTROLLER_WAIT_STEP_MS);
         controller = this.metadata.activeController;
       }

@@ -10,6 +10,12 @@ const ALTER_PARTITION_TIMEOUT_MS = 30_000;
 /** The pause before a proposal whose answer never came (or was NOT_CONTROLLER) is sent again, doubling up to the max. */
 const ALTER_PARTITION_RETRY_BACKOFF_MS = 100;
 const ALTER_PARTITION_RETRY_BACKOFF_MAX_MS = 3000;
+/**
+ * A proposal still without an answer this long after it was sent is logged (once), with where it
+ * went: the controller commits one in milliseconds, so a stall here is the thing to explain when
+ * a follower does not rejoin the ISR.
+ */
+const ALTER_PARTITION_SLOW_MS = 5000;
 
 /**
  * The leader's side of ISR changes (Kafka's AlterPartitionManager and the ISR expiration task):
@@ -87,9 +93,24 @@ export class IsrChanges {
 
   /** Sends the proposal (`retries`: how often it was sent before without an answer). */
   private attempt(partition: Partition, isr: number[], retries: number): void {
+    const sentAt = performance.now();
+    const route = this.broker.isActiveController
+      ? "decided locally"
+      : `forwarded (controller named: ${this.broker.activeControllerId})`;
+    const slow = this.timers.after(ALTER_PARTITION_SLOW_MS, () => {
+      if (this.stopped || !partition.isProposedIsr(isr)) return;
+      const named = this.broker.activeControllerId;
+      this.log.warn(
+        `${partition.name}: ISR change to ${isr} (${route}) has had no answer for ${Math.round(performance.now() - sentAt)} ms; controller named now: ${named}, this node active: ${this.broker.isActiveController}`,
+      );
+    });
     void this.send(partition, isr).then(
-      (result) => this.answered(partition, isr, result.errorCode, retries),
+      (result) => {
+        slow.cancel();
+        this.answered(partition, isr, result.errorCode, retries);
+      },
       (error: unknown) => {
+        slow.cancel();
         const message = `${partition.name}: ISR change to ${isr} not sent: ${describeError(error)}`;
         if (retries === 0) this.log.warn(message);
         else this.log.debug(message);

@@ -29,7 +29,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => sile
  * proposals are scripted (`answers`: an error code, or an error thrown as NodeMetadata.decide
  * throws it).
  */
-async function setup() {
+async function setup(logger: unknown = silent) {
   const dir = tempDir();
   const clock = newClock();
   const manager = await openManager(dir.path, clock);
@@ -56,7 +56,8 @@ async function setup() {
     [2, { epoch: 200n, fenced: false }],
     [3, { epoch: 300n, fenced: false }],
   ]);
-  const answers: (number | Error)[] = [];
+  /** An answer, an error as NodeMetadata.decide throws it, or "never" (the decision hangs). */
+  const answers: (number | Error | "never")[] = [];
   const broker = {
     config: { int: () => 1000 },
     nodeId: 1,
@@ -66,12 +67,13 @@ async function setup() {
     replicaManager: { isrShrinks: () => [] },
     decide: async () => {
       const answer = answers.shift() ?? ErrorCode.NONE;
+      if (answer === "never") return new Promise(() => {});
       if (answer instanceof Error) throw answer;
       return { errorCode: ErrorCode.NONE, results: [{ errorCode: answer }] };
     },
   } as unknown as ConstructorParameters<typeof IsrChanges>[0];
   const timers = new HandTimers();
-  const changes = new IsrChanges(broker, timers, silent);
+  const changes = new IsrChanges(broker, timers, logger as never);
   const fetch = (replicaId: number, replicaEpoch: bigint) =>
     partition.fetchForFollower({
       replicaId,
@@ -199,5 +201,47 @@ test("only its own fetch lets a replica back into the ISR, never what it fetched
     assert.deepEqual(t.partition.maximalIsr, [1, 2, 3]);
   } finally {
     await t.close();
+  }
+});
+
+test("a proposal without an answer says so once, with where it went; one answered in time says nothing", async () => {
+  const warnings: string[] = [];
+  const log: Record<string, unknown> = {
+    debug() {},
+    info() {},
+    error() {},
+    warn: (m: string) => warnings.push(m),
+  };
+  log.child = () => log;
+  const t = await setup(log);
+  try {
+    t.fetch(2, 200n);
+    t.fetch(3, 300n);
+    t.answers.push("never");
+    t.changes.maybeExpand(t.partition, 3);
+    await t.settle();
+    assert.deepEqual(warnings, []);
+    t.timers.fire();
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(
+      String(warnings[0]),
+      /isr-0: ISR change to 1,2,3 \(decided locally\) has had no answer for \d+ ms/,
+    );
+    t.timers.fire();
+    assert.equal(warnings.length, 1, "once");
+  } finally {
+    await t.close();
+  }
+  const answered = await setup(log);
+  try {
+    warnings.length = 0;
+    answered.fetch(2, 200n);
+    answered.fetch(3, 300n);
+    answered.changes.maybeExpand(answered.partition, 3);
+    await answered.settle();
+    answered.timers.fire();
+    assert.deepEqual(warnings, []);
+  } finally {
+    await answered.close();
   }
 });

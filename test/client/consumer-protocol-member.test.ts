@@ -37,9 +37,25 @@ test("heartbeats, a shrinking target, a fence and a rejoin, as Kafka's consumer 
     { memberEpoch: 1, assignment: null }, // the report of [0, 1, 2]
     { memberEpoch: 1, assignment: [0] }, // another member came: keep 0
     { memberEpoch: 2, assignment: null }, // the report of [0]
+  ];
+  const afterScript = [
     { errorCode: ErrorCode.FENCED_MEMBER_EPOCH },
     { memberEpoch: 4, assignment: [2] }, // the rejoin
   ];
+  /** Index in `heartbeats` of the one answered FENCED_MEMBER_EPOCH. */
+  let fencedAt = -1;
+  /**
+   * The answer to the next heartbeat. Epoch 2 holds until the test has committed at it (on a busy
+   * machine the commit could otherwise race the fence), then the fence and the rejoin.
+   */
+  const nextStep = (): { memberEpoch?: number; assignment?: number[] | null; errorCode?: number } => {
+    const index = heartbeats.length - 1;
+    const scripted = script[index];
+    if (scripted !== undefined) return scripted;
+    if (commits.length === 0) return { memberEpoch: 2, assignment: null };
+    if (fencedAt < 0) fencedAt = index;
+    return afterScript[index - fencedAt] ?? { memberEpoch: 4, assignment: null };
+  };
   const broker = await FakeBroker.start((request) => {
     switch (request.apiKey) {
       case ApiKey.Metadata:
@@ -75,7 +91,7 @@ test("heartbeats, a shrinking target, a fence and a rejoin, as Kafka's consumer 
       case ApiKey.ConsumerGroupHeartbeat: {
         const body = request.body as ConsumerGroupHeartbeatRequest;
         heartbeats.push(body);
-        const step = script[heartbeats.length - 1] ?? { memberEpoch: 4, assignment: null };
+        const step = nextStep();
         return {
           body: {
             errorCode: step.errorCode ?? 0,
@@ -150,11 +166,14 @@ test("heartbeats, a shrinking target, a fence and a rejoin, as Kafka's consumer 
     assert.equal(consumer.position({ topic: "t", partition: 1 }), 7n, "from the committed offsets");
     await until("the shrink", () => calls.length >= 2);
     assert.deepEqual(names(consumer.assignment()), ["t-0"]);
+    // The fifth heartbeat is sent only after the fourth's answer (epoch 2) was taken in.
+    await until("the report of the shrink answered", () => heartbeats.length >= 5);
     await consumer.commitSync();
     await until("the fence and the rejoin", () => calls.length >= 4);
     assert.deepEqual(calls, ["assigned t-0,t-1,t-2", "revoked t-1,t-2", "lost t-0", "assigned t-2"]);
 
-    const [join, report, , shrinkReport, , rejoin] = heartbeats;
+    const [join, report, , shrinkReport] = heartbeats;
+    const rejoin = heartbeats[fencedAt + 1];
     assert.ok(
       join !== undefined && rejoin !== undefined && report !== undefined && shrinkReport !== undefined,
     );

@@ -68,6 +68,8 @@ export class ControllerEntryTooLargeError extends BrookError {
 const OPERATIONS_PER_ENTRY_MAX = 256;
 /** Records in one entry before the controller stops adding operations to it. */
 const RECORDS_PER_ENTRY_SOFT_MAX = 4096;
+/** An elected controller still catching up on the log this long after its election says so. */
+const TAKE_OFFICE_SLOW_MS = 5000;
 
 /**
  * The active controller's runtime, on every node that may be elected. While it holds the
@@ -148,7 +150,15 @@ export class QuorumController {
   private async takeOffice(leadership: ControllerLeadership): Promise<void> {
     const term = ++this.term;
     this.leadership = leadership;
+    // Until the loader has the log up to where this term starts, requests for the controller wait.
+    const slow = this.options.env.timers.after(TAKE_OFFICE_SLOW_MS, () => {
+      if (term === this.term && this.image === null)
+        this.log.warn(
+          `node ${this.options.nodeId} is elected controller (epoch ${leadership.epoch}) but its metadata is at ${this.options.loader.image.offset}, not yet at ${leadership.startEnd - 1n}`,
+        );
+    });
     await this.options.loader.whenApplied(leadership.startEnd - 1n);
+    slow.cancel();
     if (term !== this.term) return;
     const image = this.options.loader.image;
     assert(

@@ -562,6 +562,25 @@ async function electPreferredLeaders(via: number): Promise<void> {
   }
 }
 
+/** Each node's view of every partition's leader, epoch and ISR, for a failure message. */
+async function isrViews(): Promise<string> {
+  const lines: string[] = [];
+  for (const id of NODE_IDS) {
+    try {
+      const md = await cluster.metadataFrom(id, [TOPIC, OFFSETS_TOPIC]);
+      const view = [TOPIC, OFFSETS_TOPIC].flatMap((topic) =>
+        partitionsOf(md, topic).map(
+          (p) => `${topic}-${p.partitionIndex} leader ${p.leaderId} epoch ${p.leaderEpoch} isr ${p.isr}`,
+        ),
+      );
+      lines.push(`node ${id} (controller ${md.controllerId}): ${view.join("; ")}`);
+    } catch (error) {
+      lines.push(`node ${id}: no metadata (${(error as Error).message})`);
+    }
+  }
+  return lines.join("\n");
+}
+
 /** Metadata of TOPIC and __consumer_offsets through node `via`, if every partition has a leader and its three replicas in sync. */
 async function inSync(via: number): Promise<ClusterMetadata | undefined> {
   const md = await cluster.metadataFrom(via, [TOPIC, OFFSETS_TOPIC]);
@@ -637,7 +656,13 @@ async function killEachBroker(allAcks: () => Ack[]): Promise<KillReport[]> {
     await sleep(Math.max(0, killAt + DOWN_MS - Date.now()));
     await cluster.node(victim).restart();
     const restartedAt = Date.now();
-    await waitFor(`node ${victim} back in every ISR`, () => inSync(via), ISR_REJOIN_BOUND_MS, 100);
+    try {
+      await waitFor(`node ${victim} back in every ISR`, () => inSync(via), ISR_REJOIN_BOUND_MS, 100);
+    } catch (error) {
+      // Whose view lags, if one does: every node's answer, partition by partition.
+      (error as Error).message += `\n${await isrViews()}`;
+      throw error;
+    }
     const isrRejoinMs = Date.now() - restartedAt;
 
     const ackedBefore = new Map(Array.from({ length: PARTITIONS }, (_, p) => [p, -1]));
