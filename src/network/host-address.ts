@@ -9,6 +9,8 @@ import { isIPv6 } from "node:net";
  */
 export function javaHostAddress(address: string | undefined): string {
   if (address === undefined) return "";
+  // Every accepted connection asks: an IPv4 address (no colon) is returned without isIPv6's regex.
+  if (!address.includes(":")) return address;
   const zoneAt = address.indexOf("%");
   const bare = zoneAt < 0 ? address : address.slice(0, zoneAt);
   if (!isIPv6(bare)) return address;
