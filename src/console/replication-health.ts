@@ -62,7 +62,7 @@ export function clusterHealth(broker: Broker, image: MetadataImage = broker.imag
       health.partitionCount++;
       if (isUnderReplicated(p)) health.underReplicatedPartitions++;
       if (isOffline(p, live)) health.offlinePartitions++;
-      if (p.isr.length < minIsr) health.underMinIsrPartitions++;
+      if (p.isr.length < Math.min(minIsr, p.replicas.length)) health.underMinIsrPartitions++;
       const preferred = p.replicas[0];
       if (preferred !== undefined && p.leader !== preferred && live.has(preferred))
         health.preferredReplicaImbalance++;
@@ -114,7 +114,8 @@ export function localReplicationStats(broker: Broker): LocalReplicationStats {
     if (!p.isLeader || p.log.isOffline) continue;
     stats.leaderCount++;
     if (p.isr.length < p.replicas.length) stats.underReplicatedPartitions++;
-    const minIsr = p.log.config.minInsyncReplicas;
+    // Kafka's effective min ISR: never more than the replicas.
+    const minIsr = Math.min(p.log.config.minInsyncReplicas, p.replicas.length);
     if (p.isr.length < minIsr) stats.underMinIsrPartitions++;
     else if (p.isr.length === minIsr) stats.atMinIsrPartitions++;
   }

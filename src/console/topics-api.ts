@@ -72,7 +72,7 @@ export function partitionInfo(
     isr: registration.isr,
     offlineReplicas: registration.replicas.filter((r) => !health.live.has(r)),
     underReplicated: isUnderReplicated(registration),
-    underMinIsr: registration.isr.length < health.minIsr,
+    underMinIsr: registration.isr.length < Math.min(health.minIsr, registration.replicas.length),
     offline: isOffline(registration, health.live),
     local,
     logStartOffset: local ? log.logStartOffset : null,

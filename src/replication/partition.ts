@@ -279,7 +279,7 @@ export class Partition {
   ): LogAppendInfo {
     this.checkLeader();
     const minIsr = this.log.config.minInsyncReplicas;
-    if (requiredAcks === -1 && !hasEnoughReplicas(this.state.isr, minIsr)) {
+    if (requiredAcks === -1 && !hasEnoughReplicas(this.state.isr, minIsr, this.state.replicas)) {
       throw new KafkaError(
         ErrorCode.NOT_ENOUGH_REPLICAS,
         `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
@@ -314,10 +314,11 @@ export class Partition {
   whenCommitted(offset: bigint, requiredAcks = -1): Promise<void> {
     const check = (): Error | null => {
       const minIsr = this.log.config.minInsyncReplicas;
-      if (requiredAcks === -1 && !hasEnoughReplicas(this.state.isr, minIsr)) {
+      // Kafka's DelayedProduce counts the maximal ISR here (members a proposal adds included).
+      if (requiredAcks === -1 && !hasEnoughReplicas(this.maximalIsr, minIsr, this.state.replicas)) {
         return new KafkaError(
           ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-          `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
+          `The size of the current ISR ${this.maximalIsr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
         );
       }
       return null;
@@ -358,6 +359,9 @@ export class Partition {
   /** The high watermark is the smallest log end offset in the (maximal) ISR, never going back. */
   private maybeAdvanceHighWatermark(): void {
     if (!this.isLeader) return;
+    // Under min ISR the high watermark stays (Kafka 3.7+, KAFKA-15583): what it covers is then
+    // always on min.insync.replicas replicas, including records written with acks=1 meanwhile.
+    if (!hasEnoughReplicas(this.state.isr, this.log.config.minInsyncReplicas, this.state.replicas)) return;
     const candidate = highWatermarkCandidate({
       localBrokerId: this.localBrokerId,
       writtenEndOffset: this.log.writtenEndOffset,

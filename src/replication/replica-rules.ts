@@ -200,9 +200,18 @@ export function leaderEpochError(currentLeaderEpoch: number, leaderEpoch: number
   return ErrorCode.NONE;
 }
 
-/** acks=all needs an ISR of at least min.insync.replicas. */
-export function hasEnoughReplicas(isr: readonly number[], minInsyncReplicas: number): boolean {
-  return isr.length >= minInsyncReplicas;
+/**
+ * Whether `isr` is at least the partition's effective min ISR: min.insync.replicas, but never more
+ * than its replicas (Kafka's Partition.effectiveMinIsr, KAFKA-15583), so that a topic configured
+ * above its replication factor still takes acks=all writes. acks=all needs it, and since Kafka 3.7
+ * the leader advances the high watermark only while the committed ISR has it.
+ */
+export function hasEnoughReplicas(
+  isr: readonly number[],
+  minInsyncReplicas: number,
+  replicas: readonly number[],
+): boolean {
+  return isr.length >= Math.min(minInsyncReplicas, replicas.length);
 }
 
 /**

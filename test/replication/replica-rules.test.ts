@@ -172,8 +172,12 @@ test("leader epochs in requests, min.insync.replicas", () => {
   assert.equal(leaderEpochError(5, 5), ErrorCode.NONE);
   assert.equal(leaderEpochError(4, 5), ErrorCode.FENCED_LEADER_EPOCH);
   assert.equal(leaderEpochError(6, 5), ErrorCode.UNKNOWN_LEADER_EPOCH);
-  assert.equal(hasEnoughReplicas([1, 2], 2), true);
-  assert.equal(hasEnoughReplicas([1], 2), false);
+  assert.equal(hasEnoughReplicas([1, 2], 2, [1, 2, 3]), true);
+  assert.equal(hasEnoughReplicas([1], 2, [1, 2, 3]), false);
+  // The effective min ISR never exceeds the replication factor (KAFKA-15583).
+  assert.equal(hasEnoughReplicas([1], 2, [1]), true);
+  assert.equal(hasEnoughReplicas([1], 3, [1, 2]), false);
+  assert.equal(hasEnoughReplicas([1, 2], 3, [1, 2]), true);
 });
 
 test("an ISR proposal stays in flight unless the controller surely did not apply it", () => {

@@ -184,7 +184,7 @@ export class SimReplica {
   appendRecordsToLeader(produced: ProducedBatch): LeaderAppend {
     const leaderError = this.leaderError();
     if (leaderError !== ErrorCode.NONE) return { errorCode: leaderError };
-    if (!hasEnoughReplicas(this.stateValue.isr, this.minInsyncReplicas))
+    if (!hasEnoughReplicas(this.stateValue.isr, this.minInsyncReplicas, this.stateValue.replicas))
       return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS };
     const recent = this.log.producerBatches(produced.producerId);
     const duplicate = recent.find((b) => b.sequence === produced.sequence);
@@ -199,13 +199,13 @@ export class SimReplica {
   }
 
   /**
-   * Partition.whenCommitted for acks=all: NONE once the high watermark passed `offset` with an ISR
-   * of at least min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND with a smaller one,
+   * Partition.whenCommitted for acks=all: NONE once the high watermark passed `offset` with a
+   * maximal ISR of at least the effective min ISR, NOT_ENOUGH_REPLICAS_AFTER_APPEND with a smaller one,
    * NOT_LEADER_OR_FOLLOWER when this replica stops leading first.
    */
   whenCommitted(offset: bigint): Promise<number> {
     const check = () =>
-      hasEnoughReplicas(this.stateValue.isr, this.minInsyncReplicas)
+      hasEnoughReplicas(this.maximalIsr, this.minInsyncReplicas, this.stateValue.replicas)
         ? ErrorCode.NONE
         : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
     if (this.log.highWatermark > offset) return Promise.resolve(check());
@@ -220,6 +220,7 @@ export class SimReplica {
 
   private maybeAdvanceHighWatermark(): void {
     if (!this.isLeader) return;
+    if (!hasEnoughReplicas(this.stateValue.isr, this.minInsyncReplicas, this.stateValue.replicas)) return;
     const candidate = highWatermarkCandidate({
       localBrokerId: this.localBrokerId,
       writtenEndOffset: this.log.logEndOffset,
