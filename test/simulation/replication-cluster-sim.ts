@@ -83,11 +83,15 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
   private readonly seen = new WeakMap<SimReplica, Seen>();
   private readonly verified = new Map<string, Verified>();
   /**
-   * By partition, the nodes whose machine crashed, until the committed image drops them from its
-   * ISR (what they lost may be below the high watermark; the controller fences the old
-   * incarnation soon after).
+   * By partition, the nodes whose machine crashed (with the incarnation that crashed), until the
+   * committed image has both dropped them from its ISR and fenced or replaced that incarnation:
+   * what they lost may be below the high watermark, and until the controller fences the crashed
+   * incarnation a leader may still add it back to the ISR from a fetch it made before the crash
+   * (found with seed 2165 once the high watermark waited for min ISR: the leader, under min ISR,
+   * took the dead follower back at its pre-crash log end and the high watermark moved past what
+   * that follower's disk kept).
    */
-  private readonly lostUnflushed = new Map<string, Set<number>>();
+  private readonly lostUnflushed = new Map<string, Map<number, string>>();
 
   constructor(
     scheduler: SimScheduler,
@@ -188,8 +192,8 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
     broker.node.crash();
     if (machine) {
       for (const key of this.disks.get(id)?.keys() ?? []) {
-        const lost = this.lostUnflushed.get(key) ?? new Set<number>();
-        lost.add(id);
+        const lost = this.lostUnflushed.get(key) ?? new Map<number, string>();
+        lost.set(id, broker.node.lifecycle.incarnation);
         this.lostUnflushed.set(key, lost);
       }
     }
@@ -334,7 +338,12 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
         }
       }
       const lost = this.lostUnflushed.get(key);
-      for (const id of lost ?? []) if (!p.isr.includes(id)) lost?.delete(id);
+      for (const [id, incarnation] of lost ?? []) {
+        const registration = this.meta.committedImage.brokers.get(id);
+        const crashedGone =
+          registration === undefined || registration.fenced || registration.incarnationId !== incarnation;
+        if (crashedGone && !p.isr.includes(id)) lost?.delete(id);
+      }
       const leader = this.actingLeader(TOPIC, p.partitionId);
       if (leader === undefined) continue;
       // What the high watermark covers is on every ISR member: any of them may be elected next.
