@@ -1,47 +1,21 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { ErrorCode, encodeRecordBatch, KafkaError, randomUuid } from "../../src/protocol/index.js";
-import { Partition, type PartitionState } from "../../src/replication/index.js";
-import { DEFAULT_LOG_CONFIG, type LogManager } from "../../src/storage/index.js";
-import { newClock, openManager, tempDir } from "../storage/helpers.js";
+import { ErrorCode, KafkaError } from "../../src/protocol/index.js";
+import type { Partition, PartitionState } from "../../src/replication/index.js";
+import { DEFAULT_LOG_CONFIG } from "../../src/storage/index.js";
+import { batchOf, PartitionFixture } from "./partition-fixture.js";
 
 /**
  * min.insync.replicas on the leader as Kafka 3.7+ applies it (KAFKA-15583): the high watermark
  * advances only while the committed ISR has the effective min ISR, and that minimum never exceeds
  * the partition's replicas.
  */
-const dir = tempDir("brook-partition-min-isr-");
-const clock = newClock();
-let manager: LogManager;
-after(() => {
-  manager?.closeUncleanly();
-  dir.cleanup();
-});
+const fixture = new PartitionFixture("brook-partition-min-isr-");
+after(() => fixture.close());
 
-async function leader(topic: string, state: PartitionState, minInsyncReplicas: number): Promise<Partition> {
-  manager ??= await openManager(dir.path, clock);
-  const topicId = randomUuid();
-  const log = manager.getOrCreateLog(
-    { topic, partition: 0 },
-    { ...DEFAULT_LOG_CONFIG, minInsyncReplicas },
-    topicId,
-  );
-  return new Partition({
-    topic,
-    partitionIndex: 0,
-    topicId,
-    log,
-    localBrokerId: 1,
-    state,
-    producerState: { producerIdExpirationMs: 86_400_000, clock },
-    clock,
-  });
-}
-
-const batch = (n: number) =>
-  encodeRecordBatch({
-    records: Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`), timestamp: 1n })),
-  });
+const leader = (topic: string, state: PartitionState, minInsyncReplicas: number) =>
+  fixture.partition(topic, state, { ...DEFAULT_LOG_CONFIG, minInsyncReplicas });
+const batch = batchOf;
 
 function fetch(p: Partition, replicaId: number) {
   p.fetchForFollower({

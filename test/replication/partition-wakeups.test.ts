@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { encodeRecordBatch, randomUuid } from "../../src/protocol/index.js";
-import { Partition, type PartitionState } from "../../src/replication/index.js";
-import type { LogManager } from "../../src/storage/index.js";
-import { newClock, openManager, tempDir } from "../storage/helpers.js";
+import type { PartitionState } from "../../src/replication/index.js";
+import { batchOf, PartitionFixture } from "./partition-fixture.js";
 
 /**
  * Partition.onChange wakes consumers' parked fetches, which read up to the high watermark. An
@@ -13,34 +11,11 @@ import { newClock, openManager, tempDir } from "../storage/helpers.js";
  * with replication factor 3, 2.9 consumer fetch answers per append, 68 % of them empty).
  */
 
-const dir = tempDir("brook-partition-wakeups-");
-const clock = newClock();
-let manager: LogManager;
-after(() => {
-  manager?.closeUncleanly();
-  dir.cleanup();
-});
+const fixture = new PartitionFixture("brook-partition-wakeups-");
+after(() => fixture.close());
 
-async function partition(topic: string, state: PartitionState): Promise<Partition> {
-  manager ??= await openManager(dir.path, clock);
-  const topicId = randomUuid();
-  const log = manager.getOrCreateLog({ topic, partition: 0 }, undefined, topicId);
-  return new Partition({
-    topic,
-    partitionIndex: 0,
-    topicId,
-    log,
-    localBrokerId: 1,
-    state,
-    producerState: { producerIdExpirationMs: 86_400_000, clock },
-    clock,
-  });
-}
-
-const batch = (n: number) =>
-  encodeRecordBatch({
-    records: Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`), timestamp: 1n })),
-  });
+const partition = (topic: string, state: PartitionState) => fixture.partition(topic, state);
+const batch = batchOf;
 
 test("with followers, an append wakes consumers only once the followers have it (the high watermark moved)", async () => {
   const p = await partition("rf3", {
