@@ -1,5 +1,6 @@
 import type { Broker } from "../broker/index.js";
 import type { MetadataImage, PartitionRegistration } from "../metadata/index.js";
+import { effectiveMinIsr } from "../replication/index.js";
 
 /**
  * Replication health as the console reports it, in Kafka's terms:
@@ -62,7 +63,7 @@ export function clusterHealth(broker: Broker, image: MetadataImage = broker.imag
       health.partitionCount++;
       if (isUnderReplicated(p)) health.underReplicatedPartitions++;
       if (isOffline(p, live)) health.offlinePartitions++;
-      if (p.isr.length < Math.min(minIsr, p.replicas.length)) health.underMinIsrPartitions++;
+      if (p.isr.length < effectiveMinIsr(minIsr, p.replicas)) health.underMinIsrPartitions++;
       const preferred = p.replicas[0];
       if (preferred !== undefined && p.leader !== preferred && live.has(preferred))
         health.preferredReplicaImbalance++;
@@ -114,8 +115,7 @@ export function localReplicationStats(broker: Broker): LocalReplicationStats {
     if (!p.isLeader || p.log.isOffline) continue;
     stats.leaderCount++;
     if (p.isr.length < p.replicas.length) stats.underReplicatedPartitions++;
-    // Kafka's effective min ISR: never more than the replicas.
-    const minIsr = Math.min(p.log.config.minInsyncReplicas, p.replicas.length);
+    const minIsr = effectiveMinIsr(p.log.config.minInsyncReplicas, p.replicas);
     if (p.isr.length < minIsr) stats.underMinIsrPartitions++;
     else if (p.isr.length === minIsr) stats.atMinIsrPartitions++;
   }

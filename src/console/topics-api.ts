@@ -1,6 +1,6 @@
 import { type Broker, ConfigSource, describeTopicConfigs } from "../broker/index.js";
 import type { PartitionRegistration, TopicImage } from "../metadata/index.js";
-import type { Partition } from "../replication/index.js";
+import { effectiveMinIsr, type Partition } from "../replication/index.js";
 import { isOffline, isUnderReplicated, liveBrokerIds, minInsyncReplicas } from "./replication-health.js";
 
 const CONFIG_SOURCE_NAMES = new Map<number, string>(Object.entries(ConfigSource).map(([k, v]) => [v, k]));
@@ -72,7 +72,7 @@ export function partitionInfo(
     isr: registration.isr,
     offlineReplicas: registration.replicas.filter((r) => !health.live.has(r)),
     underReplicated: isUnderReplicated(registration),
-    underMinIsr: registration.isr.length < Math.min(health.minIsr, registration.replicas.length),
+    underMinIsr: registration.isr.length < effectiveMinIsr(health.minIsr, registration.replicas),
     offline: isOffline(registration, health.live),
     local,
     logStartOffset: local ? log.logStartOffset : null,

@@ -17,6 +17,7 @@ export {
 } from "./replica-manager.js";
 export {
   divergingEpoch,
+  effectiveMinIsr,
   followerHighWatermark,
   followerProgressAfterFetch,
   hasEnoughReplicas,

@@ -12,6 +12,7 @@ import {
 import {
   type DivergingEpoch,
   divergingEpoch,
+  effectiveMinIsr,
   type FollowerProgress,
   followerHighWatermark,
   followerProgressAfterFetch,
@@ -278,8 +279,8 @@ export class Partition {
     origin: AppendOrigin = "client",
   ): LogAppendInfo {
     this.checkLeader();
-    const minIsr = this.log.config.minInsyncReplicas;
-    if (requiredAcks === -1 && !hasEnoughReplicas(this.state.isr, minIsr, this.state.replicas)) {
+    const minIsr = effectiveMinIsr(this.log.config.minInsyncReplicas, this.state.replicas);
+    if (requiredAcks === -1 && this.state.isr.length < minIsr) {
       throw new KafkaError(
         ErrorCode.NOT_ENOUGH_REPLICAS,
         `The size of the current ISR ${this.state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
@@ -313,9 +314,9 @@ export class Partition {
    */
   whenCommitted(offset: bigint, requiredAcks = -1): Promise<void> {
     const check = (): Error | null => {
-      const minIsr = this.log.config.minInsyncReplicas;
+      const minIsr = effectiveMinIsr(this.log.config.minInsyncReplicas, this.state.replicas);
       // Kafka's DelayedProduce counts the maximal ISR here (members a proposal adds included).
-      if (requiredAcks === -1 && !hasEnoughReplicas(this.maximalIsr, minIsr, this.state.replicas)) {
+      if (requiredAcks === -1 && this.maximalIsr.length < minIsr) {
         return new KafkaError(
           ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
           `The size of the current ISR ${this.maximalIsr.length} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,

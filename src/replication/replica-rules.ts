@@ -201,17 +201,24 @@ export function leaderEpochError(currentLeaderEpoch: number, leaderEpoch: number
 }
 
 /**
- * Whether `isr` is at least the partition's effective min ISR: min.insync.replicas, but never more
- * than its replicas (Kafka's Partition.effectiveMinIsr, KAFKA-15583), so that a topic configured
- * above its replication factor still takes acks=all writes. acks=all needs it, and since Kafka 3.7
- * the leader advances the high watermark only while the committed ISR has it.
+ * A partition's effective min ISR: min.insync.replicas, but never more than its replicas (Kafka's
+ * Partition.effectiveMinIsr, KAFKA-15583), so that a topic configured above its replication
+ * factor still takes acks=all writes.
+ */
+export function effectiveMinIsr(minInsyncReplicas: number, replicas: readonly number[]): number {
+  return Math.min(minInsyncReplicas, replicas.length);
+}
+
+/**
+ * Whether `isr` has the partition's effective min ISR: acks=all needs it, and since Kafka 3.7 the
+ * leader advances the high watermark only while the committed ISR has it.
  */
 export function hasEnoughReplicas(
   isr: readonly number[],
   minInsyncReplicas: number,
   replicas: readonly number[],
 ): boolean {
-  return isr.length >= Math.min(minInsyncReplicas, replicas.length);
+  return isr.length >= effectiveMinIsr(minInsyncReplicas, replicas);
 }
 
 /**
