@@ -309,7 +309,7 @@ async function runSetup(setup: EtcdSetup, options: CommitOptions): Promise<CaseR
         env,
         log: silentLogger,
         candidate: () => ({ nodeId: 1, endPoint: null }),
-        membership: { uncleanLeaderElection: () => false },
+        partitionRules: { minInsyncReplicas: () => 1, uncleanLeaderElection: () => false },
         // Broker's defaults: metadata.log.max.record.bytes.between.snapshots / 64 bytes, 1 hour.
         snapshotRecordsMax: Math.floor(20971520 / 64),
         snapshotIntervalMs: 3_600_000,

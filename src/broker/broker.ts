@@ -30,6 +30,7 @@ import {
   type MetadataImage,
   type MetadataQuorum,
   type MetadataRecord,
+  type PartitionRules,
   rebalanceLeaders,
 } from "../metadata/index.js";
 import { type BoundListener, ConnectionQuotas, type NetworkStats, SocketServer } from "../network/index.js";
@@ -236,9 +237,7 @@ export class Broker {
       env: this.env,
       log: this.log,
       rack: config.string("broker.rack"),
-      membership: {
-        uncleanLeaderElection: (topic, image) => this.topicConfig(topic, image).uncleanLeaderElectionEnable,
-      },
+      partitionRules: this.partitionRules,
       snapshotRecordsMax: Math.max(
         1,
         Math.floor(
@@ -253,7 +252,11 @@ export class Broker {
               intervalMs: config.int("leader.imbalance.check.interval.seconds") * 1000,
               run: (builder) =>
                 builder.add(
-                  rebalanceLeaders(builder.image, config.int("leader.imbalance.per.broker.percentage")),
+                  rebalanceLeaders(
+                    builder.image,
+                    config.int("leader.imbalance.per.broker.percentage"),
+                    this.partitionRules,
+                  ),
                 ),
             },
           ]
@@ -664,6 +667,12 @@ export class Broker {
     };
   }
 
+  /** The topic configs the controller's partition decisions read (min ISR, unclean election). */
+  readonly partitionRules: PartitionRules = {
+    minInsyncReplicas: (topic, image) => this.topicConfig(topic, image).minInsyncReplicas,
+    uncleanLeaderElection: (topic, image) => this.topicConfig(topic, image).uncleanLeaderElectionEnable,
+  };
+
   /** The effective log config of a topic: broker defaults plus the topic's overrides. */
   topicConfig(topic: string, image: MetadataImage = this.image): LogConfig {
     return topicLogConfig(this.topicDefaults, image.topicConfig(topic));
@@ -782,6 +791,7 @@ function handlerContextOf(broker: Broker): HandlerContext {
     get controller() {
       return broker.controller;
     },
+    partitionRules: broker.partitionRules,
     controllerDefaults: () => broker.controllerDefaults(),
     get forwarder() {
       return broker.forwarder;

@@ -9,6 +9,7 @@ import type {
   ControllerDefaults,
   MetadataImage,
   MetadataRecord,
+  PartitionRules,
 } from "../metadata/index.js";
 import type { BoundListener } from "../network/index.js";
 import type { Partition, ReplicaManager } from "../replication/index.js";
@@ -71,6 +72,8 @@ export interface ControllerAccess {
   ): Promise<T>;
   /** The controller's decisions, pure functions of an image. */
   readonly controller: ClusterController;
+  /** The topic configs the controller's partition decisions read (min ISR, unclean election). */
+  readonly partitionRules: PartitionRules;
   /** This broker's defaults for new topics (num.partitions, default.replication.factor, limits). */
   controllerDefaults(): ControllerDefaults;
   readonly forwarder: ControllerForwarding;

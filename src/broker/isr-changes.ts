@@ -157,7 +157,7 @@ export class IsrChanges {
     };
     if (broker.isActiveController) {
       const outcome = await broker.decide("alter partition", (image) => {
-        const decided = decideIsrChanges(image, broker.nodeId, brokerEpoch, [change]);
+        const decided = decideIsrChanges(image, broker.nodeId, brokerEpoch, [change], broker.partitionRules);
         return { records: decided.records, result: decided };
       });
       return { errorCode: firstError(outcome.errorCode, outcome.results) };

@@ -4,13 +4,13 @@ import {
   BrokerLifecycle,
   ControllerEntryTooLargeError,
   type ControllerInfo,
-  type MembershipOptions,
   type MetadataImage,
   MetadataLoader,
   type MetadataQuorum,
   type MetadataRecord,
   NotControllerError,
   type OfflineReplicaRef,
+  type PartitionRules,
   type PeriodicDecision,
   QuorumController,
   type Subscription,
@@ -24,7 +24,7 @@ export interface NodeMetadataOptions {
   env: Env;
   log: Logger;
   rack: string | null;
-  membership: MembershipOptions;
+  partitionRules: PartitionRules;
   snapshotRecordsMax: number;
   snapshotIntervalMs: number;
   periodic?: readonly PeriodicDecision[];
@@ -74,7 +74,7 @@ export class NodeMetadata {
           env: options.env,
           log: options.log.child("controller"),
           candidate: () => ({ nodeId: options.nodeId, endPoint: this.endPoints[0] ?? null }),
-          membership: options.membership,
+          partitionRules: options.partitionRules,
           snapshotRecordsMax: options.snapshotRecordsMax,
           snapshotIntervalMs: options.snapshotIntervalMs,
           candidateForElection: true,

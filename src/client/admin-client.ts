@@ -12,6 +12,8 @@ import {
   type DescribeClusterResponse,
   type DescribeConfigsRequestInput,
   type DescribeConfigsResponse,
+  type DescribeTopicPartitionsRequestInput,
+  type DescribeTopicPartitionsResponse,
   ErrorCode,
   type IncrementalAlterConfigsRequestInput,
   type IncrementalAlterConfigsResponse,
@@ -62,6 +64,7 @@ import {
   createTopicResult,
   type DescribeConfigsResult,
   describeConfigsResult,
+  describedTopicPartitions,
   errorMessageOf,
   type ItemResult,
   type NewPartitions,
@@ -221,6 +224,60 @@ export class AdminClient {
   async describeTopics(names: readonly string[], options: AdminCallOptions = {}): Promise<TopicMetadata[]> {
     if (names.length === 0) return [];
     const byName = new Map((await this.metadata(names, options)).topics.map((t) => [t.name, t]));
+    return names.map(
+      (name) =>
+        byName.get(name) ?? {
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          name,
+          topicId: ZERO_UUID,
+          isInternal: false,
+          partitions: [],
+        },
+    );
+  }
+
+  /**
+   * Topics with their partitions through DescribeTopicPartitions (KIP-966's API, which Kafka's
+   * TopicCommand uses since 3.7): the partitions carry their eligible leader replicas and last
+   * known leader. Pages of at most `partitionLimit` partitions are asked for until the broker's
+   * cursor ends. A broker without the API answers BRK_ERR_UNSUPPORTED_VERSION; describeTopics is
+   * then the way.
+   */
+  async describeTopicPartitions(
+    names: readonly string[],
+    options: AdminCallOptions & { partitionLimit?: number } = {},
+  ): Promise<TopicMetadata[]> {
+    if (names.length === 0) return [];
+    const deadline = this.deadline(options);
+    const byName = new Map<string, TopicMetadata>();
+    let cursor: { topicName: string; partitionIndex: number } | null = null;
+    for (;;) {
+      const page: DescribeTopicPartitionsResponse = await this.withBroker(
+        deadline,
+        null,
+        (connection, timeoutMs) => {
+          const version = connection.negotiatedVersion(ApiKey.DescribeTopicPartitions, 0, 0);
+          const body: DescribeTopicPartitionsRequestInput = {
+            topics: names.map((name) => ({ name })),
+            responsePartitionLimit: options.partitionLimit ?? 2000,
+            cursor,
+          };
+          return connection.request<DescribeTopicPartitionsResponse>(
+            ApiKey.DescribeTopicPartitions,
+            version,
+            body,
+            { timeoutMs },
+          );
+        },
+      );
+      for (const topic of describedTopicPartitions(page)) {
+        const known = byName.get(topic.name);
+        if (known === undefined) byName.set(topic.name, topic);
+        else known.partitions.push(...topic.partitions);
+      }
+      if (page.nextCursor === null) break;
+      cursor = { topicName: page.nextCursor.topicName, partitionIndex: page.nextCursor.partitionIndex };
+    }
     return names.map(
       (name) =>
         byName.get(name) ?? {

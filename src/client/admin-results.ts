@@ -2,6 +2,7 @@ import {
   type CreateTopicsRequestCreatableTopicInput,
   type CreateTopicsResponseCreatableTopicResult,
   type DescribeConfigsResponseDescribeConfigsResult,
+  type DescribeTopicPartitionsResponse,
   ErrorCode,
   errorCodeInfo,
   type MetadataResponse,
@@ -133,6 +134,9 @@ export interface PartitionMetadata {
   replicas: number[];
   isr: number[];
   offlineReplicas: number[];
+  /** Eligible leader replicas and the last known leader (KIP-966): from DescribeTopicPartitions only. */
+  eligibleLeaderReplicas?: number[];
+  lastKnownElr?: number[];
 }
 
 export interface TopicMetadata {
@@ -243,4 +247,25 @@ function topicMetadata(t: MetadataResponseMetadataResponseTopic): TopicMetadata 
       }))
       .sort((a, b) => a.partitionIndex - b.partitionIndex),
   };
+}
+
+/** One page of a DescribeTopicPartitions answer, as topics with their partitions (ELR included). */
+export function describedTopicPartitions(r: DescribeTopicPartitionsResponse): TopicMetadata[] {
+  return r.topics.map((t) => ({
+    errorCode: t.errorCode,
+    name: t.name ?? "",
+    topicId: t.topicId,
+    isInternal: t.isInternal,
+    partitions: t.partitions.map((p) => ({
+      errorCode: p.errorCode,
+      partitionIndex: p.partitionIndex,
+      leaderId: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicas: p.replicaNodes,
+      isr: p.isrNodes,
+      offlineReplicas: p.offlineReplicas,
+      eligibleLeaderReplicas: p.eligibleLeaderReplicas ?? [],
+      lastKnownElr: p.lastKnownElr ?? [],
+    })),
+  }));
 }

@@ -23,6 +23,10 @@ export interface PartitionInfo {
   leaderEpoch: number;
   replicas: readonly number[];
   isr: readonly number[];
+  /** Eligible leader replicas (KIP-966): out of the ISR but holding all the high watermark covers. */
+  elr: readonly number[];
+  /** The leader the partition last had when its ISR and ELR emptied (KIP-966). */
+  lastKnownElr: readonly number[];
   /** Replicas on brokers that are not live (fenced, or no longer registered). */
   offlineReplicas: readonly number[];
   /** The ISR is smaller than the replica set. */
@@ -70,6 +74,8 @@ export function partitionInfo(
     leaderEpoch: registration.leaderEpoch,
     replicas: registration.replicas,
     isr: registration.isr,
+    elr: registration.elr,
+    lastKnownElr: registration.lastKnownElr,
     offlineReplicas: registration.replicas.filter((r) => !health.live.has(r)),
     underReplicated: isUnderReplicated(registration),
     underMinIsr: registration.isr.length < effectiveMinIsr(health.minIsr, registration.replicas),

@@ -48,11 +48,7 @@ export {
   type IsrChangeRequest,
   type IsrChangeResult,
 } from "./controller/alter-partition.js";
-export {
-  eligibleBrokers,
-  type MembershipOptions,
-  reconcileMembership,
-} from "./controller/broker-membership.js";
+export { eligibleBrokers, reconcileMembership } from "./controller/broker-membership.js";
 export {
   alterClientQuotas,
   type ClientQuotaAlteration,
@@ -76,6 +72,12 @@ export {
   electLeaders,
   rebalanceLeaders,
 } from "./controller/leader-elections.js";
+export {
+  type PartitionChangeContext,
+  type PartitionRules,
+  type PartitionTarget,
+  partitionChange,
+} from "./controller/partition-change.js";
 export {
   type Committed,
   ControllerEntryTooLargeError,

@@ -214,7 +214,10 @@ export class MetadataDelta {
       partitionEpoch: record.partitionEpoch,
       addingReplicas: record.addingReplicas ?? [],
       removingReplicas: record.removingReplicas ?? [],
+      elr: record.eligibleLeaderReplicas ?? [],
+      lastKnownElr: record.lastKnownElr ?? [],
     };
+    assertElr(partition);
     this.setTopic({ ...topic, partitions: [...topic.partitions, partition] });
     this.touchPartition(record.topicId, record.partitionId);
   }
@@ -237,7 +240,10 @@ export class MetadataDelta {
       partitionEpoch: current.partitionEpoch + 1,
       addingReplicas: record.addingReplicas ?? current.addingReplicas,
       removingReplicas: record.removingReplicas ?? current.removingReplicas,
+      elr: record.eligibleLeaderReplicas ?? current.elr,
+      lastKnownElr: record.lastKnownElr ?? current.lastKnownElr,
     };
+    assertElr(next);
     const partitions = [...topic.partitions];
     partitions[record.partitionId] = next;
     this.setTopic({ ...topic, partitions });
@@ -334,5 +340,16 @@ export class MetadataDelta {
       // replayed after apply() may still change (see above).
       acls: this.acls === null ? this.base.acls : new AclsImage(new Map(this.acls)),
     });
+  }
+}
+
+/** KIP-966's invariants: eligible leader replicas are replicas, and never ISR members too. */
+function assertElr(p: PartitionRegistration): void {
+  for (const b of p.elr) {
+    assert(
+      p.replicas.includes(b),
+      `eligible leader replica ${b} is not a replica of partition ${p.partitionId}`,
+    );
+    assert(!p.isr.includes(b), `eligible leader replica ${b} is in the ISR of partition ${p.partitionId}`);
   }
 }

@@ -22,6 +22,15 @@ export interface PartitionRegistration {
   /** A reassignment in progress (KIP-455): replicas being added, and replicas to remove once they are in sync. */
   readonly addingReplicas: readonly number[];
   readonly removingReplicas: readonly number[];
+  /**
+   * Eligible leader replicas (KIP-966): out of the ISR, never cleanly shut down since, and holding
+   * everything the high watermark covers (it does not advance while the ISR is below
+   * min.insync.replicas, and only then is this non-empty); a leader comes from here when the ISR
+   * is empty.
+   */
+  readonly elr: readonly number[];
+  /** The last leader of a partition whose ISR and ELR became empty (KIP-966's balanced recovery). */
+  readonly lastKnownElr: readonly number[];
 }
 
 export interface TopicImage {

@@ -5,6 +5,7 @@ import {
   type MetadataRecord as WireRecord,
   type MetadataRecordInput as WireRecordInput,
   Writer,
+  ZERO_UUID,
 } from "../protocol/index.js";
 import { ConfigResourceType, type MetadataRecord } from "./metadata-records.js";
 
@@ -50,11 +51,19 @@ function toWire(record: MetadataRecord): WireRecordInput {
       return { type: "UnfenceBrokerRecord", version: 0, data: { id: record.id, epoch: record.epoch } };
     case "Topic":
       return { type: "TopicRecord", version: 0, data: { name: record.name, topicId: record.topicId } };
-    case "Partition":
+    case "Partition": {
+      // Version 2 carries the ELR fields (KIP-966) and, from version 1, a log directory per
+      // replica: Brook assigns none (Kafka's DirectoryId.UNASSIGNED, the zero UUID).
+      const elr = record.eligibleLeaderReplicas ?? [];
+      const lastKnownElr = record.lastKnownElr ?? [];
+      const withElr = elr.length > 0 || lastKnownElr.length > 0;
       return {
         type: "PartitionRecord",
-        version: 0,
+        version: withElr ? 2 : 0,
         data: {
+          ...(withElr
+            ? { directories: record.replicas.map(() => ZERO_UUID), eligibleLeaderReplicas: elr, lastKnownElr }
+            : {}),
           partitionId: record.partitionId,
           topicId: record.topicId,
           replicas: record.replicas,
@@ -66,11 +75,16 @@ function toWire(record: MetadataRecord): WireRecordInput {
           partitionEpoch: record.partitionEpoch,
         },
       };
-    case "PartitionChange":
+    }
+    case "PartitionChange": {
+      const elr = record.eligibleLeaderReplicas ?? null;
+      const lastKnownElr = record.lastKnownElr ?? null;
+      const withElr = elr !== null || lastKnownElr !== null;
       return {
         type: "PartitionChangeRecord",
-        version: 0,
+        version: withElr ? 2 : 0,
         data: {
+          ...(withElr ? { eligibleLeaderReplicas: elr, lastKnownElr } : {}),
           partitionId: record.partitionId,
           topicId: record.topicId,
           leader: record.leader,
@@ -80,6 +94,7 @@ function toWire(record: MetadataRecord): WireRecordInput {
           removingReplicas: record.removingReplicas ?? null,
         },
       };
+    }
     case "RemoveTopic":
       return { type: "RemoveTopicRecord", version: 0, data: { topicId: record.topicId } };
     case "Config":
@@ -195,6 +210,10 @@ function fromWire(record: WireRecord): MetadataRecord | null {
         partitionEpoch: d.partitionEpoch,
         ...(d.addingReplicas.length > 0 ? { addingReplicas: d.addingReplicas } : {}),
         ...(d.removingReplicas.length > 0 ? { removingReplicas: d.removingReplicas } : {}),
+        ...(d.eligibleLeaderReplicas !== null && d.eligibleLeaderReplicas.length > 0
+          ? { eligibleLeaderReplicas: d.eligibleLeaderReplicas }
+          : {}),
+        ...(d.lastKnownElr !== null && d.lastKnownElr.length > 0 ? { lastKnownElr: d.lastKnownElr } : {}),
       };
     }
     case "PartitionChangeRecord": {
@@ -208,6 +227,8 @@ function fromWire(record: WireRecord): MetadataRecord | null {
         replicas: d.replicas,
         ...(d.addingReplicas === null ? {} : { addingReplicas: d.addingReplicas }),
         ...(d.removingReplicas === null ? {} : { removingReplicas: d.removingReplicas }),
+        ...(d.eligibleLeaderReplicas === null ? {} : { eligibleLeaderReplicas: d.eligibleLeaderReplicas }),
+        ...(d.lastKnownElr === null ? {} : { lastKnownElr: d.lastKnownElr }),
       };
     }
     case "RemoveTopicRecord":

@@ -48,6 +48,13 @@ export type MetadataRecord =
       /** A reassignment in progress: replicas joining, and replicas leaving once they have. */
       addingReplicas?: number[];
       removingReplicas?: number[];
+      /**
+       * KIP-966: replicas out of the ISR that still hold everything the high watermark covers,
+       * kept while the ISR is below min.insync.replicas, from which a leader may be elected when the
+       * ISR is empty; and the last known leader, for when none of them is left (balanced recovery).
+       */
+      eligibleLeaderReplicas?: number[];
+      lastKnownElr?: number[];
     }
   | {
       type: "PartitionChange";
@@ -60,6 +67,8 @@ export type MetadataRecord =
       /** null (or absent): unchanged. */
       addingReplicas?: number[] | null;
       removingReplicas?: number[] | null;
+      eligibleLeaderReplicas?: number[] | null;
+      lastKnownElr?: number[] | null;
     }
   | { type: "RemoveTopic"; topicId: Uuid }
   | {

@@ -36,6 +36,8 @@ export function snapshotRecords(image: MetadataImage): MetadataRecord[] {
         partitionEpoch: p.partitionEpoch,
         ...(p.addingReplicas.length > 0 ? { addingReplicas: [...p.addingReplicas] } : {}),
         ...(p.removingReplicas.length > 0 ? { removingReplicas: [...p.removingReplicas] } : {}),
+        ...(p.elr.length > 0 ? { eligibleLeaderReplicas: [...p.elr] } : {}),
+        ...(p.lastKnownElr.length > 0 ? { lastKnownElr: [...p.lastKnownElr] } : {}),
       });
     }
   }

@@ -141,8 +141,9 @@ test("EIO on one of two log dirs: its partitions go offline, the rest and the me
     );
 
     // The controller hears of the offline replicas through the broker's session: with no other
-    // replica in the ISR, their partitions lose their leader (the ISR keeps the last member, so
-    // that the partition comes back with it); the others keep theirs.
+    // replica in the ISR, their partitions lose their leader and the ISR empties (KIP-966: the
+    // replica becomes an eligible leader replica and the partition's last known leader, so that
+    // the partition comes back with it); the others keep theirs.
     await waitFor("the offline partitions to lose their leader", async () => {
       const m = await metadata(client, ["t"]);
       const partitions = m.topics[0]?.partitions ?? [];
@@ -155,7 +156,7 @@ test("EIO on one of two log dirs: its partitions go offline, the rest and the me
       if (inFailing.includes(p.partitionIndex)) {
         assert.equal(p.errorCode, ErrorCode.LEADER_NOT_AVAILABLE);
         assert.deepEqual(p.offlineReplicas, [1]);
-        assert.deepEqual(p.isrNodes, [1]);
+        assert.deepEqual(p.isrNodes, []);
       } else {
         assert.equal(p.leaderId, 1);
         assert.deepEqual(p.offlineReplicas, []);

@@ -46,7 +46,9 @@ after(() => {
 
 function partitionLine(topic: string, p: PartitionMetadata): string {
   const leader = p.leaderId < 0 ? "none" : String(p.leaderId);
-  return `\tTopic: ${topic}\tPartition: ${p.partitionIndex}\tLeader: ${leader}\tReplicas: ${p.replicas.join(",")}\tIsr: ${p.isr.join(",")}\tElr: \tLastKnownElr: `;
+  const elr = (p.eligibleLeaderReplicas ?? []).join(",");
+  const lastKnownElr = (p.lastKnownElr ?? []).join(",");
+  return `\tTopic: ${topic}\tPartition: ${p.partitionIndex}\tLeader: ${leader}\tReplicas: ${p.replicas.join(",")}\tIsr: ${p.isr.join(",")}\tElr: ${elr}\tLastKnownElr: ${lastKnownElr}`;
 }
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -436,7 +438,9 @@ describe("on a three-node cluster losing nodes", () => {
     await cluster?.stop();
   });
 
-  const partitionsOf = async (topic: string) => (await admin.metadata([topic])).topics[0]?.partitions ?? [];
+  // As the tool sees them: through DescribeTopicPartitions, with the ELR.
+  const partitionsOf = async (topic: string) =>
+    (await admin.describeTopicPartitions([topic]))[0]?.partitions ?? [];
 
   test("--describe shows leaders, replicas and ISRs of a replicated topic; no filter matches while all is well", async () => {
     const created = await on(
@@ -515,6 +519,9 @@ describe("on a three-node cluster losing nodes", () => {
     const [solo] = await partitionsOf("solo");
     assert.ok(solo);
     assert.equal(solo.leaderId, -1);
+    assert.deepEqual(solo.isr, [], "its last in-sync replica left the ISR...");
+    assert.deepEqual(solo.eligibleLeaderReplicas, [3], "...for the ELR");
+    assert.deepEqual(solo.lastKnownElr, [3], "node 3 was its last leader");
     const unavailable = await on("--describe", "--unavailable-partitions");
     assert.equal(unavailable.stdout, `${partitionLine("solo", solo)}\n`);
     assert.match(unavailable.stdout, /\tLeader: none\t/);
@@ -535,7 +542,11 @@ describe("on a three-node cluster losing nodes", () => {
     for (const p of partitions) {
       assert.equal(p.leaderId, 2);
       assert.deepEqual(p.isr, [2]);
+      // Below min ISR, the replica that left is eligible to lead (KIP-966): it holds all the
+      // high watermark covers, which stays where it was while the ISR is below the minimum.
+      assert.deepEqual(p.eligibleLeaderReplicas, [1]);
     }
+    assert.match(lines[0] ?? "", /\tIsr: 2\tElr: 1\tLastKnownElr: $/);
     assert.equal((await on("--describe", "--topic", TOPIC, "--at-min-isr-partitions")).stdout, "");
     const created = await on("--create", "--topic", "after-failover", "--replication-factor", "3");
     assert.equal(created.code, 1);

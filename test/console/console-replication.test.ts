@@ -55,6 +55,7 @@ interface PartitionJson {
   leader: number;
   replicas: number[];
   isr: number[];
+  elr: number[];
   offlineReplicas: number[];
   underReplicated: boolean;
   underMinIsr: boolean;
@@ -227,8 +228,9 @@ test("the console and /metrics follow a node's death and return: fenced broker, 
 
   const during = await waitFor("the killed node fenced and its replicas out of the ISRs", async () => {
     const c = await getJson<ClusterJson>(url, "/api/cluster");
+    // The RF-1 partition counts too: its ISR is empty (its replica is an eligible leader replica).
     return c.fencedBrokerCount === 1 &&
-      c.underReplicatedPartitions === PARTITIONS &&
+      c.underReplicatedPartitions === PARTITIONS + 1 &&
       c.offlinePartitions === 1 &&
       c.activeControllerId >= 0 &&
       c.activeControllerId !== victim
@@ -237,7 +239,11 @@ test("the console and /metrics follow a node's death and return: fenced broker, 
   });
   assert.equal(during.liveBrokerCount, 2);
   assert.equal(during.brokerCount, 3);
-  assert.equal(during.underMinIsrPartitions, PARTITIONS, "min.insync.replicas=3 with two in sync");
+  assert.equal(
+    during.underMinIsrPartitions,
+    PARTITIONS + 1,
+    "min.insync.replicas=3 with two in sync, and the RF-1 partition with none",
+  );
   const brokers = await getJson<BrokerJson[]>(url, "/api/brokers");
   const dead = brokers.find((b) => b.id === victim);
   assert.equal(dead?.fenced, true);
@@ -257,7 +263,7 @@ test("the console and /metrics follow a node's death and return: fenced broker, 
   assert.equal(replicatedSummary?.minInsyncReplicas, 3);
   const singleSummary = topics.find((t) => t.name === SINGLE);
   assert.equal(singleSummary?.offlinePartitions, 1);
-  assert.equal(singleSummary?.underReplicatedPartitions, 0);
+  assert.equal(singleSummary?.underReplicatedPartitions, 1);
 
   const replicated = await getJson<TopicJson>(url, `/api/topics/${REPLICATED}`);
   for (const p of replicated.partitions) {
@@ -279,6 +285,8 @@ test("the console and /metrics follow a node's death and return: fenced broker, 
   const stranding = (await getJson<TopicJson>(url, `/api/topics/${SINGLE}`)).partitions[stranded];
   assert.equal(stranding?.offline, true);
   assert.deepEqual(stranding?.offlineReplicas, [victim]);
+  assert.deepEqual(stranding?.isr, []);
+  assert.deepEqual(stranding?.elr, [victim], "the dead leader is the partition's eligible leader replica");
 
   const metricsDuring = await waitFor("every survivor's metrics to see the loss", async () => {
     const m = await scrapeAll();

@@ -12,9 +12,9 @@ import {
 /**
  * A broker whose session reports replicas in a failed log dir (KRaft's heartbeat offlineLogDirs)
  * loses those partitions' leadership and ISR membership, and only those: the controller moves the
- * leadership to an in-sync replica that can serve, keeps the broker as the last ISR member when no
- * other is left (the partition then has no leader until it comes back), and gives it back once a
- * new incarnation reports nothing offline.
+ * leadership to an in-sync replica that can serve; when no other is left, the broker leaves the ISR
+ * for the ELR (KIP-966: the partition then has no leader until it comes back), and it leads again
+ * once it reports nothing offline.
  */
 
 const TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAQ";
@@ -76,9 +76,11 @@ function sessions(offline: Record<number, number[]> = {}): Map<number, BrokerSes
   );
 }
 
+const RULES = { minInsyncReplicas: () => 1, uncleanLeaderElection: () => false };
+
 function reconcile(start: MetadataImage, s: Map<number, BrokerSessionInfo>) {
   const builder = new RecordBuilder(start);
-  reconcileMembership(builder, s, { uncleanLeaderElection: () => false });
+  reconcileMembership(builder, s, RULES);
   return builder.image.topic("t")?.partitions ?? [];
 }
 
@@ -100,15 +102,19 @@ test("replicas reported offline lose leadership and ISR membership of those part
   assert.ok((after[0]?.leaderEpoch ?? 0) > 0, "a new leader epoch");
 });
 
-test("the last in-sync replica stays in the ISR without leading; it leads again once it reports nothing offline", () => {
+test("the last in-sync replica leaves the ISR for the ELR without leading; it leads again once it reports nothing offline", () => {
   const start = image([{ id: 0, replicas: [1], isr: [1], leader: 1 }]);
   const offline = reconcile(start, sessions({ 1: [0] }));
   assert.equal(offline[0]?.leader, -1);
-  assert.deepEqual(offline[0]?.isr, [1]);
+  assert.deepEqual(offline[0]?.isr, []);
+  assert.deepEqual(offline[0]?.elr, [1]);
 
   const builder = new RecordBuilder(start);
-  reconcileMembership(builder, sessions({ 1: [0] }), { uncleanLeaderElection: () => false });
+  reconcileMembership(builder, sessions({ 1: [0] }), RULES);
   const back = new RecordBuilder(builder.image);
-  reconcileMembership(back, sessions(), { uncleanLeaderElection: () => false });
-  assert.equal(back.image.topic("t")?.partitions[0]?.leader, 1);
+  reconcileMembership(back, sessions(), RULES);
+  const p = back.image.topic("t")?.partitions[0];
+  assert.equal(p?.leader, 1);
+  assert.deepEqual(p?.isr, [1]);
+  assert.deepEqual(p?.elr, []);
 });

@@ -13,11 +13,18 @@ import {
   MetadataImage,
   MetadataLoader,
   NotControllerError,
+  type PartitionRules,
   QuorumController,
   type RecordBuilder,
 } from "../../src/metadata/index.js";
 import { ErrorCode, randomUuid } from "../../src/protocol/index.js";
 import { type NodeTimers, type SimScheduler, settle } from "./sim-scheduler.js";
+
+/** The topic configs the simulated controllers read: min.insync.replicas from the topic, 1 by default. */
+export const SIM_PARTITION_RULES: PartitionRules = {
+  minInsyncReplicas: (topic, image) => Number(image.topicConfig(topic).get("min.insync.replicas") ?? "1"),
+  uncleanLeaderElection: () => false,
+};
 
 export const PREFIX = "/brook/sim/";
 export const SESSION_TIMEOUT_MS = 3000;
@@ -86,7 +93,7 @@ export class SimNode {
       env: this.env,
       log,
       candidate: () => ({ nodeId: id, endPoint: endPointOf(id) }),
-      membership: { uncleanLeaderElection: () => false },
+      partitionRules: SIM_PARTITION_RULES,
       snapshotRecordsMax: sim.snapshotRecordsMax,
       snapshotIntervalMs: 60_000,
       candidateForElection: true,

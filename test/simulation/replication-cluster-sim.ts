@@ -4,10 +4,11 @@ import {
   ElectionType,
   electLeaders,
   NotControllerError,
+  type PartitionRegistration,
   type RecordBuilder,
 } from "../../src/metadata/index.js";
 import { ErrorCode } from "../../src/protocol/index.js";
-import { SimCluster } from "./metadata-cluster-sim.js";
+import { SIM_PARTITION_RULES, SimCluster } from "./metadata-cluster-sim.js";
 import { type BrokerHost, type ReplicationTimings, SimBroker } from "./sim-broker.js";
 import { SimNetwork } from "./sim-network.js";
 import { type AckedWrite, type ProducerHost, SimProducer } from "./sim-producer.js";
@@ -92,6 +93,7 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
    * that follower's disk kept).
    */
   private readonly lostUnflushed = new Map<string, Map<number, string>>();
+  private readonly lastCommitted = new Map<string, PartitionRegistration>();
 
   constructor(
     scheduler: SimScheduler,
@@ -229,7 +231,7 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
     if (controller === undefined) return;
     try {
       await controller.controller.submit("elect leaders", (b: RecordBuilder) => {
-        const r = electLeaders(b.image, ElectionType.preferred, null);
+        const r = electLeaders(b.image, ElectionType.preferred, null, SIM_PARTITION_RULES);
         b.add(r.records);
         if (r.records.length === 0) return;
         this.trace(controller.id, `preferred leader election: ${r.records.length} partitions`);
@@ -337,23 +339,25 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
           );
         }
       }
+      this.countElections(key, p);
       const lost = this.lostUnflushed.get(key);
       for (const [id, incarnation] of lost ?? []) {
         const registration = this.meta.committedImage.brokers.get(id);
         const crashedGone =
           registration === undefined || registration.fenced || registration.incarnationId !== incarnation;
-        if (crashedGone && !p.isr.includes(id)) lost?.delete(id);
+        if (crashedGone && !p.isr.includes(id) && !p.elr.includes(id)) lost?.delete(id);
       }
       const leader = this.actingLeader(TOPIC, p.partitionId);
       if (leader === undefined) continue;
-      // What the high watermark covers is on every ISR member: any of them may be elected next.
-      for (const id of p.isr) {
+      // What the high watermark covers is on every ISR member and every eligible leader replica
+      // (KIP-966): any of them may be elected next.
+      for (const id of [...p.isr, ...p.elr]) {
         const member = live.get(id);
         if (member === undefined || member === leader || lost?.has(id)) continue;
         assert.deepEqual(
           member.log.prefixBelow(leader.highWatermark),
           leader.log.prefixBelow(leader.highWatermark),
-          `${key}: ISR member ${id} (log end ${member.log.logEndOffset}) lacks what the leader (node ${p.leader}) has below its high watermark ${leader.highWatermark}`,
+          `${key}: ${p.isr.includes(id) ? "ISR member" : "eligible leader replica"} ${id} (log end ${member.log.logEndOffset}) lacks what the leader (node ${p.leader}) has below its high watermark ${leader.highWatermark}`,
         );
       }
       for (const [id, r] of live) {
@@ -365,6 +369,18 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
       }
       this.checkAcknowledged(key, leader);
     }
+  }
+
+  /** Counts the KIP-966 paths the run reached, from one committed partition state to the next. */
+  private countElections(key: string, p: PartitionRegistration): void {
+    const before = this.lastCommitted.get(key);
+    this.lastCommitted.set(key, p);
+    if (before === undefined || before === p) return;
+    if (p.leader >= 0 && p.leader !== before.leader && before.elr.includes(p.leader))
+      this.count("leaders elected from the ELR");
+    if (p.isr.length === 0 && before.isr.length > 0) this.count("ISRs emptied");
+    if (p.leader >= 0 && before.leader < 0 && before.isr.length === 0 && before.elr.length === 0)
+      this.count("last known leaders elected");
   }
 
   private checkMonotonic(id: number, r: SimReplica): void {

@@ -7,7 +7,7 @@ import {
 } from "../../src/metadata/index.js";
 import { ErrorCode } from "../../src/protocol/index.js";
 import { type DivergingEpoch, isrProposalAction } from "../../src/replication/index.js";
-import type { SimNode } from "./metadata-cluster-sim.js";
+import { SIM_PARTITION_RULES, type SimNode } from "./metadata-cluster-sim.js";
 import { SimFetcher } from "./sim-fetcher.js";
 import type { SimEndpoint, SimNetwork } from "./sim-network.js";
 import { SimReplica } from "./sim-replica.js";
@@ -513,7 +513,13 @@ export class SimBroker implements SimEndpoint {
     if (!controller.isActive) throw new NotControllerAnswer("not the active controller");
     try {
       const committed = await controller.submit("alter partition", (builder) => {
-        const decided = decideAlterPartition(builder.image, brokerId, brokerEpoch, [change]);
+        const decided = decideAlterPartition(
+          builder.image,
+          brokerId,
+          brokerEpoch,
+          [change],
+          SIM_PARTITION_RULES,
+        );
         builder.add(decided.records);
         return decided;
       });

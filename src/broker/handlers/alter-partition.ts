@@ -38,7 +38,13 @@ export function alterPartitionHandler(broker: MetadataView & ControllerAccess & 
         }));
       });
       const outcome = await broker.decide("alter partition", (image) => {
-        const decided = decideIsrChanges(image, request.brokerId, request.brokerEpoch, changes);
+        const decided = decideIsrChanges(
+          image,
+          request.brokerId,
+          request.brokerEpoch,
+          changes,
+          broker.partitionRules,
+        );
         return { records: decided.records, result: decided };
       });
       if (outcome.errorCode !== ErrorCode.NONE) return failed(outcome.errorCode);

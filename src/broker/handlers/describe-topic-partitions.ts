@@ -165,8 +165,8 @@ function describePartition(
     leaderEpoch: p.leaderEpoch,
     replicaNodes: p.replicas,
     isrNodes: p.isr,
-    eligibleLeaderReplicas: [],
-    lastKnownElr: [],
+    eligibleLeaderReplicas: p.elr,
+    lastKnownElr: p.lastKnownElr,
     offlineReplicas,
   };
 }

@@ -34,7 +34,7 @@ export function electLeadersHandler(broker: MetadataView & ControllerAccess & Au
               t.partitions.map((partition) => ({ topic: t.topic, partition })),
             );
       const results = await broker.decide("elect leaders", (image) => {
-        const decided = electLeaders(image, electionType, wanted);
+        const decided = electLeaders(image, electionType, wanted, broker.partitionRules);
         return { records: decided.records, result: decided.results };
       });
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: byTopic(results) };

@@ -36,7 +36,7 @@ export function alterPartitionReassignmentsHandler(
       );
       const results = await broker.decide("alter partition reassignments", (image) => {
         const builder = new RecordBuilder(image);
-        const result = alterReassignments(builder, wanted);
+        const result = alterReassignments(builder, wanted, broker.partitionRules);
         return { records: [...builder.records], result };
       });
       return {

@@ -1,5 +1,7 @@
 import {
   type AdminClient,
+  ClientError,
+  ClientErrorCode,
   type ConfigEntry,
   ConfigResourceType,
   type ItemResult,
@@ -103,6 +105,30 @@ async function describeAll(admin: AdminClient, names: readonly string[]): Promis
   return topics;
 }
 
+/**
+ * Topics as `--describe` shows them: through DescribeTopicPartitions, as Kafka's TopicCommand
+ * since 3.7, so that partitions show their ELR; through Metadata from a broker without it (the
+ * ELR columns then say N/A, as Kafka's do).
+ */
+async function describeWithElr(
+  admin: AdminClient,
+  names: readonly string[],
+  partitionLimit: number | undefined,
+): Promise<TopicMetadata[]> {
+  let topics: TopicMetadata[];
+  try {
+    topics = await admin.describeTopicPartitions(
+      names,
+      partitionLimit === undefined ? {} : { partitionLimit },
+    );
+  } catch (error) {
+    if (!(error instanceof ClientError && error.code === ClientErrorCode.unsupportedVersion)) throw error;
+    return describeAll(admin, names);
+  }
+  for (const t of topics) failOn({ errorCode: t.errorCode, errorMessage: null });
+  return topics;
+}
+
 /** `--topic-id`: Kafka reads it as a base64 UUID and fails as Uuid.fromString does. */
 function parseTopicId(text: string): string {
   if (text.length > 24) {
@@ -145,7 +171,7 @@ export async function describeTopics(
 ): Promise<void> {
   const names = await topicsToDescribe(options, admin);
   if (names.length === 0) return;
-  const topics = await describeAll(admin, names);
+  const topics = await describeWithElr(admin, names, options.integer("partition-size-limit-per-response"));
   const described = await admin.describeConfigs(
     names.map((resourceName) => ({ resourceType: ConfigResourceType.topic, resourceName })),
   );

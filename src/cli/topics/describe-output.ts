@@ -52,10 +52,11 @@ export function topicLine(topic: TopicMetadata, configs: readonly ConfigEntry[])
 }
 
 /**
- * One partition. Brook has no eligible leader replicas (KIP-966 is off), so both ELR lists are
- * empty, as a Kafka 4 cluster without ELR reports them.
+ * One partition, as Kafka's TopicCommand prints it: the ELR lists are N/A when the partitions came
+ * from Metadata (a broker without DescribeTopicPartitions).
  */
 export function partitionLine(topic: string, p: PartitionMetadata): string {
+  const list = (ids: number[] | undefined) => (ids === undefined ? "N/A" : ids.join(","));
   return [
     "",
     `Topic: ${topic}`,
@@ -63,8 +64,8 @@ export function partitionLine(topic: string, p: PartitionMetadata): string {
     `Leader: ${hasLeader(p) ? p.leaderId : "none"}`,
     `Replicas: ${p.replicas.join(",")}`,
     `Isr: ${p.isr.join(",")}`,
-    "Elr: ",
-    "LastKnownElr: \n",
+    `Elr: ${list(p.eligibleLeaderReplicas)}`,
+    `LastKnownElr: ${list(p.lastKnownElr)}\n`,
   ].join("\t");
 }
 

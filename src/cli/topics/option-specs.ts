@@ -74,8 +74,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   {
     name: "partition-size-limit-per-response",
     arg: integer("maximum number of partitions per response"),
-    description:
-      "The maximum partition size to be included in one DescribeTopicPartitions response. (Accepted; Brook describes topics with one Metadata request.)",
+    description: "The maximum partition size to be included in one DescribeTopicPartitions response.",
   },
   {
     name: "partitions",

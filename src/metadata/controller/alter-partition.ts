@@ -1,6 +1,7 @@
 import { ErrorCode, type Uuid } from "../../protocol/index.js";
 import type { MetadataImage } from "../metadata-image.js";
-import { type MetadataRecord, NO_LEADER_CHANGE } from "../metadata-records.js";
+import type { MetadataRecord } from "../metadata-records.js";
+import { type PartitionRules, partitionChange } from "./partition-change.js";
 import { completeReassignments } from "./reassignment.js";
 import { RecordBuilder } from "./record-builder.js";
 
@@ -28,13 +29,15 @@ export interface IsrChangeResult {
  * ReplicationControlManager rules): only the current leader, at the current leader epoch and
  * partition epoch, may change the ISR; the new ISR keeps the leader, names only replicas, and adds
  * only brokers that may serve (registered, unfenced). A stale request gets the error that tells
- * the leader to wait for newer metadata. Each accepted change is one PartitionChange record.
+ * the leader to wait for newer metadata. Each accepted change is one PartitionChange record (none
+ * when it changes nothing), its ELR as partitionChange keeps it.
  */
 export function decideAlterPartition(
   image: MetadataImage,
   brokerId: number,
   brokerEpoch: bigint,
   requests: readonly IsrChangeRequest[],
+  rules: PartitionRules,
 ): { errorCode: number; results: IsrChangeResult[]; records: MetadataRecord[] } {
   const registration = image.brokers.get(brokerId);
   if (registration === undefined || (brokerEpoch >= 0n && registration.epoch !== brokerEpoch)) {
@@ -44,14 +47,14 @@ export function decideAlterPartition(
   const results = requests.map((r): IsrChangeResult => {
     const topic = image.topicsById.get(r.topicId);
     const p = topic?.partitions[r.partitionIndex];
-    const answer = (errorCode: number, isr = p?.isr ?? []): IsrChangeResult => ({
+    const answer = (errorCode: number, isr = p?.isr ?? [], changed = false): IsrChangeResult => ({
       topicId: r.topicId,
       partitionIndex: r.partitionIndex,
       errorCode,
       leaderId: p?.leader ?? -1,
       leaderEpoch: p?.leaderEpoch ?? -1,
       isr,
-      partitionEpoch: (p?.partitionEpoch ?? -1) + (errorCode === ErrorCode.NONE ? 1 : 0),
+      partitionEpoch: (p?.partitionEpoch ?? -1) + (changed ? 1 : 0),
     });
     if (topic === undefined) return answer(ErrorCode.UNKNOWN_TOPIC_ID);
     if (p === undefined) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -65,15 +68,18 @@ export function decideAlterPartition(
     if (ineligible !== undefined) return answer(ErrorCode.INELIGIBLE_REPLICA);
     // Kafka keeps the ISR in replica order.
     const ordered = p.replicas.filter((b) => isr.includes(b));
-    records.push({
-      type: "PartitionChange",
-      topicId: r.topicId,
-      partitionId: r.partitionIndex,
-      leader: NO_LEADER_CHANGE,
-      isr: ordered,
-      replicas: null,
-    });
-    return answer(ErrorCode.NONE, ordered);
+    const change = partitionChange(
+      r.topicId,
+      p,
+      { isr: ordered, leader: p.leader },
+      {
+        minInsyncReplicas: rules.minInsyncReplicas(topic.name, image),
+        mayLead: () => true,
+        uncleanElection: false,
+      },
+    );
+    if (change !== null) records.push(change);
+    return answer(ErrorCode.NONE, ordered, change !== null);
   });
   return { errorCode: ErrorCode.NONE, results, records };
 }
@@ -87,11 +93,12 @@ export function decideIsrChanges(
   brokerId: number,
   brokerEpoch: bigint,
   requests: readonly IsrChangeRequest[],
+  rules: PartitionRules,
 ): { errorCode: number; results: IsrChangeResult[]; records: MetadataRecord[] } {
-  const decided = decideAlterPartition(image, brokerId, brokerEpoch, requests);
+  const decided = decideAlterPartition(image, brokerId, brokerEpoch, requests, rules);
   if (decided.records.length === 0) return decided;
   const builder = new RecordBuilder(image);
   builder.add(decided.records);
-  completeReassignments(builder);
+  completeReassignments(builder, rules);
   return { ...decided, records: [...builder.records] };
 }

@@ -1,28 +1,28 @@
-import type { MetadataImage } from "../metadata-image.js";
-import { type MetadataRecord, NO_LEADER, NO_LEADER_CHANGE } from "../metadata-records.js";
+import type { MetadataImage, PartitionRegistration } from "../metadata-image.js";
+import { type MetadataRecord, NO_LEADER } from "../metadata-records.js";
 import type { BrokerSessionInfo } from "../store/index.js";
+import { type PartitionRules, partitionChange } from "./partition-change.js";
 import type { RecordBuilder } from "./record-builder.js";
-
-export interface MembershipOptions {
-  /** Whether a topic allows unclean leader election (`unclean.leader.election.enable`). */
-  uncleanLeaderElection(topic: string, image: MetadataImage): boolean;
-}
 
 /**
  * The controller's answer to the brokers' sessions, as records: a session with a new incarnation
  * registers the broker (fenced, its epoch the record's offset); a registered broker whose session
  * reports it has applied the metadata log up to its registration is unfenced; a broker whose
  * session is gone, or that asked to shut down, is fenced. Then every partition is made to agree
- * with who may serve: a leader that may not lead is replaced from the ISR, brokers that may not
- * serve leave ISRs (the last member stays, as in KRaft), leaderless partitions get a leader again
- * when an ISR member returns. So a fenced broker never leads in a committed image. A broker whose
- * session reports a replica in a failed log dir is treated so for that partition only.
+ * with who may serve (partitionChange's rules, KIP-966): brokers that may not serve leave ISRs,
+ * into the ELR while the ISR is below min ISR; a leader that may not lead is replaced from the ISR,
+ * or from the ELR when the ISR is empty; leaderless partitions get a leader again when an eligible
+ * replica returns. So a fenced broker never leads in a committed image. A new incarnation of a
+ * broker counts as an unclean shutdown of the old one (as Kafka's controller counts it when the
+ * incarnation changes): it leaves every ELR, since its disk may have lost what made it eligible. A
+ * broker whose session reports a replica in a failed log dir is treated so for that partition only.
  */
 export function reconcileMembership(
   builder: RecordBuilder,
   sessions: ReadonlyMap<number, BrokerSessionInfo>,
-  options: MembershipOptions,
+  rules: PartitionRules,
 ): void {
+  const restarted = new Set<number>();
   const ids = [...new Set([...builder.image.brokers.keys(), ...sessions.keys()])].sort((a, b) => a - b);
   for (const id of ids) {
     const session = sessions.get(id);
@@ -45,6 +45,7 @@ export function reconcileMembership(
           fenced: true,
         },
       ]);
+      restarted.add(id);
       continue;
     }
     if (registration === undefined) continue;
@@ -55,7 +56,7 @@ export function reconcileMembership(
       builder.add([{ type: "FenceBroker", id, epoch: registration.epoch }]);
     }
   }
-  alignPartitions(builder, sessions, options);
+  alignPartitions(builder, sessions, rules, restarted);
 }
 
 /** Brokers that may lead and be in an ISR: unfenced, with a session, not shutting down. */
@@ -99,7 +100,8 @@ const NOBODY: ReadonlySet<number> = new Set();
 function alignPartitions(
   builder: RecordBuilder,
   sessions: ReadonlyMap<number, BrokerSessionInfo>,
-  options: MembershipOptions,
+  rules: PartitionRules,
+  restarted: ReadonlySet<number>,
 ): void {
   const image = builder.image;
   const eligible = eligibleBrokers(image, sessions);
@@ -109,33 +111,35 @@ function alignPartitions(
     for (const p of topic.partitions) {
       const offline = offlineReplicas.get(`${topic.id}:${p.partitionId}`) ?? NOBODY;
       const serves = (b: number) => eligible.has(b) && !offline.has(b);
-      const serving = p.isr.filter(serves);
-      // KRaft keeps the last ISR member when none may serve, so the partition can return with it.
-      const lastMember = p.isr.includes(p.leader) ? p.leader : p.isr[0];
-      let isr = serving.length > 0 ? serving : lastMember === undefined ? [] : [lastMember];
-      let leader =
-        p.leader !== NO_LEADER && serves(p.leader) && isr.includes(p.leader)
-          ? p.leader
-          : (p.replicas.find((b) => isr.includes(b) && serves(b)) ?? NO_LEADER);
-      if (leader === NO_LEADER && options.uncleanLeaderElection(topic.name, image)) {
-        const unclean = p.replicas.find(serves);
-        if (unclean !== undefined) {
-          leader = unclean;
-          isr = [unclean];
-        }
-      }
-      const leaderChanged = leader !== p.leader;
-      const isrChanged = isr.length !== p.isr.length || isr.some((b, i) => b !== p.isr[i]);
-      if (!leaderChanged && !isrChanged) continue;
-      records.push({
-        type: "PartitionChange",
-        topicId: topic.id,
-        partitionId: p.partitionId,
-        leader: leaderChanged ? leader : NO_LEADER_CHANGE,
-        isr: isrChanged ? isr : null,
-        replicas: null,
-      });
+      if (agrees(p, serves, restarted)) continue;
+      const change = partitionChange(
+        topic.id,
+        p,
+        { isr: p.isr.filter(serves) },
+        {
+          minInsyncReplicas: rules.minInsyncReplicas(topic.name, image),
+          mayLead: serves,
+          uncleanElection: rules.uncleanLeaderElection(topic.name, image),
+          uncleanShutdown: restarted,
+        },
+      );
+      if (change !== null) records.push(change);
     }
   }
   if (records.length > 0) builder.add(records);
+}
+
+/**
+ * Whether a partition already agrees with who may serve (the common case, checked without
+ * reading the topic's configs): its ISR all serve, it has a leader that serves, and no broker that
+ * just restarted is in its ISR or ELR.
+ */
+function agrees(
+  p: PartitionRegistration,
+  serves: (b: number) => boolean,
+  restarted: ReadonlySet<number>,
+): boolean {
+  if (p.leader === NO_LEADER || !serves(p.leader) || !p.isr.includes(p.leader)) return false;
+  if (!p.isr.every(serves)) return false;
+  return restarted.size === 0 || !p.elr.some((b) => restarted.has(b));
 }

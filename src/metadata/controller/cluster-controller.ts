@@ -1,7 +1,7 @@
 import { assert, type SeededRandom } from "../../base/index.js";
 import { ErrorCode, randomUuid, type Uuid } from "../../protocol/index.js";
 import type { MetadataImage } from "../metadata-image.js";
-import { ConfigResourceType, type MetadataRecord } from "../metadata-records.js";
+import { ConfigResourceType, type MetadataRecord, NO_LEADER_CHANGE } from "../metadata-records.js";
 import { METADATA_TOPIC } from "../metadata-topic.js";
 import { placeReplicas } from "./replica-placement.js";
 import { collidingTopicName, topicNameProblem } from "./topic-name.js";
@@ -361,6 +361,8 @@ export class ClusterController {
       name,
       value,
     }));
+    if (resourceType === ConfigResourceType.topic && changes.has("min.insync.replicas"))
+      records.push(...clearedElrs(image, resourceName));
     return { errorCode: ErrorCode.NONE, errorMessage: null, records };
   }
 
@@ -436,4 +438,26 @@ function explicitAssignments(
     }
   }
   return { assignments: sorted.map((a) => [...a.brokerIds]) };
+}
+
+/**
+ * A topic whose min.insync.replicas changes loses its eligible leader replicas, in the same entry
+ * as the config (as Kafka's controller does since KAFKA-16540): they were kept against the old
+ * minimum, and under a lower one the leader may already advance the high watermark past them.
+ * The last known leader stays: a leaderless partition can still come back with it.
+ */
+function clearedElrs(image: MetadataImage, topicName: string): MetadataRecord[] {
+  const topic = image.topic(topicName);
+  if (topic === undefined) return [];
+  return topic.partitions
+    .filter((p) => p.elr.length > 0)
+    .map((p) => ({
+      type: "PartitionChange",
+      topicId: topic.id,
+      partitionId: p.partitionId,
+      leader: NO_LEADER_CHANGE,
+      isr: null,
+      replicas: null,
+      eligibleLeaderReplicas: [],
+    }));
 }

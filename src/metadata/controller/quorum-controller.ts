@@ -13,7 +13,8 @@ import {
   NotControllerError,
   type Subscription,
 } from "../store/index.js";
-import { type MembershipOptions, reconcileMembership } from "./broker-membership.js";
+import { reconcileMembership } from "./broker-membership.js";
+import type { PartitionRules } from "./partition-change.js";
 import { RecordBuilder } from "./record-builder.js";
 
 export interface QuorumControllerOptions {
@@ -24,7 +25,7 @@ export interface QuorumControllerOptions {
   log: Logger;
   /** Where brokers reach this node, once it listens. */
   candidate: () => ControllerCandidate;
-  membership: MembershipOptions;
+  partitionRules: PartitionRules;
   /** A snapshot is written after this many records (Kafka counts bytes; records are ~50-100 bytes). */
   snapshotRecordsMax: number;
   /** ...or after this long with new records (`metadata.log.max.snapshot.interval.ms`). */
@@ -216,7 +217,7 @@ export class QuorumController {
       name: "broker membership",
       run: (builder) => {
         this.membershipQueued = false;
-        reconcileMembership(builder, this.sessions, this.options.membership);
+        reconcileMembership(builder, this.sessions, this.options.partitionRules);
       },
       resolve: () => {},
       reject: (error) => {

@@ -1,6 +1,7 @@
 import { ErrorCode, type Uuid } from "../../protocol/index.js";
 import type { MetadataImage, PartitionRegistration } from "../metadata-image.js";
-import { type MetadataRecord, NO_LEADER, NO_LEADER_CHANGE } from "../metadata-records.js";
+import type { MetadataRecord } from "../metadata-records.js";
+import { type PartitionRules, partitionChange } from "./partition-change.js";
 import type { RecordBuilder } from "./record-builder.js";
 
 export interface ReassignmentRequest {
@@ -28,6 +29,7 @@ export interface ReassignmentResult {
 export function alterReassignments(
   builder: RecordBuilder,
   requests: readonly ReassignmentRequest[],
+  rules: PartitionRules,
 ): ReassignmentResult[] {
   return requests.map((r) => {
     const answer = (errorCode: number, errorMessage: string | null = null): ReassignmentResult => ({
@@ -48,7 +50,7 @@ export function alterReassignments(
           ErrorCode.NO_REASSIGNMENT_IN_PROGRESS,
           `No reassignment is in progress for ${r.topic}-${r.partition}`,
         );
-      builder.add([finish(topic.id, p, original, image)]);
+      addChange(builder, finish(topic.id, p, original, image, rules, topic.name));
       return answer(ErrorCode.NONE);
     }
     const problem = targetProblem(r.replicas, image);
@@ -59,64 +61,75 @@ export function alterReassignments(
     if (adding.length === 0) {
       // Nothing to catch up: the reassignment (or its reordering) completes at once.
       if (!inProgress && sameOrder(target, p.replicas)) return answer(ErrorCode.NONE);
-      builder.add([finish(topic.id, p, target, image)]);
+      addChange(builder, finish(topic.id, p, target, image, rules, topic.name));
       return answer(ErrorCode.NONE);
     }
-    builder.add([
-      {
-        type: "PartitionChange",
-        topicId: topic.id,
-        partitionId: p.partitionId,
-        leader: NO_LEADER_CHANGE,
-        isr: null,
-        replicas: [...target, ...removing],
-        addingReplicas: adding,
-        removingReplicas: removing,
-      },
-    ]);
-    completeReassignments(builder);
+    addChange(
+      builder,
+      partitionChange(
+        topic.id,
+        p,
+        {
+          replicas: [...target, ...removing],
+          addingReplicas: adding,
+          removingReplicas: removing,
+          leader: p.leader,
+        },
+        contextFor(image, rules, topic.name),
+      ),
+    );
+    completeReassignments(builder, rules);
     return answer(ErrorCode.NONE);
   });
 }
 
 /** Completes every reassignment whose target replicas are all in the ISR. */
-export function completeReassignments(builder: RecordBuilder): void {
+export function completeReassignments(builder: RecordBuilder, rules: PartitionRules): void {
   const image = builder.image;
   const records: MetadataRecord[] = [];
   for (const topic of image.topicsById.values()) {
     for (const p of topic.partitions) {
       if (p.addingReplicas.length === 0 && p.removingReplicas.length === 0) continue;
       const target = p.replicas.filter((b) => !p.removingReplicas.includes(b));
-      if (target.every((b) => p.isr.includes(b))) records.push(finish(topic.id, p, target, image));
+      if (!target.every((b) => p.isr.includes(b))) continue;
+      const change = finish(topic.id, p, target, image, rules, topic.name);
+      if (change !== null) records.push(change);
     }
   }
   if (records.length > 0) builder.add(records);
 }
 
-/** The partition with `replicas` as its replicas, the ISR and leader kept within them. */
+/**
+ * The partition with `replicas` as its replicas, the ISR kept within them, and a leader elected
+ * among them if the current one is not.
+ */
 function finish(
   topicId: Uuid,
   p: PartitionRegistration,
   replicas: readonly number[],
   image: MetadataImage,
-): MetadataRecord {
+  rules: PartitionRules,
+  topicName: string,
+): MetadataRecord | null {
   const isr = p.isr.filter((b) => replicas.includes(b));
-  const live = (b: number) => image.brokers.get(b)?.fenced === false;
-  let leader = p.leader;
-  if (!replicas.includes(leader) || !isr.includes(leader)) {
-    leader = replicas.find((b) => isr.includes(b) && live(b)) ?? NO_LEADER;
-  }
-  return {
-    type: "PartitionChange",
+  return partitionChange(
     topicId,
-    partitionId: p.partitionId,
-    leader: leader === p.leader ? NO_LEADER_CHANGE : leader,
-    // An empty ISR is never written: the partition keeps its last member (KRaft's rule).
-    isr: isr.length > 0 ? isr : [...p.isr],
-    replicas: [...replicas],
-    addingReplicas: [],
-    removingReplicas: [],
+    p,
+    { isr, replicas, addingReplicas: [], removingReplicas: [] },
+    contextFor(image, rules, topicName),
+  );
+}
+
+function contextFor(image: MetadataImage, rules: PartitionRules, topic: string) {
+  return {
+    minInsyncReplicas: rules.minInsyncReplicas(topic, image),
+    mayLead: (b: number) => image.brokers.get(b)?.fenced === false,
+    uncleanElection: false,
   };
+}
+
+function addChange(builder: RecordBuilder, change: MetadataRecord | null): void {
+  if (change !== null) builder.add([change]);
 }
 
 function targetProblem(replicas: readonly number[], image: MetadataImage): string | null {

@@ -156,6 +156,7 @@ test("CreateTopics on a node that is not the active controller answers what the 
     isActiveController: false,
     decide: () => Promise.reject(new Error("a node that forwards decides nothing itself")),
     controller: untouched("controller"),
+    partitionRules: untouched("partitionRules"),
     controllerDefaults,
     forwarder,
   };
@@ -185,6 +186,7 @@ test("CreateTopics on the active controller answers once the topic is committed,
       return Promise.resolve(result);
     },
     controller: decisions(),
+    partitionRules: untouched("partitionRules"),
     controllerDefaults,
     forwarder: { shouldForward: () => false, forward: untouched("forward"), send: untouched("send") },
   };
