@@ -93,8 +93,11 @@ function injectFault(sim: SimCluster, ids: number[]): void {
   } else if (roll < 0.5) {
     // A long pause (GC, SIGSTOP): the node's timers wait, the store's leases do not.
     node.timers.pause(r.int(100, 2 * SESSION_TIMEOUT_MS));
-  } else if (roll < 0.65) {
+  } else if (roll < 0.6) {
     node.store.breakWatches();
+  } else if (roll < 0.65) {
+    // Its watches hang without a word: it must notice by itself.
+    node.store.stallWatches();
   } else if (roll < 0.75) {
     const leases = sim.core.leaseIds();
     if (leases.length > 0) sim.core.expireLease(r.pick(leases));

@@ -190,6 +190,7 @@ class Faults {
     { name: "slow store", weight: 4, away: false, run: () => this.slowStore() },
     { name: "lossy store", weight: 4, away: true, run: () => this.lossyStore() },
     { name: "watches broken", weight: 6, away: false, run: (id) => this.breakWatches(id) },
+    { name: "watches stalled", weight: 3, away: false, run: (id) => this.stallWatches(id) },
     { name: "store compaction", weight: 3, away: false, run: () => this.compactStore() },
   ];
 
@@ -394,6 +395,13 @@ class Faults {
     const node = this.sim.meta.nodes.get(id);
     if (node === undefined) return false;
     node.store.breakWatches();
+    return true;
+  }
+
+  private stallWatches(id: number): boolean {
+    const node = this.sim.meta.nodes.get(id);
+    if (node === undefined) return false;
+    node.store.stallWatches();
     return true;
   }
 

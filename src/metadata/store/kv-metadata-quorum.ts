@@ -35,6 +35,12 @@ export interface KvMetadataQuorumOptions {
 /** etcd refuses requests over 1.5 MiB by default; entries and snapshot chunks stay below. */
 const ENTRY_BYTES_MAX = 1024 * 1024;
 const RETRY_BACKOFF_MAX_MS = 2000;
+/**
+ * How often a follower of the log checks that its watch still delivers (see ReadThenWatch.behind):
+ * a watch can stall without failing (a gRPC stream that hangs), and a node whose metadata stops
+ * moving would go on serving, and proposing ISR changes, against an old image.
+ */
+export const WATCH_PROBE_MS = 2000;
 
 /**
  * The metadata log and the cluster's membership kept in a linearizable key-value store (etcd).
@@ -372,6 +378,8 @@ abstract class ReadThenWatch {
   private generation = 0;
   private stopped = false;
   private failures = 0;
+  /** Event deliveries of the watches so far (the probe's sign of life). */
+  private deliveries = 0;
 
   constructor(store: KvStore, env: Env, backoffMs: number) {
     this.store = store;
@@ -403,6 +411,14 @@ abstract class ReadThenWatch {
 
   protected unavailable(_error: Error): void {}
 
+  /**
+   * Whether the store now holds changes this follower has not been given, for the liveness probe
+   * of its watch (see probe); null when the follower cannot tell.
+   */
+  protected lagging(): Promise<boolean> | null {
+    return null;
+  }
+
   private async load(): Promise<void> {
     const generation = ++this.generation;
     const superseded = () => this.stopped || generation !== this.generation;
@@ -414,13 +430,49 @@ abstract class ReadThenWatch {
       this.failures = 0;
       this.watch = this.store.watch(from.prefix, from.fromRevision, {
         events: (events) => {
+          this.deliveries++;
           if (!superseded() && !this.changed(events)) void this.load();
         },
         failed: (error) => this.retry(superseded, error),
       });
+      this.probe(superseded, null);
     } catch (error) {
       this.retry(superseded, error as Error);
     }
+  }
+
+  /**
+   * Every WATCH_PROBE_MS while watching: when the store was ahead of this follower at the previous
+   * probe and still is, with nothing delivered in between, the watch has stalled without saying
+   * so; read again. Two probes, so that changes on their way through the watch are not taken for
+   * a stall.
+   */
+  private probe(superseded: () => boolean, laggingAt: number | null): void {
+    this.env.timers.after(WATCH_PROBE_MS, () => {
+      if (superseded()) return;
+      const lagging = this.lagging();
+      if (lagging === null) return;
+      const deliveries = this.deliveries;
+      lagging.then(
+        (behind) => {
+          if (superseded()) return;
+          if (behind && laggingAt === deliveries && this.deliveries === deliveries) {
+            this.unavailable(
+              new KvUnavailable(
+                `the watch delivered nothing for ${WATCH_PROBE_MS} ms while the store moved on`,
+              ),
+            );
+            void this.load();
+            return;
+          }
+          this.probe(superseded, behind ? this.deliveries : null);
+        },
+        // The store away: the watch says so itself, or a later probe will.
+        () => {
+          if (!superseded()) this.probe(superseded, null);
+        },
+      );
+    });
   }
 
   private retry(superseded: () => boolean, error: Error): void {
@@ -511,6 +563,11 @@ class LogFollow extends ReadThenWatch {
   protected override unavailable(error: Error): void {
     this.follower.unavailable?.(error);
   }
+
+  protected override async lagging(): Promise<boolean> {
+    const entry = await this.store.get(this.quorum.keys.logEnd);
+    return (entry === null ? 0n : BigInt(entry.value.toString())) > this.next;
+  }
 }
 
 /**
@@ -550,6 +607,12 @@ class PrefixWatcher extends ReadThenWatch {
     }
     this.onChange(this.entries);
     return true;
+  }
+
+  protected override async lagging(): Promise<boolean> {
+    const range = await this.store.range(this.prefix);
+    if (range.entries.length !== this.entries.size) return true;
+    return range.entries.some((e) => !this.entries.get(e.key)?.equals(e.value));
   }
 }
 
@@ -749,6 +812,30 @@ class KvCampaign {
         this.retrySoon();
       },
     });
+    // A watch that stalls without failing must not keep this node out of every later election:
+    // look at the key itself now and then (trying while it is vacant is safe, the claim is fenced).
+    const watch = this.waitWatch;
+    const waiting = () => !this.stopped && this.waitWatch === watch;
+    const probe = () =>
+      this.env.timers.after(WATCH_PROBE_MS, () => {
+        if (!waiting()) return;
+        this.store.get(k.controller).then(
+          (entry) => {
+            if (!waiting()) return;
+            if (entry !== null) {
+              probe();
+              return;
+            }
+            watch.cancel();
+            this.waitWatch = null;
+            void this.attempt();
+          },
+          () => {
+            if (waiting()) probe();
+          },
+        );
+      });
+    probe();
   }
 
   private retrySoon(): void {

@@ -277,7 +277,7 @@ export class MemoryKvStore implements KvStore {
   private readonly core: MemoryKvCore;
   private readonly timers: Timers;
   private readonly faults: KvNetworkFaults | null;
-  private readonly watches = new Set<{ fail(error: Error): void }>();
+  private readonly watches = new Set<{ fail(error: Error): void; stall(): void }>();
   private closed = false;
 
   constructor(core: MemoryKvCore, timers: Timers, faults: KvNetworkFaults | null = null) {
@@ -326,16 +326,20 @@ export class MemoryKvStore implements KvStore {
         draining = false;
         return;
       }
-      listener.events(next);
+      if (!silent) listener.events(next);
       this.timers.after(this.faults?.latencyMs() ?? 0, drain);
     };
+    let silent = false;
     const handle = {
       fail: (error: Error) => {
         if (!active) return;
         active = false;
         unsubscribe?.();
         this.watches.delete(handle);
-        this.timers.after(0, () => listener.failed(error));
+        if (!silent) this.timers.after(0, () => listener.failed(error));
+      },
+      stall: () => {
+        silent = true;
       },
     };
     this.watches.add(handle);
@@ -366,6 +370,14 @@ export class MemoryKvStore implements KvStore {
         this.watches.delete(handle);
       },
     };
+  }
+
+  /**
+   * Every open watch goes silent for good: no events, not even a failure (a stream that hangs, in
+   * a simulation); the owner has to notice by itself.
+   */
+  stallWatches(): void {
+    for (const w of this.watches) w.stall();
   }
 
   /** Ends every open watch with KvUnavailable (a dropped connection, in a simulation). */
