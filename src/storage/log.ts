@@ -918,12 +918,19 @@ export class Log {
     this.guardEpochCache(() => this.leaderEpochCache.truncateFromStart(target));
     this.guardIo("log start offset checkpoint", () => this.persistLogStartOffset());
     this.hook?.logStartOffsetAdvanced?.(target);
-    this.deleteOldSegments();
+    // Only the segments now wholly below the log start go: time and size retention are the
+    // retention check's, so the low watermark answered is the offset asked for, as Kafka answers
+    // DeleteRecords (found by the log model test: a segment past retention.ms took the log start
+    // beyond the requested offset).
+    this.deleteOldSegments({ belowLogStartOnly: true });
     return this.startOffset;
   }
 
-  /** Retention: deletes old segments by retention.ms, retention.bytes and the log start offset. */
-  deleteOldSegments(): number {
+  /**
+   * Retention: deletes old segments by retention.ms, retention.bytes and the log start offset
+   * (`belowLogStartOnly`: by the log start offset alone).
+   */
+  deleteOldSegments(options: { belowLogStartOnly?: boolean } = {}): number {
     if (this.isOffline) return 0;
     const decision = segmentsToDelete({
       segments: this.segments.map((segment) => retentionView(segment)),
@@ -931,7 +938,7 @@ export class Log {
       logStartOffset: this.startOffset,
       highWatermark: this.highWatermarkOffset,
       nowMs: this.env.clock.nowMs(),
-      deletePolicy: isDeleteRetained(this.configValue),
+      deletePolicy: options.belowLogStartOnly !== true && isDeleteRetained(this.configValue),
       retentionMs: this.configValue.retentionMs,
       retentionBytes: this.configValue.retentionBytes,
     });

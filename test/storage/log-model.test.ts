@@ -388,3 +388,26 @@ test("random operation sequences agree with a model of the log", async () => {
     { numRuns: runs },
   );
 });
+
+test("regression: DeleteRecords answers the offset asked for even when a segment is past retention.ms (the retention check deletes it later)", async () => {
+  const h = new Harness({ openSegmentFilesMax: 1, sealedIndexBytesMax: 0, tailCacheBytesMax: 0 });
+  await h.start();
+  try {
+    const ops: Op[] = [
+      { kind: "append", count: 2, valueBytes: 0, compressed: false },
+      { kind: "retention", keepBytes: 1, advanceMs: 0, retentionMs: 100 },
+      { kind: "compact", advanceMs: 102 },
+      { kind: "deleteRecords", pick: 4 },
+      { kind: "truncate", pick: 0 },
+    ];
+    for (const op of ops) {
+      await h.apply(op);
+      h.check();
+    }
+    await h.finish();
+  } catch (e) {
+    h.manager.closeUncleanly();
+    h.dir.cleanup();
+    throw e;
+  }
+});
