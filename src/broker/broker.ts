@@ -238,6 +238,7 @@ export class Broker {
       log: this.log,
       rack: config.string("broker.rack"),
       partitionRules: this.partitionRules,
+      previousBrokerEpoch: fields.logManager.previousBrokerEpoch,
       snapshotRecordsMax: Math.max(
         1,
         Math.floor(
@@ -742,7 +743,9 @@ export class Broker {
     this.txnMarkers.close();
     this.transactionVerifier.close();
     this.replicaManager.takeProducerSnapshots();
-    await this.logManager.shutdown();
+    // The clean-shutdown marker names the registration this broker had: the next start tells the
+    // controller nothing was lost since (KIP-966's PreviousBrokerEpoch), so it stays eligible.
+    await this.logManager.shutdown(this.metadata.lifecycle?.registeredEpoch ?? -1n);
     this.log.info(`node ${this.nodeId} stopped`);
   }
 

@@ -30,6 +30,8 @@ export interface NodeMetadataOptions {
   periodic?: readonly PeriodicDecision[];
   /** The broker's failed log dirs and its replicas in them (reported in its session). */
   offlineStorage?: () => { logDirs: readonly string[]; replicas: readonly OfflineReplicaRef[] };
+  /** The broker epoch its logs were cleanly shut down with; -1: none (see BrokerLifecycle). */
+  previousBrokerEpoch?: bigint;
 }
 
 /**
@@ -64,6 +66,9 @@ export class NodeMetadata {
           endPoints: () => this.endPoints,
           rack: options.rack,
           ...(options.offlineStorage === undefined ? {} : { offlineStorage: options.offlineStorage }),
+          ...(options.previousBrokerEpoch === undefined
+            ? {}
+            : { previousBrokerEpoch: options.previousBrokerEpoch }),
         })
       : null;
     this.controller = options.roles.includes("controller")

@@ -240,7 +240,7 @@ export class AdminClient {
    * Topics with their partitions through DescribeTopicPartitions (KIP-966's API, which Kafka's
    * TopicCommand uses since 3.7): the partitions carry their eligible leader replicas and last
    * known leader. Pages of at most `partitionLimit` partitions are asked for until the broker's
-   * cursor ends. A broker without the API answers BRK_ERR_UNSUPPORTED_VERSION; describeTopics is
+   * cursor ends. A broker without the API fails it with BRK_ERR_CLIENT_UNSUPPORTED_VERSION; describeTopics is
    * then the way.
    */
   async describeTopicPartitions(

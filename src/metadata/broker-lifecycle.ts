@@ -18,6 +18,8 @@ export interface BrokerLifecycleOptions {
   onStateChange?: (state: BrokerLifecycleState) => void;
   /** The broker's failed log dirs and its replicas in them, reported in its session. */
   offlineStorage?: () => { logDirs: readonly string[]; replicas: readonly OfflineReplicaRef[] };
+  /** The broker epoch its logs were cleanly shut down with (LogManager.previousBrokerEpoch); -1: none. */
+  previousBrokerEpoch?: bigint;
 }
 
 const RETRY_BACKOFF_MS = 200;
@@ -41,10 +43,23 @@ export class BrokerLifecycle {
   private unsubscribe: (() => void) | null = null;
   private waiters: { ready: (state: BrokerLifecycleState) => boolean; resolve: () => void }[] = [];
   private generation = 0;
+  /**
+   * The epoch of this broker's latest registration that this process saw (at first, the one its
+   * logs were cleanly shut down with): nothing of the logs was lost since, so a new session names
+   * it as its PreviousBrokerEpoch (KIP-966).
+   */
+  private lastEpoch: bigint;
+  private sessionPreviousEpoch = -1n;
 
   constructor(options: BrokerLifecycleOptions) {
     this.options = options;
     this.log = options.log;
+    this.lastEpoch = options.previousBrokerEpoch ?? -1n;
+  }
+
+  /** For the clean-shutdown marker: the epoch of this broker's latest registration it saw; -1 none. */
+  get registeredEpoch(): bigint {
+    return this.lastEpoch;
   }
 
   get state(): BrokerLifecycleState {
@@ -131,6 +146,7 @@ export class BrokerLifecycle {
       rack: this.options.rack,
       metadataOffset: this.options.loader.image.offset,
       shuttingDown,
+      ...(this.sessionPreviousEpoch >= 0n ? { previousBrokerEpoch: this.sessionPreviousEpoch } : {}),
       ...(offline === undefined || offline.logDirs.length === 0
         ? {}
         : { offlineLogDirs: [...offline.logDirs], offlineReplicas: [...offline.replicas] }),
@@ -141,6 +157,7 @@ export class BrokerLifecycle {
     const generation = ++this.generation;
     this.incarnationId = randomUuid(() => this.options.env.randomBytes16());
     this.reportedOffset = -1n;
+    this.sessionPreviousEpoch = this.lastEpoch;
     try {
       const session = await this.options.quorum.openSession(this.info(), {
         expired: (reason) => this.onExpired(generation, reason),
@@ -177,6 +194,7 @@ export class BrokerLifecycle {
   private onImage(image: MetadataImage): void {
     const registration = image.brokers.get(this.options.brokerId);
     const mine = registration !== undefined && registration.incarnationId === this.incarnationId;
+    if (mine) this.lastEpoch = registration.epoch;
     if (this.stateValue === "fenced" && mine && !registration.fenced) this.setState("active");
     else if (this.stateValue === "active" && (!mine || registration.fenced)) this.setState("fenced");
     if (mine && registration.fenced && this.stateValue === "fenced" && image.offset >= registration.epoch) {

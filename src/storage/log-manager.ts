@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, ConfigError } from "../base/index.js";
 import { ErrorCode, KafkaError } from "../protocol/index.js";
@@ -103,8 +103,6 @@ export interface LogManagerOptions {
   cleanerEnabled?: boolean;
   /** Calls `tick()` every this many milliseconds on an unref'd timer; omit to call tick yourself. */
   backgroundIntervalMs?: number;
-  /** Written into the clean shutdown marker (KIP-966); -1 when unknown. */
-  brokerEpoch?: bigint;
   onBackgroundError?: (error: unknown, context: string) => void;
   /** I/O errors to inject (tests; see storage-faults.ts). */
   faults?: StorageFaults;
@@ -145,7 +143,8 @@ export class LogManager {
   private readonly logs = new Map<string, { log: Log; dir: LogDir }>();
   private readonly intervals: LogManagerIntervals;
   private readonly cleaner: LogCleaner | null;
-  private readonly brokerEpoch: bigint;
+  /** Per log dir loaded: the broker epoch its clean-shutdown marker held (null: no marker). */
+  private readonly markerEpochs: (bigint | null)[] = [];
   private readonly failureListeners = new Set<LogDirFailureListener>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -163,7 +162,6 @@ export class LogManager {
     this.startupStats = stats;
     this.intervals = { ...DEFAULT_LOG_MANAGER_INTERVALS, ...options.intervals };
     this.cleaner = options.cleanerEnabled === false ? null : new LogCleaner(env);
-    this.brokerEpoch = options.brokerEpoch ?? -1n;
     const now = env.clock.nowMs();
     this.nextDue = {
       retention: now + this.intervals.retentionCheckIntervalMs,
@@ -215,6 +213,7 @@ export class LogManager {
     const markerPath = join(dir.path, CLEAN_SHUTDOWN_FILE);
     const hadCleanShutdown = existsSync(markerPath);
     if (hadCleanShutdown) stats.cleanShutdownDirs++;
+    this.markerEpochs.push(hadCleanShutdown ? readMarkerEpoch(markerPath) : null);
     const recoveryPoints = this.readCheckpoint(dir, RECOVERY_POINT_CHECKPOINT_FILE);
     const logStartOffsets = this.readCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT_FILE);
     const highWatermarks = this.readCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT_FILE);
@@ -583,10 +582,24 @@ export class LogManager {
   // ---- shutdown --------------------------------------------------------------------------------
 
   /**
-   * Clean shutdown: stops background work, flushes every log, writes all checkpoints, closes the
-   * files and writes the clean-shutdown marker in each log dir whose logs all flushed.
+   * The broker epoch this broker had when it last shut down cleanly (KIP-966's PreviousBrokerEpoch):
+   * the one every log dir's clean-shutdown marker holds, as Kafka's LogManager reads it; -1 when a
+   * dir had none (a crash), could not be loaded, or they disagree.
    */
-  async shutdown(): Promise<void> {
+  get previousBrokerEpoch(): bigint {
+    const epochs = this.markerEpochs;
+    const first = epochs[0];
+    if (first === undefined || first === null || first < 0n || epochs.length !== this.dirs.length) return -1n;
+    if (this.dirs.some((d) => d.offline !== null)) return -1n;
+    return epochs.every((e) => e === first) ? first : -1n;
+  }
+
+  /**
+   * Clean shutdown: stops background work, flushes every log, writes all checkpoints, closes the
+   * files and writes the clean-shutdown marker, with `brokerEpoch` (the broker's registration, -1
+   * when it has none), in each log dir whose logs all flushed.
+   */
+  async shutdown(brokerEpoch = -1n): Promise<void> {
     if (this.closed) return;
     if (this.timer !== null) clearInterval(this.timer);
     this.cleaner?.abortAll();
@@ -609,7 +622,7 @@ export class LogManager {
           this.guardDir(dir, CLEAN_SHUTDOWN_FILE, () =>
             writeFileAtomicSync(
               join(dir.path, CLEAN_SHUTDOWN_FILE),
-              JSON.stringify({ version: 0, brokerEpoch: Number(this.brokerEpoch) }),
+              JSON.stringify({ version: 0, brokerEpoch: Number(brokerEpoch) }),
             ),
           ),
         );
@@ -643,5 +656,17 @@ export class LogManager {
 
   private checkOpen(): void {
     if (this.closed) throw new StorageError("BRK_ERR_STORAGE_LOG_OFFLINE", "the log manager is shut down");
+  }
+}
+
+/** The broker epoch of a clean-shutdown marker (Kafka's `{"version":0,"brokerEpoch":N}`); null when unreadable. */
+function readMarkerEpoch(path: string): bigint | null {
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as { brokerEpoch?: unknown };
+    return typeof parsed.brokerEpoch === "number" && Number.isSafeInteger(parsed.brokerEpoch)
+      ? BigInt(parsed.brokerEpoch)
+      : null;
+  } catch {
+    return null;
   }
 }

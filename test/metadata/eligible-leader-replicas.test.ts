@@ -64,8 +64,14 @@ function cluster(replicas: number[], isr: number[], leader: number): MetadataIma
   return delta.apply();
 }
 
-/** Sessions of the brokers alive, each at its incarnation (a restart is a new incarnation). */
-function sessions(alive: Record<number, number>): Map<number, BrokerSessionInfo> {
+/**
+ * Sessions of the brokers alive, each at its incarnation (a restart is a new incarnation), naming
+ * the previous broker epoch given for it (a clean shutdown).
+ */
+function sessions(
+  alive: Record<number, number>,
+  previous: Record<number, bigint> = {},
+): Map<number, BrokerSessionInfo> {
   return new Map(
     Object.entries(alive).map(([id, incarnation]): [number, BrokerSessionInfo] => [
       Number(id),
@@ -76,17 +82,23 @@ function sessions(alive: Record<number, number>): Map<number, BrokerSessionInfo>
         rack: null,
         metadataOffset: 1_000_000n,
         shuttingDown: false,
+        ...(previous[Number(id)] === undefined ? {} : { previousBrokerEpoch: previous[Number(id)] }),
       },
     ]),
   );
 }
 
-function reconcile(image: MetadataImage, alive: Record<number, number>, r: PartitionRules): MetadataImage {
+function reconcile(
+  image: MetadataImage,
+  alive: Record<number, number>,
+  r: PartitionRules,
+  previous: Record<number, bigint> = {},
+): MetadataImage {
   // Twice: a new incarnation registers fenced, and is unfenced in the next pass.
   let current = image;
   for (let i = 0; i < 2; i++) {
     const builder = new RecordBuilder(current);
-    reconcileMembership(builder, sessions(alive), r);
+    reconcileMembership(builder, sessions(alive, previous), r);
     current = builder.image;
   }
   return current;
@@ -145,6 +157,19 @@ test("a shrink below min ISR keeps the replicas that left as eligible leaders; o
   // The leader takes broker 3 back into the ISR: at min ISR, the ELR is cleared.
   image = shrink(image, [2, 3], r);
   assert.deepEqual(state(image), { leader: 2, isr: [2, 3], elr: [], lastKnownElr: [] });
+});
+
+test("a broker that restarts after a clean shutdown (naming its registration's epoch) stays eligible; one that names another epoch, or none, does not", () => {
+  const r = rules(3);
+  let image = cluster([1, 2, 3], [1, 2, 3], 1);
+  image = shrink(image, [1], r);
+  assert.deepEqual(partitionOf(image).elr, [2, 3]);
+  const epochOf = (id: number) => image.brokers.get(id)?.epoch ?? -1n;
+  image = reconcile(image, { 1: 0, 2: 1, 3: 1 }, r, { 2: epochOf(2), 3: epochOf(3) + 1n });
+  assert.deepEqual(state(image), { leader: 1, isr: [1], elr: [2], lastKnownElr: [] });
+  // Broker 2 went through a second, unclean restart: out too.
+  image = reconcile(image, { 1: 0, 2: 2, 3: 1 }, r);
+  assert.deepEqual(partitionOf(image).elr, []);
 });
 
 test("with min ISR met, a leader's death moves leadership within the ISR and leaves no ELR", () => {

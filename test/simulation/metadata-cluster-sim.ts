@@ -44,7 +44,7 @@ export class SimNode {
   reachable = true;
   appliedOffsets: bigint[] = [];
 
-  constructor(sim: SimCluster, id: number) {
+  constructor(sim: SimCluster, id: number, previousBrokerEpoch = -1n) {
     this.id = id;
     this.timers = sim.scheduler.nodeTimers();
     this.env = seededEnv(sim.scheduler.clock, this.timers, new SeededRandom(sim.random.int(1, 2 ** 31 - 1)));
@@ -77,6 +77,7 @@ export class SimNode {
       log,
       endPoints: () => [endPointOf(id)],
       rack: null,
+      previousBrokerEpoch,
     });
     this.decisions = new ClusterController({
       random: this.env.random,
@@ -197,8 +198,9 @@ export class SimCluster {
     });
   }
 
-  addNode(id: number): SimNode {
-    const node = new SimNode(this, id);
+  /** Starts a node process; `previousBrokerEpoch`: the epoch its logs were cleanly shut down with. */
+  addNode(id: number, previousBrokerEpoch = -1n): SimNode {
+    const node = new SimNode(this, id, previousBrokerEpoch);
     this.nodes.set(id, node);
     node.start();
     return node;

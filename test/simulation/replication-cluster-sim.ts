@@ -94,6 +94,8 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
    */
   private readonly lostUnflushed = new Map<string, Map<number, string>>();
   private readonly lastCommitted = new Map<string, PartitionRegistration>();
+  /** Nodes stopped cleanly (flushed), with the broker epoch their clean-shutdown marker holds. */
+  private readonly cleanlyStopped = new Map<number, bigint>();
 
   constructor(
     scheduler: SimScheduler,
@@ -168,7 +170,9 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
 
   startNode(id: number): SimBroker {
     assert(!this.isRunning(id), `node ${id} is already running`);
-    const node = this.meta.addNode(id);
+    // After a clean stop, the new process names the registration it had (the clean-shutdown marker).
+    const node = this.meta.addNode(id, this.cleanlyStopped.get(id) ?? -1n);
+    this.cleanlyStopped.delete(id);
     let disk = this.disks.get(id);
     if (disk === undefined) {
       disk = new Map();
@@ -192,6 +196,7 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
     const broker = this.brokers.get(id);
     if (broker === undefined || !broker.alive) return;
     broker.node.crash();
+    this.cleanlyStopped.delete(id);
     if (machine) {
       for (const key of this.disks.get(id)?.keys() ?? []) {
         const lost = this.lostUnflushed.get(key) ?? new Map<number, string>();
@@ -223,6 +228,8 @@ export class ReplicationSim implements BrokerHost, ProducerHost {
       replica.log.checkpointHighWatermark();
     }
     this.crashNode(id, false);
+    this.cleanlyStopped.set(id, node.lifecycle.registeredEpoch);
+    this.count("clean stops");
   }
 
   /** ElectLeaders (preferred, every partition) through the active controller. */

@@ -395,3 +395,29 @@ test("preallocated segments are trimmed and recover after a crash", async () => 
     dir.cleanup();
   }
 });
+
+test("the clean-shutdown marker carries the broker epoch to the next start (KIP-966's PreviousBrokerEpoch); a crash or a marker from an unregistered broker gives none", async () => {
+  const dir = tempDir();
+  try {
+    const clock = newClock();
+    let manager = await openManager(dir.path, clock, {});
+    assert.equal(manager.previousBrokerEpoch, -1n, "a new dir: no previous epoch");
+    manager.getOrCreateLog(tp).appendAsLeader(makeBatch(), 0);
+    await manager.shutdown(42n);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir.path, ".kafka_cleanshutdown"), "utf8")), {
+      version: 0,
+      brokerEpoch: 42,
+    });
+    manager = await openManager(dir.path, clock, {});
+    assert.equal(manager.previousBrokerEpoch, 42n);
+    // This run ends in a crash: no shutdown, and the marker went at load.
+    manager = await openManager(dir.path, clock, {});
+    assert.equal(manager.previousBrokerEpoch, -1n, "after a crash");
+    await manager.shutdown();
+    manager = await openManager(dir.path, clock, {});
+    assert.equal(manager.previousBrokerEpoch, -1n, "a broker that never registered names none");
+    await manager.shutdown(7n);
+  } finally {
+    dir.cleanup();
+  }
+});

@@ -13,8 +13,9 @@ import type { RecordBuilder } from "./record-builder.js";
  * into the ELR while the ISR is below min ISR; a leader that may not lead is replaced from the ISR,
  * or from the ELR when the ISR is empty; leaderless partitions get a leader again when an eligible
  * replica returns. So a fenced broker never leads in a committed image. A new incarnation of a
- * broker counts as an unclean shutdown of the old one (as Kafka's controller counts it when the
- * incarnation changes): it leaves every ELR, since its disk may have lost what made it eligible. A
+ * broker that does not name its registration's epoch as its previous one (it crashed, rather than
+ * shutting down cleanly or only losing its session) counts as an unclean shutdown, as Kafka's
+ * controller counts it: it leaves every ELR, since its disk may have lost what made it eligible. A
  * broker whose session reports a replica in a failed log dir is treated so for that partition only.
  */
 export function reconcileMembership(
@@ -45,7 +46,9 @@ export function reconcileMembership(
           fenced: true,
         },
       ]);
-      restarted.add(id);
+      // KIP-966: a broker whose logs may have lost something since its registration (it names no
+      // previous epoch, or not that one) leaves every ELR.
+      if (registration === undefined || session.previousBrokerEpoch !== registration.epoch) restarted.add(id);
       continue;
     }
     if (registration === undefined) continue;

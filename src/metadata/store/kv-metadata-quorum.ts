@@ -342,13 +342,23 @@ function decodeMetadataEntryBounds(
 }
 
 function encodeSession(info: BrokerSessionInfo): Buffer {
-  return Buffer.from(JSON.stringify({ ...info, metadataOffset: info.metadataOffset.toString() }));
+  return Buffer.from(
+    JSON.stringify({
+      ...info,
+      metadataOffset: info.metadataOffset.toString(),
+      previousBrokerEpoch: info.previousBrokerEpoch?.toString(),
+    }),
+  );
 }
 
 function decodeSession(value: Buffer): BrokerSessionInfo | null {
   try {
-    const v = JSON.parse(value.toString()) as Omit<BrokerSessionInfo, "metadataOffset"> & {
+    const v = JSON.parse(value.toString()) as Omit<
+      BrokerSessionInfo,
+      "metadataOffset" | "previousBrokerEpoch"
+    > & {
       metadataOffset: string;
+      previousBrokerEpoch?: string;
     };
     return {
       brokerId: v.brokerId,
@@ -359,6 +369,9 @@ function decodeSession(value: Buffer): BrokerSessionInfo | null {
       shuttingDown: v.shuttingDown,
       ...(Array.isArray(v.offlineLogDirs) ? { offlineLogDirs: v.offlineLogDirs } : {}),
       ...(Array.isArray(v.offlineReplicas) ? { offlineReplicas: v.offlineReplicas } : {}),
+      ...(typeof v.previousBrokerEpoch === "string"
+        ? { previousBrokerEpoch: BigInt(v.previousBrokerEpoch) }
+        : {}),
     };
   } catch {
     return null;

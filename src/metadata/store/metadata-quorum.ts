@@ -127,6 +127,14 @@ export interface BrokerSessionInfo {
   /** The broker asked to shut down: the controller moves its leaderships away and fences it. */
   readonly shuttingDown: boolean;
   /**
+   * KIP-966's PreviousBrokerEpoch: the epoch of the broker's registration before this session
+   * when nothing of its logs can have been lost since (it shut down cleanly, or its process lived
+   * on and only its session ended); absent when it may have (a crash). The controller counts a
+   * new incarnation without it, or with an epoch that is not the registration's, as an unclean
+   * shutdown.
+   */
+  readonly previousBrokerEpoch?: bigint;
+  /**
    * Log dirs of the broker that failed (KRaft's BrokerHeartbeat offlineLogDirs), for operators;
    * absent: none.
    */

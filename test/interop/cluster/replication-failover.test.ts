@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Kafka, logLevel, type Producer } from "kafkajs";
@@ -304,6 +304,9 @@ interface Clients {
   kafkajs?: KafkajsProducer;
 }
 
+// Created up front: a write into a missing one would fail inside a stream handler.
+if (process.env.FAILOVER_DEBUG_DIR) mkdirSync(process.env.FAILOVER_DEBUG_DIR, { recursive: true });
+
 test("acks=all with idempotent librdkafka and kafkajs producers and a live consumer group while every broker (the controller too) is SIGKILLed and restarted in turn: every acknowledged record exactly once and in order, the group keeps consuming", {
   timeout: 170_000,
 }, async () => {
@@ -314,19 +317,18 @@ test("acks=all with idempotent librdkafka and kafkajs producers and a live consu
     (error as Error).message += `\n${diagnostics(clients)}`;
     throw error;
   } finally {
-    if (process.env.FAILOVER_DEBUG_DIR) {
-      writeFileSync(
-        join(process.env.FAILOVER_DEBUG_DIR, "brokers.log"),
-        NODE_IDS.map((id) => `===== node ${id}\n${cluster.node(id).allStderr}`).join("\n"),
-      );
-      writeFileSync(
-        join(process.env.FAILOVER_DEBUG_DIR, "events.json"),
-        JSON.stringify(clients.rdkafka?.events ?? []),
-      );
-    }
+    // The clients first: a leftover client process keeps this file's process alive for good.
     clients.rdkafka?.kill();
     clients.kafkajs?.abandon();
     await killMembers(clients.members);
+    const debugDir = process.env.FAILOVER_DEBUG_DIR;
+    if (debugDir) {
+      writeFileSync(
+        join(debugDir, "brokers.log"),
+        NODE_IDS.map((id) => `===== node ${id}\n${cluster.node(id).allStderr}`).join("\n"),
+      );
+      writeFileSync(join(debugDir, "events.json"), JSON.stringify(clients.rdkafka?.events ?? []));
+    }
   }
 });
 
