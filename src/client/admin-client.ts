@@ -72,6 +72,7 @@ import {
   type TopicListing,
   type TopicMetadata,
   type TopicResult,
+  unknownTopic,
 } from "./admin-results.js";
 import * as scram from "./admin-scram.js";
 import type {
@@ -224,16 +225,7 @@ export class AdminClient {
   async describeTopics(names: readonly string[], options: AdminCallOptions = {}): Promise<TopicMetadata[]> {
     if (names.length === 0) return [];
     const byName = new Map((await this.metadata(names, options)).topics.map((t) => [t.name, t]));
-    return names.map(
-      (name) =>
-        byName.get(name) ?? {
-          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          name,
-          topicId: ZERO_UUID,
-          isInternal: false,
-          partitions: [],
-        },
-    );
+    return names.map((name) => byName.get(name) ?? unknownTopic(name));
   }
 
   /**
@@ -278,16 +270,7 @@ export class AdminClient {
       if (page.nextCursor === null) break;
       cursor = { topicName: page.nextCursor.topicName, partitionIndex: page.nextCursor.partitionIndex };
     }
-    return names.map(
-      (name) =>
-        byName.get(name) ?? {
-          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          name,
-          topicId: ZERO_UUID,
-          isInternal: false,
-          partitions: [],
-        },
-    );
+    return names.map((name) => byName.get(name) ?? unknownTopic(name));
   }
 
   async describeCluster(options: AdminCallOptions = {}): Promise<ClusterDescription> {

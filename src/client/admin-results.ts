@@ -8,6 +8,7 @@ import {
   type MetadataResponse,
   type MetadataResponseMetadataResponseTopic,
   type Uuid,
+  ZERO_UUID,
 } from "../protocol/index.js";
 
 /**
@@ -235,17 +236,28 @@ function topicMetadata(t: MetadataResponseMetadataResponseTopic): TopicMetadata 
     name: t.name ?? "",
     topicId: t.topicId,
     isInternal: t.isInternal,
-    partitions: t.partitions
-      .map((p) => ({
-        errorCode: p.errorCode,
-        partitionIndex: p.partitionIndex,
-        leaderId: p.leaderId,
-        leaderEpoch: p.leaderEpoch,
-        replicas: p.replicaNodes,
-        isr: p.isrNodes,
-        offlineReplicas: p.offlineReplicas,
-      }))
-      .sort((a, b) => a.partitionIndex - b.partitionIndex),
+    partitions: t.partitions.map(partitionMetadata).sort((a, b) => a.partitionIndex - b.partitionIndex),
+  };
+}
+
+/** The fields Metadata and DescribeTopicPartitions answer alike for a partition. */
+function partitionMetadata(p: {
+  errorCode: number;
+  partitionIndex: number;
+  leaderId: number;
+  leaderEpoch: number;
+  replicaNodes: number[];
+  isrNodes: number[];
+  offlineReplicas: number[];
+}): PartitionMetadata {
+  return {
+    errorCode: p.errorCode,
+    partitionIndex: p.partitionIndex,
+    leaderId: p.leaderId,
+    leaderEpoch: p.leaderEpoch,
+    replicas: p.replicaNodes,
+    isr: p.isrNodes,
+    offlineReplicas: p.offlineReplicas,
   };
 }
 
@@ -257,15 +269,20 @@ export function describedTopicPartitions(r: DescribeTopicPartitionsResponse): To
     topicId: t.topicId,
     isInternal: t.isInternal,
     partitions: t.partitions.map((p) => ({
-      errorCode: p.errorCode,
-      partitionIndex: p.partitionIndex,
-      leaderId: p.leaderId,
-      leaderEpoch: p.leaderEpoch,
-      replicas: p.replicaNodes,
-      isr: p.isrNodes,
-      offlineReplicas: p.offlineReplicas,
+      ...partitionMetadata(p),
       eligibleLeaderReplicas: p.eligibleLeaderReplicas ?? [],
       lastKnownElr: p.lastKnownElr ?? [],
     })),
   }));
+}
+
+/** What a describe answers for a topic the cluster does not know. */
+export function unknownTopic(name: string): TopicMetadata {
+  return {
+    errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    name,
+    topicId: ZERO_UUID,
+    isInternal: false,
+    partitions: [],
+  };
 }
