@@ -6,6 +6,7 @@ import {
   ErrorCode,
   errorCodeInfo,
   type MetadataResponse,
+  type MetadataResponseMetadataResponsePartition,
   type MetadataResponseMetadataResponseTopic,
   type Uuid,
   ZERO_UUID,
@@ -241,15 +242,18 @@ function topicMetadata(t: MetadataResponseMetadataResponseTopic): TopicMetadata 
 }
 
 /** The fields Metadata and DescribeTopicPartitions answer alike for a partition. */
-function partitionMetadata(p: {
-  errorCode: number;
-  partitionIndex: number;
-  leaderId: number;
-  leaderEpoch: number;
-  replicaNodes: number[];
-  isrNodes: number[];
-  offlineReplicas: number[];
-}): PartitionMetadata {
+function partitionMetadata(
+  p: Pick<
+    MetadataResponseMetadataResponsePartition,
+    | "errorCode"
+    | "partitionIndex"
+    | "leaderId"
+    | "leaderEpoch"
+    | "replicaNodes"
+    | "isrNodes"
+    | "offlineReplicas"
+  >,
+): PartitionMetadata {
   return {
     errorCode: p.errorCode,
     partitionIndex: p.partitionIndex,
