@@ -8,11 +8,14 @@
  */
 import { SeededRandom } from "../../src/base/index.js";
 import {
+  type BrokerSessionInfo,
   ClusterController,
   MetadataDelta,
   MetadataImage,
   type MetadataRecord,
+  type PartitionRules,
   RecordBuilder,
+  reconcileMembership,
 } from "../../src/metadata/index.js";
 import { randomUuid } from "../../src/protocol/index.js";
 import { median, nowMs } from "./stats.js";
@@ -30,6 +33,13 @@ export interface ImageCaseResult {
   addUs: number[];
   /** µs of the loader's replay of one 64-operation entry (MetadataDelta + apply). */
   loaderEntryUs: number[];
+  /**
+   * µs of the controller's membership pass (reconcileMembership) over the image: with every
+   * session as registered (what each session update costs), and with broker 1's session gone
+   * (fenced: its partitions' ISRs, ELRs and leaders change, KIP-966's rules).
+   */
+  membershipUs: number[];
+  fenceUs: number[];
 }
 
 function imageWithTopics(count: number): MetadataImage {
@@ -69,6 +79,25 @@ function imageWithTopics(count: number): MetadataImage {
   return delta.apply();
 }
 
+const RULES: PartitionRules = { minInsyncReplicas: () => 1, uncleanLeaderElection: () => false };
+
+/** A session per registered broker, as it registered and caught up: nothing for the controller to do. */
+function sessionsOf(image: MetadataImage): Map<number, BrokerSessionInfo> {
+  return new Map(
+    [...image.brokers.values()].map((b) => [
+      b.id,
+      {
+        brokerId: b.id,
+        incarnationId: b.incarnationId,
+        endPoints: [...b.endPoints],
+        rack: b.rack,
+        metadataOffset: image.offset,
+        shuttingDown: false,
+      },
+    ]),
+  );
+}
+
 function topicRecords(name: string): MetadataRecord[] {
   const topicId = randomUuid();
   return [
@@ -101,6 +130,8 @@ export function runImageSuite(options: {
     decideDeltaPerOpUs: [],
     addUs: [],
     loaderEntryUs: [],
+    membershipUs: [],
+    fenceUs: [],
   }));
   let seq = 0;
   // Operations are decided in blocks of 64 on one builder (one entry's worth, as runEntry batches
@@ -166,16 +197,28 @@ export function runImageSuite(options: {
         delta.apply();
       }
       const loaderEntry = ((nowMs() - t0) * 1000) / entries;
+      // The membership pass, as every session change queues it.
+      const membership = (sessions: ReadonlyMap<number, BrokerSessionInfo>) => {
+        const start = nowMs();
+        reconcileMembership(new RecordBuilder(image), sessions, RULES);
+        return (nowMs() - start) * 1000;
+      };
+      const registered = sessionsOf(image);
+      const fenced = new Map([...registered].filter(([id]) => id !== 1));
+      const membershipPass = membership(registered);
+      const fencePass = membership(fenced);
       if (round === 0) continue; // warm-up
       result.decideAddUs.push(decideAdd);
       result.decideDeltaPerOpUs.push(decidePerOp);
       result.addUs.push(add);
       result.loaderEntryUs.push(loaderEntry);
+      result.membershipUs.push(membershipPass);
+      result.fenceUs.push(fencePass);
     }
   }
   for (const r of results) {
     options.log(
-      `  ${r.topics} topics: decide+add ${median(r.decideAddUs).toFixed(1)} µs/op (a delta per decision: ${median(r.decideDeltaPerOpUs).toFixed(1)}), add ${median(r.addUs).toFixed(1)} µs/op, loader ${median(r.loaderEntryUs).toFixed(0)} µs per 64-op entry`,
+      `  ${r.topics} topics: decide+add ${median(r.decideAddUs).toFixed(1)} µs/op (a delta per decision: ${median(r.decideDeltaPerOpUs).toFixed(1)}), add ${median(r.addUs).toFixed(1)} µs/op, loader ${median(r.loaderEntryUs).toFixed(0)} µs per 64-op entry, membership pass ${median(r.membershipUs).toFixed(0)} µs (one broker fenced: ${median(r.fenceUs).toFixed(0)} µs)`,
     );
   }
   return results;

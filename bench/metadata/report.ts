@@ -81,8 +81,10 @@ export function imageTable(results: readonly ImageCaseResult[]): string {
       "RecordBuilder.add alone, µs/op",
       "decisions/s one core could make",
       "loader: one 64-op entry, µs",
+      "membership pass, µs",
+      "membership pass fencing a broker, µs",
     ],
-    ["r", "r", "r", "r", "r", "r", "r"],
+    ["r", "r", "r", "r", "r", "r", "r", "r", "r"],
     results.map((r) => [
       fmt(r.topics),
       mmm(r.decideAddUs),
@@ -94,6 +96,8 @@ export function imageTable(results: readonly ImageCaseResult[]): string {
       mmm(r.addUs),
       fmt(1e6 / median(r.decideAddUs)),
       mmm(r.loaderEntryUs),
+      mmm(r.membershipUs),
+      mmm(r.fenceUs),
     ]),
   );
 }

@@ -110,10 +110,14 @@ function alignPartitions(
   const eligible = eligibleBrokers(image, sessions);
   const offlineReplicas = offlineReplicasBySession(eligible, sessions);
   const records: MetadataRecord[] = [];
+  // Every session change runs this over every partition: the common case (no failed log dir)
+  // builds no key and no closure per partition.
+  const servesAnywhere = (b: number) => eligible.has(b);
   for (const topic of image.topicsById.values()) {
     for (const p of topic.partitions) {
-      const offline = offlineReplicas.get(`${topic.id}:${p.partitionId}`) ?? NOBODY;
-      const serves = (b: number) => eligible.has(b) && !offline.has(b);
+      const offline =
+        offlineReplicas.size === 0 ? NOBODY : (offlineReplicas.get(`${topic.id}:${p.partitionId}`) ?? NOBODY);
+      const serves = offline === NOBODY ? servesAnywhere : (b: number) => eligible.has(b) && !offline.has(b);
       if (agrees(p, serves, restarted)) continue;
       const change = partitionChange(
         topic.id,
