@@ -95,11 +95,13 @@ function describe(sim: ReplicationSim): string {
 /**
  * The faults of a run, drawn from the seed. Machine crashes lose unflushed data, so they come one
  * at a time: only when every node is up and in every ISR and the store is well, and until the
- * crashed node is back in every ISR no other fault may take a node away, the store's troubles
- * included (they expire sessions). Kafka's acks=all durability without fsync rests on that: if the
- * other replicas are fenced before the crashed node's old registration is, the controller elects
- * it, and it comes back without what it lost (KIP-966's eligible leader replicas close that gap;
- * Brook, like Kafka before them, does not).
+ * crashed node is back in every ISR no other node may crash (process or machine). Kafka's acks=all
+ * durability without fsync rests on that. Faults that only end sessions (partitions from the store
+ * or the peers, pauses, the store's troubles, controlled shutdowns) may come meanwhile: before
+ * KIP-966 they could fence the other replicas before the crashed node's old registration, leaving
+ * it the last ISR member, elected on its return without what it lost; with eligible leader
+ * replicas the others stay eligible (their processes kept their logs) and the returning node,
+ * an unclean restart, does not.
  */
 class Faults {
   private readonly sim: ReplicationSim;
@@ -165,17 +167,20 @@ class Faults {
 
   /**
    * The faults, with their weights. `away`: the fault takes a node away or may (down, cut off
-   * from the store, paused; the store down or losing answers, which expires sessions), which must
-   * not happen while a machine-crashed node recovers.
+   * from the store, paused; the store down or losing answers, which expires sessions); `crash`:
+   * it ends a process without a clean stop, which must not happen while a machine-crashed node
+   * recovers.
    */
   private readonly kinds: readonly {
     name: string;
     weight: number;
     away: boolean;
+    /** The node's process ends without a clean stop: not while a machine-crashed node recovers. */
+    crash?: boolean;
     run: (id: number) => boolean;
   }[] = [
-    { name: "process crash", weight: 12, away: true, run: (id) => this.processCrash(id) },
-    { name: "machine crash", weight: 8, away: true, run: (id) => this.machineCrash(id) },
+    { name: "process crash", weight: 12, away: true, crash: true, run: (id) => this.processCrash(id) },
+    { name: "machine crash", weight: 8, away: true, crash: true, run: (id) => this.machineCrash(id) },
     { name: "controlled shutdown", weight: 4, away: true, run: (id) => this.controlledShutdown(id) },
     { name: "store partition", weight: 9, away: true, run: (id) => this.storePartition(id) },
     { name: "network partition", weight: 9, away: true, run: (id) => this.networkPartition(id) },
@@ -204,9 +209,11 @@ class Faults {
       roll -= k.weight;
       if (roll < 0) break;
     }
-    if (kind.away && (this.stillRecovering() || this.pendingMachineCrash !== null)) return;
+    if (kind.crash === true && (this.stillRecovering() || this.pendingMachineCrash !== null)) return;
+    const duringRecovery = kind.away && this.stillRecovering();
     if (!kind.run(id)) return;
     this.count(kind.name);
+    if (duringRecovery) this.count("nodes taken away while a crashed machine recovers");
     this.sim.trace(`fault: ${kind.name} (node ${id})`);
   }
 
