@@ -2,12 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   type BrokerSessionInfo,
-  MetadataDelta,
-  MetadataImage,
-  type MetadataRecord,
+  type MetadataImage,
   RecordBuilder,
   reconcileMembership,
 } from "../../src/metadata/index.js";
+import { type PartitionSpec, partitionImage, TOPIC_ID } from "./partition-image.js";
 
 /**
  * A broker whose session reports replicas in a failed log dir (KRaft's heartbeat offlineLogDirs)
@@ -17,41 +16,7 @@ import {
  * once it reports nothing offline.
  */
 
-const TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAQ";
-
-function image(
-  partitions: { id: number; replicas: number[]; isr: number[]; leader: number }[],
-): MetadataImage {
-  const records: MetadataRecord[] = [];
-  for (const id of [1, 2, 3]) {
-    records.push({
-      type: "RegisterBroker",
-      brokerId: id,
-      incarnationId: `incarnation-${id}`,
-      brokerEpoch: BigInt(id),
-      endPoints: [],
-      rack: null,
-      fenced: false,
-    });
-  }
-  records.push({ type: "Topic", name: "t", topicId: TOPIC_ID });
-  for (const p of partitions) {
-    records.push({
-      type: "Partition",
-      topicId: TOPIC_ID,
-      partitionId: p.id,
-      replicas: p.replicas,
-      isr: p.isr,
-      leader: p.leader,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-    });
-  }
-  const delta = new MetadataDelta(MetadataImage.EMPTY);
-  let offset = -1n;
-  for (const r of records) delta.replay(r, ++offset);
-  return delta.apply();
-}
+const image = (partitions: PartitionSpec[]) => partitionImage(partitions);
 
 function sessions(offline: Record<number, number[]> = {}): Map<number, BrokerSessionInfo> {
   return new Map(

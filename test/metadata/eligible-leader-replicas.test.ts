@@ -10,8 +10,7 @@ import {
   ElectionType,
   electLeaders,
   encodeMetadataRecordValue,
-  MetadataDelta,
-  MetadataImage,
+  type MetadataImage,
   type MetadataRecord,
   type PartitionRegistration,
   type PartitionRules,
@@ -19,6 +18,7 @@ import {
   RecordBuilder,
   reconcileMembership,
 } from "../../src/metadata/index.js";
+import { partitionImage, TOPIC_ID } from "./partition-image.js";
 
 /**
  * Eligible leader replicas (KIP-966) as the controller keeps them: a leader left alone in its ISR
@@ -28,40 +28,12 @@ import {
  * may have lost what it had acknowledged, is not elected when it returns.
  */
 
-const TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAQ";
-
 function rules(minIsr: number, unclean = false): PartitionRules {
   return { minInsyncReplicas: () => minIsr, uncleanLeaderElection: () => unclean };
 }
 
 function cluster(replicas: number[], isr: number[], leader: number): MetadataImage {
-  const records: MetadataRecord[] = [];
-  for (const id of [1, 2, 3]) {
-    records.push({
-      type: "RegisterBroker",
-      brokerId: id,
-      incarnationId: `incarnation-${id}-0`,
-      brokerEpoch: BigInt(id),
-      endPoints: [],
-      rack: null,
-      fenced: false,
-    });
-  }
-  records.push({ type: "Topic", name: "t", topicId: TOPIC_ID });
-  records.push({
-    type: "Partition",
-    topicId: TOPIC_ID,
-    partitionId: 0,
-    replicas,
-    isr,
-    leader,
-    leaderEpoch: 0,
-    partitionEpoch: 0,
-  });
-  const delta = new MetadataDelta(MetadataImage.EMPTY);
-  let offset = -1n;
-  for (const r of records) delta.replay(r, ++offset);
-  return delta.apply();
+  return partitionImage([{ id: 0, replicas, isr, leader }], (id) => `incarnation-${id}-0`);
 }
 
 /**
