@@ -4,7 +4,7 @@
  * every wait has a deadline.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync } from "node:fs";
 import { processCpuTimes } from "./raw-wire.js";
 
 /** Clock ticks per second for /proc/<pid>/stat (getconf CLK_TCK; 100 on Linux x86). */
@@ -133,6 +133,41 @@ export async function startMock(
     bootstrap: match[1] as string,
     stop: () => stopChild(child),
   };
+}
+
+/** Where a process runs: the CPUs it may use (taskset's list) and its niceness. */
+export interface Placement {
+  cpus: string;
+  niceness: number;
+}
+
+/**
+ * Moves a running process, every thread of it, onto `placement` (a negative niceness needs root);
+ * whether it took. Linux applies a niceness per thread, so each one in /proc/<pid>/task is set.
+ */
+export function placeProcess(pid: number, placement: Placement): boolean {
+  const pinned =
+    spawnSync("taskset", ["-a", "-p", "-c", placement.cpus, String(pid)], { stdio: "ignore" }).status === 0;
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  const reniced =
+    tasks.length > 0 &&
+    spawnSync("renice", ["-n", String(placement.niceness), "-p", ...tasks], { stdio: "ignore" }).status === 0;
+  return pinned && reniced;
+}
+
+/** A command line that starts `command` on `placement` (taskset and nice run it). */
+export function placed(
+  command: string,
+  args: readonly string[],
+  placement: Placement | undefined,
+): [string, string[]] {
+  if (placement === undefined) return [command, [...args]];
+  return ["taskset", ["-c", placement.cpus, "nice", "-n", String(placement.niceness), command, ...args]];
 }
 
 export interface CommandRun {

@@ -6,11 +6,16 @@
  * mock, interleaved; acks=1, linger.ms=0, one partition. The first `warmupSeconds` of records are
  * not counted: a fresh broker process answers its first ~10,000 records with a JIT still compiling
  * the produce and fetch paths (tens of ms), which is start-up, not the steady state the target is about.
+ *
+ * With `placement` (the caller's latencyPlacement), the clients run on the CPUs and at the
+ * priorities it names, the consumer's above the producer's. Without it, all three share both CPUs
+ * of this VM at one priority, and a record's latency includes the consumer's wait for a CPU that
+ * the producer holds.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { BrokerProcess } from "../e2e/processes.js";
-import { runCommand } from "../e2e/processes.js";
+import { type Placement, placed, runCommand } from "../e2e/processes.js";
 import { quantile, sleep } from "../metadata/stats.js";
 import { latencySamples } from "../replication/latency-suite.js";
 
@@ -31,6 +36,7 @@ export interface LatencyOptions {
   valueBytes: number;
   seconds: number;
   warmupSeconds: number;
+  placement?: { consumer: Placement; producer: Placement };
 }
 
 /** One run against one broker; the topic must exist with one partition. */
@@ -45,28 +51,33 @@ export async function latencyRun(
   const file = join(options.workDir, `lat-${tag}.txt`);
   const timeoutMs = (options.seconds + 60) * 1000;
   const consumer = runCommand(
-    options.perf,
-    ["-C", "-l", "-t", topic, "-p", "0", "-b", broker.bootstrap, "-o", "end", "-c", String(n), "-q"].concat([
-      "-A",
-      file,
-    ]),
+    ...placed(
+      options.perf,
+      ["-C", "-l", "-t", topic, "-p", "0", "-b", broker.bootstrap, "-o", "end", "-c", String(n), "-q"].concat(
+        ["-A", file],
+      ),
+      options.placement?.consumer,
+    ),
     { timeoutMs },
   );
   // The consumer connects, finds the leader and the end offset before the first record is sent.
   await sleep(1500);
   const producer = await runCommand(
-    options.perfLat,
-    ["-P", "-l", "-t", topic, "-p", "0", "-b", broker.bootstrap, "-s", String(options.valueBytes)].concat([
-      "-r",
-      String(options.rate),
-      "-c",
-      String(n),
-      "-a",
-      "1",
-      "-X",
-      "linger.ms=0",
-      "-q",
-    ]),
+    ...placed(
+      options.perfLat,
+      ["-P", "-l", "-t", topic, "-p", "0", "-b", broker.bootstrap, "-s", String(options.valueBytes)].concat([
+        "-r",
+        String(options.rate),
+        "-c",
+        String(n),
+        "-a",
+        "1",
+        "-X",
+        "linger.ms=0",
+        "-q",
+      ]),
+      options.placement?.producer,
+    ),
     { timeoutMs },
   );
   const consumed = await consumer;
