@@ -15,7 +15,7 @@ import { BrokerProcess, openFilesLimitOf, REPO_ROOT, withProcessLimits } from ".
 
 /**
  * A broker process under 2,000 idle client connections and a hostile client (four connections at
- * once, each sending a random frame about every millisecond and reconnecting whenever the broker
+ * once, each sending a random frame about every 4 ms and reconnecting whenever the broker
  * closes it: random sizes, garbage, unknown API keys and versions, absurd and negative size
  * prefixes, truncated frames, valid headers over random bodies; connection-load-client.ts) keeps
  * serving a well-behaved producer: its p99 produce latency stays within twice the baseline, no
@@ -26,7 +26,7 @@ import { BrokerProcess, openFilesLimitOf, REPO_ROOT, withProcessLimits } from ".
  * decide the test. The baseline and the loaded rounds alternate (the load process is stopped with
  * SIGSTOP for a baseline round and continued for a loaded one; ABBA order), so that a shared
  * machine's drift over the test's half minute weighs on both phases alike; and they start once the
- * load has run for a few seconds, so that they compare steady states (the load's first seconds,
+ * load has run for 10 s, so that they compare steady states (the load's first seconds,
  * when 2,000 connections have just arrived and the broker's error paths are still cold, are
  * measured and printed, not asserted). The broker and the load process get an open-file limit of
  * 65,536 (`ulimit -n` in a shell that then starts them; CI runs as root, so the hard limit may be
